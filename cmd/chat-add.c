@@ -1,0 +1,188 @@
+/* chat-add — add messages to a session without asking a model. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confab.h"
+
+static const char usage[] =
+	"usage: chat-add [options] -s SESSION [TEXT...]\n"
+	"       chat-add [options] --records [-s SESSION] < messages.jsonl\n"
+	"Add a message to a session without asking a model, and print it.  The\n"
+	"content is TEXT, or stdin when there is no TEXT.  With --records, stdin\n"
+	"holds message records, one a line, added in order in one transaction.\n"
+	"\n"
+	"  -s, --session SESSION  the session (id, unique prefix or name; - reads\n"
+	"                         one session record from stdin)\n"
+	"  -r, --role ROLE        user (default), assistant or system\n"
+	"  -m, --model NAME       the model that wrote it\n"
+	"      --tokens N         tokens it counts for\n"
+	"      --time TIME        when it was written (RFC 3339; default: now)\n"
+	"      --records          read message records from stdin\n"
+	"      --json             print records even on a terminal\n"
+	"      --db PATH          the database\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n";
+
+enum { O_TOKENS = 256, O_TIME, O_RECORDS, O_JSON, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"session", required_argument, NULL, 's'},
+	{"role", required_argument, NULL, 'r'},
+	{"model", required_argument, NULL, 'm'},
+	{"tokens", required_argument, NULL, O_TOKENS},
+	{"time", required_argument, NULL, O_TIME},
+	{"records", no_argument, NULL, O_RECORDS},
+	{"json", no_argument, NULL, O_JSON},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+static jv
+read_all(FILE *f)
+{
+	char buf[65536];
+	size_t n;
+	jv s = jv_string("");
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		s = jv_string_append_buf(s, buf, (int)n);
+	if (ferror(f))
+		cf_die(CF_EX_FAIL, "stdin: read error");
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL, *sref = NULL, *role = "user", *model = NULL;
+	const char *time = NULL;
+	long tokens = -1;
+	int records = 0, json = 0, opt;
+
+	cf_setprog(argv[0]);
+	cf_out_init();
+	while ((opt = getopt_long(argc, argv, "s:r:m:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sref = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "user") && strcmp(optarg, "assistant") &&
+			    strcmp(optarg, "system"))
+				cf_usage_die("invalid --role '%s': expected user, assistant or system", optarg);
+			role = optarg;
+			break;
+		case 'm': model = optarg; break;
+		case O_TOKENS:
+			if (cf_parse_long(optarg, 0, 1L << 40, &tokens))
+				cf_usage_die("invalid --tokens '%s': expected a whole number", optarg);
+			break;
+		case O_TIME: {
+			int64_t ms;
+			if (cf_time_parse(optarg, &ms))
+				cf_usage_die("invalid --time '%s': expected an RFC 3339 time", optarg);
+			time = optarg;
+			break;
+		}
+		case O_RECORDS: records = 1; break;
+		case O_JSON: json = 1; break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		}
+	}
+	if (records && optind < argc)
+		cf_usage_die("--records reads stdin; TEXT is not taken with it");
+	if (records && sref && !strcmp(sref, "-"))
+		cf_usage_die("--records and -s - both want stdin");
+	if (!records && !sref)
+		cf_usage_die("no session given (-s SESSION)");
+	if (!records && optind == argc && sref && !strcmp(sref, "-"))
+		cf_usage_die("-s - reads the session from stdin; give TEXT as arguments");
+	if (!records && optind == argc && isatty(STDIN_FILENO))
+		cf_usage_die("no message text: give TEXT or pipe it on stdin");
+
+	cf_store *st = cf_store_open(db);
+	jv sess = jv_invalid();
+	if (sref) {
+		char *one[] = {(char *)sref};
+		jv l = cf_sessions_from_args(st, 1, one);
+		if (jv_array_length(jv_copy(l)) != 1)
+			cf_usage_die("expected one session");
+		sess = jv_array_get(l, 0);
+	}
+	const char *sid = jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL;
+
+	/* Everything is read and checked before the first write. */
+	jv todo = jv_array();
+	if (records) {
+		long lineno = 0;
+		jv rec;
+		while (cf_read_record(stdin, "stdin", &lineno, &rec)) {
+			const char *type = cf_jstr_or_null(rec, "type");
+			if (type && strcmp(type, "message"))
+				cf_die(CF_EX_DATA, "stdin:%ld: expected a message record, got type '%s'",
+				       lineno, type);
+			const char *rs = cf_jstr_or_null(rec, "sessionId");
+			if (!sid && !rs)
+				cf_die(CF_EX_DATA, "stdin:%ld: message has no sessionId (or give -s)", lineno);
+			if (!sid) {
+				jv s = cf_session_get(st, rs);
+				if (!jv_is_valid(s))
+					cf_die(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'", lineno, rs);
+				jv_free(s);
+			}
+			/* ids are the store's to give: a record added twice is two messages */
+			rec = jv_object_delete(rec, jv_string("id"));
+			todo = jv_array_append(todo, rec);
+		}
+	} else {
+		jv content;
+		if (optind < argc) {
+			content = jv_string(argv[optind]);
+			for (int i = optind + 1; i < argc; i++)
+				content = jv_string_concat(jv_string_append_str(content, " "),
+				                           jv_string(argv[i]));
+		} else {
+			content = read_all(stdin);
+		}
+		jv rec = jv_object();
+		rec = jv_object_set(rec, jv_string("role"), jv_string(role));
+		rec = jv_object_set(rec, jv_string("content"), content);
+		if (time)
+			rec = jv_object_set(rec, jv_string("timestamp"), jv_string(time));
+		jv meta = jv_object();
+		if (tokens >= 0)
+			meta = jv_object_set(meta, jv_string("tokens"), jv_number((double)tokens));
+		if (model)
+			meta = jv_object_set(meta, jv_string("model"), jv_string(model));
+		rec = jv_object_set(rec, jv_string("metadata"), meta);
+		todo = jv_array_append(todo, rec);
+	}
+
+	jv out = jv_array();
+	cf_store_begin(st);
+	jv_array_foreach(todo, i, rec) {
+		out = jv_array_append(out, cf_message_insert(st, sid, rec));
+		(void)i;
+	}
+	cf_store_commit(st);
+	jv_free(todo);
+
+	int human = !json && cf_out_isatty();
+	jv_array_foreach(out, i, m) {
+		if (human) {
+			printf("added %s to %s\n", cf_jstr(m, "id"), cf_jstr(m, "sessionId"));
+			jv_free(m);
+		} else {
+			cf_out_record(m);
+		}
+		(void)i;
+	}
+	jv_free(out);
+	jv_free(sess);
+	cf_store_close(st);
+	return cf_out_finish(CF_EX_OK);
+}

@@ -1,0 +1,124 @@
+/* chat-rm — delete sessions with their messages and attachments. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confab.h"
+
+static const char usage[] =
+	"usage: chat-rm [options] [SESSION...]\n"
+	"Delete sessions with their messages and attachments.  Without SESSION, or\n"
+	"with -, session records are read from stdin.  On a terminal, asks first.\n"
+	"Branches of a deleted session keep their own messages.\n"
+	"\n"
+	"  -f, --force            do not ask\n"
+	"      --json             print the deleted sessions as records even on a\n"
+	"                         terminal\n"
+	"      --db PATH          the database\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n";
+
+enum { O_JSON = 256, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"force", no_argument, NULL, 'f'},
+	{"json", no_argument, NULL, O_JSON},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+/* Asks on the terminal: stdin when it is one, else the controlling terminal
+ * when stderr is one (stdin then carries records).  No terminal, no
+ * question: scripts and cron are not asked. */
+static int
+confirm(int n, long msgs)
+{
+	FILE *in = NULL;
+	if (isatty(STDIN_FILENO))
+		in = stdin;
+	else if (isatty(STDERR_FILENO))
+		in = fopen("/dev/tty", "r");
+	if (!in)
+		return 1;
+	fprintf(stderr, "%s: delete %d session%s and %ld message%s? [y/N] ",
+	        cf_prog, n, n == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
+	char buf[16] = "";
+	int yes = fgets(buf, sizeof buf, in) && (buf[0] == 'y' || buf[0] == 'Y');
+	if (in != stdin)
+		fclose(in);
+	return yes;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL;
+	int force = 0, json = 0, opt;
+
+	cf_setprog(argv[0]);
+	cf_out_init();
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': force = 1; break;
+		case O_JSON: json = 1; break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		}
+	}
+	cf_store *st = cf_store_open(db);
+	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+
+	/* The same session named twice is deleted once. */
+	jv uniq = jv_array(), seen = jv_object();
+	long msgs = 0;
+	jv_array_foreach(list, i, s) {
+		jv id = jv_object_get(jv_copy(s), jv_string("id"));
+		if (jv_object_has(jv_copy(seen), jv_copy(id))) {
+			jv_free(id);
+			jv_free(s);
+			continue;
+		}
+		seen = jv_object_set(seen, id, jv_true());
+		jv meta = jv_object_get(jv_copy(s), jv_string("metadata"));
+		msgs += (long)cf_jnum(meta, "messageCount", 0);
+		jv_free(meta);
+		uniq = jv_array_append(uniq, s);
+		(void)i;
+	}
+	jv_free(list);
+	jv_free(seen);
+	int n = jv_array_length(jv_copy(uniq));
+
+	if (!force && n && !confirm(n, msgs)) {
+		jv_free(uniq);
+		cf_store_close(st);
+		cf_die(CF_EX_FAIL, "nothing deleted");
+	}
+	cf_store_begin(st);
+	jv_array_foreach(uniq, i, s) {
+		cf_session_delete(st, cf_jstr(s, "id"));
+		jv_free(s);
+		(void)i;
+	}
+	cf_store_commit(st);
+
+	jv_array_foreach(uniq, i, s) {
+		if (json || !cf_out_isatty()) {
+			cf_out_record(s);
+		} else {
+			char name[200];
+			cf_clean(cf_jstr(s, "name"), name, sizeof name, 60, 0);
+			printf("deleted %s  %s\n", cf_jstr(s, "id"), name);
+			jv_free(s);
+		}
+		(void)i;
+	}
+	jv_free(uniq);
+	cf_store_close(st);
+	return cf_out_finish(CF_EX_OK);
+}

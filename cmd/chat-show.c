@@ -1,0 +1,100 @@
+/* chat-show — a session's messages in order. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "confab.h"
+
+static const char usage[] =
+	"usage: chat-show [options] [SESSION...]\n"
+	"Show the messages of sessions, in order.  SESSION is an id, a unique id\n"
+	"prefix of 4 or more characters, or an exact name; without one, or with -,\n"
+	"session records are read from stdin.\n"
+	"\n"
+	"  -n, --last N           only the last N messages of each session\n"
+	"  -M, --message ID       only this message (id or unique prefix)\n"
+	"      --json             print message records even on a terminal\n"
+	"      --db PATH          the database\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n";
+
+enum { O_JSON = 256, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"last", required_argument, NULL, 'n'},
+	{"message", required_argument, NULL, 'M'},
+	{"json", no_argument, NULL, O_JSON},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+static int human;
+
+static int
+each(jv msg, void *ctx)
+{
+	(void)ctx;
+	if (human)
+		cf_human_message(msg);
+	else
+		cf_out_record(msg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL, *message = NULL;
+	long last = 0;
+	int json = 0, opt;
+
+	cf_setprog(argv[0]);
+	cf_out_init();
+	while ((opt = getopt_long(argc, argv, "n:M:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (cf_parse_long(optarg, 1, 1L << 40, &last))
+				cf_usage_die("invalid --last '%s': expected a whole number above 0", optarg);
+			break;
+		case 'M': message = optarg; break;
+		case O_JSON: json = 1; break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		}
+	}
+	human = !json && cf_out_isatty();
+	cf_store *st = cf_store_open(db);
+
+	if (message) {
+		/* One message: within the one session named, or anywhere. */
+		if (argc - optind > 1)
+			cf_usage_die("--message takes at most one session");
+		jv sess = jv_invalid();
+		if (optind < argc)
+			sess = cf_resolve_session(st, argv[optind]);
+		jv m = cf_resolve_message(st, message,
+		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL);
+		each(m, NULL);
+		jv_free(sess);
+		cf_store_close(st);
+		return cf_out_finish(CF_EX_OK);
+	}
+
+	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	jv_array_foreach(list, i, s) {
+		if (human) {
+			if (i)
+				putchar('\n');
+			cf_human_session_head(st, s);
+		}
+		cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL);
+		jv_free(s);
+	}
+	jv_free(list);
+	cf_store_close(st);
+	return cf_out_finish(CF_EX_OK);
+}

@@ -1,0 +1,240 @@
+/* human.c — output for people on a terminal: tables, headings, messages.
+ * Everything a user or a provider wrote passes through cf_clean or
+ * cf_put_clean, so no escape sequence in a name or a reply reaches the
+ * terminal. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "confab.h"
+
+/* Bytes of one UTF-8 sequence starting at s (1 for a stray byte). */
+static int
+u8len(const unsigned char *s)
+{
+	int n = *s < 0x80 ? 1 : *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 1;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
+}
+
+void
+cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	int w = 0;
+	while (*p && o + 5 < n) {
+		if (width && w >= width) {
+			/* mark the cut: replace the last character with an ellipsis */
+			while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
+				o--;
+			if (o > 0)
+				o--;
+			memcpy(out + o, "…", 3);
+			o += 3;
+			break;
+		}
+		if (*p == '\n' && keep_nl) {
+			out[o++] = '\n';
+			p++;
+			w = 0;
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			out[o++] = (*p == '\t' && keep_nl) ? '\t' : ' ';
+			p++;
+			w++;
+			continue;
+		}
+		int l = u8len(p);
+		/* C1 controls (U+0080..U+009F) act as escapes on some terminals */
+		if (l == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			out[o++] = ' ';
+			p += 2;
+			w++;
+			continue;
+		}
+		memcpy(out + o, p, (size_t)l);
+		o += (size_t)l;
+		p += l;
+		w++;
+	}
+	out[o] = '\0';
+}
+
+void
+cf_put_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t run = 0;
+		while (p[run] && (p[run] >= 0x20 || p[run] == '\n' || p[run] == '\t') &&
+		       p[run] != 0x7f && !(p[run] == 0xc2 && p[run + 1] >= 0x80 &&
+		                           p[run + 1] < 0xa0))
+			run++;
+		fwrite(p, 1, run, stdout);
+		p += run;
+		if (*p) {
+			putchar(' ');
+			p += (*p == 0xc2) ? 2 : 1;
+		}
+	}
+}
+
+/* Code points, which is what a terminal column count needs for the scripts
+ * most names use; wide CJK characters make a row longer, not wrong. */
+static int
+width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void
+pad(const char *s, int w)
+{
+	fputs(s, stdout);
+	for (int i = width(s); i < w; i++)
+		putchar(' ');
+}
+
+static int64_t
+rec_ms(jv rec, const char *key)
+{
+	int64_t ms = 0;
+	cf_time_parse(cf_jstr(rec, key), &ms);
+	return ms;
+}
+
+void
+cf_human_sessions(cf_store *st, jv list)
+{
+	int n = jv_array_length(jv_copy(list));
+	int wid = 2, wname = 4, wmodel = 5;
+	int64_t now = cf_now_ms();
+	struct row {
+		char id[37], name[200], model[120], when[32], tags[120];
+		long msgs;
+		int star, archived;
+	} *rows = cf_xmalloc(sizeof *rows * (size_t)(n ? n : 1));
+
+	for (int i = 0; i < n; i++) {
+		jv r = jv_array_get(jv_copy(list), i);
+		struct row *w = &rows[i];
+		cf_session_short_id(st, cf_jstr(r, "id"), 8, w->id);
+		cf_clean(cf_jstr(r, "name"), w->name, sizeof w->name, 40, 0);
+		char pm[200];
+		const char *p = cf_jstr_or_null(r, "provider");
+		const char *m = cf_jstr_or_null(r, "model");
+		snprintf(pm, sizeof pm, "%s%s%s", p ? p : "-", m ? "/" : "", m ? m : "");
+		cf_clean(pm, w->model, sizeof w->model, 36, 0);
+		cf_time_rel(rec_ms(r, "lastUpdated"), now, w->when, sizeof w->when);
+		jv meta = jv_object_get(jv_copy(r), jv_string("metadata"));
+		w->msgs = (long)cf_jnum(meta, "messageCount", 0);
+		w->star = cf_jbool(meta, "starred");
+		w->archived = cf_jbool(meta, "archived");
+		jv tags = jv_object_get(jv_copy(meta), jv_string("tags"));
+		jv joined = jv_string("");
+		if (jv_get_kind(tags) == JV_KIND_ARRAY) {
+			jv_array_foreach(tags, k, t) {
+				if (jv_get_kind(t) == JV_KIND_STRING)
+					joined = jv_string_concat(joined,
+						jv_string_fmt("%s#%s", k ? " " : "", jv_string_value(t)));
+				jv_free(t);
+			}
+		}
+		cf_clean(jv_string_value(joined), w->tags, sizeof w->tags, 40, 0);
+		jv_free(joined);
+		jv_free(tags);
+		jv_free(meta);
+		if (width(w->id) > wid) wid = width(w->id);
+		if (width(w->name) + 2 > wname) wname = width(w->name) + 2;
+		if (width(w->model) > wmodel) wmodel = width(w->model);
+		jv_free(r);
+	}
+	if (n) {
+		printf("%s", cf_c(CF_DIM));
+		pad("ID", wid);
+		printf("  ");
+		pad("NAME", wname);
+		printf("  ");
+		pad("MODEL", wmodel);
+		printf("  %5s  %-10s  TAGS%s\n", "MSGS", "UPDATED", cf_c(CF_RESET));
+	}
+	for (int i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		jv r = jv_array_get(jv_copy(list), i);
+		printf("%s", cf_c(CF_YELLOW));
+		pad(w->id, wid);
+		printf("%s  %s%s%s", cf_c(CF_RESET), w->star ? "*" : " ",
+		       w->archived ? "~" : " ", cf_c(CF_BOLD));
+		pad(w->name, wname - 2);
+		printf("%s  ", cf_c(CF_RESET));
+		pad(w->model, wmodel);
+		printf("  %5ld  %s", w->msgs, cf_c(CF_DIM));
+		pad(w->when, 10);
+		printf("%s  %s%s%s\n", cf_c(CF_RESET), cf_c(CF_CYAN), w->tags,
+		       cf_c(CF_RESET));
+		jv m = jv_object_get(r, jv_string("match"));
+		const char *snip = cf_jstr_or_null(m, "snippet");
+		if (snip) {
+			char buf[1024];
+			cf_clean(snip, buf, sizeof buf, 0, 0);
+			printf("%*s%s\n", wid + 2, "", buf);
+		}
+		jv_free(m);
+		cf_out_check();
+	}
+	free(rows);
+	jv_free(list);
+}
+
+void
+cf_human_session_head(cf_store *st, jv rec)
+{
+	char id[37], name[400];
+	cf_session_short_id(st, cf_jstr(rec, "id"), 8, id);
+	cf_clean(cf_jstr(rec, "name"), name, sizeof name, 80, 0);
+	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
+	printf("%s%s%s  %s%s%s  %ld messages%s\n", cf_c(CF_BOLD), name,
+	       cf_c(CF_RESET), cf_c(CF_YELLOW), id, cf_c(CF_DIM),
+	       (long)cf_jnum(meta, "messageCount", 0), cf_c(CF_RESET));
+	jv_free(meta);
+}
+
+void
+cf_human_message(jv msg)
+{
+	const char *role = cf_jstr(msg, "role");
+	const char *color = !strcmp(role, "user") ? CF_GREEN :
+	                    !strcmp(role, "assistant") ? CF_MAGENTA : CF_CYAN;
+	int64_t ms = rec_ms(msg, "timestamp");
+	char when[32], rel[32], stamp[25], model[120] = "";
+	cf_time_fmt(ms, stamp);
+	snprintf(when, sizeof when, "%.10s %.5s UTC", stamp, stamp + 11);
+	cf_time_rel(ms, cf_now_ms(), rel, sizeof rel);
+	jv meta = jv_object_get(jv_copy(msg), jv_string("metadata"));
+	const char *m = cf_jstr_or_null(meta, "model");
+	if (m && strcmp(role, "user"))
+		cf_clean(m, model, sizeof model, 60, 0);
+	printf("\n%s%s%s%s%s%s  %s%s (%s)%s\n", cf_c(CF_BOLD), cf_c(color), role,
+	       cf_c(CF_RESET), *model ? " · " : "", model, cf_c(CF_DIM), when, rel,
+	       cf_c(CF_RESET));
+	jv_free(meta);
+	const char *c = cf_jstr(msg, "content");
+	cf_put_clean(c);
+	if (*c && c[strlen(c) - 1] != '\n')
+		putchar('\n');
+	cf_out_check();
+	jv_free(msg);
+}
+
+int
+cf_version(void)
+{
+	printf("%s (confab) %s\n", cf_prog, CF_VERSION);
+	return cf_out_finish(CF_EX_OK);
+}

@@ -1,0 +1,258 @@
+/* message.c — messages: rows to records and back, in session order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "priv.h"
+
+#define MESSAGE_COLS \
+	"m.id, m.session_id, m.role, m.content, m.timestamp, m.tokens," \
+	" m.model, m.processing_time, m.reactions, m.edits, m.extra," \
+	" m.activity_events, m.plugin_commands, m.files," \
+	" (SELECT json_group_array(json_object('id', a.id, 'type', a.type," \
+	"  'name', a.name, 'size', a.size, 'mimeType', a.mime_type))" \
+	"  FROM attachments a WHERE a.message_id = m.id)"
+
+static jv
+col_int(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return jv_null();
+	return jv_number((double)sqlite3_column_int64(s, i));
+}
+
+static jv
+col_array(sqlite3_stmt *s, int i)
+{
+	jv v = cf_col_json(s, i);
+	if (jv_get_kind(v) != JV_KIND_ARRAY) {
+		jv_free(v);
+		return jv_array();
+	}
+	return v;
+}
+
+static jv
+row_to_message(sqlite3_stmt *s)
+{
+	jv meta = jv_object();
+	meta = jv_object_set(meta, jv_string("tokens"), col_int(s, 5));
+	meta = jv_object_set(meta, jv_string("model"), cf_col_text(s, 6));
+	meta = jv_object_set(meta, jv_string("processing_time"), col_int(s, 7));
+	meta = jv_object_set(meta, jv_string("attachments"), col_array(s, 14));
+	meta = jv_object_set(meta, jv_string("reactions"), col_array(s, 8));
+	meta = jv_object_set(meta, jv_string("edits"), col_array(s, 9));
+	jv extra = cf_col_json(s, 10);
+	if (jv_get_kind(extra) == JV_KIND_OBJECT) {
+		jv_object_foreach(extra, k, v)
+			meta = jv_object_set(meta, k, v);
+	}
+	jv_free(extra);
+
+	jv ctx = jv_object();
+	ctx = jv_object_set(ctx, jv_string("activityEvents"), col_array(s, 11));
+	ctx = jv_object_set(ctx, jv_string("pluginCommands"), col_array(s, 12));
+	ctx = jv_object_set(ctx, jv_string("files"), col_array(s, 13));
+
+	jv r = jv_object();
+	r = jv_object_set(r, jv_string("type"), jv_string("message"));
+	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
+	r = jv_object_set(r, jv_string("sessionId"), cf_col_text(s, 1));
+	r = jv_object_set(r, jv_string("role"), cf_col_text(s, 2));
+	r = jv_object_set(r, jv_string("content"), cf_col_text(s, 3));
+	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 4)));
+	r = jv_object_set(r, jv_string("metadata"), meta);
+	r = jv_object_set(r, jv_string("context"), ctx);
+	return r;
+}
+
+jv
+cf_message_get(cf_store *st, const char *id)
+{
+	static const char sql[] =
+		"SELECT " MESSAGE_COLS " FROM messages m WHERE m.id = ?";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return row_to_message(s);
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "reading a message");
+	return jv_invalid();
+}
+
+static jv
+field(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return jv_null();
+	jv v = jv_object_get(jv_copy(obj), jv_string(key));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+/* An array field, or [] when absent; anything else is malformed. */
+static jv
+array_field(jv obj, const char *key)
+{
+	jv v = field(obj, key);
+	if (jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		return jv_array();
+	}
+	if (jv_get_kind(v) != JV_KIND_ARRAY)
+		cf_die(CF_EX_DATA, "message field %s is not an array", key);
+	return v;
+}
+
+static jv
+int_field(jv obj, const char *key)
+{
+	jv v = field(obj, key);
+	if (jv_get_kind(v) != JV_KIND_NULL && jv_get_kind(v) != JV_KIND_NUMBER)
+		cf_die(CF_EX_DATA, "message field %s is not a number", key);
+	return v;
+}
+
+jv
+cf_message_insert(cf_store *st, const char *sid, jv rec)
+{
+	static const char sql[] =
+		"INSERT INTO messages (id, session_id, seq, role, content,"
+		" timestamp, tokens, model, processing_time, reactions, edits,"
+		" extra, activity_events, plugin_commands, files) VALUES (?1, ?2,"
+		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
+		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+	char id[37];
+	const char *rid = cf_jstr_or_null(rec, "id");
+	if (rid)
+		snprintf(id, sizeof id, "%s", rid);
+	else
+		cf_uuid7(id);
+	if (!sid)
+		sid = cf_jstr_or_null(rec, "sessionId");
+	if (!sid)
+		cf_die(CF_EX_DATA, "message has no sessionId");
+	const char *role = cf_jstr_or_null(rec, "role");
+	if (!role || (strcmp(role, "user") && strcmp(role, "assistant") &&
+	              strcmp(role, "system")))
+		cf_die(CF_EX_DATA, "message role must be user, assistant or system");
+	jv content = field(rec, "content");
+	if (jv_get_kind(content) == JV_KIND_NULL) {
+		jv_free(content);
+		content = jv_string("");
+	} else if (jv_get_kind(content) != JV_KIND_STRING) {
+		cf_die(CF_EX_DATA, "message content is not a string");
+	}
+	int64_t ts = cf_now_ms();
+	const char *t = cf_jstr_or_null(rec, "timestamp");
+	if (t && cf_time_parse(t, &ts) != 0)
+		cf_die(CF_EX_DATA, "invalid time '%s' in timestamp", t);
+
+	jv meta = field(rec, "metadata");
+	jv ctx = field(rec, "context");
+	jv extra = jv_object();
+	if (jv_get_kind(meta) == JV_KIND_OBJECT) {
+		jv_object_foreach(meta, k, v) {
+			const char *ks = jv_string_value(k);
+			if (strcmp(ks, "tokens") && strcmp(ks, "model") &&
+			    strcmp(ks, "processing_time") && strcmp(ks, "attachments") &&
+			    strcmp(ks, "reactions") && strcmp(ks, "edits"))
+				extra = jv_object_set(extra, k, v);
+			else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+	}
+	jv model = field(meta, "model");
+	if (jv_get_kind(model) != JV_KIND_NULL && jv_get_kind(model) != JV_KIND_STRING)
+		cf_die(CF_EX_DATA, "message field model is not a string");
+
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_bind_text(s, 2, sid);
+	cf_bind_text(s, 3, role);
+	cf_bind_jv(s, 4, content);
+	sqlite3_bind_int64(s, 5, ts);
+	cf_bind_jv(s, 6, int_field(meta, "tokens"));
+	cf_bind_jv(s, 7, model);
+	cf_bind_jv(s, 8, int_field(meta, "processing_time"));
+	cf_bind_jv(s, 9, array_field(meta, "reactions"));
+	cf_bind_jv(s, 10, array_field(meta, "edits"));
+	cf_bind_jv(s, 11, extra);
+	cf_bind_jv(s, 12, array_field(ctx, "activityEvents"));
+	cf_bind_jv(s, 13, array_field(ctx, "pluginCommands"));
+	cf_bind_jv(s, 14, array_field(ctx, "files"));
+	cf_exec_stmt(st, s, "adding a message");
+	jv_free(meta);
+	jv_free(ctx);
+	jv_free(rec);
+	return cf_message_get(st, id);
+}
+
+void
+cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
+                int (*fn)(jv rec, void *ctx), void *ctx)
+{
+	static const char all[] =
+		"SELECT " MESSAGE_COLS " FROM messages m WHERE m.session_id = ?1"
+		" AND m.seq <= coalesce((SELECT seq FROM messages WHERE id = ?2),"
+		" 9223372036854775807) ORDER BY m.seq";
+	/* The inner query walks the (session_id, seq) index backwards, so the
+	 * cost is the number of messages asked for, not the session's size. */
+	static const char tail[] =
+		"SELECT * FROM (SELECT " MESSAGE_COLS ", m.seq AS k FROM messages m"
+		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
+		" messages WHERE id = ?2), 9223372036854775807)"
+		" ORDER BY m.seq DESC LIMIT ?3) ORDER BY k";
+	sqlite3_stmt *s = cf_stmt(st, last > 0 ? tail : all);
+	cf_bind_text(s, 1, sid);
+	cf_bind_text(s, 2, upto);
+	if (last > 0)
+		sqlite3_bind_int64(s, 3, last);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn(row_to_message(s), ctx))
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		cf_store_fail(st, "reading messages");
+	sqlite3_reset(s);
+}
+
+long
+cf_message_copy_all(cf_store *st, const char *from, const char *to,
+                    const char *upto)
+{
+	/* In SQL, with uuid7() registered by the store: a 100,000-message
+	 * branch is one statement, not 100,000 round trips. */
+	static const char msgs[] =
+		"INSERT INTO messages (id, session_id, seq, role, content,"
+		" timestamp, tokens, model, processing_time, reactions, edits,"
+		" extra, activity_events, plugin_commands, files)"
+		" SELECT uuid7(), ?2, seq, role, content, timestamp, tokens, model,"
+		" processing_time, reactions, edits, extra, activity_events,"
+		" plugin_commands, files FROM messages WHERE session_id = ?1"
+		" AND seq <= coalesce((SELECT seq FROM messages WHERE id = ?3),"
+		" 9223372036854775807) ORDER BY seq";
+	static const char atts[] =
+		"INSERT INTO attachments (id, message_id, type, name, size,"
+		" mime_type, content) SELECT uuid7(), nm.id, a.type, a.name, a.size,"
+		" a.mime_type, a.content FROM attachments a"
+		" JOIN messages om ON om.id = a.message_id"
+		" JOIN messages nm ON nm.session_id = ?2 AND nm.seq = om.seq"
+		" WHERE om.session_id = ?1 ORDER BY a.n";
+	sqlite3_stmt *s = cf_stmt(st, msgs);
+	cf_bind_text(s, 1, from);
+	cf_bind_text(s, 2, to);
+	cf_bind_text(s, 3, upto);
+	cf_exec_stmt(st, s, "copying messages");
+	long n = sqlite3_changes(st->db);
+	s = cf_stmt(st, atts);
+	cf_bind_text(s, 1, from);
+	cf_bind_text(s, 2, to);
+	cf_exec_stmt(st, s, "copying attachments");
+	return n;
+}

@@ -1,0 +1,218 @@
+/* ref.c — naming sessions and messages: ids, prefixes, names, records. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+#define MAX_LISTED 8
+
+static int
+looks_like_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || n > 36)
+		return 0;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+static void
+lower(char *dst, const char *src, size_t n)
+{
+	size_t i;
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+/* Runs a query of (id, label) rows bound to a and b; one row is the answer,
+ * more are listed in the error. */
+static jv
+unique(cf_store *st, const char *sql, const char *a, const char *b,
+       const char *what, const char *ref, int *found)
+{
+	sqlite3_stmt *s = cf_prepare(st, sql);
+	cf_bind_text(s, 1, a);
+	if (b)
+		cf_bind_text(s, 2, b);
+	jv ids = jv_array(), labels = jv_array();
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ids = jv_array_append(ids, cf_col_text(s, 0));
+		labels = jv_array_append(labels, cf_col_text(s, 1));
+		n++;
+	}
+	sqlite3_finalize(s);
+	*found = n;
+	if (n == 1) {
+		jv_free(labels);
+		return jv_array_get(ids, 0);
+	}
+	if (n > 1) {
+		char msg[2048];
+		size_t len = 0;
+		for (int i = 0; i < n && i < MAX_LISTED; i++) {
+			jv id = jv_array_get(jv_copy(ids), i);
+			jv l = jv_array_get(jv_copy(labels), i);
+			len += (size_t)snprintf(msg + len, sizeof msg - len > len ? sizeof msg - len : 0,
+			                        "%s%s (%.40s)", i ? ", " : "",
+			                        jv_string_value(id),
+			                        jv_get_kind(l) == JV_KIND_STRING ? jv_string_value(l) : "");
+			jv_free(id);
+			jv_free(l);
+			if (len >= sizeof msg)
+				break;
+		}
+		cf_die(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %s%s%s", what,
+		       ref, n > MAX_LISTED ? "more than " : "", msg,
+		       n > MAX_LISTED ? ", ..." : "");
+	}
+	jv_free(ids);
+	jv_free(labels);
+	return jv_invalid();
+}
+
+jv
+cf_resolve_session(cf_store *st, const char *ref)
+{
+	int n;
+	char lo[40];
+	if (strlen(ref) == 36) {
+		lower(lo, ref, sizeof lo);
+		jv r = cf_session_get(st, lo);
+		if (jv_is_valid(r))
+			return r;
+		jv_free(r);
+	}
+	jv id = unique(st, "SELECT id, name FROM sessions WHERE name = ?"
+	                   " ORDER BY last_updated DESC LIMIT 9",
+	               ref, NULL, "session name", ref, &n);
+	if (!n && looks_like_id(ref)) {
+		lower(lo, ref, sizeof lo);
+		jv_free(id);
+		id = unique(st, "SELECT id, name FROM sessions WHERE id >= ?1"
+		                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+		            lo, NULL, "session prefix", ref, &n);
+	}
+	if (!n) {
+		jv_free(id);
+		if (strlen(ref) < 4 && strspn(ref, "0123456789abcdefABCDEF-") == strlen(ref))
+			cf_die(CF_EX_NOTFOUND, "unknown session '%s' (an id prefix "
+			       "needs at least 4 characters)", ref);
+		cf_die(CF_EX_NOTFOUND, "unknown session '%s'", ref);
+	}
+	jv r = cf_session_get(st, jv_string_value(id));
+	jv_free(id);
+	return r;
+}
+
+jv
+cf_resolve_message(cf_store *st, const char *ref, const char *sid)
+{
+	int n = 0;
+	char lo[40];
+	jv id = jv_invalid();
+	if (looks_like_id(ref)) {
+		lower(lo, ref, sizeof lo);
+		if (sid)
+			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
+			                " AND id < ?1 || 'z' AND session_id = ?2"
+			                " ORDER BY id LIMIT 9",
+			            lo, sid, "message prefix", ref, &n);
+		else
+			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
+			                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+			            lo, NULL, "message prefix", ref, &n);
+	}
+	if (!n) {
+		jv_free(id);
+		cf_die(CF_EX_NOTFOUND, "unknown message '%s'%s", ref,
+		       sid ? " in this session" : "");
+	}
+	jv r = cf_message_get(st, jv_string_value(id));
+	jv_free(id);
+	return r;
+}
+
+int
+cf_read_record(FILE *f, const char *name, long *lineno, jv *out)
+{
+	static char *line;
+	static size_t cap;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		++*lineno;
+		size_t i = 0;
+		while (i < (size_t)len && isspace((unsigned char)line[i]))
+			i++;
+		if (i == (size_t)len)
+			continue;
+		jv v = jv_parse_sized(line, (int)len);
+		if (!jv_is_valid(v)) {
+			jv m = jv_invalid_get_msg(v);
+			const char *ms = jv_get_kind(m) == JV_KIND_STRING ?
+				jv_string_value(m) : "invalid JSON";
+			/* jq appends the whole input; the line number says where */
+			int cut = (int)(strstr(ms, " (while parsing") ?
+				strstr(ms, " (while parsing") - ms : (long)strlen(ms));
+			cf_die(CF_EX_DATA, "%s:%ld: malformed record: %.*s", name,
+			       *lineno, cut, ms);
+		}
+		if (jv_get_kind(v) != JV_KIND_OBJECT)
+			cf_die(CF_EX_DATA, "%s:%ld: malformed record: not a JSON object",
+			       name, *lineno);
+		*out = v;
+		return 1;
+	}
+	if (ferror(f))
+		cf_die(CF_EX_FAIL, "%s: read error", name);
+	return 0;
+}
+
+static jv
+stdin_sessions(cf_store *st, jv list)
+{
+	long lineno = 0;
+	jv rec;
+	while (cf_read_record(stdin, "stdin", &lineno, &rec)) {
+		const char *type = cf_jstr_or_null(rec, "type");
+		const char *id = cf_jstr_or_null(rec, "id");
+		if (!type || strcmp(type, "session"))
+			cf_die(CF_EX_DATA, "stdin:%ld: expected a session record, "
+			       "got type '%s'", lineno, type ? type : "(none)");
+		if (!id)
+			cf_die(CF_EX_DATA, "stdin:%ld: session record has no id", lineno);
+		jv s = cf_session_get(st, id);
+		if (!jv_is_valid(s))
+			cf_die(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'",
+			       lineno, id);
+		list = jv_array_append(list, s);
+		jv_free(rec);
+	}
+	return list;
+}
+
+jv
+cf_sessions_from_args(cf_store *st, int argc, char **argv)
+{
+	jv list = jv_array();
+	int used_stdin = 0;
+	if (argc == 0) {
+		if (isatty(STDIN_FILENO))
+			cf_usage_die("no session given");
+		return stdin_sessions(st, list);
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-")) {
+			if (!used_stdin++)
+				list = stdin_sessions(st, list);
+			continue;
+		}
+		list = jv_array_append(list, cf_resolve_session(st, argv[i]));
+	}
+	return list;
+}

@@ -1,0 +1,422 @@
+/* session.c — sessions: rows to records and back, listing with filters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "priv.h"
+
+#define SESSION_COLS \
+	"s.id, s.name, s.created, s.last_updated, s.provider, s.model," \
+	" s.temperature, s.max_tokens, s.system_prompt, s.auto_context," \
+	" s.context_window, s.message_count, s.total_tokens, s.tags," \
+	" s.starred, s.archived, s.parent_session_id, s.branch_point"
+#define SESSION_NCOLS 18
+
+static jv
+col_num(sqlite3_stmt *s, int i)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_NULL:
+		return jv_null();
+	case SQLITE_INTEGER:
+		return jv_number((double)sqlite3_column_int64(s, i));
+	default:
+		return jv_number(sqlite3_column_double(s, i));
+	}
+}
+
+static jv
+row_to_session(sqlite3_stmt *s)
+{
+	jv settings = jv_object();
+	settings = jv_object_set(settings, jv_string("temperature"), col_num(s, 6));
+	settings = jv_object_set(settings, jv_string("maxTokens"), col_num(s, 7));
+	settings = jv_object_set(settings, jv_string("systemPrompt"), cf_col_text(s, 8));
+	settings = jv_object_set(settings, jv_string("autoContext"),
+	                         jv_bool(sqlite3_column_int(s, 9)));
+	settings = jv_object_set(settings, jv_string("contextWindow"), col_num(s, 10));
+
+	jv meta = jv_object();
+	meta = jv_object_set(meta, jv_string("messageCount"), col_num(s, 11));
+	meta = jv_object_set(meta, jv_string("totalTokens"), col_num(s, 12));
+	jv tags = cf_col_json(s, 13);
+	if (jv_get_kind(tags) != JV_KIND_ARRAY) {
+		jv_free(tags);
+		tags = jv_array();
+	}
+	meta = jv_object_set(meta, jv_string("tags"), tags);
+	meta = jv_object_set(meta, jv_string("starred"), jv_bool(sqlite3_column_int(s, 14)));
+	meta = jv_object_set(meta, jv_string("archived"), jv_bool(sqlite3_column_int(s, 15)));
+
+	jv r = jv_object();
+	r = jv_object_set(r, jv_string("type"), jv_string("session"));
+	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
+	r = jv_object_set(r, jv_string("name"), cf_col_text(s, 1));
+	r = jv_object_set(r, jv_string("created"), cf_time_jv(sqlite3_column_int64(s, 2)));
+	r = jv_object_set(r, jv_string("lastUpdated"), cf_time_jv(sqlite3_column_int64(s, 3)));
+	r = jv_object_set(r, jv_string("provider"), cf_col_text(s, 4));
+	r = jv_object_set(r, jv_string("model"), cf_col_text(s, 5));
+	r = jv_object_set(r, jv_string("settings"), settings);
+	r = jv_object_set(r, jv_string("metadata"), meta);
+	r = jv_object_set(r, jv_string("parentSessionId"), cf_col_text(s, 16));
+	r = jv_object_set(r, jv_string("branchPoint"), cf_col_text(s, 17));
+	return r;
+}
+
+jv
+cf_session_get(cf_store *st, const char *id)
+{
+	static const char sql[] =
+		"SELECT " SESSION_COLS " FROM sessions s WHERE s.id = ?";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return row_to_session(s);
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "reading a session");
+	return jv_invalid();
+}
+
+/* A time field of a record: absent or null gives dflt; anything but an
+ * RFC 3339 string is malformed input. */
+static int64_t
+rec_time(jv rec, const char *key, int64_t dflt)
+{
+	jv v = jv_object_get(jv_copy(rec), jv_string(key));
+	int64_t ms = dflt;
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		if (cf_time_parse(jv_string_value(v), &ms) != 0)
+			cf_die(CF_EX_DATA, "invalid time '%s' in %s",
+			       jv_string_value(v), key);
+	} else if (jv_get_kind(v) != JV_KIND_NULL &&
+	           jv_get_kind(v) != JV_KIND_INVALID) {
+		cf_die(CF_EX_DATA, "%s is not a time", key);
+	}
+	jv_free(v);
+	return ms;
+}
+
+/* rec.a.b, consumed by nothing: returns a new reference. */
+static jv
+get2(jv rec, const char *a, const char *b)
+{
+	jv o = jv_object_get(jv_copy(rec), jv_string(a));
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return jv_null();
+	}
+	jv v = jv_object_get(o, jv_string(b));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+static jv
+get1(jv rec, const char *a)
+{
+	jv v = jv_object_get(jv_copy(rec), jv_string(a));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+static void
+bind_settings(sqlite3_stmt *s, int i, jv rec)
+{
+	cf_bind_jv(s, i, get2(rec, "settings", "temperature"));
+	cf_bind_jv(s, i + 1, get2(rec, "settings", "maxTokens"));
+	cf_bind_jv(s, i + 2, get2(rec, "settings", "systemPrompt"));
+	jv ac = get2(rec, "settings", "autoContext");
+	sqlite3_bind_int(s, i + 3, jv_get_kind(ac) == JV_KIND_TRUE);
+	jv_free(ac);
+	cf_bind_jv(s, i + 4, get2(rec, "settings", "contextWindow"));
+	jv tags = get2(rec, "metadata", "tags");
+	if (jv_get_kind(tags) != JV_KIND_ARRAY) {
+		jv_free(tags);
+		tags = jv_array();
+	}
+	cf_bind_jv(s, i + 5, tags);
+	jv b = get2(rec, "metadata", "starred");
+	sqlite3_bind_int(s, i + 6, jv_get_kind(b) == JV_KIND_TRUE);
+	jv_free(b);
+	b = get2(rec, "metadata", "archived");
+	sqlite3_bind_int(s, i + 7, jv_get_kind(b) == JV_KIND_TRUE);
+	jv_free(b);
+}
+
+jv
+cf_session_insert(cf_store *st, jv rec)
+{
+	static const char sql[] =
+		"INSERT INTO sessions (id, name, created, last_updated, provider,"
+		" model, temperature, max_tokens, system_prompt, auto_context,"
+		" context_window, tags, starred, archived, parent_session_id,"
+		" branch_point) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	char id[37];
+	const char *rid = cf_jstr_or_null(rec, "id");
+	if (rid)
+		snprintf(id, sizeof id, "%s", rid);
+	else
+		cf_uuid7(id);
+	int64_t now = cf_now_ms();
+	int64_t created = rec_time(rec, "created", now);
+	int64_t updated = rec_time(rec, "lastUpdated", created);
+	const char *name = cf_jstr_or_null(rec, "name");
+
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_bind_text(s, 2, name ? name : "untitled");
+	sqlite3_bind_int64(s, 3, created);
+	sqlite3_bind_int64(s, 4, updated);
+	cf_bind_jv(s, 5, get1(rec, "provider"));
+	cf_bind_jv(s, 6, get1(rec, "model"));
+	bind_settings(s, 7, rec);
+	cf_bind_jv(s, 15, get1(rec, "parentSessionId"));
+	cf_bind_jv(s, 16, get1(rec, "branchPoint"));
+	cf_exec_stmt(st, s, "creating a session");
+	jv_free(rec);
+	return cf_session_get(st, id);
+}
+
+void
+cf_session_update(cf_store *st, jv rec)
+{
+	static const char sql[] =
+		"UPDATE sessions SET name = ?, provider = ?, model = ?,"
+		" temperature = ?, max_tokens = ?, system_prompt = ?,"
+		" auto_context = ?, context_window = ?, tags = ?, starred = ?,"
+		" archived = ?, last_updated = max(last_updated, ?) WHERE id = ?";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_jv(s, 1, get1(rec, "name"));
+	cf_bind_jv(s, 2, get1(rec, "provider"));
+	cf_bind_jv(s, 3, get1(rec, "model"));
+	bind_settings(s, 4, rec);
+	sqlite3_bind_int64(s, 12, cf_now_ms());
+	cf_bind_text(s, 13, cf_jstr(rec, "id"));
+	cf_exec_stmt(st, s, "updating a session");
+	jv_free(rec);
+}
+
+void
+cf_session_delete(cf_store *st, const char *id)
+{
+	static const char sql[] = "DELETE FROM sessions WHERE id = ?";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_exec_stmt(st, s, "deleting a session");
+}
+
+static size_t
+common(const char *a, const char *b)
+{
+	size_t i = 0;
+	while (a[i] && a[i] == b[i])
+		i++;
+	return i;
+}
+
+void
+cf_session_short_id(cf_store *st, const char *id, int min, char out[37])
+{
+	static const char before[] =
+		"SELECT id FROM sessions WHERE id < ? ORDER BY id DESC LIMIT 1";
+	static const char after[] =
+		"SELECT id FROM sessions WHERE id > ? ORDER BY id LIMIT 1";
+	const char *q[] = {before, after};
+	size_t need = (size_t)min;
+	for (int k = 0; k < 2; k++) {
+		sqlite3_stmt *s = cf_stmt(st, q[k]);
+		cf_bind_text(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			size_t c = common(id, (const char *)sqlite3_column_text(s, 0)) + 1;
+			if (c > need)
+				need = c;
+		}
+		sqlite3_reset(s);
+	}
+	/* never end on the dash: it would read as a typo */
+	if (need < 36 && id[need - 1] == '-')
+		need++;
+	snprintf(out, 37, "%.*s", (int)need, id);
+}
+
+/* The user's words as an FTS5 query: every word must appear.  Each word is
+ * quoted, so punctuation (c++, foo-bar, "NEAR") is searched for, not parsed. */
+static char *
+fts_query(const char *text)
+{
+	size_t n = strlen(text);
+	char *q = cf_xmalloc(n * 2 + 3 * (n + 1) + 1), *p = q;
+	const char *t = text;
+	while (*t) {
+		while (*t == ' ' || *t == '\t' || *t == '\n')
+			t++;
+		if (!*t)
+			break;
+		if (p != q)
+			*p++ = ' ';
+		*p++ = '"';
+		for (; *t && *t != ' ' && *t != '\t' && *t != '\n'; t++) {
+			if (*t == '"')
+				*p++ = '"';
+			*p++ = *t;
+		}
+		*p++ = '"';
+	}
+	*p = '\0';
+	return q;
+}
+
+struct sqlbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+sb_add(struct sqlbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = cf_xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+}
+
+static jv
+snippet(cf_store *st, const char *q, sqlite3_int64 mn, sqlite3_int64 sn,
+        int color)
+{
+	const char *open = color ? CF_BOLD CF_YELLOW : "**";
+	const char *close = color ? CF_RESET : "**";
+	sqlite3_stmt *s;
+	if (mn)
+		s = cf_prepare(st, "SELECT snippet(messages_fts, 0, ?, ?, '…', 12)"
+		                   " FROM messages_fts WHERE messages_fts MATCH ?"
+		                   " AND rowid = ?");
+	else
+		s = cf_prepare(st, "SELECT highlight(sessions_fts, 0, ?, ?)"
+		                   " FROM sessions_fts WHERE sessions_fts MATCH ?"
+		                   " AND rowid = ?");
+	cf_bind_text(s, 1, open);
+	cf_bind_text(s, 2, close);
+	cf_bind_text(s, 3, q);
+	sqlite3_bind_int64(s, 4, mn ? mn : sn);
+	jv r = jv_null();
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r = cf_col_text(s, 0);
+	sqlite3_finalize(s);
+	return r;
+}
+
+void
+cf_session_list(cf_store *st, const struct cf_filter *f,
+                int (*fn)(jv rec, void *ctx), void *ctx)
+{
+	struct sqlbuf b = {0};
+	char *q = NULL;
+	int np = 0;
+	const char *params[64];
+	int64_t times[2] = {0, 0};
+	int has_since = 0, has_until = 0;
+
+	if (f->search) {
+		q = fts_query(f->search);
+		if (!*q) {
+			free(q);
+			return;
+		}
+		/* Drive from the matches, newest matching message per session,
+		 * then the few filters below on that small set. */
+		sb_add(&b,
+		       "SELECT " SESSION_COLS ", h.mn, s.n FROM ("
+		       " SELECT sid, max(mn) AS mn FROM ("
+		       "  SELECT m.session_id AS sid, m.n AS mn FROM messages_fts f"
+		       "   JOIN messages m ON m.n = f.rowid WHERE messages_fts MATCH ?1"
+		       "  UNION ALL"
+		       "  SELECT s2.id, NULL FROM sessions_fts g"
+		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
+		       " GROUP BY sid) h JOIN sessions s ON s.id = h.sid WHERE 1");
+		params[np++] = q;
+	} else {
+		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
+	}
+	if (f->archived == 0)
+		sb_add(&b, " AND s.archived = 0");
+	else if (f->archived == 1)
+		sb_add(&b, " AND s.archived = 1");
+	if (f->starred)
+		sb_add(&b, " AND s.starred = 1");
+	if (f->provider) {
+		sb_add(&b, " AND s.provider = ?");
+		params[np++] = f->provider;
+	}
+	if (f->model) {
+		sb_add(&b, " AND s.model = ?");
+		params[np++] = f->model;
+	}
+	if (f->parent) {
+		sb_add(&b, " AND s.parent_session_id = ?");
+		params[np++] = f->parent;
+	}
+	for (int i = 0; f->tags && f->tags[i] && np < 60; i++) {
+		sb_add(&b, " AND EXISTS (SELECT 1 FROM json_each(s.tags)"
+		           " WHERE value = ?)");
+		params[np++] = f->tags[i];
+	}
+	if (f->since) {
+		sb_add(&b, " AND s.last_updated >= ?");
+		times[0] = f->since;
+		has_since = ++np;
+	}
+	if (f->until) {
+		sb_add(&b, " AND s.last_updated <= ?");
+		times[1] = f->until;
+		has_until = ++np;
+	}
+	sb_add(&b, " ORDER BY s.last_updated DESC, s.n DESC");
+
+	sqlite3_stmt *s = cf_prepare(st, b.s);
+	free(b.s);
+	for (int i = 0; i < np; i++) {
+		if (i + 1 == has_since)
+			sqlite3_bind_int64(s, i + 1, times[0]);
+		else if (i + 1 == has_until)
+			sqlite3_bind_int64(s, i + 1, times[1]);
+		else
+			cf_bind_text(s, i + 1, params[i]);
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		jv rec = row_to_session(s);
+		if (q) {
+			sqlite3_int64 mn = sqlite3_column_int64(s, SESSION_NCOLS);
+			sqlite3_int64 sn = sqlite3_column_int64(s, SESSION_NCOLS + 1);
+			jv m = jv_object();
+			m = jv_object_set(m, jv_string("messageId"), jv_null());
+			if (mn) {
+				sqlite3_stmt *ms = cf_stmt(st,
+					"SELECT id FROM messages WHERE n = ?");
+				sqlite3_bind_int64(ms, 1, mn);
+				if (sqlite3_step(ms) == SQLITE_ROW)
+					m = jv_object_set(m, jv_string("messageId"),
+					                  cf_col_text(ms, 0));
+				sqlite3_reset(ms);
+			}
+			m = jv_object_set(m, jv_string("snippet"),
+			                  snippet(st, q, mn, sn, f->color));
+			rec = jv_object_set(rec, jv_string("match"), m);
+		}
+		if (fn(rec, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		cf_store_fail(st, "listing sessions");
+	sqlite3_finalize(s);
+	free(q);
+}

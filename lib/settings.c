@@ -1,0 +1,219 @@
+/* settings.c — session settings from options and config, validated once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "confab.h"
+
+static const char *const builtin[] = {
+	"anthropic", "openai", "gemini", "ollama", "echo", NULL,
+};
+
+int
+cf_provider_known(const char *name)
+{
+	for (int i = 0; builtin[i]; i++)
+		if (!strcmp(builtin[i], name))
+			return 1;
+	/* a named OpenAI-compatible server: [groq] type = openai */
+	char key[160];
+	snprintf(key, sizeof key, "%s.type", name);
+	return cf_config_get(key) != NULL;
+}
+
+const char *
+cf_provider_list(void)
+{
+	return "anthropic, openai, gemini, ollama, echo";
+}
+
+static jv
+set2(jv rec, const char *a, const char *b, jv v)
+{
+	jv o = jv_object_get(jv_copy(rec), jv_string(a));
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		o = jv_object();
+	}
+	o = jv_object_set(o, jv_string(b), v);
+	return jv_object_set(rec, jv_string(a), o);
+}
+
+static _Noreturn void
+bad(const struct cf_settings *s, const char *opt, const char *val,
+    const char *why)
+{
+	if (s->origin)
+		cf_die(CF_EX_CONFIG, "%s: invalid %s '%s': %s", s->origin, opt,
+		       val, why);
+	cf_usage_die("invalid --%s '%s': %s", opt, val, why);
+}
+
+jv
+cf_settings_apply(jv rec, const struct cf_settings *s)
+{
+	if (s->name) {
+		if (!*s->name)
+			bad(s, "name", s->name, "must not be empty");
+		rec = jv_object_set(rec, jv_string("name"), jv_string(s->name));
+	}
+	if (s->provider) {
+		if (!cf_provider_known(s->provider)) {
+			char why[200];
+			snprintf(why, sizeof why, "known providers are %s",
+			         cf_provider_list());
+			bad(s, "provider", s->provider, why);
+		}
+		rec = jv_object_set(rec, jv_string("provider"), jv_string(s->provider));
+	}
+	if (s->model) {
+		if (!*s->model)
+			bad(s, "model", s->model, "must not be empty");
+		rec = jv_object_set(rec, jv_string("model"), jv_string(s->model));
+	}
+	if (s->system)
+		rec = set2(rec, "settings", "systemPrompt",
+		           *s->system ? jv_string(s->system) : jv_null());
+	if (s->temperature) {
+		double d;
+		if (!*s->temperature)
+			rec = set2(rec, "settings", "temperature", jv_null());
+		else if (cf_parse_double(s->temperature, 0, 2, &d))
+			bad(s, "temperature", s->temperature, "must be a number from 0 to 2");
+		else
+			rec = set2(rec, "settings", "temperature", jv_number(d));
+	}
+	if (s->max_tokens) {
+		long n;
+		if (cf_parse_long(s->max_tokens, 1, 100000000, &n))
+			bad(s, "max-tokens", s->max_tokens, "must be a whole number above 0");
+		rec = set2(rec, "settings", "maxTokens", jv_number((double)n));
+	}
+	if (s->context_window) {
+		long n;
+		if (cf_parse_long(s->context_window, 0, 100000000, &n))
+			bad(s, "context-window", s->context_window,
+			    "must be a whole number of messages, 0 or more");
+		rec = set2(rec, "settings", "contextWindow", jv_number((double)n));
+	}
+	if (s->auto_context >= 0)
+		rec = set2(rec, "settings", "autoContext", jv_bool(s->auto_context));
+	if (s->ntags || s->nuntags) {
+		jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
+		jv tags = jv_get_kind(meta) == JV_KIND_OBJECT ?
+			jv_object_get(meta, jv_string("tags")) : (jv_free(meta), jv_array());
+		if (jv_get_kind(tags) != JV_KIND_ARRAY) {
+			jv_free(tags);
+			tags = jv_array();
+		}
+		for (int i = 0; i < s->ntags; i++) {
+			const char *t = s->tags[i];
+			if (!*t || strpbrk(t, "\n\r,"))
+				bad(s, "tag", t, "must be non-empty, without commas or newlines");
+			int found = 0;
+			jv_array_foreach(tags, j, x) {
+				found |= jv_get_kind(x) == JV_KIND_STRING &&
+				         !strcmp(jv_string_value(x), t);
+				jv_free(x);
+				(void)j;
+			}
+			if (!found)
+				tags = jv_array_append(tags, jv_string(t));
+		}
+		for (int i = 0; i < s->nuntags; i++) {
+			jv kept = jv_array();
+			jv_array_foreach(tags, j, x) {
+				if (jv_get_kind(x) != JV_KIND_STRING ||
+				    strcmp(jv_string_value(x), s->untags[i]))
+					kept = jv_array_append(kept, x);
+				else
+					jv_free(x);
+				(void)j;
+			}
+			jv_free(tags);
+			tags = kept;
+		}
+		rec = set2(rec, "metadata", "tags", tags);
+	}
+	if (s->starred >= 0)
+		rec = set2(rec, "metadata", "starred", jv_bool(s->starred));
+	if (s->archived >= 0)
+		rec = set2(rec, "metadata", "archived", jv_bool(s->archived));
+	return rec;
+}
+
+void
+cf_settings_init(struct cf_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->auto_context = s->starred = s->archived = -1;
+}
+
+void
+cf_settings_add_tag(struct cf_settings *s, const char *t, int remove)
+{
+	const char ***v = remove ? &s->untags : &s->tags;
+	int *n = remove ? &s->nuntags : &s->ntags;
+	*v = cf_xrealloc(*v, sizeof **v * (size_t)(*n + 2));
+	(*v)[(*n)++] = t;
+	(*v)[*n] = NULL;
+}
+
+static int
+config_bool(const char *key, const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+		return 0;
+	cf_die(CF_EX_CONFIG, "%s: invalid %s '%s': must be true or false",
+	       cf_config_path(), key, v);
+}
+
+jv
+cf_settings_defaults(jv rec)
+{
+	struct cf_settings s;
+	cf_settings_init(&s);
+	s.origin = cf_config_path();
+	s.provider = cf_config_get("provider");
+	s.model = cf_config_get("model");
+	s.system = cf_config_get("system");
+	s.temperature = cf_config_get("temperature");
+	s.max_tokens = cf_config_get("max-tokens");
+	s.context_window = cf_config_get("context-window");
+	const char *ac = cf_config_get("auto-context");
+	if (ac)
+		s.auto_context = config_bool("auto-context", ac);
+	char *tags = NULL;
+	const char *t = cf_config_get("tags");
+	if (t) {
+		tags = cf_xstrdup(t);
+		for (char *tok = strtok(tags, ","); tok; tok = strtok(NULL, ",")) {
+			while (*tok == ' ')
+				tok++;
+			char *e = tok + strlen(tok);
+			while (e > tok && e[-1] == ' ')
+				*--e = '\0';
+			if (*tok)
+				cf_settings_add_tag(&s, tok, 0);
+		}
+	}
+	rec = cf_settings_apply(rec, &s);
+	free(tags);
+	free(s.tags);
+	return rec;
+}
+
+jv
+cf_settings_default_model(jv rec)
+{
+	const char *p = cf_jstr_or_null(rec, "provider");
+	if (!p || cf_jstr_or_null(rec, "model"))
+		return rec;
+	char key[160];
+	snprintf(key, sizeof key, "%s.model", p);
+	const char *m = cf_config_get(key);
+	if (m && *m)
+		rec = jv_object_set(rec, jv_string("model"), jv_string(m));
+	return rec;
+}

@@ -1,0 +1,404 @@
+/* store.c — opening the SQLite file, migrations, transactions, statements. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+#define BUSY_TIMEOUT_MS 30000
+
+/* Each entry takes the schema from version i to i + 1.  Never edit one that
+ * has shipped: add the next. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sessions ("
+	" n INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" last_updated INTEGER NOT NULL,"
+	" provider TEXT,"
+	" model TEXT,"
+	" temperature REAL,"
+	" max_tokens INTEGER,"
+	" system_prompt TEXT,"
+	" auto_context INTEGER NOT NULL DEFAULT 0,"
+	" context_window INTEGER,"
+	" message_count INTEGER NOT NULL DEFAULT 0,"
+	" total_tokens INTEGER NOT NULL DEFAULT 0,"
+	" tags TEXT NOT NULL DEFAULT '[]',"
+	" starred INTEGER NOT NULL DEFAULT 0,"
+	" archived INTEGER NOT NULL DEFAULT 0,"
+	" parent_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,"
+	" branch_point TEXT);"
+	"CREATE INDEX sessions_recent ON sessions(archived, last_updated);"
+	"CREATE INDEX sessions_updated ON sessions(last_updated);"
+	"CREATE INDEX sessions_name ON sessions(name);"
+	"CREATE INDEX sessions_parent ON sessions(parent_session_id);"
+	"CREATE TABLE messages ("
+	" n INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),"
+	" content TEXT NOT NULL,"
+	" timestamp INTEGER NOT NULL,"
+	" tokens INTEGER,"
+	" model TEXT,"
+	" processing_time INTEGER,"
+	" reactions TEXT NOT NULL DEFAULT '[]',"
+	" edits TEXT NOT NULL DEFAULT '[]',"
+	" extra TEXT NOT NULL DEFAULT '{}',"
+	" activity_events TEXT NOT NULL DEFAULT '[]',"
+	" plugin_commands TEXT NOT NULL DEFAULT '[]',"
+	" files TEXT NOT NULL DEFAULT '[]',"
+	" UNIQUE (session_id, seq));"
+	"CREATE TABLE attachments ("
+	" n INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	" type TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" size INTEGER NOT NULL,"
+	" mime_type TEXT,"
+	" content BLOB);"
+	"CREATE INDEX attachments_message ON attachments(message_id);"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(content,"
+	" content='messages', content_rowid='n');"
+	"CREATE VIRTUAL TABLE sessions_fts USING fts5(name,"
+	" content='sessions', content_rowid='n');"
+	"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+	" INSERT INTO messages_fts(rowid, content) VALUES (new.n, new.content);"
+	" UPDATE sessions SET message_count = message_count + 1,"
+	"  total_tokens = total_tokens + coalesce(new.tokens, 0),"
+	"  last_updated = max(last_updated, new.timestamp)"
+	"  WHERE id = new.session_id;"
+	" END;"
+	"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	" INSERT INTO messages_fts(messages_fts, rowid, content)"
+	"  VALUES ('delete', old.n, old.content);"
+	" UPDATE sessions SET message_count = message_count - 1,"
+	"  total_tokens = total_tokens - coalesce(old.tokens, 0)"
+	"  WHERE id = old.session_id;"
+	" END;"
+	"CREATE TRIGGER messages_au AFTER UPDATE OF content, tokens ON messages BEGIN"
+	" INSERT INTO messages_fts(messages_fts, rowid, content)"
+	"  VALUES ('delete', old.n, old.content);"
+	" INSERT INTO messages_fts(rowid, content) VALUES (new.n, new.content);"
+	" UPDATE sessions SET total_tokens = total_tokens"
+	"  - coalesce(old.tokens, 0) + coalesce(new.tokens, 0)"
+	"  WHERE id = new.session_id;"
+	" END;"
+	"CREATE TRIGGER sessions_ai AFTER INSERT ON sessions BEGIN"
+	" INSERT INTO sessions_fts(rowid, name) VALUES (new.n, new.name);"
+	" END;"
+	"CREATE TRIGGER sessions_ad AFTER DELETE ON sessions BEGIN"
+	" INSERT INTO sessions_fts(sessions_fts, rowid, name)"
+	"  VALUES ('delete', old.n, old.name);"
+	" END;"
+	"CREATE TRIGGER sessions_au AFTER UPDATE OF name ON sessions BEGIN"
+	" INSERT INTO sessions_fts(sessions_fts, rowid, name)"
+	"  VALUES ('delete', old.n, old.name);"
+	" INSERT INTO sessions_fts(rowid, name) VALUES (new.n, new.name);"
+	" END;",
+};
+
+_Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
+               "one migration per schema version");
+
+_Noreturn void
+cf_store_fail(cf_store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+	const char *hint = "";
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		hint = " (another program held the database too long)";
+	cf_die(CF_EX_STORE, "%s: %s: %s%s", st->path, what,
+	       sqlite3_errmsg(st->db), hint);
+}
+
+static void
+exec(cf_store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		cf_store_fail(st, what);
+}
+
+static long
+user_version(cf_store *st)
+{
+	sqlite3_stmt *s = cf_prepare(st, "PRAGMA user_version");
+	if (sqlite3_step(s) != SQLITE_ROW)
+		cf_store_fail(st, "reading the schema version");
+	long v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	if (strlen(path) >= sizeof buf)
+		cf_die(CF_EX_STORE, "%s: path too long", path);
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			cf_die(CF_EX_STORE, "cannot create folder '%s': %s", buf,
+			       strerror(errno));
+		*p = '/';
+	}
+}
+
+const char *
+cf_store_default_path(void)
+{
+	static char buf[PATH_MAX];
+	const char *e = getenv("CHAT_DB");
+	if (e && *e)
+		return e;
+	if ((e = getenv("XDG_DATA_HOME")) && *e == '/')
+		snprintf(buf, sizeof buf, "%s/confab/chat.db", e);
+	else if ((e = getenv("HOME")) && *e)
+		snprintf(buf, sizeof buf, "%s/.local/share/confab/chat.db", e);
+	else
+		cf_die(CF_EX_STORE, "no database: set CHAT_DB or HOME");
+	return buf;
+}
+
+/* WAL can only be switched on outside a transaction, and the switch wants
+ * the file to itself: when twenty programs create the store at once, the
+ * losers see SQLITE_BUSY and try again. */
+static void
+wal_on(cf_store *st)
+{
+	for (int tries = 0;; tries++) {
+		int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL,
+		                      NULL, NULL);
+		if (rc == SQLITE_OK)
+			return;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries > 3000)
+			cf_store_fail(st, "switching to WAL");
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void
+migrate(cf_store *st)
+{
+	long v = user_version(st);
+	if (v > CF_SCHEMA_VERSION)
+		cf_die(CF_EX_STORE,
+		       "%s: written by a newer confab (schema %ld, this one "
+		       "knows %d); not touching it",
+		       st->path, v, CF_SCHEMA_VERSION);
+	if (v == CF_SCHEMA_VERSION)
+		return;
+	wal_on(st);
+	cf_store_begin(st);
+	v = user_version(st);   /* another program may have got here first */
+	for (; v < CF_SCHEMA_VERSION; v++) {
+		exec(st, migrations[v], "migrating the schema");
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%ld", v + 1);
+		exec(st, sql, "migrating the schema");
+	}
+	cf_store_commit(st);
+}
+
+static void
+sql_uuid7(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	char id[37];
+	cf_uuid7(id);
+	sqlite3_result_text(ctx, id, 36, SQLITE_TRANSIENT);
+}
+
+cf_store *
+cf_store_open(const char *path)
+{
+	cf_store *st = cf_xmalloc(sizeof *st);
+	memset(st, 0, sizeof *st);
+	if (!path)
+		path = cf_store_default_path();
+	st->path = cf_xstrdup(path);
+
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		mkdirs(path);
+		/* Owner only, and SQLite gives its -wal and -shm files the
+		 * database file's mode. */
+		mode_t old = umask(077);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		umask(old);
+		if (fd < 0)
+			cf_die(CF_EX_STORE, "cannot create '%s': %s", path,
+			       strerror(errno));
+		close(fd);
+	} else if (S_ISDIR(sb.st_mode)) {
+		cf_die(CF_EX_STORE, "'%s' is a folder, not a database", path);
+	}
+
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		cf_store_fail(st, "opening");
+	sqlite3_extended_result_codes(st->db, 0);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
+	sqlite3_create_function(st->db, "uuid7", 0, SQLITE_UTF8, NULL,
+	                        sql_uuid7, NULL, NULL);
+	migrate(st);
+	return st;
+}
+
+void
+cf_store_close(cf_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < sizeof st->cache / sizeof *st->cache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+sqlite3 *
+cf_store_db(cf_store *st)
+{
+	return st->db;
+}
+
+void
+cf_store_begin(cf_store *st)
+{
+	exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+void
+cf_store_commit(cf_store *st)
+{
+	exec(st, "COMMIT", "committing");
+}
+
+sqlite3_stmt *
+cf_prepare(cf_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		cf_store_fail(st, "preparing a query");
+	return s;
+}
+
+sqlite3_stmt *
+cf_stmt(cf_store *st, const char *sql)
+{
+	size_t n = sizeof st->cache / sizeof *st->cache, i;
+	for (i = 0; i < n && st->cache[i].sql; i++) {
+		if (st->cache[i].sql == sql) {
+			sqlite3_stmt *s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	}
+	if (i == n)
+		cf_die(CF_EX_FAIL, "internal: statement cache full");
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                       &st->cache[i].stmt, NULL) != SQLITE_OK)
+		cf_store_fail(st, "preparing a query");
+	st->cache[i].sql = sql;
+	return st->cache[i].stmt;
+}
+
+void
+cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		cf_store_fail(st, what);
+	sqlite3_reset(s);
+}
+
+void
+cf_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void
+cf_bind_jv(sqlite3_stmt *s, int i, jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_STRING:
+		sqlite3_bind_text(s, i, jv_string_value(v),
+		                  jv_string_length_bytes(jv_copy(v)),
+		                  SQLITE_TRANSIENT);
+		break;
+	case JV_KIND_NUMBER: {
+		double d = jv_number_value(v);
+		if (d == (double)(int64_t)d)
+			sqlite3_bind_int64(s, i, (int64_t)d);
+		else
+			sqlite3_bind_double(s, i, d);
+		break;
+	}
+	case JV_KIND_TRUE:
+		sqlite3_bind_int(s, i, 1);
+		break;
+	case JV_KIND_FALSE:
+		sqlite3_bind_int(s, i, 0);
+		break;
+	case JV_KIND_ARRAY:
+	case JV_KIND_OBJECT: {
+		jv t = jv_dump_string(jv_copy(v), 0);
+		sqlite3_bind_text(s, i, jv_string_value(t), -1, SQLITE_TRANSIENT);
+		jv_free(t);
+		break;
+	}
+	default:
+		sqlite3_bind_null(s, i);
+	}
+	jv_free(v);
+}
+
+jv
+cf_col_json(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	if (!t)
+		return jv_null();
+	if (t[0] == '[' && t[1] == ']' && !t[2])
+		return jv_array();
+	if (t[0] == '{' && t[1] == '}' && !t[2])
+		return jv_object();
+	jv v = jv_parse(t);
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
+jv
+cf_col_text(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	if (!t)
+		return jv_null();
+	return jv_string_sized(t, sqlite3_column_bytes(s, i));
+}

@@ -1,0 +1,233 @@
+/* util.c — times in RFC 3339, UUIDv7 ids, whole-string numbers. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "confab.h"
+
+int64_t
+cf_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+fill_random(unsigned char *b, size_t n)
+{
+	while (n) {
+		ssize_t r = getrandom(b, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			cf_die(CF_EX_FAIL, "cannot read random bytes: %s", strerror(errno));
+		}
+		b += r;
+		n -= (size_t)r;
+	}
+}
+
+/* RFC 9562 version 7.  Within one millisecond the 12 bits of rand_a count
+ * up from a random start, so ids made by one process sort in the order they
+ * were made (method 1 of section 6.2). */
+void
+cf_uuid7(char out[37])
+{
+	static int64_t last_ms;
+	static unsigned seq;
+	unsigned char b[16];
+	int64_t ms = cf_now_ms();
+
+	fill_random(b, sizeof b);
+	if (ms <= last_ms) {
+		ms = last_ms;
+		if (++seq > 0xfff) {     /* counter spent: borrow the next ms */
+			ms = ++last_ms;
+			seq = b[6] & 0x7;
+		}
+	} else {
+		last_ms = ms;
+		seq = ((b[6] & 0x7) << 8) | b[7];   /* leave room to count */
+	}
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | ((seq >> 8) & 0x0f));
+	b[7] = (unsigned char)(seq & 0xff);
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 15];
+	}
+	*p = '\0';
+}
+
+void
+cf_time_fmt(int64_t ms, char out[25])
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)t * 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 25, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 25 - n, ".%03uZ", (unsigned)frac % 1000u);
+}
+
+jv
+cf_time_jv(int64_t ms)
+{
+	char buf[25];
+	cf_time_fmt(ms, buf);
+	return jv_string(buf);
+}
+
+static int
+digits(const char **s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)**s))
+			return -1;
+		v = v * 10 + (*(*s)++ - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Date, then optionally T (or space) and time, seconds, fraction and zone.
+ * Without a zone the time is UTC; date_only reports a bare date. */
+static int
+parse_stamp(const char *s, int64_t *ms, int *date_only)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+	int64_t off = 0;
+
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d))
+		return -1;
+	*date_only = *s == '\0';
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		s++;
+		if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
+			return -1;
+		if (*s == ':') {
+			s++;
+			if (digits(&s, 2, &sec))
+				return -1;
+			if (*s == '.') {
+				int scale = 100;
+				s++;
+				if (!isdigit((unsigned char)*s))
+					return -1;
+				for (; isdigit((unsigned char)*s); s++, scale /= 10)
+					frac += (*s - '0') * scale;
+			}
+		}
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			int sign = *s++ == '-' ? -1 : 1, oh, om;
+			if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om))
+				return -1;
+			off = sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+		}
+	}
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+	                .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	if (tm.tm_mday != d)     /* timegm normalised 2026-02-30 */
+		return -1;
+	*ms = (int64_t)t * 1000 + frac - off;
+	return 0;
+}
+
+int
+cf_time_parse(const char *s, int64_t *ms)
+{
+	int date_only;
+	return parse_stamp(s, ms, &date_only);
+}
+
+int
+cf_when_parse(const char *s, int end_of_day, int64_t *ms)
+{
+	int date_only;
+	if (parse_stamp(s, ms, &date_only) == 0) {
+		if (date_only && end_of_day)
+			*ms += 86400000 - 1;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (end == s || errno || n < 0 || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	int64_t unit;
+	switch (*end) {
+	case 's': unit = 1000; break;
+	case 'm': unit = 60000; break;
+	case 'h': unit = 3600000; break;
+	case 'd': unit = 86400000; break;
+	case 'w': unit = 7 * 86400000LL; break;
+	default: return -1;
+	}
+	*ms = cf_now_ms() - n * unit;
+	return 0;
+}
+
+void
+cf_time_rel(int64_t ms, int64_t now, char *out, size_t n)
+{
+	int64_t d = (now - ms) / 1000;
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(out, n, "just now");
+	else if (d < 3600)
+		snprintf(out, n, "%lldm ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(out, n, "%lldh ago", (long long)(d / 3600));
+	else if (d < 30 * 86400)
+		snprintf(out, n, "%lldd ago", (long long)(d / 86400));
+	else {
+		char buf[25];
+		cf_time_fmt(ms, buf);
+		snprintf(out, n, "%.10s", buf);
+	}
+}
+
+int
+cf_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cf_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
