@@ -60,11 +60,11 @@ main(int argc, char **argv)
 	const char *db = NULL, *sref = NULL, *role = "user", *model = NULL;
 	const char *time = NULL;
 	long tokens = -1;
-	int records = 0, json = 0, opt;
+	int records = 0, json = 0, role_set = 0, opt;
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, "s:r:m:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":s:r:m:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': sref = optarg; break;
 		case 'r':
@@ -72,6 +72,7 @@ main(int argc, char **argv)
 			    strcmp(optarg, "system"))
 				cf_usage_die("invalid --role '%s': expected user, assistant or system", optarg);
 			role = optarg;
+			role_set = 1;
 			break;
 		case 'm': model = optarg; break;
 		case O_TOKENS:
@@ -90,11 +91,14 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(opt, argv);
 		}
 	}
 	if (records && optind < argc)
 		cf_usage_die("--records reads stdin; TEXT is not taken with it");
+	/* a record carries its own role, model, tokens and time */
+	if (records && (role_set || model || tokens >= 0 || time))
+		cf_usage_die("--records takes role, model, tokens and time from each record");
 	if (records && sref && !strcmp(sref, "-"))
 		cf_usage_die("--records and -s - both want stdin");
 	if (!records && !sref)
@@ -116,7 +120,7 @@ main(int argc, char **argv)
 	const char *sid = jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL;
 
 	/* Everything is read and checked before the first write. */
-	jv todo = jv_array();
+	jv todo = jv_array(), linenos = jv_array();
 	if (records) {
 		long lineno = 0;
 		jv rec;
@@ -137,6 +141,7 @@ main(int argc, char **argv)
 			/* ids are the store's to give: a record added twice is two messages */
 			rec = jv_object_delete(rec, jv_string("id"));
 			todo = jv_array_append(todo, rec);
+			linenos = jv_array_append(linenos, jv_number((double)lineno));
 		}
 	} else {
 		jv content;
@@ -165,11 +170,21 @@ main(int argc, char **argv)
 	jv out = jv_array();
 	cf_store_begin(st);
 	jv_array_foreach(todo, i, rec) {
+		/* a record the store refuses (a bad role, time, field) names
+		 * its line, as a malformed one does */
+		if (records) {
+			char where[32];
+			jv n = jv_array_get(jv_copy(linenos), i);
+			snprintf(where, sizeof where, "stdin:%.0f", jv_number_value(n));
+			jv_free(n);
+			cf_err_context(where);
+		}
 		out = jv_array_append(out, cf_message_insert(st, sid, rec));
-		(void)i;
 	}
+	cf_err_context(NULL);
 	cf_store_commit(st);
 	jv_free(todo);
+	jv_free(linenos);
 
 	int human = !json && cf_out_isatty();
 	jv_array_foreach(out, i, m) {

@@ -50,7 +50,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, "a:n:dh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":a:n:dh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a': at = optarg; break;
 		case 'n':
@@ -63,7 +63,7 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(opt, argv);
 		}
 	}
 	cf_store *st = cf_store_open(db);

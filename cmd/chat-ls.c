@@ -29,7 +29,7 @@ static const char usage[] =
 	"      --version          show the version\n"
 	"\n"
 	"WHEN is a date (2026-01-31, UTC; --until includes the whole day), an RFC 3339\n"
-	"time (2026-01-31T12:00:00Z), or an age: 30m, 12h, 7d, 2w.\n";
+	"time (2026-01-31T12:00:00Z), or an age: 90s, 30m, 12h, 7d, 2w.\n";
 
 enum { O_STARRED = 256, O_ARCHIVED, O_SINCE, O_UNTIL, O_PARENT, O_JSON, O_DB,
        O_VERSION };
@@ -86,7 +86,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, "t:p:m:as:w:n:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:p:m:as:w:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			tags = cf_xrealloc(tags, sizeof *tags * (size_t)(ntags + 2));
@@ -117,7 +117,7 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(opt, argv);
 		}
 	}
 	if (optind < argc)

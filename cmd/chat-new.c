@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	cf_setprog(argv[0]);
 	cf_out_init();
 	cf_settings_init(&s);
-	while ((c = getopt_long(argc, argv, "n:p:m:S:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:p:m:S:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': s.name = optarg; break;
 		case 'p': s.provider = optarg; break;
@@ -73,7 +73,7 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(c, argv);
 		}
 	}
 	if (optind < argc)

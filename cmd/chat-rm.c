@@ -46,7 +46,10 @@ confirm(int n, long msgs)
 	fprintf(stderr, "%s: delete %d session%s and %ld message%s? [y/N] ",
 	        cf_prog, n, n == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
 	char buf[16] = "";
-	int yes = fgets(buf, sizeof buf, in) && (buf[0] == 'y' || buf[0] == 'Y');
+	int answered = fgets(buf, sizeof buf, in) != NULL;
+	if (!answered)   /* end of input: end the prompt's line */
+		fputc('\n', stderr);
+	int yes = answered && (buf[0] == 'y' || buf[0] == 'Y');
 	if (in != stdin)
 		fclose(in);
 	return yes;
@@ -60,14 +63,14 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': force = 1; break;
 		case O_JSON: json = 1; break;
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(opt, argv);
 		}
 	}
 	cf_store *st = cf_store_open(db);

@@ -64,7 +64,7 @@ main(int argc, char **argv)
 	cf_setprog(argv[0]);
 	cf_out_init();
 	cf_settings_init(&s);
-	while ((c = getopt_long(argc, argv, "n:p:m:S:t:u:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:p:m:S:t:u:h", longopts, NULL)) != -1) {
 		changes++;
 		switch (c) {
 		case 'n': s.name = optarg; break;
@@ -86,7 +86,7 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; changes--; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(c, argv);
 		}
 	}
 	if (!changes)

@@ -52,7 +52,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, "n:M:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":n:M:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (cf_parse_long(optarg, 1, 1L << 40, &last))
@@ -63,7 +63,7 @@ main(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
-		default: fprintf(stderr, "%s", usage); return CF_EX_USAGE;
+		default: cf_bad_option(opt, argv);
 		}
 	}
 	human = !json && cf_out_isatty();
@@ -74,8 +74,14 @@ main(int argc, char **argv)
 		if (argc - optind > 1)
 			cf_usage_die("--message takes at most one session");
 		jv sess = jv_invalid();
-		if (optind < argc)
-			sess = cf_resolve_session(st, argv[optind]);
+		if (optind < argc) {
+			/* "-" is a session record on stdin, as everywhere */
+			jv l = cf_sessions_from_args(st, 1, argv + optind);
+			if (jv_array_length(jv_copy(l)) != 1)
+				cf_usage_die("--message: expected one session, got %d",
+				             jv_array_length(jv_copy(l)));
+			sess = jv_array_get(l, 0);
+		}
 		jv m = cf_resolve_message(st, message,
 		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL);
 		each(m, NULL);

@@ -43,6 +43,12 @@ _Noreturn void cf_die(int code, const char *fmt, ...)
 /* Usage errors also point at --help. */
 _Noreturn void cf_usage_die(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/* After getopt_long returned '?' or ':' (the option string starts with ':'):
+ * one line naming the option, exit CF_EX_USAGE. */
+_Noreturn void cf_bad_option(int c, char **argv);
+/* While set, warnings and errors name where the input came from
+ * ("stdin:3") after the program's name; NULL clears it. */
+void cf_err_context(const char *where);
 
 void *cf_xmalloc(size_t n);
 void *cf_xrealloc(void *p, size_t n);

@@ -98,6 +98,9 @@ load(void)
 		jv key = section[0] ? jv_string_fmt("%s.%s", section, k) : jv_string(k);
 		config = jv_object_set(config, key, jv_string(v));
 	}
+	/* getline's end and its failure look alike: a folder, an I/O error */
+	if (ferror(f))
+		cf_die(CF_EX_CONFIG, "%s: %s", path, strerror(errno));
 	free(line);
 	fclose(f);
 }

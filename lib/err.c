@@ -1,5 +1,6 @@
 /* err.c — the program's name as a prefix, one line to stderr, an exit code. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "confab.h"
 
 const char *cf_prog = "confab";
+static char context[64];
 
 void
 cf_setprog(const char *argv0)
@@ -19,8 +21,16 @@ static void
 vwarn(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", cf_prog);
+	if (context[0])
+		fprintf(stderr, "%s: ", context);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void
+cf_err_context(const char *where)
+{
+	snprintf(context, sizeof context, "%s", where ? where : "");
 }
 
 void
@@ -52,6 +62,25 @@ cf_usage_die(const char *fmt, ...)
 	fprintf(stderr, " (see '%s --help')\n", cf_prog);
 	va_end(ap);
 	exit(CF_EX_USAGE);
+}
+
+_Noreturn void
+cf_bad_option(int c, char **argv)
+{
+	/* getopt's own messages name argv[0] as typed and are followed by the
+	 * whole usage: one line naming the option instead */
+	const char *arg = argv[optind - 1];
+	int is_long = arg[0] == '-' && arg[1] == '-';
+	if (c == ':') {
+		if (is_long)
+			cf_usage_die("option '%s' needs a value", arg);
+		cf_usage_die("option '-%c' needs a value", optopt);
+	}
+	if (optopt && !is_long)
+		cf_usage_die("unknown option '-%c'", optopt);
+	if (optopt && strchr(arg, '='))
+		cf_usage_die("option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
+	cf_usage_die("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
 }
 
 void *

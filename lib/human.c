@@ -109,6 +109,27 @@ rec_ms(jv rec, const char *key)
 	return ms;
 }
 
+/* A search snippet: the highlight cf_session_list put around the match is
+ * kept (as color, when there is color), the rest is cleaned like any text. */
+static void
+put_snippet(const char *s)
+{
+	static const char open[] = CF_BOLD CF_YELLOW, close[] = CF_RESET;
+	char seg[1024], buf[1024];
+	while (*s) {
+		const char *o = strstr(s, open), *c = strstr(s, close);
+		const char *m = o && (!c || o < c) ? o : c;
+		int n = m ? (int)(m - s) : (int)strlen(s);
+		snprintf(seg, sizeof seg, "%.*s", n, s);
+		cf_clean(seg, buf, sizeof buf, 0, 0);
+		fputs(buf, stdout);
+		if (!m)
+			break;
+		fputs(cf_c(m == o ? open : close), stdout);
+		s = m + (m == o ? sizeof open : sizeof close) - 1;
+	}
+}
+
 void
 cf_human_sessions(cf_store *st, jv list)
 {
@@ -181,9 +202,9 @@ cf_human_sessions(cf_store *st, jv list)
 		jv m = jv_object_get(r, jv_string("match"));
 		const char *snip = cf_jstr_or_null(m, "snippet");
 		if (snip) {
-			char buf[1024];
-			cf_clean(snip, buf, sizeof buf, 0, 0);
-			printf("%*s%s\n", wid + 2, "", buf);
+			printf("%*s", wid + 2, "");
+			put_snippet(snip);
+			putchar('\n');
 		}
 		jv_free(m);
 		cf_out_check();

@@ -73,8 +73,14 @@ cf_message_get(cf_store *st, const char *id)
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		return row_to_message(s);
+	/* Reset at once: a statement left on its row keeps a read snapshot
+	 * open, and a later BEGIN IMMEDIATE then fails with SQLITE_BUSY
+	 * (no busy wait) as soon as another program has written. */
+	if (rc == SQLITE_ROW) {
+		jv r = row_to_message(s);
+		sqlite3_reset(s);
+		return r;
+	}
 	if (rc != SQLITE_DONE)
 		cf_store_fail(st, "reading a message");
 	return jv_invalid();

@@ -156,9 +156,14 @@ cf_read_record(FILE *f, const char *name, long *lineno, jv *out)
 			jv m = jv_invalid_get_msg(v);
 			const char *ms = jv_get_kind(m) == JV_KIND_STRING ?
 				jv_string_value(m) : "invalid JSON";
-			/* jq appends the whole input; the line number says where */
-			int cut = (int)(strstr(ms, " (while parsing") ?
-				strstr(ms, " (while parsing") - ms : (long)strlen(ms));
+			/* jq appends where it broke within what it was given; the
+			 * line number we give says where */
+			int cut = (int)strlen(ms);
+			const char *at = strstr(ms, " at line ");
+			if (!at)
+				at = strstr(ms, " (while parsing");
+			if (at)
+				cut = (int)(at - ms);
 			cf_die(CF_EX_DATA, "%s:%ld: malformed record: %.*s", name,
 			       *lineno, cut, ms);
 		}

@@ -97,6 +97,12 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER sessions_ai AFTER INSERT ON sessions BEGIN"
 	" INSERT INTO sessions_fts(rowid, name) VALUES (new.n, new.name);"
 	" END;"
+	/* a branch outlives its parent; the parent's message it was made at
+	 * does not */
+	"CREATE TRIGGER sessions_bd BEFORE DELETE ON sessions BEGIN"
+	" UPDATE sessions SET branch_point = NULL"
+	"  WHERE parent_session_id = old.id;"
+	" END;"
 	"CREATE TRIGGER sessions_ad AFTER DELETE ON sessions BEGIN"
 	" INSERT INTO sessions_fts(sessions_fts, rowid, name)"
 	"  VALUES ('delete', old.n, old.name);"
