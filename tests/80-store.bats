@@ -1,0 +1,410 @@
+#!/usr/bin/env bats
+# The store itself: where it lives, how it is made, its schema and indexes,
+# a newer or broken file, and twenty programs writing at once.
+
+load helper
+
+# After `run --separate-stderr`: nothing on stdout, one line on stderr that
+# starts with the program's name.
+one_error() {
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "$1: "* ]]
+}
+
+db() {
+	sqlite3 "$CHAT_DB" "$@"
+}
+
+# ---- where the file is, and how it is made ----
+
+@test "the database is made with mode 0600, its folders as needed" {
+	export CHAT_DB="$BATS_TEST_TMPDIR/a/b/c/chat.db"
+	[ ! -e "$BATS_TEST_TMPDIR/a" ]
+	run -0 chat-new
+	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/a")" = 700 ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/a/b/c")" = 700 ]
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 1 ]
+	# whatever SQLite leaves beside it is the owner's alone too
+	for f in "$CHAT_DB-wal" "$CHAT_DB-shm"; do
+		[ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 600 ]
+	done
+}
+
+@test "the mode is 0600 whatever the umask" {
+	umask 000
+	run -0 chat-new
+	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
+}
+
+@test "--db overrides CHAT_DB" {
+	run -0 chat-new --db "$BATS_TEST_TMPDIR/other.db" --name via-option
+	[ -f "$BATS_TEST_TMPDIR/other.db" ]
+	[ ! -e "$CHAT_DB" ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/other.db" 'SELECT name FROM sessions')" = via-option ]
+	# every program takes it
+	run -0 chat-ls --db "$BATS_TEST_TMPDIR/other.db" --json
+	[ "$(jq -r .name <<<"$output")" = via-option ]
+	[ ! -e "$CHAT_DB" ]
+}
+
+@test "CHAT_DB overrides XDG_DATA_HOME" {
+	run -0 chat-new --name via-env
+	[ "$(db 'SELECT name FROM sessions')" = via-env ]
+	[ ! -e "$XDG_DATA_HOME/confab/chat.db" ]
+	[ ! -e "$HOME/.local/share/confab/chat.db" ]
+}
+
+@test "XDG_DATA_HOME overrides the default under HOME" {
+	unset CHAT_DB
+	run -0 chat-new --name via-xdg
+	[ "$(sqlite3 "$XDG_DATA_HOME/confab/chat.db" 'SELECT name FROM sessions')" = via-xdg ]
+	[ "$(stat -c %a "$XDG_DATA_HOME/confab/chat.db")" = 600 ]
+	[ ! -e "$HOME/.local/share/confab/chat.db" ]
+}
+
+@test "without CHAT_DB or XDG_DATA_HOME: ~/.local/share/confab/chat.db" {
+	unset CHAT_DB XDG_DATA_HOME
+	run -0 chat-new --name via-home
+	[ "$(sqlite3 "$HOME/.local/share/confab/chat.db" 'SELECT name FROM sessions')" = via-home ]
+	[ "$(stat -c %a "$HOME/.local/share/confab/chat.db")" = 600 ]
+}
+
+@test "an empty CHAT_DB, or a relative XDG_DATA_HOME, is ignored" {
+	export CHAT_DB=
+	run -0 chat-new --name empty-env
+	[ "$(sqlite3 "$XDG_DATA_HOME/confab/chat.db" 'SELECT name FROM sessions')" = empty-env ]
+	export XDG_DATA_HOME=relative/data
+	cd "$BATS_TEST_TMPDIR"
+	run -0 chat-new --name relative
+	[ ! -e "$BATS_TEST_TMPDIR/relative" ]
+	[ "$(sqlite3 "$HOME/.local/share/confab/chat.db" 'SELECT name FROM sessions')" = relative ]
+}
+
+@test "an existing file keeps its mode" {
+	touch "$BATS_TEST_TMPDIR/mine.db"
+	chmod 640 "$BATS_TEST_TMPDIR/mine.db"
+	run -0 chat-new --db "$BATS_TEST_TMPDIR/mine.db"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/mine.db")" = 640 ]
+}
+
+# ---- the schema ----
+
+@test "WAL, schema version 1, foreign keys declared" {
+	chat-new > /dev/null
+	[ "$(db 'PRAGMA journal_mode')" = wal ]
+	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
+	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
+	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
+	  attachments,messages,messages_fts,sessions,sessions_fts ]
+}
+
+@test "the tables carry the seed's fields" {
+	chat-new > /dev/null
+	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
+	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point ]
+	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = \
+	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files ]
+	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('attachments')")" = \
+	  n,id,message_id,type,name,size,mime_type,content ]
+}
+
+@test "deleting a session removes its messages (chat-rm and SQL with foreign keys on)" {
+	S=$(new_session --name doomed)
+	T=$(new_session --name kept)
+	chat-add -s "$S" one > /dev/null
+	chat-add -s "$S" two > /dev/null
+	chat-add -s "$T" three > /dev/null
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 3 ]
+	run -0 chat-rm -f "$S"
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 1 ]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 1 ]
+	# the schema itself cascades, whoever deletes
+	db "PRAGMA foreign_keys=ON; DELETE FROM sessions WHERE id = '$T'"
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
+}
+
+@test "a message for a session that does not exist is refused by the schema" {
+	chat-new > /dev/null
+	run sqlite3 "$CHAT_DB" "PRAGMA foreign_keys=ON; INSERT INTO messages (id, session_id, seq, role, content, timestamp) VALUES ('m', 'nosuch', 1, 'user', 'x', 0)"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"FOREIGN KEY constraint failed"* ]]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
+}
+
+# ---- migrations ----
+
+@test "an empty file at the path is migrated" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	: > "$CHAT_DB"
+	run -0 chat-new --name in-empty
+	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA journal_mode')" = wal ]
+	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
+}
+
+@test "an empty SQLite database (version 0) is migrated" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
+	[ "$(db 'PRAGMA user_version')" = 0 ]
+	run -0 chat-new --name migrated
+	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'SELECT name FROM sessions')" = migrated ]
+}
+
+@test "opening a current store again changes nothing" {
+	chat-new --name once > /dev/null
+	sum=$(db .dump | sha256sum)
+	run -0 chat-ls --json
+	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(db 'PRAGMA user_version')" = 1 ]
+}
+
+@test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
+	S=$(new_session --name old)
+	chat-add -s "$S" hi > /dev/null
+	M=$(db 'SELECT id FROM messages')
+	db 'PRAGMA user_version = 99'
+	sum=$(sha256sum < "$CHAT_DB")
+	for cmd in "chat-new" "chat-ls" "chat-show $S" "chat-branch $S" "chat-rm -f $S" \
+	           "chat-set --star $S" "chat-add -s $S more" "chat-show --message $M $S"; do
+		run -6 --separate-stderr $cmd < /dev/null
+		one_error "${cmd%% *}"
+		[[ "$stderr" == *"newer"* ]]
+		[[ "$stderr" == *"$CHAT_DB"* ]]
+		[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+	done
+	[ "$(db 'PRAGMA user_version')" = 99 ]
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 1 ]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 1 ]
+}
+
+@test "a path that is a folder: exit 6" {
+	mkdir -p "$CHAT_DB"
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[ "$stderr" = "chat-new: '$CHAT_DB' is a folder, not a database" ]
+	run -6 --separate-stderr chat-ls
+	one_error chat-ls
+	[ -z "$(ls -A "$CHAT_DB")" ]
+}
+
+@test "a file that is not a database: exit 6, the file unchanged" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	echo 'not a database, just text' > "$CHAT_DB"
+	sum=$(sha256sum < "$CHAT_DB")
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[[ "$stderr" == "chat-new: $CHAT_DB: "* ]]
+	[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+}
+
+@test "a location where no folder can be made: exit 6" {
+	touch "$BATS_TEST_TMPDIR/plainfile"
+	export CHAT_DB="$BATS_TEST_TMPDIR/plainfile/sub/chat.db"
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[ "$stderr" = "chat-new: cannot create folder '$BATS_TEST_TMPDIR/plainfile/sub': Not a directory" ]
+	export CHAT_DB="$BATS_TEST_TMPDIR/plainfile/chat.db"
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[ "$stderr" = "chat-new: cannot create '$CHAT_DB': Not a directory" ]
+	[ ! -s "$BATS_TEST_TMPDIR/plainfile" ]
+}
+
+@test "an unwritable folder: exit 6" {
+	[ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
+	mkdir "$BATS_TEST_TMPDIR/ro"
+	chmod 500 "$BATS_TEST_TMPDIR/ro"
+	export CHAT_DB="$BATS_TEST_TMPDIR/ro/chat.db"
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[[ "$stderr" == "chat-new: cannot create '$CHAT_DB': Permission denied" ]]
+	export CHAT_DB="$BATS_TEST_TMPDIR/ro/sub/chat.db"
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[ ! -e "$BATS_TEST_TMPDIR/ro/sub" ]
+}
+
+@test "a read-only database: exit 6, and it is unchanged" {
+	[ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
+	chat-new > /dev/null
+	chmod 400 "$CHAT_DB"
+	sum=$(sha256sum < "$CHAT_DB")
+	run -6 --separate-stderr chat-new
+	one_error chat-new
+	[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+}
+
+# ---- twenty programs at once ----
+
+@test "20 chat-new and 20 chat-add at once all succeed and every row is there" {
+	S=$(new_session --name shared)
+	pids=()
+	for i in $(seq 1 20); do
+		chat-new --name "par$i" > "$BATS_TEST_TMPDIR/new$i" 2>&1 &
+		pids+=($!)
+		# by id and by name: both read the session before they write
+		ref=$S
+		[ $((i % 2)) -eq 0 ] && ref=shared
+		chat-add -s "$ref" "message $i" > "$BATS_TEST_TMPDIR/add$i" 2>&1 &
+		pids+=($!)
+	done
+	failed=0
+	for p in "${pids[@]}"; do
+		wait "$p" || failed=$((failed + 1))
+	done
+	cat "$BATS_TEST_TMPDIR"/new* "$BATS_TEST_TMPDIR"/add* | grep -v '^{' || true
+	[ "$failed" -eq 0 ]
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 21 ]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 20 ]
+	[ "$(db "SELECT message_count FROM sessions WHERE id = '$S'")" -eq 20 ]
+	[ "$(db "SELECT count(DISTINCT seq) || ',' || min(seq) || ',' || max(seq) FROM messages WHERE session_id = '$S'")" = 20,1,20 ]
+	[ "$(db "SELECT count(DISTINCT name) FROM sessions WHERE name LIKE 'par%'")" -eq 20 ]
+	# each program printed its record
+	for i in $(seq 1 20); do
+		[ "$(jq -r .name "$BATS_TEST_TMPDIR/new$i")" = "par$i" ]
+		[ "$(jq -r .content "$BATS_TEST_TMPDIR/add$i")" = "message $i" ]
+	done
+}
+
+@test "20 chat-new at once on a database that does not exist yet" {
+	export CHAT_DB="$BATS_TEST_TMPDIR/fresh/deeper/chat.db"
+	pids=()
+	for i in $(seq 1 20); do
+		chat-new --name "first$i" > "$BATS_TEST_TMPDIR/out$i" 2>&1 &
+		pids+=($!)
+	done
+	failed=0
+	for p in "${pids[@]}"; do
+		wait "$p" || failed=$((failed + 1))
+	done
+	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
+	[ "$failed" -eq 0 ]
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
+	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA journal_mode')" = wal ]
+	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
+}
+
+@test "20 chat-set at once on the same session all succeed" {
+	S=$(new_session --name contested)
+	pids=()
+	for i in $(seq 1 20); do
+		chat-set --tag "t$i" "$S" > /dev/null 2> "$BATS_TEST_TMPDIR/err$i" &
+		pids+=($!)
+	done
+	failed=0
+	for p in "${pids[@]}"; do
+		wait "$p" || failed=$((failed + 1))
+	done
+	cat "$BATS_TEST_TMPDIR"/err*
+	[ "$failed" -eq 0 ]
+	# each change read the session inside its own transaction: none lost
+	[ "$(db "SELECT json_array_length(tags) FROM sessions WHERE id = '$S'")" -eq 20 ]
+}
+
+# ---- FTS5 in step ----
+
+@test "the message index follows adds and deletes" {
+	S=$(new_session --name fts)
+	fts() {
+		db "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH '$1'"
+	}
+	[ "$(fts zebra)" -eq 0 ]
+	chat-add -s "$S" "a zebra crossing" > /dev/null
+	chat-add -s "$S" "another zebra" > /dev/null
+	chat-add -s "$S" "no stripes" > /dev/null
+	[ "$(fts zebra)" -eq 2 ]
+	[ "$(fts stripes)" -eq 1 ]
+	[ "$(db "SELECT content FROM messages WHERE n IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'crossing')")" = 'a zebra crossing' ]
+	run -0 chat-rm -f "$S"
+	[ "$(fts zebra)" -eq 0 ]
+	[ "$(fts stripes)" -eq 0 ]
+	# the index is consistent with its table
+	db "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+}
+
+@test "the session-name index follows create, rename and delete" {
+	fts() {
+		db "SELECT count(*) FROM sessions_fts WHERE sessions_fts MATCH '$1'"
+	}
+	S=$(new_session --name 'quarterly budget')
+	[ "$(fts budget)" -eq 1 ]
+	[ "$(fts forecast)" -eq 0 ]
+	run -0 chat-set --name 'yearly forecast' "$S"
+	[ "$(fts budget)" -eq 0 ]
+	[ "$(fts forecast)" -eq 1 ]
+	[ "$(fts yearly)" -eq 1 ]
+	# a change that is not a rename leaves the index alone
+	run -0 chat-set --star "$S"
+	[ "$(fts forecast)" -eq 1 ]
+	run -0 chat-rm -f "$S"
+	[ "$(fts forecast)" -eq 0 ]
+	db "INSERT INTO sessions_fts(sessions_fts, rank) VALUES ('integrity-check', 1)"
+}
+
+@test "chat-ls --search finds through both indexes" {
+	S=$(new_session --name 'kiwi plans')
+	T=$(new_session --name other)
+	chat-add -s "$T" "we talked about mango" > /dev/null
+	run -0 chat-ls --search kiwi --json
+	[ "$(jq -r .id <<<"$output")" = "$S" ]
+	run -0 chat-ls --search mango --json
+	[ "$(jq -r .id <<<"$output")" = "$T" ]
+}
+
+# ---- order and the last-N index ----
+
+@test "messages have a stable order: seq 1..N in the order added" {
+	S=$(new_session)
+	for i in 1 2 3 4 5; do
+		chat-add -s "$S" --time "2030-01-0$((6 - i))T00:00:00Z" "m$i" > /dev/null
+	done
+	[ "$(db "SELECT group_concat(content) FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq)")" = m1,m2,m3,m4,m5 ]
+	[ "$(db "SELECT group_concat(seq) FROM (SELECT seq FROM messages WHERE session_id = '$S' ORDER BY n)")" = 1,2,3,4,5 ]
+	run -0 chat-show --json "$S"
+	[ "$(jq -sc 'map(.content)' <<<"$output")" = '["m1","m2","m3","m4","m5"]' ]
+	run -0 chat-show --json --last 2 "$S"
+	[ "$(jq -sc 'map(.content)' <<<"$output")" = '["m4","m5"]' ]
+}
+
+@test "the last-N query walks the (session_id, seq) index" {
+	chat-new > /dev/null
+	# the `tail` query of lib/message.c, as prepared there
+	sql="SELECT * FROM (SELECT m.id, m.session_id, m.role, m.content, m.timestamp, m.tokens,
+	 m.model, m.processing_time, m.reactions, m.edits, m.extra,
+	 m.activity_events, m.plugin_commands, m.files,
+	 (SELECT json_group_array(json_object('id', a.id, 'type', a.type,
+	  'name', a.name, 'size', a.size, 'mimeType', a.mime_type))
+	  FROM attachments a WHERE a.message_id = m.id), m.seq AS k FROM messages m
+	 WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM
+	 messages WHERE id = ?2), 9223372036854775807)
+	 ORDER BY m.seq DESC LIMIT ?3) ORDER BY k"
+	run -0 sqlite3 "$CHAT_DB" "EXPLAIN QUERY PLAN $sql"
+	echo "$output"
+	[[ "$output" == *"SEARCH m USING INDEX sqlite_autoindex_messages_2 (session_id=? AND seq<?)"* ]]
+	[[ "$output" == *"SEARCH messages USING INDEX sqlite_autoindex_messages_1 (id=?)"* ]]
+	[[ "$output" == *"SEARCH a USING INDEX attachments_message (message_id=?)"* ]]
+	# no full pass over the messages, and no sort of the session's rows
+	[[ "$output" != *"SCAN m"* ]]
+	[[ "$output" != *"SCAN messages"* ]]
+	# sqlite_autoindex_messages_2 is UNIQUE (session_id, seq)
+	[ "$(db "SELECT group_concat(name) FROM pragma_index_info('sqlite_autoindex_messages_2')")" = session_id,seq ]
+}
+
+@test "deleting a parent leaves its branches whole, with no dangling references" {
+	new_session -n parent >/dev/null
+	chat-add -s parent "one" >/dev/null
+	chat-add -s parent "two" >/dev/null
+	bid=$(chat-branch parent | jq -r .id)
+	run -0 chat-show "$bid" --json
+	[ "$(jq -r .parentSessionId <<< "$(chat-ls --json | jq -c "select(.id == \"$bid\")")")" != null ]
+	chat-rm -f parent >/dev/null
+	run -0 chat-ls --json
+	[ "$(jq -r '[.parentSessionId, .branchPoint, .metadata.messageCount] | @csv' <<< "$output")" = ',,2' ]
+	run -0 chat-show "$bid" --json
+	[ "$(jq -r .content <<< "$output" | paste -sd,)" = "one,two" ]
+}

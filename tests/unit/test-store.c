@@ -1,0 +1,243 @@
+/* The store: migrations, records in and out, references, listing. */
+#include <sqlite3.h>
+#include <ctype.h>
+#include <sys/stat.h>
+
+#include "unit.h"
+#include "confab.h"
+
+static char dir[] = "/tmp/confab-unit-XXXXXX";
+static char path[256];
+
+static long
+scalar(cf_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long v = -1;
+	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+migrations(void)
+{
+	snprintf(path, sizeof path, "%s/a/b/chat.db", dir);
+	cf_store *st = cf_store_open(path);
+	struct stat sb;
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
+	CHECK(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN"
+	                 " ('sessions', 'messages', 'attachments', 'messages_fts',"
+	                 " 'sessions_fts')") == 5);
+	cf_store_close(st);
+	/* opening again migrates nothing and keeps the data */
+	st = cf_store_open(path);
+	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
+	CHECK(scalar(st, "PRAGMA journal_mode = WAL") >= -1);
+	sqlite3_exec(cf_store_db(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
+	cf_store_close(st);
+	/* a newer schema is refused, and left as it was */
+	DIES(CF_EX_STORE, cf_store_open(path));
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_close(db);
+	/* a folder is not a database */
+	DIES(CF_EX_STORE, cf_store_open(dir));
+}
+
+static jv
+session(cf_store *st, const char *name)
+{
+	jv r = jv_object_set(jv_object(), jv_string("name"), jv_string(name));
+	cf_store_begin(st);
+	r = cf_session_insert(st, r);
+	cf_store_commit(st);
+	return r;
+}
+
+static void
+records(void)
+{
+	cf_store *st = cf_store_open(path);
+	jv in = jv_parse("{\"name\":\"round trip\",\"provider\":\"openai\","
+	                 "\"model\":\"gpt-4o\",\"created\":\"2025-01-02T03:04:05.678Z\","
+	                 "\"settings\":{\"temperature\":0.5,\"maxTokens\":100,"
+	                 "\"systemPrompt\":\"be brief\",\"autoContext\":true,"
+	                 "\"contextWindow\":7},\"metadata\":{\"tags\":[\"a\",\"b\"],"
+	                 "\"starred\":true,\"archived\":false}}");
+	cf_store_begin(st);
+	jv out = cf_session_insert(st, jv_copy(in));
+	cf_store_commit(st);
+	CHECK_STR(cf_jstr(out, "type"), "session");
+	CHECK_STR(cf_jstr(out, "name"), "round trip");
+	CHECK_STR(cf_jstr(out, "created"), "2025-01-02T03:04:05.678Z");
+	CHECK_STR(cf_jstr(out, "lastUpdated"), "2025-01-02T03:04:05.678Z");
+	jv a = jv_object_get(jv_copy(in), jv_string("settings"));
+	jv b = jv_object_get(jv_copy(out), jv_string("settings"));
+	CHECK(jv_equal(a, b));
+	jv tags = jv_getpath(jv_copy(out), jv_parse("[\"metadata\",\"tags\"]"));
+	jv want = jv_parse("[\"a\",\"b\"]");
+	CHECK(jv_equal(tags, want));
+	CHECK(jv_get_kind(jv_getpath(jv_copy(out), jv_parse("[\"metadata\",\"starred\"]"))) == JV_KIND_TRUE);
+	char sid[37];
+	snprintf(sid, sizeof sid, "%s", cf_jstr(out, "id"));
+
+	/* messages: metadata keys we do not model survive the trip */
+	jv m = jv_parse("{\"role\":\"assistant\",\"content\":\"hi **there**\","
+	                "\"timestamp\":\"2025-01-02T03:05:00.000Z\",\"metadata\":{"
+	                "\"tokens\":42,\"model\":\"gpt-4o\",\"processing_time\":1200,"
+	                "\"reactions\":[\"+1\"],\"edits\":[],\"cost\":0.01},"
+	                "\"context\":{\"files\":[\"a.c\"]}}");
+	cf_store_begin(st);
+	jv mo = cf_message_insert(st, sid, m);
+	jv m2 = cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":\"\"}"));
+	cf_store_commit(st);
+	CHECK_STR(cf_jstr(mo, "content"), "hi **there**");
+	CHECK_STR(cf_jstr(mo, "sessionId"), sid);
+	jv meta = jv_object_get(jv_copy(mo), jv_string("metadata"));
+	CHECK(cf_jnum(meta, "tokens", 0) == 42);
+	CHECK(cf_jnum(meta, "cost", 0) == 0.01);
+	CHECK(cf_jnum(meta, "processing_time", 0) == 1200);
+	jv_free(meta);
+	jv files = jv_getpath(jv_copy(mo), jv_parse("[\"context\",\"files\",0]"));
+	CHECK(jv_get_kind(files) == JV_KIND_STRING && !strcmp(jv_string_value(files), "a.c"));
+	jv_free(files);
+	/* counters follow the messages */
+	jv again = cf_session_get(st, sid);
+	jv md = jv_object_get(jv_copy(again), jv_string("metadata"));
+	CHECK(cf_jnum(md, "messageCount", 0) == 2);
+	CHECK(cf_jnum(md, "totalTokens", 0) == 42);
+	jv_free(md);
+	jv_free(again);
+	/* malformed messages are refused */
+	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"robot\"}")));
+	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":5}")));
+	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"timestamp\":\"soon\"}")));
+	jv_free(mo);
+	jv_free(m2);
+	jv_free(out);
+	jv_free(in);
+	cf_store_close(st);
+}
+
+static void
+references(void)
+{
+	cf_store *st = cf_store_open(path);
+	jv a = session(st, "alpha"), b = session(st, "beta"), c = session(st, "beta");
+	const char *ida = cf_jstr(a, "id");
+
+	jv r = cf_resolve_session(st, ida);
+	CHECK_STR(cf_jstr(r, "id"), ida);
+	jv_free(r);
+	r = cf_resolve_session(st, "alpha");
+	CHECK_STR(cf_jstr(r, "id"), ida);
+	jv_free(r);
+	/* a prefix long enough to be unique: the shortest id the table shows */
+	char shortid[37];
+	cf_session_short_id(st, ida, 8, shortid);
+	CHECK(strlen(shortid) >= 8 && !strncmp(shortid, ida, strlen(shortid)));
+	r = cf_resolve_session(st, shortid);
+	CHECK_STR(cf_jstr(r, "id"), ida);
+	jv_free(r);
+	/* upper case ids are the same ids */
+	char upper[37];
+	for (int i = 0; i < 37; i++)
+		upper[i] = (char)toupper((unsigned char)ida[i]);
+	r = cf_resolve_session(st, upper);
+	CHECK_STR(cf_jstr(r, "id"), ida);
+	jv_free(r);
+	/* two sessions named beta; every id here shares its first 4 digits */
+	DIES(CF_EX_AMBIGUOUS, cf_resolve_session(st, "beta"));
+	char four[5];
+	memcpy(four, ida, 4);
+	four[4] = '\0';
+	DIES(CF_EX_AMBIGUOUS, cf_resolve_session(st, four));
+	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "gamma"));
+	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "01a"));
+	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "ffffffff"));
+	jv_free(a);
+	jv_free(b);
+	jv_free(c);
+	cf_store_close(st);
+}
+
+static int
+count(jv rec, void *ctx)
+{
+	(*(int *)ctx)++;
+	jv_free(rec);
+	return 0;
+}
+
+static void
+listing(void)
+{
+	cf_store *st = cf_store_open(path);
+	struct cf_filter f = {0};
+	int n = 0;
+	cf_session_list(st, &f, count, &n);
+	CHECK(n == 4);
+	const char *tags[] = {"a", NULL};
+	f.tags = tags;
+	n = 0;
+	cf_session_list(st, &f, count, &n);
+	CHECK(n == 1);
+	f.tags = NULL;
+	f.search = "there";
+	n = 0;
+	cf_session_list(st, &f, count, &n);
+	CHECK(n == 1);
+	/* FTS syntax in the user's words is searched for, not parsed */
+	f.search = "\"AND ( NEAR c++";
+	n = 0;
+	cf_session_list(st, &f, count, &n);
+	CHECK(n == 0);
+	f.search = "beta";
+	n = 0;
+	cf_session_list(st, &f, count, &n);
+	CHECK(n == 2);
+	cf_store_close(st);
+}
+
+static void
+from_records(void)
+{
+	/* a malformed line names its number, blank lines counted */
+	FILE *f = tmpfile();
+	fputs("{\"type\":\"session\"}\n\n{oops\n", f);
+	rewind(f);
+	long line = 0;
+	jv rec;
+	CHECK(cf_read_record(f, "stdin", &line, &rec) == 1 && line == 1);
+	jv_free(rec);
+	DIES(CF_EX_DATA, cf_read_record(f, "stdin", &line, &rec));
+	fclose(f);
+	f = tmpfile();
+	fputs("[1,2]\n", f);
+	rewind(f);
+	line = 0;
+	DIES(CF_EX_DATA, cf_read_record(f, "stdin", &line, &rec));
+	fclose(f);
+}
+
+int
+main(void)
+{
+	if (!mkdtemp(dir))
+		return 2;
+	migrations();
+	records();
+	references();
+	listing();
+	from_records();
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 2;
+	return unit_done("test-store");
+}

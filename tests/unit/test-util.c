@@ -1,0 +1,135 @@
+/* Times, ids, numbers and text cleaning. */
+#include "unit.h"
+#include "confab.h"
+
+static void
+times(void)
+{
+	char buf[25];
+	int64_t ms;
+	cf_time_fmt(0, buf);
+	CHECK_STR(buf, "1970-01-01T00:00:00.000Z");
+	cf_time_fmt(1795506695699, buf);
+	CHECK_STR(buf, "2026-11-24T07:51:35.699Z");
+	CHECK(cf_time_parse("2026-11-24T07:51:35.699Z", &ms) == 0 && ms == 1795506695699);
+	/* offsets are folded into UTC */
+	CHECK(cf_time_parse("2026-11-24T08:51:35.699+01:00", &ms) == 0 && ms == 1795506695699);
+	CHECK(cf_time_parse("2026-11-24T07:51:35Z", &ms) == 0 && ms == 1795506695000);
+	CHECK(cf_time_parse("2026-11-24T07:51:35.5Z", &ms) == 0 && ms == 1795506695500);
+	CHECK(cf_time_parse("2026-02-30T00:00:00Z", &ms) != 0);
+	CHECK(cf_time_parse("2026-11-24T25:00:00Z", &ms) != 0);
+	CHECK(cf_time_parse("2026-11-24T07:51:35.699Zjunk", &ms) != 0);
+	CHECK(cf_time_parse("", &ms) != 0);
+	CHECK(cf_time_parse("yesterday", &ms) != 0);
+	/* round trip over a range of times */
+	int ok = 1;
+	for (int64_t t = 0; t < 4102444800000; t += 86399999) {
+		cf_time_fmt(t, buf);
+		ok &= cf_time_parse(buf, &ms) == 0 && ms == t;
+	}
+	CHECK(ok);
+}
+
+static void
+when(void)
+{
+	int64_t ms, now = cf_now_ms();
+	CHECK(cf_when_parse("2026-01-31", 0, &ms) == 0 && ms == 1769817600000);
+	CHECK(cf_when_parse("2026-01-31", 1, &ms) == 0 && ms == 1769817600000 + 86399999);
+	CHECK(cf_when_parse("7d", 0, &ms) == 0 && ms <= now - 7 * 86400000LL &&
+	      ms > now - 7 * 86400000LL - 60000);
+	CHECK(cf_when_parse("2w", 0, &ms) == 0 && ms <= now - 14 * 86400000LL);
+	CHECK(cf_when_parse("30m", 0, &ms) == 0 && ms <= now - 1800000);
+	CHECK(cf_when_parse("7", 0, &ms) != 0);
+	CHECK(cf_when_parse("7x", 0, &ms) != 0);
+	CHECK(cf_when_parse("-7d", 0, &ms) != 0);
+	CHECK(cf_when_parse("d", 0, &ms) != 0);
+}
+
+static int
+is_uuid7(const char *s)
+{
+	if (strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!strchr("0123456789abcdef", s[i])) {
+			return 0;
+		}
+	}
+	return s[14] == '7' && strchr("89ab", s[19]);
+}
+
+static void
+ids(void)
+{
+	char prev[37] = "", id[37];
+	int ok = 1, sorted = 1;
+	/* many in one millisecond: they must still sort in the order made */
+	for (int i = 0; i < 20000; i++) {
+		cf_uuid7(id);
+		ok &= is_uuid7(id);
+		sorted &= strcmp(prev, id) < 0;
+		strcpy(prev, id);
+	}
+	CHECK(ok);
+	CHECK(sorted);
+	/* the first 12 hex digits are the time in ms */
+	int64_t now = cf_now_ms();
+	cf_uuid7(id);
+	char hex[13];
+	memcpy(hex, id, 8);
+	memcpy(hex + 8, id + 9, 4);
+	hex[12] = '\0';
+	int64_t t = strtoll(hex, NULL, 16);
+	CHECK(t >= now - 1000 && t <= now + 5000);
+}
+
+static void
+numbers(void)
+{
+	long l;
+	double d;
+	CHECK(cf_parse_long("42", 1, 100, &l) == 0 && l == 42);
+	CHECK(cf_parse_long("0", 1, 100, &l) != 0);
+	CHECK(cf_parse_long("4x", 1, 100, &l) != 0);
+	CHECK(cf_parse_long("", 1, 100, &l) != 0);
+	CHECK(cf_parse_long("99999999999999999999", 1, 100, &l) != 0);
+	CHECK(cf_parse_double("0.7", 0, 2, &d) == 0 && d == 0.7);
+	CHECK(cf_parse_double("2.1", 0, 2, &d) != 0);
+	CHECK(cf_parse_double("nan", 0, 2, &d) != 0);
+	CHECK(cf_parse_double("1e400", 0, 2, &d) != 0);
+}
+
+static void
+clean(void)
+{
+	char out[64];
+	cf_clean("a\033[31mb\nc", out, sizeof out, 0, 0);
+	CHECK_STR(out, "a [31mb c");
+	cf_clean("a\nb\tc", out, sizeof out, 0, 1);
+	CHECK_STR(out, "a\nb\tc");
+	cf_clean("abcdef", out, sizeof out, 4, 0);
+	CHECK_STR(out, "abc…");
+	/* cut on a character, never inside one */
+	cf_clean("ééééé", out, sizeof out, 3, 0);
+	CHECK_STR(out, "éé…");
+	cf_clean("x\xc2\x9by", out, sizeof out, 0, 0);   /* C1 CSI */
+	CHECK_STR(out, "x y");
+	char small[8];
+	cf_clean("0123456789", small, sizeof small, 0, 0);
+	CHECK(strlen(small) < sizeof small);
+}
+
+int
+main(void)
+{
+	times();
+	when();
+	ids();
+	numbers();
+	clean();
+	return unit_done("test-util");
+}
