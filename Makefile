@@ -29,8 +29,11 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 ASAN_OBJ = $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# What build and test need: the compiler and libraries, bats and jq for the
+# suites, util-linux's script for a pseudo-terminal, sqlite3 to inspect,
+# groff and mandoc to lint the pages, zsh and fish to check completions.
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
-	bats jq
+	bats jq bsdutils groff mandoc zsh fish
 
 all: $(BINS)
 
@@ -55,16 +58,26 @@ build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; $$t; done
+	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
+		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
+# The last line counts every test, unit and bats, for people and for CI.
 check: all unit
-	bats tests/
+	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
+	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
+	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
+	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
+	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
 
-bench: all build/bench-gen
+bench: all build/bench-gen build/timeit
 	tests/bench/run
 
 build/bench-gen: tests/bench/gen.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+build/timeit: tests/bench/timeit.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 deps:
 	apt-get update -qq
