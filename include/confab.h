@@ -189,6 +189,10 @@ void cf_out_init(void);
 int cf_out_isatty(void);
 /* Color on a terminal and without NO_COLOR. */
 int cf_out_color(void);
+/* Compact JSON, byte for byte what jv_dump_string(v, 0) gives, in a
+ * buffer that lives until the next call; consumes v.  jq 1.6's dumper
+ * writes a character at a time, which was most of a long listing's time. */
+const char *cf_json_compact(jv v, size_t *len);
 /* Writes one record and a newline to stdout; consumes rec. */
 void cf_out_record(jv rec);
 /* After writing: a closed pipe ends the program quietly with success, any

@@ -1,6 +1,7 @@
 /* out.c — records for pipes, color for terminals, and a closed pipe that
  * ends the program quietly. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +53,155 @@ cf_out_check(void)
 	cf_die(CF_EX_FAIL, "write error: %s", strerror(errno));
 }
 
+/* A record as compact JSON into one buffer, byte for byte what
+ * jv_dumpf(rec, F, 0) prints: jq 1.6's dumper writes every character of
+ * every string with its own fwrite() and formats every number with dtoa,
+ * which was most of chat-ls's time for a long listing. */
+struct obuf {
+	char *s;
+	size_t n, cap;
+};
+
+static void
+ob_grow(struct obuf *b, size_t more)
+{
+	if (b->n + more <= b->cap)
+		return;
+	b->cap = (b->n + more) * 2;
+	b->s = cf_xrealloc(b->s, b->cap);
+}
+
+static void
+ob_put(struct obuf *b, const char *s, size_t n)
+{
+	ob_grow(b, n);
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+}
+
+static void
+ob_string(struct obuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	ob_grow(b, n + 2);
+	b->s[b->n++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+			ob_grow(b, 1);
+			b->s[b->n++] = (char)c;
+			continue;
+		}
+		char e[6] = {'\\', 0};
+		size_t k = 2;
+		switch (c) {
+		case '"': e[1] = '"'; break;
+		case '\\': e[1] = '\\'; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		default:
+			e[1] = 'u';
+			e[2] = '0';
+			e[3] = '0';
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			k = 6;
+		}
+		ob_put(b, e, k);
+	}
+	ob_grow(b, 1);
+	b->s[b->n++] = '"';
+}
+
+static void
+ob_value(struct obuf *b, jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL:
+		ob_put(b, "null", 4);
+		break;
+	case JV_KIND_TRUE:
+		ob_put(b, "true", 4);
+		break;
+	case JV_KIND_FALSE:
+		ob_put(b, "false", 5);
+		break;
+	case JV_KIND_NUMBER: {
+		double d = jv_number_value(v);
+		if (d == (double)(long long)d && d > -1e15 && d < 1e15 &&
+		    !(d == 0 && signbit(d))) {
+			char t[24];
+			int k = snprintf(t, sizeof t, "%lld", (long long)d);
+			ob_put(b, t, (size_t)k);
+		} else {   /* fractions, huge, NaN: jq's own format */
+			jv t = jv_dump_string(jv_copy(v), 0);
+			ob_put(b, jv_string_value(t), strlen(jv_string_value(t)));
+			jv_free(t);
+		}
+		break;
+	}
+	case JV_KIND_STRING:
+		ob_string(b, jv_string_value(v),
+		          (size_t)jv_string_length_bytes(jv_copy(v)));
+		break;
+	case JV_KIND_ARRAY:
+		ob_put(b, "[", 1);
+		jv_array_foreach(v, i, e) {
+			if (i)
+				ob_put(b, ",", 1);
+			ob_value(b, e);
+			jv_free(e);
+		}
+		ob_put(b, "]", 1);
+		break;
+	case JV_KIND_OBJECT: {
+		int first = 1;
+		ob_put(b, "{", 1);
+		jv_object_foreach(v, k, e) {
+			if (!first)
+				ob_put(b, ",", 1);
+			first = 0;
+			ob_string(b, jv_string_value(k),
+			          (size_t)jv_string_length_bytes(jv_copy(k)));
+			ob_put(b, ":", 1);
+			ob_value(b, e);
+			jv_free(k);
+			jv_free(e);
+		}
+		ob_put(b, "}", 1);
+		break;
+	}
+	default:   /* invalid: what jv_dumpf prints for it */
+		{
+			jv t = jv_dump_string(jv_copy(v), 0);
+			ob_put(b, jv_string_value(t), strlen(jv_string_value(t)));
+			jv_free(t);
+		}
+	}
+}
+
+const char *
+cf_json_compact(jv v, size_t *len)
+{
+	static struct obuf b;
+	b.n = 0;
+	ob_value(&b, v);
+	jv_free(v);
+	ob_put(&b, "\n", 1);
+	b.s[--b.n] = '\0';
+	*len = b.n;
+	return b.s;
+}
+
 void
 cf_out_record(jv rec)
 {
-	jv_dumpf(rec, stdout, 0);
+	size_t n;
+	const char *s = cf_json_compact(rec, &n);
+	fwrite(s, 1, n, stdout);
 	putchar('\n');
 	cf_out_check();
 }

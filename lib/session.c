@@ -294,29 +294,87 @@ sb_add(struct sqlbuf *b, const char *s)
 	b->len += n;
 }
 
-static jv
-snippet(cf_store *st, const char *q, sqlite3_int64 mn, sqlite3_int64 sn,
-        int color)
+/* The snippets of a batch of matching messages (rowids mn[0..n), each
+ * distinct), in one pass over the matches.  FTS5 answers "MATCH ? AND
+ * rowid = ?" by reading the term's whole doclist, so a query per result
+ * row costs O(matches) each time; the unary + keeps the rowid test out of
+ * FTS5's hands, and snippet() runs only for the rows asked for. */
+struct want {
+	sqlite3_int64 mn;
+	int i;
+};
+
+static int
+want_cmp(const void *a, const void *b)
 {
-	const char *open = color ? CF_BOLD CF_YELLOW : "**";
-	const char *close = color ? CF_RESET : "**";
-	sqlite3_stmt *s;
-	if (mn)
-		s = cf_prepare(st, "SELECT snippet(messages_fts, 0, ?, ?, '…', 12)"
-		                   " FROM messages_fts WHERE messages_fts MATCH ?"
-		                   " AND rowid = ?");
-	else
-		s = cf_prepare(st, "SELECT highlight(sessions_fts, 0, ?, ?)"
-		                   " FROM sessions_fts WHERE sessions_fts MATCH ?"
-		                   " AND rowid = ?");
-	cf_bind_text(s, 1, open);
-	cf_bind_text(s, 2, close);
-	cf_bind_text(s, 3, q);
-	sqlite3_bind_int64(s, 4, mn ? mn : sn);
+	sqlite3_int64 x = ((const struct want *)a)->mn;
+	sqlite3_int64 y = ((const struct want *)b)->mn;
+	return (x > y) - (x < y);
+}
+
+static void
+snippets(cf_store *st, const char *q, const char *open, const char *close,
+         const sqlite3_int64 *mn, int n, jv *out)
+{
+	static const char sql[] =
+		"SELECT rowid, snippet(messages_fts, 0, ?2, ?3, '…', 12)"
+		" FROM messages_fts WHERE messages_fts MATCH ?1"
+		" AND +rowid IN (SELECT value FROM json_each(?4))";
+	struct want *w = cf_xmalloc(sizeof *w * (size_t)n);
+	char *ids = cf_xmalloc((size_t)n * 21 + 3), *p = ids;
+	int k = 0;
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		if (!mn[i])
+			continue;
+		w[k].mn = mn[i];
+		w[k].i = i;
+		p += sprintf(p, "%s%lld", k ? "," : "", (long long)mn[i]);
+		k++;
+	}
+	*p++ = ']';
+	*p = '\0';
+	if (k) {
+		qsort(w, (size_t)k, sizeof *w, want_cmp);
+		sqlite3_stmt *s = cf_stmt(st, sql);
+		cf_bind_text(s, 1, q);
+		cf_bind_text(s, 2, open);
+		cf_bind_text(s, 3, close);
+		cf_bind_text(s, 4, ids);
+		int rc, j = 0;
+		/* FTS5 returns rows in rowid order: walk w alongside */
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			sqlite3_int64 r = sqlite3_column_int64(s, 0);
+			while (j < k && w[j].mn < r)
+				j++;
+			if (j < k && w[j].mn == r)
+				out[w[j].i] = cf_col_text(s, 1);
+		}
+		if (rc != SQLITE_DONE)
+			cf_store_fail(st, "reading snippets");
+		sqlite3_reset(s);
+	}
+	free(w);
+	free(ids);
+}
+
+/* A session whose name matched: its name with the words highlighted. */
+static jv
+name_highlight(cf_store *st, const char *q, const char *open,
+               const char *close, sqlite3_int64 sn)
+{
+	static const char sql[] =
+		"SELECT highlight(sessions_fts, 0, ?2, ?3) FROM sessions_fts"
+		" WHERE sessions_fts MATCH ?1 AND rowid = ?4";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, q);
+	cf_bind_text(s, 2, open);
+	cf_bind_text(s, 3, close);
+	sqlite3_bind_int64(s, 4, sn);
 	jv r = jv_null();
 	if (sqlite3_step(s) == SQLITE_ROW)
 		r = cf_col_text(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return r;
 }
 
@@ -339,15 +397,20 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		}
 		/* Drive from the matches, newest matching message per session,
 		 * then the few filters below on that small set. */
+		/* CROSS JOIN keeps that order: left to itself the planner
+		 * walks every session through sessions_recent and probes h
+		 * with an automatic index.  max() makes the bare column mid
+		 * the id of the newest match. */
 		sb_add(&b,
-		       "SELECT " SESSION_COLS ", h.mn, s.n FROM ("
-		       " SELECT sid, max(mn) AS mn FROM ("
-		       "  SELECT m.session_id AS sid, m.n AS mn FROM messages_fts f"
-		       "   JOIN messages m ON m.n = f.rowid WHERE messages_fts MATCH ?1"
+		       "SELECT " SESSION_COLS ", h.mn, s.n, h.mid FROM ("
+		       " SELECT sid, max(mn) AS mn, mid FROM ("
+		       "  SELECT m.session_id AS sid, m.n AS mn, m.id AS mid"
+		       "   FROM messages_fts f JOIN messages m ON m.n = f.rowid"
+		       "   WHERE messages_fts MATCH ?1"
 		       "  UNION ALL"
-		       "  SELECT s2.id, NULL FROM sessions_fts g"
+		       "  SELECT s2.id, NULL, NULL FROM sessions_fts g"
 		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
-		       " GROUP BY sid) h JOIN sessions s ON s.id = h.sid WHERE 1");
+		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1");
 		params[np++] = q;
 	} else {
 		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
@@ -397,30 +460,50 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		else
 			cf_bind_text(s, i + 1, params[i]);
 	}
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		jv rec = row_to_session(s);
-		if (q) {
-			sqlite3_int64 mn = sqlite3_column_int64(s, SESSION_NCOLS);
-			sqlite3_int64 sn = sqlite3_column_int64(s, SESSION_NCOLS + 1);
-			jv m = jv_object();
-			m = jv_object_set(m, jv_string("messageId"), jv_null());
-			if (mn) {
-				sqlite3_stmt *ms = cf_stmt(st,
-					"SELECT id FROM messages WHERE n = ?");
-				sqlite3_bind_int64(ms, 1, mn);
-				if (sqlite3_step(ms) == SQLITE_ROW)
-					m = jv_object_set(m, jv_string("messageId"),
-					                  cf_col_text(ms, 0));
-				sqlite3_reset(ms);
+	/* With a search, rows come in batches (32, 64, ... 4096) so that the
+	 * snippets of a batch take one pass over the matches, and a --limit
+	 * of a few rows costs one small batch. */
+	const char *open = f->color ? CF_BOLD CF_YELLOW : "**";
+	const char *close = f->color ? CF_RESET : "**";
+	int cap = q ? 32 : 1, rc = SQLITE_ROW, stop = 0;
+	jv *recs = cf_xmalloc(sizeof *recs * 4096);
+	jv *mid = cf_xmalloc(sizeof *mid * 4096);
+	jv *snip = cf_xmalloc(sizeof *snip * 4096);
+	sqlite3_int64 *mn = cf_xmalloc(sizeof *mn * 4096);
+	while (!stop && rc == SQLITE_ROW) {
+		int n = 0;
+		while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			recs[n] = row_to_session(s);
+			if (q) {
+				mn[n] = sqlite3_column_int64(s, SESSION_NCOLS);
+				mid[n] = cf_col_text(s, SESSION_NCOLS + 2);
+				snip[n] = mn[n] ? jv_null() : name_highlight(st, q,
+					open, close, sqlite3_column_int64(s, SESSION_NCOLS + 1));
 			}
-			m = jv_object_set(m, jv_string("snippet"),
-			                  snippet(st, q, mn, sn, f->color));
-			rec = jv_object_set(rec, jv_string("match"), m);
+			n++;
 		}
-		if (fn(rec, ctx))
-			break;
+		if (q && n)
+			snippets(st, q, open, close, mn, n, snip);
+		for (int i = 0; i < n; i++) {
+			jv rec = recs[i];
+			if (q) {
+				jv m = jv_object();
+				m = jv_object_set(m, jv_string("messageId"), mid[i]);
+				m = jv_object_set(m, jv_string("snippet"), snip[i]);
+				rec = jv_object_set(rec, jv_string("match"), m);
+			}
+			if (stop)
+				jv_free(rec);
+			else
+				stop = fn(rec, ctx);
+		}
+		if (cap < 4096)
+			cap *= 2;
 	}
+	free(recs);
+	free(mid);
+	free(snip);
+	free(mn);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		cf_store_fail(st, "listing sessions");
 	sqlite3_finalize(s);

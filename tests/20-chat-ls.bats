@@ -3,14 +3,6 @@
 
 load helper
 
-# Runs a command line on a pseudo-terminal; output without the terminal's
-# carriage returns, lines (empty ones kept) in $lines.
-tty_run() {
-	run on_tty "$@"
-	output="${output//$'\r'/}"
-	mapfile -t lines <<< "$output"
-}
-
 # Moves a session's lastUpdated to TIME (anything `date -d` reads), straight
 # in the store: chat-add only ever moves it forward.
 set_updated() {
@@ -21,12 +13,6 @@ set_updated() {
 # The names chat-ls prints, one a line, for the given options.
 names() {
 	chat-ls "$@" | jq -r .name
-}
-
-# An error is one line on stderr that starts with the program's name.
-one_line_error() {
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "${stderr_lines[0]}" == "$1"* ]]
 }
 
 @test "an empty store lists nothing and succeeds" {

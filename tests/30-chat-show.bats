@@ -4,29 +4,6 @@
 
 load helper
 
-# Runs a command line on a pseudo-terminal; output without the terminal's
-# carriage returns, lines (empty ones kept) in $lines.
-tty_run() {
-	run on_tty "$@"
-	output="${output//$'\r'/}"
-	mapfile -t lines <<< "$output"
-}
-
-# An error is one line on stderr that starts with the program's name.
-one_line_error() {
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "${stderr_lines[0]}" == "$1"* ]]
-}
-
-# The longest common prefix of two strings.
-common_prefix() {
-	local a=$1 b=$2 i=0
-	while [ "$i" -lt "${#a}" ] && [ "${a:i:1}" = "${b:i:1}" ]; do
-		i=$((i + 1))
-	done
-	echo "${a:0:i}"
-}
-
 # A session "talk" with five messages; sets $sid and $m1..$m5.
 five_messages() {
 	sid=$(new_session --name talk --provider echo)

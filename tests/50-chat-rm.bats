@@ -4,25 +4,6 @@
 
 load helper
 
-# Runs a command line on a pseudo-terminal (stdin of this function is what
-# is typed); output without the terminal's carriage returns, lines (empty
-# ones kept) in $lines.
-tty_run() {
-	run on_tty "$@"
-	output="${output//$'\r'/}"
-	mapfile -t lines <<< "$output"
-}
-
-# An error is one line on stderr that starts with the program's name.
-one_line_error() {
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "${stderr_lines[0]}" == "$1"* ]]
-}
-
-count() {
-	sqlite3 "$CHAT_DB" "SELECT count(*) FROM $1"
-}
-
 # Three sessions: a (2 messages), b (1), c (3); sets $a $b $c.
 three_sessions() {
 	a=$(new_session --name alpha -t doomed)

@@ -4,14 +4,6 @@
 
 load helper
 
-# After `run --separate-stderr`: nothing on stdout, one line on stderr that
-# starts with the program's name.
-one_error() {
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "${stderr_lines[0]}" == "$1: "* ]]
-}
-
 # The whole sessions table, to compare before and after.
 dump() {
 	sqlite3 "$CHAT_DB" 'SELECT * FROM sessions ORDER BY n'

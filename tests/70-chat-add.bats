@@ -7,14 +7,6 @@ load helper
 UUID7='^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 TIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
 
-# After `run --separate-stderr`: nothing on stdout, one line on stderr that
-# starts with the program's name.
-one_error() {
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "${stderr_lines[0]}" == "$1: "* ]]
-}
-
 messages() {
 	sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages'
 }

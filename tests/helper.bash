@@ -38,3 +38,39 @@ config() {
 new_session() {
 	chat-new "$@" | jq -r .id
 }
+
+# Runs a command line on a pseudo-terminal; output without the terminal's
+# carriage returns, lines (empty ones kept) in $lines.
+tty_run() {
+	run on_tty "$@"
+	output="${output//$'\r'/}"
+	mapfile -t lines <<< "$output"
+}
+
+# An error is one line on stderr that starts with the program's name.
+one_line_error() {
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "$1"* ]]
+}
+
+# The longest common prefix of two strings.
+common_prefix() {
+	local a=$1 b=$2 i=0
+	while [ "$i" -lt "${#a}" ] && [ "${a:i:1}" = "${b:i:1}" ]; do
+		i=$((i + 1))
+	done
+	echo "${a:0:i}"
+}
+
+# After `run --separate-stderr`: nothing on stdout, one line on stderr that
+# starts with the program's name.
+one_error() {
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "$1: "* ]]
+}
+
+# Rows in a table of the store.
+count() {
+	sqlite3 "$CHAT_DB" "SELECT count(*) FROM $1"
+}

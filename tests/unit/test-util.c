@@ -123,9 +123,34 @@ clean(void)
 	CHECK(strlen(small) < sizeof small);
 }
 
+/* Our compact writer and jq's must agree to the byte. */
+static void
+json(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"\"tab\\t nl\\n cr\\r bs\\b ff\\f q\\\" bsl\\\\ del\\u007f nul\\u0000 esc\\u001b\"",
+		"\"é 中文 😀 עברית\"",
+		"[0,-0,1,-1,0.5,1e-7,123456789012345,1e300,-2.5e-300,0.1,3.14159]",
+		"[[],{},[{}],\"\"]",
+		"{\"type\":\"session\",\"n\":1795506695699}",
+	};
+	for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+		jv v = jv_parse(docs[i]);
+		CHECK(jv_is_valid(v));
+		jv want = jv_dump_string(jv_copy(v), 0);
+		size_t n;
+		const char *got = cf_json_compact(v, &n);
+		CHECK_STR(got, jv_string_value(want));
+		CHECK(n == strlen(jv_string_value(want)));
+		jv_free(want);
+	}
+}
+
 int
 main(void)
 {
+	json();
 	times();
 	when();
 	ids();
