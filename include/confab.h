@@ -33,6 +33,13 @@ enum {
 	CF_EX_DATA = 5,      /* malformed input record or file */
 	CF_EX_STORE = 6,     /* database busy, corrupt, full, or too new */
 	CF_EX_CONFIG = 7,    /* malformed config file */
+	CF_EX_PROVIDER = 8,  /* the provider refused or failed (400, 404, 5xx,
+	                      * 529, an error event, a malformed reply) */
+	CF_EX_AUTH = 9,      /* no key, or the key was refused (401, 403) */
+	CF_EX_RATE = 10,     /* still rate-limited (429) after the retries */
+	CF_EX_NETWORK = 11,  /* no connection, a timeout, a reply cut off */
+	CF_EX_SIGINT = 130,  /* interrupted (Ctrl-C); what arrived is saved */
+	CF_EX_SIGTERM = 143, /* terminated; what arrived is saved */
 };
 
 extern const char *cf_prog;
@@ -269,5 +276,34 @@ jv cf_settings_default_model(jv rec);
 /* Known providers, for validation and messages. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
+
+/* ---- stream.c: incremental parsers for streamed replies ---- */
+
+/* Server-sent events (the WHATWG event-stream format): bytes go in with
+ * any chunking, one byte at a time gives the same events.  Lines end with
+ * CRLF, LF or CR; "data:" lines of one event are joined with "\n"; lines
+ * starting with ":" are comments; unknown fields are ignored; a leading BOM
+ * is skipped.  cb gets the event's type ("message" when none was given) and
+ * its data (NUL-terminated, len bytes); a nonzero return stops the parser
+ * and is returned by cf_sse_feed. */
+typedef int (*cf_sse_cb)(const char *event, const char *data, size_t len,
+                         void *ctx);
+typedef struct cf_sse cf_sse;
+cf_sse *cf_sse_new(cf_sse_cb cb, void *ctx);
+int cf_sse_feed(cf_sse *p, const char *buf, size_t n);
+/* End of the stream: an event without its closing blank line is dropped,
+ * as the format says.  Returns 1 when bytes of one were pending. */
+int cf_sse_finish(cf_sse *p);
+void cf_sse_free(cf_sse *p);
+
+/* Lines (NDJSON): cb gets each line without its LF or CRLF, NUL-terminated;
+ * empty lines are skipped.  cf_lines_finish delivers a last line that had
+ * no newline. */
+typedef int (*cf_lines_cb)(const char *line, size_t len, void *ctx);
+typedef struct cf_lines cf_lines;
+cf_lines *cf_lines_new(cf_lines_cb cb, void *ctx);
+int cf_lines_feed(cf_lines *p, const char *buf, size_t n);
+int cf_lines_finish(cf_lines *p);
+void cf_lines_free(cf_lines *p);
 
 #endif
