@@ -74,3 +74,65 @@ one_error() {
 count() {
 	sqlite3 "$CHAT_DB" "SELECT count(*) FROM $1"
 }
+
+# ---- the fake provider: build/fakeprov, from tests/fake/ (see its README) ----
+
+# The real provider responses recorded in ../shared, to replay with body=FILE.
+PROVIDER_STREAMS="$ROOT/../shared/fixtures/provider-streams"
+
+# Starts the fake provider on 127.0.0.1 with a free port; each argument is one
+# line of its script (one reply spec per request, in order; after the last,
+# every request gets the default "Hello from fakeprov." reply).  Exports
+# FAKE_PORT, FAKE_URL (http://127.0.0.1:PORT), FAKE_LOG (the request log),
+# FAKE_PID and FAKE_DIR.  FAKE_LIFETIME (seconds, default 120) bounds how long
+# it lives if fake_stop is never called.  The server is not a job of the
+# calling shell, so a plain `wait` in a test does not wait for it.
+fake_start() {
+	local base=${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}} line i
+	FAKE_DIR=$(mktemp -d "$base/fake.XXXXXX") || return 1
+	FAKE_LOG="$FAKE_DIR/requests.jsonl"
+	for line in "$@"; do
+		printf '%s\n' "$line"
+	done > "$FAKE_DIR/script"
+	FAKE_PID=$("$ROOT/build/fakeprov" --port-file "$FAKE_DIR/port" --log "$FAKE_LOG" \
+		--script "$FAKE_DIR/script" --lifetime "${FAKE_LIFETIME:-120}" \
+		< /dev/null > "$FAKE_DIR/stderr" 2>&1 3>&- & echo $!)
+	for ((i = 0; i < 1000; i++)); do
+		[ -s "$FAKE_DIR/port" ] && break
+		fake_running || break
+		sleep 0.01
+	done
+	if [ ! -s "$FAKE_DIR/port" ]; then
+		echo "fake_start: fakeprov did not start" >&2
+		cat "$FAKE_DIR/stderr" >&2
+		return 1
+	fi
+	FAKE_PORT=$(< "$FAKE_DIR/port")
+	FAKE_URL="http://127.0.0.1:$FAKE_PORT"
+	export FAKE_DIR FAKE_LOG FAKE_PID FAKE_PORT FAKE_URL
+}
+
+# Whether the fake provider (FAKE_PID) still runs (a zombie does not).
+fake_running() {
+	local st
+	st=$(cut -d' ' -f3 "/proc/${FAKE_PID:-0}/stat" 2> /dev/null) && [ "$st" != Z ]
+}
+
+# Stops the fake provider fake_start started (its connections end with it)
+# and waits, up to 2 s, until it is gone.
+fake_stop() {
+	[ -n "${FAKE_PID:-}" ] || return 0
+	kill "$FAKE_PID" 2> /dev/null || true
+	local i
+	for ((i = 0; i < 200; i++)); do
+		fake_running || break
+		sleep 0.01
+	done
+	unset FAKE_PID
+}
+
+# Prints the requests the fake provider received, one JSON object a line in
+# request order: {"n","method","path","query","headers","body"}.
+fake_requests() {
+	jq -c -s 'sort_by(.n)[]' "$FAKE_LOG"
+}
