@@ -1,0 +1,305 @@
+/* pricing.c — the price list (share/confab/pricing.json): what a model
+ * charges per million input and output tokens, what a reply cost, and what
+ * the replies in the store used and cost.  The list is loaded once, on
+ * first use; without a readable list every cost is null and one warning
+ * says why. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+#ifndef CF_SHAREDIR
+#define CF_SHAREDIR "/usr/local/share/confab"
+#endif
+
+static int loaded;
+static jv models;          /* name -> {input, output}, or jv_invalid() */
+static char path[PATH_MAX + 64];
+
+/* $CONFAB_PRICING, else the installed share folder, else the share folder
+ * beside the executable's own (bin/../share/confab), which is where it is
+ * in the build tree and in an installation under any prefix. */
+static const char *
+find_path(void)
+{
+	const char *env = getenv("CONFAB_PRICING");
+	if (env && *env)
+		return env;
+	snprintf(path, sizeof path, "%s/pricing.json", CF_SHAREDIR);
+	if (access(path, R_OK) == 0)
+		return path;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char alt[sizeof path];
+			snprintf(alt, sizeof alt, "%s/../share/confab/pricing.json", exe);
+			if (access(alt, R_OK) == 0) {
+				memcpy(path, alt, sizeof path);
+				return path;
+			}
+		}
+	}
+	/* name the installed place in the warning */
+	snprintf(path, sizeof path, "%s/pricing.json", CF_SHAREDIR);
+	return path;
+}
+
+static jv
+read_file(const char *p, const char **err)
+{
+	FILE *f = fopen(p, "r");
+	if (!f) {
+		*err = strerror(errno);
+		return jv_invalid();
+	}
+	size_t cap = 8192, len = 0;
+	char *buf = cf_xmalloc(cap);
+	size_t r;
+	while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += r;
+		if (len == cap)
+			buf = cf_xrealloc(buf, cap *= 2);
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		*err = "read error";
+		return jv_invalid();
+	}
+	jv v = jv_parse_sized(buf, (int)len);
+	free(buf);
+	return v;
+}
+
+static int
+price_ok(jv entry, const char *key)
+{
+	jv v = jv_object_get(jv_copy(entry), jv_string(key));
+	int ok = jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) >= 0 &&
+	         isfinite(jv_number_value(v));
+	jv_free(v);
+	return ok;
+}
+
+static void
+load(void)
+{
+	loaded = 1;
+	models = jv_invalid();
+	const char *p = find_path(), *err = NULL;
+	jv doc = read_file(p, &err);
+	if (err) {
+		cf_warn("cannot read price list '%s': %s; costs are left out", p, err);
+		return;
+	}
+	if (!jv_is_valid(doc)) {
+		/* jq's message, without the text it quotes: one line */
+		jv msg = jv_invalid_get_msg(doc);
+		char why[200];
+		snprintf(why, sizeof why, "%s", jv_get_kind(msg) == JV_KIND_STRING ?
+		         jv_string_value(msg) : "not JSON");
+		jv_free(msg);
+		char *cut = strstr(why, " (while parsing");
+		if (cut)
+			*cut = '\0';
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		cf_warn("malformed price list '%s': %s; costs are left out", p, why);
+		return;
+	}
+	jv m = jv_get_kind(doc) == JV_KIND_OBJECT ?
+	       jv_object_get(jv_copy(doc), jv_string("models")) : jv_invalid();
+	jv_free(doc);
+	if (jv_get_kind(m) != JV_KIND_OBJECT) {
+		jv_free(m);
+		cf_warn("malformed price list '%s': no \"models\" object; costs are left out", p);
+		return;
+	}
+	/* a bad entry is left out, the rest still count */
+	jv good = jv_object();
+	int warned = 0;
+	jv_object_foreach(m, k, e) {
+		if (jv_get_kind(e) == JV_KIND_OBJECT && price_ok(e, "input") &&
+		    price_ok(e, "output")) {
+			good = jv_object_set(good, k, e);
+			continue;
+		}
+		if (!warned++)
+			cf_warn("malformed price list '%s': model '%s' needs input and "
+			        "output prices of 0 or more; it is left out", p,
+			        jv_string_value(k));
+		jv_free(k);
+		jv_free(e);
+	}
+	jv_free(m);
+	models = good;
+}
+
+/* The entry for name exactly, else for the longest name in the list that
+ * name starts with, followed by '-': dated and suffixed ids
+ * ("claude-sonnet-4-5-20250929", "gpt-4o-mini-2024-07-18") take the price
+ * of their family, and "gpt-4o-mini" never takes that of "gpt-4o". */
+static jv
+lookup(const char *name)
+{
+	jv e = jv_object_get(jv_copy(models), jv_string(name));
+	if (jv_is_valid(e))
+		return e;
+	jv_free(e);
+	jv best = jv_invalid();
+	size_t bestlen = 0;
+	jv_object_foreach(models, k, v) {
+		const char *ks = jv_string_value(k);
+		size_t kl = strlen(ks);
+		if (kl > bestlen && !strncmp(name, ks, kl) && name[kl] == '-') {
+			jv_free(best);
+			best = v;
+			bestlen = kl;
+		} else {
+			jv_free(v);
+		}
+		jv_free(k);
+	}
+	return best;
+}
+
+int
+cf_price(const char *model, double *in, double *out)
+{
+	if (!model || !*model)
+		return 0;
+	if (!loaded)
+		load();
+	if (!jv_is_valid(models))
+		return 0;
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	jv e = lookup(model);
+	if (!jv_is_valid(e)) {
+		jv_free(e);
+		return 0;
+	}
+	if (in)
+		*in = cf_jnum(e, "input", 0);
+	if (out)
+		*out = cf_jnum(e, "output", 0);
+	jv_free(e);
+	return 1;
+}
+
+double
+cf_cost_of(double in_tokens, double out_tokens, double in_price,
+           double out_price)
+{
+	/* to a tenth of a nanodollar, so sums print as the decimals they are */
+	double c = (in_tokens * in_price + out_tokens * out_price) / 1e6;
+	return round(c * 1e10) / 1e10;
+}
+
+jv
+cf_cost(const char *model, jv input_tokens, jv output_tokens)
+{
+	double pin, pout;
+	jv r = jv_null();
+	if (jv_get_kind(input_tokens) == JV_KIND_NUMBER &&
+	    jv_get_kind(output_tokens) == JV_KIND_NUMBER &&
+	    jv_number_value(input_tokens) >= 0 &&
+	    jv_number_value(output_tokens) >= 0 &&
+	    cf_price(model, &pin, &pout))
+		r = jv_number(cf_cost_of(jv_number_value(input_tokens),
+		                         jv_number_value(output_tokens), pin, pout));
+	jv_free(input_tokens);
+	jv_free(output_tokens);
+	return r;
+}
+
+void
+cf_usage_list(cf_store *st, const struct cf_usage_query *q,
+              void (*fn)(const struct cf_usage *u, void *ctx), void *ctx)
+{
+	/* One pass over the assistant messages.  The innermost query takes
+	 * each value out of the extra column once (LIMIT -1 keeps SQLite from
+	 * flattening it and parsing the JSON again for every use), the middle
+	 * one keeps the numbers, the outer one sums per group.  Costs are summed
+	 * as whole units of 1e-10 USD, so a total of many replies is exact.
+	 * Replies stored without a cost but with both token counts are summed
+	 * apart, to be priced here from the list. */
+	static const char sql[] =
+		"SELECT sid, model, provider, count(*), total(tin), total(tout),"
+		" total(coalesce(tokens, tin + tout)),"
+		" sum(CAST(round(cost * 1e10) AS INTEGER)), count(cost),"
+		" count(CASE WHEN cost IS NULL AND tin IS NOT NULL"
+		"  AND tout IS NOT NULL THEN 1 END),"
+		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
+		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL THEN tout END),"
+		" (SELECT name FROM sessions WHERE id = sid),"
+		" (SELECT provider FROM sessions WHERE id = sid)"
+		" FROM (SELECT sid, model, tokens, provider,"
+		"  CASE WHEN typeof(a) IN ('integer', 'real') THEN a END AS tin,"
+		"  CASE WHEN typeof(b) IN ('integer', 'real') THEN b END AS tout,"
+		"  CASE WHEN typeof(c) IN ('integer', 'real') THEN c END AS cost"
+		"  FROM (SELECT CASE WHEN ?1 THEN m.session_id END AS sid,"
+		"   m.model AS model, m.tokens AS tokens,"
+		"   coalesce(json_extract(m.extra, '$.provider'), s.provider) AS provider,"
+		"   json_extract(m.extra, '$.inputTokens') AS a,"
+		"   json_extract(m.extra, '$.outputTokens') AS b,"
+		"   json_extract(m.extra, '$.cost') AS c"
+		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
+		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
+		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
+		"   LIMIT -1))"
+		" GROUP BY sid, provider, model ORDER BY sid, provider, model";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	sqlite3_bind_int(s, 1, q->by_session);
+	sqlite3_bind_int64(s, 2, q->since ? q->since : INT64_MIN);
+	sqlite3_bind_int64(s, 3, q->until ? q->until : INT64_MAX);
+	if (jv_get_kind(q->sessions) == JV_KIND_ARRAY) {
+		jv ids = jv_array();
+		jv_array_foreach(q->sessions, i, r) {
+			ids = jv_array_append(ids, jv_get_kind(r) == JV_KIND_STRING ? r :
+			        jv_object_get(r, jv_string("id")));
+		}
+		cf_bind_jv(s, 4, ids);
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cf_usage u = {0};
+#define TEXT(i) ((const char *)sqlite3_column_text(s, (i)))
+		u.session = TEXT(0);
+		u.model = TEXT(1);
+		u.provider = TEXT(2);
+		u.session_name = TEXT(12);
+		u.session_provider = TEXT(13);
+#undef TEXT
+		u.messages = sqlite3_column_double(s, 3);
+		u.input_tokens = sqlite3_column_double(s, 4);
+		u.output_tokens = sqlite3_column_double(s, 5);
+		u.total_tokens = sqlite3_column_double(s, 6);
+		u.cost_units = sqlite3_column_int64(s, 7);
+		double stored = sqlite3_column_double(s, 8);
+		double repriceable = sqlite3_column_double(s, 9);
+		double pin, pout, priced = stored;
+		if (repriceable > 0 && cf_price(u.model, &pin, &pout)) {
+			u.cost_units += llround(1e10 * cf_cost_of(
+				sqlite3_column_double(s, 10),
+				sqlite3_column_double(s, 11), pin, pout));
+			priced += repriceable;
+		}
+		u.cost = u.cost_units / 1e10;
+		u.unpriced = u.messages - priced;
+		fn(&u, ctx);
+	}
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "summing what replies cost");
+	sqlite3_reset(s);
+}
