@@ -13,13 +13,14 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
-	$(shell $(PKG_CONFIG) --cflags sqlite3)
+	-DCF_SHAREDIR=\"$(DATADIR)/confab\" \
+	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl)
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3) -ljq -lm
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcurl) -ljq -lm
 
-PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add
+PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
@@ -31,9 +32,12 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 # What build and test need: the compiler and libraries, bats and jq for the
 # suites, util-linux's script for a pseudo-terminal, sqlite3 to inspect,
-# groff and mandoc to lint the pages, zsh and fish to check completions.
+# groff and mandoc to lint the pages, zsh and fish to check completions,
+# libcurl and curl for the providers and the benchmark's baseline, clang
+# and its libFuzzer runtime for `make fuzz`.
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
-	bats jq bsdutils groff mandoc zsh fish
+	libcurl4-openssl-dev curl \
+	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev
 
 all: $(BINS)
 
@@ -62,14 +66,14 @@ unit: $(UNIT_BIN)
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
 # The last line counts every test, unit and bats, for people and for CI.
-check: all unit
+check: all unit build/fakeprov
 	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
 	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
 
-bench: all build/bench-gen build/timeit
+bench: all build/bench-gen build/timeit build/fakeprov
 	tests/bench/run
 
 build/bench-gen: tests/bench/gen.c $(LIB)
@@ -78,6 +82,36 @@ build/bench-gen: tests/bench/gen.c $(LIB)
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The fake provider server the suites and the benchmarks start (tests/fake/README).
+build/fakeprov: tests/fake/fakeprov.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ljq
+
+# The stream parsers under libFuzzer with ASan and UBSan for FUZZ_SECONDS
+# each, seeded with the recorded provider streams when shared/ is there (a
+# first byte of 0: no chunk sizes, so a seed is fed a byte at a time).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -g
+FIXTURES ?= ../shared/fixtures/provider-streams
+FUZZ = sse lines
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) include/confab.h lib/priv.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
+	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \
+		ext=sse; [ $$t = lines ] && ext=ndjson; \
+		for f in $(FIXTURES)/*/*.$$ext; do [ -f "$$f" ] || continue; \
+			{ printf '\0'; cat "$$f"; } > $$c/seed-$${f##*/}; done; \
+		echo "fuzz-$$t: $(FUZZ_SECONDS) s, corpus $$c, log build/fuzz/$$t.log"; \
+		build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/$$t- $$c > build/fuzz/$$t.log 2>&1 || \
+			{ tail -n 40 build/fuzz/$$t.log; echo "fuzz-$$t: failed"; exit 1; }; \
+		grep -E '^(Done|stat::(number_of_executed_units|peak_rss_mb))' build/fuzz/$$t.log; \
+	done
 
 deps:
 	apt-get update -qq
@@ -108,5 +142,5 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all unit check bench deps install uninstall clean
+.PHONY: all unit check bench fuzz deps install uninstall clean
 .SECONDARY:

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <jv.h>
 
+struct curl_slist;
+
 #define CF_VERSION "0.1.0"
 
 /* ---- err.c: one error module, exit codes defined once ---- */
@@ -168,6 +170,17 @@ void cf_message_list(cf_store *st, const char *sid, long last,
 long cf_message_copy_all(cf_store *st, const char *from, const char *to,
                          const char *upto);
 
+/* Stores a file's bytes as an attachment of a message; type is "text" or
+ * "image". */
+void cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
+                          const char *name, const char *mime,
+                          const void *data, size_t size);
+/* A message's attachments with their content: [{type, name, mimeType,
+ * text}] for text, [{..., data: base64}] for the rest. */
+jv cf_attachments_of(cf_store *st, const char *msg_id);
+/* Base64 of n bytes, as a jv string. */
+jv cf_base64(const void *data, size_t n);
+
 /* ---- ref.c: naming sessions by argument or by record ---- */
 
 /* A full id, a unique id prefix of 4 or more characters, or an exact name.
@@ -277,6 +290,158 @@ jv cf_settings_default_model(jv rec);
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
 
+/* ---- provider.c, call.c, prov_*.c: talking to models ---- */
+
+typedef struct cf_call cf_call;
+
+/* One wire protocol.  The tables live in prov_*.c; call.c does the HTTP. */
+struct cf_provider {
+	const char *name;
+	const char *key_env[3];     /* variables a key is read from, in order */
+	const char *base_env;       /* variable a base URL is read from */
+	const char *base_default;
+	const char *model_default;
+	int ndjson;                 /* streamed as JSON lines, not SSE */
+	/* The request: URL, headers (key included), body. */
+	void (*url)(cf_call *c, char *buf, size_t n);
+	struct curl_slist *(*headers)(cf_call *c, struct curl_slist *h);
+	jv (*body)(cf_call *c);
+	/* One streamed event or line: text goes to cf_call_text, usage and
+	 * model into c->r.  Returns 0, or CF_CALL_EVENT when the provider
+	 * sent an error (c->r.error set). */
+	int (*event)(cf_call *c, const char *event, const char *data, size_t n);
+	/* A whole reply body, for --no-stream. */
+	int (*whole)(cf_call *c, const char *body, size_t n);
+	/* The provider's own message from an error body, or jv_null(). */
+	jv (*errmsg)(const char *body, size_t n);
+	/* Set for providers that answer without a network (echo). */
+	int (*local)(cf_call *c);
+};
+
+extern const struct cf_provider cf_prov_anthropic, cf_prov_openai,
+	cf_prov_gemini, cf_prov_ollama, cf_prov_echo;
+
+/* How a call ended. */
+enum {
+	CF_CALL_OK = 0,
+	CF_CALL_HTTP,       /* an HTTP error status (c->status, c->r.error) */
+	CF_CALL_NET,        /* no connection, or it broke */
+	CF_CALL_TIMEOUT,    /* no byte for the idle timeout */
+	CF_CALL_EVENT,      /* an error event inside the stream */
+	CF_CALL_MALFORMED,  /* a reply we could not read */
+	CF_CALL_INTR,       /* a signal asked us to stop */
+};
+
+struct cf_reply {
+	jv text;            /* the reply so far */
+	jv model;           /* the model the provider says answered, or null */
+	long in_tokens, out_tokens;   /* -1: not reported */
+	jv stop;            /* the stop reason, or null */
+	jv error;           /* the provider's error message, or null */
+};
+
+struct cf_call {
+	const struct cf_provider *p;
+	const char *name;           /* as configured: "groq" for a named server */
+	const char *model, *system, *key, *base;
+	jv messages;                /* [{role, content, images: [{mimeType, data}]}] */
+	double temperature;
+	int has_temperature;
+	long max_tokens;
+	int stream;
+	long timeout;               /* seconds without a byte before giving up */
+	/* the reply, as it arrives */
+	struct cf_reply r;
+	long status;                /* HTTP status */
+	double retry_after;         /* seconds, -1: none given */
+	char neterr[256];           /* libcurl's words for a network failure */
+	void (*on_text)(cf_call *c, const char *s, size_t n);
+	void *ctx;
+	int malformed;              /* events skipped as unreadable */
+	int done;                   /* the provider said the reply is whole */
+};
+
+/* Set from a signal handler: every call in progress stops soon after. */
+extern volatile int cf_interrupted;
+
+/* Runs the call, streaming or whole; returns a CF_CALL_* outcome.  The
+ * reply (text, usage, model) is in c->r whatever the outcome. */
+int cf_call_run(cf_call *c);
+void cf_call_init(cf_call *c);
+void cf_call_release(cf_call *c);
+/* Appends reply text and passes it to on_text. */
+void cf_call_text(cf_call *c, const char *s, size_t n);
+/* Sets c->r.error (and the outcome) from a string. */
+int cf_call_error(cf_call *c, int outcome, const char *msg);
+
+/* Helpers for the prov_*.c files.  cf_event_json parses one event's data,
+ * counting it in c->malformed (and returning jv_invalid()) when it is not
+ * a JSON object.  cf_jpath borrows v and returns the value at a dotted
+ * path ("choices.0.delta.content"), or jv_null().  cf_base_url joins a
+ * base URL (a scheme added when missing, a trailing slash dropped) and a
+ * path into buf. */
+jv cf_event_json(cf_call *c, const char *data, size_t n);
+jv cf_jpath(jv v, const char *path);
+long cf_jlong(jv v, const char *path);   /* -1 when absent */
+void cf_base_url(const char *base, const char *path, char *buf, size_t n);
+/* Roles a provider wants: system messages folded into the system prompt
+ * and consecutive messages of one role joined, for the protocols that
+ * insist on user/assistant turns.  Returns a new array; *system gets the
+ * prompt to send (new reference, string or null). */
+jv cf_turns(cf_call *c, jv *system);
+
+/* The protocol behind a provider name: a built-in, or a config section
+ * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
+const struct cf_provider *cf_provider_find(const char *name);
+/* The key for a provider: its variables, then the config's api-key.
+ * Sets *var to what was looked for (for messages).  NULL: none. */
+const char *cf_provider_key(const char *name, const struct cf_provider *p,
+                            const char **var);
+/* The base URL: the config's base-url, its variable, or the default. */
+const char *cf_provider_base(const char *name, const struct cf_provider *p);
+/* The default model: the config's [NAME] model, or the built-in one. */
+const char *cf_provider_model(const char *name, const struct cf_provider *p);
+/* No provider named anywhere: the config's default, the first whose key is
+ * in the environment, Ollama if it answers; NULL when none. */
+const char *cf_provider_choose(void);
+
+/* ---- send.c: a request with retries and fallbacks ---- */
+
+struct cf_send {
+	/* what to send */
+	jv chain;            /* [{provider, model}]: the first, then fallbacks */
+	jv messages;         /* as in cf_call; borrowed */
+	const char *system;
+	double temperature;
+	int has_temperature;
+	long max_tokens;
+	int stream;
+	long timeout;        /* idle seconds */
+	long retries;        /* tries after the first, per provider */
+	double retry_time;   /* seconds all retries of one provider may take */
+	void (*on_text)(cf_call *c, const char *s, size_t n);
+	void *ctx;
+	/* what came of it */
+	cf_call call;        /* the last attempt: its reply and outcome */
+	int outcome;         /* CF_CALL_* */
+	int exit;            /* CF_EX_* for that outcome */
+	char error[1024];    /* one line for stderr, key-free; "" when fine */
+	char provider[64];   /* who answered (or failed last) */
+	char model[256];
+	int fallbacks;       /* how many times the chain moved on */
+	long elapsed_ms;
+};
+/* Runs the chain: each provider with its retries (429, 5xx, 529 and
+ * connection failures before the first byte, with backoff, jitter and
+ * Retry-After), the next provider when one fails; never again once reply
+ * text has been passed on. */
+int cf_send_run(struct cf_send *s);
+/* Checks the chain's first provider and its key without sending: dies
+ * when it cannot be used.  A fallback without a key is skipped, with a
+ * warning, when its turn comes.  Keys are needed by the real services
+ * only: a provider pointed at another address may take none. */
+void cf_send_check(jv chain);
+
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 
 /* Server-sent events (the WHATWG event-stream format): bytes go in with
@@ -305,5 +470,50 @@ cf_lines *cf_lines_new(cf_lines_cb cb, void *ctx);
 int cf_lines_feed(cf_lines *p, const char *buf, size_t n);
 int cf_lines_finish(cf_lines *p);
 void cf_lines_free(cf_lines *p);
+
+/* ---- pricing.c: the price list, share/confab/pricing.json ---- */
+
+/* The list is $CONFAB_PRICING, else pricing.json in the installed share
+ * folder, else in ../share/confab beside the executable; it is read on
+ * first use.  A missing or malformed list is one warning, and no model has
+ * a price.  Prices are USD per million tokens. */
+
+/* 1 and the prices when model has one, else 0.  The name matches exactly,
+ * else the longest listed name it starts with followed by '-'
+ * ("claude-sonnet-4-5-20250929" is "claude-sonnet-4-5"); a leading
+ * "models/" (Gemini) is ignored. */
+int cf_price(const char *model, double *in, double *out);
+/* What tokens cost at the given prices, rounded to 1e-10 USD. */
+double cf_cost_of(double in_tokens, double out_tokens, double in_price,
+                  double out_price);
+/* A reply's cost in USD as a jv number, or jv_null() when the model has no
+ * price or either count is not a number.  Consumes the two counts. */
+jv cf_cost(const char *model, jv input_tokens, jv output_tokens);
+
+/* What the assistant's replies used and cost (chat-cost). */
+struct cf_usage_query {
+	int by_session;          /* a group per session too */
+	int64_t since, until;    /* reply timestamps in ms; 0: no bound */
+	jv sessions;             /* borrows: an array of session records or
+	                          * ids to count, or jv_null() for all */
+};
+struct cf_usage {
+	/* borrowed for the call; NULL when unknown.  provider is the one the
+	 * reply records, else its session's */
+	const char *session, *session_name, *session_provider;  /* by_session */
+	const char *provider, *model;
+	double messages, input_tokens, output_tokens;
+	double total_tokens;     /* the replies' tokens, else input + output */
+	double cost;             /* USD: the cost each reply was stored with;
+	                          * one stored without a cost but with both
+	                          * token counts is priced from the list */
+	int64_t cost_units;      /* the same in whole units of 1e-10 USD, to
+	                          * add up exactly */
+	double unpriced;         /* replies with no cost either way */
+};
+/* Calls fn once per group of replies (session, then provider, then model,
+ * in that order, sorted). */
+void cf_usage_list(cf_store *st, const struct cf_usage_query *q,
+                   void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
 
 #endif

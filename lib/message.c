@@ -262,3 +262,76 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	cf_exec_stmt(st, s, "copying attachments");
 	return n;
 }
+
+void
+cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
+                     const char *name, const char *mime, const void *data,
+                     size_t size)
+{
+	static const char sql[] =
+		"INSERT INTO attachments (id, message_id, type, name, size,"
+		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	char id[37];
+	cf_uuid7(id);
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_bind_text(s, 2, msg_id);
+	cf_bind_text(s, 3, type);
+	cf_bind_text(s, 4, name);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)size);
+	cf_bind_text(s, 6, mime);
+	sqlite3_bind_blob64(s, 7, data, size, SQLITE_TRANSIENT);
+	cf_exec_stmt(st, s, "storing an attachment");
+}
+
+jv
+cf_base64(const void *data, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	size_t on = (n + 2) / 3 * 4;
+	char *o = cf_xmalloc(on + 1), *q = o;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		*q++ = tab[v >> 18 & 63];
+		*q++ = tab[v >> 12 & 63];
+		*q++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		*q++ = i + 2 < n ? tab[v & 63] : '=';
+	}
+	*q = '\0';
+	jv r = jv_string_sized(o, (int)on);
+	free(o);
+	return r;
+}
+
+jv
+cf_attachments_of(cf_store *st, const char *msg_id)
+{
+	static const char sql[] =
+		"SELECT type, name, mime_type, content FROM attachments"
+		" WHERE message_id = ? ORDER BY n";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, msg_id);
+	jv out = jv_array();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		jv a = jv_object();
+		const char *type = (const char *)sqlite3_column_text(s, 0);
+		a = jv_object_set(a, jv_string("type"), cf_col_text(s, 0));
+		a = jv_object_set(a, jv_string("name"), cf_col_text(s, 1));
+		a = jv_object_set(a, jv_string("mimeType"), cf_col_text(s, 2));
+		const void *b = sqlite3_column_blob(s, 3);
+		size_t n = (size_t)sqlite3_column_bytes(s, 3);
+		if (type && !strcmp(type, "text"))
+			a = jv_object_set(a, jv_string("text"), jv_string_sized(b ? b : "", (int)n));
+		else
+			a = jv_object_set(a, jv_string("data"), cf_base64(b ? b : "", n));
+		out = jv_array_append(out, a);
+	}
+	sqlite3_reset(s);
+	return out;
+}

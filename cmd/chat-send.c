@@ -1,0 +1,563 @@
+/* chat-send — send a message, stream the reply, keep every word. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "confab.h"
+
+static const char usage[] =
+	"usage: chat-send [options] [-s SESSION] [MESSAGE...]\n"
+	"Send a message to a session's model and stream the reply to stdout.\n"
+	"Text piped on stdin is part of the message.  Without a session (or with\n"
+	"--new) a new session is made, named from the message.\n"
+	"\n"
+	"  -s, --session SESSION      id, unique id prefix or name; - reads one\n"
+	"                             session record from stdin\n"
+	"      --new                  start a new session\n"
+	"  -p, --provider NAME        this message only: anthropic, openai, gemini,\n"
+	"                             ollama, echo, or one from the config\n"
+	"  -m, --model NAME           this message only: the model\n"
+	"  -S, --system TEXT          this message only: the system prompt\n"
+	"      --temperature N        this message only: 0 to 2\n"
+	"      --max-tokens N         this message only: most tokens in the reply\n"
+	"  -a, --attach FILE          attach a text file or an image (repeatable)\n"
+	"      --fallback PROV[:MODEL] try this one when the others fail (repeatable)\n"
+	"      --no-stream            ask for the whole reply at once\n"
+	"      --retries N            tries after the first on 429, 5xx, 529 and\n"
+	"                             connection failures (default 3)\n"
+	"      --retry-time SECONDS   most time the retries may take (default 60)\n"
+	"      --timeout SECONDS      give up after this long without a byte\n"
+	"                             (default 120)\n"
+	"      --json                 delta records as they arrive, then the\n"
+	"                             message record\n"
+	"      --db PATH              the database\n"
+	"  -h, --help                 show this help\n"
+	"      --version              show the version\n";
+
+enum { O_NEW = 256, O_TEMP, O_MAXTOK, O_FALLBACK, O_NOSTREAM, O_RETRIES,
+       O_RETRYTIME, O_TIMEOUT, O_JSON, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"session", required_argument, NULL, 's'},
+	{"new", no_argument, NULL, O_NEW},
+	{"provider", required_argument, NULL, 'p'},
+	{"model", required_argument, NULL, 'm'},
+	{"system", required_argument, NULL, 'S'},
+	{"temperature", required_argument, NULL, O_TEMP},
+	{"max-tokens", required_argument, NULL, O_MAXTOK},
+	{"attach", required_argument, NULL, 'a'},
+	{"fallback", required_argument, NULL, O_FALLBACK},
+	{"no-stream", no_argument, NULL, O_NOSTREAM},
+	{"retries", required_argument, NULL, O_RETRIES},
+	{"retry-time", required_argument, NULL, O_RETRYTIME},
+	{"timeout", required_argument, NULL, O_TIMEOUT},
+	{"json", no_argument, NULL, O_JSON},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+#define ATTACH_MAX (20L * 1024 * 1024)
+
+struct out {
+	int json, tty;
+	const char *sid;
+	char mid[37];
+	int last_nl;        /* the last byte shown was a newline */
+	int shown;
+	int dead;           /* stdout failed: the rest is only saved */
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+	cf_interrupted = 1;
+}
+
+/* Each piece goes out as it comes: one write per delta, flushed. */
+static void
+on_text(cf_call *c, const char *s, size_t n)
+{
+	struct out *o = c->ctx;
+	o->shown = 1;
+	if (o->dead)
+		return;
+	if (o->json) {
+		jv d = jv_object();
+		d = jv_object_set(d, jv_string("type"), jv_string("delta"));
+		d = jv_object_set(d, jv_string("sessionId"), jv_string(o->sid));
+		d = jv_object_set(d, jv_string("messageId"), jv_string(o->mid));
+		d = jv_object_set(d, jv_string("text"), jv_string_sized(s, (int)n));
+		size_t len;
+		const char *j = cf_json_compact(d, &len);
+		fwrite(j, 1, len, stdout);
+		putchar('\n');
+	} else if (o->tty) {
+		char *t = cf_xmalloc(n + 1);
+		memcpy(t, s, n);
+		t[n] = '\0';
+		cf_put_clean(t);
+		free(t);
+	} else {
+		fwrite(s, 1, n, stdout);
+	}
+	o->last_nl = s[n - 1] == '\n';
+	/* A reader that went away (| head) or a full disk must not cost the
+	 * reply: stop writing, keep receiving, save it, report at the end. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		o->dead = 1;
+}
+
+static jv
+read_all(int fd, const char *what)
+{
+	char buf[65536];
+	jv s = jv_string("");
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
+		}
+		s = jv_string_append_buf(s, buf, (int)n);
+	}
+	return s;
+}
+
+static int
+valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
+		           (c >> 3) == 30 ? 4 : 0;
+		if (!k || i + k > n || !c)
+			return 0;
+		for (size_t j = 1; j < k; j++)
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+		i += k;
+	}
+	return 1;
+}
+
+static const char *
+image_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot)
+		return NULL;
+	if (!strcasecmp(dot, ".png")) return "image/png";
+	if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return "image/jpeg";
+	if (!strcasecmp(dot, ".gif")) return "image/gif";
+	if (!strcasecmp(dot, ".webp")) return "image/webp";
+	return NULL;
+}
+
+/* Reads every attachment before anything is stored. */
+static jv
+load_attachments(const char **paths, int n)
+{
+	jv list = jv_array();
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		struct stat sb;
+		if (fd < 0 || fstat(fd, &sb) != 0)
+			cf_die(CF_EX_USAGE, "cannot attach '%s': %s", paths[i], strerror(errno));
+		if (!S_ISREG(sb.st_mode))
+			cf_die(CF_EX_USAGE, "cannot attach '%s': not a file", paths[i]);
+		if (sb.st_size > ATTACH_MAX)
+			cf_die(CF_EX_USAGE, "cannot attach '%s': larger than 20 MiB", paths[i]);
+		jv data = read_all(fd, paths[i]);
+		close(fd);
+		const char *base = strrchr(paths[i], '/');
+		base = base ? base + 1 : paths[i];
+		const char *img = image_type(base);
+		size_t len = (size_t)jv_string_length_bytes(jv_copy(data));
+		if (!img && !valid_utf8((const unsigned char *)jv_string_value(data), len))
+			cf_die(CF_EX_USAGE, "cannot attach '%s': neither text nor an "
+			       "image (png, jpeg, gif, webp)", paths[i]);
+		jv a = jv_object();
+		a = jv_object_set(a, jv_string("type"), jv_string(img ? "image" : "text"));
+		a = jv_object_set(a, jv_string("name"), jv_string(base));
+		a = jv_object_set(a, jv_string("mimeType"), jv_string(img ? img : "text/plain"));
+		a = jv_object_set(a, jv_string("bytes"), data);
+		list = jv_array_append(list, a);
+	}
+	return list;
+}
+
+/* The session's name from the first line of its first message. */
+static jv
+name_from(const char *text)
+{
+	while (*text == ' ' || *text == '\n' || *text == '\t')
+		text++;
+	size_t n = strcspn(text, "\n");
+	char buf[256];
+	cf_clean(text, buf, sizeof buf, 60, 0);
+	if (n < strlen(buf))
+		buf[n] = '\0';
+	return jv_string(*buf ? buf : "untitled");
+}
+
+/* A message of the context as the providers take it: its text with its
+ * text attachments, and its images. */
+static jv
+turn(cf_store *st, jv m)
+{
+	jv t = jv_object();
+	t = jv_object_set(t, jv_string("role"), jv_string(cf_jstr(m, "role")));
+	jv content = jv_string(cf_jstr(m, "content"));
+	jv images = jv_array();
+	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
+	jv atts = jv_object_get(meta, jv_string("attachments"));
+	if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
+		jv full = cf_attachments_of(st, cf_jstr(m, "id"));
+		jv_array_foreach(full, i, a) {
+			if (!strcmp(cf_jstr(a, "type"), "text"))
+				content = jv_string_concat(content, jv_string_fmt(
+					"\n\n<file name=\"%s\">\n%s\n</file>", cf_jstr(a, "name"),
+					cf_jstr(a, "text")));
+			else
+				images = jv_array_append(images, jv_copy(a));
+			jv_free(a);
+			(void)i;
+		}
+		jv_free(full);
+	}
+	jv_free(atts);
+	t = jv_object_set(t, jv_string("content"), content);
+	return jv_object_set(t, jv_string("images"), images);
+}
+
+static int
+collect(jv m, void *ctx)
+{
+	jv *list = ctx;
+	*list = jv_array_append(*list, m);
+	return 0;
+}
+
+static jv
+parse_fallback(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	jv link = jv_object();
+	jv p = colon ? jv_string_sized(spec, (int)(colon - spec)) : jv_string(spec);
+	if (!jv_string_length_bytes(jv_copy(p)))
+		cf_usage_die("invalid fallback '%s': expected PROVIDER[:MODEL]", spec);
+	link = jv_object_set(link, jv_string("provider"), p);
+	if (colon && colon[1])
+		link = jv_object_set(link, jv_string("model"), jv_string(colon + 1));
+	return link;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cf_settings over;
+	const char *db = NULL, *sref = NULL;
+	const char **attach = NULL, **fallbacks = NULL;
+	int nattach = 0, nfall = 0, newsess = 0, json = 0, stream = 1, opt;
+	long retries = 3, timeout = 120;
+	double retry_time = 60;
+
+	cf_setprog(argv[0]);
+	cf_out_init();
+	cf_settings_init(&over);
+	/* the config's, then the options' */
+	const char *v;
+	if ((v = cf_config_get("retries")) && cf_parse_long(v, 0, 100, &retries))
+		cf_die(CF_EX_CONFIG, "%s: invalid retries '%s'", cf_config_path(), v);
+	if ((v = cf_config_get("timeout")) && cf_parse_long(v, 1, 86400, &timeout))
+		cf_die(CF_EX_CONFIG, "%s: invalid timeout '%s'", cf_config_path(), v);
+	while ((opt = getopt_long(argc, argv, ":s:p:m:S:a:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sref = optarg; break;
+		case O_NEW: newsess = 1; break;
+		case 'p': over.provider = optarg; break;
+		case 'm': over.model = optarg; break;
+		case 'S': over.system = optarg; break;
+		case O_TEMP: over.temperature = optarg; break;
+		case O_MAXTOK: over.max_tokens = optarg; break;
+		case 'a':
+			attach = cf_xrealloc(attach, sizeof *attach * (size_t)(nattach + 1));
+			attach[nattach++] = optarg;
+			break;
+		case O_FALLBACK:
+			fallbacks = cf_xrealloc(fallbacks, sizeof *fallbacks * (size_t)(nfall + 1));
+			fallbacks[nfall++] = optarg;
+			break;
+		case O_NOSTREAM: stream = 0; break;
+		case O_RETRIES:
+			if (cf_parse_long(optarg, 0, 100, &retries))
+				cf_usage_die("invalid --retries '%s': expected 0 to 100", optarg);
+			break;
+		case O_RETRYTIME:
+			if (cf_parse_double(optarg, 0, 86400, &retry_time))
+				cf_usage_die("invalid --retry-time '%s': expected seconds", optarg);
+			break;
+		case O_TIMEOUT:
+			if (cf_parse_long(optarg, 1, 86400, &timeout))
+				cf_usage_die("invalid --timeout '%s': expected whole seconds", optarg);
+			break;
+		case O_JSON: json = 1; break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: cf_bad_option(opt, argv);
+		}
+	}
+	if (newsess && sref)
+		cf_usage_die("--new and --session do not go together");
+
+	/* Everything the user gave is read and checked before the store or
+	 * the network is touched. */
+	jv_free(cf_settings_apply(jv_object(), &over));
+	jv text = jv_string("");
+	for (int i = optind; i < argc; i++)
+		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
+	int stdin_records = sref && !strcmp(sref, "-");
+	if (!stdin_records && !isatty(STDIN_FILENO)) {
+		jv in = read_all(STDIN_FILENO, "stdin");
+		if (jv_string_length_bytes(jv_copy(in)))
+			text = jv_string_length_bytes(jv_copy(text)) ?
+				jv_string_concat(jv_string_append_str(text, "\n\n"), in) :
+				(jv_free(text), in);
+		else
+			jv_free(in);
+	}
+	jv atts = load_attachments(attach, nattach);
+	if (!jv_string_length_bytes(jv_copy(text)) && !nattach)
+		cf_usage_die("no message: give it as arguments or on stdin");
+
+	cf_store *st = cf_store_open(db);
+	jv sess = jv_invalid();
+	if (sref) {
+		char *one[] = {(char *)sref};
+		jv l = cf_sessions_from_args(st, 1, one);
+		if (jv_array_length(jv_copy(l)) != 1)
+			cf_usage_die("expected one session, got %d", jv_array_length(jv_copy(l)));
+		sess = jv_array_get(l, 0);
+	}
+
+	/* Who answers: this message's provider, the session's, or a choice. */
+	const char *sprov = jv_is_valid(sess) ? cf_jstr_or_null(sess, "provider") : NULL;
+	const char *cfgprov = cf_config_get("provider");
+	const char *provider = over.provider ? over.provider : sprov ? sprov :
+		(cfgprov && *cfgprov) ? cfgprov : cf_provider_choose();
+	if (!provider)
+		cf_die(CF_EX_CONFIG, "no provider: set ANTHROPIC_API_KEY, OPENAI_API_KEY "
+		       "or GEMINI_API_KEY, start Ollama, or set provider in %s "
+		       "(--provider echo works offline)", cf_config_path());
+	const char *model = over.model;
+	if (!model && jv_is_valid(sess) && sprov && !strcmp(sprov, provider))
+		model = cf_jstr_or_null(sess, "model");
+	if (!model && !over.provider && !sprov && cfgprov && !strcmp(provider, cfgprov))
+		model = cf_config_get("model");   /* the config's model is its provider's */
+	if (!cf_provider_find(provider)) {
+		if (over.provider)
+			cf_usage_die("unknown provider '%s' (known: %s)", provider,
+			              cf_provider_list());
+		cf_die(CF_EX_CONFIG, "unknown provider '%s' (from %s)", provider,
+		       sprov ? "the session" : cf_config_path());
+	}
+	jv chain = jv_array();
+	jv first = jv_object_set(jv_object(), jv_string("provider"), jv_string(provider));
+	if (model)
+		first = jv_object_set(first, jv_string("model"), jv_string(model));
+	chain = jv_array_append(chain, first);
+	for (int i = 0; i < nfall; i++)
+		chain = jv_array_append(chain, parse_fallback(fallbacks[i]));
+	if (!nfall && (v = cf_config_get("fallback"))) {
+		char *copy = cf_xstrdup(v);
+		for (char *t = strtok(copy, ", "); t; t = strtok(NULL, ", "))
+			chain = jv_array_append(chain, parse_fallback(t));
+		free(copy);
+	}
+	cf_send_check(chain);
+
+	/* The user's message is stored before the request goes out. */
+	cf_store_begin(st);
+	if (!jv_is_valid(sess)) {
+		jv rec = jv_object();
+		jv settings = jv_object();
+		settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+		settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+		rec = jv_object_set(rec, jv_string("settings"), settings);
+		rec = cf_settings_defaults(rec);
+		rec = jv_object_set(rec, jv_string("name"), name_from(jv_string_value(text)));
+		rec = jv_object_set(rec, jv_string("provider"), jv_string(provider));
+		rec = jv_object_set(rec, jv_string("model"), model ? jv_string(model) : jv_null());
+		sess = cf_session_insert(st, rec);
+	}
+	const char *sid = cf_jstr(sess, "id");
+	jv um = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
+	um = jv_object_set(um, jv_string("content"), jv_copy(text));
+	um = cf_message_insert(st, sid, um);
+	jv_array_foreach(atts, i, a) {
+		jv bytes = jv_object_get(jv_copy(a), jv_string("bytes"));
+		cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
+		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
+		                     jv_string_value(bytes),
+		                     (size_t)jv_string_length_bytes(jv_copy(bytes)));
+		jv_free(bytes);
+		jv_free(a);
+		(void)i;
+	}
+	cf_store_commit(st);
+
+	/* The context: the system prompt and the last contextWindow messages
+	 * before this one, read through the (session_id, seq) index. */
+	jv settings = jv_object_get(jv_copy(sess), jv_string("settings"));
+	double cw = cf_jnum(settings, "contextWindow", 50);
+	jv hist = jv_array();
+	cf_message_list(st, sid, (long)cw + 1, NULL, collect, &hist);
+	jv msgs = jv_array();
+	jv_array_foreach(hist, i, m) {
+		msgs = jv_array_append(msgs, turn(st, m));
+		jv_free(m);
+		(void)i;
+	}
+	jv_free(hist);
+
+	struct cf_send s = {0};
+	s.chain = chain;
+	s.messages = msgs;
+	s.system = over.system ? over.system : cf_jstr_or_null(settings, "systemPrompt");
+	double d;
+	if (over.temperature && *over.temperature &&
+	    !cf_parse_double(over.temperature, 0, 2, &d)) {
+		s.temperature = d;
+		s.has_temperature = 1;
+	} else if (!over.temperature) {
+		jv t = jv_object_get(jv_copy(settings), jv_string("temperature"));
+		if (jv_get_kind(t) == JV_KIND_NUMBER) {
+			s.temperature = jv_number_value(t);
+			s.has_temperature = 1;
+		}
+		jv_free(t);
+	}
+	long mt;
+	s.max_tokens = over.max_tokens && !cf_parse_long(over.max_tokens, 1, 100000000, &mt) ?
+		mt : (long)cf_jnum(settings, "maxTokens", 4096);
+	s.stream = stream;
+	s.timeout = timeout;
+	s.retries = retries;
+	s.retry_time = retry_time;
+	struct out o = {.json = json || !cf_out_isatty() ? json : 0,
+	                .tty = cf_out_isatty() && !json, .sid = sid, .last_nl = 1};
+	cf_uuid7(o.mid);
+	s.on_text = on_text;
+	s.ctx = &o;
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	cf_send_run(&s);
+
+	/* Block the signals again: what arrived is saved whatever comes now. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	cf_call *c = &s.call;
+	int have = jv_string_length_bytes(jv_copy(c->r.text)) > 0;
+	jv saved = jv_invalid();
+	if (have || s.outcome == CF_CALL_OK) {
+		long in = c->r.in_tokens, outk = c->r.out_tokens;
+		const char *answered = jv_get_kind(c->r.model) == JV_KIND_STRING ?
+			jv_string_value(c->r.model) : s.model;
+		jv meta = jv_object();
+		meta = jv_object_set(meta, jv_string("tokens"),
+			in < 0 && outk < 0 ? jv_null() :
+			jv_number((double)((in > 0 ? in : 0) + (outk > 0 ? outk : 0))));
+		meta = jv_object_set(meta, jv_string("model"), jv_string(answered));
+		meta = jv_object_set(meta, jv_string("processing_time"),
+		                     jv_number((double)s.elapsed_ms));
+		meta = jv_object_set(meta, jv_string("provider"), jv_string(s.provider));
+		meta = jv_object_set(meta, jv_string("inputTokens"),
+		                     in < 0 ? jv_null() : jv_number((double)in));
+		meta = jv_object_set(meta, jv_string("outputTokens"),
+		                     outk < 0 ? jv_null() : jv_number((double)outk));
+		meta = jv_object_set(meta, jv_string("cost"),
+			cf_cost(answered, in < 0 ? jv_null() : jv_number((double)in),
+			        outk < 0 ? jv_null() : jv_number((double)outk)));
+		meta = jv_object_set(meta, jv_string("incomplete"),
+		                     jv_bool(s.outcome != CF_CALL_OK));
+		meta = jv_object_set(meta, jv_string("stopReason"),
+			s.outcome == CF_CALL_INTR ? jv_string("interrupted") :
+			s.outcome != CF_CALL_OK ? jv_string("error") : jv_copy(c->r.stop));
+		meta = jv_object_set(meta, jv_string("error"),
+			s.outcome != CF_CALL_OK && s.outcome != CF_CALL_INTR ?
+			jv_string(s.error) : jv_null());
+		meta = jv_object_set(meta, jv_string("fallback"), jv_bool(s.fallbacks > 0));
+		jv am = jv_object();
+		am = jv_object_set(am, jv_string("id"), jv_string(o.mid));
+		am = jv_object_set(am, jv_string("role"), jv_string("assistant"));
+		am = jv_object_set(am, jv_string("content"), jv_copy(c->r.text));
+		am = jv_object_set(am, jv_string("metadata"), meta);
+		cf_store_begin(st);
+		saved = cf_message_insert(st, sid, am);
+		/* a session made without a provider gets the one that answered */
+		if (!cf_jstr_or_null(sess, "provider") || !cf_jstr_or_null(sess, "model")) {
+			jv cur = cf_session_get(st, sid);
+			if (!cf_jstr_or_null(cur, "provider"))
+				cur = jv_object_set(cur, jv_string("provider"), jv_string(s.provider));
+			if (!cf_jstr_or_null(cur, "model"))
+				cur = jv_object_set(cur, jv_string("model"), jv_string(s.model));
+			cf_session_update(st, cur);
+		}
+		cf_store_commit(st);
+	}
+
+	if (!o.dead) {
+		if (o.json && jv_is_valid(saved)) {
+			size_t len;
+			const char *j = cf_json_compact(jv_copy(saved), &len);
+			fwrite(j, 1, len, stdout);
+			putchar('\n');
+		} else if (!o.json && o.shown && !o.last_nl) {
+			putchar('\n');
+		}
+	}
+	if (c->malformed)
+		cf_warn("%s sent %d unreadable event%s; skipped", s.provider,
+		        c->malformed, c->malformed == 1 ? "" : "s");
+	int status = s.exit;
+	if (s.outcome == CF_CALL_INTR)
+		status = got_signal == SIGTERM ? CF_EX_SIGTERM : CF_EX_SIGINT;
+	if (s.outcome != CF_CALL_OK)
+		cf_warn("%s%s", s.error, have ? " (the partial reply is saved, marked "
+		        "incomplete)" : "");
+	else if (s.fallbacks)
+		cf_warn("answered by %s:%s after a fallback", s.provider, s.model);
+
+	jv_free(saved);
+	jv_free(settings);
+	jv_free(msgs);
+	jv_free(chain);
+	jv_free(um);
+	jv_free(sess);
+	jv_free(text);
+	jv_free(atts);
+	cf_call_release(c);
+	cf_store_close(st);
+	free(attach);
+	free(fallbacks);
+	return cf_out_finish(status);
+}

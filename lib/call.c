@@ -1,0 +1,246 @@
+/* call.c — one request to a provider over HTTP with libcurl: the reply is
+ * parsed as the bytes arrive (SSE or JSON lines) and passed on a piece at a
+ * time; signals, idle timeouts and cut connections end it with what had
+ * arrived kept in c->r. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confab.h"
+
+volatile int cf_interrupted;
+
+#define ERRBODY_MAX (64 * 1024)
+
+struct state {
+	cf_call *c;
+	CURL *curl;
+	cf_sse *sse;
+	cf_lines *lines;
+	jv body;        /* a whole reply, or an error body */
+	int outcome;    /* set by a callback that stopped the transfer */
+};
+
+void
+cf_call_init(cf_call *c)
+{
+	memset(c, 0, sizeof *c);
+	c->messages = jv_array();
+	c->timeout = 120;
+	c->max_tokens = 4096;
+	c->retry_after = -1;
+	c->r.text = jv_string("");
+	c->r.model = jv_null();
+	c->r.stop = jv_null();
+	c->r.error = jv_null();
+	c->r.in_tokens = c->r.out_tokens = -1;
+}
+
+void
+cf_call_release(cf_call *c)
+{
+	jv_free(c->messages);
+	jv_free(c->r.text);
+	jv_free(c->r.model);
+	jv_free(c->r.stop);
+	jv_free(c->r.error);
+	c->messages = c->r.text = c->r.model = c->r.stop = c->r.error = jv_null();
+}
+
+void
+cf_call_text(cf_call *c, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	c->r.text = jv_string_append_buf(c->r.text, s, (int)n);
+	if (c->on_text)
+		c->on_text(c, s, n);
+}
+
+int
+cf_call_error(cf_call *c, int outcome, const char *msg)
+{
+	jv_free(c->r.error);
+	c->r.error = jv_string(msg);
+	return outcome;
+}
+
+static int
+on_event(const char *event, const char *data, size_t n, void *ctx)
+{
+	struct state *s = ctx;
+	return s->c->p->event(s->c, event, data, n);
+}
+
+static int
+on_line(const char *line, size_t n, void *ctx)
+{
+	struct state *s = ctx;
+	return s->c->p->event(s->c, "message", line, n);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct state *s = ud;
+	cf_call *c = s->c;
+	size_t n = size * nmemb;
+	if (cf_interrupted) {
+		s->outcome = CF_CALL_INTR;
+		return 0;
+	}
+	if (!c->status)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &c->status);
+	if (c->status >= 300 || !c->stream) {
+		if (jv_string_length_bytes(jv_copy(s->body)) < ERRBODY_MAX ||
+		    c->status < 300)
+			s->body = jv_string_append_buf(s->body, p, (int)n);
+		return n;
+	}
+	int rc = c->p->ndjson ? cf_lines_feed(s->lines, p, n) :
+	                        cf_sse_feed(s->sse, p, n);
+	if (rc) {
+		s->outcome = rc;
+		return 0;
+	}
+	return n;
+}
+
+/* Retry-After: seconds, or an HTTP date. */
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct state *s = ud;
+	size_t n = size * nmemb;
+	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
+		char v[128];
+		size_t k = n - 12 < sizeof v - 1 ? n - 12 : sizeof v - 1;
+		memcpy(v, p + 12, k);
+		v[k] = '\0';
+		char *end;
+		double secs = strtod(v, &end);
+		if (end != v && secs >= 0) {
+			s->c->retry_after = secs;
+		} else {
+			time_t t = curl_getdate(v, NULL);
+			if (t > 0) {
+				double d = difftime(t, time(NULL));
+				s->c->retry_after = d > 0 ? d : 0;
+			}
+		}
+	} else if (n >= 5 && !strncmp(p, "HTTP/", 5)) {
+		s->c->status = 0;          /* a new response: read it afresh */
+		s->c->retry_after = -1;
+	}
+	return n;
+}
+
+static int
+on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)ud; (void)a; (void)b; (void)c; (void)d;
+	return cf_interrupted != 0;
+}
+
+int
+cf_call_run(cf_call *c)
+{
+	if (c->p->local)
+		return c->p->local(c);
+
+	static int inited;
+	if (!inited++)
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	struct state s = {.c = c, .body = jv_string("")};
+	char url[2048];
+	c->p->url(c, url, sizeof url);
+	jv body = c->p->body(c);
+	size_t blen;
+	const char *btext = cf_json_compact(body, &blen);
+	char *payload = cf_xmalloc(blen + 1);
+	memcpy(payload, btext, blen + 1);
+
+	struct curl_slist *h = NULL;
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Expect:");   /* no 100-continue round trip */
+	h = c->p->headers(c, h);
+
+	s.curl = curl_easy_init();
+	if (!s.curl)
+		cf_die(CF_EX_FAIL, "cannot start libcurl");
+	if (c->p->ndjson)
+		s.lines = cf_lines_new(on_line, &s);
+	else
+		s.sse = cf_sse_new(on_event, &s);
+	CURL *k = s.curl;
+	curl_easy_setopt(k, CURLOPT_URL, url);
+	curl_easy_setopt(k, CURLOPT_POSTFIELDS, payload);
+	curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(k, CURLOPT_USERAGENT, "confab/" CF_VERSION);
+	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(k, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(k, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(k, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(k, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT, c->timeout < 10 ? c->timeout : 10L);
+	/* idle timeout: less than one byte a second for that long */
+	curl_easy_setopt(k, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(k, CURLOPT_LOW_SPEED_TIME, c->timeout);
+	curl_easy_setopt(k, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
+
+	CURLcode rc = curl_easy_perform(k);
+	if (!c->status)
+		curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &c->status);
+
+	int outcome = CF_CALL_OK;
+	if (s.outcome) {
+		outcome = s.outcome;
+	} else if (cf_interrupted || rc == CURLE_ABORTED_BY_CALLBACK) {
+		outcome = CF_CALL_INTR;
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(c->neterr, sizeof c->neterr, "no reply for %ld s",
+		         c->timeout);
+		outcome = CF_CALL_TIMEOUT;
+	} else if (rc != CURLE_OK) {
+		snprintf(c->neterr, sizeof c->neterr, "%s",
+		         curl_easy_strerror(rc));
+		outcome = CF_CALL_NET;
+	} else if (c->status >= 300 || c->status < 200) {
+		jv m = c->p->errmsg(jv_string_value(s.body),
+		                    (size_t)jv_string_length_bytes(jv_copy(s.body)));
+		if (jv_get_kind(m) != JV_KIND_STRING) {
+			jv_free(m);
+			m = jv_string_fmt("HTTP %ld", c->status);
+		}
+		jv_free(c->r.error);
+		c->r.error = m;
+		outcome = CF_CALL_HTTP;
+	} else if (!c->stream) {
+		outcome = c->p->whole(c, jv_string_value(s.body),
+		                      (size_t)jv_string_length_bytes(jv_copy(s.body)));
+	} else {
+		/* the stream ended: a last line without its newline still counts */
+		if (s.lines)
+			outcome = cf_lines_finish(s.lines);
+		else
+			cf_sse_finish(s.sse);
+		if (!outcome && !c->done) {
+			snprintf(c->neterr, sizeof c->neterr,
+			         "the reply ended before the provider finished it");
+			outcome = CF_CALL_NET;
+		}
+	}
+	curl_easy_cleanup(k);
+	curl_slist_free_all(h);
+	cf_sse_free(s.sse);
+	cf_lines_free(s.lines);
+	jv_free(s.body);
+	free(payload);
+	return outcome;
+}

@@ -1,0 +1,206 @@
+/* prov_anthropic.c — the Anthropic Messages API, streamed as SSE. */
+#include <curl/curl.h>
+#include <string.h>
+
+#include "confab.h"
+
+static void
+url(cf_call *c, char *buf, size_t n)
+{
+	cf_base_url(c->base, "/v1/messages", buf, n);
+}
+
+static struct curl_slist *
+headers(cf_call *c, struct curl_slist *h)
+{
+	char k[1024];
+	snprintf(k, sizeof k, "x-api-key: %s", c->key ? c->key : "");
+	h = curl_slist_append(h, k);
+	h = curl_slist_append(h, "anthropic-version: 2023-06-01");
+	if (c->stream)
+		h = curl_slist_append(h, "Accept: text/event-stream");
+	return h;
+}
+
+static jv
+body(cf_call *c)
+{
+	jv sys;
+	jv turns = cf_turns(c, &sys);
+	jv msgs = jv_array();
+	jv_array_foreach(turns, i, m) {
+		jv content = jv_array();
+		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
+		if (jv_get_kind(imgs) == JV_KIND_ARRAY) {
+			jv_array_foreach(imgs, j, img) {
+				jv src = jv_object();
+				src = jv_object_set(src, jv_string("type"), jv_string("base64"));
+				src = jv_object_set(src, jv_string("media_type"),
+				                    jv_string(cf_jstr(img, "mimeType")));
+				src = jv_object_set(src, jv_string("data"),
+				                    jv_string(cf_jstr(img, "data")));
+				jv b = jv_object_set(jv_object(), jv_string("type"), jv_string("image"));
+				content = jv_array_append(content,
+				                          jv_object_set(b, jv_string("source"), src));
+				jv_free(img);
+				(void)j;
+			}
+		}
+		jv_free(imgs);
+		jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+		t = jv_object_set(t, jv_string("text"), jv_string(cf_jstr(m, "content")));
+		content = jv_array_append(content, t);
+		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(cf_jstr(m, "role")));
+		msgs = jv_array_append(msgs, jv_object_set(o, jv_string("content"), content));
+		jv_free(m);
+		(void)i;
+	}
+	jv_free(turns);
+	jv b = jv_object();
+	b = jv_object_set(b, jv_string("model"), jv_string(c->model));
+	b = jv_object_set(b, jv_string("max_tokens"), jv_number((double)c->max_tokens));
+	if (jv_get_kind(sys) == JV_KIND_STRING)
+		b = jv_object_set(b, jv_string("system"), sys);
+	else
+		jv_free(sys);
+	if (c->has_temperature)
+		b = jv_object_set(b, jv_string("temperature"), jv_number(c->temperature));
+	b = jv_object_set(b, jv_string("messages"), msgs);
+	if (c->stream)
+		b = jv_object_set(b, jv_string("stream"), jv_true());
+	return b;
+}
+
+static void
+usage(cf_call *c, jv u)
+{
+	long in = cf_jlong(u, "input_tokens"), out = cf_jlong(u, "output_tokens");
+	if (in >= 0)
+		c->r.in_tokens = in;
+	if (out >= 0)
+		c->r.out_tokens = out;
+}
+
+static int
+event(cf_call *c, const char *ev, const char *data, size_t n)
+{
+	if (!strcmp(ev, "ping"))
+		return 0;
+	jv d = cf_event_json(c, data, n);
+	if (!jv_is_valid(d))
+		return 0;
+	const char *type = cf_jstr(d, "type");
+	int rc = 0;
+	if (!strcmp(type, "content_block_delta")) {
+		jv delta = jv_object_get(jv_copy(d), jv_string("delta"));
+		if (!strcmp(cf_jstr(delta, "type"), "text_delta")) {
+			jv t = jv_object_get(jv_copy(delta), jv_string("text"));
+			if (jv_get_kind(t) == JV_KIND_STRING)
+				cf_call_text(c, jv_string_value(t),
+				             (size_t)jv_string_length_bytes(jv_copy(t)));
+			jv_free(t);
+		}
+		jv_free(delta);
+	} else if (!strcmp(type, "message_start")) {
+		jv m = cf_jpath(d, "message.model");
+		if (jv_get_kind(m) == JV_KIND_STRING) {
+			jv_free(c->r.model);
+			c->r.model = m;
+		} else {
+			jv_free(m);
+		}
+		jv u = cf_jpath(d, "message.usage");
+		usage(c, u);
+		jv_free(u);
+	} else if (!strcmp(type, "message_delta")) {
+		jv u = jv_object_get(jv_copy(d), jv_string("usage"));
+		usage(c, u);
+		jv_free(u);
+		jv st = cf_jpath(d, "delta.stop_reason");
+		if (jv_get_kind(st) == JV_KIND_STRING) {
+			jv_free(c->r.stop);
+			c->r.stop = st;
+		} else {
+			jv_free(st);
+		}
+	} else if (!strcmp(type, "message_stop")) {
+		c->done = 1;
+	} else if (!strcmp(type, "error")) {
+		jv m = cf_jpath(d, "error.message");
+		jv t = cf_jpath(d, "error.type");
+		jv_free(c->r.error);
+		c->r.error = jv_string_fmt("%s%s%s%s",
+			jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "error",
+			jv_get_kind(t) == JV_KIND_STRING ? " (" : "",
+			jv_get_kind(t) == JV_KIND_STRING ? jv_string_value(t) : "",
+			jv_get_kind(t) == JV_KIND_STRING ? ")" : "");
+		jv_free(m);
+		jv_free(t);
+		rc = CF_CALL_EVENT;
+	}
+	jv_free(d);
+	return rc;
+}
+
+static int
+whole(cf_call *c, const char *body, size_t n)
+{
+	jv d = cf_event_json(c, body, n);
+	if (!jv_is_valid(d))
+		return cf_call_error(c, CF_CALL_MALFORMED, "the reply is not JSON");
+	jv content = jv_object_get(jv_copy(d), jv_string("content"));
+	if (jv_get_kind(content) == JV_KIND_ARRAY) {
+		jv_array_foreach(content, i, b) {
+			if (!strcmp(cf_jstr(b, "type"), "text")) {
+				const char *t = cf_jstr(b, "text");
+				cf_call_text(c, t, strlen(t));
+			}
+			jv_free(b);
+			(void)i;
+		}
+	}
+	jv_free(content);
+	jv m = jv_object_get(jv_copy(d), jv_string("model"));
+	jv_free(c->r.model);
+	c->r.model = jv_get_kind(m) == JV_KIND_STRING ? m : (jv_free(m), jv_null());
+	jv u = jv_object_get(jv_copy(d), jv_string("usage"));
+	usage(c, u);
+	jv_free(u);
+	jv st = jv_object_get(jv_copy(d), jv_string("stop_reason"));
+	jv_free(c->r.stop);
+	c->r.stop = jv_get_kind(st) == JV_KIND_STRING ? st : (jv_free(st), jv_null());
+	c->done = 1;
+	jv_free(d);
+	return CF_CALL_OK;
+}
+
+static jv
+errmsg(const char *body, size_t n)
+{
+	jv d = jv_parse_sized(body, (int)n);
+	jv m = cf_jpath(d, "error.message");
+	jv t = cf_jpath(d, "error.type");
+	jv r = jv_null();
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		r = jv_get_kind(t) == JV_KIND_STRING ?
+			jv_string_fmt("%s (%s)", jv_string_value(m), jv_string_value(t)) :
+			jv_copy(m);
+	jv_free(m);
+	jv_free(t);
+	jv_free(d);
+	return r;
+}
+
+const struct cf_provider cf_prov_anthropic = {
+	.name = "anthropic",
+	.key_env = {"ANTHROPIC_API_KEY"},
+	.base_env = "ANTHROPIC_BASE_URL",
+	.base_default = "https://api.anthropic.com",
+	.model_default = "claude-sonnet-4-5",
+	.url = url,
+	.headers = headers,
+	.body = body,
+	.event = event,
+	.whole = whole,
+	.errmsg = errmsg,
+};

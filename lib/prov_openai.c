@@ -1,0 +1,225 @@
+/* prov_openai.c — OpenAI Chat Completions, and every server that speaks
+ * it (Ollama's /v1, llama.cpp, vLLM, OpenRouter, Groq, Mistral). */
+#include <curl/curl.h>
+#include <string.h>
+
+#include "confab.h"
+
+static void
+url(cf_call *c, char *buf, size_t n)
+{
+	cf_base_url(c->base, "/chat/completions", buf, n);
+}
+
+static struct curl_slist *
+headers(cf_call *c, struct curl_slist *h)
+{
+	if (c->key) {
+		char k[1024];
+		snprintf(k, sizeof k, "Authorization: Bearer %s", c->key);
+		h = curl_slist_append(h, k);
+	}
+	if (c->stream)
+		h = curl_slist_append(h, "Accept: text/event-stream");
+	return h;
+}
+
+static jv
+body(cf_call *c)
+{
+	jv msgs = jv_array();
+	if (c->system && *c->system) {
+		jv s = jv_object_set(jv_object(), jv_string("role"), jv_string("system"));
+		msgs = jv_array_append(msgs, jv_object_set(s, jv_string("content"),
+		                                           jv_string(c->system)));
+	}
+	jv_array_foreach(c->messages, i, m) {
+		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(cf_jstr(m, "role")));
+		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
+		if (jv_get_kind(imgs) == JV_KIND_ARRAY && jv_array_length(jv_copy(imgs))) {
+			jv parts = jv_array();
+			jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+			parts = jv_array_append(parts, jv_object_set(t, jv_string("text"),
+			                        jv_string(cf_jstr(m, "content"))));
+			jv_array_foreach(imgs, j, img) {
+				jv u = jv_object_set(jv_object(), jv_string("url"),
+					jv_string_fmt("data:%s;base64,%s", cf_jstr(img, "mimeType"),
+					              cf_jstr(img, "data")));
+				jv p = jv_object_set(jv_object(), jv_string("type"), jv_string("image_url"));
+				parts = jv_array_append(parts, jv_object_set(p, jv_string("image_url"), u));
+				jv_free(img);
+				(void)j;
+			}
+			o = jv_object_set(o, jv_string("content"), parts);
+		} else {
+			o = jv_object_set(o, jv_string("content"), jv_string(cf_jstr(m, "content")));
+		}
+		jv_free(imgs);
+		msgs = jv_array_append(msgs, o);
+		jv_free(m);
+		(void)i;
+	}
+	jv b = jv_object();
+	b = jv_object_set(b, jv_string("model"), jv_string(c->model));
+	b = jv_object_set(b, jv_string("messages"), msgs);
+	/* OpenAI's newer models refuse max_tokens; the servers that copy the
+	 * API know max_tokens and may not know its successor */
+	b = jv_object_set(b, jv_string(strcmp(c->name, "openai") ? "max_tokens" :
+	                               "max_completion_tokens"),
+	                  jv_number((double)c->max_tokens));
+	if (c->has_temperature)
+		b = jv_object_set(b, jv_string("temperature"), jv_number(c->temperature));
+	if (c->stream) {
+		b = jv_object_set(b, jv_string("stream"), jv_true());
+		b = jv_object_set(b, jv_string("stream_options"),
+			jv_object_set(jv_object(), jv_string("include_usage"), jv_true()));
+	}
+	return b;
+}
+
+static void
+common(cf_call *c, jv d)
+{
+	jv m = jv_object_get(jv_copy(d), jv_string("model"));
+	if (jv_get_kind(m) == JV_KIND_STRING) {
+		jv_free(c->r.model);
+		c->r.model = m;
+	} else {
+		jv_free(m);
+	}
+	long in = cf_jlong(d, "usage.prompt_tokens");
+	long out = cf_jlong(d, "usage.completion_tokens");
+	if (in >= 0)
+		c->r.in_tokens = in;
+	if (out >= 0)
+		c->r.out_tokens = out;
+	jv st = cf_jpath(d, "choices.0.finish_reason");
+	if (jv_get_kind(st) == JV_KIND_STRING) {
+		jv_free(c->r.stop);
+		c->r.stop = st;
+	} else {
+		jv_free(st);
+	}
+}
+
+static int
+error_of(cf_call *c, jv d)
+{
+	jv e = jv_object_get(jv_copy(d), jv_string("error"));
+	if (jv_get_kind(e) == JV_KIND_NULL || !jv_is_valid(e)) {
+		jv_free(e);
+		return 0;
+	}
+	jv m = jv_get_kind(e) == JV_KIND_STRING ? jv_copy(e) :
+	       jv_object_get(jv_copy(e), jv_string("message"));
+	jv_free(c->r.error);
+	c->r.error = jv_get_kind(m) == JV_KIND_STRING ? m :
+	             (jv_free(m), jv_string("error event"));
+	jv_free(e);
+	return CF_CALL_EVENT;
+}
+
+static int
+event(cf_call *c, const char *ev, const char *data, size_t n)
+{
+	(void)ev;
+	if (n == 6 && !memcmp(data, "[DONE]", 6)) {
+		c->done = 1;
+		return 0;
+	}
+	jv d = cf_event_json(c, data, n);
+	if (!jv_is_valid(d))
+		return 0;
+	int rc = error_of(c, d);
+	if (!rc) {
+		/* only the first choice: n > 1 is not something we ask for */
+		jv choices = jv_object_get(jv_copy(d), jv_string("choices"));
+		if (jv_get_kind(choices) == JV_KIND_ARRAY) {
+			jv_array_foreach(choices, i, ch) {
+				if (cf_jnum(ch, "index", 0) == 0) {
+					jv t = cf_jpath(ch, "delta.content");
+					if (jv_get_kind(t) == JV_KIND_STRING)
+						cf_call_text(c, jv_string_value(t),
+						             (size_t)jv_string_length_bytes(jv_copy(t)));
+					jv_free(t);
+					jv st = jv_object_get(jv_copy(ch), jv_string("finish_reason"));
+					if (jv_get_kind(st) == JV_KIND_STRING) {
+						jv_free(c->r.stop);
+						c->r.stop = st;
+					} else {
+						jv_free(st);
+					}
+				}
+				jv_free(ch);
+				(void)i;
+			}
+		}
+		jv_free(choices);
+		jv m = jv_object_get(jv_copy(d), jv_string("model"));
+		if (jv_get_kind(m) == JV_KIND_STRING) {
+			jv_free(c->r.model);
+			c->r.model = m;
+		} else {
+			jv_free(m);
+		}
+		long in = cf_jlong(d, "usage.prompt_tokens");
+		long out = cf_jlong(d, "usage.completion_tokens");
+		if (in >= 0)
+			c->r.in_tokens = in;
+		if (out >= 0)
+			c->r.out_tokens = out;
+	}
+	jv_free(d);
+	return rc;
+}
+
+static int
+whole(cf_call *c, const char *body, size_t n)
+{
+	jv d = cf_event_json(c, body, n);
+	if (!jv_is_valid(d))
+		return cf_call_error(c, CF_CALL_MALFORMED, "the reply is not JSON");
+	int rc = error_of(c, d);
+	if (!rc) {
+		jv t = cf_jpath(d, "choices.0.message.content");
+		if (jv_get_kind(t) == JV_KIND_STRING)
+			cf_call_text(c, jv_string_value(t),
+			             (size_t)jv_string_length_bytes(jv_copy(t)));
+		jv_free(t);
+		common(c, d);
+		c->done = 1;
+	}
+	jv_free(d);
+	return rc;
+}
+
+static jv
+errmsg(const char *body, size_t n)
+{
+	jv d = jv_parse_sized(body, (int)n);
+	jv m = cf_jpath(d, "error.message");
+	if (jv_get_kind(m) != JV_KIND_STRING) {
+		jv_free(m);
+		m = cf_jpath(d, "error");   /* some servers send a bare string */
+	}
+	jv_free(d);
+	if (jv_get_kind(m) != JV_KIND_STRING) {
+		jv_free(m);
+		return jv_null();
+	}
+	return m;
+}
+
+const struct cf_provider cf_prov_openai = {
+	.name = "openai",
+	.key_env = {"OPENAI_API_KEY"},
+	.base_env = "OPENAI_BASE_URL",
+	.base_default = "https://api.openai.com/v1",
+	.model_default = "gpt-4o-mini",
+	.url = url,
+	.headers = headers,
+	.body = body,
+	.event = event,
+	.whole = whole,
+	.errmsg = errmsg,
+};

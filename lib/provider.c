@@ -1,0 +1,229 @@
+/* provider.c — which protocol, key, base URL and model a provider name
+ * means, and which provider to use when none is named. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confab.h"
+
+static const struct cf_provider *const builtin[] = {
+	&cf_prov_anthropic, &cf_prov_openai, &cf_prov_gemini, &cf_prov_ollama,
+	&cf_prov_echo, NULL,
+};
+
+static const char *
+conf(const char *name, const char *key)
+{
+	char k[200];
+	snprintf(k, sizeof k, "%s.%s", name, key);
+	return cf_config_get(k);
+}
+
+const struct cf_provider *
+cf_provider_find(const char *name)
+{
+	for (int i = 0; builtin[i]; i++)
+		if (!strcmp(builtin[i]->name, name))
+			return builtin[i];
+	const char *type = conf(name, "type");
+	if (!type)
+		return NULL;
+	for (int i = 0; builtin[i]; i++)
+		if (!strcmp(builtin[i]->name, type))
+			return builtin[i];
+	cf_die(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of anthropic, "
+	       "openai, gemini, ollama", cf_config_path(), name, type);
+}
+
+const char *
+cf_provider_key(const char *name, const struct cf_provider *p, const char **var)
+{
+	*var = NULL;
+	/* a named server reads its own variable, not OpenAI's */
+	const char *env = conf(name, "api-key-env");
+	if (env) {
+		*var = env;
+		const char *v = getenv(env);
+		if (v && *v)
+			return v;
+	} else if (!strcmp(name, p->name)) {
+		for (int i = 0; i < 3 && p->key_env[i]; i++) {
+			if (!*var)
+				*var = p->key_env[i];
+			const char *v = getenv(p->key_env[i]);
+			if (v && *v)
+				return v;
+		}
+	}
+	const char *k = conf(name, "api-key");
+	return k && *k ? k : NULL;
+}
+
+const char *
+cf_provider_base(const char *name, const struct cf_provider *p)
+{
+	const char *b = conf(name, "base-url");
+	if (b && *b)
+		return b;
+	if (!strcmp(name, p->name) && p->base_env) {
+		b = getenv(p->base_env);
+		if (b && *b)
+			return b;
+	}
+	return p->base_default;
+}
+
+const char *
+cf_provider_model(const char *name, const struct cf_provider *p)
+{
+	const char *m = conf(name, "model");
+	return m && *m ? m : p->model_default;
+}
+
+/* Is Ollama listening?  A short GET, so a machine without it costs a
+ * fraction of a second, not a timeout. */
+static int
+ollama_answers(void)
+{
+	const char *base = cf_provider_base("ollama", &cf_prov_ollama);
+	char url[1024];
+	snprintf(url, sizeof url, "%s%s/api/version",
+	         strstr(base, "://") ? "" : "http://", base);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *k = curl_easy_init();
+	if (!k)
+		return 0;
+	curl_easy_setopt(k, CURLOPT_URL, url);
+	curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(k, CURLOPT_TIMEOUT_MS, 500L);
+	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
+	long status = 0;
+	if (curl_easy_perform(k) == CURLE_OK)
+		curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(k);
+	return status == 200;
+}
+
+const char *
+cf_provider_choose(void)
+{
+	const char *p = cf_config_get("provider");
+	if (p && *p)
+		return p;
+	const char *var;
+	for (int i = 0; i < 3; i++)
+		if (cf_provider_key(builtin[i]->name, builtin[i], &var))
+			return builtin[i]->name;
+	if (ollama_answers())
+		return "ollama";
+	return NULL;
+}
+
+jv
+cf_event_json(cf_call *c, const char *data, size_t n)
+{
+	jv v = jv_parse_sized(data, (int)n);
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		c->malformed++;
+		return jv_invalid();
+	}
+	return v;
+}
+
+jv
+cf_jpath(jv v, const char *path)
+{
+	jv cur = jv_copy(v);
+	char part[64];
+	while (*path && jv_is_valid(cur)) {
+		size_t k = strcspn(path, ".");
+		snprintf(part, sizeof part, "%.*s", (int)k, path);
+		path += k + (path[k] == '.');
+		if (jv_get_kind(cur) == JV_KIND_OBJECT) {
+			cur = jv_object_get(cur, jv_string(part));
+		} else if (jv_get_kind(cur) == JV_KIND_ARRAY && part[0] >= '0' &&
+		           part[0] <= '9') {
+			int i = atoi(part);
+			if (i < jv_array_length(jv_copy(cur)))
+				cur = jv_array_get(cur, i);
+			else {
+				jv_free(cur);
+				cur = jv_invalid();
+			}
+		} else {
+			jv_free(cur);
+			cur = jv_invalid();
+		}
+	}
+	if (!jv_is_valid(cur)) {
+		jv_free(cur);
+		return jv_null();
+	}
+	return cur;
+}
+
+long
+cf_jlong(jv v, const char *path)
+{
+	jv x = cf_jpath(v, path);
+	long r = jv_get_kind(x) == JV_KIND_NUMBER ? (long)jv_number_value(x) : -1;
+	jv_free(x);
+	return r;
+}
+
+void
+cf_base_url(const char *base, const char *path, char *buf, size_t n)
+{
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		bl--;
+	snprintf(buf, n, "%s%.*s%s", strstr(base, "://") ? "" : "http://",
+	         (int)bl, base, path);
+}
+
+jv
+cf_turns(cf_call *c, jv *system)
+{
+	jv out = jv_array();
+	jv sys = c->system && *c->system ? jv_string(c->system) : jv_null();
+	jv_array_foreach(c->messages, i, m) {
+		const char *role = cf_jstr(m, "role");
+		if (!strcmp(role, "system")) {
+			const char *t = cf_jstr(m, "content");
+			jv ns = jv_get_kind(sys) == JV_KIND_STRING ?
+				jv_string_fmt("%s\n\n%s", jv_string_value(sys), t) :
+				jv_string(t);
+			jv_free(sys);
+			sys = ns;
+			jv_free(m);
+			continue;
+		}
+		int n = jv_array_length(jv_copy(out));
+		jv last = n ? jv_array_get(jv_copy(out), n - 1) : jv_null();
+		if (n && !strcmp(cf_jstr(last, "role"), role)) {
+			jv joined = jv_string_fmt("%s\n\n%s", cf_jstr(last, "content"),
+			                          cf_jstr(m, "content"));
+			jv imgs = jv_object_get(jv_copy(last), jv_string("images"));
+			jv more = jv_object_get(jv_copy(m), jv_string("images"));
+			if (jv_get_kind(imgs) != JV_KIND_ARRAY) {
+				jv_free(imgs);
+				imgs = jv_array();
+			}
+			if (jv_get_kind(more) == JV_KIND_ARRAY)
+				imgs = jv_array_concat(imgs, more);
+			else
+				jv_free(more);
+			last = jv_object_set(last, jv_string("content"), joined);
+			last = jv_object_set(last, jv_string("images"), imgs);
+			out = jv_array_set(out, n - 1, last);
+			jv_free(m);
+		} else {
+			jv_free(last);
+			out = jv_array_append(out, m);
+		}
+		(void)i;
+	}
+	*system = sys;
+	return out;
+}
