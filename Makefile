@@ -73,13 +73,19 @@ check: all unit build/fakeprov
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
 
-bench: all build/bench-gen build/timeit build/fakeprov
+bench: all build/bench-gen build/timeit build/latency build/fakeprov
 	tests/bench/run
 
 build/bench-gen: tests/bench/gen.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 build/timeit: tests/bench/timeit.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# chat-send's streaming figures: a fake Anthropic server that reads its
+# client's stdout (tests/bench/latency.c).
+build/latency: tests/bench/latency.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 

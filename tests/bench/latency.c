@@ -155,10 +155,11 @@ event(const char *type, const char *data, const char *text, size_t tlen)
 static void
 head(void)
 {
-	add(&resp, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: text/event-stream\r\n"
-	    "Cache-Control: no-cache\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n", 97);
+	static const char h[] = "HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/event-stream\r\n"
+		"Cache-Control: no-cache\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n";
+	add(&resp, h, sizeof h - 1);
 	event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":"
 	      "\"msg_bench\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
 	      "\"claude-bench\",\"content\":[],\"stop_reason\":null,"
@@ -239,7 +240,8 @@ drain(void)
 	}
 }
 
-/* Waits until the client has printed `want` bytes in all. */
+/* Waits until the client has printed `want` bytes in all; (size_t)-1 waits
+ * for the end of its output. */
 static void
 wait_output(size_t want)
 {
@@ -254,6 +256,8 @@ wait_output(size_t want)
 			fail("the client printed %zu bytes and then nothing for %d s "
 			     "(expected %zu)", out.len, WAIT_MS / 1000, want);
 		drain();
+		if (out_eof && want == (size_t)-1)
+			return;
 		if (out_eof && out.len < want)
 			fail("the client closed its stdout after %zu bytes (expected %zu)",
 			     out.len, want);
@@ -524,9 +528,7 @@ usage:
 		resp.len = 0;
 		tail(n);
 		write_all(fd, resp.p, resp.len);
-		while (!out_eof) {
-			wait_output(out.len + 1);
-		}
+		wait_output((size_t)-1);   /* to its end */
 		long rss = reap();
 		double total = now_us() - t_accept;
 		close(fd);
@@ -543,11 +545,11 @@ usage:
 	/* throughput: everything written as fast as the socket takes it, the
 	 * client's stdout drained in the same loop */
 	head();
-	size_t start_len = expect.len;
+	size_t start_len = expect.len, text_bytes = (size_t)n;
 	build_reply(n);
-	size_t text_bytes = expect.len - start_len;
-	if (!raw && text_bytes != (size_t)n)
-		fail("built %zu bytes of text, not %ld", text_bytes, n);
+	if (!raw && expect.len - start_len != text_bytes)
+		fail("built %zu bytes of text, not %zu", expect.len - start_len,
+		     text_bytes);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	size_t off = 0;
 	double t_stream = 0;
