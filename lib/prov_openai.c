@@ -78,7 +78,19 @@ body(cf_call *c)
 }
 
 static void
-common(cf_call *c, jv d)
+set_stop(cf_call *c, jv st)
+{
+	if (jv_get_kind(st) == JV_KIND_STRING) {
+		jv_free(c->r.stop);
+		c->r.stop = st;
+	} else {
+		jv_free(st);
+	}
+}
+
+/* The model and the usage: in every chunk of a stream, or the whole reply. */
+static void
+model_and_usage(cf_call *c, jv d)
 {
 	jv m = jv_object_get(jv_copy(d), jv_string("model"));
 	if (jv_get_kind(m) == JV_KIND_STRING) {
@@ -93,13 +105,6 @@ common(cf_call *c, jv d)
 		c->r.in_tokens = in;
 	if (out >= 0)
 		c->r.out_tokens = out;
-	jv st = cf_jpath(d, "choices.0.finish_reason");
-	if (jv_get_kind(st) == JV_KIND_STRING) {
-		jv_free(c->r.stop);
-		c->r.stop = st;
-	} else {
-		jv_free(st);
-	}
 }
 
 static int
@@ -142,32 +147,14 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 						cf_call_text(c, jv_string_value(t),
 						             (size_t)jv_string_length_bytes(jv_copy(t)));
 					jv_free(t);
-					jv st = jv_object_get(jv_copy(ch), jv_string("finish_reason"));
-					if (jv_get_kind(st) == JV_KIND_STRING) {
-						jv_free(c->r.stop);
-						c->r.stop = st;
-					} else {
-						jv_free(st);
-					}
+					set_stop(c, jv_object_get(jv_copy(ch), jv_string("finish_reason")));
 				}
 				jv_free(ch);
 				(void)i;
 			}
 		}
 		jv_free(choices);
-		jv m = jv_object_get(jv_copy(d), jv_string("model"));
-		if (jv_get_kind(m) == JV_KIND_STRING) {
-			jv_free(c->r.model);
-			c->r.model = m;
-		} else {
-			jv_free(m);
-		}
-		long in = cf_jlong(d, "usage.prompt_tokens");
-		long out = cf_jlong(d, "usage.completion_tokens");
-		if (in >= 0)
-			c->r.in_tokens = in;
-		if (out >= 0)
-			c->r.out_tokens = out;
+		model_and_usage(c, d);
 	}
 	jv_free(d);
 	return rc;
@@ -186,7 +173,8 @@ whole(cf_call *c, const char *body, size_t n)
 			cf_call_text(c, jv_string_value(t),
 			             (size_t)jv_string_length_bytes(jv_copy(t)));
 		jv_free(t);
-		common(c, d);
+		set_stop(c, cf_jpath(d, "choices.0.finish_reason"));
+		model_and_usage(c, d);
 		c->done = 1;
 	}
 	jv_free(d);
