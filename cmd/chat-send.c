@@ -164,9 +164,38 @@ image_type(const char *name)
 	return NULL;
 }
 
-/* Reads every attachment before anything is stored. */
+/* A file's bytes as they are: a jv string would mend invalid UTF-8, and
+ * an image is nothing but. */
+struct blob {
+	char *p;
+	size_t n;
+};
+
+static struct blob
+read_bytes(int fd, const char *what)
+{
+	struct blob b = {cf_xmalloc(65536), 0};
+	size_t cap = 65536;
+	for (;;) {
+		if (b.n == cap)
+			b.p = cf_xrealloc(b.p, cap *= 2);
+		ssize_t n = read(fd, b.p + b.n, cap - b.n);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
+		}
+		b.n += (size_t)n;
+	}
+	return b;
+}
+
+/* Reads every attachment before anything is stored; blobs[i] gets the
+ * bytes of the ith. */
 static jv
-load_attachments(const char **paths, int n)
+load_attachments(const char **paths, int n, struct blob *blobs)
 {
 	jv list = jv_array();
 	for (int i = 0; i < n; i++) {
@@ -178,20 +207,18 @@ load_attachments(const char **paths, int n)
 			cf_die(CF_EX_USAGE, "cannot attach '%s': not a file", paths[i]);
 		if (sb.st_size > ATTACH_MAX)
 			cf_die(CF_EX_USAGE, "cannot attach '%s': larger than 20 MiB", paths[i]);
-		jv data = read_all(fd, paths[i]);
+		blobs[i] = read_bytes(fd, paths[i]);
 		close(fd);
 		const char *base = strrchr(paths[i], '/');
 		base = base ? base + 1 : paths[i];
 		const char *img = image_type(base);
-		size_t len = (size_t)jv_string_length_bytes(jv_copy(data));
-		if (!img && !valid_utf8((const unsigned char *)jv_string_value(data), len))
+		if (!img && !valid_utf8((const unsigned char *)blobs[i].p, blobs[i].n))
 			cf_die(CF_EX_USAGE, "cannot attach '%s': neither text nor an "
 			       "image (png, jpeg, gif, webp)", paths[i]);
 		jv a = jv_object();
 		a = jv_object_set(a, jv_string("type"), jv_string(img ? "image" : "text"));
 		a = jv_object_set(a, jv_string("name"), jv_string(base));
 		a = jv_object_set(a, jv_string("mimeType"), jv_string(img ? img : "text/plain"));
-		a = jv_object_set(a, jv_string("bytes"), data);
 		list = jv_array_append(list, a);
 	}
 	return list;
@@ -204,10 +231,12 @@ name_from(const char *text)
 	while (*text == ' ' || *text == '\n' || *text == '\t')
 		text++;
 	size_t n = strcspn(text, "\n");
-	char buf[256];
-	cf_clean(text, buf, sizeof buf, 60, 0);
-	if (n < strlen(buf))
-		buf[n] = '\0';
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	/* the first line alone, so the cut (and its ellipsis) is made in it */
+	char line[256], buf[256];
+	snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), text);
+	cf_clean(line, buf, sizeof buf, 60, 0);
 	return jv_string(*buf ? buf : "untitled");
 }
 
@@ -338,7 +367,8 @@ main(int argc, char **argv)
 		else
 			jv_free(in);
 	}
-	jv atts = load_attachments(attach, nattach);
+	struct blob *blobs = cf_xmalloc(sizeof *blobs * (size_t)(nattach + 1));
+	jv atts = load_attachments(attach, nattach, blobs);
 	if (!jv_string_length_bytes(jv_copy(text)) && !nattach)
 		cf_usage_die("no message: give it as arguments or on stdin");
 
@@ -407,14 +437,10 @@ main(int argc, char **argv)
 	um = jv_object_set(um, jv_string("content"), jv_copy(text));
 	um = cf_message_insert(st, sid, um);
 	jv_array_foreach(atts, i, a) {
-		jv bytes = jv_object_get(jv_copy(a), jv_string("bytes"));
 		cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
 		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
-		                     jv_string_value(bytes),
-		                     (size_t)jv_string_length_bytes(jv_copy(bytes)));
-		jv_free(bytes);
+		                     blobs[i].p, blobs[i].n);
 		jv_free(a);
-		(void)i;
 	}
 	cf_store_commit(st);
 
@@ -557,6 +583,9 @@ main(int argc, char **argv)
 	jv_free(atts);
 	cf_call_release(c);
 	cf_store_close(st);
+	for (int i = 0; i < nattach; i++)
+		free(blobs[i].p);
+	free(blobs);
 	free(attach);
 	free(fallbacks);
 	return cf_out_finish(status);
