@@ -72,6 +72,7 @@ struct out {
 	int last_nl;        /* the last byte shown was a newline */
 	int shown;
 	int dead;           /* stdout failed: the rest is only saved */
+	int err;            /* why (errno) */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -91,6 +92,7 @@ on_text(cf_call *c, const char *s, size_t n)
 	o->shown = 1;
 	if (o->dead)
 		return;
+	errno = 0;
 	if (o->json) {
 		jv d = jv_object();
 		d = jv_object_set(d, jv_string("type"), jv_string("delta"));
@@ -113,8 +115,10 @@ on_text(cf_call *c, const char *s, size_t n)
 	o->last_nl = s[n - 1] == '\n';
 	/* A reader that went away (| head) or a full disk must not cost the
 	 * reply: stop writing, keep receiving, save it, report at the end. */
-	if (fflush(stdout) != 0 || ferror(stdout))
+	if (fflush(stdout) != 0 || ferror(stdout)) {
 		o->dead = 1;
+		o->err = errno ? errno : EIO;
+	}
 }
 
 static jv
@@ -561,7 +565,7 @@ main(int argc, char **argv)
 			putchar('\n');
 		}
 	}
-	if (c->malformed)
+	if (c->malformed && s.outcome != CF_CALL_MALFORMED)   /* not a whole reply's */
 		cf_warn("%s sent %d unreadable event%s; skipped", s.provider,
 		        c->malformed, c->malformed == 1 ? "" : "s");
 	int status = s.exit;
@@ -588,5 +592,13 @@ main(int argc, char **argv)
 	free(blobs);
 	free(attach);
 	free(fallbacks);
+	if (o.dead) {
+		/* stdout failed mid-reply and the reply is saved: a reader that
+		 * went away is no error, another write error is */
+		if (o.err == EPIPE)
+			return status;
+		cf_warn("write error: %s", strerror(o.err));
+		return status ? status : CF_EX_FAIL;
+	}
 	return cf_out_finish(status);
 }

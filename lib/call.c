@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "confab.h"
 
@@ -19,7 +20,17 @@ struct state {
 	cf_lines *lines;
 	jv body;        /* a whole reply, or an error body */
 	int outcome;    /* set by a callback that stopped the transfer */
+	double last;    /* when a byte last went or came (monotonic seconds) */
+	curl_off_t dl, ul;
 };
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 void
 cf_call_init(cf_call *c)
@@ -112,6 +123,7 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct state *s = ud;
 	size_t n = size * nmemb;
+	s->last = now_s();
 	if (n > 12 && !strncasecmp(p, "retry-after:", 12)) {
 		char v[128];
 		size_t k = n - 12 < sizeof v - 1 ? n - 12 : sizeof v - 1;
@@ -135,11 +147,29 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* The idle timeout: no byte either way for c->timeout seconds, a wait for
+ * the first byte included.  (curl's low-speed check averages over several
+ * seconds, so a burst hides a stall after it, and the request's upload a
+ * slow first byte.) */
 static int
-on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+on_progress(void *ud, curl_off_t a, curl_off_t dl, curl_off_t c, curl_off_t ul)
 {
-	(void)ud; (void)a; (void)b; (void)c; (void)d;
-	return cf_interrupted != 0;
+	struct state *s = ud;
+	(void)a; (void)c;
+	if (cf_interrupted)
+		return 1;
+	double now = now_s();
+	if (dl != s->dl || ul != s->ul) {
+		s->dl = dl;
+		s->ul = ul;
+		s->last = now;
+	} else if (now - s->last >= (double)s->c->timeout) {
+		snprintf(s->c->neterr, sizeof s->c->neterr, "no reply for %ld s",
+		         s->c->timeout);
+		s->outcome = CF_CALL_TIMEOUT;
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -184,6 +214,7 @@ cf_call_run(cf_call *c)
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(k, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(k, CURLOPT_XFERINFODATA, &s);
 	curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_TCP_NODELAY, 1L);
@@ -194,6 +225,7 @@ cf_call_run(cf_call *c)
 	curl_easy_setopt(k, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
 
+	s.last = now_s();
 	CURLcode rc = curl_easy_perform(k);
 	if (!c->status)
 		curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &c->status);

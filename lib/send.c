@@ -70,15 +70,26 @@ exit_for(cf_call *c, int outcome)
 static void
 scrub(char *msg, const char *key)
 {
-	if (!key || strlen(key) < 4)
-		return;
-	char *p;
-	while ((p = strstr(msg, key))) {
-		size_t k = strlen(key);
-		memmove(p + 10, p + k, strlen(p + k) + 1);
-		memcpy(p, "[redacted]", 10);
+	/* copied, so a key inside "[redacted]" cannot match again, and cut
+	 * to the buffer, so a short key cannot grow the message past it */
+	size_t k = key ? strlen(key) : 0;
+	if (k >= 4 && strstr(msg, key)) {
+		char buf[sizeof ((struct cf_send *)0)->error];
+		size_t o = 0;
+		for (const char *q = msg; *q && o < sizeof buf - 1;) {
+			if (!strncmp(q, key, k)) {
+				size_t m = sizeof buf - 1 - o < 10 ? sizeof buf - 1 - o : 10;
+				memcpy(buf + o, "[redacted]", m);
+				o += m;
+				q += k;
+			} else {
+				buf[o++] = *q++;
+			}
+		}
+		buf[o] = '\0';
+		memcpy(msg, buf, o + 1);
 	}
-	for (char *q = msg; *q; q++)   /* one line */
+	for (char *q = msg; *q; q++)   /* one line, with or without a key */
 		if (*q == '\n' || *q == '\r')
 			*q = ' ';
 }
@@ -167,6 +178,13 @@ cf_send_check(jv chain)
 		cf_die(CF_EX_AUTH, "no API key for %s: set %s, or api-key under "
 		       "[%s] in %s", name, var, name, cf_config_path());
 	jv_free(link);
+	/* a fallback's key is looked for when its turn comes; its name now */
+	jv_array_foreach(chain, i, l) {
+		if (i && !cf_provider_find(cf_jstr(l, "provider")))
+			cf_usage_die("unknown fallback provider '%s' (known: %s)",
+			             cf_jstr(l, "provider"), cf_provider_list());
+		jv_free(l);
+	}
 }
 
 int

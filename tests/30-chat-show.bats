@@ -344,7 +344,10 @@ five_messages() {
 @test "an unknown session exits 3" {
 	sid=$(new_session --name s)
 	chat-add -s "$sid" hi >/dev/null
-	for bad in nope ffffffff "${sid:0:35}0" '00000000-0000-7000-8000-000000000000'; do
+	# the id with its last digit changed
+	other=0
+	[ "${sid:35}" != 0 ] || other=1
+	for bad in nope ffffffff "${sid:0:35}$other" '00000000-0000-7000-8000-000000000000'; do
 		[ "$bad" != "$sid" ]
 		run --separate-stderr chat-show "$bad"
 		[ "$status" -eq 3 ]
