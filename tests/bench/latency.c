@@ -15,18 +15,20 @@
  * the last, empty chunk.
  *
  * MODE latency: N deltas ("w1 ", "w2 ", ...), each one event in one chunk
- * in one write.  After each write it takes t0 (CLOCK_MONOTONIC), waits
- * (poll) until the client's stdout holds the delta's bytes, reads them,
- * takes t1, and sends the next delta only then.  Prints
+ * in one write.  It takes t0 (CLOCK_MONOTONIC) just before each write (on
+ * loopback the client can have the bytes, and print them, before write(2)
+ * returns), waits (poll) until the client's stdout holds the delta's
+ * bytes, reads them, takes t1, and sends the next delta only then.  Prints
  *
- *     median_us=41.2 p90_us=55.0 min_us=30.1 max_us=120.4 deltas=200 out_bytes=1092 maxrss_kib=9000
+ *     median_us=41.2 p90_us=55.0 min_us=30.1 max_us=120.4 deltas=200 out_bytes=1092 maxrss_kib=9000 total_ms=10.2 cpu_ms=8.1
  *
  * MODE throughput: a reply of N bytes of text in deltas of about 1000 bytes
- * (words, a newline escaped as \n every dozen words), the whole response
- * built first and written in the largest pieces the socket takes, while
- * the client's stdout is drained in the same poll loop.  Prints
+ * (words, a newline escaped as \n every dozen words), one event a chunk.
+ * The whole response is built while the client starts, before the clock
+ * does, then written in the largest pieces the socket takes while the
+ * client's stdout is drained in the same poll loop.  Prints
  *
- *     total_s=0.412 stream_s=0.300 mb_per_s=24.27 stream_mb_per_s=33.33 text_bytes=10000000 out_bytes=10000001 maxrss_kib=40000
+ *     total_s=0.412 stream_s=0.300 mb_per_s=24.27 stream_mb_per_s=33.33 text_bytes=10000000 out_bytes=10000001 maxrss_kib=40000 cpu_s=0.390
  *
  * total_s runs from accept to the client's exit with all its output read
  * (mb_per_s is text_bytes / 1e6 / total_s); stream_s from accept to the
@@ -35,7 +37,8 @@
  * What the client should print: the reply's text (chat-send), or with -r
  * the response body as it came, without the chunk framing (curl -N).  The
  * output is checked: it must start with exactly that (a client may add a
- * final newline).  maxrss_kib is the client's ru_maxrss from wait4.
+ * final newline).  maxrss_kib is the client's ru_maxrss from wait4, and
+ * cpu its user + system time.
  *
  * Exits 1 if the client fails (non-zero status, a signal, no connection,
  * nothing printed for 30 s) or prints something else, naming what; 2 on a
@@ -333,7 +336,9 @@ percentile(const double *v, long n, double p)
 	return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
-/* Reaps the client; fails unless it exited 0. */
+static double cpu_s;   /* the client's user + system time */
+
+/* Reaps the client; fails unless it exited 0.  Returns its ru_maxrss. */
 static long
 reap(void)
 {
@@ -345,6 +350,8 @@ reap(void)
 	if (r < 0)
 		fail("wait4: %s", strerror(errno));
 	child = -1;
+	cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	        (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	if (WIFSIGNALED(status))
 		fail("the client was killed by signal %d", WTERMSIG(status));
 	if (WEXITSTATUS(status))
@@ -486,6 +493,19 @@ usage:
 	outfd = pfd[0];
 	fcntl(outfd, F_SETFL, fcntl(outfd, F_GETFL) | O_NONBLOCK);
 
+	/* A throughput reply is made while the client starts, before the
+	 * clock does (and after the fork: the child's ru_maxrss would count
+	 * the pages it shared with us until its exec). */
+	size_t text_bytes = (size_t)n;
+	if (thru) {
+		head();
+		size_t start_len = expect.len;
+		build_reply(n);
+		if (!raw && expect.len - start_len != text_bytes)
+			fail("built %zu bytes of text, not %zu", expect.len - start_len,
+			     text_bytes);
+	}
+
 	/* its connection; its stdout closing first means it gave up */
 	for (;;) {
 		struct pollfd p[2] = {{lfd, POLLIN, 0}, {outfd, POLLIN, 0}};
@@ -520,8 +540,8 @@ usage:
 			int k = snprintf(w, sizeof w, "w%ld ", i + 1);
 			resp.len = 0;
 			delta(w, w, (size_t)k);
-			write_all(fd, resp.p, resp.len);
 			double t0 = now_us();
+			write_all(fd, resp.p, resp.len);
 			wait_output(expect.len);
 			t[i] = now_us() - t0;
 		}
@@ -535,21 +555,15 @@ usage:
 		check_output();
 		qsort(t, (size_t)n, sizeof *t, cmp_double);
 		printf("median_us=%.1f p90_us=%.1f min_us=%.1f max_us=%.1f deltas=%ld "
-		       "out_bytes=%zu maxrss_kib=%ld total_ms=%.1f\n",
+		       "out_bytes=%zu maxrss_kib=%ld total_ms=%.1f cpu_ms=%.1f\n",
 		       percentile(t, n, 50), percentile(t, n, 90), t[0], t[n - 1], n,
-		       out.len, rss, total / 1e3);
+		       out.len, rss, total / 1e3, cpu_s * 1e3);
 		free(t);
 		return 0;
 	}
 
 	/* throughput: everything written as fast as the socket takes it, the
 	 * client's stdout drained in the same loop */
-	head();
-	size_t start_len = expect.len, text_bytes = (size_t)n;
-	build_reply(n);
-	if (!raw && expect.len - start_len != text_bytes)
-		fail("built %zu bytes of text, not %zu", expect.len - start_len,
-		     text_bytes);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	size_t off = 0;
 	double t_stream = 0;
@@ -585,8 +599,8 @@ usage:
 	check_output();
 	double total = (t_exit - t_accept) / 1e6, stream = (t_stream - t_accept) / 1e6;
 	printf("total_s=%.3f stream_s=%.3f mb_per_s=%.2f stream_mb_per_s=%.2f "
-	       "text_bytes=%zu out_bytes=%zu maxrss_kib=%ld\n", total, stream,
-	       (double)text_bytes / 1e6 / total, (double)text_bytes / 1e6 / stream,
-	       text_bytes, out.len, rss);
+	       "text_bytes=%zu out_bytes=%zu maxrss_kib=%ld cpu_s=%.3f\n", total,
+	       stream, (double)text_bytes / 1e6 / total,
+	       (double)text_bytes / 1e6 / stream, text_bytes, out.len, rss, cpu_s);
 	return 0;
 }
