@@ -18,7 +18,8 @@ override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcurl) -ljq -lm
+# libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3) -ljq -lm
 
 PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost
 BINS = $(PROGS:%=bin/%)

@@ -506,7 +506,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	cf_call *c = &s.call;
-	int have = jv_string_length_bytes(jv_copy(c->r.text)) > 0;
+	int have = c->r.len > 0;
 	jv saved = jv_invalid();
 	if (have || s.outcome == CF_CALL_OK) {
 		long in = c->r.in_tokens, outk = c->r.out_tokens;
@@ -539,10 +539,14 @@ main(int argc, char **argv)
 		jv am = jv_object();
 		am = jv_object_set(am, jv_string("id"), jv_string(o.mid));
 		am = jv_object_set(am, jv_string("role"), jv_string("assistant"));
-		am = jv_object_set(am, jv_string("content"), jv_copy(c->r.text));
 		am = jv_object_set(am, jv_string("metadata"), meta);
 		cf_store_begin(st);
-		saved = cf_message_insert(st, sid, am);
+		/* the reply is stored from where it lies, not copied into a jv,
+		 * and read back only to be printed */
+		char id[37];
+		cf_message_add(st, sid, am, c->r.buf ? c->r.buf : "", c->r.len, id);
+		if (o.json)
+			saved = cf_message_get(st, id);
 		/* a session made without a provider gets the one that answered */
 		if (!cf_jstr_or_null(sess, "provider") || !cf_jstr_or_null(sess, "model")) {
 			jv cur = cf_session_get(st, sid);

@@ -157,6 +157,11 @@ void cf_session_list(cf_store *st, const struct cf_filter *f,
  * The session's messageCount, totalTokens and lastUpdated follow through
  * triggers. */
 jv cf_message_insert(cf_store *st, const char *sid, jv rec);
+/* The same without reading the record back (its id is put in id); text,
+ * when not NULL, is the content (len bytes of valid UTF-8) in place of
+ * rec.content, bound where it lies. */
+void cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
+                    size_t len, char id[37]);
 /* By full id; jv_invalid() when there is none. */
 jv cf_message_get(cf_store *st, const char *id);
 /* Messages of a session in order.  last > 0: only the last `last`;
@@ -333,7 +338,8 @@ enum {
 };
 
 struct cf_reply {
-	jv text;            /* the reply so far */
+	char *buf;          /* the reply so far: valid UTF-8, not NUL-ended */
+	size_t len, cap;
 	jv model;           /* the model the provider says answered, or null */
 	long in_tokens, out_tokens;   /* -1: not reported */
 	jv stop;            /* the stop reason, or null */
@@ -363,6 +369,12 @@ struct cf_call {
 
 /* Set from a signal handler: every call in progress stops soon after. */
 extern volatile int cf_interrupted;
+
+/* Decodes the JSON string that starts at s (after its opening quote) into
+ * *buf (grown as needed, *cap bytes): returns the byte after its closing
+ * quote and sets *len, or NULL for anything but a plain, valid string. */
+const char *cf_json_unquote(const char *s, const char *end, char **buf,
+                            size_t *cap, size_t *len);
 
 /* Runs the call, streaming or whole; returns a CF_CALL_* outcome.  The
  * reply (text, usage, model) is in c->r whatever the outcome. */

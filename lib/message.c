@@ -125,16 +125,24 @@ int_field(jv obj, const char *key)
 jv
 cf_message_insert(cf_store *st, const char *sid, jv rec)
 {
+	char id[37];
+	cf_message_add(st, sid, rec, NULL, 0, id);
+	return cf_message_get(st, id);
+}
+
+void
+cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
+               size_t tlen, char id[37])
+{
 	static const char sql[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
 		" extra, activity_events, plugin_commands, files) VALUES (?1, ?2,"
 		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
 		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-	char id[37];
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
-		snprintf(id, sizeof id, "%s", rid);
+		snprintf(id, 37, "%s", rid);
 	else
 		cf_uuid7(id);
 	if (!sid)
@@ -181,7 +189,12 @@ cf_message_insert(cf_store *st, const char *sid, jv rec)
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, sid);
 	cf_bind_text(s, 3, role);
-	cf_bind_jv(s, 4, content);
+	/* bound where it lies (SQLITE_STATIC): a long reply is not copied */
+	if (text)
+		sqlite3_bind_text64(s, 4, text, tlen, SQLITE_STATIC, SQLITE_UTF8);
+	else
+		sqlite3_bind_text(s, 4, jv_string_value(content),
+		                  jv_string_length_bytes(jv_copy(content)), SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, ts);
 	cf_bind_jv(s, 6, int_field(meta, "tokens"));
 	cf_bind_jv(s, 7, model);
@@ -193,10 +206,11 @@ cf_message_insert(cf_store *st, const char *sid, jv rec)
 	cf_bind_jv(s, 13, array_field(ctx, "pluginCommands"));
 	cf_bind_jv(s, 14, array_field(ctx, "files"));
 	cf_exec_stmt(st, s, "adding a message");
+	sqlite3_bind_null(s, 4);   /* no pointer left to what is freed now */
+	jv_free(content);
 	jv_free(meta);
 	jv_free(ctx);
 	jv_free(rec);
-	return cf_message_get(st, id);
 }
 
 void

@@ -227,3 +227,128 @@ cf_turns(cf_call *c, jv *system)
 	*system = sys;
 	return out;
 }
+
+/* The UTF-8 sequence at s (end > s), or 0 when it is not a valid one. */
+static size_t
+utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	unsigned c = s[0];
+	size_t k;
+	unsigned min;
+	if (c < 0xc2)
+		return 0;
+	else if (c < 0xe0)
+		k = 2, min = 0x80;
+	else if (c < 0xf0)
+		k = 3, min = 0x800;
+	else if (c < 0xf5)
+		k = 4, min = 0x10000;
+	else
+		return 0;
+	if ((size_t)(end - s) < k)
+		return 0;
+	unsigned cp = c & (0x7f >> k);
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return 0;
+	return k;
+}
+
+static int
+hex4(const char *p, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d = c >= '0' && c <= '9' ? c - '0' :
+		        c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+		        c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		*v = *v << 4 | (unsigned)d;
+	}
+	return 0;
+}
+
+const char *
+cf_json_unquote(const char *s, const char *end, char **buf, size_t *cap,
+                size_t *len)
+{
+	if (*cap < (size_t)(end - s) + 1) {
+		*cap = (size_t)(end - s) + 1;
+		*buf = cf_xrealloc(*buf, *cap);
+	}
+	char *o = *buf;
+	while (s < end) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"') {
+			*len = (size_t)(o - *buf);
+			return s + 1;
+		}
+		if (c < 0x20)
+			return NULL;
+		if (c < 0x80 && c != '\\') {
+			*o++ = (char)c;
+			s++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)end);
+			if (!k)
+				return NULL;
+			memcpy(o, s, k);
+			o += k;
+			s += k;
+			continue;
+		}
+		if (end - s < 2)
+			return NULL;
+		unsigned cp;
+		switch (s[1]) {
+		case '"': case '\\': case '/': *o++ = s[1]; s += 2; continue;
+		case 'b': *o++ = '\b'; s += 2; continue;
+		case 'f': *o++ = '\f'; s += 2; continue;
+		case 'n': *o++ = '\n'; s += 2; continue;
+		case 'r': *o++ = '\r'; s += 2; continue;
+		case 't': *o++ = '\t'; s += 2; continue;
+		case 'u':
+			if (end - s < 6 || hex4(s + 2, &cp))
+				return NULL;
+			s += 6;
+			if (cp >= 0xd800 && cp < 0xdc00) {   /* a pair, or refuse */
+				unsigned lo;
+				if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+				    hex4(s + 2, &lo) || lo < 0xdc00 || lo >= 0xe000)
+					return NULL;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				s += 6;
+			} else if (cp >= 0xdc00 && cp < 0xe000) {
+				return NULL;
+			}
+			if (!cp)
+				return NULL;   /* a NUL: jq's way, please */
+			if (cp < 0x80) {
+				*o++ = (char)cp;
+			} else if (cp < 0x800) {
+				*o++ = (char)(0xc0 | cp >> 6);
+				*o++ = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				*o++ = (char)(0xe0 | cp >> 12);
+				*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+				*o++ = (char)(0x80 | (cp & 0x3f));
+			} else {
+				*o++ = (char)(0xf0 | cp >> 18);
+				*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
+				*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+				*o++ = (char)(0x80 | (cp & 0x3f));
+			}
+			continue;
+		default:
+			return NULL;
+		}
+	}
+	return NULL;
+}

@@ -38,7 +38,7 @@ jitter(void)
 static int
 retryable(cf_call *c, int outcome)
 {
-	if (jv_string_length_bytes(jv_copy(c->r.text)) > 0)
+	if (c->r.len > 0)
 		return 0;   /* the user has seen part of a reply */
 	if (outcome == CF_CALL_NET || outcome == CF_CALL_TIMEOUT)
 		return 1;
@@ -99,7 +99,7 @@ describe(struct cf_send *s, cf_call *c, int outcome)
 {
 	const char *e = jv_get_kind(c->r.error) == JV_KIND_STRING ?
 	                jv_string_value(c->r.error) : NULL;
-	int shown = jv_string_length_bytes(jv_copy(c->r.text)) > 0;
+	int shown = c->r.len > 0;
 	switch (outcome) {
 	case CF_CALL_HTTP:
 		snprintf(s->error, sizeof s->error, "%s: %s (HTTP %ld)", c->name,
@@ -249,7 +249,7 @@ cf_send_run(struct cf_send *s)
 		/* no fallback for a reply the user has seen part of, nor after
 		 * being asked to stop */
 		if (outcome == CF_CALL_OK || outcome == CF_CALL_INTR ||
-		    jv_string_length_bytes(jv_copy(s->call.r.text)) > 0)
+		    s->call.r.len > 0)
 			break;
 	}
 	s->outcome = outcome;

@@ -144,9 +144,13 @@ cf_sse_feed(cf_sse *p, const char *buf, size_t n)
 			i++;
 	}
 	while (i < n) {
-		size_t j = i;
-		while (j < n && buf[j] != '\n' && buf[j] != '\r')
-			j++;
+		/* the line's end: the first LF, or a CR before it (memchr, not
+		 * a loop a byte at a time: a long reply is mostly line) */
+		const char *lf = memchr(buf + i, '\n', n - i);
+		size_t j = lf ? (size_t)(lf - buf) : n;
+		const char *cr = memchr(buf + i, '\r', j - i);
+		if (cr)
+			j = (size_t)(cr - buf);
 		if (j == n) {
 			buf_add(&p->line, buf + i, n - i);
 			break;
