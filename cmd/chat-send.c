@@ -84,7 +84,7 @@ on_signal(int sig)
 	cf_interrupted = 1;
 }
 
-/* Each piece goes out as it comes: one write per delta, flushed. */
+/* Each piece goes out as it comes; on_flush pushes it to the reader. */
 static void
 on_text(cf_call *c, const char *s, size_t n)
 {
@@ -113,8 +113,22 @@ on_text(cf_call *c, const char *s, size_t n)
 		fwrite(s, 1, n, stdout);
 	}
 	o->last_nl = s[n - 1] == '\n';
-	/* A reader that went away (| head) or a full disk must not cost the
-	 * reply: stop writing, keep receiving, save it, report at the end. */
+	if (ferror(stdout)) {
+		o->dead = 1;
+		o->err = errno ? errno : EIO;
+	}
+}
+
+/* What arrived together goes out together, at once.  A reader that went
+ * away (| head) or a full disk must not cost the reply: stop writing, keep
+ * receiving, save it, report at the end. */
+static void
+on_flush(cf_call *c)
+{
+	struct out *o = c->ctx;
+	if (o->dead)
+		return;
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		o->dead = 1;
 		o->err = errno ? errno : EIO;
@@ -490,6 +504,9 @@ main(int argc, char **argv)
 	                .tty = cf_out_isatty() && !json, .sid = sid, .last_nl = 1};
 	cf_uuid7(o.mid);
 	s.on_text = on_text;
+	s.on_flush = on_flush;
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	s.ctx = &o;
 
 	struct sigaction sa = {0};

@@ -362,6 +362,9 @@ struct cf_call {
 	double retry_after;         /* seconds, -1: none given */
 	char neterr[256];           /* libcurl's words for a network failure */
 	void (*on_text)(cf_call *c, const char *s, size_t n);
+	/* After each piece of the wire is handled (every delta in it passed
+	 * to on_text): the moment to flush.  NULL: none. */
+	void (*on_flush)(cf_call *c);
 	void *ctx;
 	int malformed;              /* events skipped as unreadable */
 	int done;                   /* the provider said the reply is whole */
@@ -432,6 +435,7 @@ struct cf_send {
 	long retries;        /* tries after the first, per provider */
 	double retry_time;   /* seconds all retries of one provider may take */
 	void (*on_text)(cf_call *c, const char *s, size_t n);
+	void (*on_flush)(cf_call *c);
 	void *ctx;
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */

@@ -23,6 +23,8 @@ local(cf_call *c)
 		size_t n = strcspn(p, " \n");
 		n += strspn(p + n, " \n");
 		cf_call_text(c, p, n);
+		if (c->on_flush)
+			c->on_flush(c);
 		p += n;
 		if (cf_interrupted)
 			return CF_CALL_INTR;

@@ -147,6 +147,7 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->stream = s->stream;
 	c->timeout = s->timeout;
 	c->on_text = s->on_text;
+	c->on_flush = s->on_flush;
 	c->ctx = s->ctx;
 }
 
