@@ -396,6 +396,12 @@ int cf_call_error(cf_call *c, int outcome, const char *msg);
  * base URL (a scheme added when missing, a trailing slash dropped) and a
  * path into buf. */
 jv cf_event_json(cf_call *c, const char *data, size_t n);
+/* Replaces *slot with v when v is a string; frees v otherwise.  (A field
+ * a chunk does not carry leaves what an earlier chunk said.) */
+void cf_keep_str(jv *slot, jv v);
+/* "message (kind)" from two dotted paths of d (borrowed), the message
+ * alone, or jv_null() when there is no message. */
+jv cf_error_text(jv d, const char *msg, const char *kind);
 jv cf_jpath(jv v, const char *path);
 long cf_jlong(jv v, const char *path);   /* -1 when absent */
 void cf_base_url(const char *base, const char *path, char *buf, size_t n);

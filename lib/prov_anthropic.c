@@ -139,13 +139,7 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 		}
 		jv_free(delta);
 	} else if (!strcmp(type, "message_start")) {
-		jv m = cf_jpath(d, "message.model");
-		if (jv_get_kind(m) == JV_KIND_STRING) {
-			jv_free(c->r.model);
-			c->r.model = m;
-		} else {
-			jv_free(m);
-		}
+		cf_keep_str(&c->r.model, cf_jpath(d, "message.model"));
 		jv u = cf_jpath(d, "message.usage");
 		usage(c, u);
 		jv_free(u);
@@ -153,26 +147,13 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 		jv u = jv_object_get(jv_copy(d), jv_string("usage"));
 		usage(c, u);
 		jv_free(u);
-		jv st = cf_jpath(d, "delta.stop_reason");
-		if (jv_get_kind(st) == JV_KIND_STRING) {
-			jv_free(c->r.stop);
-			c->r.stop = st;
-		} else {
-			jv_free(st);
-		}
+		cf_keep_str(&c->r.stop, cf_jpath(d, "delta.stop_reason"));
 	} else if (!strcmp(type, "message_stop")) {
 		c->done = 1;
 	} else if (!strcmp(type, "error")) {
-		jv m = cf_jpath(d, "error.message");
-		jv t = cf_jpath(d, "error.type");
+		jv e = cf_error_text(d, "error.message", "error.type");
 		jv_free(c->r.error);
-		c->r.error = jv_string_fmt("%s%s%s%s",
-			jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "error",
-			jv_get_kind(t) == JV_KIND_STRING ? " (" : "",
-			jv_get_kind(t) == JV_KIND_STRING ? jv_string_value(t) : "",
-			jv_get_kind(t) == JV_KIND_STRING ? ")" : "");
-		jv_free(m);
-		jv_free(t);
+		c->r.error = jv_get_kind(e) == JV_KIND_STRING ? e : jv_string("error");
 		rc = CF_CALL_EVENT;
 	}
 	jv_free(d);
@@ -197,15 +178,11 @@ whole(cf_call *c, const char *body, size_t n)
 		}
 	}
 	jv_free(content);
-	jv m = jv_object_get(jv_copy(d), jv_string("model"));
-	jv_free(c->r.model);
-	c->r.model = jv_get_kind(m) == JV_KIND_STRING ? m : (jv_free(m), jv_null());
+	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("model")));
 	jv u = jv_object_get(jv_copy(d), jv_string("usage"));
 	usage(c, u);
 	jv_free(u);
-	jv st = jv_object_get(jv_copy(d), jv_string("stop_reason"));
-	jv_free(c->r.stop);
-	c->r.stop = jv_get_kind(st) == JV_KIND_STRING ? st : (jv_free(st), jv_null());
+	cf_keep_str(&c->r.stop, jv_object_get(jv_copy(d), jv_string("stop_reason")));
 	c->done = 1;
 	jv_free(d);
 	return CF_CALL_OK;
@@ -215,15 +192,7 @@ static jv
 errmsg(const char *body, size_t n)
 {
 	jv d = jv_parse_sized(body, (int)n);
-	jv m = cf_jpath(d, "error.message");
-	jv t = cf_jpath(d, "error.type");
-	jv r = jv_null();
-	if (jv_get_kind(m) == JV_KIND_STRING)
-		r = jv_get_kind(t) == JV_KIND_STRING ?
-			jv_string_fmt("%s (%s)", jv_string_value(m), jv_string_value(t)) :
-			jv_copy(m);
-	jv_free(m);
-	jv_free(t);
+	jv r = cf_error_text(d, "error.message", "error.type");
 	jv_free(d);
 	return r;
 }

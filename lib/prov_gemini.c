@@ -105,13 +105,7 @@ chunk(cf_call *c, jv d)
 		c->r.in_tokens = in;
 	if (out >= 0)
 		c->r.out_tokens = out + (think > 0 ? think : 0);
-	jv m = jv_object_get(jv_copy(d), jv_string("modelVersion"));
-	if (jv_get_kind(m) == JV_KIND_STRING) {
-		jv_free(c->r.model);
-		c->r.model = m;
-	} else {
-		jv_free(m);
-	}
+	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("modelVersion")));
 	jv st = cf_jpath(d, "candidates.0.finishReason");
 	if (jv_get_kind(st) == JV_KIND_STRING) {
 		jv_free(c->r.stop);
@@ -153,15 +147,7 @@ errmsg(const char *body, size_t n)
 	jv d = jv_parse_sized(body, (int)n);
 	if (jv_get_kind(d) == JV_KIND_ARRAY)   /* some errors come in a list */
 		d = jv_array_get(d, 0);
-	jv m = cf_jpath(d, "error.message");
-	jv s = cf_jpath(d, "error.status");
-	jv r = jv_null();
-	if (jv_get_kind(m) == JV_KIND_STRING)
-		r = jv_get_kind(s) == JV_KIND_STRING ?
-			jv_string_fmt("%s (%s)", jv_string_value(m), jv_string_value(s)) :
-			jv_copy(m);
-	jv_free(m);
-	jv_free(s);
+	jv r = cf_error_text(d, "error.message", "error.status");
 	jv_free(d);
 	return r;
 }

@@ -74,20 +74,12 @@ line(cf_call *c, jv d)
 	if ((t = cf_jstr_or_null(msg, "content")))
 		cf_call_text(c, t, strlen(t));
 	jv_free(msg);
-	jv m = jv_object_get(jv_copy(d), jv_string("model"));
-	if (jv_get_kind(m) == JV_KIND_STRING) {
-		jv_free(c->r.model);
-		c->r.model = m;
-	} else {
-		jv_free(m);
-	}
+	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("model")));
 	if (cf_jbool(d, "done")) {
 		c->done = 1;
 		c->r.in_tokens = cf_jlong(d, "prompt_eval_count");
 		c->r.out_tokens = cf_jlong(d, "eval_count");
-		jv st = jv_object_get(jv_copy(d), jv_string("done_reason"));
-		jv_free(c->r.stop);
-		c->r.stop = jv_get_kind(st) == JV_KIND_STRING ? st : (jv_free(st), jv_null());
+		cf_keep_str(&c->r.stop, jv_object_get(jv_copy(d), jv_string("done_reason")));
 	}
 	return 0;
 }

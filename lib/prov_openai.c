@@ -77,28 +77,11 @@ body(cf_call *c)
 	return b;
 }
 
-static void
-set_stop(cf_call *c, jv st)
-{
-	if (jv_get_kind(st) == JV_KIND_STRING) {
-		jv_free(c->r.stop);
-		c->r.stop = st;
-	} else {
-		jv_free(st);
-	}
-}
-
 /* The model and the usage: in every chunk of a stream, or the whole reply. */
 static void
 model_and_usage(cf_call *c, jv d)
 {
-	jv m = jv_object_get(jv_copy(d), jv_string("model"));
-	if (jv_get_kind(m) == JV_KIND_STRING) {
-		jv_free(c->r.model);
-		c->r.model = m;
-	} else {
-		jv_free(m);
-	}
+	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("model")));
 	long in = cf_jlong(d, "usage.prompt_tokens");
 	long out = cf_jlong(d, "usage.completion_tokens");
 	if (in >= 0)
@@ -147,7 +130,7 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 						cf_call_text(c, jv_string_value(t),
 						             (size_t)jv_string_length_bytes(jv_copy(t)));
 					jv_free(t);
-					set_stop(c, jv_object_get(jv_copy(ch), jv_string("finish_reason")));
+					cf_keep_str(&c->r.stop, jv_object_get(jv_copy(ch), jv_string("finish_reason")));
 				}
 				jv_free(ch);
 				(void)i;
@@ -173,7 +156,7 @@ whole(cf_call *c, const char *body, size_t n)
 			cf_call_text(c, jv_string_value(t),
 			             (size_t)jv_string_length_bytes(jv_copy(t)));
 		jv_free(t);
-		set_stop(c, cf_jpath(d, "choices.0.finish_reason"));
+		cf_keep_str(&c->r.stop, cf_jpath(d, "choices.0.finish_reason"));
 		model_and_usage(c, d);
 		c->done = 1;
 	}

@@ -352,3 +352,29 @@ cf_json_unquote(const char *s, const char *end, char **buf, size_t *cap,
 	}
 	return NULL;
 }
+
+void
+cf_keep_str(jv *slot, jv v)
+{
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		jv_free(*slot);
+		*slot = v;
+	} else {
+		jv_free(v);
+	}
+}
+
+jv
+cf_error_text(jv d, const char *msg, const char *kind)
+{
+	jv m = cf_jpath(d, msg);
+	jv k = kind ? cf_jpath(d, kind) : jv_null();
+	jv r = jv_null();
+	if (jv_get_kind(m) == JV_KIND_STRING)
+		r = jv_get_kind(k) == JV_KIND_STRING ?
+			jv_string_fmt("%s (%s)", jv_string_value(m), jv_string_value(k)) :
+			jv_copy(m);
+	jv_free(m);
+	jv_free(k);
+	return r;
+}
