@@ -147,10 +147,44 @@ json(void)
 	}
 }
 
+/* The fast decoder for streamed text agrees with jq's parser, and refuses
+ * (NULL) what it leaves to jq. */
+static void
+unquote(void)
+{
+	static const char *const ok[] = {
+		"\"plain\"", "\"\"", "\"tab\\t nl\\n q\\\" bs\\\\ sl\\/\"",
+		"\"é 中文 😀\"", "\"\\u00e9\\u4e2d\\ud83d\\ude00\"",
+		"\"\\b\\f\\r\"", "\"x\\u0041y\"",
+	};
+	static const char *const refused[] = {
+		"\"raw\ttab\"", "\"\\ud83d alone\"", "\"\\ude00\"", "\"\\x\"",
+		"\"\\u12\"", "\"bad \xff byte\"", "\"nul \\u0000\"", "\"unterminated",
+	};
+	char *buf = NULL;
+	size_t cap = 0, len;
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		const char *s = ok[i], *end = s + strlen(s);
+		const char *after = cf_json_unquote(s + 1, end, &buf, &cap, &len);
+		CHECK(after == end);
+		jv want = jv_parse(s);
+		CHECK(jv_get_kind(want) == JV_KIND_STRING &&
+		      (size_t)jv_string_length_bytes(jv_copy(want)) == len &&
+		      !memcmp(jv_string_value(want), buf, len));
+		jv_free(want);
+	}
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		const char *s = refused[i];
+		CHECK(cf_json_unquote(s + 1, s + strlen(s), &buf, &cap, &len) == NULL);
+	}
+	free(buf);
+}
+
 int
 main(void)
 {
 	json();
+	unquote();
 	times();
 	when();
 	ids();
