@@ -314,6 +314,30 @@ at_least() {
 	[ "$(fake_requests | jq -c .body | sort -u | wc -l)" = 1 ]
 }
 
+@test "Retry-After as an HTTP date is honoured too" {
+	# three seconds ahead, so the wait is at least two whatever the rounding
+	when=$(date -u -d '+3 sec' '+%a, %d %b %Y %H:%M:%S GMT' | jq -rR @uri)
+	serve "status=429 header=Retry-After:$when" "text=$ENC"
+	session
+	t0=$(date +%s.%N)
+	send hi
+	exit_is 0
+	at_least "$t0" 2
+	[ "$(requests)" = 2 ]
+	[ "$(head -c -1 "$OUT")" = "$TEXT" ]
+}
+
+@test "a full disk on stdout: the reply is still stored whole, and the write error reported, exit 1" {
+	serve "text=$ENC"
+	session
+	status=0
+	chat-send -s "$SID" hi > /dev/full 2> "$ERR" < /dev/null || status=$?
+	exit_is 1
+	[ "$(cat "$ERR")" = "chat-send: write error: No space left on device" ]
+	[ "$(reply | jq -r .content)" = "$TEXT" ]
+	[ "$(reply | jq -c .metadata.incomplete)" = false ]
+}
+
 @test "500 then a reply: retried once, exit 0, the reply stored whole" {
 	serve status=500 "text=$ENC"
 	session
