@@ -177,29 +177,6 @@ cost_fmt(const struct group *g, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-/* Code points: what a column count needs for the names people use. */
-static int
-width(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
-static void
-pad(const char *s, int w, int right)
-{
-	int k = w - width(s);
-	if (right)
-		for (; k > 0; k--)
-			putchar(' ');
-	fputs(s, stdout);
-	if (!right)
-		for (; k > 0; k--)
-			putchar(' ');
-}
-
 enum { C_ID, C_NAME, C_PROV, C_MSGS, C_IN, C_OUT, C_TOTAL, C_COST,
        C_UNPRICED, NCOL };
 static const char *const heads[NCOL] = {
@@ -253,10 +230,10 @@ human(cf_store *st, const struct groups *gs, const struct group *total)
 	snprintf(rows[gs->n].c[C_ID], sizeof rows[0].c[C_ID], "TOTAL");
 	rows[gs->n].c[C_NAME][0] = rows[gs->n].c[C_PROV][0] = '\0';
 	for (int c = 0; c < NCOL; c++) {
-		w[c] = width(h[c]);
+		w[c] = cf_width(h[c]);
 		for (size_t i = 0; i < n; i++)
-			if (width(rows[i].c[c]) > w[c])
-				w[c] = width(rows[i].c[c]);
+			if (cf_width(rows[i].c[c]) > w[c])
+				w[c] = cf_width(rows[i].c[c]);
 	}
 
 	printf("%s", cf_c(CF_DIM));
@@ -264,7 +241,7 @@ human(cf_store *st, const struct groups *gs, const struct group *total)
 		if (!show[c])
 			continue;
 		printf("%s", first ? "" : "  ");
-		pad(h[c], w[c], c >= C_MSGS);
+		cf_pad(h[c], w[c], c >= C_MSGS);
 		first = 0;
 	}
 	printf("%s\n", cf_c(CF_RESET));
@@ -278,7 +255,7 @@ human(cf_store *st, const struct groups *gs, const struct group *total)
 			printf("%s", first ? "" : "  ");
 			if (c == C_ID && !is_total && gs->by == BY_SESSION)
 				printf("%s", cf_c(CF_YELLOW));
-			pad(rows[i].c[c], w[c], c >= C_MSGS);
+			cf_pad(rows[i].c[c], w[c], c >= C_MSGS);
 			if (c == C_ID && !is_total && gs->by == BY_SESSION)
 				printf("%s", cf_c(CF_RESET));
 			first = 0;

@@ -237,6 +237,10 @@ void cf_human_session_head(cf_store *st, jv rec);
 /* Copies s into out (size n) with control characters made visible and at
  * most width code points (0: no limit); newlines kept when keep_nl. */
 void cf_clean(const char *s, char *out, size_t n, int width, int keep_nl);
+/* Terminal columns of s (code points), and s padded to w columns, on the
+ * left when right is set. */
+int cf_width(const char *s);
+void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
  * made harmless. */
 void cf_put_clean(const char *s);
@@ -396,6 +400,14 @@ int cf_call_error(cf_call *c, int outcome, const char *msg);
  * base URL (a scheme added when missing, a trailing slash dropped) and a
  * path into buf. */
 jv cf_event_json(cf_call *c, const char *data, size_t n);
+/* For protocols whose streamed chunks and whole replies have one shape:
+ * parses data (an unreadable event is counted and skipped; an unreadable
+ * whole reply is CF_CALL_MALFORMED) and hands the object to fn.  A whole
+ * reply is done once handled. */
+int cf_event_with(cf_call *c, const char *data, size_t n,
+                  int (*fn)(cf_call *c, jv d));
+int cf_whole_with(cf_call *c, const char *body, size_t n,
+                  int (*fn)(cf_call *c, jv d));
 /* Replaces *slot with v when v is a string; frees v otherwise.  (A field
  * a chunk does not carry leaves what an earlier chunk said.) */
 void cf_keep_str(jv *slot, jv v);

@@ -84,8 +84,8 @@ cf_put_clean(const char *s)
 
 /* Code points, which is what a terminal column count needs for the scripts
  * most names use; wide CJK characters make a row longer, not wrong. */
-static int
-width(const char *s)
+int
+cf_width(const char *s)
 {
 	int w = 0;
 	for (; *s; s++)
@@ -93,12 +93,17 @@ width(const char *s)
 	return w;
 }
 
-static void
-pad(const char *s, int w)
+void
+cf_pad(const char *s, int w, int right)
 {
+	int k = w - cf_width(s);
+	if (right)
+		for (; k > 0; k--)
+			putchar(' ');
 	fputs(s, stdout);
-	for (int i = width(s); i < w; i++)
-		putchar(' ');
+	if (!right)
+		for (; k > 0; k--)
+			putchar(' ');
 }
 
 static int64_t
@@ -171,32 +176,32 @@ cf_human_sessions(cf_store *st, jv list)
 		jv_free(joined);
 		jv_free(tags);
 		jv_free(meta);
-		if (width(w->id) > wid) wid = width(w->id);
-		if (width(w->name) + 2 > wname) wname = width(w->name) + 2;
-		if (width(w->model) > wmodel) wmodel = width(w->model);
+		if (cf_width(w->id) > wid) wid = cf_width(w->id);
+		if (cf_width(w->name) + 2 > wname) wname = cf_width(w->name) + 2;
+		if (cf_width(w->model) > wmodel) wmodel = cf_width(w->model);
 		jv_free(r);
 	}
 	if (n) {
 		printf("%s", cf_c(CF_DIM));
-		pad("ID", wid);
+		cf_pad("ID", wid, 0);
 		printf("  ");
-		pad("NAME", wname);
+		cf_pad("NAME", wname, 0);
 		printf("  ");
-		pad("MODEL", wmodel);
+		cf_pad("MODEL", wmodel, 0);
 		printf("  %5s  %-10s  TAGS%s\n", "MSGS", "UPDATED", cf_c(CF_RESET));
 	}
 	for (int i = 0; i < n; i++) {
 		struct row *w = &rows[i];
 		jv r = jv_array_get(jv_copy(list), i);
 		printf("%s", cf_c(CF_YELLOW));
-		pad(w->id, wid);
+		cf_pad(w->id, wid, 0);
 		printf("%s  %s%s%s", cf_c(CF_RESET), w->star ? "*" : " ",
 		       w->archived ? "~" : " ", cf_c(CF_BOLD));
-		pad(w->name, wname - 2);
+		cf_pad(w->name, wname - 2, 0);
 		printf("%s  ", cf_c(CF_RESET));
-		pad(w->model, wmodel);
+		cf_pad(w->model, wmodel, 0);
 		printf("  %5ld  %s", w->msgs, cf_c(CF_DIM));
-		pad(w->when, 10);
+		cf_pad(w->when, 10, 0);
 		printf("%s  %s%s%s\n", cf_c(CF_RESET), cf_c(CF_CYAN), w->tags,
 		       cf_c(CF_RESET));
 		jv m = jv_object_get(r, jv_string("match"));

@@ -88,24 +88,13 @@ static int
 event(cf_call *c, const char *ev, const char *data, size_t n)
 {
 	(void)ev;
-	jv d = cf_event_json(c, data, n);
-	if (!jv_is_valid(d))
-		return 0;
-	int rc = line(c, d);
-	jv_free(d);
-	return rc;
+	return cf_event_with(c, data, n, line);
 }
 
 static int
 whole(cf_call *c, const char *body, size_t n)
 {
-	jv d = cf_event_json(c, body, n);
-	if (!jv_is_valid(d))
-		return cf_call_error(c, CF_CALL_MALFORMED, "the reply is not JSON");
-	int rc = line(c, d);
-	c->done = 1;
-	jv_free(d);
-	return rc;
+	return cf_whole_with(c, body, n, line);
 }
 
 static jv

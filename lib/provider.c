@@ -401,3 +401,26 @@ cf_error_text(jv d, const char *msg, const char *kind)
 	jv_free(k);
 	return r;
 }
+
+int
+cf_event_with(cf_call *c, const char *data, size_t n, int (*fn)(cf_call *c, jv d))
+{
+	jv d = cf_event_json(c, data, n);
+	if (!jv_is_valid(d))
+		return 0;
+	int rc = fn(c, d);
+	jv_free(d);
+	return rc;
+}
+
+int
+cf_whole_with(cf_call *c, const char *body, size_t n, int (*fn)(cf_call *c, jv d))
+{
+	jv d = cf_event_json(c, body, n);
+	if (!jv_is_valid(d))
+		return cf_call_error(c, CF_CALL_MALFORMED, "the reply is not JSON");
+	int rc = fn(c, d);
+	c->done = 1;
+	jv_free(d);
+	return rc;
+}
