@@ -8,6 +8,7 @@ DATADIR ?= $(PREFIX)/share
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+FISHFUNCDIR ?= $(DATADIR)/fish/vendor_functions.d
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -128,7 +129,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(DATADIR)/confab $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(FISHFUNCDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5
@@ -136,7 +137,8 @@ install: all
 	cp -R share/confab/. $(DESTDIR)$(DATADIR)/confab/
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 644 completions/fish/* $(DESTDIR)$(FISHCOMPDIR)
+	install -m 644 completions/fish/*.fish $(DESTDIR)$(FISHCOMPDIR)
+	install -m 644 completions/fish/functions/*.fish $(DESTDIR)$(FISHFUNCDIR)
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
@@ -144,7 +146,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/confab
 	cd completions/bash && for f in *; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
-	cd completions/fish && for f in *; do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$f; done
+	cd completions/fish && for f in *.fish; do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$f; done
+	cd completions/fish/functions && for f in *.fish; do rm -f $(DESTDIR)$(FISHFUNCDIR)/$$f; done
 
 clean:
 	rm -rf bin build

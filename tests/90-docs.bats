@@ -91,6 +91,10 @@ bash_complete() {
 	local f name stale=
 	for f in "$ROOT"/man/*.1 "$ROOT"/completions/bash/* "$ROOT"/completions/zsh/* \
 		"$ROOT"/completions/fish/*; do
+		# the helpers all the programs' completions share
+		case ${f#"$ROOT"/completions/} in
+		bash/confab-common | zsh/_confab_* | fish/functions) continue ;;
+		esac
 		name=${f##*/}
 		name=${name#_}
 		name=${name%.1}
@@ -270,13 +274,17 @@ bash_complete() {
 	if command -v zsh >/dev/null; then
 		for f in "$ROOT"/completions/zsh/_*; do
 			zsh -n "$f" || { echo "zsh: $f"; return 1; }
-			[ "$(head -1 "$f")" = "#compdef ${f##*/_}" ] ||
-				{ echo "no #compdef line: $f"; return 1; }
+			case ${f##*/} in
+			_confab_*) want="#autoload" ;;
+			*) want="#compdef ${f##*/_}" ;;
+			esac
+			[ "$(head -1 "$f")" = "$want" ] ||
+				{ echo "no $want line: $f"; return 1; }
 		done
 		ran=1
 	fi
 	if command -v fish >/dev/null; then
-		for f in "$ROOT"/completions/fish/*.fish; do
+		for f in "$ROOT"/completions/fish/*.fish "$ROOT"/completions/fish/functions/*.fish; do
 			fish --no-execute "$f" || { echo "fish: $f"; return 1; }
 		done
 		ran=1
@@ -290,10 +298,12 @@ bash_complete() {
 	[groq]
 	type = openai
 	EOF
-	run fish --no-config -c "source '$ROOT/completions/fish/chat-ls.fish'; complete -C 'chat-ls --st'"
+	# the shared helpers autoload from confab's functions folder
+	local fp="set -p fish_function_path '$ROOT/completions/fish/functions'"
+	run fish --no-config -c "$fp; source '$ROOT/completions/fish/chat-ls.fish'; complete -C 'chat-ls --st'"
 	[ "$status" -eq 0 ]
 	[[ $output == *--starred* ]]
-	run fish --no-config -c "source '$ROOT/completions/fish/chat-new.fish'; complete -C 'chat-new --provider '"
+	run fish --no-config -c "$fp; source '$ROOT/completions/fish/chat-new.fish'; complete -C 'chat-new --provider '"
 	[ "$status" -eq 0 ]
 	[[ $output == *groq* && $output == *anthropic* ]]
 }

@@ -14,6 +14,10 @@ load helper
 		[ -f "$dest/usr/share/zsh/vendor-completions/_$n" ]
 		[ -f "$dest/usr/share/fish/vendor_completions.d/$n.fish" ]
 	done
+	# the helpers the completions share, where each shell looks for them
+	[ -f "$dest/usr/share/bash-completion/completions/confab-common" ]
+	[ -f "$dest/usr/share/zsh/vendor-completions/_confab_records" ]
+	[ -f "$dest/usr/share/fish/vendor_functions.d/__confab_records.fish" ]
 	[ -f "$dest/usr/share/man/man7/confab.7" ]
 	[ -f "$dest/usr/share/man/man5/confab.5" ]
 	# the installed programs run
