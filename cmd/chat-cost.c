@@ -301,12 +301,10 @@ main(int argc, char **argv)
 				cf_usage_die("invalid --by '%s': expected model, provider or session", optarg);
 			break;
 		case O_SINCE:
-			if (cf_when_parse(optarg, 0, &q.since))
-				cf_usage_die("invalid --since '%s': expected a date, a time or an age like 7d", optarg);
+			q.since = cf_when_arg("--since", optarg, 0);
 			break;
 		case O_UNTIL:
-			if (cf_when_parse(optarg, 1, &q.until))
-				cf_usage_die("invalid --until '%s': expected a date, a time or an age like 7d", optarg);
+			q.until = cf_when_arg("--until", optarg, 1);
 			break;
 		case O_JSON: json = 1; break;
 		case O_DB: db = optarg; break;

@@ -99,12 +99,10 @@ main(int argc, char **argv)
 		case O_ARCHIVED: f.archived = 1; break;
 		case 'a': f.archived = 2; break;
 		case O_SINCE:
-			if (cf_when_parse(optarg, 0, &f.since))
-				cf_usage_die("invalid --since '%s': expected a date, a time or an age like 7d", optarg);
+			f.since = cf_when_arg("--since", optarg, 0);
 			break;
 		case O_UNTIL:
-			if (cf_when_parse(optarg, 1, &f.until))
-				cf_usage_die("invalid --until '%s': expected a date, a time or an age like 7d", optarg);
+			f.until = cf_when_arg("--until", optarg, 1);
 			break;
 		case O_PARENT: parent = optarg; break;
 		case 's': f.search = optarg; break;

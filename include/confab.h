@@ -77,6 +77,9 @@ int cf_time_parse(const char *s, int64_t *ms);
  * 30m, 12h, 7d, 2w.  A date given to --until means the end of that day
  * (end_of_day set).  0 on success. */
 int cf_when_parse(const char *s, int end_of_day, int64_t *ms);
+/* The same for an option's value: a bad one ends the program with a usage
+ * error naming the option. */
+int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* "3m ago", "yesterday", "2026-01-02": for people only. */
 void cf_time_rel(int64_t ms, int64_t now, char *out, size_t n);
 

@@ -187,6 +187,16 @@ cf_when_parse(const char *s, int end_of_day, int64_t *ms)
 	return 0;
 }
 
+int64_t
+cf_when_arg(const char *opt, const char *s, int end_of_day)
+{
+	int64_t ms;
+	if (cf_when_parse(s, end_of_day, &ms))
+		cf_usage_die("invalid %s '%s': expected a date, a time or an age "
+		             "like 7d", opt, s);
+	return ms;
+}
+
 void
 cf_time_rel(int64_t ms, int64_t now, char *out, size_t n)
 {
