@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "confab.h"
 
@@ -284,10 +287,31 @@ cf_json_unquote(const char *s, const char *end, char **buf, size_t *cap,
 	}
 	char *o = *buf;
 	while (s < end) {
-		/* Most of a reply is plain ASCII: find the end of such a run
-		 * eight bytes at a time (a byte under 0x20 or over 0x7e, a quote
-		 * or a backslash ends it; a false alarm only sends one byte the
-		 * slow way), then copy the run whole. */
+		/* Most of a reply is plain ASCII: copy it sixteen bytes at a
+		 * time (eight without SSE2) up to the first byte that is not
+		 * (under 0x20, over 0x7e, a quote, a backslash).  A block is
+		 * stored whole and only its plain part counted: o never runs
+		 * ahead of s, and *buf has room for all of the input. */
+#ifdef __SSE2__
+		if (end - s >= 16) {
+			const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
+			              sp = _mm_set1_epi8(0x1f);
+			__m128i x = _mm_loadu_si128((const __m128i *)s);
+			_mm_storeu_si128((__m128i *)o, x);
+			/* signed: bytes over 0x7f are negative, so "> 0x1f" fails
+			 * for them and for control bytes alike */
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+				_mm_cmpeq_epi8(_mm_cmpgt_epi8(x, sp), _mm_setzero_si128())));
+			if (!m) {
+				o += 16;
+				s += 16;
+				continue;
+			}
+			o += __builtin_ctz(m);
+			s += __builtin_ctz(m);   /* to the byte that is not plain */
+		}
+#else
 		const char *r = s;
 		const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 		while (end - r >= 8) {
@@ -306,6 +330,7 @@ cf_json_unquote(const char *s, const char *end, char **buf, size_t *cap,
 			s = r;
 			continue;
 		}
+#endif
 		unsigned char c = (unsigned char)*s;
 		if (c == '"') {
 			*len = (size_t)(o - *buf);

@@ -177,6 +177,40 @@ unquote(void)
 		const char *s = refused[i];
 		CHECK(cf_json_unquote(s + 1, s + strlen(s), &buf, &cap, &len) == NULL);
 	}
+	/* Long strings, so the block-at-a-time copy meets each kind of byte
+	 * at every offset of a block: jq writes them, both read them back. */
+	static const char *const pieces[] = {
+		"a", "Z", " ", "~", "\x7f", "\"", "\\", "/", "\n", "\t", "\x01",
+		"\x1f", "é", "中", "😀",
+	};
+	unsigned seed = 1;
+	for (int i = 0; i < 2000; i++) {
+		char raw[400];
+		size_t n = 0;
+		seed = seed * 1103515245u + 12345u;
+		int count = (int)(seed >> 16) % 80;
+		for (int k = 0; k < count; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly plain letters, as replies are */
+			const char *pc = (seed >> 16) % 4 ? "abcdefgh" + (seed >> 20) % 8 :
+			                 pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+			size_t pl = (seed >> 16) % 4 ? 1 : strlen(pc);
+			memcpy(raw + n, pc, pl);
+			n += pl;
+		}
+		jv dumped = jv_dump_string(jv_string_sized(raw, (int)n), 0);
+		const char *s = jv_string_value(dumped), *end = s + strlen(s);
+		const char *after = cf_json_unquote(s + 1, end, &buf, &cap, &len);
+		CHECK(after == end && len == n && !memcmp(buf, raw, n));
+		/* and a raw control byte anywhere in it is refused */
+		if (end - s > 2) {
+			char *bad = strdup(s);
+			bad[1 + (size_t)i % (size_t)(end - s - 2)] = '\x02';
+			CHECK(cf_json_unquote(bad + 1, bad + (end - s), &buf, &cap, &len) == NULL);
+			free(bad);
+		}
+		jv_free(dumped);
+	}
 	free(buf);
 }
 
