@@ -72,6 +72,7 @@ struct out {
 	int last_nl;        /* the last byte shown was a newline */
 	int shown;
 	int dead;           /* stdout failed: the rest is only saved */
+	size_t sent;        /* plain output: bytes of the reply written */
 	int err;            /* why (errno) */
 };
 
@@ -109,9 +110,8 @@ on_text(cf_call *c, const char *s, size_t n)
 		t[n] = '\0';
 		cf_put_clean(t);
 		free(t);
-	} else {
-		fwrite(s, 1, n, stdout);
 	}
+	/* plain text is written by on_flush straight from the reply */
 	o->last_nl = s[n - 1] == '\n';
 	if (ferror(stdout)) {
 		o->dead = 1;
@@ -132,6 +132,24 @@ on_flush(cf_call *c)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		o->dead = 1;
 		o->err = errno ? errno : EIO;
+		return;
+	}
+	if (o->json || o->tty)
+		return;
+	/* Plain text goes from the reply's buffer to fd 1 with no stdio copy
+	 * between: a long reply is written as fast as it is read. */
+	if (o->sent > c->r.len)
+		o->sent = 0;   /* another call: a fallback, before any text */
+	while (o->sent < c->r.len) {
+		ssize_t w = write(STDOUT_FILENO, c->r.buf + o->sent, c->r.len - o->sent);
+		if (w < 0 && errno == EINTR && !cf_interrupted)
+			continue;
+		if (w <= 0) {
+			o->dead = 1;
+			o->err = w < 0 ? errno : EIO;
+			return;
+		}
+		o->sent += (size_t)w;
 	}
 }
 
@@ -516,6 +534,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	cf_send_run(&s);
+	on_flush(&s.call);   /* a whole reply, --no-stream's or echo's */
 
 	/* Block the signals again: what arrived is saved whatever comes now. */
 	sa.sa_handler = SIG_IGN;

@@ -393,6 +393,11 @@ void cf_call_init(cf_call *c);
 void cf_call_release(cf_call *c);
 /* Appends reply text and passes it to on_text. */
 void cf_call_text(cf_call *c, const char *s, size_t n);
+/* For a parser that decodes straight into the reply: room for n more
+ * bytes at the reply's end (valid until the next call), then
+ * cf_call_took for the n bytes it wrote there, as cf_call_text would. */
+char *cf_call_room(cf_call *c, size_t n);
+void cf_call_took(cf_call *c, size_t n);
 /* Sets c->r.error (and the outcome) from a string. */
 int cf_call_error(cf_call *c, int outcome, const char *msg);
 

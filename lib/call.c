@@ -59,11 +59,9 @@ cf_call_release(cf_call *c)
 	c->messages = c->r.model = c->r.stop = c->r.error = jv_null();
 }
 
-void
-cf_call_text(cf_call *c, const char *s, size_t n)
+char *
+cf_call_room(cf_call *c, size_t n)
 {
-	if (!n)
-		return;
 	/* A byte buffer, not a jv string: jv_string_append_buf checks the
 	 * whole piece as UTF-8 again (the parsers did), ~30 instructions a
 	 * byte.  Large blocks grow by mremap, without a copy. */
@@ -74,10 +72,27 @@ cf_call_text(cf_call *c, const char *s, size_t n)
 		c->r.buf = cf_xrealloc(c->r.buf, cap);
 		c->r.cap = cap;
 	}
-	memcpy(c->r.buf + c->r.len, s, n);
+	return c->r.buf + c->r.len;
+}
+
+void
+cf_call_took(cf_call *c, size_t n)
+{
+	if (!n)
+		return;
+	const char *s = c->r.buf + c->r.len;
 	c->r.len += n;
 	if (c->on_text)
 		c->on_text(c, s, n);
+}
+
+void
+cf_call_text(cf_call *c, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	memcpy(cf_call_room(c, n), s, n);
+	cf_call_took(c, n);
 }
 
 int
@@ -234,6 +249,10 @@ cf_call_run(cf_call *c)
 	curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_TCP_NODELAY, 1L);
+	/* The default 16 KiB read is a callback, a parse pass and a write per
+	 * 16 KiB; curl(1) reads 100 KiB at a time.  A read returns whatever
+	 * has arrived, so a delta is no later for it. */
+	curl_easy_setopt(k, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT, c->timeout < 10 ? c->timeout : 10L);
 	/* idle timeout: less than one byte a second for that long */
 	curl_easy_setopt(k, CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -90,8 +90,6 @@ fast_delta(cf_call *c, const char *data, size_t n)
 {
 	static const char pre[] = "{\"type\":\"content_block_delta\",\"index\":";
 	static const char mid[] = ",\"delta\":{\"type\":\"text_delta\",\"text\":\"";
-	static char *buf;
-	static size_t cap;
 	const char *p = data, *end = data + n;
 	size_t len;
 	if (n < sizeof pre + sizeof mid || memcmp(p, pre, sizeof pre - 1))
@@ -101,7 +99,12 @@ fast_delta(cf_call *c, const char *data, size_t n)
 		p++;
 	if ((size_t)(end - p) < sizeof mid || memcmp(p, mid, sizeof mid - 1))
 		return 0;
-	if (!(p = cf_json_unquote(p + sizeof mid - 1, end, &buf, &cap, &len)))
+	/* decoded where the reply goes, and kept only if the rest fits:
+	 * the text is never longer than its JSON */
+	p += sizeof mid - 1;
+	size_t cap = (size_t)(end - p) + 1;
+	char *buf = cf_call_room(c, cap);
+	if (!(p = cf_json_unquote(p, end, &buf, &cap, &len)))
 		return 0;
 	int braces = 0;
 	for (; p < end; p++) {
@@ -112,7 +115,7 @@ fast_delta(cf_call *c, const char *data, size_t n)
 	}
 	if (braces != 2)
 		return 0;
-	cf_call_text(c, buf, len);
+	cf_call_took(c, len);
 	return 1;
 }
 
