@@ -1004,7 +1004,7 @@ write_png() {
 	[ "$(last_request | jq -r '.headers["x-api-key"]')" = sk-ant-config-Kc9 ]
 	ANTHROPIC_API_KEY=$AKEY run -0 send -p anthropic "hi"
 	[ "$(last_request | jq -r '.headers["x-api-key"]')" = "$AKEY" ]
-	! sqlite3 "$CHAT_DB" .dump | grep -q -e sk-ant-config-Kc9 -e "$AKEY"
+	not grep -q -e sk-ant-config-Kc9 -e "$AKEY" <<<"$(sqlite3 "$CHAT_DB" .dump)"
 }
 
 @test "a key never reaches the store, the records or stderr, whichever provider" {

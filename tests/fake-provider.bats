@@ -263,17 +263,17 @@ ollama_text() { jq -rj '.message.content'; }
 	[ "$(anthropic_text < "$BATS_TEST_TMPDIR/a")" = "Hello from" ]
 	grep -qx 'event: error' "$BATS_TEST_TMPDIR/a"
 	[ "$(sse < "$BATS_TEST_TMPDIR/a" | tail -n 1 | jq -c .error)" = '{"type":"overloaded_error","message":"boom now"}' ]
-	! grep -q message_stop "$BATS_TEST_TMPDIR/a"
+	not grep -q message_stop "$BATS_TEST_TMPDIR/a"
 
 	post /v1/chat/completions '{"stream":true}' > "$BATS_TEST_TMPDIR/o"
 	[ "$(sse < "$BATS_TEST_TMPDIR/o" | sed '$d' | jq -rj '.choices[0].delta.content // empty')" = "Hello from" ]
 	[ "$(sse < "$BATS_TEST_TMPDIR/o" | tail -n 1 | jq -c '[.error.message, .error.type]')" = '["boom now","server_error"]' ]
-	! grep -q DONE "$BATS_TEST_TMPDIR/o"
+	not grep -q DONE "$BATS_TEST_TMPDIR/o"
 
 	post '/v1beta/models/g:streamGenerateContent?alt=sse' '{}' > "$BATS_TEST_TMPDIR/g"
 	[ "$(sse < "$BATS_TEST_TMPDIR/g" | tail -n 1 | jq -c '[.error.code, .error.message, .error.status]')" = '[500,"boom now","INTERNAL"]' ]
 	[ "$(sse < "$BATS_TEST_TMPDIR/g" | sed '$d' | jq -rj '.candidates[0].content.parts[0].text')" = "Hello from" ]
-	! grep -q STOP "$BATS_TEST_TMPDIR/g"
+	not grep -q STOP "$BATS_TEST_TMPDIR/g"
 
 	post /api/chat '{}' > "$BATS_TEST_TMPDIR/l"
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/l")" = '{"error":"boom now"}' ]

@@ -136,3 +136,12 @@ fake_stop() {
 fake_requests() {
 	jq -c -s 'sort_by(.n)[]' "$FAKE_LOG"
 }
+
+# `not CMD...`: fails when CMD succeeds.  A bare `! CMD` cannot fail a
+# bats test (errexit ignores negated commands) unless it is the last line.
+not() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
