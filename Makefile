@@ -15,14 +15,17 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 	-DCF_SHAREDIR=\"$(DATADIR)/confab\" \
-	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl)
+	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark libarchive pangocairo)
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
 # libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3) -ljq -lm
+# cmark, libarchive, cairo and pango are linked only by the programs whose
+# objects call them (a static library and --as-needed).
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark libarchive pangocairo) -ljq -lm
 
-PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost
+PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
+	chat-export
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
@@ -36,26 +39,31 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # suites, util-linux's script for a pseudo-terminal, sqlite3 to inspect,
 # groff and mandoc to lint the pages, zsh and fish to check completions,
 # libcurl and curl for the providers and the benchmark's baseline, clang
-# and its libFuzzer runtime for `make fuzz`.
+# and its libFuzzer runtime for `make fuzz`; cmark, libarchive, cairo and
+# pango for the exports, with fonts for Latin, Greek, Cyrillic, Arabic
+# (DejaVu) and CJK (Droid fallback); pandoc, poppler-utils, xmllint, unzip
+# and zstd read the exports back in the tests.
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
 	libcurl4-openssl-dev curl \
+	libcmark-dev libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback \
+	pandoc poppler-utils libxml2-utils unzip zstd \
 	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev
 
 all: $(BINS)
 
-build/lib/%.o: lib/%.c include/confab.h lib/priv.h
+build/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h
+bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
-build/asan/lib/%.o: lib/%.c include/confab.h lib/priv.h
+build/asan/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 
@@ -75,11 +83,17 @@ check: all unit build/fakeprov
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
 
-bench: all build/bench-gen build/timeit build/latency build/fakeprov
+bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
 	tests/bench/run
 
 build/bench-gen: tests/bench/gen.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The documents of the export and import figures (issue 4): message records
+# and a ChatGPT conversations.json (tests/bench/gen-docs.c).
+build/bench-docs: tests/bench/gen-docs.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)

@@ -1,0 +1,443 @@
+/* chat-export — sessions out as Markdown, JSON, plain text, HTML, PDF or
+ * DOCX; several at once into one archive with a manifest.
+ *
+ * A file named with -o is written beside its final name and renamed into
+ * place when whole: a failure, a full disk or a signal leaves no partial
+ * file behind, and an old file of that name stays as it was. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "export.h"
+
+static const char usage[] =
+	"usage: chat-export [options] [SESSION...]\n"
+	"Write sessions as documents.  SESSION is an id, a unique id prefix of 4 or\n"
+	"more characters, or an exact name; without one, or with -, session records\n"
+	"are read from stdin.  Several sessions, or -o ending in .zip, .tar.gz or\n"
+	".tar.zst, make one archive: a file per session and a manifest.json.\n"
+	"\n"
+	"  -f, --format FORMAT    markdown, json, plaintext, html, pdf or docx\n"
+	"                         (default: from -o's extension, else markdown)\n"
+	"  -o, --output FILE      write to FILE (default: stdout)\n"
+	"      --archive KIND     an archive even for one session, and the kind for\n"
+	"                         stdout: zip, tar.gz or tar.zst\n"
+	"      --metadata         markdown: session and message metadata\n"
+	"      --no-metadata      json: roles, content and times only\n"
+	"      --timestamps       markdown: each message's time in its heading\n"
+	"      --header-level N   markdown: the title's heading level, 1 to 5\n"
+	"                         (messages one below; default 1)\n"
+	"      --code-lang LANG   the language of code blocks that name none\n"
+	"      --width N          plaintext: wrap at N columns (default 80)\n"
+	"      --paper SIZE       pdf, docx: a4 (default) or letter\n"
+	"      --db PATH          the database\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n";
+
+enum { O_ARCHIVE = 256, O_METADATA, O_NO_METADATA, O_TIMESTAMPS, O_HEADER_LEVEL,
+       O_CODE_LANG, O_WIDTH, O_PAPER, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"output", required_argument, NULL, 'o'},
+	{"archive", required_argument, NULL, O_ARCHIVE},
+	{"metadata", no_argument, NULL, O_METADATA},
+	{"no-metadata", no_argument, NULL, O_NO_METADATA},
+	{"timestamps", no_argument, NULL, O_TIMESTAMPS},
+	{"header-level", required_argument, NULL, O_HEADER_LEVEL},
+	{"code-lang", required_argument, NULL, O_CODE_LANG},
+	{"width", required_argument, NULL, O_WIDTH},
+	{"paper", required_argument, NULL, O_PAPER},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+enum kind { SINGLE, ZIP, TGZ, TZST };
+
+static const struct { const char *name, *suffix; enum kind kind; } kinds[] = {
+	{"zip", ".zip", ZIP}, {"tar.gz", ".tar.gz", TGZ}, {"tgz", ".tgz", TGZ},
+	{"tar.zst", ".tar.zst", TZST},
+};
+
+/* The temporary file being written, removed if we are stopped. */
+static char *temp_path;
+
+static void
+on_signal(int sig)
+{
+	if (temp_path)
+		unlink(temp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static enum kind
+kind_of_path(const char *path)
+{
+	size_t n = strlen(path);
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		size_t k = strlen(kinds[i].suffix);
+		if (n > k && !strcasecmp(path + n - k, kinds[i].suffix))
+			return kinds[i].kind;
+	}
+	return SINGLE;
+}
+
+static _Noreturn void
+unknown_format(const char *what, const char *name)
+{
+	char list[128] = "";
+	for (int i = 0; cf_formats[i]; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, cf_formats[i]->name);
+	}
+	cf_usage_die("%s '%s': the formats are %s", what, name, list);
+}
+
+/* ---- writing ---- */
+
+static const char *out_name;   /* for messages: the file, or "stdout" */
+
+static _Noreturn void
+write_failed(int err)
+{
+	if (temp_path)
+		unlink(temp_path);
+	if (err == EPIPE && !temp_path)
+		exit(CF_EX_OK);   /* the reader went away, as | head does */
+	cf_die(CF_EX_FAIL, "writing %s: %s", out_name, strerror(err ? err : EIO));
+}
+
+/* A temporary file beside path, or stdout when path is NULL. */
+static FILE *
+open_out(const char **pathp)
+{
+	const char *path = *pathp;
+	if (!path)
+		return stdout;
+	/* A device or a pipe (-o /dev/stdout, a fifo) is written as it is:
+	 * a rename would put a regular file in its place. */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode))
+			cf_die(CF_EX_FAIL, "cannot write %s: Is a directory", path);
+		FILE *f = fopen(path, "wb");
+		if (!f)
+			cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(errno));
+		*pathp = NULL;   /* nothing to rename */
+		return f;
+	}
+	const char *slash = strrchr(path, '/');
+	size_t dn = slash ? (size_t)(slash - path) + 1 : 0;
+	temp_path = cf_xmalloc(strlen(path) + 16);
+	snprintf(temp_path, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dn, path,
+	         path + dn);
+	int fd = mkstemp(temp_path);
+	if (fd < 0) {
+		int e = errno;
+		free(temp_path);
+		temp_path = NULL;
+		cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(e));
+	}
+	/* mkstemp makes it 0600; the result is an ordinary new file */
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	FILE *f = fdopen(fd, "wb");
+	if (!f)
+		write_failed(errno);
+	return f;
+}
+
+static void
+close_out(FILE *f, const char *path)
+{
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f))
+		write_failed(errno);
+	if (!path) {
+		if (f != stdout && fclose(f) != 0)
+			write_failed(errno);
+		return;
+	}
+	if (fsync(fileno(f)) != 0 && errno != EINVAL)
+		write_failed(errno);
+	if (fclose(f) != 0)
+		write_failed(errno);
+	if (rename(temp_path, path) != 0)
+		write_failed(errno);
+	free(temp_path);
+	temp_path = NULL;
+}
+
+/* ---- archives ---- */
+
+static void
+arc_check(struct archive *a, int rc)
+{
+	if (rc < ARCHIVE_WARN) {
+		int e = archive_errno(a);
+		if (temp_path)
+			unlink(temp_path);
+		if (e == EPIPE && !temp_path)
+			exit(CF_EX_OK);
+		/* the system's reason when there is one: "Write error" says less
+		 * than "No space left on device" */
+		const char *why = e > 0 ? strerror(e) :
+		                  archive_error_string(a) ? archive_error_string(a) : "failed";
+		cf_die(CF_EX_FAIL, "writing %s: %s", out_name, why);
+	}
+}
+
+static void
+arc_file(struct archive *a, const char *name, FILE *src, long size, time_t mtime)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname_utf8(e, name);
+	archive_entry_set_size(e, size);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, mtime, 0);
+	arc_check(a, archive_write_header(a, e));
+	archive_entry_free(e);
+	char buf[65536];
+	size_t n;
+	rewind(src);
+	while ((n = fread(buf, 1, sizeof buf, src)) > 0)
+		if (archive_write_data(a, buf, n) < 0)
+			arc_check(a, ARCHIVE_FATAL);
+	if (ferror(src))
+		write_failed(errno);
+}
+
+/* A name not yet in the archive: "name.md", "name (2).md", ... compared
+ * without case, for the file systems that do. */
+static char *
+unique(jv *used, const char *name, const char *ext)
+{
+	char *base = cf_safe_name(name, "");
+	for (int i = 1;; i++) {
+		char *full = cf_xmalloc(strlen(base) + strlen(ext) + 24);
+		if (i == 1)
+			sprintf(full, "%s%s%s", base, *ext ? "." : "", ext);
+		else
+			sprintf(full, "%s (%d)%s%s", base, i, *ext ? "." : "", ext);
+		char *low = strdup(full);
+		for (char *p = low; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		jv seen = jv_object_get(jv_copy(*used), jv_string(low));
+		int taken = jv_is_valid(seen);
+		jv_free(seen);
+		if (!taken) {
+			*used = jv_object_set(*used, jv_string(low), jv_true());
+			free(low);
+			free(base);
+			return full;
+		}
+		free(low);
+		free(full);
+	}
+}
+
+static time_t
+mtime_of(jv s)
+{
+	int64_t ms;
+	if (cf_time_parse(cf_jstr(s, "lastUpdated"), &ms) == 0)
+		return (time_t)(ms / 1000);
+	return time(NULL);
+}
+
+static void
+export_archive(cf_store *st, jv list, const struct cf_format *fmt,
+               const struct cf_xopt *o, enum kind kind, FILE *out)
+{
+	struct archive *a = archive_write_new();
+	int rc = kind == ZIP ? archive_write_set_format_zip(a) :
+	                       archive_write_set_format_pax_restricted(a);
+	arc_check(a, rc);
+	/* names are UTF-8 whatever the locale: zip flags them so, and pax
+	 * headers carry them for tar */
+	if (kind == ZIP)
+		arc_check(a, archive_write_set_format_option(a, "zip", "hdrcharset", "UTF-8"));
+	if (kind == TGZ)
+		arc_check(a, archive_write_add_filter_gzip(a));
+	else if (kind == TZST)
+		arc_check(a, archive_write_add_filter_zstd(a));
+	/* the output's own block size, not tar's 10 KiB records padded out */
+	archive_write_set_bytes_in_last_block(a, 1);
+	arc_check(a, archive_write_open_FILE(a, out));
+
+	jv used = jv_object(), manifest = jv_array();
+	used = jv_object_set(used, jv_string("manifest.json"), jv_true());
+	jv_array_foreach(list, i, s) {
+		FILE *tmp = tmpfile();
+		if (!tmp)
+			write_failed(errno);
+		if (cf_export_session(st, jv_copy(s), fmt, o, tmp))
+			write_failed(errno);
+		char *file = unique(&used, cf_jstr(s, "name"), fmt->ext);
+		arc_file(a, file, tmp, ftell(tmp), mtime_of(s));
+		fclose(tmp);
+		jv md = jv_object_get(jv_copy(s), jv_string("metadata"));
+		jv e = jv_object();
+		e = jv_object_set(e, jv_string("file"), jv_string(file));
+		e = jv_object_set(e, jv_string("id"), jv_object_get(jv_copy(s), jv_string("id")));
+		e = jv_object_set(e, jv_string("name"), jv_object_get(jv_copy(s), jv_string("name")));
+		e = jv_object_set(e, jv_string("created"), jv_object_get(jv_copy(s), jv_string("created")));
+		e = jv_object_set(e, jv_string("lastUpdated"), jv_object_get(jv_copy(s), jv_string("lastUpdated")));
+		e = jv_object_set(e, jv_string("messageCount"), jv_object_get(md, jv_string("messageCount")));
+		manifest = jv_array_append(manifest, e);
+		free(file);
+		jv_free(s);
+		(void)i;
+	}
+	jv m = jv_object();
+	m = jv_object_set(m, jv_string("generator"), jv_string("confab " CF_VERSION));
+	m = jv_object_set(m, jv_string("format"), jv_string(fmt->name));
+	m = jv_object_set(m, jv_string("exported"), cf_time_jv(cf_now_ms()));
+	m = jv_object_set(m, jv_string("sessions"), manifest);
+	jv dumped = jv_dump_string(m, JV_PRINT_PRETTY | JV_PRINT_SPACE1);
+	FILE *tmp = tmpfile();
+	if (!tmp)
+		write_failed(errno);
+	fputs(jv_string_value(dumped), tmp);
+	fputc('\n', tmp);
+	jv_free(dumped);
+	arc_file(a, "manifest.json", tmp, ftell(tmp), time(NULL));
+	fclose(tmp);
+	arc_check(a, archive_write_close(a));
+	archive_write_free(a);
+	jv_free(used);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL, *output = NULL, *format = NULL, *archive = NULL;
+	struct cf_xopt o = {.header_level = 1, .width = 80};
+	int opt;
+	long n;
+
+	cf_setprog(argv[0]);
+	/* libarchive converts entry names through the locale's character set;
+	 * in the C locale a name such as "café" cannot be written at all */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	while ((opt = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case O_ARCHIVE: archive = optarg; break;
+		case O_METADATA: o.metadata = 1; break;
+		case O_NO_METADATA: o.lean = 1; break;
+		case O_TIMESTAMPS: o.timestamps = 1; break;
+		case O_HEADER_LEVEL:
+			if (cf_parse_long(optarg, 1, 5, &n))
+				cf_usage_die("invalid --header-level '%s': expected 1 to 5", optarg);
+			o.header_level = (int)n;
+			break;
+		case O_CODE_LANG:
+			if (!*optarg || strpbrk(optarg, " \t\n`~"))
+				cf_usage_die("invalid --code-lang '%s': expected a word such as python", optarg);
+			o.code_lang = optarg;
+			break;
+		case O_WIDTH:
+			if (cf_parse_long(optarg, 20, 10000, &n))
+				cf_usage_die("invalid --width '%s': expected 20 to 10000", optarg);
+			o.width = (int)n;
+			break;
+		case O_PAPER:
+			if (!strcasecmp(optarg, "letter"))
+				o.letter = 1;
+			else if (strcasecmp(optarg, "a4"))
+				cf_usage_die("invalid --paper '%s': expected a4 or letter", optarg);
+			break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: cf_bad_option(opt, argv);
+		}
+	}
+	if (output && !*output)
+		cf_usage_die("-o: empty file name");
+
+	enum kind kind = output ? kind_of_path(output) : SINGLE;
+	if (archive) {
+		enum kind k = SINGLE;
+		for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+			if (!strcasecmp(archive, kinds[i].name))
+				k = kinds[i].kind;
+		if (k == SINGLE)
+			cf_usage_die("invalid --archive '%s': expected zip, tar.gz or tar.zst", archive);
+		if (kind != SINGLE && kind != k)
+			cf_usage_die("--archive %s does not match -o '%s'", archive, output);
+		kind = k;
+	}
+
+	const struct cf_format *fmt = NULL;
+	if (format) {
+		if (!(fmt = cf_format_named(format)))
+			unknown_format("unknown format", format);
+	} else if (output && kind == SINGLE) {
+		if (!(fmt = cf_format_for_path(output))) {
+			const char *dot = strrchr(output, '.');
+			if (dot && !strchr(dot, '/'))
+				unknown_format("cannot tell the format from", output);
+			fmt = &cf_fmt_markdown;
+		}
+	} else {
+		fmt = &cf_fmt_markdown;
+	}
+
+	cf_store *st = cf_store_open(db);
+	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	int count = jv_array_length(jv_copy(list));
+	if (count == 0) {
+		/* an empty listing is not an error in a pipeline */
+		cf_warn("no sessions on stdin: nothing written");
+		jv_free(list);
+		cf_store_close(st);
+		return CF_EX_OK;
+	}
+	if (count > 1 && kind == SINGLE)
+		cf_usage_die("%d sessions go into one archive: name it with -o FILE.zip "
+		             "(.tar.gz, .tar.zst) or give --archive", count);
+	if (!output && isatty(STDOUT_FILENO) && (kind != SINGLE || fmt->binary))
+		cf_usage_die("%s is not for a terminal: use -o FILE or a redirect",
+		             kind != SINGLE ? "an archive" : fmt->name);
+
+	out_name = output ? output : "stdout";
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);   /* a closed reader is an EPIPE, handled */
+	signal(SIGXFSZ, SIG_IGN);   /* past ulimit -f: EFBIG, an error we report */
+
+	const char *final = output;
+	FILE *out = open_out(&final);
+	if (kind == SINGLE) {
+		if (cf_export_session(st, jv_array_get(jv_copy(list), 0), fmt, &o, out))
+			write_failed(errno);
+	} else {
+		export_archive(st, jv_copy(list), fmt, &o, kind, out);
+	}
+	close_out(out, final);
+	jv_free(list);
+	cf_store_close(st);
+	return CF_EX_OK;
+}

@@ -1,0 +1,294 @@
+/* exp_html.c — one self-contained HTML page: inline CSS for light and
+ * dark schemes and narrow screens, no script, nothing fetched.
+ *
+ * Raw HTML in a message is never passed through: before rendering, every
+ * HTML node becomes text (so <script> shows as text), images become links
+ * (an image would be a request), and addresses with a scheme that runs
+ * or reads something (javascript:, vbscript:, file:, data:) are dropped.
+ * Pipe tables become HTML this file wrote and escaped, which is why the
+ * tree is rendered with CMARK_OPT_UNSAFE: nothing unsafe is left in it. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "export.h"
+
+static const char css[] =
+	":root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--mute:#59636e;"
+	"--line:#d1d9e0;--code:#f6f8fa;--user:#0969da;--asst:#1a7f37;--sys:#9a6700}"
+	"@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;"
+	"--mute:#9198a1;--line:#3d444d;--code:#151b23;--user:#4493f8;"
+	"--asst:#3fb950;--sys:#d29922}}"
+	"body{margin:0 auto;max-width:46rem;padding:1rem;color:var(--fg);"
+	"background:var(--bg);font:16px/1.55 system-ui,-apple-system,'Segoe UI',"
+	"Roboto,'Noto Sans',sans-serif;overflow-wrap:anywhere}"
+	".head{border-bottom:1px solid var(--line);margin-bottom:1rem}"
+	".head p,.meta{color:var(--mute);font-size:.875rem}"
+	".msg{border-left:3px solid var(--line);padding:0 0 0 .9rem;margin:1.5rem 0}"
+	".msg.user{border-color:var(--user)}.msg.assistant{border-color:var(--asst)}"
+	".msg.system{border-color:var(--sys)}"
+	".msg>h2{font-size:1rem;margin:0 0 .4rem}.msg>h2 .time{color:var(--mute);"
+	"font-weight:normal;margin-left:.5rem}"
+	"pre,code{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
+	"font-size:.875em;background:var(--code);border-radius:4px}"
+	"code{padding:.1em .3em}pre{padding:.8rem;overflow-x:auto;position:relative}"
+	"pre code{padding:0;background:none}"
+	"pre[data-lang]::before{content:attr(data-lang);position:absolute;top:.2rem;"
+	"right:.5rem;font-size:.75rem;color:var(--mute)}"
+	"blockquote{margin:0;padding-left:1rem;border-left:3px solid var(--line);"
+	"color:var(--mute)}"
+	"table{border-collapse:collapse;display:block;overflow-x:auto}"
+	"th,td{border:1px solid var(--line);padding:.3rem .6rem}"
+	"a{color:var(--user)}";
+
+/* Escaped for text and attribute values alike; bytes XML cannot carry
+ * (C0 controls but tab and newline) are dropped. */
+static void
+esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (c >= 0x20 || c == '\t' || c == '\n')
+				fputc(c, f);
+		}
+	}
+}
+
+static int
+begin(cf_export *x)
+{
+	FILE *f = x->out;
+	const char *name = cf_jstr(x->session, "name");
+	char when[40];
+	cf_when_human(cf_jstr(x->session, "created"), when);
+	fputs("<!DOCTYPE html>\n<html lang=\"und\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta name=\"color-scheme\" content=\"light dark\">\n"
+	      "<meta name=\"generator\" content=\"confab " CF_VERSION "\">\n<title>", f);
+	esc(f, name);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<div class=\"head\">\n<h1>", css);
+	esc(f, name);
+	fputs("</h1>\n<p>", f);
+	esc(f, when);
+	const char *model = cf_jstr_or_null(x->session, "model");
+	if (model) {
+		fputs(" · ", f);
+		esc(f, model);
+	}
+	fputs("</p>\n</div>\n<div class=\"main\">\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int
+dangerous(const char *url)
+{
+	static const char *const bad[] = {"javascript:", "vbscript:", "file:", "data:"};
+	while (*url == ' ' || *url == '\t' || *url == '\n')
+		url++;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (!strncasecmp(url, bad[i], strlen(bad[i])))
+			return 1;
+	return 0;
+}
+
+static void defuse(cmark_node *doc);
+
+/* A cell's own Markdown (emphasis, code, links), as inline HTML. */
+static void
+cell(FILE *f, const char *text)
+{
+	cmark_node *d = cmark_parse_document(text, strlen(text), CMARK_OPT_DEFAULT);
+	cmark_node *c = cmark_node_first_child(d);
+	if (c && (cmark_node_next(c) || cmark_node_get_type(c) != CMARK_NODE_PARAGRAPH)) {
+		/* a block ("<b>", "# x", "- y") in a cell is what was typed */
+		esc(f, text);
+		cmark_node_free(d);
+		return;
+	}
+	defuse(d);
+	char *h = cmark_render_html(d, CMARK_OPT_UNSAFE);
+	size_t n = strlen(h);
+	char *p = h;
+	/* one paragraph's inside, without the <p> */
+	if (n >= 8 && !strncmp(p, "<p>", 3) && !strcmp(p + n - 5, "</p>\n")) {
+		p += 3;
+		p[n - 8] = '\0';
+	}
+	fputs(p, f);
+	free(h);
+	cmark_node_free(d);
+}
+
+static char *
+table_html(jv rows)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		cf_die(CF_EX_FAIL, "out of memory");
+	fputs("<table>\n", f);
+	jv_array_foreach(rows, i, r) {
+		fputs(i == 0 ? "<thead><tr>" : "<tr>", f);
+		jv_array_foreach(r, j, c) {
+			fputs(i == 0 ? "<th>" : "<td>", f);
+			cell(f, jv_string_value(c));
+			fputs(i == 0 ? "</th>" : "</td>", f);
+			jv_free(c);
+			(void)j;
+		}
+		fputs(i == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n", f);
+		jv_free(r);
+	}
+	fputs("</tbody>\n</table>\n", f);
+	fclose(f);
+	jv_free(rows);
+	return buf;
+}
+
+/* Makes the tree safe to render unsafely; see the top of the file. */
+static void
+defuse(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node *dead = NULL;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (dead) {
+			cmark_node_free(dead);
+			dead = NULL;
+		}
+		if (ev != CMARK_EVENT_ENTER && cmark_node_get_type(n) != CMARK_NODE_IMAGE)
+			continue;
+		cmark_node *r = NULL;
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_HTML_BLOCK:
+			r = cmark_node_new(CMARK_NODE_CODE_BLOCK);
+			cmark_node_set_literal(r, cmark_node_get_literal(n));
+			break;
+		case CMARK_NODE_HTML_INLINE:
+			r = cmark_node_new(CMARK_NODE_TEXT);
+			cmark_node_set_literal(r, cmark_node_get_literal(n));
+			break;
+		case CMARK_NODE_PARAGRAPH: {
+			jv rows = cf_md_table(n);
+			if (jv_is_valid(rows)) {
+				char *h = table_html(rows);
+				r = cmark_node_new(CMARK_NODE_HTML_BLOCK);
+				cmark_node_set_literal(r, h);
+				free(h);
+			}
+			break;
+		}
+		case CMARK_NODE_LINK:
+			if (dangerous(cmark_node_get_url(n)))
+				cmark_node_set_url(n, "");
+			break;
+		case CMARK_NODE_IMAGE:
+			/* on the way out, when its children (the alt text) are known */
+			if (ev == CMARK_EVENT_EXIT) {
+				r = cmark_node_new(CMARK_NODE_LINK);
+				const char *url = cmark_node_get_url(n);
+				cmark_node_set_url(r, dangerous(url) ? "" : url);
+				cmark_node_set_title(r, cmark_node_get_title(n));
+				cmark_node *c;
+				while ((c = cmark_node_first_child(n)))
+					cmark_node_append_child(r, c);
+			}
+			break;
+		default:
+			break;
+		}
+		if (r) {
+			cmark_node_replace(n, r);
+			/* freed once the iterator has moved past it */
+			dead = n;
+			cmark_iter_reset(it, r, CMARK_EVENT_EXIT);
+		}
+	}
+	if (dead)
+		cmark_node_free(dead);
+	cmark_iter_free(it);
+}
+
+/* Headings inside a message go below the message's own (h2). */
+static void
+shift(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER && cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+			int l = cmark_node_get_heading_level(n) + 2;
+			cmark_node_set_heading_level(n, l > 6 ? 6 : l);
+		}
+	}
+	cmark_iter_free(it);
+}
+
+/* cmark marks a fence's language with a class; the language is also put
+ * where the page's CSS shows it. */
+static void
+put_html(FILE *f, const char *h)
+{
+	static const char pre[] = "<pre><code class=\"language-";
+	const char *p;
+	while ((p = strstr(h, pre))) {
+		fwrite(h, 1, (size_t)(p - h), f);
+		const char *lang = p + sizeof pre - 1, *q = strchr(lang, '"');
+		if (!q)
+			break;
+		fprintf(f, "<pre data-lang=\"%.*s\"><code class=\"language-%.*s\"",
+		        (int)(q - lang), lang, (int)(q - lang), lang);
+		h = q + 1;
+	}
+	fputs(h, f);
+}
+
+static int
+message(cf_export *x, jv msg, cmark_node *doc)
+{
+	FILE *f = x->out;
+	const char *role = cf_jstr(msg, "role"), *ts = cf_jstr(msg, "timestamp");
+	char when[40];
+	cf_when_human(ts, when);
+	fputs("<div class=\"msg ", f);
+	esc(f, role);
+	fputs("\" id=\"m-", f);
+	esc(f, cf_jstr(msg, "id"));
+	fputs("\">\n<h2>", f);
+	esc(f, cf_role_title(role));
+	fputs(" <span class=\"time\" title=\"", f);
+	esc(f, ts);
+	fputs("\">", f);
+	esc(f, when);
+	fputs("</span></h2>\n", f);
+	defuse(doc);
+	shift(doc);
+	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE);
+	put_html(f, h);
+	free(h);
+	fputs("</div>\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int
+end(cf_export *x)
+{
+	fputs("</div>\n</body>\n</html>\n", x->out);
+	return ferror(x->out) ? -1 : 0;
+}
+
+const struct cf_format cf_fmt_html = {
+	.name = "html", .ext = "html",
+	.begin = begin, .message = message, .end = end,
+};

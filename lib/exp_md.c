@@ -1,0 +1,291 @@
+/* exp_md.c — Markdown out: a title, a heading per message, the content
+ * rendered back from cmark's tree with its headings moved under the
+ * message's, so the document's outline stays whole. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+
+static int
+level(cf_export *x)
+{
+	int h = x->opt->header_level;
+	return h >= 1 && h <= 5 ? h : 1;
+}
+
+static void
+hashes(FILE *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		fputc('#', f);
+	fputc(' ', f);
+}
+
+/* One line of inline Markdown: a name could hold a newline or start a
+ * list; headings take neither. */
+static void
+put_line(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else if (strchr("\\`*_[]<>#|", *s))
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void
+meta_item(FILE *f, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	fprintf(f, "- **%s:** ", label);
+	put_line(f, value);
+	fputc('\n', f);
+}
+
+static int
+begin(cf_export *x)
+{
+	FILE *f = x->out;
+	jv s = x->session;
+	hashes(f, level(x));
+	put_line(f, cf_jstr(s, "name"));
+	fputs("\n\n", f);
+	if (!x->opt->metadata)
+		return 0;
+	char when[40], num[64];
+	meta_item(f, "Session", cf_jstr(s, "id"));
+	cf_when_human(cf_jstr(s, "created"), when);
+	meta_item(f, "Created", when);
+	cf_when_human(cf_jstr(s, "lastUpdated"), when);
+	meta_item(f, "Updated", when);
+	meta_item(f, "Provider", cf_jstr_or_null(s, "provider"));
+	meta_item(f, "Model", cf_jstr_or_null(s, "model"));
+	jv md = jv_object_get(jv_copy(s), jv_string("metadata"));
+	snprintf(num, sizeof num, "%ld", cf_jlong(md, "messageCount"));
+	meta_item(f, "Messages", num);
+	snprintf(num, sizeof num, "%ld", cf_jlong(md, "totalTokens"));
+	meta_item(f, "Tokens", num);
+	jv tags = jv_object_get(jv_copy(md), jv_string("tags"));
+	if (jv_get_kind(tags) == JV_KIND_ARRAY && jv_array_length(jv_copy(tags))) {
+		jv j = jv_string("");
+		jv_array_foreach(tags, i, t) {
+			j = jv_string_concat(j, i ? jv_string(", ") : jv_string(""));
+			j = jv_string_concat(j, t);
+		}
+		meta_item(f, "Tags", jv_string_value(j));
+		jv_free(j);
+	}
+	jv_free(tags);
+	if (jv_get_kind(jv_object_get(jv_copy(md), jv_string("starred"))) == JV_KIND_TRUE)
+		meta_item(f, "Starred", "yes");
+	jv_free(md);
+	meta_item(f, "Branched from", cf_jstr_or_null(s, "parentSessionId"));
+	jv set = jv_object_get(jv_copy(s), jv_string("settings"));
+	const char *sys = cf_jstr_or_null(set, "systemPrompt");
+	if (sys && *sys) {
+		/* a quote block keeps a prompt of several lines whole */
+		fputs("- **System prompt:**\n\n", f);
+		for (const char *p = sys; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+			fputs("  > ", f);
+			fwrite(p, 1, n, f);
+			fputc('\n', f);
+			p += n + (e ? 1 : 0);
+		}
+	}
+	jv_free(set);
+	fputc('\n', f);
+	return 0;
+}
+
+/* The content goes out as written, not rendered back: cmark's renderer
+ * would escape what needs no escaping (snake\_case, 2 \* 3) and respace
+ * lists.  The tree says where the two changes go: headings one level
+ * below the message's own, and the language on fences that name none. */
+struct edit {
+	int line;        /* 1-based, as cmark counts */
+	int col;         /* byte offset in the line */
+	int drop;        /* the whole line goes (a setext underline) */
+	char text[16];   /* inserted at col */
+};
+
+struct edits {
+	struct edit *e;
+	size_t n, cap;
+};
+
+static void
+add_edit(struct edits *es, int line, int col, int drop, const char *text)
+{
+	if (es->n == es->cap) {
+		es->cap = es->cap ? es->cap * 2 : 8;
+		es->e = cf_xrealloc(es->e, es->cap * sizeof *es->e);
+	}
+	struct edit *e = &es->e[es->n++];
+	e->line = line;
+	e->col = col;
+	e->drop = drop;
+	snprintf(e->text, sizeof e->text, "%s", text);
+}
+
+/* Line l (1-based) of text: its start, and its length in *n. */
+static const char *
+line_at(const char *text, int l, size_t *n)
+{
+	const char *p = text;
+	for (int i = 1; i < l && p; i++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (!p)
+		return NULL;
+	const char *e = strchr(p, '\n');
+	*n = e ? (size_t)(e - p) : strlen(p);
+	return p;
+}
+
+static int
+by_place(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+	return x->line != y->line ? x->line - y->line : x->col - y->col;
+}
+
+static void
+plan(struct edits *es, const char *text, cmark_node *doc, int shift, const char *lang)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node_type ty = cmark_node_get_type(n);
+		int l = cmark_node_get_start_line(n), c = cmark_node_get_start_column(n) - 1;
+		size_t len;
+		const char *p = line_at(text, l, &len);
+		if (!p || c < 0 || (size_t)c >= len)
+			continue;
+		if (ty == CMARK_NODE_HEADING) {
+			int from = cmark_node_get_heading_level(n), to = from + shift;
+			char h[16];
+			if (to > 6)
+				to = 6;
+			if (p[c] == '#') {
+				memset(h, '#', (size_t)(to - from));
+				h[to - from] = '\0';
+				add_edit(es, l, c, 0, h);
+			} else {
+				/* setext: made ATX, its underline dropped */
+				memset(h, '#', (size_t)to);
+				h[to] = ' ';
+				h[to + 1] = '\0';
+				add_edit(es, l, c, 0, h);
+				add_edit(es, cmark_node_get_end_line(n), 0, 1, "");
+			}
+		} else if (ty == CMARK_NODE_CODE_BLOCK && lang && (p[c] == '`' || p[c] == '~')) {
+			/* a fence, not an indented block's text: three or more */
+			size_t k = (size_t)c;
+			while (k < len && p[k] == p[c])
+				k++;
+			if (k - (size_t)c < 3)
+				continue;
+			size_t r = k;
+			while (r < len && (p[r] == ' ' || p[r] == '\t' || p[r] == '\r'))
+				r++;
+			if (r == len)
+				add_edit(es, l, (int)k, 0, "");   /* marks: lang goes here */
+		}
+	}
+	cmark_iter_free(it);
+	if (es->n)
+		qsort(es->e, es->n, sizeof *es->e, by_place);
+}
+
+static void
+put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *lang)
+{
+	struct edits es = {0};
+	plan(&es, text, doc, shift, lang);
+	size_t k = 0;
+	int l = 1;
+	for (const char *p = text; *p; l++) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		int drop = 0;
+		size_t at = 0;
+		for (size_t j = k; j < es.n && es.e[j].line == l; j++)
+			drop |= es.e[j].drop;
+		if (!drop) {
+			for (; k < es.n && es.e[k].line == l; k++) {
+				size_t c = (size_t)es.e[k].col;
+				fwrite(p + at, 1, c - at, f);
+				fputs(es.e[k].text[0] || !lang ? es.e[k].text : lang, f);
+				at = c;
+			}
+			fwrite(p + at, 1, n - at, f);
+			fputc('\n', f);
+		}
+		while (k < es.n && es.e[k].line == l)
+			k++;
+		p += n + (e ? 1 : 0);
+	}
+	free(es.e);
+}
+
+static int
+message(cf_export *x, jv msg, cmark_node *doc)
+{
+	FILE *f = x->out;
+	int h = level(x) + 1;
+	hashes(f, h);
+	fputs(cf_role_title(cf_jstr(msg, "role")), f);
+	if (x->opt->timestamps) {
+		char when[40];
+		cf_when_human(cf_jstr(msg, "timestamp"), when);
+		fprintf(f, " · %s", when);
+	}
+	fputs("\n\n", f);
+	if (x->opt->metadata) {
+		jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+		const char *model = cf_jstr_or_null(md, "model");
+		long tokens = cf_jlong(md, "tokens"), ms = cf_jlong(md, "processing_time");
+		int any = 0;
+		if (model) {
+			fputs("*", f);
+			put_line(f, model);
+			any = 1;
+		}
+		if (tokens >= 0) {
+			fprintf(f, "%s%ld tokens", any ? " · " : "*", tokens);
+			any = 1;
+		}
+		if (ms >= 0) {
+			fprintf(f, "%s%.1f s", any ? " · " : "*", ms / 1000.0);
+			any = 1;
+		}
+		if (any)
+			fputs("*\n\n", f);
+		jv_free(md);
+	}
+	const char *text = cf_jstr(msg, "content");
+	put_content(f, text, doc, h, x->opt->code_lang);
+	if (*text)
+		fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
+
+static int
+end(cf_export *x)
+{
+	return ferror(x->out) ? -1 : 0;
+}
+
+const struct cf_format cf_fmt_markdown = {
+	.name = "markdown", .ext = "md",
+	.begin = begin, .message = message, .end = end,
+};

@@ -1,0 +1,488 @@
+/* exp_txt.c — plain text out, for a terminal or an email: no markup,
+ * every line within the width (cmark 0.30 has no plain-text renderer, so
+ * the tree is walked here).  Widths count code points, as the tables of
+ * chat-ls do. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+
+struct txt {
+	FILE *f;
+	int width;
+};
+
+/* Code points in the first n bytes of s. */
+static int
+cps(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* Bytes of s that hold at most w code points (whole characters). */
+static size_t
+bytes_for(const char *s, size_t n, int w)
+{
+	size_t i = 0;
+	while (i < n && w > 0) {
+		i++;
+		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		w--;
+	}
+	return i;
+}
+
+/* Writes prefix without its trailing spaces (an empty line stays empty). */
+static void
+put_prefix_bare(FILE *f, const char *p)
+{
+	size_t n = strlen(p);
+	while (n && p[n - 1] == ' ')
+		n--;
+	fwrite(p, 1, n, f);
+}
+
+/* Words of text filled into lines of t->width, the first line after p1
+ * and the rest after p2; '\n' in text is a hard break.  A word longer
+ * than a line is cut, never left to run over. */
+static void
+wrap(struct txt *t, const char *text, const char *p1, const char *p2)
+{
+	const char *pre = p1;
+	int avail0 = t->width - cps(p2, strlen(p2));
+	if (avail0 < 1)
+		avail0 = 1;
+	for (const char *line = text;;) {
+		const char *nl = strchr(line, '\n');
+		size_t ln = nl ? (size_t)(nl - line) : strlen(line);
+		int avail = t->width - cps(pre, strlen(pre)), col = 0;
+		if (avail < 1)
+			avail = 1;
+		fputs(pre, t->f);
+		size_t i = 0;
+		while (i < ln) {
+			while (i < ln && line[i] == ' ')
+				i++;
+			size_t j = i;
+			while (j < ln && line[j] != ' ')
+				j++;
+			if (j == i)
+				break;
+			const char *w = line + i;
+			size_t wn = j - i;
+			int ww = cps(w, wn);
+			if (col && col + 1 + ww > avail) {
+				fputc('\n', t->f);
+				pre = p2;
+				avail = avail0;
+				fputs(pre, t->f);
+				col = 0;
+			}
+			if (col) {
+				fputc(' ', t->f);
+				col++;
+			}
+			while (ww > avail - col) {
+				size_t k = bytes_for(w, wn, avail - col);
+				fwrite(w, 1, k, t->f);
+				fputc('\n', t->f);
+				pre = p2;
+				avail = avail0;
+				fputs(pre, t->f);
+				col = 0;
+				w += k;
+				wn -= k;
+				ww = cps(w, wn);
+			}
+			fwrite(w, 1, wn, t->f);
+			col += ww;
+			i = j;
+		}
+		fputc('\n', t->f);
+		pre = p2;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
+/* A literal (code) line by line, cut at the width, never filled. */
+static void
+literal(struct txt *t, const char *s, const char *p1, const char *p2)
+{
+	const char *pre = p1;
+	int avail = t->width - cps(p2, strlen(p2));
+	if (avail < 1)
+		avail = 1;
+	size_t n = strlen(s);
+	if (n && s[n - 1] == '\n')
+		n--;
+	for (size_t i = 0; i <= n;) {
+		const char *e = memchr(s + i, '\n', n - i);
+		size_t ln = e ? (size_t)(e - (s + i)) : n - i;
+		const char *l = s + i;
+		do {
+			size_t k = bytes_for(l, ln, avail);
+			if (k) {
+				fputs(pre, t->f);
+				fwrite(l, 1, k, t->f);
+			} else {
+				put_prefix_bare(t->f, pre);
+			}
+			fputc('\n', t->f);
+			pre = p2;
+			l += k;
+			ln -= k;
+		} while (ln);
+		i += (size_t)(l - (s + i)) + 1;
+		if (!e)
+			break;
+	}
+}
+
+struct sb {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_put(struct sb *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = cf_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* The inline content of a block as plain text: emphasis loses its marks,
+ * a link keeps its address after its text. */
+static char *
+inline_text(cmark_node *block)
+{
+	struct sb b = {0};
+	sb_put(&b, "");
+	cmark_iter *it = cmark_iter_new(block);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type ty = cmark_node_get_type(n);
+		if (n == block)
+			continue;
+		if (ev == CMARK_EVENT_EXIT) {
+			if (ty == CMARK_NODE_LINK || ty == CMARK_NODE_IMAGE) {
+				const char *url = cmark_node_get_url(n);
+				char *txt = cf_md_text(n);
+				if (url && *url && strcmp(url, txt)) {
+					sb_put(&b, " (");
+					sb_put(&b, url);
+					sb_put(&b, ")");
+				}
+				free(txt);
+			}
+			continue;
+		}
+		switch (ty) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+		case CMARK_NODE_HTML_INLINE:
+			sb_put(&b, cmark_node_get_literal(n));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+			sb_put(&b, " ");
+			break;
+		case CMARK_NODE_LINEBREAK:
+			sb_put(&b, "\n");
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	return b.p;
+}
+
+static char *
+cat(const char *a, const char *b)
+{
+	char *r = cf_xmalloc(strlen(a) + strlen(b) + 1);
+	strcpy(r, a);
+	strcat(r, b);
+	return r;
+}
+
+static void block(struct txt *t, cmark_node *n, const char *p1, const char *p2);
+
+/* A prefix one level deeper, unless it would take more than half the
+ * width: deep nesting then stops indenting rather than overflow. */
+static char *
+nest(struct txt *t, const char *p, const char *add)
+{
+	if (cps(p, strlen(p)) + cps(add, strlen(add)) > t->width / 2) {
+		/* keep the marker's width, so following lines still align */
+		char *r = cf_xmalloc(strlen(p) + 1);
+		strcpy(r, p);
+		return r;
+	}
+	return cat(p, add);
+}
+
+/* Children one after another, a blank line between (none in a tight
+ * list's items). */
+static void
+children(struct txt *t, cmark_node *n, const char *p1, const char *p2, int tight)
+{
+	int first = 1;
+	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
+		if (!first && !tight) {
+			put_prefix_bare(t->f, p2);
+			fputc('\n', t->f);
+		}
+		block(t, c, first ? p1 : p2, p2);
+		first = 0;
+	}
+}
+
+/* The cells' Markdown as the plain text it says. */
+static jv
+plain_rows(jv rows)
+{
+	jv out = jv_array();
+	jv_array_foreach(rows, i, r) {
+		jv o = jv_array();
+		jv_array_foreach(r, j, c) {
+			char *p = cf_md_cell_text(jv_string_value(c));
+			o = jv_array_append(o, jv_string(p));
+			free(p);
+			jv_free(c);
+			(void)j;
+		}
+		out = jv_array_append(out, o);
+		jv_free(r);
+		(void)i;
+	}
+	jv_free(rows);
+	return out;
+}
+
+static void
+table(struct txt *t, jv rows, const char *p1, const char *p2)
+{
+	rows = plain_rows(rows);
+	int ncol = 0;
+	jv_array_foreach(rows, i, r) {
+		int k = jv_array_length(r);
+		if (k > ncol)
+			ncol = k;
+		(void)i;
+	}
+	int *w = calloc((size_t)ncol + 1, sizeof *w), total = 0;
+	jv_array_foreach(rows, i, r) {
+		jv_array_foreach(r, j, c) {
+			int cw = cps(jv_string_value(c), (size_t)jv_string_length_bytes(jv_copy(c)));
+			if (cw > w[j])
+				w[j] = cw;
+			jv_free(c);
+		}
+		jv_free(r);
+		(void)i;
+	}
+	for (int j = 0; j < ncol; j++)
+		total += w[j] + (j ? 3 : 0);
+	const char *pre = p1;
+	if (total + cps(p2, strlen(p2)) > t->width) {
+		/* too wide for columns: each row as one filled line */
+		jv_array_foreach(rows, i, r) {
+			jv line = jv_string("");
+			jv_array_foreach(r, j, c) {
+				line = jv_string_concat(line, jv_string(j ? " | " : ""));
+				line = jv_string_concat(line, c);
+			}
+			jv_free(r);
+			wrap(t, jv_string_value(line), pre, p2);
+			pre = p2;
+			jv_free(line);
+			(void)i;
+		}
+	} else {
+		jv_array_foreach(rows, i, r) {
+			fputs(pre, t->f);
+			pre = p2;
+			for (int j = 0; j < ncol; j++) {
+				jv c = jv_array_get(jv_copy(r), j);
+				const char *s = jv_is_valid(c) ? jv_string_value(c) : "";
+				int cw = cps(s, strlen(s));
+				fputs(j ? " | " : "", t->f);
+				fputs(s, t->f);
+				if (j + 1 < ncol)
+					for (int k = cw; k < w[j]; k++)
+						fputc(' ', t->f);
+				jv_free(c);
+			}
+			fputc('\n', t->f);
+			if (i == 0) {
+				fputs(p2, t->f);
+				for (int k = 0; k < total; k++)
+					fputc('-', t->f);
+				fputc('\n', t->f);
+			}
+			jv_free(r);
+		}
+	}
+	free(w);
+	jv_free(rows);
+}
+
+static void
+block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
+{
+	char *s, *a, *b;
+	switch (cmark_node_get_type(n)) {
+	case CMARK_NODE_PARAGRAPH: {
+		jv rows = cf_md_table(n);
+		if (jv_is_valid(rows)) {
+			table(t, rows, p1, p2);
+			break;
+		}
+		s = inline_text(n);
+		wrap(t, s, p1, p2);
+		free(s);
+		break;
+	}
+	case CMARK_NODE_HEADING: {
+		s = inline_text(n);
+		wrap(t, s, p1, p2);
+		if (cmark_node_get_heading_level(n) <= 2) {
+			int w = cps(s, strlen(s)), max = t->width - cps(p2, strlen(p2));
+			fputs(p2, t->f);
+			for (int i = 0; i < (w < max ? w : max); i++)
+				fputc(cmark_node_get_heading_level(n) == 1 ? '=' : '-', t->f);
+			fputc('\n', t->f);
+		}
+		free(s);
+		break;
+	}
+	case CMARK_NODE_CODE_BLOCK:
+	case CMARK_NODE_HTML_BLOCK:
+		a = nest(t, p1, "    ");
+		b = nest(t, p2, "    ");
+		literal(t, cmark_node_get_literal(n), a, b);
+		free(a);
+		free(b);
+		break;
+	case CMARK_NODE_THEMATIC_BREAK: {
+		int w = t->width - cps(p2, strlen(p2));
+		fputs(p1, t->f);
+		for (int i = 0; i < (w < 40 ? w : 40); i++)
+			fputc('-', t->f);
+		fputc('\n', t->f);
+		break;
+	}
+	case CMARK_NODE_BLOCK_QUOTE:
+		a = nest(t, p1, "| ");
+		b = nest(t, p2, "| ");
+		children(t, n, a, b, 0);
+		free(a);
+		free(b);
+		break;
+	case CMARK_NODE_LIST: {
+		int ordered = cmark_node_get_list_type(n) == CMARK_ORDERED_LIST;
+		int num = cmark_node_get_list_start(n), tight = cmark_node_get_list_tight(n);
+		const char *pre = p1;
+		for (cmark_node *it = cmark_node_first_child(n); it; it = cmark_node_next(it)) {
+			char mark[32], pad[32];
+			if (ordered)
+				snprintf(mark, sizeof mark, "%d. ", num++);
+			else
+				snprintf(mark, sizeof mark, "- ");
+			memset(pad, ' ', strlen(mark));
+			pad[strlen(mark)] = '\0';
+			if (pre != p1 && !tight) {
+				put_prefix_bare(t->f, p2);
+				fputc('\n', t->f);
+			}
+			a = cat(pre, mark);   /* the marker always shows */
+			b = nest(t, p2, pad);
+			children(t, it, a, b, tight);
+			free(a);
+			free(b);
+			pre = p2;
+		}
+		break;
+	}
+	default:
+		children(t, n, p1, p2, 0);
+		break;
+	}
+}
+
+static void
+underline(FILE *f, const char *s, char c, int max)
+{
+	int w = cps(s, strlen(s));
+	for (int i = 0; i < (w < max ? w : max); i++)
+		fputc(c, f);
+	fputc('\n', f);
+}
+
+static int
+begin(cf_export *x)
+{
+	struct txt *t = cf_xmalloc(sizeof *t);
+	t->f = x->out;
+	t->width = x->opt->width > 0 ? x->opt->width : 80;
+	x->priv = t;
+	/* a name is one line, however it was typed */
+	char *name = strdup(cf_jstr(x->session, "name"));
+	for (char *p = name; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	wrap(t, name, "", "");
+	underline(t->f, name, '=', t->width);
+	free(name);
+	char when[40];
+	cf_when_human(cf_jstr(x->session, "created"), when);
+	wrap(t, when, "", "");
+	return ferror(t->f) ? -1 : 0;
+}
+
+static int
+message(cf_export *x, jv msg, cmark_node *doc)
+{
+	struct txt *t = x->priv;
+	char head[80], when[40];
+	cf_when_human(cf_jstr(msg, "timestamp"), when);
+	snprintf(head, sizeof head, "%s · %s", cf_role_title(cf_jstr(msg, "role")), when);
+	fputc('\n', t->f);
+	wrap(t, head, "", "");
+	underline(t->f, head, '-', t->width);
+	if (cmark_node_first_child(doc)) {
+		fputc('\n', t->f);
+		children(t, doc, "", "", 0);
+	}
+	if (ferror(t->f)) {
+		free(t);
+		x->priv = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+end(cf_export *x)
+{
+	free(x->priv);
+	x->priv = NULL;
+	return ferror(x->out) ? -1 : 0;
+}
+
+const struct cf_format cf_fmt_plaintext = {
+	.name = "plaintext", .ext = "txt",
+	.begin = begin, .message = message, .end = end,
+};

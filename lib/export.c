@@ -1,0 +1,407 @@
+/* export.c — one session out in a format: the loop every format shares,
+ * and the pieces of cmark's tree more than one renderer needs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "export.h"
+#include "priv.h"
+
+const struct cf_format *const cf_formats[] = {
+	&cf_fmt_markdown, &cf_fmt_json, &cf_fmt_plaintext, &cf_fmt_html,
+	&cf_fmt_pdf, &cf_fmt_docx, NULL,
+};
+
+const struct cf_format *
+cf_format_named(const char *name)
+{
+	static const struct { const char *alias, *name; } aliases[] = {
+		{"md", "markdown"}, {"txt", "plaintext"}, {"text", "plaintext"},
+		{"htm", "html"},
+	};
+	for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+		if (!strcasecmp(name, aliases[i].alias))
+			name = aliases[i].name;
+	for (int i = 0; cf_formats[i]; i++)
+		if (!strcasecmp(name, cf_formats[i]->name))
+			return cf_formats[i];
+	return NULL;
+}
+
+const struct cf_format *
+cf_format_for_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+	if (!dot || dot[1] == '\0')
+		return NULL;
+	return cf_format_named(dot + 1);
+}
+
+/* ---- the loop ---- */
+
+struct run {
+	cf_export *x;
+	const struct cf_format *f;
+	int rc;
+};
+
+static int
+one(jv msg, void *ctx)
+{
+	struct run *r = ctx;
+	const char *text = cf_jstr(msg, "content");
+	cmark_node *doc = r->f->raw ? NULL : cf_md_parse(text, strlen(text), r->x->opt);
+	r->rc = r->f->message(r->x, msg, doc);
+	if (doc)
+		cmark_node_free(doc);
+	jv_free(msg);
+	r->x->index++;
+	return r->rc != 0;
+}
+
+int
+cf_export_session(cf_store *st, jv session, const struct cf_format *f,
+                  const struct cf_xopt *o, FILE *out)
+{
+	cf_export x = {.out = out, .opt = o, .st = st, .session = session};
+	struct run r = {.x = &x, .f = f};
+	errno = 0;
+	if ((r.rc = f->begin(&x)) == 0) {
+		/* rows come one at a time: memory does not follow the session */
+		cf_message_list(st, cf_jstr(session, "id"), 0, NULL, one, &r);
+		if (r.rc == 0)
+			r.rc = f->end(&x);
+	}
+	if (r.rc == 0 && (fflush(out) != 0 || ferror(out)))
+		r.rc = -1;
+	if (r.rc && !errno)
+		errno = EIO;
+	jv_free(session);
+	return r.rc;
+}
+
+/* ---- cmark's tree ---- */
+
+cmark_node *
+cf_md_parse(const char *text, size_t len, const struct cf_xopt *o)
+{
+	cmark_node *doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
+	if (!doc)
+		cf_die(CF_EX_FAIL, "out of memory parsing a message");
+	/* a table's cells are read from the lines as written (cf_md_table) */
+	cmark_node_set_user_data(doc, (void *)text);
+	if (o && o->code_lang && *o->code_lang) {
+		cmark_iter *it = cmark_iter_new(doc);
+		cmark_event_type ev;
+		while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+			cmark_node *n = cmark_iter_get_node(it);
+			if (ev == CMARK_EVENT_ENTER &&
+			    cmark_node_get_type(n) == CMARK_NODE_CODE_BLOCK &&
+			    cmark_node_get_fence_info(n)[0] == '\0')
+				cmark_node_set_fence_info(n, o->code_lang);
+		}
+		cmark_iter_free(it);
+	}
+	return doc;
+}
+
+/* The cells of one table row: split at pipes that are not escaped and
+ * not inside a code span, trimmed; the outer pipes are optional. */
+static jv
+table_row(const char *s, size_t n)
+{
+	jv row = jv_array();
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n && *s == '|')
+		s++, n--;
+	if (n && s[n - 1] == '|' && !(n >= 2 && s[n - 2] == '\\'))
+		n--;
+	char *cell = cf_xmalloc(n + 1);
+	size_t k = 0;
+	int code = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || (s[i] == '|' && !code)) {
+			size_t a = 0, b = k;
+			while (a < b && (cell[a] == ' ' || cell[a] == '\t'))
+				a++;
+			while (b > a && (cell[b - 1] == ' ' || cell[b - 1] == '\t'))
+				b--;
+			row = jv_array_append(row, jv_string_sized(cell + a, (int)(b - a)));
+			k = 0;
+			continue;
+		}
+		if (s[i] == '`')
+			code = !code;
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
+			cell[k++] = s[i++];   /* "\|" stays: the cell is Markdown */
+		cell[k++] = s[i];
+	}
+	free(cell);
+	return row;
+}
+
+static int
+delimiter_row(jv row)
+{
+	int ok = jv_array_length(jv_copy(row)) > 0;
+	jv_array_foreach(row, i, c) {
+		const char *p = jv_string_value(c);
+		int dashes = 0;
+		if (*p == ':')
+			p++;
+		while (*p == '-')
+			p++, dashes++;
+		if (*p == ':')
+			p++;
+		if (*p || !dashes)
+			ok = 0;
+		jv_free(c);
+		(void)i;
+	}
+	return ok;
+}
+
+/* Appends to a growing string. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = cf_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* The paragraph's lines as written, from the source cf_md_parse kept
+ * on the document: what a cell says (emphasis, code, an escaped pipe)
+ * survives.  Inside a quote or a list the lines lose what is left of
+ * the paragraph's first column.  NULL without a source. */
+static char *
+source_lines(cmark_node *para)
+{
+	cmark_node *doc = para;
+	while (cmark_node_parent(doc))
+		doc = cmark_node_parent(doc);
+	const char *src = cmark_node_get_user_data(doc);
+	int first = cmark_node_get_start_line(para), last = cmark_node_get_end_line(para);
+	int col = cmark_node_get_start_column(para);
+	if (!src || first < 1 || last < first)
+		return NULL;
+	const char *p = src;
+	for (int l = 1; l < first && p; l++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (!p)
+		return NULL;
+	size_t cap = strlen(p) + 1, k = 0;
+	char *out = cf_xmalloc(cap);
+	for (int l = first; l <= last && *p; l++) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		size_t skip = 0;
+		while (skip + 1 < (size_t)col && skip < n &&
+		       (p[skip] == ' ' || p[skip] == '>' || p[skip] == '\t'))
+			skip++;
+		memcpy(out + k, p + skip, n - skip);
+		k += n - skip;
+		out[k++] = '\n';
+		p += n + (e ? 1 : 0);
+	}
+	out[k ? k - 1 : 0] = '\0';
+	return out;
+}
+
+jv
+cf_md_table(cmark_node *para)
+{
+	if (cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
+		return jv_invalid();
+	char *src = source_lines(para);
+	if (!src)
+		src = cf_md_text(para);
+	jv rows = jv_array();
+	int ok = 1, line = 0;
+	for (char *p = src; ok && *p; line++) {
+		char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (!memchr(p, '|', n)) {
+			ok = 0;
+			break;
+		}
+		jv row = table_row(p, n);
+		if (line == 1) {
+			ok = delimiter_row(row);
+			jv_free(row);
+		} else {
+			rows = jv_array_append(rows, row);
+		}
+		p += n + (e ? 1 : 0);
+	}
+	free(src);
+	if (!ok || line < 2) {
+		jv_free(rows);
+		return jv_invalid();
+	}
+	return rows;
+}
+
+char *
+cf_md_cell_text(const char *cell)
+{
+	cmark_node *d = cmark_parse_document(cell, strlen(cell), CMARK_OPT_DEFAULT);
+	struct sbuf b = {0};
+	sb_add(&b, "", 0);
+	cmark_iter *it = cmark_iter_new(d);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_EXIT && cmark_node_get_type(n) == CMARK_NODE_LINK &&
+		    *cmark_node_get_url(n)) {
+			/* plain text keeps where a link went */
+			sb_add(&b, " (", 2);
+			sb_add(&b, cmark_node_get_url(n), strlen(cmark_node_get_url(n)));
+			sb_add(&b, ")", 1);
+		}
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		const char *l;
+		size_t len;
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+		case CMARK_NODE_HTML_INLINE:
+		case CMARK_NODE_HTML_BLOCK:   /* "<b>" alone is a block to cmark */
+		case CMARK_NODE_CODE_BLOCK:
+			l = cmark_node_get_literal(n);
+			len = strlen(l);
+			sb_add(&b, l, len && l[len - 1] == '\n' ? len - 1 : len);
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			sb_add(&b, " ", 1);
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(d);
+	return b.p;
+}
+
+char *
+cf_md_text(cmark_node *node)
+{
+	struct sbuf b = {0};
+	sb_add(&b, "", 0);
+	cmark_iter *it = cmark_iter_new(node);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		const char *lit;
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_HTML_INLINE:
+			lit = cmark_node_get_literal(n);
+			sb_add(&b, lit, strlen(lit));
+			break;
+		case CMARK_NODE_CODE:
+			/* as written, so a table cell keeps its code span */
+			lit = cmark_node_get_literal(n);
+			sb_add(&b, "`", 1);
+			sb_add(&b, lit, strlen(lit));
+			sb_add(&b, "`", 1);
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			sb_add(&b, "\n", 1);
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	return b.p;
+}
+
+void
+cf_when_human(const char *t, char out[40])
+{
+	/* the record's own form, cut to the second: no time zone database
+	 * and no locale between the store and the page */
+	if (strlen(t) >= 19 && t[10] == 'T')
+		snprintf(out, 40, "%.10s %.8s UTC", t, t + 11);
+	else
+		snprintf(out, 40, "%s", t);
+}
+
+const char *
+cf_role_title(const char *role)
+{
+	if (!strcmp(role, "user"))
+		return "User";
+	if (!strcmp(role, "assistant"))
+		return "Assistant";
+	if (!strcmp(role, "system"))
+		return "System";
+	return role;
+}
+
+char *
+cf_safe_name(const char *name, const char *ext)
+{
+	size_t n = strlen(name), max = 100;
+	char *o = cf_xmalloc(max + strlen(ext) + 8);
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < max;) {
+		unsigned char c = (unsigned char)name[i];
+		/* whole UTF-8 characters only, so a cut never leaves half of one */
+		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (i + len > n || k + len > max)
+			break;
+		/* C1 controls are two bytes in UTF-8: 0xc2 0x80..0x9f */
+		int c1 = c == 0xc2 && i + 1 < n && (unsigned char)name[i + 1] < 0xa0;
+		if (c1 || c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' ||
+		    c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|') {
+			/* one '-' for a run of them */
+			if (k && o[k - 1] != '-')
+				o[k++] = '-';
+		} else {
+			memcpy(o + k, name + i, len);
+			k += len;
+		}
+		i += len;
+	}
+	/* no leading dots (hidden files, ".."), no trailing dots or spaces */
+	size_t a = 0;
+	while (a < k && (o[a] == '.' || o[a] == ' ' || o[a] == '-'))
+		a++;
+	while (k > a && (o[k - 1] == '.' || o[k - 1] == ' ' || o[k - 1] == '-'))
+		k--;
+	memmove(o, o + a, k - a);
+	k -= a;
+	if (!k) {
+		memcpy(o, "session", 7);
+		k = 7;
+	}
+	o[k] = '\0';
+	if (*ext) {
+		strcat(o, ".");
+		strcat(o, ext);
+	}
+	return o;
+}
