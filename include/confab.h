@@ -558,4 +558,21 @@ struct cf_usage {
 void cf_usage_list(cf_store *st, const struct cf_usage_query *q,
                    void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
 
+/* ---- import.c: other tools' histories in (chat-import) ---- */
+
+enum { CF_IMPORT_AUTO, CF_IMPORT_CONFAB, CF_IMPORT_CHATGPT, CF_IMPORT_CLAUDE,
+       CF_IMPORT_LLM };
+/* "auto", "confab", "chatgpt", "claude" or "llm" as a CF_IMPORT_*; -1 when
+ * it is none of them. */
+int cf_import_format(const char *name);
+/* Reads one file (path; NULL: stdin), named name in messages, in format
+ * (CF_IMPORT_AUTO: told by its contents), and appends a plan per session
+ * to plans, which it consumes and returns.  Nothing is written; a
+ * malformed file ends the program (CF_EX_DATA) naming where it broke. */
+jv cf_import_read(jv plans, const char *path, const char *name, int format);
+/* Stores the plans in the caller's transaction.  A session whose id is
+ * already in the store is skipped and counted in *skipped.  Consumes
+ * plans; returns the stored session records, in order. */
+jv cf_import_write(cf_store *st, jv plans, long *skipped);
+
 #endif

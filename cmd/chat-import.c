@@ -1,0 +1,102 @@
+/* chat-import — sessions in from confab's own JSON export, ChatGPT's and
+ * Claude.ai's data exports, and simonw/llm's logs.db. */
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confab.h"
+
+static const char usage[] =
+	"usage: chat-import [options] [FILE...]\n"
+	"Import the sessions in each FILE (stdin when there is none, or for -) and\n"
+	"print them.  The format is told from the contents: confab's JSON export,\n"
+	"ChatGPT's or Claude.ai's conversations.json, or llm's logs.db.  A session\n"
+	"already in the store is skipped, so importing a file again adds nothing.\n"
+	"All files go in one transaction: a malformed one stores nothing.\n"
+	"\n"
+	"  -f, --format FORMAT    confab, chatgpt, claude, llm or auto (the default)\n"
+	"  -n, --dry-run          read and check everything, store nothing\n"
+	"      --json             print records even on a terminal\n"
+	"      --db PATH          the database\n"
+	"  -h, --help             show this help\n"
+	"      --version          show the version\n";
+
+enum { O_JSON = 256, O_DB, O_VERSION };
+
+static const struct option longopts[] = {
+	{"format", required_argument, NULL, 'f'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"json", no_argument, NULL, O_JSON},
+	{"db", required_argument, NULL, O_DB},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, O_VERSION},
+	{0},
+};
+
+int
+main(int argc, char **argv)
+{
+	const char *db = NULL;
+	int format = CF_IMPORT_AUTO, dry = 0, json = 0, opt;
+
+	cf_setprog(argv[0]);
+	cf_out_init();
+	while ((opt = getopt_long(argc, argv, ":f:nh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			format = cf_import_format(optarg);
+			if (format < 0)
+				cf_usage_die("invalid --format '%s': expected confab, chatgpt, "
+				             "claude, llm or auto", optarg);
+			break;
+		case 'n': dry = 1; break;
+		case O_JSON: json = 1; break;
+		case O_DB: db = optarg; break;
+		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
+		case O_VERSION: return cf_version();
+		default: cf_bad_option(opt, argv);
+		}
+	}
+	if (optind == argc && isatty(STDIN_FILENO))
+		cf_usage_die("no file given, and stdin is a terminal");
+
+	/* Every file is read and checked before the store is touched. */
+	jv plans = jv_array();
+	if (optind == argc)
+		plans = cf_import_read(plans, NULL, "stdin", format);
+	for (int i = optind; i < argc; i++) {
+		int in = !strcmp(argv[i], "-");
+		plans = cf_import_read(plans, in ? NULL : argv[i], in ? "stdin" : argv[i],
+		                       format);
+	}
+
+	cf_store *st = cf_store_open(db);
+	long skipped;
+	cf_store_begin(st);
+	jv out = cf_import_write(st, plans, &skipped);
+	if (dry) {
+		if (sqlite3_exec(cf_store_db(st), "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+			cf_store_fail(st, "rolling back");
+	} else {
+		cf_store_commit(st);
+	}
+	if (skipped)
+		cf_warn("%ld session%s already in the store, skipped", skipped,
+		        skipped == 1 ? "" : "s");
+
+	if (json || !cf_out_isatty()) {
+		jv_array_foreach(out, i, rec) {
+			cf_out_record(rec);
+			(void)i;
+		}
+		jv_free(out);
+	} else if (jv_array_length(jv_copy(out))) {
+		cf_human_sessions(st, out);
+	} else {
+		jv_free(out);
+	}
+	cf_store_close(st);
+	return cf_out_finish(CF_EX_OK);
+}
