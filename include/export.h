@@ -43,7 +43,10 @@ struct cf_format {
 	int raw;               /* takes no tree: its doc is NULL */
 	/* Each returns 0, or nonzero when it could not write (errno set). */
 	int (*begin)(cf_export *x);
-	/* msg is the message record and doc its content as cmark's tree
+	/* msg is the message (for a raw format the whole record; for the
+	 * others type, id, role, timestamp and metadata {tokens, model,
+	 * processing_time}, the content being cf_md_source(doc)) and doc
+	 * its content as cmark's tree
 	 * (code_lang applied), both the caller's, freed after the call. */
 	int (*message)(cf_export *x, jv msg, cmark_node *doc);
 	int (*end)(cf_export *x);
@@ -78,6 +81,9 @@ cmark_node *cf_md_parse(const char *text, size_t len, const struct cf_xopt *o);
 jv cf_md_table(cmark_node *para);
 /* A cell's Markdown as plain text (malloc'd). */
 char *cf_md_cell_text(const char *cell);
+
+/* The Markdown a tree from cf_md_parse was parsed from. */
+const char *cf_md_source(cmark_node *doc);
 
 /* The plain text under a node (code spans and breaks included). */
 char *cf_md_text(cmark_node *node);

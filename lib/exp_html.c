@@ -13,6 +13,11 @@
 
 #include "export.h"
 
+/* One thread writes: stdio's lock per call was a tenth of the time. */
+#define fputc fputc_unlocked
+#define fputs fputs_unlocked
+#define fwrite fwrite_unlocked
+
 static const char css[] =
 	":root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--mute:#59636e;"
 	"--line:#d1d9e0;--code:#f6f8fa;--user:#0969da;--asst:#1a7f37;--sys:#9a6700}"

@@ -272,7 +272,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 			fputs("*\n\n", f);
 		jv_free(md);
 	}
-	const char *text = cf_jstr(msg, "content");
+	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)
 		fputc('\n', f);
