@@ -15,6 +15,8 @@
 struct txt {
 	FILE *f;
 	int width;
+	char *line;          /* the output line being filled */
+	size_t n, cap;
 };
 
 /* Code points in the first n bytes of s. */
@@ -51,6 +53,28 @@ put_prefix_bare(FILE *f, const char *p)
 	fwrite(p, 1, n, f);
 }
 
+/* The line being filled, written whole when it ends. */
+static void
+lb_add(struct txt *t, const char *s, size_t n)
+{
+	if (!n)
+		return;
+	if (t->n + n > t->cap) {
+		t->cap = (t->n + n) * 2 + 256;
+		t->line = cf_xrealloc(t->line, t->cap);
+	}
+	memcpy(t->line + t->n, s, n);
+	t->n += n;
+}
+
+static void
+lb_end(struct txt *t)
+{
+	lb_add(t, "\n", 1);
+	fwrite(t->line, 1, t->n, t->f);
+	t->n = 0;
+}
+
 /* Words of text filled into lines of t->width, the first line after p1
  * and the rest after p2; '\n' in text is a hard break.  A word longer
  * than a line is cut, never left to run over. */
@@ -58,7 +82,8 @@ static void
 wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 {
 	const char *pre = p1;
-	int avail0 = t->width - cps(p2, strlen(p2));
+	size_t p2n = strlen(p2);
+	int avail0 = t->width - cps(p2, p2n);
 	if (avail0 < 1)
 		avail0 = 1;
 	for (const char *line = text;;) {
@@ -67,47 +92,46 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 		int avail = t->width - cps(pre, strlen(pre)), col = 0;
 		if (avail < 1)
 			avail = 1;
-		fputs(pre, t->f);
+		lb_add(t, pre, strlen(pre));
 		size_t i = 0;
 		while (i < ln) {
 			while (i < ln && line[i] == ' ')
 				i++;
-			size_t j = i;
-			while (j < ln && line[j] != ' ')
-				j++;
+			const char *sp = i < ln ? memchr(line + i, ' ', ln - i) : NULL;
+			size_t j = sp ? (size_t)(sp - line) : ln;
 			if (j == i)
 				break;
 			const char *w = line + i;
 			size_t wn = j - i;
 			int ww = cps(w, wn);
 			if (col && col + 1 + ww > avail) {
-				fputc('\n', t->f);
+				lb_end(t);
 				pre = p2;
 				avail = avail0;
-				fputs(pre, t->f);
+				lb_add(t, p2, p2n);
 				col = 0;
 			}
 			if (col) {
-				fputc(' ', t->f);
+				lb_add(t, " ", 1);
 				col++;
 			}
 			while (ww > avail - col) {
 				size_t k = bytes_for(w, wn, avail - col);
-				fwrite(w, 1, k, t->f);
-				fputc('\n', t->f);
+				lb_add(t, w, k);
+				lb_end(t);
 				pre = p2;
 				avail = avail0;
-				fputs(pre, t->f);
+				lb_add(t, p2, p2n);
 				col = 0;
 				w += k;
 				wn -= k;
 				ww = cps(w, wn);
 			}
-			fwrite(w, 1, wn, t->f);
+			lb_add(t, w, wn);
 			col += ww;
 			i = j;
 		}
-		fputc('\n', t->f);
+		lb_end(t);
 		pre = p2;
 		if (!nl)
 			break;
@@ -440,6 +464,7 @@ static int
 begin(cf_export *x)
 {
 	struct txt *t = cf_xmalloc(sizeof *t);
+	memset(t, 0, sizeof *t);
 	t->f = x->out;
 	t->width = x->opt->width > 0 ? x->opt->width : 80;
 	x->priv = t;
@@ -472,6 +497,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		children(t, doc, "", "", 0);
 	}
 	if (ferror(t->f)) {
+		free(t->line);
 		free(t);
 		x->priv = NULL;
 		return -1;
@@ -482,7 +508,9 @@ message(cf_export *x, jv msg, cmark_node *doc)
 static int
 end(cf_export *x)
 {
-	free(x->priv);
+	struct txt *t = x->priv;
+	free(t->line);
+	free(t);
 	x->priv = NULL;
 	return ferror(x->out) ? -1 : 0;
 }
