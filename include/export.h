@@ -1,5 +1,5 @@
-/* export.h — sessions out as documents (chat-export) and in from other
- * tools' histories (chat-import).
+/* export.h — sessions out as documents (chat-export).  (chat-import's
+ * entry points are in confab.h: it needs no cmark.)
  *
  * An export is a session record, then its messages in order, streamed
  * from the store one row at a time: a format sees begin, one message call
