@@ -1,6 +1,7 @@
 /* chat-import — sessions in from confab's own JSON export, ChatGPT's and
  * Claude.ai's data exports, and simonw/llm's logs.db. */
 #include <getopt.h>
+#include <locale.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ main(int argc, char **argv)
 	int format = CF_IMPORT_AUTO, dry = 0, json = 0, opt;
 
 	cf_setprog(argv[0]);
+	/* libarchive converts member names through the locale's character
+	 * set; in the C locale a name such as "café.json" is a warning */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	cf_out_init();
 	while ((opt = getopt_long(argc, argv, ":f:nh", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -23,6 +23,7 @@
  * confab's namespace of a name made of the source's ids (chat-import(1)
  * lists them). */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <glib.h>
 #include <math.h>
@@ -518,6 +519,16 @@ confab_item(struct rd *r, jv s)
 	if (jv_get_kind(id) == JV_KIND_STRING &&
 	    (jv_string_length_bytes(jv_copy(id)) == 0 || jv_string_length_bytes(jv_copy(id)) > 36))
 		bad(r, "id '%s' is not an id", jv_string_value(id));
+	/* ids as ours: a UUID in lower case, anything else made one; a record
+	 * with none gets one from what it holds, so a second import of it
+	 * is still found */
+	if (jv_get_kind(id) == JV_KIND_STRING) {
+		s = set(s, "id", id_from("confab", jv_string_value(id)));
+	} else {
+		jv d = jv_dump_string(jv_copy(s), 0);
+		s = set(s, "id", id_from("confab", jv_string_value(d)));
+		jv_free(d);
+	}
 	jv_free(id);
 	jv_free(field(r, s, "", "name", K_STR | K_NULL));
 	int64_t created = time_field(r, s, "", "created", cf_now_ms());
@@ -873,8 +884,13 @@ gpt_item(struct rd *r, jv c)
 		                    jv_copy(model), jv_null());
 		jv plan = new_plan(r, bs, bmsgs);
 		plan = set(plan, "parent", jv_copy(sid));
-		if (fork >= 0 && nodes[fork].pos >= 0)
+		if (fork >= 0 && nodes[fork].pos >= 0) {
 			plan = set(plan, "branchIndex", jv_number(nodes[fork].pos));
+			/* for a parent stored by an earlier import, whose messages
+			 * need not be the ones counted here */
+			plan = set(plan, "branchMessage",
+			           id_from(jv_string_value(sid), jv_string_value(nodes[fork].key)));
+		}
 		r->plans = jv_array_append(r->plans, plan);
 	}
 
@@ -1144,6 +1160,8 @@ value_end(const char *p, const char *end)
 static void
 parse_one(struct rd *r, const char *buf, size_t len, const char *p, const char *e)
 {
+	if (e - p >= INT_MAX)
+		bad(r, "item %ld is larger than 2 GiB, more than the JSON parser takes", r->item + 1);
 	jv v = jv_parse_sized(p, (int)(e - p));
 	if (!jv_is_valid(v)) {
 		jv_free(v);
@@ -1501,6 +1519,16 @@ open_archive(struct rd *r, const char *buf, size_t len)
 	return a;
 }
 
+/* An entry's name in UTF-8, whatever the locale (NULL: none). */
+static const char *
+entry_name(struct archive_entry *e)
+{
+	const char *p = archive_entry_pathname_utf8(e);
+	return p ? p : archive_entry_pathname(e);
+}
+
+#define ENTRY_MAX ((la_int64_t)INT_MAX - 1)
+
 static void
 read_archive(struct rd *r, const char *buf, size_t len)
 {
@@ -1508,9 +1536,9 @@ read_archive(struct rd *r, const char *buf, size_t len)
 	struct archive_entry *e;
 	int rc, only = 0;
 	/* a first pass over the names: stream formats cannot go back */
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-		if (archive_entry_filetype(e) == AE_IFREG &&
-		    !strcmp(base_name(archive_entry_pathname(e)), "conversations.json"))
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN)
+		if (archive_entry_filetype(e) == AE_IFREG && entry_name(e) &&
+		    !strcmp(base_name(entry_name(e)), "conversations.json"))
 			only = 1;
 	if (rc != ARCHIVE_EOF)
 		bad(r, "unreadable archive: %s", archive_error_string(a));
@@ -1520,19 +1548,25 @@ read_archive(struct rd *r, const char *buf, size_t len)
 	int format = r->format;
 	memcpy(outer, r->name, sizeof outer);
 	a = open_archive(r, buf, len);
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *path = archive_entry_pathname(e);
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+		const char *path = entry_name(e);
 		if (archive_entry_filetype(e) != AE_IFREG || !path || !wanted(path, only))
 			continue;
 		char full[sizeof r->name * 2];
 		snprintf(full, sizeof full, "%s:%s", outer, path);
 		cf_clean(full, r->name, sizeof r->name, 0, 0);
+		/* what the header says is not believed: memory follows what
+		 * inflates, up to what the JSON parser can take at all */
+		if (archive_entry_size(e) > ENTRY_MAX)
+			bad(r, "larger than 2 GiB, more than can be read");
 		size_t cap = archive_entry_size(e) > 0 ? (size_t)archive_entry_size(e) + 1 : 1 << 16;
 		size_t n = 0;
 		char *data = cf_xmalloc(cap);
 		la_ssize_t got;
 		while ((got = archive_read_data(a, data + n, cap - n)) > 0) {
 			n += (size_t)got;
+			if (n > ENTRY_MAX)
+				bad(r, "inflates past 2 GiB, more than can be read");
 			if (n == cap)
 				data = cf_xrealloc(data, cap *= 2);
 		}
@@ -1625,7 +1659,7 @@ free_id(cf_store *st, const char *sql, const char *want, const char *sid,
         char out[37])
 {
 	if (want && *want) {
-		if (!exists(st, sql, want)) {
+		if (strlen(want) <= 36 && !exists(st, sql, want)) {
 			snprintf(out, 37, "%s", want);
 			return;
 		}
@@ -1679,7 +1713,9 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		"UPDATE sessions SET parent_session_id = ?2, branch_point = ?3 WHERE id = ?1";
 	static const char nth[] =
 		"SELECT id FROM messages WHERE session_id = ?1 ORDER BY seq LIMIT 1 OFFSET ?2";
-	jv done = jv_array();
+	static const char named[] =
+		"SELECT id FROM messages WHERE session_id = ?1 AND id = ?2";
+	jv done = jv_array(), fresh = jv_object();
 	*skipped = 0;
 	jv_array_foreach(plans, i, p) {
 		jv sess = jv_object_get(jv_copy(p), jv_string("session"));
@@ -1731,6 +1767,7 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 			sqlite3_bind_int64(q, 2, updated);
 			cf_exec_stmt(st, q, "dating a session");
 		}
+		fresh = jv_object_set(fresh, jv_copy(sid), jv_true());
 		done = jv_array_append(done, jv_array_append(jv_array_append(jv_array(), sid),
 		                                             jv_number(i)));
 		jv_free(p);
@@ -1749,10 +1786,19 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		if (parent && exists(st, session_exists, parent)) {
 			jv point = jv_object_get(jv_copy(p), jv_string("branchPoint"));
 			jv bi = jv_object_get(jv_copy(p), jv_string("branchIndex"));
+			jv here = jv_object_get(jv_copy(fresh), jv_string(parent));
+			int parent_fresh = jv_is_valid(here);
+			jv_free(here);
+			const char *bm = cf_jstr_or_null(p, "branchMessage");
 			if (jv_get_kind(bi) == JV_KIND_NUMBER) {
-				sqlite3_stmt *q = cf_stmt(st, nth);
+				/* by position in a parent made now; by id in one stored
+				 * before, whose messages may differ (or no point at all) */
+				sqlite3_stmt *q = cf_stmt(st, parent_fresh ? nth : named);
 				cf_bind_text(q, 1, parent);
-				sqlite3_bind_int64(q, 2, (sqlite3_int64)jv_number_value(bi));
+				if (parent_fresh)
+					sqlite3_bind_int64(q, 2, (sqlite3_int64)jv_number_value(bi));
+				else
+					cf_bind_text(q, 2, bm);
 				jv_free(point);
 				point = jv_null();
 				if (sqlite3_step(q) == SQLITE_ROW)
@@ -1773,6 +1819,7 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		(void)i;
 	}
 	jv_free(done);
+	jv_free(fresh);
 	jv_free(plans);
 	return out;
 }

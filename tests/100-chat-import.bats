@@ -630,3 +630,42 @@ setup() {
 	run -0 bash -o pipefail -c 'chat-import "$1" | head -c 1' _ "$FIX/chatgpt.json"
 	[ "$(rows)" = '5|15|0' ]
 }
+
+# ---- what a review found ----
+
+@test "archives whose member names are not ASCII import, in the C locale too" {
+	chat-new -n 'ünïcödé' > /dev/null
+	chat-add -s 'ünïcödé' 'hi' > /dev/null
+	chat-export -f json -o all.zip 'ünïcödé'
+	chat-export -f json -o all.tar.gz 'ünïcödé'
+	for a in all.zip all.tar.gz; do
+		CHAT_DB=$BATS_TEST_TMPDIR/$a.db LC_ALL=C run -0 --separate-stderr chat-import --json "$a"
+		[ -z "$stderr" ]
+		[ "$(jq -c '[.name, .metadata.messageCount]' <<<"$output")" = '["ünïcödé",1]' ]
+	done
+}
+
+@test "confab ids become ours: a UUID in lower case, another id a UUIDv5, none one made from the record" {
+	import --json <<<'{"type":"session","id":"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE","name":"up"}'
+	[ "$(jq -r .id <<<"$output")" = aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee ]
+	run -0 chat-show --json aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee
+	import --json <<<'{"type":"session","id":"w1","name":"short"}'
+	[[ "$(jq -r .id <<<"$output")" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
+	echo '{"type":"session","name":"noid","messages":[{"role":"user","content":"x"}]}' > n.json
+	import --json n.json
+	first=$(jq -r .id <<<"$output")
+	run -0 --separate-stderr chat-import --json n.json
+	[ -z "$output" ]
+	[ "$stderr" = "chat-import: 1 session already in the store, skipped" ]
+	[ "$(sqlite3 "$CHAT_DB" "select count(*) from sessions where name = 'noid'")" = 1 ]
+	[ "$(sqlite3 "$CHAT_DB" "select id from sessions where name = 'noid'")" = "$first" ]
+}
+
+@test "an attachment id longer than an id is not cut into another's" {
+	long=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+	printf '{"type":"session","id":"%s","name":"att","messages":[{"role":"user","content":"x","metadata":{"attachments":[{"id":"%sX1","type":"text","name":"a.txt","size":1,"mimeType":"text/plain","data":"YQ=="},{"id":"%sX2","type":"text","name":"b.txt","size":1,"mimeType":"text/plain","data":"Yg=="}]}}]}\n' \
+		11111111-2222-4333-8444-555555555555 "$long" "$long" > att.json
+	import att.json
+	[ "$(sqlite3 "$CHAT_DB" 'select count(distinct id) from attachments')" = 2 ]
+	[ "$(sqlite3 "$CHAT_DB" 'select max(length(id)) from attachments')" = 36 ]
+}
