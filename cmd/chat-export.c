@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,6 +95,18 @@ kind_of_path(const char *path)
 	return SINGLE;
 }
 
+/* A fence's language: a word, nothing that ends or bends the fence line */
+static int
+lang_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == '`' || *s == '~' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 static _Noreturn void
 unknown_format(const char *what, const char *name)
 {
@@ -125,10 +139,16 @@ open_out(const char **pathp)
 	const char *path = *pathp;
 	if (!path)
 		return stdout;
+	/* A link is followed: the file it names is the one replaced, and the
+	 * link stays a link. */
+	struct stat sb;
+	static char real[PATH_MAX];
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
+		*pathp = path = real;
+	int exists = stat(path, &sb) == 0;
 	/* A device or a pipe (-o /dev/stdout, a fifo) is written as it is:
 	 * a rename would put a regular file in its place. */
-	struct stat sb;
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+	if (exists && !S_ISREG(sb.st_mode)) {
 		if (S_ISDIR(sb.st_mode))
 			cf_die(CF_EX_FAIL, "cannot write %s: Is a directory", path);
 		FILE *f = fopen(path, "wb");
@@ -137,11 +157,17 @@ open_out(const char **pathp)
 		*pathp = NULL;   /* nothing to rename */
 		return f;
 	}
+	/* what a shell's > would refuse, a rename must not do either */
+	if (exists && access(path, W_OK) != 0)
+		cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(errno));
 	const char *slash = strrchr(path, '/');
 	size_t dn = slash ? (size_t)(slash - path) + 1 : 0;
-	temp_path = cf_xmalloc(strlen(path) + 16);
-	snprintf(temp_path, strlen(path) + 16, "%.*s.%s.XXXXXX", (int)dn, path,
-	         path + dn);
+	temp_path = cf_xmalloc(strlen(path) + 32);
+	/* a long name would be too long with the temporary's additions */
+	if (strlen(path + dn) > 200)
+		snprintf(temp_path, strlen(path) + 32, "%.*s.chat-export.XXXXXX", (int)dn, path);
+	else
+		snprintf(temp_path, strlen(path) + 32, "%.*s.%s.XXXXXX", (int)dn, path, path + dn);
 	int fd = mkstemp(temp_path);
 	if (fd < 0) {
 		int e = errno;
@@ -149,14 +175,64 @@ open_out(const char **pathp)
 		temp_path = NULL;
 		cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(e));
 	}
-	/* mkstemp makes it 0600; the result is an ordinary new file */
+	/* mkstemp makes it 0600: a file replaced keeps its mode, a new one
+	 * is an ordinary new file */
 	mode_t um = umask(0);
 	umask(um);
-	fchmod(fd, 0666 & ~um);
+	fchmod(fd, exists ? sb.st_mode & 07777 : 0666 & ~um);
 	FILE *f = fdopen(fd, "wb");
 	if (!f)
 		write_failed(errno);
 	return f;
+}
+
+/* -o naming the store (or its -wal or -shm) would replace the sessions
+ * being read with their export. */
+static void
+not_the_store(cf_store *st, const char *output)
+{
+	struct stat o, d;
+	const char *db = sqlite3_db_filename(cf_store_db(st), "main");
+	if (!output || !db || stat(output, &o) != 0)
+		return;
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s%s", db, ext[i]);
+		if (stat(p, &d) == 0 && d.st_dev == o.st_dev && d.st_ino == o.st_ino)
+			cf_usage_die("-o '%s' is the store itself", output);
+	}
+}
+
+/* On a terminal, what a message holds must not drive it: escape and
+ * control sequences are dropped (C0 but tab and newline, DEL, C1). */
+static void
+copy_clean(FILE *from)
+{
+	char buf[65536];
+	size_t n;
+	int c2 = 0;   /* the last byte was 0xc2, the lead of a C1 control */
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (c2) {
+				c2 = 0;
+				if (c >= 0x80 && c < 0xa0)
+					continue;
+				putchar(0xc2);
+			}
+			if (c == 0xc2) {
+				c2 = 1;
+				continue;
+			}
+			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+				continue;
+			putchar(c);
+		}
+	}
+	if (c2)
+		putchar(0xc2);
 }
 
 static void
@@ -349,7 +425,7 @@ main(int argc, char **argv)
 			o.header_level = (int)n;
 			break;
 		case O_CODE_LANG:
-			if (!*optarg || strpbrk(optarg, " \t\n`~"))
+			if (!lang_ok(optarg))
 				cf_usage_die("invalid --code-lang '%s': expected a word such as python", optarg);
 			o.code_lang = optarg;
 			break;
@@ -419,18 +495,28 @@ main(int argc, char **argv)
 		             kind != SINGLE ? "an archive" : fmt->name);
 
 	out_name = output ? output : "stdout";
-	struct sigaction sa = {0};
+	not_the_store(st, output);
+	struct sigaction sa = {0}, old;
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		sigaction(sigs[i], &sa, &old);
+		if (old.sa_handler == SIG_IGN)   /* nohup, a background job */
+			sigaction(sigs[i], &old, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);   /* a closed reader is an EPIPE, handled */
 	signal(SIGXFSZ, SIG_IGN);   /* past ulimit -f: EFBIG, an error we report */
 
 	const char *final = output;
 	FILE *out = open_out(&final);
-	if (kind == SINGLE) {
+	if (kind == SINGLE && !output && isatty(STDOUT_FILENO)) {
+		FILE *tmp = tmpfile();
+		if (!tmp || cf_export_session(st, jv_array_get(jv_copy(list), 0), fmt, &o, tmp))
+			write_failed(errno);
+		copy_clean(tmp);
+		fclose(tmp);
+	} else if (kind == SINGLE) {
 		if (cf_export_session(st, jv_array_get(jv_copy(list), 0), fmt, &o, out))
 			write_failed(errno);
 	} else {

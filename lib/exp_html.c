@@ -242,21 +242,35 @@ shift(cmark_node *doc)
 
 /* cmark marks a fence's language with a class; the language is also put
  * where the page's CSS shows it. */
+/* cmark escapes markup, not control characters, which HTML forbids. */
+static void
+put_text(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 ? c != 0x7f : (c == '\t' || c == '\n' || c == '\r'))
+			fputc(c, f);
+	}
+}
+
 static void
 put_html(FILE *f, const char *h)
 {
 	static const char pre[] = "<pre><code class=\"language-";
 	const char *p;
 	while ((p = strstr(h, pre))) {
-		fwrite(h, 1, (size_t)(p - h), f);
+		put_text(f, h, (size_t)(p - h));
 		const char *lang = p + sizeof pre - 1, *q = strchr(lang, '"');
 		if (!q)
 			break;
-		fprintf(f, "<pre data-lang=\"%.*s\"><code class=\"language-%.*s\"",
-		        (int)(q - lang), lang, (int)(q - lang), lang);
+		fputs("<pre data-lang=\"", f);
+		put_text(f, lang, (size_t)(q - lang));
+		fputs("\"><code class=\"language-", f);
+		put_text(f, lang, (size_t)(q - lang));
+		fputc('"', f);
 		h = q + 1;
 	}
-	fputs(h, f);
+	put_text(f, h, strlen(h));
 }
 
 static int

@@ -29,7 +29,7 @@ put_line(FILE *f, const char *s)
 	for (; *s; s++) {
 		if (*s == '\n' || *s == '\r')
 			fputc(' ', f);
-		else if (strchr("\\`*_[]<>#|", *s))
+		else if (strchr("\\`*_[]<>#|&", *s))
 			fprintf(f, "\\%c", *s);
 		else
 			fputc(*s, f);
@@ -133,19 +133,34 @@ add_edit(struct edits *es, int line, int col, int drop, const char *text)
 	snprintf(e->text, sizeof e->text, "%s", text);
 }
 
-/* Line l (1-based) of text: its start, and its length in *n. */
-static const char *
-line_at(const char *text, int l, size_t *n)
+/* The lines of a message as cmark counts them: ended by LF, CRLF or a
+ * lone CR.  Built once, so finding a node's line costs nothing. */
+struct lines {
+	size_t *start, *len;   /* of line i + 1 */
+	int n;
+};
+
+static void
+split_lines(struct lines *ls, const char *text)
 {
-	const char *p = text;
-	for (int i = 1; i < l && p; i++)
-		if ((p = strchr(p, '\n')))
-			p++;
-	if (!p)
-		return NULL;
-	const char *e = strchr(p, '\n');
-	*n = e ? (size_t)(e - p) : strlen(p);
-	return p;
+	int cap = 64;
+	ls->start = cf_xmalloc((size_t)cap * sizeof *ls->start);
+	ls->len = cf_xmalloc((size_t)cap * sizeof *ls->len);
+	ls->n = 0;
+	size_t i = 0;
+	while (text[i]) {
+		size_t j = i + strcspn(text + i, "\r\n");
+		if (ls->n == cap) {
+			cap *= 2;
+			ls->start = cf_xrealloc(ls->start, (size_t)cap * sizeof *ls->start);
+			ls->len = cf_xrealloc(ls->len, (size_t)cap * sizeof *ls->len);
+		}
+		ls->start[ls->n] = i;
+		ls->len[ls->n++] = j - i;
+		if (text[j] == '\r' && text[j + 1] == '\n')
+			j++;
+		i = text[j] ? j + 1 : j;
+	}
 }
 
 static int
@@ -155,21 +170,50 @@ by_place(const void *a, const void *b)
 	return x->line != y->line ? x->line - y->line : x->col - y->col;
 }
 
+/* An underline of a setext heading: up to three spaces, a run of '=' or
+ * '-', spaces. */
+static int
+underline_line(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && i < 3 && p[i] == ' ')
+		i++;
+	if (i == n || (p[i] != '=' && p[i] != '-'))
+		return 0;
+	char c = p[i];
+	while (i < n && p[i] == c)
+		i++;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i == n;
+}
+
+/* A fence that was opened and never closed: its character and length,
+ * so the document can close it after the message (0: none). */
+struct open_fence {
+	char c;
+	size_t n;
+};
+
 static void
-plan(struct edits *es, const char *text, cmark_node *doc, int shift, const char *lang)
+plan(struct edits *es, const char *text, const struct lines *ls, cmark_node *doc,
+     int shift, const char *lang, struct open_fence *open)
 {
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
+	open->n = 0;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
 		cmark_node_type ty = cmark_node_get_type(n);
-		int l = cmark_node_get_start_line(n), c = cmark_node_get_start_column(n) - 1;
-		size_t len;
-		const char *p = line_at(text, l, &len);
-		if (!p || c < 0 || (size_t)c >= len)
+		if (ty != CMARK_NODE_HEADING && ty != CMARK_NODE_CODE_BLOCK)
 			continue;
+		int l = cmark_node_get_start_line(n), c = cmark_node_get_start_column(n) - 1;
+		if (l < 1 || l > ls->n || c < 0 || (size_t)c >= ls->len[l - 1])
+			continue;
+		const char *p = text + ls->start[l - 1];
+		size_t len = ls->len[l - 1];
 		if (ty == CMARK_NODE_HEADING) {
 			int from = cmark_node_get_heading_level(n), to = from + shift;
 			char h[16];
@@ -179,23 +223,52 @@ plan(struct edits *es, const char *text, cmark_node *doc, int shift, const char 
 				memset(h, '#', (size_t)(to - from));
 				h[to - from] = '\0';
 				add_edit(es, l, c, 0, h);
-			} else {
-				/* setext: made ATX, its underline dropped */
-				memset(h, '#', (size_t)to);
-				h[to] = ' ';
-				h[to + 1] = '\0';
-				add_edit(es, l, c, 0, h);
-				add_edit(es, cmark_node_get_end_line(n), 0, 1, "");
+				continue;
 			}
-		} else if (ty == CMARK_NODE_CODE_BLOCK && lang && (p[c] == '`' || p[c] == '~')) {
-			/* a fence, not an indented block's text: three or more */
+			/* setext: made ATX, its underline dropped.  cmark 0.30 may
+			 * give the end a line late, so the underline is looked for,
+			 * never assumed. */
+			int e = cmark_node_get_end_line(n);
+			for (int u = l + 1; u <= e && u <= ls->n; u++) {
+				if (underline_line(text + ls->start[u - 1], ls->len[u - 1])) {
+					memset(h, '#', (size_t)to);
+					h[to] = ' ';
+					h[to + 1] = '\0';
+					add_edit(es, l, c, 0, h);
+					add_edit(es, u, 0, 1, "");
+					break;
+				}
+			}
+		} else if (p[c] == '`' || p[c] == '~') {
+			/* a fence, three or more, and not an indented block whose
+			 * text starts with backticks: that text is the literal's */
 			size_t k = (size_t)c;
 			while (k < len && p[k] == p[c])
 				k++;
-			if (k - (size_t)c < 3)
+			const char *lit = cmark_node_get_literal(n);
+			size_t first = strcspn(lit, "\r\n");
+			if (k - (size_t)c < 3 || (first && first <= len - (size_t)c &&
+			                          !strncmp(p + c, lit, first)))
+				continue;
+			/* unclosed when its last line is not a fence of its kind */
+			int e = cmark_node_get_end_line(n);
+			if (e >= 1 && e <= ls->n) {
+				const char *q = text + ls->start[e - 1];
+				size_t ql = ls->len[e - 1], m = 0;
+				while (m < ql && m < 3 && q[m] == ' ')
+					m++;
+				size_t run = 0;
+				while (m + run < ql && q[m + run] == p[c])
+					run++;
+				if (e == l || run < k - (size_t)c) {
+					open->c = p[c];
+					open->n = k - (size_t)c;
+				}
+			}
+			if (!lang)
 				continue;
 			size_t r = k;
-			while (r < len && (p[r] == ' ' || p[r] == '\t' || p[r] == '\r'))
+			while (r < len && (p[r] == ' ' || p[r] == '\t'))
 				r++;
 			if (r == len)
 				add_edit(es, l, (int)k, 0, "");   /* marks: lang goes here */
@@ -210,12 +283,14 @@ static void
 put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *lang)
 {
 	struct edits es = {0};
-	plan(&es, text, doc, shift, lang);
+	struct lines ls;
+	struct open_fence open = {0, 0};
+	split_lines(&ls, text);
+	plan(&es, text, &ls, doc, shift, lang, &open);
 	size_t k = 0;
-	int l = 1;
-	for (const char *p = text; *p; l++) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
+	for (int l = 1; l <= ls.n; l++) {
+		const char *p = text + ls.start[l - 1];
+		size_t n = ls.len[l - 1];
 		int drop = 0;
 		size_t at = 0;
 		for (size_t j = k; j < es.n && es.e[j].line == l; j++)
@@ -232,9 +307,17 @@ put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *l
 		}
 		while (k < es.n && es.e[k].line == l)
 			k++;
-		p += n + (e ? 1 : 0);
+	}
+	/* a reply cut off inside a code block must not take the messages
+	 * after it into the block */
+	if (open.n) {
+		for (size_t i = 0; i < open.n; i++)
+			fputc(open.c, f);
+		fputc('\n', f);
 	}
 	free(es.e);
+	free(ls.start);
+	free(ls.len);
 }
 
 static int

@@ -17,6 +17,7 @@ struct txt {
 	int width;
 	char *line;          /* the output line being filled */
 	size_t n, cap;
+	int depth;           /* of nested quotes and lists */
 };
 
 /* Code points in the first n bytes of s. */
@@ -372,6 +373,18 @@ static void
 block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 {
 	char *s, *a, *b;
+	/* Forty levels of quotes or lists is more than anyone reads; past
+	 * them the text goes on flat, and the walk never runs out of stack
+	 * on a message of 100,000 '>'. */
+	if (t->depth > 40) {
+		s = cf_md_text(n);
+		for (char *q = s; *q; q++)
+			if (*q == '\n')
+				*q = ' ';
+		wrap(t, s, p1, p2);
+		free(s);
+		return;
+	}
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH: {
 		jv rows = cf_md_table(n);
@@ -416,7 +429,9 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 	case CMARK_NODE_BLOCK_QUOTE:
 		a = nest(t, p1, "| ");
 		b = nest(t, p2, "| ");
+		t->depth++;
 		children(t, n, a, b, 0);
+		t->depth--;
 		free(a);
 		free(b);
 		break;
@@ -436,9 +451,14 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 				put_prefix_bare(t->f, p2);
 				fputc('\n', t->f);
 			}
-			a = cat(pre, mark);   /* the marker always shows */
+			/* the marker shows, unless markers of items that start on
+			 * one line would leave no room for the text */
+			a = cps(pre, strlen(pre)) + (int)strlen(mark) > t->width - 10 ?
+			    cat(pre, "") : cat(pre, mark);
 			b = nest(t, p2, pad);
+			t->depth++;
 			children(t, it, a, b, tight);
+			t->depth--;
 			free(a);
 			free(b);
 			pre = p2;

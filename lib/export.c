@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "export.h"
 #include "priv.h"
 
@@ -50,10 +52,16 @@ struct run {
 static int
 each(jv msg, const char *text, struct run *r)
 {
+	/* The store may hold what another tool wrote: bytes that are not
+	 * UTF-8 become U+FFFD here, or pango refuses the page. */
+	char *valid = NULL;
+	if (text && !g_utf8_validate(text, -1, NULL))
+		text = valid = g_utf8_make_valid(text, -1);
 	cmark_node *doc = r->f->raw ? NULL : cf_md_parse(text, strlen(text), r->x->opt);
 	r->rc = r->f->message(r->x, msg, doc);
 	if (doc)
 		cmark_node_free(doc);
+	g_free(valid);
 	jv_free(msg);
 	r->x->index++;
 	return r->rc != 0;
@@ -439,8 +447,17 @@ cf_safe_name(const char *name, const char *ext)
 		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 		if (i + len > n || k + len > max)
 			break;
-		/* C1 controls are two bytes in UTF-8: 0xc2 0x80..0x9f */
-		int c1 = c == 0xc2 && i + 1 < n && (unsigned char)name[i + 1] < 0xa0;
+		/* C1 controls are two bytes in UTF-8: 0xc2 0x80..0x9f; and the
+		 * characters that reorder or hide text (U+200B..U+200F,
+		 * U+202A..U+202E, U+2066..U+2069, U+FEFF) would disguise a
+		 * name: "invoice\u202Efdp.exe" */
+		const unsigned char *u = (const unsigned char *)name + i;
+		int c1 = c == 0xc2 && i + 1 < n && u[1] < 0xa0;
+		if (len == 3 && ((u[0] == 0xe2 && u[1] == 0x80 &&
+		                  ((u[2] >= 0x8b && u[2] <= 0x8f) || (u[2] >= 0xaa && u[2] <= 0xae))) ||
+		                 (u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9) ||
+		                 (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)))
+			c1 = 1;
 		if (c1 || c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' ||
 		    c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|') {
 			/* one '-' for a run of them */
@@ -465,6 +482,18 @@ cf_safe_name(const char *name, const char *ext)
 		k = 7;
 	}
 	o[k] = '\0';
+	/* names Windows keeps for devices, with or without an extension */
+	static const char *const dev[] = {"con", "prn", "aux", "nul", "com1", "com2",
+		"com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+		"lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9"};
+	size_t stem = strcspn(o, ".");
+	for (size_t d = 0; d < sizeof dev / sizeof *dev; d++)
+		if (stem == strlen(dev[d]) && !strncasecmp(o, dev[d], stem)) {
+			memmove(o + stem + 1, o + stem, k - stem + 1);
+			o[stem] = '_';
+			k++;
+			break;
+		}
 	if (*ext) {
 		strcat(o, ".");
 		strcat(o, ext);

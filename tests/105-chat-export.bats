@@ -809,13 +809,13 @@ manifest.json" ]
 
 # ---- writing ----
 
-@test "-o replaces an existing file whole, as a new file" {
+@test "-o replaces an existing file whole, keeping its mode" {
 	demo
 	head -c 100000 /dev/zero | tr '\0' x > out.md
 	chmod 600 out.md
 	(umask 022 && chat-export -o out.md demo)
 	cmp out.md <(chat-export demo)
-	[ "$(stat -c %a out.md)" = 644 ]
+	[ "$(stat -c %a out.md)" = 600 ]
 	for f in json txt html; do
 		printf 'an old, longer file\n%.0s' $(seq 1000) > "out.$f"
 		chat-export -o "out.$f" demo
@@ -903,7 +903,9 @@ large() {
 	local sig pid i want st
 	for sig in TERM INT HUP; do
 		echo old > out/out.md
-		chat-export -o out/out.md huge 3>&- &
+		# a background job of a script starts with SIGINT ignored, and an
+		# ignored signal stays ignored (nohup): give it the default
+		env --default-signal=INT chat-export -o out/out.md huge 3>&- &
 		pid=$!
 		for ((i = 0; i < 2000; i++)); do
 			compgen -G 'out/.out.md.*' >/dev/null && break
@@ -945,4 +947,103 @@ large() {
 	[ "${lines[0]}" = "usage: chat-export [options] [SESSION...]" ]
 	run -0 chat-export --version
 	[[ $output == "chat-export (confab) "* ]]
+}
+
+# ---- what a review found ----
+
+@test "markdown keeps every line: a setext heading's next line, lone CRs, an unclosed fence closed" {
+	new_session -n s >/dev/null
+	printf 'Summary\n---\nThe first finding.\nSecond line.\n' | chat-add -s s >/dev/null
+	printf 'x\r# H\ry' | chat-add -s s >/dev/null
+	printf 'look:\n```python\nprint(1)' | chat-add -s s >/dev/null
+	chat-add -s s 'after the cut' >/dev/null
+	run -0 chat-export s
+	grep -qx '#### Summary' <<<"$output"
+	grep -qx 'The first finding.' <<<"$output"
+	grep -qx 'Second line.' <<<"$output"
+	not grep -qx -- '---' <<<"$output"
+	grep -qx '### H' <<<"$output"
+	grep -qx 'y' <<<"$output"
+	# pandoc sees the last message as a paragraph, not code
+	run -0 pandoc -f commonmark -t plain <<<"$output"
+	grep -qx 'after the cut' <<<"$output"
+}
+
+@test "-o naming the store, or its -wal, is refused and the store is whole" {
+	new_session -n s >/dev/null
+	chat-add -s s 'keep me' >/dev/null
+	run -2 --separate-stderr chat-export -f json -o "$CHAT_DB" s
+	one_error chat-export
+	[ "$stderr" = "chat-export: -o '$CHAT_DB' is the store itself (see 'chat-export --help')" ]
+	run -0 chat-show --json s
+	[ "$(jq -r .content <<<"$output")" = 'keep me' ]
+}
+
+@test "-o keeps a replaced file's mode, writes through a link, refuses what > would" {
+	new_session -n s >/dev/null
+	echo old > mine.md
+	chmod 600 mine.md
+	run -0 chat-export -o mine.md s
+	[ "$(stat -c %a mine.md)" = 600 ]
+	grep -qx '# s' mine.md
+	echo old > target.md
+	ln -s target.md link.md
+	run -0 chat-export -o link.md s
+	[ -L link.md ]
+	grep -qx '# s' target.md
+}
+
+@test "on a terminal, escape sequences in a message do not reach it" {
+	new_session -n s >/dev/null
+	printf 'hi \033]0;TITLE\007 \033[2J end\n' | chat-add -s s >/dev/null
+	run -0 on_tty chat-export s
+	not grep -q $'\033' <<<"$output"
+	grep -q 'hi ]0;TITLE' <<<"$output"
+	# a pipe gets the bytes as stored
+	run -0 chat-export s
+	grep -q $'\033' <<<"$output"
+}
+
+@test "plain text of 40,000 nested quotes and 20,000 nested lists: no crash, within the width" {
+	new_session -n s >/dev/null
+	{ head -c 40000 /dev/zero | tr '\0' '>'; echo ' deepquote'; } | chat-add -s s >/dev/null
+	{ for i in $(seq 20000); do printf -- '- '; done; echo deeplist; } | chat-add -s s >/dev/null
+	run -0 chat-export -f plaintext s
+	grep -q deepquote <<<"$output"
+	grep -q deeplist <<<"$output"
+	[ "$(LC_ALL=C.UTF-8 awk '{ if (length($0) > 80) n++ } END { print n + 0 }' <<<"$output")" = 0 ]
+}
+
+@test "content that is not UTF-8, or holds control characters, still makes every format" {
+	new_session -n bad >/dev/null
+	chat-add -s bad 'placeholder' >/dev/null
+	sqlite3 "$CHAT_DB" "UPDATE messages SET content = CAST(X'6F6B20FF20656E6420011B5B326A2064' AS TEXT)"
+	for f in markdown json plaintext html pdf docx; do
+		run -0 --separate-stderr chat-export -f "$f" -o "out.$f" bad
+		[ -z "$stderr" ] || { echo "$f: $stderr"; return 1; }
+	done
+	run -0 pdftotext out.pdf -
+	grep -q 'ok' <<<"$output"
+	grep -q 'end' <<<"$output"
+	run -0 --separate-stderr xmllint --html --noout out.html
+	[ -z "$stderr" ]
+	not grep -q $'\033' out.html
+}
+
+@test "an export run with SIGHUP ignored (nohup) is not stopped by it" {
+	new_session -n huge >/dev/null
+	awk 'BEGIN { s = "lorem ipsum dolor sit amet "; while (length(s) < 1000000) s = s s
+		for (i = 1; i <= 10; i++) printf "{\"role\":\"user\",\"content\":\"%d %s\"}\n", i, s }' |
+		chat-add --records -s huge >/dev/null
+	(trap '' HUP; exec chat-export -f html -o out.html huge) 3>&- &
+	pid=$!
+	for ((i = 0; i < 2000; i++)); do
+		compgen -G '.out.html.*' >/dev/null && break
+		sleep 0.005
+	done
+	kill -HUP "$pid" 2>/dev/null || true
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" = 0 ]
+	grep -q '10 lorem' out.html
 }

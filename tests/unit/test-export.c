@@ -21,6 +21,12 @@ safe_names(void)
 		{"中文 مرحبا Ελληνικά", "md", "中文 مرحبا Ελληνικά.md"},
 		{"trailing dots...", "json", "trailing dots.json"},
 		{"no ext", "", "no ext"},
+		{"invoice\u202Efdp.exe", "json", "invoice-fdp.exe.json"},
+		{"zero\u200Bwidth\uFEFF", "md", "zero-width.md"},
+		{"CON", "md", "CON_.md"},
+		{"nul.txt", "md", "nul_.txt.md"},
+		{"com1", "", "com1_"},
+		{"console", "md", "console.md"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *got = cf_safe_name(cases[i].in, cases[i].ext);
