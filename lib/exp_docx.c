@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "export.h"
@@ -222,6 +223,20 @@ static void
 runs(FILE *f, int fl, const char *s)
 {
 	run(f, fl, s, strlen(s));
+}
+
+/* Whether url may be a clickable link: the schemes exp_pdf.c's links
+ * allow.  Any other (file: to a remote share, which sends the reader's
+ * login hash when clicked, javascript:, data:, search-ms:, ...) is
+ * printed as text instead, with no relationship. */
+static int
+safe_scheme(const char *url)
+{
+	static const char *const ok[] = {"http://", "https://", "mailto:", "ftp://"};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		if (!strncasecmp(url, ok[i], strlen(ok[i])))
+			return 1;
+	return 0;
 }
 
 /* A new external relationship for url; returns its number. */
@@ -485,9 +500,10 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 	case CMARK_NODE_IMAGE:
 		/* An image cannot be fetched into the file: its alt text links
 		 * to it.  A hyperlink cannot hold another, and a target that is
-		 * empty or only a fragment names nothing outside the document. */
+		 * empty or only a fragment names nothing outside the document.
+		 * Only web and mail addresses are clickable (see leave). */
 		url = cmark_node_get_url(n);
-		if (!c->link && url && *url && *url != '#') {
+		if (!c->link && url && *url && *url != '#' && safe_scheme(url)) {
 			fprintf(f, "<w:hyperlink r:id=\"rId%ld\" w:history=\"1\">",
 			        link_rel(c->d, url));
 			c->link = n;
@@ -533,6 +549,22 @@ leave(struct ctx *c, cmark_node *n)
 				runs(f, flags(c), cmark_node_get_url(n));
 			fputs("</w:hyperlink>", f);
 			c->link = NULL;
+		} else if (!c->link) {
+			/* not clickable: the address after the text, as text */
+			const char *url = cmark_node_get_url(n);
+			if (!url || !*url || *url == '#')
+				break;
+			if (!cmark_node_first_child(n)) {
+				runs(f, flags(c), url);
+				break;
+			}
+			char *text = cf_md_text(n);
+			if (strcmp(text, url)) {
+				run(f, flags(c), " (", 2);
+				runs(f, flags(c), url);
+				run(f, flags(c), ")", 1);
+			}
+			free(text);
 		}
 		break;
 	default:

@@ -20,6 +20,7 @@
 #define MIN_COL 28.0            /* narrower columns: the table as text */
 #define MAX_MARKS 16
 #define MAX_QUOTES 16
+#define MAX_DEPTH 40            /* nested lists and quotes drawn as such */
 
 /* One description per role a piece of text plays, parsed once: fontconfig
  * falls back per character from these for scripts DejaVu lacks (CJK). */
@@ -60,6 +61,7 @@ struct col {
 	int top;                   /* the layout's y at this page's first line */
 	int done, n;               /* n: lines that fit on this page */
 	int all;                   /* and they are all there are */
+	int lines, drawn;          /* lines: draw only so many (0: all) */
 	double used;
 	const struct link *link;   /* clickable areas, when the text is p's */
 	int nlink, base;           /* base: where the layout's text starts in p's */
@@ -86,6 +88,7 @@ struct pdf {
 	int fixed;                 /* the gap is exact, not a minimum */
 	int tight, level;          /* level: of lists, for the bullets */
 	int in_cell;
+	int depth;                 /* of containers being drawn */
 	double quote[MAX_QUOTES];
 	int nquote;
 	struct mark mark[MAX_MARKS];
@@ -323,7 +326,8 @@ measure(struct col *c, double avail, int force)
 			break;
 		c->used = U(y1 - c->top);
 		c->n++;
-		if (!pango_layout_iter_next_line(m)) {
+		if ((c->lines && c->drawn + c->n >= c->lines) ||
+		    !pango_layout_iter_next_line(m)) {
 			c->all = 1;
 			break;
 		}
@@ -350,7 +354,9 @@ draw_lines(struct pdf *p, struct col *c, double y, int marks)
 			draw_marks(p, base);
 			color(p, ink);
 		}
-		if (!pango_layout_iter_next_line(c->it))
+		c->drawn++;
+		if (!pango_layout_iter_next_line(c->it) ||
+		    (c->lines && c->drawn >= c->lines))
 			c->done = 1;
 	}
 }
@@ -370,6 +376,7 @@ flow(struct pdf *p, struct col *c, int n, double top, double bottom,
 	for (int i = 0; i < n; i++) {
 		c[i].it = pango_layout_get_iter(c[i].l);
 		c[i].done = 0;
+		c[i].drawn = 0;
 	}
 	for (int first = 1, force = 0;; first = 0) {
 		double avail = p->bottom - p->y - top - pad, h = 0;
@@ -612,6 +619,13 @@ set_text(struct pdf *p, PangoLayout *l, int font, double width)
  * took 28 s in one layout.  So a long text goes through in runs of this
  * many paragraphs, which lay out the same as the whole. */
 #define CHUNK_LINES 200
+/* One paragraph, too, takes time in the square of its length when it is
+ * a long word broken anywhere (200 KB took 25 s), and past about 250 KB
+ * pango lays it out as a single line, the rest lost.  So a run ends
+ * after this many bytes at the latest: it is laid out, all its lines but
+ * the last are drawn, and the next run starts where that line did, so
+ * the lines are the ones the whole paragraph would have. */
+#define CHUNK_BYTES 4096
 
 /* p->text from the pen on, x from the left, width wide; with pad > 0 on
  * a box under(). */
@@ -622,10 +636,19 @@ flow_chunks(struct pdf *p, int font, double x, double width, double pad,
 	const char *s = p->text->str;
 	size_t len = p->text->len, pos = 0;
 	do {
-		size_t end = pos;
-		for (int nl = 0; end < len; end++)
+		size_t end = pos, next;
+		int cut = 0;
+		for (int nl = 0; end < len; end++) {
+			if (end - pos >= CHUNK_BYTES) {
+				cut = 1;
+				break;
+			}
 			if (s[end] == '\n' && ++nl == CHUNK_LINES)
 				break;
+		}
+		/* not inside a character */
+		while (cut && end > pos + 1 && ((unsigned char)s[end] & 0xc0) == 0x80)
+			end--;
 		PangoLayout *l = p->lay;
 		pango_layout_set_font_description(l, p->font[font]);
 		pango_layout_set_width(l, (int)(width * PANGO_SCALE));
@@ -642,9 +665,21 @@ flow_chunks(struct pdf *p, int font, double x, double width, double pad,
 		}
 		struct col c = {.l = l, .x = x, .link = p->link, .nlink = p->nlink,
 		                .base = (int)pos};
-		flow(p, &c, 1, pos == 0 ? pad : 0, end >= len ? pad : 0, pad,
+		next = end + 1;
+		if (cut) {
+			/* the last line may go on past the cut: it starts the
+			 * next run (a line of 4 KB alone is cut where it is) */
+			int n = pango_layout_get_line_count(l);
+			next = end;
+			if (n > 1) {
+				c.lines = n - 1;
+				next = pos + (size_t)pango_layout_line_get_start_index(
+					pango_layout_get_line_readonly(l, n - 1));
+			}
+		}
+		flow(p, &c, 1, pos == 0 ? pad : 0, next >= len ? pad : 0, pad,
 		     under, NULL);
-		pos = end + 1;
+		pos = next;
 	} while (pos < len);
 }
 
@@ -837,11 +872,46 @@ table(struct pdf *p, jv rows)
 
 static void block(struct pdf *p, cmark_node *n);
 
+/* Below MAX_DEPTH containers, the leaf blocks of n in order, each drawn
+ * as it is but where the pen is: quotes and lists nested deeper add no
+ * indent, rule or marker.  A walk, not a recursion: a message of 100,000
+ * '>' nests that deep, and a call per level ran out of stack. */
+static void
+flat(struct pdf *p, cmark_node *n)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *c = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || c == n)
+			continue;
+		switch (cmark_node_get_type(c)) {
+		case CMARK_NODE_PARAGRAPH:
+		case CMARK_NODE_HEADING:
+		case CMARK_NODE_CODE_BLOCK:
+		case CMARK_NODE_HTML_BLOCK:
+		case CMARK_NODE_THEMATIC_BREAK:
+			block(p, c);
+			cmark_iter_reset(it, c, CMARK_EVENT_EXIT);
+			break;
+		default:           /* a container: its blocks come next */
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
 static void
 blocks(struct pdf *p, cmark_node *n)
 {
+	if (p->depth >= MAX_DEPTH) {
+		flat(p, n);
+		return;
+	}
+	p->depth++;
 	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c))
 		block(p, c);
+	p->depth--;
 }
 
 /* Indents by d unless that leaves too narrow a column: deep nesting
@@ -1168,7 +1238,7 @@ pdf_message(cf_export *x, jv msg, cmark_node *doc)
 {
 	struct pdf *p = x->priv;
 	p->indent = 0;
-	p->nquote = p->nmark = p->level = p->tight = 0;
+	p->nquote = p->nmark = p->level = p->tight = p->depth = 0;
 
 	/* the heading: the role, then when and which model, quieter */
 	text_reset(p);

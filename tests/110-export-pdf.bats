@@ -397,6 +397,53 @@ EOF
 	[ -z "$output" ]
 }
 
+@test "a quote nested 100,000 deep and a list 30,000 deep print, flat past 40 levels" {
+	S=$(new_session -n very-deep)
+	{ head -c 100000 /dev/zero | tr '\0' '>'; printf ' q\n'; } | chat-add -s "$S" > /dev/null
+	{ head -c 30000 /dev/zero | tr '\0' '\n' | sed 's/^/- /' | tr -d '\n'; printf 'x\n'; } |
+		chat-add -s "$S" > /dev/null
+	{
+		for d in $(seq 1 60); do printf '%*s- item %d\n' $((d * 2 - 2)) '' "$d"; done
+		echo
+		printf '%s deep *quote* [link](https://example.org/deep)\n' "$(head -c 60 /dev/zero | tr '\0' '>')"
+	} | chat-add -s "$S" > /dev/null
+	export_pdf "$S"
+	run -0 --separate-stderr pdfinfo "$X"
+	[ -z "$stderr" ]
+	run -0 text
+	grep -qxF 'q' <<<"$output"
+	grep -qE '(^|[^a-z])x$' <<<"$output"
+	for d in $(seq 1 60); do
+		grep -qF "item $d" <<<"$output" || { echo "missing item $d"; false; }
+	done
+	[[ "$(joined very-deep)" == *'deepquotelink(https://example.org/deep)'* ]]
+	# links below the depth still work
+	run -0 pdfinfo -url "$X"
+	grep -qF 'https://example.org/deep' <<<"$output"
+	run -0 outside_margins
+	[ -z "$output" ]
+}
+
+@test "one paragraph of 300 KB, words or a single word, prints whole and wraps as one" {
+	S=$(new_session -n long-line)
+	# past about 250 KB pango once laid a paragraph out as one line, the
+	# rest lost; a long word broken anywhere took time in its square
+	awk 'BEGIN { for (i = 0; i < 40000; i++) printf "w%d ", i; printf "end\n" }' |
+		chat-add -s "$S" > /dev/null
+	{ head -c 300000 /dev/zero | tr '\0' a; printf 'Z\n'; } | chat-add -s "$S" > /dev/null
+	export_pdf "$S"
+	run -0 joined long-line
+	[[ "$output" == *"$(awk 'BEGIN { for (i = 0; i < 40000; i++) printf "w%d", i; printf "end" }')"* ]]
+	[[ "$output" == *"$(head -c 300000 /dev/zero | tr '\0' a)Z"* ]]
+	# lines run to the margin across the pieces: no short line but the
+	# paragraph's last
+	run -0 text
+	[ "$(grep -cxE 'a+' <<<"$output")" -ge 3000 ]
+	[ "$(grep -xE 'a+' <<<"$output" | awk '{ print length($0) }' | sort -u | wc -l)" -eq 1 ]
+	run -0 outside_margins
+	[ -z "$output" ]
+}
+
 # ---- paper ----
 
 @test "A4 by default, US letter with --paper letter, inside the margins on both" {

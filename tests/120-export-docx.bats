@@ -240,6 +240,25 @@ Target="https://auto.example/x" TargetMode="External"' ]
 	grep -Fx '[a](http://h/a%20b/%C3%BC?q=%22x%22&y=1) empty frag [pic](http://h/p.png) <https://auto.example/x>' <<<"$output"
 }
 
+@test "only web and mail addresses become links: file:, javascript: and the rest are text" {
+	T=$(new_session --name unsafe-links)
+	printf '%s\n' '[share](file://attacker/share/x.docx) [js](javascript:alert(1)) [vb](VBScript:msgbox) [d](data:text/html,hi) [s](search-ms:query=x) <file:///etc/passwd> ![pic](file://h/p.png) [web](https://example.org/) [mail](MAILTO:a@example.org)' |
+		chat-add -s "$T" > /dev/null
+	export_docx "$T"
+	sound
+	run -0 part word/_rels/document.xml.rels
+	targets=$(grep -o 'Target="[^"]*" TargetMode="External"' <<<"$output")
+	[ "$targets" = 'Target="https://example.org/" TargetMode="External"
+Target="MAILTO:a@example.org" TargetMode="External"' ]
+	run -1 grep -ciE 'file:|javascript:|vbscript:|data:|search-ms:' <<<"$output"
+	[ "$output" = 0 ]
+	run -0 part word/document.xml
+	[ "$(grep -o '<w:hyperlink ' <<<"$output" | wc -l)" -eq 2 ]
+	# the addresses are printed all the same, as plain text
+	run -0 pandoc -f docx -t markdown --wrap=none "$X"
+	grep -Fx 'share (file://attacker/share/x.docx) js (javascript:alert(1)) vb (VBScript:msgbox) d (data:text/html,hi) s (search-ms:query=x) file:///etc/passwd pic (file://h/p.png) [web](https://example.org/) [mail](MAILTO:a@example.org)' <<<"$output"
+}
+
 @test "a code block keeps its lines and spaces in the monospace style" {
 	export_docx
 	run -0 part word/document.xml
