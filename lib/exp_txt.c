@@ -288,9 +288,14 @@ plain_rows(jv rows)
 		jv o = jv_array();
 		jv_array_foreach(r, j, c) {
 			char *p = cf_md_cell_text(jv_string_value(c));
-			o = jv_array_append(o, jv_string(p));
+			/* most cells are their own text: keep the jv */
+			if (!strcmp(p, jv_string_value(c))) {
+				o = jv_array_append(o, c);
+			} else {
+				o = jv_array_append(o, jv_string(p));
+				jv_free(c);
+			}
 			free(p);
-			jv_free(c);
 			(void)j;
 		}
 		out = jv_array_append(out, o);
