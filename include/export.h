@@ -81,6 +81,22 @@ cmark_node *cf_md_parse(const char *text, size_t len, const struct cf_xopt *o);
 jv cf_md_table(cmark_node *para);
 /* A cell's Markdown as plain text (malloc'd). */
 char *cf_md_cell_text(const char *cell);
+/* The plain text of a node's inlines, for people: no marks, a link's
+ * address after its text, a soft break a space, a hard one a newline
+ * (malloc'd). */
+char *cf_md_plain(cmark_node *node);
+
+/* The lines of a text as cmark counts them: ended by LF, CRLF or a lone
+ * CR; line i + 1 is start[i], len[i] bytes. */
+struct cf_lines {
+	size_t *start, *len;
+	int n;
+};
+void cf_md_lines(const char *text, struct cf_lines *ls);
+void cf_md_lines_free(struct cf_lines *ls);
+
+/* An address a document may make clickable: http, https, mailto, ftp. */
+int cf_link_clickable(const char *url);
 
 /* The Markdown a tree from cf_md_parse was parsed from. */
 const char *cf_md_source(cmark_node *doc);

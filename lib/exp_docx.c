@@ -225,20 +225,6 @@ runs(FILE *f, int fl, const char *s)
 	run(f, fl, s, strlen(s));
 }
 
-/* Whether url may be a clickable link: the schemes exp_pdf.c's links
- * allow.  Any other (file: to a remote share, which sends the reader's
- * login hash when clicked, javascript:, data:, search-ms:, ...) is
- * printed as text instead, with no relationship. */
-static int
-safe_scheme(const char *url)
-{
-	static const char *const ok[] = {"http://", "https://", "mailto:", "ftp://"};
-	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-		if (!strncasecmp(url, ok[i], strlen(ok[i])))
-			return 1;
-	return 0;
-}
-
 /* A new external relationship for url; returns its number. */
 static long
 link_rel(struct docx *d, const char *url)
@@ -503,7 +489,7 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 		 * empty or only a fragment names nothing outside the document.
 		 * Only web and mail addresses are clickable (see leave). */
 		url = cmark_node_get_url(n);
-		if (!c->link && url && *url && *url != '#' && safe_scheme(url)) {
+		if (!c->link && url && *url && *url != '#' && cf_link_clickable(url)) {
 			fprintf(f, "<w:hyperlink r:id=\"rId%ld\" w:history=\"1\">",
 			        link_rel(c->d, url));
 			c->link = n;

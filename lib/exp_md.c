@@ -133,36 +133,6 @@ add_edit(struct edits *es, int line, int col, int drop, const char *text)
 	snprintf(e->text, sizeof e->text, "%s", text);
 }
 
-/* The lines of a message as cmark counts them: ended by LF, CRLF or a
- * lone CR.  Built once, so finding a node's line costs nothing. */
-struct lines {
-	size_t *start, *len;   /* of line i + 1 */
-	int n;
-};
-
-static void
-split_lines(struct lines *ls, const char *text)
-{
-	int cap = 64;
-	ls->start = cf_xmalloc((size_t)cap * sizeof *ls->start);
-	ls->len = cf_xmalloc((size_t)cap * sizeof *ls->len);
-	ls->n = 0;
-	size_t i = 0;
-	while (text[i]) {
-		size_t j = i + strcspn(text + i, "\r\n");
-		if (ls->n == cap) {
-			cap *= 2;
-			ls->start = cf_xrealloc(ls->start, (size_t)cap * sizeof *ls->start);
-			ls->len = cf_xrealloc(ls->len, (size_t)cap * sizeof *ls->len);
-		}
-		ls->start[ls->n] = i;
-		ls->len[ls->n++] = j - i;
-		if (text[j] == '\r' && text[j + 1] == '\n')
-			j++;
-		i = text[j] ? j + 1 : j;
-	}
-}
-
 static int
 by_place(const void *a, const void *b)
 {
@@ -196,7 +166,7 @@ struct open_fence {
 };
 
 static void
-plan(struct edits *es, const char *text, const struct lines *ls, cmark_node *doc,
+plan(struct edits *es, const char *text, const struct cf_lines *ls, cmark_node *doc,
      int shift, const char *lang, struct open_fence *open)
 {
 	cmark_iter *it = cmark_iter_new(doc);
@@ -283,9 +253,9 @@ static void
 put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *lang)
 {
 	struct edits es = {0};
-	struct lines ls;
+	struct cf_lines ls;
 	struct open_fence open = {0, 0};
-	split_lines(&ls, text);
+	cf_md_lines(text, &ls);
 	plan(&es, text, &ls, doc, shift, lang, &open);
 	size_t k = 0;
 	for (int l = 1; l <= ls.n; l++) {
@@ -316,8 +286,7 @@ put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *l
 		fputc('\n', f);
 	}
 	free(es.e);
-	free(ls.start);
-	free(ls.len);
+	cf_md_lines_free(&ls);
 }
 
 static int

@@ -256,16 +256,6 @@ draw_marks(struct pdf *p, double baseline)
 	p->nmark = 0;
 }
 
-static int
-safe_scheme(const char *u)
-{
-	static const char *const ok[] = {"http://", "https://", "mailto:", "ftp://"};
-	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-		if (!strncasecmp(u, ok[i], strlen(ok[i])))
-			return 1;
-	return 0;
-}
-
 /* Makes the parts of links on this line clickable: cairo takes the areas
  * as rectangles, since the text is drawn a line at a time. */
 static void
@@ -277,7 +267,7 @@ link_areas(struct pdf *p, const struct col *c, PangoLayoutLine *line,
 	for (int i = 0; i < c->nlink; i++) {
 		const struct link *k = &c->link[i];
 		int ka = (int)k->a - c->base, kb = (int)k->b - c->base;
-		if (kb <= a || ka >= b || !safe_scheme(k->uri))
+		if (kb <= a || ka >= b || !cf_link_clickable(k->uri))
 			continue;
 		int *r, n;
 		pango_layout_line_get_x_ranges(line, ka > a ? ka : a, kb < b ? kb : b,

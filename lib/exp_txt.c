@@ -174,70 +174,6 @@ literal(struct txt *t, const char *s, const char *p1, const char *p2)
 	}
 }
 
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void
-sb_put(struct sb *b, const char *s)
-{
-	size_t n = strlen(s);
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = cf_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n + 1);
-	b->len += n;
-}
-
-/* The inline content of a block as plain text: emphasis loses its marks,
- * a link keeps its address after its text. */
-static char *
-inline_text(cmark_node *block)
-{
-	struct sb b = {0};
-	sb_put(&b, "");
-	cmark_iter *it = cmark_iter_new(block);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		cmark_node_type ty = cmark_node_get_type(n);
-		if (n == block)
-			continue;
-		if (ev == CMARK_EVENT_EXIT) {
-			if (ty == CMARK_NODE_LINK || ty == CMARK_NODE_IMAGE) {
-				const char *url = cmark_node_get_url(n);
-				char *txt = cf_md_text(n);
-				if (url && *url && strcmp(url, txt)) {
-					sb_put(&b, " (");
-					sb_put(&b, url);
-					sb_put(&b, ")");
-				}
-				free(txt);
-			}
-			continue;
-		}
-		switch (ty) {
-		case CMARK_NODE_TEXT:
-		case CMARK_NODE_CODE:
-		case CMARK_NODE_HTML_INLINE:
-			sb_put(&b, cmark_node_get_literal(n));
-			break;
-		case CMARK_NODE_SOFTBREAK:
-			sb_put(&b, " ");
-			break;
-		case CMARK_NODE_LINEBREAK:
-			sb_put(&b, "\n");
-			break;
-		default:
-			break;
-		}
-	}
-	cmark_iter_free(it);
-	return b.p;
-}
-
 static char *
 cat(const char *a, const char *b)
 {
@@ -397,13 +333,13 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 			table(t, rows, p1, p2);
 			break;
 		}
-		s = inline_text(n);
+		s = cf_md_plain(n);
 		wrap(t, s, p1, p2);
 		free(s);
 		break;
 	}
 	case CMARK_NODE_HEADING: {
-		s = inline_text(n);
+		s = cf_md_plain(n);
 		wrap(t, s, p1, p2);
 		if (cmark_node_get_heading_level(n) <= 2) {
 			int w = cps(s, strlen(s)), max = t->width - cps(p2, strlen(p2));

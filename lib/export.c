@@ -251,6 +251,36 @@ sb_add(struct sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
+void
+cf_md_lines(const char *text, struct cf_lines *ls)
+{
+	int cap = 64;
+	ls->start = cf_xmalloc((size_t)cap * sizeof *ls->start);
+	ls->len = cf_xmalloc((size_t)cap * sizeof *ls->len);
+	ls->n = 0;
+	size_t i = 0;
+	while (text[i]) {
+		size_t j = i + strcspn(text + i, "\r\n");
+		if (ls->n == cap) {
+			cap *= 2;
+			ls->start = cf_xrealloc(ls->start, (size_t)cap * sizeof *ls->start);
+			ls->len = cf_xrealloc(ls->len, (size_t)cap * sizeof *ls->len);
+		}
+		ls->start[ls->n] = i;
+		ls->len[ls->n++] = j - i;
+		if (text[j] == '\r' && text[j + 1] == '\n')
+			j++;
+		i = text[j] ? j + 1 : j;
+	}
+}
+
+void
+cf_md_lines_free(struct cf_lines *ls)
+{
+	free(ls->start);
+	free(ls->len);
+}
+
 /* The paragraph's lines as written, from the source cf_md_parse kept
  * on the document: what a cell says (emphasis, code, an escaped pipe)
  * survives.  Inside a quote or a list the lines lose what is left of
@@ -266,28 +296,22 @@ source_lines(cmark_node *para)
 	int col = cmark_node_get_start_column(para);
 	if (!src || first < 1 || last < first)
 		return NULL;
-	const char *p = src;
-	for (int l = 1; l < first && p; l++)
-		if ((p = strchr(p, '\n')))
-			p++;
-	if (!p)
-		return NULL;
-	size_t cap = strlen(p) + 1, k = 0;
-	char *out = cf_xmalloc(cap);
-	for (int l = first; l <= last && *p; l++) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		size_t skip = 0;
+	struct cf_lines ls;
+	cf_md_lines(src, &ls);
+	struct sbuf b = {0};
+	sb_add(&b, "", 0);
+	for (int l = first; l <= last && l <= ls.n; l++) {
+		const char *p = src + ls.start[l - 1];
+		size_t n = ls.len[l - 1], skip = 0;
 		while (skip + 1 < (size_t)col && skip < n &&
 		       (p[skip] == ' ' || p[skip] == '>' || p[skip] == '\t'))
 			skip++;
-		memcpy(out + k, p + skip, n - skip);
-		k += n - skip;
-		out[k++] = '\n';
-		p += n + (e ? 1 : 0);
+		if (l > first)
+			sb_add(&b, "\n", 1);
+		sb_add(&b, p + skip, n - skip);
 	}
-	out[k ? k - 1 : 0] = '\0';
-	return out;
+	cf_md_lines_free(&ls);
+	return b.p;
 }
 
 /* A pipe in the paragraph's own text (not in code): without one it is
@@ -344,24 +368,38 @@ cf_md_cell_text(const char *cell)
 	if (!cell[strcspn(cell, "*_`[]\\<>&!")] && !strchr("#>-+=~0123456789", cell[0]))
 		return cf_xstrdup(cell);
 	cmark_node *d = cmark_parse_document(cell, strlen(cell), CMARK_OPT_DEFAULT);
+	char *r = cf_md_plain(d);
+	cmark_node_free(d);
+	return r;
+}
+
+char *
+cf_md_plain(cmark_node *node)
+{
 	struct sbuf b = {0};
 	sb_add(&b, "", 0);
-	cmark_iter *it = cmark_iter_new(d);
+	cmark_iter *it = cmark_iter_new(node);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
-		if (ev == CMARK_EVENT_EXIT && cmark_node_get_type(n) == CMARK_NODE_LINK &&
-		    *cmark_node_get_url(n)) {
-			/* plain text keeps where a link went */
-			sb_add(&b, " (", 2);
-			sb_add(&b, cmark_node_get_url(n), strlen(cmark_node_get_url(n)));
-			sb_add(&b, ")", 1);
-		}
-		if (ev != CMARK_EVENT_ENTER)
+		cmark_node_type ty = cmark_node_get_type(n);
+		if (ev == CMARK_EVENT_EXIT) {
+			/* plain text keeps where a link went, unless it says so */
+			if (n != node && (ty == CMARK_NODE_LINK || ty == CMARK_NODE_IMAGE)) {
+				const char *url = cmark_node_get_url(n);
+				char *txt = cf_md_text(n);
+				if (url && *url && strcmp(url, txt)) {
+					sb_add(&b, " (", 2);
+					sb_add(&b, url, strlen(url));
+					sb_add(&b, ")", 1);
+				}
+				free(txt);
+			}
 			continue;
+		}
 		const char *l;
 		size_t len;
-		switch (cmark_node_get_type(n)) {
+		switch (ty) {
 		case CMARK_NODE_TEXT:
 		case CMARK_NODE_CODE:
 		case CMARK_NODE_HTML_INLINE:
@@ -372,15 +410,16 @@ cf_md_cell_text(const char *cell)
 			sb_add(&b, l, len && l[len - 1] == '\n' ? len - 1 : len);
 			break;
 		case CMARK_NODE_SOFTBREAK:
-		case CMARK_NODE_LINEBREAK:
 			sb_add(&b, " ", 1);
+			break;
+		case CMARK_NODE_LINEBREAK:
+			sb_add(&b, "\n", 1);
 			break;
 		default:
 			break;
 		}
 	}
 	cmark_iter_free(it);
-	cmark_node_free(d);
 	return b.p;
 }
 
@@ -419,6 +458,19 @@ cf_md_text(cmark_node *node)
 	}
 	cmark_iter_free(it);
 	return b.p;
+}
+
+/* An allow-list, not a deny-list: file: to a remote share sends the
+ * reader's login hash when clicked, and javascript:, data:, search-ms:
+ * and whatever comes next run or fetch something. */
+int
+cf_link_clickable(const char *url)
+{
+	static const char *const ok[] = {"http://", "https://", "mailto:", "ftp://"};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		if (!strncasecmp(url, ok[i], strlen(ok[i])))
+			return 1;
+	return 0;
 }
 
 void

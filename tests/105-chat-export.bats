@@ -1047,3 +1047,12 @@ large() {
 	[ "$st" = 0 ]
 	grep -q '10 lorem' out.html
 }
+
+@test "a table after a line ended by a lone CR is still a table" {
+	new_session -n t >/dev/null
+	printf 'intro\rmore\n\n| a | b |\n|---|---|\n| c | d |\n' | chat-add -s t >/dev/null
+	run -0 chat-export -f html t
+	grep -q '<table>' <<<"$output"
+	run -0 chat-export -f plaintext t
+	grep -qx 'c | d' <<<"$output"
+}
