@@ -314,7 +314,7 @@ main(int argc, char **argv)
 		}
 	}
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
 	q.by_session = gs.by == BY_SESSION;
 	q.sessions = jv_null();
 	if (optind < argc || stdin_has_records())

@@ -477,7 +477,7 @@ main(int argc, char **argv)
 		fmt = &cf_fmt_markdown;
 	}
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
 	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
 	int count = jv_array_length(jv_copy(list));
 	if (count == 0) {

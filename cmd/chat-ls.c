@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	f.color = c.human && cf_out_color();
 	c.rows = jv_array();
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
 	jv p = jv_invalid();
 	if (parent) {
 		p = cf_resolve_session(st, parent);

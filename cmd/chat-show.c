@@ -67,7 +67,7 @@ main(int argc, char **argv)
 		}
 	}
 	human = !json && cf_out_isatty();
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
 
 	if (message) {
 		/* One message: within the one session named, or anywhere. */

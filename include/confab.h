@@ -98,7 +98,10 @@ const char *cf_config_path(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 1
+#define CF_SCHEMA_VERSION 2
+/* PRAGMA application_id of every store confab makes: "CFAB". */
+#define CF_APP_ID 0x43464142
+#define CF_APP_ID_SQL "1128677698"
 
 typedef struct sqlite3 sqlite3;
 typedef struct cf_store cf_store;
@@ -107,6 +110,15 @@ typedef struct cf_store cf_store;
  * ~/.local/share/confab/chat.db.  Creates folders and the file (0600),
  * applies migrations.  Dies on failure. */
 cf_store *cf_store_open(const char *path);
+/* The same, for programs that only read (CF_STORE_READ): a store they may
+ * not write (a read-only mount, another user's 0644 file) is opened
+ * read-only, immutable when its WAL files cannot be made.  A writer
+ * (CF_STORE_WRITE) on such a store dies "the store is read-only".  A file
+ * that is another program's database (another application_id, or tables
+ * and no confab schema) is refused untouched, exit CF_EX_STORE. */
+enum { CF_STORE_WRITE, CF_STORE_READ };
+cf_store *cf_store_open_mode(const char *path, int mode);
+int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);
 sqlite3 *cf_store_db(cf_store *st);
 /* The path resolution alone, for messages and tests (static buffer). */

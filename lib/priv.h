@@ -8,6 +8,7 @@
 struct cf_store {
 	sqlite3 *db;
 	char *path;
+	int readonly;       /* opened read-only (cf_store_open_mode) */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;

@@ -112,6 +112,49 @@ static const char *const migrations[] = {
 	"  VALUES ('delete', old.n, old.name);"
 	" INSERT INTO sessions_fts(rowid, name) VALUES (new.n, new.name);"
 	" END;",
+	/* 1 -> 2: a reply is reserved as its request goes out and written as
+	 * it arrives (pending names the writer); it is indexed once whole, so
+	 * the index is over the view of rows that are not pending, and FTS5's
+	 * own integrity check still holds while a reply streams.  The file is
+	 * stamped as confab's (application_id). */
+	"ALTER TABLE messages ADD COLUMN pending TEXT;"
+	"CREATE INDEX messages_pending ON messages(pending)"
+	" WHERE pending IS NOT NULL;"
+	"DROP TRIGGER messages_ai;"
+	"DROP TRIGGER messages_ad;"
+	"DROP TRIGGER messages_au;"
+	"DROP TABLE messages_fts;"
+	"CREATE VIEW messages_indexed AS"
+	" SELECT n, content FROM messages WHERE pending IS NULL;"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(content,"
+	" content='messages_indexed', content_rowid='n');"
+	"INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');"
+	"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+	" INSERT INTO messages_fts(rowid, content)"
+	"  SELECT new.n, new.content WHERE new.pending IS NULL;"
+	" UPDATE sessions SET message_count = message_count + 1,"
+	"  total_tokens = total_tokens + coalesce(new.tokens, 0),"
+	"  last_updated = max(last_updated, new.timestamp)"
+	"  WHERE id = new.session_id;"
+	" END;"
+	"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	" INSERT INTO messages_fts(messages_fts, rowid, content)"
+	"  SELECT 'delete', old.n, old.content WHERE old.pending IS NULL;"
+	" UPDATE sessions SET message_count = message_count - 1,"
+	"  total_tokens = total_tokens - coalesce(old.tokens, 0)"
+	"  WHERE id = old.session_id;"
+	" END;"
+	"CREATE TRIGGER messages_au AFTER UPDATE OF content, tokens, pending"
+	" ON messages BEGIN"
+	" INSERT INTO messages_fts(messages_fts, rowid, content)"
+	"  SELECT 'delete', old.n, old.content WHERE old.pending IS NULL;"
+	" INSERT INTO messages_fts(rowid, content)"
+	"  SELECT new.n, new.content WHERE new.pending IS NULL;"
+	" UPDATE sessions SET total_tokens = total_tokens"
+	"  - coalesce(old.tokens, 0) + coalesce(new.tokens, 0)"
+	"  WHERE id = new.session_id;"
+	" END;"
+	"PRAGMA application_id = " CF_APP_ID_SQL ";",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
@@ -136,14 +179,20 @@ exec(cf_store *st, const char *sql, const char *what)
 }
 
 static long
-user_version(cf_store *st)
+scalar(cf_store *st, const char *sql, const char *what)
 {
-	sqlite3_stmt *s = cf_prepare(st, "PRAGMA user_version");
+	sqlite3_stmt *s = cf_prepare(st, sql);
 	if (sqlite3_step(s) != SQLITE_ROW)
-		cf_store_fail(st, "reading the schema version");
-	long v = sqlite3_column_int(s, 0);
+		cf_store_fail(st, what);
+	long v = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+static long
+user_version(cf_store *st)
+{
+	return scalar(st, "PRAGMA user_version", "reading the schema version");
 }
 
 static void
@@ -231,8 +280,103 @@ sql_uuid7(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, id, 36, SQLITE_TRANSIENT);
 }
 
+/* Is this file confab's?  Read before anything is written: a CHAT_DB
+ * pointed at another program's database must leave it as it was.  Stores
+ * made before the stamp are known by their schema and stamped by the
+ * migration that brings them up to date. */
+static void
+check_owner(cf_store *st)
+{
+	long app = scalar(st, "PRAGMA application_id", "reading the application id");
+	if (app == CF_APP_ID)
+		return;
+	if (app != 0)
+		cf_die(CF_EX_STORE, "%s: belongs to another program (application "
+		       "id 0x%08lx); not touching it", st->path,
+		       (unsigned long)(uint32_t)app);
+	long tables = scalar(st, "SELECT count(*) FROM sqlite_master",
+	                     "reading the schema");
+	if (!tables)
+		return;   /* new: ours from the first migration on */
+	long v = user_version(st);
+	long ours = scalar(st, "SELECT count(*) FROM sqlite_master WHERE"
+	                   " type = 'table' AND name IN ('sessions', 'messages',"
+	                   " 'attachments', 'messages_fts', 'sessions_fts')",
+	                   "reading the schema");
+	if (v < 1 || ours != 5)
+		cf_die(CF_EX_STORE, "%s: not a confab store (it has tables of "
+		       "another program); not touching it", st->path);
+}
+
+/* A file: URI for SQLite, with the characters it reads specially escaped. */
+static char *
+file_uri(const char *path, const char *query)
+{
+	size_t n = strlen(path);
+	char *u = cf_xmalloc(3 * n + strlen(query) + 16), *o = u;
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	sprintf(o, "?%s", query);
+	return u;
+}
+
+static int
+writable(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	/* SQLite makes -wal and -shm beside the file */
+	return access(path, W_OK) == 0 && access(dir, W_OK) == 0;
+}
+
+static void
+setup(cf_store *st)
+{
+	sqlite3_extended_result_codes(st->db, 0);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
+	sqlite3_create_function(st->db, "uuid7", 0, SQLITE_UTF8, NULL,
+	                        sql_uuid7, NULL, NULL);
+}
+
+/* Read-only: the file as it is; when SQLite cannot make the WAL's shared
+ * memory file (a read-only folder or mount), immutable, which reads the
+ * main file alone (what a writer has not checkpointed yet is not seen). */
+static void
+open_readonly(cf_store *st)
+{
+	st->readonly = 1;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK &&
+	    sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
+	                 NULL, NULL) == SQLITE_OK) {
+		setup(st);
+		return;
+	}
+	sqlite3_close(st->db);
+	char *uri = file_uri(st->path, "immutable=1");
+	int rc = sqlite3_open_v2(uri, &st->db,
+	                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		cf_store_fail(st, "opening read-only");
+	setup(st);
+}
+
 cf_store *
-cf_store_open(const char *path)
+cf_store_open_mode(const char *path, int mode)
 {
 	cf_store *st = cf_xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
@@ -254,18 +398,42 @@ cf_store_open(const char *path)
 		close(fd);
 	} else if (S_ISDIR(sb.st_mode)) {
 		cf_die(CF_EX_STORE, "'%s' is a folder, not a database", path);
+	} else if (!writable(path)) {
+		if (mode != CF_STORE_READ)
+			cf_die(CF_EX_STORE, "%s: the store is read-only", path);
+		open_readonly(st);
+		check_owner(st);
+		long v = user_version(st);
+		if (v > CF_SCHEMA_VERSION)
+			cf_die(CF_EX_STORE,
+			       "%s: written by a newer confab (schema %ld, this one "
+			       "knows %d); not touching it",
+			       st->path, v, CF_SCHEMA_VERSION);
+		if (v < 1)
+			cf_die(CF_EX_STORE, "%s: the store is read-only and holds "
+			       "no confab schema yet", st->path);
+		return st;
 	}
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
 		cf_store_fail(st, "opening");
-	sqlite3_extended_result_codes(st->db, 0);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
-	sqlite3_create_function(st->db, "uuid7", 0, SQLITE_UTF8, NULL,
-	                        sql_uuid7, NULL, NULL);
+	setup(st);
+	check_owner(st);
 	migrate(st);
 	return st;
+}
+
+cf_store *
+cf_store_open(const char *path)
+{
+	return cf_store_open_mode(path, CF_STORE_WRITE);
+}
+
+int
+cf_store_readonly(cf_store *st)
+{
+	return st->readonly;
 }
 
 void

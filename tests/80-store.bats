@@ -83,10 +83,10 @@ db() {
 
 # ---- the schema ----
 
-@test "WAL, schema version 1, foreign keys declared" {
+@test "WAL, schema version 2, foreign keys declared" {
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
-	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA user_version')" = 2 ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
@@ -98,7 +98,7 @@ db() {
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
 	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = \
-	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files ]
+	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files,pending ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('attachments')")" = \
 	  n,id,message_id,type,name,size,mime_type,content ]
 }
@@ -132,7 +132,7 @@ db() {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
-	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA user_version')" = 2 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
 }
@@ -142,7 +142,7 @@ db() {
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
 	run -0 chat-new --name migrated
-	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA user_version')" = 2 ]
 	[ "$(db 'SELECT name FROM sessions')" = migrated ]
 }
 
@@ -151,7 +151,7 @@ db() {
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
 	[ "$(db .dump | sha256sum)" = "$sum" ]
-	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA user_version')" = 2 ]
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
@@ -276,7 +276,7 @@ db() {
 	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
 	[ "$failed" -eq 0 ]
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
-	[ "$(db 'PRAGMA user_version')" = 1 ]
+	[ "$(db 'PRAGMA user_version')" = 2 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
 }

@@ -43,7 +43,7 @@ migrations(void)
 	DIES(CF_EX_STORE, cf_store_open(path));
 	sqlite3 *db;
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA user_version = " "2", NULL, NULL, NULL);
 	sqlite3_close(db);
 	/* a folder is not a database */
 	DIES(CF_EX_STORE, cf_store_open(dir));
