@@ -74,6 +74,7 @@ struct out {
 	int dead;           /* stdout failed: the rest is only saved */
 	size_t sent;        /* plain output: bytes of the reply written */
 	int err;            /* why (errno) */
+	struct cf_reply_row *row;   /* where the reply is saved as it comes */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -119,6 +120,16 @@ on_text(cf_call *c, const char *s, size_t n)
 	}
 }
 
+/* What has arrived goes into its row now and then, so a kill -9 costs
+ * at most the last second of it. */
+static void
+on_tick(cf_call *c)
+{
+	struct out *o = c->ctx;
+	if (o->row)
+		cf_reply_checkpoint(o->row, c->r.buf, c->r.len);
+}
+
 /* What arrived together goes out together, at once.  A reader that went
  * away (| head) or a full disk must not cost the reply: stop writing, keep
  * receiving, save it, report at the end. */
@@ -126,6 +137,7 @@ static void
 on_flush(cf_call *c)
 {
 	struct out *o = c->ctx;
+	on_tick(c);
 	if (o->dead)
 		return;
 	errno = 0;
@@ -306,6 +318,154 @@ turn(cf_store *st, jv m)
 	return jv_object_set(t, jv_string("images"), images);
 }
 
+/* The message being sent, as the providers take it, from what the user
+ * gave (the store may not have it: a full disk). */
+static jv
+this_turn(jv text, jv atts, struct blob *blobs)
+{
+	jv t = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
+	jv content = jv_copy(text);
+	jv images = jv_array();
+	jv_array_foreach(atts, i, a) {
+		if (!strcmp(cf_jstr(a, "type"), "text"))
+			content = jv_string_concat(content, jv_string_fmt(
+				"\n\n<file name=\"%s\">\n%.*s\n</file>", cf_jstr(a, "name"),
+				(int)blobs[i].n, blobs[i].p));
+		else
+			images = jv_array_append(images, jv_object_set(jv_copy(a),
+				jv_string("data"), cf_base64(blobs[i].p, blobs[i].n)));
+		jv_free(a);
+	}
+	t = jv_object_set(t, jv_string("content"), content);
+	return jv_object_set(t, jv_string("images"), images);
+}
+
+/* The turn the store could not take, into the spool: 1 when it is kept
+ * there, -1 when even that failed; either way one line says so. */
+static int
+spool_turn(cf_store *st, jv sess, jv um, jv atts, struct blob *blobs,
+           const char *rid, jv meta, const char *text, size_t len,
+           const char *why)
+{
+	jv list = jv_array();
+	jv_array_foreach(atts, i, a) {
+		list = jv_array_append(list, jv_object_set(jv_copy(a),
+			jv_string("data"), cf_base64(blobs[i].p, blobs[i].n)));
+		jv_free(a);
+	}
+	jv m = jv_object_set(jv_copy(um), jv_string("sessionId"),
+	                     jv_string(cf_jstr(sess, "id")));
+	m = jv_object_set(m, jv_string("metadata"), jv_object_set(jv_object(),
+	                  jv_string("attachments"), list));
+	jv msgs = jv_array_append(jv_array(), m);
+	if (rid) {
+		jv r = jv_object_set(jv_object(), jv_string("id"), jv_string(rid));
+		r = jv_object_set(r, jv_string("sessionId"), jv_string(cf_jstr(sess, "id")));
+		r = jv_object_set(r, jv_string("role"), jv_string("assistant"));
+		r = jv_object_set(r, jv_string("content"), jv_string_sized(text ? text : "", (int)len));
+		r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
+		r = jv_object_set(r, jv_string("metadata"), jv_copy(meta));
+		msgs = jv_array_append(msgs, r);
+	}
+	jv turn = jv_object_set(jv_object(), jv_string("session"), jv_copy(sess));
+	turn = jv_object_set(turn, jv_string("messages"), msgs);
+	jv path = cf_spool_write(st, turn, why);
+	int ok = jv_is_valid(path);
+	if (ok) {
+		cf_warn("%s: the %s is kept in %s, and will be stored when the store "
+		        "is next opened with room", why, rid ? "turn" : "message",
+		        jv_string_value(path));
+	} else {
+		jv e = cf_error_message(path);
+		cf_warn("%s, and %s: the %s was not saved", why, jv_string_value(e),
+		        rid ? "reply" : "message");
+		jv_free(e);
+	}
+	jv_free(path);
+	return ok ? 1 : -1;
+}
+
+/* The first transaction: the session when it is new, the user's message
+ * and its attachments, and the reply's row reserved after it.  A store
+ * that cannot take them (a full disk, a session deleted meanwhile) does
+ * not stop the turn: why goes into spooling and the turn, at its end,
+ * into the spool.  Any other error ends the program, nothing changed. */
+static void
+begin_turn(cf_store *st, jv *sess, int newsess, jv um, jv atts,
+           struct blob *blobs, const char *provider, const char *model,
+           struct cf_reply_row *row, char spooling[1024])
+{
+	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_string(provider));
+	rmeta = jv_object_set(rmeta, jv_string("model"), model ? jv_string(model) : jv_null());
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(st);
+		memset(row, 0, sizeof *row);
+		if (k.code != CF_EX_STORE)
+			cf_die(k.code, "%s", k.msg);
+		snprintf(spooling, 1024, "%s", k.msg);
+		cf_warn("%s: the message goes out and the turn will be kept in the spool",
+		        k.msg);
+		return;
+	}
+	cf_store_begin(st);
+	if (newsess) {
+		jv stored = cf_session_insert(st, jv_copy(*sess));
+		jv_free(*sess);
+		*sess = stored;
+	}
+	const char *sid = cf_jstr(*sess, "id");
+	jv_free(cf_message_insert(st, sid, jv_copy(um)));
+	jv_array_foreach(atts, i, a) {
+		cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
+		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
+		                     blobs[i].p, blobs[i].n);
+		jv_free(a);
+	}
+	cf_reply_reserve(st, sid, rmeta, row);
+	cf_store_commit(st);
+	cf_catch_pop(&k);
+}
+
+/* A session made without a provider gets the one that answered.  The
+ * reply is stored by now, so a store error here is only a warning. */
+static void
+answered_by(cf_store *st, const char *sid, const char *provider,
+            const char *model)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(st);
+		cf_warn("%s", k.msg);
+		return;
+	}
+	cf_store_begin(st);
+	jv cur = cf_session_get(st, sid);
+	if (jv_is_valid(cur)) {
+		if (!cf_jstr_or_null(cur, "provider"))
+			cur = jv_object_set(cur, jv_string("provider"), jv_string(provider));
+		if (!cf_jstr_or_null(cur, "model"))
+			cur = jv_object_set(cur, jv_string("model"), jv_string(model));
+		cf_session_update(st, cur);
+	} else {
+		jv_free(cur);
+	}
+	cf_store_commit(st);
+	cf_catch_pop(&k);
+}
+
+/* Nothing came: the reserved row goes, as if never made.  One the store
+ * cannot remove now is closed as abandoned by the next writer. */
+static void
+drop_row(struct cf_reply_row *row)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return;
+	cf_reply_drop(row);
+	cf_catch_pop(&k);
+}
+
 static int
 collect(jv m, void *ctx)
 {
@@ -454,8 +614,15 @@ main(int argc, char **argv)
 	}
 	cf_send_check(chain);
 
-	/* The user's message is stored before the request goes out. */
-	cf_store_begin(st);
+	/* The user's message is stored before the request goes out, and the
+	 * reply's row is reserved right after it.  A store that cannot take
+	 * them (a full disk) does not stop the turn: it goes to the spool. */
+	jv um = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
+	um = jv_object_set(um, jv_string("content"), jv_copy(text));
+	char umid[37];
+	cf_uuid7(umid);
+	um = jv_object_set(um, jv_string("id"), jv_string(umid));
+	um = jv_object_set(um, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
 	if (!jv_is_valid(sess)) {
 		jv rec = jv_object();
 		jv settings = jv_object();
@@ -463,36 +630,39 @@ main(int argc, char **argv)
 		settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
 		rec = jv_object_set(rec, jv_string("settings"), settings);
 		rec = cf_settings_defaults(rec);
+		char sidbuf[37];
+		cf_uuid7(sidbuf);
+		rec = jv_object_set(rec, jv_string("id"), jv_string(sidbuf));
 		rec = jv_object_set(rec, jv_string("name"), name_from(jv_string_value(text)));
 		rec = jv_object_set(rec, jv_string("provider"), jv_string(provider));
 		rec = jv_object_set(rec, jv_string("model"), model ? jv_string(model) : jv_null());
-		sess = cf_session_insert(st, rec);
+		newsess = 1;
+		sess = rec;
 	}
+	struct cf_reply_row row = {0};
+	char spooling[1024] = "";
+	begin_turn(st, &sess, newsess, um, atts, blobs, provider, model, &row,
+	           spooling);
 	const char *sid = cf_jstr(sess, "id");
-	jv um = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
-	um = jv_object_set(um, jv_string("content"), jv_copy(text));
-	um = cf_message_insert(st, sid, um);
-	jv_array_foreach(atts, i, a) {
-		cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
-		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
-		                     blobs[i].p, blobs[i].n);
-		jv_free(a);
-	}
-	cf_store_commit(st);
 
 	/* The context: the system prompt and the last contextWindow messages
-	 * before this one, read through the (session_id, seq) index. */
+	 * before this one, read through the (session_id, seq) index, then
+	 * this one as it was given. */
 	jv settings = jv_object_get(jv_copy(sess), jv_string("settings"));
 	double cw = cf_jnum(settings, "contextWindow", 50);
 	jv hist = jv_array();
-	cf_message_list(st, sid, (long)cw + 1, NULL, collect, &hist);
+	if (cw >= 1 && !newsess)
+		cf_message_list(st, sid, (long)cw + !*spooling, *spooling ? NULL : umid,
+		                collect, &hist);
 	jv msgs = jv_array();
 	jv_array_foreach(hist, i, m) {
-		msgs = jv_array_append(msgs, turn(st, m));
+		if (strcmp(cf_jstr(m, "id"), umid))
+			msgs = jv_array_append(msgs, turn(st, m));
 		jv_free(m);
 		(void)i;
 	}
 	jv_free(hist);
+	msgs = jv_array_append(msgs, this_turn(text, atts, blobs));
 
 	struct cf_send s = {0};
 	s.chain = chain;
@@ -519,19 +689,27 @@ main(int argc, char **argv)
 	s.retries = retries;
 	s.retry_time = retry_time;
 	struct out o = {.json = json || !cf_out_isatty() ? json : 0,
-	                .tty = cf_out_isatty() && !json, .sid = sid, .last_nl = 1};
-	cf_uuid7(o.mid);
+	                .tty = cf_out_isatty() && !json, .sid = sid, .last_nl = 1,
+	                .row = row.st ? &row : NULL};
+	if (row.st)
+		memcpy(o.mid, row.id, sizeof o.mid);
+	else
+		cf_uuid7(o.mid);
 	s.on_text = on_text;
 	s.on_flush = on_flush;
+	s.on_tick = on_tick;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	s.ctx = &o;
 
+	/* A closed terminal (SIGHUP) is a stop like any other: what arrived
+	 * is kept. */
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	cf_send_run(&s);
 	on_flush(&s.call);   /* a whole reply, --no-stream's or echo's */
@@ -540,10 +718,12 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	cf_call *c = &s.call;
 	int have = c->r.len > 0;
 	jv saved = jv_invalid();
+	int spooled = 0;
 	if (have || s.outcome == CF_CALL_OK) {
 		long in = c->r.in_tokens, outk = c->r.out_tokens;
 		const char *answered = jv_get_kind(c->r.model) == JV_KIND_STRING ?
@@ -572,27 +752,32 @@ main(int argc, char **argv)
 			s.outcome != CF_CALL_OK && s.outcome != CF_CALL_INTR ?
 			jv_string(s.error) : jv_null());
 		meta = jv_object_set(meta, jv_string("fallback"), jv_bool(s.fallbacks > 0));
-		jv am = jv_object();
-		am = jv_object_set(am, jv_string("id"), jv_string(o.mid));
-		am = jv_object_set(am, jv_string("role"), jv_string("assistant"));
-		am = jv_object_set(am, jv_string("metadata"), meta);
-		cf_store_begin(st);
 		/* the reply is stored from where it lies, not copied into a jv,
 		 * and read back only to be printed */
-		char id[37];
-		cf_message_add(st, sid, am, c->r.buf ? c->r.buf : "", c->r.len, id);
-		if (o.json)
-			saved = cf_message_get(st, id);
-		/* a session made without a provider gets the one that answered */
-		if (!cf_jstr_or_null(sess, "provider") || !cf_jstr_or_null(sess, "model")) {
-			jv cur = cf_session_get(st, sid);
-			if (!cf_jstr_or_null(cur, "provider"))
-				cur = jv_object_set(cur, jv_string("provider"), jv_string(s.provider));
-			if (!cf_jstr_or_null(cur, "model"))
-				cur = jv_object_set(cur, jv_string("model"), jv_string(s.model));
-			cf_session_update(st, cur);
+		jv r = row.st ? cf_reply_finish(&row, jv_copy(meta), c->r.buf, c->r.len) :
+		       cf_error(CF_EX_STORE, "%s", spooling);
+		if (jv_is_valid(r)) {
+			if (o.json)
+				saved = cf_message_get(st, row.id);
+			/* a session made without a provider gets the one that
+			 * answered; the reply is safe whatever happens to this */
+			if (!cf_jstr_or_null(sess, "provider") || !cf_jstr_or_null(sess, "model"))
+				answered_by(st, sid, s.provider, s.model);
+		} else {
+			/* kept whole in a file of its own, for the next program
+			 * that opens the store with room */
+			jv why = cf_error_message(r);
+			spooled = spool_turn(st, sess, um, atts, blobs, o.mid, meta,
+			                     c->r.buf, c->r.len, jv_string_value(why));
+			jv_free(why);
 		}
-		cf_store_commit(st);
+		jv_free(r);
+		jv_free(meta);
+	} else if (row.st) {
+		drop_row(&row);
+	} else if (*spooling) {
+		spooled = spool_turn(st, sess, um, atts, blobs, NULL, jv_null(),
+		                     NULL, 0, spooling);
 	}
 
 	if (!o.dead) {
@@ -610,10 +795,11 @@ main(int argc, char **argv)
 		        c->malformed, c->malformed == 1 ? "" : "s");
 	int status = s.exit;
 	if (s.outcome == CF_CALL_INTR)
-		status = got_signal == SIGTERM ? CF_EX_SIGTERM : CF_EX_SIGINT;
+		status = got_signal == SIGTERM ? CF_EX_SIGTERM :
+		         got_signal == SIGHUP ? CF_EX_SIGHUP : CF_EX_SIGINT;
 	if (s.outcome != CF_CALL_OK)
-		cf_warn("%s%s", s.error, have ? " (the partial reply is saved, marked "
-		        "incomplete)" : "");
+		cf_warn("%s%s", s.error, have && !spooled ? " (the partial reply is "
+		        "saved, marked incomplete)" : "");
 	else if (s.fallbacks)
 		cf_warn("answered by %s:%s after a fallback", s.provider, s.model);
 
@@ -632,6 +818,8 @@ main(int argc, char **argv)
 	free(blobs);
 	free(attach);
 	free(fallbacks);
+	if (spooled)
+		status = spooled > 0 ? CF_EX_SPOOLED : CF_EX_STORE;
 	if (o.dead) {
 		/* stdout failed mid-reply and the reply is saved: a reader that
 		 * went away is no error, another write error is */

@@ -15,6 +15,7 @@
 #ifndef CONFAB_H
 #define CONFAB_H
 
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -40,6 +41,10 @@ enum {
 	CF_EX_AUTH = 9,      /* no key, or the key was refused (401, 403) */
 	CF_EX_RATE = 10,     /* still rate-limited (429) after the retries */
 	CF_EX_NETWORK = 11,  /* no connection, a timeout, a reply cut off */
+	CF_EX_SPOOLED = 12,  /* the store could not take the turn: it is kept
+	                      * in the spool, and stored by the next program
+	                      * that opens the store with room */
+	CF_EX_SIGHUP = 129,  /* the terminal went away; what arrived is saved */
 	CF_EX_SIGINT = 130,  /* interrupted (Ctrl-C); what arrived is saved */
 	CF_EX_SIGTERM = 143, /* terminated; what arrived is saved */
 };
@@ -58,6 +63,30 @@ _Noreturn void cf_bad_option(int c, char **argv);
 /* While set, warnings and errors name where the input came from
  * ("stdin:3") after the program's name; NULL clears it. */
 void cf_err_context(const char *where);
+
+/* Errors as values, jq's way: jv_invalid_with_msg({"status": CF_EX_*,
+ * "message": "one line"}).  cf_error_status and cf_error_message borrow
+ * the error (the message is a new reference). */
+jv cf_error(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cf_error_status(jv err);
+jv cf_error_message(jv err);
+
+/* Until every library function returns its errors (the issue after this
+ * one), a caller that must outlive one can catch cf_die: while armed,
+ * cf_die() jumps back to CF_TRY with the code and message in the catch
+ * instead of ending the process.  The caller then rolls back what it had
+ * begun.  Disarm with cf_catch_pop on the way out of the happy path. */
+struct cf_catch {
+	jmp_buf jb;
+	int code;
+	char msg[1024];
+	struct cf_catch *prev;
+};
+extern struct cf_catch *cf_catching;
+void cf_catch_push(struct cf_catch *k);
+void cf_catch_pop(struct cf_catch *k);
+#define CF_TRY(k) (cf_catch_push(k), setjmp((k)->jb))
 
 void *cf_xmalloc(size_t n);
 void *cf_xrealloc(void *p, size_t n);
@@ -129,8 +158,61 @@ const char *cf_store_default_path(void);
  * of failing on a lock upgrade. */
 void cf_store_begin(cf_store *st);
 void cf_store_commit(cf_store *st);
+/* Ends a transaction without its changes, if one is open; never fails. */
+void cf_store_rollback(cf_store *st);
 /* Dies with CF_EX_STORE, naming what failed and SQLite's message. */
 _Noreturn void cf_store_fail(cf_store *st, const char *what);
+
+/* ---- turn.c: a reply's row, from the request to the whole reply ---- */
+
+/* The row a reply streams into: reserved after its prompt (in the
+ * caller's transaction) when the request goes out, empty, marked
+ * incomplete and pending with its writer's tag (host:pid:start), which
+ * keeps it out of the full-text index until it is whole. */
+struct cf_reply_row {
+	cf_store *st;
+	char id[37], sid[37];
+	char tag[320];
+	size_t saved;          /* bytes of the reply in the row */
+	double since;          /* when the first unsaved byte came (0: none) */
+	double last;           /* when it was last written */
+	int checkpoints, failed;
+};
+/* meta: what the row starts with (model, provider); consumed. */
+void cf_reply_reserve(cf_store *st, const char *sid, jv meta,
+                      struct cf_reply_row *r);
+/* Writes the reply so far into its row once text has waited half a
+ * second: a statement of its own that waits at most 50 ms for another
+ * writer and never ends the program.  0, or SQLite's code when it could
+ * not (tried again next time). */
+int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len);
+/* The reply whole, in one transaction: jv_true(), or an error value (a
+ * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).
+ * Consumes meta. */
+jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
+                   size_t len);
+/* A reserved row no reply came for goes (dies on a store error). */
+void cf_reply_drop(struct cf_reply_row *r);
+/* Closes the pending rows whose writer on this machine is gone (killed),
+ * keeping what they hold, marked incomplete and "abandoned".  Run by
+ * cf_store_open; returns how many. */
+int cf_reply_recover(cf_store *st);
+/* This process's writer tag. */
+void cf_writer_tag(char out[320]);
+
+/* ---- spool.c: turns the store could not take ---- */
+
+/* $XDG_STATE_HOME/confab/spool (~/.local/state/confab/spool); NULL
+ * without HOME.  Static buffer. */
+const char *cf_spool_dir(void);
+/* Writes turn ({session, messages: [records, attachments with data]})
+ * to a new file there, 0600, whole or not at all: its path, or an error
+ * value.  Consumes turn. */
+jv cf_spool_write(cf_store *st, jv turn, const char *reason);
+/* Stores this store's spooled turns, each in one transaction, and
+ * removes them: how many.  A turn that still does not fit stays for the
+ * next time.  Run by cf_store_open. */
+int cf_spool_replay(cf_store *st);
 
 /* ---- session.c: sessions as records ---- */
 
@@ -384,6 +466,9 @@ struct cf_call {
 	/* After each piece of the wire is handled (every delta in it passed
 	 * to on_text): the moment to flush.  NULL: none. */
 	void (*on_flush)(cf_call *c);
+	/* Now and then while the call runs, data or not (libcurl's progress
+	 * callback): the moment to save what has arrived.  NULL: none. */
+	void (*on_tick)(cf_call *c);
 	void *ctx;
 	int malformed;              /* events skipped as unreadable */
 	int done;                   /* the provider said the reply is whole */
@@ -474,6 +559,7 @@ struct cf_send {
 	double retry_time;   /* seconds all retries of one provider may take */
 	void (*on_text)(cf_call *c, const char *s, size_t n);
 	void (*on_flush)(cf_call *c);
+	void (*on_tick)(cf_call *c);
 	void *ctx;
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */

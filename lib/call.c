@@ -189,6 +189,8 @@ on_progress(void *ud, curl_off_t a, curl_off_t dl, curl_off_t c, curl_off_t ul)
 	(void)a; (void)c;
 	if (cf_interrupted)
 		return 1;
+	if (s->c->on_tick)
+		s->c->on_tick(s->c);
 	double now = now_s();
 	if (dl != s->dl || ul != s->ul) {
 		s->dl = dl;

@@ -1,6 +1,7 @@
 /* err.c — the program's name as a prefix, one line to stderr, an exit code. */
 #include <errno.h>
 #include <getopt.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +43,76 @@ cf_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+struct cf_catch *cf_catching;
+
 _Noreturn void
 cf_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	struct cf_catch *k = cf_catching;
+	if (k) {
+		/* the caller asked for the error as a value */
+		vsnprintf(k->msg, sizeof k->msg, fmt, ap);
+		va_end(ap);
+		k->code = code;
+		cf_catching = k->prev;
+		longjmp(k->jb, 1);
+	}
 	vwarn(fmt, ap);
 	va_end(ap);
 	exit(code);
+}
+
+void
+cf_catch_push(struct cf_catch *k)
+{
+	k->code = 0;
+	k->msg[0] = '\0';
+	k->prev = cf_catching;
+	cf_catching = k;
+}
+
+void
+cf_catch_pop(struct cf_catch *k)
+{
+	if (cf_catching == k)
+		cf_catching = k->prev;
+}
+
+jv
+cf_error(int status, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	jv e = jv_object_set(jv_object(), jv_string("status"), jv_number(status));
+	e = jv_object_set(e, jv_string("message"), jv_string(buf));
+	return jv_invalid_with_msg(e);
+}
+
+int
+cf_error_status(jv err)
+{
+	jv m = jv_invalid_get_msg(jv_copy(err));
+	int st = (int)cf_jnum(m, "status", CF_EX_FAIL);
+	jv_free(m);
+	return st;
+}
+
+jv
+cf_error_message(jv err)
+{
+	jv m = jv_invalid_get_msg(jv_copy(err));
+	jv s = jv_get_kind(m) == JV_KIND_OBJECT ?
+	       jv_object_get(m, jv_string("message")) : (jv_free(m), jv_null());
+	if (jv_get_kind(s) != JV_KIND_STRING) {
+		jv_free(s);
+		s = jv_string("unknown error");
+	}
+	return s;
 }
 
 _Noreturn void

@@ -122,6 +122,31 @@ int_field(jv obj, const char *key)
 	return v;
 }
 
+void
+cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra)
+{
+	*extra = jv_object();
+	if (jv_get_kind(meta) == JV_KIND_OBJECT) {
+		jv_object_foreach(meta, k, v) {
+			const char *ks = jv_string_value(k);
+			if (strcmp(ks, "tokens") && strcmp(ks, "model") &&
+			    strcmp(ks, "processing_time") && strcmp(ks, "attachments") &&
+			    strcmp(ks, "reactions") && strcmp(ks, "edits"))
+				*extra = jv_object_set(*extra, k, v);
+			else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+	}
+	*model = field(meta, "model");
+	if (jv_get_kind(*model) != JV_KIND_NULL && jv_get_kind(*model) != JV_KIND_STRING)
+		cf_die(CF_EX_DATA, "message field model is not a string");
+	*tokens = int_field(meta, "tokens");
+	*ptime = int_field(meta, "processing_time");
+	jv_free(meta);
+}
+
 jv
 cf_message_insert(cf_store *st, const char *sid, jv rec)
 {
@@ -167,23 +192,8 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 
 	jv meta = field(rec, "metadata");
 	jv ctx = field(rec, "context");
-	jv extra = jv_object();
-	if (jv_get_kind(meta) == JV_KIND_OBJECT) {
-		jv_object_foreach(meta, k, v) {
-			const char *ks = jv_string_value(k);
-			if (strcmp(ks, "tokens") && strcmp(ks, "model") &&
-			    strcmp(ks, "processing_time") && strcmp(ks, "attachments") &&
-			    strcmp(ks, "reactions") && strcmp(ks, "edits"))
-				extra = jv_object_set(extra, k, v);
-			else {
-				jv_free(k);
-				jv_free(v);
-			}
-		}
-	}
-	jv model = field(meta, "model");
-	if (jv_get_kind(model) != JV_KIND_NULL && jv_get_kind(model) != JV_KIND_STRING)
-		cf_die(CF_EX_DATA, "message field model is not a string");
+	jv tokens, model, ptime, extra;
+	cf_meta_split(jv_copy(meta), &tokens, &model, &ptime, &extra);
 
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
@@ -196,9 +206,9 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 		sqlite3_bind_text(s, 4, jv_string_value(content),
 		                  jv_string_length_bytes(jv_copy(content)), SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, ts);
-	cf_bind_jv(s, 6, int_field(meta, "tokens"));
+	cf_bind_jv(s, 6, tokens);
 	cf_bind_jv(s, 7, model);
-	cf_bind_jv(s, 8, int_field(meta, "processing_time"));
+	cf_bind_jv(s, 8, ptime);
 	cf_bind_jv(s, 9, array_field(meta, "reactions"));
 	cf_bind_jv(s, 10, array_field(meta, "edits"));
 	cf_bind_jv(s, 11, extra);
@@ -296,6 +306,32 @@ cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
 	cf_bind_text(s, 6, mime);
 	sqlite3_bind_blob64(s, 7, data, size, SQLITE_TRANSIENT);
 	cf_exec_stmt(st, s, "storing an attachment");
+}
+
+long
+cf_unbase64(const char *s, size_t len, unsigned char *out)
+{
+	static signed char val[256];
+	if (!val['B']) {
+		memset(val, -1, sizeof val);
+		for (int i = 0; i < 64; i++)
+			val[(unsigned char)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+			    "qrstuvwxyz0123456789+/"[i]] = (signed char)i;
+	}
+	unsigned v = 0;
+	int bits = 0;
+	long n = 0;
+	for (size_t i = 0; i < len && s[i] != '='; i++) {
+		int d = val[(unsigned char)s[i]];
+		if (d < 0)
+			return -1;
+		v = (v << 6) | (unsigned)d;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(v >> bits);
+		}
+	}
+	return n;
 }
 
 jv

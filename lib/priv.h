@@ -9,6 +9,7 @@ struct cf_store {
 	sqlite3 *db;
 	char *path;
 	int readonly;       /* opened read-only (cf_store_open_mode) */
+	int full;           /* ... because its disk is full */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
@@ -29,5 +30,19 @@ void cf_bind_jv(sqlite3_stmt *s, int i, jv v);
 /* A column of JSON text as a jv ("[]" and "{}" without parsing). */
 jv cf_col_json(sqlite3_stmt *s, int i);
 jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
+/* A message's metadata as its columns (tokens, model, processing_time)
+ * and the rest (extra; attachments, reactions and edits have their own
+ * homes).  Consumes meta. */
+/* Base64 (as cf_base64 writes it) into out, room for len / 4 * 3 + 3
+ * bytes; the length, or -1 when s is not base64. */
+long cf_unbase64(const char *s, size_t len, unsigned char *out);
+/* In the caller's transaction: a reply's row made whole (content, the
+ * metadata's columns and the rest, no longer pending, so indexed); the
+ * number of rows changed (0: it is gone).  Consumes meta. */
+int cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
+                   const char *text, size_t len);
+/* The busy timeout the store was opened with, back after a short one. */
+void cf_store_busy_default(cf_store *st);
+void cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
 
 #endif

@@ -148,6 +148,7 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->timeout = s->timeout;
 	c->on_text = s->on_text;
 	c->on_flush = s->on_flush;
+	c->on_tick = s->on_tick;
 	c->ctx = s->ctx;
 }
 

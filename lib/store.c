@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +161,23 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
                "one migration per schema version");
 
+/* SQLite says "disk I/O error" when a full disk stops it growing the
+ * WAL's shared memory: tell that apart by the room left. */
+static int
+disk_full(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	struct statvfs sv;
+	return statvfs(dir, &sv) == 0 &&
+	       (unsigned long long)sv.f_bavail * sv.f_frsize < 1024 * 1024;
+}
+
 _Noreturn void
 cf_store_fail(cf_store *st, const char *what)
 {
@@ -167,6 +185,9 @@ cf_store_fail(cf_store *st, const char *what)
 	const char *hint = "";
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		hint = " (another program held the database too long)";
+	else if (code == SQLITE_FULL || (code == SQLITE_IOERR && disk_full(st->path)))
+		hint = ": nothing was changed; free some space on its disk and "
+		       "run the command again";
 	cf_die(CF_EX_STORE, "%s: %s: %s%s", st->path, what,
 	       sqlite3_errmsg(st->db), hint);
 }
@@ -375,6 +396,27 @@ open_readonly(cf_store *st)
 	setup(st);
 }
 
+static cf_store *
+readonly_store(cf_store *st)
+{
+	open_readonly(st);
+	check_owner(st);
+	long v = user_version(st);
+	if (v > CF_SCHEMA_VERSION)
+		cf_die(CF_EX_STORE,
+		       "%s: written by a newer confab (schema %ld, this one "
+		       "knows %d); not touching it",
+		       st->path, v, CF_SCHEMA_VERSION);
+	if (v < CF_SCHEMA_VERSION && st->full)
+		cf_die(CF_EX_STORE, "%s: the disk is full, and the store needs an "
+		       "upgrade: free some space on its disk and run the command "
+		       "again", st->path);
+	if (v < 1)
+		cf_die(CF_EX_STORE, "%s: the store is read-only and holds "
+		       "no confab schema yet", st->path);
+	return st;
+}
+
 cf_store *
 cf_store_open_mode(const char *path, int mode)
 {
@@ -401,26 +443,33 @@ cf_store_open_mode(const char *path, int mode)
 	} else if (!writable(path)) {
 		if (mode != CF_STORE_READ)
 			cf_die(CF_EX_STORE, "%s: the store is read-only", path);
-		open_readonly(st);
-		check_owner(st);
-		long v = user_version(st);
-		if (v > CF_SCHEMA_VERSION)
-			cf_die(CF_EX_STORE,
-			       "%s: written by a newer confab (schema %ld, this one "
-			       "knows %d); not touching it",
-			       st->path, v, CF_SCHEMA_VERSION);
-		if (v < 1)
-			cf_die(CF_EX_STORE, "%s: the store is read-only and holds "
-			       "no confab schema yet", st->path);
-		return st;
+		return readonly_store(st);
 	}
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
 		cf_store_fail(st, "opening");
+	/* A disk so full that SQLite cannot make the WAL's shared memory
+	 * file: the store can still be read, and a writer learns at its first
+	 * change that the disk is full (chat-send keeps its turn in the spool
+	 * then). */
+	int rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
+	                      NULL, NULL);
+	if ((rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN) &&
+	    disk_full(path)) {
+		sqlite3_close(st->db);
+		st->db = NULL;
+		st->full = 1;
+		return readonly_store(st);
+	}
 	setup(st);
 	check_owner(st);
 	migrate(st);
+	/* what an earlier program could not finish: a turn kept in the spool
+	 * first (it may complete a reserved row), then the rows of writers
+	 * that were killed */
+	cf_spool_replay(st);
+	cf_reply_recover(st);
 	return st;
 }
 
@@ -428,6 +477,12 @@ cf_store *
 cf_store_open(const char *path)
 {
 	return cf_store_open_mode(path, CF_STORE_WRITE);
+}
+
+void
+cf_store_busy_default(cf_store *st)
+{
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 }
 
 int
@@ -457,7 +512,19 @@ cf_store_db(cf_store *st)
 void
 cf_store_begin(cf_store *st)
 {
+	if (st->full)
+		cf_die(CF_EX_STORE, "%s: the disk is full: nothing was changed; free "
+		       "some space on its disk and run the command again", st->path);
+	if (st->readonly)
+		cf_die(CF_EX_STORE, "%s: the store is read-only", st->path);
 	exec(st, "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+void
+cf_store_rollback(cf_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 void

@@ -11,6 +11,7 @@ common_setup() {
 	export CHAT_DB="$BATS_TEST_TMPDIR/data/chat.db"
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
 	export XDG_DATA_HOME="$BATS_TEST_TMPDIR/xdg-data"
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/xdg-state"
 	export HOME="$BATS_TEST_TMPDIR/home"
 	mkdir -p "$HOME"
 	unset NO_COLOR ANTHROPIC_API_KEY OPENAI_API_KEY GEMINI_API_KEY \

@@ -1,0 +1,281 @@
+/* turn.c — a reply's row: reserved right after its prompt when the request
+ * goes out, written as the reply arrives, made whole (and indexed) at the
+ * end; rows whose writer was killed are closed by the next writer. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+/* How long text may wait unsaved: with libcurl's progress callback coming
+ * at least once a second, what arrived more than a second before a
+ * kill -9 is in the store. */
+#define CHECKPOINT_WAIT 0.5
+/* A checkpoint never holds the stream up behind another writer for
+ * longer than this; it tries again at the next tick. */
+#define CHECKPOINT_BUSY_MS 50
+
+static double
+mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* When this process started, in clock ticks since boot (/proc/PID/stat,
+ * field 22): with the pid it names one process, even after the pid is
+ * reused.  0 when unknown. */
+static unsigned long long
+start_time(long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');   /* the name may hold spaces */
+	if (!p)
+		return 0;
+	unsigned long long t = 0;
+	/* after ") ": state is field 3; start time is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+	           " %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+		return 0;
+	return t;
+}
+
+static void
+host_name(char *out, size_t n)
+{
+	if (gethostname(out, n) != 0 || !*out)
+		snprintf(out, n, "localhost");
+	out[n - 1] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == ':')
+			*p = '_';
+}
+
+void
+cf_writer_tag(char out[320])
+{
+	char host[256];
+	host_name(host, sizeof host);
+	long pid = (long)getpid();
+	snprintf(out, 320, "%s:%ld:%llu", host, pid, start_time(pid));
+}
+
+/* Is the writer a tag names gone?  Only a writer on this machine can be
+ * told; one elsewhere (a shared store) is left alone. */
+static int
+writer_gone(const char *tag)
+{
+	char host[256];
+	host_name(host, sizeof host);
+	const char *c1 = strrchr(tag, ':');
+	if (!c1 || c1 == tag)
+		return 1;
+	const char *c2 = c1 - 1;
+	while (c2 > tag && *c2 != ':')
+		c2--;
+	if (*c2 != ':')
+		return 1;
+	if ((size_t)(c2 - tag) != strlen(host) || strncmp(tag, host, strlen(host)))
+		return 0;
+	long pid = strtol(c2 + 1, NULL, 10);
+	unsigned long long t = strtoull(c1 + 1, NULL, 10);
+	if (pid <= 0)
+		return 1;
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 1;
+	unsigned long long now = start_time(pid);
+	return now && t && now != t;
+}
+
+void
+cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
+{
+	static const char sql[] =
+		"INSERT INTO messages (id, session_id, seq, role, content,"
+		" timestamp, model, extra, pending) VALUES (?1, ?2,"
+		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
+		" 0) + 1, 'assistant', '', ?3, ?4, ?5, ?6)";
+	jv tokens, model, ptime, extra;
+	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
+	jv_free(tokens);
+	jv_free(ptime);
+	memset(r, 0, sizeof *r);
+	r->st = st;
+	cf_uuid7(r->id);
+	snprintf(r->sid, sizeof r->sid, "%s", sid);
+	cf_writer_tag(r->tag);
+	extra = jv_object_set(extra, jv_string("incomplete"), jv_true());
+	extra = jv_object_set(extra, jv_string("stopReason"), jv_string("streaming"));
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, r->id);
+	cf_bind_text(s, 2, sid);
+	sqlite3_bind_int64(s, 3, cf_now_ms());
+	cf_bind_jv(s, 4, model);
+	cf_bind_jv(s, 5, extra);
+	cf_bind_text(s, 6, r->tag);
+	cf_exec_stmt(st, s, "reserving the reply");
+	r->last = mono();
+}
+
+int
+cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len)
+{
+	static const char sql[] =
+		"UPDATE messages SET content = ?2 WHERE id = ?1 AND pending = ?3";
+	if (!r->st || len == r->saved)
+		return 0;
+	double now = mono();
+	if (r->since == 0)
+		r->since = now;   /* the first byte not yet in the store */
+	if (now - r->since < CHECKPOINT_WAIT)
+		return 0;
+	/* A single statement outside any transaction of ours: its own,
+	 * short, and never one that waits long for the lock. */
+	sqlite3 *db = r->st->db;
+	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
+	sqlite3_stmt *s = cf_stmt(r->st, sql);
+	cf_bind_text(s, 1, r->id);
+	sqlite3_bind_text64(s, 2, buf ? buf : "", len, SQLITE_STATIC, SQLITE_UTF8);
+	cf_bind_text(s, 3, r->tag);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_bind_null(s, 2);
+	cf_store_busy_default(r->st);
+	r->checkpoints++;
+	if (rc != SQLITE_DONE) {
+		r->failed++;
+		return rc;
+	}
+	r->saved = len;
+	r->since = 0;
+	r->last = now;
+	return 0;
+}
+
+int
+cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
+               const char *text, size_t len)
+{
+	/* content and pending in one write: the index trigger reads the
+	 * content once, as the row becomes whole */
+	static const char upd[] =
+		"UPDATE messages SET content = ?2, tokens = ?3, model = ?4,"
+		" processing_time = ?5, extra = ?6, timestamp = ?7, pending = NULL"
+		" WHERE id = ?1";
+	static const char touch[] =
+		"UPDATE sessions SET last_updated = max(last_updated, ?2)"
+		" WHERE id = ?1";
+	jv tokens, model, ptime, extra;
+	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
+	int64_t ts = cf_now_ms();
+	sqlite3_stmt *s = cf_stmt(st, upd);
+	cf_bind_text(s, 1, id);
+	sqlite3_bind_text64(s, 2, text ? text : "", len, SQLITE_STATIC, SQLITE_UTF8);
+	cf_bind_jv(s, 3, tokens);
+	cf_bind_jv(s, 4, model);
+	cf_bind_jv(s, 5, ptime);
+	cf_bind_jv(s, 6, extra);
+	sqlite3_bind_int64(s, 7, ts);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_bind_null(s, 2);
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "storing the reply");
+	int n = sqlite3_changes(st->db);
+	if (n) {
+		s = cf_stmt(st, touch);
+		cf_bind_text(s, 1, sid);
+		sqlite3_bind_int64(s, 2, ts);
+		cf_exec_stmt(st, s, "storing the reply");
+	}
+	return n;
+}
+
+jv
+cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text, size_t len)
+{
+	cf_store *st = r->st;
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return cf_error(k.code, "%s", k.msg);
+	}
+	cf_store_begin(st);
+	if (!cf_reply_write(st, r->id, r->sid, meta, text, len)) {
+		cf_catch_pop(&k);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return cf_error(CF_EX_NOTFOUND, "the session was deleted while "
+		                "the reply arrived");
+	}
+	cf_store_commit(st);
+	cf_catch_pop(&k);
+	r->saved = len;
+	return jv_true();
+}
+
+void
+cf_reply_drop(struct cf_reply_row *r)
+{
+	static const char sql[] =
+		"DELETE FROM messages WHERE id = ?1 AND pending = ?2";
+	sqlite3_stmt *s = cf_stmt(r->st, sql);
+	cf_bind_text(s, 1, r->id);
+	cf_bind_text(s, 2, r->tag);
+	cf_exec_stmt(r->st, s, "removing the reserved reply");
+}
+
+int
+cf_reply_recover(cf_store *st)
+{
+	static const char list[] =
+		"SELECT id, pending FROM messages WHERE pending IS NOT NULL";
+	static const char close_row[] =
+		"UPDATE messages SET pending = NULL, extra = json_set(extra,"
+		" '$.incomplete', json('true'), '$.stopReason', 'abandoned',"
+		" '$.error', 'the program receiving it ended before the reply was"
+		" whole') WHERE id = ?1 AND pending = ?2";
+	sqlite3_stmt *s = cf_stmt(st, list);
+	jv gone = jv_array();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *tag = (const char *)sqlite3_column_text(s, 1);
+		if (tag && writer_gone(tag))
+			gone = jv_array_append(gone, jv_array_append(jv_array_append(
+				jv_array(), cf_col_text(s, 0)), cf_col_text(s, 1)));
+	}
+	sqlite3_reset(s);
+	int n = jv_array_length(jv_copy(gone));
+	if (n) {
+		/* a store that cannot take it now is tried again next time */
+		struct cf_catch k;
+		if (CF_TRY(&k)) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			jv_free(gone);
+			return 0;
+		}
+		cf_store_begin(st);
+		jv_array_foreach(gone, i, row) {
+			s = cf_stmt(st, close_row);
+			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
+			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
+			cf_exec_stmt(st, s, "closing an abandoned reply");
+			jv_free(row);
+			(void)i;
+		}
+		cf_store_commit(st);
+		cf_catch_pop(&k);
+	}
+	jv_free(gone);
+	return n;
+}
