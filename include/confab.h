@@ -168,23 +168,24 @@ _Noreturn void cf_store_fail(cf_store *st, const char *what);
 /* The row a reply streams into: reserved after its prompt (in the
  * caller's transaction) when the request goes out, empty, marked
  * incomplete and pending with its writer's tag (host:pid:start), which
- * keeps it out of the full-text index until it is whole. */
+ * keeps it out of the full-text index until it is whole.  Whoever makes
+ * a pending row whole indexes it (the triggers leave that to them). */
 struct cf_reply_row {
 	cf_store *st;
 	char id[37], sid[37];
 	char tag[320];
 	size_t saved;          /* bytes of the reply in the row */
-	double since;          /* when the first unsaved byte came (0: none) */
 	double last;           /* when it was last written */
 	int checkpoints, failed;
 };
 /* meta: what the row starts with (model, provider); consumed. */
 void cf_reply_reserve(cf_store *st, const char *sid, jv meta,
                       struct cf_reply_row *r);
-/* Writes the reply so far into its row once text has waited half a
- * second: a statement of its own that waits at most 50 ms for another
- * writer and never ends the program.  0, or SQLite's code when it could
- * not (tried again next time). */
+/* Appends what came since the last save to the row's parts, at most
+ * every 0.2 s: a statement of its own that costs the new bytes, waits at
+ * most 50 ms for another writer and never ends the program.  0, or
+ * SQLite's code when it could not (tried again next time).  Readers see
+ * a pending reply as its parts so far. */
 int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len);
 /* The reply whole, in one transaction: jv_true(), or an error value (a
  * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).

@@ -113,14 +113,22 @@ static const char *const migrations[] = {
 	"  VALUES ('delete', old.n, old.name);"
 	" INSERT INTO sessions_fts(rowid, name) VALUES (new.n, new.name);"
 	" END;",
-	/* 1 -> 2: a reply is reserved as its request goes out and written as
-	 * it arrives (pending names the writer); it is indexed once whole, so
-	 * the index is over the view of rows that are not pending, and FTS5's
-	 * own integrity check still holds while a reply streams.  The file is
-	 * stamped as confab's (application_id). */
+	/* 1 -> 2: a reply is reserved as its request goes out (pending names
+	 * the writer), and what arrives is appended to reply_parts, so saving
+	 * it costs the new bytes, not the reply so far.  It is indexed once
+	 * whole, by the program that closes it (the triggers leave that
+	 * change alone, so the text is tokenized from where it lies, without
+	 * another copy), and the index is over the view of rows that are not
+	 * pending: FTS5's integrity check holds while a reply streams.  The
+	 * file is stamped as confab's (application_id). */
 	"ALTER TABLE messages ADD COLUMN pending TEXT;"
 	"CREATE INDEX messages_pending ON messages(pending)"
 	" WHERE pending IS NOT NULL;"
+	"CREATE TABLE reply_parts ("
+	" n INTEGER PRIMARY KEY,"
+	" message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	" text TEXT NOT NULL);"
+	"CREATE INDEX reply_parts_message ON reply_parts(message_id, n);"
 	"DROP TRIGGER messages_ai;"
 	"DROP TRIGGER messages_ad;"
 	"DROP TRIGGER messages_au;"
@@ -150,7 +158,8 @@ static const char *const migrations[] = {
 	" INSERT INTO messages_fts(messages_fts, rowid, content)"
 	"  SELECT 'delete', old.n, old.content WHERE old.pending IS NULL;"
 	" INSERT INTO messages_fts(rowid, content)"
-	"  SELECT new.n, new.content WHERE new.pending IS NULL;"
+	"  SELECT new.n, new.content"
+	"  WHERE new.pending IS NULL AND old.pending IS NULL;"
 	" UPDATE sessions SET total_tokens = total_tokens"
 	"  - coalesce(old.tokens, 0) + coalesce(new.tokens, 0)"
 	"  WHERE id = new.session_id;"
@@ -411,6 +420,10 @@ readonly_store(cf_store *st)
 		cf_die(CF_EX_STORE, "%s: the disk is full, and the store needs an "
 		       "upgrade: free some space on its disk and run the command "
 		       "again", st->path);
+	if (v >= 1 && v < CF_SCHEMA_VERSION)
+		cf_die(CF_EX_STORE, "%s: the store is read-only and needs an "
+		       "upgrade (schema %ld to %d): open it once with a program "
+		       "that may write it", st->path, v, CF_SCHEMA_VERSION);
 	if (v < 1)
 		cf_die(CF_EX_STORE, "%s: the store is read-only and holds "
 		       "no confab schema yet", st->path);

@@ -11,10 +11,11 @@
 
 #include "priv.h"
 
-/* How long text may wait unsaved: with libcurl's progress callback coming
- * at least once a second, what arrived more than a second before a
- * kill -9 is in the store. */
-#define CHECKPOINT_WAIT 0.5
+/* The least time between two saves of what arrived: the progress
+ * callback comes at least once a second, and a save costs only the new
+ * bytes, so what arrived more than about a second before a kill -9 is in
+ * the store. */
+#define CHECKPOINT_GAP 0.2
 /* A checkpoint never holds the stream up behind another writer for
  * longer than this; it tries again at the next tick. */
 #define CHECKPOINT_BUSY_MS 50
@@ -132,44 +133,73 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 int
 cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len)
 {
+	/* only the bytes that came since the last time, and only while the
+	 * row is still this writer's */
 	static const char sql[] =
-		"UPDATE messages SET content = ?2 WHERE id = ?1 AND pending = ?3";
-	if (!r->st || len == r->saved)
+		"INSERT INTO reply_parts (message_id, text) SELECT ?1, ?2"
+		" WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1 AND pending = ?3)";
+	if (!r->st || len <= r->saved)
 		return 0;
 	double now = mono();
-	if (r->since == 0)
-		r->since = now;   /* the first byte not yet in the store */
-	if (now - r->since < CHECKPOINT_WAIT)
+	if (now - r->last < CHECKPOINT_GAP)
 		return 0;
 	/* A single statement outside any transaction of ours: its own,
-	 * short, and never one that waits long for the lock. */
+	 * short, never waiting long for the lock, and synced only as far as
+	 * a killed process needs (WAL with synchronous=NORMAL). */
 	sqlite3 *db = r->st->db;
 	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
+	sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
-	sqlite3_bind_text64(s, 2, buf ? buf : "", len, SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_text64(s, 2, buf + r->saved, len - r->saved, SQLITE_STATIC,
+	                    SQLITE_UTF8);
 	cf_bind_text(s, 3, r->tag);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
+	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	cf_store_busy_default(r->st);
 	r->checkpoints++;
+	r->last = now;
 	if (rc != SQLITE_DONE) {
 		r->failed++;
 		return rc;
 	}
 	r->saved = len;
-	r->since = 0;
-	r->last = now;
 	return 0;
+}
+
+/* A pending row becomes whole: the triggers leave that change to whoever
+ * makes it, so the text is indexed here from where it lies (text NULL:
+ * from the row), and its parts go. */
+static void
+index_closed(cf_store *st, const char *id, const char *text, size_t len)
+{
+	/* VALUES, not INSERT ... SELECT, which would copy the text */
+	static const char from_text[] =
+		"INSERT INTO messages_fts (rowid, content) VALUES"
+		" ((SELECT n FROM messages WHERE id = ?1), ?2)";
+	static const char from_row[] =
+		"INSERT INTO messages_fts (rowid, content)"
+		" SELECT n, content FROM messages WHERE id = ?1";
+	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
+	sqlite3_stmt *s = cf_stmt(st, text ? from_text : from_row);
+	cf_bind_text(s, 1, id);
+	if (text)
+		sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
+	cf_exec_stmt(st, s, "indexing the reply");
+	sqlite3_bind_null(s, 2);
+	s = cf_stmt(st, parts);
+	cf_bind_text(s, 1, id);
+	cf_exec_stmt(st, s, "indexing the reply");
 }
 
 int
 cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
                const char *text, size_t len)
 {
-	/* content and pending in one write: the index trigger reads the
-	 * content once, as the row becomes whole */
+	static const char was[] =
+		"SELECT pending IS NOT NULL FROM messages WHERE id = ?1";
 	static const char upd[] =
 		"UPDATE messages SET content = ?2, tokens = ?3, model = ?4,"
 		" processing_time = ?5, extra = ?6, timestamp = ?7, pending = NULL"
@@ -177,10 +207,21 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	static const char touch[] =
 		"UPDATE sessions SET last_updated = max(last_updated, ?2)"
 		" WHERE id = ?1";
+	sqlite3_stmt *s = cf_stmt(st, was);
+	cf_bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	int pending = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		cf_store_fail(st, "storing the reply");
+	if (rc == SQLITE_DONE) {
+		jv_free(meta);
+		return 0;
+	}
 	jv tokens, model, ptime, extra;
 	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
 	int64_t ts = cf_now_ms();
-	sqlite3_stmt *s = cf_stmt(st, upd);
+	s = cf_stmt(st, upd);
 	cf_bind_text(s, 1, id);
 	sqlite3_bind_text64(s, 2, text ? text : "", len, SQLITE_STATIC, SQLITE_UTF8);
 	cf_bind_jv(s, 3, tokens);
@@ -188,19 +229,18 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	cf_bind_jv(s, 5, ptime);
 	cf_bind_jv(s, 6, extra);
 	sqlite3_bind_int64(s, 7, ts);
-	int rc = sqlite3_step(s);
+	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
 	if (rc != SQLITE_DONE)
 		cf_store_fail(st, "storing the reply");
-	int n = sqlite3_changes(st->db);
-	if (n) {
-		s = cf_stmt(st, touch);
-		cf_bind_text(s, 1, sid);
-		sqlite3_bind_int64(s, 2, ts);
-		cf_exec_stmt(st, s, "storing the reply");
-	}
-	return n;
+	if (pending)
+		index_closed(st, id, text ? text : "", len);
+	s = cf_stmt(st, touch);
+	cf_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, ts);
+	cf_exec_stmt(st, s, "storing the reply");
+	return 1;
 }
 
 jv
@@ -209,13 +249,13 @@ cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text, size_t len)
 	cf_store *st = r->st;
 	struct cf_catch k;
 	if (CF_TRY(&k)) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		cf_store_rollback(st);
 		return cf_error(k.code, "%s", k.msg);
 	}
 	cf_store_begin(st);
 	if (!cf_reply_write(st, r->id, r->sid, meta, text, len)) {
 		cf_catch_pop(&k);
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		cf_store_rollback(st);
 		return cf_error(CF_EX_NOTFOUND, "the session was deleted while "
 		                "the reply arrived");
 	}
@@ -242,7 +282,9 @@ cf_reply_recover(cf_store *st)
 	static const char list[] =
 		"SELECT id, pending FROM messages WHERE pending IS NOT NULL";
 	static const char close_row[] =
-		"UPDATE messages SET pending = NULL, extra = json_set(extra,"
+		"UPDATE messages SET pending = NULL, content = coalesce((SELECT"
+		" group_concat(p.text, '') FROM (SELECT text FROM reply_parts"
+		" WHERE message_id = ?1 ORDER BY n) p), ''), extra = json_set(extra,"
 		" '$.incomplete', json('true'), '$.stopReason', 'abandoned',"
 		" '$.error', 'the program receiving it ended before the reply was"
 		" whole') WHERE id = ?1 AND pending = ?2";
@@ -270,6 +312,11 @@ cf_reply_recover(cf_store *st)
 			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
 			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
 			cf_exec_stmt(st, s, "closing an abandoned reply");
+			if (sqlite3_changes(st->db)) {
+				jv id = jv_array_get(jv_copy(row), 0);
+				index_closed(st, jv_string_value(id), NULL, 0);
+				jv_free(id);
+			}
 			jv_free(row);
 			(void)i;
 		}

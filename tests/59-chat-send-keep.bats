@@ -14,9 +14,13 @@ slow_reply() {
 	serve "text=$(jq -rn --arg t "$words" '$t | @uri') piece=8 delay=50"
 }
 
-# The stored content of message $1.
+# The stored content of message $1, read without opening the store through
+# confab (which would close an abandoned reply): a reply still pending is
+# its parts.
 content_of() {
-	sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE id = '$1'"
+	sqlite3 "$CHAT_DB" "SELECT CASE WHEN pending IS NULL THEN content ELSE
+	  (SELECT group_concat(text, '') FROM (SELECT text FROM reply_parts
+	   WHERE message_id = m.id ORDER BY n)) END FROM messages m WHERE id = '$1'"
 }
 
 spool_files() {
