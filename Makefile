@@ -47,7 +47,7 @@ DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
 	libcurl4-openssl-dev curl \
 	libcmark-dev libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback \
 	pandoc poppler-utils libxml2-utils unzip zstd \
-	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev
+	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev time
 
 all: $(BINS)
 
