@@ -116,8 +116,9 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
                   const struct cf_xopt *o, FILE *out)
 {
 	static const char sql[] =
-		"SELECT id, role, content, timestamp, tokens, model, processing_time"
-		" FROM messages WHERE session_id = ?1 ORDER BY seq";
+		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
+		" m.model, m.processing_time FROM messages m WHERE m.session_id = ?1"
+		" ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session};
 	struct run r = {.x = &x, .f = f};
 	errno = 0;

@@ -4,12 +4,8 @@
 
 #include "priv.h"
 
-/* A reply still arriving is its parts so far (turn.c). */
 #define MESSAGE_COLS \
-	"m.id, m.session_id, m.role, CASE WHEN m.pending IS NULL THEN m.content" \
-	" ELSE coalesce((SELECT group_concat(p.text, '') FROM (SELECT text FROM" \
-	" reply_parts WHERE message_id = m.id ORDER BY n) p), '') END," \
-	" m.timestamp, m.tokens," \
+	"m.id, m.session_id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens," \
 	" m.model, m.processing_time, m.reactions, m.edits, m.extra," \
 	" m.activity_events, m.plugin_commands, m.files," \
 	" (SELECT json_group_array(json_object('id', a.id, 'type', a.type," \

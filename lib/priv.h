@@ -16,6 +16,13 @@ struct cf_store {
 	} cache[32];
 };
 
+/* A message's content in SQL, for a row named m: a reply still arriving
+ * is its parts so far (turn.c). */
+#define CF_MESSAGE_CONTENT \
+	"CASE WHEN m.pending IS NULL THEN m.content ELSE coalesce((SELECT" \
+	" group_concat(p.text, '') FROM (SELECT text FROM reply_parts" \
+	" WHERE message_id = m.id ORDER BY n) p), '') END"
+
 /* A prepared statement for a static SQL string, reset and unbound: kept for
  * the life of the store so loops do not parse SQL again. */
 sqlite3_stmt *cf_stmt(cf_store *st, const char *sql);
