@@ -416,6 +416,46 @@ cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
 	}
 }
 
+long
+cf_attach_max(void)
+{
+	static long max;
+	if (max)
+		return max;
+	const char *v = cf_config_get("attach-max");
+	if (!v) {
+		max = 20L << 20;
+		return max;
+	}
+	/* a number of bytes, or of KiB, MiB or GiB with k, M or G after it */
+	char num[24];
+	size_t n = strlen(v);
+	long unit = 1, k;
+	if (n && strchr("kKmMgG", v[n - 1])) {
+		unit = strchr("kK", v[n - 1]) ? 1L << 10 : strchr("mM", v[n - 1]) ? 1L << 20 : 1L << 30;
+		n--;
+	}
+	if (n >= sizeof num || (memcpy(num, v, n), num[n] = '\0',
+	                        cf_parse_long(num, 1, (1L << 30) / unit, &k)))
+		cf_die(CF_EX_CONFIG, "%s: invalid attach-max '%s': expected a size "
+		       "from 1 to 1G, such as 20M", cf_config_path(), v);
+	max = k * unit;
+	return max;
+}
+
+void
+cf_size_text(long n, char *out, size_t len)
+{
+	if (n && n % (1L << 30) == 0)
+		snprintf(out, len, "%ld GiB", n >> 30);
+	else if (n && n % (1L << 20) == 0)
+		snprintf(out, len, "%ld MiB", n >> 20);
+	else if (n && n % (1L << 10) == 0)
+		snprintf(out, len, "%ld KiB", n >> 10);
+	else
+		snprintf(out, len, "%ld bytes", n);
+}
+
 jv
 cf_base64(const void *data, size_t n)
 {
