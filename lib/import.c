@@ -118,8 +118,11 @@ struct rd {
 	int format;          /* CF_IMPORT_*; AUTO until the first item */
 	long item;           /* 1-based, across the file */
 	char where[160];     /* the item: conversation 3 ("Trip") */
+	long file;           /* which file (or archive member) read in this run */
 	jv plans;
 };
+
+static long files_read;
 
 /* One line: the file, the item, what is wrong (control characters made
  * harmless: names and values come from the file). */
@@ -220,6 +223,81 @@ bad_time(const struct rd *r, const char *path, const char *key, const char *v)
 	bad(r, "%.*sinvalid time '%s' in %s%s", (int)(f - path), path, v, f, key);
 }
 
+/* The ranges imported values must be in (chat-import(1), "Values"):
+ * counts exact in a double, as jq and JSON readers hold them; settings
+ * as chat-new takes them; times that print as RFC 3339 with four-digit
+ * years. */
+#define COUNT_MAX 9007199254740992.0         /* 2^53 */
+#define COST_MAX 1e6                         /* USD for one reply */
+#define TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
+/* A number as JSON writes it: whole numbers in full, others as short as
+ * reads back the same. */
+static void
+fmt_num(double d, char out[32])
+{
+	if (d == floor(d) && fabs(d) < 1e21) {
+		snprintf(out, 32, "%.0f", d);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, 32, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+}
+
+/* A number (or null) that must lie in [min, max], whole when whole is set;
+ * what names it in the error ("message 3: metadata.tokens"). */
+static jv
+check_num(const struct rd *r, jv v, const char *what, double min, double max,
+          int whole)
+{
+	if (jv_get_kind(v) != JV_KIND_NUMBER)
+		return v;
+	double d = jv_number_value(v);
+	char num[32], lo[32], hi[32];
+	fmt_num(d, num);
+	if (!(d >= min && d <= max)) {
+		fmt_num(min, lo);
+		fmt_num(max, hi);
+		bad(r, "%s %s out of range (%s to %s)", what, num, lo, hi);
+	}
+	if (whole && d != floor(d))
+		bad(r, "%s %s is not a whole number", what, num);
+	return v;
+}
+
+/* field() for a number or null, checked by check_num. */
+static jv
+num_field(const struct rd *r, jv obj, const char *path, const char *key,
+          double min, double max, int whole)
+{
+	char what[256];
+	snprintf(what, sizeof what, "%s%s", path, key);
+	return check_num(r, field(r, obj, path, key, K_NUM | K_NULL), what, min,
+	                 max, whole);
+}
+
+static void
+check_count(const struct rd *r, jv obj, const char *path, const char *key)
+{
+	jv_free(num_field(r, obj, path, key, 0, COUNT_MAX, 1));
+}
+
+/* An RFC 3339 time v (the value of key under path) as ms; it must be
+ * one, and within the years 1970 to 9999. */
+static int64_t
+parse_time(const struct rd *r, const char *path, const char *key, const char *v)
+{
+	int64_t ms;
+	if (cf_time_parse(v, &ms))
+		bad_time(r, path, key, v);
+	if (ms < 0 || ms > TIME_MAX_MS)
+		bad(r, "%s%s '%s' out of range (years 1970 to 9999)", path, key, v);
+	return ms;
+}
+
 /* An RFC 3339 time field, or dflt when absent or null. */
 static int64_t
 time_field(const struct rd *r, jv obj, const char *path, const char *key,
@@ -227,9 +305,8 @@ time_field(const struct rd *r, jv obj, const char *path, const char *key,
 {
 	jv v = field(r, obj, path, key, K_STR | K_NULL);
 	int64_t ms = dflt;
-	if (jv_get_kind(v) == JV_KIND_STRING &&
-	    cf_time_parse(jv_string_value(v), &ms))
-		bad_time(r, path, key, jv_string_value(v));
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		ms = parse_time(r, path, key, jv_string_value(v));
 	jv_free(v);
 	return ms;
 }
@@ -243,10 +320,10 @@ unix_field(const struct rd *r, jv obj, const char *path, const char *key,
 	int64_t ms = dflt;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double d = jv_number_value(v);
-		if (!(d >= 0 && d < 1e11)) {
+		if (!(d >= 0 && d * 1000 <= (double)TIME_MAX_MS)) {
 			char num[32];
-			snprintf(num, sizeof num, "%g", d);
-			bad_time(r, path, key, num);
+			fmt_num(d, num);
+			bad(r, "%s%s %s out of range (years 1970 to 9999)", path, key, num);
 		}
 		ms = llround(d * 1000);
 	}
@@ -350,6 +427,9 @@ new_plan(const struct rd *r, jv session, jv messages)
 	         r->where);
 	jv p = jv_object();
 	p = set(p, "where", jv_string(where));
+	p = set(p, "file", jv_string(r->name));
+	p = set(p, "fileNo", jv_number(r->file));
+	p = set(p, "item", jv_string(r->where));
 	p = set(p, "session", session);
 	p = set(p, "messages", messages);
 	p = set(p, "parent", jv_null());
@@ -422,6 +502,22 @@ check_array_of(const struct rd *r, jv obj, const char *path, const char *key,
 	jv_free(a);
 }
 
+/* An attachment of n bytes is refused above attach-max, naming it after
+ * the part of the item path names ("message 3: "). */
+static void
+check_size(const struct rd *r, const char *path, const char *name, long n)
+{
+	if (n <= cf_attach_max())
+		return;
+	const char *f = path, *p;
+	while ((p = strstr(f, ": ")))
+		f = p + 2;
+	char max[32];
+	cf_size_text(cf_attach_max(), max, sizeof max);
+	bad(r, "%.*sattachment '%s' is %ld bytes, larger than attach-max (%s)",
+	    (int)(f - path), path, name, n, max);
+}
+
 static void
 check_attachments(const struct rd *r, jv md, const char *path)
 {
@@ -438,14 +534,22 @@ check_attachments(const struct rd *r, jv md, const char *path)
 			    kname(kbit(a)));
 		jv_free(field(r, a, p, "id", K_STR | K_NULL));
 		jv_free(field(r, a, p, "type", K_STR));
-		jv_free(field(r, a, p, "name", K_STR));
-		jv_free(field(r, a, p, "size", K_NUM | K_NULL));
+		jv name = field(r, a, p, "name", K_STR);
+		check_count(r, a, p, "size");
 		jv_free(field(r, a, p, "mimeType", K_STR | K_NULL));
-		jv_free(field(r, a, p, "text", K_STR | K_NULL));
+		jv t = field(r, a, p, "text", K_STR | K_NULL);
 		jv d = field(r, a, p, "data", K_STR | K_NULL);
-		if (jv_get_kind(d) == JV_KIND_STRING &&
-		    unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)), NULL) < 0)
-			bad(r, "%sdata is not base64", p);
+		long n = 0;
+		if (jv_get_kind(d) == JV_KIND_STRING) {
+			n = unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)), NULL);
+			if (n < 0)
+				bad(r, "%sdata is not base64", p);
+		} else if (jv_get_kind(t) == JV_KIND_STRING) {
+			n = jv_string_length_bytes(jv_copy(t));
+		}
+		check_size(r, path, jv_string_value(name), n);
+		jv_free(name);
+		jv_free(t);
 		jv_free(d);
 		jv_free(a);
 	}
@@ -477,18 +581,18 @@ confab_message(const struct rd *r, jv m, int i)
 		bad(r, "message %d: role '%s' is not user, assistant or system", i + 1, rs);
 	jv_free(role);
 	jv_free(field(r, m, path, "content", K_STR | K_NULL));
-	jv ts = field(r, m, path, "timestamp", K_STR | K_NULL);
-	int64_t ms;
-	if (jv_get_kind(ts) == JV_KIND_STRING && cf_time_parse(jv_string_value(ts), &ms))
-		bad(r, "message %d: invalid time '%s' in timestamp", i + 1, jv_string_value(ts));
-	jv_free(ts);
+	time_field(r, m, path, "timestamp", 0);
 
 	char mp[64];
 	snprintf(mp, sizeof mp, "%smetadata.", path);
 	jv md = field(r, m, path, "metadata", K_OBJ | K_NULL);
-	jv_free(field(r, md, mp, "tokens", K_NUM | K_NULL));
+	check_count(r, md, mp, "tokens");
 	jv_free(field(r, md, mp, "model", K_STR | K_NULL));
-	jv_free(field(r, md, mp, "processing_time", K_NUM | K_NULL));
+	check_count(r, md, mp, "processing_time");
+	/* what chat-send stores and chat-cost sums */
+	check_count(r, md, mp, "inputTokens");
+	check_count(r, md, mp, "outputTokens");
+	jv_free(num_field(r, md, mp, "cost", 0, COST_MAX, 0));
 	jv_free(field(r, md, mp, "reactions", K_ARR | K_NULL));
 	jv_free(field(r, md, mp, "edits", K_ARR | K_NULL));
 	check_attachments(r, md, mp);
@@ -543,11 +647,12 @@ confab_item(struct rd *r, jv s)
 		st = set(st, "contextWindow", jv_number(50));
 		s = set(s, "settings", jv_copy(st));
 	}
-	jv_free(field(r, st, "settings.", "temperature", K_NUM | K_NULL));
-	jv_free(field(r, st, "settings.", "maxTokens", K_NUM | K_NULL));
+	/* as chat-new takes them (settings.c) */
+	jv_free(num_field(r, st, "settings.", "temperature", 0, 2, 0));
+	jv_free(num_field(r, st, "settings.", "maxTokens", 1, 100000000, 1));
 	jv_free(field(r, st, "settings.", "systemPrompt", K_STR | K_NULL));
 	jv_free(field(r, st, "settings.", "autoContext", K_BOOL | K_NULL));
-	jv_free(field(r, st, "settings.", "contextWindow", K_NUM | K_NULL));
+	jv_free(num_field(r, st, "settings.", "contextWindow", 0, 100000000, 1));
 	jv_free(st);
 	jv md = field(r, s, "", "metadata", K_OBJ | K_NULL);
 	check_array_of(r, md, "metadata.", "tags", K_STR);
@@ -988,10 +1093,13 @@ claude_item(struct rd *r, jv c)
 				jv fname = field(r, a, ap, "file_name", K_STR | K_NULL);
 				jv ftype = field(r, a, ap, "file_type", K_STR | K_NULL);
 				if (jv_get_kind(ex) == JV_KIND_STRING) {
+					jv an = jv_get_kind(fname) == JV_KIND_STRING ?
+					        jv_copy(fname) : jv_string_fmt("attachment-%d.txt", k + 1);
+					check_size(r, path, jv_string_value(an),
+					           jv_string_length_bytes(jv_copy(ex)));
 					jv e = jv_object();
 					e = set(e, "type", jv_string("text"));
-					e = set(e, "name", jv_get_kind(fname) == JV_KIND_STRING ?
-					        jv_copy(fname) : jv_string_fmt("attachment-%d.txt", k + 1));
+					e = set(e, "name", an);
 					e = set(e, "size", jv_number(jv_string_length_bytes(jv_copy(ex))));
 					e = set(e, "mimeType", jv_get_kind(ftype) == JV_KIND_STRING &&
 					        strchr(jv_string_value(ftype), '/') ? jv_copy(ftype) :
@@ -1237,13 +1345,19 @@ col_str(sqlite3_stmt *s, int i)
 	return t ? jv_string_sized(t, sqlite3_column_bytes(s, i)) : jv_null();
 }
 
+/* A column that holds a count or null, checked as a JSON number is
+ * (check_num); text or bytes in it are malformed. */
 static jv
-col_num(sqlite3_stmt *s, int i)
+col_num(const struct rd *r, sqlite3_stmt *s, int i, const char *name)
 {
 	int t = sqlite3_column_type(s, i);
-	if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
-		return jv_number(sqlite3_column_double(s, i));
-	return jv_null();
+	if (t == SQLITE_TEXT || t == SQLITE_BLOB)
+		bad(r, "%s is %s, expected a number or null", name,
+		    t == SQLITE_TEXT ? "text" : "a blob");
+	if (t == SQLITE_NULL)
+		return jv_null();
+	return check_num(r, jv_number(sqlite3_column_double(s, i)), name, 0,
+	                 COUNT_MAX, 1);
 }
 
 /* The session of the conversation before; where names it. */
@@ -1308,8 +1422,16 @@ llm_read(struct rd *r, sqlite3 *db)
 		int64_t ms;
 		if (!when)
 			bad(r, "datetime_utc is missing");
-		if (cf_time_parse(when, &ms))
-			bad(r, "invalid time '%s' in datetime_utc", when);
+		ms = parse_time(r, "", "datetime_utc", when);
+		jv dur = col_num(r, s, 8, "duration_ms");
+		jv in = col_num(r, s, 10, "input_tokens"), out = col_num(r, s, 11, "output_tokens");
+		int kin = jv_get_kind(in) == JV_KIND_NUMBER;
+		int kout = jv_get_kind(out) == JV_KIND_NUMBER;
+		/* as chat-send counts a reply: what went in and came out */
+		jv tokens = !kin && !kout ? jv_null() :
+		            check_num(r, jv_number((kin ? jv_number_value(in) : 0) +
+		                                   (kout ? jv_number_value(out) : 0)),
+		                      "input_tokens and output_tokens", 0, COUNT_MAX, 1);
 		if (!jv_equal(jv_copy(key), jv_copy(group))) {
 			llm_flush(r, &sess, &msgs, swhere);
 			jv_free(group);
@@ -1353,25 +1475,20 @@ llm_read(struct rd *r, sqlite3 *db)
 			jv_free(prompt);
 		}
 		jv reply = col_str(s, 7);
-		jv dur = col_num(s, 8);
 		int64_t done = ms;
 		if (jv_get_kind(dur) == JV_KIND_NUMBER && jv_number_value(dur) > 0)
 			done += (int64_t)jv_number_value(dur);
+		if (done > TIME_MAX_MS)
+			bad(r, "datetime_utc plus duration_ms is past the year 9999");
 		if (jv_get_kind(reply) == JV_KIND_STRING && !blank(reply)) {
 			uuid5(mid, sid, jv_string_value(rid), "response");
-			jv in = col_num(s, 10), out = col_num(s, 11);
 			jv model = col_str(s, 12);
 			if (jv_get_kind(model) != JV_KIND_STRING) {
 				jv_free(model);
 				model = col_str(s, 4);
 			}
-			int kin = jv_get_kind(in) == JV_KIND_NUMBER;
-			int kout = jv_get_kind(out) == JV_KIND_NUMBER;
 			jv meta = jv_object();
-			/* as chat-send counts a reply: what went in and came out */
-			meta = set(meta, "tokens", !kin && !kout ? jv_null() :
-			           jv_number((kin ? jv_number_value(in) : 0) +
-			                     (kout ? jv_number_value(out) : 0)));
+			meta = set(meta, "tokens", tokens);
 			meta = set(meta, "model", model);
 			meta = set(meta, "processing_time", jv_copy(dur));
 			if (tok) {
@@ -1385,6 +1502,9 @@ llm_read(struct rd *r, sqlite3 *db)
 			msgs = jv_array_append(msgs, set(m, "id", jv_string(mid)));
 		} else {
 			jv_free(reply);
+			jv_free(tokens);
+			jv_free(in);
+			jv_free(out);
 		}
 		jv_free(dur);
 		if (done > lastms) {
@@ -1574,6 +1694,7 @@ read_archive(struct rd *r, const char *buf, size_t len)
 			bad(r, "unreadable: %s", archive_error_string(a));
 		r->format = format;
 		r->item = 0;
+		r->file = ++files_read;
 		read_bytes(r, data, n, 1);
 		free(data);
 	}
@@ -1606,7 +1727,7 @@ read_bytes(struct rd *r, char *buf, size_t len, int in_archive)
 jv
 cf_import_read(jv plans, const char *path, const char *name, int format)
 {
-	struct rd r = {.format = format, .plans = plans};
+	struct rd r = {.format = format, .plans = plans, .file = ++files_read};
 	cf_clean(name, r.name, sizeof r.name, 0, 0);
 	FILE *f = path ? fopen(path, "rb") : stdin;
 	if (!f)
@@ -1715,11 +1836,41 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		"SELECT id FROM messages WHERE session_id = ?1 ORDER BY seq LIMIT 1 OFFSET ?2";
 	static const char named[] =
 		"SELECT id FROM messages WHERE session_id = ?1 AND id = ?2";
-	jv done = jv_array(), fresh = jv_object();
+	jv done = jv_array(), fresh = jv_object(), seen = jv_object(), told = jv_object();
+	long again = 0;
 	*skipped = 0;
 	jv_array_foreach(plans, i, p) {
 		jv sess = jv_object_get(jv_copy(p), jv_string("session"));
 		const char *want = cf_jstr_or_null(sess, "id");
+		/* A session read before in this run is not "in the store": a
+		 * conversation repeated in a file is told by place, once for it
+		 * and its branches; one in two files is counted. */
+		jv first = want ? jv_object_get(jv_copy(seen), jv_string(want)) : jv_invalid();
+		if (jv_is_valid(first)) {
+			jv f = jv_array_get(jv_copy(plans), (int)jv_number_value(first));
+			jv ok = jv_object_get(jv_copy(fresh), jv_string(want));
+			if (!jv_is_valid(ok))
+				;   /* the first was in the store, and counted so */
+			else if (cf_jnum(f, "fileNo", 0) != cf_jnum(p, "fileNo", 0))
+				again++;
+			else if (!jv_object_has(jv_copy(told), jv_string(cf_jstr(p, "where")))) {
+				told = jv_object_set(told, jv_string(cf_jstr(p, "where")), jv_true());
+				char msg[1024];
+				snprintf(msg, sizeof msg, "%s: %s repeats %s, imported once",
+				         cf_jstr(p, "file"), cf_jstr(p, "item"), cf_jstr(f, "item"));
+				cf_err_context(NULL);
+				cf_warn("%s", msg);
+			}
+			jv_free(ok);
+			jv_free(f);
+			jv_free(first);
+			jv_free(sess);
+			jv_free(p);
+			continue;
+		}
+		jv_free(first);
+		if (want)
+			seen = jv_object_set(seen, jv_string(want), jv_number(i));
 		if (want && exists(st, session_exists, want)) {
 			++*skipped;
 			jv_free(sess);
@@ -1773,6 +1924,11 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		jv_free(p);
 	}
 	cf_err_context(NULL);
+	if (again)
+		cf_warn("%ld session%s repeated across the files, imported once", again,
+		        again == 1 ? "" : "s");
+	jv_free(seen);
+	jv_free(told);
 
 	/* Parents last: a branch may come before its parent, in one file or
 	 * across files, and a parent that is nowhere is no parent. */
