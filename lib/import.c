@@ -30,7 +30,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -119,6 +121,7 @@ struct rd {
 	long item;           /* 1-based, across the file */
 	char where[160];     /* the item: conversation 3 ("Trip") */
 	long file;           /* which file (or archive member) read in this run */
+	int mapped;          /* the bytes are a file mapped in memory */
 	jv plans;
 };
 
@@ -451,38 +454,140 @@ b64val(int c)
 	return -1;
 }
 
-/* Decodes s into out (room for len / 4 * 3 + 3 bytes; NULL: only check);
- * whitespace is skipped, padding optional.  Returns the length, or -1
- * when s is not base64. */
-static long
-unbase64(const char *s, size_t len, unsigned char *out)
+/* A decoder that takes its input in pieces; whitespace is skipped,
+ * padding optional. */
+struct b64 {
+	unsigned v;
+	int bits, pad, bad;
+};
+
+/* Decodes len characters of s into out (room for len / 4 * 3 + 3 bytes;
+ * NULL: only count); returns how many bytes came out. */
+static size_t
+b64_feed(struct b64 *d, const char *s, size_t len, unsigned char *out)
 {
-	unsigned v = 0;
-	int bits = 0, pad = 0;
-	long n = 0;
-	for (size_t i = 0; i < len; i++) {
+	size_t n = 0;
+	for (size_t i = 0; i < len && !d->bad; i++) {
 		int c = (unsigned char)s[i];
 		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
 			continue;
 		if (c == '=') {
-			pad++;
+			d->pad++;
 			continue;
 		}
-		int d = b64val(c);
-		if (d < 0 || pad)
-			return -1;
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
+		int x = b64val(c);
+		if (x < 0 || d->pad) {
+			d->bad = 1;
+			break;
+		}
+		d->v = (d->v << 6) | (unsigned)x;
+		d->bits += 6;
+		if (d->bits >= 8) {
+			d->bits -= 8;
 			if (out)
-				out[n] = (unsigned char)(v >> bits);
+				out[n] = (unsigned char)(d->v >> d->bits);
 			n++;
 		}
 	}
-	if (pad > 2 || bits >= 6)
-		return -1;
 	return n;
+}
+
+/* 0 when what was fed is base64 and ends where it may. */
+static int
+b64_end(const struct b64 *d)
+{
+	return d->bad || d->pad > 2 || d->bits >= 6 ? -1 : 0;
+}
+
+/* The length s decodes to, or -1 when s is not base64. */
+static long
+unbase64(const char *s, size_t len)
+{
+	struct b64 d = {0};
+	size_t n = b64_feed(&d, s, len, NULL);
+	return b64_end(&d) ? -1 : (long)n;
+}
+
+/* ---- attachments left where they lie ----
+ *
+ * An attachment's base64 in a file mapped in memory is not parsed into a
+ * jv (the file's size again, and its bytes decoded once more to store
+ * them): the parser gets a placeholder, "\u0000cf-NONCE:N", and the
+ * bytes are read from the mapping when they are checked and when they
+ * are stored, the pages given back behind the reading. */
+
+#define SPILL_MIN (64 << 10)
+
+struct spill {
+	const char *p;   /* the base64 */
+	size_t len;
+	long n;          /* the bytes it decodes to; -1 until checked */
+	int mapped;      /* p is in a mapping, whose pages may be given back */
+};
+
+static struct spill *spills;
+static size_t nspills, capspills;
+static struct {
+	void *p;
+	size_t len;
+} *maps;
+static size_t nmaps;
+static char nonce[13];
+
+/* Gives back the pages wholly inside [from, to) of a mapping: they are
+ * read again from the file if needed, so memory holds what is being read,
+ * not all that was. */
+static void
+drop(const char *from, const char *to)
+{
+	static uintptr_t page;
+	if (!page)
+		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)from + page - 1) & ~(page - 1);
+	uintptr_t b = (uintptr_t)to & ~(page - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The spill a string stands for, or NULL. */
+static struct spill *
+spill_of(jv s)
+{
+	if (jv_get_kind(s) != JV_KIND_STRING || !nonce[0])
+		return NULL;
+	const char *v = jv_string_value(s);
+	int n = jv_string_length_bytes(jv_copy(s));
+	if (n < 17 || v[0] || memcmp(v + 1, "cf-", 3) || memcmp(v + 4, nonce, 12) ||
+	    v[16] != ':')
+		return NULL;
+	char *e;
+	unsigned long i = strtoul(v + 17, &e, 10);
+	return e == v + n && i < nspills ? &spills[i] : NULL;
+}
+
+/* Decodes a spill a chunk at a time: fn gets each piece of bytes (NULL
+ * to count only); -1 when it is not base64. */
+static long
+spill_decode(struct spill *sp, void (*fn)(const unsigned char *, size_t, void *),
+             void *ctx)
+{
+	enum { IN = 4 << 18 };   /* 1 MiB of bytes out */
+	unsigned char *buf = fn ? cf_xmalloc(IN / 4 * 3 + 3) : NULL;
+	struct b64 d = {0};
+	long total = 0;
+	for (size_t at = 0; at < sp->len; at += IN) {
+		size_t k = sp->len - at < IN ? sp->len - at : IN;
+		size_t n = b64_feed(&d, sp->p + at, k, buf);
+		if (sp->mapped)
+			drop(sp->p + at, sp->p + at + k);
+		if (d.bad)
+			break;
+		if (fn && n)
+			fn(buf, n, ctx);
+		total += (long)n;
+	}
+	free(buf);
+	return b64_end(&d) ? -1 : total;
 }
 
 /* ---- confab's own JSON (chat-export -f json) ---- */
@@ -540,8 +645,15 @@ check_attachments(const struct rd *r, jv md, const char *path)
 		jv t = field(r, a, p, "text", K_STR | K_NULL);
 		jv d = field(r, a, p, "data", K_STR | K_NULL);
 		long n = 0;
-		if (jv_get_kind(d) == JV_KIND_STRING) {
-			n = unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)), NULL);
+		struct spill *sp = spill_of(d);
+		if (sp) {
+			if (sp->n < 0)
+				sp->n = spill_decode(sp, NULL, NULL);
+			n = sp->n;
+			if (n < 0)
+				bad(r, "%sdata is not base64", p);
+		} else if (jv_get_kind(d) == JV_KIND_STRING) {
+			n = unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)));
 			if (n < 0)
 				bad(r, "%sdata is not base64", p);
 		} else if (jv_get_kind(t) == JV_KIND_STRING) {
@@ -1224,29 +1336,93 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/* The item's text for the parser, where one is made. */
+struct text {
+	char *p;
+	size_t len, cap;
+	size_t first;   /* the first spill made for the item */
+};
+
+static void
+text_add(struct text *t, const char *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->p = cf_xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
+}
+
+/* Is the string whose opening quote is at q the value of a "data" key?
+ * (start: where the item begins) */
+static int
+after_data_key(const char *start, const char *q)
+{
+	while (q > start && strchr(" \t\r\n", q[-1]))
+		q--;
+	if (q == start || *--q != ':')
+		return 0;
+	while (q > start && strchr(" \t\r\n", q[-1]))
+		q--;
+	return q - start >= 6 && !memcmp(q - 6, "\"data\"", 6);
+}
+
 /* Where the JSON value at p ends, judged by its brackets and strings
  * alone (jq's parser checks the rest), or NULL when the input ends first
- * or a bracket closes what was not opened. */
+ * or a bracket closes what was not opened.  With t, its text is copied
+ * there, the long "data" strings of a mapped file left where they lie
+ * (a placeholder for each, and a spill). */
 static const char *
-value_end(const char *p, const char *end)
+value_end(const char *p, const char *end, struct text *t)
 {
+	const char *start = p, *from = p;
 	int depth = 0;
 	do {
 		if (p >= end)
 			return NULL;
 		switch (*p++) {
-		case '"':
+		case '"': {
+			const char *s = p;
+			int esc = 0;
 			for (;;) {
-				while (p < end && *p != '"' && *p != '\\')
+				/* a mebibyte at a time, a mapping's pages given
+				 * back behind a long string */
+				const char *w = end - p > (1 << 20) ? p + (1 << 20) : end;
+				while (p < w && *p != '"' && *p != '\\')
 					p++;
+				if (p == w && w < end) {
+					if (t)
+						drop(s, p);
+					continue;
+				}
 				if (p >= end)
 					return NULL;
 				if (*p == '"')
 					break;
+				esc = 1;
 				p += 2;
+			}
+			if (t && !esc && (size_t)(p - s) >= SPILL_MIN && after_data_key(start, s - 1)) {
+				if (!nonce[0]) {
+					char u[37];
+					cf_uuid7(u);
+					memcpy(nonce, u + 24, 12);
+				}
+				if (nspills == capspills)
+					spills = cf_xrealloc(spills, sizeof *spills *
+					                     (capspills = capspills ? capspills * 2 : 16));
+				spills[nspills] = (struct spill){s, (size_t)(p - s), -1, 1};
+				char ph[64];
+				int n = snprintf(ph, sizeof ph, "\"\\u0000cf-%s:%zu\"", nonce, nspills++);
+				text_add(t, from, (size_t)(s - 1 - from));
+				text_add(t, ph, (size_t)n);
+				from = p + 1;
+				drop(s, p);
 			}
 			p++;
 			break;
+		}
 		case '[':
 		case '{':
 			depth++;
@@ -1262,21 +1438,98 @@ value_end(const char *p, const char *end)
 					p++;
 		}
 	} while (depth > 0);
+	if (t && nspills > t->first)   /* else the item is parsed where it lies */
+		text_add(t, from, (size_t)(p - from));
 	return p;
 }
 
-static void
-parse_one(struct rd *r, const char *buf, size_t len, const char *p, const char *e)
+/* Are the spills made for an item each in the place of an attachment's
+ * data in a confab session record, once?  Anywhere else (another key
+ * named data, another format) the item is parsed again as it is. */
+static int
+spills_in_place(jv v, size_t first)
 {
-	if (e - p >= INT_MAX)
-		bad(r, "item %ld is larger than 2 GiB, more than the JSON parser takes", r->item + 1);
-	jv v = jv_parse_sized(p, (int)(e - p));
+	size_t made = nspills - first, found = 0;
+	const char *type = cf_jstr_or_null(v, "type");
+	if (!type || strcmp(type, "session"))
+		return 0;
+	char *seen = calloc(made, 1);
+	if (!seen)
+		cf_die(CF_EX_FAIL, "out of memory");
+	jv msgs = jv_object_get(jv_copy(v), jv_string("messages"));
+	if (jv_get_kind(msgs) == JV_KIND_ARRAY) {
+		jv_array_foreach(msgs, i, m) {
+			jv md = jv_get_kind(m) == JV_KIND_OBJECT ?
+			        jv_object_get(jv_copy(m), jv_string("metadata")) : jv_null();
+			jv atts = jv_get_kind(md) == JV_KIND_OBJECT ?
+			          jv_object_get(jv_copy(md), jv_string("attachments")) : jv_null();
+			if (jv_get_kind(atts) == JV_KIND_ARRAY) {
+				jv_array_foreach(atts, k, a) {
+					jv d = jv_get_kind(a) == JV_KIND_OBJECT ?
+					       jv_object_get(jv_copy(a), jv_string("data")) : jv_null();
+					struct spill *sp = spill_of(d);
+					size_t at = sp ? (size_t)(sp - spills) : 0;
+					if (sp && at >= first && !seen[at - first]) {
+						seen[at - first] = 1;
+						found++;
+					}
+					jv_free(d);
+					jv_free(a);
+					(void)k;
+				}
+			}
+			jv_free(atts);
+			jv_free(md);
+			jv_free(m);
+			(void)i;
+		}
+	}
+	jv_free(msgs);
+	free(seen);
+	return found == made;
+}
+
+static void
+parse_one(struct rd *r, const char *buf, size_t len, const char *p, const char *e,
+          struct text *t)
+{
+	/* the text with placeholders, when it has any and they all stand
+	 * where attachments' data does; else the item as it lies */
+	jv v = jv_invalid();
+	if (t && nspills > t->first) {
+		if (t->len < INT_MAX)
+			v = jv_parse_sized(t->p, (int)t->len);
+		if (jv_is_valid(v) && !spills_in_place(v, t->first)) {
+			jv_free(v);
+			v = jv_invalid();
+		}
+		if (!jv_is_valid(v))
+			nspills = t->first;
+	}
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		if (e - p >= INT_MAX)
+			bad(r, "item %ld is larger than 2 GiB, more than the JSON parser takes",
+			    r->item + 1);
+		v = jv_parse_sized(p, (int)(e - p));
+	}
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		json_error(r, buf, len, (size_t)(p - buf));
 	}
 	r->item++;
 	item(r, v);
+	if (r->mapped)
+		drop(p, e);
+}
+
+/* The next item's end, with its text in t when the file is mapped. */
+static const char *
+next_item(struct rd *r, const char *p, const char *end, struct text *t)
+{
+	t->len = 0;
+	t->first = nspills;
+	return value_end(p, end, r->mapped ? t : NULL);
 }
 
 /* Each top-level object, and each element of a top-level array, parsed
@@ -1285,16 +1538,17 @@ static void
 each_item(struct rd *r, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
+	struct text t = {0}, *tp = r->mapped ? &t : NULL;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
 	if (skip_ws(p, end) == end)
 		bad(r, "empty, nothing to import");
 	while ((p = skip_ws(p, end)) < end) {
 		if (*p != '[') {
-			const char *e = value_end(p, end);
+			const char *e = next_item(r, p, end, &t);
 			if (!e)
 				json_error(r, buf, len, (size_t)(p - buf));
-			parse_one(r, buf, len, p, e);
+			parse_one(r, buf, len, p, e, tp);
 			p = e;
 			continue;
 		}
@@ -1304,10 +1558,10 @@ each_item(struct rd *r, const char *buf, size_t len)
 			continue;
 		}
 		for (;;) {
-			const char *e = value_end(p, end);
+			const char *e = next_item(r, p, end, &t);
 			if (!e)
 				json_error(r, buf, len, (size_t)(p - buf));
-			parse_one(r, buf, len, p, e);
+			parse_one(r, buf, len, p, e, tp);
 			p = skip_ws(e, end);
 			if (p < end && *p == ',') {
 				p = skip_ws(p + 1, end);
@@ -1320,6 +1574,7 @@ each_item(struct rd *r, const char *buf, size_t len)
 			json_error(r, buf, len, (size_t)(p - buf));
 		}
 	}
+	free(t.p);
 }
 
 /* ---- simonw/llm's logs.db ---- */
@@ -1665,8 +1920,9 @@ read_archive(struct rd *r, const char *buf, size_t len)
 	archive_read_free(a);
 
 	char outer[sizeof r->name];
-	int format = r->format;
+	int format = r->format, mapped = r->mapped;
 	memcpy(outer, r->name, sizeof outer);
+	r->mapped = 0;   /* the members are inflated into memory of our own */
 	a = open_archive(r, buf, len);
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
 		const char *path = entry_name(e);
@@ -1702,6 +1958,7 @@ read_archive(struct rd *r, const char *buf, size_t len)
 		bad(r, "unreadable archive: %s", archive_error_string(a));
 	archive_read_free(a);
 	memcpy(r->name, outer, sizeof outer);
+	r->mapped = mapped;
 }
 
 static void
@@ -1733,8 +1990,10 @@ cf_import_read(jv plans, const char *path, const char *name, int format)
 	if (!f)
 		cf_die(CF_EX_FAIL, "cannot open '%s': %s", r.name, strerror(errno));
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
+	int st = fstat(fileno(f), &sb);
+	if (st == 0 && S_ISDIR(sb.st_mode))
 		cf_die(CF_EX_FAIL, "cannot read '%s': Is a directory", r.name);
+	off_t start = lseek(fileno(f), 0, SEEK_CUR);
 	char head[16];
 	size_t nhead = fread(head, 1, sizeof head, f);
 	/* a database file is opened where it lies (read-only), with the
@@ -1745,6 +2004,26 @@ cf_import_read(jv plans, const char *path, const char *name, int format)
 		r.format = CF_IMPORT_LLM;
 		read_llm(&r, path, NULL, 0);
 		return r.plans;
+	}
+	/* A file is mapped, not read into memory: its pages are given back as
+	 * it is parsed, and attachments are stored from where they lie.  The
+	 * mapping is private and writable for read_llm's change to a
+	 * database's header. */
+	if (st == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && start == 0 &&
+	    (uintmax_t)sb.st_size < SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE, fileno(f), 0);
+		if (m != MAP_FAILED) {
+			if (path)
+				fclose(f);
+			maps = cf_xrealloc(maps, sizeof *maps * (nmaps + 1));
+			maps[nmaps].p = m;
+			maps[nmaps++].len = (size_t)sb.st_size;
+			madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+			r.mapped = 1;
+			read_bytes(&r, m, (size_t)sb.st_size, 0);
+			return r.plans;
+		}
 	}
 	size_t len;
 	char *buf = slurp(f, r.name, &len, head, nhead);
@@ -1791,39 +2070,68 @@ free_id(cf_store *st, const char *sql, const char *want, const char *sid,
 	cf_uuid7(out);
 }
 
+struct blob_out {
+	cf_store *st;
+	sqlite3_blob *b;
+	size_t at;
+};
+
+static void
+to_blob(const unsigned char *p, size_t n, void *ctx)
+{
+	struct blob_out *o = ctx;
+	cf_blob_write(o->st, o->b, p, n, o->at);
+	o->at += n;
+}
+
+/* An attachment's bytes go into its row a chunk at a time, from the
+ * base64 where it lies (a mapping, or the jv), never whole in memory. */
 static void
 add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
 {
-	static const char sql[] =
-		"INSERT INTO attachments (id, message_id, type, name, size,"
-		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	char id[37];
 	free_id(st, attachment_exists, cf_jstr_or_null(a, "id"), sid, id);
-	const char *data = cf_jstr_or_null(a, "data");
-	const char *text = cf_jstr_or_null(a, "text");
-	unsigned char *bytes = NULL;
-	long n = -1;
-	if (data) {
-		size_t dl = strlen(data);
-		bytes = cf_xmalloc(dl / 4 * 3 + 3);
-		n = unbase64(data, dl, bytes);
-	} else if (text) {
-		n = (long)strlen(text);
+	jv data = jv_object_get(jv_copy(a), jv_string("data"));
+	jv text = jv_object_get(jv_copy(a), jv_string("text"));
+	struct spill *sp = spill_of(data), one;
+	if (!sp && jv_get_kind(data) == JV_KIND_STRING) {
+		one = (struct spill){jv_string_value(data),
+		                     (size_t)jv_string_length_bytes(jv_copy(data)), -1, 0};
+		sp = &one;
 	}
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	cf_bind_text(s, 1, id);
-	cf_bind_text(s, 2, mid);
-	cf_bind_text(s, 3, cf_jstr(a, "type"));
-	cf_bind_text(s, 4, cf_jstr(a, "name"));
-	sqlite3_bind_int64(s, 5, n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0));
-	cf_bind_text(s, 6, cf_jstr_or_null(a, "mimeType"));
-	if (bytes)
-		sqlite3_bind_blob64(s, 7, bytes, (sqlite3_uint64)n, SQLITE_STATIC);
-	else if (text)
-		sqlite3_bind_blob64(s, 7, text, (sqlite3_uint64)n, SQLITE_STATIC);
-	cf_exec_stmt(st, s, "storing an attachment");
-	sqlite3_bind_null(s, 7);
-	free(bytes);
+	long n = -1;
+	if (sp)
+		n = sp->n >= 0 ? sp->n : unbase64(sp->p, sp->len);
+	else if (jv_get_kind(text) == JV_KIND_STRING)
+		n = jv_string_length_bytes(jv_copy(text));
+	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
+		cf_jstr(a, "name"), n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0),
+		cf_jstr_or_null(a, "mimeType"), n);
+	if (n > 0) {
+		struct blob_out o = {st, cf_blob_open(st, row, 1), 0};
+		if (sp && spill_decode(sp, to_blob, &o) != n)
+			cf_die(CF_EX_FAIL, "%s: changed while it was imported", cf_jstr(a, "name"));
+		else if (!sp)
+			to_blob((const unsigned char *)jv_string_value(text), (size_t)n, &o);
+		if (sqlite3_blob_close(o.b) != SQLITE_OK)
+			cf_store_fail(st, "storing an attachment");
+	}
+	jv_free(data);
+	jv_free(text);
+}
+
+/* The mappings go when what they held is stored. */
+static void
+unmap_all(void)
+{
+	for (size_t i = 0; i < nmaps; i++)
+		munmap(maps[i].p, maps[i].len);
+	free(maps);
+	maps = NULL;
+	nmaps = 0;
+	free(spills);
+	spills = NULL;
+	nspills = capspills = 0;
 }
 
 jv
@@ -1977,5 +2285,6 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 	jv_free(done);
 	jv_free(fresh);
 	jv_free(plans);
+	unmap_all();
 	return out;
 }

@@ -815,3 +815,33 @@ big_file() {
 	sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
 	cmp big.bin out.bin
 }
+
+@test "attachments read where they lie: from a pipe, an archive, beside a key named data elsewhere, bad base64" {
+	big_file 300000
+	want=$(sha256sum < big.bin)
+	stored() {
+		sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+		[ "$(sha256sum < out.bin)" = "$want" ]
+	}
+	import < big.json
+	stored
+	export CHAT_DB=$BATS_TEST_TMPDIR/pipe.db
+	run -0 bash -c 'cat big.json | chat-import'
+	stored
+	export CHAT_DB=$BATS_TEST_TMPDIR/zip.db
+	zip -q big.zip big.json
+	import big.zip
+	stored
+	# a long string under another key named data is a string, whole
+	export CHAT_DB=$BATS_TEST_TMPDIR/other.db
+	base64 -w0 big.bin > b64
+	jq -c --rawfile d b64 '.messages[0].metadata.data = $d | .messages[0].context = {"files": [{"data": $d}]}' big.json > other.json
+	import other.json
+	stored
+	[ "$(chat-show --json big | jq -r .metadata.data)" = "$(cat b64)" ]
+	[ "$(chat-show --json big | jq -r '.context.files[0].data')" = "$(cat b64)" ]
+	# not base64, past where a short value would have been checked
+	export CHAT_DB=$BATS_TEST_TMPDIR/bad.db
+	jq -c '.messages[0].metadata.attachments[0].data |= (.[:200000] + "!" + .[200001:])' big.json > bad.json
+	refused bad.json 'chat-import: bad.json: session 1 ("big"): message 1: metadata.attachments[0].data is not base64'
+}
