@@ -63,8 +63,6 @@ static const struct option longopts[] = {
 	{0},
 };
 
-#define ATTACH_MAX (20L * 1024 * 1024)
-
 struct out {
 	int json, tty;
 	const char *sid;
@@ -253,8 +251,12 @@ load_attachments(const char **paths, int n, struct blob *blobs)
 			cf_die(CF_EX_USAGE, "cannot attach '%s': %s", paths[i], strerror(errno));
 		if (!S_ISREG(sb.st_mode))
 			cf_die(CF_EX_USAGE, "cannot attach '%s': not a file", paths[i]);
-		if (sb.st_size > ATTACH_MAX)
-			cf_die(CF_EX_USAGE, "cannot attach '%s': larger than 20 MiB", paths[i]);
+		if (sb.st_size > cf_attach_max()) {
+			char max[32];
+			cf_size_text(cf_attach_max(), max, sizeof max);
+			cf_die(CF_EX_USAGE, "cannot attach '%s': larger than %s (attach-max)",
+			       paths[i], max);
+		}
 		blobs[i] = read_bytes(fd, paths[i]);
 		close(fd);
 		const char *base = strrchr(paths[i], '/');

@@ -281,6 +281,12 @@ void cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
 /* A message's attachments with their content: [{type, name, mimeType,
  * text}] for text, [{..., data: base64}] for the rest. */
 jv cf_attachments_of(cf_store *st, const char *msg_id);
+/* The largest attachment chat-send attaches and chat-import takes, in
+ * bytes: the config's attach-max, or 20 MiB; a bad value ends the program
+ * with CF_EX_CONFIG. */
+long cf_attach_max(void);
+/* A size for people: "20 MiB", "1 KiB", "1025 bytes". */
+void cf_size_text(long n, char *out, size_t len);
 /* Base64 of n bytes, as a jv string. */
 jv cf_base64(const void *data, size_t n);
 

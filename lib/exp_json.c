@@ -2,6 +2,7 @@
  * messages in "messages", each on its own line, attachments with their
  * bytes in base64.  chat-import reads it back with nothing lost; it is
  * written as the rows come, never held whole. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "export.h"
@@ -37,12 +38,13 @@ begin(cf_export *x)
 	return ferror(x->out) ? -1 : 0;
 }
 
-/* A message's attachments, each with its bytes. */
+/* A message's attachments: each record without its bytes (as JSON text
+ * to which ,"data":"..."} is added) and the row that holds them. */
 static jv
 attachments(cf_store *st, const char *mid)
 {
 	static const char sql[] =
-		"SELECT id, type, name, size, mime_type, content FROM attachments"
+		"SELECT id, type, name, size, mime_type, n FROM attachments"
 		" WHERE message_id = ?1 ORDER BY n";
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, mid);
@@ -55,15 +57,40 @@ attachments(cf_store *st, const char *mid)
 		a = jv_object_set(a, jv_string("name"), cf_col_text(s, 2));
 		a = jv_object_set(a, jv_string("size"), jv_number((double)sqlite3_column_int64(s, 3)));
 		a = jv_object_set(a, jv_string("mimeType"), cf_col_text(s, 4));
-		a = jv_object_set(a, jv_string("data"),
-		                  cf_base64(sqlite3_column_blob(s, 5),
-		                            (size_t)sqlite3_column_bytes(s, 5)));
-		list = jv_array_append(list, a);
+		size_t n;
+		const char *j = cf_json_compact(a, &n);
+		jv e = jv_array_append(jv_array(), jv_string_sized(j, (int)n));
+		e = jv_array_append(e, jv_number((double)sqlite3_column_int64(s, 5)));
+		list = jv_array_append(list, e);
 	}
 	if (rc != SQLITE_DONE)
 		cf_store_fail(st, "reading attachments");
 	sqlite3_reset(s);
 	return list;
+}
+
+/* An attachment's bytes as base64, read and written a few mebibytes at a
+ * time: a 200 MB one is not held, nor its base64 (once took 760 MB). */
+static void
+put_base64(cf_export *x, sqlite3_int64 row)
+{
+	enum { CHUNK = 3 << 18 };   /* a multiple of 3: no padding between */
+	sqlite3_blob *b;
+	if (sqlite3_blob_open(cf_store_db(x->st), "main", "attachments", "content",
+	                      row, 0, &b) != SQLITE_OK)
+		return;   /* NULL: no bytes */
+	int n = sqlite3_blob_bytes(b);
+	unsigned char *in = cf_xmalloc(CHUNK);
+	for (int at = 0; at < n; at += CHUNK) {
+		int k = n - at < CHUNK ? n - at : CHUNK;
+		if (sqlite3_blob_read(b, in, k, at) != SQLITE_OK)
+			cf_store_fail(x->st, "reading attachments");
+		jv s = cf_base64(in, (size_t)k);
+		fwrite(jv_string_value(s), 1, (size_t)jv_string_length_bytes(jv_copy(s)), x->out);
+		jv_free(s);
+	}
+	free(in);
+	sqlite3_blob_close(b);
 }
 
 static int
@@ -82,16 +109,44 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		jv m = jv_copy(msg);
 		jv md = jv_object_get(jv_copy(m), jv_string("metadata"));
 		jv atts = jv_object_get(jv_copy(md), jv_string("attachments"));
-		/* one query only for the messages that have any */
+		/* one query only for the messages that have any; the record is
+		 * written around a mark where its attachments go */
 		if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
+			jv list = attachments(x->st, cf_jstr(m, "id"));
+			/* a control character and a random word: text no message
+			 * holds, written as \u0001 where it stands */
+			char id[37], mark[40];
+			cf_uuid7(id);
 			md = jv_object_set(md, jv_string("attachments"),
-			                   attachments(x->st, cf_jstr(m, "id")));
+			                   jv_string_fmt("\001cf-%s", id + 24));
 			m = jv_object_set(m, jv_string("metadata"), md);
+			snprintf(mark, sizeof mark, "\"\\u0001cf-%s\"", id + 24);
+			size_t n, k = strlen(mark);
+			const char *j = cf_json_compact(m, &n);
+			const char *at = memmem(j, n, mark, k);
+			fwrite(j, 1, (size_t)(at - j), x->out);
+			fputc('[', x->out);
+			jv_array_foreach(list, i, e) {
+				jv rec = jv_array_get(jv_copy(e), 0);
+				jv row = jv_array_get(e, 1);
+				if (i)
+					fputc(',', x->out);
+				fwrite(jv_string_value(rec), 1,
+				       (size_t)jv_string_length_bytes(jv_copy(rec)) - 1, x->out);
+				fputs(",\"data\":\"", x->out);
+				put_base64(x, (sqlite3_int64)jv_number_value(row));
+				fputs("\"}", x->out);
+				jv_free(rec);
+				jv_free(row);
+			}
+			jv_free(list);
+			fputc(']', x->out);
+			fwrite(at + k, 1, n - (size_t)(at + k - j), x->out);
 		} else {
 			jv_free(md);
+			put(x, m);
 		}
 		jv_free(atts);
-		put(x, m);
 	}
 	fputc('\n', x->out);
 	return ferror(x->out) ? -1 : 0;

@@ -30,7 +30,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -118,8 +120,12 @@ struct rd {
 	int format;          /* CF_IMPORT_*; AUTO until the first item */
 	long item;           /* 1-based, across the file */
 	char where[160];     /* the item: conversation 3 ("Trip") */
+	long file;           /* which file (or archive member) read in this run */
+	int mapped;          /* the bytes are a file mapped in memory */
 	jv plans;
 };
+
+static long files_read;
 
 /* One line: the file, the item, what is wrong (control characters made
  * harmless: names and values come from the file). */
@@ -220,6 +226,81 @@ bad_time(const struct rd *r, const char *path, const char *key, const char *v)
 	bad(r, "%.*sinvalid time '%s' in %s%s", (int)(f - path), path, v, f, key);
 }
 
+/* The ranges imported values must be in (chat-import(1), "Values"):
+ * counts exact in a double, as jq and JSON readers hold them; settings
+ * as chat-new takes them; times that print as RFC 3339 with four-digit
+ * years. */
+#define COUNT_MAX 9007199254740992.0         /* 2^53 */
+#define COST_MAX 1e6                         /* USD for one reply */
+#define TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
+/* A number as JSON writes it: whole numbers in full, others as short as
+ * reads back the same. */
+static void
+fmt_num(double d, char out[32])
+{
+	if (d == floor(d) && fabs(d) < 1e21) {
+		snprintf(out, 32, "%.0f", d);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, 32, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+}
+
+/* A number (or null) that must lie in [min, max], whole when whole is set;
+ * what names it in the error ("message 3: metadata.tokens"). */
+static jv
+check_num(const struct rd *r, jv v, const char *what, double min, double max,
+          int whole)
+{
+	if (jv_get_kind(v) != JV_KIND_NUMBER)
+		return v;
+	double d = jv_number_value(v);
+	char num[32], lo[32], hi[32];
+	fmt_num(d, num);
+	if (!(d >= min && d <= max)) {
+		fmt_num(min, lo);
+		fmt_num(max, hi);
+		bad(r, "%s %s out of range (%s to %s)", what, num, lo, hi);
+	}
+	if (whole && d != floor(d))
+		bad(r, "%s %s is not a whole number", what, num);
+	return v;
+}
+
+/* field() for a number or null, checked by check_num. */
+static jv
+num_field(const struct rd *r, jv obj, const char *path, const char *key,
+          double min, double max, int whole)
+{
+	char what[256];
+	snprintf(what, sizeof what, "%s%s", path, key);
+	return check_num(r, field(r, obj, path, key, K_NUM | K_NULL), what, min,
+	                 max, whole);
+}
+
+static void
+check_count(const struct rd *r, jv obj, const char *path, const char *key)
+{
+	jv_free(num_field(r, obj, path, key, 0, COUNT_MAX, 1));
+}
+
+/* An RFC 3339 time v (the value of key under path) as ms; it must be
+ * one, and within the years 1970 to 9999. */
+static int64_t
+parse_time(const struct rd *r, const char *path, const char *key, const char *v)
+{
+	int64_t ms;
+	if (cf_time_parse(v, &ms))
+		bad_time(r, path, key, v);
+	if (ms < 0 || ms > TIME_MAX_MS)
+		bad(r, "%s%s '%s' out of range (years 1970 to 9999)", path, key, v);
+	return ms;
+}
+
 /* An RFC 3339 time field, or dflt when absent or null. */
 static int64_t
 time_field(const struct rd *r, jv obj, const char *path, const char *key,
@@ -227,9 +308,8 @@ time_field(const struct rd *r, jv obj, const char *path, const char *key,
 {
 	jv v = field(r, obj, path, key, K_STR | K_NULL);
 	int64_t ms = dflt;
-	if (jv_get_kind(v) == JV_KIND_STRING &&
-	    cf_time_parse(jv_string_value(v), &ms))
-		bad_time(r, path, key, jv_string_value(v));
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		ms = parse_time(r, path, key, jv_string_value(v));
 	jv_free(v);
 	return ms;
 }
@@ -243,10 +323,10 @@ unix_field(const struct rd *r, jv obj, const char *path, const char *key,
 	int64_t ms = dflt;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double d = jv_number_value(v);
-		if (!(d >= 0 && d < 1e11)) {
+		if (!(d >= 0 && d * 1000 <= (double)TIME_MAX_MS)) {
 			char num[32];
-			snprintf(num, sizeof num, "%g", d);
-			bad_time(r, path, key, num);
+			fmt_num(d, num);
+			bad(r, "%s%s %s out of range (years 1970 to 9999)", path, key, num);
 		}
 		ms = llround(d * 1000);
 	}
@@ -350,6 +430,9 @@ new_plan(const struct rd *r, jv session, jv messages)
 	         r->where);
 	jv p = jv_object();
 	p = set(p, "where", jv_string(where));
+	p = set(p, "file", jv_string(r->name));
+	p = set(p, "fileNo", jv_number(r->file));
+	p = set(p, "item", jv_string(r->where));
 	p = set(p, "session", session);
 	p = set(p, "messages", messages);
 	p = set(p, "parent", jv_null());
@@ -371,38 +454,140 @@ b64val(int c)
 	return -1;
 }
 
-/* Decodes s into out (room for len / 4 * 3 + 3 bytes; NULL: only check);
- * whitespace is skipped, padding optional.  Returns the length, or -1
- * when s is not base64. */
-static long
-unbase64(const char *s, size_t len, unsigned char *out)
+/* A decoder that takes its input in pieces; whitespace is skipped,
+ * padding optional. */
+struct b64 {
+	unsigned v;
+	int bits, pad, bad;
+};
+
+/* Decodes len characters of s into out (room for len / 4 * 3 + 3 bytes;
+ * NULL: only count); returns how many bytes came out. */
+static size_t
+b64_feed(struct b64 *d, const char *s, size_t len, unsigned char *out)
 {
-	unsigned v = 0;
-	int bits = 0, pad = 0;
-	long n = 0;
-	for (size_t i = 0; i < len; i++) {
+	size_t n = 0;
+	for (size_t i = 0; i < len && !d->bad; i++) {
 		int c = (unsigned char)s[i];
 		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
 			continue;
 		if (c == '=') {
-			pad++;
+			d->pad++;
 			continue;
 		}
-		int d = b64val(c);
-		if (d < 0 || pad)
-			return -1;
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
+		int x = b64val(c);
+		if (x < 0 || d->pad) {
+			d->bad = 1;
+			break;
+		}
+		d->v = (d->v << 6) | (unsigned)x;
+		d->bits += 6;
+		if (d->bits >= 8) {
+			d->bits -= 8;
 			if (out)
-				out[n] = (unsigned char)(v >> bits);
+				out[n] = (unsigned char)(d->v >> d->bits);
 			n++;
 		}
 	}
-	if (pad > 2 || bits >= 6)
-		return -1;
 	return n;
+}
+
+/* 0 when what was fed is base64 and ends where it may. */
+static int
+b64_end(const struct b64 *d)
+{
+	return d->bad || d->pad > 2 || d->bits >= 6 ? -1 : 0;
+}
+
+/* The length s decodes to, or -1 when s is not base64. */
+static long
+unbase64(const char *s, size_t len)
+{
+	struct b64 d = {0};
+	size_t n = b64_feed(&d, s, len, NULL);
+	return b64_end(&d) ? -1 : (long)n;
+}
+
+/* ---- attachments left where they lie ----
+ *
+ * An attachment's base64 in a file mapped in memory is not parsed into a
+ * jv (the file's size again, and its bytes decoded once more to store
+ * them): the parser gets a placeholder, "\u0000cf-NONCE:N", and the
+ * bytes are read from the mapping when they are checked and when they
+ * are stored, the pages given back behind the reading. */
+
+#define SPILL_MIN (64 << 10)
+
+struct spill {
+	const char *p;   /* the base64 */
+	size_t len;
+	long n;          /* the bytes it decodes to; -1 until checked */
+	int mapped;      /* p is in a mapping, whose pages may be given back */
+};
+
+static struct spill *spills;
+static size_t nspills, capspills;
+static struct {
+	void *p;
+	size_t len;
+} *maps;
+static size_t nmaps;
+static char nonce[13];
+
+/* Gives back the pages wholly inside [from, to) of a mapping: they are
+ * read again from the file if needed, so memory holds what is being read,
+ * not all that was. */
+static void
+drop(const char *from, const char *to)
+{
+	static uintptr_t page;
+	if (!page)
+		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)from + page - 1) & ~(page - 1);
+	uintptr_t b = (uintptr_t)to & ~(page - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The spill a string stands for, or NULL. */
+static struct spill *
+spill_of(jv s)
+{
+	if (jv_get_kind(s) != JV_KIND_STRING || !nonce[0])
+		return NULL;
+	const char *v = jv_string_value(s);
+	int n = jv_string_length_bytes(jv_copy(s));
+	if (n < 17 || v[0] || memcmp(v + 1, "cf-", 3) || memcmp(v + 4, nonce, 12) ||
+	    v[16] != ':')
+		return NULL;
+	char *e;
+	unsigned long i = strtoul(v + 17, &e, 10);
+	return e == v + n && i < nspills ? &spills[i] : NULL;
+}
+
+/* Decodes a spill a chunk at a time: fn gets each piece of bytes (NULL
+ * to count only); -1 when it is not base64. */
+static long
+spill_decode(struct spill *sp, void (*fn)(const unsigned char *, size_t, void *),
+             void *ctx)
+{
+	enum { IN = 4 << 18 };   /* 1 MiB of bytes out */
+	unsigned char *buf = fn ? cf_xmalloc(IN / 4 * 3 + 3) : NULL;
+	struct b64 d = {0};
+	long total = 0;
+	for (size_t at = 0; at < sp->len; at += IN) {
+		size_t k = sp->len - at < IN ? sp->len - at : IN;
+		size_t n = b64_feed(&d, sp->p + at, k, buf);
+		if (sp->mapped)
+			drop(sp->p + at, sp->p + at + k);
+		if (d.bad)
+			break;
+		if (fn && n)
+			fn(buf, n, ctx);
+		total += (long)n;
+	}
+	free(buf);
+	return b64_end(&d) ? -1 : total;
 }
 
 /* ---- confab's own JSON (chat-export -f json) ---- */
@@ -422,6 +607,22 @@ check_array_of(const struct rd *r, jv obj, const char *path, const char *key,
 	jv_free(a);
 }
 
+/* An attachment of n bytes is refused above attach-max, naming it after
+ * the part of the item path names ("message 3: "). */
+static void
+check_size(const struct rd *r, const char *path, const char *name, long n)
+{
+	if (n <= cf_attach_max())
+		return;
+	const char *f = path, *p;
+	while ((p = strstr(f, ": ")))
+		f = p + 2;
+	char max[32];
+	cf_size_text(cf_attach_max(), max, sizeof max);
+	bad(r, "%.*sattachment '%s' is %ld bytes, larger than attach-max (%s)",
+	    (int)(f - path), path, name, n, max);
+}
+
 static void
 check_attachments(const struct rd *r, jv md, const char *path)
 {
@@ -438,14 +639,29 @@ check_attachments(const struct rd *r, jv md, const char *path)
 			    kname(kbit(a)));
 		jv_free(field(r, a, p, "id", K_STR | K_NULL));
 		jv_free(field(r, a, p, "type", K_STR));
-		jv_free(field(r, a, p, "name", K_STR));
-		jv_free(field(r, a, p, "size", K_NUM | K_NULL));
+		jv name = field(r, a, p, "name", K_STR);
+		check_count(r, a, p, "size");
 		jv_free(field(r, a, p, "mimeType", K_STR | K_NULL));
-		jv_free(field(r, a, p, "text", K_STR | K_NULL));
+		jv t = field(r, a, p, "text", K_STR | K_NULL);
 		jv d = field(r, a, p, "data", K_STR | K_NULL);
-		if (jv_get_kind(d) == JV_KIND_STRING &&
-		    unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)), NULL) < 0)
-			bad(r, "%sdata is not base64", p);
+		long n = 0;
+		struct spill *sp = spill_of(d);
+		if (sp) {
+			if (sp->n < 0)
+				sp->n = spill_decode(sp, NULL, NULL);
+			n = sp->n;
+			if (n < 0)
+				bad(r, "%sdata is not base64", p);
+		} else if (jv_get_kind(d) == JV_KIND_STRING) {
+			n = unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)));
+			if (n < 0)
+				bad(r, "%sdata is not base64", p);
+		} else if (jv_get_kind(t) == JV_KIND_STRING) {
+			n = jv_string_length_bytes(jv_copy(t));
+		}
+		check_size(r, path, jv_string_value(name), n);
+		jv_free(name);
+		jv_free(t);
 		jv_free(d);
 		jv_free(a);
 	}
@@ -477,18 +693,18 @@ confab_message(const struct rd *r, jv m, int i)
 		bad(r, "message %d: role '%s' is not user, assistant or system", i + 1, rs);
 	jv_free(role);
 	jv_free(field(r, m, path, "content", K_STR | K_NULL));
-	jv ts = field(r, m, path, "timestamp", K_STR | K_NULL);
-	int64_t ms;
-	if (jv_get_kind(ts) == JV_KIND_STRING && cf_time_parse(jv_string_value(ts), &ms))
-		bad(r, "message %d: invalid time '%s' in timestamp", i + 1, jv_string_value(ts));
-	jv_free(ts);
+	time_field(r, m, path, "timestamp", 0);
 
 	char mp[64];
 	snprintf(mp, sizeof mp, "%smetadata.", path);
 	jv md = field(r, m, path, "metadata", K_OBJ | K_NULL);
-	jv_free(field(r, md, mp, "tokens", K_NUM | K_NULL));
+	check_count(r, md, mp, "tokens");
 	jv_free(field(r, md, mp, "model", K_STR | K_NULL));
-	jv_free(field(r, md, mp, "processing_time", K_NUM | K_NULL));
+	check_count(r, md, mp, "processing_time");
+	/* what chat-send stores and chat-cost sums */
+	check_count(r, md, mp, "inputTokens");
+	check_count(r, md, mp, "outputTokens");
+	jv_free(num_field(r, md, mp, "cost", 0, COST_MAX, 0));
 	jv_free(field(r, md, mp, "reactions", K_ARR | K_NULL));
 	jv_free(field(r, md, mp, "edits", K_ARR | K_NULL));
 	check_attachments(r, md, mp);
@@ -543,11 +759,12 @@ confab_item(struct rd *r, jv s)
 		st = set(st, "contextWindow", jv_number(50));
 		s = set(s, "settings", jv_copy(st));
 	}
-	jv_free(field(r, st, "settings.", "temperature", K_NUM | K_NULL));
-	jv_free(field(r, st, "settings.", "maxTokens", K_NUM | K_NULL));
+	/* as chat-new takes them (settings.c) */
+	jv_free(num_field(r, st, "settings.", "temperature", 0, 2, 0));
+	jv_free(num_field(r, st, "settings.", "maxTokens", 1, 100000000, 1));
 	jv_free(field(r, st, "settings.", "systemPrompt", K_STR | K_NULL));
 	jv_free(field(r, st, "settings.", "autoContext", K_BOOL | K_NULL));
-	jv_free(field(r, st, "settings.", "contextWindow", K_NUM | K_NULL));
+	jv_free(num_field(r, st, "settings.", "contextWindow", 0, 100000000, 1));
 	jv_free(st);
 	jv md = field(r, s, "", "metadata", K_OBJ | K_NULL);
 	check_array_of(r, md, "metadata.", "tags", K_STR);
@@ -988,10 +1205,13 @@ claude_item(struct rd *r, jv c)
 				jv fname = field(r, a, ap, "file_name", K_STR | K_NULL);
 				jv ftype = field(r, a, ap, "file_type", K_STR | K_NULL);
 				if (jv_get_kind(ex) == JV_KIND_STRING) {
+					jv an = jv_get_kind(fname) == JV_KIND_STRING ?
+					        jv_copy(fname) : jv_string_fmt("attachment-%d.txt", k + 1);
+					check_size(r, path, jv_string_value(an),
+					           jv_string_length_bytes(jv_copy(ex)));
 					jv e = jv_object();
 					e = set(e, "type", jv_string("text"));
-					e = set(e, "name", jv_get_kind(fname) == JV_KIND_STRING ?
-					        jv_copy(fname) : jv_string_fmt("attachment-%d.txt", k + 1));
+					e = set(e, "name", an);
 					e = set(e, "size", jv_number(jv_string_length_bytes(jv_copy(ex))));
 					e = set(e, "mimeType", jv_get_kind(ftype) == JV_KIND_STRING &&
 					        strchr(jv_string_value(ftype), '/') ? jv_copy(ftype) :
@@ -1116,29 +1336,93 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/* The item's text for the parser, where one is made. */
+struct text {
+	char *p;
+	size_t len, cap;
+	size_t first;   /* the first spill made for the item */
+};
+
+static void
+text_add(struct text *t, const char *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->p = cf_xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, p, n);
+	t->len += n;
+}
+
+/* Is the string whose opening quote is at q the value of a "data" key?
+ * (start: where the item begins) */
+static int
+after_data_key(const char *start, const char *q)
+{
+	while (q > start && strchr(" \t\r\n", q[-1]))
+		q--;
+	if (q == start || *--q != ':')
+		return 0;
+	while (q > start && strchr(" \t\r\n", q[-1]))
+		q--;
+	return q - start >= 6 && !memcmp(q - 6, "\"data\"", 6);
+}
+
 /* Where the JSON value at p ends, judged by its brackets and strings
  * alone (jq's parser checks the rest), or NULL when the input ends first
- * or a bracket closes what was not opened. */
+ * or a bracket closes what was not opened.  With t, its text is copied
+ * there, the long "data" strings of a mapped file left where they lie
+ * (a placeholder for each, and a spill). */
 static const char *
-value_end(const char *p, const char *end)
+value_end(const char *p, const char *end, struct text *t)
 {
+	const char *start = p, *from = p;
 	int depth = 0;
 	do {
 		if (p >= end)
 			return NULL;
 		switch (*p++) {
-		case '"':
+		case '"': {
+			const char *s = p;
+			int esc = 0;
 			for (;;) {
-				while (p < end && *p != '"' && *p != '\\')
+				/* a mebibyte at a time, a mapping's pages given
+				 * back behind a long string */
+				const char *w = end - p > (1 << 20) ? p + (1 << 20) : end;
+				while (p < w && *p != '"' && *p != '\\')
 					p++;
+				if (p == w && w < end) {
+					if (t)
+						drop(s, p);
+					continue;
+				}
 				if (p >= end)
 					return NULL;
 				if (*p == '"')
 					break;
+				esc = 1;
 				p += 2;
+			}
+			if (t && !esc && (size_t)(p - s) >= SPILL_MIN && after_data_key(start, s - 1)) {
+				if (!nonce[0]) {
+					char u[37];
+					cf_uuid7(u);
+					memcpy(nonce, u + 24, 12);
+				}
+				if (nspills == capspills)
+					spills = cf_xrealloc(spills, sizeof *spills *
+					                     (capspills = capspills ? capspills * 2 : 16));
+				spills[nspills] = (struct spill){s, (size_t)(p - s), -1, 1};
+				char ph[64];
+				int n = snprintf(ph, sizeof ph, "\"\\u0000cf-%s:%zu\"", nonce, nspills++);
+				text_add(t, from, (size_t)(s - 1 - from));
+				text_add(t, ph, (size_t)n);
+				from = p + 1;
+				drop(s, p);
 			}
 			p++;
 			break;
+		}
 		case '[':
 		case '{':
 			depth++;
@@ -1154,21 +1438,98 @@ value_end(const char *p, const char *end)
 					p++;
 		}
 	} while (depth > 0);
+	if (t && nspills > t->first)   /* else the item is parsed where it lies */
+		text_add(t, from, (size_t)(p - from));
 	return p;
 }
 
-static void
-parse_one(struct rd *r, const char *buf, size_t len, const char *p, const char *e)
+/* Are the spills made for an item each in the place of an attachment's
+ * data in a confab session record, once?  Anywhere else (another key
+ * named data, another format) the item is parsed again as it is. */
+static int
+spills_in_place(jv v, size_t first)
 {
-	if (e - p >= INT_MAX)
-		bad(r, "item %ld is larger than 2 GiB, more than the JSON parser takes", r->item + 1);
-	jv v = jv_parse_sized(p, (int)(e - p));
+	size_t made = nspills - first, found = 0;
+	const char *type = cf_jstr_or_null(v, "type");
+	if (!type || strcmp(type, "session"))
+		return 0;
+	char *seen = calloc(made, 1);
+	if (!seen)
+		cf_die(CF_EX_FAIL, "out of memory");
+	jv msgs = jv_object_get(jv_copy(v), jv_string("messages"));
+	if (jv_get_kind(msgs) == JV_KIND_ARRAY) {
+		jv_array_foreach(msgs, i, m) {
+			jv md = jv_get_kind(m) == JV_KIND_OBJECT ?
+			        jv_object_get(jv_copy(m), jv_string("metadata")) : jv_null();
+			jv atts = jv_get_kind(md) == JV_KIND_OBJECT ?
+			          jv_object_get(jv_copy(md), jv_string("attachments")) : jv_null();
+			if (jv_get_kind(atts) == JV_KIND_ARRAY) {
+				jv_array_foreach(atts, k, a) {
+					jv d = jv_get_kind(a) == JV_KIND_OBJECT ?
+					       jv_object_get(jv_copy(a), jv_string("data")) : jv_null();
+					struct spill *sp = spill_of(d);
+					size_t at = sp ? (size_t)(sp - spills) : 0;
+					if (sp && at >= first && !seen[at - first]) {
+						seen[at - first] = 1;
+						found++;
+					}
+					jv_free(d);
+					jv_free(a);
+					(void)k;
+				}
+			}
+			jv_free(atts);
+			jv_free(md);
+			jv_free(m);
+			(void)i;
+		}
+	}
+	jv_free(msgs);
+	free(seen);
+	return found == made;
+}
+
+static void
+parse_one(struct rd *r, const char *buf, size_t len, const char *p, const char *e,
+          struct text *t)
+{
+	/* the text with placeholders, when it has any and they all stand
+	 * where attachments' data does; else the item as it lies */
+	jv v = jv_invalid();
+	if (t && nspills > t->first) {
+		if (t->len < INT_MAX)
+			v = jv_parse_sized(t->p, (int)t->len);
+		if (jv_is_valid(v) && !spills_in_place(v, t->first)) {
+			jv_free(v);
+			v = jv_invalid();
+		}
+		if (!jv_is_valid(v))
+			nspills = t->first;
+	}
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		if (e - p >= INT_MAX)
+			bad(r, "item %ld is larger than 2 GiB, more than the JSON parser takes",
+			    r->item + 1);
+		v = jv_parse_sized(p, (int)(e - p));
+	}
 	if (!jv_is_valid(v)) {
 		jv_free(v);
 		json_error(r, buf, len, (size_t)(p - buf));
 	}
 	r->item++;
 	item(r, v);
+	if (r->mapped)
+		drop(p, e);
+}
+
+/* The next item's end, with its text in t when the file is mapped. */
+static const char *
+next_item(struct rd *r, const char *p, const char *end, struct text *t)
+{
+	t->len = 0;
+	t->first = nspills;
+	return value_end(p, end, r->mapped ? t : NULL);
 }
 
 /* Each top-level object, and each element of a top-level array, parsed
@@ -1177,16 +1538,17 @@ static void
 each_item(struct rd *r, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
+	struct text t = {0}, *tp = r->mapped ? &t : NULL;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
 	if (skip_ws(p, end) == end)
 		bad(r, "empty, nothing to import");
 	while ((p = skip_ws(p, end)) < end) {
 		if (*p != '[') {
-			const char *e = value_end(p, end);
+			const char *e = next_item(r, p, end, &t);
 			if (!e)
 				json_error(r, buf, len, (size_t)(p - buf));
-			parse_one(r, buf, len, p, e);
+			parse_one(r, buf, len, p, e, tp);
 			p = e;
 			continue;
 		}
@@ -1196,10 +1558,10 @@ each_item(struct rd *r, const char *buf, size_t len)
 			continue;
 		}
 		for (;;) {
-			const char *e = value_end(p, end);
+			const char *e = next_item(r, p, end, &t);
 			if (!e)
 				json_error(r, buf, len, (size_t)(p - buf));
-			parse_one(r, buf, len, p, e);
+			parse_one(r, buf, len, p, e, tp);
 			p = skip_ws(e, end);
 			if (p < end && *p == ',') {
 				p = skip_ws(p + 1, end);
@@ -1212,6 +1574,7 @@ each_item(struct rd *r, const char *buf, size_t len)
 			json_error(r, buf, len, (size_t)(p - buf));
 		}
 	}
+	free(t.p);
 }
 
 /* ---- simonw/llm's logs.db ---- */
@@ -1237,13 +1600,19 @@ col_str(sqlite3_stmt *s, int i)
 	return t ? jv_string_sized(t, sqlite3_column_bytes(s, i)) : jv_null();
 }
 
+/* A column that holds a count or null, checked as a JSON number is
+ * (check_num); text or bytes in it are malformed. */
 static jv
-col_num(sqlite3_stmt *s, int i)
+col_num(const struct rd *r, sqlite3_stmt *s, int i, const char *name)
 {
 	int t = sqlite3_column_type(s, i);
-	if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
-		return jv_number(sqlite3_column_double(s, i));
-	return jv_null();
+	if (t == SQLITE_TEXT || t == SQLITE_BLOB)
+		bad(r, "%s is %s, expected a number or null", name,
+		    t == SQLITE_TEXT ? "text" : "a blob");
+	if (t == SQLITE_NULL)
+		return jv_null();
+	return check_num(r, jv_number(sqlite3_column_double(s, i)), name, 0,
+	                 COUNT_MAX, 1);
 }
 
 /* The session of the conversation before; where names it. */
@@ -1308,8 +1677,16 @@ llm_read(struct rd *r, sqlite3 *db)
 		int64_t ms;
 		if (!when)
 			bad(r, "datetime_utc is missing");
-		if (cf_time_parse(when, &ms))
-			bad(r, "invalid time '%s' in datetime_utc", when);
+		ms = parse_time(r, "", "datetime_utc", when);
+		jv dur = col_num(r, s, 8, "duration_ms");
+		jv in = col_num(r, s, 10, "input_tokens"), out = col_num(r, s, 11, "output_tokens");
+		int kin = jv_get_kind(in) == JV_KIND_NUMBER;
+		int kout = jv_get_kind(out) == JV_KIND_NUMBER;
+		/* as chat-send counts a reply: what went in and came out */
+		jv tokens = !kin && !kout ? jv_null() :
+		            check_num(r, jv_number((kin ? jv_number_value(in) : 0) +
+		                                   (kout ? jv_number_value(out) : 0)),
+		                      "input_tokens and output_tokens", 0, COUNT_MAX, 1);
 		if (!jv_equal(jv_copy(key), jv_copy(group))) {
 			llm_flush(r, &sess, &msgs, swhere);
 			jv_free(group);
@@ -1353,25 +1730,20 @@ llm_read(struct rd *r, sqlite3 *db)
 			jv_free(prompt);
 		}
 		jv reply = col_str(s, 7);
-		jv dur = col_num(s, 8);
 		int64_t done = ms;
 		if (jv_get_kind(dur) == JV_KIND_NUMBER && jv_number_value(dur) > 0)
 			done += (int64_t)jv_number_value(dur);
+		if (done > TIME_MAX_MS)
+			bad(r, "datetime_utc plus duration_ms is past the year 9999");
 		if (jv_get_kind(reply) == JV_KIND_STRING && !blank(reply)) {
 			uuid5(mid, sid, jv_string_value(rid), "response");
-			jv in = col_num(s, 10), out = col_num(s, 11);
 			jv model = col_str(s, 12);
 			if (jv_get_kind(model) != JV_KIND_STRING) {
 				jv_free(model);
 				model = col_str(s, 4);
 			}
-			int kin = jv_get_kind(in) == JV_KIND_NUMBER;
-			int kout = jv_get_kind(out) == JV_KIND_NUMBER;
 			jv meta = jv_object();
-			/* as chat-send counts a reply: what went in and came out */
-			meta = set(meta, "tokens", !kin && !kout ? jv_null() :
-			           jv_number((kin ? jv_number_value(in) : 0) +
-			                     (kout ? jv_number_value(out) : 0)));
+			meta = set(meta, "tokens", tokens);
 			meta = set(meta, "model", model);
 			meta = set(meta, "processing_time", jv_copy(dur));
 			if (tok) {
@@ -1385,6 +1757,9 @@ llm_read(struct rd *r, sqlite3 *db)
 			msgs = jv_array_append(msgs, set(m, "id", jv_string(mid)));
 		} else {
 			jv_free(reply);
+			jv_free(tokens);
+			jv_free(in);
+			jv_free(out);
 		}
 		jv_free(dur);
 		if (done > lastms) {
@@ -1545,8 +1920,9 @@ read_archive(struct rd *r, const char *buf, size_t len)
 	archive_read_free(a);
 
 	char outer[sizeof r->name];
-	int format = r->format;
+	int format = r->format, mapped = r->mapped;
 	memcpy(outer, r->name, sizeof outer);
+	r->mapped = 0;   /* the members are inflated into memory of our own */
 	a = open_archive(r, buf, len);
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
 		const char *path = entry_name(e);
@@ -1574,6 +1950,7 @@ read_archive(struct rd *r, const char *buf, size_t len)
 			bad(r, "unreadable: %s", archive_error_string(a));
 		r->format = format;
 		r->item = 0;
+		r->file = ++files_read;
 		read_bytes(r, data, n, 1);
 		free(data);
 	}
@@ -1581,6 +1958,7 @@ read_archive(struct rd *r, const char *buf, size_t len)
 		bad(r, "unreadable archive: %s", archive_error_string(a));
 	archive_read_free(a);
 	memcpy(r->name, outer, sizeof outer);
+	r->mapped = mapped;
 }
 
 static void
@@ -1606,14 +1984,16 @@ read_bytes(struct rd *r, char *buf, size_t len, int in_archive)
 jv
 cf_import_read(jv plans, const char *path, const char *name, int format)
 {
-	struct rd r = {.format = format, .plans = plans};
+	struct rd r = {.format = format, .plans = plans, .file = ++files_read};
 	cf_clean(name, r.name, sizeof r.name, 0, 0);
 	FILE *f = path ? fopen(path, "rb") : stdin;
 	if (!f)
 		cf_die(CF_EX_FAIL, "cannot open '%s': %s", r.name, strerror(errno));
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode))
+	int st = fstat(fileno(f), &sb);
+	if (st == 0 && S_ISDIR(sb.st_mode))
 		cf_die(CF_EX_FAIL, "cannot read '%s': Is a directory", r.name);
+	off_t start = lseek(fileno(f), 0, SEEK_CUR);
 	char head[16];
 	size_t nhead = fread(head, 1, sizeof head, f);
 	/* a database file is opened where it lies (read-only), with the
@@ -1624,6 +2004,26 @@ cf_import_read(jv plans, const char *path, const char *name, int format)
 		r.format = CF_IMPORT_LLM;
 		read_llm(&r, path, NULL, 0);
 		return r.plans;
+	}
+	/* A file is mapped, not read into memory: its pages are given back as
+	 * it is parsed, and attachments are stored from where they lie.  The
+	 * mapping is private and writable for read_llm's change to a
+	 * database's header. */
+	if (st == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && start == 0 &&
+	    (uintmax_t)sb.st_size < SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE, fileno(f), 0);
+		if (m != MAP_FAILED) {
+			if (path)
+				fclose(f);
+			maps = cf_xrealloc(maps, sizeof *maps * (nmaps + 1));
+			maps[nmaps].p = m;
+			maps[nmaps++].len = (size_t)sb.st_size;
+			madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+			r.mapped = 1;
+			read_bytes(&r, m, (size_t)sb.st_size, 0);
+			return r.plans;
+		}
 	}
 	size_t len;
 	char *buf = slurp(f, r.name, &len, head, nhead);
@@ -1670,39 +2070,68 @@ free_id(cf_store *st, const char *sql, const char *want, const char *sid,
 	cf_uuid7(out);
 }
 
+struct blob_out {
+	cf_store *st;
+	sqlite3_blob *b;
+	size_t at;
+};
+
+static void
+to_blob(const unsigned char *p, size_t n, void *ctx)
+{
+	struct blob_out *o = ctx;
+	cf_blob_write(o->st, o->b, p, n, o->at);
+	o->at += n;
+}
+
+/* An attachment's bytes go into its row a chunk at a time, from the
+ * base64 where it lies (a mapping, or the jv), never whole in memory. */
 static void
 add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
 {
-	static const char sql[] =
-		"INSERT INTO attachments (id, message_id, type, name, size,"
-		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	char id[37];
 	free_id(st, attachment_exists, cf_jstr_or_null(a, "id"), sid, id);
-	const char *data = cf_jstr_or_null(a, "data");
-	const char *text = cf_jstr_or_null(a, "text");
-	unsigned char *bytes = NULL;
-	long n = -1;
-	if (data) {
-		size_t dl = strlen(data);
-		bytes = cf_xmalloc(dl / 4 * 3 + 3);
-		n = unbase64(data, dl, bytes);
-	} else if (text) {
-		n = (long)strlen(text);
+	jv data = jv_object_get(jv_copy(a), jv_string("data"));
+	jv text = jv_object_get(jv_copy(a), jv_string("text"));
+	struct spill *sp = spill_of(data), one;
+	if (!sp && jv_get_kind(data) == JV_KIND_STRING) {
+		one = (struct spill){jv_string_value(data),
+		                     (size_t)jv_string_length_bytes(jv_copy(data)), -1, 0};
+		sp = &one;
 	}
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	cf_bind_text(s, 1, id);
-	cf_bind_text(s, 2, mid);
-	cf_bind_text(s, 3, cf_jstr(a, "type"));
-	cf_bind_text(s, 4, cf_jstr(a, "name"));
-	sqlite3_bind_int64(s, 5, n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0));
-	cf_bind_text(s, 6, cf_jstr_or_null(a, "mimeType"));
-	if (bytes)
-		sqlite3_bind_blob64(s, 7, bytes, (sqlite3_uint64)n, SQLITE_STATIC);
-	else if (text)
-		sqlite3_bind_blob64(s, 7, text, (sqlite3_uint64)n, SQLITE_STATIC);
-	cf_exec_stmt(st, s, "storing an attachment");
-	sqlite3_bind_null(s, 7);
-	free(bytes);
+	long n = -1;
+	if (sp)
+		n = sp->n >= 0 ? sp->n : unbase64(sp->p, sp->len);
+	else if (jv_get_kind(text) == JV_KIND_STRING)
+		n = jv_string_length_bytes(jv_copy(text));
+	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
+		cf_jstr(a, "name"), n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0),
+		cf_jstr_or_null(a, "mimeType"), n);
+	if (n > 0) {
+		struct blob_out o = {st, cf_blob_open(st, row, 1), 0};
+		if (sp && spill_decode(sp, to_blob, &o) != n)
+			cf_die(CF_EX_FAIL, "%s: changed while it was imported", cf_jstr(a, "name"));
+		else if (!sp)
+			to_blob((const unsigned char *)jv_string_value(text), (size_t)n, &o);
+		if (sqlite3_blob_close(o.b) != SQLITE_OK)
+			cf_store_fail(st, "storing an attachment");
+	}
+	jv_free(data);
+	jv_free(text);
+}
+
+/* The mappings go when what they held is stored. */
+static void
+unmap_all(void)
+{
+	for (size_t i = 0; i < nmaps; i++)
+		munmap(maps[i].p, maps[i].len);
+	free(maps);
+	maps = NULL;
+	nmaps = 0;
+	free(spills);
+	spills = NULL;
+	nspills = capspills = 0;
 }
 
 jv
@@ -1715,11 +2144,41 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		"SELECT id FROM messages WHERE session_id = ?1 ORDER BY seq LIMIT 1 OFFSET ?2";
 	static const char named[] =
 		"SELECT id FROM messages WHERE session_id = ?1 AND id = ?2";
-	jv done = jv_array(), fresh = jv_object();
+	jv done = jv_array(), fresh = jv_object(), seen = jv_object(), told = jv_object();
+	long again = 0;
 	*skipped = 0;
 	jv_array_foreach(plans, i, p) {
 		jv sess = jv_object_get(jv_copy(p), jv_string("session"));
 		const char *want = cf_jstr_or_null(sess, "id");
+		/* A session read before in this run is not "in the store": a
+		 * conversation repeated in a file is told by place, once for it
+		 * and its branches; one in two files is counted. */
+		jv first = want ? jv_object_get(jv_copy(seen), jv_string(want)) : jv_invalid();
+		if (jv_is_valid(first)) {
+			jv f = jv_array_get(jv_copy(plans), (int)jv_number_value(first));
+			jv ok = jv_object_get(jv_copy(fresh), jv_string(want));
+			if (!jv_is_valid(ok))
+				;   /* the first was in the store, and counted so */
+			else if (cf_jnum(f, "fileNo", 0) != cf_jnum(p, "fileNo", 0))
+				again++;
+			else if (!jv_object_has(jv_copy(told), jv_string(cf_jstr(p, "where")))) {
+				told = jv_object_set(told, jv_string(cf_jstr(p, "where")), jv_true());
+				char msg[1024];
+				snprintf(msg, sizeof msg, "%s: %s repeats %s, imported once",
+				         cf_jstr(p, "file"), cf_jstr(p, "item"), cf_jstr(f, "item"));
+				cf_err_context(NULL);
+				cf_warn("%s", msg);
+			}
+			jv_free(ok);
+			jv_free(f);
+			jv_free(first);
+			jv_free(sess);
+			jv_free(p);
+			continue;
+		}
+		jv_free(first);
+		if (want)
+			seen = jv_object_set(seen, jv_string(want), jv_number(i));
 		if (want && exists(st, session_exists, want)) {
 			++*skipped;
 			jv_free(sess);
@@ -1773,6 +2232,11 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		jv_free(p);
 	}
 	cf_err_context(NULL);
+	if (again)
+		cf_warn("%ld session%s repeated across the files, imported once", again,
+		        again == 1 ? "" : "s");
+	jv_free(seen);
+	jv_free(told);
 
 	/* Parents last: a branch may come before its parent, in one file or
 	 * across files, and a parent that is nowhere is no parent. */
@@ -1821,5 +2285,6 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 	jv_free(done);
 	jv_free(fresh);
 	jv_free(plans);
+	unmap_all();
 	return out;
 }

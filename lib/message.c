@@ -1,4 +1,5 @@
 /* message.c — messages: rows to records and back, in session order. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,38 +253,162 @@ cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
 	sqlite3_reset(s);
 }
 
+/* Blobs move a mebibyte at a time: a value bound or read whole is held
+ * whole, by us and again in the record SQLite builds from it. */
+#define BLOB_CHUNK (1 << 20)
+
+sqlite3_blob *
+cf_blob_open(cf_store *st, sqlite3_int64 row, int write)
+{
+	sqlite3_blob *b;
+	if (sqlite3_blob_open(st->db, "main", "attachments", "content", row,
+	                      write, &b) != SQLITE_OK)
+		cf_store_fail(st, write ? "storing an attachment" : "reading an attachment");
+	return b;
+}
+
+void
+cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n, size_t at)
+{
+	const char *c = p;
+	while (n) {
+		int k = n < BLOB_CHUNK ? (int)n : BLOB_CHUNK;
+		if (sqlite3_blob_write(b, c, k, (int)at) != SQLITE_OK)
+			cf_store_fail(st, "storing an attachment");
+		c += k;
+		at += (size_t)k;
+		n -= (size_t)k;
+	}
+}
+
+sqlite3_int64
+cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
+                  const char *type, const char *name, sqlite3_int64 size,
+                  const char *mime, sqlite3_int64 bytes)
+{
+	static const char sql[] =
+		"INSERT INTO attachments (id, message_id, type, name, size,"
+		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	if (bytes > INT_MAX)   /* sqlite3_blob counts in int */
+		cf_die(CF_EX_DATA, "attachment '%s' is larger than 2 GiB", name);
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_bind_text(s, 2, msg_id);
+	cf_bind_text(s, 3, type);
+	cf_bind_text(s, 4, name);
+	sqlite3_bind_int64(s, 5, size);
+	cf_bind_text(s, 6, mime);
+	if (bytes >= 0)
+		sqlite3_bind_zeroblob64(s, 7, (sqlite3_uint64)bytes);
+	cf_exec_stmt(st, s, "storing an attachment");
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* One attachment's bytes from row to row, a chunk at a time. */
+static void
+copy_blob(cf_store *st, sqlite3_int64 from, sqlite3_int64 to)
+{
+	sqlite3_blob *src = cf_blob_open(st, from, 0), *dst = cf_blob_open(st, to, 1);
+	int n = sqlite3_blob_bytes(src);
+	char *buf = cf_xmalloc(BLOB_CHUNK);
+	for (int at = 0; at < n; at += BLOB_CHUNK) {
+		int k = n - at < BLOB_CHUNK ? n - at : BLOB_CHUNK;
+		if (sqlite3_blob_read(src, buf, k, at) != SQLITE_OK)
+			cf_store_fail(st, "copying attachments");
+		cf_blob_write(st, dst, buf, (size_t)k, (size_t)at);
+	}
+	free(buf);
+	sqlite3_blob_close(src);
+	if (sqlite3_blob_close(dst) != SQLITE_OK)
+		cf_store_fail(st, "copying attachments");
+}
+
 long
 cf_message_copy_all(cf_store *st, const char *from, const char *to,
                     const char *upto)
 {
 	/* In SQL, with uuid7() registered by the store: a 100,000-message
-	 * branch is one statement, not 100,000 round trips. */
+	 * branch is one statement, not 100,000 round trips.  A reply still
+	 * arriving is copied as far as it has come, whole (not pending) and
+	 * marked incomplete: the branch does not follow it. */
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
 		" extra, activity_events, plugin_commands, files)"
-		" SELECT uuid7(), ?2, seq, role, content, timestamp, tokens, model,"
-		" processing_time, reactions, edits, extra, activity_events,"
-		" plugin_commands, files FROM messages WHERE session_id = ?1"
-		" AND seq <= coalesce((SELECT seq FROM messages WHERE id = ?3),"
-		" 9223372036854775807) ORDER BY seq";
-	static const char atts[] =
-		"INSERT INTO attachments (id, message_id, type, name, size,"
-		" mime_type, content) SELECT uuid7(), nm.id, a.type, a.name, a.size,"
-		" a.mime_type, a.content FROM attachments a"
-		" JOIN messages om ON om.id = a.message_id"
+		" SELECT uuid7(), ?2, m.seq, m.role, " CF_MESSAGE_CONTENT ","
+		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
+		" m.edits, CASE WHEN m.pending IS NULL THEN m.extra ELSE"
+		" json_set(m.extra, '$.incomplete', json('true')) END,"
+		" m.activity_events, m.plugin_commands, m.files FROM messages m"
+		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
+		" messages WHERE id = ?3), 9223372036854775807) ORDER BY m.seq";
+	/* Attachments one by one, with VALUES: INSERT ... SELECT reads each
+	 * blob whole into memory and builds a record of it (seven times a
+	 * 200 MB blob at the peak), and from the table it inserts into it
+	 * fills a temporary table first.  typeof() and length() read no blob. */
+	static const char which[] =
+		"SELECT a.n, nm.id, a.type, a.name, a.size, a.mime_type,"
+		" typeof(a.content), length(a.content)"
+		" FROM attachments a JOIN messages om ON om.id = a.message_id"
 		" JOIN messages nm ON nm.session_id = ?2 AND nm.seq = om.seq"
 		" WHERE om.session_id = ?1 ORDER BY a.n";
+	static const char other[] =
+		"UPDATE attachments SET content = (SELECT content FROM attachments"
+		" WHERE n = ?1) WHERE n = ?2";
 	sqlite3_stmt *s = cf_stmt(st, msgs);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
 	cf_bind_text(s, 3, upto);
 	cf_exec_stmt(st, s, "copying messages");
 	long n = sqlite3_changes(st->db);
-	s = cf_stmt(st, atts);
+
+	/* the rows first (a few names each), so no query reads the table
+	 * while it grows */
+	struct att {
+		sqlite3_int64 n, size, len;
+		int blob;
+		char *text[4];   /* message id, type, name, mime type */
+	} *rows = NULL;
+	size_t na = 0, cap = 0;
+	s = cf_stmt(st, which);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
-	cf_exec_stmt(st, s, "copying attachments");
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (na == cap)
+			rows = cf_xrealloc(rows, sizeof *rows * (cap = cap ? cap * 2 : 16));
+		struct att *a = &rows[na++];
+		a->n = sqlite3_column_int64(s, 0);
+		for (int k = 0; k < 4; k++) {
+			const char *t = (const char *)sqlite3_column_text(s, k < 3 ? k + 1 : 5);
+			a->text[k] = t ? cf_xstrdup(t) : NULL;
+		}
+		a->size = sqlite3_column_int64(s, 4);
+		a->blob = !strcmp((const char *)sqlite3_column_text(s, 6), "blob");
+		a->len = sqlite3_column_int64(s, 7);
+	}
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "copying attachments");
+	sqlite3_reset(s);
+	for (size_t i = 0; i < na; i++) {
+		struct att *a = &rows[i];
+		char id[37];
+		cf_uuid7(id);
+		sqlite3_int64 row = cf_attachment_row(st, id, a->text[0], a->text[1],
+			a->text[2], a->size, a->text[3], a->blob ? a->len : -1);
+		if (a->blob && a->len > 0) {
+			copy_blob(st, a->n, row);
+		} else if (!a->blob) {
+			/* NULL, or text some other program stored: small, as it is */
+			s = cf_stmt(st, other);
+			sqlite3_bind_int64(s, 1, a->n);
+			sqlite3_bind_int64(s, 2, row);
+			cf_exec_stmt(st, s, "copying attachments");
+		}
+		for (int k = 0; k < 4; k++)
+			free(a->text[k]);
+	}
+	free(rows);
 	return n;
 }
 
@@ -292,20 +417,57 @@ cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
                      const char *name, const char *mime, const void *data,
                      size_t size)
 {
-	static const char sql[] =
-		"INSERT INTO attachments (id, message_id, type, name, size,"
-		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	char id[37];
 	cf_uuid7(id);
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	cf_bind_text(s, 1, id);
-	cf_bind_text(s, 2, msg_id);
-	cf_bind_text(s, 3, type);
-	cf_bind_text(s, 4, name);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)size);
-	cf_bind_text(s, 6, mime);
-	sqlite3_bind_blob64(s, 7, data, size, SQLITE_TRANSIENT);
-	cf_exec_stmt(st, s, "storing an attachment");
+	sqlite3_int64 row = cf_attachment_row(st, id, msg_id, type, name,
+	                                      (sqlite3_int64)size, mime,
+	                                      (sqlite3_int64)size);
+	if (size) {
+		sqlite3_blob *b = cf_blob_open(st, row, 1);
+		cf_blob_write(st, b, data, size, 0);
+		if (sqlite3_blob_close(b) != SQLITE_OK)
+			cf_store_fail(st, "storing an attachment");
+	}
+}
+
+long
+cf_attach_max(void)
+{
+	static long max;
+	if (max)
+		return max;
+	const char *v = cf_config_get("attach-max");
+	if (!v) {
+		max = 20L << 20;
+		return max;
+	}
+	/* a number of bytes, or of KiB, MiB or GiB with k, M or G after it */
+	char num[24];
+	size_t n = strlen(v);
+	long unit = 1, k;
+	if (n && strchr("kKmMgG", v[n - 1])) {
+		unit = strchr("kK", v[n - 1]) ? 1L << 10 : strchr("mM", v[n - 1]) ? 1L << 20 : 1L << 30;
+		n--;
+	}
+	if (n >= sizeof num || (memcpy(num, v, n), num[n] = '\0',
+	                        cf_parse_long(num, 1, (1L << 30) / unit, &k)))
+		cf_die(CF_EX_CONFIG, "%s: invalid attach-max '%s': expected a size "
+		       "from 1 to 1G, such as 20M", cf_config_path(), v);
+	max = k * unit;
+	return max;
+}
+
+void
+cf_size_text(long n, char *out, size_t len)
+{
+	if (n && n % (1L << 30) == 0)
+		snprintf(out, len, "%ld GiB", n >> 30);
+	else if (n && n % (1L << 20) == 0)
+		snprintf(out, len, "%ld MiB", n >> 20);
+	else if (n && n % (1L << 10) == 0)
+		snprintf(out, len, "%ld KiB", n >> 10);
+	else
+		snprintf(out, len, "%ld bytes", n);
 }
 
 long

@@ -52,4 +52,15 @@ int cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 void cf_store_busy_default(cf_store *st);
 void cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
 
+/* Attachments written and read a chunk at a time (message.c): a row whose
+ * content is bytes zeros (NULL when bytes < 0), returning its rowid; its
+ * content opened for sqlite3_blob I/O; n bytes written at offset at. */
+sqlite3_int64 cf_attachment_row(cf_store *st, const char *id,
+                                const char *msg_id, const char *type,
+                                const char *name, sqlite3_int64 size,
+                                const char *mime, sqlite3_int64 bytes);
+sqlite3_blob *cf_blob_open(cf_store *st, sqlite3_int64 row, int write);
+void cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
+                   size_t at);
+
 #endif

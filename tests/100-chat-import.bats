@@ -443,8 +443,11 @@ setup() {
 @test "the same file twice in one run is imported once" {
 	run -0 --separate-stderr chat-import "$FIX/claude.json" "$FIX/claude.json"
 	[ "${#lines[@]}" -eq 3 ]
-	[ "$stderr" = "chat-import: 3 sessions already in the store, skipped" ]
+	# they were not in the store before
+	[ "$stderr" = "chat-import: 3 sessions repeated across the files, imported once" ]
 	[ "$(rows)" = '3|4|1' ]
+	run -0 --separate-stderr chat-import "$FIX/claude.json" "$FIX/claude.json"
+	[ "$stderr" = "chat-import: 3 sessions already in the store, skipped" ]
 }
 
 @test "a main session deleted since is imported again, its branches linked to it" {
@@ -578,7 +581,7 @@ setup() {
 	jq -c '.[0].update_time = "2024-06-10"' "$FIX/chatgpt.json" > t3.json
 	refused t3.json 'chat-import: t3.json: conversation 1 ("Lisbon trip"): update_time is a string, expected a number or null'
 	jq -c '.[0].mapping["aaa1b2c3-d4e5-4f60-8a71-b2c3d4e5f602"].message.create_time = -5' "$FIX/chatgpt.json" > t4.json
-	refused t4.json "chat-import: t4.json: conversation 1 (\"Lisbon trip\"): mapping node aaa1b2c3-d4e5-4f60-8a71-b2c3d4e5f602: invalid time '-5' in message.create_time"
+	refused t4.json 'chat-import: t4.json: conversation 1 ("Lisbon trip"): mapping node aaa1b2c3-d4e5-4f60-8a71-b2c3d4e5f602: message.create_time -5 out of range (years 1970 to 9999)'
 	echo '{"type":"session","id":"s","name":"n","created":"2025-02-30T00:00:00Z"}' > t5.json
 	refused t5.json "chat-import: t5.json: session 1 (\"n\"): invalid time '2025-02-30T00:00:00Z' in created"
 	echo '{"type":"session","id":"s","name":"n","messages":[{"role":"user","timestamp":"soon"}]}' > t6.json
@@ -668,4 +671,177 @@ setup() {
 	import att.json
 	[ "$(sqlite3 "$CHAT_DB" 'select count(distinct id) from attachments')" = 2 ]
 	[ "$(sqlite3 "$CHAT_DB" 'select max(length(id)) from attachments')" = 36 ]
+}
+
+# ---- numbers, sizes and repeats ----
+
+# A confab export of one session "n" whose first message has the metadata
+# $1 (a JSON object).
+meta_file() {
+	printf '{"type":"session","id":"s","name":"n","messages":[{"role":"user","content":"x","metadata":%s}]}\n' "$1"
+}
+
+@test "malformed: numbers out of range or not whole, in confab's JSON" {
+	import "$FIX/claude.json"
+	meta_file '{"tokens":9223372036854775808}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.tokens 9223372036854775808 out of range (0 to 9007199254740992)'
+	meta_file '{"tokens":-1}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.tokens -1 out of range (0 to 9007199254740992)'
+	meta_file '{"tokens":1.5}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.tokens 1.5 is not a whole number'
+	meta_file '{"processing_time":-3}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.processing_time -3 out of range (0 to 9007199254740992)'
+	meta_file '{"inputTokens":"ten"}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.inputTokens is a string, expected a number or null'
+	meta_file '{"outputTokens":1e300}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.outputTokens 1e+300 out of range (0 to 9007199254740992)'
+	meta_file '{"cost":-0.25}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.cost -0.25 out of range (0 to 1000000)'
+	meta_file '{"attachments":[{"type":"text","name":"a.txt","size":-1}]}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): message 1: metadata.attachments[0].size -1 out of range (0 to 9007199254740992)'
+	echo '{"type":"session","id":"s","name":"n","settings":{"temperature":3}}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): settings.temperature 3 out of range (0 to 2)'
+	echo '{"type":"session","id":"s","name":"n","settings":{"maxTokens":0}}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): settings.maxTokens 0 out of range (1 to 100000000)'
+	echo '{"type":"session","id":"s","name":"n","settings":{"maxTokens":100.5}}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): settings.maxTokens 100.5 is not a whole number'
+	echo '{"type":"session","id":"s","name":"n","settings":{"contextWindow":-1}}' > t.json
+	refused t.json 'chat-import: t.json: session 1 ("n"): settings.contextWindow -1 out of range (0 to 100000000)'
+	echo '{"type":"session","id":"s","name":"n","created":"1969-12-31T23:59:59Z"}' > t.json
+	refused t.json "chat-import: t.json: session 1 (\"n\"): created '1969-12-31T23:59:59Z' out of range (years 1970 to 9999)"
+	echo '{"type":"session","id":"s","name":"n","messages":[{"role":"user","timestamp":"9999-12-31T23:00:00-05:00"}]}' > t.json
+	refused t.json "chat-import: t.json: session 1 (\"n\"): message 1: timestamp '9999-12-31T23:00:00-05:00' out of range (years 1970 to 9999)"
+	[ "$(rows)" = '3|4|1' ]
+	# the ends of each range are in it
+	meta_file '{"tokens":9007199254740992,"processing_time":0,"inputTokens":0,"outputTokens":null,"cost":1000000}' > ok.json
+	import ok.json
+	[ "$(jq -c '.metadata.totalTokens' <<< "$output")" = 9007199254740992 ]
+	[ "$(chat-show --json n | jq -c '.metadata | [.tokens, .processing_time, .cost]')" = '[9007199254740992,0,1000000]' ]
+}
+
+@test "malformed: numbers out of range in ChatGPT's, Claude's and llm's exports" {
+	jq -c '.[0].create_time = 1e12' "$FIX/chatgpt.json" > t.json
+	refused t.json 'chat-import: t.json: conversation 1 ("Lisbon trip"): create_time 1000000000000 out of range (years 1970 to 9999)'
+	jq -c '.[0].mapping["aaa1b2c3-d4e5-4f60-8a71-b2c3d4e5f602"].message.create_time = 253402300800' "$FIX/chatgpt.json" > t.json
+	refused t.json 'chat-import: t.json: conversation 1 ("Lisbon trip"): mapping node aaa1b2c3-d4e5-4f60-8a71-b2c3d4e5f602: message.create_time 253402300800 out of range (years 1970 to 9999)'
+	jq -c '.[0].update_time = 253402300799.999' "$FIX/chatgpt.json" > t.json
+	# the last millisecond of 9999 is in it
+	CHAT_DB=$BATS_TEST_TMPDIR/ok.db import t.json
+	[ "$(jq -r .lastUpdated <<< "${lines[0]}")" = 9999-12-31T23:59:59.999Z ]
+	jq -c '.[0].created_at = "1900-01-01T00:00:00Z"' "$FIX/claude.json" > t.json
+	refused t.json "chat-import: t.json: conversation 1 (\"Sourdough\"): created_at '1900-01-01T00:00:00Z' out of range (years 1970 to 9999)"
+	sqlite3 logs.db < "$FIX/llm-new.sql"
+	R=01jd2k4m7a9c1e3g5j7l9n1q3s
+	cp logs.db l.db
+	sqlite3 l.db "UPDATE responses SET input_tokens = -5 WHERE id = '$R'"
+	refused l.db "chat-import: l.db: response $R: input_tokens -5 out of range (0 to 9007199254740992)"
+	cp logs.db l.db
+	sqlite3 l.db "UPDATE responses SET output_tokens = 'many' WHERE id = '$R'"
+	refused l.db "chat-import: l.db: response $R: output_tokens is text, expected a number or null"
+	cp logs.db l.db
+	sqlite3 l.db "UPDATE responses SET input_tokens = 9007199254740992, output_tokens = 2 WHERE id = '$R'"
+	refused l.db "chat-import: l.db: response $R: input_tokens and output_tokens 9007199254740994 out of range (0 to 9007199254740992)"
+	cp logs.db l.db
+	sqlite3 l.db "UPDATE responses SET duration_ms = 2.5 WHERE id = '$R'"
+	refused l.db "chat-import: l.db: response $R: duration_ms 2.5 is not a whole number"
+	cp logs.db l.db
+	sqlite3 l.db "UPDATE responses SET datetime_utc = '1960-01-01T00:00:00' WHERE id = '$R'"
+	refused l.db "chat-import: l.db: response $R: datetime_utc '1960-01-01T00:00:00' out of range (years 1970 to 9999)"
+	[ "$(rows)" = '0|0|0' ]
+}
+
+@test "a conversation repeated in one file is imported once and reported as repeated" {
+	jq -c '. + [.[0]]' "$FIX/claude.json" > dup.json
+	run -0 --separate-stderr chat-import dup.json
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$stderr" = 'chat-import: dup.json: conversation 4 ("Sourdough") repeats conversation 1 ("Sourdough"), imported once' ]
+	[ "$(rows)" = '3|4|1' ]
+	# with its branches: one line for the conversation
+	jq -c '[.[0], .[1], .[0]]' "$FIX/chatgpt.json" > gdup.json
+	run -0 --separate-stderr chat-import gdup.json
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$stderr" = 'chat-import: gdup.json: conversation 3 ("Lisbon trip") repeats conversation 1 ("Lisbon trip"), imported once' ]
+	# in the store already counts as that, not as a repeat
+	run -0 --separate-stderr chat-import dup.json
+	[ -z "$output" ]
+	[ "$stderr" = 'chat-import: 3 sessions already in the store, skipped' ]
+}
+
+# The config's attach-max, in bytes; with no argument, none.
+attach_max() {
+	if [ $# -eq 0 ]; then rm -f "$XDG_CONFIG_HOME/confab/config"; return; fi
+	printf '[defaults]\nattach-max = %s\n' "$1" | config
+}
+
+# A confab export of session "big" with one image attachment of $1 bytes,
+# named big.png, from random bytes kept in big.bin.
+big_file() {
+	head -c "$1" /dev/urandom > big.bin
+	{
+		printf '{"type":"session","id":"b","name":"big","messages":[{"role":"user","content":"x","metadata":{"attachments":[{"type":"image","name":"big.png","mimeType":"image/png","data":"'
+		base64 -w0 big.bin
+		printf '"}]}}]}\n'
+	} > big.json
+}
+
+@test "an attachment larger than attach-max (20 MiB unless configured) is refused by name" {
+	big_file $((20 * 1024 * 1024 + 1))
+	refused big.json 'chat-import: big.json: session 1 ("big"): message 1: attachment '\''big.png'\'' is 20971521 bytes, larger than attach-max (20 MiB)'
+	attach_max 21M
+	import big.json
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT size, length(content) FROM attachments')" = '20971521|20971521' ]
+	# the bytes as they were
+	sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+	cmp big.bin out.bin
+	# Claude's file text counts too
+	attach_max 1k
+	jq -c '.[0].chat_messages[0].attachments[0].extracted_content = ("x" * 1025)' "$FIX/claude.json" > c.json
+	refused c.json 'chat-import: c.json: conversation 1 ("Sourdough"): message 1: attachment '\''recipe.txt'\'' is 1025 bytes, larger than attach-max (1 KiB)'
+	for bad in 0 lots 2G 5X -1; do
+		attach_max "$bad"
+		run -7 --separate-stderr chat-import c.json
+		[ "$stderr" = "chat-import: $XDG_CONFIG_HOME/confab/config: invalid attach-max '$bad': expected a size from 1 to 1G, such as 20M" ]
+	done
+}
+
+@test "a large attachment is imported without holding it in memory" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
+	big_file $((64 * 1024 * 1024))
+	attach_max 100M
+	run -0 --separate-stderr /usr/bin/time -f '%M' chat-import big.json
+	# peak resident set in KiB, below the attachment's own size (the file
+	# alone is 85 MiB): the old import held it four times over
+	[ "${stderr_lines[-1]}" -lt 49152 ] || { echo "peak RSS ${stderr_lines[-1]} KiB"; return 1; }
+	sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+	cmp big.bin out.bin
+}
+
+@test "attachments read where they lie: from a pipe, an archive, beside a key named data elsewhere, bad base64" {
+	big_file 300000
+	want=$(sha256sum < big.bin)
+	stored() {
+		sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+		[ "$(sha256sum < out.bin)" = "$want" ]
+	}
+	import < big.json
+	stored
+	export CHAT_DB=$BATS_TEST_TMPDIR/pipe.db
+	run -0 bash -c 'cat big.json | chat-import'
+	stored
+	export CHAT_DB=$BATS_TEST_TMPDIR/zip.db
+	zip -q big.zip big.json
+	import big.zip
+	stored
+	# a long string under another key named data is a string, whole
+	export CHAT_DB=$BATS_TEST_TMPDIR/other.db
+	base64 -w0 big.bin > b64
+	jq -c --rawfile d b64 '.messages[0].metadata.data = $d | .messages[0].context = {"files": [{"data": $d}]}' big.json > other.json
+	import other.json
+	stored
+	[ "$(chat-show --json big | jq -r .metadata.data)" = "$(cat b64)" ]
+	[ "$(chat-show --json big | jq -r '.context.files[0].data')" = "$(cat b64)" ]
+	# not base64, past where a short value would have been checked
+	export CHAT_DB=$BATS_TEST_TMPDIR/bad.db
+	jq -c '.messages[0].metadata.attachments[0].data |= (.[:200000] + "!" + .[200001:])' big.json > bad.json
+	refused bad.json 'chat-import: bad.json: session 1 ("big"): message 1: metadata.attachments[0].data is not base64'
 }

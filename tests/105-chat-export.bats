@@ -1056,3 +1056,20 @@ large() {
 	run -0 chat-export -f plaintext t
 	grep -qx 'c | d' <<<"$output"
 }
+
+@test "json: a 100 MB attachment is written from the store in pieces, not held" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
+	s=$(new_session -n big)
+	m=$(chat-add -s big 'see attached' | jq -r .id)
+	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+		VALUES ('01900000-0000-7000-8000-000000000001', '$m', 'image', 'big.png', 104857600,
+		        'image/png', randomblob(104857600))"
+	run -0 --separate-stderr /usr/bin/time -f '%M' chat-export -f json -o big.json big
+	# peak resident set in KiB: it took nearly four times the bytes
+	[ "$stderr" -lt 102400 ] || { echo "peak RSS ${stderr} KiB"; return 1; }
+	sqlite3 "$CHAT_DB" "SELECT writefile('want.bin', content) FROM attachments" > /dev/null
+	cmp want.bin <(jq -r '.messages[0].metadata.attachments[0].data' big.json | base64 -d)
+	[ "$(jq -c '.messages[0].metadata.attachments[0] | del(.data)' big.json)" = \
+		'{"id":"01900000-0000-7000-8000-000000000001","type":"image","name":"big.png","size":104857600,"mimeType":"image/png"}' ]
+	[ "$(jq -c '.messages[0] | [.content, .metadata.tokens]' big.json)" = '["see attached",null]' ]
+}

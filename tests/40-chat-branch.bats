@@ -179,6 +179,23 @@ contents() {
 	[ "$(chat-show "$b" | jq -r '.metadata.attachments[].id')" != 01900000-0000-7000-8000-000000000001 ]
 }
 
+@test "a 100 MB attachment is copied in SQLite, not through memory" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
+	source_session
+	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+		VALUES ('01900000-0000-7000-8000-000000000001', '$m2', 'image', 'big.png', 104857600,
+		        'image/png', randomblob(104857600)),
+		       ('01900000-0000-7000-8000-000000000002', '$m2', 'file', 'n.txt', 0, 'text/plain', NULL)"
+	run -0 --separate-stderr /usr/bin/time -f '%M' chat-branch "$src"
+	b=$(jq -r .id <<< "$output")
+	# peak resident set in KiB: the old INSERT ... SELECT took seven times the blob
+	[ "$stderr" -lt 102400 ] || { echo "peak RSS ${stderr} KiB"; return 1; }
+	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*), sum(o.content IS n.content), sum(typeof(n.content) = 'blob')
+		FROM attachments o JOIN messages om ON om.id = o.message_id AND om.session_id = '$src'
+		JOIN messages nm ON nm.session_id = '$b' AND nm.seq = om.seq
+		JOIN attachments n ON n.message_id = nm.id AND n.name = o.name")" = '2|2|1' ]
+}
+
 @test "--at that matches no message exits 3 and creates nothing" {
 	source_session
 	s=$(count sessions); m=$(count messages)

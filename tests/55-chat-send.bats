@@ -812,6 +812,21 @@ write_png() {
 	[ "$(nrequests)" = 0 ]
 }
 
+@test "-a takes files up to the config's attach-max (20 MiB unless set), as chat-import does" {
+	head -c $((20 * 1024 * 1024 + 1)) /dev/zero | tr '\0' x > "$BATS_TEST_TMPDIR/big.txt"
+	run -2 --separate-stderr send -p echo --new -a "$BATS_TEST_TMPDIR/big.txt" "look"
+	[ "$stderr" = "chat-send: cannot attach '$BATS_TEST_TMPDIR/big.txt': larger than 20 MiB (attach-max)" ]
+	printf '[defaults]\nattach-max = 21M\n' | config
+	run -0 send -p echo --new -a "$BATS_TEST_TMPDIR/big.txt" "look"
+	printf '[defaults]\nattach-max = 1k\n' | config
+	head -c 1025 "$BATS_TEST_TMPDIR/big.txt" > "$BATS_TEST_TMPDIR/k.txt"
+	run -2 --separate-stderr send -p echo --new -a "$BATS_TEST_TMPDIR/k.txt" "look"
+	[ "$stderr" = "chat-send: cannot attach '$BATS_TEST_TMPDIR/k.txt': larger than 1 KiB (attach-max)" ]
+	printf '[defaults]\nattach-max = 0\n' | config
+	run -7 --separate-stderr send -p echo --new -a "$BATS_TEST_TMPDIR/k.txt" "look"
+	[ "$(count attachments)" = 1 ]
+}
+
 # ---- --json ----
 
 @test "--json: delta records as they arrive, then the stored message record with their messageId" {
