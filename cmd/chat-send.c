@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdio_ext.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +128,49 @@ on_tick(cf_call *c)
 {
 	struct out *o = c->ctx;
 	if (o->row)
-		cf_reply_checkpoint(o->row, c->r.buf, c->r.len);
+		cf_reply_checkpoint(o->row, c->r.buf, c->r.len, 0);
+}
+
+/* What a pipe on stdout takes now without blocking (and its size in
+ * *cap); SIZE_MAX for anything else. */
+static size_t
+pipe_room(size_t *cap)
+{
+	static int fifo = -1;
+	if (fifo < 0) {
+		struct stat sb;
+		fifo = fstat(STDOUT_FILENO, &sb) == 0 && S_ISFIFO(sb.st_mode);
+	}
+	int size, used;
+	if (!fifo || (size = fcntl(STDOUT_FILENO, F_GETPIPE_SZ)) <= 0 ||
+	    ioctl(STDOUT_FILENO, FIONREAD, &used) != 0)
+		return *cap = SIZE_MAX;
+	*cap = (size_t)size;
+	return size > used ? (size_t)(size - used) : 0;
+}
+
+/* A reader that stops reading (a pager, `| sleep`) would block the write,
+ * and with it every tick that saves the reply: wait for room in the pipe
+ * instead, saving as the ticks come.  Returns what may be written now
+ * (at most want; SIZE_MAX when stdout is no pipe), or 0 when a signal
+ * came meanwhile. */
+static size_t
+room_for(cf_call *c, size_t want)
+{
+	for (;;) {
+		size_t cap, room = pipe_room(&cap);
+		if (room == SIZE_MAX || room >= want || (room && room >= cap))
+			return room;
+		if (room && want > cap)
+			return room;   /* plain text goes in pieces */
+		struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+		poll(&p, 1, 200);
+		if (cf_interrupted)
+			return 0;
+		on_tick(c);
+		if (p.revents & (POLLERR | POLLHUP))
+			return SIZE_MAX;   /* the write says what went wrong */
+	}
 }
 
 /* What arrived together goes out together, at once.  A reader that went
@@ -139,6 +184,11 @@ on_flush(cf_call *c)
 	if (o->dead)
 		return;
 	errno = 0;
+	if (__fpending(stdout) && !room_for(c, __fpending(stdout))) {
+		o->dead = 1;   /* a signal: the reply is what matters now */
+		o->err = EPIPE;
+		return;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		o->dead = 1;
 		o->err = errno ? errno : EIO;
@@ -151,7 +201,15 @@ on_flush(cf_call *c)
 	if (o->sent > c->r.len)
 		o->sent = 0;   /* another call: a fallback, before any text */
 	while (o->sent < c->r.len) {
-		ssize_t w = write(STDOUT_FILENO, c->r.buf + o->sent, c->r.len - o->sent);
+		size_t n = room_for(c, c->r.len - o->sent);
+		if (!n) {
+			o->dead = 1;
+			o->err = EPIPE;
+			return;
+		}
+		if (n > c->r.len - o->sent)
+			n = c->r.len - o->sent;
+		ssize_t w = write(STDOUT_FILENO, c->r.buf + o->sent, n);
 		if (w < 0 && errno == EINTR && !cf_interrupted)
 			continue;
 		if (w <= 0) {
@@ -320,6 +378,18 @@ turn(cf_store *st, jv m)
 	return jv_object_set(t, jv_string("images"), images);
 }
 
+/* A reply another chat-send is still receiving, or one that never got a
+ * word: as context it would be an empty turn, which providers refuse. */
+static int
+unfinished(jv m)
+{
+	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
+	int streaming = !strcmp(cf_jstr(meta, "stopReason"), "streaming");
+	jv_free(meta);
+	return streaming || (!strcmp(cf_jstr(m, "role"), "assistant") &&
+	                     !*cf_jstr(m, "content"));
+}
+
 /* The message being sent, as the providers take it, from what the user
  * gave (the store may not have it: a full disk). */
 static jv
@@ -347,7 +417,7 @@ this_turn(jv text, jv atts, struct blob *blobs)
 static int
 spool_turn(cf_store *st, jv sess, jv um, jv atts, struct blob *blobs,
            const char *rid, jv meta, const char *text, size_t len,
-           const char *why)
+           size_t in_store, const char *why)
 {
 	jv list = jv_array();
 	jv_array_foreach(atts, i, a) {
@@ -379,8 +449,13 @@ spool_turn(cf_store *st, jv sess, jv um, jv atts, struct blob *blobs,
 		        jv_string_value(path));
 	} else {
 		jv e = cf_error_message(path);
-		cf_warn("%s, and %s: the %s was not saved", why, jv_string_value(e),
-		        rid ? "reply" : "message");
+		if (in_store)
+			cf_warn("%s, and %s: the reply is not saved whole; its first "
+			        "%zu bytes are in the store, marked incomplete", why,
+			        jv_string_value(e), in_store);
+		else
+			cf_warn("%s, and %s: the %s was not saved", why,
+			        jv_string_value(e), rid ? "reply" : "message");
 		jv_free(e);
 	}
 	jv_free(path);
@@ -397,8 +472,6 @@ begin_turn(cf_store *st, jv *sess, int newsess, jv um, jv atts,
            struct blob *blobs, const char *provider, const char *model,
            struct cf_reply_row *row, char spooling[1024])
 {
-	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_string(provider));
-	rmeta = jv_object_set(rmeta, jv_string("model"), model ? jv_string(model) : jv_null());
 	struct cf_catch k;
 	if (CF_TRY(&k)) {
 		cf_store_rollback(st);
@@ -424,6 +497,8 @@ begin_turn(cf_store *st, jv *sess, int newsess, jv um, jv atts,
 		                     blobs[i].p, blobs[i].n);
 		jv_free(a);
 	}
+	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_string(provider));
+	rmeta = jv_object_set(rmeta, jv_string("model"), model ? jv_string(model) : jv_null());
 	cf_reply_reserve(st, sid, rmeta, row);
 	cf_store_commit(st);
 	cf_catch_pop(&k);
@@ -658,7 +733,7 @@ main(int argc, char **argv)
 		                collect, &hist);
 	jv msgs = jv_array();
 	jv_array_foreach(hist, i, m) {
-		if (strcmp(cf_jstr(m, "id"), umid))
+		if (strcmp(cf_jstr(m, "id"), umid) && !unfinished(m))
 			msgs = jv_array_append(msgs, turn(st, m));
 		jv_free(m);
 		(void)i;
@@ -770,7 +845,8 @@ main(int argc, char **argv)
 			 * that opens the store with room */
 			jv why = cf_error_message(r);
 			spooled = spool_turn(st, sess, um, atts, blobs, o.mid, meta,
-			                     c->r.buf, c->r.len, jv_string_value(why));
+			                     c->r.buf, c->r.len, row.st ? row.saved : 0,
+			                     jv_string_value(why));
 			jv_free(why);
 		}
 		jv_free(r);
@@ -779,7 +855,7 @@ main(int argc, char **argv)
 		drop_row(&row);
 	} else if (*spooling) {
 		spooled = spool_turn(st, sess, um, atts, blobs, NULL, jv_null(),
-		                     NULL, 0, spooling);
+		                     NULL, 0, 0, spooling);
 	}
 
 	if (!o.dead) {

@@ -84,9 +84,11 @@ struct cf_catch {
 	struct cf_catch *prev;
 };
 extern struct cf_catch *cf_catching;
-void cf_catch_push(struct cf_catch *k);
 void cf_catch_pop(struct cf_catch *k);
-#define CF_TRY(k) (cf_catch_push(k), setjmp((k)->jb))
+/* Arms k and returns its jmp_buf, so that setjmp is the whole expression
+ * the standard allows it to be. */
+jmp_buf *cf_catch_arm(struct cf_catch *k);
+#define CF_TRY(k) setjmp(*cf_catch_arm(k))
 
 void *cf_xmalloc(size_t n);
 void *cf_xrealloc(void *p, size_t n);
@@ -182,11 +184,12 @@ struct cf_reply_row {
 void cf_reply_reserve(cf_store *st, const char *sid, jv meta,
                       struct cf_reply_row *r);
 /* Appends what came since the last save to the row's parts, at most
- * every 0.2 s: a statement of its own that costs the new bytes, waits at
+ * every 0.2 s unless force (before the caller may block): a statement of its own that costs the new bytes, waits at
  * most 50 ms for another writer and never ends the program.  0, or
  * SQLite's code when it could not (tried again next time).  Readers see
  * a pending reply as its parts so far. */
-int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len);
+int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
+                        int force);
 /* The reply whole, in one transaction: jv_true(), or an error value (a
  * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).
  * Consumes meta. */
@@ -195,7 +198,8 @@ jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
 /* A reserved row no reply came for goes (dies on a store error). */
 void cf_reply_drop(struct cf_reply_row *r);
 /* Closes the pending rows whose writer on this machine is gone (killed),
- * keeping what they hold, marked incomplete and "abandoned".  Run by
+ * keeping what they hold, marked incomplete and "abandoned"; one that
+ * never got a byte is removed.  Run by
  * cf_store_open; returns how many. */
 int cf_reply_recover(cf_store *st);
 /* This process's writer tag. */

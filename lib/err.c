@@ -64,13 +64,14 @@ cf_die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-void
-cf_catch_push(struct cf_catch *k)
+jmp_buf *
+cf_catch_arm(struct cf_catch *k)
 {
 	k->code = 0;
 	k->msg[0] = '\0';
 	k->prev = cf_catching;
 	cf_catching = k;
+	return &k->jb;
 }
 
 void

@@ -44,10 +44,11 @@ jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
  * bytes; the length, or -1 when s is not base64. */
 long cf_unbase64(const char *s, size_t len, unsigned char *out);
 /* In the caller's transaction: a reply's row made whole (content, the
- * metadata's columns and the rest, no longer pending, so indexed); the
- * number of rows changed (0: it is gone).  Consumes meta. */
+ * metadata's columns and the rest, no longer pending, so indexed), with
+ * timestamp ts (0: now); the number of rows changed (0: it is gone).
+ * Consumes meta. */
 int cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
-                   const char *text, size_t len);
+                   const char *text, size_t len, int64_t ts);
 /* The busy timeout the store was opened with, back after a short one. */
 void cf_store_busy_default(cf_store *st);
 void cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);

@@ -355,6 +355,59 @@ file_uri(const char *path, const char *query)
 	return u;
 }
 
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Before SQLite opens the file for real: opening another program's
+ * database would make -wal and -shm files beside it, or roll back its hot
+ * journal.  Its header says whose it is (application_id at byte 68);
+ * without an id, an immutable connection (which writes nothing and reads
+ * no journal) says whether it holds tables that are not confab's.  The
+ * full check (check_owner) follows on the real connection. */
+static void
+precheck(cf_store *st)
+{
+	unsigned char h[100];
+	int fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, h, sizeof h);
+	close(fd);
+	if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
+		return;   /* empty, or not SQLite: SQLite says so, untouched */
+	uint32_t app = be32(h + 68);
+	if (app == CF_APP_ID)
+		return;
+	if (app != 0)
+		cf_die(CF_EX_STORE, "%s: belongs to another program (application "
+		       "id 0x%08lx); not touching it", st->path, (unsigned long)app);
+	if (be32(h + 40) == 0)
+		return;   /* its schema never changed: no tables */
+	char *uri = file_uri(st->path, "immutable=1");
+	sqlite3 *db;
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	sqlite3_stmt *s = NULL;
+	long tables = -1, ours = 0;
+	if (rc == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*), count(CASE WHEN type = 'table'"
+	                       " AND name IN ('sessions', 'messages', 'attachments',"
+	                       " 'messages_fts', 'sessions_fts') THEN 1 END)"
+	                       " FROM sqlite_master", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		tables = sqlite3_column_int64(s, 0);
+		ours = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	if (tables > 0 && (be32(h + 60) < 1 || ours != 5))
+		cf_die(CF_EX_STORE, "%s: not a confab store (it has tables of "
+		       "another program); not touching it", st->path);
+}
+
 static int
 writable(const char *path)
 {
@@ -454,9 +507,12 @@ cf_store_open_mode(const char *path, int mode)
 	} else if (S_ISDIR(sb.st_mode)) {
 		cf_die(CF_EX_STORE, "'%s' is a folder, not a database", path);
 	} else if (!writable(path)) {
+		precheck(st);
 		if (mode != CF_STORE_READ)
 			cf_die(CF_EX_STORE, "%s: the store is read-only", path);
 		return readonly_store(st);
+	} else {
+		precheck(st);
 	}
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=

@@ -131,7 +131,8 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 }
 
 int
-cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len)
+cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
+                    int force)
 {
 	/* only the bytes that came since the last time, and only while the
 	 * row is still this writer's */
@@ -141,8 +142,17 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len)
 	if (!r->st || len <= r->saved)
 		return 0;
 	double now = mono();
-	if (now - r->last < CHECKPOINT_GAP)
+	if (!force && now - r->last < CHECKPOINT_GAP)
 		return 0;
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		/* a statement that could not even be prepared: the reply goes
+		 * on, and is stored whole at its end */
+		cf_store_busy_default(r->st);
+		r->failed++;
+		r->last = now;
+		return SQLITE_ERROR;
+	}
 	/* A single statement outside any transaction of ours: its own,
 	 * short, never waiting long for the lock, and synced only as far as
 	 * a killed process needs (WAL with synchronous=NORMAL). */
@@ -159,6 +169,7 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len)
 	sqlite3_bind_null(s, 2);
 	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	cf_store_busy_default(r->st);
+	cf_catch_pop(&k);
 	r->checkpoints++;
 	r->last = now;
 	if (rc != SQLITE_DONE) {
@@ -196,7 +207,7 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 
 int
 cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
-               const char *text, size_t len)
+               const char *text, size_t len, int64_t ts)
 {
 	static const char was[] =
 		"SELECT pending IS NOT NULL FROM messages WHERE id = ?1";
@@ -220,7 +231,8 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	}
 	jv tokens, model, ptime, extra;
 	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
-	int64_t ts = cf_now_ms();
+	if (!ts)
+		ts = cf_now_ms();
 	s = cf_stmt(st, upd);
 	cf_bind_text(s, 1, id);
 	sqlite3_bind_text64(s, 2, text ? text : "", len, SQLITE_STATIC, SQLITE_UTF8);
@@ -230,10 +242,11 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	cf_bind_jv(s, 6, extra);
 	sqlite3_bind_int64(s, 7, ts);
 	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		cf_store_fail(st, "storing the reply");   /* before the reset
+		                                            * clears the error */
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "storing the reply");
 	if (pending)
 		index_closed(st, id, text ? text : "", len);
 	s = cf_stmt(st, touch);
@@ -253,7 +266,7 @@ cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text, size_t len)
 		return cf_error(k.code, "%s", k.msg);
 	}
 	cf_store_begin(st);
-	if (!cf_reply_write(st, r->id, r->sid, meta, text, len)) {
+	if (!cf_reply_write(st, r->id, r->sid, meta, text, len, 0)) {
 		cf_catch_pop(&k);
 		cf_store_rollback(st);
 		return cf_error(CF_EX_NOTFOUND, "the session was deleted while "
@@ -281,6 +294,9 @@ cf_reply_recover(cf_store *st)
 {
 	static const char list[] =
 		"SELECT id, pending FROM messages WHERE pending IS NOT NULL";
+	static const char drop_empty[] =
+		"DELETE FROM messages WHERE id = ?1 AND pending = ?2 AND NOT EXISTS"
+		" (SELECT 1 FROM reply_parts WHERE message_id = ?1)";
 	static const char close_row[] =
 		"UPDATE messages SET pending = NULL, content = coalesce((SELECT"
 		" group_concat(p.text, '') FROM (SELECT text FROM reply_parts"
@@ -308,6 +324,12 @@ cf_reply_recover(cf_store *st)
 		}
 		cf_store_begin(st);
 		jv_array_foreach(gone, i, row) {
+			/* a reply that never got a byte goes, as chat-send drops it:
+			 * an empty turn would be context a provider refuses */
+			s = cf_stmt(st, drop_empty);
+			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
+			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
+			cf_exec_stmt(st, s, "closing an abandoned reply");
 			s = cf_stmt(st, close_row);
 			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
 			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));

@@ -233,3 +233,99 @@ teardown() {
 	[ "$(sqlite3 "$CHAT_DB" "SELECT content FROM attachments WHERE message_id = '$M'")" = hello ]
 	[ "$(ls -A "$XDG_STATE_HOME/confab/spool")" = other.json ]
 }
+
+# ---- what an adversarial review found ----
+
+@test "a malformed spool file is set aside with one line; the programs go on and the next file is stored" {
+	session
+	mkdir -p "$XDG_STATE_HOME/confab/spool"
+	key=$(realpath "$CHAT_DB")
+	sp=$XDG_STATE_HOME/confab/spool
+	printf '{"type":"spool","store":"%s","session":"s","messages":5}' "$key" > "$sp/a.json"
+	jq -nc --arg k "$key" --arg s "$SID" '{type: "spool", store: $k, session: {id: $s},
+	  messages: [{id: "m-bad-role", sessionId: $s, role: "robot", content: "x", metadata: {}}]}' > "$sp/b.json"
+	jq -nc --arg k "$key" --arg s "$SID" '{type: "spool", store: $k,
+	  session: {id: "gone-session", name: "came back", parentSessionId: "no-such-parent", branchPoint: "nope"},
+	  messages: [{id: "m-good", sessionId: "gone-session", role: "user", content: "kept", metadata: {}}]}' > "$sp/c.json"
+	run -0 --separate-stderr chat-ls --json
+	[[ "$stderr" == *"a.json cannot be stored (no session or messages)"* ]]
+	[[ "$stderr" == *"b.json cannot be stored"* ]]
+	[[ "$stderr" == *"stored the turn kept in $sp/c.json"* ]]
+	[ -e "$sp/.unusable-a.json" ] && [ -e "$sp/.unusable-b.json" ] && [ ! -e "$sp/c.json" ]
+	[ "$(chat-show --json 'came back' | jq -r .content)" = kept ]
+	[ "$(chat-ls --json | jq -s 'map(select(.name == "came back")) | .[0].parentSessionId')" = null ]
+	# and once set aside, quiet
+	run -0 --separate-stderr chat-ls --json
+	[ -z "$stderr" ]
+}
+
+@test "kill -9 before the first byte: the empty reply goes, and the next turn's context has no empty turn" {
+	serve "text=first first-byte-delay=3000" "text=second"
+	session
+	chat-send -s "$SID" one > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$FAKE_LOG"
+	kill -KILL "$pid"
+	wait "$pid" 2> /dev/null || true
+	send two
+	exit_is 0
+	fake_requests | tail -n 1 | jq -e '.body.messages | map(.role) == ["user", "user"] or map(.role) == ["user"]'
+	[ "$(chat-show --json "$SID" | jq -sc 'map(.role)')" = '["user","user","assistant"]' ]
+}
+
+@test "two chat-sends into one session: the second does not send the first's reply in progress" {
+	slow_reply
+	session
+	chat-send -s "$SID" one > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$OUT"
+	sleep 0.5
+	chat-send -s "$SID" --provider echo two > /dev/null
+	chat-show --json "$SID" | jq -e -s 'map(select(.content == "echo: two")) | length == 1'
+	reap "$pid" 150
+	exit_is 0
+}
+
+@test "a reader that stops reading: what arrived is saved before the write blocks" {
+	serve "gen-bytes=400000"
+	session
+	{ chat-send -s "$SID" hi 2> "$ERR" < /dev/null 3>&- | sleep 8; } &
+	sleep 3
+	pid=$(pgrep -n -f "chat-send -s $SID hi")
+	[ -n "$pid" ]
+	kill -KILL "$pid"
+	M=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant'")
+	[ "$(content_of "$M" | wc -c)" -gt 65536 ]
+	kill %1 2> /dev/null || true
+}
+
+@test "a branch or an export made while a reply arrives has the part that came" {
+	slow_reply
+	session
+	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$OUT"
+	sleep 1.5
+	B=$(chat-branch "$SID" --name during | jq -r .id)
+	chat-show --json "$B" | jq -e -s '.[1].content | startswith("word001")'
+	chat-show --json "$B" | jq -e -s '.[1].metadata.incomplete == true'
+	chat-export -f markdown "$SID" | grep -q word001
+	reap "$pid" 150
+	exit_is 0
+	run -0 chat-ls --search word002 --json
+	[ "$(wc -l <<< "$output")" = 2 ]
+	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+}
+
+@test "twenty turns spooled at once keep twenty files" {
+	small_disk 0
+	for i in $(seq 20); do chat-send -s "$SID" --provider echo "turn $i" > /dev/null 2>&1 & done
+	wait
+	[ "$(spool_files | wc -l)" = 20 ]
+	rm "$MNT/filler"
+	run -0 chat-ls --json
+	[ "$(chat-show --json "$SID" | jq -s 'map(select(.content | startswith("echo: turn "))) | length')" = 20 ]
+}

@@ -124,3 +124,21 @@ as_nobody() {
 	[ "$stderr" = "chat-add: $CHAT_DB: the store is read-only" ]
 	[ ! -e "$CHAT_DB-shm" ] && [ ! -e "$CHAT_DB-wal" ]
 }
+
+@test "another program's database in WAL mode: no -wal or -shm made beside it" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	db 'PRAGMA journal_mode = WAL; PRAGMA application_id = 42; CREATE TABLE t (x); INSERT INTO t VALUES (1)' > /dev/null
+	[ ! -e "$CHAT_DB-wal" ]
+	sum=$(sha256sum < "$CHAT_DB")
+	for cmd in chat-ls chat-new "chat-show x"; do
+		run -6 --separate-stderr $cmd
+		[[ "$stderr" == *"belongs to another program"* ]]
+	done
+	[ ! -e "$CHAT_DB-wal" ] && [ ! -e "$CHAT_DB-shm" ]
+	[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+	# without an id, tables of its own
+	rm "$CHAT_DB"
+	db 'PRAGMA journal_mode = WAL; CREATE TABLE t (x)' > /dev/null
+	run -6 chat-ls
+	[ ! -e "$CHAT_DB-wal" ] && [ ! -e "$CHAT_DB-shm" ]
+}
