@@ -525,6 +525,7 @@ export_archive(cf_store *st, jv list, const struct cf_format *fmt,
 	arc_check(a, archive_write_close(a));
 	archive_write_free(a);
 	jv_free(used);
+	jv_free(list);
 }
 
 int

@@ -785,6 +785,29 @@ manifest.json" ]
 manifest.json" ]
 }
 
+@test "names that differ only in case beyond ASCII, or in composition, are made unique" {
+	# Ä and ä clash where case is folded (Windows, macOS); é composed and
+	# e with a combining accent clash where names are normalized (macOS),
+	# and in the archive itself, whose names libarchive composes
+	local a b c d e f k m
+	a=$(new_session -n Ä) b=$(new_session -n ä)
+	c=$(new_session -n $'\u00c9t\u00e9') d=$(new_session -n $'e\u0301t\u00c9')
+	e=$(new_session -n ΣΟΦΊΑ) f=$(new_session -n σοφία)
+	for k in out.zip out.tar.gz; do
+		chat-export -o "$k" "$a" "$b" "$c" "$d" "$e" "$f"
+		[ "$(entries "$k")" = "Ä.md
+ä (2).md
+$(printf '\u00c9t\u00e9').md
+$(printf '\u00e9t\u00c9') (2).md
+ΣΟΦΊΑ.md
+σοφία (2).md
+manifest.json" ]
+		# the manifest names the files as the archive holds them
+		if [ "$k" = out.zip ]; then m=$(unzip -p "$k" manifest.json); else m=$(tar -xOf "$k" manifest.json); fi
+		[ "$(jq -r '.sessions[].file' <<<"$m")" = "$(entries "$k" | grep -vx manifest.json)" ]
+	done
+}
+
 @test "several sessions without an archive: exit 2, one line, nothing written" {
 	many alpha 1
 	many beta 1
