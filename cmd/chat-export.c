@@ -425,32 +425,61 @@ arc_file(struct archive *a, const char *name, FILE *src, long size, time_t mtime
 		write_failed(errno);
 }
 
+/* What a name is to file systems that fold case (Windows, macOS) or
+ * normalize (macOS): "Ä" is "ä", and "é" is "e" and a combining accent. */
+static char *
+name_key(const char *name)
+{
+	if (!g_utf8_validate(name, -1, NULL))
+		return g_ascii_strdown(name, -1);
+	char *fold = g_utf8_casefold(name, -1);
+	char *key = g_utf8_normalize(fold, -1, G_NORMALIZE_DEFAULT);
+	g_free(fold);
+	return key ? key : g_ascii_strdown(name, -1);
+}
+
+/* Composed (NFC), as libarchive writes names: the manifest must name
+ * what the archive holds.  Consumes s. */
+static char *
+composed(char *s)
+{
+	char *c = g_utf8_validate(s, -1, NULL) ?
+	          g_utf8_normalize(s, -1, G_NORMALIZE_DEFAULT_COMPOSE) : NULL;
+	if (!c)
+		return s;
+	free(s);
+	s = cf_xstrdup(c);
+	g_free(c);
+	return s;
+}
+
 /* A name not yet in the archive: "name.md", "name (2).md", ... compared
- * without case, for the file systems that do. */
+ * as name_key compares them.  Composed before the cut at 100 bytes (NFC
+ * can lengthen: U+0958 is three bytes, composed six) and after it (what
+ * was taken out may have stood between a letter and its accent). */
 static char *
 unique(jv *used, const char *name, const char *ext)
 {
-	char *base = cf_safe_name(name, "");
+	char *nfc = composed(cf_xstrdup(name));
+	char *base = composed(cf_safe_name(nfc, ""));
+	free(nfc);
 	for (int i = 1;; i++) {
 		char *full = cf_xmalloc(strlen(base) + strlen(ext) + 24);
 		if (i == 1)
 			sprintf(full, "%s%s%s", base, *ext ? "." : "", ext);
 		else
 			sprintf(full, "%s (%d)%s%s", base, i, *ext ? "." : "", ext);
-		char *low = strdup(full);
-		for (char *p = low; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		jv seen = jv_object_get(jv_copy(*used), jv_string(low));
+		char *key = name_key(full);
+		jv seen = jv_object_get(jv_copy(*used), jv_string(key));
 		int taken = jv_is_valid(seen);
 		jv_free(seen);
 		if (!taken) {
-			*used = jv_object_set(*used, jv_string(low), jv_true());
-			free(low);
+			*used = jv_object_set(*used, jv_string(key), jv_true());
+			g_free(key);
 			free(base);
 			return full;
 		}
-		free(low);
+		g_free(key);
 		free(full);
 	}
 }
