@@ -48,6 +48,8 @@ DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
 	libcmark-dev libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback \
 	pandoc poppler-utils libxml2-utils unzip zstd \
 	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev time
+# bindfs: a FUSE file system without O_TMPFILE, for chat-export's fallback
+DEBS += bindfs
 
 all: $(BINS)
 

@@ -3,18 +3,25 @@
  *
  * A file named with -o is written beside its final name and renamed into
  * place when whole: a failure, a full disk or a signal leaves no partial
- * file behind, and an old file of that name stays as it was. */
+ * file behind, and an old file of that name stays as it was.  The file
+ * has no name until it is whole (O_TMPFILE), so even kill -9 leaves
+ * nothing; where the file system cannot do that, it is named for its
+ * writer, and the next export to that folder removes it once the writer
+ * is gone. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glib.h>
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,8 +78,13 @@ static const struct { const char *name, *suffix; enum kind kind; } kinds[] = {
 	{"tar.zst", ".tar.zst", TZST},
 };
 
-/* The temporary file being written, removed if we are stopped. */
+/* The temporary file's name while it has one, removed if we are stopped;
+ * NULL while an O_TMPFILE file has none. */
 static char *temp_path;
+/* That file's descriptor when it is an O_TMPFILE file, else -1. */
+static int anon_fd = -1;
+/* The signals on_signal handles. */
+static sigset_t handled;
 
 static void
 on_signal(int sig)
@@ -132,6 +144,80 @@ write_failed(int err)
 	cf_die(CF_EX_FAIL, "writing %s: %s", out_name, strerror(err ? err : EIO));
 }
 
+/* Our temporary files are named ".NAME.confab-PID-XXXXXX", or
+ * ".chat-export.confab-PID-XXXXXX" for a long NAME: the pid, if the name
+ * is one of them, else 0. */
+static long
+temp_owner(const char *name)
+{
+	const char *p = NULL, *q;
+	if (name[0] != '.')
+		return 0;
+	for (q = name; (q = strstr(q, ".confab-")); q++)
+		p = q + 8;
+	if (!p || *p < '1' || *p > '9')
+		return 0;
+	long pid = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((pid = pid * 10 + (*p - '0')) > INT_MAX)
+			return 0;
+	if (*p++ != '-' || strlen(p) != 6)
+		return 0;
+	for (; *p; p++)
+		if (!g_ascii_isalnum(*p))
+			return 0;
+	return pid;
+}
+
+/* Where O_TMPFILE is missing, a killed export's named temporary file would
+ * stay for good: each export removes those in its folder whose writer is
+ * gone.  Gone is no such pid here and no lock on the file, for a writer on
+ * another machine sharing the folder, or in another pid namespace, holds
+ * one.  Only this user's regular files, never through a link. */
+static void
+sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		long pid = temp_owner(e->d_name);
+		if (!pid || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		int fl = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+		/* NFS locks exclusively only what is open for writing */
+		int fd = openat(dirfd(d), e->d_name, O_RDWR | fl);
+		if (fd < 0 && errno == EACCES)
+			fd = openat(dirfd(d), e->d_name, O_RDONLY | fl);
+		if (fd < 0)
+			continue;
+		struct stat sb, now;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+		    (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK) &&
+		    fstatat(dirfd(d), e->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now.st_ino == sb.st_ino && now.st_dev == sb.st_dev)
+			unlinkat(dirfd(d), e->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The name of path's temporary file, its last six characters to fill. */
+static char *
+temp_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dn = slash ? (size_t)(slash - path) + 1 : 0, n = strlen(path) + 48;
+	char *t = cf_xmalloc(n);
+	/* a long name would be too long with the temporary's additions */
+	if (strlen(path + dn) > 200)
+		snprintf(t, n, "%.*s.chat-export.confab-%ld-XXXXXX", (int)dn, path, (long)getpid());
+	else
+		snprintf(t, n, "%.*s.%s.confab-%ld-XXXXXX", (int)dn, path, path + dn, (long)getpid());
+	return t;
+}
+
 /* A temporary file beside path, or stdout when path is NULL. */
 static FILE *
 open_out(const char **pathp)
@@ -161,22 +247,38 @@ open_out(const char **pathp)
 	if (exists && access(path, W_OK) != 0)
 		cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(errno));
 	const char *slash = strrchr(path, '/');
-	size_t dn = slash ? (size_t)(slash - path) + 1 : 0;
-	temp_path = cf_xmalloc(strlen(path) + 32);
-	/* a long name would be too long with the temporary's additions */
-	if (strlen(path + dn) > 200)
-		snprintf(temp_path, strlen(path) + 32, "%.*s.chat-export.XXXXXX", (int)dn, path);
-	else
-		snprintf(temp_path, strlen(path) + 32, "%.*s.%s.XXXXXX", (int)dn, path, path + dn);
-	int fd = mkstemp(temp_path);
+	char *dir = slash ? g_strndup(path, (size_t)(slash - path) + 1) : g_strdup(".");
+	sweep(dir);
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	int e = errno;
+	g_free(dir);
+	/* linkat names it through /proc: without /proc, a named file */
+	char proc[64];
+	if (fd >= 0) {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		if (access(proc, F_OK) != 0) {
+			close(fd);
+			fd = -1;
+			e = EOPNOTSUPP;
+		}
+	}
+	if (fd >= 0) {
+		anon_fd = fd;
+	} else if (e == EOPNOTSUPP || e == EISDIR || e == EINVAL) {
+		/* a file system or a kernel without O_TMPFILE */
+		temp_path = temp_name(path);
+		if ((fd = mkostemp(temp_path, O_CLOEXEC)) < 0)
+			e = errno;
+	}
 	if (fd < 0) {
-		int e = errno;
 		free(temp_path);
 		temp_path = NULL;
 		cf_die(CF_EX_FAIL, "cannot write %s: %s", path, strerror(e));
 	}
-	/* mkstemp makes it 0600: a file replaced keeps its mode, a new one
-	 * is an ordinary new file */
+	/* what sweep asks of a writer on another machine */
+	flock(fd, LOCK_EX | LOCK_NB);
+	/* made 0600: a file replaced keeps its mode, a new one is an ordinary
+	 * new file */
 	mode_t um = umask(0);
 	umask(um);
 	fchmod(fd, exists ? sb.st_mode & 07777 : 0666 & ~um);
@@ -184,6 +286,28 @@ open_out(const char **pathp)
 	if (!f)
 		write_failed(errno);
 	return f;
+}
+
+/* The whole O_TMPFILE file gets a temporary name (linkat cannot replace
+ * a file) and is renamed over path; the signals wait, so none comes
+ * between the link and temp_path naming it. */
+static void
+name_anon(const char *path)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", anon_fd);
+	char *t = temp_name(path);
+	size_t n = strlen(t);
+	static const char az[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int tries = 0;; tries++) {
+		for (int i = 0; i < 6; i++)
+			t[n - 6 + i] = az[g_random_int() % (sizeof az - 1)];
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, t, AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST || tries == 100)
+			write_failed(errno);
+	}
+	temp_path = t;
 }
 
 /* -o naming the store (or its -wal or -shm) would replace the sessions
@@ -248,12 +372,17 @@ close_out(FILE *f, const char *path)
 	}
 	if (fsync(fileno(f)) != 0 && errno != EINVAL)
 		write_failed(errno);
+	sigset_t old;
+	sigprocmask(SIG_BLOCK, &handled, &old);
+	if (anon_fd >= 0)
+		name_anon(path);
 	if (fclose(f) != 0)
 		write_failed(errno);
 	if (rename(temp_path, path) != 0)
 		write_failed(errno);
 	free(temp_path);
 	temp_path = NULL;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- archives ---- */
@@ -296,32 +425,61 @@ arc_file(struct archive *a, const char *name, FILE *src, long size, time_t mtime
 		write_failed(errno);
 }
 
+/* What a name is to file systems that fold case (Windows, macOS) or
+ * normalize (macOS): "Ä" is "ä", and "é" is "e" and a combining accent. */
+static char *
+name_key(const char *name)
+{
+	if (!g_utf8_validate(name, -1, NULL))
+		return g_ascii_strdown(name, -1);
+	char *fold = g_utf8_casefold(name, -1);
+	char *key = g_utf8_normalize(fold, -1, G_NORMALIZE_DEFAULT);
+	g_free(fold);
+	return key ? key : g_ascii_strdown(name, -1);
+}
+
+/* Composed (NFC), as libarchive writes names: the manifest must name
+ * what the archive holds.  Consumes s. */
+static char *
+composed(char *s)
+{
+	char *c = g_utf8_validate(s, -1, NULL) ?
+	          g_utf8_normalize(s, -1, G_NORMALIZE_DEFAULT_COMPOSE) : NULL;
+	if (!c)
+		return s;
+	free(s);
+	s = cf_xstrdup(c);
+	g_free(c);
+	return s;
+}
+
 /* A name not yet in the archive: "name.md", "name (2).md", ... compared
- * without case, for the file systems that do. */
+ * as name_key compares them.  Composed before the cut at 100 bytes (NFC
+ * can lengthen: U+0958 is three bytes, composed six) and after it (what
+ * was taken out may have stood between a letter and its accent). */
 static char *
 unique(jv *used, const char *name, const char *ext)
 {
-	char *base = cf_safe_name(name, "");
+	char *nfc = composed(cf_xstrdup(name));
+	char *base = composed(cf_safe_name(nfc, ""));
+	free(nfc);
 	for (int i = 1;; i++) {
 		char *full = cf_xmalloc(strlen(base) + strlen(ext) + 24);
 		if (i == 1)
 			sprintf(full, "%s%s%s", base, *ext ? "." : "", ext);
 		else
 			sprintf(full, "%s (%d)%s%s", base, i, *ext ? "." : "", ext);
-		char *low = strdup(full);
-		for (char *p = low; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		jv seen = jv_object_get(jv_copy(*used), jv_string(low));
+		char *key = name_key(full);
+		jv seen = jv_object_get(jv_copy(*used), jv_string(key));
 		int taken = jv_is_valid(seen);
 		jv_free(seen);
 		if (!taken) {
-			*used = jv_object_set(*used, jv_string(low), jv_true());
-			free(low);
+			*used = jv_object_set(*used, jv_string(key), jv_true());
+			g_free(key);
 			free(base);
 			return full;
 		}
-		free(low);
+		g_free(key);
 		free(full);
 	}
 }
@@ -396,6 +554,7 @@ export_archive(cf_store *st, jv list, const struct cf_format *fmt,
 	arc_check(a, archive_write_close(a));
 	archive_write_free(a);
 	jv_free(used);
+	jv_free(list);
 }
 
 int
@@ -500,7 +659,9 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+	sigemptyset(&handled);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		sigaddset(&handled, sigs[i]);
 		sigaction(sigs[i], &sa, &old);
 		if (old.sa_handler == SIG_IGN)   /* nohup, a background job */
 			sigaction(sigs[i], &old, NULL);

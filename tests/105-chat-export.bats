@@ -89,6 +89,92 @@ entries() {
 	esac
 }
 
+# True while process $1 has a file open in folder $2: its output, named
+# or not (a file made with O_TMPFILE shows as "DIR/#INODE (deleted)").
+writing_into() {
+	local f dir
+	dir=$(cd "$2" && pwd -P)
+	for f in /proc/"$1"/fd/*; do
+		[[ $(readlink "$f" 2>/dev/null) == "$dir/"* ]] && return 0
+	done
+	return 1
+}
+
+# A session "huge" of $1 messages of a megabyte each (20: 35 MB of Markdown).
+huge() {
+	new_session -n huge >/dev/null
+	awk -v n="$1" 'BEGIN { s = "lorem ipsum dolor sit amet "; while (length(s) < 1000000) s = s s
+		for (i = 1; i <= n; i++) printf "{\"role\":\"user\",\"content\":\"%d %s\"}\n", i, s }' |
+		chat-add --records -s huge >/dev/null
+}
+
+# Whether $1 is the "old" file the kill -9 trials put in place.
+is_old() {
+	[ "$(stat -c %s "$1")" -eq 4 ] && [ "$(cat "$1")" = old ]
+}
+
+# Whether $1 is a whole export like $2: the same bytes for Markdown; a PDF
+# or a zip file, whose times differ, that its reader takes whole, with the
+# same pages or entries.
+whole_like() {
+	case $1 in
+	*.pdf) pdfinfo "$1" >/dev/null 2>&1 &&
+		[ "$(pdfinfo "$1" | grep ^Pages)" = "$(pdfinfo "$2" | grep ^Pages)" ] ;;
+	*.zip) unzip -tq "$1" >/dev/null 2>&1 && [ "$(entries "$1")" = "$(entries "$2")" ] ;;
+	*) cmp -s "$1" "$2" ;;
+	esac
+}
+
+# kill9_trials DIR FILE N SESSION...: N exports to DIR/FILE, each killed by
+# SIGKILL at a random moment of the time a whole one takes (and a fifth
+# more).  With $KILL9_THEN set, that command runs after each.  Then DIR
+# holds FILE (and what $KILL9_KEEPS names) alone: the old one or a whole
+# new one, no temporary file.
+kill9_trials() {
+	local dir=$1 file=$2 n=$3 t0 ms i pid delay want
+	shift 3
+	want=$(printf '%s\n' "$file" ${KILL9_KEEPS:-} | sort)
+	t0=$(date +%s%N)
+	chat-export -o "$dir/$file" "$@"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 + 1 ))
+	cp "$dir/$file" "whole-$file"
+	for ((i = 0; i < n; i++)); do
+		echo old > "$dir/$file"
+		chat-export -o "$dir/$file" "$@" 3>&- &
+		pid=$!
+		delay=$(( RANDOM % (ms * 6 / 5 + 1) ))
+		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+		kill -KILL "$pid" 2>/dev/null || true
+		{ wait "$pid"; } 2>/dev/null || true
+		${KILL9_THEN:-}
+		[ "$(ls -A "$dir" | sort)" = "$want" ] ||
+			{ echo "$file, trial $i, killed at $delay of $ms ms:" $(ls -A "$dir"); return 1; }
+		is_old "$dir/$file" || whole_like "$dir/$file" "whole-$file" ||
+			{ echo "$file, trial $i, killed at $delay of $ms ms: a partial file"; return 1; }
+	done
+}
+
+# Mounts folder $1 at $2 through FUSE with bindfs: a file system without
+# O_TMPFILE, where -o falls back to a named temporary file.  Skips when
+# it cannot.
+no_tmpfile_mount() {
+	command -v bindfs >/dev/null || skip "bindfs is not installed (make deps)"
+	mkdir -p "$1" "$2"
+	bindfs "$1" "$2" 2>/dev/null || skip "bindfs cannot mount here (no /dev/fuse?)"
+	FUSE_MNT=$2
+}
+
+# Background processes a test started, and its FUSE mount, go with it
+# even when it fails.
+teardown() {
+	if [ -n "${BG_PIDS:-}" ]; then
+		kill $BG_PIDS 2>/dev/null || true
+	fi
+	if [ -n "${FUSE_MNT:-}" ]; then
+		fusermount3 -u "$FUSE_MNT" 2>/dev/null || umount "$FUSE_MNT" 2>/dev/null || true
+	fi
+}
+
 # ---- markdown ----
 
 @test "markdown: the session's heading, one per message, every message's text" {
@@ -699,6 +785,43 @@ manifest.json" ]
 manifest.json" ]
 }
 
+@test "names that differ only in case beyond ASCII, or in composition, are made unique" {
+	# Ä and ä clash where case is folded (Windows, macOS); é composed and
+	# e with a combining accent clash where names are normalized (macOS),
+	# and in the archive itself, whose names libarchive composes
+	local a b c d e f k m
+	a=$(new_session -n Ä) b=$(new_session -n ä)
+	c=$(new_session -n $'\u00c9t\u00e9') d=$(new_session -n $'e\u0301t\u00c9')
+	e=$(new_session -n ΣΟΦΊΑ) f=$(new_session -n σοφία)
+	for k in out.zip out.tar.gz; do
+		chat-export -o "$k" "$a" "$b" "$c" "$d" "$e" "$f"
+		[ "$(entries "$k")" = "Ä.md
+ä (2).md
+$(printf '\u00c9t\u00e9').md
+$(printf '\u00e9t\u00c9') (2).md
+ΣΟΦΊΑ.md
+σοφία (2).md
+manifest.json" ]
+		# the manifest names the files as the archive holds them
+		if [ "$k" = out.zip ]; then m=$(unzip -p "$k" manifest.json); else m=$(tar -xOf "$k" manifest.json); fi
+		[ "$(jq -r '.sessions[].file' <<<"$m")" = "$(entries "$k" | grep -vx manifest.json)" ]
+	done
+}
+
+@test "an archive frees what it took: valgrind finds no leak" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	demo
+	many alpha 20
+	# PDF is left out: fontconfig, under pango, keeps caches it never frees
+	local a
+	for a in "-o out.zip demo alpha" "-f docx -o out.tar.zst demo alpha" "-f html --archive zip demo"; do
+		run -0 --separate-stderr valgrind -q --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+			chat-export $a
+		[ -z "$stderr" ] || { echo "$a: $stderr"; return 1; }
+	done
+}
+
 # ---- refusals ----
 
 @test "several sessions without an archive: exit 2, one line, nothing written" {
@@ -908,7 +1031,7 @@ large() {
 		env --default-signal=INT chat-export -o out/out.md huge 3>&- &
 		pid=$!
 		for ((i = 0; i < 2000; i++)); do
-			compgen -G 'out/.out.md.*' >/dev/null && break
+			writing_into "$pid" out && break
 			sleep 0.005
 		done
 		kill -"$sig" "$pid"
@@ -919,6 +1042,101 @@ large() {
 		[ "$(ls -A out)" = out.md ]
 		[ "$(cat out/out.md)" = old ]
 	done
+}
+
+@test "kill -9 mid-export leaves no temporary file: Markdown, PDF, an archive" {
+	huge 20
+	many pages 1500
+	mkdir md pdf zip
+	kill9_trials md out.md 10 huge
+	kill9_trials pdf out.pdf 10 pages
+	kill9_trials zip out.zip 10 huge pages
+	[ "$(ls -A | tr '\n' ' ')" = "md pdf whole-out.md whole-out.pdf whole-out.zip zip " ]
+}
+
+@test "-o makes a new file as > would, whatever the umask" {
+	demo
+	(umask 022 && chat-export -o a.md demo)
+	(umask 077 && chat-export -o b.md demo)
+	(umask 027 && chat-export -o c.zip demo)
+	[ "$(stat -c %a a.md b.md c.zip | tr '\n' ' ')" = "644 600 640 " ]
+}
+
+@test "-o removes the temporary files of exports that died, not of running ones" {
+	demo
+	mkdir out
+	local dead live locked
+	# a pid no process has: a finished child's
+	true &
+	dead=$!
+	wait "$dead"
+	sleep 600 3>&- &
+	live=$!
+	BG_PIDS=$live
+	echo x > victim
+	touch "out/.a.md.confab-$dead-AbC123" "out/.chat-export.confab-$dead-x0Y9zZ" \
+		"out/.b.md.confab-$live-AbC123" "out/.c.md.XyZ123" "out/.d.md.confab-$dead-abc" \
+		"out/e.md.confab-$dead-abcdef" "out/.f.md.confab-x$dead-abcdef" \
+		"out/.h.md.confab-$dead-nobody" "out/.i.md.confab-$dead-locked"
+	ln -s ../victim "out/.g.md.confab-$dead-linkln"
+	# another user's file is not ours to remove, whatever its name
+	chown 65534 "out/.h.md.confab-$dead-nobody"
+	# a file whose writer holds its lock is alive, if not here: another
+	# machine on a shared folder, another pid namespace
+	(exec 8<"out/.i.md.confab-$dead-locked" && flock -x 8 && exec sleep 600) 3>&- &
+	locked=$!
+	BG_PIDS="$live $locked"
+	for ((i = 0; i < 500; i++)); do
+		flock -n "out/.i.md.confab-$dead-locked" true || break
+		sleep 0.01
+	done
+	run -0 chat-export -o out/new.md demo
+	[ "$(ls -A out | sort | tr '\n' ' ')" = ".b.md.confab-$live-AbC123 .c.md.XyZ123 .d.md.confab-$dead-abc \
+.f.md.confab-x$dead-abcdef .g.md.confab-$dead-linkln .h.md.confab-$dead-nobody \
+.i.md.confab-$dead-locked e.md.confab-$dead-abcdef new.md " ]
+	[ "$(cat victim)" = x ]
+	# an export to stdout, or to a device, touches no folder
+	touch "out/.a.md.confab-$dead-AbC123"
+	(cd out && chat-export demo >/dev/null && chat-export -o /dev/null demo)
+	[ -e "out/.a.md.confab-$dead-AbC123" ]
+	kill $BG_PIDS
+	BG_PIDS=
+}
+
+@test "without O_TMPFILE: a named temporary file, removed by the next export once its writer is gone" {
+	no_tmpfile_mount src mnt
+	demo
+	huge 20
+	local pid i
+	# an export works there, modes and all
+	(umask 022 && chat-export -o mnt/demo.md demo)
+	(umask 077 && chat-export -o mnt/demo.zip demo)
+	cmp mnt/demo.md <(chat-export demo)
+	[ "$(stat -c %a mnt/demo.md mnt/demo.zip | tr '\n' ' ')" = "644 600 " ]
+	rm mnt/demo.zip
+	[ "$(ls -A mnt)" = demo.md ]
+	# the temporary file carries its writer's pid
+	chat-export -o mnt/out.md huge 3>&- &
+	pid=$!
+	BG_PIDS=$pid
+	for ((i = 0; i < 2000; i++)); do
+		compgen -G "mnt/.out.md.confab-$pid-??????" >/dev/null && break
+		sleep 0.005
+	done
+	compgen -G "mnt/.out.md.confab-$pid-??????"
+	# an export meanwhile leaves it be: its writer is alive
+	chat-export -o mnt/demo.md demo
+	compgen -G "mnt/.out.md.confab-$pid-??????"
+	kill -KILL "$pid"
+	{ wait "$pid"; } 2>/dev/null || true
+	BG_PIDS=
+	# killed, the writer leaves it behind, and the next export removes it
+	compgen -G "mnt/.out.md.confab-$pid-??????"
+	chat-export -o mnt/demo.md demo
+	[ "$(ls -A mnt)" = demo.md ]
+	# so after kill -9 at random moments and one more export, whole files only
+	KILL9_THEN="chat-export -o mnt/demo.md demo" KILL9_KEEPS=demo.md kill9_trials mnt out.md 5 huge
+	KILL9_THEN="chat-export -o mnt/demo.md demo" KILL9_KEEPS="demo.md out.md" kill9_trials mnt out.zip 5 huge demo
 }
 
 @test "a closed pipe ends the export quietly with status 0" {
@@ -1038,7 +1256,7 @@ large() {
 	(trap '' HUP; exec chat-export -f html -o out.html huge) 3>&- &
 	pid=$!
 	for ((i = 0; i < 2000; i++)); do
-		compgen -G '.out.html.*' >/dev/null && break
+		writing_into "$pid" . && break
 		sleep 0.005
 	done
 	kill -HUP "$pid" 2>/dev/null || true
