@@ -12,6 +12,7 @@ struct cf_store {
 		const char *sql;
 		sqlite3_stmt *stmt;
 	} cache[32];
+	int search_fns;         /* cf_search_fns has run */
 };
 
 /* A prepared statement for a static SQL string, reset and unbound: kept for
@@ -28,5 +29,10 @@ void cf_bind_jv(sqlite3_stmt *s, int i, jv v);
 /* A column of JSON text as a jv ("[]" and "{}" without parsing). */
 jv cf_col_json(sqlite3_stmt *s, int i);
 jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
+
+/* search.c: registers cf_snippet(fts_table, open, close, ellipsis, ntok)
+ * on the store's connection, once: snippet() (ntok > 0) and highlight()
+ * (ntok 0) in time that follows the text. */
+void cf_search_fns(cf_store *st);
 
 #endif
