@@ -19,7 +19,8 @@ static const char usage[] =
 	"      --until WHEN       updated at or before WHEN\n"
 	"      --parent SESSION   branches of SESSION\n"
 	"  -s, --search TEXT      sessions whose name or messages contain every\n"
-	"                         word of TEXT, with a snippet of the match\n"
+	"                         word of TEXT, with a snippet of the match;\n"
+	"                         \"a phrase\", prefix*, OR, NOT (chat-ls(1))\n"
 	"  -w, --where JQ         sessions for which the jq program JQ is true,\n"
 	"                         e.g. '.metadata.totalTokens > 1000'\n"
 	"  -n, --limit N          at most N sessions\n"
@@ -121,6 +122,14 @@ main(int argc, char **argv)
 	if (optind < argc)
 		cf_usage_die("unexpected argument '%s'", argv[optind]);
 	f.tags = tags;
+	if (f.search) {
+		/* read now, so a bad one fails before the store is opened */
+		const char *why;
+		char *q = cf_search_query(f.search, &why);
+		if (!q)
+			cf_usage_die("invalid --search '%s': %s", f.search, why);
+		free(q);
+	}
 	if (where)
 		c.where = cf_jq_compile(where, "--where");
 	c.human = !json && cf_out_isatty();

@@ -251,6 +251,9 @@ struct cf_filter {
  * record carries "match": {"messageId", "snippet"}. */
 void cf_session_list(cf_store *st, const struct cf_filter *f,
                      int (*fn)(jv rec, void *ctx), void *ctx);
+/* search.c: the words of a search (chat-ls(1)) as an FTS5 query, "" when
+ * there is nothing to search for; NULL with *why saying what is wrong. */
+char *cf_search_query(const char *text, const char **why);
 
 /* ---- message.c: messages as records ---- */
 

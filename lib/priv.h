@@ -14,6 +14,7 @@ struct cf_store {
 		const char *sql;
 		sqlite3_stmt *stmt;
 	} cache[32];
+	int search_fns;         /* cf_search_fns has run */
 };
 
 /* A message's content in SQL, for a row named m: a reply still arriving
@@ -63,5 +64,10 @@ sqlite3_int64 cf_attachment_row(cf_store *st, const char *id,
 sqlite3_blob *cf_blob_open(cf_store *st, sqlite3_int64 row, int write);
 void cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
                    size_t at);
+
+/* search.c: registers cf_snippet(fts_table, open, close, ellipsis, ntok)
+ * on the store's connection, once: snippet() (ntok > 0) and highlight()
+ * (ntok 0) in time that follows the text. */
+void cf_search_fns(cf_store *st);
 
 #endif

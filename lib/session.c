@@ -250,33 +250,6 @@ cf_session_short_id(cf_store *st, const char *id, int min, char out[37])
 	snprintf(out, 37, "%.*s", (int)need, id);
 }
 
-/* The user's words as an FTS5 query: every word must appear.  Each word is
- * quoted, so punctuation (c++, foo-bar, "NEAR") is searched for, not parsed. */
-static char *
-fts_query(const char *text)
-{
-	size_t n = strlen(text);
-	char *q = cf_xmalloc(n * 2 + 3 * (n + 1) + 1), *p = q;
-	const char *t = text;
-	while (*t) {
-		while (*t == ' ' || *t == '\t' || *t == '\n')
-			t++;
-		if (!*t)
-			break;
-		if (p != q)
-			*p++ = ' ';
-		*p++ = '"';
-		for (; *t && *t != ' ' && *t != '\t' && *t != '\n'; t++) {
-			if (*t == '"')
-				*p++ = '"';
-			*p++ = *t;
-		}
-		*p++ = '"';
-	}
-	*p = '\0';
-	return q;
-}
-
 struct sqlbuf {
 	char *s;
 	size_t len, cap;
@@ -294,42 +267,49 @@ sb_add(struct sqlbuf *b, const char *s)
 	b->len += n;
 }
 
-/* The snippets of a batch of matching messages (rowids mn[0..n), each
- * distinct), in one pass over the matches.  FTS5 answers "MATCH ? AND
- * rowid = ?" by reading the term's whole doclist, so a query per result
- * row costs O(matches) each time; the unary + keeps the rowid test out of
- * FTS5's hands, and snippet() runs only for the rows asked for. */
+/* The snippets of a batch of matching rows of one FTS table (rowids
+ * key[0..n), 0 for none, the others distinct), in one pass over the
+ * matches.  FTS5 answers "MATCH ? AND rowid = ?" by reading the term's
+ * whole doclist, so a query per result row costs O(matches) each time; the
+ * unary + keeps the rowid test out of FTS5's hands, and cf_snippet
+ * (search.c) runs only for the rows asked for. */
 struct want {
-	sqlite3_int64 mn;
+	sqlite3_int64 key;
 	int i;
 };
 
 static int
 want_cmp(const void *a, const void *b)
 {
-	sqlite3_int64 x = ((const struct want *)a)->mn;
-	sqlite3_int64 y = ((const struct want *)b)->mn;
+	sqlite3_int64 x = ((const struct want *)a)->key;
+	sqlite3_int64 y = ((const struct want *)b)->key;
 	return (x > y) - (x < y);
 }
 
+static const char message_snippets[] =
+	"SELECT rowid, cf_snippet(messages_fts, ?2, ?3, '…', 12)"
+	" FROM messages_fts WHERE messages_fts MATCH ?1"
+	" AND +rowid IN (SELECT value FROM json_each(?4))";
+/* a session whose name matched: its name with the words highlighted */
+static const char name_snippets[] =
+	"SELECT rowid, cf_snippet(sessions_fts, ?2, ?3, '', 0)"
+	" FROM sessions_fts WHERE sessions_fts MATCH ?1"
+	" AND +rowid IN (SELECT value FROM json_each(?4))";
+
 static void
-snippets(cf_store *st, const char *q, const char *open, const char *close,
-         const sqlite3_int64 *mn, int n, jv *out)
+snippets(cf_store *st, const char *sql, const char *q, const char *open,
+         const char *close, const sqlite3_int64 *key, int n, jv *out)
 {
-	static const char sql[] =
-		"SELECT rowid, snippet(messages_fts, 0, ?2, ?3, '…', 12)"
-		" FROM messages_fts WHERE messages_fts MATCH ?1"
-		" AND +rowid IN (SELECT value FROM json_each(?4))";
 	struct want *w = cf_xmalloc(sizeof *w * (size_t)n);
 	char *ids = cf_xmalloc((size_t)n * 21 + 3), *p = ids;
 	int k = 0;
 	*p++ = '[';
 	for (int i = 0; i < n; i++) {
-		if (!mn[i])
+		if (!key[i])
 			continue;
-		w[k].mn = mn[i];
+		w[k].key = key[i];
 		w[k].i = i;
-		p += sprintf(p, "%s%lld", k ? "," : "", (long long)mn[i]);
+		p += sprintf(p, "%s%lld", k ? "," : "", (long long)key[i]);
 		k++;
 	}
 	*p++ = ']';
@@ -345,9 +325,9 @@ snippets(cf_store *st, const char *q, const char *open, const char *close,
 		/* FTS5 returns rows in rowid order: walk w alongside */
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			sqlite3_int64 r = sqlite3_column_int64(s, 0);
-			while (j < k && w[j].mn < r)
+			while (j < k && w[j].key < r)
 				j++;
-			if (j < k && w[j].mn == r)
+			if (j < k && w[j].key == r)
 				out[w[j].i] = cf_col_text(s, 1);
 		}
 		if (rc != SQLITE_DONE)
@@ -356,26 +336,6 @@ snippets(cf_store *st, const char *q, const char *open, const char *close,
 	}
 	free(w);
 	free(ids);
-}
-
-/* A session whose name matched: its name with the words highlighted. */
-static jv
-name_highlight(cf_store *st, const char *q, const char *open,
-               const char *close, sqlite3_int64 sn)
-{
-	static const char sql[] =
-		"SELECT highlight(sessions_fts, 0, ?2, ?3) FROM sessions_fts"
-		" WHERE sessions_fts MATCH ?1 AND rowid = ?4";
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	cf_bind_text(s, 1, q);
-	cf_bind_text(s, 2, open);
-	cf_bind_text(s, 3, close);
-	sqlite3_bind_int64(s, 4, sn);
-	jv r = jv_null();
-	if (sqlite3_step(s) == SQLITE_ROW)
-		r = cf_col_text(s, 0);
-	sqlite3_reset(s);
-	return r;
 }
 
 void
@@ -390,7 +350,10 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	int has_since = 0, has_until = 0;
 
 	if (f->search) {
-		q = fts_query(f->search);
+		const char *why;
+		q = cf_search_query(f->search, &why);
+		if (!q)
+			cf_usage_die("invalid --search '%s': %s", f->search, why);
 		if (!*q) {
 			free(q);
 			return;
@@ -412,6 +375,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
 		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1");
 		params[np++] = q;
+		cf_search_fns(st);
 	} else {
 		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
 	}
@@ -470,6 +434,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	jv *mid = cf_xmalloc(sizeof *mid * 4096);
 	jv *snip = cf_xmalloc(sizeof *snip * 4096);
 	sqlite3_int64 *mn = cf_xmalloc(sizeof *mn * 4096);
+	sqlite3_int64 *sn = cf_xmalloc(sizeof *sn * 4096);
 	while (!stop && rc == SQLITE_ROW) {
 		int n = 0;
 		while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -477,13 +442,15 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			if (q) {
 				mn[n] = sqlite3_column_int64(s, SESSION_NCOLS);
 				mid[n] = cf_col_text(s, SESSION_NCOLS + 2);
-				snip[n] = mn[n] ? jv_null() : name_highlight(st, q,
-					open, close, sqlite3_column_int64(s, SESSION_NCOLS + 1));
+				sn[n] = mn[n] ? 0 : sqlite3_column_int64(s, SESSION_NCOLS + 1);
+				snip[n] = jv_null();
 			}
 			n++;
 		}
-		if (q && n)
-			snippets(st, q, open, close, mn, n, snip);
+		if (q && n) {
+			snippets(st, message_snippets, q, open, close, mn, n, snip);
+			snippets(st, name_snippets, q, open, close, sn, n, snip);
+		}
 		for (int i = 0; i < n; i++) {
 			jv rec = recs[i];
 			if (q) {
@@ -504,6 +471,13 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	free(mid);
 	free(snip);
 	free(mn);
+	free(sn);
+	/* cf_search_query writes only what FTS5 reads; should it ever not,
+	 * the search is named, not only SQLite's words */
+	if (q && rc == SQLITE_ERROR &&
+	    !strncmp(sqlite3_errmsg(cf_store_db(st)), "fts5:", 5))
+		cf_usage_die("invalid --search '%s': %s", f->search,
+		             sqlite3_errmsg(cf_store_db(st)));
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		cf_store_fail(st, "listing sessions");
 	sqlite3_finalize(s);

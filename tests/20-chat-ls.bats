@@ -287,33 +287,167 @@ names() {
 	[ "$output" = 'the quick **brown** **fox**' ]
 }
 
-@test "--search takes punctuation and quotes as text, not as query syntax" {
+@test "--search takes punctuation as text: words with it still match" {
 	a=$(new_session --name cpp)
 	chat-add -s "$a" 'I write c++ every day' >/dev/null
-	b=$(new_session --name quotes)
-	chat-add -s "$b" 'he said "hello there" twice' >/dev/null
+	b=$(new_session --name log)
+	chat-add -s "$b" "error: foo failed, it's the foo-bar module" >/dev/null
 	c=$(new_session --name ops)
 	chat-add -s "$c" 'NEAR the foo-bar AND OR NOT' >/dev/null
 	run --separate-stderr chat-ls --search 'c++'
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$(jq -r .name <<< "$output")" = cpp ]
-	run --separate-stderr chat-ls --search '"hello there"'
-	[ "$status" -eq 0 ]
-	[ -z "$stderr" ]
-	[ "$(jq -r .name <<< "$output")" = quotes ]
-	[ "$(jq -r .match.snippet <<< "$output")" = 'he said "**hello** **there**" twice' ]
-	for q in '"hello' 'hello"' 'AND' 'NEAR(' 'foo-bar' 'NOT OR' '(foo' 'foo*' '^near' ':bar'; do
+	[ "$(jq -r .match.snippet <<< "$output")" = 'I write **c**++ every day' ]
+	run -0 names --search 'error: foo'
+	[ "$output" = log ]
+	run -0 names --search "it's"
+	[ "$output" = log ]
+	run -0 bash -c "chat-ls --search \"it's\" | jq -r .match.snippet"
+	[ "$output" = "error: foo failed, **it's** the foo-bar module" ]
+	# inner punctuation joins the parts into a phrase
+	run -0 names --search 'foo-bar'
+	[ "$output" = $'ops\nlog' ]
+	run -0 names --search 'failed-foo'
+	[ -z "$output" ]
+	# FTS5's own syntax other than quotes and * is plain text
+	for q in 'NEAR(' '(foo' '^near' ':bar' 'content:foo' 'foo)' '+foo' '{foo}' 'a:b' '-foo'; do
 		run --separate-stderr chat-ls --search "$q"
 		[ "$status" -eq 0 ]
 		[ -z "$stderr" ]
 	done
-	run -0 names --search 'foo-bar'
+	run -0 names --search 'NEAR('
 	[ "$output" = ops ]
-	run -0 names --search 'AND'
+	# the words OR, NOT and AND themselves, in lower case (case does not matter)
+	run -0 names --search 'and or not'
 	[ "$output" = ops ]
-	run -0 names --search '"hello'
-	[ "$output" = quotes ]
+	# a word of punctuation alone finds nothing by itself and narrows nothing
+	run -0 names --search '++'
+	[ -z "$output" ]
+	run -0 names --search '++ write'
+	[ "$output" = cpp ]
+}
+
+@test "--search takes a prefix: a word ending in *" {
+	a=$(new_session --name a)
+	chat-add -s "$a" 'a segfault in the parser' >/dev/null
+	b=$(new_session --name b)
+	chat-add -s "$b" 'the segments are aligned' >/dev/null
+	c=$(new_session --name c)
+	chat-add -s "$c" 'nothing like it' >/dev/null
+	run -0 names --search 'segf*'
+	[ "$output" = a ]
+	run -0 names --search 'SEG*'
+	[ "$output" = $'b\na' ]
+	run -0 names --search 'segf'
+	[ -z "$output" ]
+	run -0 bash -c "chat-ls --search 'segf* pars*' | jq -r .match.snippet"
+	[ "$output" = 'a **segfault** in the **parser**' ]
+	# in a session's name too
+	new_session --name 'Parsing notes' >/dev/null
+	run -0 bash -c "chat-ls --search 'parsi*' | jq -r .match.snippet"
+	[ "$output" = '**Parsing** notes' ]
+}
+
+@test "--search takes a phrase in double quotes: the words side by side, in order" {
+	a=$(new_session --name a)
+	chat-add -s "$a" 'the connection refused us' >/dev/null
+	b=$(new_session --name b)
+	chat-add -s "$b" 'refused: the connection was' >/dev/null
+	c=$(new_session --name c)
+	chat-add -s "$c" 'he said "hello there" twice' >/dev/null
+	run -0 names --search 'connection refused'
+	[ "$output" = $'b\na' ]
+	run -0 names --search '"connection refused"'
+	[ "$output" = a ]
+	run -0 names --search '"refused connection"'
+	[ -z "$output" ]
+	run -0 bash -c "chat-ls --search '\"connection refused\"' | jq -r .match.snippet"
+	[ "$output" = 'the **connection refused** us' ]
+	run -0 bash -c "chat-ls --search '\"hello there\"' | jq -r .match.snippet"
+	[ "$output" = 'he said "**hello there**" twice' ]
+	# punctuation between the words does not matter; a phrase ends in * too
+	run -0 names --search '"refused the"'
+	[ "$output" = b ]
+	run -0 names --search '"connection ref"*'
+	[ "$output" = a ]
+	run -0 names --search 'the "connection refused"'
+	[ "$output" = a ]
+}
+
+@test "--search takes OR between words and NOT before them" {
+	a=$(new_session --name a)
+	chat-add -s "$a" 'an error in the build' >/dev/null
+	b=$(new_session --name b)
+	chat-add -s "$b" 'a warning in the build' >/dev/null
+	c=$(new_session --name c)
+	chat-add -s "$c" 'a fatal error at start' >/dev/null
+	run -0 names --search 'error OR warning'
+	[ "$output" = $'c\nb\na' ]
+	run -0 names --search 'build error OR warning'
+	[ "$output" = $'b\na' ]
+	run -0 names --search 'error NOT fatal'
+	[ "$output" = a ]
+	run -0 names --search 'NOT fatal error'
+	[ "$output" = a ]
+	run -0 names --search 'NOT build OR start error OR warning OR fatal'
+	[ -z "$output" ]
+	run -0 names --search 'error AND build'
+	[ "$output" = a ]
+	run -0 names --search 'error NOT "fatal error"'
+	[ "$output" = a ]
+	run -0 bash -c "chat-ls --search 'error OR warning' | jq -r .match.snippet"
+	[ "${lines[1]}" = 'a **warning** in the build' ]
+}
+
+@test "a search that cannot be read is a usage error naming it" {
+	new_session --name a >/dev/null
+	for q in '"connection refused' 'hello"' 'OR foo' 'foo OR' 'foo OR OR bar' 'foo NOT' \
+	         'NOT foo' 'NOT foo NOT bar' 'AND' 'NOT OR' 'foo OR NOT bar'; do
+		run --separate-stderr chat-ls --search "$q"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		one_line_error "chat-ls: invalid --search '$q': "
+	done
+	run --separate-stderr chat-ls --search '"connection refused'
+	[[ "$stderr" == *'quote'* ]]
+	run --separate-stderr chat-ls --search 'foo OR'
+	[[ "$stderr" == *'OR'* ]]
+	# before the store is opened
+	run --separate-stderr chat-ls --db "$BATS_TEST_TMPDIR/none.db" --search 'x OR'
+	[ "$status" -eq 2 ]
+	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]
+}
+
+@test "--search in a 1 MB message that matches on every line stays quick" {
+	a=$(new_session --name big)
+	yes 'error: connection refused' | head -c 1000000 | chat-add -s "$a" >/dev/null
+	b=$(new_session --name small)
+	chat-add -s "$b" 'one error here' >/dev/null
+	# a generous bound: FTS5's snippet() takes seconds to minutes here
+	run --separate-stderr timeout 10 chat-ls --search error
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jq -r .match.snippet <<< "${lines[0]}")" = 'one **error** here' ]
+	# what snippet() gives a short log: 12 words from a sentence's start
+	# (after "error:")
+	[ "$(jq -r .match.snippet <<< "${lines[1]}")" = $'…connection refused\n**error**: connection refused\n**error**: connection refused\n**error**: connection refused\n**error**…' ]
+	run --separate-stderr timeout 10 chat-ls --search '"connection refused" err*' --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .match.snippet <<< "${lines[0]}")" = $'…**connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**…' ]
+}
+
+@test "--search in a 2 MB session name, every word a match, stays quick" {
+	c=$(new_session --name placeholder)
+	printf 'error %.0s' $(seq 300000) > "$BATS_TEST_TMPDIR/name"
+	sqlite3 "$CHAT_DB" "UPDATE sessions SET name = CAST(readfile('$BATS_TEST_TMPDIR/name') AS TEXT) WHERE id = '$c'"
+	# highlight() copies what it has written at every match
+	run --separate-stderr timeout 10 chat-ls --search error
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -r .match.messageId <<< "$output")" = null ]
+	[ "$(jq -r .match.snippet <<< "$output" | grep -o '\*\*error\*\* ' | wc -l)" -eq 300000 ]
+	[ "$(jq -r .match.snippet <<< "$output" | sed 's/\*//g')" = "$(cat "$BATS_TEST_TMPDIR/name")" ]
 }
 
 @test "--search combines with the other filters" {

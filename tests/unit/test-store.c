@@ -192,11 +192,13 @@ listing(void)
 	n = 0;
 	cf_session_list(st, &f, count, &n);
 	CHECK(n == 1);
-	/* FTS syntax in the user's words is searched for, not parsed */
-	f.search = "\"AND ( NEAR c++";
+	/* FTS5's syntax other than quotes, * and the operators is text */
+	f.search = "( NEAR c++ ^x: a:b";
 	n = 0;
 	cf_session_list(st, &f, count, &n);
 	CHECK(n == 0);
+	f.search = "\"AND ( NEAR c++";
+	DIES(CF_EX_USAGE, cf_session_list(st, &f, count, &n));
 	f.search = "beta";
 	n = 0;
 	cf_session_list(st, &f, count, &n);

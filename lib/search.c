@@ -1,0 +1,647 @@
+/* search.c — chat-ls --search: the user's words as an FTS5 query, and the
+ * snippets of what they matched in time that follows the text, not its
+ * square. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "priv.h"
+
+/* ---- the query ---- */
+
+/* A growing string: highlight() rebuilds its output at every append. */
+struct qbuf {
+	char *s;
+	size_t n, cap;
+};
+
+static void
+qb_add(struct qbuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->s = cf_xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void
+qb_str(struct qbuf *b, const char *s)
+{
+	qb_add(b, s, strlen(s));
+}
+
+/* A word or phrase, as written between its quotes (or spaces). */
+struct atom {
+	const char *s;
+	size_t n;
+	int prefix;
+};
+
+/* A clause: atoms joined by OR, all of it wanted or (neg) excluded. */
+struct clause {
+	int first, n;
+	int neg;
+};
+
+enum { T_END, T_ATOM, T_OR, T_AND, T_NOT };
+
+static int
+space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
+
+/* Whether FTS5's tokenizer (unicode61) can find a word in an atom: ASCII
+ * letters and digits are the only ASCII token characters; other bytes are
+ * left for it to judge. */
+static int
+has_token(const struct atom *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		unsigned char c = (unsigned char)a->s[i];
+		if (c >= 0x80 || (c >= '0' && c <= '9') ||
+		    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The next token of t at *pos; an atom's text in *a. */
+static int
+lex(const char *t, size_t *pos, struct atom *a, const char **why)
+{
+	size_t i = *pos;
+	while (space(t[i]))
+		i++;
+	if (!t[i]) {
+		*pos = i;
+		return T_END;
+	}
+	a->prefix = 0;
+	if (t[i] == '"') {
+		const char *e = strchr(t + i + 1, '"');
+		if (!e) {
+			*why = "a double quote is not closed";
+			return -1;
+		}
+		a->s = t + i + 1;
+		a->n = (size_t)(e - a->s);
+		i = (size_t)(e - t) + 1;
+		while (t[i] == '*') {
+			a->prefix = 1;
+			i++;
+		}
+		*pos = i;
+		return T_ATOM;
+	}
+	size_t s = i;
+	while (t[i] && !space(t[i]) && t[i] != '"')
+		i++;
+	*pos = i;
+	a->s = t + s;
+	a->n = i - s;
+	if (a->n == 2 && !memcmp(a->s, "OR", 2))
+		return T_OR;
+	if (a->n == 3 && !memcmp(a->s, "AND", 3))
+		return T_AND;
+	if (a->n == 3 && !memcmp(a->s, "NOT", 3))
+		return T_NOT;
+	while (a->n && a->s[a->n - 1] == '*') {
+		a->prefix = 1;
+		a->n--;
+	}
+	return T_ATOM;
+}
+
+static void
+put_atom(struct qbuf *b, const struct atom *a)
+{
+	/* nothing in an atom can be a double quote, so no escapes */
+	qb_str(b, "\"");
+	qb_add(b, a->s, a->n);
+	qb_str(b, a->prefix ? "\"*" : "\"");
+}
+
+/* Its atoms with a token, joined by OR; 0 when there are none. */
+static int
+put_clause(struct qbuf *b, const struct atom *at, const struct clause *c)
+{
+	int k = 0;
+	for (int i = c->first; i < c->first + c->n; i++)
+		if (has_token(&at[i]))
+			k++;
+	if (!k)
+		return 0;
+	if (k > 1)
+		qb_str(b, "(");
+	k = 0;
+	for (int i = c->first; i < c->first + c->n; i++) {
+		if (!has_token(&at[i]))
+			continue;
+		if (k++)
+			qb_str(b, " OR ");
+		put_atom(b, &at[i]);
+	}
+	if (k > 1)
+		qb_str(b, ")");
+	return 1;
+}
+
+char *
+cf_search_query(const char *text, const char **why)
+{
+	size_t len = strlen(text), pos = 0;
+	/* every atom takes at least one byte of the text */
+	struct atom *at = cf_xmalloc(sizeof *at * (len + 1));
+	struct clause *cl = cf_xmalloc(sizeof *cl * (len + 1));
+	int na = 0, nc = 0, npos = 0, neg = 0, tok, prev = T_END;
+	struct atom a;
+	char *q = NULL;
+
+	*why = NULL;
+	while ((tok = lex(text, &pos, &a, why)) > T_END) {
+		if (tok == T_ATOM) {
+			if (prev == T_OR) {
+				cl[nc - 1].n++;
+			} else {
+				cl[nc].first = na;
+				cl[nc].n = 1;
+				cl[nc].neg = neg;
+				npos += !neg;
+				neg = 0;
+				nc++;
+			}
+			at[na++] = a;
+		} else if (tok == T_OR || tok == T_AND) {
+			if (prev != T_ATOM) {
+				*why = tok == T_OR ? "OR needs a word or phrase on each side"
+				                   : "AND needs a word or phrase on each side";
+				goto out;
+			}
+		} else if (prev == T_NOT || prev == T_OR) {
+			*why = prev == T_OR ? "OR needs a word or phrase on each side"
+			                    : "NOT needs a word or phrase after it";
+			goto out;
+		} else {
+			neg = 1;
+		}
+		prev = tok;
+	}
+	if (tok < 0)
+		goto out;
+	if (prev == T_OR || prev == T_AND || prev == T_NOT) {
+		*why = prev == T_OR ? "OR needs a word or phrase on each side" :
+		       prev == T_AND ? "AND needs a word or phrase on each side" :
+		                       "NOT needs a word or phrase after it";
+		goto out;
+	}
+	/* parentheses are text, and "NOT ( a b )" must not quietly find a
+	 * and b: an operator's words must be words */
+	for (int i = 0; i < nc; i++) {
+		for (int j = cl[i].first; j < cl[i].first + cl[i].n; j++) {
+			if (has_token(&at[j]) || (!cl[i].neg && cl[i].n == 1))
+				continue;
+			*why = cl[i].n > 1 ? "OR needs a word or phrase on each side"
+			                   : "NOT needs a word or phrase after it";
+			goto out;
+		}
+	}
+	if (nc && !npos) {
+		*why = "NOT only narrows a search: it needs a word or phrase to find too";
+		goto out;
+	}
+
+	/* FTS5 drops a phrase without a word from a list of phrases, as a word
+	 * of punctuation should be, but empties an AND with one: the atoms
+	 * without a token are left out here.  The single phrases go first as
+	 * such a list; OR groups are ANDed to it and NOT clauses taken away,
+	 * each in parentheses, as FTS5 binds a list tighter than NOT and NOT
+	 * tighter than AND. */
+	struct qbuf b = {0}, pb = {0};
+	qb_str(&b, "");
+	qb_str(&pb, "");
+	int any = 0;
+	for (int i = 0; i < nc; i++) {
+		if (cl[i].neg || cl[i].n > 1 || !has_token(&at[cl[i].first]))
+			continue;
+		if (any++)
+			qb_str(&pb, " ");
+		put_atom(&pb, &at[cl[i].first]);
+	}
+	for (int i = 0; i < nc; i++) {
+		if (cl[i].neg || cl[i].n == 1)
+			continue;
+		struct qbuf g = {0};
+		if (put_clause(&g, at, &cl[i])) {
+			if (any++)
+				qb_str(&pb, " AND ");
+			qb_add(&pb, g.s, g.n);
+		}
+		free(g.s);
+	}
+	if (any) {
+		qb_str(&b, "(");
+		qb_add(&b, pb.s, pb.n);
+		qb_str(&b, ")");
+		for (int i = 0; i < nc; i++) {
+			if (!cl[i].neg)
+				continue;
+			struct qbuf g = {0};
+			if (put_clause(&g, at, &cl[i])) {
+				qb_str(&b, " NOT (");
+				qb_add(&b, g.s, g.n);
+				qb_str(&b, ")");
+			}
+			free(g.s);
+		}
+	}
+	free(pb.s);
+	q = b.s;
+out:
+	free(at);
+	free(cl);
+	return q;
+}
+
+/* ---- snippets ---- */
+
+/* The query's phrase instances in the one column, in order of position: a
+ * merge of each phrase's own position list, read only as far as asked.
+ * FTS5's xInst would first list every instance in the row. */
+struct insts {
+	const Fts5ExtensionApi *api;
+	Fts5Context *fc;
+	int n;
+	Fts5PhraseIter *it;
+	int *at;        /* each phrase's next offset, -1 past its last */
+	int *size;      /* each phrase's tokens */
+};
+
+static int
+insts_init(struct insts *x, const Fts5ExtensionApi *api, Fts5Context *fc)
+{
+	x->api = api;
+	x->fc = fc;
+	x->n = api->xPhraseCount(fc);
+	x->it = cf_xmalloc(sizeof *x->it * (size_t)(x->n + 1));
+	x->at = cf_xmalloc(sizeof *x->at * (size_t)(x->n + 1));
+	x->size = cf_xmalloc(sizeof *x->size * (size_t)(x->n + 1));
+	for (int p = 0; p < x->n; p++) {
+		int col, off;
+		int rc = api->xPhraseFirst(fc, p, &x->it[p], &col, &off);
+		if (rc != SQLITE_OK)
+			return rc;
+		x->at[p] = col == 0 ? off : -1;
+		x->size[p] = api->xPhraseSize(fc, p);
+		if (x->size[p] < 1)
+			x->size[p] = 1;
+	}
+	return SQLITE_OK;
+}
+
+static void
+insts_free(struct insts *x)
+{
+	free(x->it);
+	free(x->at);
+	free(x->size);
+}
+
+/* The next instance: its phrase, first and last token; 0 at the end. */
+static int
+insts_next(struct insts *x, int *phrase, int *first, int *last)
+{
+	int best = -1;
+	for (int p = 0; p < x->n; p++)
+		if (x->at[p] >= 0 && (best < 0 || x->at[p] < x->at[best]))
+			best = p;
+	if (best < 0)
+		return 0;
+	*phrase = best;
+	*first = x->at[best];
+	*last = *first + x->size[best] - 1;
+	/* xPhraseNext adds to the offset it is given */
+	int col = 0, off = *first;
+	x->api->xPhraseNext(x->fc, &x->it[best], &col, &off);
+	x->at[best] = col == 0 ? off : -1;
+	return 1;
+}
+
+/* Instances coalesced as FTS5's highlight() does: overlapping ones are one
+ * range (a phrase and a word in it), touching ones are not. */
+struct ranges {
+	struct insts x;
+	int more, p, f, l;  /* the instance read ahead */
+	int start, end;     /* the current range; -1 past the last */
+};
+
+static void
+ranges_next(struct ranges *r)
+{
+	r->start = r->end = -1;
+	if (!r->more)
+		return;
+	r->start = r->f;
+	r->end = r->l;
+	while ((r->more = insts_next(&r->x, &r->p, &r->f, &r->l)) &&
+	       r->f <= r->end)
+		if (r->l > r->end)
+			r->end = r->l;
+}
+
+/* The output pass, FTS5's fts5HighlightCb but stopping after the window's
+ * last token, over the text from byte base (token position pos). */
+struct hl {
+	const char *text, *open, *close;
+	size_t base;            /* where the tokenizer was started */
+	size_t off;             /* text written up to here */
+	int pos;                /* the next token's position */
+	int from, to;           /* the window; to < 0: the whole text */
+	struct ranges r;
+	struct qbuf o;
+};
+
+static int
+hl_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
+{
+	struct hl *h = ctx;
+	(void)tok;
+	(void)ntok;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	size_t s = h->base + (size_t)start, e = h->base + (size_t)end;
+	int pos = h->pos++;
+	if (h->to >= 0) {
+		if (pos < h->from)
+			return SQLITE_OK;
+		if (h->from && pos == h->from)
+			h->off = s;
+	}
+	if (pos == h->r.start) {
+		qb_add(&h->o, h->text + h->off, s - h->off);
+		qb_add(&h->o, h->open, strlen(h->open));
+		h->off = s;
+	}
+	if (pos == h->r.end) {
+		qb_add(&h->o, h->text + h->off, e - h->off);
+		qb_add(&h->o, h->close, strlen(h->close));
+		h->off = e;
+		ranges_next(&h->r);
+	}
+	if (h->to >= 0 && pos == h->to) {
+		qb_add(&h->o, h->text + h->off, e - h->off);
+		h->off = e;
+		if (h->r.start >= 0 && pos >= h->r.start && pos < h->r.end)
+			qb_add(&h->o, h->close, strlen(h->close));
+		return SQLITE_DONE;
+	}
+	return SQLITE_OK;
+}
+
+/* How many instances are candidates for the window: snippet() weighs
+ * every one, which is what makes it quadratic; a message with fewer gets
+ * snippet()'s very output. */
+#define SNIP_CANDIDATES 256
+
+struct inst {
+	int p, f, end;          /* phrase, first token, one past its last */
+};
+
+/* The selection pass: the text up to the last candidate, for where
+ * sentences begin, as fts5SentenceFinderCb sees them, and the byte where
+ * the output pass may start. */
+struct sel {
+	const char *text;
+	const struct inst *in;
+	int ncand, ci;
+	int *sent;              /* each candidate's last sentence start */
+	int pos, last_sent;
+	int cp_pos;             /* no window can start before this token */
+	size_t cp_byte;
+};
+
+static int
+sel_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
+{
+	struct sel *x = ctx;
+	(void)tok;
+	(void)ntok;
+	(void)end;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	int pos = x->pos++;
+	if (pos == 0) {
+		x->last_sent = 0;
+	} else {
+		int i;
+		char c = 0;
+		for (i = start - 1; i >= 0; i--) {
+			c = x->text[i];
+			if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+				break;
+		}
+		if (i != start - 1 && (c == '.' || c == ':'))
+			x->last_sent = pos;
+	}
+	if (pos == x->cp_pos && pos > 0)
+		x->cp_byte = (size_t)start;
+	while (x->ci < x->ncand && x->in[x->ci].f <= pos)
+		x->sent[x->ci++] = x->last_sent;
+	return x->ci == x->ncand ? SQLITE_DONE : SQLITE_OK;
+}
+
+/* fts5SnippetScore over the window [start, start + ntok): 1000 for each
+ * phrase, 1 for each repeat; the first instance's offset and the end of
+ * the last, in the order of instances. */
+static int
+score(const struct inst *in, int n, int start, int ntok, unsigned char *seen,
+      int nphrase, int *first, int *last)
+{
+	int lo = 0, hi = n, sc = 0;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (in[mid].f < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memset(seen, 0, (size_t)nphrase + 1);
+	*first = -1;
+	*last = 0;
+	for (int j = lo; j < n && (long)in[j].f < (long)start + ntok; j++) {
+		sc += seen[in[j].p] ? 1 : 1000;
+		seen[in[j].p] = 1;
+		if (*first < 0)
+			*first = in[j].f;
+		*last = in[j].end;
+	}
+	return sc;
+}
+
+/* snippet()'s choice of window, made among the first SNIP_CANDIDATES
+ * instances: for each, the window from it moved to centre what it holds,
+ * and the window from the start of its sentence, which wins ties by a
+ * bonus.  Sets *from, and where the output pass can start. */
+static int
+choose_window(const Fts5ExtensionApi *api, Fts5Context *fc, const char *text,
+              int len, int ntok, int docsize, int *from, int *cp_pos,
+              size_t *cp_byte)
+{
+	struct insts x;
+	int rc = insts_init(&x, api, fc);
+	struct inst *in = NULL;
+	int n = 0, cap = 0, p, f, l;
+	/* the candidates and every instance their windows can hold */
+	while (rc == SQLITE_OK && insts_next(&x, &p, &f, &l)) {
+		if (n >= SNIP_CANDIDATES && f >= in[SNIP_CANDIDATES - 1].f + ntok)
+			break;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			in = cf_xrealloc(in, sizeof *in * (size_t)cap);
+		}
+		in[n].p = p;
+		in[n].f = f;
+		in[n].end = f + x.size[p];
+		n++;
+	}
+	*from = 0;
+	*cp_pos = 0;
+	*cp_byte = 0;
+	if (rc == SQLITE_OK && n) {
+		int ncand = n < SNIP_CANDIDATES ? n : SNIP_CANDIDATES;
+		struct sel s = {.text = text, .in = in, .ncand = ncand,
+		                .cp_byte = (size_t)-1};
+		s.sent = cf_xmalloc(sizeof *s.sent * (size_t)ncand);
+		for (int i = 0; i < ncand; i++)
+			s.sent[i] = -1;
+		/* every window snippet() could choose holds an instance, so
+		 * starts after in[0].f - ntok */
+		s.cp_pos = in[0].f > ntok ? in[0].f - ntok : 0;
+		rc = api->xTokenize(fc, text, len, &s, sel_token);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		unsigned char *seen = cf_xmalloc((size_t)x.n + 1);
+		int best = 0, first, last;
+		for (int i = 0; rc == SQLITE_OK && i < ncand; i++) {
+			int io = in[i].f;
+			int sc = score(in, n, io, ntok, seen, x.n, &first, &last);
+			if (sc > best) {
+				long adj = first - (ntok - (last - first)) / 2;
+				if (adj + ntok > docsize)
+					adj = docsize - ntok;
+				if (adj < 0)
+					adj = 0;
+				best = sc;
+				*from = (int)adj;
+			}
+			int st = s.sent[i];
+			if (docsize > ntok && st >= 0 && st < io) {
+				sc = score(in, n, st, ntok, seen, x.n, &first, &last) +
+				     (st == 0 ? 120 : 100);
+				if (sc > best) {
+					best = sc;
+					*from = st;
+				}
+			}
+		}
+		free(seen);
+		if (*from > s.cp_pos && s.cp_byte != (size_t)-1) {
+			*cp_pos = s.cp_pos;
+			*cp_byte = s.cp_byte;
+		}
+		free(s.sent);
+	}
+	free(in);
+	insts_free(&x);
+	return rc;
+}
+
+/* cf_snippet(table, open, close, ellipsis, ntok): FTS5's snippet(table, 0,
+ * open, close, ellipsis, ntok), and with ntok 0 its highlight(table, 0,
+ * open, close), in time that follows the text: snippet() scores every
+ * instance against every other and highlight() copies its output at each
+ * one.  A text with more than SNIP_CANDIDATES instances may get another
+ * window than snippet() would choose. */
+static void
+snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fc,
+           sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (argc != 4) {
+		sqlite3_result_error(ctx, "cf_snippet: wrong number of arguments", -1);
+		return;
+	}
+	struct hl h = {0};
+	const char *ell = (const char *)sqlite3_value_text(argv[2]);
+	int ntok = sqlite3_value_int(argv[3]), len = 0, docsize = 0, rc;
+	h.open = (const char *)sqlite3_value_text(argv[0]);
+	h.close = (const char *)sqlite3_value_text(argv[1]);
+	if (!h.open)
+		h.open = "";
+	if (!h.close)
+		h.close = "";
+	if (!ell)
+		ell = "";
+	rc = api->xColumnText(fc, 0, &h.text, &len);
+	if (rc == SQLITE_OK && !h.text) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	h.to = -1;
+	if (rc == SQLITE_OK && ntok > 0) {
+		rc = api->xColumnSize(fc, 0, &docsize);
+		if (rc == SQLITE_OK)
+			rc = choose_window(api, fc, h.text, len, ntok, docsize,
+			                   &h.from, &h.pos, &h.base);
+		h.to = h.from + ntok - 1;
+		h.off = h.base;
+	}
+	if (rc == SQLITE_OK)
+		rc = insts_init(&h.r.x, api, fc);
+	if (rc == SQLITE_OK) {
+		h.r.more = insts_next(&h.r.x, &h.r.p, &h.r.f, &h.r.l);
+		ranges_next(&h.r);
+		/* as snippet() does, a range begun before the window is not
+		 * shown */
+		while (h.r.start >= 0 && h.r.start < h.from)
+			ranges_next(&h.r);
+		qb_add(&h.o, "", 0);
+		if (h.from > 0)
+			qb_add(&h.o, ell, strlen(ell));
+		rc = api->xTokenize(fc, h.text + h.base, len - (int)h.base, &h,
+		                    hl_token);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_OK) {
+		if (h.to < 0 || h.to >= docsize - 1)
+			qb_add(&h.o, h.text + h.off, (size_t)len - h.off);
+		else
+			qb_add(&h.o, ell, strlen(ell));
+		sqlite3_result_text64(ctx, h.o.s, h.o.n, free, SQLITE_UTF8);
+		h.o.s = NULL;
+	} else {
+		sqlite3_result_error_code(ctx, rc);
+	}
+	free(h.o.s);
+	insts_free(&h.r.x);
+}
+
+void
+cf_search_fns(cf_store *st)
+{
+	if (st->search_fns)
+		return;
+	fts5_api *api = NULL;
+	sqlite3_stmt *s = cf_prepare(st, "SELECT fts5(?1)");
+	sqlite3_bind_pointer(s, 1, &api, "fts5_api_ptr", NULL);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (!api || api->iVersion < 2 ||
+	    api->xCreateFunction(api, "cf_snippet", NULL, snippet_fn, NULL) !=
+	            SQLITE_OK)
+		cf_die(CF_EX_STORE, "%s: this SQLite has no FTS5", st->path);
+	st->search_fns = 1;
+}
