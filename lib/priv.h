@@ -12,6 +12,10 @@ struct cf_store {
 		const char *sql;
 		sqlite3_stmt *stmt;
 	} cache[32];
+	/* the writers' queue (store.c), set up by the first transaction */
+	long wait_ms;     /* busy-timeout; 0 until then */
+	int lock_fd;      /* PATH-lock; -1 when there is none */
+	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
 };
 
 /* A prepared statement for a static SQL string, reset and unbound: kept for
