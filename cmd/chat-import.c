@@ -81,12 +81,10 @@ main(int argc, char **argv)
 	long skipped;
 	cf_store_begin(st);
 	jv out = cf_import_write(st, plans, &skipped);
-	if (dry) {
-		if (sqlite3_exec(cf_store_db(st), "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-			cf_store_fail(st, "rolling back");
-	} else {
+	if (dry)
+		cf_store_rollback(st);
+	else
 		cf_store_commit(st);
-	}
 	if (skipped)
 		cf_warn("%ld session%s already in the store, skipped", skipped,
 		        skipped == 1 ? "" : "s");

@@ -155,9 +155,11 @@ sqlite3 *cf_store_db(cf_store *st);
 /* The path resolution alone, for messages and tests (static buffer). */
 const char *cf_store_default_path(void);
 
-/* One change, one transaction: begin takes the write lock up front
- * (BEGIN IMMEDIATE) so concurrent writers queue on the busy timeout instead
- * of failing on a lock upgrade. */
+/* One change, one transaction: begin waits for its turn among the writers,
+ * in arrival order (PATH-lock), then takes the write lock up front (BEGIN
+ * IMMEDIATE) so concurrent writers queue instead of failing on a lock
+ * upgrade; it dies with CF_EX_STORE after busy-timeout (confab.5).  Commit
+ * and rollback end the turn. */
 void cf_store_begin(cf_store *st);
 void cf_store_commit(cf_store *st);
 /* Ends a transaction without its changes, if one is open; never fails. */

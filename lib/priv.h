@@ -15,6 +15,10 @@ struct cf_store {
 		sqlite3_stmt *stmt;
 	} cache[32];
 	int search_fns;         /* cf_search_fns has run */
+	/* the writers' queue (store.c), set up by the first transaction */
+	long wait_ms;     /* busy-timeout; 0 until then */
+	int lock_fd;      /* PATH-lock; -1 when there is none */
+	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
 };
 
 /* A message's content in SQL, for a row named m: a reply still arriving

@@ -22,12 +22,15 @@ db() {
 	for f in "$CHAT_DB-wal" "$CHAT_DB-shm"; do
 		[ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 600 ]
 	done
+	# and the writers' queue
+	[ "$(stat -c %a "$CHAT_DB-lock")" = 600 ]
 }
 
 @test "the mode is 0600 whatever the umask" {
 	umask 000
 	run -0 chat-new
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
+	[ "$(stat -c %a "$CHAT_DB-lock")" = 600 ]
 }
 
 @test "--db overrides CHAT_DB" {
@@ -79,6 +82,25 @@ db() {
 	chmod 640 "$BATS_TEST_TMPDIR/mine.db"
 	run -0 chat-new --db "$BATS_TEST_TMPDIR/mine.db"
 	[ "$(stat -c %a "$BATS_TEST_TMPDIR/mine.db")" = 640 ]
+	# the queue beside it takes its mode and owner, as SQLite's -wal does
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/mine.db-lock")" = 640 ]
+}
+
+@test "root writing another user's store leaves the queue's file that user's" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	# where that user can reach it
+	d=$(mktemp -d /tmp/confab-owner.XXXXXX)
+	chmod 755 "$d"
+	chown 65534:65534 "$d"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$d" XDG_CONFIG_HOME="$d/c" \
+		"$ROOT/bin/chat-new" --db "$d/chat.db" --name theirs > /dev/null
+	rm -f "$d/chat.db-lock"
+	run -0 chat-new --db "$d/chat.db" --name roots
+	[ "$(stat -c %u:%g:%a "$d/chat.db-lock")" = 65534:65534:600 ]
+	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$d" XDG_CONFIG_HOME="$d/c" \
+		"$ROOT/bin/chat-new" --db "$d/chat.db" --name theirs-again
+	[ "$(sqlite3 "$d/chat.db" 'SELECT count(*) FROM sessions')" -eq 3 ]
+	rm -rf "$d"
 }
 
 # ---- the schema ----
@@ -296,6 +318,255 @@ db() {
 	[ "$failed" -eq 0 ]
 	# each change read the session inside its own transaction: none lost
 	[ "$(db "SELECT json_array_length(tags) FROM sessions WHERE id = '$S'")" -eq 20 ]
+}
+
+# ---- the writers' queue ----
+
+# A confab export of one session of N messages of W random words each, big
+# enough that importing it takes a while: body N W writes the messages
+# once, export FILE ID wraps them in a session.
+body() {
+	awk -v n="$1" -v w="$2" 'BEGIN {
+		srand(1)
+		for (i = 1; i <= n; i++) {
+			s = ""
+			for (j = 0; j < w; j++)
+				s = s sprintf("w%x ", int(rand() * 200000))
+			printf "%s{\"role\":\"%s\",\"content\":\"%s\",\"timestamp\":\"2025-01-01T00:00:00Z\"}",
+				(i > 1 ? "," : ""), (i % 2 ? "user" : "assistant"), s
+		}
+	}' > "$BATS_TEST_TMPDIR/body"
+}
+export_file() {
+	{
+		printf '{"type":"session","id":"%s","name":"load %s","messages":[' "$2" "$2"
+		cat "$BATS_TEST_TMPDIR/body"
+		echo ']}'
+	} > "$1"
+}
+sid() { printf '0d1a2b3c-0000-4000-8000-%012d' "$1"; }
+
+# How many writers hold a ticket in the queue, waiting or writing: the
+# write locks from byte 8 of PATH-lock, as /proc/locks lists them.
+tickets() {
+	local ino
+	ino=$(stat -c %i "$CHAT_DB-lock" 2> /dev/null) || { echo 0; return; }
+	awk -v ino=":$ino" '$2 == "OFDLCK" && $4 == "WRITE" && $7 >= 8 &&
+		substr($6, length($6) - length(ino) + 1) == ino' /proc/locks | wc -l
+}
+# Waits up to 30 s for a shell condition.
+wait_for() {
+	local i
+	for ((i = 0; i < 3000; i++)); do
+		eval "$1" && return 0
+		sleep 0.01
+	done
+	echo "still not: $1" >&2
+	return 1
+}
+# Starts an import that takes a while and stops it while it holds the
+# store; its pid in $HOLDER.
+hold_store() {
+	body 1500 200
+	export_file "$BATS_TEST_TMPDIR/hold.json" "$(sid 999)"
+	chat-import "$BATS_TEST_TMPDIR/hold.json" > /dev/null 2> "$BATS_TEST_TMPDIR/hold.err" &
+	HOLDER=$!
+	wait_for '[ "$(tickets)" -ge 1 ]'
+	kill -STOP "$HOLDER"
+	[ "$(tickets)" -eq 1 ]
+}
+teardown() {
+	if [ -n "${HOLDER:-}" ]; then
+		kill -CONT "$HOLDER" 2> /dev/null || true
+		kill "$HOLDER" 2> /dev/null || true
+	fi
+}
+
+@test "32 big imports and 20 chat-add at once: all succeed, the adds in the order they came" {
+	# 32 transactions of over a second each (5.8 MB exports), one after
+	# another: before the queue, SQLite's busy timeout (30 s) ran out for
+	# the last ones (8 failed on an idle machine), and the waiting chat-adds
+	# went in any order
+	S=$(new_session --name shared)
+	body 2800 300
+	for i in $(seq 1 32); do
+		export_file "$BATS_TEST_TMPDIR/imp$i.json" "$(sid "$i")"
+	done
+	pids=()
+	for i in $(seq 1 32); do
+		chat-import "$BATS_TEST_TMPDIR/imp$i.json" > "$BATS_TEST_TMPDIR/imp$i.out" 2>&1 &
+		pids+=($!)
+	done
+	# in the middle: after a few imports, while the rest are queued
+	wait_for '[ "$(db "SELECT count(*) FROM sessions")" -ge 5 ]'
+	for i in $(seq 1 20); do
+		chat-add -s shared "message $i" > "$BATS_TEST_TMPDIR/add$i.out" 2>&1 &
+		pids+=($!)
+		sleep 0.3
+	done
+	failed=0
+	for p in "${pids[@]}"; do
+		wait "$p" || failed=$((failed + 1))
+	done
+	cat "$BATS_TEST_TMPDIR"/imp*.out "$BATS_TEST_TMPDIR"/add*.out | grep -v '^{' || true
+	[ "$failed" -eq 0 ]
+	[ "$(db 'SELECT count(*), sum(message_count) FROM sessions')" = "33|89620" ]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 89620 ]
+	for i in $(seq 1 32); do
+		[ "$(db "SELECT message_count FROM sessions WHERE id = '$(sid "$i")'")" -eq 2800 ]
+	done
+	# each chat-add waited its turn: stored in the order they started
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq)")" = \
+	  "$(seq -f 'message %g' 1 20 | paste -sd,)" ]
+}
+
+@test "a chat-add that comes while an import writes goes before the imports that come after it" {
+	S=$(new_session --name first)
+	hold_store
+	chat-add -s "$S" "came second" > "$BATS_TEST_TMPDIR/add.out" 2>&1 &
+	add=$!
+	wait_for '[ "$(tickets)" -eq 2 ]'
+	echo '{"type":"session","id":"'"$(sid 1)"'","name":"third","messages":[{"role":"user","content":"came third"}]}' > "$BATS_TEST_TMPDIR/third.json"
+	echo '{"type":"session","id":"'"$(sid 2)"'","name":"fourth","messages":[{"role":"user","content":"came fourth"}]}' > "$BATS_TEST_TMPDIR/fourth.json"
+	chat-import "$BATS_TEST_TMPDIR/third.json" > /dev/null 2>&1 &
+	third=$!
+	wait_for '[ "$(tickets)" -eq 3 ]'
+	chat-import "$BATS_TEST_TMPDIR/fourth.json" > /dev/null 2>&1 &
+	fourth=$!
+	wait_for '[ "$(tickets)" -eq 4 ]'
+	kill -CONT "$HOLDER"
+	wait "$HOLDER"
+	wait "$add"
+	wait "$third"
+	wait "$fourth"
+	HOLDER=
+	# the order they were stored in: rowids follow inserts
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE content LIKE 'came %' ORDER BY n)")" = \
+	  "came second,came third,came fourth" ]
+	[ "$(db "SELECT group_concat(name, ',') FROM (SELECT name FROM sessions ORDER BY n)")" = \
+	  "first,load $(sid 999),third,fourth" ]
+}
+
+@test "a writer killed while it writes or waits holds up no one, and leaves nothing behind" {
+	S=$(new_session --name s)
+	hold_store
+	chat-add -s "$S" "killed while waiting" > /dev/null 2>&1 &
+	doomed=$!
+	wait_for '[ "$(tickets)" -eq 2 ]'
+	chat-add -s "$S" "survivor" > "$BATS_TEST_TMPDIR/add.out" 2>&1 &
+	survivor=$!
+	wait_for '[ "$(tickets)" -eq 3 ]'
+	kill -KILL "$doomed"
+	kill -KILL "$HOLDER"
+	wait "$survivor"
+	HOLDER=
+	[ "$(jq -r .content "$BATS_TEST_TMPDIR/add.out")" = survivor ]
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 1 ]
+	[ "$(db "SELECT group_concat(content) FROM messages")" = survivor ]
+	[ "$(tickets)" -eq 0 ]
+	# and the next one finds the queue empty
+	config <<< 'busy-timeout = 1'
+	run -0 chat-add -s "$S" after
+}
+
+@test "busy-timeout: a writer that waits longer ends with exit 6 naming the holder, and changes nothing" {
+	S=$(new_session --name s)
+	config <<< 'busy-timeout = 1'
+	hold_store
+	t0=$(date +%s%N)
+	run -6 --separate-stderr chat-add -s "$S" "too late"
+	t1=$(date +%s%N)
+	one_error chat-add
+	[[ "$stderr" =~ ^"chat-add: $CHAT_DB: gave up after 1."[0-9]" s waiting for its turn to write, behind chat-import (pid $HOLDER), which has held the store for "[0-9.]+" s; see busy-timeout in confab(5)"$ ]]
+	[ $(((t1 - t0) / 1000000)) -ge 1000 ]
+	[ $(((t1 - t0) / 1000000)) -lt 5000 ]
+	# with another writer queued ahead (one that waits longer), it says so
+	mkdir -p "$BATS_TEST_TMPDIR/patient/confab"
+	echo 'busy-timeout = 60' > "$BATS_TEST_TMPDIR/patient/confab/config"
+	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/patient chat-add -s "$S" "queued" > /dev/null 2>&1 &
+	queued=$!
+	wait_for '[ "$(tickets)" -eq 2 ]'
+	run -6 --separate-stderr chat-set --star "$S"
+	one_error chat-set
+	[[ "$stderr" == *", behind chat-import (pid $HOLDER), which has held the store for "*" s, and 1 more writer; see busy-timeout in confab(5)" ]]
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
+	[ "$(db "SELECT starred FROM sessions WHERE id = '$S'")" -eq 0 ]
+	kill -CONT "$HOLDER"
+	wait "$HOLDER"
+	HOLDER=
+	wait "$queued"
+	# the holder was not disturbed, the patient one got in, and the queue
+	# is free again
+	[ "$(db 'SELECT count(*) FROM sessions')" -eq 2 ]
+	[ "$(db "SELECT group_concat(content) FROM messages WHERE session_id = '$S'")" = queued ]
+	run -0 chat-add -s "$S" "in time"
+}
+
+@test "busy-timeout: a program outside the queue holding SQLite's lock is named" {
+	S=$(new_session --name s)
+	config <<< 'busy-timeout = 1'
+	mkfifo "$BATS_TEST_TMPDIR/sql"
+	sqlite3 "$CHAT_DB" < "$BATS_TEST_TMPDIR/sql" > /dev/null 2>&1 &
+	HOLDER=$!
+	exec 7> "$BATS_TEST_TMPDIR/sql"
+	echo 'BEGIN IMMEDIATE; SELECT 1;' >&7
+	sleep 0.2
+	run -6 --separate-stderr chat-add -s "$S" "too late"
+	one_error chat-add
+	[[ "$stderr" =~ ^"chat-add: $CHAT_DB: gave up after 1."[0-9]" s waiting for the write lock, held by sqlite3 (pid $HOLDER) outside confab's queue; see busy-timeout in confab(5)"$ ]]
+	echo 'COMMIT;' >&7
+	exec 7>&-
+	wait "$HOLDER"
+	HOLDER=
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
+	run -0 chat-add -s "$S" "in time"
+}
+
+@test "busy-timeout must be a whole number of seconds from 1 to 86400 (exit 7)" {
+	S=$(new_session --name s)
+	for v in 0 -1 1.5 abc 86401 ''; do
+		config <<< "busy-timeout = $v"
+		run -7 --separate-stderr chat-add -s "$S" hi
+		one_error chat-add
+		[ "$stderr" = "chat-add: $XDG_CONFIG_HOME/confab/config: invalid busy-timeout '$v'" ]
+	done
+	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
+	config <<< 'busy-timeout = 86400'
+	run -0 chat-add -s "$S" hi
+}
+
+@test "a queue file that cannot be used (a symlink) leaves the queueing to SQLite" {
+	S=$(new_session --name s)
+	ln -sf "$BATS_TEST_TMPDIR/elsewhere" "$CHAT_DB-lock"
+	pids=()
+	for i in $(seq 1 10); do
+		chat-add -s "$S" "m$i" > /dev/null &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p"
+	done
+	[ "$(db "SELECT message_count FROM sessions WHERE id = '$S'")" -eq 10 ]
+	[ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
+	[ -L "$CHAT_DB-lock" ]
+}
+
+@test "readers take no part in the queue: they run while a writer holds the store" {
+	S=$(new_session --name s)
+	chat-add -s "$S" hello > /dev/null
+	rm -f "$CHAT_DB-lock"
+	# a store nothing has written since: reading makes no lock file
+	run -0 chat-ls --json
+	[ ! -e "$CHAT_DB-lock" ]
+	config <<< 'busy-timeout = 1'
+	hold_store
+	SECONDS=0
+	run -0 chat-ls --json
+	[ "$(jq -r .name <<< "$output")" = s ]
+	run -0 chat-show --json "$S"
+	[ "$(jq -r .content <<< "$output")" = hello ]
+	run -0 chat-ls --search hello --json
+	[ "$SECONDS" -lt 2 ]
 }
 
 # ---- FTS5 in step ----

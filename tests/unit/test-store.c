@@ -227,16 +227,54 @@ from_records(void)
 	fclose(f);
 }
 
+/* Writers take turns on PATH-lock: a writer waits while another's
+ * transaction is open, and gives up after busy-timeout; the migration,
+ * commit, rollback and close each end a turn. */
+static void
+queue(void)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/q/chat.db", dir);
+	cf_store *a = cf_store_open(p);
+	cf_store *b = cf_store_open(p);
+	cf_store_begin(b);
+	cf_store_commit(b);
+	cf_store_begin(a);
+	/* its own handle, as another program has: a fork shares the lock's */
+	DIES(CF_EX_STORE, cf_store_begin(cf_store_open(p)));
+	cf_store_rollback(a);
+	cf_store_begin(b);
+	DIES(CF_EX_STORE, cf_store_begin(cf_store_open(p)));
+	cf_store_commit(b);
+	cf_store_begin(a);
+	cf_store_close(a);
+	cf_store_begin(b);
+	cf_store_commit(b);
+	cf_store_close(b);
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/q/chat.db-lock", dir);
+	CHECK(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+}
+
 int
 main(void)
 {
 	if (!mkdtemp(dir))
 		return 2;
+	/* a writer that finds the store taken gives up after a second */
+	char cfg[300];
+	snprintf(cfg, sizeof cfg, "mkdir -p '%s/config/confab' && echo 'busy-timeout = 1' > '%s/config/confab/config'",
+	         dir, dir);
+	if (system(cfg) != 0)
+		return 2;
+	snprintf(cfg, sizeof cfg, "%s/config", dir);
+	setenv("XDG_CONFIG_HOME", cfg, 1);
 	migrations();
 	records();
 	references();
 	listing();
 	from_records();
+	queue();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
