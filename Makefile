@@ -85,6 +85,12 @@ check: all unit build/fakeprov
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
 
+# kill -9 at random moments, 50 trials per program, then the store's checks
+# (tests/stress/run); bounded, about five minutes on two cores.
+check-stress: all build/fakeprov
+	tests/stress/run
+.PHONY: check-stress
+
 bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
 	tests/bench/run
 
