@@ -89,6 +89,7 @@ check: all unit build/fakeprov
 # (tests/stress/run); bounded, about five minutes on two cores.
 check-stress: all build/fakeprov
 	tests/stress/run
+	BIN=bin tests/stress/export-kill9.sh
 .PHONY: check-stress
 
 bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
