@@ -587,6 +587,13 @@ struct cf_send {
 	int fallbacks;       /* how many times the chain moved on */
 	long elapsed_ms;
 };
+/* s (n bytes) with the key taken out, each stretch of it "[redacted]":
+ * the key whole, as it is or percent-encoded (%XX in either case); for a
+ * key of 8 bytes or more any run of 8 or more bytes of it too; and a start
+ * of it of 4 bytes or more at a word's end, where a provider cut it.  A
+ * key shorter than 4 bytes is taken out nowhere.  Returns a new string for
+ * free(), NUL-ended; its length in *len when len is not NULL. */
+char *cf_redact(const char *s, size_t n, const char *key, size_t *len);
 /* Runs the chain: each provider with its retries (429, 5xx, 529 and
  * connection failures before the first byte, with backoff, jitter and
  * Retry-After), the next provider when one fails; never again once reply

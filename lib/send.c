@@ -2,6 +2,8 @@
  * the failures that pass, the next provider for the ones that do not, and
  * never a second try once reply text has reached the user. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,66 +67,242 @@ exit_for(cf_call *c, int outcome)
 	}
 }
 
-/* Whatever a provider said about itself, with the key taken out: some echo
- * part of it back. */
-static void
-scrub(char *msg, const char *key)
+/* ---- the key out of what a provider says ----
+ *
+ * A provider's error message may quote the key, whole, cut short by the
+ * provider ("sk-ant-api03-abc..."), split over lines, or percent-encoded
+ * from a URL.  cf_redact takes it out of the whole text, before anything
+ * is formatted or cut: a key cut at the end of a buffer leaves nothing
+ * whole to find. */
+
+#define REDACTED "[redacted]"
+#define RUN 8        /* the shortest piece of a longer key taken out */
+#define KEY_MIN 4    /* a shorter key is taken out nowhere */
+#define STUB_MIN 4   /* the shortest start of a key taken out at a word's end */
+
+static int
+word_byte(unsigned char b)
 {
-	/* copied, so a key inside "[redacted]" cannot match again, and cut
-	 * to the buffer, so a short key cannot grow the message past it */
-	size_t k = key ? strlen(key) : 0;
-	if (k >= 4 && strstr(msg, key)) {
-		char buf[sizeof ((struct cf_send *)0)->error];
-		size_t o = 0;
-		for (const char *q = msg; *q && o < sizeof buf - 1;) {
-			if (!strncmp(q, key, k)) {
-				size_t m = sizeof buf - 1 - o < 10 ? sizeof buf - 1 - o : 10;
-				memcpy(buf + o, "[redacted]", m);
-				o += m;
-				q += k;
-			} else {
-				buf[o++] = *q++;
-			}
+	return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+}
+
+/* The key percent-encoded as a URL's query would have it: every byte but
+ * the unreserved ones as %XX, in upper or lower case hex.  NULL when that
+ * is the key itself. */
+static char *
+pct_encode(const char *key, size_t k, int lower)
+{
+	const char *hex = lower ? "0123456789abcdef" : "0123456789ABCDEF";
+	char *e = cf_xmalloc(3 * k + 1), *o = e;
+	int changed = 0;
+	for (size_t i = 0; i < k; i++) {
+		unsigned char b = (unsigned char)key[i];
+		if (word_byte(b) || b == '-' || b == '.' || b == '_' || b == '~') {
+			*o++ = (char)b;
+		} else {
+			*o++ = '%';
+			*o++ = hex[b >> 4];
+			*o++ = hex[b & 15];
+			changed = 1;
 		}
-		buf[o] = '\0';
-		memcpy(msg, buf, o + 1);
 	}
-	for (char *q = msg; *q; q++)   /* one line, with or without a key */
+	*o = '\0';
+	if (!changed) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Marks in mark[] the bytes of s that are the key f (fl bytes) or part of
+ * it: for a key of RUN bytes or more, every run of RUN bytes or more of
+ * it (the whole key among them), found by its RUN-byte windows; for a
+ * shorter one, the whole key.  And, either way, a start of the key of
+ * STUB_MIN bytes or more standing as a word's end (the end of s, or a
+ * byte not a letter or digit after it, "sk-ant-a..."), as a provider
+ * that cuts a key leaves it. */
+static void
+mark_key(const char *s, size_t n, const char *f, size_t fl, int runs,
+         unsigned char *mark)
+{
+	if (runs && fl >= RUN && n >= RUN) {
+		size_t nw = fl - RUN + 1, nu = 0;
+		uint64_t *w = cf_xmalloc(nw * sizeof *w);
+		for (size_t j = 0; j < nw; j++)
+			memcpy(&w[j], f + j, RUN);
+		qsort(w, nw, sizeof *w, cmp_u64);
+		for (size_t j = 0; j < nw; j++)
+			if (!nu || w[j] != w[nu - 1])
+				w[nu++] = w[j];
+		for (size_t i = 0; i + RUN <= n; i++) {
+			uint64_t x;
+			memcpy(&x, s + i, RUN);
+			if (bsearch(&x, w, nu, sizeof *w, cmp_u64))
+				memset(mark + i, 1, RUN);
+		}
+		free(w);
+	} else {
+		for (const char *p = s; (p = memmem(p, n - (size_t)(p - s), f, fl));
+		     p += fl)
+			memset(mark + (p - s), 1, fl);
+	}
+	/* a stub longer than a run is marked already: looking further than
+	 * that would only cost time */
+	size_t most = runs && fl >= RUN ? RUN : fl;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != f[0] || (i && word_byte((unsigned char)s[i - 1]) &&
+		                     word_byte((unsigned char)f[0])))
+			continue;
+		size_t l = 0;
+		while (l < most && i + l < n && s[i + l] == f[l])
+			l++;
+		if (l >= STUB_MIN && l < most &&
+		    (i + l == n || !word_byte((unsigned char)s[i + l])))
+			memset(mark + i, 1, l);
+	}
+}
+
+char *
+cf_redact(const char *s, size_t n, const char *key, size_t *out)
+{
+	size_t k = key ? strlen(key) : 0;
+	if (k < KEY_MIN) {
+		char *r = cf_xmalloc(n + 1);
+		memcpy(r, s, n);
+		r[n] = '\0';
+		if (out)
+			*out = n;
+		return r;
+	}
+	unsigned char *mark = calloc(n + 1, 1);
+	if (!mark)
+		cf_die(CF_EX_FAIL, "out of memory");
+	/* runs of a short key's encoding would be mostly "%XX": only whole */
+	int runs = k >= RUN;
+	mark_key(s, n, key, k, runs, mark);
+	for (int lower = 0; lower < 2; lower++) {
+		char *e = pct_encode(key, k, lower);
+		if (e) {
+			mark_key(s, n, e, strlen(e), runs, mark);
+			free(e);
+		}
+	}
+	/* what is taken out is whole characters: a key is bytes, and may
+	 * begin or end inside one */
+	for (size_t i = 0; i < n; i++) {
+		if (!mark[i])
+			continue;
+		size_t j = i;
+		while (j < n && mark[j])
+			j++;
+		while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+			mark[--i] = 1;
+		while (j < n && ((unsigned char)s[j] & 0xC0) == 0x80)
+			mark[j++] = 1;
+		i = j;
+	}
+	/* each stretch of marked bytes, however many pieces, is one word */
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!mark[i])
+			len++;
+		else if (!i || !mark[i - 1])
+			len += sizeof REDACTED - 1;
+	char *r = cf_xmalloc(len + 1), *o = r;
+	for (size_t i = 0; i < n; i++) {
+		if (!mark[i]) {
+			*o++ = s[i];
+		} else if (!i || !mark[i - 1]) {
+			memcpy(o, REDACTED, sizeof REDACTED - 1);
+			o += sizeof REDACTED - 1;
+		}
+	}
+	*o = '\0';
+	if (out)
+		*out = len;
+	free(mark);
+	return r;
+}
+
+/* The error line from the whole text: one line (line breaks, and a NUL a
+ * provider sent, are spaces), cut to the buffer on a character boundary. */
+static void
+set_line(struct cf_send *s, const char *line)
+{
+	size_t n = strlen(line);
+	if (n >= sizeof s->error) {
+		n = sizeof s->error - 1;
+		while (n > 0 && ((unsigned char)line[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(s->error, line, n);
+	s->error[n] = '\0';
+	for (char *q = s->error; *q; q++)
 		if (*q == '\n' || *q == '\r')
 			*q = ' ';
+}
+
+/* A part of the line that came from outside, the key taken out, with a NUL
+ * inside it a space, so that what follows it is not lost. */
+static char *
+outside(const char *t, size_t n, const char *key)
+{
+	size_t len;
+	char *r = cf_redact(t, n, key, &len);
+	for (size_t i = 0; i < len; i++)
+		if (!r[i])
+			r[i] = ' ';
+	return r;
 }
 
 static void
 describe(struct cf_send *s, cf_call *c, int outcome)
 {
-	const char *e = jv_get_kind(c->r.error) == JV_KIND_STRING ?
-	                jv_string_value(c->r.error) : NULL;
+	char *e = NULL;
+	if (jv_get_kind(c->r.error) == JV_KIND_STRING)
+		e = outside(jv_string_value(c->r.error),
+		            (size_t)jv_string_length_bytes(jv_copy(c->r.error)), c->key);
+	/* libcurl's words name no URL today; were they to, the key stays out */
+	char *net = outside(c->neterr, strlen(c->neterr), c->key);
 	int shown = c->r.len > 0;
+	char *line = NULL;
+	int rc = 0;
 	switch (outcome) {
 	case CF_CALL_HTTP:
-		snprintf(s->error, sizeof s->error, "%s: %s (HTTP %ld)", c->name,
-		         e ? e : "request failed", c->status);
+		rc = asprintf(&line, "%s: %s (HTTP %ld)", c->name,
+		              e ? e : "request failed", c->status);
 		break;
 	case CF_CALL_NET:
 	case CF_CALL_TIMEOUT:
-		snprintf(s->error, sizeof s->error, "%s: %s%s", c->name,
-		         shown ? "connection lost mid-reply: " : "", c->neterr);
+		rc = asprintf(&line, "%s: %s%s", c->name,
+		              shown ? "connection lost mid-reply: " : "", net);
 		break;
 	case CF_CALL_EVENT:
-		snprintf(s->error, sizeof s->error, "%s: error in the reply: %s",
-		         c->name, e ? e : "unknown");
+		rc = asprintf(&line, "%s: error in the reply: %s", c->name,
+		              e ? e : "unknown");
 		break;
 	case CF_CALL_MALFORMED:
-		snprintf(s->error, sizeof s->error, "%s: %s", c->name,
-		         e ? e : "unreadable reply");
+		rc = asprintf(&line, "%s: %s", c->name, e ? e : "unreadable reply");
 		break;
 	case CF_CALL_INTR:
-		snprintf(s->error, sizeof s->error, "interrupted");
+		line = cf_xstrdup("interrupted");
 		break;
 	default:
-		s->error[0] = '\0';
+		line = cf_xstrdup("");
 	}
-	scrub(s->error, c->key);
+	if (rc < 0)
+		cf_die(CF_EX_FAIL, "out of memory");
+	set_line(s, line);
+	free(line);
+	free(net);
+	free(e);
 }
 
 static void
