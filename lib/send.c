@@ -124,13 +124,14 @@ cmp_u64(const void *a, const void *b)
 /* Marks in mark[] the bytes of s that are the key f (fl bytes) or part of
  * it: for a key of RUN bytes or more, every run of RUN bytes or more of
  * it (the whole key among them), found by its RUN-byte windows; for a
- * shorter one, the whole key.  And, either way, a start of the key of
- * STUB_MIN bytes or more standing as a word's end (the end of s, or a
- * byte not a letter or digit after it, "sk-ant-a..."), as a provider
- * that cuts a key leaves it. */
+ * shorter one, the whole key.  And with stubs, either way, a start of the
+ * key of STUB_MIN bytes or more standing as a word's end (the end of s, or
+ * a byte not a letter or digit after it, "sk-ant-a..."), as a provider
+ * that cuts a key leaves it.  (Not for an encoding: 4 bytes of "%2B%2F"
+ * are hardly one character of the key.) */
 static void
 mark_key(const char *s, size_t n, const char *f, size_t fl, int runs,
-         unsigned char *mark)
+         int stubs, unsigned char *mark)
 {
 	if (runs && fl >= RUN && n >= RUN) {
 		size_t nw = fl - RUN + 1, nu = 0;
@@ -153,6 +154,8 @@ mark_key(const char *s, size_t n, const char *f, size_t fl, int runs,
 		     p += fl)
 			memset(mark + (p - s), 1, fl);
 	}
+	if (!stubs)
+		return;
 	/* a stub longer than a run is marked already: looking further than
 	 * that would only cost time */
 	size_t most = runs && fl >= RUN ? RUN : fl;
@@ -186,11 +189,11 @@ cf_redact(const char *s, size_t n, const char *key, size_t *out)
 		cf_die(CF_EX_FAIL, "out of memory");
 	/* runs of a short key's encoding would be mostly "%XX": only whole */
 	int runs = k >= RUN;
-	mark_key(s, n, key, k, runs, mark);
+	mark_key(s, n, key, k, runs, 1, mark);
 	for (int lower = 0; lower < 2; lower++) {
 		char *e = pct_encode(key, k, lower);
 		if (e) {
-			mark_key(s, n, e, strlen(e), runs, mark);
+			mark_key(s, n, e, strlen(e), runs, 0, mark);
 			free(e);
 		}
 	}
