@@ -15,14 +15,14 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 	-DCF_SHAREDIR=\"$(DATADIR)/confab\" \
-	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark libarchive pangocairo)
+	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark-gfm libarchive pangocairo tree-sitter libedit)
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
 # libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
 # cmark, libarchive, cairo and pango are linked only by the programs whose
 # objects call them (a static library and --as-needed).
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark libarchive pangocairo) -ljq -lm
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit) -lcmark-gfm-extensions -ljq -lm
 
 PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
@@ -45,7 +45,7 @@ ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # and zstd read the exports back in the tests.
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
 	libcurl4-openssl-dev curl \
-	libcmark-dev libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback \
+	libcmark-gfm-dev libcmark-gfm-extensions-dev libtree-sitter-dev libedit-dev tmux libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-droid-fallback \
 	pandoc poppler-utils libxml2-utils unzip zstd \
 	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev time
 # bindfs: a FUSE file system without O_TMPFILE, for chat-export's fallback

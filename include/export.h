@@ -9,7 +9,8 @@
 #ifndef CONFAB_EXPORT_H
 #define CONFAB_EXPORT_H
 
-#include <cmark.h>
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
 #include <stdio.h>
 
 #include "confab.h"

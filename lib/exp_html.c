@@ -118,7 +118,7 @@ cell(FILE *f, const char *text)
 		return;
 	}
 	defuse(d);
-	char *h = cmark_render_html(d, CMARK_OPT_UNSAFE);
+	char *h = cmark_render_html(d, CMARK_OPT_UNSAFE, NULL);
 	size_t n = strlen(h);
 	char *p = h;
 	/* one paragraph's inside, without the <p> */
@@ -293,7 +293,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("</span></h2>\n", f);
 	defuse(doc);
 	shift(doc);
-	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE);
+	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, NULL);
 	put_html(f, h);
 	free(h);
 	fputs("</div>\n", f);
