@@ -16,12 +16,12 @@
 #include "confab.h"
 
 /* markdown.c: Markdown as models write it (GFM tables, strikethrough,
- * autolinks, task lists), parsed in one place.  cf_md_extensions is the
+ * autolinks, task lists), parsed in one place.  cf_gfm_extensions is the
  * list cmark_render_html needs to render those nodes; it lives as long as
  * the process.  The parser and the tree are the caller's to free. */
-cmark_llist *cf_md_extensions(void);
-cmark_parser *cf_md_parser(int options);
-cmark_node *cf_md_parse(const char *text, size_t len, int options);
+cmark_llist *cf_gfm_extensions(void);
+cmark_parser *cf_gfm_parser(int options);
+cmark_node *cf_gfm_parse(const char *text, size_t len, int options);
 
 /* What the user asked for; each format reads the fields it knows. */
 struct cf_xopt {

@@ -10,7 +10,7 @@ static const char *const wanted[] = {"table", "strikethrough", "autolink",
 static cmark_llist *exts;
 
 cmark_llist *
-cf_md_extensions(void)
+cf_gfm_extensions(void)
 {
 	if (!exts) {
 		cmark_gfm_core_extensions_ensure_registered();
@@ -26,18 +26,18 @@ cf_md_extensions(void)
 }
 
 cmark_parser *
-cf_md_parser(int options)
+cf_gfm_parser(int options)
 {
 	cmark_parser *p = cmark_parser_new(options);
-	for (cmark_llist *l = cf_md_extensions(); l; l = l->next)
+	for (cmark_llist *l = cf_gfm_extensions(); l; l = l->next)
 		cmark_parser_attach_syntax_extension(p, l->data);
 	return p;
 }
 
 cmark_node *
-cf_md_parse(const char *text, size_t len, int options)
+cf_gfm_parse(const char *text, size_t len, int options)
 {
-	cmark_parser *p = cf_md_parser(options);
+	cmark_parser *p = cf_gfm_parser(options);
 	cmark_parser_feed(p, text, len);
 	cmark_node *doc = cmark_parser_finish(p);
 	cmark_parser_free(p);
