@@ -1,0 +1,50 @@
+/* repl.h — confab, the interactive chat: its loop and input (repl.c) and
+ * its slash commands (repl_cmd.c), over the same library calls as the
+ * chat-* programs.  Nothing here ends the process: a command's failure
+ * is an error value, shown as one line, and the chat goes on. */
+#ifndef CONFAB_REPL_H
+#define CONFAB_REPL_H
+
+#include "confab.h"
+
+/* One open conversation (the specification's "tab"). */
+struct cf_tab {
+	jv session;            /* its session record, kept current */
+	jv attach;             /* [paths] for the next message */
+	int reset;             /* /clear: the next message starts a new context */
+};
+
+struct cf_chat {
+	cf_store *st;
+	const char *db;        /* --db, or NULL */
+	struct cf_tab *tabs;   /* the open conversations, in the order opened */
+	int ntabs, cur;
+	int width;             /* terminal columns, kept by SIGWINCH */
+	int color, plain;      /* rendering wanted; --plain */
+	int quit;              /* /quit or Ctrl-D */
+	jv draft;              /* the text /edit and /multi work on, or jv_null() */
+	void *priv;            /* repl.c's own state (libedit, history) */
+};
+
+/* repl.c: the loop.  Runs until /quit or Ctrl-D; the exit status. */
+int cf_chat_main(struct cf_chat *c);
+/* Sends text as the current tab's next message and renders the reply. */
+jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);
+/* Opens a session as a new tab (or switches to it when open) and
+ * renders its last few messages. */
+jv cf_chat_open(struct cf_chat *c, jv session);
+/* Writes s for people (sanitised, newline added). */
+void cf_chat_say(struct cf_chat *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* repl_cmd.c: the slash commands. */
+/* line starts with '/': runs it; jv_true(), or an error value. */
+jv cf_chat_command(struct cf_chat *c, const char *line);
+/* The command names ("/help", ...), NULL-ended, for completion. */
+const char *const *cf_chat_command_names(void);
+/* The candidates for the word at the cursor (a command name, or its
+ * argument: session names, export formats, providers, models in
+ * pricing.json, file paths): a jv array of strings. */
+jv cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor);
+
+#endif
