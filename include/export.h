@@ -4,8 +4,9 @@
  * An export is a session record, then its messages in order, streamed
  * from the store one row at a time: a format sees begin, one message call
  * per message, end, and keeps only what it must between them.  Message
- * content is Markdown, parsed once with cmark; every format renders from
- * that tree (see cf_md_* for the pieces they share). */
+ * content is Markdown, parsed once with cmark-gfm (markdown.c); every
+ * format renders from that tree, its tables too (see cf_md_* for the
+ * pieces they share). */
 #ifndef CONFAB_EXPORT_H
 #define CONFAB_EXPORT_H
 
@@ -77,22 +78,29 @@ int cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 
 /* ---- shared by the renderers (export.c) ---- */
 
-/* Parses Markdown into cmark's tree, with o->code_lang set on fences
- * that name no language.  text (NUL-ended) must outlive the tree: tables
- * are read from it. */
+/* Parses Markdown into cmark-gfm's tree (cf_gfm_parse: tables,
+ * strikethrough, autolinks, task lists), with o->code_lang set on fences
+ * that name no language; NULL when out of memory.  text (NUL-ended) must
+ * outlive the tree: cf_md_source gives it back. */
 cmark_node *cf_md_parse(const char *text, size_t len, const struct cf_xopt *o);
 
-/* A paragraph written as a pipe table (a header row, a delimiter row of
- * dashes and colons, rows): cmark itself knows no tables.  Returns the
- * cells as a jv array of arrays of strings, each the cell's Markdown as
- * written (the first row is the header), or jv_invalid() when the
- * paragraph is not one. */
-jv cf_md_table(cmark_node *para);
-/* A cell's Markdown as plain text (malloc'd). */
-char *cf_md_cell_text(const char *cell);
-/* The plain text of a node's inlines, for people: no marks, a link's
- * address after its text, a soft break a space, a hard one a newline
- * (malloc'd). */
+/* The extensions' nodes have no fixed cmark_node_type, only a name:
+ * "table", "table_row", "table_cell", "strikethrough", "tasklist" (an
+ * item with a box). */
+int cf_md_is(cmark_node *n, const char *type);
+/* A table's row, the header row included; the header row. */
+int cf_md_is_row(cmark_node *n);
+int cf_md_header_row(cmark_node *row);
+/* A table's columns (every row has that many cells), and column col's
+ * alignment from the delimiter row: 'l', 'c', 'r', or 0 for none. */
+int cf_md_columns(cmark_node *table);
+int cf_md_align(cmark_node *table, int col);
+/* A list item's box: -1 when it has none, 0 open ("[ ]"), 1 done. */
+int cf_md_task(cmark_node *item);
+
+/* The plain text of a node's inlines, for people: no marks but struck
+ * text's "~~", a link's address after its text, a soft break a space, a
+ * hard one a newline (malloc'd). */
 char *cf_md_plain(cmark_node *node);
 
 /* The lines of a text as cmark counts them: ended by LF, CRLF or a lone
@@ -106,6 +114,10 @@ void cf_md_lines_free(struct cf_lines *ls);
 
 /* An address a document may make clickable: http, https, mailto, ftp. */
 int cf_link_clickable(const char *url);
+
+/* A link's text already says its address (as an autolink's does), so
+ * printing the address after it would say it twice. */
+int cf_link_says(const char *url, const char *text);
 
 /* The Markdown a tree from cf_md_parse was parsed from. */
 const char *cf_md_source(cmark_node *doc);

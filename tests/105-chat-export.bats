@@ -516,12 +516,9 @@ https://example.org/auto' ]
 @test "html: a pipe table becomes a table" {
 	demo
 	run -0 chat-export -f html demo
-	[ "$(sed -n '/<table>/,/<\/table>/p' <<<"$output")" = '<table>
-<thead><tr><th>a</th><th>b</th></tr></thead>
-<tbody>
-<tr><td>1</td><td>2</td></tr>
-</tbody>
-</table>' ]
+	# as cmark-gfm's HTML writer lays it out, a tag a line
+	[ "$(sed -n '/<table>/,/<\/table>/p' <<<"$output" | tr -d '\n')" = \
+	  '<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>' ]
 }
 
 @test "html: links and emphasis in table cells are kept" {
