@@ -419,8 +419,8 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 	case CMARK_NODE_PARAGRAPH:
 		para(c, NULL);
 		if (c->task >= 0) {
-			/* a ballot box, checked or not, as the item's first words */
-			runs(f, flags(c), c->task ? "\u2611 " : "\u2610 ");
+			/* a ballot box, crossed when done (what pandoc reads as a task) */
+			runs(f, flags(c), c->task ? "\u2612 " : "\u2610 ");
 			c->task = -1;
 		}
 		break;

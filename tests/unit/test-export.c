@@ -167,6 +167,8 @@ formats(void)
 		"![img](http://example.com/x.png) [js](javascript:alert(1))",
 		"| a | b |\n|---|---|\n| <i>1</i> | 2 |", "> quote\n> > nested\n\n- a\n  - b\n    1. c",
 		"```\nno lang\n```\n\n```js\nx\n```", "中文 مرحبا 😀 Ελληνικά",
+		"| 名前 | n |\n|:-:|--:|\n| 中文字 😀 | `a\\|b` |\n| ~~x~~ |\n\n- [ ] a\n- [x] b www.x.org\n"
+		"\n> - | q |\n>   |---|\n>   | [l](javascript:x) <i>y</i> |",
 	};
 	for (size_t i = 0; i < sizeof contents / sizeof *contents; i++) {
 		jv m = jv_object();
@@ -175,7 +177,9 @@ formats(void)
 		jv_free(cf_message_insert(st, cf_jstr(s, "id"), m));
 	}
 	const struct cf_format *fs[] = {&cf_fmt_markdown, &cf_fmt_json, &cf_fmt_plaintext,
-	                                &cf_fmt_html};
+	                                &cf_fmt_html, &cf_fmt_docx};
+	/* (pdf is not here: fontconfig's caches, the process's for good,
+	 * are leaks to LeakSanitizer; tests/110-export-pdf.bats has it) */
 	struct cf_xopt o = {.metadata = 1, .timestamps = 1, .header_level = 5,
 	                    .code_lang = "sh", .width = 20};
 	for (size_t i = 0; i < sizeof fs / sizeof *fs; i++) {
@@ -195,6 +199,13 @@ formats(void)
 			CHECK(strstr(buf, "&lt;i&gt;1&lt;/i&gt;") != NULL);
 			CHECK(strstr(buf, "<pre data-lang=\"sh\"><code class=\"language-sh\">no lang") != NULL);
 			CHECK(strstr(buf, "<h6>H6</h6>") != NULL);
+			CHECK(strstr(buf, "<th align=\"center\">名前</th>") != NULL);
+			CHECK(strstr(buf, "<td align=\"right\"><code>a|b</code></td>") != NULL);
+			CHECK(strstr(buf, "<del>x</del>") != NULL);
+			CHECK(strstr(buf, "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> b") != NULL);
+			CHECK(strstr(buf, "<a href=\"http://www.x.org\">www.x.org</a>") != NULL);
+			CHECK(strstr(buf, "<blockquote>\n<ul>\n<li>\n<table>") != NULL);
+			CHECK(strstr(buf, "&lt;i&gt;y&lt;/i&gt;") != NULL);
 		}
 		if (fs[i] == &cf_fmt_plaintext) {
 			for (char *l = buf; *l;) {
@@ -209,6 +220,12 @@ formats(void)
 				l += len + (e ? 1 : 0);
 			}
 		}
+		if (fs[i] == &cf_fmt_plaintext) {
+			CHECK(strstr(buf, "- [x] b www.x.org\n") != NULL);
+			CHECK(strstr(buf, "- [ ] a\n") != NULL);
+		}
+		if (fs[i] == &cf_fmt_docx)
+			CHECK(!strncmp(buf, "PK", 2));
 		if (fs[i] == &cf_fmt_json) {
 			jv d = jv_parse(buf);
 			CHECK(jv_get_kind(d) == JV_KIND_OBJECT);
