@@ -71,10 +71,70 @@ extern const struct cf_format *const cf_formats[];
 const struct cf_format *cf_format_named(const char *name);
 const struct cf_format *cf_format_for_path(const char *path);
 
-/* Writes one session in format f to out.  Returns 0, or nonzero when
- * writing failed (errno set). */
-int cf_export_session(cf_store *st, jv session, const struct cf_format *f,
-                      const struct cf_xopt *o, FILE *out);
+/* Errors are values (cf_error): an error whose status is CF_EX_OK says
+ * the reader went away (EPIPE, as "| head" does), and has nothing to
+ * tell; a program ends quietly on it. */
+
+/* Writes one session in format f to out, named name in messages
+ * ("writing NAME: No space left on device").  Returns jv_true(), or the
+ * error: CF_EX_FAIL for a write, CF_EX_STORE for the store. */
+jv cf_export_session(cf_store *st, jv session, const struct cf_format *f,
+                     const struct cf_xopt *o, FILE *out, const char *name);
+
+/* ---- output files (outfile.c) ----
+ * Written beside the final name and renamed into place when whole: no
+ * partial file is ever seen under the name, and an old one stays as it
+ * was on failure.  O_TMPFILE where the file system has it (nothing left
+ * even after kill -9), else a temporary named for its writer's pid, which
+ * the next output to that folder removes once the writer is gone.  A
+ * device or a fifo is written in place; NULL is stdout. */
+struct cf_outfile {
+	FILE *f;            /* write here */
+	const char *name;   /* for messages: the path as given, or "stdout" */
+	char *path;         /* the name it gets when whole; NULL: written in place */
+	char *temp;         /* its temporary name while it has one */
+	int anon;           /* the O_TMPFILE descriptor until it is named, or -1 */
+};
+/* Signals that end the process remove a named temporary first; SIGPIPE
+ * and SIGXFSZ become errors.  For a program that ends when a signal
+ * comes (chat-export), not for one that handles them itself. */
+void cf_outfile_guard(void);
+jv cf_outfile_open(struct cf_outfile *o, const char *path);
+/* Flushes, syncs and renames into place; on failure removes what it wrote. */
+jv cf_outfile_commit(struct cf_outfile *o);
+/* Gives up: the temporary goes, an old file stays. */
+void cf_outfile_abort(struct cf_outfile *o);
+/* The error for a failed write (errno err), without and with giving up. */
+jv cf_outfile_error(const struct cf_outfile *o, int err);
+jv cf_outfile_failed(struct cf_outfile *o, int err);
+
+/* ---- archives (archive.c) ---- */
+enum { CF_ARC_NONE, CF_ARC_ZIP, CF_ARC_TGZ, CF_ARC_TZST };
+/* By name (zip, tar.gz, tgz, tar.zst) or by a path's suffix; CF_ARC_NONE
+ * when none matches. */
+int cf_arc_named(const char *name);
+int cf_arc_for_path(const char *path);
+/* The sessions of list (consumed) in format fmt, a file each, named after
+ * the session and never twice (as file systems that fold case compare),
+ * and a manifest.json, as an archive of kind on out.  On failure out is
+ * given up (cf_outfile_abort). */
+jv cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
+                    const struct cf_xopt *o, int kind, struct cf_outfile *out);
+
+/* ---- a whole export (export.c) ---- */
+struct cf_xrun {
+	const struct cf_format *fmt;
+	int archive;           /* CF_ARC_*; CF_ARC_NONE: one document */
+	const char *output;    /* the file; NULL: stdout */
+	int tty;               /* stdout is a terminal: no archive or binary
+	                        * format there, and text without control codes */
+	struct cf_xopt opt;
+};
+/* Fills in fmt and archive from what was asked: -f's name (or NULL),
+ * --archive's kind (or NULL) and r->output's extension.  Usage errors. */
+jv cf_export_plan(struct cf_xrun *r, const char *format, const char *archive);
+/* Exports the sessions of list (consumed, at least one) as planned. */
+jv cf_export_run(cf_store *st, jv list, const struct cf_xrun *r);
 
 /* ---- shared by the renderers (export.c) ---- */
 

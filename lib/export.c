@@ -1,10 +1,12 @@
 /* export.c — one session out in a format: the loop every format shares,
  * and the pieces of cmark's tree more than one renderer needs. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
@@ -116,9 +118,9 @@ lean_row(sqlite3_stmt *s)
 	return jv_object_set(r, jv_string("metadata"), md);
 }
 
-int
+jv
 cf_export_session(cf_store *st, jv session, const struct cf_format *f,
-                  const struct cf_xopt *o, FILE *out)
+                  const struct cf_xopt *o, FILE *out, const char *name)
 {
 	static const char sql[] =
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
@@ -126,6 +128,7 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		" ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session};
 	struct run r = {.x = &x, .f = f};
+	jv err = jv_true();
 	errno = 0;
 	if ((r.rc = f->begin(&x)) == 0) {
 		/* rows come one at a time: memory does not follow the session */
@@ -140,8 +143,13 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 				if (each(lean_row(s), text ? text : "", &r))
 					break;
 			}
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-				cf_store_fail(st, "reading messages");
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+				sqlite3 *db = cf_store_db(st);
+				const char *path = sqlite3_db_filename(db, "main");
+				err = cf_error(CF_EX_STORE, "%s: reading messages: %s",
+				               path && *path ? path : "the store", sqlite3_errmsg(db));
+				r.rc = -1;
+			}
 			sqlite3_finalize(s);
 		}
 		if (r.rc == 0)
@@ -149,10 +157,161 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	}
 	if (r.rc == 0 && (fflush(out) != 0 || ferror(out)))
 		r.rc = -1;
-	if (r.rc && !errno)
-		errno = EIO;
+	if (r.rc && jv_is_valid(err)) {
+		int e = errno ? errno : EIO;
+		jv_free(err);
+		err = e == EPIPE ? cf_error(CF_EX_OK, "%s", "") :
+		      cf_error(CF_EX_FAIL, "writing %s: %s", name, strerror(e));
+	}
 	jv_free(session);
-	return r.rc;
+	return err;
+}
+
+/* ---- a whole export: one document or an archive, to a file or stdout ---- */
+
+static jv
+unknown_format(const char *what, const char *name)
+{
+	char list[128] = "";
+	for (int i = 0; cf_formats[i]; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, cf_formats[i]->name);
+	}
+	return cf_error(CF_EX_USAGE, "%s '%s': the formats are %s", what, name, list);
+}
+
+jv
+cf_export_plan(struct cf_xrun *r, const char *format, const char *archive)
+{
+	const char *output = r->output;
+	if (output && !*output)
+		return cf_error(CF_EX_USAGE, "-o: empty file name");
+	r->archive = output ? cf_arc_for_path(output) : CF_ARC_NONE;
+	if (archive) {
+		int k = cf_arc_named(archive);
+		if (k == CF_ARC_NONE)
+			return cf_error(CF_EX_USAGE, "invalid --archive '%s': expected zip, "
+			                "tar.gz or tar.zst", archive);
+		if (r->archive != CF_ARC_NONE && r->archive != k)
+			return cf_error(CF_EX_USAGE, "--archive %s does not match -o '%s'",
+			                archive, output);
+		r->archive = k;
+	}
+	r->fmt = &cf_fmt_markdown;
+	if (format) {
+		if (!(r->fmt = cf_format_named(format)))
+			return unknown_format("unknown format", format);
+	} else if (output && r->archive == CF_ARC_NONE) {
+		if (!(r->fmt = cf_format_for_path(output))) {
+			const char *dot = strrchr(output, '.');
+			if (dot && !strchr(dot, '/'))
+				return unknown_format("cannot tell the format from", output);
+			r->fmt = &cf_fmt_markdown;
+		}
+	}
+	return jv_true();
+}
+
+/* -o naming the store (or its -wal or -shm) would replace the sessions
+ * being read with their export. */
+static jv
+not_the_store(cf_store *st, const char *output)
+{
+	struct stat o, d;
+	const char *db = sqlite3_db_filename(cf_store_db(st), "main");
+	if (!output || !db || stat(output, &o) != 0)
+		return jv_true();
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s%s", db, ext[i]);
+		if (stat(p, &d) == 0 && d.st_dev == o.st_dev && d.st_ino == o.st_ino)
+			return cf_error(CF_EX_USAGE, "-o '%s' is the store itself", output);
+	}
+	return jv_true();
+}
+
+/* On a terminal, what a message holds must not drive it: escape and
+ * control sequences are dropped (C0 but tab and newline, DEL, C1). */
+static int
+copy_clean(FILE *from, FILE *to)
+{
+	char buf[65536];
+	size_t n;
+	int c2 = 0;   /* the last byte was 0xc2, the lead of a C1 control */
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (c2) {
+				c2 = 0;
+				if (c >= 0x80 && c < 0xa0)
+					continue;
+				putc_unlocked(0xc2, to);
+			}
+			if (c == 0xc2) {
+				c2 = 1;
+				continue;
+			}
+			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+				continue;
+			putc_unlocked(c, to);
+		}
+	}
+	if (c2)
+		putc_unlocked(0xc2, to);
+	return ferror(from) ? -1 : 0;
+}
+
+jv
+cf_export_run(cf_store *st, jv list, const struct cf_xrun *r)
+{
+	int count = jv_array_length(jv_copy(list));
+	const char *kind = r->archive != CF_ARC_NONE ? "an archive" : r->fmt->name;
+	jv e = jv_true();
+	if (count > 1 && r->archive == CF_ARC_NONE)
+		e = cf_error(CF_EX_USAGE, "%d sessions go into one archive: name it with "
+		             "-o FILE.zip (.tar.gz, .tar.zst) or give --archive", count);
+	else if (!r->output && r->tty && (r->archive != CF_ARC_NONE || r->fmt->binary))
+		e = cf_error(CF_EX_USAGE, "%s is not for a terminal: use -o FILE or a redirect",
+		             kind);
+	else
+		e = not_the_store(st, r->output);
+	if (!jv_is_valid(e)) {
+		jv_free(list);
+		return e;
+	}
+
+	struct cf_outfile out;
+	e = cf_outfile_open(&out, r->output);
+	if (!jv_is_valid(e)) {
+		jv_free(list);
+		return e;
+	}
+	if (r->archive != CF_ARC_NONE) {
+		e = cf_archive_write(st, list, r->fmt, &r->opt, r->archive, &out);
+	} else if (!r->output && r->tty) {
+		FILE *tmp = tmpfile();
+		if (!tmp) {
+			e = cf_outfile_error(&out, errno);
+		} else {
+			e = cf_export_session(st, jv_array_get(jv_copy(list), 0), r->fmt, &r->opt,
+			                      tmp, out.name);
+			if (jv_is_valid(e) && copy_clean(tmp, out.f) != 0)
+				e = cf_outfile_error(&out, errno);
+			fclose(tmp);
+		}
+		jv_free(list);
+	} else {
+		e = cf_export_session(st, jv_array_get(jv_copy(list), 0), r->fmt, &r->opt,
+		                      out.f, out.name);
+		jv_free(list);
+	}
+	if (!jv_is_valid(e)) {
+		cf_outfile_abort(&out);
+		return e;
+	}
+	return cf_outfile_commit(&out);
 }
 
 /* ---- cmark's tree ---- */

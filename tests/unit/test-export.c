@@ -186,7 +186,9 @@ formats(void)
 		char *buf = NULL;
 		size_t n = 0;
 		FILE *f = open_memstream(&buf, &n);
-		CHECK(cf_export_session(st, jv_copy(s), fs[i], &o, f) == 0);
+		jv r = cf_export_session(st, jv_copy(s), fs[i], &o, f, "memory");
+		CHECK(jv_is_valid(r));
+		jv_free(r);
 		fclose(f);
 		CHECK(n > 0);
 		if (fs[i] == &cf_fmt_html) {
