@@ -44,7 +44,13 @@ struct cf_export {
 	jv session;            /* the session record */
 	long index;            /* of the message being written, from 0 */
 	void *priv;            /* the format's own state */
+	jv err;                /* set by cf_export_store_fail: the failure
+	                        * was the store's, not a write's */
 };
+
+/* For a format that could not read the store: records the error and
+ * returns -1, for the format's callback to return. */
+int cf_export_store_fail(cf_export *x, const char *what);
 
 struct cf_format {
 	const char *name;      /* markdown, json, ... */

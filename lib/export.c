@@ -126,7 +126,8 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
 		" m.model, m.processing_time FROM messages m WHERE m.session_id = ?1"
 		" ORDER BY m.seq";
-	cf_export x = {.out = out, .opt = o, .st = st, .session = session};
+	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
+	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};
 	jv err = jv_true();
 	errno = 0;
@@ -143,13 +144,8 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 				if (each(lean_row(s), text ? text : "", &r))
 					break;
 			}
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-				sqlite3 *db = cf_store_db(st);
-				const char *path = sqlite3_db_filename(db, "main");
-				err = cf_error(CF_EX_STORE, "%s: reading messages: %s",
-				               path && *path ? path : "the store", sqlite3_errmsg(db));
-				r.rc = -1;
-			}
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				r.rc = cf_export_store_fail(&x, "reading messages");
 			sqlite3_finalize(s);
 		}
 		if (r.rc == 0)
@@ -157,14 +153,31 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	}
 	if (r.rc == 0 && (fflush(out) != 0 || ferror(out)))
 		r.rc = -1;
-	if (r.rc && jv_is_valid(err)) {
+	if (r.rc && !jv_is_valid(x.err)) {
+		jv_free(err);
+		err = x.err;
+	} else if (r.rc) {
 		int e = errno ? errno : EIO;
 		jv_free(err);
+		jv_free(x.err);
 		err = e == EPIPE ? cf_error(CF_EX_OK, "%s", "") :
 		      cf_error(CF_EX_FAIL, "writing %s: %s", name, strerror(e));
+	} else {
+		jv_free(x.err);
 	}
 	jv_free(session);
 	return err;
+}
+
+int
+cf_export_store_fail(cf_export *x, const char *what)
+{
+	sqlite3 *db = cf_store_db(x->st);
+	const char *path = sqlite3_db_filename(db, "main");
+	jv_free(x->err);
+	x->err = cf_error(CF_EX_STORE, "%s: %s: %s", path && *path ? path : "the store",
+	                  what, sqlite3_errmsg(db));
+	return -1;
 }
 
 /* ---- a whole export: one document or an archive, to a file or stdout ---- */

@@ -3,6 +3,7 @@
  * sanitizers (the renderers rebuild cmark's tree as they go). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "export.h"
@@ -247,6 +248,97 @@ formats(void)
 	cf_store_close(st);
 }
 
+/* The status and message of an error, and that it was one. */
+static int
+is_error(jv e, int status, const char *part)
+{
+	if (jv_is_valid(e)) {
+		jv_free(e);
+		return 0;
+	}
+	jv m = cf_error_message(e);
+	int ok = cf_error_status(e) == status && strstr(jv_string_value(m), part) != NULL;
+	if (!ok)
+		fprintf(stderr, "error %d: %s\n", cf_error_status(e), jv_string_value(m));
+	jv_free(m);
+	jv_free(e);
+	return ok;
+}
+
+/* Every refusal comes back as a value, and the process goes on. */
+static void
+errors(void)
+{
+	struct cf_xrun r = {.opt = {.header_level = 1, .width = 80}};
+	CHECK(is_error(cf_export_plan(&r, "rtf", NULL), CF_EX_USAGE, "unknown format 'rtf'"));
+	r.output = "x.zip";
+	CHECK(is_error(cf_export_plan(&r, NULL, "tar.gz"), CF_EX_USAGE, "does not match"));
+	CHECK(is_error(cf_export_plan(&r, NULL, "rar"), CF_EX_USAGE, "invalid --archive 'rar'"));
+	r.output = "x.what";
+	CHECK(is_error(cf_export_plan(&r, NULL, NULL), CF_EX_USAGE, "cannot tell the format"));
+	r.output = "";
+	CHECK(is_error(cf_export_plan(&r, NULL, NULL), CF_EX_USAGE, "empty file name"));
+	r.output = "a.tar.zst";
+	CHECK(jv_is_valid(cf_export_plan(&r, NULL, NULL)));
+	CHECK(r.archive == CF_ARC_TZST && r.fmt == &cf_fmt_markdown);
+	r.output = "a/b.HTML";
+	CHECK(jv_is_valid(cf_export_plan(&r, NULL, NULL)));
+	CHECK(r.archive == CF_ARC_NONE && r.fmt == &cf_fmt_html);
+
+	char path[256], out[300];
+	snprintf(path, sizeof path, "%s/chat.db", dir);
+	cf_store *st = cf_store_open(path);
+	jv s = cf_session_insert(st, jv_object_set(jv_object(), jv_string("name"), jv_string("e")));
+	jv two = jv_array_append(jv_array_append(jv_array(), jv_copy(s)), jv_copy(s));
+	r = (struct cf_xrun){.fmt = &cf_fmt_markdown, .opt = {.header_level = 1, .width = 80}};
+	CHECK(is_error(cf_export_run(st, jv_copy(two), &r), CF_EX_USAGE, "2 sessions go into one archive"));
+	r.fmt = &cf_fmt_pdf;
+	r.tty = 1;
+	CHECK(is_error(cf_export_run(st, jv_array_append(jv_array(), jv_copy(s)), &r),
+	               CF_EX_USAGE, "pdf is not for a terminal"));
+	r.output = dir;
+	CHECK(is_error(cf_export_run(st, jv_array_append(jv_array(), jv_copy(s)), &r),
+	               CF_EX_FAIL, "Is a directory"));
+	r.output = path;
+	CHECK(is_error(cf_export_run(st, jv_array_append(jv_array(), jv_copy(s)), &r),
+	               CF_EX_USAGE, "is the store itself"));
+	snprintf(out, sizeof out, "%s/no/such/dir/x.md", dir);
+	r.output = out;
+	CHECK(is_error(cf_export_run(st, jv_array_append(jv_array(), jv_copy(s)), &r),
+	               CF_EX_FAIL, "No such file or directory"));
+	/* a full disk: the device is written in place, and the write fails */
+	r.output = "/dev/full";
+	r.fmt = &cf_fmt_markdown;
+	CHECK(is_error(cf_export_run(st, jv_array_append(jv_array(), jv_copy(s)), &r),
+	               CF_EX_FAIL, "writing /dev/full: No space left on device"));
+	r.archive = CF_ARC_ZIP;
+	CHECK(is_error(cf_export_run(st, jv_copy(two), &r), CF_EX_FAIL, "writing /dev/full"));
+
+	/* and what works: an archive of both, then a file given up */
+	snprintf(out, sizeof out, "%s/both.zip", dir);
+	r.output = out;
+	CHECK(jv_is_valid(cf_export_run(st, jv_copy(two), &r)));
+	FILE *z = fopen(out, "rb");
+	char pk[2] = {0};
+	CHECK(z && fread(pk, 1, 2, z) == 2 && pk[0] == 'P' && pk[1] == 'K');
+	if (z)
+		fclose(z);
+	struct cf_outfile of;
+	snprintf(out, sizeof out, "%s/abandoned.md", dir);
+	CHECK(jv_is_valid(cf_outfile_open(&of, out)));
+	fputs("half", of.f);
+	cf_outfile_abort(&of);
+	CHECK(access(out, F_OK) != 0);
+	CHECK(jv_is_valid(cf_outfile_open(&of, out)));
+	fputs("whole\n", of.f);
+	CHECK(access(out, F_OK) != 0);   /* no name until it is whole */
+	CHECK(jv_is_valid(cf_outfile_commit(&of)));
+	CHECK(access(out, F_OK) == 0);
+	jv_free(two);
+	jv_free(s);
+	cf_store_close(st);
+}
+
 int
 main(void)
 {
@@ -256,6 +348,7 @@ main(void)
 	tables();
 	names();
 	formats();
+	errors();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
