@@ -195,7 +195,7 @@ plan(struct edits *es, const char *text, const struct cf_lines *ls, cmark_node *
 				add_edit(es, l, c, 0, h);
 				continue;
 			}
-			/* setext: made ATX, its underline dropped.  cmark 0.30 may
+			/* setext: made ATX, its underline dropped.  cmark may
 			 * give the end a line late, so the underline is looked for,
 			 * never assumed. */
 			int e = cmark_node_get_end_line(n);
