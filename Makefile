@@ -15,14 +15,14 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 	-DCF_SHAREDIR=\"$(DATADIR)/confab\" \
-	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark-gfm libarchive pangocairo tree-sitter libedit)
+	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0)
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
 # libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
 # cmark, libarchive, cairo and pango are linked only by the programs whose
 # objects call them (a static library and --as-needed).
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit) -lcmark-gfm-extensions -ljq -lm
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
 
 PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
@@ -53,19 +53,19 @@ DEBS += bindfs
 
 all: $(BINS)
 
-build/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/lib/%.o: lib/%.c include/confab.h include/export.h include/render.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
+bin/%: cmd/%.c $(LIB) include/confab.h include/export.h include/render.h
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
-build/asan/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/asan/lib/%.o: lib/%.c include/confab.h include/export.h include/render.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 

@@ -2,6 +2,7 @@
  * Everything a user or a provider wrote passes through cf_clean or
  * cf_put_clean, so no escape sequence in a name or a reply reaches the
  * terminal. */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,33 +19,50 @@ u8len(const unsigned char *s)
 	return n;
 }
 
+/* Cells of the character at s (at most n bytes), its length in *len:
+ * two for wide CJK and emoji, none for combining marks and other
+ * zero-width characters, one for a stray byte (it is shown as one). */
+int
+cf_char_cells(const char *s, size_t n, size_t *len)
+{
+	if ((unsigned char)*s < 0x80 || n < 2) {
+		*len = 1;
+		return 1;
+	}
+	gunichar c = g_utf8_get_char_validated(s, (gssize)n);
+	if (c == (gunichar)-1 || c == (gunichar)-2) {
+		*len = 1;
+		return 1;
+	}
+	*len = (size_t)(g_utf8_next_char(s) - s);
+	if (g_unichar_iszerowidth(c))
+		return 0;
+	return g_unichar_iswide(c) ? 2 : 1;
+}
+
+int
+cf_cells(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0, l; i < n; i += l)
+		w += cf_char_cells(s + i, n - i, &l);
+	return w;
+}
+
 void
 cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
-	int w = 0;
 	while (*p && o + 5 < n) {
-		if (width && w >= width) {
-			/* mark the cut: replace the last character with an ellipsis */
-			while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-				o--;
-			if (o > 0)
-				o--;
-			memcpy(out + o, "…", 3);
-			o += 3;
-			break;
-		}
 		if (*p == '\n' && keep_nl) {
 			out[o++] = '\n';
 			p++;
-			w = 0;
 			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
 			out[o++] = (*p == '\t' && keep_nl) ? '\t' : ' ';
 			p++;
-			w++;
 			continue;
 		}
 		int l = u8len(p);
@@ -52,15 +70,29 @@ cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
 		if (l == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
 			out[o++] = ' ';
 			p += 2;
-			w++;
 			continue;
 		}
 		memcpy(out + o, p, (size_t)l);
 		o += (size_t)l;
 		p += l;
-		w++;
 	}
 	out[o] = '\0';
+	if (!width || keep_nl || cf_cells(out, o) <= width)
+		return;
+	/* too wide: the longest start that leaves a cell for the ellipsis
+	 * that marks the cut */
+	size_t cut = 0, l;
+	for (int w = 0; cut < o; cut += l) {
+		int c = cf_char_cells(out + cut, o - cut, &l);
+		if (w + c > width - 1)
+			break;
+		w += c;
+	}
+	if (cut + 4 > n)
+		cut = n - 4;
+	while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(out + cut, "\u2026", 4);
 }
 
 void
@@ -82,15 +114,10 @@ cf_put_clean(const char *s)
 	}
 }
 
-/* Code points, which is what a terminal column count needs for the scripts
- * most names use; wide CJK characters make a row longer, not wrong. */
 int
 cf_width(const char *s)
 {
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
+	return cf_cells(s, strlen(s));
 }
 
 void
