@@ -57,8 +57,8 @@ void cf_render_finish(cf_render *r);
 void cf_render_set_width(cf_render *r, int width);
 void cf_render_free(cf_render *r);
 
-/* Whether output to fd is for the renderer: a terminal, NO_COLOR unset,
- * TERM set and not "dumb", and plain (--plain) not given.  Otherwise the
+/* Whether output to fd is for the renderer: a terminal, NO_COLOR unset
+ * or empty, TERM not "dumb", and plain (--plain) not given.  Otherwise the
  * bytes go out as written. */
 int cf_render_wanted(int fd, int plain);
 /* fd's terminal width in cells, else $COLUMNS, else 80. */

@@ -258,14 +258,51 @@ cf_human_session_head(cf_store *st, jv rec)
 	jv_free(meta);
 }
 
+/* A size as people read it: 512 B, 1.5 KiB, 20.0 MiB. */
+static void
+human_size(double n, char out[32])
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (n >= 1024 && u < 4) {
+		n /= 1024;
+		u++;
+	}
+	if (u)
+		snprintf(out, 32, "%.1f %s", n, unit[u]);
+	else
+		snprintf(out, 32, "%.0f B", n);
+}
+
+/* The attachments a message carries, a line each: name, type, size. */
+static void
+put_attachments(jv meta)
+{
+	jv list = jv_object_get(jv_copy(meta), jv_string("attachments"));
+	if (jv_get_kind(list) == JV_KIND_ARRAY) {
+		jv_array_foreach(list, i, a) {
+			char name[200], type[120], size[32];
+			const char *mime = cf_jstr_or_null(a, "mimeType");
+			cf_clean(cf_jstr(a, "name"), name, sizeof name, 80, 0);
+			cf_clean(mime ? mime : cf_jstr(a, "type"), type, sizeof type, 60, 0);
+			human_size(cf_jnum(a, "size", 0), size);
+			printf("%s[attached] %s%s%s  %s · %s%s\n", cf_c(CF_DIM), cf_c(CF_RESET),
+			       name, cf_c(CF_DIM), type, size, cf_c(CF_RESET));
+			jv_free(a);
+		}
+	}
+	jv_free(list);
+}
+
 void
-cf_human_message(jv msg)
+cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
+                      void *ctx)
 {
 	const char *role = cf_jstr(msg, "role");
 	const char *color = !strcmp(role, "user") ? CF_GREEN :
 	                    !strcmp(role, "assistant") ? CF_MAGENTA : CF_CYAN;
 	int64_t ms = rec_ms(msg, "timestamp");
-	char when[32], rel[32], stamp[25], model[120] = "";
+	char when[32], rel[32], stamp[25], model[120] = "", stop[80] = "";
 	cf_time_fmt(ms, stamp);
 	snprintf(when, sizeof when, "%.10s %.5s UTC", stamp, stamp + 11);
 	cf_time_rel(ms, cf_now_ms(), rel, sizeof rel);
@@ -273,16 +310,40 @@ cf_human_message(jv msg)
 	const char *m = cf_jstr_or_null(meta, "model");
 	if (m && strcmp(role, "user"))
 		cf_clean(m, model, sizeof model, 60, 0);
-	printf("\n%s%s%s%s%s%s  %s%s (%s)%s\n", cf_c(CF_BOLD), cf_c(color), role,
+	/* /clear: what comes before this message is not in its context */
+	if (cf_jbool(meta, "contextReset"))
+		printf("\n%s──── context cleared ────────────────────────────%s\n",
+		       cf_c(CF_DIM), cf_c(CF_RESET));
+	if (cf_jbool(meta, "incomplete")) {
+		const char *why = cf_jstr_or_null(meta, "stopReason");
+		cf_clean(why ? why : "", stop, sizeof stop, 40, 0);
+	}
+	printf("\n%s%s%s%s%s%s  %s%s (%s)%s", cf_c(CF_BOLD), cf_c(color), role,
 	       cf_c(CF_RESET), *model ? " · " : "", model, cf_c(CF_DIM), when, rel,
 	       cf_c(CF_RESET));
+	if (cf_jbool(meta, "incomplete"))
+		printf("  %sincomplete%s%s%s%s", cf_c(CF_YELLOW), *stop ? " (" : "", stop,
+		       *stop ? ")" : "", cf_c(CF_RESET));
+	putchar('\n');
+	put_attachments(meta);
 	jv_free(meta);
 	const char *c = cf_jstr(msg, "content");
-	cf_put_clean(c);
-	if (*c && c[strlen(c) - 1] != '\n')
-		putchar('\n');
+	if (content) {
+		fflush(stdout);
+		content(c, strlen(c), ctx);
+	} else {
+		cf_put_clean(c);
+		if (*c && c[strlen(c) - 1] != '\n')
+			putchar('\n');
+	}
 	cf_out_check();
 	jv_free(msg);
+}
+
+void
+cf_human_message(jv msg)
+{
+	cf_human_message_with(msg, NULL, NULL);
 }
 
 int

@@ -1501,8 +1501,7 @@ int
 cf_render_wanted(int fd, int plain)
 {
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-	return !plain && isatty(fd) && !(nc && *nc) && term && *term &&
-	       strcmp(term, "dumb");
+	return !plain && isatty(fd) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
 }
 
 int
