@@ -301,6 +301,8 @@ put_range(cf_render *r, const struct stext *t, size_t a, size_t b)
 {
 	uint32_t cur = 0;
 	size_t run = a;
+	if (a == b)
+		return;
 	for (size_t i = a; i < b; i++) {
 		if (t->st[i] == cur)
 			continue;
@@ -352,7 +354,10 @@ wrap(cf_render *r, const struct stext *t, size_t a, size_t b, int width, int wor
 			}
 			int cw = cf_char_cells(t->s + i, b - i, &l);
 			if (w + cw > width && i > start) {
-				if (words && brk > start) {
+				if (words && c == ' ') {
+					/* the word before fits, to the last cell */
+					add_line(r, start, i, w);
+				} else if (words && brk > start) {
 					add_line(r, start, brk, wbrk);
 					i = brk;
 				} else {

@@ -34,6 +34,8 @@ put(void *ctx, const char *s, size_t n)
 static void
 check(const struct sink *k, int width)
 {
+	if (!k->n)
+		return;
 	const unsigned char *p = (const unsigned char *)k->p, *e = p + k->n;
 	int cells = 0;
 	while (p < e) {

@@ -212,6 +212,9 @@ test_constructs(void)
 	DRAWS("9. x\n10. y\n", 40, " 9. x\n10. y\n");
 	DRAWS("3) x\n", 40, "3) x\n");
 	DRAWS("- [ ] t\n- [x] d\n", 40, "• [ ] t\n• [x] d\n");
+	/* a word that ends on the last cell stays on its line */
+	DRAWS("aaa bbb ccc\n", 10, "aaa bbb\nccc\n");
+	DRAWS("aaaaa bbbb ccc\n", 10, "aaaaa bbbb\nccc\n");
 	DRAWS("- a long item that wraps\n", 12, "• a long\n  item that\n  wraps\n");
 	DRAWS("-\n- b\n", 40, "• \n• b\n");
 	DRAWS("> q\n> r\n>\n> s\n", 40, "┃ q r\n┃\n┃ s\n");
