@@ -163,6 +163,9 @@ int cf_md_columns(cmark_node *table);
 int cf_md_align(cmark_node *table, int col);
 /* A list item's box: -1 when it has none, 0 open ("[ ]"), 1 done. */
 int cf_md_task(cmark_node *item);
+/* The terminal columns the first n bytes of UTF-8 s take: CJK and emoji
+ * two, combining marks none, a byte that starts no character one. */
+int cf_md_width(const char *s, size_t n);
 
 /* The plain text of a node's inlines, for people: no marks but struck
  * text's "~~", a link's address after its text, a soft break a space, a

@@ -22,15 +22,6 @@ struct txt {
 	int depth;           /* of nested quotes and lists */
 };
 
-/* The columns one character takes. */
-static int
-cw(gunichar c)
-{
-	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || g_unichar_iszerowidth(c))
-		return 0;
-	return g_unichar_iswide(c) ? 2 : 1;
-}
-
 /* The length of the character at s, at most n bytes (1 for a byte that
  * starts none). */
 static size_t
@@ -39,26 +30,6 @@ clen(const char *s, size_t n)
 	unsigned char c = (unsigned char)*s;
 	size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 	return k > n ? n : k;
-}
-
-/* Columns of the first n bytes of s; ASCII is counted without decoding. */
-static int
-cps(const char *s, size_t n)
-{
-	int w = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {
-			w++;
-			i++;
-			continue;
-		}
-		size_t k = clen(s + i, n - i);
-		gunichar u = g_utf8_get_char_validated(s + i, (gssize)k);
-		w += u == (gunichar)-1 || u == (gunichar)-2 ? 1 : cw(u);
-		i += k;
-	}
-	return w;
 }
 
 /* Bytes of s (whole characters) that take at most w columns; at least
@@ -71,14 +42,14 @@ bytes_for(const char *s, size_t n, int w)
 	int used = 0;
 	while (i < n) {
 		size_t k = clen(s + i, n - i);
-		int c = cps(s + i, k);
+		int c = cf_md_width(s + i, k);
 		if (used + c > w && i > 0)
 			break;
 		used += c;
 		i += k;
 		if (used >= w) {
 			/* what goes on the same column (accents, joiners) */
-			while (i < n && (k = clen(s + i, n - i)) && cps(s + i, k) == 0 &&
+			while (i < n && (k = clen(s + i, n - i)) && cf_md_width(s + i, k) == 0 &&
 			       (unsigned char)s[i] >= 0x80)
 				i += k;
 			break;
@@ -127,13 +98,13 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 {
 	const char *pre = p1;
 	size_t p2n = strlen(p2);
-	int avail0 = t->width - cps(p2, p2n);
+	int avail0 = t->width - cf_md_width(p2, p2n);
 	if (avail0 < 1)
 		avail0 = 1;
 	for (const char *line = text;;) {
 		const char *nl = strchr(line, '\n');
 		size_t ln = nl ? (size_t)(nl - line) : strlen(line);
-		int avail = t->width - cps(pre, strlen(pre)), col = 0;
+		int avail = t->width - cf_md_width(pre, strlen(pre)), col = 0;
 		if (avail < 1)
 			avail = 1;
 		lb_add(t, pre, strlen(pre));
@@ -147,7 +118,7 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 				break;
 			const char *w = line + i;
 			size_t wn = j - i;
-			int ww = cps(w, wn);
+			int ww = cf_md_width(w, wn);
 			if (col && col + 1 + ww > avail) {
 				lb_end(t);
 				pre = p2;
@@ -169,7 +140,7 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 				col = 0;
 				w += k;
 				wn -= k;
-				ww = cps(w, wn);
+				ww = cf_md_width(w, wn);
 			}
 			lb_add(t, w, wn);
 			col += ww;
@@ -188,7 +159,7 @@ static void
 literal(struct txt *t, const char *s, const char *p1, const char *p2)
 {
 	const char *pre = p1;
-	int avail = t->width - cps(p2, strlen(p2));
+	int avail = t->width - cf_md_width(p2, strlen(p2));
 	if (avail < 1)
 		avail = 1;
 	size_t n = strlen(s);
@@ -233,7 +204,7 @@ static void block(struct txt *t, cmark_node *n, const char *p1, const char *p2);
 static char *
 nest(struct txt *t, const char *p, const char *add)
 {
-	if (cps(p, strlen(p)) + cps(add, strlen(add)) > t->width / 2) {
+	if (cf_md_width(p, strlen(p)) + cf_md_width(add, strlen(add)) > t->width / 2) {
 		/* keep the marker's width, so following lines still align */
 		char *r = cf_xmalloc(strlen(p) + 1);
 		strcpy(r, p);
@@ -287,7 +258,7 @@ table(struct txt *t, cmark_node *tbl, const char *p1, const char *p2)
 				if (*q == '\n' || *q == '\t')
 					*q = ' ';
 			cell[i * ncol + j] = s;
-			int k = cps(s, strlen(s));
+			int k = cf_md_width(s, strlen(s));
 			if (k > w[j])
 				w[j] = k;
 			j++;
@@ -297,7 +268,7 @@ table(struct txt *t, cmark_node *tbl, const char *p1, const char *p2)
 	for (int j = 0; j < ncol; j++)
 		total += w[j] + (j ? 3 : 0);
 	const char *pre = p1;
-	if (total + cps(p2, strlen(p2)) > t->width) {
+	if (total + cf_md_width(p2, strlen(p2)) > t->width) {
 		for (int r = 0; r < nrow; r++) {
 			jv line = jv_string("");
 			for (int j = 0; j < ncol; j++) {
@@ -322,7 +293,7 @@ table(struct txt *t, cmark_node *tbl, const char *p1, const char *p2)
 				fputs(j ? " | " : "", t->f);
 				fputs(s, t->f);
 				if (j + 1 < last)
-					for (int k = cps(s, strlen(s)); k < w[j]; k++)
+					for (int k = cf_md_width(s, strlen(s)); k < w[j]; k++)
 						fputc(' ', t->f);
 			}
 			fputc('\n', t->f);
@@ -366,7 +337,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		s = cf_md_plain(n);
 		wrap(t, s, p1, p2);
 		if (cmark_node_get_heading_level(n) <= 2) {
-			int w = cps(s, strlen(s)), max = t->width - cps(p2, strlen(p2));
+			int w = cf_md_width(s, strlen(s)), max = t->width - cf_md_width(p2, strlen(p2));
 			fputs(p2, t->f);
 			for (int i = 0; i < (w < max ? w : max); i++)
 				fputc(cmark_node_get_heading_level(n) == 1 ? '=' : '-', t->f);
@@ -384,7 +355,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		free(b);
 		break;
 	case CMARK_NODE_THEMATIC_BREAK: {
-		int w = t->width - cps(p2, strlen(p2));
+		int w = t->width - cf_md_width(p2, strlen(p2));
 		fputs(p1, t->f);
 		for (int i = 0; i < (w < 40 ? w : 40); i++)
 			fputc('-', t->f);
@@ -421,7 +392,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 			}
 			/* the marker shows, unless markers of items that start on
 			 * one line would leave no room for the text */
-			a = cps(pre, strlen(pre)) + (int)strlen(mark) > t->width - 10 ?
+			a = cf_md_width(pre, strlen(pre)) + (int)strlen(mark) > t->width - 10 ?
 			    cat(pre, "") : cat(pre, mark);
 			b = nest(t, p2, pad);
 			t->depth++;
@@ -445,7 +416,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 static void
 underline(FILE *f, const char *s, char c, int max)
 {
-	int w = cps(s, strlen(s));
+	int w = cf_md_width(s, strlen(s));
 	for (int i = 0; i < (w < max ? w : max); i++)
 		fputc(c, f);
 	fputc('\n', f);

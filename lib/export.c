@@ -400,6 +400,36 @@ cf_md_lines_free(struct cf_lines *ls)
 	free(ls->len);
 }
 
+/* The columns one character takes. */
+static int
+char_cols(gunichar c)
+{
+	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || g_unichar_iszerowidth(c))
+		return 0;
+	return g_unichar_iswide(c) ? 2 : 1;
+}
+
+int
+cf_md_width(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {   /* ASCII, control bytes too, without decoding */
+			w++;
+			i++;
+			continue;
+		}
+		size_t k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (k > n - i)
+			k = n - i;
+		gunichar u = g_utf8_get_char_validated(s + i, (gssize)k);
+		w += u == (gunichar)-1 || u == (gunichar)-2 ? 1 : char_cols(u);
+		i += c < 0xc0 ? 1 : k;
+	}
+	return w;
+}
+
 int
 cf_md_is(cmark_node *n, const char *type)
 {

@@ -60,8 +60,10 @@ static void
 drop_temp(struct cf_outfile *o)
 {
 	if (o->temp) {
-		pending = NULL;
+		/* unlinked before it is forgotten: a signal between the two
+		 * only unlinks it again */
 		unlink(o->temp);
+		pending = NULL;
 		free(o->temp);
 		o->temp = NULL;
 	}

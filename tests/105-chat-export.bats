@@ -609,6 +609,27 @@ kiwi 🥝 | 2   | ~~old~~ new' ]
 	grep -qF '<a href="http://www.example.com">www.example.com</a>' <<<"$output"
 }
 
+@test "gfm: markdown writes a table back aligned, its cells' Markdown as written" {
+	new_session -n back >/dev/null
+	printf '%s\n' '|a|b \| c|n|' '|:-:|-|--:|' '|中文|`x\|y` **z**|1|' '|only|' '' \
+		'> - | q | 😀 |' '>   |---|:--|' '>   | 1 | ~~2~~ |' | chat-add -s back >/dev/null
+	run -0 chat-export -f markdown back
+	[ "$(sed -n '/^|/,/^$/p' <<<"$output")" = '|  a   | b \| c       |   n |
+| :--: | ------------ | --: |
+| 中文 | `x\|y` **z** |   1 |
+| only |              |     |' ]
+	grep -qxF '> - | q   | 😀    |' <<<"$output"
+	grep -qxF '>   | --- | :---- |' <<<"$output"
+	grep -qxF '>   | 1   | ~~2~~ |' <<<"$output"
+	# and it reads as the same tables
+	chat-export -f markdown back > x.md
+	run -0 pandoc -f gfm -t html x.md
+	grep -qxF '<td style="text-align: center;">中文</td>' <<<"$output"
+	grep -qxF '<td><code>x|y</code> <strong>z</strong></td>' <<<"$output"
+	grep -qxF '<th>b | c</th>' <<<"$output"
+	grep -qxF '<td style="text-align: left;"><del>2</del></td>' <<<"$output"
+}
+
 @test "gfm: a table in a quote and in a list item" {
 	new_session -n nested >/dev/null
 	chat-add -s nested "$(printf '> | q | r |\n> |---|---|\n> | 1 | 2 |\n\n- item\n\n  | s | t |\n  |---|---|\n  | 3 | 4 |\n')" >/dev/null
