@@ -163,7 +163,7 @@ bash_complete() {
 		prog=${page##*/}
 		prog=${prog%.*}
 		want=$common
-		if [ "$prog" = confab ] || grep -q cf_send_run "$ROOT/cmd/$prog.c"; then
+		if [ "$prog" = confab ] || grep -qE "cf_send_run|cf_turn_run" "$ROOT/cmd/$prog.c"; then
 			want=$codes
 		fi
 		listed=$(awk '/^\.Sh / { ex = ($0 == ".Sh EXIT STATUS") }
