@@ -144,6 +144,13 @@ jv cf_export_run(cf_store *st, jv list, const struct cf_xrun *r);
 
 /* ---- shared by the renderers (export.c) ---- */
 
+/* Borrows msg: does it start a new context (metadata.contextReset, after
+ * /clear in confab or chat-send --clear)?  Every format but JSON (which
+ * keeps the record whole) shows cf_reset_note above such a message's
+ * text. */
+int cf_msg_reset(jv msg);
+extern const char cf_reset_note[];
+
 /* Parses Markdown into cmark-gfm's tree (cf_gfm_parse: tables,
  * strikethrough, autolinks, task lists), with o->code_lang set on fences
  * that name no language; NULL when out of memory.  text (NUL-ended) must

@@ -492,6 +492,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 			fputs("*\n\n", f);
 		jv_free(md);
 	}
+	if (cf_msg_reset(msg))
+		fprintf(f, "*%s*\n\n", cf_reset_note);
 	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)

@@ -67,6 +67,30 @@ utf8_ok(const char *s)
 	return g_utf8_validate(s + i, (gssize)(n - i), NULL);
 }
 
+int
+cf_msg_reset(jv msg)
+{
+	jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+	int yes = jv_get_kind(md) == JV_KIND_OBJECT && cf_jbool(md, "contextReset");
+	jv_free(md);
+	return yes;
+}
+
+/* The /clear boundary as the message's first block, so every format that
+ * renders the tree shows it as it shows the rest (Markdown, which renders
+ * from the source, writes it itself). */
+static void
+reset_note(cmark_node *doc)
+{
+	cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+	cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+	cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+	cmark_node_set_literal(t, cf_reset_note);
+	cmark_node_append_child(em, t);
+	cmark_node_append_child(p, em);
+	cmark_node_prepend_child(doc, p);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -80,6 +104,8 @@ each(jv msg, const char *text, struct run *r)
 		errno = ENOMEM;
 		r->rc = -1;
 	} else {
+		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
+			reset_note(doc);
 		r->rc = r->f->message(r->x, msg, doc);
 	}
 	if (doc)
@@ -99,6 +125,9 @@ one(jv msg, void *ctx)
 /* What a rendering format reads of a message, without the rest of the
  * record: the arrays, the extra metadata and the attachments subquery
  * were half of a long export's time. */
+const char cf_reset_note[] =
+	"Context cleared: this message and those after it were sent without the ones before.";
+
 static jv
 lean_row(sqlite3_stmt *s)
 {
@@ -108,6 +137,8 @@ lean_row(sqlite3_stmt *s)
 	md = jv_object_set(md, jv_string("model"), cf_col_text(s, 5));
 	md = jv_object_set(md, jv_string("processing_time"), sqlite3_column_type(s, 6) == SQLITE_NULL ?
 	                   jv_null() : jv_number((double)sqlite3_column_int64(s, 6)));
+	if (sqlite3_column_int(s, 7))
+		md = jv_object_set(md, jv_string("contextReset"), jv_true());
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("message"));
 	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
@@ -124,8 +155,9 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 {
 	static const char sql[] =
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
-		" m.model, m.processing_time FROM messages m WHERE m.session_id = ?1"
-		" ORDER BY m.seq";
+		" m.model, m.processing_time,"
+		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1"
+		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};

@@ -1400,3 +1400,34 @@ large() {
 		'{"id":"01900000-0000-7000-8000-000000000001","type":"image","name":"big.png","size":104857600,"mimeType":"image/png"}' ]
 	[ "$(jq -c '.messages[0] | [.content, .metadata.tokens]' big.json)" = '["see attached",null]' ]
 }
+
+@test "a /clear boundary (metadata.contextReset) is shown above its message in every format, and kept whole in JSON" {
+	new_session -n cleared -p echo > /dev/null
+	chat-add -s cleared "before the clear" > /dev/null
+	echo '{"role":"user","content":"after the clear","metadata":{"contextReset":true}}' |
+		chat-add -s cleared --records > /dev/null
+	chat-add -s cleared -r assistant "the reply" > /dev/null
+	note='Context cleared: this message and those after it were sent without the ones before.'
+	# the note comes once, between the two messages, in each format
+	for f in markdown plaintext html; do
+		chat-export -f "$f" -o "c.$f" cleared
+	done
+	chat-export -f pdf -o c.pdf cleared
+	chat-export -f docx -o c.docx cleared
+	pandoc -f markdown -t plain --wrap=none c.markdown > md.txt
+	xmllint --html --xpath 'string(//body)' c.html > html.txt 2>/dev/null
+	pdftotext -layout c.pdf pdf.txt
+	pandoc -f docx -t plain --wrap=none c.docx > docx.txt
+	tr '\n' ' ' < c.plaintext | tr -s ' ' > plaintext.txt
+	for t in md html pdf docx plaintext; do
+		tr '\n' ' ' < "$t.txt" | tr -s ' ' > "$t.flat"
+		[ "$(grep -o 'Context cleared' "$t.flat" | wc -l)" = 1 ] || { echo "$t: $(cat "$t.flat")"; false; }
+		grep -q 'before the clear.*Context cleared.*after the clear' "$t.flat" || { echo "$t order: $(cat "$t.flat")"; false; }
+	done
+	grep -qF "$note" md.flat
+	chat-export -f json cleared | jq -e '[.messages[] | .metadata.contextReset // false] == [false, true, false]'
+	# the note is not in a session that was never cleared
+	new_session -n plain -p echo > /dev/null
+	chat-add -s plain "just text" > /dev/null
+	! chat-export -f markdown plain | grep -q 'Context cleared'
+}
