@@ -53,7 +53,7 @@ DEBS += bindfs
 
 all: $(BINS)
 
-build/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -65,7 +65,7 @@ bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
-build/asan/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/asan/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 

@@ -688,12 +688,16 @@ enum { CF_IMPORT_AUTO, CF_IMPORT_CONFAB, CF_IMPORT_CHATGPT, CF_IMPORT_CLAUDE,
 int cf_import_format(const char *name);
 /* Reads one file (path; NULL: stdin), named name in messages, in format
  * (CF_IMPORT_AUTO: told by its contents), and appends a plan per session
- * to plans, which it consumes and returns.  Nothing is written; a
- * malformed file ends the program (CF_EX_DATA) naming where it broke. */
+ * to plans, which it consumes and returns.  Nothing is written.  A
+ * malformed file is an error value (cf_error: CF_EX_DATA naming where it
+ * broke; CF_EX_FAIL when it cannot be read), plans freed with it.  (What
+ * the failed item held is not all given back: the checks jump out of it.) */
 jv cf_import_read(jv plans, const char *path, const char *name, int format);
 /* Stores the plans in the caller's transaction.  A session whose id is
  * already in the store is skipped and counted in *skipped.  Consumes
- * plans; returns the stored session records, in order. */
+ * plans; returns the stored session records, in order, or an error value
+ * (an attachment's file changed while it was read) for the caller to
+ * roll back. */
 jv cf_import_write(cf_store *st, jv plans, long *skipped);
 
 #endif
