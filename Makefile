@@ -60,7 +60,7 @@ build/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
+bin/%: cmd/%.c $(LIB) $(wildcard include/*.h)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -128,7 +128,7 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) include/confab.h lib/priv.h
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "provider.h"
 
 static const char usage[] =
 	"usage: chat-send [options] [-s SESSION] [MESSAGE...]\n"

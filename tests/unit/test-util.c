@@ -1,6 +1,6 @@
 /* Times, ids, numbers and text cleaning. */
 #include "unit.h"
-#include "confab.h"
+#include "provider.h"
 
 static void
 times(void)
