@@ -335,26 +335,10 @@ copy_clean(FILE *from)
 {
 	char buf[65536];
 	size_t n;
-	int c2 = 0;   /* the last byte was 0xc2, the lead of a C1 control */
+	int c2 = 0;
 	rewind(from);
-	while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)buf[i];
-			if (c2) {
-				c2 = 0;
-				if (c >= 0x80 && c < 0xa0)
-					continue;
-				putchar(0xc2);
-			}
-			if (c == 0xc2) {
-				c2 = 1;
-				continue;
-			}
-			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-				continue;
-			putchar(c);
-		}
-	}
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+		cf_clean_write(stdout, buf, n, &c2, 1);
 	if (c2)
 		putchar(0xc2);
 }

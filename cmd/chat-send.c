@@ -221,40 +221,6 @@ on_flush(cf_call *c)
 	}
 }
 
-static jv
-read_all(int fd, const char *what)
-{
-	char buf[65536];
-	jv s = jv_string("");
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
-		}
-		s = jv_string_append_buf(s, buf, (int)n);
-	}
-	return s;
-}
-
-static int
-valid_utf8(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		           (c >> 3) == 30 ? 4 : 0;
-		if (!k || i + k > n || !c)
-			return 0;
-		for (size_t j = 1; j < k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += k;
-	}
-	return 1;
-}
-
 static const char *
 image_type(const char *name)
 {
@@ -278,21 +244,10 @@ struct blob {
 static struct blob
 read_bytes(int fd, const char *what)
 {
-	struct blob b = {cf_xmalloc(65536), 0};
-	size_t cap = 65536;
-	for (;;) {
-		if (b.n == cap)
-			b.p = cf_xrealloc(b.p, cap *= 2);
-		ssize_t n = read(fd, b.p + b.n, cap - b.n);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
-		}
-		b.n += (size_t)n;
-	}
+	struct blob b;
+	b.p = cf_read_all(fd, &b.n);
+	if (!b.p)
+		cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
 	return b;
 }
 
@@ -320,7 +275,7 @@ load_attachments(const char **paths, int n, struct blob *blobs)
 		const char *base = strrchr(paths[i], '/');
 		base = base ? base + 1 : paths[i];
 		const char *img = image_type(base);
-		if (!img && !valid_utf8((const unsigned char *)blobs[i].p, blobs[i].n))
+		if (!img && !cf_utf8_valid(blobs[i].p, blobs[i].n))
 			cf_die(CF_EX_USAGE, "cannot attach '%s': neither text nor an "
 			       "image (png, jpeg, gif, webp)", paths[i]);
 		jv a = jv_object();
@@ -632,7 +587,11 @@ main(int argc, char **argv)
 		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
 	int stdin_records = sref && !strcmp(sref, "-");
 	if (!stdin_records && !isatty(STDIN_FILENO)) {
-		jv in = read_all(STDIN_FILENO, "stdin");
+		jv in = cf_read_text(STDIN_FILENO);
+		if (!jv_is_valid(in)) {
+			jv m = cf_error_message(in);
+			cf_die(cf_error_status(in), "stdin: %s", jv_string_value(m));
+		}
 		if (jv_string_length_bytes(jv_copy(in)))
 			text = jv_string_length_bytes(jv_copy(text)) ?
 				jv_string_concat(jv_string_append_str(text, "\n\n"), in) :

@@ -114,6 +114,21 @@ int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* "3m ago", "yesterday", "2026-01-02": for people only. */
 void cf_time_rel(int64_t ms, int64_t now, char *out, size_t n);
 
+/* The UTF-8 sequence at s (end > s): its length, or 0 when it is not a
+ * valid one (overlong forms, surrogates and code points past U+10FFFF
+ * are not). */
+size_t cf_utf8_len(const unsigned char *s, const unsigned char *end);
+/* Is s (n bytes) all valid UTF-8, without a NUL? */
+int cf_utf8_valid(const char *s, size_t n);
+
+/* Every byte from fd to its end (EINTR retried), the whole of it at once:
+ * pieces would each mend a UTF-8 sequence cut at their edge.  A malloc'd
+ * buffer with a NUL after its *len bytes, or NULL with errno set. */
+char *cf_read_all(int fd, size_t *len);
+/* The same as a jv string (invalid UTF-8 mended), or an error value
+ * (CF_EX_FAIL, strerror's words). */
+jv cf_read_text(int fd);
+
 /* Whole-string numbers within [min, max]; 0 on success. */
 int cf_parse_long(const char *s, long min, long max, long *out);
 int cf_parse_double(const char *s, double min, double max, double *out);
@@ -296,7 +311,7 @@ jv cf_attachments_of(cf_store *st, const char *msg_id);
 long cf_attach_max(void);
 /* A size for people: "20 MiB", "1 KiB", "1025 bytes". */
 void cf_size_text(long n, char *out, size_t len);
-/* Base64 of n bytes, as a jv string. */
+/* Base64 of n bytes, as a jv string (base64.c, with the decoders). */
 jv cf_base64(const void *data, size_t n);
 
 /* ---- ref.c: naming sessions by argument or by record ---- */
@@ -357,6 +372,12 @@ void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
  * made harmless. */
 void cf_put_clean(const char *s);
+/* The one terminal sanitiser, for text that comes in pieces: n bytes of s
+ * to out, each control character (C0 but newline and tab, DEL, C1) a
+ * space, or nothing when drop is set.  With c2 (0 at the start), a piece
+ * that ends in the lead byte of a C1 control leaves it to the next; write
+ * 0xc2 yourself if *c2 is still set at the end. */
+void cf_clean_write(FILE *out, const char *s, size_t n, int *c2, int drop);
 
 /* ANSI sequences, or "" without color. */
 const char *cf_c(const char *seq);
@@ -412,7 +433,9 @@ jv cf_settings_apply(jv rec, const struct cf_settings *s);
 jv cf_settings_defaults(jv rec);
 /* With a provider and no model: the config's [PROVIDER] model. */
 jv cf_settings_default_model(jv rec);
-/* Known providers, for validation and messages. */
+/* provider.c: known providers, for validation and messages: a built-in
+ * protocol or a config section with a type; the built-ins' names,
+ * "anthropic, openai, ...", from the one table of them. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
 

@@ -166,7 +166,7 @@ struct open_fence {
 };
 
 static void
-plan(struct edits *es, const char *text, const struct cf_lines *ls, cmark_node *doc,
+plan(struct edits *es, const char *text, const struct cf_md_linemap *ls, cmark_node *doc,
      int shift, const char *lang, struct open_fence *open)
 {
 	cmark_iter *it = cmark_iter_new(doc);
@@ -253,7 +253,7 @@ static void
 put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *lang)
 {
 	struct edits es = {0};
-	struct cf_lines ls;
+	struct cf_md_linemap ls;
 	struct open_fence open = {0, 0};
 	cf_md_lines(text, &ls);
 	plan(&es, text, &ls, doc, shift, lang, &open);

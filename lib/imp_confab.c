@@ -49,7 +49,8 @@ check_attachments(struct rd *r, jv md, const char *path)
 			if (n < 0)
 				imp_bad(r, "%sdata is not base64", p);
 		} else if (jv_get_kind(d) == JV_KIND_STRING) {
-			n = imp_unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)));
+			n = cf_unbase64(jv_string_value(d), (size_t)jv_string_length_bytes(jv_copy(d)),
+			                NULL);
 			if (n < 0)
 				imp_bad(r, "%sdata is not base64", p);
 		} else if (jv_get_kind(t) == JV_KIND_STRING) {

@@ -454,73 +454,6 @@ imp_check_size(struct rd *r, const char *path, const char *name, long n)
 	        (int)(f - path), path, name, n, max);
 }
 
-/* ---- base64, for attachments' bytes ---- */
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-/* A decoder that takes its input in pieces; whitespace is skipped,
- * padding optional. */
-struct b64 {
-	unsigned v;
-	int bits, pad, bad;
-};
-
-/* Decodes len characters of s into out (room for len / 4 * 3 + 3 bytes;
- * NULL: only count); returns how many bytes came out. */
-static size_t
-b64_feed(struct b64 *d, const char *s, size_t len, unsigned char *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len && !d->bad; i++) {
-		int c = (unsigned char)s[i];
-		if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
-			continue;
-		if (c == '=') {
-			d->pad++;
-			continue;
-		}
-		int x = b64val(c);
-		if (x < 0 || d->pad) {
-			d->bad = 1;
-			break;
-		}
-		d->v = (d->v << 6) | (unsigned)x;
-		d->bits += 6;
-		if (d->bits >= 8) {
-			d->bits -= 8;
-			if (out)
-				out[n] = (unsigned char)(d->v >> d->bits);
-			n++;
-		}
-	}
-	return n;
-}
-
-/* 0 when what was fed is base64 and ends where it may. */
-static int
-b64_end(const struct b64 *d)
-{
-	return d->bad || d->pad > 2 || d->bits >= 6 ? -1 : 0;
-}
-
-/* The length s decodes to, or -1 when s is not base64. */
-long
-imp_unbase64(const char *s, size_t len)
-{
-	struct b64 d = {0};
-	size_t n = b64_feed(&d, s, len, NULL);
-	return b64_end(&d) ? -1 : (long)n;
-}
-
 /* ---- attachments left where they lie ----
  *
  * An attachment's base64 in a file mapped in memory is not parsed into a
@@ -580,11 +513,11 @@ imp_spill_decode(struct spill *sp, void (*fn)(const unsigned char *, size_t, voi
 {
 	enum { IN = 4 << 18 };   /* 1 MiB of bytes out */
 	unsigned char *buf = fn ? cf_xmalloc(IN / 4 * 3 + 3) : NULL;
-	struct b64 d = {0};
+	struct cf_b64 d = {0};
 	long total = 0;
 	for (size_t at = 0; at < sp->len; at += IN) {
 		size_t k = sp->len - at < IN ? sp->len - at : IN;
-		size_t n = b64_feed(&d, sp->p + at, k, buf);
+		size_t n = cf_b64_feed(&d, sp->p + at, k, buf);
 		if (sp->mapped)
 			drop(sp->p + at, sp->p + at + k);
 		if (d.bad)
@@ -594,7 +527,7 @@ imp_spill_decode(struct spill *sp, void (*fn)(const unsigned char *, size_t, voi
 		total += (long)n;
 	}
 	free(buf);
-	return b64_end(&d) ? -1 : total;
+	return cf_b64_end(&d) ? -1 : total;
 }
 
 static void unmap_all(void);
@@ -1255,7 +1188,7 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
 	}
 	long n = -1;
 	if (sp)
-		n = sp->n >= 0 ? sp->n : imp_unbase64(sp->p, sp->len);
+		n = sp->n >= 0 ? sp->n : cf_unbase64(sp->p, sp->len, NULL);
 	else if (jv_get_kind(text) == JV_KIND_STRING)
 		n = jv_string_length_bytes(jv_copy(text));
 	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),

@@ -145,7 +145,5 @@ struct spill *imp_spill_of(jv s);
  * to count only); -1 when it is not base64. */
 long imp_spill_decode(struct spill *sp,
                       void (*fn)(const unsigned char *, size_t, void *), void *ctx);
-/* The length base64 s decodes to, or -1 when it is not base64. */
-long imp_unbase64(const char *s, size_t len);
 
 #endif
