@@ -41,19 +41,6 @@ static const struct option longopts[] = {
 	{0},
 };
 
-static jv
-read_all(FILE *f)
-{
-	char buf[65536];
-	size_t n;
-	jv s = jv_string("");
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		s = jv_string_append_buf(s, buf, (int)n);
-	if (ferror(f))
-		cf_die(CF_EX_FAIL, "stdin: read error");
-	return s;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -151,7 +138,9 @@ main(int argc, char **argv)
 				content = jv_string_concat(jv_string_append_str(content, " "),
 				                           jv_string(argv[i]));
 		} else {
-			content = read_all(stdin);
+			content = cf_read_text(STDIN_FILENO);
+			if (!jv_is_valid(content))
+				cf_die(CF_EX_FAIL, "stdin: read error");
 		}
 		jv rec = jv_object();
 		rec = jv_object_set(rec, jv_string("role"), jv_string(role));

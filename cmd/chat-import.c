@@ -36,6 +36,13 @@ static const struct option longopts[] = {
 	{0},
 };
 
+static _Noreturn void
+die_with(jv err)
+{
+	jv m = cf_error_message(err);
+	cf_die(cf_error_status(err), "%s", jv_string_value(m));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -71,16 +78,20 @@ main(int argc, char **argv)
 	jv plans = jv_array();
 	if (optind == argc)
 		plans = cf_import_read(plans, NULL, "stdin", format);
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < argc && jv_is_valid(plans); i++) {
 		int in = !strcmp(argv[i], "-");
 		plans = cf_import_read(plans, in ? NULL : argv[i], in ? "stdin" : argv[i],
 		                       format);
 	}
+	if (!jv_is_valid(plans))
+		die_with(plans);
 
 	cf_store *st = cf_store_open(db);
 	long skipped;
 	cf_store_begin(st);
 	jv out = cf_import_write(st, plans, &skipped);
+	if (!jv_is_valid(out))
+		die_with(out);   /* the transaction is rolled back as we exit */
 	if (dry)
 		cf_store_rollback(st);
 	else

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "provider.h"
 
 static const char usage[] =
 	"usage: chat-send [options] [-s SESSION] [MESSAGE...]\n"
@@ -262,23 +262,6 @@ fail(jv err, int help)
 	cf_die(st, "%s", jv_string_value(m));
 }
 
-static jv
-read_all(int fd, const char *what)
-{
-	char buf[65536];
-	jv s = jv_string("");
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			cf_die(CF_EX_FAIL, "%s: %s", what, strerror(errno));
-		}
-		s = jv_string_append_buf(s, buf, (int)n);
-	}
-	return s;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -363,7 +346,11 @@ main(int argc, char **argv)
 		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
 	int stdin_records = sref && !strcmp(sref, "-");
 	if (!stdin_records && !isatty(STDIN_FILENO)) {
-		jv in = read_all(STDIN_FILENO, "stdin");
+		jv in = cf_read_text(STDIN_FILENO);
+		if (!jv_is_valid(in)) {
+			jv m = cf_error_message(in);
+			cf_die(cf_error_status(in), "stdin: %s", jv_string_value(m));
+		}
 		if (jv_string_length_bytes(jv_copy(in)))
 			text = jv_string_length_bytes(jv_copy(text)) ?
 				jv_string_concat(jv_string_append_str(text, "\n\n"), in) :

@@ -1,5 +1,7 @@
 /* confab.h — the library every chat-* program links: errors, times and ids,
- * the store, records, session references, output and config.
+ * the store, records, session references, output and config.  Talking to
+ * models (protocols, calls, retries, stream parsers) is provider.h's;
+ * exports and the Markdown tree are export.h's.
  *
  * Ownership follows jv's own rule (jv.h): a function that takes a jv consumes
  * it, and a function that returns a jv returns a new reference the caller
@@ -20,8 +22,6 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <jv.h>
-
-struct curl_slist;
 
 #define CF_VERSION "0.1.0"
 
@@ -113,6 +113,21 @@ int cf_when_parse(const char *s, int end_of_day, int64_t *ms);
 int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* "3m ago", "yesterday", "2026-01-02": for people only. */
 void cf_time_rel(int64_t ms, int64_t now, char *out, size_t n);
+
+/* The UTF-8 sequence at s (end > s): its length, or 0 when it is not a
+ * valid one (overlong forms, surrogates and code points past U+10FFFF
+ * are not). */
+size_t cf_utf8_len(const unsigned char *s, const unsigned char *end);
+/* Is s (n bytes) all valid UTF-8, without a NUL? */
+int cf_utf8_valid(const char *s, size_t n);
+
+/* Every byte from fd to its end (EINTR retried), the whole of it at once:
+ * pieces would each mend a UTF-8 sequence cut at their edge.  A malloc'd
+ * buffer with a NUL after its *len bytes, or NULL with errno set. */
+char *cf_read_all(int fd, size_t *len);
+/* The same as a jv string (invalid UTF-8 mended), or an error value
+ * (CF_EX_FAIL, strerror's words). */
+jv cf_read_text(int fd);
 
 /* Whole-string numbers within [min, max]; 0 on success. */
 int cf_parse_long(const char *s, long min, long max, long *out);
@@ -296,7 +311,7 @@ jv cf_attachments_of(cf_store *st, const char *msg_id);
 long cf_attach_max(void);
 /* A size for people: "20 MiB", "1 KiB", "1025 bytes". */
 void cf_size_text(long n, char *out, size_t len);
-/* Base64 of n bytes, as a jv string. */
+/* Base64 of n bytes, as a jv string (base64.c, with the decoders). */
 jv cf_base64(const void *data, size_t n);
 
 /* ---- ref.c: naming sessions by argument or by record ---- */
@@ -368,6 +383,12 @@ void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
  * made harmless. */
 void cf_put_clean(const char *s);
+/* The one terminal sanitiser, for text that comes in pieces: n bytes of s
+ * to out, each control character (C0 but newline and tab, DEL, C1) a
+ * space, or nothing when drop is set.  With c2 (0 at the start), a piece
+ * that ends in the lead byte of a C1 control leaves it to the next; write
+ * 0xc2 yourself if *c2 is still set at the end. */
+void cf_clean_write(FILE *out, const char *s, size_t n, int *c2, int drop);
 
 /* ANSI sequences, or "" without color. */
 const char *cf_c(const char *seq);
@@ -384,6 +405,10 @@ const char *cf_jstr(jv obj, const char *key);
 const char *cf_jstr_or_null(jv obj, const char *key);
 double cf_jnum(jv obj, const char *key, double dflt);
 int cf_jbool(jv obj, const char *key);
+/* The value at a dotted path of v (borrowed), "choices.0.delta.content",
+ * or jv_null(); cf_jlong the number there, -1 when it is none. */
+jv cf_jpath(jv v, const char *path);
+long cf_jlong(jv v, const char *path);
 
 /* ---- filter.c: jq programs as filters ---- */
 
@@ -419,207 +444,11 @@ jv cf_settings_apply(jv rec, const struct cf_settings *s);
 jv cf_settings_defaults(jv rec);
 /* With a provider and no model: the config's [PROVIDER] model. */
 jv cf_settings_default_model(jv rec);
-/* Known providers, for validation and messages. */
+/* provider.c: known providers, for validation and messages: a built-in
+ * protocol or a config section with a type; the built-ins' names,
+ * "anthropic, openai, ...", from the one table of them. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
-
-/* ---- provider.c, call.c, prov_*.c: talking to models ---- */
-
-typedef struct cf_call cf_call;
-
-/* One wire protocol.  The tables live in prov_*.c; call.c does the HTTP. */
-struct cf_provider {
-	const char *name;
-	const char *key_env[3];     /* variables a key is read from, in order */
-	const char *base_env;       /* variable a base URL is read from */
-	const char *base_default;
-	const char *model_default;
-	int ndjson;                 /* streamed as JSON lines, not SSE */
-	/* The request: URL, headers (key included), body. */
-	void (*url)(cf_call *c, char *buf, size_t n);
-	struct curl_slist *(*headers)(cf_call *c, struct curl_slist *h);
-	jv (*body)(cf_call *c);
-	/* One streamed event or line: text goes to cf_call_text, usage and
-	 * model into c->r.  Returns 0, or CF_CALL_EVENT when the provider
-	 * sent an error (c->r.error set). */
-	int (*event)(cf_call *c, const char *event, const char *data, size_t n);
-	/* A whole reply body, for --no-stream. */
-	int (*whole)(cf_call *c, const char *body, size_t n);
-	/* The provider's own message from an error body, or jv_null(). */
-	jv (*errmsg)(const char *body, size_t n);
-	/* Set for providers that answer without a network (echo). */
-	int (*local)(cf_call *c);
-};
-
-extern const struct cf_provider cf_prov_anthropic, cf_prov_openai,
-	cf_prov_gemini, cf_prov_ollama, cf_prov_echo;
-
-/* How a call ended. */
-enum {
-	CF_CALL_OK = 0,
-	CF_CALL_HTTP,       /* an HTTP error status (c->status, c->r.error) */
-	CF_CALL_NET,        /* no connection, or it broke */
-	CF_CALL_TIMEOUT,    /* no byte for the idle timeout */
-	CF_CALL_EVENT,      /* an error event inside the stream */
-	CF_CALL_MALFORMED,  /* a reply we could not read */
-	CF_CALL_INTR,       /* a signal asked us to stop */
-};
-
-struct cf_reply {
-	char *buf;          /* the reply so far: valid UTF-8, not NUL-ended */
-	size_t len, cap;
-	jv model;           /* the model the provider says answered, or null */
-	long in_tokens, out_tokens;   /* -1: not reported */
-	jv stop;            /* the stop reason, or null */
-	jv error;           /* the provider's error message, or null */
-};
-
-struct cf_call {
-	const struct cf_provider *p;
-	const char *name;           /* as configured: "groq" for a named server */
-	const char *model, *system, *key, *base;
-	jv messages;                /* [{role, content, images: [{mimeType, data}]}] */
-	double temperature;
-	int has_temperature;
-	long max_tokens;
-	int stream;
-	long timeout;               /* seconds without a byte before giving up */
-	/* the reply, as it arrives */
-	struct cf_reply r;
-	long status;                /* HTTP status */
-	double retry_after;         /* seconds, -1: none given */
-	char neterr[256];           /* libcurl's words for a network failure */
-	void (*on_text)(cf_call *c, const char *s, size_t n);
-	/* After each piece of the wire is handled (every delta in it passed
-	 * to on_text): the moment to flush.  NULL: none. */
-	void (*on_flush)(cf_call *c);
-	/* Now and then while the call runs, data or not (libcurl's progress
-	 * callback): the moment to save what has arrived.  NULL: none. */
-	void (*on_tick)(cf_call *c);
-	void *ctx;
-	int malformed;              /* events skipped as unreadable */
-	int done;                   /* the provider said the reply is whole */
-};
-
-/* Set from a signal handler: every call in progress stops soon after. */
-extern volatile int cf_interrupted;
-
-/* Decodes the JSON string that starts at s (after its opening quote) into
- * *buf (grown as needed, *cap bytes): returns the byte after its closing
- * quote and sets *len, or NULL for anything but a plain, valid string. */
-const char *cf_json_unquote(const char *s, const char *end, char **buf,
-                            size_t *cap, size_t *len);
-
-/* Runs the call, streaming or whole; returns a CF_CALL_* outcome.  The
- * reply (text, usage, model) is in c->r whatever the outcome. */
-int cf_call_run(cf_call *c);
-void cf_call_init(cf_call *c);
-void cf_call_release(cf_call *c);
-/* Appends reply text and passes it to on_text. */
-void cf_call_text(cf_call *c, const char *s, size_t n);
-/* For a parser that decodes straight into the reply: room for n more
- * bytes at the reply's end (valid until the next call), then
- * cf_call_took for the n bytes it wrote there, as cf_call_text would. */
-char *cf_call_room(cf_call *c, size_t n);
-void cf_call_took(cf_call *c, size_t n);
-/* Sets c->r.error (and the outcome) from a string. */
-int cf_call_error(cf_call *c, int outcome, const char *msg);
-
-/* Helpers for the prov_*.c files.  cf_event_json parses one event's data,
- * counting it in c->malformed (and returning jv_invalid()) when it is not
- * a JSON object.  cf_jpath borrows v and returns the value at a dotted
- * path ("choices.0.delta.content"), or jv_null().  cf_base_url joins a
- * base URL (a scheme added when missing, a trailing slash dropped) and a
- * path into buf. */
-jv cf_event_json(cf_call *c, const char *data, size_t n);
-/* For protocols whose streamed chunks and whole replies have one shape:
- * parses data (an unreadable event is counted and skipped; an unreadable
- * whole reply is CF_CALL_MALFORMED) and hands the object to fn.  A whole
- * reply is done once handled. */
-int cf_event_with(cf_call *c, const char *data, size_t n,
-                  int (*fn)(cf_call *c, jv d));
-int cf_whole_with(cf_call *c, const char *body, size_t n,
-                  int (*fn)(cf_call *c, jv d));
-/* Replaces *slot with v when v is a string; frees v otherwise.  (A field
- * a chunk does not carry leaves what an earlier chunk said.) */
-void cf_keep_str(jv *slot, jv v);
-/* "message (kind)" from two dotted paths of d (borrowed), the message
- * alone, or jv_null() when there is no message. */
-jv cf_error_text(jv d, const char *msg, const char *kind);
-jv cf_jpath(jv v, const char *path);
-long cf_jlong(jv v, const char *path);   /* -1 when absent */
-void cf_base_url(const char *base, const char *path, char *buf, size_t n);
-/* Roles a provider wants: system messages folded into the system prompt
- * and consecutive messages of one role joined, for the protocols that
- * insist on user/assistant turns.  Returns a new array; *system gets the
- * prompt to send (new reference, string or null). */
-jv cf_turns(cf_call *c, jv *system);
-
-/* The protocol behind a provider name: a built-in, or a config section
- * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
-const struct cf_provider *cf_provider_find(const char *name);
-/* The key for a provider: its variables, then the config's api-key.
- * Sets *var to what was looked for (for messages).  NULL: none. */
-const char *cf_provider_key(const char *name, const struct cf_provider *p,
-                            const char **var);
-/* The base URL: the config's base-url, its variable, or the default. */
-const char *cf_provider_base(const char *name, const struct cf_provider *p);
-/* The default model: the config's [NAME] model, or the built-in one. */
-const char *cf_provider_model(const char *name, const struct cf_provider *p);
-/* No provider named anywhere: the config's default, the first whose key is
- * in the environment, Ollama if it answers; NULL when none. */
-const char *cf_provider_choose(void);
-
-/* ---- send.c: a request with retries and fallbacks ---- */
-
-struct cf_send {
-	/* what to send */
-	jv chain;            /* [{provider, model}]: the first, then fallbacks */
-	jv messages;         /* as in cf_call; borrowed */
-	const char *system;
-	double temperature;
-	int has_temperature;
-	long max_tokens;
-	int stream;
-	long timeout;        /* idle seconds */
-	long retries;        /* tries after the first, per provider */
-	double retry_time;   /* seconds all retries of one provider may take */
-	void (*on_text)(cf_call *c, const char *s, size_t n);
-	void (*on_flush)(cf_call *c);
-	void (*on_tick)(cf_call *c);
-	/* Retries, fallbacks skipped or taken: one line for people, no
-	 * program name.  NULL: cf_warn. */
-	void (*on_note)(void *ctx, const char *line);
-	void *ctx;
-	/* what came of it */
-	cf_call call;        /* the last attempt: its reply and outcome */
-	int outcome;         /* CF_CALL_* */
-	int exit;            /* CF_EX_* for that outcome */
-	char error[1024];    /* one line for stderr, key-free; "" when fine */
-	char provider[64];   /* who answered (or failed last) */
-	char model[256];
-	int fallbacks;       /* how many times the chain moved on */
-	long elapsed_ms;
-};
-/* s (n bytes) with the key taken out, each stretch of it "[redacted]":
- * the key whole, as it is or percent-encoded (%XX in either case); for a
- * key of 8 bytes or more any run of 8 or more bytes of it too; and a start
- * of it of 4 bytes or more at a word's end, where a provider cut it.  A
- * key shorter than 4 bytes is taken out nowhere.  Returns a new string for
- * free(), NUL-ended; its length in *len when len is not NULL. */
-char *cf_redact(const char *s, size_t n, const char *key, size_t *len);
-/* Runs the chain: each provider with its retries (429, 5xx, 529 and
- * connection failures before the first byte, with backoff, jitter and
- * Retry-After), the next provider when one fails; never again once reply
- * text has been passed on. */
-int cf_send_run(struct cf_send *s);
-/* Checks the chain's first provider and its key without sending:
- * jv_true(), or an error value (CF_EX_USAGE for an unknown provider,
- * CF_EX_AUTH for a missing key) when it cannot be used.  A fallback
- * without a key is skipped, with a note, when its turn comes.  Keys are
- * needed by the real services only: a provider pointed at another
- * address may take none.  Borrows chain. */
-jv cf_send_check(jv chain);
 
 /* ---- chat.c: turn — one message and its reply, one library call ----
  *
@@ -713,35 +542,6 @@ void cf_turn_release(struct cf_turn *t);
  * error value (CF_EX_USAGE). */
 jv cf_turn_fallback(const char *spec);
 
-/* ---- stream.c: incremental parsers for streamed replies ---- */
-
-/* Server-sent events (the WHATWG event-stream format): bytes go in with
- * any chunking, one byte at a time gives the same events.  Lines end with
- * CRLF, LF or CR; "data:" lines of one event are joined with "\n"; lines
- * starting with ":" are comments; unknown fields are ignored; a leading BOM
- * is skipped.  cb gets the event's type ("message" when none was given) and
- * its data (NUL-terminated, len bytes); a nonzero return stops the parser
- * and is returned by cf_sse_feed. */
-typedef int (*cf_sse_cb)(const char *event, const char *data, size_t len,
-                         void *ctx);
-typedef struct cf_sse cf_sse;
-cf_sse *cf_sse_new(cf_sse_cb cb, void *ctx);
-int cf_sse_feed(cf_sse *p, const char *buf, size_t n);
-/* End of the stream: an event without its closing blank line is dropped,
- * as the format says.  Returns 1 when bytes of one were pending. */
-int cf_sse_finish(cf_sse *p);
-void cf_sse_free(cf_sse *p);
-
-/* Lines (NDJSON): cb gets each line without its LF or CRLF, NUL-terminated;
- * empty lines are skipped.  cf_lines_finish delivers a last line that had
- * no newline. */
-typedef int (*cf_lines_cb)(const char *line, size_t len, void *ctx);
-typedef struct cf_lines cf_lines;
-cf_lines *cf_lines_new(cf_lines_cb cb, void *ctx);
-int cf_lines_feed(cf_lines *p, const char *buf, size_t n);
-int cf_lines_finish(cf_lines *p);
-void cf_lines_free(cf_lines *p);
-
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 
 /* The list is $CONFAB_PRICING, else pricing.json in the installed share
@@ -796,12 +596,16 @@ enum { CF_IMPORT_AUTO, CF_IMPORT_CONFAB, CF_IMPORT_CHATGPT, CF_IMPORT_CLAUDE,
 int cf_import_format(const char *name);
 /* Reads one file (path; NULL: stdin), named name in messages, in format
  * (CF_IMPORT_AUTO: told by its contents), and appends a plan per session
- * to plans, which it consumes and returns.  Nothing is written; a
- * malformed file ends the program (CF_EX_DATA) naming where it broke. */
+ * to plans, which it consumes and returns.  Nothing is written.  A
+ * malformed file is an error value (cf_error: CF_EX_DATA naming where it
+ * broke; CF_EX_FAIL when it cannot be read), plans freed with it.  (What
+ * the failed item held is not all given back: the checks jump out of it.) */
 jv cf_import_read(jv plans, const char *path, const char *name, int format);
 /* Stores the plans in the caller's transaction.  A session whose id is
  * already in the store is skipped and counted in *skipped.  Consumes
- * plans; returns the stored session records, in order. */
+ * plans; returns the stored session records, in order, or an error value
+ * (an attachment's file changed while it was read) for the caller to
+ * roll back. */
 jv cf_import_write(cf_store *st, jv plans, long *skipped);
 
 #endif

@@ -181,12 +181,12 @@ char *cf_md_plain(cmark_node *node);
 
 /* The lines of a text as cmark counts them: ended by LF, CRLF or a lone
  * CR; line i + 1 is start[i], len[i] bytes. */
-struct cf_lines {
+struct cf_md_linemap {
 	size_t *start, *len;
 	int n;
 };
-void cf_md_lines(const char *text, struct cf_lines *ls);
-void cf_md_lines_free(struct cf_lines *ls);
+void cf_md_lines(const char *text, struct cf_md_linemap *ls);
+void cf_md_lines_free(struct cf_md_linemap *ls);
 
 /* An address a document may make clickable: http, https, mailto, ftp. */
 int cf_link_clickable(const char *url);

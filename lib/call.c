@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "confab.h"
+#include "provider.h"
 
 volatile int cf_interrupted;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "provider.h"
 
 struct cf_turn_state {
 	struct cf_turn *t;
@@ -76,23 +77,6 @@ error_line(int status, const char *fmt, ...)
 
 /* ---- attachments ---- */
 
-static int
-valid_utf8(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		           (c >> 3) == 30 ? 4 : 0;
-		if (!k || i + k > n || !c)
-			return 0;
-		for (size_t j = 1; j < k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += k;
-	}
-	return 1;
-}
-
 static const char *
 image_type(const char *name)
 {
@@ -111,22 +95,8 @@ image_type(const char *name)
 static int
 read_bytes(int fd, struct cf_blob *b)
 {
-	size_t cap = 65536;
-	b->p = cf_xmalloc(cap);
-	b->n = 0;
-	for (;;) {
-		if (b->n == cap)
-			b->p = cf_xrealloc(b->p, cap *= 2);
-		ssize_t n = read(fd, b->p + b->n, cap - b->n);
-		if (n == 0)
-			return 0;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b->n += (size_t)n;
-	}
+	b->p = cf_read_all(fd, &b->n);
+	return b->p ? 0 : -1;
 }
 
 static jv
@@ -161,7 +131,7 @@ load_one(struct cf_files *f, const char *path, long max)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	const char *img = image_type(base);
-	if (!img && !valid_utf8((const unsigned char *)b->p, b->n))
+	if (!img && !cf_utf8_valid(b->p, b->n))
 		return cf_error(CF_EX_USAGE, "cannot attach '%s': neither text nor "
 		                "an image (png, jpeg, gif, webp)", path);
 	jv a = jv_object();

@@ -207,7 +207,7 @@ pad(GString *g, char c, int n)
  * (a quote's '>', a list item's marker or indent).  NULL when the lines
  * are not the rows cmark-gfm says they are. */
 static char *
-table_back(const char *text, const struct cf_lines *ls, cmark_node *tbl)
+table_back(const char *text, const struct cf_md_linemap *ls, cmark_node *tbl)
 {
 	int ncol = cf_md_columns(tbl), first = cmark_node_get_start_line(tbl);
 	int nrow = 0;
@@ -315,7 +315,7 @@ struct open_fence {
 };
 
 static void
-plan(struct edits *es, const char *text, const struct cf_lines *ls, cmark_node *doc,
+plan(struct edits *es, const char *text, const struct cf_md_linemap *ls, cmark_node *doc,
      int shift, const char *lang, struct open_fence *open)
 {
 	cmark_iter *it = cmark_iter_new(doc);
@@ -410,7 +410,7 @@ static void
 put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *lang)
 {
 	struct edits es = {0};
-	struct cf_lines ls;
+	struct cf_md_linemap ls;
 	struct open_fence open = {0, 0};
 	cf_md_lines(text, &ls);
 	plan(&es, text, &ls, doc, shift, lang, &open);

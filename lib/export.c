@@ -52,21 +52,6 @@ struct run {
 	int rc;
 };
 
-/* Valid UTF-8?  ASCII is skipped eight bytes at a time first: glib's
- * check goes a byte at a time, 6 ms of a 10,000-message export. */
-static int
-utf8_ok(const char *s)
-{
-	size_t n = strlen(s), i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		if (w & 0x8080808080808080ULL)
-			break;
-	}
-	return g_utf8_validate(s + i, (gssize)(n - i), NULL);
-}
-
 int
 cf_msg_reset(jv msg)
 {
@@ -97,7 +82,7 @@ each(jv msg, const char *text, struct run *r)
 	/* The store may hold what another tool wrote: bytes that are not
 	 * UTF-8 become U+FFFD here, or pango refuses the page. */
 	char *valid = NULL;
-	if (text && !utf8_ok(text))
+	if (text && !cf_utf8_valid(text, strlen(text)))
 		text = valid = g_utf8_make_valid(text, -1);
 	cmark_node *doc = r->f->raw ? NULL : cf_md_parse(text, strlen(text), r->x->opt);
 	if (!r->f->raw && !doc) {
@@ -403,7 +388,7 @@ sb_add(struct sbuf *b, const char *s, size_t n)
 }
 
 void
-cf_md_lines(const char *text, struct cf_lines *ls)
+cf_md_lines(const char *text, struct cf_md_linemap *ls)
 {
 	int cap = 64;
 	ls->start = cf_xmalloc((size_t)cap * sizeof *ls->start);
@@ -426,7 +411,7 @@ cf_md_lines(const char *text, struct cf_lines *ls)
 }
 
 void
-cf_md_lines_free(struct cf_lines *ls)
+cf_md_lines_free(struct cf_md_linemap *ls)
 {
 	free(ls->start);
 	free(ls->len);

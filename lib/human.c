@@ -96,22 +96,50 @@ cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
 }
 
 void
-cf_put_clean(const char *s)
+cf_clean_write(FILE *out, const char *s, size_t n, int *c2, int drop)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		size_t run = 0;
-		while (p[run] && (p[run] >= 0x20 || p[run] == '\n' || p[run] == '\t') &&
-		       p[run] != 0x7f && !(p[run] == 0xc2 && p[run + 1] >= 0x80 &&
-		                           p[run + 1] < 0xa0))
-			run++;
-		fwrite(p, 1, run, stdout);
-		p += run;
-		if (*p) {
-			putchar(' ');
-			p += (*p == 0xc2) ? 2 : 1;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	int lead = c2 && *c2;
+	if (lead && p < end) {
+		/* the 0xc2 the last piece ended with */
+		lead = 0;
+		if (*p >= 0x80 && *p < 0xa0) {
+			if (!drop)
+				putc(' ', out);
+			p++;
+		} else {
+			putc(0xc2, out);
 		}
 	}
+	while (p < end) {
+		const unsigned char *q = p;
+		while (q < end && (*q >= 0x20 || *q == '\n' || *q == '\t') && *q != 0x7f &&
+		       !(*q == 0xc2 && (q + 1 == end || (q[1] >= 0x80 && q[1] < 0xa0))))
+			q++;
+		fwrite(p, 1, (size_t)(q - p), out);
+		p = q;
+		if (p == end)
+			break;
+		if (*p == 0xc2 && p + 1 == end) {
+			if (c2)
+				lead = 1;   /* whether it leads a C1 control, the next piece says */
+			else
+				putc(0xc2, out);
+			p++;
+			break;
+		}
+		if (!drop)
+			putc(' ', out);
+		p += *p == 0xc2 ? 2 : 1;
+	}
+	if (c2)
+		*c2 = lead;
+}
+
+void
+cf_put_clean(const char *s)
+{
+	cf_clean_write(stdout, s, strlen(s), NULL, 0);
 }
 
 int

@@ -470,57 +470,6 @@ cf_size_text(long n, char *out, size_t len)
 		snprintf(out, len, "%ld bytes", n);
 }
 
-long
-cf_unbase64(const char *s, size_t len, unsigned char *out)
-{
-	static signed char val[256];
-	if (!val['B']) {
-		memset(val, -1, sizeof val);
-		for (int i = 0; i < 64; i++)
-			val[(unsigned char)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-			    "qrstuvwxyz0123456789+/"[i]] = (signed char)i;
-	}
-	unsigned v = 0;
-	int bits = 0;
-	long n = 0;
-	for (size_t i = 0; i < len && s[i] != '='; i++) {
-		int d = val[(unsigned char)s[i]];
-		if (d < 0)
-			return -1;
-		v = (v << 6) | (unsigned)d;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return n;
-}
-
-jv
-cf_base64(const void *data, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	size_t on = (n + 2) / 3 * 4;
-	char *o = cf_xmalloc(on + 1), *q = o;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		*q++ = tab[v >> 18 & 63];
-		*q++ = tab[v >> 12 & 63];
-		*q++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		*q++ = i + 2 < n ? tab[v & 63] : '=';
-	}
-	*q = '\0';
-	jv r = jv_string_sized(o, (int)on);
-	free(o);
-	return r;
-}
-
 jv
 cf_attachments_of(cf_store *st, const char *msg_id)
 {

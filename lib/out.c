@@ -258,3 +258,44 @@ cf_jbool(jv obj, const char *key)
 	jv_free(v);
 	return b;
 }
+
+jv
+cf_jpath(jv v, const char *path)
+{
+	jv cur = jv_copy(v);
+	char part[64];
+	while (*path && jv_is_valid(cur)) {
+		size_t k = strcspn(path, ".");
+		snprintf(part, sizeof part, "%.*s", (int)k, path);
+		path += k + (path[k] == '.');
+		if (jv_get_kind(cur) == JV_KIND_OBJECT) {
+			cur = jv_object_get(cur, jv_string(part));
+		} else if (jv_get_kind(cur) == JV_KIND_ARRAY && part[0] >= '0' &&
+		           part[0] <= '9') {
+			int i = atoi(part);
+			if (i < jv_array_length(jv_copy(cur)))
+				cur = jv_array_get(cur, i);
+			else {
+				jv_free(cur);
+				cur = jv_invalid();
+			}
+		} else {
+			jv_free(cur);
+			cur = jv_invalid();
+		}
+	}
+	if (!jv_is_valid(cur)) {
+		jv_free(cur);
+		return jv_null();
+	}
+	return cur;
+}
+
+long
+cf_jlong(jv v, const char *path)
+{
+	jv x = cf_jpath(v, path);
+	long r = jv_get_kind(x) == JV_KIND_NUMBER ? (long)jv_number_value(x) : -1;
+	jv_free(x);
+	return r;
+}

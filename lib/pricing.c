@@ -4,6 +4,7 @@
  * first use; without a readable list every cost is null and one warning
  * says why. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -55,27 +56,20 @@ find_path(void)
 static jv
 read_file(const char *p, const char **err)
 {
-	FILE *f = fopen(p, "r");
-	if (!f) {
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		*err = strerror(errno);
 		return jv_invalid();
 	}
-	size_t cap = 8192, len = 0;
-	char *buf = cf_xmalloc(cap);
-	size_t r;
-	while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
-		len += r;
-		if (len == cap)
-			buf = cf_xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
+	size_t len;
+	char *buf = cf_read_all(fd, &len);
+	close(fd);
+	if (!buf) {
 		*err = "read error";
 		return jv_invalid();
 	}
-	jv v = jv_parse_sized(buf, (int)len);
+	jv v = len < INT_MAX ? jv_parse_sized(buf, (int)len) :
+	       jv_invalid_with_msg(jv_string("larger than 2 GiB"));
 	free(buf);
 	return v;
 }

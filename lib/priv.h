@@ -45,9 +45,18 @@ jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
 /* A message's metadata as its columns (tokens, model, processing_time)
  * and the rest (extra; attachments, reactions and edits have their own
  * homes).  Consumes meta. */
-/* Base64 (as cf_base64 writes it) into out, room for len / 4 * 3 + 3
- * bytes; the length, or -1 when s is not base64. */
+/* base64.c.  Base64 (standard or URL-safe; white space skipped, padding
+ * optional) into out, room for len / 4 * 3 + 3 bytes (NULL: only count);
+ * the length, or -1 when s is not base64. */
 long cf_unbase64(const char *s, size_t len, unsigned char *out);
+/* The same taken in pieces: feed each (returns the bytes it put in out),
+ * then cf_b64_end is 0 when all of it was base64 and ended where it may. */
+struct cf_b64 {
+	unsigned v;
+	int bits, pad, bad;
+};
+size_t cf_b64_feed(struct cf_b64 *d, const char *s, size_t len, unsigned char *out);
+int cf_b64_end(const struct cf_b64 *d);
 /* In the caller's transaction: a reply's row made whole (content, the
  * metadata's columns and the rest, no longer pending, so indexed), with
  * timestamp ts (0: now); the number of rows changed (0: it is gone).

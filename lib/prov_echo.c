@@ -2,7 +2,7 @@
  * at a time, so pipelines can be tried without a key or a network. */
 #include <string.h>
 
-#include "confab.h"
+#include "provider.h"
 
 static int
 local(cf_call *c)

@@ -2,7 +2,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "confab.h"
+#include "provider.h"
 
 static void
 url(cf_call *c, char *buf, size_t n)

@@ -8,7 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "confab.h"
+#include "provider.h"
 
 static const struct cf_provider *const builtin[] = {
 	&cf_prov_anthropic, &cf_prov_openai, &cf_prov_gemini, &cf_prov_ollama,
@@ -23,6 +23,37 @@ conf(const char *name, const char *key)
 	return cf_config_get(k);
 }
 
+int
+cf_provider_known(const char *name)
+{
+	for (int i = 0; builtin[i]; i++)
+		if (!strcmp(builtin[i]->name, name))
+			return 1;
+	/* a named OpenAI-compatible server: [groq] type = openai */
+	return conf(name, "type") != NULL;
+}
+
+/* The names in the table's order, joined by ", "; with remote set only
+ * those that go over the network (what a config section's type may be). */
+static const char *
+names(int remote, char *buf, size_t n)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int i = 0; builtin[i]; i++)
+		if (!remote || !builtin[i]->local)
+			at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s",
+			                       at ? ", " : "", builtin[i]->name);
+	return buf;
+}
+
+const char *
+cf_provider_list(void)
+{
+	static char list[128];
+	return list[0] ? list : names(0, list, sizeof list);
+}
+
 const struct cf_provider *
 cf_provider_find(const char *name)
 {
@@ -35,8 +66,9 @@ cf_provider_find(const char *name)
 	for (int i = 0; builtin[i]; i++)
 		if (!strcmp(builtin[i]->name, type))
 			return builtin[i];
-	cf_die(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of anthropic, "
-	       "openai, gemini, ollama", cf_config_path(), name, type);
+	char remote[128];
+	cf_die(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of %s", cf_config_path(),
+	       name, type, names(1, remote, sizeof remote));
 }
 
 const char *
@@ -135,47 +167,6 @@ cf_event_json(cf_call *c, const char *data, size_t n)
 	return v;
 }
 
-jv
-cf_jpath(jv v, const char *path)
-{
-	jv cur = jv_copy(v);
-	char part[64];
-	while (*path && jv_is_valid(cur)) {
-		size_t k = strcspn(path, ".");
-		snprintf(part, sizeof part, "%.*s", (int)k, path);
-		path += k + (path[k] == '.');
-		if (jv_get_kind(cur) == JV_KIND_OBJECT) {
-			cur = jv_object_get(cur, jv_string(part));
-		} else if (jv_get_kind(cur) == JV_KIND_ARRAY && part[0] >= '0' &&
-		           part[0] <= '9') {
-			int i = atoi(part);
-			if (i < jv_array_length(jv_copy(cur)))
-				cur = jv_array_get(cur, i);
-			else {
-				jv_free(cur);
-				cur = jv_invalid();
-			}
-		} else {
-			jv_free(cur);
-			cur = jv_invalid();
-		}
-	}
-	if (!jv_is_valid(cur)) {
-		jv_free(cur);
-		return jv_null();
-	}
-	return cur;
-}
-
-long
-cf_jlong(jv v, const char *path)
-{
-	jv x = cf_jpath(v, path);
-	long r = jv_get_kind(x) == JV_KIND_NUMBER ? (long)jv_number_value(x) : -1;
-	jv_free(x);
-	return r;
-}
-
 void
 cf_base_url(const char *base, const char *path, char *buf, size_t n)
 {
@@ -230,36 +221,6 @@ cf_turns(cf_call *c, jv *system)
 	}
 	*system = sys;
 	return out;
-}
-
-/* The UTF-8 sequence at s (end > s), or 0 when it is not a valid one. */
-static size_t
-utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	unsigned c = s[0];
-	size_t k;
-	unsigned min;
-	if (c < 0xc2)
-		return 0;
-	else if (c < 0xe0)
-		k = 2, min = 0x80;
-	else if (c < 0xf0)
-		k = 3, min = 0x800;
-	else if (c < 0xf5)
-		k = 4, min = 0x10000;
-	else
-		return 0;
-	if ((size_t)(end - s) < k)
-		return 0;
-	unsigned cp = c & (0x7f >> k);
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-		return 0;
-	return k;
 }
 
 static int
@@ -344,7 +305,7 @@ cf_json_unquote(const char *s, const char *end, char **buf, size_t *cap,
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)end);
+			size_t k = cf_utf8_len((const unsigned char *)s, (const unsigned char *)end);
 			if (!k)
 				return NULL;
 			memcpy(o, s, k);

@@ -11,7 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "confab.h"
+#include "provider.h"
 
 static double
 now_s(void)

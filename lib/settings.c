@@ -4,28 +4,6 @@
 
 #include "confab.h"
 
-static const char *const builtin[] = {
-	"anthropic", "openai", "gemini", "ollama", "echo", NULL,
-};
-
-int
-cf_provider_known(const char *name)
-{
-	for (int i = 0; builtin[i]; i++)
-		if (!strcmp(builtin[i], name))
-			return 1;
-	/* a named OpenAI-compatible server: [groq] type = openai */
-	char key[160];
-	snprintf(key, sizeof key, "%s.type", name);
-	return cf_config_get(key) != NULL;
-}
-
-const char *
-cf_provider_list(void)
-{
-	return "anthropic, openai, gemini, ollama, echo";
-}
-
 static jv
 set2(jv rec, const char *a, const char *b, jv v)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confab.h"
+#include "provider.h"
 
 /* A byte buffer that keeps room for a terminating NUL. */
 struct buf {

@@ -1,11 +1,14 @@
 /* util.c — times in RFC 3339, UUIDv7 ids, whole-string numbers. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "confab.h"
 
@@ -240,4 +243,109 @@ cf_parse_double(const char *s, double min, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+size_t
+cf_utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	unsigned c = s[0];
+	size_t k;
+	unsigned min;
+	if (c < 0xc2)
+		return 0;
+	else if (c < 0xe0)
+		k = 2, min = 0x80;
+	else if (c < 0xf0)
+		k = 3, min = 0x800;
+	else if (c < 0xf5)
+		k = 4, min = 0x10000;
+	else
+		return 0;
+	if ((size_t)(end - s) < k)
+		return 0;
+	unsigned cp = c & (0x7f >> k);
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+		return 0;
+	return k;
+}
+
+/* ASCII is skipped eight bytes at a time first: a byte at a time was 6 ms
+ * of a 10,000-message export. */
+int
+cf_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		if (end - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			/* no byte with its top bit set, and none zero */
+			if (!(w & 0x8080808080808080ULL) &&
+			    !((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL)) {
+				p += 8;
+				continue;
+			}
+		}
+		if (*p < 0x80) {
+			if (!*p)
+				return 0;
+			p++;
+			continue;
+		}
+		size_t k = cf_utf8_len(p, end);
+		if (!k)
+			return 0;
+		p += k;
+	}
+	return 1;
+}
+
+char *
+cf_read_all(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		cap = (size_t)sb.st_size + 1;
+	char *buf = cf_xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap)
+			buf = cf_xrealloc(buf, cap *= 2);
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+jv
+cf_read_text(int fd)
+{
+	size_t n;
+	char *buf = cf_read_all(fd, &n);
+	if (!buf)
+		return cf_error(CF_EX_FAIL, "%s", strerror(errno));
+	if (n > INT_MAX) {
+		free(buf);
+		return cf_error(CF_EX_FAIL, "larger than 2 GiB");
+	}
+	jv s = jv_string_sized(buf, (int)n);
+	free(buf);
+	return s;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confab.h"
+#include "provider.h"
 
 /* Lines written one after another: length, bytes. */
 struct log {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confab.h"
+#include "provider.h"
 
 /* Events written one after another: type, NUL, length, data. */
 struct log {

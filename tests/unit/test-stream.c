@@ -9,7 +9,7 @@
 #include <jq.h>
 
 #include "unit.h"
-#include "confab.h"
+#include "provider.h"
 
 #define FIXTURES "../shared/fixtures/provider-streams"
 

@@ -1,6 +1,6 @@
 /* Times, ids, numbers and text cleaning. */
 #include "unit.h"
-#include "confab.h"
+#include "provider.h"
 
 static void
 times(void)
@@ -214,9 +214,65 @@ unquote(void)
 	free(buf);
 }
 
+/* One check of UTF-8 for the whole library: each case alone, and each
+ * inside long ASCII runs (the eight-byte steps), gives the same answer. */
+static void
+utf8(void)
+{
+	static const struct { const char *s; size_t n; int ok; } cases[] = {
+		{"", 0, 1}, {"plain", 5, 1}, {"caf\xc3\xa9", 5, 1},
+		{"\xe4\xb8\xad\xe6\x96\x87", 6, 1}, {"\xf0\x9f\x98\x80", 4, 1},
+		{"\xc3", 1, 0}, {"\xc0\xaf", 2, 0}, {"\xe0\x80\xaf", 3, 0},
+		{"\xed\xa0\x80", 3, 0}, {"\xf4\x90\x80\x80", 4, 0}, {"\xff", 1, 0},
+		{"a\0b", 3, 0}, {"\x80", 1, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		CHECK(cf_utf8_valid(cases[i].s, cases[i].n) == cases[i].ok);
+		char buf[64];
+		memset(buf, 'x', sizeof buf);
+		memcpy(buf + 13, cases[i].s, cases[i].n);
+		CHECK(cf_utf8_valid(buf, sizeof buf) == cases[i].ok);
+	}
+	char z[32];
+	memset(z, 'a', sizeof z);
+	z[17] = '\0';   /* a NUL inside an eight-byte step */
+	CHECK(!cf_utf8_valid(z, sizeof z));
+	CHECK(cf_utf8_len((const unsigned char *)"\xc3\xa9", (const unsigned char *)"\xc3\xa9" + 2) == 2);
+	CHECK(cf_utf8_len((const unsigned char *)"\xc3\xa9", (const unsigned char *)"\xc3\xa9" + 1) == 0);
+}
+
+/* The terminal sanitiser gives the same bytes whole and a byte at a
+ * time: a C1 control cut between two pieces is still caught. */
+static void
+clean_pieces(void)
+{
+	static const char in[] = "a\x1b[31mb\xc2\x85" "c\xc2\xa9" "d\te\n\x7f\xc2";
+	static const char spaced[] = "a [31mb c\xc2\xa9" "d\te\n \xc2";
+	static const char dropped[] = "a[31mbc\xc2\xa9" "d\te\n\xc2";
+	for (int drop = 0; drop <= 1; drop++) {
+		for (size_t step = 1; step <= sizeof in; step += sizeof in - 2) {
+			char *buf;
+			size_t len;
+			FILE *f = open_memstream(&buf, &len);
+			int c2 = 0;
+			for (size_t i = 0; i < sizeof in - 1; i += step) {
+				size_t k = sizeof in - 1 - i < step ? sizeof in - 1 - i : step;
+				cf_clean_write(f, in + i, k, &c2, drop);
+			}
+			if (c2)
+				putc(0xc2, f);
+			fclose(f);
+			CHECK_STR(buf, drop ? dropped : spaced);
+			free(buf);
+		}
+	}
+}
+
 int
 main(void)
 {
+	utf8();
+	clean_pieces();
 	json();
 	unquote();
 	times();
