@@ -42,7 +42,7 @@
  * the shipped queries is about a name. */
 #define CF_HL_PRED_TEXT 1024
 /* The longest document before a restart, in lines. */
-#define CF_HL_WINDOW 128
+#define CF_HL_WINDOW 64
 /* What tree-sitter is handed at a time, so that a read counts what it uses. */
 #define CF_HL_CHUNK 512
 
@@ -93,6 +93,7 @@ struct compiled {
 	struct pred *preds;
 	uint32_t npreds;
 	char **names;           /* by capture id; NULL for captures that color nothing */
+	int item_restarts;      /* may a clean tree restart at a line that begins an item? */
 };
 
 static struct compiled *compiled;
@@ -257,8 +258,12 @@ compiled_for(size_t i)
 		memset(compiled, 0, (cf_hl_ngrammars ? cf_hl_ngrammars : 1) * sizeof *compiled);
 	}
 	struct compiled *c = &compiled[i];
-	if (!c->state)
+	if (!c->state) {
 		c->state = compile(c, &cf_hl_grammars[i]) == 0 ? 1 : -1;
+		/* HTML leaves elements open without an error, so a tree
+		 * without one says nothing about being between items. */
+		c->item_restarts = strcmp(cf_hl_grammars[i].name, "html") != 0;
+	}
 	pthread_mutex_unlock(&compile_lock);
 	return c->state == 1 ? c : NULL;
 }
@@ -279,7 +284,7 @@ struct cf_hl {
 	char *text;             /* every line so far, each ended by '\n' */
 	size_t len, cap;
 	uint32_t rows;          /* lines in the document */
-	size_t bytes_read, restarts;
+	size_t bytes_read, restarts, steps;
 	int broken;
 	struct cap *caps;
 	size_t ncaps, capcap;
@@ -341,6 +346,26 @@ size_t
 cf_hl_bytes_read(const cf_hl *h)
 {
 	return h ? h->bytes_read : 0;
+}
+
+static void
+count_step(void *payload, TSLogType type, const char *msg)
+{
+	(void)type;
+	(void)msg;
+	((cf_hl *)payload)->steps++;
+}
+
+void
+cf_hl_count_steps(cf_hl *h)
+{
+	ts_parser_set_logger(h->parser, (TSLogger){h, count_step});
+}
+
+size_t
+cf_hl_steps(const cf_hl *h)
+{
+	return h->steps;
 }
 
 size_t
@@ -406,8 +431,8 @@ append(cf_hl *h, const char *line, size_t n)
 {
 	if (h->broken || h->len + n + 1 > CF_HL_MAX_TEXT)
 		return h->broken = 1, -1;
-	if (h->tree && (h->rows >= CF_HL_WINDOW ||
-	    (begins_item(line, n) && !ts_node_has_error(ts_tree_root_node(h->tree)))))
+	if (h->tree && (h->rows >= CF_HL_WINDOW || (h->c->item_restarts && begins_item(line, n) &&
+	    !ts_node_has_error(ts_tree_root_node(h->tree)))))
 		restart(h);
 	if (h->len + n + 1 > h->cap) {
 		h->cap = (h->len + n + 1) * 2;

@@ -25,6 +25,10 @@ extern const size_t cf_hl_ngrammars;
 size_t cf_hl_bytes_read(const cf_hl *h);
 /* how many times the block began a new document (lib/highlight.c says why) */
 size_t cf_hl_restarts(const cf_hl *h);
+/* From now on, count the parser's steps (each shift, reduce, reuse, lex
+ * it logs): the parse's work, measured without a clock. */
+void cf_hl_count_steps(cf_hl *h);
+size_t cf_hl_steps(const cf_hl *h);
 size_t cf_hl_range(cf_hl *h, size_t start, size_t end, const struct cf_span **spans);
 
 #endif
