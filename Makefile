@@ -204,8 +204,12 @@ check-stress: all build/fakeprov
 	BIN=bin tests/stress/export-kill9.sh
 .PHONY: check-stress
 
-bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
+bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov build/bench-hl
 	tests/bench/run
+
+# Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
+build/bench-hl: tests/bench/hl.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 build/bench-gen: tests/bench/gen.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
