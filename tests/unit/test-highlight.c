@@ -341,6 +341,38 @@ flat(void)
 	grows("json", "[", "  {\"k%d\": [%d, \"v\"]},", "\"v\"", "string");
 }
 
+/* Any bytes at all, in every language: spans stay sorted and inside their
+ * line (and ASan sees every scanner's reads). */
+static void
+garbage(void)
+{
+	static const char punct[] = "{}()[]<>\"'`/*#$=;:\\ \tabc1.-!@%&|?";
+	unsigned x = 12345;
+	for (size_t g = 0; g < cf_hl_ngrammars; g++) {
+		cf_hl *h = cf_hl_new(cf_hl_grammars[g].name);
+		CHECK(h != NULL);
+		if (!h)
+			continue;
+		int good = 1;
+		for (int i = 0; i < 80; i++) {
+			char line[64];
+			size_t n = (x = x * 1103515245 + 12345) >> 16 & 63;
+			for (size_t b = 0; b < n; b++) {
+				x = x * 1103515245 + 12345;
+				/* mostly the language's punctuation, sometimes any byte */
+				line[b] = (x >> 16) % 8 ? punct[(x >> 8) % (sizeof punct - 1)] : (char)(x >> 20);
+			}
+			const struct cf_span *sp;
+			size_t k = cf_hl_line(h, line, n, &sp);
+			for (size_t j = 0; j < k; j++)
+				good &= sp[j].start < sp[j].end && sp[j].end <= n &&
+				        (j == 0 || sp[j - 1].end <= sp[j].start) && sp[j].capture != NULL;
+		}
+		CHECK(good);
+		cf_hl_free(h);
+	}
+}
+
 static void
 unknown(void)
 {
@@ -371,6 +403,7 @@ main(void)
 	languages();
 	streaming();
 	flat();
+	garbage();
 	unknown();
 	return unit_done("test-highlight");
 }
