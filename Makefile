@@ -24,6 +24,80 @@ override LDFLAGS += -Wl,--as-needed
 # objects call them (a static library and --as-needed).
 LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
 
+# Code highlighting (lib/highlight.c) parses with tree-sitter grammars from
+# npm: tree-sitter-NAME at VERSION, each one whose generated parser.c is
+# ABI 14 (LANGUAGE_VERSION 14), the newest Debian's libtree-sitter 0.20.7
+# reads, its tarball checked against SHA256.  All MIT-licensed (each
+# package's LICENSE stays beside its sources).  `make grammars`, run by
+# `make deps`, fetches them into grammars/, beside build/ rather than in it:
+# they are sources that need the network, so `make clean` keeps them.
+# javascript is 0.20.3, not 0.20.4: 0.20.4's queries put `(identifier)
+# @variable` first, written for highlighters where the last pattern wins,
+# and with tree-sitter's own rule (the first wins) every name would be a
+# variable.
+GRAMMARS = \
+	c:0.20.8:b7e6ce01857b7773696e4d3f51392cef7d7e555fdb12276ca0cc3b80a480fa7f \
+	cpp:0.20.5:9caa0a196fe14c195268321f4e527c6b1a223a86a7341e015f13b9e8dd4c5950 \
+	python:0.20.4:644cb3faabb8faae1a1c734d1a636f94f40b18e94265f018c4b90dc8cb9b00ba \
+	javascript:0.20.3:bfb99251e24409e3ef54a7203aefc337264c6721798e48060bdf90a88eba8f1a \
+	typescript:0.20.5:672b2398dd8ea98b8b9afb9e56bd85a180300e470a67ff9dfbb73beb8a3b5a21 \
+	go:0.20.0:f00b76a2948e3cc0dc815aab644000af5e33de88b01790d20b1d993ae4cdf9da \
+	rust:0.20.4:d41e06911cbb3a621259be5318d43f5e9442dd239b13f7186f254c63c0c524d1 \
+	java:0.20.2:0d867548504a225adec1acdd4dd953236a2c05fa15b4a1326920cd105c3516b5 \
+	bash:0.20.5:09f90302ec3a6688d570b0d6025d4207910d22d6f042f3baf11482ab460f7011 \
+	json:0.20.2:2e36d09108850aadd1090935622508d8d5aa50b14fc8961c21726d515c97d51d \
+	html:0.20.4:5e29d4919309870374b51e778488fbba19b43c72ad71a00b2bb6e802f96302b7 \
+	css:0.20.0:70587e4a3baeb6959e91a564529781a801d9e1aea7aa55e2bc66c8dff22bf43d \
+	ruby:0.20.1:698d408518ddb6163600a789eb878483487d7830faa8e0da7386cf7937747f88
+# The languages: NAME:GRAMMAR:FOLDER:QUERIES — tree_sitter_NAME() in the
+# grammar's FOLDER, and the highlight queries in the order of the package's
+# "tree-sitter" section (GRAMMAR/FILE, comma-separated; C++ and TypeScript
+# extend C's and JavaScript's), since the first pattern to match a node wins.
+HL_LANGS = \
+	c:c:src:c/queries/highlights.scm \
+	cpp:cpp:src:cpp/queries/highlights.scm,c/queries/highlights.scm \
+	python:python:src:python/queries/highlights.scm \
+	javascript:javascript:src:javascript/queries/highlights-jsx.scm,javascript/queries/highlights-params.scm,javascript/queries/highlights.scm \
+	typescript:typescript:typescript/src:typescript/queries/highlights.scm,javascript/queries/highlights.scm \
+	tsx:typescript:tsx/src:typescript/queries/highlights.scm,javascript/queries/highlights-jsx.scm,javascript/queries/highlights.scm \
+	go:go:src:go/queries/highlights.scm \
+	rust:rust:src:rust/queries/highlights.scm \
+	java:java:src:java/queries/highlights.scm \
+	bash:bash:src:bash/queries/highlights.scm \
+	json:json:src:json/queries/highlights.scm \
+	html:html:src:html/queries/highlights.scm \
+	css:css:src:css/queries/highlights.scm \
+	ruby:ruby:src:ruby/queries/highlights.scm
+GRAMMAR_DIR = grammars
+# Generated parsers are third-party code, built without our warning flags
+# and with none of theirs (go's parser.c holds a NUL in a literal).
+GRAMMAR_CFLAGS ?= -O2
+hl_f = $(word $(2),$(subst :, ,$(1)))
+# A grammar is there when its stamp for the pinned version is.
+hl_stamp = $(GRAMMAR_DIR)/$(call hl_f,$(1),1)/.pinned-$(call hl_f,$(1),2)
+HL_HAVE = $(foreach g,$(GRAMMARS),$(if $(wildcard $(call hl_stamp,$(g))),$(call hl_f,$(g),1)))
+# A language needs its grammar and every grammar its queries come from.
+hl_needs = $(call hl_f,$(1),2) $(foreach q,$(subst $(comma), ,$(call hl_f,$(1),4)),$(firstword $(subst /, ,$(q))))
+comma = ,
+HL_ON = $(foreach l,$(HL_LANGS),$(if $(filter-out $(HL_HAVE),$(call hl_needs,$(l))),,$(l)))
+HL_ON_NAMES = $(foreach l,$(HL_ON),$(call hl_f,$(l),1))
+HL_OFF_NAMES = $(filter-out $(HL_ON_NAMES),$(foreach l,$(HL_LANGS),$(call hl_f,$(l),1)))
+hl_src = $(GRAMMAR_DIR)/$(call hl_f,$(1),2)/$(call hl_f,$(1),3)
+hl_scm = $(addprefix $(GRAMMAR_DIR)/,$(subst $(comma), ,$(call hl_f,$(1),4)))
+# parser.c, and the external scanner if the grammar has one (C, or C++:
+# then the programs link libstdc++ too).
+hl_obj = build/grammars/$(call hl_f,$(1),1)/parser.o \
+	$(if $(wildcard $(call hl_src,$(1))/scanner.c),build/grammars/$(call hl_f,$(1),1)/scanner.o) \
+	$(if $(wildcard $(call hl_src,$(1))/scanner.cc),build/grammars/$(call hl_f,$(1),1)/scanner-cc.o)
+HL_OBJ = build/gen/hl_langs.o $(foreach l,$(HL_ON),$(call hl_obj,$(l)))
+HL_CXX = $(if $(filter %/scanner-cc.o,$(HL_OBJ)),-lstdc++)
+LDLIBS += $(HL_CXX)
+ifneq ($(HL_OFF_NAMES),)
+ifeq ($(filter deps grammars clean,$(MAKECMDGOALS)),)
+$(info highlighting off for $(HL_OFF_NAMES): `make deps` fetches the tree-sitter grammars)
+endif
+endif
+
 PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
 BINS = $(PROGS:%=bin/%)
@@ -57,21 +131,59 @@ build/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJ)
+$(LIB): $(LIB_OBJ) $(HL_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 bin/%: cmd/%.c $(LIB) $(wildcard include/*.h)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# The grammars' objects, the highlight queries embedded as C strings
+# (tools/hl-langs, regenerated when the set of languages changes), and
+# fetching (tools/fetch-grammar: npm pack, or curl where npm is missing).
+hl_gstamp = $(call hl_stamp,$(filter $(1):%,$(GRAMMARS)))
+define hl_rules
+build/grammars/$(call hl_f,$(1),1)/parser.o: $(call hl_src,$(1))/parser.c $(call hl_gstamp,$(call hl_f,$(1),2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(GRAMMAR_CFLAGS) -std=gnu11 -w -I$(call hl_src,$(1)) -c -o $$@ $$<
+build/grammars/$(call hl_f,$(1),1)/scanner.o: $(call hl_src,$(1))/scanner.c $(call hl_gstamp,$(call hl_f,$(1),2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(GRAMMAR_CFLAGS) -std=gnu11 -w -I$(call hl_src,$(1)) -c -o $$@ $$<
+build/grammars/$(call hl_f,$(1),1)/scanner-cc.o: $(call hl_src,$(1))/scanner.cc $(call hl_gstamp,$(call hl_f,$(1),2))
+	@mkdir -p $$(@D)
+	$$(CXX) $$(GRAMMAR_CFLAGS) -w -I$(call hl_src,$(1)) -c -o $$@ $$<
+endef
+$(foreach l,$(HL_ON),$(eval $(call hl_rules,$(l))))
+
+build/gen/hl_langs.c: tools/hl-langs build/gen/hl_langs.set $(foreach l,$(HL_ON),$(call hl_scm,$(l)))
+	@mkdir -p $(@D)
+	tools/hl-langs $(GRAMMAR_DIR) $(HL_ON) > $@.tmp && mv $@.tmp $@
+
+build/gen/hl_langs.set: FORCE
+	@mkdir -p $(@D); echo '$(HL_ON_NAMES)' | cmp -s - $@ || echo '$(HL_ON_NAMES)' > $@
+
+build/gen/hl_langs.o: build/gen/hl_langs.c lib/hl_priv.h
+	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
+
+build/lib/highlight.o build/asan/lib/highlight.o: include/highlight.h lib/hl_priv.h
+
+define hl_fetch
+$(call hl_stamp,$(1)):
+	@tools/fetch-grammar $(GRAMMAR_DIR) $(subst :, ,$(1))
+endef
+$(foreach g,$(GRAMMARS),$(eval $(call hl_fetch,$(g))))
+
+grammars: $(foreach g,$(GRAMMARS),$(call hl_stamp,$(g)))
+
 # The unit tests and the library under AddressSanitizer and UBSan.
 build/asan/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 
-build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ)
+build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ) $(HL_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
@@ -92,8 +204,12 @@ check-stress: all build/fakeprov
 	BIN=bin tests/stress/export-kill9.sh
 .PHONY: check-stress
 
-bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov
+bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl
 	tests/bench/run
+
+# Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
+build/bench-hl: tests/bench/hl.c $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 build/bench-gen: tests/bench/gen.c $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -134,9 +250,9 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(wildcard include/*.h lib/*.h)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) $(LDLIBS)
 
 fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \
@@ -152,9 +268,11 @@ fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 		grep -E '^(Done|stat::(number_of_executed_units|peak_rss_mb))' build/fuzz/$$t.log; \
 	done
 
+# The grammars after the packages: fetching them needs npm or curl.
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)
+	$(MAKE) grammars
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -183,5 +301,5 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all unit check bench fuzz deps install uninstall clean
+.PHONY: all unit check bench fuzz deps grammars install uninstall clean FORCE
 .SECONDARY:
