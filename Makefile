@@ -68,7 +68,7 @@ HL_LANGS = \
 	html:html:src:html/queries/highlights.scm \
 	css:css:src:css/queries/highlights.scm \
 	ruby:ruby:src:ruby/queries/highlights.scm
-GRAMMAR_DIR = grammars
+GRAMMAR_DIR = lib/grammars
 # Generated parsers are third-party code, built without our warning flags
 # and with none of theirs (go's parser.c holds a NUL in a literal).
 GRAMMAR_CFLAGS ?= -O2
@@ -140,8 +140,8 @@ bin/%: cmd/%.c $(LIB) $(wildcard include/*.h)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The grammars' objects, the highlight queries embedded as C strings
-# (tools/hl-langs, regenerated when the set of languages changes), and
-# fetching (tools/fetch-grammar: npm pack, or curl where npm is missing).
+# (lib/grammars/langs-c, regenerated when the set of languages changes), and
+# fetching (lib/grammars/fetch: npm pack, or curl where npm is missing).
 hl_gstamp = $(call hl_stamp,$(filter $(1):%,$(GRAMMARS)))
 define hl_rules
 build/grammars/$(call hl_f,$(1),1)/parser.o: $(call hl_src,$(1))/parser.c $(call hl_gstamp,$(call hl_f,$(1),2))
@@ -156,9 +156,9 @@ build/grammars/$(call hl_f,$(1),1)/scanner-cc.o: $(call hl_src,$(1))/scanner.cc 
 endef
 $(foreach l,$(HL_ON),$(eval $(call hl_rules,$(l))))
 
-build/gen/hl_langs.c: tools/hl-langs build/gen/hl_langs.set $(foreach l,$(HL_ON),$(call hl_scm,$(l)))
+build/gen/hl_langs.c: lib/grammars/langs-c build/gen/hl_langs.set $(foreach l,$(HL_ON),$(call hl_scm,$(l)))
 	@mkdir -p $(@D)
-	tools/hl-langs $(GRAMMAR_DIR) $(HL_ON) > $@.tmp && mv $@.tmp $@
+	lib/grammars/langs-c $(GRAMMAR_DIR) $(HL_ON) > $@.tmp && mv $@.tmp $@
 
 build/gen/hl_langs.set: FORCE
 	@mkdir -p $(@D); echo '$(HL_ON_NAMES)' | cmp -s - $@ || echo '$(HL_ON_NAMES)' > $@
@@ -170,7 +170,7 @@ build/lib/highlight.o build/asan/lib/highlight.o: include/highlight.h lib/hl_pri
 
 define hl_fetch
 $(call hl_stamp,$(1)):
-	@tools/fetch-grammar $(GRAMMAR_DIR) $(subst :, ,$(1))
+	@lib/grammars/fetch $(GRAMMAR_DIR) $(subst :, ,$(1))
 endef
 $(foreach g,$(GRAMMARS),$(eval $(call hl_fetch,$(g))))
 
