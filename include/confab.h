@@ -450,6 +450,10 @@ jv cf_settings_default_model(jv rec);
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
 
+/* Set from a signal handler: every call in progress stops soon after
+ * (call.c), and the turn keeps what had arrived. */
+extern volatile int cf_interrupted;
+
 /* ---- chat.c: turn — one message and its reply, one library call ----
  *
  * chat-send, confab and the server each send a message the same way: the

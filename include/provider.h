@@ -91,8 +91,6 @@ struct cf_call {
 	int done;                   /* the provider said the reply is whole */
 };
 
-/* Set from a signal handler: every call in progress stops soon after. */
-extern volatile int cf_interrupted;
 
 /* Decodes the JSON string that starts at s (after its opening quote) into
  * *buf (grown as needed, *cap bytes): returns the byte after its closing
