@@ -194,7 +194,8 @@ int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
                         int force);
 /* The reply whole, in one transaction: jv_true(), or an error value (a
  * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).
- * Consumes meta. */
+ * text[len] must be readable: a NUL there spares the index a copy of a
+ * long reply.  Consumes meta. */
 jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
                    size_t len);
 /* A reserved row no reply came for goes (dies on a store error). */

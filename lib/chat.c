@@ -795,6 +795,8 @@ finish(struct cf_turn_state *ts)
 	char line[4096] = "";
 	if (have || s->outcome == CF_CALL_OK) {
 		jv meta = reply_meta(ts);
+		/* a NUL after the reply, for cf_reply_finish */
+		*cf_call_room(c, 1) = '\0';
 		/* the reply is stored from where it lies, not copied into a jv */
 		jv r = ts->row.st ? cf_reply_finish(&ts->row, jv_copy(meta), c->r.buf, c->r.len) :
 		       cf_error(CF_EX_STORE, "%s", ts->spooling);

@@ -48,7 +48,8 @@ jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
 /* Base64 (as cf_base64 writes it) into out, room for len / 4 * 3 + 3
  * bytes; the length, or -1 when s is not base64. */
 long cf_unbase64(const char *s, size_t len, unsigned char *out);
-/* In the caller's transaction: a reply's row made whole (content, the
+/* In the caller's transaction: a reply's row made whole (text[len]
+ * readable, as for cf_reply_finish; content, the
  * metadata's columns and the rest, no longer pending, so indexed), with
  * timestamp ts (0: now); the number of rows changed (0: it is gone).
  * Consumes meta. */

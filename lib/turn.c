@@ -2,6 +2,7 @@
  * goes out, written as the reply arrives, made whole (and indexed) at the
  * end; rows whose writer was killed are closed by the next writer. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,7 +197,13 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
 	sqlite3_stmt *s = cf_stmt(st, text ? from_text : from_row);
 	cf_bind_text(s, 1, id);
-	if (text)
+	/* FTS5 reads the text with sqlite3_value_text, which copies a string
+	 * SQLite does not know to end in a NUL, to add one: a long reply's
+	 * whole size again.  Bound with its length left to SQLite, the NUL
+	 * that follows it is known (unless the text holds one itself). */
+	if (text && text[len] == '\0' && !memchr(text, '\0', len) && len <= INT_MAX)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	else if (text)
 		sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
 	cf_exec_stmt(st, s, "indexing the reply");
 	sqlite3_bind_null(s, 2);
