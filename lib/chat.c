@@ -685,13 +685,15 @@ on_tick(cf_call *c)
 		cf_reply_checkpoint(&ts->row, c->r.buf, c->r.len, 0);
 }
 
+/* The text goes out first, then into the store: a reader waits for no
+ * save. */
 static void
 on_flush(cf_call *c)
 {
 	struct cf_turn *t = c->ctx;
-	on_tick(c);
 	if (t->on_flush)
 		t->on_flush(t->ctx);
+	on_tick(c);
 }
 
 const char *
@@ -947,7 +949,10 @@ cf_turn_run(struct cf_turn *t)
 	s->on_note = send_note;
 	s->ctx = t;
 	cf_send_run(s);
-	on_flush(&s->call);   /* a whole reply, --no-stream's or echo's */
+	/* a whole reply (--no-stream's, echo's) goes out; it is saved whole
+	 * next, not in a part first */
+	if (t->on_flush)
+		t->on_flush(t->ctx);
 	if (t->on_end)
 		t->on_end(t->ctx);
 

@@ -20,6 +20,8 @@
 /* A checkpoint never holds the stream up behind another writer for
  * longer than this; it tries again at the next tick. */
 #define CHECKPOINT_BUSY_MS 50
+/* SQLite's own, which the store keeps. */
+#define WAL_AUTOCHECKPOINT 1000
 
 static double
 mono(void)
@@ -160,6 +162,10 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3 *db = r->st->db;
 	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
 	sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* Nor does it copy the log into the database when the log has grown
+	 * long (two syncs and the log's size in writes, while the reply
+	 * waits): the reply's own commit does that once, at its end. */
+	sqlite3_wal_autocheckpoint(db, 0);
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	sqlite3_bind_text64(s, 2, buf + r->saved, len - r->saved, SQLITE_STATIC,
@@ -169,6 +175,7 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
 	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	sqlite3_wal_autocheckpoint(db, WAL_AUTOCHECKPOINT);
 	cf_store_busy_default(r->st);
 	cf_catch_pop(&k);
 	r->checkpoints++;
