@@ -666,6 +666,10 @@ struct cf_turn {
 	void (*on_flush)(void *ctx);                           /* after each network chunk (may be NULL) */
 	void (*on_note)(void *ctx, const char *line);          /* retry/fallback notices for people (may be NULL:
 	                                                        * cf_warn) */
+	/* The message is stored (or bound for the spool) and the request
+	 * goes out now: from here a signal that sets cf_interrupted keeps
+	 * what arrived; a program may start listening here (may be NULL). */
+	void (*on_send)(void *ctx);
 	/* The reply has ended (whole or not) and is about to be saved: a
 	 * program may stop listening to signals here (may be NULL). */
 	void (*on_end)(void *ctx);
@@ -674,8 +678,9 @@ struct cf_turn {
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
 	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
 	char provider[64], model[256];
-	/* Set before the first on_text: the ids the turn's records get (the
-	 * reply's even when it goes to the spool). */
+	/* Set before on_send: the ids the turn's records get (the reply's
+	 * even when it goes to the spool).  user_id stays empty unless the
+	 * message was stored or is bound for the spool. */
 	char session_id[37], user_id[37], reply_id[37];
 	int incomplete;           /* the reply kept is not whole */
 	int interrupted;          /* it stopped on cf_interrupted */

@@ -21,6 +21,7 @@ struct cf_turn_state {
 	struct cf_reply_row row;  /* row.st NULL: none reserved */
 	jv text, over, fallbacks, chain, sess, um, msgs, settings, provider, model;
 	int newsess;
+	int begun;                /* the message is stored or bound for the spool */
 	char spooling[1024];      /* why the turn goes to the spool, or "" */
 };
 
@@ -909,6 +910,7 @@ cf_turn_run(struct cf_turn *t)
 	if (jv_is_valid(r)) {
 		jv_free(r);
 		r = begin_turn(ts);
+		ts->begun = jv_is_valid(r);
 	}
 	if (jv_is_valid(r)) {
 		jv_free(r);
@@ -925,6 +927,8 @@ cf_turn_run(struct cf_turn *t)
 	}
 	if (!jv_is_valid(r)) {
 		t->exit = cf_error_status(r);
+		if (!ts->begun)
+			t->user_id[0] = '\0';
 		t->session = ts->sess;
 		ts->sess = jv_null();
 		t->state = NULL;
@@ -948,6 +952,8 @@ cf_turn_run(struct cf_turn *t)
 	s->on_tick = on_tick;
 	s->on_note = send_note;
 	s->ctx = t;
+	if (t->on_send)
+		t->on_send(t->ctx);
 	cf_send_run(s);
 	/* a whole reply (--no-stream's, echo's) goes out; it is saved whole
 	 * next, not in a part first */
