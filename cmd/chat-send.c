@@ -242,6 +242,16 @@ listen_signals(void (*fn)(int))
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* A closed terminal (SIGHUP) is a stop like any other: what arrived is
+ * kept.  Before the request, a signal ends the program at once, with
+ * nothing half-done. */
+static void
+on_send(void *ctx)
+{
+	(void)ctx;
+	listen_signals(on_signal);
+}
+
 /* Block the signals again: what arrived is saved whatever comes now. */
 static void
 on_end(void *ctx)
@@ -387,14 +397,12 @@ main(int argc, char **argv)
 	t.on_text = on_text;
 	t.on_flush = on_flush;
 	t.on_note = on_note;
+	t.on_send = on_send;
 	t.on_end = on_end;
 	t.ctx = &o;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 
-	/* A closed terminal (SIGHUP) is a stop like any other: what arrived
-	 * is kept. */
-	listen_signals(on_signal);
 	r = cf_turn_run(&t);
 	int status = t.exit;
 	if (!jv_is_valid(r) && status == CF_EX_USAGE)

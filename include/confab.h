@@ -209,7 +209,8 @@ int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
                         int force);
 /* The reply whole, in one transaction: jv_true(), or an error value (a
  * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).
- * Consumes meta. */
+ * text[len] must be readable: a NUL there spares the index a copy of a
+ * long reply.  Consumes meta. */
 jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
                    size_t len);
 /* A reserved row no reply came for goes (dies on a store error). */
@@ -509,6 +510,10 @@ struct cf_turn {
 	void (*on_flush)(void *ctx);                           /* after each network chunk (may be NULL) */
 	void (*on_note)(void *ctx, const char *line);          /* retry/fallback notices for people (may be NULL:
 	                                                        * cf_warn) */
+	/* The message is stored (or bound for the spool) and the request
+	 * goes out now: from here a signal that sets cf_interrupted keeps
+	 * what arrived; a program may start listening here (may be NULL). */
+	void (*on_send)(void *ctx);
 	/* The reply has ended (whole or not) and is about to be saved: a
 	 * program may stop listening to signals here (may be NULL). */
 	void (*on_end)(void *ctx);
@@ -517,8 +522,9 @@ struct cf_turn {
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
 	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
 	char provider[64], model[256];
-	/* Set before the first on_text: the ids the turn's records get (the
-	 * reply's even when it goes to the spool). */
+	/* Set before on_send: the ids the turn's records get (the reply's
+	 * even when it goes to the spool).  user_id stays empty unless the
+	 * message was stored or is bound for the spool. */
 	char session_id[37], user_id[37], reply_id[37];
 	int incomplete;           /* the reply kept is not whole */
 	int interrupted;          /* it stopped on cf_interrupted */

@@ -22,6 +22,7 @@ struct cf_turn_state {
 	struct cf_reply_row row;  /* row.st NULL: none reserved */
 	jv text, over, fallbacks, chain, sess, um, msgs, settings, provider, model;
 	int newsess;
+	int begun;                /* the message is stored or bound for the spool */
 	char spooling[1024];      /* why the turn goes to the spool, or "" */
 };
 
@@ -655,13 +656,15 @@ on_tick(cf_call *c)
 		cf_reply_checkpoint(&ts->row, c->r.buf, c->r.len, 0);
 }
 
+/* The text goes out first, then into the store: a reader waits for no
+ * save. */
 static void
 on_flush(cf_call *c)
 {
 	struct cf_turn *t = c->ctx;
-	on_tick(c);
 	if (t->on_flush)
 		t->on_flush(t->ctx);
+	on_tick(c);
 }
 
 const char *
@@ -765,6 +768,8 @@ finish(struct cf_turn_state *ts)
 	char line[4096] = "";
 	if (have || s->outcome == CF_CALL_OK) {
 		jv meta = reply_meta(ts);
+		/* a NUL after the reply, for cf_reply_finish */
+		*cf_call_room(c, 1) = '\0';
 		/* the reply is stored from where it lies, not copied into a jv */
 		jv r = ts->row.st ? cf_reply_finish(&ts->row, jv_copy(meta), c->r.buf, c->r.len) :
 		       cf_error(CF_EX_STORE, "%s", ts->spooling);
@@ -875,6 +880,7 @@ cf_turn_run(struct cf_turn *t)
 	if (jv_is_valid(r)) {
 		jv_free(r);
 		r = begin_turn(ts);
+		ts->begun = jv_is_valid(r);
 	}
 	if (jv_is_valid(r)) {
 		jv_free(r);
@@ -891,6 +897,8 @@ cf_turn_run(struct cf_turn *t)
 	}
 	if (!jv_is_valid(r)) {
 		t->exit = cf_error_status(r);
+		if (!ts->begun)
+			t->user_id[0] = '\0';
 		t->session = ts->sess;
 		ts->sess = jv_null();
 		t->state = NULL;
@@ -914,8 +922,13 @@ cf_turn_run(struct cf_turn *t)
 	s->on_tick = on_tick;
 	s->on_note = send_note;
 	s->ctx = t;
+	if (t->on_send)
+		t->on_send(t->ctx);
 	cf_send_run(s);
-	on_flush(&s->call);   /* a whole reply, --no-stream's or echo's */
+	/* a whole reply (--no-stream's, echo's) goes out; it is saved whole
+	 * next, not in a part first */
+	if (t->on_flush)
+		t->on_flush(t->ctx);
 	if (t->on_end)
 		t->on_end(t->ctx);
 

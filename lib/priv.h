@@ -57,7 +57,8 @@ struct cf_b64 {
 };
 size_t cf_b64_feed(struct cf_b64 *d, const char *s, size_t len, unsigned char *out);
 int cf_b64_end(const struct cf_b64 *d);
-/* In the caller's transaction: a reply's row made whole (content, the
+/* In the caller's transaction: a reply's row made whole (text[len]
+ * readable, as for cf_reply_finish; content, the
  * metadata's columns and the rest, no longer pending, so indexed), with
  * timestamp ts (0: now); the number of rows changed (0: it is gone).
  * Consumes meta. */

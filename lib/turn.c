@@ -2,6 +2,7 @@
  * goes out, written as the reply arrives, made whole (and indexed) at the
  * end; rows whose writer was killed are closed by the next writer. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 /* A checkpoint never holds the stream up behind another writer for
  * longer than this; it tries again at the next tick. */
 #define CHECKPOINT_BUSY_MS 50
+/* SQLite's own, which the store keeps. */
+#define WAL_AUTOCHECKPOINT 1000
 
 static double
 mono(void)
@@ -159,6 +162,10 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3 *db = r->st->db;
 	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
 	sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* Nor does it copy the log into the database when the log has grown
+	 * long (two syncs and the log's size in writes, while the reply
+	 * waits): the reply's own commit does that once, at its end. */
+	sqlite3_wal_autocheckpoint(db, 0);
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	sqlite3_bind_text64(s, 2, buf + r->saved, len - r->saved, SQLITE_STATIC,
@@ -168,6 +175,7 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
 	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	sqlite3_wal_autocheckpoint(db, WAL_AUTOCHECKPOINT);
 	cf_store_busy_default(r->st);
 	cf_catch_pop(&k);
 	r->checkpoints++;
@@ -196,7 +204,13 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
 	sqlite3_stmt *s = cf_stmt(st, text ? from_text : from_row);
 	cf_bind_text(s, 1, id);
-	if (text)
+	/* FTS5 reads the text with sqlite3_value_text, which copies a string
+	 * SQLite does not know to end in a NUL, to add one: a long reply's
+	 * whole size again.  Bound with its length left to SQLite, the NUL
+	 * that follows it is known (unless the text holds one itself). */
+	if (text && text[len] == '\0' && !memchr(text, '\0', len) && len <= INT_MAX)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	else if (text)
 		sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
 	cf_exec_stmt(st, s, "indexing the reply");
 	sqlite3_bind_null(s, 2);

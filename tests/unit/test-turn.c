@@ -16,7 +16,7 @@ static char dir[] = "/tmp/confab-unit-XXXXXX";
 struct seen {
 	char text[4096];
 	size_t len;
-	int flushes, notes;
+	int flushes, notes, sends;
 	int stop_after;   /* pieces, then cf_interrupted (0: never) */
 	int pieces;
 };
@@ -47,6 +47,12 @@ on_note(void *ctx, const char *line)
 	((struct seen *)ctx)->notes++;
 }
 
+static void
+on_send(void *ctx)
+{
+	((struct seen *)ctx)->sends++;
+}
+
 static jv
 echo_over(void)
 {
@@ -68,6 +74,7 @@ turn(cf_store *st, jv *session, const char *text, int reset, struct seen *w,
 	t->on_text = on_text;
 	t->on_flush = on_flush;
 	t->on_note = on_note;
+	t->on_send = on_send;
 	t->ctx = w;
 	jv r = cf_turn_run(t);
 	*session = jv_copy(t->session);
@@ -94,6 +101,8 @@ turns(cf_store *st)
 	CHECK(t.exit == CF_EX_OK);
 	CHECK_STR(w.text, "echo: hello there");
 	CHECK(w.flushes >= 2);
+	CHECK(w.sends == 1);
+	CHECK(strlen(t.user_id) == 36 && strlen(t.reply_id) == 36);
 	CHECK_STR(t.provider, "echo");
 	/* the new session is stored, named from the message, and put back */
 	CHECK(jv_get_kind(sess) == JV_KIND_OBJECT);
@@ -214,6 +223,7 @@ errors(cf_store *st)
 			CHECK(!jv_is_valid(r));
 			CHECK(cf_error_status(r) == cases[i].status);
 			CHECK(t.exit == cases[i].status);
+			CHECK(t.user_id[0] == '\0');   /* nothing was stored */
 			jv m = cf_error_message(r);
 			if (!strstr(jv_string_value(m), cases[i].says)) {
 				fprintf(stderr, "case %zu: %s\n", i, jv_string_value(m));
