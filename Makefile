@@ -30,6 +30,9 @@ BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 LIB = build/libconfab.a
+# What only the programs do (errors become exits): linked into each, never
+# into the library.
+CMD_OBJ = build/cmd.o
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 ASAN_OBJ = $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
@@ -60,18 +63,28 @@ build/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
+$(CMD_OBJ): cmd/cmd.c cmd/cmd.h include/confab.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+bin/%: cmd/%.c $(CMD_OBJ) $(LIB) cmd/cmd.h include/confab.h include/export.h
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
 build/asan/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 
-build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ)
+build/asan/cmd.o: cmd/cmd.c cmd/cmd.h include/confab.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
+
+# cmd.o only for the library files that still call cf_die (confab.h's
+# bridge); the tests themselves check returned errors.
+build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ) build/asan/cmd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib -Icmd $(LDFLAGS) -o $@ $< $(ASAN_OBJ) build/asan/cmd.o $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
@@ -95,8 +108,8 @@ check-stress: all build/fakeprov
 bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
 	tests/bench/run
 
-build/bench-gen: tests/bench/gen.c $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/bench-gen: tests/bench/gen.c $(LIB) $(CMD_OBJ)
+	$(CC) $(CFLAGS) -Icmd $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The documents of the export and import figures (issue 4): message records
 # and a ChatGPT conversations.json (tests/bench/gen-docs.c).
@@ -128,9 +141,9 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) include/confab.h lib/priv.h
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) cmd/cmd.c include/confab.h lib/priv.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) cmd/cmd.c $(LDLIBS)
 
 fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \

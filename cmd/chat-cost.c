@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 
 static const char usage[] =
 	"usage: chat-cost [options] [SESSION...]\n"
@@ -314,11 +314,11 @@ main(int argc, char **argv)
 		}
 	}
 
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
+	cf_store *st = cf_open(db, CF_STORE_READ);
 	q.by_session = gs.by == BY_SESSION;
 	q.sessions = jv_null();
 	if (optind < argc || stdin_has_records())
-		q.sessions = cf_sessions_from_args(st, argc - optind, argv + optind);
+		q.sessions = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	cf_usage_list(st, &q, add_row, &gs);
 	jv_free(q.sessions);
 	if (gs.n > 1)

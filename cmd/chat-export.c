@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "export.h"
 
 static const char usage[] =
@@ -636,8 +637,8 @@ main(int argc, char **argv)
 		fmt = &cf_fmt_markdown;
 	}
 
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_READ);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	int count = jv_array_length(jv_copy(list));
 	if (count == 0) {
 		/* an empty listing is not an error in a pipeline */

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 
 static const char usage[] =
 	"usage: chat-send [options] [-s SESSION] [MESSAGE...]\n"
@@ -360,7 +360,7 @@ turn(cf_store *st, jv m)
 	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
 	jv atts = jv_object_get(meta, jv_string("attachments"));
 	if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
-		jv full = cf_attachments_of(st, cf_jstr(m, "id"));
+		jv full = cf_ok(cf_attachments_of(st, cf_jstr(m, "id")));
 		jv_array_foreach(full, i, a) {
 			if (!strcmp(cf_jstr(a, "type"), "text"))
 				content = jv_string_concat(content, jv_string_fmt(
@@ -483,24 +483,24 @@ begin_turn(cf_store *st, jv *sess, int newsess, jv um, jv atts,
 		        k.msg);
 		return;
 	}
-	cf_store_begin(st);
+	cf_exit_on(cf_store_begin(st));
 	if (newsess) {
-		jv stored = cf_session_insert(st, jv_copy(*sess));
+		jv stored = cf_ok(cf_session_insert(st, jv_copy(*sess)));
 		jv_free(*sess);
 		*sess = stored;
 	}
 	const char *sid = cf_jstr(*sess, "id");
-	jv_free(cf_message_insert(st, sid, jv_copy(um)));
+	cf_exit_on(cf_message_insert(st, sid, jv_copy(um)));
 	jv_array_foreach(atts, i, a) {
-		cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
+		cf_exit_on(cf_attachment_insert(st, cf_jstr(um, "id"), cf_jstr(a, "type"),
 		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
-		                     blobs[i].p, blobs[i].n);
+		                     blobs[i].p, blobs[i].n));
 		jv_free(a);
 	}
 	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_string(provider));
 	rmeta = jv_object_set(rmeta, jv_string("model"), model ? jv_string(model) : jv_null());
 	cf_reply_reserve(st, sid, rmeta, row);
-	cf_store_commit(st);
+	cf_exit_on(cf_store_commit(st));
 	cf_catch_pop(&k);
 }
 
@@ -516,18 +516,18 @@ answered_by(cf_store *st, const char *sid, const char *provider,
 		cf_warn("%s", k.msg);
 		return;
 	}
-	cf_store_begin(st);
-	jv cur = cf_session_get(st, sid);
+	cf_exit_on(cf_store_begin(st));
+	jv cur = cf_ok(cf_session_get(st, sid));
 	if (jv_is_valid(cur)) {
 		if (!cf_jstr_or_null(cur, "provider"))
 			cur = jv_object_set(cur, jv_string("provider"), jv_string(provider));
 		if (!cf_jstr_or_null(cur, "model"))
 			cur = jv_object_set(cur, jv_string("model"), jv_string(model));
-		cf_session_update(st, cur);
+		cf_exit_on(cf_session_update(st, cur));
 	} else {
 		jv_free(cur);
 	}
-	cf_store_commit(st);
+	cf_exit_on(cf_store_commit(st));
 	cf_catch_pop(&k);
 }
 
@@ -580,6 +580,7 @@ main(int argc, char **argv)
 	cf_settings_init(&over);
 	/* the config's, then the options' */
 	const char *v;
+	cf_exit_on(cf_config_load());
 	if ((v = cf_config_get("retries")) && cf_parse_long(v, 0, 100, &retries))
 		cf_die(CF_EX_CONFIG, "%s: invalid retries '%s'", cf_config_path(), v);
 	if ((v = cf_config_get("timeout")) && cf_parse_long(v, 1, 86400, &timeout))
@@ -626,7 +627,7 @@ main(int argc, char **argv)
 
 	/* Everything the user gave is read and checked before the store or
 	 * the network is touched. */
-	jv_free(cf_settings_apply(jv_object(), &over));
+	cf_exit_on(cf_settings_apply(jv_object(), &over));
 	jv text = jv_string("");
 	for (int i = optind; i < argc; i++)
 		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
@@ -645,11 +646,11 @@ main(int argc, char **argv)
 	if (!jv_string_length_bytes(jv_copy(text)) && !nattach)
 		cf_usage_die("no message: give it as arguments or on stdin");
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	jv sess = jv_invalid();
 	if (sref) {
 		char *one[] = {(char *)sref};
-		jv l = cf_sessions_from_args(st, 1, one);
+		jv l = cf_ok(cf_sessions_from_args(st, 1, one));
 		if (jv_array_length(jv_copy(l)) != 1)
 			cf_usage_die("expected one session, got %d", jv_array_length(jv_copy(l)));
 		sess = jv_array_get(l, 0);
@@ -706,7 +707,7 @@ main(int argc, char **argv)
 		settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
 		settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
 		rec = jv_object_set(rec, jv_string("settings"), settings);
-		rec = cf_settings_defaults(rec);
+		rec = cf_ok(cf_settings_defaults(rec));
 		char sidbuf[37];
 		cf_uuid7(sidbuf);
 		rec = jv_object_set(rec, jv_string("id"), jv_string(sidbuf));
@@ -729,8 +730,8 @@ main(int argc, char **argv)
 	double cw = cf_jnum(settings, "contextWindow", 50);
 	jv hist = jv_array();
 	if (cw >= 1 && !newsess)
-		cf_message_list(st, sid, (long)cw + !*spooling, *spooling ? NULL : umid,
-		                collect, &hist);
+		cf_exit_on(cf_message_list(st, sid, (long)cw + !*spooling, *spooling ? NULL : umid,
+		                collect, &hist));
 	jv msgs = jv_array();
 	jv_array_foreach(hist, i, m) {
 		if (strcmp(cf_jstr(m, "id"), umid) && !unfinished(m))
@@ -835,7 +836,7 @@ main(int argc, char **argv)
 		       cf_error(CF_EX_STORE, "%s", spooling);
 		if (jv_is_valid(r)) {
 			if (o.json)
-				saved = cf_message_get(st, row.id);
+				saved = cf_ok(cf_message_get(st, row.id));
 			/* a session made without a provider gets the one that
 			 * answered; the reply is safe whatever happens to this */
 			if (!cf_jstr_or_null(sess, "provider") || !cf_jstr_or_null(sess, "model"))

@@ -35,8 +35,11 @@ cf_provider_find(const char *name)
 	for (int i = 0; builtin[i]; i++)
 		if (!strcmp(builtin[i]->name, type))
 			return builtin[i];
-	cf_die(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of anthropic, "
-	       "openai, gemini, ollama", cf_config_path(), name, type);
+	/* the bridge until send.c and chat-send.c take the error */
+	cf_raise(cf_error(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of "
+	                  "anthropic, openai, gemini, ollama", cf_config_path(),
+	                  name, type));
+	return NULL;
 }
 
 const char *
