@@ -192,7 +192,7 @@ main(int argc, char **argv)
 			printf("added %s to %s\n", cf_jstr(m, "id"), cf_jstr(m, "sessionId"));
 			jv_free(m);
 		} else {
-			cf_out_record(m);
+			cf_exit_on(cf_out_record(m));
 		}
 		(void)i;
 	}

@@ -108,7 +108,7 @@ main(int argc, char **argv)
 	cf_exit_on(cf_store_commit(st));
 
 	if (json || !cf_out_isatty())
-		cf_out_record(out);
+		cf_exit_on(cf_out_record(out));
 	else
 		cf_human_sessions(st, jv_array_append(jv_array(), out));
 	jv_free(rec);

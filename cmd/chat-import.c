@@ -91,7 +91,7 @@ main(int argc, char **argv)
 
 	if (json || !cf_out_isatty()) {
 		jv_array_foreach(out, i, rec) {
-			cf_out_record(rec);
+			cf_exit_on(cf_out_record(rec));
 			(void)i;
 		}
 		jv_free(out);

@@ -74,7 +74,7 @@ each(jv rec, void *p)
 	if (c->human)
 		c->rows = jv_array_append(c->rows, rec);
 	else
-		cf_out_record(rec);
+		cf_exit_on(cf_out_record(rec));
 	return c->limit && ++c->n >= c->limit;
 }
 

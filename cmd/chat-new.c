@@ -97,7 +97,7 @@ main(int argc, char **argv)
 	cf_exit_on(cf_store_commit(st));
 
 	if (json || !cf_out_isatty())
-		cf_out_record(rec);
+		cf_exit_on(cf_out_record(rec));
 	else
 		cf_human_sessions(st, jv_array_append(jv_array(), rec));
 	cf_store_close(st);

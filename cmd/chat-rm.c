@@ -112,7 +112,7 @@ main(int argc, char **argv)
 
 	jv_array_foreach(uniq, i, s) {
 		if (json || !cf_out_isatty()) {
-			cf_out_record(s);
+			cf_exit_on(cf_out_record(s));
 		} else {
 			char name[200];
 			cf_clean(cf_jstr(s, "name"), name, sizeof name, 60, 0);

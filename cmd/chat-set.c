@@ -113,7 +113,7 @@ main(int argc, char **argv)
 
 	if (json || !cf_out_isatty()) {
 		jv_array_foreach(out, i, r) {
-			cf_out_record(r);
+			cf_exit_on(cf_out_record(r));
 			(void)i;
 		}
 		jv_free(out);

@@ -39,7 +39,7 @@ each(jv msg, void *ctx)
 	if (human)
 		cf_human_message(msg);
 	else
-		cf_out_record(msg);
+		cf_exit_on(cf_out_record(msg));
 	return 0;
 }
 

@@ -10,6 +10,11 @@ _Noreturn static void
 exit_with(jv err)
 {
 	int code = cf_error_status(err);
+	if (code == CF_EX_OK) {
+		/* a closed stdout: the reader has what it wanted */
+		jv_free(err);
+		exit(CF_EX_OK);
+	}
 	jv m = cf_error_message(err);
 	if (cf_error_usage(err))
 		fprintf(stderr, "%s: %s (see '%s --help')\n", cf_prog,
@@ -38,7 +43,7 @@ jv
 cf_ok(jv v)
 {
 	if (cf_is_error(v)) {
-		if (cf_catching)
+		if (cf_catching && cf_error_status(v) != CF_EX_OK)
 			cf_raise(v);
 		exit_with(v);
 	}
@@ -49,6 +54,22 @@ void
 cf_exit_on(jv v)
 {
 	jv_free(cf_ok(v));
+}
+
+void
+cf_out_check(void)
+{
+	cf_exit_on(cf_out_error());
+}
+
+int64_t
+cf_when_arg(const char *opt, const char *s, int end_of_day)
+{
+	int64_t ms;
+	if (cf_when_parse(s, end_of_day, &ms))
+		cf_usage_die("invalid %s '%s': expected a date, a time or an age "
+		             "like 7d", opt, s);
+	return ms;
 }
 
 cf_store *

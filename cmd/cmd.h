@@ -22,6 +22,12 @@ _Noreturn void cf_bad_option(int c, char **argv);
 jv cf_ok(jv v);
 /* The same for a result the caller does not keep: frees v. */
 void cf_exit_on(jv v);
+/* After writing: a closed pipe ends the program quietly with success, any
+ * other write error is reported (exit 1). */
+void cf_out_check(void);
+/* --since/--until's value (cf_when_parse): a bad one is a usage error
+ * naming the option. */
+int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* The store, or the program ends with why it cannot be opened. */
 cf_store *cf_open(const char *path, int mode);
 

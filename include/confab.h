@@ -123,9 +123,6 @@ int cf_time_parse(const char *s, int64_t *ms);
  * 30m, 12h, 7d, 2w.  A date given to --until means the end of that day
  * (end_of_day set).  0 on success. */
 int cf_when_parse(const char *s, int end_of_day, int64_t *ms);
-/* The same for an option's value: a bad one ends the program with a usage
- * error naming the option. */
-int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* "3m ago", "yesterday", "2026-01-02": for people only. */
 void cf_time_rel(int64_t ms, int64_t now, char *out, size_t n);
 
@@ -365,14 +362,19 @@ int cf_out_color(void);
  * buffer that lives until the next call; consumes v.  jq 1.6's dumper
  * writes a character at a time, which was most of a long listing's time. */
 const char *cf_json_compact(jv v, size_t *len);
-/* Writes one record and a newline to stdout; consumes rec. */
-void cf_out_record(jv rec);
-/* After writing: a closed pipe ends the program quietly with success, any
- * other write error is reported. */
-void cf_out_check(void);
+/* After writing: jv_true(), or what went wrong with stdout: a closed pipe
+ * is an error of status CF_EX_OK (stop, quietly, with success), any other
+ * write error CF_EX_FAIL. */
+jv cf_out_error(void);
+/* Writes one record and a newline to stdout, consuming rec; then as
+ * cf_out_error. */
+jv cf_out_record(jv rec);
 /* Flush and check; call before returning from main. */
 int cf_out_finish(int status);
 
+/* cmd/cmd.c: cf_out_error as an exit (human.c's bridge until it returns
+ * its errors). */
+void cf_out_check(void);
 /* "chat-ls (confab) 0.1.0" on stdout. */
 int cf_version(void);
 /* For people: a table of session records (an array), aligned, with relative
@@ -710,9 +712,9 @@ struct cf_usage {
 	double unpriced;         /* replies with no cost either way */
 };
 /* Calls fn once per group of replies (session, then provider, then model,
- * in that order, sorted). */
-void cf_usage_list(cf_store *st, const struct cf_usage_query *q,
-                   void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
+ * in that order, sorted); jv_true() or an error. */
+jv cf_usage_list(cf_store *st, const struct cf_usage_query *q,
+                 void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
 
 /* ---- import.c: other tools' histories in (chat-import) ---- */
 

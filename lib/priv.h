@@ -80,6 +80,6 @@ jv cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
 /* search.c: registers cf_snippet(fts_table, open, close, ellipsis, ntok)
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
-void cf_search_fns(cf_store *st);
+jv cf_search_fns(cf_store *st);
 
 #endif

@@ -389,7 +389,12 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
 		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1");
 		params[np++] = q;
-		cf_search_fns(st);
+		jv r = cf_search_fns(st);
+		if (cf_is_error(r)) {
+			free(b.s);
+			free(q);
+			return r;
+		}
 	} else {
 		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
 	}

@@ -3,6 +3,7 @@
  * was and the process running, and leaks nothing (LeakSanitizer checks at
  * exit: a leak fails `make unit`).  What needs a process of its own (a
  * config, read once; another user) runs in a child that reports back. */
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -298,6 +299,25 @@ settings(void)
 	free(s.tags);
 }
 
+/* stdout closed by its reader: an error of status 0, to stop quietly;
+ * SIGPIPE is ignored, as cf_out_init does. */
+static void
+closed_pipe_child(void)
+{
+	int fd[2];
+	if (pipe(fd) != 0)
+		exit(2);
+	signal(SIGPIPE, SIG_IGN);
+	close(fd[0]);
+	dup2(fd[1], STDOUT_FILENO);
+	close(fd[1]);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	jv e = cf_out_record(jv_parse("{\"type\":\"session\"}"));
+	CHECK(cf_is_error(e) && cf_error_status(e) == CF_EX_OK);
+	jv_free(e);
+	clearerr(stdout);
+}
+
 static void
 make_store(void)
 {
@@ -359,6 +379,7 @@ main(void)
 	busy();
 	filters();
 	settings();
+	in_child(closed_pipe_child);
 	char cmd[400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
