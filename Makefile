@@ -104,6 +104,9 @@ BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 LIB = build/libconfab.a
+# What only the programs do (errors become exits): linked into each, never
+# into the library.
+CMD_OBJ = build/cmd.o
 UNIT_SRC = $(wildcard tests/unit/test-*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 ASAN_OBJ = $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
@@ -135,9 +138,13 @@ $(LIB): $(LIB_OBJ) $(HL_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) $(wildcard include/*.h)
+$(CMD_OBJ): cmd/cmd.c cmd/cmd.h include/confab.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+bin/%: cmd/%.c $(CMD_OBJ) $(LIB) cmd/cmd.h $(wildcard include/*.h)
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The grammars' objects, the highlight queries embedded as C strings
 # (lib/grammars/langs-c, regenerated when the set of languages changes), and
@@ -181,9 +188,15 @@ build/asan/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 
-build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ) $(HL_OBJ)
+build/asan/cmd.o: cmd/cmd.c cmd/cmd.h include/confab.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
+
+# cmd.o only for the library files that still call cf_die (confab.h's
+# bridge); the tests themselves check returned errors.
+build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib -Icmd $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
@@ -208,11 +221,11 @@ bench: all build/bench-gen build/bench-docs build/bench-render build/timeit buil
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
-build/bench-hl: tests/bench/hl.c $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/bench-hl: tests/bench/hl.c $(LIB) $(CMD_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
-build/bench-gen: tests/bench/gen.c $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/bench-gen: tests/bench/gen.c $(LIB) $(CMD_OBJ)
+	$(CC) $(CFLAGS) -Icmd $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The documents of the export and import figures (issue 4): message records
 # and a ChatGPT conversations.json (tests/bench/gen-docs.c).
@@ -222,8 +235,8 @@ build/bench-docs: tests/bench/gen-docs.c
 
 # What the terminal renderer adds to each delta of a 1 MB reply
 # (tests/bench/render.c).
-build/bench-render: tests/bench/render.c $(LIB) include/render.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/bench-render: tests/bench/render.c $(LIB) $(CMD_OBJ) include/render.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
@@ -250,9 +263,9 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) $(wildcard include/*.h lib/*.h)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) $(LDLIBS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(LDLIBS)
 
 fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \

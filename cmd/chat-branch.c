@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "confab.h"
+#include "cmd.h"
 
 static const char usage[] =
 	"usage: chat-branch [options] [SESSION]\n"
@@ -66,8 +66,8 @@ main(int argc, char **argv)
 		default: cf_bad_option(opt, argv);
 		}
 	}
-	cf_store *st = cf_store_open(db);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	if (jv_array_length(jv_copy(list)) != 1)
 		cf_usage_die("expected one session, got %d",
 		             jv_array_length(jv_copy(list)));
@@ -76,12 +76,12 @@ main(int argc, char **argv)
 
 	jv point = jv_null();
 	if (at) {
-		jv m = cf_resolve_message(st, at, sid);
+		jv m = cf_ok(cf_resolve_message(st, at, sid));
 		point = jv_string(cf_jstr(m, "id"));
 		jv_free(m);
 	} else {
 		/* the last message, so the branch point is recorded either way */
-		cf_message_list(st, sid, 1, NULL, last_id, &point);
+		cf_exit_on(cf_message_list(st, sid, 1, NULL, last_id, &point));
 	}
 
 	jv rec = jv_copy(src);
@@ -99,16 +99,16 @@ main(int argc, char **argv)
 	rec = jv_object_set(rec, jv_string("branchPoint"),
 	                    dup ? jv_null() : jv_copy(point));
 
-	cf_store_begin(st);
-	rec = cf_session_insert(st, rec);
-	cf_message_copy_all(st, sid, cf_jstr(rec, "id"),
-	                    jv_get_kind(point) == JV_KIND_STRING ?
-	                    jv_string_value(point) : NULL);
-	jv out = cf_session_get(st, cf_jstr(rec, "id"));
-	cf_store_commit(st);
+	cf_exit_on(cf_store_begin(st));
+	rec = cf_ok(cf_session_insert(st, rec));
+	cf_exit_on(cf_message_copy_all(st, sid, cf_jstr(rec, "id"),
+	                               jv_get_kind(point) == JV_KIND_STRING ?
+	                               jv_string_value(point) : NULL));
+	jv out = cf_ok(cf_session_get(st, cf_jstr(rec, "id")));
+	cf_exit_on(cf_store_commit(st));
 
 	if (json || !cf_out_isatty())
-		cf_out_record(out);
+		cf_exit_on(cf_out_record(out));
 	else
 		cf_human_sessions(st, jv_array_append(jv_array(), out));
 	jv_free(rec);

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "export.h"
 
 static const char usage[] =
@@ -136,8 +137,8 @@ main(int argc, char **argv)
 	if (!jv_is_valid(e))
 		fail(e);
 
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_READ);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	if (jv_array_length(jv_copy(list)) == 0) {
 		/* an empty listing is not an error in a pipeline */
 		cf_warn("no sessions on stdin: nothing written");

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "provider.h"
 
 static const char usage[] =
@@ -374,11 +375,11 @@ main(int argc, char **argv)
 	if (!jv_string_length_bytes(jv_copy(text)) && !nattach)
 		cf_usage_die("no message: give it as arguments or on stdin");
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	jv sess = jv_null();
 	if (sref) {
 		char *one[] = {(char *)sref};
-		jv l = cf_sessions_from_args(st, 1, one);
+		jv l = cf_ok(cf_sessions_from_args(st, 1, one));
 		if (jv_array_length(jv_copy(l)) != 1)
 			cf_usage_die("expected one session, got %d", jv_array_length(jv_copy(l)));
 		sess = jv_array_get(l, 0);

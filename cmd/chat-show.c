@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "render.h"
 
 static const char usage[] =
@@ -58,7 +58,7 @@ each(jv msg, void *ctx)
 	if (human)
 		cf_human_message_with(msg, rendered ? render : NULL, NULL);
 	else
-		cf_out_record(msg);
+		cf_exit_on(cf_out_record(msg));
 	return 0;
 }
 
@@ -88,7 +88,7 @@ main(int argc, char **argv)
 	}
 	human = !json && cf_out_isatty();
 	rendered = human && cf_render_wanted(STDOUT_FILENO, plain);
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
+	cf_store *st = cf_open(db, CF_STORE_READ);
 
 	if (message) {
 		/* One message: within the one session named, or anywhere. */
@@ -97,28 +97,28 @@ main(int argc, char **argv)
 		jv sess = jv_invalid();
 		if (optind < argc) {
 			/* "-" is a session record on stdin, as everywhere */
-			jv l = cf_sessions_from_args(st, 1, argv + optind);
+			jv l = cf_ok(cf_sessions_from_args(st, 1, argv + optind));
 			if (jv_array_length(jv_copy(l)) != 1)
 				cf_usage_die("--message: expected one session, got %d",
 				             jv_array_length(jv_copy(l)));
 			sess = jv_array_get(l, 0);
 		}
-		jv m = cf_resolve_message(st, message,
-		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL);
+		jv m = cf_ok(cf_resolve_message(st, message,
+		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL));
 		each(m, NULL);
 		jv_free(sess);
 		cf_store_close(st);
 		return cf_out_finish(CF_EX_OK);
 	}
 
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	jv_array_foreach(list, i, s) {
 		if (human) {
 			if (i)
 				putchar('\n');
 			cf_human_session_head(st, s);
 		}
-		cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL);
+		cf_exit_on(cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL));
 		jv_free(s);
 	}
 	jv_free(list);

@@ -84,7 +84,7 @@ const struct cf_format *cf_format_for_path(const char *path);
 /* Writes one session in format f to out, named name in messages
  * ("writing NAME: No space left on device").  Returns jv_true(), or the
  * error: CF_EX_FAIL for a write, CF_EX_STORE for the store. */
-jv cf_export_session(cf_store *st, jv session, const struct cf_format *f,
+CF_MUST jv cf_export_session(cf_store *st, jv session, const struct cf_format *f,
                      const struct cf_xopt *o, FILE *out, const char *name);
 
 /* ---- output files (outfile.c) ----
@@ -105,14 +105,14 @@ struct cf_outfile {
  * and SIGXFSZ become errors.  For a program that ends when a signal
  * comes (chat-export), not for one that handles them itself. */
 void cf_outfile_guard(void);
-jv cf_outfile_open(struct cf_outfile *o, const char *path);
+CF_MUST jv cf_outfile_open(struct cf_outfile *o, const char *path);
 /* Flushes, syncs and renames into place; on failure removes what it wrote. */
-jv cf_outfile_commit(struct cf_outfile *o);
+CF_MUST jv cf_outfile_commit(struct cf_outfile *o);
 /* Gives up: the temporary goes, an old file stays. */
 void cf_outfile_abort(struct cf_outfile *o);
 /* The error for a failed write (errno err), without and with giving up. */
-jv cf_outfile_error(const struct cf_outfile *o, int err);
-jv cf_outfile_failed(struct cf_outfile *o, int err);
+CF_MUST jv cf_outfile_error(const struct cf_outfile *o, int err);
+CF_MUST jv cf_outfile_failed(struct cf_outfile *o, int err);
 
 /* ---- archives (archive.c) ---- */
 enum { CF_ARC_NONE, CF_ARC_ZIP, CF_ARC_TGZ, CF_ARC_TZST };
@@ -124,7 +124,7 @@ int cf_arc_for_path(const char *path);
  * the session and never twice (as file systems that fold case compare),
  * and a manifest.json, as an archive of kind on out.  On failure out is
  * given up (cf_outfile_abort). */
-jv cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
+CF_MUST jv cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
                     const struct cf_xopt *o, int kind, struct cf_outfile *out);
 
 /* ---- a whole export (export.c) ---- */
@@ -138,9 +138,9 @@ struct cf_xrun {
 };
 /* Fills in fmt and archive from what was asked: -f's name (or NULL),
  * --archive's kind (or NULL) and r->output's extension.  Usage errors. */
-jv cf_export_plan(struct cf_xrun *r, const char *format, const char *archive);
+CF_MUST jv cf_export_plan(struct cf_xrun *r, const char *format, const char *archive);
 /* Exports the sessions of list (consumed, at least one) as planned. */
-jv cf_export_run(cf_store *st, jv list, const struct cf_xrun *r);
+CF_MUST jv cf_export_run(cf_store *st, jv list, const struct cf_xrun *r);
 
 /* ---- shared by the renderers (export.c) ---- */
 

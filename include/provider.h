@@ -118,7 +118,7 @@ int cf_call_error(cf_call *c, int outcome, const char *msg);
  * a JSON object (cf_jpath, in confab.h, reads what it holds).  cf_base_url
  * joins a base URL (a scheme added when missing, a trailing slash dropped)
  * and a path into buf. */
-jv cf_event_json(cf_call *c, const char *data, size_t n);
+CF_MUST jv cf_event_json(cf_call *c, const char *data, size_t n);
 /* For protocols whose streamed chunks and whole replies have one shape:
  * parses data (an unreadable event is counted and skipped; an unreadable
  * whole reply is CF_CALL_MALFORMED) and hands the object to fn.  A whole
@@ -132,13 +132,13 @@ int cf_whole_with(cf_call *c, const char *body, size_t n,
 void cf_keep_str(jv *slot, jv v);
 /* "message (kind)" from two dotted paths of d (borrowed), the message
  * alone, or jv_null() when there is no message. */
-jv cf_error_text(jv d, const char *msg, const char *kind);
+CF_MUST jv cf_error_text(jv d, const char *msg, const char *kind);
 void cf_base_url(const char *base, const char *path, char *buf, size_t n);
 /* Roles a provider wants: system messages folded into the system prompt
  * and consecutive messages of one role joined, for the protocols that
  * insist on user/assistant turns.  Returns a new array; *system gets the
  * prompt to send (new reference, string or null). */
-jv cf_turns(cf_call *c, jv *system);
+CF_MUST jv cf_turns(cf_call *c, jv *system);
 
 /* The protocol behind a provider name: a built-in, or a config section
  * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
@@ -204,7 +204,7 @@ int cf_send_run(struct cf_send *s);
  * without a key is skipped, with a note, when its turn comes.  Keys are
  * needed by the real services only: a provider pointed at another
  * address may take none.  Borrows chain. */
-jv cf_send_check(jv chain);
+CF_MUST jv cf_send_check(jv chain);
 
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 

@@ -29,22 +29,22 @@ struct cf_chat {
 /* repl.c: the loop.  Runs until /quit or Ctrl-D; the exit status. */
 int cf_chat_main(struct cf_chat *c);
 /* Sends text as the current tab's next message and renders the reply. */
-jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);
+CF_MUST jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);
 /* Opens a session as a new tab (or switches to it when open) and
  * renders its last few messages. */
-jv cf_chat_open(struct cf_chat *c, jv session);
+CF_MUST jv cf_chat_open(struct cf_chat *c, jv session);
 /* Writes s for people (sanitised, newline added). */
 void cf_chat_say(struct cf_chat *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* repl_cmd.c: the slash commands. */
 /* line starts with '/': runs it; jv_true(), or an error value. */
-jv cf_chat_command(struct cf_chat *c, const char *line);
+CF_MUST jv cf_chat_command(struct cf_chat *c, const char *line);
 /* The command names ("/help", ...), NULL-ended, for completion. */
 const char *const *cf_chat_command_names(void);
 /* The candidates for the word at the cursor (a command name, or its
  * argument: session names, export formats, providers, models in
  * pricing.json, file paths): a jv array of strings. */
-jv cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor);
+CF_MUST jv cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor);
 
 #endif

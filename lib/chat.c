@@ -287,9 +287,15 @@ compose(struct cf_turn_state *ts)
 	cf_store *st = t->st;
 	double cw = cf_jnum(ts->settings, "contextWindow", 50);
 	jv hist = jv_array();
-	if (cw >= 1 && !ts->newsess && !t->reset)
-		cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
-		                *ts->spooling ? NULL : t->user_id, collect, &hist);
+	if (cw >= 1 && !ts->newsess && !t->reset) {
+		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
+		                       *ts->spooling ? NULL : t->user_id, collect, &hist);
+		if (!jv_is_valid(e)) {
+			jv_free(hist);
+			return e;
+		}
+		jv_free(e);
+	}
 	int from = 0;
 	jv_array_foreach(hist, i, m) {
 		if (strcmp(cf_jstr(m, "id"), t->user_id) && starts_context(m))
@@ -474,42 +480,76 @@ prepare(struct cf_turn_state *ts)
  * that cannot take them (a full disk, a session deleted meanwhile) does
  * not stop the turn: why goes into spooling and the turn, at its end,
  * into the spool.  Any other error is returned, nothing changed. */
+/* A store error in the first transaction: rolled back; one the store
+ * could not take (CF_EX_STORE) sends the turn on its way to the spool,
+ * any other is the turn's error.  Consumes err. */
+static jv
+begin_failed(struct cf_turn_state *ts, jv err)
+{
+	cf_store_rollback(ts->t->st);
+	memset(&ts->row, 0, sizeof ts->row);
+	if (cf_error_status(err) != CF_EX_STORE)
+		return err;
+	jv m = cf_error_message(err);
+	jv_free(err);
+	snprintf(ts->spooling, sizeof ts->spooling, "%s", jv_string_value(m));
+	jv_free(m);
+	note(ts->t, "%s: the message goes out and the turn will be kept in the spool",
+	     ts->spooling);
+	return jv_true();
+}
+
 static jv
 begin_turn(struct cf_turn_state *ts)
 {
 	struct cf_turn *t = ts->t;
 	cf_store *st = t->st;
 	struct cf_catch k;
-	if (CF_TRY(&k)) {
-		cf_store_rollback(st);
-		memset(&ts->row, 0, sizeof ts->row);
-		if (k.code != CF_EX_STORE)
-			return cf_error(k.code, "%s", k.msg);
-		snprintf(ts->spooling, sizeof ts->spooling, "%s", k.msg);
-		note(t, "%s: the message goes out and the turn will be kept in the spool",
-		     k.msg);
-		return jv_true();
-	}
-	cf_store_begin(st);
+	/* what still raises rather than returns (cf_reply_reserve's
+	 * statements) comes here */
+	if (CF_TRY(&k))
+		return begin_failed(ts, cf_error(k.code, "%s", k.msg));
+	jv e = cf_store_begin(st);
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
 	if (ts->newsess) {
 		jv stored = cf_session_insert(st, jv_copy(ts->sess));
+		if (!jv_is_valid(stored)) {
+			e = stored;
+			goto failed;
+		}
 		jv_free(ts->sess);
 		ts->sess = stored;
 	}
 	const char *sid = cf_jstr(ts->sess, "id");
-	jv_free(cf_message_insert(st, sid, jv_copy(ts->um)));
-	jv_array_foreach(ts->files->list, i, a) {
-		cf_attachment_insert(st, t->user_id, cf_jstr(a, "type"),
-		                     cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
-		                     ts->files->blobs[i].p, ts->files->blobs[i].n);
+	e = cf_message_insert(st, sid, jv_copy(ts->um));
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
+	int n = jv_array_length(jv_copy(ts->files->list));
+	for (int i = 0; i < n; i++) {
+		jv a = jv_array_get(jv_copy(ts->files->list), i);
+		e = cf_attachment_insert(st, t->user_id, cf_jstr(a, "type"),
+		                         cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
+		                         ts->files->blobs[i].p, ts->files->blobs[i].n);
 		jv_free(a);
+		if (!jv_is_valid(e))
+			goto failed;
+		jv_free(e);
 	}
 	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_copy(ts->provider));
 	rmeta = jv_object_set(rmeta, jv_string("model"), jv_copy(ts->model));
 	cf_reply_reserve(st, sid, rmeta, &ts->row);
-	cf_store_commit(st);
+	e = cf_store_commit(st);
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
 	cf_catch_pop(&k);
 	return jv_true();
+failed:
+	cf_catch_pop(&k);
+	return begin_failed(ts, e);
 }
 
 /* The turn the store could not take, into the spool: 1 when it is kept
@@ -575,24 +615,38 @@ answered_by(struct cf_turn_state *ts, const char *provider, const char *model)
 {
 	cf_store *st = ts->t->st;
 	struct cf_catch k;
+	jv e;
 	if (CF_TRY(&k)) {
-		cf_store_rollback(st);
-		note(ts->t, "%s", k.msg);
-		return;
+		e = cf_error(k.code, "%s", k.msg);
+		goto failed;
 	}
-	cf_store_begin(st);
+	if (!jv_is_valid(e = cf_store_begin(st)))
+		goto failed;
+	jv_free(e);
 	jv cur = cf_session_get(st, ts->t->session_id);
 	if (jv_is_valid(cur)) {
 		if (!cf_jstr_or_null(cur, "provider"))
 			cur = jv_object_set(cur, jv_string("provider"), jv_string(provider));
 		if (!cf_jstr_or_null(cur, "model"))
 			cur = jv_object_set(cur, jv_string("model"), jv_string(model));
-		cf_session_update(st, cur);
+		if (!jv_is_valid(e = cf_session_update(st, cur)))
+			goto failed;
+		jv_free(e);
 	} else {
 		jv_free(cur);
 	}
-	cf_store_commit(st);
+	if (!jv_is_valid(e = cf_store_commit(st)))
+		goto failed;
+	jv_free(e);
 	cf_catch_pop(&k);
+	return;
+failed:
+	cf_catch_pop(&k);
+	cf_store_rollback(st);
+	jv m = cf_error_message(e);
+	jv_free(e);
+	note(ts->t, "%s", jv_string_value(m));
+	jv_free(m);
 }
 
 /* Nothing came: the reserved row goes, as if never made.  One the store
@@ -890,9 +944,16 @@ cf_turn_run(struct cf_turn *t)
 			if (ts->row.st)
 				drop_row(&ts->row);
 		} else {
-			ts->msgs = compose(ts);
+			jv msgs = compose(ts);
 			cf_catch_pop(&k);
-			r = jv_true();
+			if (jv_is_valid(msgs)) {
+				ts->msgs = msgs;
+				r = jv_true();
+			} else {
+				r = msgs;
+				if (ts->row.st)
+					drop_row(&ts->row);
+			}
 		}
 	}
 	if (!jv_is_valid(r)) {

@@ -151,7 +151,14 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	if ((r.rc = f->begin(&x)) == 0) {
 		/* rows come one at a time: memory does not follow the session */
 		if (f->raw) {
-			cf_message_list(st, cf_jstr(session, "id"), 0, NULL, one, &r);
+			jv e = cf_message_list(st, cf_jstr(session, "id"), 0, NULL, one, &r);
+			if (!jv_is_valid(e) && r.rc == 0) {
+				jv_free(x.err);
+				x.err = e;
+				r.rc = -1;
+			} else {
+				jv_free(e);
+			}
 		} else {
 			sqlite3_stmt *s = cf_prepare(st, sql);
 			cf_bind_text(s, 1, cf_jstr(session, "id"));

@@ -217,7 +217,7 @@ cf_cost(const char *model, jv input_tokens, jv output_tokens)
 	return r;
 }
 
-void
+jv
 cf_usage_list(cf_store *st, const struct cf_usage_query *q,
               void (*fn)(const struct cf_usage *u, void *ctx), void *ctx)
 {
@@ -293,7 +293,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		u.unpriced = u.messages - priced;
 		fn(&u, ctx);
 	}
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "summing what replies cost");
+	jv r = rc == SQLITE_DONE ? jv_true() :
+	       cf_store_error(st, "summing what replies cost");
 	sqlite3_reset(s);
+	return r;
 }

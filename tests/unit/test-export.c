@@ -159,7 +159,7 @@ formats(void)
 {
 	char path[256];
 	snprintf(path, sizeof path, "%s/chat.db", dir);
-	cf_store *st = cf_store_open(path);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	jv s = jv_object();
 	s = jv_object_set(s, jv_string("name"), jv_string("weird\nname <b>"));
 	s = cf_session_insert(st, s);
