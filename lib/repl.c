@@ -1,0 +1,710 @@
+/* repl.c — confab's loop and input: libedit for the line, our own reader
+ * under it for bracketed paste and signals, the history file, multi-line
+ * input, the editor, and the turn of each message.
+ *
+ * libedit reads through getc_fn below, so every byte from the terminal
+ * passes here first: a paste (\e[200~ ... \e[201~) is taken whole, outside
+ * libedit's line buffer (a 10 MB paste would be inserted, and redrawn, a
+ * character at a time), and stands in the line as a placeholder.  Signals
+ * interrupt our read(); what they ask for goes to libedit as one private
+ * key (EVENT_KEY) bound to our function, the only way into libedit from
+ * outside its loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <histedit.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "repl.h"
+
+/* ^] is bound to "confab-event"; typed by the user it does nothing. */
+#define EVENT_KEY 0x1d
+#define PASTE_START "\033[200~"
+#define PASTE_END "\033[201~"
+/* A paste shorter than this and without a newline goes into the line as
+ * text; longer ones, or with newlines, stand there as a placeholder. */
+#define PASTE_INLINE 1024
+#define RESUME_SHOWN 6
+
+static volatile sig_atomic_t got_int, got_winch, got_term;
+static volatile sig_atomic_t streaming;
+
+struct paste {
+	char *p;
+	size_t n;
+};
+
+struct repl {
+	EditLine *el;
+	History *hist;
+	char hist_path[PATH_MAX];
+	int hist_warned;
+	struct termios saved;
+	int have_saved;
+	/* input read ahead of libedit */
+	unsigned char in[65536];
+	size_t in_pos, in_len;
+	int in_eof;
+	/* pastes of the line being edited; the placeholders name them */
+	struct paste *pastes;
+	int npastes;
+	int pending;         /* a paste to insert at the next EVENT_KEY, or -1 */
+	int cancelled;       /* Ctrl-C: the line is thrown away */
+	int multi;           /* inside /multi ... /end */
+	int cont;            /* the last line ended with '\' */
+	jv acc;              /* the lines so far of either */
+	char prompt[1024];
+	int created;         /* the first tab's session was made at start */
+};
+
+static struct repl *active;   /* for the exit handler */
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGWINCH) {
+		got_winch = 1;
+		return;
+	}
+	if (sig == SIGINT) {
+		if (streaming)
+			cf_interrupted = 1;
+		else
+			got_int = 1;
+		return;
+	}
+	got_term = sig;
+	cf_interrupted = 1;
+}
+
+static void
+handle_signals(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a signal ends our read() and is seen at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The terminal as it was: modes, bracketed paste off, colors reset.  Run
+ * on every way out, including cf_die from deep in the library. */
+static void
+restore_terminal(void)
+{
+	struct repl *r = active;
+	if (!r)
+		return;
+	static const char off[] = "\033[?2004l\033[0m";
+	if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+		/* the terminal is gone: nothing to put back */
+	}
+	if (r->have_saved)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &r->saved);
+}
+
+static int
+term_width(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+void
+cf_chat_say(struct cf_chat *c, const char *fmt, ...)
+{
+	(void)c;
+	char buf[2048], clean[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	cf_clean(buf, clean, sizeof clean, 0, 1);
+	fputs(clean, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* An error value as one line, "confab: ...". */
+static void
+say_error(struct cf_chat *c, jv err)
+{
+	jv m = cf_error_message(err);
+	cf_chat_say(c, "%s: %s", cf_prog, jv_string_value(m));
+	jv_free(m);
+	jv_free(err);
+}
+
+static struct cf_tab *
+cur_tab(struct cf_chat *c)
+{
+	return c->ntabs ? &c->tabs[c->cur] : NULL;
+}
+
+/* ---- reading the terminal ---- */
+
+/* Fills the read-ahead buffer; waits at most ms (-1: forever).  0 when
+ * nothing came (timeout or a signal), -1 at the end of input. */
+static int
+fill(struct repl *r, int ms)
+{
+	if (r->in_pos == r->in_len)
+		r->in_pos = r->in_len = 0;
+	if (r->in_eof)
+		return -1;
+	if (r->in_len == sizeof r->in) {
+		/* compact, to have room for a sequence's rest */
+		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+		r->in_len -= r->in_pos;
+		r->in_pos = 0;
+	}
+	if (ms >= 0) {
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+		if (poll(&p, 1, ms) <= 0)
+			return 0;
+	}
+	ssize_t n = read(STDIN_FILENO, r->in + r->in_len, sizeof r->in - r->in_len);
+	if (n > 0) {
+		r->in_len += (size_t)n;
+		return 1;
+	}
+	if (n < 0 && errno == EINTR)
+		return 0;
+	r->in_eof = 1;   /* the terminal closed (EIO) or ended */
+	return -1;
+}
+
+/* The paste after PASTE_START, up to PASTE_END, into a new paste. */
+static int
+read_paste(struct repl *r)
+{
+	struct paste p = {NULL, 0};
+	size_t cap = 0;
+	for (;;) {
+		unsigned char *s = r->in + r->in_pos;
+		size_t avail = r->in_len - r->in_pos;
+		unsigned char *end = memmem(s, avail, PASTE_END, sizeof PASTE_END - 1);
+		/* what surely belongs to the paste: all but a possible start of
+		 * the end marker */
+		size_t take = end ? (size_t)(end - s) :
+		              avail > sizeof PASTE_END - 2 ? avail - (sizeof PASTE_END - 2) : 0;
+		if (p.n + take + 1 > cap) {
+			cap = (p.n + take + 1) * 2;
+			p.p = cf_xrealloc(p.p, cap);
+		}
+		memcpy(p.p + p.n, s, take);
+		p.n += take;
+		r->in_pos += take;
+		if (end) {
+			r->in_pos += sizeof PASTE_END - 1;
+			break;
+		}
+		if (got_term || fill(r, -1) < 0)
+			break;   /* a paste cut short keeps what came */
+	}
+	if (!p.p)
+		p.p = cf_xmalloc(1);
+	p.p[p.n] = '\0';
+	/* terminals send a pasted newline as CR */
+	for (size_t i = 0; i < p.n; i++)
+		if (p.p[i] == '\r')
+			p.p[i] = '\n';
+	r->pastes = cf_xrealloc(r->pastes, sizeof *r->pastes * (size_t)(r->npastes + 1));
+	r->pastes[r->npastes] = p;
+	return r->npastes++;
+}
+
+static void
+drop_pastes(struct repl *r)
+{
+	for (int i = 0; i < r->npastes; i++)
+		free(r->pastes[i].p);
+	free(r->pastes);
+	r->pastes = NULL;
+	r->npastes = 0;
+	r->pending = -1;
+}
+
+/* libedit's reader: one character, as a wide character.  Returns 1, 0 at
+ * the end of input (or after SIGTERM/SIGHUP), -1 on error. */
+static int
+getc_fn(EditLine *el, wchar_t *wc)
+{
+	struct cf_chat *c;
+	el_get(el, EL_CLIENTDATA, &c);
+	struct repl *r = c->priv;
+	for (;;) {
+		if (got_term)
+			return 0;
+		if (got_int) {
+			got_int = 0;
+			r->cancelled = 1;
+			*wc = EVENT_KEY;
+			return 1;
+		}
+		if (got_winch) {
+			got_winch = 0;
+			el_resize(el);
+		}
+		if (r->in_pos == r->in_len) {
+			int f = fill(r, -1);
+			if (f < 0)
+				return 0;
+			continue;
+		}
+		unsigned char b = r->in[r->in_pos];
+		if (b == 0x1b) {
+			/* a paste's start, or a key's escape sequence */
+			size_t want = sizeof PASTE_START - 1;
+			while (r->in_len - r->in_pos < want &&
+			       !memcmp(r->in + r->in_pos, PASTE_START, r->in_len - r->in_pos) &&
+			       fill(r, 50) > 0)
+				;
+			if (r->in_len - r->in_pos >= want &&
+			    !memcmp(r->in + r->in_pos, PASTE_START, want)) {
+				r->in_pos += want;
+				r->pending = read_paste(r);
+				*wc = EVENT_KEY;
+				return 1;
+			}
+		}
+		/* UTF-8 to a wide character; a broken sequence is taken byte
+		 * by byte */
+		int n = b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+		while (r->in_len - r->in_pos < (size_t)n && fill(r, 50) > 0)
+			;
+		if (r->in_len - r->in_pos < (size_t)n)
+			n = 1;
+		wchar_t w = n == 1 ? b : n == 2 ? b & 0x1f : n == 3 ? b & 0x0f : b & 0x07;
+		for (int i = 1; i < n; i++) {
+			unsigned char k = r->in[r->in_pos + (size_t)i];
+			if ((k & 0xc0) != 0x80) {
+				n = 1;
+				w = b;
+				break;
+			}
+			w = (w << 6) | (k & 0x3f);
+		}
+		r->in_pos += (size_t)n;
+		*wc = w;
+		return 1;
+	}
+}
+
+/* The placeholder of paste i: "[paste 1: 12 lines, 345 bytes]". */
+static void
+placeholder(struct repl *r, int i, char *buf, size_t n)
+{
+	size_t lines = 1;
+	for (size_t k = 0; k < r->pastes[i].n; k++)
+		lines += r->pastes[i].p[k] == '\n' && k + 1 < r->pastes[i].n;
+	snprintf(buf, n, "[paste %d: %zu line%s, %zu bytes]", i + 1, lines,
+	         lines == 1 ? "" : "s", r->pastes[i].n);
+}
+
+static int
+inline_paste(struct paste *p)
+{
+	if (p->n >= PASTE_INLINE || memchr(p->p, '\n', p->n))
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if ((unsigned char)p->p[i] < 0x20 || p->p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static unsigned char
+fn_event(EditLine *el, int ch)
+{
+	(void)ch;
+	struct cf_chat *c;
+	el_get(el, EL_CLIENTDATA, &c);
+	struct repl *r = c->priv;
+	if (r->cancelled) {
+		/* Ctrl-C: the line goes, the prompt comes again */
+		fputs("^C", stdout);
+		return CC_NEWLINE;
+	}
+	if (r->pending < 0)
+		return CC_NORM;
+	int i = r->pending;
+	r->pending = -1;
+	if (inline_paste(&r->pastes[i])) {
+		el_insertstr(el, r->pastes[i].p);
+		r->pastes[i].n = 0;   /* in the line now, as typed text */
+		return CC_REFRESH;
+	}
+	char ph[96];
+	placeholder(r, i, ph, sizeof ph);
+	el_insertstr(el, ph);
+	return CC_REFRESH;
+}
+
+/* The line with each placeholder replaced by its paste. */
+static jv
+expand(struct repl *r, const char *line, size_t len)
+{
+	jv out = jv_string("");
+	size_t i = 0;
+	while (i < len) {
+		const char *ph = r->npastes ? memmem(line + i, len - i, "[paste ", 7) : NULL;
+		if (!ph) {
+			out = jv_string_append_buf(out, line + i, (int)(len - i));
+			break;
+		}
+		char *endp;
+		long k = strtol(ph + 7, &endp, 10);
+		char want[96];
+		int match = 0;
+		if (k >= 1 && k <= r->npastes && r->pastes[k - 1].n) {
+			placeholder(r, (int)k - 1, want, sizeof want);
+			match = !strncmp(ph, want, strlen(want));
+		}
+		out = jv_string_append_buf(out, line + i, (int)(ph - (line + i)));
+		if (match) {
+			out = jv_string_append_buf(out, r->pastes[k - 1].p, (int)r->pastes[k - 1].n);
+			i = (size_t)(ph - line) + strlen(want);
+		} else {
+			out = jv_string_append_buf(out, ph, 7);
+			i = (size_t)(ph - line) + 7;
+		}
+	}
+	return out;
+}
+
+/* ---- completion ---- */
+
+/* Tab: the word before the cursor, completed by cf_chat_complete's
+ * candidates (whole words): one is put in, several put in what they
+ * share, or are listed when they share nothing more. */
+static unsigned char
+fn_complete(EditLine *el, int ch)
+{
+	(void)ch;
+	struct cf_chat *c;
+	el_get(el, EL_CLIENTDATA, &c);
+	const LineInfo *li = el_line(el);
+	size_t cursor = (size_t)(li->cursor - li->buffer);
+	char *line = cf_xmalloc((size_t)(li->lastchar - li->buffer) + 1);
+	memcpy(line, li->buffer, (size_t)(li->lastchar - li->buffer));
+	line[li->lastchar - li->buffer] = '\0';
+	size_t start = cursor;
+	while (start > 0 && line[start - 1] != ' ')
+		start--;
+	size_t wlen = cursor - start;
+	jv cands = cf_chat_complete(c, line, cursor);
+	unsigned char ret = CC_REFRESH_BEEP;
+	int n = jv_is_valid(cands) && jv_get_kind(cands) == JV_KIND_ARRAY ?
+	        jv_array_length(jv_copy(cands)) : 0;
+	if (n == 1) {
+		jv w = jv_array_get(jv_copy(cands), 0);
+		const char *s = jv_get_kind(w) == JV_KIND_STRING ? jv_string_value(w) : "";
+		el_deletestr(el, (int)wlen);
+		el_insertstr(el, s);
+		if (*s && s[strlen(s) - 1] != '/')
+			el_insertstr(el, " ");
+		jv_free(w);
+		ret = CC_REFRESH;
+	} else if (n > 1) {
+		jv first = jv_array_get(jv_copy(cands), 0);
+		size_t common = jv_get_kind(first) == JV_KIND_STRING ?
+			strlen(jv_string_value(first)) : 0;
+		jv_array_foreach(cands, i, w) {
+			const char *s = jv_get_kind(w) == JV_KIND_STRING ? jv_string_value(w) : "";
+			size_t k = 0;
+			while (k < common && s[k] == jv_string_value(first)[k])
+				k++;
+			common = k;
+			jv_free(w);
+			(void)i;
+		}
+		if (common > wlen) {
+			char *pre = cf_xmalloc(common + 1);
+			memcpy(pre, jv_string_value(first), common);
+			pre[common] = '\0';
+			el_deletestr(el, (int)wlen);
+			el_insertstr(el, pre);
+			free(pre);
+			ret = CC_REFRESH;
+		} else {
+			fputc('\n', stdout);
+			int col = 0, width = term_width();
+			jv_array_foreach(cands, i, w) {
+				char clean[512];
+				cf_clean(jv_get_kind(w) == JV_KIND_STRING ? jv_string_value(w) : "",
+				         clean, sizeof clean, 0, 0);
+				int cw = cf_width(clean) + 2;
+				if (col && col + cw > width) {
+					fputc('\n', stdout);
+					col = 0;
+				}
+				printf("%s  ", clean);
+				col += cw;
+				jv_free(w);
+				(void)i;
+			}
+			fputc('\n', stdout);
+			fflush(stdout);
+			ret = CC_REDISPLAY;
+		}
+		jv_free(first);
+	}
+	jv_free(cands);
+	free(line);
+	return ret;
+}
+
+/* ---- the history file ---- */
+
+static int
+mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int e = mkdir(path, 0700) != 0 && errno != EEXIST;
+		*p = '/';
+		if (e)
+			return -1;
+	}
+	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void
+hist_open(struct repl *r)
+{
+	HistEvent ev;
+	r->hist = history_init();
+	history(r->hist, &ev, H_SETSIZE, 1000);
+	history(r->hist, &ev, H_SETUNIQUE, 1);
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (state && *state)
+		snprintf(r->hist_path, sizeof r->hist_path, "%s/confab/history", state);
+	else if (home && *home)
+		snprintf(r->hist_path, sizeof r->hist_path, "%s/.local/state/confab/history", home);
+	else
+		return;
+	history(r->hist, &ev, H_LOAD, r->hist_path);
+}
+
+static void
+hist_warn(struct repl *r, const char *why)
+{
+	if (r->hist_warned)
+		return;
+	r->hist_warned = 1;
+	printf("%s: cannot write the history '%s': %s; the chat goes on without it\n",
+	       cf_prog, r->hist_path, why);
+	fflush(stdout);
+}
+
+/* Each line goes to the file at once, so a killed confab loses none. */
+static void
+hist_add(struct repl *r, const char *line)
+{
+	HistEvent ev;
+	if (!*line)
+		return;
+	history(r->hist, &ev, H_ENTER, line);
+	if (!*r->hist_path || r->hist_warned)
+		return;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", r->hist_path);
+	*strrchr(dir, '/') = '\0';
+	if (mkdirs(dir) != 0) {
+		hist_warn(r, strerror(errno));
+		return;
+	}
+	/* made 0600 here: history(3) would make it with the umask's mode */
+	int fd = open(r->hist_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		hist_warn(r, strerror(errno));
+		return;
+	}
+	close(fd);
+	errno = 0;
+	if (history(r->hist, &ev, H_SAVE, r->hist_path) < 0)
+		hist_warn(r, errno ? strerror(errno) : "write failed");
+}
+
+/* ---- the prompt ---- */
+
+static char *
+prompt_fn(EditLine *el)
+{
+	struct cf_chat *c;
+	el_get(el, EL_CLIENTDATA, &c);
+	return ((struct repl *)c->priv)->prompt;
+}
+
+static void
+make_prompt(struct cf_chat *c)
+{
+	struct repl *r = c->priv;
+	struct cf_tab *t = cur_tab(c);
+	char name[256], model[256], att[512] = "";
+	if (r->multi || r->cont) {
+		snprintf(r->prompt, sizeof r->prompt, "%s... ", r->multi ? "multi" : "");
+		return;
+	}
+	cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 40, 0);
+	const char *m = cf_jstr_or_null(t->session, "model");
+	const char *p = cf_jstr_or_null(t->session, "provider");
+	if (!m && p) {
+		const struct cf_provider *pp = cf_provider_find(p);
+		m = pp ? cf_provider_model(p, pp) : NULL;
+	}
+	cf_clean(m ? m : "default model", model, sizeof model, 40, 0);
+	if (jv_get_kind(t->attach) == JV_KIND_ARRAY && jv_array_length(jv_copy(t->attach))) {
+		size_t o = (size_t)snprintf(att, sizeof att, " +");
+		jv_array_foreach(t->attach, i, a) {
+			const char *path = jv_get_kind(a) == JV_KIND_STRING ? jv_string_value(a) : "";
+			const char *base = strrchr(path, '/');
+			char clean[128];
+			cf_clean(base ? base + 1 : path, clean, sizeof clean, 30, 0);
+			if (o < sizeof att)
+				o += (size_t)snprintf(att + o, sizeof att - o, "%s%s",
+				                      i ? ", " : " ", clean);
+			jv_free(a);
+		}
+	}
+	const char *b = c->color ? "\1\033[1m\1" : "", *d = c->color ? "\1\033[2m\1" : "",
+	           *z = c->color ? "\1\033[0m\1" : "";
+	snprintf(r->prompt, sizeof r->prompt, "%s%s%s %s(%s)%s%s%s%s> ", b, name, z, d,
+	         model, z, *att ? " " : "", att + (*att ? 1 : 0), *att ? " " : "");
+}
+
+/* ---- the editor ---- */
+
+/* draft in $VISUAL or $EDITOR (vi), started with execvp, its words split
+ * on spaces: the text written, or an error value. */
+static jv
+run_editor(struct cf_chat *c, jv draft)
+{
+	(void)c;
+	const char *ed = getenv("VISUAL");
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	const char *tmpdir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/confab-draft-XXXXXX.md",
+	         tmpdir && *tmpdir ? tmpdir : "/tmp");
+	int fd = mkstemps(path, 3);   /* 0600 */
+	if (fd < 0) {
+		jv_free(draft);
+		return cf_error(CF_EX_FAIL, "cannot make the draft's file: %s", strerror(errno));
+	}
+	const char *d = jv_string_value(draft);
+	size_t dl = strlen(d), off = 0;
+	while (off < dl) {
+		ssize_t w = write(fd, d + off, dl - off);
+		if (w <= 0 && errno != EINTR)
+			break;
+		if (w > 0)
+			off += (size_t)w;
+	}
+	close(fd);
+	jv_free(draft);
+	if (off < dl) {
+		unlink(path);
+		return cf_error(CF_EX_FAIL, "cannot write the draft's file: %s", strerror(errno));
+	}
+	char *words = cf_xstrdup(ed);
+	char **argv = cf_xmalloc(sizeof *argv * (strlen(ed) / 2 + 3));
+	int argc = 0;
+	for (char *t = strtok(words, " "); t; t = strtok(NULL, " "))
+		argv[argc++] = t;
+	argv[argc++] = path;
+	argv[argc] = NULL;
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		free(words);
+		free(argv);
+		unlink(path);
+		return cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGWINCH, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(pfd[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	jv res;
+	int e = 0, status = 0;
+	if (pid < 0) {
+		res = cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
+		close(pfd[0]);
+		goto out;
+	}
+	ssize_t got;
+	while ((got = read(pfd[0], &e, sizeof e)) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	got_int = 0;   /* a Ctrl-C in the editor was the editor's */
+	if (got == (ssize_t)sizeof e) {
+		res = cf_error(CF_EX_FAIL, "cannot start the editor '%s': %s; the draft "
+		               "is kept", argv[0], strerror(e));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		res = WIFEXITED(status) ?
+			cf_error(CF_EX_FAIL, "the editor '%s' failed (exit %d); the draft "
+			         "is kept", argv[0], WEXITSTATUS(status)) :
+			cf_error(CF_EX_FAIL, "the editor '%s' was killed (signal %d); the "
+			         "draft is kept", argv[0], WTERMSIG(status));
+	} else {
+		res = jv_string("");
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			jv_free(res);
+			res = cf_error(CF_EX_FAIL, "cannot read the draft back: %s; the "
+			               "draft is kept", strerror(errno));
+		} else {
+			char buf[65536];
+			ssize_t n;
+			while ((n = read(fd, buf, sizeof buf)) != 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n < 0)
+					break;
+				res = jv_string_append_buf(res, buf, (int)n);
+			}
+			close(fd);
+		}
+	}
+out:
+	unlink(path);
+	free(words);
+	free(argv);
+	return res;
+}
