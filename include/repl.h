@@ -12,6 +12,9 @@ struct cf_tab {
 	jv session;            /* its session record, kept current */
 	jv attach;             /* [paths] for the next message */
 	int reset;             /* /clear: the next message starts a new context */
+	int made;              /* made by this confab: removed at the end when
+	                        * it got no message (set it for /new too) */
+	int fresh;             /* made unnamed: named from its first message */
 };
 
 struct cf_chat {

@@ -64,7 +64,7 @@ struct repl {
 	int multi;           /* inside /multi ... /end */
 	int cont;            /* the last line ended with '\' */
 	jv acc;              /* the lines so far of either */
-	char prompt[1024];
+	char prompt[2048];
 	int created;         /* the first tab's session was made at start */
 };
 
@@ -707,4 +707,581 @@ out:
 	free(words);
 	free(argv);
 	return res;
+}
+
+/* ---- a turn ---- */
+
+struct shown {
+	struct cf_chat *c;
+	int any, last_nl;
+};
+
+static void
+on_text(void *ctx, const char *s, size_t n)
+{
+	struct shown *o = ctx;
+	if (!n)
+		return;
+	char *t = cf_xmalloc(n + 1);
+	memcpy(t, s, n);
+	t[n] = '\0';
+	cf_put_clean(t);
+	free(t);
+	o->any = 1;
+	o->last_nl = s[n - 1] == '\n';
+}
+
+static void
+on_flush(void *ctx)
+{
+	struct shown *o = ctx;
+	if (got_winch) {
+		got_winch = 0;
+		o->c->width = term_width();
+	}
+	fflush(stdout);
+}
+
+static void
+on_note(void *ctx, const char *line)
+{
+	struct shown *o = ctx;
+	char clean[1024];
+	cf_clean(line, clean, sizeof clean, 0, 0);
+	printf("%s%s%s%s\n", o->any && !o->last_nl ? "\n" : "",
+	       o->c->color ? CF_DIM : "", clean, o->c->color ? CF_RESET : "");
+	o->last_nl = 1;
+	fflush(stdout);
+}
+
+static void
+on_end(void *ctx)
+{
+	(void)ctx;
+	streaming = 0;   /* from here a Ctrl-C is the prompt's */
+}
+
+/* The session's name from the first line of its first message. */
+static jv
+name_from(const char *text)
+{
+	while (*text == ' ' || *text == '\n' || *text == '\t')
+		text++;
+	size_t n = strcspn(text, "\n");
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	char line[256], buf[256];
+	snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), text);
+	cf_clean(line, buf, sizeof buf, 60, 0);
+	return jv_string(*buf ? buf : "untitled");
+}
+
+/* The session of tab t as the store has it now, or jv_invalid() when it
+ * is gone (deleted by another program). */
+static jv
+reread(struct cf_chat *c, struct cf_tab *t)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return cf_error(k.code, "%s", k.msg);
+	jv s = cf_session_get(c->st, cf_jstr(t->session, "id"));
+	cf_catch_pop(&k);
+	return jv_is_valid(s) ? s : cf_error(CF_EX_NOTFOUND, "gone");
+}
+
+/* A new session with the settings of old (consumed), in the store. */
+static jv
+remake(struct cf_chat *c, jv old)
+{
+	jv rec = jv_object();
+	const char *keep[] = {"name", "provider", "model", "settings", NULL};
+	for (int i = 0; keep[i]; i++)
+		rec = jv_object_set(rec, jv_string(keep[i]),
+		                    jv_object_get(jv_copy(old), jv_string(keep[i])));
+	jv_free(old);
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(c->st);
+		return cf_error(k.code, "%s", k.msg);
+	}
+	cf_store_begin(c->st);
+	rec = cf_session_insert(c->st, rec);
+	cf_store_commit(c->st);
+	cf_catch_pop(&k);
+	return rec;
+}
+
+/* A session confab made at start, still unnamed, takes its name from its
+ * first message, as chat-send's do. */
+static void
+name_fresh(struct cf_chat *c, struct cf_tab *t, const char *text)
+{
+	if (!t->fresh || strcmp(cf_jstr(t->session, "name"), "untitled"))
+		return;
+	t->fresh = 0;
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(c->st);
+		return;   /* the name is a nicety; the turn is stored */
+	}
+	cf_store_begin(c->st);
+	jv cur = cf_session_get(c->st, cf_jstr(t->session, "id"));
+	if (jv_is_valid(cur) && !strcmp(cf_jstr(cur, "name"), "untitled")) {
+		cur = jv_object_set(cur, jv_string("name"), name_from(text));
+		cf_session_update(c->st, jv_copy(cur));
+		jv_free(t->session);
+		t->session = cur;
+	} else {
+		jv_free(cur);
+	}
+	cf_store_commit(c->st);
+	cf_catch_pop(&k);
+}
+
+jv
+cf_chat_send(struct cf_chat *c, const char *text, size_t len)
+{
+	struct cf_tab *t = cur_tab(c);
+	jv now = reread(c, t);
+	if (!jv_is_valid(now)) {
+		if (cf_error_status(now) != CF_EX_NOTFOUND)
+			return now;
+		jv_free(now);
+		char name[256];
+		cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 60, 0);
+		now = remake(c, jv_copy(t->session));
+		if (!jv_is_valid(now))
+			return now;
+		cf_chat_say(c, "%s: the session '%s' was deleted by another program; "
+		            "the chat goes on in a new one", cf_prog, name);
+	}
+	jv_free(t->session);
+	t->session = now;
+
+	struct cf_turn tu;
+	cf_turn_init(&tu);
+	jv e = cf_turn_config(&tu);
+	if (!jv_is_valid(e))
+		return e;
+	jv_free(e);
+	int natt = jv_get_kind(t->attach) == JV_KIND_ARRAY ? jv_array_length(jv_copy(t->attach)) : 0;
+	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(natt + 1));
+	for (int i = 0; i < natt; i++) {
+		jv p = jv_array_get(jv_copy(t->attach), i);
+		paths[i] = jv_get_kind(p) == JV_KIND_STRING ? jv_string_value(p) : "";
+		jv_free(p);   /* the array keeps the string */
+	}
+	struct shown o = {.c = c, .last_nl = 1};
+	tu.st = c->st;
+	tu.session = jv_copy(t->session);
+	tu.text = text;
+	tu.len = len;
+	tu.attach = paths;
+	tu.nattach = natt;
+	tu.reset = t->reset;
+	tu.records = 0;
+	tu.on_text = on_text;
+	tu.on_flush = on_flush;
+	tu.on_note = on_note;
+	tu.on_end = on_end;
+	tu.ctx = &o;
+	cf_interrupted = 0;
+	streaming = 1;
+	jv res = cf_turn_run(&tu);
+	streaming = 0;
+	if (o.any && !o.last_nl)
+		fputc('\n', stdout);
+	fflush(stdout);
+	if (tu.user_id[0]) {
+		/* the message is in (or spooled): its attachments and its
+		 * /clear were used */
+		jv_free(t->attach);
+		t->attach = jv_array();
+		t->reset = 0;
+	}
+	if (jv_get_kind(tu.session) == JV_KIND_OBJECT) {
+		jv_free(t->session);
+		t->session = jv_copy(tu.session);
+	}
+	if (tu.user_id[0])
+		name_fresh(c, t, text);
+	if (tu.interrupted && jv_is_valid(res)) {
+		jv_free(res);
+		res = cf_error(CF_EX_SIGINT, "interrupted: the partial reply is kept, "
+		               "marked incomplete");
+	}
+	cf_interrupted = 0;
+	cf_turn_release(&tu);
+	free(paths);
+	return res;
+}
+
+/* ---- opening a session ---- */
+
+static int
+show_message(jv m, void *ctx)
+{
+	struct cf_chat *c = ctx;
+	(void)c;
+	cf_human_message(m);
+	return 0;
+}
+
+jv
+cf_chat_open(struct cf_chat *c, jv session)
+{
+	const char *id = cf_jstr(session, "id");
+	for (int i = 0; i < c->ntabs; i++)
+		if (!strcmp(cf_jstr(c->tabs[i].session, "id"), id)) {
+			c->cur = i;
+			jv_free(c->tabs[i].session);
+			c->tabs[i].session = session;
+			return jv_true();
+		}
+	c->tabs = cf_xrealloc(c->tabs, sizeof *c->tabs * (size_t)(c->ntabs + 1));
+	c->tabs[c->ntabs] = (struct cf_tab){.session = session, .attach = jv_array()};
+	c->cur = c->ntabs++;
+	jv meta = jv_object_get(jv_copy(session), jv_string("metadata"));
+	double count = cf_jnum(meta, "messageCount", 0);
+	jv_free(meta);
+	if (count > 0) {
+		struct cf_catch k;
+		if (CF_TRY(&k))
+			return cf_error(k.code, "%s", k.msg);
+		if (count > RESUME_SHOWN)
+			printf("%s(%.0f earlier messages: /show N shows more)%s\n",
+			       c->color ? CF_DIM : "", count - RESUME_SHOWN,
+			       c->color ? CF_RESET : "");
+		cf_message_list(c->st, id, RESUME_SHOWN, NULL, show_message, c);
+		cf_catch_pop(&k);
+		fputc('\n', stdout);
+	}
+	fflush(stdout);
+	return jv_true();
+}
+
+/* ---- the loop ---- */
+
+static void
+setup_editline(struct cf_chat *c, struct repl *r)
+{
+	r->el = el_init(cf_prog, stdin, stdout, stderr);
+	el_set(r->el, EL_CLIENTDATA, c);
+	el_set(r->el, EL_EDITOR, "emacs");
+	el_set(r->el, EL_SIGNAL, 0);
+	el_set(r->el, EL_GETCFN, getc_fn);
+	el_set(r->el, EL_PROMPT_ESC, prompt_fn, '\1');
+	el_set(r->el, EL_HIST, history, r->hist);
+	el_set(r->el, EL_ADDFN, "confab-event", "paste, Ctrl-C", fn_event);
+	el_set(r->el, EL_ADDFN, "confab-complete", "complete", fn_complete);
+	el_set(r->el, EL_BIND, "^]", "confab-event", NULL);
+	el_set(r->el, EL_BIND, "^I", "confab-complete", NULL);
+	el_set(r->el, EL_BIND, "^R", "em-inc-search-prev", NULL);
+	/* the user's ~/.editrc, then ours again for the keys we need */
+	el_source(r->el, NULL);
+	el_set(r->el, EL_BIND, "^]", "confab-event", NULL);
+}
+
+static void
+new_tab_session(struct cf_chat *c)
+{
+	struct cf_settings none;
+	cf_settings_init(&none);
+	const struct cf_settings *s = c->over ? c->over : &none;
+	jv settings = jv_object();
+	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
+	rec = cf_settings_defaults(rec);
+	if (s->provider)
+		rec = jv_object_delete(rec, jv_string("model"));
+	rec = cf_settings_apply(rec, s);
+	rec = cf_settings_default_model(rec);
+	cf_store_begin(c->st);
+	rec = cf_session_insert(c->st, rec);
+	cf_store_commit(c->st);
+	jv_free(cf_chat_open(c, rec));
+	c->tabs[c->cur].fresh = !s->name;
+	c->tabs[c->cur].made = 1;
+}
+
+/* Sessions this confab made and nobody wrote to go at the end. */
+static void
+drop_unused(struct cf_chat *c)
+{
+	for (int i = 0; i < c->ntabs; i++) {
+		if (!c->tabs[i].made)
+			continue;
+		struct cf_catch k;
+		if (CF_TRY(&k)) {
+			cf_store_rollback(c->st);
+			continue;
+		}
+		cf_store_begin(c->st);
+		jv s = cf_session_get(c->st, cf_jstr(c->tabs[i].session, "id"));
+		if (jv_is_valid(s)) {
+			jv meta = jv_object_get(jv_copy(s), jv_string("metadata"));
+			if (cf_jnum(meta, "messageCount", 0) == 0 &&
+			    !cf_jstr_or_null(s, "parentSessionId"))
+				cf_session_delete(c->st, cf_jstr(s, "id"));
+			jv_free(meta);
+		}
+		jv_free(s);
+		cf_store_commit(c->st);
+		cf_catch_pop(&k);
+	}
+}
+
+static void
+acc_add(struct repl *r, const char *s, size_t n, int nl)
+{
+	if (jv_get_kind(r->acc) != JV_KIND_STRING) {
+		jv_free(r->acc);
+		r->acc = jv_string("");
+	}
+	r->acc = jv_string_append_buf(r->acc, s, (int)n);
+	if (nl)
+		r->acc = jv_string_append_str(r->acc, "\n");
+}
+
+static jv
+acc_take(struct repl *r)
+{
+	jv a = jv_get_kind(r->acc) == JV_KIND_STRING ? r->acc : (jv_free(r->acc), jv_string(""));
+	r->acc = jv_null();
+	return a;
+}
+
+static void
+send_text(struct cf_chat *c, jv text)
+{
+	const char *s = jv_string_value(text);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
+	size_t k = 0;
+	while (k < n && (s[k] == ' ' || s[k] == '\n' || s[k] == '\t'))
+		k++;
+	if (k == n) {
+		jv_free(text);
+		return;   /* nothing to send */
+	}
+	jv r = cf_chat_send(c, s, n);
+	if (!jv_is_valid(r))
+		say_error(c, r);
+	else
+		jv_free(r);
+	jv_free(text);
+}
+
+/* /edit: the draft in the editor, sent when the editor exits well with
+ * text; on failure the draft is kept for the next /edit. */
+static void
+edit_and_send(struct cf_chat *c, jv draft)
+{
+	jv_free(c->draft);
+	c->draft = jv_copy(draft);
+	jv res = run_editor(c, draft);
+	if (!jv_is_valid(res)) {
+		say_error(c, res);
+		return;
+	}
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(res));
+	const char *s = jv_string_value(res);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	jv_free(c->draft);
+	c->draft = jv_null();
+	if (!n) {
+		cf_chat_say(c, "(the draft is empty: nothing sent)");
+		jv_free(res);
+		return;
+	}
+	jv t = jv_string_sized(s, (int)n);
+	jv_free(res);
+	send_text(c, t);
+}
+
+static jv
+run_command(struct cf_chat *c, const char *line)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		/* a library call that still ends the process on error */
+		cf_store_rollback(c->st);
+		return cf_error(k.code, "%s", k.msg);
+	}
+	jv r = cf_chat_command(c, line);
+	cf_catch_pop(&k);
+	return r;
+}
+
+/* One line as entered, pastes put back in. */
+static void
+handle_line(struct cf_chat *c, struct repl *r, jv text)
+{
+	const char *s = jv_string_value(text);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
+	if (r->multi) {
+		if (!strcmp(s, "/end")) {
+			r->multi = 0;
+			send_text(c, acc_take(r));
+		} else if (!strcmp(s, "/edit")) {
+			r->multi = 0;
+			edit_and_send(c, acc_take(r));
+		} else {
+			acc_add(r, s, n, 1);
+		}
+		jv_free(text);
+		return;
+	}
+	if (n && s[n - 1] == '\\') {
+		acc_add(r, s, n - 1, 1);
+		r->cont = 1;
+		jv_free(text);
+		return;
+	}
+	if (r->cont) {
+		r->cont = 0;
+		acc_add(r, s, n, 0);
+		jv_free(text);
+		send_text(c, acc_take(r));
+		return;
+	}
+	if (s[0] == '/' && s[1] == '/') {
+		send_text(c, jv_string(s + 1));
+		jv_free(text);
+		return;
+	}
+	if (s[0] != '/') {
+		send_text(c, text);
+		return;
+	}
+	size_t w = strcspn(s, " \t");
+	const char *arg = s + w + strspn(s + w, " \t");
+	if (w == 6 && !strncmp(s, "/multi", 6)) {
+		r->multi = 1;
+		jv_free(r->acc);
+		r->acc = jv_string("");
+		if (*arg)
+			acc_add(r, arg, strlen(arg), 1);
+		cf_chat_say(c, "(multi-line: /end sends, /edit opens it in the editor)");
+	} else if (w == 4 && !strncmp(s, "/end", 4)) {
+		cf_chat_say(c, "%s: /end without /multi", cf_prog);
+	} else if (w == 5 && !strncmp(s, "/edit", 5)) {
+		edit_and_send(c, *arg ? jv_string(arg) :
+		              jv_get_kind(c->draft) == JV_KIND_STRING ? jv_copy(c->draft) :
+		              jv_string(""));
+	} else {
+		jv res = run_command(c, s);
+		if (!jv_is_valid(res))
+			say_error(c, res);
+		else
+			jv_free(res);
+	}
+	jv_free(text);
+}
+
+static void
+loop(struct cf_chat *c, struct repl *r)
+{
+	while (!c->quit && !got_term) {
+		make_prompt(c);
+		static const char on[] = "\033[?2004h", off[] = "\033[?2004l";
+		fflush(stdout);
+		if (write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+			/* the terminal is gone; the read says so */
+		}
+		int n = 0;
+		const char *line = el_gets(r->el, &n);
+		if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+			/* as above */
+		}
+		if (got_term)
+			break;
+		if (r->cancelled) {
+			r->cancelled = 0;
+			drop_pastes(r);
+			fputc('\n', stdout);
+			if (r->multi || r->cont)
+				cf_chat_say(c, "(the lines so far are dropped)");
+			r->multi = r->cont = 0;
+			jv_free(r->acc);
+			r->acc = jv_null();
+			continue;
+		}
+		if (!line) {
+			fputc('\n', stdout);
+			break;   /* Ctrl-D on an empty line, or the terminal closed */
+		}
+		size_t len = strlen(line);
+		if (len && line[len - 1] == '\n')
+			len--;
+		jv text = expand(r, line, len);
+		/* history gets what was typed; a long paste stays out of it */
+		if (!r->npastes || jv_string_length_bytes(jv_copy(text)) < 4096)
+			hist_add(r, jv_string_value(text));
+		drop_pastes(r);
+		handle_line(c, r, text);
+	}
+}
+
+int
+cf_chat_main(struct cf_chat *c)
+{
+	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
+	struct repl *r = cf_xmalloc(sizeof *r);
+	memset(r, 0, sizeof *r);
+	r->pending = -1;
+	r->acc = jv_null();
+	c->priv = r;
+	c->draft = jv_null();
+	c->color = !c->plain && cf_out_color();
+	c->width = term_width();
+
+	c->st = cf_store_open(c->db);
+	if (c->resume) {
+		jv s = cf_resolve_session(c->st, c->resume);
+		jv_free(cf_chat_open(c, s));
+	} else {
+		new_tab_session(c);
+	}
+
+	if (tcgetattr(STDIN_FILENO, &r->saved) == 0)
+		r->have_saved = 1;
+	active = r;
+	atexit(restore_terminal);
+	handle_signals();
+	hist_open(r);
+	setup_editline(c, r);
+	if (c->bench_exit) {
+		make_prompt(c);
+		fputs(r->prompt, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	} else {
+		loop(c, r);
+	}
+
+	drop_unused(c);
+	int status = got_term == SIGTERM ? CF_EX_SIGTERM :
+	             got_term || r->in_eof ? CF_EX_SIGHUP : CF_EX_OK;
+	el_end(r->el);
+	history_end(r->hist);
+	drop_pastes(r);
+	jv_free(r->acc);
+	restore_terminal();
+	active = NULL;
+	for (int i = 0; i < c->ntabs; i++) {
+		jv_free(c->tabs[i].session);
+		jv_free(c->tabs[i].attach);
+	}
+	free(c->tabs);
+	c->tabs = NULL;
+	c->ntabs = 0;
+	jv_free(c->draft);
+	cf_store_close(c->st);
+	free(r);
+	c->priv = NULL;
+	fflush(stdout);
+	return status;
 }
