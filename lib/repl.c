@@ -739,7 +739,12 @@ on_flush(void *ctx)
 		got_winch = 0;
 		o->c->width = term_width();
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 && errno == EIO) {
+		/* the terminal is gone (its SIGHUP may never come: the shell
+		 * that had it may ignore it): stop, keep what came */
+		got_term = SIGHUP;
+		cf_interrupted = 1;
+	}
 }
 
 static void
@@ -1123,7 +1128,14 @@ handle_line(struct cf_chat *c, struct repl *r, jv text)
 	if (r->multi) {
 		if (!strcmp(s, "/end")) {
 			r->multi = 0;
-			send_text(c, acc_take(r));
+			jv a = acc_take(r);
+			int an = jv_string_length_bytes(jv_copy(a));
+			if (an && jv_string_value(a)[an - 1] == '\n') {
+				jv b = jv_string_sized(jv_string_value(a), an - 1);
+				jv_free(a);
+				a = b;
+			}
+			send_text(c, a);
 		} else if (!strcmp(s, "/edit")) {
 			r->multi = 0;
 			edit_and_send(c, acc_take(r));
