@@ -73,12 +73,18 @@ build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
 
+# confab under the sanitizers, for tests/140-confab.bats's thousand bad
+# commands and LeakSanitizer's report at the end.
+build/asan/confab: cmd/confab.c include/confab.h include/repl.h $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
 # The last line counts every test, unit and bats, for people and for CI.
-check: all unit build/fakeprov
+check: all unit build/fakeprov build/asan/confab
 	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
 	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
