@@ -576,6 +576,9 @@ struct cf_send {
 	void (*on_text)(cf_call *c, const char *s, size_t n);
 	void (*on_flush)(cf_call *c);
 	void (*on_tick)(cf_call *c);
+	/* Retries, fallbacks skipped or taken: one line for people, no
+	 * program name.  NULL: cf_warn. */
+	void (*on_note)(void *ctx, const char *line);
 	void *ctx;
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */
@@ -599,11 +602,13 @@ char *cf_redact(const char *s, size_t n, const char *key, size_t *len);
  * Retry-After), the next provider when one fails; never again once reply
  * text has been passed on. */
 int cf_send_run(struct cf_send *s);
-/* Checks the chain's first provider and its key without sending: dies
- * when it cannot be used.  A fallback without a key is skipped, with a
- * warning, when its turn comes.  Keys are needed by the real services
- * only: a provider pointed at another address may take none. */
-void cf_send_check(jv chain);
+/* Checks the chain's first provider and its key without sending:
+ * jv_true(), or an error value (CF_EX_USAGE for an unknown provider,
+ * CF_EX_AUTH for a missing key) when it cannot be used.  A fallback
+ * without a key is skipped, with a note, when its turn comes.  Keys are
+ * needed by the real services only: a provider pointed at another
+ * address may take none.  Borrows chain. */
+jv cf_send_check(jv chain);
 
 /* ---- chat.c: turn — one message and its reply, one library call ----
  *
@@ -693,6 +698,9 @@ const char *cf_turn_text(struct cf_turn *t, size_t *len);
  * what arrived so far, at most every 0.2 s. */
 void cf_turn_save(struct cf_turn *t);
 void cf_turn_release(struct cf_turn *t);
+/* "PROVIDER[:MODEL]" as a link of fallbacks ({provider, model}), or an
+ * error value (CF_EX_USAGE). */
+jv cf_turn_fallback(const char *spec);
 
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 
