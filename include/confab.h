@@ -344,14 +344,25 @@ int cf_version(void);
 /* For people: a table of session records (an array), aligned, with relative
  * times; control characters in names never reach the terminal. */
 void cf_human_sessions(cf_store *st, jv list);
-/* For people: one message with a role header, and a session's heading. */
+/* For people: one message with a role header (a rule above it when it
+ * starts a new context, its attachments and whether it is incomplete
+ * under it), then its content: given to content when that is not NULL
+ * (chat-show's renderer), else cleaned as written; and a session's
+ * heading. */
 void cf_human_message(jv msg);
+void cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
+                           void *ctx);
 void cf_human_session_head(cf_store *st, jv rec);
 /* Copies s into out (size n) with control characters made visible and at
- * most width code points (0: no limit); newlines kept when keep_nl. */
+ * most width terminal cells (0: no limit), a cut marked by an ellipsis;
+ * newlines kept when keep_nl. */
 void cf_clean(const char *s, char *out, size_t n, int width, int keep_nl);
-/* Terminal columns of s (code points), and s padded to w columns, on the
- * left when right is set. */
+/* Terminal cells: of the character at s (n bytes left, its length in
+ * *len; two for CJK and emoji, none for combining marks, one for a stray
+ * byte), of n bytes of text, of a string; and s padded to w cells, on
+ * the left when right is set. */
+int cf_char_cells(const char *s, size_t n, size_t *len);
+int cf_cells(const char *s, size_t n);
 int cf_width(const char *s);
 void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
