@@ -587,6 +587,31 @@ gone(void)
 	CHECK(ok("/switch 1"));
 }
 
+/* Every command the program knows is in the man page's COMMANDS. */
+static void
+documented(const char *root)
+{
+	char path[400], *page = NULL;
+	size_t cap = 0;
+	snprintf(path, sizeof path, "%s/man/confab.1.commands", root);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	ssize_t n = getdelim(&page, &cap, '\0', f);
+	fclose(f);
+	CHECK(n > 0);
+	for (const char *const *k = cf_chat_command_names(); n > 0 && *k; k++) {
+		char want[80];
+		snprintf(want, sizeof want, "\n.It Ic %s", *k);
+		const char *at = strstr(page, want);
+		if (!at || (at[strlen(want)] != '\n' && at[strlen(want)] != ' '))
+			fprintf(stderr, "man/confab.1.commands: no '.It Ic %s'\n", *k);
+		CHECK(at && (at[strlen(want)] == '\n' || at[strlen(want)] == ' '));
+	}
+	free(page);
+}
+
 static jv
 complete(const char *line)
 {
@@ -716,6 +741,7 @@ main(void)
 	CHECK(jv_is_valid(opened));
 	jv_free(opened);
 
+	documented(cwd);
 	unknown_and_help();
 	settings();
 	tags_and_flags();
