@@ -24,7 +24,7 @@ override LDFLAGS += -Wl,--as-needed
 # objects call them (a static library and --as-needed).
 LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit) -lcmark-gfm-extensions -ljq -lm
 
-PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
+PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
@@ -53,19 +53,19 @@ DEBS += bindfs
 
 all: $(BINS)
 
-build/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h include/export.h
+bin/%: cmd/%.c $(LIB) include/confab.h include/export.h include/repl.h
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
-build/asan/lib/%.o: lib/%.c include/confab.h include/export.h lib/priv.h
+build/asan/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 

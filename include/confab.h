@@ -622,6 +622,95 @@ int cf_send_run(struct cf_send *s);
  * only: a provider pointed at another address may take none. */
 void cf_send_check(jv chain);
 
+/* ---- chat.c: turn — one message and its reply, one library call ----
+ *
+ * chat-send, confab and the server each send a message the same way: the
+ * context composed (the system prompt, the last contextWindow messages
+ * since the latest /clear, this one with its attachments), the user's
+ * message stored and the reply's row reserved, the reply streamed with
+ * retries and fallbacks, saved as it comes and made whole at the end.  A
+ * store that cannot take the turn sends it to the spool.  The caller
+ * shows the text and owns the signals: its handler sets cf_interrupted,
+ * and the partial reply is kept, marked incomplete.
+ *
+ * The /clear boundary is a field on the next message: metadata.
+ * contextReset true (confab(7)).  Whoever composes a context starts it
+ * at the latest message that carries one. */
+
+/* Attachments read and checked before anything is stored: a caller that
+ * wants a bad file refused before it opens the store loads them first. */
+struct cf_files {
+	jv list;            /* [{type, name, mimeType}] */
+	struct cf_blob { char *p; size_t n; } *blobs;   /* the bytes of each */
+	int n;
+};
+/* jv_true(), or an error value (CF_EX_USAGE: "cannot attach 'F': why");
+ * f is empty and needs no cf_files_free on error. */
+jv cf_files_load(struct cf_files *f, const char *const *paths, int n);
+void cf_files_free(struct cf_files *f);
+
+struct cf_turn_state;
+
+struct cf_turn {
+	/* in */
+	cf_store *st;
+	jv session;               /* the session record (consumed by cf_turn_run;
+	                           * the updated one is put back here).
+	                           * jv_null(): a new session from the config's
+	                           * defaults, named from the message */
+	const char *text; size_t len;          /* the user's message, valid UTF-8 */
+	const char *const *attach; int nattach; /* file paths to attach to it */
+	struct cf_files *files;   /* or these, loaded already (borrowed); when
+	                           * set, attach is not read */
+	int reset;                /* a /clear came before this message: it
+	                           * starts a new context */
+	jv over;                  /* per-turn overrides {provider, model, system,
+	                           * temperature, maxTokens}, or jv_null();
+	                           * temperature null: none sent; consumed */
+	jv fallbacks;             /* [{provider, model}] or jv_null() (the
+	                           * config's fallback); consumed */
+	int stream; long retries, timeout; double retry_time;
+	int records;              /* 1 (the default): user and reply are read
+	                           * back from the store; 0: left null, which
+	                           * spares a long reply's copy */
+	void (*on_text)(void *ctx, const char *s, size_t n);  /* reply text as it arrives (may be NULL) */
+	void (*on_flush)(void *ctx);                           /* after each network chunk (may be NULL) */
+	void (*on_note)(void *ctx, const char *line);          /* retry/fallback notices for people (may be NULL:
+	                                                        * cf_warn) */
+	/* The reply has ended (whole or not) and is about to be saved: a
+	 * program may stop listening to signals here (may be NULL). */
+	void (*on_end)(void *ctx);
+	void *ctx;
+	/* out */
+	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
+	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
+	char provider[64], model[256];
+	/* Set before the first on_text: the ids the turn's records get (the
+	 * reply's even when it goes to the spool). */
+	char session_id[37], user_id[37], reply_id[37];
+	int incomplete;           /* the reply kept is not whole */
+	int interrupted;          /* it stopped on cf_interrupted */
+	struct cf_turn_state *state;   /* the library's, while it runs */
+};
+/* Defaults: stream, 3 retries over at most 60 s, a 120 s timeout,
+ * records; every jv null. */
+void cf_turn_init(struct cf_turn *t);
+/* The config's retries and timeout (confab.5) into t: jv_true(), or an
+ * error value (CF_EX_CONFIG) for a malformed one. */
+jv cf_turn_config(struct cf_turn *t);
+/* jv_true(), or an error value (cf_error: status + one line, no program name) — the partial reply is
+   kept and marked incomplete on interrupt or a provider that hangs up; the turn is spooled when the
+   store cannot take it. Never ends the process; frees everything on every path. */
+jv cf_turn_run(struct cf_turn *t);
+/* While cf_turn_run runs (from a callback): the reply so far, len bytes
+ * of valid UTF-8, valid until the callback returns.  A fallback starts
+ * it again from nothing. */
+const char *cf_turn_text(struct cf_turn *t, size_t *len);
+/* From a callback that waits (for a reader that stopped reading): saves
+ * what arrived so far, at most every 0.2 s. */
+void cf_turn_save(struct cf_turn *t);
+void cf_turn_release(struct cf_turn *t);
+
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 
 /* Server-sent events (the WHATWG event-stream format): bytes go in with

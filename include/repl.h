@@ -12,11 +12,20 @@ struct cf_tab {
 	jv session;            /* its session record, kept current */
 	jv attach;             /* [paths] for the next message */
 	int reset;             /* /clear: the next message starts a new context */
+	int made;              /* made by this confab: removed at the end when
+	                        * it got no message (set it for /new too) */
+	int fresh;             /* made unnamed: named from its first message */
 };
 
 struct cf_chat {
-	cf_store *st;
+	/* what confab(1) was given: set by cmd/confab.c */
 	const char *db;        /* --db, or NULL */
+	const char *resume;    /* SESSION to resume, or NULL */
+	int new_session;       /* --new or a setting given */
+	struct cf_settings *over;   /* the new session's options */
+	int bench_exit;        /* hidden --bench-exit-at-prompt */
+
+	cf_store *st;
 	struct cf_tab *tabs;   /* the open conversations, in the order opened */
 	int ntabs, cur;
 	int width;             /* terminal columns, kept by SIGWINCH */
@@ -26,7 +35,12 @@ struct cf_chat {
 	void *priv;            /* repl.c's own state (libedit, history) */
 };
 
-/* repl.c: the loop.  Runs until /quit or Ctrl-D; the exit status. */
+/* repl.c: the loop.  Opens the store and the session (a new one is
+ * stored at start and removed at the end if it got no message), then
+ * runs until /quit or Ctrl-D; the exit status (0, 129 after SIGHUP, 143
+ * after SIGTERM).  repl.c itself handles the input commands /multi,
+ * /end and /edit; every other line starting with '/' goes to
+ * cf_chat_command ("//text" sends "/text"). */
 int cf_chat_main(struct cf_chat *c);
 /* Sends text as the current tab's next message and renders the reply. */
 jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);

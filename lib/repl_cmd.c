@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,41 +26,6 @@
 #include "export.h"
 #include "priv.h"
 #include "repl.h"
-
-/* ---- until lib/repl.c is merged ----
- * The two calls into the loop the commands make, weak so that repl.c's
- * own take their place: every program and unit test links this file,
- * and must link before the loop exists.  The integrator removes these
- * once repl.c is in. */
-
-__attribute__((weak)) jv
-cf_chat_open(struct cf_chat *c, jv session)
-{
-	for (int i = 0; i < c->ntabs; i++)
-		if (!strcmp(cf_jstr(c->tabs[i].session, "id"), cf_jstr(session, "id"))) {
-			jv_free(c->tabs[i].session);
-			c->tabs[i].session = session;
-			c->cur = i;
-			return jv_true();
-		}
-	c->tabs = cf_xrealloc(c->tabs, sizeof *c->tabs * (size_t)(c->ntabs + 1));
-	c->tabs[c->ntabs] = (struct cf_tab){session, jv_array(), 0};
-	c->cur = c->ntabs++;
-	return jv_true();
-}
-
-__attribute__((weak)) void
-cf_chat_say(struct cf_chat *c, const char *fmt, ...)
-{
-	(void)c;
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	cf_put_clean(buf);
-	putchar('\n');
-}
 
 /* ---- small things ---- */
 
@@ -1010,6 +974,12 @@ cmd_new(struct cf_chat *c, const char *arg)
 			struct created n = {&s};
 			jv rec = guarded(c, new_run, &n);
 			r = jv_is_valid(rec) ? cf_chat_open(c, rec) : rec;
+			if (jv_is_valid(r)) {
+				/* as the session confab starts with: gone at the end
+				 * if it got no message, named from its first one */
+				tab(c)->made = 1;
+				tab(c)->fresh = !s.name;
+			}
 		}
 	}
 	free(s.tags);

@@ -499,6 +499,7 @@ tabs(void)
 	int count = sessions_in_store();
 	CHECK(ok("/new -n second -p echo --temperature 1 -t x"));
 	CHECK(chat.ntabs == 2 && chat.cur == 1);
+	CHECK(chat.tabs[1].made == 1 && chat.tabs[1].fresh == 0);
 	CHECK(sessions_in_store() == count + 1);
 	CHECK(is_str(jv_object_get(cur(), jv_string("name")), "second"));
 	CHECK(is_str(jv_object_get(cur(), jv_string("provider")), "echo"));
