@@ -100,12 +100,8 @@ main(int argc, char **argv)
 	cf_store_begin(st);
 	jv_array_foreach(list, i, rec) {
 		/* Named twice in one call: the second sees the first's change. */
-		jv cur = cf_session_get(st, cf_jstr(rec, "id"));
+		out = jv_array_append(out, cf_settings_store(st, cf_jstr(rec, "id"), &s));
 		jv_free(rec);
-		cur = cf_settings_apply(cur, &s);
-		cf_session_update(st, jv_copy(cur));
-		out = jv_array_append(out, cf_session_get(st, cf_jstr(cur, "id")));
-		jv_free(cur);
 		(void)i;
 	}
 	cf_store_commit(st);

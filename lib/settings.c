@@ -38,61 +38,83 @@ set2(jv rec, const char *a, const char *b, jv v)
 	return jv_object_set(rec, jv_string(a), o);
 }
 
-static _Noreturn void
+/* The one line a bad value gets: an option's, or the config file's. */
+static jv
 bad(const struct cf_settings *s, const char *opt, const char *val,
     const char *why)
 {
 	if (s->origin)
-		cf_die(CF_EX_CONFIG, "%s: invalid %s '%s': %s", s->origin, opt,
-		       val, why);
-	cf_usage_die("invalid --%s '%s': %s", opt, val, why);
+		return cf_error(CF_EX_CONFIG, "%s: invalid %s '%s': %s", s->origin,
+		                opt, val, why);
+	return cf_error(CF_EX_USAGE, "invalid --%s '%s': %s", opt, val, why);
+}
+
+jv
+cf_settings_check(const struct cf_settings *s)
+{
+	double d;
+	long n;
+	if (s->name && !*s->name)
+		return bad(s, "name", s->name, "must not be empty");
+	if (s->provider && !cf_provider_known(s->provider)) {
+		char why[200];
+		snprintf(why, sizeof why, "known providers are %s", cf_provider_list());
+		return bad(s, "provider", s->provider, why);
+	}
+	if (s->model && !*s->model)
+		return bad(s, "model", s->model, "must not be empty");
+	if (s->temperature && *s->temperature &&
+	    cf_parse_double(s->temperature, 0, 2, &d))
+		return bad(s, "temperature", s->temperature, "must be a number from 0 to 2");
+	if (s->max_tokens && cf_parse_long(s->max_tokens, 1, 100000000, &n))
+		return bad(s, "max-tokens", s->max_tokens, "must be a whole number above 0");
+	if (s->context_window && cf_parse_long(s->context_window, 0, 100000000, &n))
+		return bad(s, "context-window", s->context_window,
+		           "must be a whole number of messages, 0 or more");
+	for (int i = 0; i < s->ntags; i++)
+		if (!*s->tags[i] || strpbrk(s->tags[i], "\n\r,"))
+			return bad(s, "tag", s->tags[i],
+			           "must be non-empty, without commas or newlines");
+	return jv_true();
 }
 
 jv
 cf_settings_apply(jv rec, const struct cf_settings *s)
 {
-	if (s->name) {
-		if (!*s->name)
-			bad(s, "name", s->name, "must not be empty");
+	jv ok = cf_settings_check(s);
+	if (!jv_is_valid(ok)) {
+		jv msg = cf_error_message(ok);
+		int status = cf_error_status(ok);
+		jv_free(ok);
+		if (status == CF_EX_USAGE)
+			cf_usage_die("%s", jv_string_value(msg));
+		cf_die(status, "%s", jv_string_value(msg));
+	}
+	/* every value is known good from here on */
+	if (s->name)
 		rec = jv_object_set(rec, jv_string("name"), jv_string(s->name));
-	}
-	if (s->provider) {
-		if (!cf_provider_known(s->provider)) {
-			char why[200];
-			snprintf(why, sizeof why, "known providers are %s",
-			         cf_provider_list());
-			bad(s, "provider", s->provider, why);
-		}
+	if (s->provider)
 		rec = jv_object_set(rec, jv_string("provider"), jv_string(s->provider));
-	}
-	if (s->model) {
-		if (!*s->model)
-			bad(s, "model", s->model, "must not be empty");
+	if (s->model)
 		rec = jv_object_set(rec, jv_string("model"), jv_string(s->model));
-	}
 	if (s->system)
 		rec = set2(rec, "settings", "systemPrompt",
 		           *s->system ? jv_string(s->system) : jv_null());
 	if (s->temperature) {
-		double d;
-		if (!*s->temperature)
+		double d = 0;
+		if (!*s->temperature || cf_parse_double(s->temperature, 0, 2, &d))
 			rec = set2(rec, "settings", "temperature", jv_null());
-		else if (cf_parse_double(s->temperature, 0, 2, &d))
-			bad(s, "temperature", s->temperature, "must be a number from 0 to 2");
 		else
 			rec = set2(rec, "settings", "temperature", jv_number(d));
 	}
 	if (s->max_tokens) {
-		long n;
-		if (cf_parse_long(s->max_tokens, 1, 100000000, &n))
-			bad(s, "max-tokens", s->max_tokens, "must be a whole number above 0");
+		long n = 0;
+		cf_parse_long(s->max_tokens, 1, 100000000, &n);
 		rec = set2(rec, "settings", "maxTokens", jv_number((double)n));
 	}
 	if (s->context_window) {
-		long n;
-		if (cf_parse_long(s->context_window, 0, 100000000, &n))
-			bad(s, "context-window", s->context_window,
-			    "must be a whole number of messages, 0 or more");
+		long n = 0;
+		cf_parse_long(s->context_window, 0, 100000000, &n);
 		rec = set2(rec, "settings", "contextWindow", jv_number((double)n));
 	}
 	if (s->auto_context >= 0)
@@ -107,8 +129,6 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 		}
 		for (int i = 0; i < s->ntags; i++) {
 			const char *t = s->tags[i];
-			if (!*t || strpbrk(t, "\n\r,"))
-				bad(s, "tag", t, "must be non-empty, without commas or newlines");
 			int found = 0;
 			jv_array_foreach(tags, j, x) {
 				found |= jv_get_kind(x) == JV_KIND_STRING &&
@@ -139,6 +159,34 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 	if (s->archived >= 0)
 		rec = set2(rec, "metadata", "archived", jv_bool(s->archived));
 	return rec;
+}
+
+jv
+cf_settings_new(const struct cf_settings *s)
+{
+	/* Built-in defaults, under the config's, under the options. */
+	jv settings = jv_object();
+	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
+	rec = cf_settings_defaults(rec);
+	if (s->provider)   /* a provider named here takes its own model default */
+		rec = jv_object_delete(rec, jv_string("model"));
+	rec = cf_settings_apply(rec, s);
+	return cf_settings_default_model(rec);
+}
+
+jv
+cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
+{
+	jv cur = cf_session_get(st, id);
+	if (!jv_is_valid(cur))
+		return cur;
+	cur = cf_settings_apply(cur, s);
+	cf_session_update(st, jv_copy(cur));
+	jv out = cf_session_get(st, cf_jstr(cur, "id"));
+	jv_free(cur);
+	return out;
 }
 
 void
