@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "render.h"
 #include "repl.h"
 
 /* ^] is bound to "confab-event"; typed by the user it does nothing. */
@@ -262,6 +263,7 @@ getc_fn(EditLine *el, wchar_t *wc)
 		if (got_winch) {
 			got_winch = 0;
 			el_resize(el);
+			c->width = term_width();
 		}
 		if (r->in_pos == r->in_len) {
 			int f = fill(r, -1);
@@ -711,10 +713,29 @@ out:
 
 /* ---- a turn ---- */
 
+/* Replies are drawn by the renderer on a terminal that wants it, else
+ * shown as written (cleaned of control characters). */
+static int
+rendering(struct cf_chat *c)
+{
+	return cf_render_wanted(STDOUT_FILENO, c->plain);
+}
+
 struct shown {
 	struct cf_chat *c;
+	cf_render *r;
 	int any, last_nl;
 };
+
+static void
+put_shown(void *ctx, const char *s, size_t n)
+{
+	struct shown *o = ctx;
+	if (!n)
+		return;
+	fwrite(s, 1, n, stdout);
+	o->last_nl = s[n - 1] == '\n';
+}
 
 static void
 on_text(void *ctx, const char *s, size_t n)
@@ -722,12 +743,16 @@ on_text(void *ctx, const char *s, size_t n)
 	struct shown *o = ctx;
 	if (!n)
 		return;
+	o->any = 1;
+	if (o->r) {
+		cf_render_feed(o->r, s, n);
+		return;
+	}
 	char *t = cf_xmalloc(n + 1);
 	memcpy(t, s, n);
 	t[n] = '\0';
 	cf_put_clean(t);
 	free(t);
-	o->any = 1;
 	o->last_nl = s[n - 1] == '\n';
 }
 
@@ -736,8 +761,11 @@ on_flush(void *ctx)
 {
 	struct shown *o = ctx;
 	if (got_winch) {
+		/* what is drawn from here on takes the new width */
 		got_winch = 0;
 		o->c->width = term_width();
+		if (o->r)
+			cf_render_set_width(o->r, o->c->width);
 	}
 	if (fflush(stdout) != 0 && errno == EIO) {
 		/* the terminal is gone (its SIGHUP may never come: the shell
@@ -877,6 +905,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 		jv_free(p);   /* the array keeps the string */
 	}
 	struct shown o = {.c = c, .last_nl = 1};
+	if (rendering(c))
+		o.r = cf_render_new(&(struct cf_render_opt){.width = c->width,
+			.color = 1, .hyperlinks = 1, .put = put_shown, .ctx = &o});
 	tu.st = c->st;
 	tu.session = jv_copy(t->session);
 	tu.text = text;
@@ -894,6 +925,10 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	streaming = 1;
 	jv res = cf_turn_run(&tu);
 	streaming = 0;
+	if (o.r) {
+		cf_render_finish(o.r);
+		cf_render_free(o.r);
+	}
 	if (o.any && !o.last_nl)
 		fputc('\n', stdout);
 	fflush(stdout);
@@ -923,12 +958,31 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 
 /* ---- opening a session ---- */
 
+static void
+put_stdout(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	fwrite(s, 1, n, stdout);
+}
+
+static void
+render_content(const char *s, size_t n, void *ctx)
+{
+	struct cf_chat *c = ctx;
+	cf_render_text(&(struct cf_render_opt){.width = c->width, .color = 1,
+		.hyperlinks = 1, .put = put_stdout}, s, n);
+}
+
+void
+cf_chat_show_message(struct cf_chat *c, jv msg)
+{
+	cf_human_message_with(msg, rendering(c) ? render_content : NULL, c);
+}
+
 static int
 show_message(jv m, void *ctx)
 {
-	struct cf_chat *c = ctx;
-	(void)c;
-	cf_human_message(m);
+	cf_chat_show_message(ctx, m);
 	return 0;
 }
 

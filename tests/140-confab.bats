@@ -208,7 +208,7 @@ terminal_restored() {
 }
 
 @test "Ctrl-C mid-stream stops the reply: kept, marked incomplete; the prompt comes back" {
-	long=$(printf 'word%02d ' $(seq 1 60))
+	long=$(printf 'word%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100" "text=Second%20reply."
 	start -p anthropic -m claude-x
 	typed "tell me a long story"
@@ -424,7 +424,7 @@ terminal_restored() {
 }
 
 @test "SIGTERM mid-stream: the partial reply is kept, the terminal put back, exit 143" {
-	long=$(printf 'term%02d ' $(seq 1 60))
+	long=$(printf 'term%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100"
 	start -p anthropic
 	typed "go"
@@ -446,7 +446,7 @@ terminal_restored() {
 }
 
 @test "a closed terminal (the pane killed) mid-reply: the partial reply is saved, exit 129" {
-	long=$(printf 'hup%02d ' $(seq 1 60))
+	long=$(printf 'hup%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100"
 	start -p anthropic
 	typed "go"
