@@ -572,3 +572,23 @@ batch() {
 	[ "$(nrequests)" -ge 150 ]
 	umount "$MNT"
 }
+
+@test "a resize (SIGWINCH) re-wraps what is drawn after it" {
+	local words p
+	words=$(printf 'alpha beta gamma delta %.0s' 1 2 3 4 5 6 7 8)
+	p=$(for i in 1 2 3 4 5 6; do printf 'para%d %s\n\n' "$i" "$words"; done)
+	use_fake "text=$(jq -rn --arg t "$p" '$t | @uri') piece=20 delay=150"
+	start -p anthropic
+	typed go
+	keys Enter
+	wait_for '^para1 '
+	tm resize-window -x 50
+	WAIT=20 prompts 2
+	# drawn at 100 columns before, at 50 after, broken between words
+	[ "$(screen | awk '/^para1 / { print length($0) }')" -gt 50 ]
+	screen | awk '/^para5 /, /> $/' | grep -v '> $' > "$RUN/after"
+	[ "$(wc -l < "$RUN/after")" -ge 8 ]
+	awk 'length($0) > 50 { bad = 1 } END { exit bad }' "$RUN/after"
+	grep -q '^delta' "$RUN/after" || grep -q '^alpha\|^beta\|^gamma' "$RUN/after"
+	not grep -qE '^(lpha|eta|amma|elta)' "$RUN/after"
+}
