@@ -56,7 +56,8 @@ struct repl {
 	/* input read ahead of libedit */
 	unsigned char in[65536];
 	size_t in_pos, in_len;
-	int in_eof;
+	int in_eof;          /* no more input: an end (^D typed ahead) or ... */
+	int hung_up;         /* ... the terminal gone (EIO) */
 	/* pastes of the line being edited; the placeholders name them */
 	struct paste *pastes;
 	int npastes;
@@ -188,7 +189,10 @@ fill(struct repl *r, int ms)
 	}
 	if (n < 0 && errno == EINTR)
 		return 0;
-	r->in_eof = 1;   /* the terminal closed (EIO) or ended */
+	/* read() gives 0 for a ^D typed before libedit took the terminal
+	 * (an end, as at the prompt), an error when the terminal is gone */
+	r->in_eof = 1;
+	r->hung_up = n < 0;
 	return -1;
 }
 
@@ -1335,7 +1339,7 @@ cf_chat_main(struct cf_chat *c)
 
 	drop_unused(c);
 	int status = got_term == SIGTERM ? CF_EX_SIGTERM :
-	             got_term || r->in_eof ? CF_EX_SIGHUP : CF_EX_OK;
+	             got_term || r->hung_up ? CF_EX_SIGHUP : CF_EX_OK;
 	el_end(r->el);
 	history_end(r->hist);
 	drop_pastes(r);
