@@ -594,8 +594,8 @@ make_prompt(struct cf_chat *c)
 	}
 	const char *b = c->color ? "\1\033[1m\1" : "", *d = c->color ? "\1\033[2m\1" : "",
 	           *z = c->color ? "\1\033[0m\1" : "";
-	snprintf(r->prompt, sizeof r->prompt, "%s%s%s %s(%s)%s%s%s%s> ", b, name, z, d,
-	         model, z, *att ? " " : "", att + (*att ? 1 : 0), *att ? " " : "");
+	snprintf(r->prompt, sizeof r->prompt, "%s%s%s %s(%s)%s%s%s> ", b, name, z, d,
+	         model, z, *att ? " " : "", att + (*att ? 1 : 0));
 }
 
 /* ---- the editor ---- */

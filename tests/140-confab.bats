@@ -592,3 +592,34 @@ batch() {
 	grep -q '^delta' "$RUN/after" || grep -q '^alpha\|^beta\|^gamma' "$RUN/after"
 	not grep -qE '^(lpha|eta|amma|elta)' "$RUN/after"
 }
+
+@test "the prompt shows what is attached; the next message carries it, then the prompt is bare" {
+	use_fake
+	printf 'the notes\n' > "$RUN/notes.txt"
+	start -p anthropic -n att -m claude-a
+	typed "/attach $RUN/notes.txt"
+	keys Enter
+	wait_for '^att \(claude-a\) \+ notes\.txt> '
+	typed "read this"
+	keys Enter
+	wait_for 'Hello from fakeprov'
+	prompts 2
+	fake_requests | tail -n 1 | grep -q 'the notes'
+	[ "$(last_sent | head -n 1)" = "read this" ]
+	# used: the prompt after the reply shows nothing attached
+	[ "$(screen | grep -v '^$' | tail -n 1)" = "att (claude-a)> " ]
+}
+
+@test "Tab completes commands' arguments: formats and session names" {
+	new_session -n review-alpha -p echo > /dev/null
+	start -p echo
+	typed "/export mar"
+	keys Tab
+	wait_for '> /export markdown $'
+	keys C-c
+	typed "/switch review-a"
+	keys Tab
+	wait_for '> /switch review-alpha $'
+	keys Enter
+	wait_for '^review-alpha \(echo\)> '
+}
