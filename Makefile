@@ -98,7 +98,7 @@ $(info highlighting off for $(HL_OFF_NAMES): `make deps` fetches the tree-sitter
 endif
 endif
 
-PROGS = chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
+PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
@@ -198,12 +198,18 @@ build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ) $(HL_OBJ) b
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib -Icmd $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o $(LDLIBS)
 
+# confab under the sanitizers, for tests/140-confab.bats's thousand bad
+# commands and LeakSanitizer's report at the end.
+build/asan/confab: cmd/confab.c $(wildcard include/*.h) cmd/cmd.h $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
 # The last line counts every test, unit and bats, for people and for CI.
-check: all unit build/fakeprov
+check: all unit build/fakeprov build/asan/confab
 	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
 	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
@@ -237,6 +243,11 @@ build/bench-docs: tests/bench/gen-docs.c
 # (tests/bench/render.c).
 build/bench-render: tests/bench/render.c $(LIB) $(CMD_OBJ) include/render.h
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
+
+# confab's start to its prompt, on a pseudo-terminal (tests/bench/ptytime.c).
+build/ptytime: tests/bench/ptytime.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lutil
 
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)

@@ -80,16 +80,7 @@ main(int argc, char **argv)
 		cf_usage_die("unexpected argument '%s'", argv[optind]);
 
 	/* Validate everything before the store is touched. */
-	/* Built-in defaults, under the config's, under the options. */
-	jv settings = jv_object();
-	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
-	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
-	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
-	rec = cf_ok(cf_settings_defaults(rec));
-	if (s.provider)   /* a provider named here takes its own model default */
-		rec = jv_object_delete(rec, jv_string("model"));
-	rec = cf_ok(cf_settings_apply(rec, &s));
-	rec = cf_ok(cf_settings_default_model(rec));
+	jv rec = cf_ok(cf_settings_new(&s));
 
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	cf_exit_on(cf_store_begin(st));

@@ -328,6 +328,13 @@ CF_MUST jv cf_message_list(cf_store *st, const char *sid, long last,
  * Returns how many were copied (a number), or an error. */
 CF_MUST jv cf_message_copy_all(cf_store *st, const char *from, const char *to,
                        const char *upto);
+/* A new session from src's messages up to and including message at (an
+ * id or unique prefix within src; NULL: all of them), in one transaction:
+ * named name, else "NAME (branch)" or, with dup, "NAME (copy)"; a branch
+ * records its parent and branch point, a copy neither.  Borrows src;
+ * returns the stored record (chat-branch, confab's /branch). */
+CF_MUST jv cf_session_branch(cf_store *st, jv src, const char *at, const char *name,
+                     int dup);
 
 /* Stores a file's bytes as an attachment of a message; type is "text" or
  * "image".  jv_true() or an error. */
@@ -480,6 +487,16 @@ void cf_settings_add_tag(struct cf_settings *s, const char *tag, int remove);
  * value: the new record, or an error (CF_EX_USAGE naming the option, or
  * CF_EX_CONFIG naming the file). */
 CF_MUST jv cf_settings_apply(jv rec, const struct cf_settings *s);
+/* The same checks without a record: jv_true(), or the error value
+ * (CF_EX_USAGE naming the option, CF_EX_CONFIG naming the file). */
+CF_MUST jv cf_settings_check(const struct cf_settings *s);
+/* A new session's record, not yet stored (chat-new, confab's /new):
+ * built-in defaults, under the config's, under s; or an error. */
+CF_MUST jv cf_settings_new(const struct cf_settings *s);
+/* In the caller's transaction: session id with s applied, stored and read
+ * back (chat-set, confab's commands); jv_invalid() when it is gone, or an
+ * error. */
+CF_MUST jv cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s);
 /* The config's defaults ([defaults] provider, model, system, temperature,
  * max-tokens, context-window, auto-context, tags) applied to rec, as
  * cf_settings_apply does. */
@@ -605,6 +622,9 @@ CF_MUST jv cf_turn_fallback(const char *spec);
  * ("claude-sonnet-4-5-20250929" is "claude-sonnet-4-5"); a leading
  * "models/" (Gemini) is ignored. */
 int cf_price(const char *model, double *in, double *out);
+/* The models the list prices, sorted (for completion): a jv array of
+ * strings, empty without a list. */
+CF_MUST jv cf_price_models(void);
 /* What tokens cost at the given prices, rounded to 1e-10 USD. */
 double cf_cost_of(double in_tokens, double out_tokens, double in_price,
                   double out_price);

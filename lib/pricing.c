@@ -191,6 +191,16 @@ cf_price(const char *model, double *in, double *out)
 	return 1;
 }
 
+jv
+cf_price_models(void)
+{
+	if (!loaded)
+		load();
+	if (!jv_is_valid(models))
+		return jv_array();
+	return jv_keys(jv_copy(models));   /* jq sorts an object's keys */
+}
+
 double
 cf_cost_of(double in_tokens, double out_tokens, double in_price,
            double out_price)

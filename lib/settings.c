@@ -132,6 +132,55 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 	return rec;
 }
 
+jv
+cf_settings_check(const struct cf_settings *s)
+{
+	jv r = cf_settings_apply(jv_object(), s);
+	if (!jv_is_valid(r))
+		return r;
+	jv_free(r);
+	return jv_true();
+}
+
+jv
+cf_settings_new(const struct cf_settings *s)
+{
+	/* Built-in defaults, under the config's, under the options. */
+	jv settings = jv_object();
+	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
+	rec = cf_settings_defaults(rec);
+	if (!jv_is_valid(rec))
+		return rec;
+	if (s->provider)   /* a provider named here takes its own model default */
+		rec = jv_object_delete(rec, jv_string("model"));
+	rec = cf_settings_apply(rec, s);
+	if (!jv_is_valid(rec))
+		return rec;
+	return cf_settings_default_model(rec);
+}
+
+jv
+cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
+{
+	jv cur = cf_session_get(st, id);
+	if (!jv_is_valid(cur))
+		return cur;
+	cur = cf_settings_apply(cur, s);
+	if (!jv_is_valid(cur))
+		return cur;
+	jv e = cf_session_update(st, jv_copy(cur));
+	if (!jv_is_valid(e)) {
+		jv_free(cur);
+		return e;
+	}
+	jv_free(e);
+	jv out = cf_session_get(st, cf_jstr(cur, "id"));
+	jv_free(cur);
+	return out;
+}
+
 void
 cf_settings_init(struct cf_settings *s)
 {
