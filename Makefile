@@ -15,14 +15,14 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 	-DCF_SHAREDIR=\"$(DATADIR)/confab\" \
-	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark-gfm libarchive pangocairo tree-sitter libedit)
+	$(shell $(PKG_CONFIG) --cflags sqlite3 libcurl libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0)
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
 # libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
 # cmark, libarchive, cairo and pango are linked only by the programs whose
 # objects call them (a static library and --as-needed).
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit) -lcmark-gfm-extensions -ljq -lm
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
 
 PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
@@ -53,19 +53,19 @@ DEBS += bindfs
 
 all: $(BINS)
 
-build/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h lib/priv.h
+build/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h include/render.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-bin/%: cmd/%.c $(LIB) include/confab.h include/export.h include/repl.h
+bin/%: cmd/%.c $(LIB) include/confab.h include/export.h include/repl.h include/render.h
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The unit tests and the library under AddressSanitizer and UBSan.
-build/asan/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h lib/priv.h
+build/asan/lib/%.o: lib/%.c include/confab.h include/export.h include/repl.h include/render.h lib/priv.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
 
@@ -73,12 +73,18 @@ build/asan/test-%: tests/unit/test-%.c tests/unit/unit.h $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Ilib $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
 
+# confab under the sanitizers, for tests/140-confab.bats's thousand bad
+# commands and LeakSanitizer's report at the end.
+build/asan/confab: cmd/confab.c include/confab.h include/repl.h $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
 # The last line counts every test, unit and bats, for people and for CI.
-check: all unit build/fakeprov
+check: all unit build/fakeprov build/asan/confab
 	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
 	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
@@ -92,7 +98,7 @@ check-stress: all build/fakeprov
 	BIN=bin tests/stress/export-kill9.sh
 .PHONY: check-stress
 
-bench: all build/bench-gen build/bench-docs build/timeit build/latency build/fakeprov
+bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov
 	tests/bench/run
 
 build/bench-gen: tests/bench/gen.c $(LIB)
@@ -103,6 +109,11 @@ build/bench-gen: tests/bench/gen.c $(LIB)
 build/bench-docs: tests/bench/gen-docs.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+
+# What the terminal renderer adds to each delta of a 1 MB reply
+# (tests/bench/render.c).
+build/bench-render: tests/bench/render.c $(LIB) include/render.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
@@ -119,16 +130,17 @@ build/fakeprov: tests/fake/fakeprov.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ljq
 
-# The stream parsers under libFuzzer with ASan and UBSan for FUZZ_SECONDS
-# each, seeded with the recorded provider streams when shared/ is there (a
-# first byte of 0: no chunk sizes, so a seed is fed a byte at a time).
+# The stream parsers and the terminal renderer under libFuzzer with ASan
+# and UBSan for FUZZ_SECONDS each, seeded with the recorded provider
+# streams when shared/ is there (a first byte of 0: no chunk sizes, so a
+# seed is fed a byte at a time) and with tests/fuzz/seed-NAME-*.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -g
 FIXTURES ?= ../shared/fixtures/provider-streams
-FUZZ = sse lines
+FUZZ = sse lines render
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) include/confab.h lib/priv.h
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) include/confab.h include/render.h lib/priv.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
@@ -137,6 +149,8 @@ fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 		ext=sse; [ $$t = lines ] && ext=ndjson; \
 		for f in $(FIXTURES)/*/*.$$ext; do [ -f "$$f" ] || continue; \
 			{ printf '\0'; cat "$$f"; } > $$c/seed-$${f##*/}; done; \
+		for f in tests/fuzz/seed-$$t-*; do [ -f "$$f" ] || continue; \
+			cp "$$f" $$c/; done; \
 		echo "fuzz-$$t: $(FUZZ_SECONDS) s, corpus $$c, log build/fuzz/$$t.log"; \
 		build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
 			-artifact_prefix=build/fuzz/$$t- $$c > build/fuzz/$$t.log 2>&1 || \

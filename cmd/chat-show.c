@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "confab.h"
+#include "render.h"
 
 static const char usage[] =
 	"usage: chat-show [options] [SESSION...]\n"
@@ -14,30 +15,48 @@ static const char usage[] =
 	"  -n, --last N           only the last N messages of each session\n"
 	"  -M, --message ID       only this message (id or unique prefix)\n"
 	"      --json             print message records even on a terminal\n"
+	"      --plain            on a terminal, the content as written, not rendered\n"
 	"      --db PATH          the database\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n";
 
-enum { O_JSON = 256, O_DB, O_VERSION };
+enum { O_JSON = 256, O_DB, O_VERSION, O_PLAIN };
 
 static const struct option longopts[] = {
 	{"last", required_argument, NULL, 'n'},
 	{"message", required_argument, NULL, 'M'},
 	{"json", no_argument, NULL, O_JSON},
+	{"plain", no_argument, NULL, O_PLAIN},
 	{"db", required_argument, NULL, O_DB},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, O_VERSION},
 	{0},
 };
 
-static int human;
+static int human, rendered;
+
+static void
+put(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	fwrite(s, 1, n, stdout);
+}
+
+/* Markdown drawn for the terminal, at its width now. */
+static void
+render(const char *s, size_t n, void *ctx)
+{
+	(void)ctx;
+	struct cf_render_opt o = {cf_render_term_width(STDOUT_FILENO), 1, 1, put, NULL};
+	cf_render_text(&o, s, n);
+}
 
 static int
 each(jv msg, void *ctx)
 {
 	(void)ctx;
 	if (human)
-		cf_human_message(msg);
+		cf_human_message_with(msg, rendered ? render : NULL, NULL);
 	else
 		cf_out_record(msg);
 	return 0;
@@ -48,7 +67,7 @@ main(int argc, char **argv)
 {
 	const char *db = NULL, *message = NULL;
 	long last = 0;
-	int json = 0, opt;
+	int json = 0, plain = 0, opt;
 
 	cf_setprog(argv[0]);
 	cf_out_init();
@@ -60,6 +79,7 @@ main(int argc, char **argv)
 			break;
 		case 'M': message = optarg; break;
 		case O_JSON: json = 1; break;
+		case O_PLAIN: plain = 1; break;
 		case O_DB: db = optarg; break;
 		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
 		case O_VERSION: return cf_version();
@@ -67,6 +87,7 @@ main(int argc, char **argv)
 		}
 	}
 	human = !json && cf_out_isatty();
+	rendered = human && cf_render_wanted(STDOUT_FILENO, plain);
 	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
 
 	if (message) {

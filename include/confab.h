@@ -351,14 +351,25 @@ int cf_version(void);
 /* For people: a table of session records (an array), aligned, with relative
  * times; control characters in names never reach the terminal. */
 void cf_human_sessions(cf_store *st, jv list);
-/* For people: one message with a role header, and a session's heading. */
+/* For people: one message with a role header (a rule above it when it
+ * starts a new context, its attachments and whether it is incomplete
+ * under it), then its content: given to content when that is not NULL
+ * (chat-show's renderer), else cleaned as written; and a session's
+ * heading. */
 void cf_human_message(jv msg);
+void cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
+                           void *ctx);
 void cf_human_session_head(cf_store *st, jv rec);
 /* Copies s into out (size n) with control characters made visible and at
- * most width code points (0: no limit); newlines kept when keep_nl. */
+ * most width terminal cells (0: no limit), a cut marked by an ellipsis;
+ * newlines kept when keep_nl. */
 void cf_clean(const char *s, char *out, size_t n, int width, int keep_nl);
-/* Terminal columns of s (code points), and s padded to w columns, on the
- * left when right is set. */
+/* Terminal cells: of the character at s (n bytes left, its length in
+ * *len; two for CJK and emoji, none for combining marks, one for a stray
+ * byte), of n bytes of text, of a string; and s padded to w cells, on
+ * the left when right is set. */
+int cf_char_cells(const char *s, size_t n, size_t *len);
+int cf_cells(const char *s, size_t n);
 int cf_width(const char *s);
 void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
@@ -593,6 +604,9 @@ struct cf_send {
 	void (*on_text)(cf_call *c, const char *s, size_t n);
 	void (*on_flush)(cf_call *c);
 	void (*on_tick)(cf_call *c);
+	/* Retries, fallbacks skipped or taken: one line for people, no
+	 * program name.  NULL: cf_warn. */
+	void (*on_note)(void *ctx, const char *line);
 	void *ctx;
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */
@@ -616,11 +630,13 @@ char *cf_redact(const char *s, size_t n, const char *key, size_t *len);
  * Retry-After), the next provider when one fails; never again once reply
  * text has been passed on. */
 int cf_send_run(struct cf_send *s);
-/* Checks the chain's first provider and its key without sending: dies
- * when it cannot be used.  A fallback without a key is skipped, with a
- * warning, when its turn comes.  Keys are needed by the real services
- * only: a provider pointed at another address may take none. */
-void cf_send_check(jv chain);
+/* Checks the chain's first provider and its key without sending:
+ * jv_true(), or an error value (CF_EX_USAGE for an unknown provider,
+ * CF_EX_AUTH for a missing key) when it cannot be used.  A fallback
+ * without a key is skipped, with a note, when its turn comes.  Keys are
+ * needed by the real services only: a provider pointed at another
+ * address may take none.  Borrows chain. */
+jv cf_send_check(jv chain);
 
 /* ---- chat.c: turn — one message and its reply, one library call ----
  *
@@ -710,6 +726,9 @@ const char *cf_turn_text(struct cf_turn *t, size_t *len);
  * what arrived so far, at most every 0.2 s. */
 void cf_turn_save(struct cf_turn *t);
 void cf_turn_release(struct cf_turn *t);
+/* "PROVIDER[:MODEL]" as a link of fallbacks ({provider, model}), or an
+ * error value (CF_EX_USAGE). */
+jv cf_turn_fallback(const char *spec);
 
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 

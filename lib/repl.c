@@ -977,8 +977,9 @@ setup_editline(struct cf_chat *c, struct repl *r)
 	el_set(r->el, EL_GETCFN, getc_fn);
 	el_set(r->el, EL_PROMPT_ESC, prompt_fn, '\1');
 	el_set(r->el, EL_HIST, history, r->hist);
-	el_set(r->el, EL_ADDFN, "confab-event", "paste, Ctrl-C", fn_event);
-	el_set(r->el, EL_ADDFN, "confab-complete", "complete", fn_complete);
+	/* el_wset: el_set's EL_ADDFN copies the names and never frees them */
+	el_wset(r->el, EL_ADDFN, L"confab-event", L"paste, Ctrl-C", fn_event);
+	el_wset(r->el, EL_ADDFN, L"confab-complete", L"complete", fn_complete);
 	el_set(r->el, EL_BIND, "^]", "confab-event", NULL);
 	el_set(r->el, EL_BIND, "^I", "confab-complete", NULL);
 	el_set(r->el, EL_BIND, "^R", "em-inc-search-prev", NULL);
@@ -1010,31 +1011,35 @@ new_tab_session(struct cf_chat *c)
 	c->tabs[c->cur].made = 1;
 }
 
-/* Sessions this confab made and nobody wrote to go at the end. */
+/* A session this confab made and nobody wrote to goes at the end. */
+static void
+drop_if_unused(struct cf_chat *c, const char *id)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(c->st);
+		return;
+	}
+	cf_store_begin(c->st);
+	jv s = cf_session_get(c->st, id);
+	if (jv_is_valid(s)) {
+		jv meta = jv_object_get(jv_copy(s), jv_string("metadata"));
+		if (cf_jnum(meta, "messageCount", 0) == 0 &&
+		    !cf_jstr_or_null(s, "parentSessionId"))
+			cf_session_delete(c->st, id);
+		jv_free(meta);
+	}
+	jv_free(s);
+	cf_store_commit(c->st);
+	cf_catch_pop(&k);
+}
+
 static void
 drop_unused(struct cf_chat *c)
 {
-	for (int i = 0; i < c->ntabs; i++) {
-		if (!c->tabs[i].made)
-			continue;
-		struct cf_catch k;
-		if (CF_TRY(&k)) {
-			cf_store_rollback(c->st);
-			continue;
-		}
-		cf_store_begin(c->st);
-		jv s = cf_session_get(c->st, cf_jstr(c->tabs[i].session, "id"));
-		if (jv_is_valid(s)) {
-			jv meta = jv_object_get(jv_copy(s), jv_string("metadata"));
-			if (cf_jnum(meta, "messageCount", 0) == 0 &&
-			    !cf_jstr_or_null(s, "parentSessionId"))
-				cf_session_delete(c->st, cf_jstr(s, "id"));
-			jv_free(meta);
-		}
-		jv_free(s);
-		cf_store_commit(c->st);
-		cf_catch_pop(&k);
-	}
+	for (int i = 0; i < c->ntabs; i++)
+		if (c->tabs[i].made)
+			drop_if_unused(c, cf_jstr(c->tabs[i].session, "id"));
 }
 
 static void

@@ -15,6 +15,7 @@ setup() {
 		return 1
 	}
 	export LANG=C.UTF-8
+	export CONFAB_PRICING="$ROOT/share/confab/pricing.json"
 	SOCK="test-$$-$BATS_TEST_NUMBER"
 	RUN="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$RUN"
@@ -23,6 +24,7 @@ setup() {
 teardown() {
 	tm kill-server 2> /dev/null || true
 	fake_stop
+	[ -z "${MNT:-}" ] || umount "$MNT" 2> /dev/null || true
 }
 
 tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
@@ -103,7 +105,7 @@ confab_pid() { ps --ppid "$(tm display -p '#{pane_pid}')" -o pid= | tr -d ' '; }
 # Waits for confab to exit and prints its status.
 exited() {
 	local i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < ${WAIT:-10} * 20; i++)); do
 		[ -s "$RUN/exit" ] && { cat "$RUN/exit"; return 0; }
 		sleep 0.05
 	done
@@ -498,4 +500,75 @@ terminal_restored() {
 	WAIT=15 wait_for '^After the wait\.$'
 	wait
 	[ "$(chat-show --json -n 1 "$(only_session)" | jq -r .content)" = "After the wait." ]
+}
+
+# Types lines into confab without waiting for each, then a marker line,
+# and waits until confab has answered the marker (the prompt after it).
+batch() {
+	local l
+	for l in "$@"; do
+		typed "$l"
+		keys Enter
+	done
+	MARK=$((${MARK:-0} + 1))
+	typed "/mark-$MARK"
+	keys Enter
+	WAIT=120 wait_for "mark-$MARK'"
+}
+
+@test "one confab under ASan takes 1,000 bad commands, is still there, and leaks nothing" {
+	[ -x "$ROOT/build/asan/confab" ] || {
+		echo "build/asan/confab is missing: make build/asan/confab" >&2
+		return 1
+	}
+	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
+	mount -t tmpfs -o size=4m tmpfs "$MNT" 2> /dev/null || skip "cannot mount a tmpfs here"
+	export CHAT_DB=$MNT/chat.db
+	printf '[defaults]\nretries = 0\n' | config
+	local spec=() i
+	for ((i = 0; i < 400; i++)); do spec+=("status=500"); done
+	use_fake "${spec[@]}"
+	sid=$(new_session -n target -p anthropic)
+	chat-add -s target "an earlier message" > /dev/null
+	export ASAN_OPTIONS="detect_leaks=1:log_path=$RUN/asan:abort_on_error=1"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$RUN/ubsan"
+	CONFAB=$ROOT/build/asan/confab WAIT=30 start target
+	pid=$(confab_pid)
+	local n=0 round lines
+	# with room on the disk: unknown sessions, bad formats, missing
+	# files, a provider answering 500
+	for ((round = 0; round < 15; round++)); do
+		lines=()
+		for ((i = 0; i < 10; i++)); do
+			lines+=("/switch nosuch-$round-$i" "/export bogus$i" \
+				"/attach /nonexistent/file-$i" "message $round $i")
+		done
+		batch "${lines[@]}"
+		n=$((n + ${#lines[@]} + 1))
+	done
+	[ "$(on_screen '^confab: .*500')" -ge 1 ]
+	# a full disk: every message goes to the spool
+	free=$(( $(stat -f -c '%a * %S' "$MNT") ))
+	head -c "$free" /dev/zero > "$MNT/filler" 2> /dev/null || true
+	while [ "$n" -lt 1000 ]; do
+		lines=()
+		for ((i = 0; i < 10 && n + ${#lines[@]} + 1 < 1000; i++)); do
+			lines+=("/export md $MNT/out-$n-$i.md" "full disk $n $i" \
+				"/switch nosuch-full-$i" "/attach /nonexistent/f$i")
+		done
+		batch "${lines[@]}"
+		n=$((n + ${#lines[@]} + 1))
+	done
+	[ "$n" -ge 1000 ]
+	kill -0 "$pid"
+	typed /quit
+	keys Enter
+	st=$(WAIT=60 exited)
+	rm -f "$MNT/filler"
+	report=$(cat "$RUN"/asan.* "$RUN"/ubsan.* 2> /dev/null || true)
+	[ -z "$report" ] || { head -n 80 <<< "$report"; return 1; }
+	[ "$st" = 0 ] || { echo "exit $st"; screen | tail -n 30; return 1; }
+	# every message was offered to the provider and refused
+	[ "$(nrequests)" -ge 150 ]
+	umount "$MNT"
 }
