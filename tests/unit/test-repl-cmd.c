@@ -613,6 +613,33 @@ documented(const char *root)
 	free(page);
 }
 
+/* A thousand wrong commands in one process: each an error value, the
+ * chat unchanged, and (under ASan) nothing leaked by the end. */
+static void
+thousand(void)
+{
+	static const char *const bad[] = {
+		"/nope", "/switch nosuch", "/switch 0000", "/export rtf", "/export md a b",
+		"/export md /nonexistent/x.md", "/attach /nonexistent/file",
+		"/attach /", "/model", "/provider nope", "/temperature 9",
+		"/max-tokens x", "/context-window -2", "/show 0", "/tag a,b",
+		"/new --bogus", "/new -p nope", "/new -n", "/branch 0000nosuch",
+		"/open 99", "/search \"", "/help nope", "/rename ''", "/clear x",
+		"/quit now", "/cost x", "/star x", "/sessions x", "/tag 'open",
+	};
+	size_t nb = sizeof bad / sizeof *bad;
+	jv before = cur();
+	int count = sessions_in_store(), ntabs = chat.ntabs, errors = 0;
+	for (int i = 0; i < 1000; i++) {
+		jv r = run(bad[(size_t)i % nb]);
+		errors += !jv_is_valid(r);
+		jv_free(r);
+	}
+	CHECK(errors == 1000);
+	CHECK(jv_equal(before, cur()));
+	CHECK(sessions_in_store() == count && chat.ntabs == ntabs && !chat.quit);
+}
+
 static jv
 complete(const char *line)
 {
@@ -752,6 +779,7 @@ main(void)
 	branch();
 	tabs();
 	gone();
+	thousand();
 	completion();
 
 	for (int i = 0; i < chat.ntabs; i++) {
