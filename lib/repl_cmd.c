@@ -44,6 +44,14 @@ guarded(struct cf_chat *c, jv (*fn)(struct cf_chat *c, void *ctx), void *ctx)
 	return r;
 }
 
+/* An SGR sequence when the chat draws in color (not with --plain,
+ * NO_COLOR or TERM=dumb), else "". */
+static const char *
+sgr(struct cf_chat *c, const char *seq)
+{
+	return c->color ? seq : "";
+}
+
 static struct cf_tab *
 tab(struct cf_chat *c)
 {
@@ -1039,8 +1047,8 @@ cmd_sessions(struct cf_chat *c, const char *arg)
 		int natt = jv_get_kind(c->tabs[i].attach) == JV_KIND_ARRAY ?
 		           jv_array_length(jv_copy(c->tabs[i].attach)) : 0;
 		printf("%s%2d  %s%s%s  %s%s%s  %s  %.0f messages", i == c->cur ? "*" : " ",
-		       i + 1, cf_c(CF_BOLD), name, cf_c(CF_RESET), cf_c(CF_YELLOW), id,
-		       cf_c(CF_RESET), model, cf_jnum(meta, "messageCount", 0));
+		       i + 1, sgr(c, CF_BOLD), name, sgr(c, CF_RESET), sgr(c, CF_YELLOW), id,
+		       sgr(c, CF_RESET), model, cf_jnum(meta, "messageCount", 0));
 		if (natt)
 			printf(", %d attached", natt);
 		if (c->tabs[i].reset)
@@ -1083,11 +1091,11 @@ search_run(struct cf_chat *c, void *ctx)
 /* A snippet with cf_snippet's ** around the matched words: cleaned, and
  * the marks bold when there is color. */
 static void
-put_snippet(const char *s)
+put_snippet(struct cf_chat *c, const char *s)
 {
 	char buf[1024];
 	cf_clean(s, buf, sizeof buf, 0, 0);
-	if (!cf_out_color()) {
+	if (!c->color) {
 		fputs(buf, stdout);
 		return;
 	}
@@ -1131,15 +1139,15 @@ cmd_search(struct cf_chat *c, const char *arg)
 		char name[256], id[37];
 		cf_session_short_id(c->st, cf_jstr(rec, "id"), 8, id);
 		jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
-		printf("%3d  %s%s%s  %s%s%s  %.0f messages\n", i + 1, cf_c(CF_BOLD),
-		       label(rec, name, sizeof name), cf_c(CF_RESET), cf_c(CF_YELLOW), id,
-		       cf_c(CF_RESET), cf_jnum(meta, "messageCount", 0));
+		printf("%3d  %s%s%s  %s%s%s  %.0f messages\n", i + 1, sgr(c, CF_BOLD),
+		       label(rec, name, sizeof name), sgr(c, CF_RESET), sgr(c, CF_YELLOW), id,
+		       sgr(c, CF_RESET), cf_jnum(meta, "messageCount", 0));
 		jv_free(meta);
 		jv m = jv_object_get(rec, jv_string("match"));
 		const char *snip = cf_jstr_or_null(m, "snippet");
 		if (snip) {
 			fputs("     ", stdout);
-			put_snippet(snip);
+			put_snippet(c, snip);
 			putchar('\n');
 		}
 		jv_free(m);
@@ -1231,8 +1239,8 @@ static const struct cmd {
 	 "id, a prefix or a name)", cmd_switch, C_SESSION},
 	{"/sessions", "", "the open tabs, numbered; * marks this one",
 	 cmd_sessions, C_NONE},
-	{"/search", "WORDS", "search every session's messages and names (as "
-	 "chat-ls --search); numbered results", cmd_search, C_NONE},
+	{"/search", "WORDS", "search the sessions' messages and names, as "
+	 "chat-ls --search does; numbered results", cmd_search, C_NONE},
 	{"/open", "N", "open result N of the last /search", cmd_open, C_NONE},
 	{"/multi", "", "a message of several lines, up to a line /end", NULL, C_NONE},
 	{"/edit", "", "write the message in $VISUAL or $EDITOR", NULL, C_NONE},
@@ -1250,17 +1258,16 @@ find(const char *name, size_t n)
 }
 
 static void
-help_line(const struct cmd *k)
+help_line(struct cf_chat *c, const struct cmd *k)
 {
 	char head[64];
 	snprintf(head, sizeof head, "%s%s%s", k->name, *k->args ? " " : "", k->args);
-	printf("  %s%-26s%s %s\n", cf_c(CF_BOLD), head, cf_c(CF_RESET), k->help);
+	printf("  %s%-26s%s %s\n", sgr(c, CF_BOLD), head, sgr(c, CF_RESET), k->help);
 }
 
 static jv
 cmd_help(struct cf_chat *c, const char *arg)
 {
-	(void)c;
 	if (*arg) {
 		const char *a = arg[0] == '/' ? arg : NULL;
 		char name[64];
@@ -1275,12 +1282,12 @@ cmd_help(struct cf_chat *c, const char *arg)
 			return cf_error(CF_EX_USAGE, "/help: no command '%s' (/help lists them)",
 			                shown);
 		}
-		help_line(k);
+		help_line(c, k);
 		return jv_true();
 	}
 	printf("Commands (a line that is not one is sent as a message):\n");
 	for (size_t i = 0; i < NCMDS; i++)
-		help_line(&cmds[i]);
+		help_line(c, &cmds[i]);
 	printf("Quote an argument that holds blanks: /attach 'my notes.txt'.\n"
 	       "A line ending in \\ goes on on the next line.  Tab completes commands\n"
 	       "and their arguments.  confab(1) says more.\n");

@@ -520,6 +520,12 @@ tabs(void)
 	CHECK(strstr(out, " 1  ") && strstr(out, "* 2  ") && strstr(out, "my chat") &&
 	      strstr(out, "second"));
 	wrong("/sessions all", CF_EX_USAGE, "takes no argument");
+	/* color only when the chat draws in color (not --plain, NO_COLOR) */
+	CHECK(!strchr(out, '\033'));
+	chat.color = 1;
+	CHECK(ok("/sessions"));
+	CHECK(strstr(out, "\033[1m") != NULL);
+	chat.color = 0;
 
 	CHECK(ok("/switch 1"));
 	CHECK(chat.cur == 0 && chat.ntabs == 2);
