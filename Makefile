@@ -115,6 +115,11 @@ build/bench-docs: tests/bench/gen-docs.c
 build/bench-render: tests/bench/render.c $(LIB) include/render.h
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# confab's start to its prompt, on a pseudo-terminal (tests/bench/ptytime.c).
+build/ptytime: tests/bench/ptytime.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lutil
+
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<

@@ -47,6 +47,9 @@ jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);
 /* Opens a session as a new tab (or switches to it when open) and
  * renders its last few messages. */
 jv cf_chat_open(struct cf_chat *c, jv session);
+/* Shows a message as confab does (its header, then its content drawn
+ * by the renderer when the terminal wants it); consumes msg. */
+void cf_chat_show_message(struct cf_chat *c, jv msg);
 /* Writes s for people (sanitised, newline added). */
 void cf_chat_say(struct cf_chat *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "render.h"
 #include "repl.h"
 
 /* ^] is bound to "confab-event"; typed by the user it does nothing. */
@@ -55,7 +56,8 @@ struct repl {
 	/* input read ahead of libedit */
 	unsigned char in[65536];
 	size_t in_pos, in_len;
-	int in_eof;
+	int in_eof;          /* no more input: an end (^D typed ahead) or ... */
+	int hung_up;         /* ... the terminal gone (EIO) */
 	/* pastes of the line being edited; the placeholders name them */
 	struct paste *pastes;
 	int npastes;
@@ -187,7 +189,10 @@ fill(struct repl *r, int ms)
 	}
 	if (n < 0 && errno == EINTR)
 		return 0;
-	r->in_eof = 1;   /* the terminal closed (EIO) or ended */
+	/* read() gives 0 for a ^D typed before libedit took the terminal
+	 * (an end, as at the prompt), an error when the terminal is gone */
+	r->in_eof = 1;
+	r->hung_up = n < 0;
 	return -1;
 }
 
@@ -262,6 +267,7 @@ getc_fn(EditLine *el, wchar_t *wc)
 		if (got_winch) {
 			got_winch = 0;
 			el_resize(el);
+			c->width = term_width();
 		}
 		if (r->in_pos == r->in_len) {
 			int f = fill(r, -1);
@@ -711,10 +717,29 @@ out:
 
 /* ---- a turn ---- */
 
+/* Replies are drawn by the renderer on a terminal that wants it, else
+ * shown as written (cleaned of control characters). */
+static int
+rendering(struct cf_chat *c)
+{
+	return cf_render_wanted(STDOUT_FILENO, c->plain);
+}
+
 struct shown {
 	struct cf_chat *c;
+	cf_render *r;
 	int any, last_nl;
 };
+
+static void
+put_shown(void *ctx, const char *s, size_t n)
+{
+	struct shown *o = ctx;
+	if (!n)
+		return;
+	fwrite(s, 1, n, stdout);
+	o->last_nl = s[n - 1] == '\n';
+}
 
 static void
 on_text(void *ctx, const char *s, size_t n)
@@ -722,12 +747,16 @@ on_text(void *ctx, const char *s, size_t n)
 	struct shown *o = ctx;
 	if (!n)
 		return;
+	o->any = 1;
+	if (o->r) {
+		cf_render_feed(o->r, s, n);
+		return;
+	}
 	char *t = cf_xmalloc(n + 1);
 	memcpy(t, s, n);
 	t[n] = '\0';
 	cf_put_clean(t);
 	free(t);
-	o->any = 1;
 	o->last_nl = s[n - 1] == '\n';
 }
 
@@ -736,8 +765,11 @@ on_flush(void *ctx)
 {
 	struct shown *o = ctx;
 	if (got_winch) {
+		/* what is drawn from here on takes the new width */
 		got_winch = 0;
 		o->c->width = term_width();
+		if (o->r)
+			cf_render_set_width(o->r, o->c->width);
 	}
 	if (fflush(stdout) != 0 && errno == EIO) {
 		/* the terminal is gone (its SIGHUP may never come: the shell
@@ -877,6 +909,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 		jv_free(p);   /* the array keeps the string */
 	}
 	struct shown o = {.c = c, .last_nl = 1};
+	if (rendering(c))
+		o.r = cf_render_new(&(struct cf_render_opt){.width = c->width,
+			.color = 1, .hyperlinks = 1, .put = put_shown, .ctx = &o});
 	tu.st = c->st;
 	tu.session = jv_copy(t->session);
 	tu.text = text;
@@ -894,6 +929,10 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	streaming = 1;
 	jv res = cf_turn_run(&tu);
 	streaming = 0;
+	if (o.r) {
+		cf_render_finish(o.r);
+		cf_render_free(o.r);
+	}
 	if (o.any && !o.last_nl)
 		fputc('\n', stdout);
 	fflush(stdout);
@@ -923,12 +962,31 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 
 /* ---- opening a session ---- */
 
+static void
+put_stdout(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	fwrite(s, 1, n, stdout);
+}
+
+static void
+render_content(const char *s, size_t n, void *ctx)
+{
+	struct cf_chat *c = ctx;
+	cf_render_text(&(struct cf_render_opt){.width = c->width, .color = 1,
+		.hyperlinks = 1, .put = put_stdout}, s, n);
+}
+
+void
+cf_chat_show_message(struct cf_chat *c, jv msg)
+{
+	cf_human_message_with(msg, rendering(c) ? render_content : NULL, c);
+}
+
 static int
 show_message(jv m, void *ctx)
 {
-	struct cf_chat *c = ctx;
-	(void)c;
-	cf_human_message(m);
+	cf_chat_show_message(ctx, m);
 	return 0;
 }
 
@@ -1281,7 +1339,7 @@ cf_chat_main(struct cf_chat *c)
 
 	drop_unused(c);
 	int status = got_term == SIGTERM ? CF_EX_SIGTERM :
-	             got_term || r->in_eof ? CF_EX_SIGHUP : CF_EX_OK;
+	             got_term || r->hung_up ? CF_EX_SIGHUP : CF_EX_OK;
 	el_end(r->el);
 	history_end(r->hist);
 	drop_pastes(r);

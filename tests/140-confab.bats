@@ -208,7 +208,7 @@ terminal_restored() {
 }
 
 @test "Ctrl-C mid-stream stops the reply: kept, marked incomplete; the prompt comes back" {
-	long=$(printf 'word%02d ' $(seq 1 60))
+	long=$(printf 'word%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100" "text=Second%20reply."
 	start -p anthropic -m claude-x
 	typed "tell me a long story"
@@ -424,7 +424,7 @@ terminal_restored() {
 }
 
 @test "SIGTERM mid-stream: the partial reply is kept, the terminal put back, exit 143" {
-	long=$(printf 'term%02d ' $(seq 1 60))
+	long=$(printf 'term%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100"
 	start -p anthropic
 	typed "go"
@@ -446,7 +446,7 @@ terminal_restored() {
 }
 
 @test "a closed terminal (the pane killed) mid-reply: the partial reply is saved, exit 129" {
-	long=$(printf 'hup%02d ' $(seq 1 60))
+	long=$(printf 'hup%02d\n\n' $(seq 1 60))   # paragraphs: each drawn once closed
 	use_fake "text=$(jq -rn --arg t "$long" '$t | @uri') piece=7 delay=100"
 	start -p anthropic
 	typed "go"
@@ -571,4 +571,24 @@ batch() {
 	# every message was offered to the provider and refused
 	[ "$(nrequests)" -ge 150 ]
 	umount "$MNT"
+}
+
+@test "a resize (SIGWINCH) re-wraps what is drawn after it" {
+	local words p
+	words=$(printf 'alpha beta gamma delta %.0s' 1 2 3 4 5 6 7 8)
+	p=$(for i in 1 2 3 4 5 6; do printf 'para%d %s\n\n' "$i" "$words"; done)
+	use_fake "text=$(jq -rn --arg t "$p" '$t | @uri') piece=20 delay=150"
+	start -p anthropic
+	typed go
+	keys Enter
+	wait_for '^para1 '
+	tm resize-window -x 50
+	WAIT=20 prompts 2
+	# drawn at 100 columns before, at 50 after, broken between words
+	[ "$(screen | awk '/^para1 / { print length($0) }')" -gt 50 ]
+	screen | awk '/^para5 /, /> $/' | grep -v '> $' > "$RUN/after"
+	[ "$(wc -l < "$RUN/after")" -ge 8 ]
+	awk 'length($0) > 50 { bad = 1 } END { exit bad }' "$RUN/after"
+	grep -q '^delta' "$RUN/after" || grep -q '^alpha\|^beta\|^gamma' "$RUN/after"
+	not grep -qE '^(lpha|eta|amma|elta)' "$RUN/after"
 }
