@@ -530,8 +530,8 @@ cmd_quit(struct cf_chat *c, const char *arg)
 static int
 show_one(jv msg, void *ctx)
 {
-	(void)ctx;
-	cf_human_message(msg);
+	/* drawn as the loop draws replies and resumed messages */
+	cf_chat_show_message(ctx, msg);
 	return 0;
 }
 
@@ -545,7 +545,7 @@ show_run(struct cf_chat *c, void *ctx)
 {
 	struct show *sh = ctx;
 	cf_human_session_head(c->st, sh->rec);
-	cf_message_list(c->st, cf_jstr(sh->rec, "id"), sh->last, NULL, show_one, NULL);
+	cf_message_list(c->st, cf_jstr(sh->rec, "id"), sh->last, NULL, show_one, c);
 	return jv_true();
 }
 

@@ -274,11 +274,15 @@ a *point*" > /dev/null
 	new_session -n sc -p echo > /dev/null
 	chat-add -s sc "the question" > /dev/null
 	chat-add -s sc -r assistant "the answer" > /dev/null
+	chat-add -s sc -r assistant "a **bold** word" > /dev/null
 	start sc
-	line "/show 1"
+	line "/show 2"
 	[ "$(on_screen '^the answer$')" -ge 2 ]
+	# drawn by the renderer, as replies are: no Markdown marks
+	[ "$(on_screen '^a bold word$')" -ge 2 ]
+	[ "$(on_screen 'a \*\*bold')" = 0 ]
 	line "/cost"
-	[ "$(on_screen '1 reply, 0 in, 0 out')" = 1 ]
+	[ "$(on_screen '2 replies, 0 in, 0 out')" = 1 ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
