@@ -391,18 +391,6 @@ cmd_clear(struct cf_chat *c, const char *arg)
 	return jv_true();
 }
 
-struct attach_max {
-	long max;
-};
-
-static jv
-read_attach_max(struct cf_chat *c, void *ctx)
-{
-	(void)c;
-	((struct attach_max *)ctx)->max = cf_attach_max();
-	return jv_true();
-}
-
 static void
 say_attached(struct cf_chat *c, jv list)
 {
@@ -442,55 +430,42 @@ cmd_attach(struct cf_chat *c, const char *arg)
 		say_attached(c, t->attach);
 		return jv_true();
 	}
-	struct attach_max am;
-	jv r = guarded(c, read_attach_max, &am);
-	if (!jv_is_valid(r)) {
-		jv_free(w);
-		return r;
-	}
-	/* every file checked before any is added */
-	jv add = jv_array();
-	jv_array_foreach(w, i, x) {
-		jv path = expand(jv_string_value(x));
-		const char *p = jv_string_value(path);
-		char shown[PATH_MAX];
-		cf_clean(jv_string_value(x), shown, sizeof shown, 200, 0);
+	/* every file read and checked as chat-send checks its -a files
+	 * (there, text or an image, within attach-max) before any is added */
+	int n = jv_array_length(jv_copy(w));
+	jv given = jv_array();
+	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(w), i);
+		given = jv_array_append(given, expand(jv_string_value(x)));
 		jv_free(x);
-		struct stat sb;
-		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0 || fstat(fd, &sb) != 0)
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': %s", shown,
-			             strerror(errno));
-		else if (!S_ISREG(sb.st_mode))
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': not a file", shown);
-		else if (sb.st_size > am.max) {
-			char max[32];
-			cf_size_text(am.max, max, sizeof max);
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': larger than %s "
-			             "(attach-max)", shown, max);
-		}
-		if (fd >= 0)
-			close(fd);
-		char real[PATH_MAX];
-		jv full = jv_is_valid(r) && realpath(p, real) ? jv_string(real) : jv_copy(path);
-		jv_free(path);
-		if (jv_is_valid(r)) {
-			jv all = jv_array_concat(jv_copy(t->attach), jv_copy(add));
-			jv_array_foreach(all, j, y) {
-				if (jv_is_valid(r) && !strcmp(jv_string_value(y), jv_string_value(full)))
-					r = cf_error(CF_EX_USAGE, "'%s' is already attached", shown);
-				jv_free(y);
-				(void)j;
-			}
-			jv_free(all);
-		}
-		if (!jv_is_valid(r)) {
-			jv_free(full);
-			break;
-		}
-		add = jv_array_append(add, full);
-		(void)i;
 	}
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(given), i);
+		paths[i] = jv_string_value(x);   /* the array keeps the string */
+		jv_free(x);
+	}
+	struct cf_files f;
+	jv r = cf_files_load(&f, paths, n);
+	if (jv_is_valid(r))
+		cf_files_free(&f);
+	jv add = jv_array();
+	for (int i = 0; i < n && jv_is_valid(r); i++) {
+		char real[PATH_MAX], shown[PATH_MAX];
+		jv full = realpath(paths[i], real) ? jv_string(real) : jv_string(paths[i]);
+		cf_clean(paths[i], shown, sizeof shown, 200, 0);
+		jv all = jv_array_concat(jv_copy(t->attach), jv_copy(add));
+		jv_array_foreach(all, j, y) {
+			if (jv_is_valid(r) && !strcmp(jv_string_value(y), jv_string_value(full)))
+				r = cf_error(CF_EX_USAGE, "'%s' is already attached", shown);
+			jv_free(y);
+			(void)j;
+		}
+		jv_free(all);
+		add = jv_array_append(add, full);
+	}
+	free(paths);
+	jv_free(given);
 	jv_free(w);
 	if (!jv_is_valid(r)) {
 		jv_free(add);

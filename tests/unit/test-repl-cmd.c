@@ -356,6 +356,13 @@ clear_attach_quit(void)
 	wrong(line, CF_EX_USAGE, "not a file");
 	snprintf(line, sizeof line, "/attach %s", a);
 	wrong(line, CF_EX_USAGE, "already attached");
+	char bin[300];
+	snprintf(bin, sizeof bin, "%s/x.bin", dir);
+	FILE *bf = fopen(bin, "w");
+	fputs("\xff\xfe\x00\x01 not text", bf);
+	fclose(bf);
+	snprintf(line, sizeof line, "/attach %s", bin);
+	wrong(line, CF_EX_USAGE, "neither text nor an image");
 	wrong("/attach 'unclosed", CF_EX_USAGE, "unclosed");
 	wrong("/attach /nonexistent/x", CF_EX_USAGE, "No such file");
 	CHECK(jv_array_length(jv_copy(t->attach)) == 3);
