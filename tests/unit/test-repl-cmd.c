@@ -441,6 +441,10 @@ export(void)
 	CHECK(ok(line));
 	snprintf(p, sizeof p, "%s/sub/my chat.docx", here);
 	CHECK(file_size(p) > 0);
+	/* ~/ is the home folder ($HOME is the test's folder) */
+	CHECK(ok("/export txt ~/home.txt"));
+	snprintf(p, sizeof p, "%s/home.txt", dir);
+	CHECK(file_size(p) > 0);
 	int files = count_files(here);
 	wrong("/export", CF_EX_USAGE, "usage: /export FORMAT [FILE]");
 	wrong("/export rtf", CF_EX_USAGE, "unknown format 'rtf': the formats are markdown, json");
@@ -574,6 +578,10 @@ tabs(void)
 	CHECK(ok("/open 1"));
 	CHECK(chat.ntabs == n + 1 && chat.cur == n);
 	CHECK(is_str(jv_object_get(cur(), jv_string("name")), "zebra notes"));
+	/* unnamed, it is named from its first message, as the first tab is */
+	n = chat.ntabs;
+	CHECK(ok("/new -p echo"));
+	CHECK(chat.ntabs == n + 1 && chat.tabs[n].made == 1 && chat.tabs[n].fresh == 1);
 	CHECK(ok("/switch 1"));
 }
 
