@@ -743,6 +743,15 @@ cmd_export(struct cf_chat *c, const char *arg)
 		path = default_name("", x.rec, x.f);
 	}
 	jv_free(w);
+	/* a link is followed, as chat-export -o does: the file it names is
+	 * replaced, and the link stays a link */
+	struct stat lb;
+	char real[PATH_MAX];
+	if (lstat(jv_string_value(path), &lb) == 0 && S_ISLNK(lb.st_mode) &&
+	    realpath(jv_string_value(path), real)) {
+		jv_free(path);
+		path = jv_string(real);
+	}
 	x.path = jv_string_value(path);
 	char shown[PATH_MAX];
 	cf_clean(x.path, shown, sizeof shown, 200, 0);

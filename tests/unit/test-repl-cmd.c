@@ -432,6 +432,16 @@ export(void)
 	/* a named file is replaced, as chat-export -o does */
 	CHECK(ok("/export plaintext named.json"));
 	CHECK(file_size("named.json") > 0);
+	/* through a link, the file it names is replaced and the link stays */
+	CHECK(symlink("named.json", "link.txt") == 0);
+	CHECK(ok("/export md link.txt"));
+	struct stat lb;
+	CHECK(lstat("link.txt", &lb) == 0 && S_ISLNK(lb.st_mode));
+	f = fopen("named.json", "r");
+	memset(buf, 0, sizeof buf);
+	CHECK(f && fread(buf, 1, sizeof buf - 1, f) > 0 && buf[0] == '#');
+	if (f)
+		fclose(f);
 	/* (pdf in tests/141-confab-commands.bats: fontconfig keeps what it
 	 * loads for good, which the leak check would count) */
 	mkdir("sub", 0700);
