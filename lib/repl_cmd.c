@@ -44,6 +44,14 @@ guarded(struct cf_chat *c, jv (*fn)(struct cf_chat *c, void *ctx), void *ctx)
 	return r;
 }
 
+/* An SGR sequence when the chat draws in color (not with --plain,
+ * NO_COLOR or TERM=dumb), else "". */
+static const char *
+sgr(struct cf_chat *c, const char *seq)
+{
+	return c->color ? seq : "";
+}
+
 static struct cf_tab *
 tab(struct cf_chat *c)
 {
@@ -383,18 +391,6 @@ cmd_clear(struct cf_chat *c, const char *arg)
 	return jv_true();
 }
 
-struct attach_max {
-	long max;
-};
-
-static jv
-read_attach_max(struct cf_chat *c, void *ctx)
-{
-	(void)c;
-	((struct attach_max *)ctx)->max = cf_attach_max();
-	return jv_true();
-}
-
 static void
 say_attached(struct cf_chat *c, jv list)
 {
@@ -434,55 +430,42 @@ cmd_attach(struct cf_chat *c, const char *arg)
 		say_attached(c, t->attach);
 		return jv_true();
 	}
-	struct attach_max am;
-	jv r = guarded(c, read_attach_max, &am);
-	if (!jv_is_valid(r)) {
-		jv_free(w);
-		return r;
-	}
-	/* every file checked before any is added */
-	jv add = jv_array();
-	jv_array_foreach(w, i, x) {
-		jv path = expand(jv_string_value(x));
-		const char *p = jv_string_value(path);
-		char shown[PATH_MAX];
-		cf_clean(jv_string_value(x), shown, sizeof shown, 200, 0);
+	/* every file read and checked as chat-send checks its -a files
+	 * (there, text or an image, within attach-max) before any is added */
+	int n = jv_array_length(jv_copy(w));
+	jv given = jv_array();
+	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(w), i);
+		given = jv_array_append(given, expand(jv_string_value(x)));
 		jv_free(x);
-		struct stat sb;
-		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0 || fstat(fd, &sb) != 0)
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': %s", shown,
-			             strerror(errno));
-		else if (!S_ISREG(sb.st_mode))
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': not a file", shown);
-		else if (sb.st_size > am.max) {
-			char max[32];
-			cf_size_text(am.max, max, sizeof max);
-			r = cf_error(CF_EX_USAGE, "cannot attach '%s': larger than %s "
-			             "(attach-max)", shown, max);
-		}
-		if (fd >= 0)
-			close(fd);
-		char real[PATH_MAX];
-		jv full = jv_is_valid(r) && realpath(p, real) ? jv_string(real) : jv_copy(path);
-		jv_free(path);
-		if (jv_is_valid(r)) {
-			jv all = jv_array_concat(jv_copy(t->attach), jv_copy(add));
-			jv_array_foreach(all, j, y) {
-				if (jv_is_valid(r) && !strcmp(jv_string_value(y), jv_string_value(full)))
-					r = cf_error(CF_EX_USAGE, "'%s' is already attached", shown);
-				jv_free(y);
-				(void)j;
-			}
-			jv_free(all);
-		}
-		if (!jv_is_valid(r)) {
-			jv_free(full);
-			break;
-		}
-		add = jv_array_append(add, full);
-		(void)i;
 	}
+	for (int i = 0; i < n; i++) {
+		jv x = jv_array_get(jv_copy(given), i);
+		paths[i] = jv_string_value(x);   /* the array keeps the string */
+		jv_free(x);
+	}
+	struct cf_files f;
+	jv r = cf_files_load(&f, paths, n);
+	if (jv_is_valid(r))
+		cf_files_free(&f);
+	jv add = jv_array();
+	for (int i = 0; i < n && jv_is_valid(r); i++) {
+		char real[PATH_MAX], shown[PATH_MAX];
+		jv full = realpath(paths[i], real) ? jv_string(real) : jv_string(paths[i]);
+		cf_clean(paths[i], shown, sizeof shown, 200, 0);
+		jv all = jv_array_concat(jv_copy(t->attach), jv_copy(add));
+		jv_array_foreach(all, j, y) {
+			if (jv_is_valid(r) && !strcmp(jv_string_value(y), jv_string_value(full)))
+				r = cf_error(CF_EX_USAGE, "'%s' is already attached", shown);
+			jv_free(y);
+			(void)j;
+		}
+		jv_free(all);
+		add = jv_array_append(add, full);
+	}
+	free(paths);
+	jv_free(given);
 	jv_free(w);
 	if (!jv_is_valid(r)) {
 		jv_free(add);
@@ -522,8 +505,8 @@ cmd_quit(struct cf_chat *c, const char *arg)
 static int
 show_one(jv msg, void *ctx)
 {
-	(void)ctx;
-	cf_human_message(msg);
+	/* drawn as the loop draws replies and resumed messages */
+	cf_chat_show_message(ctx, msg);
 	return 0;
 }
 
@@ -537,7 +520,7 @@ show_run(struct cf_chat *c, void *ctx)
 {
 	struct show *sh = ctx;
 	cf_human_session_head(c->st, sh->rec);
-	jv_free(cf_bridge(cf_message_list(c->st, cf_jstr(sh->rec, "id"), sh->last, NULL, show_one, NULL)));
+	jv_free(cf_bridge(cf_message_list(c->st, cf_jstr(sh->rec, "id"), sh->last, NULL, show_one, c)));
 	return jv_true();
 }
 
@@ -764,6 +747,15 @@ cmd_export(struct cf_chat *c, const char *arg)
 		path = default_name("", x.rec, x.f);
 	}
 	jv_free(w);
+	/* a link is followed, as chat-export -o does: the file it names is
+	 * replaced, and the link stays a link */
+	struct stat lb;
+	char real[PATH_MAX];
+	if (lstat(jv_string_value(path), &lb) == 0 && S_ISLNK(lb.st_mode) &&
+	    realpath(jv_string_value(path), real)) {
+		jv_free(path);
+		path = jv_string(real);
+	}
 	x.path = jv_string_value(path);
 	char shown[PATH_MAX];
 	cf_clean(x.path, shown, sizeof shown, 200, 0);
@@ -1043,8 +1035,8 @@ cmd_sessions(struct cf_chat *c, const char *arg)
 		int natt = jv_get_kind(c->tabs[i].attach) == JV_KIND_ARRAY ?
 		           jv_array_length(jv_copy(c->tabs[i].attach)) : 0;
 		printf("%s%2d  %s%s%s  %s%s%s  %s  %.0f messages", i == c->cur ? "*" : " ",
-		       i + 1, cf_c(CF_BOLD), name, cf_c(CF_RESET), cf_c(CF_YELLOW), id,
-		       cf_c(CF_RESET), model, cf_jnum(meta, "messageCount", 0));
+		       i + 1, sgr(c, CF_BOLD), name, sgr(c, CF_RESET), sgr(c, CF_YELLOW), id,
+		       sgr(c, CF_RESET), model, cf_jnum(meta, "messageCount", 0));
 		if (natt)
 			printf(", %d attached", natt);
 		if (c->tabs[i].reset)
@@ -1087,11 +1079,11 @@ search_run(struct cf_chat *c, void *ctx)
 /* A snippet with cf_snippet's ** around the matched words: cleaned, and
  * the marks bold when there is color. */
 static void
-put_snippet(const char *s)
+put_snippet(struct cf_chat *c, const char *s)
 {
 	char buf[1024];
 	cf_clean(s, buf, sizeof buf, 0, 0);
-	if (!cf_out_color()) {
+	if (!c->color) {
 		fputs(buf, stdout);
 		return;
 	}
@@ -1135,15 +1127,15 @@ cmd_search(struct cf_chat *c, const char *arg)
 		char name[256], id[37];
 		cf_session_short_id(c->st, cf_jstr(rec, "id"), 8, id);
 		jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
-		printf("%3d  %s%s%s  %s%s%s  %.0f messages\n", i + 1, cf_c(CF_BOLD),
-		       label(rec, name, sizeof name), cf_c(CF_RESET), cf_c(CF_YELLOW), id,
-		       cf_c(CF_RESET), cf_jnum(meta, "messageCount", 0));
+		printf("%3d  %s%s%s  %s%s%s  %.0f messages\n", i + 1, sgr(c, CF_BOLD),
+		       label(rec, name, sizeof name), sgr(c, CF_RESET), sgr(c, CF_YELLOW), id,
+		       sgr(c, CF_RESET), cf_jnum(meta, "messageCount", 0));
 		jv_free(meta);
 		jv m = jv_object_get(rec, jv_string("match"));
 		const char *snip = cf_jstr_or_null(m, "snippet");
 		if (snip) {
 			fputs("     ", stdout);
-			put_snippet(snip);
+			put_snippet(c, snip);
 			putchar('\n');
 		}
 		jv_free(m);
@@ -1235,8 +1227,8 @@ static const struct cmd {
 	 "id, a prefix or a name)", cmd_switch, C_SESSION},
 	{"/sessions", "", "the open tabs, numbered; * marks this one",
 	 cmd_sessions, C_NONE},
-	{"/search", "WORDS", "search every session's messages and names (as "
-	 "chat-ls --search); numbered results", cmd_search, C_NONE},
+	{"/search", "WORDS", "search the sessions' messages and names, as "
+	 "chat-ls --search does; numbered results", cmd_search, C_NONE},
 	{"/open", "N", "open result N of the last /search", cmd_open, C_NONE},
 	{"/multi", "", "a message of several lines, up to a line /end", NULL, C_NONE},
 	{"/edit", "", "write the message in $VISUAL or $EDITOR", NULL, C_NONE},
@@ -1254,17 +1246,16 @@ find(const char *name, size_t n)
 }
 
 static void
-help_line(const struct cmd *k)
+help_line(struct cf_chat *c, const struct cmd *k)
 {
 	char head[64];
 	snprintf(head, sizeof head, "%s%s%s", k->name, *k->args ? " " : "", k->args);
-	printf("  %s%-26s%s %s\n", cf_c(CF_BOLD), head, cf_c(CF_RESET), k->help);
+	printf("  %s%-26s%s %s\n", sgr(c, CF_BOLD), head, sgr(c, CF_RESET), k->help);
 }
 
 static jv
 cmd_help(struct cf_chat *c, const char *arg)
 {
-	(void)c;
 	if (*arg) {
 		const char *a = arg[0] == '/' ? arg : NULL;
 		char name[64];
@@ -1279,12 +1270,12 @@ cmd_help(struct cf_chat *c, const char *arg)
 			return cf_error(CF_EX_USAGE, "/help: no command '%s' (/help lists them)",
 			                shown);
 		}
-		help_line(k);
+		help_line(c, k);
 		return jv_true();
 	}
 	printf("Commands (a line that is not one is sent as a message):\n");
 	for (size_t i = 0; i < NCMDS; i++)
-		help_line(&cmds[i]);
+		help_line(c, &cmds[i]);
 	printf("Quote an argument that holds blanks: /attach 'my notes.txt'.\n"
 	       "A line ending in \\ goes on on the next line.  Tab completes commands\n"
 	       "and their arguments.  confab(1) says more.\n");

@@ -356,6 +356,13 @@ clear_attach_quit(void)
 	wrong(line, CF_EX_USAGE, "not a file");
 	snprintf(line, sizeof line, "/attach %s", a);
 	wrong(line, CF_EX_USAGE, "already attached");
+	char bin[300];
+	snprintf(bin, sizeof bin, "%s/x.bin", dir);
+	FILE *bf = fopen(bin, "w");
+	fputs("\xff\xfe\x00\x01 not text", bf);
+	fclose(bf);
+	snprintf(line, sizeof line, "/attach %s", bin);
+	wrong(line, CF_EX_USAGE, "neither text nor an image");
 	wrong("/attach 'unclosed", CF_EX_USAGE, "unclosed");
 	wrong("/attach /nonexistent/x", CF_EX_USAGE, "No such file");
 	CHECK(jv_array_length(jv_copy(t->attach)) == 3);
@@ -425,6 +432,16 @@ export(void)
 	/* a named file is replaced, as chat-export -o does */
 	CHECK(ok("/export plaintext named.json"));
 	CHECK(file_size("named.json") > 0);
+	/* through a link, the file it names is replaced and the link stays */
+	CHECK(symlink("named.json", "link.txt") == 0);
+	CHECK(ok("/export md link.txt"));
+	struct stat lb;
+	CHECK(lstat("link.txt", &lb) == 0 && S_ISLNK(lb.st_mode));
+	f = fopen("named.json", "r");
+	memset(buf, 0, sizeof buf);
+	CHECK(f && fread(buf, 1, sizeof buf - 1, f) > 0 && buf[0] == '#');
+	if (f)
+		fclose(f);
 	/* (pdf in tests/141-confab-commands.bats: fontconfig keeps what it
 	 * loads for good, which the leak check would count) */
 	mkdir("sub", 0700);
@@ -433,6 +450,10 @@ export(void)
 	snprintf(line, sizeof line, "/export docx '%s/sub'", here);
 	CHECK(ok(line));
 	snprintf(p, sizeof p, "%s/sub/my chat.docx", here);
+	CHECK(file_size(p) > 0);
+	/* ~/ is the home folder ($HOME is the test's folder) */
+	CHECK(ok("/export txt ~/home.txt"));
+	snprintf(p, sizeof p, "%s/home.txt", dir);
 	CHECK(file_size(p) > 0);
 	int files = count_files(here);
 	wrong("/export", CF_EX_USAGE, "usage: /export FORMAT [FILE]");
@@ -520,6 +541,12 @@ tabs(void)
 	CHECK(strstr(out, " 1  ") && strstr(out, "* 2  ") && strstr(out, "my chat") &&
 	      strstr(out, "second"));
 	wrong("/sessions all", CF_EX_USAGE, "takes no argument");
+	/* color only when the chat draws in color (not --plain, NO_COLOR) */
+	CHECK(!strchr(out, '\033'));
+	chat.color = 1;
+	CHECK(ok("/sessions"));
+	CHECK(strstr(out, "\033[1m") != NULL);
+	chat.color = 0;
 
 	CHECK(ok("/switch 1"));
 	CHECK(chat.cur == 0 && chat.ntabs == 2);
@@ -561,6 +588,10 @@ tabs(void)
 	CHECK(ok("/open 1"));
 	CHECK(chat.ntabs == n + 1 && chat.cur == n);
 	CHECK(is_str(jv_object_get(cur(), jv_string("name")), "zebra notes"));
+	/* unnamed, it is named from its first message, as the first tab is */
+	n = chat.ntabs;
+	CHECK(ok("/new -p echo"));
+	CHECK(chat.ntabs == n + 1 && chat.tabs[n].made == 1 && chat.tabs[n].fresh == 1);
 	CHECK(ok("/switch 1"));
 }
 
@@ -611,6 +642,33 @@ documented(const char *root)
 		CHECK(at && (at[strlen(want)] == '\n' || at[strlen(want)] == ' '));
 	}
 	free(page);
+}
+
+/* A thousand wrong commands in one process: each an error value, the
+ * chat unchanged, and (under ASan) nothing leaked by the end. */
+static void
+thousand(void)
+{
+	static const char *const bad[] = {
+		"/nope", "/switch nosuch", "/switch 0000", "/export rtf", "/export md a b",
+		"/export md /nonexistent/x.md", "/attach /nonexistent/file",
+		"/attach /", "/model", "/provider nope", "/temperature 9",
+		"/max-tokens x", "/context-window -2", "/show 0", "/tag a,b",
+		"/new --bogus", "/new -p nope", "/new -n", "/branch 0000nosuch",
+		"/open 99", "/search \"", "/help nope", "/rename ''", "/clear x",
+		"/quit now", "/cost x", "/star x", "/sessions x", "/tag 'open",
+	};
+	size_t nb = sizeof bad / sizeof *bad;
+	jv before = cur();
+	int count = sessions_in_store(), ntabs = chat.ntabs, errors = 0;
+	for (int i = 0; i < 1000; i++) {
+		jv r = run(bad[(size_t)i % nb]);
+		errors += !jv_is_valid(r);
+		jv_free(r);
+	}
+	CHECK(errors == 1000);
+	CHECK(jv_equal(before, cur()));
+	CHECK(sessions_in_store() == count && chat.ntabs == ntabs && !chat.quit);
 }
 
 static jv
@@ -752,6 +810,7 @@ main(void)
 	branch();
 	tabs();
 	gone();
+	thousand();
 	completion();
 
 	for (int i = 0; i < chat.ntabs; i++) {
