@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "render.h"
 #include "provider.h"
 
 static const char usage[] =
@@ -81,6 +82,7 @@ struct out {
 	int dead;           /* stdout failed: the rest is only saved */
 	size_t sent;        /* plain output: bytes of the reply written */
 	int err;            /* why (errno) */
+	cf_render *rd;      /* Markdown drawn for a terminal, or NULL */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -108,6 +110,8 @@ sink(struct out *o, const char *s, size_t n)
 		const char *j = cf_json_compact(d, &len);
 		fwrite(j, 1, len, stdout);
 		putchar('\n');
+	} else if (o->rd) {
+		cf_render_feed(o->rd, s, n);
 	} else if (o->tty) {
 		char *t = cf_xmalloc(n + 1);
 		memcpy(t, s, n);
@@ -118,6 +122,13 @@ sink(struct out *o, const char *s, size_t n)
 }
 
 /* Each piece goes out as it comes; on_flush pushes it to the reader. */
+static void
+put_rendered(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	fwrite(s, 1, n, stdout);
+}
+
 static void
 on_text(void *ctx, const char *s, size_t n)
 {
@@ -336,7 +347,7 @@ main(int argc, char **argv)
 
 	/* Everything the user gave is read and checked before the store or
 	 * the network is touched. */
-	jv_free(cf_settings_apply(jv_object(), &over));
+	jv_free(cf_ok(cf_settings_apply(jv_object(), &over)));
 	jv o_over = jv_object();
 	if (over.provider)
 		o_over = jv_object_set(o_over, jv_string("provider"), jv_string(over.provider));
@@ -387,6 +398,10 @@ main(int argc, char **argv)
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
 	                .t = &t, .last_nl = 1};
+	if (o.tty && cf_render_wanted(STDOUT_FILENO, plain))
+		o.rd = cf_render_new(&(struct cf_render_opt){
+			.width = cf_render_term_width(STDOUT_FILENO), .color = 1,
+			.hyperlinks = 1, .put = put_rendered});
 	t.st = st;
 	t.session = sess;
 	t.text = jv_string_value(text);
@@ -406,6 +421,13 @@ main(int argc, char **argv)
 
 	r = cf_turn_run(&t);
 	int status = t.exit;
+	if (o.rd) {
+		/* the last block, drawn whole; the renderer ends its lines */
+		if (!o.dead)
+			cf_render_finish(o.rd);
+		cf_render_free(o.rd);
+		o.last_nl = 1;
+	}
 	if (!jv_is_valid(r) && status == CF_EX_USAGE)
 		fail(r, 1);   /* refused before anything was stored or sent */
 	if (!o.dead) {

@@ -208,6 +208,10 @@ context_turn(cf_store *st, jv m)
 	jv atts = jv_object_get(meta, jv_string("attachments"));
 	if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
 		jv full = cf_attachments_of(st, cf_jstr(m, "id"));
+		if (!jv_is_valid(full)) {
+			cf_raise(full);   /* to compose's CF_TRY */
+			full = jv_array();
+		}
 		jv_array_foreach(full, i, a) {
 			if (!strcmp(cf_jstr(a, "type"), "text"))
 				content = jv_string_concat(content, jv_string_fmt(
@@ -458,6 +462,10 @@ prepare(struct cf_turn_state *ts)
 		settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
 		rec = jv_object_set(rec, jv_string("settings"), settings);
 		rec = cf_settings_defaults(rec);
+		if (!jv_is_valid(rec)) {
+			cf_catch_pop(&k);
+			return rec;
+		}
 		char sid[37];
 		cf_uuid7(sid);
 		rec = jv_object_set(rec, jv_string("id"), jv_string(sid));

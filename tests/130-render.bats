@@ -25,7 +25,11 @@ tm() {
 # with the colors as tmux holds them in $styled; its exit status in $rc.
 in_term() {
 	local width=$1 i screen; shift
+	# a server of its own each time: a new session on the socket of one
+	# just killed can meet that server on its way out
 	tm kill-server 2> /dev/null || true
+	TERMS=$((${TERMS:-0} + 1))
+	SOCK="cf-render-$$-$BATS_TEST_NUMBER-$TERMS"
 	tm new-session -d -x "$width" -y 50 "bash --norc --noprofile"
 	tm send-keys "PS1='\$ '; clear" Enter
 	sleep 0.2
@@ -290,4 +294,18 @@ every_construct() {
 	in_term 80 "NO_COLOR=1 chat-show marks"
 	row_of '──── context cleared ────────────────────────────' > /dev/null
 	row_of '[attached] notes.txt  text/plain · 12 B' > /dev/null
+}
+
+@test "chat-send on a terminal draws the reply as it streams; --plain, NO_COLOR and a pipe get it as written" {
+	new_session -n r -p echo > /dev/null
+	in_term 80 "chat-send -s r 'a **bold** word and \`code\`'"
+	[ "$rc" = 0 ]
+	row_of 'echo: a bold word and code' > /dev/null || { printf '%s\n' "${rows[@]}"; false; }
+	styled_as 1 bold || { printf '%q\n' "${styled[@]}"; false; }
+	in_term 80 "chat-send -s r --plain 'a **bold** word'"
+	row_of 'echo: a **bold** word' > /dev/null
+	in_term 80 "NO_COLOR=1 chat-send -s r 'a **bold** word'"
+	row_of 'echo: a **bold** word' > /dev/null
+	! styled_as 1 bold
+	[ "$(chat-send -s r 'a **bold** word' | cat)" = 'echo: a **bold** word' ]
 }

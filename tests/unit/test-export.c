@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "cmd.h"
 #include "export.h"
 
 static void
@@ -287,7 +288,7 @@ errors(void)
 
 	char path[256], out[300];
 	snprintf(path, sizeof path, "%s/chat.db", dir);
-	cf_store *st = cf_store_open(path);
+	cf_store *st = cf_open(path, CF_STORE_WRITE);
 	jv s = cf_session_insert(st, jv_object_set(jv_object(), jv_string("name"), jv_string("e")));
 	jv two = jv_array_append(jv_array_append(jv_array(), jv_copy(s)), jv_copy(s));
 	r = (struct cf_xrun){.fmt = &cf_fmt_markdown, .opt = {.header_level = 1, .width = 80}};

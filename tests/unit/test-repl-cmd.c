@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
+#include "cmd.h"
 #include "repl.h"
 
 static char dir[] = "/tmp/confab-unit-cmd-XXXXXX";
@@ -147,9 +148,9 @@ new_session(const char *name, const char *provider)
 	jv r = jv_object_set(jv_object(), jv_string("name"), jv_string(name));
 	if (provider)
 		r = jv_object_set(r, jv_string("provider"), jv_string(provider));
-	cf_store_begin(chat.st);
+	jv_free(cf_store_begin(chat.st));
 	r = cf_session_insert(chat.st, r);
-	cf_store_commit(chat.st);
+	jv_free(cf_store_commit(chat.st));
 	return r;
 }
 
@@ -162,9 +163,9 @@ add_message(const char *sid, const char *role, const char *text, int priced)
 		m = jv_object_set(m, jv_string("metadata"), jv_parse(
 			"{\"model\":\"claude-sonnet-4-5\",\"inputTokens\":1000,"
 			"\"outputTokens\":500,\"cost\":0.0105}"));
-	cf_store_begin(chat.st);
+	jv_free(cf_store_begin(chat.st));
 	jv_free(cf_message_insert(chat.st, sid, m));
-	cf_store_commit(chat.st);
+	jv_free(cf_store_commit(chat.st));
 }
 
 static void
@@ -601,9 +602,9 @@ gone(void)
 {
 	jv s = new_session("doomed", NULL);
 	CHECK(ok("/switch doomed"));
-	cf_store_begin(chat.st);
-	cf_session_delete(chat.st, cf_jstr(s, "id"));
-	cf_store_commit(chat.st);
+	jv_free(cf_store_begin(chat.st));
+	jv_free(cf_session_delete(chat.st, cf_jstr(s, "id")));
+	jv_free(cf_store_commit(chat.st));
 	static const char *const lines[] = {"/model m", "/show", "/cost", "/star",
 		"/export md", "/branch", "/tag x", "/rename y"};
 	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
@@ -793,7 +794,7 @@ main(void)
 	}
 	unsetenv("NO_COLOR");
 	snprintf(path, sizeof path, "%s/chat.db", dir);
-	chat.st = cf_store_open(path);
+	chat.st = cf_open(path, CF_STORE_WRITE);
 	chat.db = path;
 	chat.draft = jv_null();
 	jv opened = cf_chat_open(&chat, new_session("first", "echo"));

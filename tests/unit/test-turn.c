@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "cmd.h"
 #include "confab.h"
 
 static char dir[] = "/tmp/confab-unit-XXXXXX";
@@ -263,7 +264,7 @@ main(void)
 	snprintf(p, sizeof p, "%s/chat.db", dir);
 	setenv("CONFAB_PRICING", "share/confab/pricing.json", 1);
 	cf_setprog("test-turn");
-	cf_store *st = cf_store_open(p);
+	cf_store *st = cf_open(p, CF_STORE_WRITE);
 	turns(st);
 	long msgs = count(st, "SELECT count(*) FROM messages");
 	long sessions = count(st, "SELECT count(*) FROM sessions");
