@@ -187,7 +187,7 @@ cf_redact(const char *s, size_t n, const char *key, size_t *out)
 	}
 	unsigned char *mark = calloc(n + 1, 1);
 	if (!mark)
-		cf_die(CF_EX_FAIL, "out of memory");
+		abort();   /* out of memory: as cf_xmalloc does */
 	/* runs of a short key's encoding would be mostly "%XX": only whole */
 	int runs = k >= RUN;
 	mark_key(s, n, key, k, runs, 1, mark);
@@ -302,7 +302,7 @@ describe(struct cf_send *s, cf_call *c, int outcome)
 		line = cf_xstrdup("");
 	}
 	if (rc < 0)
-		cf_die(CF_EX_FAIL, "out of memory");
+		abort();   /* out of memory: as cf_xmalloc does */
 	set_line(s, line);
 	free(line);
 	free(net);

@@ -96,7 +96,7 @@ shape() { chat-ls --all --json | jq -c --arg n "$1" 'select(.name == $n) | del(.
 	new_session -n s -p echo > /dev/null
 	start s
 	line "/help"
-	for c in $(sed -n 's/^\.It Ic \(\/[a-z-]*\).*/\1/p' "$ROOT/man/confab.1.commands"); do
+	for c in $(sed -n 's/^\.It Ic \(\/[a-z-]*\).*/\1/p' "$ROOT/man/confab.1"); do
 		[ "$(on_screen "^  $c( |$)")" = 1 ] || { echo "not in /help: $c" >&2; false; }
 	done
 	line "/help export"

@@ -626,7 +626,7 @@ documented(const char *root)
 {
 	char path[400], *page = NULL;
 	size_t cap = 0;
-	snprintf(path, sizeof path, "%s/man/confab.1.commands", root);
+	snprintf(path, sizeof path, "%s/man/confab.1", root);
 	FILE *f = fopen(path, "r");
 	CHECK(f != NULL);
 	if (!f)
@@ -639,7 +639,7 @@ documented(const char *root)
 		snprintf(want, sizeof want, "\n.It Ic %s", *k);
 		const char *at = strstr(page, want);
 		if (!at || (at[strlen(want)] != '\n' && at[strlen(want)] != ' '))
-			fprintf(stderr, "man/confab.1.commands: no '.It Ic %s'\n", *k);
+			fprintf(stderr, "man/confab.1: no '.It Ic %s'\n", *k);
 		CHECK(at && (at[strlen(want)] == '\n' || at[strlen(want)] == ' '));
 	}
 	free(page);
