@@ -876,6 +876,22 @@ name_fresh(struct cf_chat *c, struct cf_tab *t, const char *text)
 	cf_catch_pop(&k);
 }
 
+/* A message the store never got (no API key, a bad config, a vanished
+ * attachment) is in no record, and a long paste in no history either:
+ * it becomes the draft, for /edit to send again.  Consumes err. */
+static jv
+kept_as_draft(struct cf_chat *c, const char *text, size_t len, jv err)
+{
+	jv_free(c->draft);
+	c->draft = jv_string_sized(text, (int)len);
+	jv m = cf_error_message(err);
+	jv e = cf_error(cf_error_status(err), "%s; the message is kept: /edit "
+	                "opens it", jv_string_value(m));
+	jv_free(m);
+	jv_free(err);
+	return e;
+}
+
 jv
 cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 {
@@ -883,13 +899,13 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	jv now = reread(c, t);
 	if (!jv_is_valid(now)) {
 		if (cf_error_status(now) != CF_EX_NOTFOUND)
-			return now;
+			return kept_as_draft(c, text, len, now);
 		jv_free(now);
 		char name[256];
 		cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 60, 0);
 		now = remake(c, jv_copy(t->session));
 		if (!jv_is_valid(now))
-			return now;
+			return kept_as_draft(c, text, len, now);
 		cf_chat_say(c, "%s: the session '%s' was deleted by another program; "
 		            "the chat goes on in a new one", cf_prog, name);
 	}
@@ -899,8 +915,10 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	struct cf_turn tu;
 	cf_turn_init(&tu);
 	jv e = cf_turn_config(&tu);
-	if (!jv_is_valid(e))
-		return e;
+	if (!jv_is_valid(e)) {
+		cf_turn_release(&tu);
+		return kept_as_draft(c, text, len, e);
+	}
 	jv_free(e);
 	int natt = jv_get_kind(t->attach) == JV_KIND_ARRAY ? jv_array_length(jv_copy(t->attach)) : 0;
 	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(natt + 1));
@@ -950,6 +968,8 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	}
 	if (tu.user_id[0])
 		name_fresh(c, t, text);
+	else if (!jv_is_valid(res))
+		res = kept_as_draft(c, text, len, res);
 	if (tu.interrupted && jv_is_valid(res)) {
 		jv_free(res);
 		res = cf_error(CF_EX_SIGINT, "interrupted: the partial reply is kept, "

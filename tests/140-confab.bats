@@ -285,6 +285,29 @@ terminal_restored() {
 	sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'" | head -c 10000000 | cmp - "$RUN/big"
 }
 
+@test "a message the store never got (no API key) is kept as the draft: /edit opens it" {
+	unset ANTHROPIC_API_KEY
+	cat > "$RUN/ed" <<-EOF
+		#!/bin/sh
+		cp "\$1" "$RUN/seen"
+	EOF
+	chmod +x "$RUN/ed"
+	export EDITOR="$RUN/ed"
+	unset VISUAL
+	start -p anthropic
+	head -c 5000 /dev/zero | tr '\0' x > "$RUN/paste"
+	tm load-buffer "$RUN/paste"
+	tm paste-buffer -p
+	wait_for '\[paste 1: 1 line, 5000 bytes\]'
+	keys Enter
+	wait_for '^confab: no API key .*the message is kept: /edit opens it'
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	typed "/edit"
+	keys Enter
+	prompts 3
+	cmp "$RUN/seen" "$RUN/paste"
+}
+
 @test "/multi ... /end and a trailing backslash give multi-line messages" {
 	use_fake
 	start -p anthropic
