@@ -562,6 +562,21 @@ prompt_fn(EditLine *el)
 	return ((struct repl *)c->priv)->prompt;
 }
 
+/* The model provider p answers with when none is set, or NULL.  A
+ * provider of the config with a bad type raises: the prompt then names
+ * no model, and the turn says what is wrong. */
+static const char *
+default_model(const char *p)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return NULL;
+	const struct cf_provider *pp = cf_provider_find(p);
+	const char *m = pp ? cf_provider_model(p, pp) : NULL;
+	cf_catch_pop(&k);
+	return m;
+}
+
 static void
 make_prompt(struct cf_chat *c)
 {
@@ -575,10 +590,8 @@ make_prompt(struct cf_chat *c)
 	cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 40, 0);
 	const char *m = cf_jstr_or_null(t->session, "model");
 	const char *p = cf_jstr_or_null(t->session, "provider");
-	if (!m && p) {
-		const struct cf_provider *pp = cf_provider_find(p);
-		m = pp ? cf_provider_model(p, pp) : NULL;
-	}
+	if (!m && p)
+		m = default_model(p);
 	cf_clean(m ? m : "default model", model, sizeof model, 40, 0);
 	if (jv_get_kind(t->attach) == JV_KIND_ARRAY && jv_array_length(jv_copy(t->attach))) {
 		size_t o = (size_t)snprintf(att, sizeof att, " +");

@@ -317,3 +317,23 @@ a *point*" > /dev/null
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "/switch to a session whose provider the config now gets wrong: the chat goes on" {
+	config <<-EOF
+		[mine]
+		type = openai
+		base-url = http://127.0.0.1:9
+	EOF
+	new_session -n other -p mine > /dev/null
+	config <<-EOF
+		[mine]
+		type = bogus
+	EOF
+	start -p echo
+	line "/switch other"
+	wait_for '^other \(default model\)> '
+	line "hello"
+	[ "$(on_screen "^confab: .*\[mine\] type 'bogus'")" = 1 ]
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
