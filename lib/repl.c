@@ -957,7 +957,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	tu.on_note = on_note;
 	tu.on_end = on_end;
 	tu.ctx = &o;
-	cf_interrupted = 0;
+	/* a SIGTERM or SIGHUP that came while the editor ran still ends
+	 * the turn: the message is stored, no reply is waited for */
+	cf_interrupted = got_term != 0;
 	streaming = 1;
 	jv res = cf_turn_run(&tu);
 	streaming = 0;

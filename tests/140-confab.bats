@@ -461,6 +461,28 @@ terminal_restored() {
 	[[ "$long" == "$(jq -r .content <<< "$reply")"* ]]
 }
 
+@test "SIGTERM while the editor runs: the message is stored, no reply waited for, exit 143" {
+	use_fake "gen-bytes=100000 piece=100 delay=100"
+	cat > "$RUN/ed" <<-EOF
+		#!/bin/sh
+		touch "$RUN/editing"
+		sleep 1
+		printf 'edited text\n' > "\$1"
+	EOF
+	chmod +x "$RUN/ed"
+	export EDITOR="$RUN/ed"
+	unset VISUAL
+	start -p anthropic
+	typed "/edit draft"
+	keys Enter
+	for ((i = 0; i < 100; i++)); do [ -e "$RUN/editing" ] && break; sleep 0.05; done
+	kill -TERM "$(confab_pid)"
+	# the reply would take 100 s
+	[ "$(WAIT=8 exited)" = 143 ]
+	terminal_restored
+	[ "$(sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'")" = "edited text" ]
+}
+
 @test "SIGTERM at the prompt: the terminal put back, exit 143" {
 	start -p echo
 	kill -TERM "$(confab_pid)"
