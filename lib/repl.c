@@ -222,8 +222,14 @@ read_paste(struct repl *r)
 			r->in_pos += sizeof PASTE_END - 1;
 			break;
 		}
+		/* a paste cut short keeps what came; Ctrl-C then drops the
+		 * line, also when the end marker never comes */
+		if (got_int) {
+			r->in_pos = r->in_len;   /* what was held back goes too */
+			break;
+		}
 		if (got_term || fill(r, -1) < 0)
-			break;   /* a paste cut short keeps what came */
+			break;
 	}
 	if (!p.p)
 		p.p = cf_xmalloc(1);

@@ -247,6 +247,20 @@ terminal_restored() {
 	[ "$(last_sent)" = kept ]
 }
 
+@test "Ctrl-C drops a paste whose end marker never comes" {
+	use_fake
+	start -p anthropic
+	tm send-keys -H 1b 5b 32 30 30 7e 61 62 63   # ESC [200~ abc, no end
+	sleep 0.2
+	keys C-c
+	prompts 2
+	typed "kept"
+	keys Enter
+	wait_for 'Hello from fakeprov'
+	[ "$(nrequests)" = 1 ]
+	[ "$(last_sent)" = kept ]
+}
+
 @test "a paste holding newlines stays one message (bracketed paste)" {
 	use_fake
 	start -p anthropic
