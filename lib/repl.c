@@ -422,6 +422,10 @@ fn_complete(EditLine *el, int ch)
 	while (start > 0 && line[start - 1] != ' ')
 		start--;
 	size_t wlen = cursor - start;
+	/* el_deletestr counts characters, not bytes */
+	int wchars = 0;
+	for (size_t i = start; i < cursor; i++)
+		wchars += ((unsigned char)line[i] & 0xc0) != 0x80;
 	jv cands = cf_chat_complete(c, line, cursor);
 	unsigned char ret = CC_REFRESH_BEEP;
 	int n = jv_is_valid(cands) && jv_get_kind(cands) == JV_KIND_ARRAY ?
@@ -429,7 +433,7 @@ fn_complete(EditLine *el, int ch)
 	if (n == 1) {
 		jv w = jv_array_get(jv_copy(cands), 0);
 		const char *s = jv_get_kind(w) == JV_KIND_STRING ? jv_string_value(w) : "";
-		el_deletestr(el, (int)wlen);
+		el_deletestr(el, wchars);
 		el_insertstr(el, s);
 		if (*s && s[strlen(s) - 1] != '/')
 			el_insertstr(el, " ");
@@ -452,7 +456,7 @@ fn_complete(EditLine *el, int ch)
 			char *pre = cf_xmalloc(common + 1);
 			memcpy(pre, jv_string_value(first), common);
 			pre[common] = '\0';
-			el_deletestr(el, (int)wlen);
+			el_deletestr(el, wchars);
 			el_insertstr(el, pre);
 			free(pre);
 			ret = CC_REFRESH;

@@ -337,3 +337,16 @@ a *point*" > /dev/null
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "Tab completes a word holding multibyte characters in place" {
+	new_session -n "caféteria" -p echo > /dev/null
+	new_session -n s -p echo > /dev/null
+	start s
+	typed "/switch café"
+	keys Tab
+	wait_for '> /switch caféteria *$'
+	keys Enter
+	wait_for '^caféteria \(echo\)> '
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
