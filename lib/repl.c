@@ -452,6 +452,10 @@ fn_complete(EditLine *el, int ch)
 			jv_free(w);
 			(void)i;
 		}
+		/* never half a character: el_insertstr takes none of it */
+		while (common > wlen &&
+		       ((unsigned char)jv_string_value(first)[common] & 0xc0) == 0x80)
+			common--;
 		if (common > wlen) {
 			char *pre = cf_xmalloc(common + 1);
 			memcpy(pre, jv_string_value(first), common);

@@ -340,9 +340,14 @@ a *point*" > /dev/null
 
 @test "Tab completes a word holding multibyte characters in place" {
 	new_session -n "caféteria" -p echo > /dev/null
+	new_session -n "cafè2" -p echo > /dev/null
 	new_session -n s -p echo > /dev/null
 	start s
-	typed "/switch café"
+	# what the two share ends before the character they differ in
+	typed "/switch ca"
+	keys Tab
+	wait_for '> /switch caf$'
+	typed "é"
 	keys Tab
 	wait_for '> /switch caféteria *$'
 	keys Enter
