@@ -39,7 +39,7 @@
 #define PASTE_INLINE 1024
 #define RESUME_SHOWN 6
 
-static volatile sig_atomic_t got_int, got_winch, got_term;
+static volatile sig_atomic_t got_int, got_winch, got_term, got_cont;
 static volatile sig_atomic_t streaming;
 
 struct paste {
@@ -80,6 +80,10 @@ on_signal(int sig)
 		got_winch = 1;
 		return;
 	}
+	if (sig == SIGCONT) {
+		got_cont = 1;
+		return;
+	}
 	if (sig == SIGINT) {
 		if (streaming)
 			cf_interrupted = 1;
@@ -102,6 +106,7 @@ handle_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -274,6 +279,19 @@ getc_fn(EditLine *el, wchar_t *wc)
 		if (got_winch) {
 			got_winch = 0;
 			el_resize(el);
+			c->width = term_width();
+		}
+		if (got_cont) {
+			/* back from Ctrl-Z: the shell gave the terminal back in
+			 * its own modes; libedit's (and bracketed paste) again */
+			got_cont = 0;
+			el_set(el, EL_PREP_TERM, 0);
+			el_set(el, EL_PREP_TERM, 1);
+			static const char on[] = "\033[?2004h";
+			if (write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+				/* the terminal is gone; the read says so */
+			}
+			el_set(el, EL_REFRESH);
 			c->width = term_width();
 		}
 		if (r->in_pos == r->in_len) {

@@ -682,3 +682,25 @@ batch() {
 	keys Enter
 	wait_for '^review-alpha \(echo\)> '
 }
+
+@test "Ctrl-Z, then fg: the line is drawn again in libedit's modes, not echoed twice" {
+	use_fake
+	tm new-session -d -x 100 -y 40 "env PS1='$ ' bash --norc --noprofile -i"
+	wait_for '^\$ '
+	typed "$(printf '%q' "$ROOT/bin/confab") -p anthropic"
+	keys Enter
+	wait_for '\)> '
+	typed "half "
+	keys C-z
+	wait_for 'Stopped'
+	typed "fg"
+	keys Enter
+	wait_for '\)> half $'
+	typed "whole"
+	keys Enter
+	wait_for 'Hello from fakeprov'
+	[ "$(last_sent)" = "half whole" ]
+	# typed once: the terminal does not echo it besides libedit
+	[ "$(on_screen '^(half )?whole$')" = 0 ]
+	[ "$(on_screen '\)> half whole$')" = 1 ]
+}
