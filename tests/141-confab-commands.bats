@@ -355,3 +355,16 @@ a *point*" > /dev/null
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "Tab completes a path holding a blank as one word /attach takes" {
+	mkdir -p "$BATS_TEST_TMPDIR/work"
+	echo x > "$BATS_TEST_TMPDIR/work/my notes.txt"
+	start -p echo
+	typed "/attach my"
+	keys Tab
+	wait_for '> /attach my\\ notes\.txt *$'
+	keys Enter
+	wait_for 'attached for the next message: my notes\.txt$'
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
