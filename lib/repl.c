@@ -72,6 +72,9 @@ struct repl {
 };
 
 static struct repl *active;   /* for the exit handler */
+/* The terminal takes escape sequences (bracketed paste, SGR): not a
+ * dumb one, which would show them as text. */
+static int escapes;
 
 static void
 on_signal(int sig)
@@ -119,7 +122,7 @@ restore_terminal(void)
 	if (!r)
 		return;
 	static const char off[] = "\033[?2004l\033[0m";
-	if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+	if (escapes && write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
 		/* the terminal is gone: nothing to put back */
 	}
 	if (r->have_saved)
@@ -288,7 +291,7 @@ getc_fn(EditLine *el, wchar_t *wc)
 			el_set(el, EL_PREP_TERM, 0);
 			el_set(el, EL_PREP_TERM, 1);
 			static const char on[] = "\033[?2004h";
-			if (write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+			if (escapes && write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
 				/* the terminal is gone; the read says so */
 			}
 			el_set(el, EL_REFRESH);
@@ -1330,12 +1333,12 @@ loop(struct cf_chat *c, struct repl *r)
 		make_prompt(c);
 		static const char on[] = "\033[?2004h", off[] = "\033[?2004l";
 		fflush(stdout);
-		if (write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+		if (escapes && write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
 			/* the terminal is gone; the read says so */
 		}
 		int n = 0;
 		const char *line = el_gets(r->el, &n);
-		if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+		if (escapes && write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
 			/* as above */
 		}
 		if (got_term)
@@ -1379,6 +1382,8 @@ cf_chat_main(struct cf_chat *c)
 	c->priv = r;
 	c->draft = jv_null();
 	c->color = !c->plain && cf_out_color();
+	const char *term = getenv("TERM");
+	escapes = term && *term && strcmp(term, "dumb");
 	c->width = term_width();
 
 	jv err = jv_null();

@@ -704,3 +704,11 @@ batch() {
 	[ "$(on_screen '^(half )?whole$')" = 0 ]
 	[ "$(on_screen '\)> half whole$')" = 1 ]
 }
+
+@test "TERM=dumb: no escape sequence reaches the terminal, bracketed paste neither" {
+	{ sleep 1; printf 'hi\r'; sleep 1; printf '\004'; sleep 0.5; } |
+		TERM=dumb script -qfc "$(printf '%q' "$ROOT/bin/confab") -p echo" "$RUN/typescript" > /dev/null
+	grep -q '^echo: hi' "$RUN/typescript"
+	run grep -c $'\e' "$RUN/typescript"
+	[ "$output" = 0 ]
+}
