@@ -39,7 +39,7 @@
 #define PASTE_INLINE 1024
 #define RESUME_SHOWN 6
 
-static volatile sig_atomic_t got_int, got_winch, got_term;
+static volatile sig_atomic_t got_int, got_winch, got_term, got_cont;
 static volatile sig_atomic_t streaming;
 
 struct paste {
@@ -72,12 +72,19 @@ struct repl {
 };
 
 static struct repl *active;   /* for the exit handler */
+/* The terminal takes escape sequences (bracketed paste, SGR): not a
+ * dumb one, which would show them as text. */
+static int escapes;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGWINCH) {
 		got_winch = 1;
+		return;
+	}
+	if (sig == SIGCONT) {
+		got_cont = 1;
 		return;
 	}
 	if (sig == SIGINT) {
@@ -102,6 +109,7 @@ handle_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -114,7 +122,7 @@ restore_terminal(void)
 	if (!r)
 		return;
 	static const char off[] = "\033[?2004l\033[0m";
-	if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+	if (escapes && write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
 		/* the terminal is gone: nothing to put back */
 	}
 	if (r->have_saved)
@@ -222,8 +230,14 @@ read_paste(struct repl *r)
 			r->in_pos += sizeof PASTE_END - 1;
 			break;
 		}
+		/* a paste cut short keeps what came; Ctrl-C then drops the
+		 * line, also when the end marker never comes */
+		if (got_int) {
+			r->in_pos = r->in_len;   /* what was held back goes too */
+			break;
+		}
 		if (got_term || fill(r, -1) < 0)
-			break;   /* a paste cut short keeps what came */
+			break;
 	}
 	if (!p.p)
 		p.p = cf_xmalloc(1);
@@ -268,6 +282,19 @@ getc_fn(EditLine *el, wchar_t *wc)
 		if (got_winch) {
 			got_winch = 0;
 			el_resize(el);
+			c->width = term_width();
+		}
+		if (got_cont) {
+			/* back from Ctrl-Z: the shell gave the terminal back in
+			 * its own modes; libedit's (and bracketed paste) again */
+			got_cont = 0;
+			el_set(el, EL_PREP_TERM, 0);
+			el_set(el, EL_PREP_TERM, 1);
+			static const char on[] = "\033[?2004h";
+			if (escapes && write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+				/* the terminal is gone; the read says so */
+			}
+			el_set(el, EL_REFRESH);
 			c->width = term_width();
 		}
 		if (r->in_pos == r->in_len) {
@@ -416,6 +443,10 @@ fn_complete(EditLine *el, int ch)
 	while (start > 0 && line[start - 1] != ' ')
 		start--;
 	size_t wlen = cursor - start;
+	/* el_deletestr counts characters, not bytes */
+	int wchars = 0;
+	for (size_t i = start; i < cursor; i++)
+		wchars += ((unsigned char)line[i] & 0xc0) != 0x80;
 	jv cands = cf_chat_complete(c, line, cursor);
 	unsigned char ret = CC_REFRESH_BEEP;
 	int n = jv_is_valid(cands) && jv_get_kind(cands) == JV_KIND_ARRAY ?
@@ -423,7 +454,7 @@ fn_complete(EditLine *el, int ch)
 	if (n == 1) {
 		jv w = jv_array_get(jv_copy(cands), 0);
 		const char *s = jv_get_kind(w) == JV_KIND_STRING ? jv_string_value(w) : "";
-		el_deletestr(el, (int)wlen);
+		el_deletestr(el, wchars);
 		el_insertstr(el, s);
 		if (*s && s[strlen(s) - 1] != '/')
 			el_insertstr(el, " ");
@@ -442,11 +473,15 @@ fn_complete(EditLine *el, int ch)
 			jv_free(w);
 			(void)i;
 		}
+		/* never half a character: el_insertstr takes none of it */
+		while (common > wlen &&
+		       ((unsigned char)jv_string_value(first)[common] & 0xc0) == 0x80)
+			common--;
 		if (common > wlen) {
 			char *pre = cf_xmalloc(common + 1);
 			memcpy(pre, jv_string_value(first), common);
 			pre[common] = '\0';
-			el_deletestr(el, (int)wlen);
+			el_deletestr(el, wchars);
 			el_insertstr(el, pre);
 			free(pre);
 			ret = CC_REFRESH;
@@ -562,6 +597,21 @@ prompt_fn(EditLine *el)
 	return ((struct repl *)c->priv)->prompt;
 }
 
+/* The model provider p answers with when none is set, or NULL.  A
+ * provider of the config with a bad type raises: the prompt then names
+ * no model, and the turn says what is wrong. */
+static const char *
+default_model(const char *p)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return NULL;
+	const struct cf_provider *pp = cf_provider_find(p);
+	const char *m = pp ? cf_provider_model(p, pp) : NULL;
+	cf_catch_pop(&k);
+	return m;
+}
+
 static void
 make_prompt(struct cf_chat *c)
 {
@@ -575,10 +625,8 @@ make_prompt(struct cf_chat *c)
 	cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 40, 0);
 	const char *m = cf_jstr_or_null(t->session, "model");
 	const char *p = cf_jstr_or_null(t->session, "provider");
-	if (!m && p) {
-		const struct cf_provider *pp = cf_provider_find(p);
-		m = pp ? cf_provider_model(p, pp) : NULL;
-	}
+	if (!m && p)
+		m = default_model(p);
 	cf_clean(m ? m : "default model", model, sizeof model, 40, 0);
 	if (jv_get_kind(t->attach) == JV_KIND_ARRAY && jv_array_length(jv_copy(t->attach))) {
 		size_t o = (size_t)snprintf(att, sizeof att, " +");
@@ -876,6 +924,22 @@ name_fresh(struct cf_chat *c, struct cf_tab *t, const char *text)
 	cf_catch_pop(&k);
 }
 
+/* A message the store never got (no API key, a bad config, a vanished
+ * attachment) is in no record, and a long paste in no history either:
+ * it becomes the draft, for /edit to send again.  Consumes err. */
+static jv
+kept_as_draft(struct cf_chat *c, const char *text, size_t len, jv err)
+{
+	jv_free(c->draft);
+	c->draft = jv_string_sized(text, (int)len);
+	jv m = cf_error_message(err);
+	jv e = cf_error(cf_error_status(err), "%s; the message is kept: /edit "
+	                "opens it", jv_string_value(m));
+	jv_free(m);
+	jv_free(err);
+	return e;
+}
+
 jv
 cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 {
@@ -883,13 +947,13 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	jv now = reread(c, t);
 	if (!jv_is_valid(now)) {
 		if (cf_error_status(now) != CF_EX_NOTFOUND)
-			return now;
+			return kept_as_draft(c, text, len, now);
 		jv_free(now);
 		char name[256];
 		cf_clean(cf_jstr(t->session, "name"), name, sizeof name, 60, 0);
 		now = remake(c, jv_copy(t->session));
 		if (!jv_is_valid(now))
-			return now;
+			return kept_as_draft(c, text, len, now);
 		cf_chat_say(c, "%s: the session '%s' was deleted by another program; "
 		            "the chat goes on in a new one", cf_prog, name);
 	}
@@ -899,8 +963,10 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	struct cf_turn tu;
 	cf_turn_init(&tu);
 	jv e = cf_turn_config(&tu);
-	if (!jv_is_valid(e))
-		return e;
+	if (!jv_is_valid(e)) {
+		cf_turn_release(&tu);
+		return kept_as_draft(c, text, len, e);
+	}
 	jv_free(e);
 	int natt = jv_get_kind(t->attach) == JV_KIND_ARRAY ? jv_array_length(jv_copy(t->attach)) : 0;
 	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(natt + 1));
@@ -926,7 +992,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	tu.on_note = on_note;
 	tu.on_end = on_end;
 	tu.ctx = &o;
-	cf_interrupted = 0;
+	/* a SIGTERM or SIGHUP that came while the editor ran still ends
+	 * the turn: the message is stored, no reply is waited for */
+	cf_interrupted = got_term != 0;
 	streaming = 1;
 	jv res = cf_turn_run(&tu);
 	streaming = 0;
@@ -950,6 +1018,8 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	}
 	if (tu.user_id[0])
 		name_fresh(c, t, text);
+	else if (!jv_is_valid(res))
+		res = kept_as_draft(c, text, len, res);
 	if (tu.interrupted && jv_is_valid(res)) {
 		jv_free(res);
 		res = cf_error(CF_EX_SIGINT, "interrupted: the partial reply is kept, "
@@ -1263,12 +1333,12 @@ loop(struct cf_chat *c, struct repl *r)
 		make_prompt(c);
 		static const char on[] = "\033[?2004h", off[] = "\033[?2004l";
 		fflush(stdout);
-		if (write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
+		if (escapes && write(STDOUT_FILENO, on, sizeof on - 1) < 0) {
 			/* the terminal is gone; the read says so */
 		}
 		int n = 0;
 		const char *line = el_gets(r->el, &n);
-		if (write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
+		if (escapes && write(STDOUT_FILENO, off, sizeof off - 1) < 0) {
 			/* as above */
 		}
 		if (got_term)
@@ -1312,6 +1382,8 @@ cf_chat_main(struct cf_chat *c)
 	c->priv = r;
 	c->draft = jv_null();
 	c->color = !c->plain && cf_out_color();
+	const char *term = getenv("TERM");
+	escapes = term && *term && strcmp(term, "dumb");
 	c->width = term_width();
 
 	jv err = jv_null();

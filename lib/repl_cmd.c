@@ -1431,7 +1431,17 @@ paths(jv out, const char *word, size_t len)
 			if (n == cap)
 				found_names = cf_xrealloc(found_names, sizeof *found_names *
 				                          (cap = cap ? cap * 2 : 16));
-			jv cand = jv_string_fmt("%.*s%s%s", (int)dn, w, e->d_name, isdir ? "/" : "");
+			/* a blank or a quote backslashed, as words() reads it:
+			 * /attach and /export take the name as one word */
+			jv esc = jv_string("");
+			for (const char *q = e->d_name; *q; q++) {
+				if (strchr(" \t'\"\\", *q))
+					esc = jv_string_append_str(esc, "\\");
+				esc = jv_string_append_buf(esc, q, 1);
+			}
+			jv cand = jv_string_fmt("%.*s%s%s", (int)dn, w, jv_string_value(esc),
+			                        isdir ? "/" : "");
+			jv_free(esc);
 			found_names[n++] = cf_xstrdup(jv_string_value(cand));
 			jv_free(cand);
 		}

@@ -247,6 +247,20 @@ terminal_restored() {
 	[ "$(last_sent)" = kept ]
 }
 
+@test "Ctrl-C drops a paste whose end marker never comes" {
+	use_fake
+	start -p anthropic
+	tm send-keys -H 1b 5b 32 30 30 7e 61 62 63   # ESC [200~ abc, no end
+	sleep 0.2
+	keys C-c
+	prompts 2
+	typed "kept"
+	keys Enter
+	wait_for 'Hello from fakeprov'
+	[ "$(nrequests)" = 1 ]
+	[ "$(last_sent)" = kept ]
+}
+
 @test "a paste holding newlines stays one message (bracketed paste)" {
 	use_fake
 	start -p anthropic
@@ -283,6 +297,29 @@ terminal_restored() {
 	[ "$(last_sent | wc -c)" = 10000001 ]   # and echo's newline
 	[ "$(sqlite3 "$CHAT_DB" "SELECT length(content) FROM messages WHERE role = 'user'")" = 10000000 ]
 	sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'" | head -c 10000000 | cmp - "$RUN/big"
+}
+
+@test "a message the store never got (no API key) is kept as the draft: /edit opens it" {
+	unset ANTHROPIC_API_KEY
+	cat > "$RUN/ed" <<-EOF
+		#!/bin/sh
+		cp "\$1" "$RUN/seen"
+	EOF
+	chmod +x "$RUN/ed"
+	export EDITOR="$RUN/ed"
+	unset VISUAL
+	start -p anthropic
+	head -c 5000 /dev/zero | tr '\0' x > "$RUN/paste"
+	tm load-buffer "$RUN/paste"
+	tm paste-buffer -p
+	wait_for '\[paste 1: 1 line, 5000 bytes\]'
+	keys Enter
+	wait_for '^confab: no API key .*the message is kept: /edit opens it'
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	typed "/edit"
+	keys Enter
+	prompts 3
+	cmp "$RUN/seen" "$RUN/paste"
 }
 
 @test "/multi ... /end and a trailing backslash give multi-line messages" {
@@ -436,6 +473,28 @@ terminal_restored() {
 	reply=$(chat-show --json -n 1 "$(only_session)")
 	[ "$(jq .metadata.incomplete <<< "$reply")" = true ]
 	[[ "$long" == "$(jq -r .content <<< "$reply")"* ]]
+}
+
+@test "SIGTERM while the editor runs: the message is stored, no reply waited for, exit 143" {
+	use_fake "gen-bytes=100000 piece=100 delay=100"
+	cat > "$RUN/ed" <<-EOF
+		#!/bin/sh
+		touch "$RUN/editing"
+		sleep 1
+		printf 'edited text\n' > "\$1"
+	EOF
+	chmod +x "$RUN/ed"
+	export EDITOR="$RUN/ed"
+	unset VISUAL
+	start -p anthropic
+	typed "/edit draft"
+	keys Enter
+	for ((i = 0; i < 100; i++)); do [ -e "$RUN/editing" ] && break; sleep 0.05; done
+	kill -TERM "$(confab_pid)"
+	# the reply would take 100 s
+	[ "$(WAIT=8 exited)" = 143 ]
+	terminal_restored
+	[ "$(sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'")" = "edited text" ]
 }
 
 @test "SIGTERM at the prompt: the terminal put back, exit 143" {
@@ -622,4 +681,34 @@ batch() {
 	wait_for '> /switch review-alpha $'
 	keys Enter
 	wait_for '^review-alpha \(echo\)> '
+}
+
+@test "Ctrl-Z, then fg: the line is drawn again in libedit's modes, not echoed twice" {
+	use_fake
+	tm new-session -d -x 100 -y 40 "env PS1='$ ' bash --norc --noprofile -i"
+	wait_for '^\$ '
+	typed "$(printf '%q' "$ROOT/bin/confab") -p anthropic"
+	keys Enter
+	wait_for '\)> '
+	typed "half "
+	keys C-z
+	wait_for 'Stopped'
+	typed "fg"
+	keys Enter
+	wait_for '\)> half $'
+	typed "whole"
+	keys Enter
+	wait_for 'Hello from fakeprov'
+	[ "$(last_sent)" = "half whole" ]
+	# typed once: the terminal does not echo it besides libedit
+	[ "$(on_screen '^(half )?whole$')" = 0 ]
+	[ "$(on_screen '\)> half whole$')" = 1 ]
+}
+
+@test "TERM=dumb: no escape sequence reaches the terminal, bracketed paste neither" {
+	{ sleep 1; printf 'hi\r'; sleep 1; printf '\004'; sleep 0.5; } |
+		TERM=dumb script -qfc "$(printf '%q' "$ROOT/bin/confab") -p echo" "$RUN/typescript" > /dev/null
+	grep -q '^echo: hi' "$RUN/typescript"
+	run grep -c $'\e' "$RUN/typescript"
+	[ "$output" = 0 ]
 }

@@ -317,3 +317,54 @@ a *point*" > /dev/null
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "/switch to a session whose provider the config now gets wrong: the chat goes on" {
+	config <<-EOF
+		[mine]
+		type = openai
+		base-url = http://127.0.0.1:9
+	EOF
+	new_session -n other -p mine > /dev/null
+	config <<-EOF
+		[mine]
+		type = bogus
+	EOF
+	start -p echo
+	line "/switch other"
+	wait_for '^other \(default model\)> '
+	line "hello"
+	[ "$(on_screen "^confab: .*\[mine\] type 'bogus'")" = 1 ]
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
+
+@test "Tab completes a word holding multibyte characters in place" {
+	new_session -n "caféteria" -p echo > /dev/null
+	new_session -n "cafè2" -p echo > /dev/null
+	new_session -n s -p echo > /dev/null
+	start s
+	# what the two share ends before the character they differ in
+	typed "/switch ca"
+	keys Tab
+	wait_for '> /switch caf$'
+	typed "é"
+	keys Tab
+	wait_for '> /switch caféteria *$'
+	keys Enter
+	wait_for '^caféteria \(echo\)> '
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
+
+@test "Tab completes a path holding a blank as one word /attach takes" {
+	mkdir -p "$BATS_TEST_TMPDIR/work"
+	echo x > "$BATS_TEST_TMPDIR/work/my notes.txt"
+	start -p echo
+	typed "/attach my"
+	keys Tab
+	wait_for '> /attach my\\ notes\.txt *$'
+	keys Enter
+	wait_for 'attached for the next message: my notes\.txt$'
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
