@@ -738,9 +738,9 @@ completion(void)
 	char line[600], want[600];
 	snprintf(line, sizeof line, "/attach %s/exports/my", dir);
 	c = complete(line);
-	snprintf(want, sizeof want, "%s/exports/my chat.md", dir);
+	snprintf(want, sizeof want, "%s/exports/my\\ chat.md", dir);   /* blanks backslashed, as /attach reads them */
 	CHECK(has(jv_copy(c), want));
-	snprintf(want, sizeof want, "%s/exports/my chat (2).md", dir);
+	snprintf(want, sizeof want, "%s/exports/my\\ chat\\ (2).md", dir);
 	CHECK(has(jv_copy(c), want));
 	jv_free(c);
 	snprintf(line, sizeof line, "/attach %s/exp", dir);
