@@ -32,3 +32,45 @@ load helper
 	run -0 find "$dest" -type f
 	[ -z "$output" ]
 }
+
+@test "fish completes our options after make install to a prefix of its own" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	# as under /usr/local: a folder fish does not read unless told
+	local prefix="$BATS_TEST_TMPDIR/local" home="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$home/.config"
+	# the conf.d file goes to the user's conf.d here, a folder fish reads
+	# as it reads its system one (/etc/fish/conf.d by default)
+	run -0 make -s -C "$ROOT" install PREFIX="$prefix" \
+		FISHCONFDIR="$home/.config/fish/conf.d"
+	[ -f "$prefix/share/fish/vendor_completions.d/chat-ls.fish" ]
+	[ -f "$home/.config/fish/conf.d/confab.fish" ]
+	run -0 env -u XDG_DATA_DIRS HOME="$home" XDG_CONFIG_HOME="$home/.config" \
+		PATH="$prefix/bin:$PATH" fish -c 'complete -C "chat-ls --"'
+	[[ $output == *--starred* && $output == *--where* ]]
+	# the shared helpers load from the functions folder it added
+	run -0 env -u XDG_DATA_DIRS HOME="$home" XDG_CONFIG_HOME="$home/.config" \
+		fish -c 'functions -q __confab_providers && echo found'
+	[ "$output" = found ]
+	# without that file fish does not see them
+	rm "$home/.config/fish/conf.d/confab.fish"
+	run -0 env -u XDG_DATA_DIRS HOME="$home" XDG_CONFIG_HOME="$home/.config" \
+		PATH="$prefix/bin:$PATH" fish -c 'complete -C "chat-ls --"'
+	[[ $output != *--starred* ]]
+	make -s -C "$ROOT" uninstall PREFIX="$prefix" FISHCONFDIR="$home/.config/fish/conf.d"
+}
+
+@test "make install with DESTDIR to /usr/local stages fish's conf.d file, naming the real folders" {
+	dest="$BATS_TEST_TMPDIR/stage"
+	run -0 make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/usr/local \
+		FISHCONFDIR=/etc/fish/conf.d
+	[ -f "$dest/usr/local/share/fish/vendor_completions.d/chat-ls.fish" ]
+	run -0 grep -c '/usr/local/share/fish/vendor_completions.d$' "$dest/etc/fish/conf.d/confab.fish"
+	! grep -q "$dest" "$dest/etc/fish/conf.d/confab.fish"
+	if command -v fish >/dev/null; then
+		fish --no-execute "$dest/etc/fish/conf.d/confab.fish"
+	fi
+	run -0 make -s -C "$ROOT" uninstall DESTDIR="$dest" PREFIX=/usr/local \
+		FISHCONFDIR=/etc/fish/conf.d
+	run -0 find "$dest" -type f
+	[ -z "$output" ]
+}
