@@ -538,11 +538,6 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 's': sref = optarg; break;
 		case O_NEW: newsess = 1; break;
-		case 'p': over.provider = optarg; break;
-		case 'm': over.model = optarg; break;
-		case 'S': over.system = optarg; break;
-		case CF_O_TEMPERATURE: over.temperature = optarg; break;
-		case CF_O_MAX_TOKENS: over.max_tokens = optarg; break;
 		case 'a':
 			attach = cf_xrealloc(attach, sizeof *attach * (size_t)(nattach + 1));
 			attach[nattach++] = optarg;
@@ -567,7 +562,9 @@ main(int argc, char **argv)
 		case CF_O_JSON: json = 1; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
-		default: cf_bad_option(opt, argv);
+		default:
+			if (!cf_opts_setting(&over, opt, optarg))
+				cf_bad_option(opt, argv);
 		}
 	}
 	if (newsess && sref)

@@ -53,16 +53,6 @@ main(int argc, char **argv)
 	while ((c = cf_getopt(argc, argv, &opts)) != -1) {
 		changes++;
 		switch (c) {
-		case 'n': s.name = optarg; break;
-		case 'p': s.provider = optarg; break;
-		case 'm': s.model = optarg; break;
-		case 'S': s.system = optarg; break;
-		case CF_O_TEMPERATURE: s.temperature = optarg; break;
-		case CF_O_MAX_TOKENS: s.max_tokens = optarg; break;
-		case CF_O_CONTEXT_WINDOW: s.context_window = optarg; break;
-		case CF_O_AUTO_CONTEXT: s.auto_context = 1; break;
-		case CF_O_NO_AUTO_CONTEXT: s.auto_context = 0; break;
-		case 't': cf_settings_add_tag(&s, optarg, 0); break;
 		case 'u': cf_settings_add_tag(&s, optarg, 1); break;
 		case O_STAR: s.starred = 1; break;
 		case O_UNSTAR: s.starred = 0; break;
@@ -71,7 +61,9 @@ main(int argc, char **argv)
 		case CF_O_JSON: json = 1; changes--; break;
 		case CF_O_DB: db = optarg; changes--; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
-		default: cf_bad_option(c, argv);
+		default:
+			if (!cf_opts_setting(&s, c, optarg))
+				cf_bad_option(c, argv);
 		}
 	}
 	if (!changes)

@@ -24,11 +24,12 @@
  *     while ((c = cf_getopt(argc, argv, &opts)) != -1)
  *         switch (c) {
  *         case 's': ...; break;
- *         case 'm': ...; break;
  *         case CF_O_JSON: json = 1; break;
  *         case CF_O_DB: db = optarg; break;
  *         case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
- *         default: cf_bad_option(c, argv);
+ *         default:
+ *             if (!cf_opts_setting(&settings, c, optarg))   (-m lands here)
+ *                 cf_bad_option(c, argv);
  *         }
  */
 #ifndef CONFAB_OPTS_H
@@ -36,6 +37,8 @@
 
 #include <getopt.h>
 #include <stdio.h>
+
+struct cf_settings;
 
 struct cf_opt {
 	const char *name;   /* the long name; NULL ends a table */
@@ -79,6 +82,10 @@ struct cf_opts {
  * --version and --list-options are printed here and return
  * CF_OPT_DONE. */
 int cf_getopt(int argc, char **argv, const struct cf_opts *o);
+/* A settings option's value into s (cf_settings_apply checks it later):
+ * 1 when key is one of cf_opts_settings', else 0.  A program's table
+ * decides which of them getopt can return at all. */
+int cf_opts_setting(struct cf_settings *s, int key, const char *arg);
 /* The whole --help text. */
 void cf_opts_usage(const struct cf_opts *o, FILE *f);
 /* Every option, one a line: "--model=ARG -m" (the long form, "=ARG"

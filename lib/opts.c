@@ -183,3 +183,22 @@ cf_getopt(int argc, char **argv, const struct cf_opts *o)
 	}
 	return c;
 }
+
+int
+cf_opts_setting(struct cf_settings *s, int key, const char *arg)
+{
+	switch (key) {
+	case 'n': s->name = arg; break;
+	case 'p': s->provider = arg; break;
+	case 'm': s->model = arg; break;
+	case 'S': s->system = arg; break;
+	case CF_O_TEMPERATURE: s->temperature = arg; break;
+	case CF_O_MAX_TOKENS: s->max_tokens = arg; break;
+	case CF_O_CONTEXT_WINDOW: s->context_window = arg; break;
+	case CF_O_AUTO_CONTEXT: s->auto_context = 1; break;
+	case CF_O_NO_AUTO_CONTEXT: s->auto_context = 0; break;
+	case 't': cf_settings_add_tag(s, arg, 0); break;
+	default: return 0;
+	}
+	return 1;
+}
