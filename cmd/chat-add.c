@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -87,11 +87,11 @@ main(int argc, char **argv)
 	if (!records && optind == argc && isatty(STDIN_FILENO))
 		cf_usage_die("no message text: give TEXT or pipe it on stdin");
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	jv sess = jv_invalid();
 	if (sref) {
 		char *one[] = {(char *)sref};
-		jv l = cf_sessions_from_args(st, 1, one);
+		jv l = cf_ok(cf_sessions_from_args(st, 1, one));
 		if (jv_array_length(jv_copy(l)) != 1)
 			cf_usage_die("expected one session");
 		sess = jv_array_get(l, 0);
@@ -103,7 +103,7 @@ main(int argc, char **argv)
 	if (records) {
 		long lineno = 0;
 		jv rec;
-		while (cf_read_record(stdin, "stdin", &lineno, &rec)) {
+		while (jv_is_valid(rec = cf_ok(cf_read_record(stdin, "stdin", &lineno)))) {
 			const char *type = cf_jstr_or_null(rec, "type");
 			if (type && strcmp(type, "message"))
 				cf_die(CF_EX_DATA, "stdin:%ld: expected a message record, got type '%s'",
@@ -112,7 +112,7 @@ main(int argc, char **argv)
 			if (!sid && !rs)
 				cf_die(CF_EX_DATA, "stdin:%ld: message has no sessionId (or give -s)", lineno);
 			if (!sid) {
-				jv s = cf_session_get(st, rs);
+				jv s = cf_ok(cf_session_get(st, rs));
 				if (!jv_is_valid(s))
 					cf_die(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'", lineno, rs);
 				jv_free(s);
@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	}
 
 	jv out = jv_array();
-	cf_store_begin(st);
+	cf_exit_on(cf_store_begin(st));
 	jv_array_foreach(todo, i, rec) {
 		/* a record the store refuses (a bad role, time, field) names
 		 * its line, as a malformed one does */
@@ -160,10 +160,10 @@ main(int argc, char **argv)
 			jv_free(n);
 			cf_err_context(where);
 		}
-		out = jv_array_append(out, cf_message_insert(st, sid, rec));
+		out = jv_array_append(out, cf_ok(cf_message_insert(st, sid, rec)));
 	}
 	cf_err_context(NULL);
-	cf_store_commit(st);
+	cf_exit_on(cf_store_commit(st));
 	jv_free(todo);
 	jv_free(linenos);
 
@@ -173,7 +173,7 @@ main(int argc, char **argv)
 			printf("added %s to %s\n", cf_jstr(m, "id"), cf_jstr(m, "sessionId"));
 			jv_free(m);
 		} else {
-			cf_out_record(m);
+			cf_exit_on(cf_out_record(m));
 		}
 		(void)i;
 	}

@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -27,16 +27,6 @@ static const struct cf_opt own[] = {
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
-static int
-last_id(jv m, void *ctx)
-{
-	jv *point = ctx;
-	jv_free(*point);
-	*point = jv_string(cf_jstr(m, "id"));
-	jv_free(m);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -60,53 +50,18 @@ main(int argc, char **argv)
 		default: cf_bad_option(opt, argv);
 		}
 	}
-	cf_store *st = cf_store_open(db);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	if (jv_array_length(jv_copy(list)) != 1)
 		cf_usage_die("expected one session, got %d",
 		             jv_array_length(jv_copy(list)));
 	jv src = jv_array_get(list, 0);
-	const char *sid = cf_jstr(src, "id");
-
-	jv point = jv_null();
-	if (at) {
-		jv m = cf_resolve_message(st, at, sid);
-		point = jv_string(cf_jstr(m, "id"));
-		jv_free(m);
-	} else {
-		/* the last message, so the branch point is recorded either way */
-		cf_message_list(st, sid, 1, NULL, last_id, &point);
-	}
-
-	jv rec = jv_copy(src);
-	rec = jv_object_delete(rec, jv_string("id"));
-	rec = jv_object_delete(rec, jv_string("created"));
-	rec = jv_object_delete(rec, jv_string("lastUpdated"));
-	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
-	meta = jv_object_set(meta, jv_string("starred"), jv_false());
-	meta = jv_object_set(meta, jv_string("archived"), jv_false());
-	rec = jv_object_set(rec, jv_string("metadata"), meta);
-	rec = jv_object_set(rec, jv_string("name"), name ? jv_string(name) :
-		jv_string_fmt("%s (%s)", cf_jstr(src, "name"), dup ? "copy" : "branch"));
-	rec = jv_object_set(rec, jv_string("parentSessionId"),
-	                    dup ? jv_null() : jv_string(sid));
-	rec = jv_object_set(rec, jv_string("branchPoint"),
-	                    dup ? jv_null() : jv_copy(point));
-
-	cf_store_begin(st);
-	rec = cf_session_insert(st, rec);
-	cf_message_copy_all(st, sid, cf_jstr(rec, "id"),
-	                    jv_get_kind(point) == JV_KIND_STRING ?
-	                    jv_string_value(point) : NULL);
-	jv out = cf_session_get(st, cf_jstr(rec, "id"));
-	cf_store_commit(st);
+	jv out = cf_ok(cf_session_branch(st, src, at, name, dup));
 
 	if (json || !cf_out_isatty())
-		cf_out_record(out);
+		cf_exit_on(cf_out_record(out));
 	else
 		cf_human_sessions(st, jv_array_append(jv_array(), out));
-	jv_free(rec);
-	jv_free(point);
 	jv_free(src);
 	cf_store_close(st);
 	return cf_out_finish(CF_EX_OK);

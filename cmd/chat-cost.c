@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -146,7 +146,7 @@ put_record(const char *by, const struct group *g, int with_name)
 	r = jv_object_set(r, jv_string("totalTokens"), jv_number(g->total));
 	r = jv_object_set(r, jv_string("cost"), jv_number(usd(g->cost)));
 	r = jv_object_set(r, jv_string("unpriced"), jv_number(g->unpriced));
-	cf_out_record(r);
+	cf_exit_on(cf_out_record(r));
 }
 
 /* 1234567 as "1,234,567". */
@@ -309,12 +309,12 @@ main(int argc, char **argv)
 		}
 	}
 
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
+	cf_store *st = cf_open(db, CF_STORE_READ);
 	q.by_session = gs.by == BY_SESSION;
 	q.sessions = jv_null();
 	if (optind < argc || stdin_has_records())
-		q.sessions = cf_sessions_from_args(st, argc - optind, argv + optind);
-	cf_usage_list(st, &q, add_row, &gs);
+		q.sessions = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
+	cf_exit_on(cf_usage_list(st, &q, add_row, &gs));
 	jv_free(q.sessions);
 	if (gs.n > 1)
 		qsort(gs.g, gs.n, sizeof *gs.g, cmp_group);

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -78,23 +78,23 @@ main(int argc, char **argv)
 	if (!jv_is_valid(plans))
 		die_with(plans);
 
-	cf_store *st = cf_store_open(db);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	long skipped;
-	cf_store_begin(st);
+	cf_exit_on(cf_store_begin(st));
 	jv out = cf_import_write(st, plans, &skipped);
 	if (!jv_is_valid(out))
 		die_with(out);   /* the transaction is rolled back as we exit */
 	if (dry)
 		cf_store_rollback(st);
 	else
-		cf_store_commit(st);
+		cf_exit_on(cf_store_commit(st));
 	if (skipped)
 		cf_warn("%ld session%s already in the store, skipped", skipped,
 		        skipped == 1 ? "" : "s");
 
 	if (json || !cf_out_isatty()) {
 		jv_array_foreach(out, i, rec) {
-			cf_out_record(rec);
+			cf_exit_on(cf_out_record(rec));
 			(void)i;
 		}
 		jv_free(out);

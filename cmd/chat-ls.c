@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -55,14 +55,15 @@ static int
 each(jv rec, void *p)
 {
 	struct ctx *c = p;
-	if (c->where && !cf_jq_true(c->where, rec)) {
+	if (c->where &&
+	    jv_get_kind(cf_ok(cf_jq_true(c->where, rec))) == JV_KIND_FALSE) {
 		jv_free(rec);
 		return 0;
 	}
 	if (c->human)
 		c->rows = jv_array_append(c->rows, rec);
 	else
-		cf_out_record(rec);
+		cf_exit_on(cf_out_record(rec));
 	return c->limit && ++c->n >= c->limit;
 }
 
@@ -118,19 +119,22 @@ main(int argc, char **argv)
 			cf_usage_die("invalid --search '%s': %s", f.search, why);
 		free(q);
 	}
-	if (where)
-		c.where = cf_jq_compile(where, "--where");
+	if (where) {
+		jv err = jv_invalid();
+		if (!(c.where = cf_jq_compile(where, "--where", &err)))
+			cf_exit_on(err);
+	}
 	c.human = !json && cf_out_isatty();
 	f.color = c.human && cf_out_color();
 	c.rows = jv_array();
 
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
+	cf_store *st = cf_open(db, CF_STORE_READ);
 	jv p = jv_invalid();
 	if (parent) {
-		p = cf_resolve_session(st, parent);
+		p = cf_ok(cf_resolve_session(st, parent));
 		f.parent = cf_jstr(p, "id");
 	}
-	cf_session_list(st, &f, each, &c);
+	cf_exit_on(cf_session_list(st, &f, each, &c));
 	if (c.human)
 		cf_human_sessions(st, c.rows);
 	else

@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -58,24 +58,15 @@ main(int argc, char **argv)
 		cf_usage_die("unexpected argument '%s'", argv[optind]);
 
 	/* Validate everything before the store is touched. */
-	/* Built-in defaults, under the config's, under the options. */
-	jv settings = jv_object();
-	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
-	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
-	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
-	rec = cf_settings_defaults(rec);
-	if (s.provider)   /* a provider named here takes its own model default */
-		rec = jv_object_delete(rec, jv_string("model"));
-	rec = cf_settings_apply(rec, &s);
-	rec = cf_settings_default_model(rec);
+	jv rec = cf_ok(cf_settings_new(&s));
 
-	cf_store *st = cf_store_open(db);
-	cf_store_begin(st);
-	rec = cf_session_insert(st, rec);
-	cf_store_commit(st);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	cf_exit_on(cf_store_begin(st));
+	rec = cf_ok(cf_session_insert(st, rec));
+	cf_exit_on(cf_store_commit(st));
 
 	if (json || !cf_out_isatty())
-		cf_out_record(rec);
+		cf_exit_on(cf_out_record(rec));
 	else
 		cf_human_sessions(st, jv_array_append(jv_array(), rec));
 	cf_store_close(st);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -66,8 +66,8 @@ main(int argc, char **argv)
 		default: cf_bad_option(opt, argv);
 		}
 	}
-	cf_store *st = cf_store_open(db);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 
 	/* The same session named twice is deleted once. */
 	jv uniq = jv_array(), seen = jv_object();
@@ -95,17 +95,17 @@ main(int argc, char **argv)
 		cf_store_close(st);
 		cf_die(CF_EX_FAIL, "nothing deleted");
 	}
-	cf_store_begin(st);
+	cf_exit_on(cf_store_begin(st));
 	jv_array_foreach(uniq, i, s) {
-		cf_session_delete(st, cf_jstr(s, "id"));
+		cf_exit_on(cf_session_delete(st, cf_jstr(s, "id")));
 		jv_free(s);
 		(void)i;
 	}
-	cf_store_commit(st);
+	cf_exit_on(cf_store_commit(st));
 
 	jv_array_foreach(uniq, i, s) {
 		if (json || !cf_out_isatty()) {
-			cf_out_record(s);
+			cf_exit_on(cf_out_record(s));
 		} else {
 			char name[200];
 			cf_clean(cf_jstr(s, "name"), name, sizeof name, 60, 0);

@@ -2,7 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
 
 static const char usage[] =
@@ -29,12 +29,11 @@ static const struct cf_opt own[] = {
 	{.name = "no-auto-context", .key = CF_OPT_SHARED},
 	{.name = "tag", .key = CF_OPT_SHARED},
 	{"untag", 'u', required_argument, "TAG", "remove a tag (repeatable)"},
-	{"star", O_STAR, no_argument, NULL, "star"},
-	{"unstar", O_UNSTAR, no_argument, NULL, "unstar"},
+	{"star", O_STAR, no_argument, NULL, "star or unstar"},
+	{"unstar", O_UNSTAR, no_argument, NULL, ""},
 	{"archive", O_ARCHIVE, no_argument, NULL,
-	 "archive (hidden from chat-ls)"},
-	{"unarchive", O_UNARCHIVE, no_argument, NULL,
-	 "bring back from the archive"},
+	 "archive (hidden from chat-ls) or bring back"},
+	{"unarchive", O_UNARCHIVE, no_argument, NULL, ""},
 	{0},
 };
 
@@ -69,28 +68,27 @@ main(int argc, char **argv)
 	if (!changes)
 		cf_usage_die("nothing to change");
 	/* Validate the values once, before any session is read. */
-	jv_free(cf_settings_apply(jv_object(), &s));
+	cf_exit_on(cf_settings_apply(jv_object(), &s));
 
-	cf_store *st = cf_store_open(db);
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	jv out = jv_array();
-	cf_store_begin(st);
+	cf_exit_on(cf_store_begin(st));
 	jv_array_foreach(list, i, rec) {
 		/* Named twice in one call: the second sees the first's change. */
-		jv cur = cf_session_get(st, cf_jstr(rec, "id"));
+		jv got = cf_ok(cf_settings_store(st, cf_jstr(rec, "id"), &s));
+		if (!jv_is_valid(got))
+			cf_die(CF_EX_NOTFOUND, "session '%s' is gone", cf_jstr(rec, "id"));
+		out = jv_array_append(out, got);
 		jv_free(rec);
-		cur = cf_settings_apply(cur, &s);
-		cf_session_update(st, jv_copy(cur));
-		out = jv_array_append(out, cf_session_get(st, cf_jstr(cur, "id")));
-		jv_free(cur);
 		(void)i;
 	}
-	cf_store_commit(st);
+	cf_exit_on(cf_store_commit(st));
 	jv_free(list);
 
 	if (json || !cf_out_isatty()) {
 		jv_array_foreach(out, i, r) {
-			cf_out_record(r);
+			cf_exit_on(cf_out_record(r));
 			(void)i;
 		}
 		jv_free(out);

@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "cmd.h"
 #include "opts.h"
+#include "render.h"
 
 static const char usage[] =
 	"usage: chat-show [options] [SESSION...]\n"
@@ -13,6 +14,8 @@ static const char usage[] =
 	"session records are read from stdin.\n"
 	"\n";
 
+enum { O_PLAIN = 256 };
+
 static const struct cf_opt own[] = {
 	{"last", 'n', required_argument, "N",
 	 "only the last N messages of each session"},
@@ -20,21 +23,39 @@ static const struct cf_opt own[] = {
 	 "only this message (id or unique prefix)"},
 	{.name = "json", .key = CF_OPT_SHARED, .help =
 	 "print message records even on a terminal"},
+	{"plain", O_PLAIN, no_argument, NULL,
+	 "on a terminal, the content as written, not rendered"},
 	{0},
 };
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
-static int human;
+static int human, rendered;
+
+static void
+put(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	fwrite(s, 1, n, stdout);
+}
+
+/* Markdown drawn for the terminal, at its width now. */
+static void
+render(const char *s, size_t n, void *ctx)
+{
+	(void)ctx;
+	struct cf_render_opt o = {cf_render_term_width(STDOUT_FILENO), 1, 1, put, NULL};
+	cf_render_text(&o, s, n);
+}
 
 static int
 each(jv msg, void *ctx)
 {
 	(void)ctx;
 	if (human)
-		cf_human_message(msg);
+		cf_human_message_with(msg, rendered ? render : NULL, NULL);
 	else
-		cf_out_record(msg);
+		cf_exit_on(cf_out_record(msg));
 	return 0;
 }
 
@@ -43,7 +64,7 @@ main(int argc, char **argv)
 {
 	const char *db = NULL, *message = NULL;
 	long last = 0;
-	int json = 0, opt;
+	int json = 0, plain = 0, opt;
 
 	cf_setprog(argv[0]);
 	cf_out_init();
@@ -55,13 +76,15 @@ main(int argc, char **argv)
 			break;
 		case 'M': message = optarg; break;
 		case CF_O_JSON: json = 1; break;
+		case O_PLAIN: plain = 1; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}
 	human = !json && cf_out_isatty();
-	cf_store *st = cf_store_open_mode(db, CF_STORE_READ);
+	rendered = human && cf_render_wanted(STDOUT_FILENO, plain);
+	cf_store *st = cf_open(db, CF_STORE_READ);
 
 	if (message) {
 		/* One message: within the one session named, or anywhere. */
@@ -70,28 +93,28 @@ main(int argc, char **argv)
 		jv sess = jv_invalid();
 		if (optind < argc) {
 			/* "-" is a session record on stdin, as everywhere */
-			jv l = cf_sessions_from_args(st, 1, argv + optind);
+			jv l = cf_ok(cf_sessions_from_args(st, 1, argv + optind));
 			if (jv_array_length(jv_copy(l)) != 1)
 				cf_usage_die("--message: expected one session, got %d",
 				             jv_array_length(jv_copy(l)));
 			sess = jv_array_get(l, 0);
 		}
-		jv m = cf_resolve_message(st, message,
-		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL);
+		jv m = cf_ok(cf_resolve_message(st, message,
+		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL));
 		each(m, NULL);
 		jv_free(sess);
 		cf_store_close(st);
 		return cf_out_finish(CF_EX_OK);
 	}
 
-	jv list = cf_sessions_from_args(st, argc - optind, argv + optind);
+	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	jv_array_foreach(list, i, s) {
 		if (human) {
 			if (i)
 				putchar('\n');
 			cf_human_session_head(st, s);
 		}
-		cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL);
+		cf_exit_on(cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL));
 		jv_free(s);
 	}
 	jv_free(list);

@@ -8,11 +8,20 @@
  * must free, unless the comment says "borrows".  Strings returned as
  * const char * are borrowed from the object named in the comment.
  *
- * Errors a user can cause (an unknown session, a malformed record, a busy or
- * newer database) end the program through cf_die() with an exit code from
- * the list below: every program is short-lived, and an open transaction is
- * rolled back by SQLite when the process goes away, so nothing half-done is
- * ever left in the store.
+ * Errors are values; no function here ends the process.  A function that
+ * can fail returns a jv: what it makes (jv_true() when it makes nothing),
+ * or an error from cf_error(), jq's jv_invalid_with_msg holding the exit
+ * status (CF_EX_*, below) and a one-line message without the program's
+ * name.  jv_invalid() without a message keeps jq's meaning, "no value"
+ * (cf_session_get: no such session).  cf_is_error() tells the two apart.
+ * A function that makes a C object (cf_store_open, cf_jq_compile) returns
+ * it, or NULL with the error in its trailing `jv *err`.  On an error a
+ * function has freed what it allocated, consumed its jv arguments as it
+ * would have on success, and left no transaction of its own open
+ * (cf_store_begin and cf_store_commit roll back when they fail); in a
+ * caller's transaction, the caller rolls back (cf_store_rollback).  Only
+ * cmd/ turns an error into "prog: message" and an exit (cmd/cmd.h).
+ * Running out of memory aborts, as libjq does.
  */
 #ifndef CONFAB_H
 #define CONFAB_H
@@ -22,6 +31,10 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <jv.h>
+
+/* A jv a function returns is a reference the caller must free, or an
+ * error it must look at: dropping one is a leak or a lost error. */
+#define CF_MUST __attribute__((warn_unused_result))
 
 #define CF_VERSION "0.1.0"
 
@@ -52,31 +65,30 @@ enum {
 extern const char *cf_prog;
 void cf_setprog(const char *argv0);
 void cf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void cf_die(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Usage errors also point at --help. */
-_Noreturn void cf_usage_die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-/* After getopt_long returned '?' or ':' (the option string starts with ':'):
- * one line naming the option, exit CF_EX_USAGE. */
-_Noreturn void cf_bad_option(int c, char **argv);
-/* While set, warnings and errors name where the input came from
- * ("stdin:3") after the program's name; NULL clears it. */
+/* While set, warnings (and the programs' error lines) name where the
+ * input came from ("stdin:3") after the program's name; NULL clears it. */
 void cf_err_context(const char *where);
 
 /* Errors as values, jq's way: jv_invalid_with_msg({"status": CF_EX_*,
- * "message": "one line"}).  cf_error_status and cf_error_message borrow
- * the error (the message is a new reference). */
-jv cf_error(int status, const char *fmt, ...)
+ * "message": "one line"}).  A usage error (CF_EX_USAGE) is also marked
+ * "usage": the programs then point at --help.  cf_is_error,
+ * cf_error_status, cf_error_usage and cf_error_message borrow the error
+ * (the message is a new reference). */
+CF_MUST jv cf_error(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+CF_MUST jv cf_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+int cf_is_error(jv v);
 int cf_error_status(jv err);
-jv cf_error_message(jv err);
+int cf_error_usage(jv err);
+CF_MUST jv cf_error_message(jv err);
 
-/* Until every library function returns its errors (the issue after this
- * one), a caller that must outlive one can catch cf_die: while armed,
- * cf_die() jumps back to CF_TRY with the code and message in the catch
- * instead of ending the process.  The caller then rolls back what it had
- * begun.  Disarm with cf_catch_pop on the way out of the happy path. */
+/* The bridge for the code that is not converted yet (turn.c, spool.c,
+ * send.c, import.c, export.c and chat-send.c; remove it with their last
+ * use).  cf_raise(v) frees v and returns when it is not an error;
+ * an error jumps back to the innermost CF_TRY, with the code and message
+ * in the catch, or, with none armed, goes to cf_uncaught, which cmd/cmd.c
+ * sets to print it and exit.  cf_store_fail raises cf_store_error. */
 struct cf_catch {
 	jmp_buf jb;
 	int code;
@@ -84,11 +96,18 @@ struct cf_catch {
 	struct cf_catch *prev;
 };
 extern struct cf_catch *cf_catching;
+extern void (*cf_uncaught)(jv err);
+void cf_raise(jv v);
 void cf_catch_pop(struct cf_catch *k);
 /* Arms k and returns its jmp_buf, so that setjmp is the whole expression
  * the standard allows it to be. */
 jmp_buf *cf_catch_arm(struct cf_catch *k);
 #define CF_TRY(k) setjmp(*cf_catch_arm(k))
+/* Defined in cmd/cmd.c, for the files above until they return errors. */
+_Noreturn void cf_die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+_Noreturn void cf_usage_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 void *cf_xmalloc(size_t n);
 void *cf_xrealloc(void *p, size_t n);
@@ -101,16 +120,13 @@ int64_t cf_now_ms(void);
 void cf_uuid7(char out[37]);
 /* RFC 3339 UTC with milliseconds: "2026-11-24T07:43:26.123Z". */
 void cf_time_fmt(int64_t ms, char out[25]);
-jv cf_time_jv(int64_t ms);
+CF_MUST jv cf_time_jv(int64_t ms);
 /* Parses RFC 3339 (any offset, optional fraction) to ms; 0 on success. */
 int cf_time_parse(const char *s, int64_t *ms);
 /* --since/--until: RFC 3339, a date (YYYY-MM-DD, UTC), or an age such as
  * 30m, 12h, 7d, 2w.  A date given to --until means the end of that day
  * (end_of_day set).  0 on success. */
 int cf_when_parse(const char *s, int end_of_day, int64_t *ms);
-/* The same for an option's value: a bad one ends the program with a usage
- * error naming the option. */
-int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
 /* "3m ago", "yesterday", "2026-01-02": for people only. */
 void cf_time_rel(int64_t ms, int64_t now, char *out, size_t n);
 
@@ -127,7 +143,7 @@ int cf_utf8_valid(const char *s, size_t n);
 char *cf_read_all(int fd, size_t *len);
 /* The same as a jv string (invalid UTF-8 mended), or an error value
  * (CF_EX_FAIL, strerror's words). */
-jv cf_read_text(int fd);
+CF_MUST jv cf_read_text(int fd);
 
 /* Whole-string numbers within [min, max]; 0 on success. */
 int cf_parse_long(const char *s, long min, long max, long *out);
@@ -135,9 +151,13 @@ int cf_parse_double(const char *s, double min, double max, double *out);
 
 /* ---- config.c: $XDG_CONFIG_HOME/confab/config (see confab.5) ---- */
 
+/* Reads the file, on the first call only: jv_true(), or its error
+ * (CF_EX_CONFIG, naming path:line), the same each time it is asked. */
+CF_MUST jv cf_config_load(void);
 /* Returns the value of "section.key" (or "key" for the [defaults] section),
  * borrowed from the loaded config, or NULL.  The file is read on first use;
- * a malformed file ends the program with CF_EX_CONFIG. */
+ * a malformed file holds no keys: a function that reads the config returns
+ * cf_config_load()'s error first. */
 const char *cf_config_get(const char *key);
 /* The path that is (or would be) read. */
 const char *cf_config_path(void);
@@ -154,32 +174,38 @@ typedef struct cf_store cf_store;
 
 /* path NULL: $CHAT_DB, else $XDG_DATA_HOME/confab/chat.db, else
  * ~/.local/share/confab/chat.db.  Creates folders and the file (0600),
- * applies migrations.  Dies on failure. */
-cf_store *cf_store_open(const char *path);
+ * applies migrations.  NULL with *err (CF_EX_STORE, or CF_EX_CONFIG for a
+ * bad config) on failure. */
+cf_store *cf_store_open(const char *path, jv *err);
 /* The same, for programs that only read (CF_STORE_READ): a store they may
  * not write (a read-only mount, another user's 0644 file) is opened
  * read-only, immutable when its WAL files cannot be made.  A writer
- * (CF_STORE_WRITE) on such a store dies "the store is read-only".  A file
- * that is another program's database (another application_id, or tables
- * and no confab schema) is refused untouched, exit CF_EX_STORE. */
+ * (CF_STORE_WRITE) on such a store fails "the store is read-only".  A
+ * file that is another program's database (another application_id, or
+ * tables and no confab schema) is refused untouched, CF_EX_STORE. */
 enum { CF_STORE_WRITE, CF_STORE_READ };
-cf_store *cf_store_open_mode(const char *path, int mode);
+cf_store *cf_store_open_mode(const char *path, int mode, jv *err);
 int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);
 sqlite3 *cf_store_db(cf_store *st);
-/* The path resolution alone, for messages and tests (static buffer). */
+/* The path resolution alone, for messages and tests (static buffer);
+ * NULL when there is neither CHAT_DB nor HOME. */
 const char *cf_store_default_path(void);
 
 /* One change, one transaction: begin waits for its turn among the writers,
  * in arrival order (PATH-lock), then takes the write lock up front (BEGIN
  * IMMEDIATE) so concurrent writers queue instead of failing on a lock
- * upgrade; it dies with CF_EX_STORE after busy-timeout (confab.5).  Commit
- * and rollback end the turn. */
-void cf_store_begin(cf_store *st);
-void cf_store_commit(cf_store *st);
+ * upgrade; after busy-timeout (confab.5) it gives up with CF_EX_STORE.
+ * Both return jv_true() or an error; a failed begin or commit leaves no
+ * transaction open and the turn given back.  Commit and rollback end the
+ * turn. */
+CF_MUST jv cf_store_begin(cf_store *st);
+CF_MUST jv cf_store_commit(cf_store *st);
 /* Ends a transaction without its changes, if one is open; never fails. */
 void cf_store_rollback(cf_store *st);
-/* Dies with CF_EX_STORE, naming what failed and SQLite's message. */
+/* The error (CF_EX_STORE) for what failed, with SQLite's message and, for
+ * a full disk or a busy store, what to do. */
+CF_MUST jv cf_store_error(cf_store *st, const char *what);
 _Noreturn void cf_store_fail(cf_store *st, const char *what);
 
 /* ---- turn.c: a reply's row, from the request to the whole reply ---- */
@@ -209,8 +235,9 @@ int cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
                         int force);
 /* The reply whole, in one transaction: jv_true(), or an error value (a
  * full disk; CF_EX_NOTFOUND when its session was deleted meanwhile).
- * Consumes meta. */
-jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
+ * text[len] must be readable: a NUL there spares the index a copy of a
+ * long reply.  Consumes meta. */
+CF_MUST jv cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text,
                    size_t len);
 /* A reserved row no reply came for goes (dies on a store error). */
 void cf_reply_drop(struct cf_reply_row *r);
@@ -230,7 +257,7 @@ const char *cf_spool_dir(void);
 /* Writes turn ({session, messages: [records, attachments with data]})
  * to a new file there, 0600, whole or not at all: its path, or an error
  * value.  Consumes turn. */
-jv cf_spool_write(cf_store *st, jv turn, const char *reason);
+CF_MUST jv cf_spool_write(cf_store *st, jv turn, const char *reason);
 /* Stores this store's spooled turns, each in one transaction, and
  * removes them: how many.  A turn that still does not fit stays for the
  * next time.  Run by cf_store_open. */
@@ -238,15 +265,17 @@ int cf_spool_replay(cf_store *st);
 
 /* ---- session.c: sessions as records ---- */
 
-/* Reads one session record by full id; jv_invalid() when there is none. */
-jv cf_session_get(cf_store *st, const char *id);
+/* Reads one session record by full id; jv_invalid() when there is none,
+ * or an error. */
+CF_MUST jv cf_session_get(cf_store *st, const char *id);
 /* Inserts a session record.  Missing id, times, settings and metadata are
- * filled in; returns the stored record. */
-jv cf_session_insert(cf_store *st, jv rec);
+ * filled in; returns the stored record, or an error (CF_EX_DATA for a
+ * malformed time, CF_EX_STORE). */
+CF_MUST jv cf_session_insert(cf_store *st, jv rec);
 /* Writes name, provider, model, settings, tags, starred, archived of a
- * record whose id exists. */
-void cf_session_update(cf_store *st, jv rec);
-void cf_session_delete(cf_store *st, const char *id);
+ * record whose id exists: jv_true() or an error.  So does delete. */
+CF_MUST jv cf_session_update(cf_store *st, jv rec);
+CF_MUST jv cf_session_delete(cf_store *st, const char *id);
 
 /* A shortest unique prefix of id (at least min characters), for people. */
 void cf_session_short_id(cf_store *st, const char *id, int min, char out[37]);
@@ -265,8 +294,9 @@ struct cf_filter {
 
 /* Calls fn for each matching session, most recently updated first; fn
  * consumes the record and returns nonzero to stop.  With a search, each
- * record carries "match": {"messageId", "snippet"}. */
-void cf_session_list(cf_store *st, const struct cf_filter *f,
+ * record carries "match": {"messageId", "snippet"}.  jv_true(), or an
+ * error (a usage error for a search FTS5 cannot read). */
+CF_MUST jv cf_session_list(cf_store *st, const struct cf_filter *f,
                      int (*fn)(jv rec, void *ctx), void *ctx);
 /* search.c: the words of a search (chat-ls(1)) as an FTS5 query, "" when
  * there is nothing to search for; NULL with *why saying what is wrong. */
@@ -275,65 +305,78 @@ char *cf_search_query(const char *text, const char **why);
 /* ---- message.c: messages as records ---- */
 
 /* Appends a message record to its session (rec.sessionId, or sid when not
- * NULL); fills id, timestamp and empty metadata; returns the stored record.
- * The session's messageCount, totalTokens and lastUpdated follow through
+ * NULL); fills id, timestamp and empty metadata; returns the stored record,
+ * or an error (CF_EX_DATA for a malformed record, CF_EX_STORE).  The
+ * session's messageCount, totalTokens and lastUpdated follow through
  * triggers. */
-jv cf_message_insert(cf_store *st, const char *sid, jv rec);
+CF_MUST jv cf_message_insert(cf_store *st, const char *sid, jv rec);
 /* The same without reading the record back (its id is put in id); text,
  * when not NULL, is the content (len bytes of valid UTF-8) in place of
- * rec.content, bound where it lies. */
-void cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
-                    size_t len, char id[37]);
-/* By full id; jv_invalid() when there is none. */
-jv cf_message_get(cf_store *st, const char *id);
+ * rec.content, bound where it lies.  jv_true() or an error. */
+CF_MUST jv cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
+                  size_t len, char id[37]);
+/* By full id; jv_invalid() when there is none, or an error. */
+CF_MUST jv cf_message_get(cf_store *st, const char *id);
 /* Messages of a session in order.  last > 0: only the last `last`;
- * upto: stop after the message with this id (NULL: all). */
-void cf_message_list(cf_store *st, const char *sid, long last,
-                     const char *upto, int (*fn)(jv rec, void *ctx),
-                     void *ctx);
+ * upto: stop after the message with this id (NULL: all).  jv_true() or
+ * an error (what fn was given before it is consumed). */
+CF_MUST jv cf_message_list(cf_store *st, const char *sid, long last,
+                   const char *upto, int (*fn)(jv rec, void *ctx),
+                   void *ctx);
 /* Copies the messages of session from, up to and including the message
  * upto (NULL: all), with their attachments, into session to under new ids.
- * Returns how many were copied. */
-long cf_message_copy_all(cf_store *st, const char *from, const char *to,
-                         const char *upto);
+ * Returns how many were copied (a number), or an error. */
+CF_MUST jv cf_message_copy_all(cf_store *st, const char *from, const char *to,
+                       const char *upto);
+/* A new session from src's messages up to and including message at (an
+ * id or unique prefix within src; NULL: all of them), in one transaction:
+ * named name, else "NAME (branch)" or, with dup, "NAME (copy)"; a branch
+ * records its parent and branch point, a copy neither.  Borrows src;
+ * returns the stored record (chat-branch, confab's /branch). */
+CF_MUST jv cf_session_branch(cf_store *st, jv src, const char *at, const char *name,
+                     int dup);
 
 /* Stores a file's bytes as an attachment of a message; type is "text" or
- * "image". */
-void cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
-                          const char *name, const char *mime,
-                          const void *data, size_t size);
+ * "image".  jv_true() or an error. */
+CF_MUST jv cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
+                        const char *name, const char *mime,
+                        const void *data, size_t size);
 /* A message's attachments with their content: [{type, name, mimeType,
- * text}] for text, [{..., data: base64}] for the rest. */
-jv cf_attachments_of(cf_store *st, const char *msg_id);
+ * text}] for text, [{..., data: base64}] for the rest; or an error. */
+CF_MUST jv cf_attachments_of(cf_store *st, const char *msg_id);
 /* The largest attachment chat-send attaches and chat-import takes, in
- * bytes: the config's attach-max, or 20 MiB; a bad value ends the program
- * with CF_EX_CONFIG. */
+ * bytes, in *max: the config's attach-max, or 20 MiB; a bad value is
+ * CF_EX_CONFIG. */
+CF_MUST jv cf_attach_limit(long *max);
+/* The same through the bridge (cf_raise), for import.c and chat-send.c. */
 long cf_attach_max(void);
 /* A size for people: "20 MiB", "1 KiB", "1025 bytes". */
 void cf_size_text(long n, char *out, size_t len);
 /* Base64 of n bytes, as a jv string (base64.c, with the decoders). */
-jv cf_base64(const void *data, size_t n);
+CF_MUST jv cf_base64(const void *data, size_t n);
 
 /* ---- ref.c: naming sessions by argument or by record ---- */
 
 /* A full id, a unique id prefix of 4 or more characters, or an exact name.
- * Returns the session record; dies CF_EX_NOTFOUND or CF_EX_AMBIGUOUS with
- * the candidates listed. */
-jv cf_resolve_session(cf_store *st, const char *ref);
+ * Returns the session record, or an error: CF_EX_NOTFOUND, or
+ * CF_EX_AMBIGUOUS with the candidates listed. */
+CF_MUST jv cf_resolve_session(cf_store *st, const char *ref);
 /* The same for messages, by id or prefix; sid limits the search to one
- * session when not NULL. */
-jv cf_resolve_message(cf_store *st, const char *ref, const char *sid);
+ * session when not NULL.  */
+CF_MUST jv cf_resolve_message(cf_store *st, const char *ref, const char *sid);
 
 /* The sessions a program works on, in order: the arguments, or when there
  * are none (or one is "-") the session records read from stdin.  All are
  * read and resolved before any is returned, so a malformed line (an error
  * naming its line number) changes nothing.  stdin on a terminal with no
- * arguments is a usage error.  Returns a jv array of session records. */
-jv cf_sessions_from_args(cf_store *st, int argc, char **argv);
-/* Reads the next JSON record, one a line (blank lines skipped), into *out:
- * 1 when there is one, 0 at the end.  A line that is not one JSON object
- * ends the program (CF_EX_DATA) naming name:line.  *lineno counts lines. */
-int cf_read_record(FILE *f, const char *name, long *lineno, jv *out);
+ * arguments is a usage error.  Returns a jv array of session records, or
+ * the first error. */
+CF_MUST jv cf_sessions_from_args(cf_store *st, int argc, char **argv);
+/* Reads the next JSON record, one a line (blank lines skipped): the
+ * record, jv_invalid() at the end, or an error (CF_EX_DATA naming
+ * name:line for a line that is not one JSON object; CF_EX_FAIL for a read
+ * error).  *lineno counts lines. */
+CF_MUST jv cf_read_record(FILE *f, const char *name, long *lineno);
 
 /* ---- out.c: output for people and for pipes ---- */
 
@@ -346,27 +389,43 @@ int cf_out_color(void);
  * buffer that lives until the next call; consumes v.  jq 1.6's dumper
  * writes a character at a time, which was most of a long listing's time. */
 const char *cf_json_compact(jv v, size_t *len);
-/* Writes one record and a newline to stdout; consumes rec. */
-void cf_out_record(jv rec);
-/* After writing: a closed pipe ends the program quietly with success, any
- * other write error is reported. */
-void cf_out_check(void);
+/* After writing: jv_true(), or what went wrong with stdout: a closed pipe
+ * is an error of status CF_EX_OK (stop, quietly, with success), any other
+ * write error CF_EX_FAIL. */
+CF_MUST jv cf_out_error(void);
+/* Writes one record and a newline to stdout, consuming rec; then as
+ * cf_out_error. */
+CF_MUST jv cf_out_record(jv rec);
 /* Flush and check; call before returning from main. */
 int cf_out_finish(int status);
 
+/* cmd/cmd.c: cf_out_error as an exit (human.c's bridge until it returns
+ * its errors). */
+void cf_out_check(void);
 /* "chat-ls (confab) 0.1.0" on stdout. */
 int cf_version(void);
 /* For people: a table of session records (an array), aligned, with relative
  * times; control characters in names never reach the terminal. */
 void cf_human_sessions(cf_store *st, jv list);
-/* For people: one message with a role header, and a session's heading. */
+/* For people: one message with a role header (a rule above it when it
+ * starts a new context, its attachments and whether it is incomplete
+ * under it), then its content: given to content when that is not NULL
+ * (chat-show's renderer), else cleaned as written; and a session's
+ * heading. */
 void cf_human_message(jv msg);
+void cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
+                           void *ctx);
 void cf_human_session_head(cf_store *st, jv rec);
 /* Copies s into out (size n) with control characters made visible and at
- * most width code points (0: no limit); newlines kept when keep_nl. */
+ * most width terminal cells (0: no limit), a cut marked by an ellipsis;
+ * newlines kept when keep_nl. */
 void cf_clean(const char *s, char *out, size_t n, int width, int keep_nl);
-/* Terminal columns of s (code points), and s padded to w columns, on the
- * left when right is set. */
+/* Terminal cells: of the character at s (n bytes left, its length in
+ * *len; two for CJK and emoji, none for combining marks, one for a stray
+ * byte), of n bytes of text, of a string; and s padded to w cells, on
+ * the left when right is set. */
+int cf_char_cells(const char *s, size_t n, size_t *len);
+int cf_cells(const char *s, size_t n);
 int cf_width(const char *s);
 void cf_pad(const char *s, int w, int right);
 /* Writes s to stdout with control characters other than newline and tab
@@ -396,18 +455,18 @@ double cf_jnum(jv obj, const char *key, double dflt);
 int cf_jbool(jv obj, const char *key);
 /* The value at a dotted path of v (borrowed), "choices.0.delta.content",
  * or jv_null(); cf_jlong the number there, -1 when it is none. */
-jv cf_jpath(jv v, const char *path);
+CF_MUST jv cf_jpath(jv v, const char *path);
 long cf_jlong(jv v, const char *path);
 
 /* ---- filter.c: jq programs as filters ---- */
 
 typedef struct cf_jq cf_jq;
-/* Compiles a jq program; a syntax error ends the program (CF_EX_USAGE)
- * with jq's message, prefixed by opt. */
-cf_jq *cf_jq_compile(const char *program, const char *opt);
-/* Borrows rec: is the program's first output neither false nor null?  A
- * runtime error ends the program (CF_EX_DATA). */
-int cf_jq_true(cf_jq *q, jv rec);
+/* Compiles a jq program: NULL with *err for a syntax error (CF_EX_USAGE,
+ * jq's message prefixed by opt). */
+cf_jq *cf_jq_compile(const char *program, const char *opt, jv *err);
+/* Borrows rec: is the program's first output neither false nor null?
+ * jv_true() or jv_false(), or an error for a runtime error (CF_EX_DATA). */
+CF_MUST jv cf_jq_true(cf_jq *q, jv rec);
 void cf_jq_free(cf_jq *q);
 
 /* ---- settings.c: the options chat-new and chat-set share ---- */
@@ -424,20 +483,132 @@ struct cf_settings {
 };
 void cf_settings_init(struct cf_settings *s);
 void cf_settings_add_tag(struct cf_settings *s, const char *tag, int remove);
-/* Applies the settings to a session record, validating each value (dies
- * CF_EX_USAGE naming the option, or CF_EX_CONFIG naming the file); returns
- * the new record. */
-jv cf_settings_apply(jv rec, const struct cf_settings *s);
+/* Applies the settings to a session record (consumed), validating each
+ * value: the new record, or an error (CF_EX_USAGE naming the option, or
+ * CF_EX_CONFIG naming the file). */
+CF_MUST jv cf_settings_apply(jv rec, const struct cf_settings *s);
+/* The same checks without a record: jv_true(), or the error value
+ * (CF_EX_USAGE naming the option, CF_EX_CONFIG naming the file). */
+CF_MUST jv cf_settings_check(const struct cf_settings *s);
+/* A new session's record, not yet stored (chat-new, confab's /new):
+ * built-in defaults, under the config's, under s; or an error. */
+CF_MUST jv cf_settings_new(const struct cf_settings *s);
+/* In the caller's transaction: session id with s applied, stored and read
+ * back (chat-set, confab's commands); jv_invalid() when it is gone, or an
+ * error. */
+CF_MUST jv cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s);
 /* The config's defaults ([defaults] provider, model, system, temperature,
- * max-tokens, context-window, auto-context, tags) applied to rec. */
-jv cf_settings_defaults(jv rec);
+ * max-tokens, context-window, auto-context, tags) applied to rec, as
+ * cf_settings_apply does. */
+CF_MUST jv cf_settings_defaults(jv rec);
 /* With a provider and no model: the config's [PROVIDER] model. */
-jv cf_settings_default_model(jv rec);
+CF_MUST jv cf_settings_default_model(jv rec);
 /* provider.c: known providers, for validation and messages: a built-in
  * protocol or a config section with a type; the built-ins' names,
  * "anthropic, openai, ...", from the one table of them. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
+
+/* Set from a signal handler: every call in progress stops soon after
+ * (call.c), and the turn keeps what had arrived. */
+extern volatile int cf_interrupted;
+
+/* ---- chat.c: turn — one message and its reply, one library call ----
+ *
+ * chat-send, confab and the server each send a message the same way: the
+ * context composed (the system prompt, the last contextWindow messages
+ * since the latest /clear, this one with its attachments), the user's
+ * message stored and the reply's row reserved, the reply streamed with
+ * retries and fallbacks, saved as it comes and made whole at the end.  A
+ * store that cannot take the turn sends it to the spool.  The caller
+ * shows the text and owns the signals: its handler sets cf_interrupted,
+ * and the partial reply is kept, marked incomplete.
+ *
+ * The /clear boundary is a field on the next message: metadata.
+ * contextReset true (confab(7)).  Whoever composes a context starts it
+ * at the latest message that carries one. */
+
+/* Attachments read and checked before anything is stored: a caller that
+ * wants a bad file refused before it opens the store loads them first. */
+struct cf_files {
+	jv list;            /* [{type, name, mimeType}] */
+	struct cf_blob { char *p; size_t n; } *blobs;   /* the bytes of each */
+	int n;
+};
+/* jv_true(), or an error value (CF_EX_USAGE: "cannot attach 'F': why");
+ * f is empty and needs no cf_files_free on error. */
+CF_MUST jv cf_files_load(struct cf_files *f, const char *const *paths, int n);
+void cf_files_free(struct cf_files *f);
+
+struct cf_turn_state;
+
+struct cf_turn {
+	/* in */
+	cf_store *st;
+	jv session;               /* the session record (consumed by cf_turn_run;
+	                           * the updated one is put back here).
+	                           * jv_null(): a new session from the config's
+	                           * defaults, named from the message */
+	const char *text; size_t len;          /* the user's message, valid UTF-8 */
+	const char *const *attach; int nattach; /* file paths to attach to it */
+	struct cf_files *files;   /* or these, loaded already (borrowed); when
+	                           * set, attach is not read */
+	int reset;                /* a /clear came before this message: it
+	                           * starts a new context */
+	jv over;                  /* per-turn overrides {provider, model, system,
+	                           * temperature, maxTokens}, or jv_null();
+	                           * temperature null: none sent; consumed */
+	jv fallbacks;             /* [{provider, model}] or jv_null() (the
+	                           * config's fallback); consumed */
+	int stream; long retries, timeout; double retry_time;
+	int records;              /* 1 (the default): user and reply are read
+	                           * back from the store; 0: left null, which
+	                           * spares a long reply's copy */
+	void (*on_text)(void *ctx, const char *s, size_t n);  /* reply text as it arrives (may be NULL) */
+	void (*on_flush)(void *ctx);                           /* after each network chunk (may be NULL) */
+	void (*on_note)(void *ctx, const char *line);          /* retry/fallback notices for people (may be NULL:
+	                                                        * cf_warn) */
+	/* The message is stored (or bound for the spool) and the request
+	 * goes out now: from here a signal that sets cf_interrupted keeps
+	 * what arrived; a program may start listening here (may be NULL). */
+	void (*on_send)(void *ctx);
+	/* The reply has ended (whole or not) and is about to be saved: a
+	 * program may stop listening to signals here (may be NULL). */
+	void (*on_end)(void *ctx);
+	void *ctx;
+	/* out */
+	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
+	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
+	char provider[64], model[256];
+	/* Set before on_send: the ids the turn's records get (the reply's
+	 * even when it goes to the spool).  user_id stays empty unless the
+	 * message was stored or is bound for the spool. */
+	char session_id[37], user_id[37], reply_id[37];
+	int incomplete;           /* the reply kept is not whole */
+	int interrupted;          /* it stopped on cf_interrupted */
+	struct cf_turn_state *state;   /* the library's, while it runs */
+};
+/* Defaults: stream, 3 retries over at most 60 s, a 120 s timeout,
+ * records; every jv null. */
+void cf_turn_init(struct cf_turn *t);
+/* The config's retries and timeout (confab.5) into t: jv_true(), or an
+ * error value (CF_EX_CONFIG) for a malformed one. */
+CF_MUST jv cf_turn_config(struct cf_turn *t);
+/* jv_true(), or an error value (cf_error: status + one line, no program name) — the partial reply is
+   kept and marked incomplete on interrupt or a provider that hangs up; the turn is spooled when the
+   store cannot take it. Never ends the process; frees everything on every path. */
+CF_MUST jv cf_turn_run(struct cf_turn *t);
+/* While cf_turn_run runs (from a callback): the reply so far, len bytes
+ * of valid UTF-8, valid until the callback returns.  A fallback starts
+ * it again from nothing. */
+const char *cf_turn_text(struct cf_turn *t, size_t *len);
+/* From a callback that waits (for a reader that stopped reading): saves
+ * what arrived so far, at most every 0.2 s. */
+void cf_turn_save(struct cf_turn *t);
+void cf_turn_release(struct cf_turn *t);
+/* "PROVIDER[:MODEL]" as a link of fallbacks ({provider, model}), or an
+ * error value (CF_EX_USAGE). */
+CF_MUST jv cf_turn_fallback(const char *spec);
 
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 
@@ -451,12 +622,15 @@ const char *cf_provider_list(void);
  * ("claude-sonnet-4-5-20250929" is "claude-sonnet-4-5"); a leading
  * "models/" (Gemini) is ignored. */
 int cf_price(const char *model, double *in, double *out);
+/* The models the list prices, sorted (for completion): a jv array of
+ * strings, empty without a list. */
+CF_MUST jv cf_price_models(void);
 /* What tokens cost at the given prices, rounded to 1e-10 USD. */
 double cf_cost_of(double in_tokens, double out_tokens, double in_price,
                   double out_price);
 /* A reply's cost in USD as a jv number, or jv_null() when the model has no
  * price or either count is not a number.  Consumes the two counts. */
-jv cf_cost(const char *model, jv input_tokens, jv output_tokens);
+CF_MUST jv cf_cost(const char *model, jv input_tokens, jv output_tokens);
 
 /* What the assistant's replies used and cost (chat-cost). */
 struct cf_usage_query {
@@ -480,9 +654,9 @@ struct cf_usage {
 	double unpriced;         /* replies with no cost either way */
 };
 /* Calls fn once per group of replies (session, then provider, then model,
- * in that order, sorted). */
-void cf_usage_list(cf_store *st, const struct cf_usage_query *q,
-                   void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
+ * in that order, sorted); jv_true() or an error. */
+CF_MUST jv cf_usage_list(cf_store *st, const struct cf_usage_query *q,
+                 void (*fn)(const struct cf_usage *u, void *ctx), void *ctx);
 
 /* ---- import.c: other tools' histories in (chat-import) ---- */
 
@@ -497,12 +671,12 @@ int cf_import_format(const char *name);
  * malformed file is an error value (cf_error: CF_EX_DATA naming where it
  * broke; CF_EX_FAIL when it cannot be read), plans freed with it.  (What
  * the failed item held is not all given back: the checks jump out of it.) */
-jv cf_import_read(jv plans, const char *path, const char *name, int format);
+CF_MUST jv cf_import_read(jv plans, const char *path, const char *name, int format);
 /* Stores the plans in the caller's transaction.  A session whose id is
  * already in the store is skipped and counted in *skipped.  Consumes
  * plans; returns the stored session records, in order, or an error value
  * (an attachment's file changed while it was read) for the caller to
  * roll back. */
-jv cf_import_write(cf_store *st, jv plans, long *skipped);
+CF_MUST jv cf_import_write(cf_store *st, jv plans, long *skipped);
 
 #endif

@@ -4,8 +4,9 @@
  * An export is a session record, then its messages in order, streamed
  * from the store one row at a time: a format sees begin, one message call
  * per message, end, and keeps only what it must between them.  Message
- * content is Markdown, parsed once with cmark; every format renders from
- * that tree (see cf_md_* for the pieces they share). */
+ * content is Markdown, parsed once with cmark-gfm (markdown.c); every
+ * format renders from that tree, its tables too (see cf_md_* for the
+ * pieces they share). */
 #ifndef CONFAB_EXPORT_H
 #define CONFAB_EXPORT_H
 
@@ -43,7 +44,13 @@ struct cf_export {
 	jv session;            /* the session record */
 	long index;            /* of the message being written, from 0 */
 	void *priv;            /* the format's own state */
+	jv err;                /* set by cf_export_store_fail: the failure
+	                        * was the store's, not a write's */
 };
+
+/* For a format that could not read the store: records the error and
+ * returns -1, for the format's callback to return. */
+int cf_export_store_fail(cf_export *x, const char *what);
 
 struct cf_format {
 	const char *name;      /* markdown, json, ... */
@@ -70,29 +77,106 @@ extern const struct cf_format *const cf_formats[];
 const struct cf_format *cf_format_named(const char *name);
 const struct cf_format *cf_format_for_path(const char *path);
 
-/* Writes one session in format f to out.  Returns 0, or nonzero when
- * writing failed (errno set). */
-int cf_export_session(cf_store *st, jv session, const struct cf_format *f,
-                      const struct cf_xopt *o, FILE *out);
+/* Errors are values (cf_error): an error whose status is CF_EX_OK says
+ * the reader went away (EPIPE, as "| head" does), and has nothing to
+ * tell; a program ends quietly on it. */
+
+/* Writes one session in format f to out, named name in messages
+ * ("writing NAME: No space left on device").  Returns jv_true(), or the
+ * error: CF_EX_FAIL for a write, CF_EX_STORE for the store. */
+CF_MUST jv cf_export_session(cf_store *st, jv session, const struct cf_format *f,
+                     const struct cf_xopt *o, FILE *out, const char *name);
+
+/* ---- output files (outfile.c) ----
+ * Written beside the final name and renamed into place when whole: no
+ * partial file is ever seen under the name, and an old one stays as it
+ * was on failure.  O_TMPFILE where the file system has it (nothing left
+ * even after kill -9), else a temporary named for its writer's pid, which
+ * the next output to that folder removes once the writer is gone.  A
+ * device or a fifo is written in place; NULL is stdout. */
+struct cf_outfile {
+	FILE *f;            /* write here */
+	const char *name;   /* for messages: the path as given, or "stdout" */
+	char *path;         /* the name it gets when whole; NULL: written in place */
+	char *temp;         /* its temporary name while it has one */
+	int anon;           /* the O_TMPFILE descriptor until it is named, or -1 */
+};
+/* Signals that end the process remove a named temporary first; SIGPIPE
+ * and SIGXFSZ become errors.  For a program that ends when a signal
+ * comes (chat-export), not for one that handles them itself. */
+void cf_outfile_guard(void);
+CF_MUST jv cf_outfile_open(struct cf_outfile *o, const char *path);
+/* Flushes, syncs and renames into place; on failure removes what it wrote. */
+CF_MUST jv cf_outfile_commit(struct cf_outfile *o);
+/* Gives up: the temporary goes, an old file stays. */
+void cf_outfile_abort(struct cf_outfile *o);
+/* The error for a failed write (errno err), without and with giving up. */
+CF_MUST jv cf_outfile_error(const struct cf_outfile *o, int err);
+CF_MUST jv cf_outfile_failed(struct cf_outfile *o, int err);
+
+/* ---- archives (archive.c) ---- */
+enum { CF_ARC_NONE, CF_ARC_ZIP, CF_ARC_TGZ, CF_ARC_TZST };
+/* By name (zip, tar.gz, tgz, tar.zst) or by a path's suffix; CF_ARC_NONE
+ * when none matches. */
+int cf_arc_named(const char *name);
+int cf_arc_for_path(const char *path);
+/* The sessions of list (consumed) in format fmt, a file each, named after
+ * the session and never twice (as file systems that fold case compare),
+ * and a manifest.json, as an archive of kind on out.  On failure out is
+ * given up (cf_outfile_abort). */
+CF_MUST jv cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
+                    const struct cf_xopt *o, int kind, struct cf_outfile *out);
+
+/* ---- a whole export (export.c) ---- */
+struct cf_xrun {
+	const struct cf_format *fmt;
+	int archive;           /* CF_ARC_*; CF_ARC_NONE: one document */
+	const char *output;    /* the file; NULL: stdout */
+	int tty;               /* stdout is a terminal: no archive or binary
+	                        * format there, and text without control codes */
+	struct cf_xopt opt;
+};
+/* Fills in fmt and archive from what was asked: -f's name (or NULL),
+ * --archive's kind (or NULL) and r->output's extension.  Usage errors. */
+CF_MUST jv cf_export_plan(struct cf_xrun *r, const char *format, const char *archive);
+/* Exports the sessions of list (consumed, at least one) as planned. */
+CF_MUST jv cf_export_run(cf_store *st, jv list, const struct cf_xrun *r);
 
 /* ---- shared by the renderers (export.c) ---- */
 
-/* Parses Markdown into cmark's tree, with o->code_lang set on fences
- * that name no language.  text (NUL-ended) must outlive the tree: tables
- * are read from it. */
+/* Borrows msg: does it start a new context (metadata.contextReset, after
+ * /clear in confab or chat-send --clear)?  Every format but JSON (which
+ * keeps the record whole) shows cf_reset_note above such a message's
+ * text. */
+int cf_msg_reset(jv msg);
+extern const char cf_reset_note[];
+
+/* Parses Markdown into cmark-gfm's tree (cf_gfm_parse: tables,
+ * strikethrough, autolinks, task lists), with o->code_lang set on fences
+ * that name no language; NULL when out of memory.  text (NUL-ended) must
+ * outlive the tree: cf_md_source gives it back. */
 cmark_node *cf_md_parse(const char *text, size_t len, const struct cf_xopt *o);
 
-/* A paragraph written as a pipe table (a header row, a delimiter row of
- * dashes and colons, rows): cmark itself knows no tables.  Returns the
- * cells as a jv array of arrays of strings, each the cell's Markdown as
- * written (the first row is the header), or jv_invalid() when the
- * paragraph is not one. */
-jv cf_md_table(cmark_node *para);
-/* A cell's Markdown as plain text (malloc'd). */
-char *cf_md_cell_text(const char *cell);
-/* The plain text of a node's inlines, for people: no marks, a link's
- * address after its text, a soft break a space, a hard one a newline
- * (malloc'd). */
+/* The extensions' nodes have no fixed cmark_node_type, only a name:
+ * "table", "table_row", "table_cell", "strikethrough", "tasklist" (an
+ * item with a box). */
+int cf_md_is(cmark_node *n, const char *type);
+/* A table's row, the header row included; the header row. */
+int cf_md_is_row(cmark_node *n);
+int cf_md_header_row(cmark_node *row);
+/* A table's columns (every row has that many cells), and column col's
+ * alignment from the delimiter row: 'l', 'c', 'r', or 0 for none. */
+int cf_md_columns(cmark_node *table);
+int cf_md_align(cmark_node *table, int col);
+/* A list item's box: -1 when it has none, 0 open ("[ ]"), 1 done. */
+int cf_md_task(cmark_node *item);
+/* The terminal columns the first n bytes of UTF-8 s take: CJK and emoji
+ * two, combining marks none, a byte that starts no character one. */
+int cf_md_width(const char *s, size_t n);
+
+/* The plain text of a node's inlines, for people: no marks but struck
+ * text's "~~", a link's address after its text, a soft break a space, a
+ * hard one a newline (malloc'd). */
 char *cf_md_plain(cmark_node *node);
 
 /* The lines of a text as cmark counts them: ended by LF, CRLF or a lone
@@ -106,6 +190,10 @@ void cf_md_lines_free(struct cf_md_linemap *ls);
 
 /* An address a document may make clickable: http, https, mailto, ftp. */
 int cf_link_clickable(const char *url);
+
+/* A link's text already says its address (as an autolink's does), so
+ * printing the address after it would say it twice. */
+int cf_link_says(const char *url, const char *text);
 
 /* The Markdown a tree from cf_md_parse was parsed from. */
 const char *cf_md_source(cmark_node *doc);

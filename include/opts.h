@@ -4,8 +4,8 @@
  * for it (its short letter, or a key), whether it takes a value, the
  * value's name and its line in the usage.  From the tables come the
  * getopt_long arrays, the option lines of --help, and --list-options
- * (hidden: every option the program takes, for the docs and completions
- * tests and for anything else that wants to know).
+ * (hidden: every option the program takes but the hidden ones, for the
+ * docs and completions tests and for anything else that wants to know).
  *
  * Two groups are shared: cf_opts_common (--json, --db, --help, --version:
  * every program) and cf_opts_settings (a session's settings: chat-new,
@@ -47,7 +47,12 @@ struct cf_opt {
 	                     * also CF_OPT_SHARED or CF_OPT_OMIT */
 	int arg;            /* no_argument or required_argument */
 	const char *meta;   /* the value in the usage: "NAME" */
-	const char *help;   /* its usage text; '\n' starts another line */
+	const char *help;   /* its usage text; '\n' starts another line.
+	                     * "": on the line of the option before it
+	                     * ("--star, --unstar").  An option of the
+	                     * program's own with none is hidden: taken, but
+	                     * in neither --help nor --list-options (for
+	                     * tools such as make bench, not for people) */
 };
 
 enum {
@@ -61,7 +66,7 @@ enum {
 /* Keys of the shared options that have no short letter.  Programs' own
  * keys start at 256 and stay below these. */
 enum {
-	CF_O_JSON = 0x1000, CF_O_DB, CF_O_VERSION, CF_O_LIST_OPTIONS,
+	CF_O_JSON = 0x1000, CF_O_DB, CF_O_VERSION,
 	CF_O_TEMPERATURE, CF_O_MAX_TOKENS, CF_O_CONTEXT_WINDOW,
 	CF_O_AUTO_CONTEXT, CF_O_NO_AUTO_CONTEXT,
 };
@@ -88,8 +93,9 @@ int cf_getopt(int argc, char **argv, const struct cf_opts *o);
 int cf_opts_setting(struct cf_settings *s, int key, const char *arg);
 /* The whole --help text. */
 void cf_opts_usage(const struct cf_opts *o, FILE *f);
-/* Every option, one a line: "--model=ARG -m" (the long form, "=ARG"
- * when it takes a value, then the short one if there is one). */
+/* Every option but the hidden ones, one a line: "--model=ARG -m" (the
+ * long form, "=ARG" when it takes a value, then the short one if there
+ * is one). */
 void cf_opts_list(const struct cf_opts *o, FILE *f);
 
 #endif

@@ -91,8 +91,6 @@ struct cf_call {
 	int done;                   /* the provider said the reply is whole */
 };
 
-/* Set from a signal handler: every call in progress stops soon after. */
-extern volatile int cf_interrupted;
 
 /* Decodes the JSON string that starts at s (after its opening quote) into
  * *buf (grown as needed, *cap bytes): returns the byte after its closing
@@ -120,7 +118,7 @@ int cf_call_error(cf_call *c, int outcome, const char *msg);
  * a JSON object (cf_jpath, in confab.h, reads what it holds).  cf_base_url
  * joins a base URL (a scheme added when missing, a trailing slash dropped)
  * and a path into buf. */
-jv cf_event_json(cf_call *c, const char *data, size_t n);
+CF_MUST jv cf_event_json(cf_call *c, const char *data, size_t n);
 /* For protocols whose streamed chunks and whole replies have one shape:
  * parses data (an unreadable event is counted and skipped; an unreadable
  * whole reply is CF_CALL_MALFORMED) and hands the object to fn.  A whole
@@ -134,13 +132,13 @@ int cf_whole_with(cf_call *c, const char *body, size_t n,
 void cf_keep_str(jv *slot, jv v);
 /* "message (kind)" from two dotted paths of d (borrowed), the message
  * alone, or jv_null() when there is no message. */
-jv cf_error_text(jv d, const char *msg, const char *kind);
+CF_MUST jv cf_error_text(jv d, const char *msg, const char *kind);
 void cf_base_url(const char *base, const char *path, char *buf, size_t n);
 /* Roles a provider wants: system messages folded into the system prompt
  * and consecutive messages of one role joined, for the protocols that
  * insist on user/assistant turns.  Returns a new array; *system gets the
  * prompt to send (new reference, string or null). */
-jv cf_turns(cf_call *c, jv *system);
+CF_MUST jv cf_turns(cf_call *c, jv *system);
 
 /* The protocol behind a provider name: a built-in, or a config section
  * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
@@ -174,6 +172,9 @@ struct cf_send {
 	void (*on_text)(cf_call *c, const char *s, size_t n);
 	void (*on_flush)(cf_call *c);
 	void (*on_tick)(cf_call *c);
+	/* Retries, fallbacks skipped or taken: one line for people, no
+	 * program name.  NULL: cf_warn. */
+	void (*on_note)(void *ctx, const char *line);
 	void *ctx;
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */
@@ -197,11 +198,13 @@ char *cf_redact(const char *s, size_t n, const char *key, size_t *len);
  * Retry-After), the next provider when one fails; never again once reply
  * text has been passed on. */
 int cf_send_run(struct cf_send *s);
-/* Checks the chain's first provider and its key without sending: dies
- * when it cannot be used.  A fallback without a key is skipped, with a
- * warning, when its turn comes.  Keys are needed by the real services
- * only: a provider pointed at another address may take none. */
-void cf_send_check(jv chain);
+/* Checks the chain's first provider and its key without sending:
+ * jv_true(), or an error value (CF_EX_USAGE for an unknown provider,
+ * CF_EX_AUTH for a missing key) when it cannot be used.  A fallback
+ * without a key is skipped, with a note, when its turn comes.  Keys are
+ * needed by the real services only: a provider pointed at another
+ * address may take none.  Borrows chain. */
+CF_MUST jv cf_send_check(jv chain);
 
 /* ---- stream.c: incremental parsers for streamed replies ---- */
 

@@ -231,7 +231,7 @@ cf_call_run(cf_call *c)
 
 	s.curl = curl_easy_init();
 	if (!s.curl)
-		cf_die(CF_EX_FAIL, "cannot start libcurl");
+		cf_raise(cf_error(CF_EX_FAIL, "cannot start libcurl"));   /* the bridge, for now */
 	if (c->p->ndjson)
 		s.lines = cf_lines_new(on_line, &s);
 	else

@@ -50,46 +50,49 @@ valid_key(const char *s)
 	return 1;
 }
 
-static void
-load(void)
+static jv bad;   /* the file's error, kept for every caller; else invalid */
+
+static jv
+parse(FILE *f)
 {
-	loaded = 1;
-	config = jv_object();
-	FILE *f = fopen(cf_config_path(), "r");
-	if (!f) {
-		if (errno != ENOENT)
-			cf_die(CF_EX_CONFIG, "%s: %s", path, strerror(errno));
-		return;
-	}
 	char *line = NULL, section[128] = "";
 	size_t cap = 0;
 	long n = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	jv err = jv_invalid();
+	while (!cf_is_error(err) && getline(&line, &cap, f) >= 0) {
 		n++;
 		char *s = trim(line);
 		if (!*s || *s == '#' || *s == ';')
 			continue;
 		if (*s == '[') {
 			char *e = strchr(s, ']');
-			if (!e || e[1] || e - s - 1 >= (long)sizeof section)
-				cf_die(CF_EX_CONFIG, "%s:%ld: malformed section header",
-				       path, n);
+			if (!e || e[1] || e - s - 1 >= (long)sizeof section) {
+				err = cf_error(CF_EX_CONFIG, "%s:%ld: malformed section "
+				               "header", path, n);
+				break;
+			}
 			*e = '\0';
 			snprintf(section, sizeof section, "%s", trim(s + 1));
 			if (!valid_key(section))
-				cf_die(CF_EX_CONFIG, "%s:%ld: malformed section name",
-				       path, n);
+				err = cf_error(CF_EX_CONFIG, "%s:%ld: malformed section "
+				               "name", path, n);
 			if (!strcmp(section, "defaults"))
 				section[0] = '\0';
 			continue;
 		}
 		char *eq = strchr(s, '=');
-		if (!eq)
-			cf_die(CF_EX_CONFIG, "%s:%ld: expected 'key = value'", path, n);
+		if (!eq) {
+			err = cf_error(CF_EX_CONFIG, "%s:%ld: expected 'key = value'",
+			               path, n);
+			break;
+		}
 		*eq = '\0';
 		char *k = trim(s), *v = trim(eq + 1);
-		if (!valid_key(k))
-			cf_die(CF_EX_CONFIG, "%s:%ld: malformed key '%s'", path, n, k);
+		if (!valid_key(k)) {
+			err = cf_error(CF_EX_CONFIG, "%s:%ld: malformed key '%s'",
+			               path, n, k);
+			break;
+		}
 		size_t vl = strlen(v);
 		if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
 			v[vl - 1] = '\0';
@@ -99,16 +102,39 @@ load(void)
 		config = jv_object_set(config, key, jv_string(v));
 	}
 	/* getline's end and its failure look alike: a folder, an I/O error */
-	if (ferror(f))
-		cf_die(CF_EX_CONFIG, "%s: %s", path, strerror(errno));
+	if (!cf_is_error(err) && ferror(f))
+		err = cf_error(CF_EX_CONFIG, "%s: %s", path, strerror(errno));
 	free(line);
-	fclose(f);
+	return err;
+}
+
+jv
+cf_config_load(void)
+{
+	if (!loaded) {
+		loaded = 1;
+		config = jv_object();
+		bad = jv_invalid();
+		FILE *f = fopen(cf_config_path(), "r");
+		if (f) {
+			bad = parse(f);
+			fclose(f);
+		} else if (errno != ENOENT) {
+			bad = cf_error(CF_EX_CONFIG, "%s: %s", path, strerror(errno));
+		}
+		if (cf_is_error(bad)) {
+			/* nothing of a file that is wrong is used */
+			jv_free(config);
+			config = jv_object();
+		}
+	}
+	return cf_is_error(bad) ? jv_copy(bad) : jv_true();
 }
 
 const char *
 cf_config_get(const char *key)
 {
 	if (!loaded)
-		load();
+		jv_free(cf_config_load());
 	return cf_jstr_or_null(config, key);
 }

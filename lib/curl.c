@@ -33,10 +33,10 @@ load(void)
 		return;
 	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		cf_die(CF_EX_FAIL, "cannot load libcurl: %s", dlerror());
+		cf_raise(cf_error(CF_EX_FAIL, "cannot load libcurl: %s", dlerror()));
 #define SYM(field, name) \
 	if (!(*(void **)&f.field = dlsym(h, name))) \
-		cf_die(CF_EX_FAIL, "libcurl has no %s", name);
+		cf_raise(cf_error(CF_EX_FAIL, "libcurl has no %s", name));
 	SYM(global_init, "curl_global_init")
 	SYM(easy_setopt, "curl_easy_setopt")
 	SYM(easy_getinfo, "curl_easy_getinfo")

@@ -1,6 +1,7 @@
-/* err.c — the program's name as a prefix, one line to stderr, an exit code. */
+/* err.c — errors as values (jq's jv_invalid_with_msg), warnings, and
+ * allocation that never returns NULL.  Nothing here ends the process: the
+ * programs turn an error into a message and an exit (cmd/cmd.c). */
 #include <errno.h>
-#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -43,26 +44,81 @@ cf_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-struct cf_catch *cf_catching;
+static jv
+verror(int status, int usage, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	jv e = jv_object_set(jv_object(), jv_string("status"), jv_number(status));
+	e = jv_object_set(e, jv_string("message"), jv_string(buf));
+	if (usage)
+		e = jv_object_set(e, jv_string("usage"), jv_true());
+	return jv_invalid_with_msg(e);
+}
 
-_Noreturn void
-cf_die(int code, const char *fmt, ...)
+jv
+cf_error(int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	struct cf_catch *k = cf_catching;
-	if (k) {
-		/* the caller asked for the error as a value */
-		vsnprintf(k->msg, sizeof k->msg, fmt, ap);
-		va_end(ap);
-		k->code = code;
-		cf_catching = k->prev;
-		longjmp(k->jb, 1);
-	}
-	vwarn(fmt, ap);
+	jv e = verror(status, 0, fmt, ap);
 	va_end(ap);
-	exit(code);
+	return e;
 }
+
+jv
+cf_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	jv e = verror(CF_EX_USAGE, 1, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+int
+cf_is_error(jv v)
+{
+	return jv_get_kind(v) == JV_KIND_INVALID && jv_invalid_has_msg(jv_copy(v));
+}
+
+int
+cf_error_status(jv err)
+{
+	jv m = jv_invalid_get_msg(jv_copy(err));
+	int st = jv_get_kind(m) == JV_KIND_OBJECT ?
+	         (int)cf_jnum(m, "status", CF_EX_FAIL) : CF_EX_FAIL;
+	jv_free(m);
+	return st;
+}
+
+int
+cf_error_usage(jv err)
+{
+	jv m = jv_invalid_get_msg(jv_copy(err));
+	int u = jv_get_kind(m) == JV_KIND_OBJECT && cf_jbool(m, "usage");
+	jv_free(m);
+	return u;
+}
+
+jv
+cf_error_message(jv err)
+{
+	jv m = jv_invalid_get_msg(jv_copy(err));
+	jv s = jv_get_kind(m) == JV_KIND_OBJECT ?
+	       jv_object_get(m, jv_string("message")) :
+	       jv_get_kind(m) == JV_KIND_STRING ? m : (jv_free(m), jv_null());
+	if (jv_get_kind(s) != JV_KIND_STRING) {
+		jv_free(s);
+		s = jv_string("unknown error");
+	}
+	return s;
+}
+
+/* ---- the bridge for code not converted yet (see confab.h) ---- */
+
+struct cf_catch *cf_catching;
+void (*cf_uncaught)(jv err);
 
 jmp_buf *
 cf_catch_arm(struct cf_catch *k)
@@ -81,78 +137,46 @@ cf_catch_pop(struct cf_catch *k)
 		cf_catching = k->prev;
 }
 
-jv
-cf_error(int status, const char *fmt, ...)
+void
+cf_raise(jv v)
 {
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	jv e = jv_object_set(jv_object(), jv_string("status"), jv_number(status));
-	e = jv_object_set(e, jv_string("message"), jv_string(buf));
-	return jv_invalid_with_msg(e);
-}
-
-int
-cf_error_status(jv err)
-{
-	jv m = jv_invalid_get_msg(jv_copy(err));
-	int st = (int)cf_jnum(m, "status", CF_EX_FAIL);
-	jv_free(m);
-	return st;
-}
-
-jv
-cf_error_message(jv err)
-{
-	jv m = jv_invalid_get_msg(jv_copy(err));
-	jv s = jv_get_kind(m) == JV_KIND_OBJECT ?
-	       jv_object_get(m, jv_string("message")) : (jv_free(m), jv_null());
-	if (jv_get_kind(s) != JV_KIND_STRING) {
-		jv_free(s);
-		s = jv_string("unknown error");
+	if (!cf_is_error(v)) {
+		jv_free(v);
+		return;
 	}
-	return s;
+	struct cf_catch *k = cf_catching;
+	if (k) {
+		jv m = cf_error_message(v);
+		snprintf(k->msg, sizeof k->msg, "%s", jv_string_value(m));
+		jv_free(m);
+		k->code = cf_error_status(v);
+		jv_free(v);
+		cf_catching = k->prev;
+		longjmp(k->jb, 1);
+	}
+	if (cf_uncaught)
+		cf_uncaught(v);
+	/* no program said what an error nobody catches does: a bug */
+	jv m = cf_error_message(v);
+	cf_warn("%s", jv_string_value(m));
+	abort();
 }
 
 _Noreturn void
-cf_usage_die(const char *fmt, ...)
+cf_store_fail(cf_store *st, const char *what)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", cf_prog);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see '%s --help')\n", cf_prog);
-	va_end(ap);
-	exit(CF_EX_USAGE);
+	cf_raise(cf_store_error(st, what));
+	abort();
 }
 
-_Noreturn void
-cf_bad_option(int c, char **argv)
-{
-	/* getopt's own messages name argv[0] as typed and are followed by the
-	 * whole usage: one line naming the option instead */
-	const char *arg = argv[optind - 1];
-	int is_long = arg[0] == '-' && arg[1] == '-';
-	if (c == ':') {
-		if (is_long)
-			cf_usage_die("option '%s' needs a value", arg);
-		cf_usage_die("option '-%c' needs a value", optopt);
-	}
-	if (optopt && !is_long)
-		cf_usage_die("unknown option '-%c'", optopt);
-	if (optopt && strchr(arg, '='))
-		cf_usage_die("option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
-	cf_usage_die("unknown option '%.*s'", (int)strcspn(arg, "="), arg);
-}
-
+/* Out of memory aborts, as libjq's own allocator does: no caller could
+ * do better, and every jv operation would fail the same way. */
 void *
 cf_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		cf_die(CF_EX_FAIL, "out of memory");
+		abort();
 	return p;
 }
 
@@ -161,7 +185,7 @@ cf_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		cf_die(CF_EX_FAIL, "out of memory");
+		abort();
 	return p;
 }
 
@@ -170,6 +194,6 @@ cf_xstrdup(const char *s)
 {
 	char *p = strdup(s);
 	if (!p)
-		cf_die(CF_EX_FAIL, "out of memory");
+		abort();
 	return p;
 }

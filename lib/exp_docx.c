@@ -56,7 +56,8 @@ struct ctx {
 	int ind;         /* left indent of the blocks here, twips */
 	struct outer *outer;
 	size_t nouter, capouter;
-	int bold, italic;
+	int bold, italic, strike;
+	int task;        /* the item's box for its first paragraph (cf_md_task) */
 	cmark_node *link;  /* the node whose <w:hyperlink> is open */
 };
 
@@ -169,7 +170,7 @@ uri_attr(FILE *f, const char *url)
 
 /* ---- runs ---- */
 
-enum { F_BOLD = 1, F_ITALIC = 2, F_CODE = 4, F_LINK = 8, F_DIM = 16 };
+enum { F_BOLD = 1, F_ITALIC = 2, F_CODE = 4, F_LINK = 8, F_DIM = 16, F_STRIKE = 32 };
 
 /* A run's formatting and its opened <w:t>; text, then run_close. */
 static void
@@ -189,6 +190,8 @@ run_open(FILE *f, int fl)
 			fputs("<w:b w:val=\"0\"/><w:bCs w:val=\"0\"/>", f);
 		if (fl & F_ITALIC)
 			fputs("<w:i/><w:iCs/>", f);
+		if (fl & F_STRIKE)
+			fputs("<w:strike/>", f);
 		/* rPr's children in the schema's order */
 		if (link_code)
 			fputs("<w:color w:val=\"0563C1\"/>", f);
@@ -282,59 +285,19 @@ code(struct ctx *c, const char *lit)
 	fputs("</w:p>", c->f);
 }
 
-/* A table cell: its own Markdown (cf_md_table gives it as written),
- * with emphasis and code spans as run formatting. */
-static void
-cell_text(FILE *f, const char *s, int fl)
-{
-	cmark_node *d = cmark_parse_document(s, strlen(s), CMARK_OPT_DEFAULT);
-	cmark_iter *it = cmark_iter_new(d);
-	cmark_event_type ev;
-	int bold = 0, italic = 0;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		int in = ev == CMARK_EVENT_ENTER ? 1 : -1;
-		int now = fl | (bold ? F_BOLD : 0) | (italic ? F_ITALIC : 0);
-		switch (cmark_node_get_type(n)) {
-		case CMARK_NODE_STRONG: bold += in; break;
-		case CMARK_NODE_EMPH: italic += in; break;
-		case CMARK_NODE_TEXT:
-		case CMARK_NODE_HTML_INLINE:
-			runs(f, now, cmark_node_get_literal(n));
-			break;
-		case CMARK_NODE_CODE:
-			runs(f, now | F_CODE, cmark_node_get_literal(n));
-			break;
-		case CMARK_NODE_HTML_BLOCK:   /* "<b>" alone is a block to cmark */
-		case CMARK_NODE_CODE_BLOCK: {
-			const char *l = cmark_node_get_literal(n);
-			size_t len = strlen(l);
-			run(f, now, l, len && l[len - 1] == '\n' ? len - 1 : len);
-			break;
-		}
-		case CMARK_NODE_SOFTBREAK:
-		case CMARK_NODE_LINEBREAK:
-			runs(f, now, " ");
-			break;
-		default:
-			break;
-		}
-	}
-	cmark_iter_free(it);
-	cmark_node_free(d);
-}
+static void enter(struct ctx *c, cmark_iter *it, cmark_node *n);
+static void leave(struct ctx *c, cmark_node *n);
 
+/* A table from cmark-gfm's tree: a w:tbl on a fixed grid of equal
+ * columns, the header row repeated on each page, each cell aligned as
+ * its column's delimiter says, its inlines run as a paragraph's are. */
 static void
-table(struct ctx *c, jv rows)
+table(struct ctx *c, cmark_node *tbl)
 {
 	FILE *f = c->f;
-	int ncol = 1;
-	jv_array_foreach(rows, i, row) {
-		int k = jv_array_length(row);
-		if (k > ncol)
-			ncol = k;
-		(void)i;
-	}
+	int ncol = cf_md_columns(tbl);
+	if (ncol < 1)
+		ncol = 1;
 	int cw = (c->width - indent(c)) / ncol;
 	if (cw < 200)
 		cw = 200;
@@ -358,27 +321,43 @@ table(struct ctx *c, jv rows)
 	for (int i = 0; i < ncol; i++)
 		fprintf(f, "<w:gridCol w:w=\"%d\"/>", cw);
 	fputs("</w:tblGrid>", f);
-	jv_array_foreach(rows, r, row) {
-		fputs(r ? "<w:tr>" : "<w:tr><w:trPr><w:tblHeader/></w:trPr>", f);
-		int k = jv_array_length(jv_copy(row));
-		/* short rows are filled out: Word wants every row on the grid */
+	for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r)) {
+		if (!cf_md_is_row(r))
+			continue;
+		int head = cf_md_header_row(r);
+		fputs(head ? "<w:tr><w:trPr><w:tblHeader/></w:trPr>" : "<w:tr>", f);
+		cmark_node *cell = cmark_node_first_child(r);
+		/* Word wants every row on the grid: cmark-gfm fills short rows */
 		for (int i = 0; i < ncol; i++) {
+			int a = cf_md_align(tbl, i);
 			fprintf(f, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/>%s</w:tcPr>"
-			        "<w:p><w:pPr><w:pStyle w:val=\"TableText\"/></w:pPr>", cw,
-			        r ? "" : "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EDEDED\"/>");
-			if (i < k) {
-				jv cell = jv_array_get(jv_copy(row), i);
-				cell_text(f, jv_string_value(cell), r ? 0 : F_BOLD);
-				jv_free(cell);
+			        "<w:p><w:pPr><w:pStyle w:val=\"TableText\"/>%s</w:pPr>", cw,
+			        head ? "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EDEDED\"/>" : "",
+			        a == 'c' ? "<w:jc w:val=\"center\"/>" :
+			        a == 'r' ? "<w:jc w:val=\"right\"/>" : "");
+			if (cell) {
+				c->bold += head;
+				cmark_iter *it = cmark_iter_new(cell);
+				cmark_event_type ev;
+				while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+					cmark_node *n = cmark_iter_get_node(it);
+					if (n == cell)
+						continue;
+					if (ev == CMARK_EVENT_ENTER)
+						enter(c, it, n);
+					else
+						leave(c, n);
+				}
+				cmark_iter_free(it);
+				c->bold -= head;
+				cell = cmark_node_next(cell);
 			}
 			fputs("</w:p></w:tc>", f);
 		}
 		fputs("</w:tr>", f);
-		jv_free(row);
 	}
 	/* a paragraph between tables, or Word joins them into one */
 	fputs("</w:tbl><w:p><w:pPr><w:pStyle w:val=\"TableText\"/></w:pPr></w:p>", f);
-	jv_free(rows);
 }
 
 static void
@@ -417,7 +396,7 @@ static int
 flags(struct ctx *c)
 {
 	return (c->bold ? F_BOLD : 0) | (c->italic ? F_ITALIC : 0) |
-	       (c->link ? F_LINK : 0);
+	       (c->strike ? F_STRIKE : 0) | (c->link ? F_LINK : 0);
 }
 
 static void
@@ -427,16 +406,22 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 	FILE *f = c->f;
 	const char *url;
 	int lv;
-	jv rows;
+	if (cf_md_is(n, "table")) {
+		table(c, n);
+		cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+		return;
+	}
+	if (cf_md_is(n, "strikethrough")) {
+		c->strike++;
+		return;
+	}
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH:
-		rows = cf_md_table(n);
-		if (jv_is_valid(rows)) {
-			table(c, rows);
-			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
-		} else {
-			jv_free(rows);
-			para(c, NULL);
+		para(c, NULL);
+		if (c->task >= 0) {
+			/* a ballot box, crossed when done (what pandoc reads as a task) */
+			runs(f, flags(c), c->task ? "\u2612 " : "\u2610 ");
+			c->task = -1;
 		}
 		break;
 	case CMARK_NODE_HEADING:
@@ -462,6 +447,7 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 	case CMARK_NODE_ITEM:
 		c->ind = c->outer[c->nouter - 1].ind + STEP;
 		c->first = 1;
+		c->task = cf_md_task(n);
 		break;
 	case CMARK_NODE_TEXT:
 	case CMARK_NODE_HTML_INLINE:
@@ -504,6 +490,10 @@ static void
 leave(struct ctx *c, cmark_node *n)
 {
 	FILE *f = c->f;
+	if (cf_md_is(n, "strikethrough")) {
+		c->strike--;
+		return;
+	}
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH:
 	case CMARK_NODE_HEADING:
@@ -517,6 +507,7 @@ leave(struct ctx *c, cmark_node *n)
 		list_exit(c);
 		break;
 	case CMARK_NODE_ITEM:
+		c->task = -1;
 		if (c->first) {     /* an empty item still shows its number */
 			para(c, NULL);
 			fputs("</w:p>", f);
@@ -545,7 +536,7 @@ leave(struct ctx *c, cmark_node *n)
 				break;
 			}
 			char *text = cf_md_text(n);
-			if (strcmp(text, url)) {
+			if (!cf_link_says(url, text)) {
 				run(f, flags(c), " (", 2);
 				runs(f, flags(c), url);
 				run(f, flags(c), ")", 1);
@@ -661,7 +652,8 @@ static int
 docx_message(cf_export *x, jv msg, cmark_node *doc)
 {
 	struct docx *d = x->priv;
-	struct ctx c = {.d = d, .f = d->body, .width = text_width(x->opt), .level = -1};
+	struct ctx c = {.d = d, .f = d->body, .width = text_width(x->opt), .level = -1,
+	                .task = -1};
 	FILE *f = d->body;
 	const char *role = cf_jstr(msg, "role");
 	jv meta = jv_object_get(jv_copy(msg), jv_string("metadata"));

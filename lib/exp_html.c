@@ -5,8 +5,9 @@
  * HTML node becomes text (so <script> shows as text), images become links
  * (an image would be a request), and addresses with a scheme that runs
  * or reads something (javascript:, vbscript:, file:, data:) are dropped.
- * Pipe tables become HTML this file wrote and escaped, which is why the
- * tree is rendered with CMARK_OPT_UNSAFE: nothing unsafe is left in it. */
+ * Nothing unsafe is left in the tree, so it is rendered with
+ * CMARK_OPT_UNSAFE (which would pass raw HTML) and with cmark-gfm's
+ * extensions: tables, <del>, and a task's disabled checkbox. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,61 +104,6 @@ dangerous(const char *url)
 	return 0;
 }
 
-static void defuse(cmark_node *doc);
-
-/* A cell's own Markdown (emphasis, code, links), as inline HTML. */
-static void
-cell(FILE *f, const char *text)
-{
-	cmark_node *d = cmark_parse_document(text, strlen(text), CMARK_OPT_DEFAULT);
-	cmark_node *c = cmark_node_first_child(d);
-	if (c && (cmark_node_next(c) || cmark_node_get_type(c) != CMARK_NODE_PARAGRAPH)) {
-		/* a block ("<b>", "# x", "- y") in a cell is what was typed */
-		esc(f, text);
-		cmark_node_free(d);
-		return;
-	}
-	defuse(d);
-	char *h = cmark_render_html(d, CMARK_OPT_UNSAFE, NULL);
-	size_t n = strlen(h);
-	char *p = h;
-	/* one paragraph's inside, without the <p> */
-	if (n >= 8 && !strncmp(p, "<p>", 3) && !strcmp(p + n - 5, "</p>\n")) {
-		p += 3;
-		p[n - 8] = '\0';
-	}
-	fputs(p, f);
-	free(h);
-	cmark_node_free(d);
-}
-
-static char *
-table_html(jv rows)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f)
-		cf_die(CF_EX_FAIL, "out of memory");
-	fputs("<table>\n", f);
-	jv_array_foreach(rows, i, r) {
-		fputs(i == 0 ? "<thead><tr>" : "<tr>", f);
-		jv_array_foreach(r, j, c) {
-			fputs(i == 0 ? "<th>" : "<td>", f);
-			cell(f, jv_string_value(c));
-			fputs(i == 0 ? "</th>" : "</td>", f);
-			jv_free(c);
-			(void)j;
-		}
-		fputs(i == 0 ? "</tr></thead>\n<tbody>\n" : "</tr>\n", f);
-		jv_free(r);
-	}
-	fputs("</tbody>\n</table>\n", f);
-	fclose(f);
-	jv_free(rows);
-	return buf;
-}
-
 /* Makes the tree safe to render unsafely; see the top of the file. */
 static void
 defuse(cmark_node *doc)
@@ -183,16 +129,6 @@ defuse(cmark_node *doc)
 			r = cmark_node_new(CMARK_NODE_TEXT);
 			cmark_node_set_literal(r, cmark_node_get_literal(n));
 			break;
-		case CMARK_NODE_PARAGRAPH: {
-			jv rows = cf_md_table(n);
-			if (jv_is_valid(rows)) {
-				char *h = table_html(rows);
-				r = cmark_node_new(CMARK_NODE_HTML_BLOCK);
-				cmark_node_set_literal(r, h);
-				free(h);
-			}
-			break;
-		}
 		case CMARK_NODE_LINK:
 			if (dangerous(cmark_node_get_url(n)))
 				cmark_node_set_url(n, "");
@@ -293,7 +229,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("</span></h2>\n", f);
 	defuse(doc);
 	shift(doc);
-	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, NULL);
+	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, cf_gfm_extensions());
 	put_html(f, h);
 	free(h);
 	fputs("</div>\n", f);

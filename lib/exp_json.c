@@ -41,8 +41,9 @@ begin(cf_export *x)
 /* A message's attachments: each record without its bytes (as JSON text
  * to which ,"data":"..."} is added) and the row that holds them. */
 static jv
-attachments(cf_store *st, const char *mid)
+attachments(cf_export *x, const char *mid)
 {
+	cf_store *st = x->st;
 	static const char sql[] =
 		"SELECT id, type, name, size, mime_type, n FROM attachments"
 		" WHERE message_id = ?1 ORDER BY n";
@@ -63,34 +64,42 @@ attachments(cf_store *st, const char *mid)
 		e = jv_array_append(e, jv_number((double)sqlite3_column_int64(s, 5)));
 		list = jv_array_append(list, e);
 	}
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "reading attachments");
 	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		jv_free(list);
+		cf_export_store_fail(x, "reading attachments");
+		return jv_invalid();
+	}
 	return list;
 }
 
 /* An attachment's bytes as base64, read and written a few mebibytes at a
  * time: a 200 MB one is not held, nor its base64 (once took 760 MB). */
-static void
+static int
 put_base64(cf_export *x, sqlite3_int64 row)
 {
 	enum { CHUNK = 3 << 18 };   /* a multiple of 3: no padding between */
 	sqlite3_blob *b;
 	if (sqlite3_blob_open(cf_store_db(x->st), "main", "attachments", "content",
 	                      row, 0, &b) != SQLITE_OK)
-		return;   /* NULL: no bytes */
+		return 0;   /* NULL: no bytes */
 	int n = sqlite3_blob_bytes(b);
 	unsigned char *in = cf_xmalloc(CHUNK);
 	for (int at = 0; at < n; at += CHUNK) {
 		int k = n - at < CHUNK ? n - at : CHUNK;
-		if (sqlite3_blob_read(b, in, k, at) != SQLITE_OK)
-			cf_store_fail(x->st, "reading attachments");
+		if (sqlite3_blob_read(b, in, k, at) != SQLITE_OK) {
+			free(in);
+			cf_export_store_fail(x, "reading attachments");
+			sqlite3_blob_close(b);
+			return -1;
+		}
 		jv s = cf_base64(in, (size_t)k);
 		fwrite(jv_string_value(s), 1, (size_t)jv_string_length_bytes(jv_copy(s)), x->out);
 		jv_free(s);
 	}
 	free(in);
 	sqlite3_blob_close(b);
+	return 0;
 }
 
 static int
@@ -112,7 +121,13 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		/* one query only for the messages that have any; the record is
 		 * written around a mark where its attachments go */
 		if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
-			jv list = attachments(x->st, cf_jstr(m, "id"));
+			jv list = attachments(x, cf_jstr(m, "id"));
+			if (!jv_is_valid(list)) {
+				jv_free(md);
+				jv_free(atts);
+				jv_free(m);
+				return -1;
+			}
 			/* a control character and a random word: text no message
 			 * holds, written as \u0001 where it stands */
 			char id[37], mark[40];
@@ -126,6 +141,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 			const char *at = memmem(j, n, mark, k);
 			fwrite(j, 1, (size_t)(at - j), x->out);
 			fputc('[', x->out);
+			int bad = 0;
 			jv_array_foreach(list, i, e) {
 				jv rec = jv_array_get(jv_copy(e), 0);
 				jv row = jv_array_get(e, 1);
@@ -134,12 +150,17 @@ message(cf_export *x, jv msg, cmark_node *doc)
 				fwrite(jv_string_value(rec), 1,
 				       (size_t)jv_string_length_bytes(jv_copy(rec)) - 1, x->out);
 				fputs(",\"data\":\"", x->out);
-				put_base64(x, (sqlite3_int64)jv_number_value(row));
+				if (!bad)
+					bad = put_base64(x, (sqlite3_int64)jv_number_value(row));
 				fputs("\"}", x->out);
 				jv_free(rec);
 				jv_free(row);
 			}
 			jv_free(list);
+			if (bad) {   /* m went with cf_json_compact */
+				jv_free(atts);
+				return -1;
+			}
 			fputc(']', x->out);
 			fwrite(at + k, 1, n - (size_t)(at + k - j), x->out);
 		} else {

@@ -1,8 +1,11 @@
 /* exp_md.c — Markdown out: a title, a heading per message, the content
- * rendered back from cmark's tree with its headings moved under the
- * message's, so the document's outline stays whole. */
+ * as written with its headings moved under the message's, so the
+ * document's outline stays whole, and its tables rendered back from
+ * cmark-gfm's tree as aligned pipe tables. */
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "export.h"
 
@@ -114,9 +117,17 @@ struct edit {
 	char text[16];   /* inserted at col */
 };
 
+/* A table's lines, first to last, written back as text instead. */
+struct swap {
+	int first, last;
+	char *text;
+};
+
 struct edits {
 	struct edit *e;
 	size_t n, cap;
+	struct swap *sw;
+	size_t nsw, capsw;
 };
 
 static void
@@ -158,6 +169,144 @@ underline_line(const char *p, size_t n)
 	return i == n;
 }
 
+/* The cell's Markdown as written, trimmed: escapes, code spans and
+ * emphasis stay what they were.  NULL when cmark's positions do not fit
+ * the line (the table is then left as it was written). */
+static char *
+cell_source(const char *line, size_t len, cmark_node *cell)
+{
+	int sc = cmark_node_get_start_column(cell), ec = cmark_node_get_end_column(cell);
+	if (sc == 0)
+		return cf_xstrdup("");   /* a cell cmark-gfm filled in */
+	if (sc < 1 || (size_t)sc > len + 1)
+		return NULL;
+	size_t a = (size_t)sc - 1, b = ec < sc ? a : (size_t)ec;
+	if (b > len)
+		b = len;
+	while (a < b && (line[a] == ' ' || line[a] == '\t'))
+		a++;
+	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+		b--;
+	char *c = cf_xmalloc(b - a + 1);
+	memcpy(c, line + a, b - a);
+	c[b - a] = '\0';
+	return c;
+}
+
+static void
+pad(GString *g, char c, int n)
+{
+	for (; n > 0; n--)
+		g_string_append_c(g, c);
+}
+
+/* A table rendered back from cmark-gfm's tree as a pipe table: each
+ * cell's Markdown as written, columns padded to their widest cell in
+ * terminal columns and aligned as the delimiter row says, the outer
+ * pipes always there.  A row's line keeps what stood before the table
+ * (a quote's '>', a list item's marker or indent).  NULL when the lines
+ * are not the rows cmark-gfm says they are. */
+static char *
+table_back(const char *text, const struct cf_md_linemap *ls, cmark_node *tbl)
+{
+	int ncol = cf_md_columns(tbl), first = cmark_node_get_start_line(tbl);
+	int nrow = 0;
+	for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r)) {
+		if (!cf_md_is_row(r))
+			return NULL;
+		/* the header, the delimiter row, then a row a line */
+		if (cmark_node_get_start_line(r) != first + nrow + (nrow > 0))
+			return NULL;
+		nrow++;
+	}
+	int col0 = cmark_node_get_start_column(cmark_node_first_child(tbl)) - 1;
+	if (ncol < 1 || nrow < 1 || col0 < 0 || first + nrow > ls->n ||
+	    cmark_node_get_end_line(tbl) != first + nrow)
+		return NULL;
+	/* the delimiter row says nothing but its dashes, colons and pipes */
+	const char *dl = text + ls->start[first];
+	size_t dn = ls->len[first];
+	if ((size_t)col0 > dn || col0 + strspn(dl + col0, "|:- \t") != dn)
+		return NULL;
+
+	char **cell = calloc((size_t)nrow * (size_t)ncol, sizeof *cell);
+	int *w = calloc((size_t)ncol, sizeof *w), ok = 1, i = 0;
+	if (!cell || !w)
+		ok = 0;
+	for (cmark_node *r = cmark_node_first_child(tbl); ok && r; r = cmark_node_next(r), i++) {
+		int l = cmark_node_get_start_line(r);
+		const char *line = text + ls->start[l - 1];
+		int j = 0;
+		for (cmark_node *c = cmark_node_first_child(r); ok && c && j < ncol;
+		     c = cmark_node_next(c), j++) {
+			char *src = cell_source(line, ls->len[l - 1], c);
+			if (!src) {
+				ok = 0;
+				break;
+			}
+			cell[i * ncol + j] = src;
+			int k = cf_md_width(src, strlen(src));
+			if (k > w[j])
+				w[j] = k;
+		}
+	}
+	GString *g = NULL;
+	if (ok) {
+		g = g_string_new(NULL);
+		for (int j = 0; j < ncol; j++)
+			if (w[j] < 3)
+				w[j] = 3;   /* room for ":-:" */
+		i = 0;
+		for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r), i++) {
+			int l = cmark_node_get_start_line(r);
+			int c0 = cmark_node_get_start_column(r) - 1;
+			const char *line = text + ls->start[l - 1];
+			g_string_append_len(g, line, c0 > 0 ? c0 : 0);
+			g_string_append_c(g, '|');
+			for (int j = 0; j < ncol; j++) {
+				const char *c = cell[i * ncol + j] ? cell[i * ncol + j] : "";
+				int room = w[j] - cf_md_width(c, strlen(c)), a = cf_md_align(tbl, j);
+				int before = a == 'r' ? room : a == 'c' ? room / 2 : 0;
+				g_string_append_c(g, ' ');
+				pad(g, ' ', before);
+				g_string_append(g, c);
+				pad(g, ' ', room - before);
+				g_string_append(g, " |");
+			}
+			g_string_append_c(g, '\n');
+			if (i == 0) {
+				g_string_append_len(g, dl, col0);
+				g_string_append_c(g, '|');
+				for (int j = 0; j < ncol; j++) {
+					int a = cf_md_align(tbl, j);
+					g_string_append_c(g, ' ');
+					g_string_append_c(g, a == 'l' || a == 'c' ? ':' : '-');
+					pad(g, '-', w[j] - 2);
+					g_string_append_c(g, a == 'r' || a == 'c' ? ':' : '-');
+					g_string_append(g, " |");
+				}
+				g_string_append_c(g, '\n');
+			}
+		}
+	}
+	if (cell)
+		for (int k = 0; k < nrow * ncol; k++)
+			free(cell[k]);
+	free(cell);
+	free(w);
+	return g ? g_string_free(g, FALSE) : NULL;
+}
+
+static void
+add_swap(struct edits *es, int first, int last, char *text)
+{
+	if (es->nsw == es->capsw) {
+		es->capsw = es->capsw ? es->capsw * 2 : 4;
+		es->sw = cf_xrealloc(es->sw, es->capsw * sizeof *es->sw);
+	}
+	es->sw[es->nsw++] = (struct swap){first, last, text};
+}
+
 /* A fence that was opened and never closed: its character and length,
  * so the document can close it after the message (0: none). */
 struct open_fence {
@@ -176,6 +325,14 @@ plan(struct edits *es, const char *text, const struct cf_md_linemap *ls, cmark_n
 		cmark_node *n = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
+		if (cf_md_is(n, "table")) {
+			char *t = table_back(text, ls, n);
+			if (t)
+				add_swap(es, cmark_node_get_start_line(n),
+				         cmark_node_get_end_line(n), t);
+			cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+			continue;
+		}
 		cmark_node_type ty = cmark_node_get_type(n);
 		if (ty != CMARK_NODE_HEADING && ty != CMARK_NODE_CODE_BLOCK)
 			continue;
@@ -195,7 +352,7 @@ plan(struct edits *es, const char *text, const struct cf_md_linemap *ls, cmark_n
 				add_edit(es, l, c, 0, h);
 				continue;
 			}
-			/* setext: made ATX, its underline dropped.  cmark 0.30 may
+			/* setext: made ATX, its underline dropped.  cmark may
 			 * give the end a line late, so the underline is looked for,
 			 * never assumed. */
 			int e = cmark_node_get_end_line(n);
@@ -257,8 +414,16 @@ put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *l
 	struct open_fence open = {0, 0};
 	cf_md_lines(text, &ls);
 	plan(&es, text, &ls, doc, shift, lang, &open);
-	size_t k = 0;
+	size_t k = 0, sw = 0;
 	for (int l = 1; l <= ls.n; l++) {
+		if (sw < es.nsw && es.sw[sw].first == l) {
+			fputs(es.sw[sw].text, f);
+			l = es.sw[sw].last;
+			while (k < es.n && es.e[k].line <= l)
+				k++;
+			sw++;
+			continue;
+		}
 		const char *p = text + ls.start[l - 1];
 		size_t n = ls.len[l - 1];
 		int drop = 0;
@@ -286,6 +451,9 @@ put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *l
 		fputc('\n', f);
 	}
 	free(es.e);
+	for (size_t i = 0; i < es.nsw; i++)
+		g_free(es.sw[i].text);
+	free(es.sw);
 	cf_md_lines_free(&ls);
 }
 
@@ -324,6 +492,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 			fputs("*\n\n", f);
 		jv_free(md);
 	}
+	if (cf_msg_reset(msg))
+		fprintf(f, "*%s*\n\n", cf_reset_note);
 	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)

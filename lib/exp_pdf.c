@@ -87,7 +87,6 @@ struct pdf {
 	double indent, gap;        /* gap: owed before the next block */
 	int fixed;                 /* the gap is exact, not a minimum */
 	int tight, level;          /* level: of lists, for the bullets */
-	int in_cell;
 	int depth;                 /* of containers being drawn */
 	double quote[MAX_QUOTES];
 	int nquote;
@@ -481,19 +480,6 @@ push(struct pdf *p, size_t v)
 	p->stack[p->nstack++] = v;
 }
 
-/* A table cell's "\\|" is a pipe even in a code span (as GitHub has it):
- * the escape only kept it from ending the cell. */
-static void
-unescape_pipes(struct pdf *p, size_t start)
-{
-	char *s = p->text->str;
-	size_t k = start;
-	for (size_t i = start; i < p->text->len; i++)
-		if (!(s[i] == '\\' && s[i + 1] == '|'))
-			s[k++] = s[i];
-	g_string_truncate(p->text, k);
-}
-
 static void
 muted_from(struct pdf *p, size_t start)
 {
@@ -528,8 +514,6 @@ inlines(struct pdf *p, cmark_node *node)
 		case CMARK_NODE_CODE:
 			start = p->text->len;
 			add(p, cmark_node_get_literal(n));
-			if (p->in_cell)
-				unescape_pipes(p, start);
 			attr(p, pango_attr_family_new(MONO_FAMILY), start);
 			attr(p, pango_attr_scale_new(0.92), start);
 			attr(p, pango_attr_background_new(0xeeee, 0xeeee, 0xeeee), start);
@@ -554,8 +538,7 @@ inlines(struct pdf *p, cmark_node *node)
 			attr(p, pango_attr_underline_new(PANGO_UNDERLINE_SINGLE), start);
 			url = cmark_node_get_url(n);
 			/* the address is printed too: paper has no hover */
-			if (url && *url && strcmp(url, p->text->str + start) &&
-			    !(!strncmp(url, "mailto:", 7) && !strcmp(url + 7, p->text->str + start))) {
+			if (url && *url && !cf_link_says(url, p->text->str + start)) {
 				size_t u = p->text->len;
 				add(p, " (");
 				add(p, url);
@@ -584,6 +567,14 @@ inlines(struct pdf *p, cmark_node *node)
 			muted_from(p, start);
 			break;
 		default:
+			if (!cf_md_is(n, "strikethrough"))
+				break;
+			if (enter) {
+				push(p, p->text->len);
+				break;
+			}
+			start = p->stack[--p->nstack];
+			attr(p, pango_attr_strikethrough_new(TRUE), start);
 			break;
 		}
 	}
@@ -725,63 +716,60 @@ grid_under(struct pdf *p, double y, double h, void *ctx)
 	cairo_stroke(p->cr);
 }
 
+/* Cell i of a row of cmark-gfm's table, its inlines drawn as in any
+ * paragraph. */
 static void
-cell_text(struct pdf *p, jv row, int i)
+cell_text(struct pdf *p, cmark_node *row, int i)
 {
 	text_reset(p);
-	jv cell = jv_array_get(jv_copy(row), i);
-	if (jv_get_kind(cell) == JV_KIND_STRING) {
-		const char *s = jv_string_value(cell);
-		/* a cell is Markdown too, its emphasis and code spans; but
-		 * one that would parse as a block ("-", "1.", "# x") is
-		 * shown as written */
-		cmark_node *d = cf_md_parse(s, strlen(s), NULL);
-		cmark_node *para = cmark_node_first_child(d);
-		if (para && !cmark_node_next(para) &&
-		    cmark_node_get_type(para) == CMARK_NODE_PARAGRAPH) {
-			p->in_cell = 1;
-			inlines(p, para);
-			p->in_cell = 0;
-		} else
-			add(p, s);
-		cmark_node_free(d);
-	}
-	jv_free(cell);
+	cmark_node *c = cmark_node_first_child(row);
+	while (c && i-- > 0)
+		c = cmark_node_next(c);
+	if (c)
+		inlines(p, c);
 	/* the clickable areas are drawn for whole blocks only */
 	for (int k = 0; k < p->nlink; k++)
 		free(p->link[k].uri);
 	p->nlink = 0;
 }
 
-/* Row r's cells on the column layouts; returns the tallest's height. */
-static double
-row_cells(struct pdf *p, jv rows, int r, const struct grid *g, struct col *c)
+static PangoAlignment
+cell_align(cmark_node *tbl, int i)
 {
-	jv row = jv_array_get(jv_copy(rows), r);
+	int a = cf_md_align(tbl, i);
+	return a == 'c' ? PANGO_ALIGN_CENTER : a == 'r' ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT;
+}
+
+/* A row's cells on the column layouts; returns the tallest's height. */
+static double
+row_cells(struct pdf *p, cmark_node *tbl, cmark_node *row, const struct grid *g,
+          struct col *c)
+{
 	double h = 0;
+	int head = cf_md_header_row(row);
 	for (int i = 0; i < g->ncol; i++) {
 		cell_text(p, row, i);
-		set_text(p, p->cell[i], r ? F_BODY : F_BOLD, g->w[i] - 2 * CELL_PAD);
+		set_text(p, p->cell[i], head ? F_BOLD : F_BODY, g->w[i] - 2 * CELL_PAD);
+		pango_layout_set_alignment(p->cell[i], cell_align(tbl, i));
 		c[i] = (struct col){.l = p->cell[i], .x = g->x[i] + CELL_PAD};
 		PangoRectangle e;
 		pango_layout_get_extents(p->cell[i], NULL, &e);
 		if (U(e.height) > h)
 			h = U(e.height);
 	}
-	jv_free(row);
 	return h;
 }
 
+/* A table from cmark-gfm's tree; returns 0 when its columns would be
+ * too narrow to draw. */
 static int
-table(struct pdf *p, jv rows)
+table(struct pdf *p, cmark_node *tbl)
 {
-	int nrow = jv_array_length(jv_copy(rows)), ncol = 0;
-	jv_array_foreach(rows, i, row) {
-		int n = jv_array_length(row);
-		if (n > ncol)
-			ncol = n;
-		(void)i;
-	}
+	int ncol = cf_md_columns(tbl);
+	cmark_node *head = NULL;
+	for (cmark_node *r = cmark_node_first_child(tbl); r && !head; r = cmark_node_next(r))
+		if (cf_md_is_row(r))
+			head = r;
 	double avail = p->width - p->indent;
 	if (ncol == 0 || ncol > 64 || avail / ncol < MIN_COL)
 		return 0;
@@ -795,17 +783,17 @@ table(struct pdf *p, jv rows)
 	 * narrow ones keep theirs and the rest share what is left */
 	struct grid g = {.ncol = ncol};
 	double nat[64] = {0};
-	for (int r = 0; r < nrow; r++) {
-		jv row = jv_array_get(jv_copy(rows), r);
+	for (cmark_node *row = head; row; row = cmark_node_next(row)) {
+		if (!cf_md_is_row(row))
+			continue;
 		for (int i = 0; i < ncol; i++) {
 			cell_text(p, row, i);
-			set_text(p, p->aux, r ? F_BODY : F_BOLD, -1);
+			set_text(p, p->aux, cf_md_header_row(row) ? F_BOLD : F_BODY, -1);
 			PangoRectangle e;
 			pango_layout_get_extents(p->aux, NULL, &e);
 			if (U(e.width) + 2 * CELL_PAD + 1 > nat[i])
 				nat[i] = U(e.width) + 2 * CELL_PAD + 1;
 		}
-		jv_free(row);
 	}
 	pango_layout_set_attributes(p->aux, NULL);
 	double sum = 0, rest = avail;
@@ -838,21 +826,24 @@ table(struct pdf *p, jv rows)
 		g.x[i] = g.x[i - 1] + g.w[i - 1];
 
 	struct col c[64];
-	for (int r = 0; r < nrow; r++) {
-		double h = row_cells(p, rows, r, &g, c) + 2 * CELL_PAD;
+	for (cmark_node *row = head; row; row = cmark_node_next(row)) {
+		if (!cf_md_is_row(row))
+			continue;
+		int first = row == head;
+		double h = row_cells(p, tbl, row, &g, c) + 2 * CELL_PAD;
 		/* a row that fits on a page is not cut, and the header goes
 		 * with the first row */
-		double want = r ? h : h + p->line + 2 * CELL_PAD;
+		double want = first ? h + p->line + 2 * CELL_PAD : h;
 		if (want <= p->bottom - p->top)
 			need(p, want);
-		if (r > 0 && fresh(p)) {
+		if (!first && fresh(p)) {
 			/* the header again at the top of each page */
-			row_cells(p, rows, 0, &g, c);
+			row_cells(p, tbl, head, &g, c);
 			g.header = 1;
 			flow(p, c, ncol, CELL_PAD, CELL_PAD, CELL_PAD, grid_under, &g);
-			row_cells(p, rows, r, &g, c);
+			row_cells(p, tbl, row, &g, c);
 		}
-		g.header = r == 0;
+		g.header = first;
 		flow(p, c, ncol, CELL_PAD, CELL_PAD, CELL_PAD, grid_under, &g);
 	}
 	return 1;
@@ -875,6 +866,11 @@ flat(struct pdf *p, cmark_node *n)
 		cmark_node *c = cmark_iter_get_node(it);
 		if (ev != CMARK_EVENT_ENTER || c == n)
 			continue;
+		if (cf_md_is(c, "table")) {
+			block(p, c);
+			cmark_iter_reset(it, c, CMARK_EVENT_EXIT);
+			continue;
+		}
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_PARAGRAPH:
 		case CMARK_NODE_HEADING:
@@ -915,12 +911,19 @@ indent(struct pdf *p, double d)
 	return d;
 }
 
+/* An item's marker: its number or bullet; a task's box (a ballot box,
+ * checked or not) in place of the bullet, or after the number.  task is
+ * cf_md_task's. */
 static void
-marker(struct pdf *p, cmark_node *list, int num, char out[24])
+marker(struct pdf *p, cmark_node *list, int num, int task, char out[24])
 {
+	const char *box = task < 0 ? "" : task ? "\u2611" : "\u2610";
 	if (cmark_node_get_list_type(list) == CMARK_ORDERED_LIST)
-		snprintf(out, 24, "%d%c", num,
-		         cmark_node_get_list_delim(list) == CMARK_PAREN_DELIM ? ')' : '.');
+		snprintf(out, 24, "%d%c%s%s", num,
+		         cmark_node_get_list_delim(list) == CMARK_PAREN_DELIM ? ')' : '.',
+		         *box ? " " : "", box);
+	else if (*box)
+		snprintf(out, 24, "%s", box);
 	else
 		/* one bullet per level, as browsers draw them */
 		snprintf(out, 24, "%s",
@@ -934,11 +937,14 @@ list_step(struct pdf *p, cmark_node *list)
 {
 	if (cmark_node_get_list_type(list) != CMARK_ORDERED_LIST)
 		return INDENT;
-	int n = 0, start = cmark_node_get_list_start(list);
-	for (cmark_node *c = cmark_node_first_child(list); c; c = cmark_node_next(c))
+	int n = 0, start = cmark_node_get_list_start(list), task = -1;
+	for (cmark_node *c = cmark_node_first_child(list); c; c = cmark_node_next(c)) {
 		n++;
+		if (cf_md_task(c) >= 0)
+			task = 0;
+	}
 	char widest[24];
-	marker(p, list, start + (n ? n - 1 : 0), widest);
+	marker(p, list, start + (n ? n - 1 : 0), task, widest);
 	PangoLayout *l = p->aux;
 	pango_layout_set_font_description(l, p->font[F_BODY]);
 	pango_layout_set_width(l, -1);
@@ -955,7 +961,7 @@ item(struct pdf *p, cmark_node *list, cmark_node *n, int num, double step)
 	double d = indent(p, step);
 	if (p->nmark < MAX_MARKS) {
 		struct mark *m = &p->mark[p->nmark++];
-		marker(p, list, num, m->text);
+		marker(p, list, num, cf_md_task(n), m->text);
 		m->right = p->left + p->indent - 5;
 	}
 	blocks(p, n);
@@ -967,35 +973,44 @@ item(struct pdf *p, cmark_node *list, cmark_node *n, int num, double step)
 	p->indent -= d;
 }
 
+/* Too many columns to draw: a row a line, its cells between pipes. */
+static void
+table_as_text(struct pdf *p, cmark_node *tbl)
+{
+	GString *s = g_string_new(NULL);
+	for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r)) {
+		int j = 0;
+		for (cmark_node *c = cmark_node_first_child(r); c; c = cmark_node_next(c)) {
+			char *t = cf_md_plain(c);
+			g_string_append(s, j++ ? " | " : "| ");
+			g_string_append(s, t);
+			free(t);
+		}
+		g_string_append(s, " |\n");
+	}
+	literal(p, s->str, 0);
+	g_string_free(s, TRUE);
+}
+
 static void
 block(struct pdf *p, cmark_node *n)
 {
-	jv rows;
 	double d;
 	int tight, num, first;
+	if (cf_md_is(n, "table")) {
+		open_block(p, p->tight ? 2 : 6);
+		if (p->nmark) {
+			text_reset(p);
+			flow_text(p, F_BODY);
+		}
+		if (!table(p, n))
+			table_as_text(p, n);
+		owe(p, 6, 0);
+		return;
+	}
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH:
 		open_block(p, p->tight ? 2 : 6);
-		rows = cf_md_table(n);
-		if (jv_is_valid(rows)) {
-			if (p->nmark) {
-				text_reset(p);
-				flow_text(p, F_BODY);
-			}
-			int ok = table(p, rows);
-			jv_free(rows);
-			if (ok) {
-				owe(p, 6, 0);
-				break;
-			}
-			/* too many columns to draw: the rows as written */
-			char *src = cf_md_text(n);
-			literal(p, src, 0);
-			free(src);
-			owe(p, 6, 0);
-			break;
-		}
-		jv_free(rows);
 		text_reset(p);
 		inlines(p, n);
 		flow_text(p, F_BODY);

@@ -1,9 +1,11 @@
 /* exp_txt.c — plain text out, for a terminal or an email: no markup,
- * every line within the width (cmark 0.30 has no plain-text renderer, so
- * the tree is walked here).  Widths count code points, as the tables of
- * chat-ls do. */
+ * every line within the width (cmark-gfm's own plain renderer keeps no
+ * table, so the tree is walked here).  Widths are terminal columns: a CJK
+ * character or an emoji takes two, a combining accent none. */
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "export.h"
 
@@ -20,26 +22,38 @@ struct txt {
 	int depth;           /* of nested quotes and lists */
 };
 
-/* Code points in the first n bytes of s. */
-static int
-cps(const char *s, size_t n)
+/* The length of the character at s, at most n bytes (1 for a byte that
+ * starts none). */
+static size_t
+clen(const char *s, size_t n)
 {
-	int w = 0;
-	for (size_t i = 0; i < n; i++)
-		w += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return w;
+	unsigned char c = (unsigned char)*s;
+	size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	return k > n ? n : k;
 }
 
-/* Bytes of s that hold at most w code points (whole characters). */
+/* Bytes of s (whole characters) that take at most w columns; at least
+ * one character when s has one, so a wide one in a narrow space still
+ * moves the text on. */
 static size_t
 bytes_for(const char *s, size_t n, int w)
 {
 	size_t i = 0;
-	while (i < n && w > 0) {
-		i++;
-		while (i < n && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		w--;
+	int used = 0;
+	while (i < n) {
+		size_t k = clen(s + i, n - i);
+		int c = cf_md_width(s + i, k);
+		if (used + c > w && i > 0)
+			break;
+		used += c;
+		i += k;
+		if (used >= w) {
+			/* what goes on the same column (accents, joiners) */
+			while (i < n && (k = clen(s + i, n - i)) && cf_md_width(s + i, k) == 0 &&
+			       (unsigned char)s[i] >= 0x80)
+				i += k;
+			break;
+		}
 	}
 	return i;
 }
@@ -84,13 +98,13 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 {
 	const char *pre = p1;
 	size_t p2n = strlen(p2);
-	int avail0 = t->width - cps(p2, p2n);
+	int avail0 = t->width - cf_md_width(p2, p2n);
 	if (avail0 < 1)
 		avail0 = 1;
 	for (const char *line = text;;) {
 		const char *nl = strchr(line, '\n');
 		size_t ln = nl ? (size_t)(nl - line) : strlen(line);
-		int avail = t->width - cps(pre, strlen(pre)), col = 0;
+		int avail = t->width - cf_md_width(pre, strlen(pre)), col = 0;
 		if (avail < 1)
 			avail = 1;
 		lb_add(t, pre, strlen(pre));
@@ -104,7 +118,7 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 				break;
 			const char *w = line + i;
 			size_t wn = j - i;
-			int ww = cps(w, wn);
+			int ww = cf_md_width(w, wn);
 			if (col && col + 1 + ww > avail) {
 				lb_end(t);
 				pre = p2;
@@ -126,7 +140,7 @@ wrap(struct txt *t, const char *text, const char *p1, const char *p2)
 				col = 0;
 				w += k;
 				wn -= k;
-				ww = cps(w, wn);
+				ww = cf_md_width(w, wn);
 			}
 			lb_add(t, w, wn);
 			col += ww;
@@ -145,7 +159,7 @@ static void
 literal(struct txt *t, const char *s, const char *p1, const char *p2)
 {
 	const char *pre = p1;
-	int avail = t->width - cps(p2, strlen(p2));
+	int avail = t->width - cf_md_width(p2, strlen(p2));
 	if (avail < 1)
 		avail = 1;
 	size_t n = strlen(s);
@@ -190,7 +204,7 @@ static void block(struct txt *t, cmark_node *n, const char *p1, const char *p2);
 static char *
 nest(struct txt *t, const char *p, const char *add)
 {
-	if (cps(p, strlen(p)) + cps(add, strlen(add)) > t->width / 2) {
+	if (cf_md_width(p, strlen(p)) + cf_md_width(add, strlen(add)) > t->width / 2) {
 		/* keep the marker's width, so following lines still align */
 		char *r = cf_xmalloc(strlen(p) + 1);
 		strcpy(r, p);
@@ -215,99 +229,86 @@ children(struct txt *t, cmark_node *n, const char *p1, const char *p2, int tight
 	}
 }
 
-/* The cells' Markdown as the plain text it says. */
-static jv
-plain_rows(jv rows)
-{
-	jv out = jv_array();
-	jv_array_foreach(rows, i, r) {
-		jv o = jv_array();
-		jv_array_foreach(r, j, c) {
-			char *p = cf_md_cell_text(jv_string_value(c));
-			/* most cells are their own text: keep the jv */
-			if (!strcmp(p, jv_string_value(c))) {
-				o = jv_array_append(o, c);
-			} else {
-				o = jv_array_append(o, jv_string(p));
-				jv_free(c);
-			}
-			free(p);
-			(void)j;
-		}
-		out = jv_array_append(out, o);
-		jv_free(r);
-		(void)i;
-	}
-	jv_free(rows);
-	return out;
-}
-
+/* A table from cmark-gfm's tree: columns as wide as their widest cell,
+ * a rule under the header; a table wider than the page goes out a row a
+ * line instead. */
 static void
-table(struct txt *t, jv rows, const char *p1, const char *p2)
+table(struct txt *t, cmark_node *tbl, const char *p1, const char *p2)
 {
-	rows = plain_rows(rows);
-	int ncol = 0;
-	jv_array_foreach(rows, i, r) {
-		int k = jv_array_length(r);
-		if (k > ncol)
-			ncol = k;
-		(void)i;
+	int ncol = cf_md_columns(tbl), nrow = 0;
+	for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r))
+		nrow += cf_md_is_row(r);
+	if (ncol < 1 || nrow < 1)
+		return;
+	char **cell = calloc((size_t)nrow * (size_t)ncol, sizeof *cell);
+	int *w = calloc((size_t)ncol, sizeof *w), total = 0, i = 0;
+	if (!cell || !w) {
+		free(cell);
+		free(w);
+		return;
 	}
-	int *w = calloc((size_t)ncol + 1, sizeof *w), total = 0;
-	jv_array_foreach(rows, i, r) {
-		jv_array_foreach(r, j, c) {
-			int cw = cps(jv_string_value(c), (size_t)jv_string_length_bytes(jv_copy(c)));
-			if (cw > w[j])
-				w[j] = cw;
-			jv_free(c);
+	for (cmark_node *r = cmark_node_first_child(tbl); r; r = cmark_node_next(r)) {
+		if (!cf_md_is_row(r))
+			continue;
+		int j = 0;
+		for (cmark_node *c = cmark_node_first_child(r); c && j < ncol; c = cmark_node_next(c)) {
+			char *s = cf_md_plain(c);
+			/* a cell is one line, whatever its breaks were */
+			for (char *q = s; *q; q++)
+				if (*q == '\n' || *q == '\t')
+					*q = ' ';
+			cell[i * ncol + j] = s;
+			int k = cf_md_width(s, strlen(s));
+			if (k > w[j])
+				w[j] = k;
+			j++;
 		}
-		jv_free(r);
-		(void)i;
+		i++;
 	}
 	for (int j = 0; j < ncol; j++)
 		total += w[j] + (j ? 3 : 0);
 	const char *pre = p1;
-	if (total + cps(p2, strlen(p2)) > t->width) {
-		/* too wide for columns: each row as one filled line */
-		jv_array_foreach(rows, i, r) {
+	if (total + cf_md_width(p2, strlen(p2)) > t->width) {
+		for (int r = 0; r < nrow; r++) {
 			jv line = jv_string("");
-			jv_array_foreach(r, j, c) {
+			for (int j = 0; j < ncol; j++) {
+				const char *s = cell[r * ncol + j] ? cell[r * ncol + j] : "";
 				line = jv_string_concat(line, jv_string(j ? " | " : ""));
-				line = jv_string_concat(line, c);
+				line = jv_string_concat(line, jv_string(s));
 			}
-			jv_free(r);
 			wrap(t, jv_string_value(line), pre, p2);
 			pre = p2;
 			jv_free(line);
-			(void)i;
 		}
 	} else {
-		jv_array_foreach(rows, i, r) {
+		for (int r = 0; r < nrow; r++) {
 			fputs(pre, t->f);
 			pre = p2;
-			for (int j = 0; j < ncol; j++) {
-				jv c = jv_array_get(jv_copy(r), j);
-				const char *s = jv_is_valid(c) ? jv_string_value(c) : "";
-				int cw = cps(s, strlen(s));
+			/* the last cells that say nothing leave no spaces behind */
+			int last = ncol;
+			while (last > 1 && !*(cell[r * ncol + last - 1] ? cell[r * ncol + last - 1] : ""))
+				last--;
+			for (int j = 0; j < last; j++) {
+				const char *s = cell[r * ncol + j] ? cell[r * ncol + j] : "";
 				fputs(j ? " | " : "", t->f);
 				fputs(s, t->f);
-				if (j + 1 < ncol)
-					for (int k = cw; k < w[j]; k++)
+				if (j + 1 < last)
+					for (int k = cf_md_width(s, strlen(s)); k < w[j]; k++)
 						fputc(' ', t->f);
-				jv_free(c);
 			}
 			fputc('\n', t->f);
-			if (i == 0) {
+			if (r == 0) {
 				fputs(p2, t->f);
 				for (int k = 0; k < total; k++)
 					fputc('-', t->f);
 				fputc('\n', t->f);
 			}
-			jv_free(r);
 		}
 	}
+	for (int k = 0; k < nrow * ncol; k++)
+		free(cell[k]);
+	free(cell);
 	free(w);
-	jv_free(rows);
 }
 
 static void
@@ -327,22 +328,16 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		return;
 	}
 	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_PARAGRAPH: {
-		jv rows = cf_md_table(n);
-		if (jv_is_valid(rows)) {
-			table(t, rows, p1, p2);
-			break;
-		}
+	case CMARK_NODE_PARAGRAPH:
 		s = cf_md_plain(n);
 		wrap(t, s, p1, p2);
 		free(s);
 		break;
-	}
 	case CMARK_NODE_HEADING: {
 		s = cf_md_plain(n);
 		wrap(t, s, p1, p2);
 		if (cmark_node_get_heading_level(n) <= 2) {
-			int w = cps(s, strlen(s)), max = t->width - cps(p2, strlen(p2));
+			int w = cf_md_width(s, strlen(s)), max = t->width - cf_md_width(p2, strlen(p2));
 			fputs(p2, t->f);
 			for (int i = 0; i < (w < max ? w : max); i++)
 				fputc(cmark_node_get_heading_level(n) == 1 ? '=' : '-', t->f);
@@ -360,7 +355,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		free(b);
 		break;
 	case CMARK_NODE_THEMATIC_BREAK: {
-		int w = t->width - cps(p2, strlen(p2));
+		int w = t->width - cf_md_width(p2, strlen(p2));
 		fputs(p1, t->f);
 		for (int i = 0; i < (w < 40 ? w : 40); i++)
 			fputc('-', t->f);
@@ -381,11 +376,14 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		int num = cmark_node_get_list_start(n), tight = cmark_node_get_list_tight(n);
 		const char *pre = p1;
 		for (cmark_node *it = cmark_node_first_child(n); it; it = cmark_node_next(it)) {
-			char mark[32], pad[32];
+			char mark[40], pad[40];
+			int task = cf_md_task(it);
 			if (ordered)
-				snprintf(mark, sizeof mark, "%d. ", num++);
+				snprintf(mark, sizeof mark, "%d. %s", num++,
+				         task < 0 ? "" : task ? "[x] " : "[ ] ");
 			else
-				snprintf(mark, sizeof mark, "- ");
+				snprintf(mark, sizeof mark, "- %s",
+				         task < 0 ? "" : task ? "[x] " : "[ ] ");
 			memset(pad, ' ', strlen(mark));
 			pad[strlen(mark)] = '\0';
 			if (pre != p1 && !tight) {
@@ -394,7 +392,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 			}
 			/* the marker shows, unless markers of items that start on
 			 * one line would leave no room for the text */
-			a = cps(pre, strlen(pre)) + (int)strlen(mark) > t->width - 10 ?
+			a = cf_md_width(pre, strlen(pre)) + (int)strlen(mark) > t->width - 10 ?
 			    cat(pre, "") : cat(pre, mark);
 			b = nest(t, p2, pad);
 			t->depth++;
@@ -407,7 +405,10 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 		break;
 	}
 	default:
-		children(t, n, p1, p2, 0);
+		if (cf_md_is(n, "table"))
+			table(t, n, p1, p2);
+		else
+			children(t, n, p1, p2, 0);
 		break;
 	}
 }
@@ -415,7 +416,7 @@ block(struct txt *t, cmark_node *n, const char *p1, const char *p2)
 static void
 underline(FILE *f, const char *s, char c, int max)
 {
-	int w = cps(s, strlen(s));
+	int w = cf_md_width(s, strlen(s));
 	for (int i = 0; i < (w < max ? w : max); i++)
 		fputc(c, f);
 	fputc('\n', f);

@@ -1,10 +1,12 @@
 /* export.c — one session out in a format: the loop every format shares,
  * and the pieces of cmark's tree more than one renderer needs. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
@@ -50,6 +52,30 @@ struct run {
 	int rc;
 };
 
+int
+cf_msg_reset(jv msg)
+{
+	jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+	int yes = jv_get_kind(md) == JV_KIND_OBJECT && cf_jbool(md, "contextReset");
+	jv_free(md);
+	return yes;
+}
+
+/* The /clear boundary as the message's first block, so every format that
+ * renders the tree shows it as it shows the rest (Markdown, which renders
+ * from the source, writes it itself). */
+static void
+reset_note(cmark_node *doc)
+{
+	cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+	cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+	cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+	cmark_node_set_literal(t, cf_reset_note);
+	cmark_node_append_child(em, t);
+	cmark_node_append_child(p, em);
+	cmark_node_prepend_child(doc, p);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -59,7 +85,14 @@ each(jv msg, const char *text, struct run *r)
 	if (text && !cf_utf8_valid(text, strlen(text)))
 		text = valid = g_utf8_make_valid(text, -1);
 	cmark_node *doc = r->f->raw ? NULL : cf_md_parse(text, strlen(text), r->x->opt);
-	r->rc = r->f->message(r->x, msg, doc);
+	if (!r->f->raw && !doc) {
+		errno = ENOMEM;
+		r->rc = -1;
+	} else {
+		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
+			reset_note(doc);
+		r->rc = r->f->message(r->x, msg, doc);
+	}
 	if (doc)
 		cmark_node_free(doc);
 	g_free(valid);
@@ -77,6 +110,9 @@ one(jv msg, void *ctx)
 /* What a rendering format reads of a message, without the rest of the
  * record: the arrays, the extra metadata and the attachments subquery
  * were half of a long export's time. */
+const char cf_reset_note[] =
+	"Context cleared: this message and those after it were sent without the ones before.";
+
 static jv
 lean_row(sqlite3_stmt *s)
 {
@@ -86,6 +122,8 @@ lean_row(sqlite3_stmt *s)
 	md = jv_object_set(md, jv_string("model"), cf_col_text(s, 5));
 	md = jv_object_set(md, jv_string("processing_time"), sqlite3_column_type(s, 6) == SQLITE_NULL ?
 	                   jv_null() : jv_number((double)sqlite3_column_int64(s, 6)));
+	if (sqlite3_column_int(s, 7))
+		md = jv_object_set(md, jv_string("contextReset"), jv_true());
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("message"));
 	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
@@ -96,21 +134,31 @@ lean_row(sqlite3_stmt *s)
 	return jv_object_set(r, jv_string("metadata"), md);
 }
 
-int
+jv
 cf_export_session(cf_store *st, jv session, const struct cf_format *f,
-                  const struct cf_xopt *o, FILE *out)
+                  const struct cf_xopt *o, FILE *out, const char *name)
 {
 	static const char sql[] =
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
-		" m.model, m.processing_time FROM messages m WHERE m.session_id = ?1"
-		" ORDER BY m.seq";
-	cf_export x = {.out = out, .opt = o, .st = st, .session = session};
+		" m.model, m.processing_time,"
+		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1"
+		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
+	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
+	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};
+	jv err = jv_true();
 	errno = 0;
 	if ((r.rc = f->begin(&x)) == 0) {
 		/* rows come one at a time: memory does not follow the session */
 		if (f->raw) {
-			cf_message_list(st, cf_jstr(session, "id"), 0, NULL, one, &r);
+			jv e = cf_message_list(st, cf_jstr(session, "id"), 0, NULL, one, &r);
+			if (!jv_is_valid(e) && r.rc == 0) {
+				jv_free(x.err);
+				x.err = e;
+				r.rc = -1;
+			} else {
+				jv_free(e);
+			}
 		} else {
 			sqlite3_stmt *s = cf_prepare(st, sql);
 			cf_bind_text(s, 1, cf_jstr(session, "id"));
@@ -121,7 +169,7 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 					break;
 			}
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-				cf_store_fail(st, "reading messages");
+				r.rc = cf_export_store_fail(&x, "reading messages");
 			sqlite3_finalize(s);
 		}
 		if (r.rc == 0)
@@ -129,10 +177,178 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	}
 	if (r.rc == 0 && (fflush(out) != 0 || ferror(out)))
 		r.rc = -1;
-	if (r.rc && !errno)
-		errno = EIO;
+	if (r.rc && !jv_is_valid(x.err)) {
+		jv_free(err);
+		err = x.err;
+	} else if (r.rc) {
+		int e = errno ? errno : EIO;
+		jv_free(err);
+		jv_free(x.err);
+		err = e == EPIPE ? cf_error(CF_EX_OK, "%s", "") :
+		      cf_error(CF_EX_FAIL, "writing %s: %s", name, strerror(e));
+	} else {
+		jv_free(x.err);
+	}
 	jv_free(session);
-	return r.rc;
+	return err;
+}
+
+int
+cf_export_store_fail(cf_export *x, const char *what)
+{
+	sqlite3 *db = cf_store_db(x->st);
+	const char *path = sqlite3_db_filename(db, "main");
+	jv_free(x->err);
+	x->err = cf_error(CF_EX_STORE, "%s: %s: %s", path && *path ? path : "the store",
+	                  what, sqlite3_errmsg(db));
+	return -1;
+}
+
+/* ---- a whole export: one document or an archive, to a file or stdout ---- */
+
+static jv
+unknown_format(const char *what, const char *name)
+{
+	char list[128] = "";
+	for (int i = 0; cf_formats[i]; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, cf_formats[i]->name);
+	}
+	return cf_error(CF_EX_USAGE, "%s '%s': the formats are %s", what, name, list);
+}
+
+jv
+cf_export_plan(struct cf_xrun *r, const char *format, const char *archive)
+{
+	const char *output = r->output;
+	if (output && !*output)
+		return cf_error(CF_EX_USAGE, "-o: empty file name");
+	r->archive = output ? cf_arc_for_path(output) : CF_ARC_NONE;
+	if (archive) {
+		int k = cf_arc_named(archive);
+		if (k == CF_ARC_NONE)
+			return cf_error(CF_EX_USAGE, "invalid --archive '%s': expected zip, "
+			                "tar.gz or tar.zst", archive);
+		if (r->archive != CF_ARC_NONE && r->archive != k)
+			return cf_error(CF_EX_USAGE, "--archive %s does not match -o '%s'",
+			                archive, output);
+		r->archive = k;
+	}
+	r->fmt = &cf_fmt_markdown;
+	if (format) {
+		if (!(r->fmt = cf_format_named(format)))
+			return unknown_format("unknown format", format);
+	} else if (output && r->archive == CF_ARC_NONE) {
+		if (!(r->fmt = cf_format_for_path(output))) {
+			const char *dot = strrchr(output, '.');
+			if (dot && !strchr(dot, '/'))
+				return unknown_format("cannot tell the format from", output);
+			r->fmt = &cf_fmt_markdown;
+		}
+	}
+	return jv_true();
+}
+
+/* -o naming the store (or its -wal or -shm) would replace the sessions
+ * being read with their export. */
+static jv
+not_the_store(cf_store *st, const char *output)
+{
+	struct stat o, d;
+	const char *db = sqlite3_db_filename(cf_store_db(st), "main");
+	if (!output || !db || stat(output, &o) != 0)
+		return jv_true();
+	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s%s", db, ext[i]);
+		if (stat(p, &d) == 0 && d.st_dev == o.st_dev && d.st_ino == o.st_ino)
+			return cf_error(CF_EX_USAGE, "-o '%s' is the store itself", output);
+	}
+	return jv_true();
+}
+
+/* On a terminal, what a message holds must not drive it: escape and
+ * control sequences are dropped (C0 but tab and newline, DEL, C1). */
+static int
+copy_clean(FILE *from, FILE *to)
+{
+	char buf[65536];
+	size_t n;
+	int c2 = 0;   /* the last byte was 0xc2, the lead of a C1 control */
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)buf[i];
+			if (c2) {
+				c2 = 0;
+				if (c >= 0x80 && c < 0xa0)
+					continue;
+				putc_unlocked(0xc2, to);
+			}
+			if (c == 0xc2) {
+				c2 = 1;
+				continue;
+			}
+			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+				continue;
+			putc_unlocked(c, to);
+		}
+	}
+	if (c2)
+		putc_unlocked(0xc2, to);
+	return ferror(from) ? -1 : 0;
+}
+
+jv
+cf_export_run(cf_store *st, jv list, const struct cf_xrun *r)
+{
+	int count = jv_array_length(jv_copy(list));
+	const char *kind = r->archive != CF_ARC_NONE ? "an archive" : r->fmt->name;
+	jv e = jv_true();
+	if (count > 1 && r->archive == CF_ARC_NONE)
+		e = cf_error(CF_EX_USAGE, "%d sessions go into one archive: name it with "
+		             "-o FILE.zip (.tar.gz, .tar.zst) or give --archive", count);
+	else if (!r->output && r->tty && (r->archive != CF_ARC_NONE || r->fmt->binary))
+		e = cf_error(CF_EX_USAGE, "%s is not for a terminal: use -o FILE or a redirect",
+		             kind);
+	else
+		e = not_the_store(st, r->output);
+	if (!jv_is_valid(e)) {
+		jv_free(list);
+		return e;
+	}
+
+	struct cf_outfile out;
+	e = cf_outfile_open(&out, r->output);
+	if (!jv_is_valid(e)) {
+		jv_free(list);
+		return e;
+	}
+	if (r->archive != CF_ARC_NONE) {
+		e = cf_archive_write(st, list, r->fmt, &r->opt, r->archive, &out);
+	} else if (!r->output && r->tty) {
+		FILE *tmp = tmpfile();
+		if (!tmp) {
+			e = cf_outfile_error(&out, errno);
+		} else {
+			e = cf_export_session(st, jv_array_get(jv_copy(list), 0), r->fmt, &r->opt,
+			                      tmp, out.name);
+			if (jv_is_valid(e) && copy_clean(tmp, out.f) != 0)
+				e = cf_outfile_error(&out, errno);
+			fclose(tmp);
+		}
+		jv_free(list);
+	} else {
+		e = cf_export_session(st, jv_array_get(jv_copy(list), 0), r->fmt, &r->opt,
+		                      out.f, out.name);
+		jv_free(list);
+	}
+	if (!jv_is_valid(e)) {
+		cf_outfile_abort(&out);
+		return e;
+	}
+	return cf_outfile_commit(&out);
 }
 
 /* ---- cmark's tree ---- */
@@ -140,10 +356,10 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 cmark_node *
 cf_md_parse(const char *text, size_t len, const struct cf_xopt *o)
 {
-	cmark_node *doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
+	cmark_node *doc = cf_gfm_parse(text, len, CMARK_OPT_DEFAULT);
 	if (!doc)
-		cf_die(CF_EX_FAIL, "out of memory parsing a message");
-	/* a table's cells are read from the lines as written (cf_md_table) */
+		return NULL;
+	/* the Markdown format writes the source, not the tree (cf_md_source) */
 	cmark_node_set_user_data(doc, (void *)text);
 	if (o && o->code_lang && *o->code_lang) {
 		cmark_iter *it = cmark_iter_new(doc);
@@ -158,65 +374,6 @@ cf_md_parse(const char *text, size_t len, const struct cf_xopt *o)
 		cmark_iter_free(it);
 	}
 	return doc;
-}
-
-/* The cells of one table row: split at pipes that are not escaped and
- * not inside a code span, trimmed; the outer pipes are optional. */
-static jv
-table_row(const char *s, size_t n)
-{
-	jv row = jv_array();
-	while (n && (*s == ' ' || *s == '\t'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n && *s == '|')
-		s++, n--;
-	if (n && s[n - 1] == '|' && !(n >= 2 && s[n - 2] == '\\'))
-		n--;
-	char *cell = cf_xmalloc(n + 1);
-	size_t k = 0;
-	int code = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i == n || (s[i] == '|' && !code)) {
-			size_t a = 0, b = k;
-			while (a < b && (cell[a] == ' ' || cell[a] == '\t'))
-				a++;
-			while (b > a && (cell[b - 1] == ' ' || cell[b - 1] == '\t'))
-				b--;
-			row = jv_array_append(row, jv_string_sized(cell + a, (int)(b - a)));
-			k = 0;
-			continue;
-		}
-		if (s[i] == '`')
-			code = !code;
-		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
-			cell[k++] = s[i++];   /* "\|" stays: the cell is Markdown */
-		cell[k++] = s[i];
-	}
-	free(cell);
-	return row;
-}
-
-static int
-delimiter_row(jv row)
-{
-	int ok = jv_array_length(jv_copy(row)) > 0;
-	jv_array_foreach(row, i, c) {
-		const char *p = jv_string_value(c);
-		int dashes = 0;
-		if (*p == ':')
-			p++;
-		while (*p == '-')
-			p++, dashes++;
-		if (*p == ':')
-			p++;
-		if (*p || !dashes)
-			ok = 0;
-		jv_free(c);
-		(void)i;
-	}
-	return ok;
 }
 
 /* Appends to a growing string. */
@@ -267,96 +424,79 @@ cf_md_lines_free(struct cf_md_linemap *ls)
 	free(ls->len);
 }
 
-/* The paragraph's lines as written, from the source cf_md_parse kept
- * on the document: what a cell says (emphasis, code, an escaped pipe)
- * survives.  Inside a quote or a list the lines lose what is left of
- * the paragraph's first column.  NULL without a source. */
-static char *
-source_lines(cmark_node *para)
-{
-	cmark_node *doc = para;
-	while (cmark_node_parent(doc))
-		doc = cmark_node_parent(doc);
-	const char *src = cmark_node_get_user_data(doc);
-	int first = cmark_node_get_start_line(para), last = cmark_node_get_end_line(para);
-	int col = cmark_node_get_start_column(para);
-	if (!src || first < 1 || last < first)
-		return NULL;
-	struct cf_md_linemap ls;
-	cf_md_lines(src, &ls);
-	struct sbuf b = {0};
-	sb_add(&b, "", 0);
-	for (int l = first; l <= last && l <= ls.n; l++) {
-		const char *p = src + ls.start[l - 1];
-		size_t n = ls.len[l - 1], skip = 0;
-		while (skip + 1 < (size_t)col && skip < n &&
-		       (p[skip] == ' ' || p[skip] == '>' || p[skip] == '\t'))
-			skip++;
-		if (l > first)
-			sb_add(&b, "\n", 1);
-		sb_add(&b, p + skip, n - skip);
-	}
-	cf_md_lines_free(&ls);
-	return b.p;
-}
-
-/* A pipe in the paragraph's own text (not in code): without one it is
- * no table, and most paragraphs are told so without a copy. */
+/* The columns one character takes. */
 static int
-has_pipe(cmark_node *para)
+char_cols(gunichar c)
 {
-	for (cmark_node *c = cmark_node_first_child(para); c; c = cmark_node_next(c))
-		if (cmark_node_get_type(c) == CMARK_NODE_TEXT &&
-		    strchr(cmark_node_get_literal(c), '|'))
-			return 1;
-	return 0;
+	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || g_unichar_iszerowidth(c))
+		return 0;
+	return g_unichar_iswide(c) ? 2 : 1;
 }
 
-jv
-cf_md_table(cmark_node *para)
+int
+cf_md_width(const char *s, size_t n)
 {
-	if (cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH || !has_pipe(para))
-		return jv_invalid();
-	char *src = source_lines(para);
-	if (!src)
-		src = cf_md_text(para);
-	jv rows = jv_array();
-	int ok = 1, line = 0;
-	for (char *p = src; ok && *p; line++) {
-		char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (!memchr(p, '|', n)) {
-			ok = 0;
-			break;
+	int w = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {   /* ASCII, control bytes too, without decoding */
+			w++;
+			i++;
+			continue;
 		}
-		jv row = table_row(p, n);
-		if (line == 1) {
-			ok = delimiter_row(row);
-			jv_free(row);
-		} else {
-			rows = jv_array_append(rows, row);
-		}
-		p += n + (e ? 1 : 0);
+		size_t k = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (k > n - i)
+			k = n - i;
+		gunichar u = g_utf8_get_char_validated(s + i, (gssize)k);
+		w += u == (gunichar)-1 || u == (gunichar)-2 ? 1 : char_cols(u);
+		i += c < 0xc0 ? 1 : k;
 	}
-	free(src);
-	if (!ok || line < 2) {
-		jv_free(rows);
-		return jv_invalid();
-	}
-	return rows;
+	return w;
 }
 
-char *
-cf_md_cell_text(const char *cell)
+int
+cf_md_is(cmark_node *n, const char *type)
 {
-	/* most cells say nothing Markdown would change: no inline markup
-	 * anywhere, and no start that makes a block of it ("- x", "1. x") */
-	if (!cell[strcspn(cell, "*_`[]\\<>&!")] && !strchr("#>-+=~0123456789", cell[0]))
-		return cf_xstrdup(cell);
-	cmark_node *d = cmark_parse_document(cell, strlen(cell), CMARK_OPT_DEFAULT);
-	char *r = cf_md_plain(d);
-	cmark_node_free(d);
-	return r;
+	const char *t = cmark_node_get_type_string(n);
+	return t && !strcmp(t, type);
+}
+
+int
+cf_md_is_row(cmark_node *n)
+{
+	/* the header row is a "table_header" to cmark-gfm 0.29, a
+	 * "table_row" marked as the header to later versions */
+	return cf_md_is(n, "table_row") || cf_md_is(n, "table_header");
+}
+
+int
+cf_md_header_row(cmark_node *row)
+{
+	return cf_md_is(row, "table_header") ||
+	       (cf_md_is(row, "table_row") && cmark_gfm_extensions_get_table_row_is_header(row));
+}
+
+int
+cf_md_columns(cmark_node *table)
+{
+	return cf_md_is(table, "table") ? cmark_gfm_extensions_get_table_columns(table) : 0;
+}
+
+int
+cf_md_align(cmark_node *table, int col)
+{
+	if (col < 0 || col >= cf_md_columns(table))
+		return 0;
+	uint8_t *a = cmark_gfm_extensions_get_table_alignments(table);
+	return a && (a[col] == 'l' || a[col] == 'c' || a[col] == 'r') ? a[col] : 0;
+}
+
+int
+cf_md_task(cmark_node *item)
+{
+	if (!cf_md_is(item, "tasklist"))
+		return -1;
+	return cmark_gfm_extensions_get_tasklist_item_checked(item) ? 1 : 0;
 }
 
 char *
@@ -369,12 +509,17 @@ cf_md_plain(cmark_node *node)
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type ty = cmark_node_get_type(n);
+		if (cf_md_is(n, "strikethrough")) {
+			/* struck text is not gone: it stays marked as struck */
+			sb_add(&b, "~~", 2);
+			continue;
+		}
 		if (ev == CMARK_EVENT_EXIT) {
 			/* plain text keeps where a link went, unless it says so */
 			if (n != node && (ty == CMARK_NODE_LINK || ty == CMARK_NODE_IMAGE)) {
 				const char *url = cmark_node_get_url(n);
 				char *txt = cf_md_text(n);
-				if (url && *url && strcmp(url, txt)) {
+				if (url && *url && !cf_link_says(url, txt)) {
 					sb_add(&b, " (", 2);
 					sb_add(&b, url, strlen(url));
 					sb_add(&b, ")", 1);
@@ -444,6 +589,20 @@ cf_md_text(cmark_node *node)
 	}
 	cmark_iter_free(it);
 	return b.p;
+}
+
+int
+cf_link_says(const char *url, const char *text)
+{
+	/* what an autolink adds to what was written: www.x.org is
+	 * http://www.x.org, a@b.org is mailto:a@b.org */
+	static const char *const added[] = {"", "http://", "mailto:"};
+	for (size_t i = 0; i < sizeof added / sizeof *added; i++) {
+		size_t k = strlen(added[i]);
+		if (!strncmp(url, added[i], k) && !strcmp(url + k, text))
+			return 1;
+	}
+	return 0;
 }
 
 /* An allow-list, not a deny-list: file: to a remote share sends the

@@ -2,6 +2,7 @@
  * Everything a user or a provider wrote passes through cf_clean or
  * cf_put_clean, so no escape sequence in a name or a reply reaches the
  * terminal. */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,33 +19,50 @@ u8len(const unsigned char *s)
 	return n;
 }
 
+/* Cells of the character at s (at most n bytes), its length in *len:
+ * two for wide CJK and emoji, none for combining marks and other
+ * zero-width characters, one for a stray byte (it is shown as one). */
+int
+cf_char_cells(const char *s, size_t n, size_t *len)
+{
+	if ((unsigned char)*s < 0x80 || n < 2) {
+		*len = 1;
+		return 1;
+	}
+	gunichar c = g_utf8_get_char_validated(s, (gssize)n);
+	if (c == (gunichar)-1 || c == (gunichar)-2) {
+		*len = 1;
+		return 1;
+	}
+	*len = (size_t)(g_utf8_next_char(s) - s);
+	if (g_unichar_iszerowidth(c))
+		return 0;
+	return g_unichar_iswide(c) ? 2 : 1;
+}
+
+int
+cf_cells(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0, l; i < n; i += l)
+		w += cf_char_cells(s + i, n - i, &l);
+	return w;
+}
+
 void
 cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
-	int w = 0;
 	while (*p && o + 5 < n) {
-		if (width && w >= width) {
-			/* mark the cut: replace the last character with an ellipsis */
-			while (o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-				o--;
-			if (o > 0)
-				o--;
-			memcpy(out + o, "…", 3);
-			o += 3;
-			break;
-		}
 		if (*p == '\n' && keep_nl) {
 			out[o++] = '\n';
 			p++;
-			w = 0;
 			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
 			out[o++] = (*p == '\t' && keep_nl) ? '\t' : ' ';
 			p++;
-			w++;
 			continue;
 		}
 		int l = u8len(p);
@@ -52,15 +70,29 @@ cf_clean(const char *s, char *out, size_t n, int width, int keep_nl)
 		if (l == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
 			out[o++] = ' ';
 			p += 2;
-			w++;
 			continue;
 		}
 		memcpy(out + o, p, (size_t)l);
 		o += (size_t)l;
 		p += l;
-		w++;
 	}
 	out[o] = '\0';
+	if (!width || keep_nl || cf_cells(out, o) <= width)
+		return;
+	/* too wide: the longest start that leaves a cell for the ellipsis
+	 * that marks the cut */
+	size_t cut = 0, l;
+	for (int w = 0; cut < o; cut += l) {
+		int c = cf_char_cells(out + cut, o - cut, &l);
+		if (w + c > width - 1)
+			break;
+		w += c;
+	}
+	if (cut + 4 > n)
+		cut = n - 4;
+	while (cut > 0 && ((unsigned char)out[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(out + cut, "\u2026", 4);
 }
 
 void
@@ -110,15 +142,10 @@ cf_put_clean(const char *s)
 	cf_clean_write(stdout, s, strlen(s), NULL, 0);
 }
 
-/* Code points, which is what a terminal column count needs for the scripts
- * most names use; wide CJK characters make a row longer, not wrong. */
 int
 cf_width(const char *s)
 {
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
+	return cf_cells(s, strlen(s));
 }
 
 void
@@ -259,14 +286,51 @@ cf_human_session_head(cf_store *st, jv rec)
 	jv_free(meta);
 }
 
+/* A size as people read it: 512 B, 1.5 KiB, 20.0 MiB. */
+static void
+human_size(double n, char out[32])
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (n >= 1024 && u < 4) {
+		n /= 1024;
+		u++;
+	}
+	if (u)
+		snprintf(out, 32, "%.1f %s", n, unit[u]);
+	else
+		snprintf(out, 32, "%.0f B", n);
+}
+
+/* The attachments a message carries, a line each: name, type, size. */
+static void
+put_attachments(jv meta)
+{
+	jv list = jv_object_get(jv_copy(meta), jv_string("attachments"));
+	if (jv_get_kind(list) == JV_KIND_ARRAY) {
+		jv_array_foreach(list, i, a) {
+			char name[200], type[120], size[32];
+			const char *mime = cf_jstr_or_null(a, "mimeType");
+			cf_clean(cf_jstr(a, "name"), name, sizeof name, 80, 0);
+			cf_clean(mime ? mime : cf_jstr(a, "type"), type, sizeof type, 60, 0);
+			human_size(cf_jnum(a, "size", 0), size);
+			printf("%s[attached] %s%s%s  %s · %s%s\n", cf_c(CF_DIM), cf_c(CF_RESET),
+			       name, cf_c(CF_DIM), type, size, cf_c(CF_RESET));
+			jv_free(a);
+		}
+	}
+	jv_free(list);
+}
+
 void
-cf_human_message(jv msg)
+cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
+                      void *ctx)
 {
 	const char *role = cf_jstr(msg, "role");
 	const char *color = !strcmp(role, "user") ? CF_GREEN :
 	                    !strcmp(role, "assistant") ? CF_MAGENTA : CF_CYAN;
 	int64_t ms = rec_ms(msg, "timestamp");
-	char when[32], rel[32], stamp[25], model[120] = "";
+	char when[32], rel[32], stamp[25], model[120] = "", stop[80] = "";
 	cf_time_fmt(ms, stamp);
 	snprintf(when, sizeof when, "%.10s %.5s UTC", stamp, stamp + 11);
 	cf_time_rel(ms, cf_now_ms(), rel, sizeof rel);
@@ -274,16 +338,40 @@ cf_human_message(jv msg)
 	const char *m = cf_jstr_or_null(meta, "model");
 	if (m && strcmp(role, "user"))
 		cf_clean(m, model, sizeof model, 60, 0);
-	printf("\n%s%s%s%s%s%s  %s%s (%s)%s\n", cf_c(CF_BOLD), cf_c(color), role,
+	/* /clear: what comes before this message is not in its context */
+	if (cf_jbool(meta, "contextReset"))
+		printf("\n%s──── context cleared ────────────────────────────%s\n",
+		       cf_c(CF_DIM), cf_c(CF_RESET));
+	if (cf_jbool(meta, "incomplete")) {
+		const char *why = cf_jstr_or_null(meta, "stopReason");
+		cf_clean(why ? why : "", stop, sizeof stop, 40, 0);
+	}
+	printf("\n%s%s%s%s%s%s  %s%s (%s)%s", cf_c(CF_BOLD), cf_c(color), role,
 	       cf_c(CF_RESET), *model ? " · " : "", model, cf_c(CF_DIM), when, rel,
 	       cf_c(CF_RESET));
+	if (cf_jbool(meta, "incomplete"))
+		printf("  %sincomplete%s%s%s%s", cf_c(CF_YELLOW), *stop ? " (" : "", stop,
+		       *stop ? ")" : "", cf_c(CF_RESET));
+	putchar('\n');
+	put_attachments(meta);
 	jv_free(meta);
 	const char *c = cf_jstr(msg, "content");
-	cf_put_clean(c);
-	if (*c && c[strlen(c) - 1] != '\n')
-		putchar('\n');
+	if (content) {
+		fflush(stdout);
+		content(c, strlen(c), ctx);
+	} else {
+		cf_put_clean(c);
+		if (*c && c[strlen(c) - 1] != '\n')
+			putchar('\n');
+	}
 	cf_out_check();
 	jv_free(msg);
+}
+
+void
+cf_human_message(jv msg)
+{
+	cf_human_message_with(msg, NULL, NULL);
 }
 
 int

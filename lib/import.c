@@ -1165,7 +1165,7 @@ static void
 to_blob(const unsigned char *p, size_t n, void *ctx)
 {
 	struct blob_out *o = ctx;
-	cf_blob_write(o->st, o->b, p, n, o->at);
+	cf_raise(cf_blob_write(o->st, o->b, p, n, o->at));
 	o->at += n;
 }
 
@@ -1191,9 +1191,12 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
 		n = sp->n >= 0 ? sp->n : cf_unbase64(sp->p, sp->len, NULL);
 	else if (jv_get_kind(text) == JV_KIND_STRING)
 		n = jv_string_length_bytes(jv_copy(text));
+	jv err = jv_invalid();
 	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
 		cf_jstr(a, "name"), n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0),
-		cf_jstr_or_null(a, "mimeType"), n);
+		cf_jstr_or_null(a, "mimeType"), n, &err);
+	if (!row)
+		cf_raise(err);
 	if (n > 0) {
 		struct blob_out o = {st, cf_blob_open(st, row, 1), 0};
 		if (sp && imp_spill_decode(sp, to_blob, &o) != n)
@@ -1280,6 +1283,8 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		int64_t updated = 0;
 		int has_updated = !cf_time_parse(cf_jstr(sess, "lastUpdated"), &updated);
 		jv rec = cf_session_insert(st, sess);
+		if (cf_is_error(rec))
+			cf_raise(rec);
 		jv sid = jv_string(cf_jstr(rec, "id"));
 		jv_free(rec);
 		const char *s = jv_string_value(sid);
@@ -1296,7 +1301,7 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 				atts = jv_object_get(md, jv_string("attachments"));
 			else
 				jv_free(md);
-			cf_message_add(st, s, m, NULL, 0, mid);
+			cf_raise(cf_message_add(st, s, m, NULL, 0, mid));
 			if (jv_get_kind(atts) == JV_KIND_ARRAY) {
 				jv_array_foreach(atts, j, a) {
 					if (jv_is_valid(err) && add_attachment(st, mid, s, a))
@@ -1327,7 +1332,7 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 			sqlite3_stmt *q = cf_stmt(st, touch);
 			cf_bind_text(q, 1, s);
 			sqlite3_bind_int64(q, 2, updated);
-			cf_exec_stmt(st, q, "dating a session");
+			cf_raise(cf_exec_stmt(st, q, "dating a session"));
 		}
 		fresh = jv_object_set(fresh, jv_copy(sid), jv_true());
 		done = jv_array_append(done, jv_array_append(jv_array_append(jv_array(), sid),
@@ -1377,10 +1382,13 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 			cf_bind_text(q, 1, jv_string_value(sid));
 			cf_bind_text(q, 2, parent);
 			cf_bind_jv(q, 3, point);
-			cf_exec_stmt(st, q, "linking a branch");
+			cf_raise(cf_exec_stmt(st, q, "linking a branch"));
 		}
 		jv_free(p);
-		out = jv_array_append(out, cf_session_get(st, jv_string_value(sid)));
+		jv got = cf_session_get(st, jv_string_value(sid));
+		if (cf_is_error(got))
+			cf_raise(got);
+		out = jv_array_append(out, got);
 		jv_free(sid);
 		jv_free(d);
 		(void)i;

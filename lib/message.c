@@ -82,8 +82,11 @@ cf_message_get(cf_store *st, const char *id)
 		sqlite3_reset(s);
 		return r;
 	}
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "reading a message");
+	if (rc != SQLITE_DONE) {
+		jv e = cf_store_error(st, "reading a message");
+		sqlite3_reset(s);
+		return e;
+	}
 	return jv_invalid();
 }
 
@@ -109,8 +112,10 @@ array_field(jv obj, const char *key)
 		jv_free(v);
 		return jv_array();
 	}
-	if (jv_get_kind(v) != JV_KIND_ARRAY)
-		cf_die(CF_EX_DATA, "message field %s is not an array", key);
+	if (jv_get_kind(v) != JV_KIND_ARRAY) {
+		jv_free(v);
+		return cf_error(CF_EX_DATA, "message field %s is not an array", key);
+	}
 	return v;
 }
 
@@ -118,12 +123,14 @@ static jv
 int_field(jv obj, const char *key)
 {
 	jv v = field(obj, key);
-	if (jv_get_kind(v) != JV_KIND_NULL && jv_get_kind(v) != JV_KIND_NUMBER)
-		cf_die(CF_EX_DATA, "message field %s is not a number", key);
+	if (jv_get_kind(v) != JV_KIND_NULL && jv_get_kind(v) != JV_KIND_NUMBER) {
+		jv_free(v);
+		return cf_error(CF_EX_DATA, "message field %s is not a number", key);
+	}
 	return v;
 }
 
-void
+jv
 cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra)
 {
 	*extra = jv_object();
@@ -140,23 +147,49 @@ cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra)
 			}
 		}
 	}
+	jv err = jv_true();
 	*model = field(meta, "model");
-	if (jv_get_kind(*model) != JV_KIND_NULL && jv_get_kind(*model) != JV_KIND_STRING)
-		cf_die(CF_EX_DATA, "message field model is not a string");
-	*tokens = int_field(meta, "tokens");
-	*ptime = int_field(meta, "processing_time");
+	if (jv_get_kind(*model) != JV_KIND_NULL && jv_get_kind(*model) != JV_KIND_STRING) {
+		jv_free(*model);
+		*model = jv_null();
+		err = cf_error(CF_EX_DATA, "message field model is not a string");
+	}
+	/* on an error every field is still a value to bind or free */
+	jv *num[] = {tokens, ptime};
+	const char *key[] = {"tokens", "processing_time"};
+	for (int i = 0; i < 2; i++) {
+		*num[i] = int_field(meta, key[i]);
+		if (cf_is_error(*num[i])) {
+			if (cf_is_error(err))
+				jv_free(*num[i]);
+			else
+				err = *num[i];
+			*num[i] = jv_null();
+		}
+	}
 	jv_free(meta);
+	return err;
 }
 
 jv
 cf_message_insert(cf_store *st, const char *sid, jv rec)
 {
 	char id[37];
-	cf_message_add(st, sid, rec, NULL, 0, id);
+	jv r = cf_message_add(st, sid, rec, NULL, 0, id);
+	if (cf_is_error(r))
+		return r;
 	return cf_message_get(st, id);
 }
 
-void
+/* Frees rec and returns err. */
+static jv
+refuse(jv rec, jv err)
+{
+	jv_free(rec);
+	return err;
+}
+
+jv
 cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
                size_t tlen, char id[37])
 {
@@ -174,27 +207,50 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	if (!sid)
 		sid = cf_jstr_or_null(rec, "sessionId");
 	if (!sid)
-		cf_die(CF_EX_DATA, "message has no sessionId");
+		return refuse(rec, cf_error(CF_EX_DATA, "message has no sessionId"));
 	const char *role = cf_jstr_or_null(rec, "role");
 	if (!role || (strcmp(role, "user") && strcmp(role, "assistant") &&
 	              strcmp(role, "system")))
-		cf_die(CF_EX_DATA, "message role must be user, assistant or system");
+		return refuse(rec, cf_error(CF_EX_DATA, "message role must be user, "
+		                            "assistant or system"));
 	jv content = field(rec, "content");
 	if (jv_get_kind(content) == JV_KIND_NULL) {
 		jv_free(content);
 		content = jv_string("");
 	} else if (jv_get_kind(content) != JV_KIND_STRING) {
-		cf_die(CF_EX_DATA, "message content is not a string");
+		jv_free(content);
+		return refuse(rec, cf_error(CF_EX_DATA, "message content is not a "
+		                            "string"));
 	}
 	int64_t ts = cf_now_ms();
 	const char *t = cf_jstr_or_null(rec, "timestamp");
-	if (t && cf_time_parse(t, &ts) != 0)
-		cf_die(CF_EX_DATA, "invalid time '%s' in timestamp", t);
+	if (t && cf_time_parse(t, &ts) != 0) {
+		jv_free(content);
+		return refuse(rec, cf_error(CF_EX_DATA, "invalid time '%s' in "
+		                            "timestamp", t));
+	}
 
 	jv meta = field(rec, "metadata");
 	jv ctx = field(rec, "context");
 	jv tokens, model, ptime, extra;
-	cf_meta_split(jv_copy(meta), &tokens, &model, &ptime, &extra);
+	jv err = cf_meta_split(jv_copy(meta), &tokens, &model, &ptime, &extra);
+	/* the arrays, checked before anything is bound */
+	jv arr[5] = {array_field(meta, "reactions"), array_field(meta, "edits"),
+	             array_field(ctx, "activityEvents"),
+	             array_field(ctx, "pluginCommands"), array_field(ctx, "files")};
+	for (int i = 0; i < 5; i++) {
+		if (cf_is_error(arr[i]) && !cf_is_error(err)) {
+			jv_free(err);
+			err = jv_copy(arr[i]);
+		}
+	}
+	if (cf_is_error(err)) {
+		jv vs[] = {tokens, model, ptime, extra, content, meta, ctx,
+		           arr[0], arr[1], arr[2], arr[3], arr[4]};
+		for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
+			jv_free(vs[i]);
+		return refuse(rec, err);
+	}
 
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
@@ -210,21 +266,22 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	cf_bind_jv(s, 6, tokens);
 	cf_bind_jv(s, 7, model);
 	cf_bind_jv(s, 8, ptime);
-	cf_bind_jv(s, 9, array_field(meta, "reactions"));
-	cf_bind_jv(s, 10, array_field(meta, "edits"));
+	cf_bind_jv(s, 9, arr[0]);
+	cf_bind_jv(s, 10, arr[1]);
 	cf_bind_jv(s, 11, extra);
-	cf_bind_jv(s, 12, array_field(ctx, "activityEvents"));
-	cf_bind_jv(s, 13, array_field(ctx, "pluginCommands"));
-	cf_bind_jv(s, 14, array_field(ctx, "files"));
-	cf_exec_stmt(st, s, "adding a message");
+	cf_bind_jv(s, 12, arr[2]);
+	cf_bind_jv(s, 13, arr[3]);
+	cf_bind_jv(s, 14, arr[4]);
+	err = cf_exec_stmt(st, s, "adding a message");
 	sqlite3_bind_null(s, 4);   /* no pointer left to what is freed now */
 	jv_free(content);
 	jv_free(meta);
 	jv_free(ctx);
 	jv_free(rec);
+	return err;
 }
 
-void
+jv
 cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
                 int (*fn)(jv rec, void *ctx), void *ctx)
 {
@@ -248,9 +305,10 @@ cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (fn(row_to_message(s), ctx))
 			break;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		cf_store_fail(st, "reading messages");
+	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	       cf_store_error(st, "reading messages");
 	sqlite3_reset(s);
+	return r;
 }
 
 /* Blobs move a mebibyte at a time: a value bound or read whole is held
@@ -262,35 +320,40 @@ cf_blob_open(cf_store *st, sqlite3_int64 row, int write)
 {
 	sqlite3_blob *b;
 	if (sqlite3_blob_open(st->db, "main", "attachments", "content", row,
-	                      write, &b) != SQLITE_OK)
-		cf_store_fail(st, write ? "storing an attachment" : "reading an attachment");
+	                      write, &b) != SQLITE_OK) {
+		sqlite3_blob_close(b);
+		return NULL;
+	}
 	return b;
 }
 
-void
+jv
 cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n, size_t at)
 {
 	const char *c = p;
 	while (n) {
 		int k = n < BLOB_CHUNK ? (int)n : BLOB_CHUNK;
-		if (sqlite3_blob_write(b, c, k, (int)at) != SQLITE_OK)
-			cf_store_fail(st, "storing an attachment");
+		if (!b || sqlite3_blob_write(b, c, k, (int)at) != SQLITE_OK)
+			return cf_store_error(st, "storing an attachment");
 		c += k;
 		at += (size_t)k;
 		n -= (size_t)k;
 	}
+	return jv_true();
 }
 
 sqlite3_int64
 cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
                   const char *type, const char *name, sqlite3_int64 size,
-                  const char *mime, sqlite3_int64 bytes)
+                  const char *mime, sqlite3_int64 bytes, jv *err)
 {
 	static const char sql[] =
 		"INSERT INTO attachments (id, message_id, type, name, size,"
 		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	if (bytes > INT_MAX)   /* sqlite3_blob counts in int */
-		cf_die(CF_EX_DATA, "attachment '%s' is larger than 2 GiB", name);
+	if (bytes > INT_MAX) {   /* sqlite3_blob counts in int */
+		*err = cf_error(CF_EX_DATA, "attachment '%s' is larger than 2 GiB", name);
+		return 0;
+	}
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, msg_id);
@@ -300,30 +363,37 @@ cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
 	cf_bind_text(s, 6, mime);
 	if (bytes >= 0)
 		sqlite3_bind_zeroblob64(s, 7, (sqlite3_uint64)bytes);
-	cf_exec_stmt(st, s, "storing an attachment");
+	jv r = cf_exec_stmt(st, s, "storing an attachment");
+	if (cf_is_error(r)) {
+		*err = r;
+		return 0;
+	}
 	return sqlite3_last_insert_rowid(st->db);
 }
 
 /* One attachment's bytes from row to row, a chunk at a time. */
-static void
+static jv
 copy_blob(cf_store *st, sqlite3_int64 from, sqlite3_int64 to)
 {
 	sqlite3_blob *src = cf_blob_open(st, from, 0), *dst = cf_blob_open(st, to, 1);
-	int n = sqlite3_blob_bytes(src);
+	jv r = src && dst ? jv_true() : cf_store_error(st, "copying attachments");
+	int n = src ? sqlite3_blob_bytes(src) : 0;
 	char *buf = cf_xmalloc(BLOB_CHUNK);
-	for (int at = 0; at < n; at += BLOB_CHUNK) {
+	for (int at = 0; !cf_is_error(r) && at < n; at += BLOB_CHUNK) {
 		int k = n - at < BLOB_CHUNK ? n - at : BLOB_CHUNK;
 		if (sqlite3_blob_read(src, buf, k, at) != SQLITE_OK)
-			cf_store_fail(st, "copying attachments");
-		cf_blob_write(st, dst, buf, (size_t)k, (size_t)at);
+			r = cf_store_error(st, "copying attachments");
+		else
+			r = cf_blob_write(st, dst, buf, (size_t)k, (size_t)at);
 	}
 	free(buf);
 	sqlite3_blob_close(src);
-	if (sqlite3_blob_close(dst) != SQLITE_OK)
-		cf_store_fail(st, "copying attachments");
+	if (dst && sqlite3_blob_close(dst) != SQLITE_OK && !cf_is_error(r))
+		r = cf_store_error(st, "copying attachments");
+	return r;
 }
 
-long
+jv
 cf_message_copy_all(cf_store *st, const char *from, const char *to,
                     const char *upto)
 {
@@ -359,7 +429,9 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
 	cf_bind_text(s, 3, upto);
-	cf_exec_stmt(st, s, "copying messages");
+	jv r = cf_exec_stmt(st, s, "copying messages");
+	if (cf_is_error(r))
+		return r;
 	long n = sqlite3_changes(st->db);
 
 	/* the rows first (a few names each), so no query reads the table
@@ -388,58 +460,70 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		a->len = sqlite3_column_int64(s, 7);
 	}
 	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "copying attachments");
+		r = cf_store_error(st, "copying attachments");
 	sqlite3_reset(s);
 	for (size_t i = 0; i < na; i++) {
 		struct att *a = &rows[i];
 		char id[37];
 		cf_uuid7(id);
-		sqlite3_int64 row = cf_attachment_row(st, id, a->text[0], a->text[1],
-			a->text[2], a->size, a->text[3], a->blob ? a->len : -1);
-		if (a->blob && a->len > 0) {
-			copy_blob(st, a->n, row);
+		sqlite3_int64 row = cf_is_error(r) ? 0 :
+			cf_attachment_row(st, id, a->text[0], a->text[1], a->text[2],
+			                  a->size, a->text[3], a->blob ? a->len : -1, &r);
+		if (!row) {
+			/* r holds the error */
+		} else if (a->blob && a->len > 0) {
+			r = copy_blob(st, a->n, row);
 		} else if (!a->blob) {
 			/* NULL, or text some other program stored: small, as it is */
 			s = cf_stmt(st, other);
 			sqlite3_bind_int64(s, 1, a->n);
 			sqlite3_bind_int64(s, 2, row);
-			cf_exec_stmt(st, s, "copying attachments");
+			r = cf_exec_stmt(st, s, "copying attachments");
 		}
 		for (int k = 0; k < 4; k++)
 			free(a->text[k]);
 	}
 	free(rows);
-	return n;
+	return cf_is_error(r) ? r : jv_number((double)n);
 }
 
-void
+jv
 cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
                      const char *name, const char *mime, const void *data,
                      size_t size)
 {
 	char id[37];
 	cf_uuid7(id);
+	jv r = jv_true();
 	sqlite3_int64 row = cf_attachment_row(st, id, msg_id, type, name,
 	                                      (sqlite3_int64)size, mime,
-	                                      (sqlite3_int64)size);
+	                                      (sqlite3_int64)size, &r);
+	if (!row)
+		return r;
 	if (size) {
 		sqlite3_blob *b = cf_blob_open(st, row, 1);
-		cf_blob_write(st, b, data, size, 0);
-		if (sqlite3_blob_close(b) != SQLITE_OK)
-			cf_store_fail(st, "storing an attachment");
+		r = cf_blob_write(st, b, data, size, 0);
+		if (b && sqlite3_blob_close(b) != SQLITE_OK && !cf_is_error(r))
+			r = cf_store_error(st, "storing an attachment");
 	}
+	return r;
 }
 
-long
-cf_attach_max(void)
+jv
+cf_attach_limit(long *out)
 {
 	static long max;
-	if (max)
-		return max;
+	if (max) {
+		*out = max;
+		return jv_true();
+	}
+	jv r = cf_config_load();
+	if (cf_is_error(r))
+		return r;
 	const char *v = cf_config_get("attach-max");
 	if (!v) {
-		max = 20L << 20;
-		return max;
+		*out = max = 20L << 20;
+		return jv_true();
 	}
 	/* a number of bytes, or of KiB, MiB or GiB with k, M or G after it */
 	char num[24];
@@ -451,9 +535,17 @@ cf_attach_max(void)
 	}
 	if (n >= sizeof num || (memcpy(num, v, n), num[n] = '\0',
 	                        cf_parse_long(num, 1, (1L << 30) / unit, &k)))
-		cf_die(CF_EX_CONFIG, "%s: invalid attach-max '%s': expected a size "
-		       "from 1 to 1G, such as 20M", cf_config_path(), v);
-	max = k * unit;
+		return cf_error(CF_EX_CONFIG, "%s: invalid attach-max '%s': expected "
+		                "a size from 1 to 1G, such as 20M", cf_config_path(), v);
+	*out = max = k * unit;
+	return jv_true();
+}
+
+long
+cf_attach_max(void)
+{
+	long max = 0;
+	cf_raise(cf_attach_limit(&max));
 	return max;
 }
 
@@ -479,7 +571,8 @@ cf_attachments_of(cf_store *st, const char *msg_id)
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, msg_id);
 	jv out = jv_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		jv a = jv_object();
 		const char *type = (const char *)sqlite3_column_text(s, 0);
 		a = jv_object_set(a, jv_string("type"), cf_col_text(s, 0));
@@ -492,6 +585,10 @@ cf_attachments_of(cf_store *st, const char *msg_id)
 		else
 			a = jv_object_set(a, jv_string("data"), cf_base64(b ? b : "", n));
 		out = jv_array_append(out, a);
+	}
+	if (rc != SQLITE_DONE) {
+		jv_free(out);
+		out = cf_store_error(st, "reading attachments");
 	}
 	sqlite3_reset(s);
 	return out;

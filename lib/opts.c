@@ -101,16 +101,25 @@ cf_opts_usage(const struct cf_opts *o, FILE *f)
 	const struct cf_opt *all = resolve(o, &n);
 	fputs(o->usage, f);
 	for (int i = 0; i < n; i++) {
+		if (!all[i].help || !*all[i].help)
+			continue;   /* hidden, or said on the line before */
+		/* this option and those whose help is "" after it, on one line */
 		char left[128];
-		int k;
-		if (all[i].key > ' ' && all[i].key < 127)
-			k = snprintf(left, sizeof left, "  -%c, --%s", all[i].key, all[i].name);
-		else
-			k = snprintf(left, sizeof left, "      --%s", all[i].name);
-		if (all[i].meta)
-			k += snprintf(left + k, sizeof left - (size_t)k, " %s", all[i].meta);
+		int k = 0;
+		for (int j = i; j < n && (j == i || (all[j].help && !*all[j].help)); j++) {
+			int sh = all[j].key > ' ' && all[j].key < 127;
+			const char *lead = j > i ? ", " : sh ? "  " : "      ";
+			char one[64];
+			if (sh)
+				snprintf(one, sizeof one, "-%c, --%s", all[j].key, all[j].name);
+			else
+				snprintf(one, sizeof one, "--%s", all[j].name);
+			int w = snprintf(left + k, sizeof left - (size_t)k, "%s%s%s%s", lead, one,
+			                 all[j].meta ? " " : "", all[j].meta ? all[j].meta : "");
+			k = k + w < (int)sizeof left ? k + w : (int)sizeof left - 1;
+		}
 		fputs(left, f);
-		const char *h = all[i].help ? all[i].help : "";
+		const char *h = all[i].help;
 		/* a long left side gets one space, its help where it fits */
 		fprintf(f, "%*s", k < col ? col - k : 1, "");
 		for (;;) {
@@ -133,6 +142,8 @@ cf_opts_list(const struct cf_opts *o, FILE *f)
 	int n;
 	const struct cf_opt *all = resolve(o, &n);
 	for (int i = 0; i < n; i++) {
+		if (!all[i].help)
+			continue;
 		fprintf(f, "--%s%s", all[i].name, all[i].arg == no_argument ? "" : "=ARG");
 		if (all[i].key > ' ' && all[i].key < 127)
 			fprintf(f, " -%c", all[i].key);
@@ -151,7 +162,7 @@ cf_getopt(int argc, char **argv, const struct cf_opts *o)
 	if (made != o) {
 		free(longopts);
 		free(shorts);
-		longopts = cf_xmalloc(sizeof *longopts * (size_t)(n + 2));
+		longopts = cf_xmalloc(sizeof *longopts * (size_t)(n + 1));
 		shorts = cf_xmalloc((size_t)n * 2 + 2);
 		size_t s = 0;
 		shorts[s++] = ':';
@@ -164,9 +175,7 @@ cf_getopt(int argc, char **argv, const struct cf_opts *o)
 			}
 		}
 		shorts[s] = '\0';
-		longopts[n] = (struct option){"list-options", no_argument, NULL,
-		                              CF_O_LIST_OPTIONS};
-		longopts[n + 1] = (struct option){0};
+		longopts[n] = (struct option){0};
 		made = o;
 	}
 	int c = getopt_long(argc, argv, shorts, longopts, NULL);
@@ -177,9 +186,15 @@ cf_getopt(int argc, char **argv, const struct cf_opts *o)
 	case CF_O_VERSION:
 		printf("%s (confab) %s\n", cf_prog, CF_VERSION);
 		return CF_OPT_DONE;
-	case CF_O_LIST_OPTIONS:
-		cf_opts_list(o, stdout);
-		return CF_OPT_DONE;
+	case '?':
+		/* --list-options, whole, is no option getopt knows: so it
+		 * abbreviates nothing, and "--l" stays the program's --last */
+		if (optind > 0 && optind <= argc && !optopt &&
+		    !strcmp(argv[optind - 1], "--list-options")) {
+			cf_opts_list(o, stdout);
+			return CF_OPT_DONE;
+		}
+		break;
 	}
 	return c;
 }

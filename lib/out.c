@@ -43,14 +43,14 @@ cf_c(const char *seq)
 	return cf_out_color() ? seq : "";
 }
 
-void
-cf_out_check(void)
+jv
+cf_out_error(void)
 {
 	if (!ferror(stdout))
-		return;
+		return jv_true();
 	if (errno == EPIPE)
-		exit(CF_EX_OK);
-	cf_die(CF_EX_FAIL, "write error: %s", strerror(errno));
+		return cf_error(CF_EX_OK, "stdout was closed");
+	return cf_error(CF_EX_FAIL, "write error: %s", strerror(errno));
 }
 
 /* A record as compact JSON into one buffer, byte for byte what
@@ -196,14 +196,14 @@ cf_json_compact(jv v, size_t *len)
 	return b.s;
 }
 
-void
+jv
 cf_out_record(jv rec)
 {
 	size_t n;
 	const char *s = cf_json_compact(rec, &n);
 	fwrite(s, 1, n, stdout);
 	putchar('\n');
-	cf_out_check();
+	return cf_out_error();
 }
 
 int

@@ -191,6 +191,16 @@ cf_price(const char *model, double *in, double *out)
 	return 1;
 }
 
+jv
+cf_price_models(void)
+{
+	if (!loaded)
+		load();
+	if (!jv_is_valid(models))
+		return jv_array();
+	return jv_keys(jv_copy(models));   /* jq sorts an object's keys */
+}
+
 double
 cf_cost_of(double in_tokens, double out_tokens, double in_price,
            double out_price)
@@ -217,7 +227,7 @@ cf_cost(const char *model, jv input_tokens, jv output_tokens)
 	return r;
 }
 
-void
+jv
 cf_usage_list(cf_store *st, const struct cf_usage_query *q,
               void (*fn)(const struct cf_usage *u, void *ctx), void *ctx)
 {
@@ -293,7 +303,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		u.unpriced = u.messages - priced;
 		fn(&u, ctx);
 	}
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "summing what replies cost");
+	jv r = rc == SQLITE_DONE ? jv_true() :
+	       cf_store_error(st, "summing what replies cost");
 	sqlite3_reset(s);
+	return r;
 }

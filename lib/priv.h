@@ -29,22 +29,27 @@ struct cf_store {
 	" WHERE message_id = m.id ORDER BY n) p), '') END"
 
 /* A prepared statement for a static SQL string, reset and unbound: kept for
- * the life of the store so loops do not parse SQL again. */
+ * the life of the store so loops do not parse SQL again.  NULL when it
+ * cannot be prepared: SQLite's calls take a NULL statement harmlessly
+ * (binds do nothing, sqlite3_step says SQLITE_MISUSE), so the step that
+ * follows fails, and cf_store_error still has the prepare's message. */
 sqlite3_stmt *cf_stmt(cf_store *st, const char *sql);
-/* A one-off statement, to finalize after use. */
+/* A one-off statement, to finalize after use; NULL as cf_stmt. */
 sqlite3_stmt *cf_prepare(cf_store *st, const char *sql);
-/* Steps a statement that returns no rows; dies naming what on error. */
-void cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what);
+/* Steps a statement that returns no rows: jv_true(), or the store's error
+ * naming what. */
+CF_MUST jv cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what);
 void cf_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Binds a jv: null, number, string; arrays and objects as JSON text.
  * Consumes v. */
 void cf_bind_jv(sqlite3_stmt *s, int i, jv v);
 /* A column of JSON text as a jv ("[]" and "{}" without parsing). */
-jv cf_col_json(sqlite3_stmt *s, int i);
-jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
+CF_MUST jv cf_col_json(sqlite3_stmt *s, int i);
+CF_MUST jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
 /* A message's metadata as its columns (tokens, model, processing_time)
  * and the rest (extra; attachments, reactions and edits have their own
- * homes).  Consumes meta. */
+ * homes).  Consumes meta.  jv_true(), or CF_EX_DATA for a field of the
+ * wrong type (which is then null). */
 /* base64.c.  Base64 (standard or URL-safe; white space skipped, padding
  * optional) into out, room for len / 4 * 3 + 3 bytes (NULL: only count);
  * the length, or -1 when s is not base64. */
@@ -57,7 +62,8 @@ struct cf_b64 {
 };
 size_t cf_b64_feed(struct cf_b64 *d, const char *s, size_t len, unsigned char *out);
 int cf_b64_end(const struct cf_b64 *d);
-/* In the caller's transaction: a reply's row made whole (content, the
+/* In the caller's transaction: a reply's row made whole (text[len]
+ * readable, as for cf_reply_finish; content, the
  * metadata's columns and the rest, no longer pending, so indexed), with
  * timestamp ts (0: now); the number of rows changed (0: it is gone).
  * Consumes meta. */
@@ -65,22 +71,25 @@ int cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
                    const char *text, size_t len, int64_t ts);
 /* The busy timeout the store was opened with, back after a short one. */
 void cf_store_busy_default(cf_store *st);
-void cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
+CF_MUST jv cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
 
 /* Attachments written and read a chunk at a time (message.c): a row whose
- * content is bytes zeros (NULL when bytes < 0), returning its rowid; its
- * content opened for sqlite3_blob I/O; n bytes written at offset at. */
+ * content is bytes zeros (NULL when bytes < 0), returning its rowid (0
+ * with *err on failure); its content opened for sqlite3_blob I/O (NULL on
+ * failure, which the next cf_blob_write reports); n bytes written at
+ * offset at (jv_true() or the error). */
 sqlite3_int64 cf_attachment_row(cf_store *st, const char *id,
                                 const char *msg_id, const char *type,
                                 const char *name, sqlite3_int64 size,
-                                const char *mime, sqlite3_int64 bytes);
+                                const char *mime, sqlite3_int64 bytes,
+                                jv *err);
 sqlite3_blob *cf_blob_open(cf_store *st, sqlite3_int64 row, int write);
-void cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
-                   size_t at);
+CF_MUST jv cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
+                 size_t at);
 
 /* search.c: registers cf_snippet(fts_table, open, close, ellipsis, ntok)
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
-void cf_search_fns(cf_store *st);
+CF_MUST jv cf_search_fns(cf_store *st);
 
 #endif

@@ -66,9 +66,11 @@ cf_provider_find(const char *name)
 	for (int i = 0; builtin[i]; i++)
 		if (!strcmp(builtin[i]->name, type))
 			return builtin[i];
+	/* the bridge until send.c and chat-send.c take the error */
 	char remote[128];
-	cf_die(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of %s", cf_config_path(),
-	       name, type, names(1, remote, sizeof remote));
+	cf_raise(cf_error(CF_EX_CONFIG, "%s: [%s] type '%s' is not one of %s", cf_config_path(),
+	                  name, type, names(1, remote, sizeof remote)));
+	return NULL;
 }
 
 const char *

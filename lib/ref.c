@@ -29,8 +29,9 @@ lower(char *dst, const char *src, size_t n)
 	dst[i] = '\0';
 }
 
-/* Runs a query of (id, label) rows bound to a and b; one row is the answer,
- * more are listed in the error. */
+/* Runs a query of (id, label) rows bound to a and b; one row is the answer
+ * (*found 1), none is jv_invalid() (*found 0), more are listed in the
+ * error; a store error is returned as it is. */
 static jv
 unique(cf_store *st, const char *sql, const char *a, const char *b,
        const char *what, const char *ref, int *found)
@@ -40,14 +41,22 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 	if (b)
 		cf_bind_text(s, 2, b);
 	jv ids = jv_array(), labels = jv_array();
-	int n = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ids = jv_array_append(ids, cf_col_text(s, 0));
 		labels = jv_array_append(labels, cf_col_text(s, 1));
 		n++;
 	}
-	sqlite3_finalize(s);
 	*found = n;
+	if (rc != SQLITE_DONE) {
+		jv e = cf_store_error(st, "finding a session or message");
+		sqlite3_finalize(s);
+		jv_free(ids);
+		jv_free(labels);
+		*found = -1;
+		return e;
+	}
+	sqlite3_finalize(s);
 	if (n == 1) {
 		jv_free(labels);
 		return jv_array_get(ids, 0);
@@ -67,9 +76,11 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 			if (len >= sizeof msg)
 				break;
 		}
-		cf_die(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %s%s%s", what,
-		       ref, n > MAX_LISTED ? "more than " : "", msg,
-		       n > MAX_LISTED ? ", ..." : "");
+		jv_free(ids);
+		jv_free(labels);
+		return cf_error(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %s%s%s",
+		                what, ref, n > MAX_LISTED ? "more than " : "", msg,
+		                n > MAX_LISTED ? ", ..." : "");
 	}
 	jv_free(ids);
 	jv_free(labels);
@@ -84,29 +95,38 @@ cf_resolve_session(cf_store *st, const char *ref)
 	if (strlen(ref) == 36) {
 		lower(lo, ref, sizeof lo);
 		jv r = cf_session_get(st, lo);
-		if (jv_is_valid(r))
+		if (jv_is_valid(r) || cf_is_error(r))
 			return r;
 		jv_free(r);
 	}
 	jv id = unique(st, "SELECT id, name FROM sessions WHERE name = ?"
 	                   " ORDER BY last_updated DESC LIMIT 9",
 	               ref, NULL, "session name", ref, &n);
+	if (cf_is_error(id))
+		return id;
 	if (!n && looks_like_id(ref)) {
 		lower(lo, ref, sizeof lo);
 		jv_free(id);
 		id = unique(st, "SELECT id, name FROM sessions WHERE id >= ?1"
 		                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
 		            lo, NULL, "session prefix", ref, &n);
+		if (cf_is_error(id))
+			return id;
 	}
 	if (!n) {
 		jv_free(id);
 		if (strlen(ref) < 4 && strspn(ref, "0123456789abcdefABCDEF-") == strlen(ref))
-			cf_die(CF_EX_NOTFOUND, "unknown session '%s' (an id prefix "
-			       "needs at least 4 characters)", ref);
-		cf_die(CF_EX_NOTFOUND, "unknown session '%s'", ref);
+			return cf_error(CF_EX_NOTFOUND, "unknown session '%s' (an id "
+			                "prefix needs at least 4 characters)", ref);
+		return cf_error(CF_EX_NOTFOUND, "unknown session '%s'", ref);
 	}
 	jv r = cf_session_get(st, jv_string_value(id));
 	jv_free(id);
+	if (jv_get_kind(r) == JV_KIND_INVALID && !cf_is_error(r)) {
+		/* deleted since the query that found it */
+		jv_free(r);
+		return cf_error(CF_EX_NOTFOUND, "unknown session '%s'", ref);
+	}
 	return r;
 }
 
@@ -128,18 +148,25 @@ cf_resolve_message(cf_store *st, const char *ref, const char *sid)
 			                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
 			            lo, NULL, "message prefix", ref, &n);
 	}
+	if (cf_is_error(id))
+		return id;
 	if (!n) {
 		jv_free(id);
-		cf_die(CF_EX_NOTFOUND, "unknown message '%s'%s", ref,
-		       sid ? " in this session" : "");
+		return cf_error(CF_EX_NOTFOUND, "unknown message '%s'%s", ref,
+		                sid ? " in this session" : "");
 	}
 	jv r = cf_message_get(st, jv_string_value(id));
 	jv_free(id);
+	if (jv_get_kind(r) == JV_KIND_INVALID && !cf_is_error(r)) {
+		jv_free(r);
+		return cf_error(CF_EX_NOTFOUND, "unknown message '%s'%s", ref,
+		                sid ? " in this session" : "");
+	}
 	return r;
 }
 
-int
-cf_read_record(FILE *f, const char *name, long *lineno, jv *out)
+jv
+cf_read_record(FILE *f, const char *name, long *lineno)
 {
 	static char *line;
 	static size_t cap;
@@ -164,39 +191,56 @@ cf_read_record(FILE *f, const char *name, long *lineno, jv *out)
 				at = strstr(ms, " (while parsing");
 			if (at)
 				cut = (int)(at - ms);
-			cf_die(CF_EX_DATA, "%s:%ld: malformed record: %.*s", name,
-			       *lineno, cut, ms);
+			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed record: %.*s",
+			                name, *lineno, cut, ms);
+			jv_free(m);
+			return e;
 		}
-		if (jv_get_kind(v) != JV_KIND_OBJECT)
-			cf_die(CF_EX_DATA, "%s:%ld: malformed record: not a JSON object",
-			       name, *lineno);
-		*out = v;
-		return 1;
+		if (jv_get_kind(v) != JV_KIND_OBJECT) {
+			jv_free(v);
+			return cf_error(CF_EX_DATA, "%s:%ld: malformed record: not a "
+			                "JSON object", name, *lineno);
+		}
+		return v;
 	}
 	if (ferror(f))
-		cf_die(CF_EX_FAIL, "%s: read error", name);
-	return 0;
+		return cf_error(CF_EX_FAIL, "%s: read error", name);
+	return jv_invalid();
 }
 
+/* Appends the sessions of the records on stdin to list (consumed); the
+ * list, or the first error. */
 static jv
 stdin_sessions(cf_store *st, jv list)
 {
 	long lineno = 0;
-	jv rec;
-	while (cf_read_record(stdin, "stdin", &lineno, &rec)) {
+	jv rec, err = jv_invalid();
+	while (jv_is_valid(rec = cf_read_record(stdin, "stdin", &lineno))) {
 		const char *type = cf_jstr_or_null(rec, "type");
 		const char *id = cf_jstr_or_null(rec, "id");
+		jv s = jv_invalid();
 		if (!type || strcmp(type, "session"))
-			cf_die(CF_EX_DATA, "stdin:%ld: expected a session record, "
-			       "got type '%s'", lineno, type ? type : "(none)");
-		if (!id)
-			cf_die(CF_EX_DATA, "stdin:%ld: session record has no id", lineno);
-		jv s = cf_session_get(st, id);
-		if (!jv_is_valid(s))
-			cf_die(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'",
-			       lineno, id);
-		list = jv_array_append(list, s);
+			err = cf_error(CF_EX_DATA, "stdin:%ld: expected a session "
+			               "record, got type '%s'", lineno,
+			               type ? type : "(none)");
+		else if (!id)
+			err = cf_error(CF_EX_DATA, "stdin:%ld: session record has no id",
+			               lineno);
+		else if (cf_is_error(s = cf_session_get(st, id)))
+			err = s;
+		else if (!jv_is_valid(s))
+			err = cf_error(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'",
+			               lineno, id);
 		jv_free(rec);
+		if (cf_is_error(err)) {
+			jv_free(list);
+			return err;
+		}
+		list = jv_array_append(list, s);
+	}
+	if (cf_is_error(rec)) {
+		jv_free(list);
+		return rec;
 	}
 	return list;
 }
@@ -207,17 +251,24 @@ cf_sessions_from_args(cf_store *st, int argc, char **argv)
 	jv list = jv_array();
 	int used_stdin = 0;
 	if (argc == 0) {
-		if (isatty(STDIN_FILENO))
-			cf_usage_die("no session given");
+		if (isatty(STDIN_FILENO)) {
+			jv_free(list);
+			return cf_usage_error("no session given");
+		}
 		return stdin_sessions(st, list);
 	}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
-			if (!used_stdin++)
-				list = stdin_sessions(st, list);
+			if (!used_stdin++ && cf_is_error(list = stdin_sessions(st, list)))
+				return list;
 			continue;
 		}
-		list = jv_array_append(list, cf_resolve_session(st, argv[i]));
+		jv s = cf_resolve_session(st, argv[i]);
+		if (cf_is_error(s)) {
+			jv_free(list);
+			return s;
+		}
+		list = jv_array_append(list, s);
 	}
 	return list;
 }

@@ -629,11 +629,11 @@ snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fc,
 	insts_free(&h.r.x);
 }
 
-void
+jv
 cf_search_fns(cf_store *st)
 {
 	if (st->search_fns)
-		return;
+		return jv_true();
 	fts5_api *api = NULL;
 	sqlite3_stmt *s = cf_prepare(st, "SELECT fts5(?1)");
 	sqlite3_bind_pointer(s, 1, &api, "fts5_api_ptr", NULL);
@@ -642,6 +642,7 @@ cf_search_fns(cf_store *st)
 	if (!api || api->iVersion < 2 ||
 	    api->xCreateFunction(api, "cf_snippet", NULL, snippet_fn, NULL) !=
 	            SQLITE_OK)
-		cf_die(CF_EX_STORE, "%s: this SQLite has no FTS5", st->path);
+		return cf_error(CF_EX_STORE, "%s: this SQLite has no FTS5", st->path);
 	st->search_fns = 1;
+	return jv_true();
 }

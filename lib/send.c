@@ -2,6 +2,7 @@
  * the failures that pass, the next provider for the ones that do not, and
  * never a second try once reply text has reached the user. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <math.h>
@@ -347,27 +348,50 @@ missing_key(const char *name, const struct cf_provider *p)
 	return var ? var : p->key_env[0];
 }
 
-void
+jv
 cf_send_check(jv chain)
 {
 	jv link = jv_array_get(jv_copy(chain), 0);
 	const char *name = cf_jstr(link, "provider");
 	const struct cf_provider *p = cf_provider_find(name);
+	jv err = jv_true();
+	const char *var;
 	if (!p)
-		cf_usage_die("unknown provider '%s' (known: %s)", name,
-		             cf_provider_list());
-	const char *var = missing_key(name, p);
-	if (var)
-		cf_die(CF_EX_AUTH, "no API key for %s: set %s, or api-key under "
-		       "[%s] in %s", name, var, name, cf_config_path());
+		err = cf_error(CF_EX_USAGE, "unknown provider '%s' (known: %s)", name,
+		               cf_provider_list());
+	else if ((var = missing_key(name, p)))
+		err = cf_error(CF_EX_AUTH, "no API key for %s: set %s, or api-key "
+		               "under [%s] in %s", name, var, name, cf_config_path());
 	jv_free(link);
 	/* a fallback's key is looked for when its turn comes; its name now */
 	jv_array_foreach(chain, i, l) {
-		if (i && !cf_provider_find(cf_jstr(l, "provider")))
-			cf_usage_die("unknown fallback provider '%s' (known: %s)",
-			             cf_jstr(l, "provider"), cf_provider_list());
+		if (i && jv_is_valid(err) && !cf_provider_find(cf_jstr(l, "provider"))) {
+			jv_free(err);
+			err = cf_error(CF_EX_USAGE, "unknown fallback provider '%s' "
+			               "(known: %s)", cf_jstr(l, "provider"),
+			               cf_provider_list());
+		}
 		jv_free(l);
 	}
+	return err;
+}
+
+/* Retry and fallback notices: to the caller's on_note, else stderr. */
+static void
+note(struct cf_send *s, const char *fmt, ...)
+{
+	char *buf;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (s->on_note)
+		s->on_note(s->ctx, buf);
+	else
+		cf_warn("%s", buf);
+	free(buf);
 }
 
 int
@@ -385,13 +409,13 @@ cf_send_run(struct cf_send *s)
 			const struct cf_provider *p = cf_provider_find(name);
 			const char *var = p ? missing_key(name, p) : "a known provider";
 			if (var) {
-				cf_warn("skipping fallback %s: no %s", name, var);
+				note(s, "skipping fallback %s: no %s", name, var);
 				jv_free(link);
 				continue;
 			}
 			cf_call_release(&s->call);
 			s->fallbacks++;
-			cf_warn("%s; falling back to %s%s%s", s->error, name,
+			note(s, "%s; falling back to %s%s%s", s->error, name,
 			        model ? ":" : "", model ? model : "");
 		}
 		started = 1;
@@ -413,7 +437,7 @@ cf_send_run(struct cf_send *s)
 				wait = s->call.retry_after;
 			if (now_s() - tp + wait > s->retry_time)
 				break;
-			cf_warn("%s; retrying in %.1f s (%ld of %ld)", s->error, wait,
+			note(s, "%s; retrying in %.1f s (%ld of %ld)", s->error, wait,
 			        attempt + 1, s->retries);
 			pause_for(wait);
 			if (cf_interrupted) {

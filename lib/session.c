@@ -78,28 +78,32 @@ cf_session_get(cf_store *st, const char *id)
 		sqlite3_reset(s);
 		return r;
 	}
-	if (rc != SQLITE_DONE)
-		cf_store_fail(st, "reading a session");
+	if (rc != SQLITE_DONE) {
+		jv e = cf_store_error(st, "reading a session");
+		sqlite3_reset(s);
+		return e;
+	}
 	return jv_invalid();
 }
 
-/* A time field of a record: absent or null gives dflt; anything but an
- * RFC 3339 string is malformed input. */
-static int64_t
-rec_time(jv rec, const char *key, int64_t dflt)
+/* A time field of a record into *ms: absent or null gives dflt; anything
+ * but an RFC 3339 string is malformed input (the error, else jv_true()). */
+static jv
+rec_time(jv rec, const char *key, int64_t dflt, int64_t *ms)
 {
 	jv v = jv_object_get(jv_copy(rec), jv_string(key));
-	int64_t ms = dflt;
+	jv r = jv_true();
+	*ms = dflt;
 	if (jv_get_kind(v) == JV_KIND_STRING) {
-		if (cf_time_parse(jv_string_value(v), &ms) != 0)
-			cf_die(CF_EX_DATA, "invalid time '%s' in %s",
-			       jv_string_value(v), key);
+		if (cf_time_parse(jv_string_value(v), ms) != 0)
+			r = cf_error(CF_EX_DATA, "invalid time '%s' in %s",
+			             jv_string_value(v), key);
 	} else if (jv_get_kind(v) != JV_KIND_NULL &&
 	           jv_get_kind(v) != JV_KIND_INVALID) {
-		cf_die(CF_EX_DATA, "%s is not a time", key);
+		r = cf_error(CF_EX_DATA, "%s is not a time", key);
 	}
 	jv_free(v);
-	return ms;
+	return r;
 }
 
 /* rec.a.b, consumed by nothing: returns a new reference. */
@@ -168,9 +172,14 @@ cf_session_insert(cf_store *st, jv rec)
 		snprintf(id, sizeof id, "%s", rid);
 	else
 		cf_uuid7(id);
-	int64_t now = cf_now_ms();
-	int64_t created = rec_time(rec, "created", now);
-	int64_t updated = rec_time(rec, "lastUpdated", created);
+	int64_t created, updated;
+	jv r = rec_time(rec, "created", cf_now_ms(), &created);
+	if (!cf_is_error(r))
+		r = rec_time(rec, "lastUpdated", created, &updated);
+	if (cf_is_error(r)) {
+		jv_free(rec);
+		return r;
+	}
 	const char *name = cf_jstr_or_null(rec, "name");
 
 	sqlite3_stmt *s = cf_stmt(st, sql);
@@ -183,12 +192,14 @@ cf_session_insert(cf_store *st, jv rec)
 	bind_settings(s, 7, rec);
 	cf_bind_jv(s, 15, get1(rec, "parentSessionId"));
 	cf_bind_jv(s, 16, get1(rec, "branchPoint"));
-	cf_exec_stmt(st, s, "creating a session");
+	r = cf_exec_stmt(st, s, "creating a session");
 	jv_free(rec);
+	if (cf_is_error(r))
+		return r;
 	return cf_session_get(st, id);
 }
 
-void
+jv
 cf_session_update(cf_store *st, jv rec)
 {
 	static const char sql[] =
@@ -203,17 +214,18 @@ cf_session_update(cf_store *st, jv rec)
 	bind_settings(s, 4, rec);
 	sqlite3_bind_int64(s, 12, cf_now_ms());
 	cf_bind_text(s, 13, cf_jstr(rec, "id"));
-	cf_exec_stmt(st, s, "updating a session");
+	jv r = cf_exec_stmt(st, s, "updating a session");
 	jv_free(rec);
+	return r;
 }
 
-void
+jv
 cf_session_delete(cf_store *st, const char *id)
 {
 	static const char sql[] = "DELETE FROM sessions WHERE id = ?";
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	cf_exec_stmt(st, s, "deleting a session");
+	return cf_exec_stmt(st, s, "deleting a session");
 }
 
 static size_t
@@ -296,10 +308,11 @@ static const char name_snippets[] =
 	" FROM sessions_fts WHERE sessions_fts MATCH ?1"
 	" AND +rowid IN (SELECT value FROM json_each(?4))";
 
-static void
+static jv
 snippets(cf_store *st, const char *sql, const char *q, const char *open,
          const char *close, const sqlite3_int64 *key, int n, jv *out)
 {
+	jv r = jv_true();
 	struct want *w = cf_xmalloc(sizeof *w * (size_t)n);
 	char *ids = cf_xmalloc((size_t)n * 21 + 3), *p = ids;
 	int k = 0;
@@ -331,14 +344,15 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 				out[w[j].i] = cf_col_text(s, 1);
 		}
 		if (rc != SQLITE_DONE)
-			cf_store_fail(st, "reading snippets");
+			r = cf_store_error(st, "reading snippets");
 		sqlite3_reset(s);
 	}
 	free(w);
 	free(ids);
+	return r;
 }
 
-void
+jv
 cf_session_list(cf_store *st, const struct cf_filter *f,
                 int (*fn)(jv rec, void *ctx), void *ctx)
 {
@@ -353,10 +367,10 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		const char *why;
 		q = cf_search_query(f->search, &why);
 		if (!q)
-			cf_usage_die("invalid --search '%s': %s", f->search, why);
+			return cf_usage_error("invalid --search '%s': %s", f->search, why);
 		if (!*q) {
 			free(q);
-			return;
+			return jv_true();
 		}
 		/* Drive from the matches, newest matching message per session,
 		 * then the few filters below on that small set. */
@@ -375,7 +389,12 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
 		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1");
 		params[np++] = q;
-		cf_search_fns(st);
+		jv r = cf_search_fns(st);
+		if (cf_is_error(r)) {
+			free(b.s);
+			free(q);
+			return r;
+		}
 	} else {
 		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
 	}
@@ -430,6 +449,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	const char *open = f->color ? CF_BOLD CF_YELLOW : "**";
 	const char *close = f->color ? CF_RESET : "**";
 	int cap = q ? 32 : 1, rc = SQLITE_ROW, stop = 0;
+	jv err = jv_true();
 	jv *recs = cf_xmalloc(sizeof *recs * 4096);
 	jv *mid = cf_xmalloc(sizeof *mid * 4096);
 	jv *snip = cf_xmalloc(sizeof *snip * 4096);
@@ -448,8 +468,10 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			n++;
 		}
 		if (q && n) {
-			snippets(st, message_snippets, q, open, close, mn, n, snip);
-			snippets(st, name_snippets, q, open, close, sn, n, snip);
+			err = snippets(st, message_snippets, q, open, close, mn, n, snip);
+			if (!cf_is_error(err))
+				err = snippets(st, name_snippets, q, open, close, sn, n, snip);
+			stop = cf_is_error(err);   /* the batch is freed, not passed on */
 		}
 		for (int i = 0; i < n; i++) {
 			jv rec = recs[i];
@@ -474,12 +496,15 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	free(sn);
 	/* cf_search_query writes only what FTS5 reads; should it ever not,
 	 * the search is named, not only SQLite's words */
-	if (q && rc == SQLITE_ERROR &&
-	    !strncmp(sqlite3_errmsg(cf_store_db(st)), "fts5:", 5))
-		cf_usage_die("invalid --search '%s': %s", f->search,
-		             sqlite3_errmsg(cf_store_db(st)));
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		cf_store_fail(st, "listing sessions");
+	if (cf_is_error(err)) {
+		/* the snippets' error */
+	} else if (q && rc == SQLITE_ERROR &&
+	         !strncmp(sqlite3_errmsg(cf_store_db(st)), "fts5:", 5))
+		err = cf_usage_error("invalid --search '%s': %s", f->search,
+		                     sqlite3_errmsg(cf_store_db(st)));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = cf_store_error(st, "listing sessions");
 	sqlite3_finalize(s);
 	free(q);
+	return err;
 }

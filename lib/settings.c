@@ -16,14 +16,16 @@ set2(jv rec, const char *a, const char *b, jv v)
 	return jv_object_set(rec, jv_string(a), o);
 }
 
-static _Noreturn void
-bad(const struct cf_settings *s, const char *opt, const char *val,
+/* The error for a bad value; consumes rec. */
+static jv
+bad(jv rec, const struct cf_settings *s, const char *opt, const char *val,
     const char *why)
 {
+	jv_free(rec);
 	if (s->origin)
-		cf_die(CF_EX_CONFIG, "%s: invalid %s '%s': %s", s->origin, opt,
-		       val, why);
-	cf_usage_die("invalid --%s '%s': %s", opt, val, why);
+		return cf_error(CF_EX_CONFIG, "%s: invalid %s '%s': %s", s->origin,
+		                opt, val, why);
+	return cf_usage_error("invalid --%s '%s': %s", opt, val, why);
 }
 
 jv
@@ -31,21 +33,27 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 {
 	if (s->name) {
 		if (!*s->name)
-			bad(s, "name", s->name, "must not be empty");
+			return bad(rec, s, "name", s->name, "must not be empty");
 		rec = jv_object_set(rec, jv_string("name"), jv_string(s->name));
 	}
 	if (s->provider) {
+		/* a named server is a config section */
+		jv r = cf_config_load();
+		if (cf_is_error(r)) {
+			jv_free(rec);
+			return r;
+		}
 		if (!cf_provider_known(s->provider)) {
 			char why[200];
 			snprintf(why, sizeof why, "known providers are %s",
 			         cf_provider_list());
-			bad(s, "provider", s->provider, why);
+			return bad(rec, s, "provider", s->provider, why);
 		}
 		rec = jv_object_set(rec, jv_string("provider"), jv_string(s->provider));
 	}
 	if (s->model) {
 		if (!*s->model)
-			bad(s, "model", s->model, "must not be empty");
+			return bad(rec, s, "model", s->model, "must not be empty");
 		rec = jv_object_set(rec, jv_string("model"), jv_string(s->model));
 	}
 	if (s->system)
@@ -56,21 +64,23 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 		if (!*s->temperature)
 			rec = set2(rec, "settings", "temperature", jv_null());
 		else if (cf_parse_double(s->temperature, 0, 2, &d))
-			bad(s, "temperature", s->temperature, "must be a number from 0 to 2");
+			return bad(rec, s, "temperature", s->temperature,
+			           "must be a number from 0 to 2");
 		else
 			rec = set2(rec, "settings", "temperature", jv_number(d));
 	}
 	if (s->max_tokens) {
 		long n;
 		if (cf_parse_long(s->max_tokens, 1, 100000000, &n))
-			bad(s, "max-tokens", s->max_tokens, "must be a whole number above 0");
+			return bad(rec, s, "max-tokens", s->max_tokens,
+			           "must be a whole number above 0");
 		rec = set2(rec, "settings", "maxTokens", jv_number((double)n));
 	}
 	if (s->context_window) {
 		long n;
 		if (cf_parse_long(s->context_window, 0, 100000000, &n))
-			bad(s, "context-window", s->context_window,
-			    "must be a whole number of messages, 0 or more");
+			return bad(rec, s, "context-window", s->context_window,
+			           "must be a whole number of messages, 0 or more");
 		rec = set2(rec, "settings", "contextWindow", jv_number((double)n));
 	}
 	if (s->auto_context >= 0)
@@ -85,8 +95,11 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 		}
 		for (int i = 0; i < s->ntags; i++) {
 			const char *t = s->tags[i];
-			if (!*t || strpbrk(t, "\n\r,"))
-				bad(s, "tag", t, "must be non-empty, without commas or newlines");
+			if (!*t || strpbrk(t, "\n\r,")) {
+				jv_free(tags);
+				return bad(rec, s, "tag", t, "must be non-empty, without "
+				           "commas or newlines");
+			}
 			int found = 0;
 			jv_array_foreach(tags, j, x) {
 				found |= jv_get_kind(x) == JV_KIND_STRING &&
@@ -119,6 +132,55 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 	return rec;
 }
 
+jv
+cf_settings_check(const struct cf_settings *s)
+{
+	jv r = cf_settings_apply(jv_object(), s);
+	if (!jv_is_valid(r))
+		return r;
+	jv_free(r);
+	return jv_true();
+}
+
+jv
+cf_settings_new(const struct cf_settings *s)
+{
+	/* Built-in defaults, under the config's, under the options. */
+	jv settings = jv_object();
+	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+	jv rec = jv_object_set(jv_object(), jv_string("settings"), settings);
+	rec = cf_settings_defaults(rec);
+	if (!jv_is_valid(rec))
+		return rec;
+	if (s->provider)   /* a provider named here takes its own model default */
+		rec = jv_object_delete(rec, jv_string("model"));
+	rec = cf_settings_apply(rec, s);
+	if (!jv_is_valid(rec))
+		return rec;
+	return cf_settings_default_model(rec);
+}
+
+jv
+cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
+{
+	jv cur = cf_session_get(st, id);
+	if (!jv_is_valid(cur))
+		return cur;
+	cur = cf_settings_apply(cur, s);
+	if (!jv_is_valid(cur))
+		return cur;
+	jv e = cf_session_update(st, jv_copy(cur));
+	if (!jv_is_valid(e)) {
+		jv_free(cur);
+		return e;
+	}
+	jv_free(e);
+	jv out = cf_session_get(st, cf_jstr(cur, "id"));
+	jv_free(cur);
+	return out;
+}
+
 void
 cf_settings_init(struct cf_settings *s)
 {
@@ -136,20 +198,25 @@ cf_settings_add_tag(struct cf_settings *s, const char *t, int remove)
 	(*v)[*n] = NULL;
 }
 
+/* 1 or 0, or -1 when v is neither */
 static int
-config_bool(const char *key, const char *v)
+config_bool(const char *v)
 {
 	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
 		return 1;
 	if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
 		return 0;
-	cf_die(CF_EX_CONFIG, "%s: invalid %s '%s': must be true or false",
-	       cf_config_path(), key, v);
+	return -1;
 }
 
 jv
 cf_settings_defaults(jv rec)
 {
+	jv r = cf_config_load();
+	if (cf_is_error(r)) {
+		jv_free(rec);
+		return r;
+	}
 	struct cf_settings s;
 	cf_settings_init(&s);
 	s.origin = cf_config_path();
@@ -160,8 +227,11 @@ cf_settings_defaults(jv rec)
 	s.max_tokens = cf_config_get("max-tokens");
 	s.context_window = cf_config_get("context-window");
 	const char *ac = cf_config_get("auto-context");
-	if (ac)
-		s.auto_context = config_bool("auto-context", ac);
+	if (ac && (s.auto_context = config_bool(ac)) < 0) {
+		jv_free(rec);
+		return cf_error(CF_EX_CONFIG, "%s: invalid %s '%s': must be true or "
+		                "false", cf_config_path(), "auto-context", ac);
+	}
 	char *tags = NULL;
 	const char *t = cf_config_get("tags");
 	if (t) {

@@ -254,7 +254,7 @@ store_turn(cf_store *st, jv turn)
 			rec = jv_object_set(rec, jv_string("branchPoint"), jv_null());
 		}
 		jv_free(p);
-		jv_free(cf_session_insert(st, rec));
+		cf_raise(cf_session_insert(st, rec));
 	}
 	jv_free(cur);
 	jv msgs = jv_object_get(jv_copy(turn), jv_string("messages"));
@@ -278,7 +278,7 @@ store_turn(cf_store *st, jv turn)
 			                       jv_object_delete(jv_copy(meta),
 			                                        jv_string("attachments")));
 			char id[37];
-			cf_message_add(st, sid, rec, NULL, 0, id);
+			cf_raise(cf_message_add(st, sid, rec, NULL, 0, id));
 			if (jv_get_kind(atts) == JV_KIND_ARRAY) {
 				jv_array_foreach(atts, k, a) {
 					const char *d = cf_jstr(a, "data");
@@ -286,10 +286,10 @@ store_turn(cf_store *st, jv turn)
 					unsigned char *bytes = cf_xmalloc(dl / 4 * 3 + 3);
 					long n = cf_unbase64(d, dl, bytes);
 					if (n >= 0)
-						cf_attachment_insert(st, id, cf_jstr(a, "type"),
+						cf_raise(cf_attachment_insert(st, id, cf_jstr(a, "type"),
 						                     cf_jstr(a, "name"),
 						                     cf_jstr_or_null(a, "mimeType"),
-						                     bytes, (size_t)n);
+						                     bytes, (size_t)n));
 					free(bytes);
 					jv_free(a);
 					(void)k;
@@ -401,9 +401,9 @@ cf_spool_replay(cf_store *st)
 			set_aside(dir, claim, name, k.msg);
 			continue;
 		}
-		cf_store_begin(st);
+		cf_raise(cf_store_begin(st));
 		store_turn(st, turn);
-		cf_store_commit(st);
+		cf_raise(cf_store_commit(st));
 		cf_catch_pop(&k);
 		jv_free(turn);
 		unlink(claim);

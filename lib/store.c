@@ -191,8 +191,8 @@ disk_full(const char *path)
 	       (unsigned long long)sv.f_bavail * sv.f_frsize < 1024 * 1024;
 }
 
-_Noreturn void
-cf_store_fail(cf_store *st, const char *what)
+jv
+cf_store_error(cf_store *st, const char *what)
 {
 	int code = sqlite3_errcode(st->db);
 	const char *hint = "";
@@ -201,50 +201,56 @@ cf_store_fail(cf_store *st, const char *what)
 	else if (code == SQLITE_FULL || (code == SQLITE_IOERR && disk_full(st->path)))
 		hint = ": nothing was changed; free some space on its disk and "
 		       "run the command again";
-	cf_die(CF_EX_STORE, "%s: %s: %s%s", st->path, what,
-	       sqlite3_errmsg(st->db), hint);
+	return cf_error(CF_EX_STORE, "%s: %s: %s%s", st->path, what,
+	                sqlite3_errmsg(st->db), hint);
 }
 
-static void
+static jv
 exec(cf_store *st, const char *sql, const char *what)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		cf_store_fail(st, what);
+		return cf_store_error(st, what);
+	return jv_true();
 }
 
-static long
-scalar(cf_store *st, const char *sql, const char *what)
+/* One number from a query: jv_true() with it in *v, or the error. */
+static jv
+scalar(cf_store *st, const char *sql, const char *what, long *v)
 {
 	sqlite3_stmt *s = cf_prepare(st, sql);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		cf_store_fail(st, what);
-	long v = (long)sqlite3_column_int64(s, 0);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		jv e = cf_store_error(st, what);
+		sqlite3_finalize(s);
+		return e;
+	}
+	*v = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return v;
+	return jv_true();
 }
 
-static long
-user_version(cf_store *st)
+static jv
+user_version(cf_store *st, long *v)
 {
-	return scalar(st, "PRAGMA user_version", "reading the schema version");
+	return scalar(st, "PRAGMA user_version", "reading the schema version", v);
 }
 
-static void
+static jv
 mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 	if (strlen(path) >= sizeof buf)
-		cf_die(CF_EX_STORE, "%s: path too long", path);
+		return cf_error(CF_EX_STORE, "%s: path too long", path);
 	strcpy(buf, path);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			cf_die(CF_EX_STORE, "cannot create folder '%s': %s", buf,
-			       strerror(errno));
+			return cf_error(CF_EX_STORE, "cannot create folder '%s': %s",
+			                buf, strerror(errno));
 		*p = '/';
 	}
+	return jv_true();
 }
 
 const char *
@@ -259,49 +265,66 @@ cf_store_default_path(void)
 	else if ((e = getenv("HOME")) && *e)
 		snprintf(buf, sizeof buf, "%s/.local/share/confab/chat.db", e);
 	else
-		cf_die(CF_EX_STORE, "no database: set CHAT_DB or HOME");
+		return NULL;
 	return buf;
 }
 
 /* WAL can only be switched on outside a transaction, and the switch wants
  * the file to itself: when twenty programs create the store at once, the
  * losers see SQLITE_BUSY and try again. */
-static void
+static jv
 wal_on(cf_store *st)
 {
 	for (int tries = 0;; tries++) {
 		int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL,
 		                      NULL, NULL);
 		if (rc == SQLITE_OK)
-			return;
+			return jv_true();
 		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries > 3000)
-			cf_store_fail(st, "switching to WAL");
+			return cf_store_error(st, "switching to WAL");
 		struct timespec ts = {0, 10 * 1000000};
 		nanosleep(&ts, NULL);
 	}
 }
 
-static void
+static jv
+too_new(cf_store *st, long v)
+{
+	return cf_error(CF_EX_STORE, "%s: written by a newer confab (schema %ld, "
+	                "this one knows %d); not touching it",
+	                st->path, v, CF_SCHEMA_VERSION);
+}
+
+static jv
 migrate(cf_store *st)
 {
-	long v = user_version(st);
+	long v = 0;
+	jv r = user_version(st, &v);
+	if (!jv_is_valid(r))
+		return r;
 	if (v > CF_SCHEMA_VERSION)
-		cf_die(CF_EX_STORE,
-		       "%s: written by a newer confab (schema %ld, this one "
-		       "knows %d); not touching it",
-		       st->path, v, CF_SCHEMA_VERSION);
+		return too_new(st, v);
 	if (v == CF_SCHEMA_VERSION)
-		return;
-	wal_on(st);
-	cf_store_begin(st);
-	v = user_version(st);   /* another program may have got here first */
-	for (; v < CF_SCHEMA_VERSION; v++) {
-		exec(st, migrations[v], "migrating the schema");
+		return jv_true();
+	r = wal_on(st);
+	if (!jv_is_valid(r))
+		return r;
+	r = cf_store_begin(st);
+	if (!jv_is_valid(r))
+		return r;
+	r = user_version(st, &v);   /* another program may have got here first */
+	for (; jv_is_valid(r) && v < CF_SCHEMA_VERSION; v++) {
+		r = exec(st, migrations[v], "migrating the schema");
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA user_version=%ld", v + 1);
-		exec(st, sql, "migrating the schema");
+		if (jv_is_valid(r))
+			r = exec(st, sql, "migrating the schema");
 	}
-	cf_store_commit(st);
+	if (!jv_is_valid(r)) {
+		cf_store_rollback(st);
+		return r;
+	}
+	return cf_store_commit(st);
 }
 
 static void
@@ -318,28 +341,45 @@ sql_uuid7(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * pointed at another program's database must leave it as it was.  Stores
  * made before the stamp are known by their schema and stamped by the
  * migration that brings them up to date. */
-static void
+static jv
+foreign(const char *path, unsigned long app)
+{
+	return cf_error(CF_EX_STORE, "%s: belongs to another program (application "
+	                "id 0x%08lx); not touching it", path, app);
+}
+
+static jv
+not_ours(const char *path)
+{
+	return cf_error(CF_EX_STORE, "%s: not a confab store (it has tables of "
+	                "another program); not touching it", path);
+}
+
+static jv
 check_owner(cf_store *st)
 {
-	long app = scalar(st, "PRAGMA application_id", "reading the application id");
-	if (app == CF_APP_ID)
-		return;
+	long app = 0, tables = 0, v = 0, ours = 0;
+	jv r = scalar(st, "PRAGMA application_id", "reading the application id", &app);
+	if (!jv_is_valid(r) || app == CF_APP_ID)
+		return r;
 	if (app != 0)
-		cf_die(CF_EX_STORE, "%s: belongs to another program (application "
-		       "id 0x%08lx); not touching it", st->path,
-		       (unsigned long)(uint32_t)app);
-	long tables = scalar(st, "SELECT count(*) FROM sqlite_master",
-	                     "reading the schema");
-	if (!tables)
-		return;   /* new: ours from the first migration on */
-	long v = user_version(st);
-	long ours = scalar(st, "SELECT count(*) FROM sqlite_master WHERE"
-	                   " type = 'table' AND name IN ('sessions', 'messages',"
-	                   " 'attachments', 'messages_fts', 'sessions_fts')",
-	                   "reading the schema");
+		return foreign(st->path, (unsigned long)(uint32_t)app);
+	r = scalar(st, "SELECT count(*) FROM sqlite_master", "reading the schema",
+	           &tables);
+	if (!jv_is_valid(r) || !tables)
+		return r;   /* new: ours from the first migration on */
+	r = user_version(st, &v);
+	if (!jv_is_valid(r))
+		return r;
+	r = scalar(st, "SELECT count(*) FROM sqlite_master WHERE"
+	           " type = 'table' AND name IN ('sessions', 'messages',"
+	           " 'attachments', 'messages_fts', 'sessions_fts')",
+	           "reading the schema", &ours);
+	if (!jv_is_valid(r))
+		return r;
 	if (v < 1 || ours != 5)
-		cf_die(CF_EX_STORE, "%s: not a confab store (it has tables of "
-		       "another program); not touching it", st->path);
+		return not_ours(st->path);
+	return jv_true();
 }
 
 /* A file: URI for SQLite, with the characters it reads specially escaped. */
@@ -371,25 +411,24 @@ be32(const unsigned char *p)
  * without an id, an immutable connection (which writes nothing and reads
  * no journal) says whether it holds tables that are not confab's.  The
  * full check (check_owner) follows on the real connection. */
-static void
+static jv
 precheck(cf_store *st)
 {
 	unsigned char h[100];
 	int fd = open(st->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return jv_true();
 	ssize_t n = read(fd, h, sizeof h);
 	close(fd);
 	if (n < (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16))
-		return;   /* empty, or not SQLite: SQLite says so, untouched */
+		return jv_true();   /* empty, or not SQLite: SQLite says so, untouched */
 	uint32_t app = be32(h + 68);
 	if (app == CF_APP_ID)
-		return;
+		return jv_true();
 	if (app != 0)
-		cf_die(CF_EX_STORE, "%s: belongs to another program (application "
-		       "id 0x%08lx); not touching it", st->path, (unsigned long)app);
+		return foreign(st->path, (unsigned long)app);
 	if (be32(h + 40) == 0)
-		return;   /* its schema never changed: no tables */
+		return jv_true();   /* its schema never changed: no tables */
 	char *uri = file_uri(st->path, "immutable=1");
 	sqlite3 *db;
 	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
@@ -408,8 +447,8 @@ precheck(cf_store *st)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	if (tables > 0 && (be32(h + 60) < 1 || ours != 5))
-		cf_die(CF_EX_STORE, "%s: not a confab store (it has tables of "
-		       "another program); not touching it", st->path);
+		return not_ours(st->path);
+	return jv_true();
 }
 
 static int
@@ -428,100 +467,101 @@ writable(const char *path)
 	return access(path, W_OK) == 0 && access(dir, W_OK) == 0;
 }
 
-static void
+static jv
 setup(cf_store *st)
 {
 	sqlite3_extended_result_codes(st->db, 0);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
 	sqlite3_create_function(st->db, "uuid7", 0, SQLITE_UTF8, NULL,
 	                        sql_uuid7, NULL, NULL);
+	return exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
 }
 
 /* Read-only: the file as it is; when SQLite cannot make the WAL's shared
  * memory file (a read-only folder or mount), immutable, which reads the
  * main file alone (what a writer has not checkpointed yet is not seen). */
-static void
+static jv
 open_readonly(cf_store *st)
 {
 	st->readonly = 1;
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) ==
 	    SQLITE_OK &&
 	    sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
-	                 NULL, NULL) == SQLITE_OK) {
-		setup(st);
-		return;
-	}
+	                 NULL, NULL) == SQLITE_OK)
+		return setup(st);
 	sqlite3_close(st->db);
 	char *uri = file_uri(st->path, "immutable=1");
 	int rc = sqlite3_open_v2(uri, &st->db,
 	                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc != SQLITE_OK)
-		cf_store_fail(st, "opening read-only");
-	setup(st);
+		return cf_store_error(st, "opening read-only");
+	return setup(st);
 }
 
-static cf_store *
+static jv
 readonly_store(cf_store *st)
 {
-	open_readonly(st);
-	check_owner(st);
-	long v = user_version(st);
+	jv r = open_readonly(st);
+	if (jv_is_valid(r))
+		r = check_owner(st);
+	long v = 0;
+	if (jv_is_valid(r))
+		r = user_version(st, &v);
+	if (!jv_is_valid(r))
+		return r;
 	if (v > CF_SCHEMA_VERSION)
-		cf_die(CF_EX_STORE,
-		       "%s: written by a newer confab (schema %ld, this one "
-		       "knows %d); not touching it",
-		       st->path, v, CF_SCHEMA_VERSION);
+		return too_new(st, v);
 	if (v < CF_SCHEMA_VERSION && st->full)
-		cf_die(CF_EX_STORE, "%s: the disk is full, and the store needs an "
-		       "upgrade: free some space on its disk and run the command "
-		       "again", st->path);
+		return cf_error(CF_EX_STORE, "%s: the disk is full, and the store "
+		                "needs an upgrade: free some space on its disk and "
+		                "run the command again", st->path);
 	if (v >= 1 && v < CF_SCHEMA_VERSION)
-		cf_die(CF_EX_STORE, "%s: the store is read-only and needs an "
-		       "upgrade (schema %ld to %d): open it once with a program "
-		       "that may write it", st->path, v, CF_SCHEMA_VERSION);
+		return cf_error(CF_EX_STORE, "%s: the store is read-only and needs "
+		                "an upgrade (schema %ld to %d): open it once with a "
+		                "program that may write it", st->path, v,
+		                CF_SCHEMA_VERSION);
 	if (v < 1)
-		cf_die(CF_EX_STORE, "%s: the store is read-only and holds "
-		       "no confab schema yet", st->path);
-	return st;
+		return cf_error(CF_EX_STORE, "%s: the store is read-only and holds "
+		                "no confab schema yet", st->path);
+	return jv_true();
 }
 
-cf_store *
-cf_store_open_mode(const char *path, int mode)
+static jv
+open_store(cf_store *st, const char *path, int mode)
 {
-	cf_store *st = cf_xmalloc(sizeof *st);
-	memset(st, 0, sizeof *st);
-	if (!path)
-		path = cf_store_default_path();
-	st->path = cf_xstrdup(path);
-
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
-		mkdirs(path);
+		jv r = mkdirs(path);
+		if (!jv_is_valid(r))
+			return r;
 		/* Owner only, and SQLite gives its -wal and -shm files the
 		 * database file's mode. */
 		mode_t old = umask(077);
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		umask(old);
 		if (fd < 0)
-			cf_die(CF_EX_STORE, "cannot create '%s': %s", path,
-			       strerror(errno));
+			return cf_error(CF_EX_STORE, "cannot create '%s': %s", path,
+			                strerror(errno));
 		close(fd);
 	} else if (S_ISDIR(sb.st_mode)) {
-		cf_die(CF_EX_STORE, "'%s' is a folder, not a database", path);
+		return cf_error(CF_EX_STORE, "'%s' is a folder, not a database", path);
 	} else if (!writable(path)) {
-		precheck(st);
+		jv r = precheck(st);
+		if (!jv_is_valid(r))
+			return r;
 		if (mode != CF_STORE_READ)
-			cf_die(CF_EX_STORE, "%s: the store is read-only", path);
+			return cf_error(CF_EX_STORE, "%s: the store is read-only", path);
 		return readonly_store(st);
 	} else {
-		precheck(st);
+		jv r = precheck(st);
+		if (!jv_is_valid(r))
+			return r;
 	}
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
-		cf_store_fail(st, "opening");
+		return cf_store_error(st, "opening");
 	/* A disk so full that SQLite cannot make the WAL's shared memory
 	 * file: the store can still be read, and a writer learns at its first
 	 * change that the disk is full (chat-send keeps its turn in the spool
@@ -535,21 +575,46 @@ cf_store_open_mode(const char *path, int mode)
 		st->full = 1;
 		return readonly_store(st);
 	}
-	setup(st);
-	check_owner(st);
-	migrate(st);
+	jv r = setup(st);
+	if (jv_is_valid(r))
+		r = check_owner(st);
+	if (jv_is_valid(r))
+		r = migrate(st);
+	if (!jv_is_valid(r))
+		return r;
 	/* what an earlier program could not finish: a turn kept in the spool
 	 * first (it may complete a reserved row), then the rows of writers
 	 * that were killed */
 	cf_spool_replay(st);
 	cf_reply_recover(st);
+	return jv_true();
+}
+
+cf_store *
+cf_store_open_mode(const char *path, int mode, jv *err)
+{
+	if (!path)
+		path = cf_store_default_path();
+	if (!path) {
+		*err = cf_error(CF_EX_STORE, "no database: set CHAT_DB or HOME");
+		return NULL;
+	}
+	cf_store *st = cf_xmalloc(sizeof *st);
+	memset(st, 0, sizeof *st);
+	st->path = cf_xstrdup(path);
+	jv r = open_store(st, path, mode);
+	if (!jv_is_valid(r)) {
+		cf_store_close(st);
+		*err = r;
+		return NULL;
+	}
 	return st;
 }
 
 cf_store *
-cf_store_open(const char *path)
+cf_store_open(const char *path, jv *err)
 {
-	return cf_store_open_mode(path, CF_STORE_WRITE);
+	return cf_store_open_mode(path, CF_STORE_WRITE, err);
 }
 
 void
@@ -630,14 +695,19 @@ now_s(void)
 }
 
 /* busy-timeout (confab.5): how long a writer waits for its turn, in all. */
-static long
-wait_ms(void)
+static jv
+wait_ms(long *ms)
 {
 	long s = WAIT_DEFAULT_S;
+	jv r = cf_config_load();
+	if (cf_is_error(r))
+		return r;
 	const char *v = cf_config_get("busy-timeout");
 	if (v && cf_parse_long(v, 1, 86400, &s))
-		cf_die(CF_EX_CONFIG, "%s: invalid busy-timeout '%s'", cf_config_path(), v);
-	return s * 1000;
+		return cf_error(CF_EX_CONFIG, "%s: invalid busy-timeout '%s'",
+		                cf_config_path(), v);
+	*ms = s * 1000;
+	return jv_true();
 }
 
 /* PATH-lock beside the file SQLite opened (symlinks resolved, as for its
@@ -791,7 +861,7 @@ proc_name(long pid, char *out, size_t n)
 	fclose(f);
 }
 
-static _Noreturn void
+static jv
 queue_gave_up(cf_store *st, double waited)
 {
 	char who[256] = "", rec[HOLDER_LEN + 1] = {0}, prog[HOLDER_LEN];
@@ -810,8 +880,9 @@ queue_gave_up(cf_store *st, double waited)
 	if (ahead)
 		snprintf(who + l, sizeof who - l, l ? ", and %d more writer%s" : ", behind %d writer%s",
 		         ahead, ahead == 1 ? "" : "s");
-	cf_die(CF_EX_STORE, "%s: gave up after %.1f s waiting for its turn to write%s; "
-	       "see busy-timeout in confab(5)", st->path, waited, who);
+	return cf_error(CF_EX_STORE, "%s: gave up after %.1f s waiting for its "
+	                "turn to write%s; see busy-timeout in confab(5)",
+	                st->path, waited, who);
 }
 
 /* SQLite's write lock in WAL is byte 120 of the -shm file, a POSIX lock
@@ -846,37 +917,54 @@ wal_writer(cf_store *st)
 	return found;
 }
 
-void
+jv
 cf_store_begin(cf_store *st)
 {
 	if (st->full)
-		cf_die(CF_EX_STORE, "%s: the disk is full: nothing was changed; free "
-		       "some space on its disk and run the command again", st->path);
+		return cf_error(CF_EX_STORE, "%s: the disk is full: nothing was "
+		                "changed; free some space on its disk and run the "
+		                "command again", st->path);
 	if (st->readonly)
-		cf_die(CF_EX_STORE, "%s: the store is read-only", st->path);
+		return cf_error(CF_EX_STORE, "%s: the store is read-only", st->path);
 	if (!st->wait_ms) {
-		st->wait_ms = wait_ms();
+		long ms = 0;
+		jv r = wait_ms(&ms);
+		if (!jv_is_valid(r))
+			return r;
+		st->wait_ms = ms;
 		st->lock_fd = lock_open(st);
 		st->ticket = -1;
 	}
 	double t0 = now_s();
-	if (st->lock_fd >= 0 && queue_enter(st, st->wait_ms) != 0)
-		queue_gave_up(st, now_s() - t0);
+	if (st->lock_fd >= 0 && queue_enter(st, st->wait_ms) != 0) {
+		jv e = queue_gave_up(st, now_s() - t0);
+		/* its place goes; the holder's name stays, it is still theirs */
+		if (st->ticket >= 0)
+			range(st->lock_fd, F_OFD_SETLK, F_UNLCK, TICKET0 + st->ticket, 1);
+		st->ticket = -1;
+		return e;
+	}
 	long left = st->wait_ms - (long)((now_s() - t0) * 1000);
 	sqlite3_busy_timeout(st->db, left > 0 ? (int)left : 1);
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
-		return;
-	if (sqlite3_errcode(st->db) != SQLITE_BUSY)
-		cf_store_fail(st, "starting a transaction");
-	char who[128] = "another program", name[32];
-	long pid = wal_writer(st);
-	if (pid) {
-		proc_name(pid, name, sizeof name);
-		snprintf(who, sizeof who, "%s (pid %ld)", name[0] ? name : "a program", pid);
+		return jv_true();
+	jv e;
+	if (sqlite3_errcode(st->db) != SQLITE_BUSY) {
+		e = cf_store_error(st, "starting a transaction");
+	} else {
+		char who[128] = "another program", name[32];
+		long pid = wal_writer(st);
+		if (pid) {
+			proc_name(pid, name, sizeof name);
+			snprintf(who, sizeof who, "%s (pid %ld)",
+			         name[0] ? name : "a program", pid);
+		}
+		e = cf_error(CF_EX_STORE, "%s: gave up after %.1f s waiting for the "
+		             "write lock, held by %s outside confab's queue; see "
+		             "busy-timeout in confab(5)", st->path, now_s() - t0, who);
 	}
-	cf_die(CF_EX_STORE, "%s: gave up after %.1f s waiting for the write lock, held by "
-	       "%s outside confab's queue; see busy-timeout in confab(5)",
-	       st->path, now_s() - t0, who);
+	cf_store_rollback(st);
+	return e;
 }
 
 static void
@@ -893,11 +981,15 @@ queue_leave(cf_store *st)
 	st->ticket = -1;
 }
 
-void
+jv
 cf_store_commit(cf_store *st)
 {
-	exec(st, "COMMIT", "committing");
-	queue_leave(st);
+	jv r = exec(st, "COMMIT", "committing");
+	if (!jv_is_valid(r))
+		cf_store_rollback(st);   /* a COMMIT that failed leaves it open */
+	else
+		queue_leave(st);
+	return r;
 }
 
 void
@@ -913,8 +1005,10 @@ sqlite3_stmt *
 cf_prepare(cf_store *st, const char *sql)
 {
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		cf_store_fail(st, "preparing a query");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -930,22 +1024,29 @@ cf_stmt(cf_store *st, const char *sql)
 			return s;
 		}
 	}
-	if (i == n)
-		cf_die(CF_EX_FAIL, "internal: statement cache full");
+	if (i == n) {
+		/* a programming error: more static statements than slots */
+		fprintf(stderr, "%s: internal: statement cache full\n", cf_prog);
+		abort();
+	}
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	                       &st->cache[i].stmt, NULL) != SQLITE_OK)
-		cf_store_fail(st, "preparing a query");
+	                       &st->cache[i].stmt, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st->cache[i].stmt);
+		st->cache[i].stmt = NULL;
+		return NULL;   /* tried again the next time */
+	}
 	st->cache[i].sql = sql;
 	return st->cache[i].stmt;
 }
 
-void
+jv
 cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		cf_store_fail(st, what);
+	jv r = rc == SQLITE_DONE || rc == SQLITE_ROW ? jv_true() :
+	       cf_store_error(st, what);   /* before the reset clears it */
 	sqlite3_reset(s);
+	return r;
 }
 
 void

@@ -2,6 +2,7 @@
  * goes out, written as the reply arrives, made whole (and indexed) at the
  * end; rows whose writer was killed are closed by the next writer. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 /* A checkpoint never holds the stream up behind another writer for
  * longer than this; it tries again at the next tick. */
 #define CHECKPOINT_BUSY_MS 50
+/* SQLite's own, which the store keeps. */
+#define WAL_AUTOCHECKPOINT 1000
 
 static double
 mono(void)
@@ -109,7 +112,7 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
 		" 0) + 1, 'assistant', '', ?3, ?4, ?5, ?6)";
 	jv tokens, model, ptime, extra;
-	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
+	cf_raise(cf_meta_split(meta, &tokens, &model, &ptime, &extra));
 	jv_free(tokens);
 	jv_free(ptime);
 	memset(r, 0, sizeof *r);
@@ -126,7 +129,7 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 	cf_bind_jv(s, 4, model);
 	cf_bind_jv(s, 5, extra);
 	cf_bind_text(s, 6, r->tag);
-	cf_exec_stmt(st, s, "reserving the reply");
+	cf_raise(cf_exec_stmt(st, s, "reserving the reply"));
 	r->last = mono();
 }
 
@@ -159,6 +162,10 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3 *db = r->st->db;
 	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
 	sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* Nor does it copy the log into the database when the log has grown
+	 * long (two syncs and the log's size in writes, while the reply
+	 * waits): the reply's own commit does that once, at its end. */
+	sqlite3_wal_autocheckpoint(db, 0);
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	sqlite3_bind_text64(s, 2, buf + r->saved, len - r->saved, SQLITE_STATIC,
@@ -168,6 +175,7 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 	sqlite3_reset(s);
 	sqlite3_bind_null(s, 2);
 	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	sqlite3_wal_autocheckpoint(db, WAL_AUTOCHECKPOINT);
 	cf_store_busy_default(r->st);
 	cf_catch_pop(&k);
 	r->checkpoints++;
@@ -196,13 +204,19 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
 	sqlite3_stmt *s = cf_stmt(st, text ? from_text : from_row);
 	cf_bind_text(s, 1, id);
-	if (text)
+	/* FTS5 reads the text with sqlite3_value_text, which copies a string
+	 * SQLite does not know to end in a NUL, to add one: a long reply's
+	 * whole size again.  Bound with its length left to SQLite, the NUL
+	 * that follows it is known (unless the text holds one itself). */
+	if (text && text[len] == '\0' && !memchr(text, '\0', len) && len <= INT_MAX)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	else if (text)
 		sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
-	cf_exec_stmt(st, s, "indexing the reply");
+	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
 	sqlite3_bind_null(s, 2);
 	s = cf_stmt(st, parts);
 	cf_bind_text(s, 1, id);
-	cf_exec_stmt(st, s, "indexing the reply");
+	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
 }
 
 int
@@ -230,7 +244,7 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 		return 0;
 	}
 	jv tokens, model, ptime, extra;
-	cf_meta_split(meta, &tokens, &model, &ptime, &extra);
+	cf_raise(cf_meta_split(meta, &tokens, &model, &ptime, &extra));
 	if (!ts)
 		ts = cf_now_ms();
 	s = cf_stmt(st, upd);
@@ -252,7 +266,7 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	s = cf_stmt(st, touch);
 	cf_bind_text(s, 1, sid);
 	sqlite3_bind_int64(s, 2, ts);
-	cf_exec_stmt(st, s, "storing the reply");
+	cf_raise(cf_exec_stmt(st, s, "storing the reply"));
 	return 1;
 }
 
@@ -265,14 +279,14 @@ cf_reply_finish(struct cf_reply_row *r, jv meta, const char *text, size_t len)
 		cf_store_rollback(st);
 		return cf_error(k.code, "%s", k.msg);
 	}
-	cf_store_begin(st);
+	cf_raise(cf_store_begin(st));
 	if (!cf_reply_write(st, r->id, r->sid, meta, text, len, 0)) {
 		cf_catch_pop(&k);
 		cf_store_rollback(st);
 		return cf_error(CF_EX_NOTFOUND, "the session was deleted while "
 		                "the reply arrived");
 	}
-	cf_store_commit(st);
+	cf_raise(cf_store_commit(st));
 	cf_catch_pop(&k);
 	r->saved = len;
 	return jv_true();
@@ -286,7 +300,7 @@ cf_reply_drop(struct cf_reply_row *r)
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	cf_bind_text(s, 2, r->tag);
-	cf_exec_stmt(r->st, s, "removing the reserved reply");
+	cf_raise(cf_exec_stmt(r->st, s, "removing the reserved reply"));
 }
 
 int
@@ -322,18 +336,18 @@ cf_reply_recover(cf_store *st)
 			jv_free(gone);
 			return 0;
 		}
-		cf_store_begin(st);
+		cf_raise(cf_store_begin(st));
 		jv_array_foreach(gone, i, row) {
 			/* a reply that never got a byte goes, as chat-send drops it:
 			 * an empty turn would be context a provider refuses */
 			s = cf_stmt(st, drop_empty);
 			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
 			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
-			cf_exec_stmt(st, s, "closing an abandoned reply");
+			cf_raise(cf_exec_stmt(st, s, "closing an abandoned reply"));
 			s = cf_stmt(st, close_row);
 			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
 			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
-			cf_exec_stmt(st, s, "closing an abandoned reply");
+			cf_raise(cf_exec_stmt(st, s, "closing an abandoned reply"));
 			if (sqlite3_changes(st->db)) {
 				jv id = jv_array_get(jv_copy(row), 0);
 				index_closed(st, jv_string_value(id), NULL, 0);
@@ -342,7 +356,7 @@ cf_reply_recover(cf_store *st)
 			jv_free(row);
 			(void)i;
 		}
-		cf_store_commit(st);
+		cf_raise(cf_store_commit(st));
 		cf_catch_pop(&k);
 	}
 	jv_free(gone);

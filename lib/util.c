@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,7 +29,19 @@ fill_random(unsigned char *b, size_t n)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			cf_die(CF_EX_FAIL, "cannot read random bytes: %s", strerror(errno));
+			/* a kernel without getrandom (before 3.17): its device */
+			int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+			ssize_t got = fd >= 0 ? read(fd, b, n) : -1;
+			if (fd >= 0)
+				close(fd);
+			if (got <= 0) {
+				/* no randomness at all: ids could collide, so nothing
+				 * may be written */
+				fprintf(stderr, "%s: cannot read random bytes: %s\n",
+				        cf_prog, strerror(errno));
+				abort();
+			}
+			r = got;
 		}
 		b += r;
 		n -= (size_t)r;
@@ -190,15 +203,6 @@ cf_when_parse(const char *s, int end_of_day, int64_t *ms)
 	return 0;
 }
 
-int64_t
-cf_when_arg(const char *opt, const char *s, int end_of_day)
-{
-	int64_t ms;
-	if (cf_when_parse(s, end_of_day, &ms))
-		cf_usage_die("invalid %s '%s': expected a date, a time or an age "
-		             "like 7d", opt, s);
-	return ms;
-}
 
 void
 cf_time_rel(int64_t ms, int64_t now, char *out, size_t n)

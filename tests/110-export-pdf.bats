@@ -203,6 +203,53 @@ EOF
 	grep -qxF 'bold code|pipe > q' <<<"$output"
 }
 
+# The box pdftotext gives word $1 (the first so spelled): "xMin xMax".
+box() {
+	pdftotext -bbox "$X" - | perl -CSD -ne 'if (/xMin="([\d.]+)".*xMax="([\d.]+)".*>\Q'"$1"'\E</) { print "$1 $2\n"; exit }'
+}
+
+@test "gfm tables: each column aligned as its delimiter says, CJK, a code span's pipe, struck text" {
+	S=$(new_session -n gfm)
+	printf '%s\n' '| item | qty | mid |' '|:--|--:|:-:|' '| apple 中文 | 1000 | `a\|b` |' \
+		'| kiwi | 2 | ~~old~~ new |' | chat-add -s "$S" > /dev/null
+	export_pdf "$S"
+	run -0 joined gfm
+	[[ "$output" == *'itemqtymidapple中文1000a|bkiwi2oldnew'* ]]
+	not grep -qF -- '~~' <<<"$output"
+	not grep -qF -- '`' <<<"$output"
+	# left: the cells start together; right: they end together; centre:
+	# the middles meet
+	read -r a0 a1 <<<"$(box apple)"
+	read -r k0 k1 <<<"$(box kiwi)"
+	read -r q0 q1 <<<"$(box 1000)"
+	read -r t0 t1 <<<"$(box 2)"
+	read -r m0 m1 <<<"$(box mid)"
+	read -r c0 c1 <<<"$(box 'a|b')"
+	awk -v a="$a0" -v k="$k0" 'BEGIN { d = a - k; exit !(d < 0.5 && d > -0.5) }'
+	awk -v a="$q1" -v k="$t1" 'BEGIN { d = a - k; exit !(d < 0.5 && d > -0.5) }'
+	awk -v a="$q0" -v k="$t0" 'BEGIN { exit !(k - a > 5) }'
+	awk -v m0="$m0" -v m1="$m1" -v c0="$c0" -v c1="$c1" \
+		'BEGIN { d = (m0 + m1) / 2 - (c0 + c1) / 2; exit !(d < 0.5 && d > -0.5) }'
+	run -0 outside_margins
+	[ -z "$output" ]
+}
+
+@test "gfm: task items get ballot boxes; bare addresses are links, not printed twice" {
+	S=$(new_session -n tasks)
+	printf '%s\n' '- [ ] write the tests' '- [x] fix the build' '' \
+		'Docs at www.example.com and https://example.org/x, mail a@example.com.' |
+		chat-add -s "$S" > /dev/null
+	export_pdf "$S"
+	run -0 pdftotext -layout "$X" -
+	grep -qE '^☐ write the tests$' <<<"$output"
+	grep -qE '^☑ fix the build$' <<<"$output"
+	run -0 joined tasks
+	[[ "$output" == *'Docsatwww.example.comandhttps://example.org/x,maila@example.com.'* ]]
+	grep -qaF '/URI (http://www.example.com)' "$X"
+	grep -qaF '/URI (https://example.org/x)' "$X"
+	grep -qaF '/URI (mailto:a@example.com)' "$X"
+}
+
 @test "only web and mail addresses become links" {
 	S=$(new_session -n links)
 	chat-add -s "$S" '[web](https://example.org/) [mail](mailto:a@example.org) [js](javascript:alert(1)) [file](file:///etc/passwd)' > /dev/null

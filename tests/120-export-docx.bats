@@ -339,6 +339,41 @@ Target="MAILTO:a@example.org" TargetMode="External"' ]
 	grep -Eqx ' *only *' <<<"$output"
 }
 
+@test "gfm: a table's alignments, CJK, a code span's pipe and struck text; pandoc reads them back" {
+	T=$(new_session --name gfm)
+	printf '%s\n' '| 名前 | qty | note |' '|:--|--:|:-:|' '| 中文字 | 10 | `a\|b` |' \
+		'| kiwi | 2 | ~~old~~ [new](https://example.com/n) |' | chat-add -s "$T" > /dev/null
+	export_docx "$T"
+	sound
+	run -0 part word/document.xml
+	[ "$(grep -o '<w:tr>' <<<"$output" | wc -l)" -eq 3 ]
+	[ "$(grep -o '<w:jc w:val="right"/>' <<<"$output" | wc -l)" -eq 3 ]
+	[ "$(grep -o '<w:jc w:val="center"/>' <<<"$output" | wc -l)" -eq 3 ]
+	[[ "$output" == *'<w:rPr><w:strike/></w:rPr><w:t xml:space="preserve">old</w:t>'* ]]
+	run -0 pandoc -f docx -t html "$X"
+	grep -qxF '<th><strong>名前</strong></th>' <<<"$output"
+	grep -qxF '<td>中文字</td>' <<<"$output"
+	grep -qxF '<td><code>a|b</code></td>' <<<"$output"
+	grep -qxF '<td><del>old</del> <a href="https://example.com/n">new</a></td>' <<<"$output"
+}
+
+@test "gfm: task items and bare addresses; pandoc reads the boxes back as tasks" {
+	T=$(new_session --name tasks)
+	printf '%s\n' '- [ ] write the tests' '- [x] ~~break~~ fix the build' '' \
+		'Docs at www.example.com and https://example.org/x, mail a@example.com.' |
+		chat-add -s "$T" > /dev/null
+	export_docx "$T"
+	sound
+	run -0 pandoc -f docx -t gfm "$X"
+	grep -qxE -- '- +\[ \] write the tests' <<<"$output"
+	grep -qxE -- '- +\[x\] ~~break~~ fix the build' <<<"$output"
+	run -0 pandoc -f docx -t html --wrap=none "$X"
+	grep -qF '<a href="http://www.example.com">www.example.com</a>' <<<"$output"
+	grep -qF '<a href="mailto:a@example.com">a@example.com</a>' <<<"$output"
+	# the address is not printed again after its text
+	not grep -qF 'www.example.com (http' <<<"$output"
+}
+
 @test "block quotes, thematic breaks and raw HTML" {
 	export_docx
 	run -0 part word/document.xml

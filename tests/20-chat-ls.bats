@@ -744,3 +744,36 @@ names() {
 	[ -z "$stderr" ]
 	[[ "$output" =~ ^chat-ls\ \(confab\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
+
+# Terminal cells of a string (wc -L counts CJK and emoji as two).
+cells() {
+	printf '%s' "$1" | LC_ALL=C.UTF-8 wc -L
+}
+
+@test "on a terminal: columns align by display width, CJK and emoji two cells" {
+	new_session --name 'plain name' --provider echo --model m1 >/dev/null
+	new_session --name '日本語の名前' --provider echo --model m1 >/dev/null
+	new_session --name '🎉 party 🎉' --provider echo --model m1 >/dev/null
+	new_session --name 'é́ combining' --provider echo --model m1 >/dev/null
+	NO_COLOR=1 tty_run "chat-ls"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 5 ]
+	m=$(cells "${lines[0]%%MODEL*}")
+	u=$(cells "${lines[0]%%UPDATED*}")
+	for i in 1 2 3 4; do
+		[ "$(cells "${lines[i]%%echo/m1*}")" = "$m" ]
+		[ "$(cells "${lines[i]%%just now*}")" = "$u" ]
+	done
+	# the widest name sets the column: 12 cells, two more than its 6 characters
+	[[ "${lines[3]}" == *'日本語の名前  echo/m1'* ]]
+	# cut to 40 cells, the ellipsis included
+	new_session --name "$(printf '漢%.0s' {1..30})" --provider echo --model m1 >/dev/null
+	NO_COLOR=1 tty_run "chat-ls -n 1"
+	name=${lines[1]#*  }
+	name=${name%%  echo/m1*}
+	name=${name# }
+	name=${name# }
+	[ "$(cells "$name")" -le 40 ]
+	[ "$(cells "$name")" -ge 39 ]
+	[[ "$name" == *'…' ]]
+}

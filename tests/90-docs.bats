@@ -5,10 +5,11 @@
 
 load helper
 
-# The programs, as cmd/ has them.
+# The programs, as cmd/ has them (cmd.c, which they share, has no main).
 progs() {
 	local f
-	for f in "$ROOT"/cmd/chat-*.c; do
+	for f in "$ROOT"/cmd/*.c; do
+		grep -q '^main(' "$f" || continue
 		f=${f##*/}
 		echo "${f%.c}"
 	done
@@ -182,7 +183,11 @@ bash_complete() {
 		prog=${page##*/}
 		prog=${prog%.*}
 		want=$common
-		if [ "$prog" = confab ] || grep -q cf_send_run "$ROOT/cmd/$prog.c"; then
+		if [ "${page##*/}" = confab.1 ]; then
+			# the chat goes on after a provider's failure: only the
+			# signals that end it
+			want=$(printf '%s\n' $common 129 143)
+		elif [ "$prog" = confab ] || grep -qE "cf_send_run|cf_turn_run" "$ROOT/cmd/$prog.c"; then
 			want=$codes
 		fi
 		listed=$(awk '/^\.Sh / { ex = ($0 == ".Sh EXIT STATUS") }
@@ -208,7 +213,12 @@ bash_complete() {
 		n=0
 		while IFS= read -r cmd; do
 			n=$((n + 1))
-			run bash -o pipefail -c "$cmd" </dev/null
+			if [ "$name" = confab.1 ]; then
+				# the interactive program: on a terminal, told to /quit
+				run bash -c 'printf "/quit\n" | script -qec "$1" /dev/null' _ "$cmd"
+			else
+				run bash -o pipefail -c "$cmd" </dev/null
+			fi
 			if [ "$status" -ne 0 ]; then
 				echo "$name: \$ $cmd"
 				echo "exited $status: $output"

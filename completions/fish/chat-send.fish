@@ -6,6 +6,7 @@
 complete -c chat-send -f
 complete -c chat-send -s s -l session -x -a '(__confab_records .name)' -d 'The session'
 complete -c chat-send -l new -d 'Start a new session'
+complete -c chat-send -l clear -d 'This message starts a new context'
 complete -c chat-send -s p -l provider -x -a '(__confab_providers)' -d 'Provider for this message'
 complete -c chat-send -s m -l model -x -d 'Model for this message'
 complete -c chat-send -s S -l system -x -d 'System prompt for this message'
@@ -18,6 +19,7 @@ complete -c chat-send -l retries -x -d 'Retries on 429, 5xx and connection failu
 complete -c chat-send -l retry-time -x -d 'Most time the retries may take'
 complete -c chat-send -l timeout -x -d 'Give up after this long without a byte'
 complete -c chat-send -l json -d 'Delta records, then the message record'
+complete -c chat-send -l plain -d 'On a terminal too, the bytes as they came'
 complete -c chat-send -l db -r -F -d 'The database'
 complete -c chat-send -s h -l help -d 'Show the help'
 complete -c chat-send -l version -d 'Show the version'

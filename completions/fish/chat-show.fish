@@ -7,6 +7,7 @@ complete -c chat-show -f
 complete -c chat-show -s n -l last -x -d 'Only the last N messages'
 complete -c chat-show -s M -l message -x -d 'Only this message'
 complete -c chat-show -l json -d 'Print records even on a terminal'
+complete -c chat-show -l plain -d 'On a terminal, the content as written, not rendered'
 complete -c chat-show -l db -r -F -d 'The database'
 complete -c chat-show -s h -l help -d 'Show the help'
 complete -c chat-show -l version -d 'Show the version'

@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "confab.h"
+#include "cmd.h"
 
 #define NSESSIONS 100000
 #define NMESSAGES 1000000
@@ -427,7 +427,10 @@ main(int argc, char **argv)
 
 	/* The store, as every program opens it; this connection alone goes
 	 * fast and loose. */
-	cf_store *st = cf_store_open(path);
+	jv err = jv_invalid();
+	cf_store *st = cf_store_open(path, &err);
+	if (!st)
+		cf_exit_on(err);
 	exec(st, "PRAGMA synchronous=OFF");
 	exec(st, "PRAGMA cache_size=-1048576");    /* 1 GiB */
 	exec(st, "PRAGMA temp_store=MEMORY");

@@ -2,7 +2,7 @@
  * 127.0.0.1 that speaks Anthropic's event stream and is, at the same time,
  * the reader of its client's stdout.
  *
- *     latency [-r] [-e FILE] MODE N -- cmd args...
+ *     latency [-r] [-e FILE] [-o FILE] MODE N -- cmd args...
  *
  * Listens on 127.0.0.1, port 0, and runs cmd (fork + execvp, no shell) with
  * every "{PORT}" in its arguments and in the values of the environment
@@ -35,7 +35,10 @@
  * moment the last byte of the reply was read from its stdout.
  *
  * What the client should print: the reply's text (chat-send), or with -r
- * the response body as it came, without the chunk framing (curl -N).  The
+ * the response body as it came, without the chunk framing (curl -N).
+ * With -o FILE the client writes it into FILE instead (curl -o, for the
+ * floor of a client that stores the reply before it exits): FILE is read
+ * and checked once the client has exited, and stream_s is total_s.  The
  * output is checked: it must start with exactly that (a client may add a
  * final newline).  maxrss_kib is the client's ru_maxrss from wait4, and
  * cpu its user + system time.
@@ -137,6 +140,7 @@ addf(struct buf *b, const char *fmt, ...)
 static struct buf resp;    /* bytes to send */
 static struct buf expect;  /* what the client should print */
 static int raw;            /* the client prints the body, not the text */
+static const char *outfile;  /* -o: the client's output is there */
 
 /* One event as one chunk; the body (or, for a delta, its text) is what the
  * client is to print. */
@@ -362,6 +366,24 @@ reap(void)
 static void
 check_output(void)
 {
+	if (outfile) {
+		int fd = open(outfile, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("%s: %s", outfile, strerror(errno));
+		out.len = 0;
+		for (;;) {
+			reserve(&out, 65536);
+			ssize_t n = read(fd, out.p + out.len, 65536);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				fail("%s: %s", outfile, strerror(errno));
+			if (n == 0)
+				break;
+			out.len += (size_t)n;
+		}
+		close(fd);
+	}
 	if (out.len < expect.len || memcmp(out.p, expect.p, expect.len)) {
 		size_t i = 0;
 		while (i < out.len && i < expect.len && out.p[i] == expect.p[i])
@@ -421,16 +443,17 @@ main(int argc, char **argv)
 {
 	const char *errpath = "/dev/null";
 	int opt;
-	while ((opt = getopt(argc, argv, "+re:")) != -1) {
+	while ((opt = getopt(argc, argv, "+re:o:")) != -1) {
 		switch (opt) {
 		case 'r': raw = 1; break;
+		case 'o': outfile = optarg; break;
 		case 'e': errpath = optarg; break;
 		default: goto usage;
 		}
 	}
 	if (argc - optind < 4 || strcmp(argv[optind + 2], "--")) {
 usage:
-		fprintf(stderr, "usage: latency [-r] [-e FILE] latency|throughput N -- cmd [args...]\n");
+		fprintf(stderr, "usage: latency [-r] [-e FILE] [-o FILE] latency|throughput N -- cmd [args...]\n");
 		return 2;
 	}
 	const char *mode = argv[optind];
@@ -597,6 +620,8 @@ usage:
 		fail("the client exited with %zu bytes of the reply unsent",
 		     resp.len - off);
 	check_output();
+	if (outfile)
+		t_stream = t_exit;
 	double total = (t_exit - t_accept) / 1e6, stream = (t_stream - t_accept) / 1e6;
 	printf("total_s=%.3f stream_s=%.3f mb_per_s=%.2f stream_mb_per_s=%.2f "
 	       "text_bytes=%zu out_bytes=%zu maxrss_kib=%ld cpu_s=%.3f\n", total,

@@ -4,11 +4,15 @@
 #include "confab.h"
 #include "opts.h"
 
-enum { O_NEW = 256 };
+enum { O_NEW = 256, O_LAST, O_STAR, O_UNSTAR, O_SECRET };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION", "the session;\nor - for stdin"},
 	{"new", O_NEW, no_argument, NULL, "a new one"},
+	{"last", O_LAST, no_argument, NULL, "the last one"},
+	{"star", O_STAR, no_argument, NULL, "star or not"},
+	{"unstar", O_UNSTAR, no_argument, NULL, ""},
+	{"secret", O_SECRET, no_argument, NULL, NULL},
 	{.name = "model", .key = CF_OPT_SHARED, .help = "this message only"},
 	{.name = "temperature", .key = CF_OPT_SHARED},
 	{.name = "json", .key = CF_OPT_OMIT},
@@ -32,7 +36,8 @@ static void
 made(void)
 {
 	char *list = text(cf_opts_list);
-	CHECK_STR(list, "--session=ARG -s\n--new\n--model=ARG -m\n--temperature=ARG\n"
+	CHECK_STR(list, "--session=ARG -s\n--new\n--last\n--star\n--unstar\n"
+	                "--model=ARG -m\n--temperature=ARG\n"
 	                "--db=ARG\n--help -h\n--version\n");
 	free(list);
 	char *usage = text(cf_opts_usage);
@@ -41,6 +46,8 @@ made(void)
 		"  -s, --session SESSION  the session;\n"
 		"                         or - for stdin\n"
 		"      --new              a new one\n"
+		"      --last             the last one\n"
+		"      --star, --unstar   star or not\n"
 		"  -m, --model NAME       this message only\n"
 		"      --temperature N    sampling temperature, 0 to 2\n"
 		"      --db PATH          where\n"
@@ -77,6 +84,13 @@ parsed(void)
 	char *novalue[] = {"t", "-s", NULL};
 	optind = 1;
 	CHECK(cf_getopt(2, novalue, &opts) == ':');
+	/* a hidden option is taken; --list-options abbreviates nothing */
+	char *hidden[] = {"t", "--secret", "--l", "--un", NULL};
+	optind = 1;
+	CHECK(cf_getopt(4, hidden, &opts) == O_SECRET);
+	CHECK(cf_getopt(4, hidden, &opts) == O_LAST);
+	CHECK(cf_getopt(4, hidden, &opts) == O_UNSTAR);
+	CHECK(cf_getopt(4, hidden, &opts) == -1);
 }
 
 int

@@ -85,8 +85,8 @@ agreement(void)
 	static const char *ops[] = {" ", " ", " ", " OR ", " NOT "};
 	char path[300];
 	snprintf(path, sizeof path, "%s/s.db", dir);
-	cf_store *st = cf_store_open(path);
-	cf_search_fns(st);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
+	jv_free(cf_search_fns(st));
 	sqlite3 *db = cf_store_db(st);
 	CHECK(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.t USING fts5(c)", NULL, NULL, NULL) == SQLITE_OK);
 	int compared = 0, bad = 0;

@@ -25,7 +25,7 @@ static void
 migrations(void)
 {
 	snprintf(path, sizeof path, "%s/a/b/chat.db", dir);
-	cf_store *st = cf_store_open(path);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	struct stat sb;
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
@@ -34,44 +34,44 @@ migrations(void)
 	                 " 'sessions_fts')") == 5);
 	cf_store_close(st);
 	/* opening again migrates nothing and keeps the data */
-	st = cf_store_open(path);
+	st = unit_open(path, CF_STORE_WRITE);
 	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
 	CHECK(scalar(st, "PRAGMA journal_mode = WAL") >= -1);
 	sqlite3_exec(cf_store_db(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
 	cf_store_close(st);
 	/* a newer schema is refused, and left as it was */
-	DIES(CF_EX_STORE, cf_store_open(path));
+	ERR_MSG(CF_EX_STORE, "written by a newer confab", unit_open_error(path, CF_STORE_WRITE));
 	sqlite3 *db;
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = " "2", NULL, NULL, NULL);
 	sqlite3_close(db);
 	/* a folder is not a database */
-	DIES(CF_EX_STORE, cf_store_open(dir));
+	ERR_MSG(CF_EX_STORE, "is a folder, not a database", unit_open_error(dir, CF_STORE_WRITE));
 }
 
 static jv
 session(cf_store *st, const char *name)
 {
 	jv r = jv_object_set(jv_object(), jv_string("name"), jv_string(name));
-	cf_store_begin(st);
+	OK(cf_store_begin(st));
 	r = cf_session_insert(st, r);
-	cf_store_commit(st);
+	OK(cf_store_commit(st));
 	return r;
 }
 
 static void
 records(void)
 {
-	cf_store *st = cf_store_open(path);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	jv in = jv_parse("{\"name\":\"round trip\",\"provider\":\"openai\","
 	                 "\"model\":\"gpt-4o\",\"created\":\"2025-01-02T03:04:05.678Z\","
 	                 "\"settings\":{\"temperature\":0.5,\"maxTokens\":100,"
 	                 "\"systemPrompt\":\"be brief\",\"autoContext\":true,"
 	                 "\"contextWindow\":7},\"metadata\":{\"tags\":[\"a\",\"b\"],"
 	                 "\"starred\":true,\"archived\":false}}");
-	cf_store_begin(st);
+	OK(cf_store_begin(st));
 	jv out = cf_session_insert(st, jv_copy(in));
-	cf_store_commit(st);
+	OK(cf_store_commit(st));
 	CHECK_STR(cf_jstr(out, "type"), "session");
 	CHECK_STR(cf_jstr(out, "name"), "round trip");
 	CHECK_STR(cf_jstr(out, "created"), "2025-01-02T03:04:05.678Z");
@@ -92,10 +92,10 @@ records(void)
 	                "\"tokens\":42,\"model\":\"gpt-4o\",\"processing_time\":1200,"
 	                "\"reactions\":[\"+1\"],\"edits\":[],\"cost\":0.01},"
 	                "\"context\":{\"files\":[\"a.c\"]}}");
-	cf_store_begin(st);
+	OK(cf_store_begin(st));
 	jv mo = cf_message_insert(st, sid, m);
 	jv m2 = cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":\"\"}"));
-	cf_store_commit(st);
+	OK(cf_store_commit(st));
 	CHECK_STR(cf_jstr(mo, "content"), "hi **there**");
 	CHECK_STR(cf_jstr(mo, "sessionId"), sid);
 	jv meta = jv_object_get(jv_copy(mo), jv_string("metadata"));
@@ -114,9 +114,9 @@ records(void)
 	jv_free(md);
 	jv_free(again);
 	/* malformed messages are refused */
-	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"robot\"}")));
-	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":5}")));
-	DIES(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"timestamp\":\"soon\"}")));
+	ERR(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"robot\"}")));
+	ERR(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":5}")));
+	ERR(CF_EX_DATA, cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"timestamp\":\"soon\"}")));
 	jv_free(mo);
 	jv_free(m2);
 	jv_free(out);
@@ -127,7 +127,7 @@ records(void)
 static void
 references(void)
 {
-	cf_store *st = cf_store_open(path);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	jv a = session(st, "alpha"), b = session(st, "beta"), c = session(st, "beta");
 	const char *ida = cf_jstr(a, "id");
 
@@ -152,14 +152,14 @@ references(void)
 	CHECK_STR(cf_jstr(r, "id"), ida);
 	jv_free(r);
 	/* two sessions named beta; every id here shares its first 4 digits */
-	DIES(CF_EX_AMBIGUOUS, cf_resolve_session(st, "beta"));
+	ERR(CF_EX_AMBIGUOUS, cf_resolve_session(st, "beta"));
 	char four[5];
 	memcpy(four, ida, 4);
 	four[4] = '\0';
-	DIES(CF_EX_AMBIGUOUS, cf_resolve_session(st, four));
-	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "gamma"));
-	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "01a"));
-	DIES(CF_EX_NOTFOUND, cf_resolve_session(st, "ffffffff"));
+	ERR(CF_EX_AMBIGUOUS, cf_resolve_session(st, four));
+	ERR(CF_EX_NOTFOUND, cf_resolve_session(st, "gamma"));
+	ERR(CF_EX_NOTFOUND, cf_resolve_session(st, "01a"));
+	ERR(CF_EX_NOTFOUND, cf_resolve_session(st, "ffffffff"));
 	jv_free(a);
 	jv_free(b);
 	jv_free(c);
@@ -177,31 +177,31 @@ count(jv rec, void *ctx)
 static void
 listing(void)
 {
-	cf_store *st = cf_store_open(path);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	struct cf_filter f = {0};
 	int n = 0;
-	cf_session_list(st, &f, count, &n);
+	OK(cf_session_list(st, &f, count, &n));
 	CHECK(n == 4);
 	const char *tags[] = {"a", NULL};
 	f.tags = tags;
 	n = 0;
-	cf_session_list(st, &f, count, &n);
+	OK(cf_session_list(st, &f, count, &n));
 	CHECK(n == 1);
 	f.tags = NULL;
 	f.search = "there";
 	n = 0;
-	cf_session_list(st, &f, count, &n);
+	OK(cf_session_list(st, &f, count, &n));
 	CHECK(n == 1);
 	/* FTS5's syntax other than quotes, * and the operators is text */
 	f.search = "( NEAR c++ ^x: a:b";
 	n = 0;
-	cf_session_list(st, &f, count, &n);
+	OK(cf_session_list(st, &f, count, &n));
 	CHECK(n == 0);
 	f.search = "\"AND ( NEAR c++";
-	DIES(CF_EX_USAGE, cf_session_list(st, &f, count, &n));
+	ERR(CF_EX_USAGE, cf_session_list(st, &f, count, &n));
 	f.search = "beta";
 	n = 0;
-	cf_session_list(st, &f, count, &n);
+	OK(cf_session_list(st, &f, count, &n));
 	CHECK(n == 2);
 	cf_store_close(st);
 }
@@ -214,16 +214,20 @@ from_records(void)
 	fputs("{\"type\":\"session\"}\n\n{oops\n", f);
 	rewind(f);
 	long line = 0;
-	jv rec;
-	CHECK(cf_read_record(f, "stdin", &line, &rec) == 1 && line == 1);
+	jv rec = cf_read_record(f, "stdin", &line);
+	CHECK(jv_get_kind(rec) == JV_KIND_OBJECT && line == 1);
 	jv_free(rec);
-	DIES(CF_EX_DATA, cf_read_record(f, "stdin", &line, &rec));
+	ERR_MSG(CF_EX_DATA, "stdin:3: malformed record: ", cf_read_record(f, "stdin", &line));
+	/* the end is no value, not an error */
+	rec = cf_read_record(f, "stdin", &line);
+	CHECK(jv_get_kind(rec) == JV_KIND_INVALID && !cf_is_error(rec));
 	fclose(f);
 	f = tmpfile();
 	fputs("[1,2]\n", f);
 	rewind(f);
 	line = 0;
-	DIES(CF_EX_DATA, cf_read_record(f, "stdin", &line, &rec));
+	ERR_MSG(CF_EX_DATA, "stdin:1: malformed record: not a JSON object",
+	        cf_read_record(f, "stdin", &line));
 	fclose(f);
 }
 
@@ -235,21 +239,26 @@ queue(void)
 {
 	char p[300];
 	snprintf(p, sizeof p, "%s/q/chat.db", dir);
-	cf_store *a = cf_store_open(p);
-	cf_store *b = cf_store_open(p);
-	cf_store_begin(b);
-	cf_store_commit(b);
-	cf_store_begin(a);
+	cf_store *a = unit_open(p, CF_STORE_WRITE);
+	cf_store *b = unit_open(p, CF_STORE_WRITE);
+	OK(cf_store_begin(b));
+	OK(cf_store_commit(b));
+	OK(cf_store_begin(a));
 	/* its own handle, as another program has: a fork shares the lock's */
-	DIES(CF_EX_STORE, cf_store_begin(cf_store_open(p)));
+	cf_store *c = unit_open(p, CF_STORE_WRITE);
+	ERR_MSG(CF_EX_STORE, "waiting for its turn to write", cf_store_begin(c));
 	cf_store_rollback(a);
-	cf_store_begin(b);
-	DIES(CF_EX_STORE, cf_store_begin(cf_store_open(p)));
-	cf_store_commit(b);
-	cf_store_begin(a);
+	OK(cf_store_begin(b));
+	ERR_MSG(CF_EX_STORE, "waiting for its turn to write", cf_store_begin(c));
+	OK(cf_store_commit(b));
+	/* the one that gave up holds no turn: it gets the next */
+	OK(cf_store_begin(c));
+	OK(cf_store_commit(c));
+	cf_store_close(c);
+	OK(cf_store_begin(a));
 	cf_store_close(a);
-	cf_store_begin(b);
-	cf_store_commit(b);
+	OK(cf_store_begin(b));
+	OK(cf_store_commit(b));
 	cf_store_close(b);
 	struct stat sb;
 	snprintf(p, sizeof p, "%s/q/chat.db-lock", dir);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "confab.h"
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
 #define UNIT_NO_LEAK_CHECK() __lsan_disable()
@@ -38,6 +39,51 @@ static int unit_pass, unit_fail;
 	int st_ = 0; waitpid(p_, &st_, 0); \
 	CHECK(WIFEXITED(st_) && WEXITSTATUS(st_) == (code)); \
 } while (0)
+
+/* expr returns an error value with this status (and, for ERR_MSG, a
+ * message containing text); the value is freed. */
+#define ERR_MSG(code, text, expr) do { \
+	jv e_ = (expr); \
+	jv m_ = cf_is_error(e_) ? cf_error_message(e_) : jv_string(""); \
+	const char *t_ = (text); \
+	if (cf_is_error(e_) && cf_error_status(e_) == (code) && \
+	    (!t_ || strstr(jv_string_value(m_), t_))) unit_pass++; \
+	else { unit_fail++; fprintf(stderr, "%s:%d: failed: %s is error %d%s%s (got %s%d: \"%s\")\n", \
+	       __FILE__, __LINE__, #expr, (code), t_ ? " with " : "", t_ ? t_ : "", \
+	       cf_is_error(e_) ? "error " : "no error ", cf_is_error(e_) ? cf_error_status(e_) : 0, \
+	       jv_string_value(m_)); } \
+	jv_free(m_); jv_free(e_); \
+} while (0)
+#define ERR(code, expr) ERR_MSG(code, NULL, expr)
+/* expr returns no error; the value is freed. */
+#define OK(expr) do { jv o_ = (expr); CHECK(!cf_is_error(o_)); jv_free(o_); } while (0)
+
+/* A store that must open; the test ends when it does not. */
+static inline cf_store *
+unit_open(const char *path, int mode)
+{
+	jv err = jv_invalid();
+	cf_store *st = cf_store_open_mode(path, mode, &err);
+	if (!st) {
+		jv m = cf_error_message(err);
+		fprintf(stderr, "cannot open %s: %s\n", path, jv_string_value(m));
+		exit(1);
+	}
+	return st;
+}
+
+/* What opening path fails with (the store must not open). */
+static inline jv
+unit_open_error(const char *path, int mode)
+{
+	jv err = jv_invalid();
+	cf_store *st = cf_store_open_mode(path, mode, &err);
+	if (st) {
+		cf_store_close(st);
+		return jv_true();
+	}
+	return err;
+}
 
 static int
 unit_done(const char *name)

@@ -1,0 +1,78 @@
+/* repl.h — confab, the interactive chat: its loop and input (repl.c) and
+ * its slash commands (repl_cmd.c), over the same library calls as the
+ * chat-* programs.  Nothing here ends the process: a command's failure
+ * is an error value, shown as one line, and the chat goes on. */
+#ifndef CONFAB_REPL_H
+#define CONFAB_REPL_H
+
+#include "confab.h"
+
+/* One open conversation (the specification's "tab"). */
+struct cf_tab {
+	jv session;            /* its session record, kept current */
+	jv attach;             /* [paths] for the next message */
+	int reset;             /* /clear: the next message starts a new context */
+	int made;              /* made by this confab: removed at the end when
+	                        * it got no message (set it for /new too) */
+	int fresh;             /* made unnamed: named from its first message */
+};
+
+struct cf_chat {
+	/* what confab(1) was given: set by cmd/confab.c */
+	const char *db;        /* --db, or NULL */
+	const char *resume;    /* SESSION to resume, or NULL */
+	int new_session;       /* --new or a setting given */
+	struct cf_settings *over;   /* the new session's options */
+	int bench_exit;        /* hidden --bench-exit-at-prompt */
+
+	cf_store *st;
+	struct cf_tab *tabs;   /* the open conversations, in the order opened */
+	int ntabs, cur;
+	int width;             /* terminal columns, kept by SIGWINCH */
+	int color, plain;      /* rendering wanted; --plain */
+	int quit;              /* /quit or Ctrl-D */
+	jv draft;              /* the text /edit and /multi work on, or jv_null() */
+	void *priv;            /* repl.c's own state (libedit, history) */
+};
+
+/* repl.c: the loop.  Opens the store and the session (a new one is
+ * stored at start and removed at the end if it got no message), then
+ * runs until /quit or Ctrl-D; the exit status (0, 129 after SIGHUP, 143
+ * after SIGTERM).  repl.c itself handles the input commands /multi,
+ * /end and /edit; every other line starting with '/' goes to
+ * cf_chat_command ("//text" sends "/text"). */
+int cf_chat_main(struct cf_chat *c);
+/* Sends text as the current tab's next message and renders the reply. */
+CF_MUST jv cf_chat_send(struct cf_chat *c, const char *text, size_t len);
+/* Opens a session as a new tab (or switches to it when open) and
+ * renders its last few messages. */
+CF_MUST jv cf_chat_open(struct cf_chat *c, jv session);
+/* Shows a message as confab does (its header, then its content drawn
+ * by the renderer when the terminal wants it); consumes msg. */
+void cf_chat_show_message(struct cf_chat *c, jv msg);
+/* Writes s for people (sanitised, newline added). */
+void cf_chat_say(struct cf_chat *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* repl_cmd.c: the slash commands. */
+/* line starts with '/': runs it; jv_true(), or an error value. */
+CF_MUST jv cf_chat_command(struct cf_chat *c, const char *line);
+/* The command names ("/help", ...), NULL-ended, for completion. */
+const char *const *cf_chat_command_names(void);
+/* The candidates for the word at the cursor (a command name, or its
+ * argument: session names, export formats, providers, models in
+ * pricing.json, file paths): a jv array of strings. */
+CF_MUST jv cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor);
+
+/* For code that runs under CF_TRY (confab's commands): an error value is
+ * raised back to that CF_TRY, which rolls back and shows it; anything
+ * else is returned as it is. */
+static inline jv
+cf_bridge(jv v)
+{
+	if (cf_is_error(v))
+		cf_raise(v);
+	return v;
+}
+
+#endif

@@ -1,0 +1,1013 @@
+/* chat.c — a turn: one message and its reply, from the context to the
+ * stored records, in one call that never ends the process.  chat-send,
+ * confab and the server differ only in how they show the text. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "priv.h"
+#include "provider.h"
+
+struct cf_turn_state {
+	struct cf_turn *t;
+	struct cf_files own;      /* the attachments this turn read itself */
+	struct cf_files *files;
+	struct cf_send s;
+	struct cf_reply_row row;  /* row.st NULL: none reserved */
+	jv text, over, fallbacks, chain, sess, um, msgs, settings, provider, model;
+	int newsess;
+	int begun;                /* the message is stored or bound for the spool */
+	char spooling[1024];      /* why the turn goes to the spool, or "" */
+};
+
+/* ---- notes ---- */
+
+static void
+note(struct cf_turn *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void
+note(struct cf_turn *t, const char *fmt, ...)
+{
+	char *buf;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (t->on_note)
+		t->on_note(t->ctx, buf);
+	else
+		cf_warn("%s", buf);
+	free(buf);
+}
+
+static void
+send_note(void *ctx, const char *line)
+{
+	struct cf_turn *t = ctx;
+	note(t, "%s", line);
+}
+
+/* cf_error for a line of any length: a provider's message may fill a
+ * line of its own before the turn adds to it. */
+static jv
+error_line(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static jv
+error_line(int status, const char *fmt, ...)
+{
+	char *line;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return cf_error(status, "out of memory");
+	jv e = jv_object_set(jv_object(), jv_string("status"), jv_number(status));
+	e = jv_object_set(e, jv_string("message"), jv_string(line));
+	free(line);
+	return jv_invalid_with_msg(e);
+}
+
+/* ---- attachments ---- */
+
+static const char *
+image_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot)
+		return NULL;
+	if (!strcasecmp(dot, ".png")) return "image/png";
+	if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return "image/jpeg";
+	if (!strcasecmp(dot, ".gif")) return "image/gif";
+	if (!strcasecmp(dot, ".webp")) return "image/webp";
+	return NULL;
+}
+
+/* A file's bytes as they are: a jv string would mend invalid UTF-8, and
+ * an image is nothing but.  -1 with errno on a read error. */
+static int
+read_bytes(int fd, struct cf_blob *b)
+{
+	b->p = cf_read_all(fd, &b->n);
+	return b->p ? 0 : -1;
+}
+
+static jv
+load_one(struct cf_files *f, const char *path, long max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		jv e = cf_error(CF_EX_USAGE, "cannot attach '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': not a file", path);
+	}
+	if (sb.st_size > max) {
+		close(fd);
+		char m[32];
+		cf_size_text(max, m, sizeof m);
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': larger than %s "
+		                "(attach-max)", path, m);
+	}
+	struct cf_blob *b = &f->blobs[f->n];
+	int rc = read_bytes(fd, b);
+	int err = errno;
+	close(fd);
+	f->n++;   /* its bytes are the files' to free from here on */
+	if (rc != 0)
+		return cf_error(CF_EX_FAIL, "%s: %s", path, strerror(err));
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *img = image_type(base);
+	if (!img && !cf_utf8_valid(b->p, b->n))
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': neither text nor "
+		                "an image (png, jpeg, gif, webp)", path);
+	jv a = jv_object();
+	a = jv_object_set(a, jv_string("type"), jv_string(img ? "image" : "text"));
+	a = jv_object_set(a, jv_string("name"), jv_string(base));
+	a = jv_object_set(a, jv_string("mimeType"), jv_string(img ? img : "text/plain"));
+	f->list = jv_array_append(f->list, a);
+	return jv_true();
+}
+
+jv
+cf_files_load(struct cf_files *f, const char *const *paths, int n)
+{
+	memset(f, 0, sizeof *f);
+	f->list = jv_array();
+	f->blobs = cf_xmalloc(sizeof *f->blobs * (size_t)(n + 1));
+	struct cf_catch k;
+	if (CF_TRY(&k)) {   /* a malformed attach-max in the config */
+		cf_files_free(f);
+		return cf_error(k.code, "%s", k.msg);
+	}
+	long max = cf_attach_max();
+	cf_catch_pop(&k);
+	for (int i = 0; i < n; i++) {
+		jv r = load_one(f, paths[i], max);
+		if (!jv_is_valid(r)) {
+			cf_files_free(f);
+			return r;
+		}
+	}
+	return jv_true();
+}
+
+void
+cf_files_free(struct cf_files *f)
+{
+	jv_free(f->list);
+	for (int i = 0; i < f->n; i++)
+		free(f->blobs[i].p);
+	free(f->blobs);
+	memset(f, 0, sizeof *f);
+	f->list = jv_null();
+}
+
+/* ---- the context ---- */
+
+/* The session's name from the first line of its first message. */
+static jv
+name_from(const char *text)
+{
+	while (*text == ' ' || *text == '\n' || *text == '\t')
+		text++;
+	size_t n = strcspn(text, "\n");
+	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	/* the first line alone, so the cut (and its ellipsis) is made in it */
+	char line[256], buf[256];
+	snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), text);
+	cf_clean(line, buf, sizeof buf, 60, 0);
+	return jv_string(*buf ? buf : "untitled");
+}
+
+/* A message of the context as the providers take it: its text with its
+ * text attachments, and its images. */
+static jv
+context_turn(cf_store *st, jv m)
+{
+	jv t = jv_object();
+	t = jv_object_set(t, jv_string("role"), jv_string(cf_jstr(m, "role")));
+	jv content = jv_string(cf_jstr(m, "content"));
+	jv images = jv_array();
+	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
+	jv atts = jv_object_get(meta, jv_string("attachments"));
+	if (jv_get_kind(atts) == JV_KIND_ARRAY && jv_array_length(jv_copy(atts))) {
+		jv full = cf_attachments_of(st, cf_jstr(m, "id"));
+		jv_array_foreach(full, i, a) {
+			if (!strcmp(cf_jstr(a, "type"), "text"))
+				content = jv_string_concat(content, jv_string_fmt(
+					"\n\n<file name=\"%s\">\n%s\n</file>", cf_jstr(a, "name"),
+					cf_jstr(a, "text")));
+			else
+				images = jv_array_append(images, jv_copy(a));
+			jv_free(a);
+			(void)i;
+		}
+		jv_free(full);
+	}
+	jv_free(atts);
+	t = jv_object_set(t, jv_string("content"), content);
+	return jv_object_set(t, jv_string("images"), images);
+}
+
+/* A reply another program is still receiving, or one that never got a
+ * word: as context it would be an empty turn, which providers refuse. */
+static int
+unfinished(jv m)
+{
+	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
+	int streaming = !strcmp(cf_jstr(meta, "stopReason"), "streaming");
+	jv_free(meta);
+	return streaming || (!strcmp(cf_jstr(m, "role"), "assistant") &&
+	                     !*cf_jstr(m, "content"));
+}
+
+/* The first message after a /clear (confab(7)). */
+static int
+starts_context(jv m)
+{
+	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
+	int reset = jv_get_kind(meta) == JV_KIND_OBJECT && cf_jbool(meta, "contextReset");
+	jv_free(meta);
+	return reset;
+}
+
+/* The message being sent, as the providers take it, from what the user
+ * gave (the store may not have it: a full disk). */
+static jv
+this_turn(jv text, struct cf_files *f)
+{
+	jv t = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
+	jv content = jv_copy(text);
+	jv images = jv_array();
+	jv_array_foreach(f->list, i, a) {
+		if (!strcmp(cf_jstr(a, "type"), "text"))
+			content = jv_string_concat(content, jv_string_fmt(
+				"\n\n<file name=\"%s\">\n%.*s\n</file>", cf_jstr(a, "name"),
+				(int)f->blobs[i].n, f->blobs[i].p));
+		else
+			images = jv_array_append(images, jv_object_set(jv_copy(a),
+				jv_string("data"), cf_base64(f->blobs[i].p, f->blobs[i].n)));
+		jv_free(a);
+	}
+	t = jv_object_set(t, jv_string("content"), content);
+	return jv_object_set(t, jv_string("images"), images);
+}
+
+static int
+collect(jv m, void *ctx)
+{
+	jv *list = ctx;
+	*list = jv_array_append(*list, m);
+	return 0;
+}
+
+/* The context: the last contextWindow messages before this one, from
+ * the latest that starts a context on, read through the (session_id,
+ * seq) index, then this one as it was given. */
+static jv
+compose(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	cf_store *st = t->st;
+	double cw = cf_jnum(ts->settings, "contextWindow", 50);
+	jv hist = jv_array();
+	if (cw >= 1 && !ts->newsess && !t->reset) {
+		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
+		                       *ts->spooling ? NULL : t->user_id, collect, &hist);
+		if (!jv_is_valid(e)) {
+			jv_free(hist);
+			return e;
+		}
+		jv_free(e);
+	}
+	int from = 0;
+	jv_array_foreach(hist, i, m) {
+		if (strcmp(cf_jstr(m, "id"), t->user_id) && starts_context(m))
+			from = i;
+		jv_free(m);
+	}
+	jv msgs = jv_array();
+	jv_array_foreach(hist, i, m) {
+		if (i >= from && strcmp(cf_jstr(m, "id"), t->user_id) && !unfinished(m))
+			msgs = jv_array_append(msgs, context_turn(st, m));
+		jv_free(m);
+	}
+	jv_free(hist);
+	return jv_array_append(msgs, this_turn(ts->text, ts->files));
+}
+
+/* ---- who answers ---- */
+
+jv
+cf_turn_fallback(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	if (colon == spec || !*spec)
+		return cf_error(CF_EX_USAGE, "invalid fallback '%s': expected "
+		                "PROVIDER[:MODEL]", spec);
+	jv p = colon ? jv_string_sized(spec, (int)(colon - spec)) : jv_string(spec);
+	jv link = jv_object_set(jv_object(), jv_string("provider"), p);
+	if (colon && colon[1])
+		link = jv_object_set(link, jv_string("model"), jv_string(colon + 1));
+	return link;
+}
+
+/* This message's provider, the session's, or a choice; and its model. */
+static jv
+choose(struct cf_turn_state *ts)
+{
+	jv sess = ts->sess;
+	int have = jv_get_kind(sess) == JV_KIND_OBJECT;
+	const char *oprov = cf_jstr_or_null(ts->over, "provider");
+	const char *sprov = have ? cf_jstr_or_null(sess, "provider") : NULL;
+	const char *cfgprov = cf_config_get("provider");
+	const char *provider = oprov ? oprov : sprov ? sprov :
+		(cfgprov && *cfgprov) ? cfgprov : cf_provider_choose();
+	if (!provider)
+		return cf_error(CF_EX_CONFIG, "no provider: set ANTHROPIC_API_KEY, "
+		                "OPENAI_API_KEY or GEMINI_API_KEY, start Ollama, or set "
+		                "provider in %s (--provider echo works offline)",
+		                cf_config_path());
+	const char *model = cf_jstr_or_null(ts->over, "model");
+	if (!model && have && sprov && !strcmp(sprov, provider))
+		model = cf_jstr_or_null(sess, "model");
+	if (!model && !oprov && !sprov && cfgprov && !strcmp(provider, cfgprov))
+		model = cf_config_get("model");   /* the config's model is its provider's */
+	if (!cf_provider_find(provider)) {
+		if (oprov)
+			return cf_error(CF_EX_USAGE, "unknown provider '%s' (known: %s)",
+			                provider, cf_provider_list());
+		return cf_error(CF_EX_CONFIG, "unknown provider '%s' (from %s)", provider,
+		                sprov ? "the session" : cf_config_path());
+	}
+	ts->provider = jv_string(provider);
+	ts->model = model ? jv_string(model) : jv_null();
+	jv first = jv_object_set(jv_object(), jv_string("provider"), jv_copy(ts->provider));
+	if (model)
+		first = jv_object_set(first, jv_string("model"), jv_copy(ts->model));
+	ts->chain = jv_array_append(jv_array(), first);
+	if (jv_get_kind(ts->fallbacks) == JV_KIND_ARRAY) {
+		jv_array_foreach(ts->fallbacks, i, l) {
+			if (jv_get_kind(l) != JV_KIND_OBJECT ||
+			    !*cf_jstr(l, "provider")) {
+				jv_free(l);
+				return cf_error(CF_EX_USAGE, "invalid fallback %d: expected "
+				                "{provider, model}", i + 1);
+			}
+			ts->chain = jv_array_append(ts->chain, l);
+		}
+	} else {
+		const char *v = cf_config_get("fallback");
+		char *copy = cf_xstrdup(v ? v : "");
+		for (char *w = strtok(copy, ", "); w; w = strtok(NULL, ", ")) {
+			jv l = cf_turn_fallback(w);
+			if (!jv_is_valid(l)) {
+				free(copy);
+				return l;
+			}
+			ts->chain = jv_array_append(ts->chain, l);
+		}
+		free(copy);
+	}
+	return cf_send_check(ts->chain);
+}
+
+/* The system prompt, temperature and reply length: this message's, else
+ * the session's. */
+static jv
+tune(struct cf_turn_state *ts)
+{
+	struct cf_send *s = &ts->s;
+	jv over = ts->over;
+	int have = jv_get_kind(over) == JV_KIND_OBJECT;
+	jv sys = have ? jv_object_get(jv_copy(over), jv_string("system")) : jv_invalid();
+	int own = jv_get_kind(sys) == JV_KIND_STRING;
+	jv_free(sys);
+	s->system = own ? cf_jstr(over, "system") : cf_jstr_or_null(ts->settings, "systemPrompt");
+	jv temp = have ? jv_object_get(jv_copy(over), jv_string("temperature")) : jv_invalid();
+	if (!jv_is_valid(temp)) {
+		jv_free(temp);
+		temp = jv_object_get(jv_copy(ts->settings), jv_string("temperature"));
+	}
+	if (jv_get_kind(temp) == JV_KIND_NUMBER) {
+		s->temperature = jv_number_value(temp);
+		s->has_temperature = 1;
+	}
+	jv_free(temp);
+	double mt = have ? cf_jnum(over, "maxTokens", -1) : -1;
+	if (have && mt < 0) {
+		jv m = jv_object_get(jv_copy(over), jv_string("maxTokens"));
+		int bad = jv_is_valid(m) && jv_get_kind(m) != JV_KIND_NULL;
+		jv_free(m);
+		if (bad)
+			return cf_error(CF_EX_USAGE, "invalid maxTokens: expected 1 to 100000000");
+	}
+	if (mt >= 0 && (mt < 1 || mt > 100000000 || mt != (double)(long)mt))
+		return cf_error(CF_EX_USAGE, "invalid maxTokens: expected 1 to 100000000");
+	s->max_tokens = mt >= 1 ? (long)mt : (long)cf_jnum(ts->settings, "maxTokens", 4096);
+	if (s->has_temperature && !(s->temperature >= 0 && s->temperature <= 2))
+		return cf_error(CF_EX_USAGE, "invalid temperature: expected 0 to 2");
+	return jv_true();
+}
+
+/* Everything but the store: who answers, with what, the records to be.
+ * The older functions it calls may still end in cf_die; their errors
+ * come back here as values. */
+static jv
+prepare(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return cf_error(k.code, "%s", k.msg);
+	jv r = choose(ts);
+	if (!jv_is_valid(r)) {
+		cf_catch_pop(&k);
+		return r;
+	}
+	jv_free(r);
+	jv um = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
+	um = jv_object_set(um, jv_string("content"), jv_copy(ts->text));
+	cf_uuid7(t->user_id);
+	um = jv_object_set(um, jv_string("id"), jv_string(t->user_id));
+	um = jv_object_set(um, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
+	if (t->reset)
+		um = jv_object_set(um, jv_string("metadata"), jv_object_set(jv_object(),
+		                   jv_string("contextReset"), jv_true()));
+	ts->um = um;
+	if (jv_get_kind(ts->sess) != JV_KIND_OBJECT) {
+		jv rec = jv_object();
+		jv settings = jv_object();
+		settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
+		settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
+		rec = jv_object_set(rec, jv_string("settings"), settings);
+		rec = cf_settings_defaults(rec);
+		char sid[37];
+		cf_uuid7(sid);
+		rec = jv_object_set(rec, jv_string("id"), jv_string(sid));
+		rec = jv_object_set(rec, jv_string("name"), name_from(jv_string_value(ts->text)));
+		rec = jv_object_set(rec, jv_string("provider"), jv_copy(ts->provider));
+		rec = jv_object_set(rec, jv_string("model"), jv_copy(ts->model));
+		jv_free(ts->sess);
+		ts->sess = rec;
+		ts->newsess = 1;
+	}
+	snprintf(t->session_id, sizeof t->session_id, "%s", cf_jstr(ts->sess, "id"));
+	jv_free(ts->settings);
+	ts->settings = jv_object_get(jv_copy(ts->sess), jv_string("settings"));
+	cf_catch_pop(&k);
+	return tune(ts);
+}
+
+/* The first transaction: the session when it is new, the user's message
+ * and its attachments, and the reply's row reserved after it.  A store
+ * that cannot take them (a full disk, a session deleted meanwhile) does
+ * not stop the turn: why goes into spooling and the turn, at its end,
+ * into the spool.  Any other error is returned, nothing changed. */
+/* A store error in the first transaction: rolled back; one the store
+ * could not take (CF_EX_STORE) sends the turn on its way to the spool,
+ * any other is the turn's error.  Consumes err. */
+static jv
+begin_failed(struct cf_turn_state *ts, jv err)
+{
+	cf_store_rollback(ts->t->st);
+	memset(&ts->row, 0, sizeof ts->row);
+	if (cf_error_status(err) != CF_EX_STORE)
+		return err;
+	jv m = cf_error_message(err);
+	jv_free(err);
+	snprintf(ts->spooling, sizeof ts->spooling, "%s", jv_string_value(m));
+	jv_free(m);
+	note(ts->t, "%s: the message goes out and the turn will be kept in the spool",
+	     ts->spooling);
+	return jv_true();
+}
+
+static jv
+begin_turn(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	cf_store *st = t->st;
+	struct cf_catch k;
+	/* what still raises rather than returns (cf_reply_reserve's
+	 * statements) comes here */
+	if (CF_TRY(&k))
+		return begin_failed(ts, cf_error(k.code, "%s", k.msg));
+	jv e = cf_store_begin(st);
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
+	if (ts->newsess) {
+		jv stored = cf_session_insert(st, jv_copy(ts->sess));
+		if (!jv_is_valid(stored)) {
+			e = stored;
+			goto failed;
+		}
+		jv_free(ts->sess);
+		ts->sess = stored;
+	}
+	const char *sid = cf_jstr(ts->sess, "id");
+	e = cf_message_insert(st, sid, jv_copy(ts->um));
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
+	int n = jv_array_length(jv_copy(ts->files->list));
+	for (int i = 0; i < n; i++) {
+		jv a = jv_array_get(jv_copy(ts->files->list), i);
+		e = cf_attachment_insert(st, t->user_id, cf_jstr(a, "type"),
+		                         cf_jstr(a, "name"), cf_jstr(a, "mimeType"),
+		                         ts->files->blobs[i].p, ts->files->blobs[i].n);
+		jv_free(a);
+		if (!jv_is_valid(e))
+			goto failed;
+		jv_free(e);
+	}
+	jv rmeta = jv_object_set(jv_object(), jv_string("provider"), jv_copy(ts->provider));
+	rmeta = jv_object_set(rmeta, jv_string("model"), jv_copy(ts->model));
+	cf_reply_reserve(st, sid, rmeta, &ts->row);
+	e = cf_store_commit(st);
+	if (!jv_is_valid(e))
+		goto failed;
+	jv_free(e);
+	cf_catch_pop(&k);
+	return jv_true();
+failed:
+	cf_catch_pop(&k);
+	return begin_failed(ts, e);
+}
+
+/* The turn the store could not take, into the spool: 1 when it is kept
+ * there, -1 when even that failed; line says which, for people. */
+static int
+spool_turn(struct cf_turn_state *ts, const char *rid, jv meta, const char *text,
+           size_t len, size_t in_store, const char *why, char line[4096])
+{
+	struct cf_turn *t = ts->t;
+	struct cf_files *f = ts->files;
+	const char *sid = cf_jstr(ts->sess, "id");
+	jv list = jv_array();
+	jv_array_foreach(f->list, i, a) {
+		list = jv_array_append(list, jv_object_set(jv_copy(a),
+			jv_string("data"), cf_base64(f->blobs[i].p, f->blobs[i].n)));
+		jv_free(a);
+	}
+	jv m = jv_object_set(jv_copy(ts->um), jv_string("sessionId"), jv_string(sid));
+	jv mm = jv_object_get(jv_copy(m), jv_string("metadata"));
+	if (jv_get_kind(mm) != JV_KIND_OBJECT) {
+		jv_free(mm);
+		mm = jv_object();
+	}
+	m = jv_object_set(m, jv_string("metadata"), jv_object_set(mm,
+	                  jv_string("attachments"), list));
+	jv msgs = jv_array_append(jv_array(), m);
+	if (rid) {
+		jv r = jv_object_set(jv_object(), jv_string("id"), jv_string(rid));
+		r = jv_object_set(r, jv_string("sessionId"), jv_string(sid));
+		r = jv_object_set(r, jv_string("role"), jv_string("assistant"));
+		r = jv_object_set(r, jv_string("content"), jv_string_sized(text ? text : "", (int)len));
+		r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
+		r = jv_object_set(r, jv_string("metadata"), jv_copy(meta));
+		msgs = jv_array_append(msgs, r);
+	}
+	jv turn = jv_object_set(jv_object(), jv_string("session"), jv_copy(ts->sess));
+	turn = jv_object_set(turn, jv_string("messages"), msgs);
+	jv path = cf_spool_write(t->st, turn, why);
+	int ok = jv_is_valid(path);
+	if (ok) {
+		snprintf(line, 4096, "%s: the %s is kept in %s, and will be stored when "
+		         "the store is next opened with room", why, rid ? "turn" : "message",
+		         jv_string_value(path));
+	} else {
+		jv e = cf_error_message(path);
+		if (in_store)
+			snprintf(line, 4096, "%s, and %s: the reply is not saved whole; its "
+			         "first %zu bytes are in the store, marked incomplete", why,
+			         jv_string_value(e), in_store);
+		else
+			snprintf(line, 4096, "%s, and %s: the %s was not saved", why,
+			         jv_string_value(e), rid ? "reply" : "message");
+		jv_free(e);
+	}
+	jv_free(path);
+	return ok ? 1 : -1;
+}
+
+/* A session made without a provider gets the one that answered.  The
+ * reply is stored by now, so a store error here is only a note. */
+static void
+answered_by(struct cf_turn_state *ts, const char *provider, const char *model)
+{
+	cf_store *st = ts->t->st;
+	struct cf_catch k;
+	jv e;
+	if (CF_TRY(&k)) {
+		e = cf_error(k.code, "%s", k.msg);
+		goto failed;
+	}
+	if (!jv_is_valid(e = cf_store_begin(st)))
+		goto failed;
+	jv_free(e);
+	jv cur = cf_session_get(st, ts->t->session_id);
+	if (jv_is_valid(cur)) {
+		if (!cf_jstr_or_null(cur, "provider"))
+			cur = jv_object_set(cur, jv_string("provider"), jv_string(provider));
+		if (!cf_jstr_or_null(cur, "model"))
+			cur = jv_object_set(cur, jv_string("model"), jv_string(model));
+		if (!jv_is_valid(e = cf_session_update(st, cur)))
+			goto failed;
+		jv_free(e);
+	} else {
+		jv_free(cur);
+	}
+	if (!jv_is_valid(e = cf_store_commit(st)))
+		goto failed;
+	jv_free(e);
+	cf_catch_pop(&k);
+	return;
+failed:
+	cf_catch_pop(&k);
+	cf_store_rollback(st);
+	jv m = cf_error_message(e);
+	jv_free(e);
+	note(ts->t, "%s", jv_string_value(m));
+	jv_free(m);
+}
+
+/* Nothing came: the reserved row goes, as if never made.  One the store
+ * cannot remove now is closed as abandoned by the next writer (or, in a
+ * program that keeps running, by the next one after it). */
+static void
+drop_row(struct cf_reply_row *row)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return;
+	cf_reply_drop(row);
+	cf_catch_pop(&k);
+	row->st = NULL;
+}
+
+/* The records as stored, and the session as it is now, for the caller. */
+static void
+read_back(struct cf_turn_state *ts, int replied)
+{
+	struct cf_turn *t = ts->t;
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return;   /* the turn is stored; only the copies are missing */
+	if (t->records) {
+		jv u = cf_message_get(t->st, t->user_id);
+		t->user = jv_is_valid(u) ? u : (jv_free(u), jv_null());
+		if (replied) {
+			jv r = cf_message_get(t->st, t->reply_id);
+			t->reply = jv_is_valid(r) ? r : (jv_free(r), jv_null());
+		}
+	}
+	jv s = cf_session_get(t->st, t->session_id);
+	if (jv_is_valid(s)) {
+		jv_free(ts->sess);
+		ts->sess = s;
+	} else {
+		jv_free(s);
+	}
+	cf_catch_pop(&k);
+}
+
+/* ---- the reply as it comes ---- */
+
+static void
+on_text(cf_call *c, const char *s, size_t n)
+{
+	struct cf_turn *t = c->ctx;
+	if (t->on_text)
+		t->on_text(t->ctx, s, n);
+}
+
+/* What has arrived goes into its row now and then, so a kill -9 costs
+ * at most the last second of it. */
+static void
+on_tick(cf_call *c)
+{
+	struct cf_turn *t = c->ctx;
+	struct cf_turn_state *ts = t->state;
+	if (ts->row.st)
+		cf_reply_checkpoint(&ts->row, c->r.buf, c->r.len, 0);
+}
+
+/* The text goes out first, then into the store: a reader waits for no
+ * save. */
+static void
+on_flush(cf_call *c)
+{
+	struct cf_turn *t = c->ctx;
+	if (t->on_flush)
+		t->on_flush(t->ctx);
+	on_tick(c);
+}
+
+const char *
+cf_turn_text(struct cf_turn *t, size_t *len)
+{
+	struct cf_turn_state *ts = t->state;
+	if (!ts || !ts->s.call.r.buf) {
+		*len = 0;
+		return "";
+	}
+	*len = ts->s.call.r.len;
+	return ts->s.call.r.buf;
+}
+
+void
+cf_turn_save(struct cf_turn *t)
+{
+	if (t->state)
+		on_tick(&t->state->s.call);
+}
+
+/* ---- the turn ---- */
+
+void
+cf_turn_init(struct cf_turn *t)
+{
+	memset(t, 0, sizeof *t);
+	t->session = jv_null();
+	t->over = jv_null();
+	t->fallbacks = jv_null();
+	t->user = jv_null();
+	t->reply = jv_null();
+	t->stream = 1;
+	t->retries = 3;
+	t->timeout = 120;
+	t->retry_time = 60;
+	t->records = 1;
+}
+
+jv
+cf_turn_config(struct cf_turn *t)
+{
+	struct cf_catch k;
+	if (CF_TRY(&k))
+		return cf_error(k.code, "%s", k.msg);
+	const char *v;
+	jv r = jv_true();
+	if ((v = cf_config_get("retries")) && cf_parse_long(v, 0, 100, &t->retries))
+		r = cf_error(CF_EX_CONFIG, "%s: invalid retries '%s'", cf_config_path(), v);
+	else if ((v = cf_config_get("timeout")) && cf_parse_long(v, 1, 86400, &t->timeout))
+		r = cf_error(CF_EX_CONFIG, "%s: invalid timeout '%s'", cf_config_path(), v);
+	cf_catch_pop(&k);
+	return r;
+}
+
+/* The reply's metadata as it is stored. */
+static jv
+reply_meta(struct cf_turn_state *ts)
+{
+	struct cf_send *s = &ts->s;
+	cf_call *c = &s->call;
+	long in = c->r.in_tokens, outk = c->r.out_tokens;
+	const char *answered = jv_get_kind(c->r.model) == JV_KIND_STRING ?
+		jv_string_value(c->r.model) : s->model;
+	jv meta = jv_object();
+	meta = jv_object_set(meta, jv_string("tokens"),
+		in < 0 && outk < 0 ? jv_null() :
+		jv_number((double)((in > 0 ? in : 0) + (outk > 0 ? outk : 0))));
+	meta = jv_object_set(meta, jv_string("model"), jv_string(answered));
+	meta = jv_object_set(meta, jv_string("processing_time"),
+	                     jv_number((double)s->elapsed_ms));
+	meta = jv_object_set(meta, jv_string("provider"), jv_string(s->provider));
+	meta = jv_object_set(meta, jv_string("inputTokens"),
+	                     in < 0 ? jv_null() : jv_number((double)in));
+	meta = jv_object_set(meta, jv_string("outputTokens"),
+	                     outk < 0 ? jv_null() : jv_number((double)outk));
+	meta = jv_object_set(meta, jv_string("cost"),
+		cf_cost(answered, in < 0 ? jv_null() : jv_number((double)in),
+		        outk < 0 ? jv_null() : jv_number((double)outk)));
+	meta = jv_object_set(meta, jv_string("incomplete"),
+	                     jv_bool(s->outcome != CF_CALL_OK));
+	meta = jv_object_set(meta, jv_string("stopReason"),
+		s->outcome == CF_CALL_INTR ? jv_string("interrupted") :
+		s->outcome != CF_CALL_OK ? jv_string("error") : jv_copy(c->r.stop));
+	meta = jv_object_set(meta, jv_string("error"),
+		s->outcome != CF_CALL_OK && s->outcome != CF_CALL_INTR ?
+		jv_string(s->error) : jv_null());
+	return jv_object_set(meta, jv_string("fallback"), jv_bool(s->fallbacks > 0));
+}
+
+/* The reply, whole or not, into its row or the spool; the outcome as an
+ * exit code and the last line for people. */
+static jv
+finish(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	struct cf_send *s = &ts->s;
+	cf_call *c = &s->call;
+	int have = c->r.len > 0;
+	int spooled = 0, replied = 0;
+	char line[4096] = "";
+	if (have || s->outcome == CF_CALL_OK) {
+		jv meta = reply_meta(ts);
+		/* a NUL after the reply, for cf_reply_finish */
+		*cf_call_room(c, 1) = '\0';
+		/* the reply is stored from where it lies, not copied into a jv */
+		jv r = ts->row.st ? cf_reply_finish(&ts->row, jv_copy(meta), c->r.buf, c->r.len) :
+		       cf_error(CF_EX_STORE, "%s", ts->spooling);
+		if (jv_is_valid(r)) {
+			replied = 1;
+			/* a session made without a provider gets the one that
+			 * answered; the reply is safe whatever happens to this */
+			if (!cf_jstr_or_null(ts->sess, "provider") || !cf_jstr_or_null(ts->sess, "model"))
+				answered_by(ts, s->provider, s->model);
+		} else {
+			/* kept whole in a file of its own, for the next program
+			 * that opens the store with room */
+			jv why = cf_error_message(r);
+			spooled = spool_turn(ts, t->reply_id, meta, c->r.buf, c->r.len,
+			                     ts->row.st ? ts->row.saved : 0,
+			                     jv_string_value(why), line);
+			jv_free(why);
+		}
+		jv_free(r);
+		jv_free(meta);
+	} else if (ts->row.st) {
+		drop_row(&ts->row);
+	} else if (*ts->spooling) {
+		spooled = spool_turn(ts, NULL, jv_null(), NULL, 0, 0, ts->spooling, line);
+	}
+	if (!spooled)
+		read_back(ts, replied);
+
+	if (spooled && s->outcome != CF_CALL_OK)
+		note(t, "%s", line);
+	if (c->malformed && s->outcome != CF_CALL_MALFORMED)   /* not a whole reply's */
+		note(t, "%s sent %d unreadable event%s; skipped", s->provider,
+		     c->malformed, c->malformed == 1 ? "" : "s");
+	if (s->outcome == CF_CALL_OK && s->fallbacks)
+		note(t, "answered by %s:%s after a fallback", s->provider, s->model);
+	snprintf(t->provider, sizeof t->provider, "%s", s->provider);
+	snprintf(t->model, sizeof t->model, "%s", s->model);
+	t->incomplete = have && s->outcome != CF_CALL_OK;
+	t->interrupted = s->outcome == CF_CALL_INTR;
+	t->exit = s->exit;
+	if (spooled)
+		t->exit = spooled > 0 ? CF_EX_SPOOLED : CF_EX_STORE;
+	if (s->outcome != CF_CALL_OK)
+		return error_line(t->exit, "%s%s", s->error, have && !spooled ?
+		                " (the partial reply is saved, marked incomplete)" : "");
+	if (spooled)
+		return error_line(t->exit, "%s", line);
+	return jv_true();
+}
+
+static void
+state_free(struct cf_turn_state *ts)
+{
+	cf_call_release(&ts->s.call);
+	cf_files_free(&ts->own);
+	jv_free(ts->text);
+	jv_free(ts->over);
+	jv_free(ts->fallbacks);
+	jv_free(ts->chain);
+	jv_free(ts->um);
+	jv_free(ts->msgs);
+	jv_free(ts->settings);
+	jv_free(ts->provider);
+	jv_free(ts->model);
+	jv_free(ts->sess);
+	free(ts);
+}
+
+jv
+cf_turn_run(struct cf_turn *t)
+{
+	struct cf_turn_state *ts = cf_xmalloc(sizeof *ts);
+	memset(ts, 0, sizeof *ts);
+	ts->t = t;
+	ts->own.list = jv_null();
+	ts->text = jv_string_sized(t->text ? t->text : "", (int)t->len);
+	ts->over = t->over;
+	ts->fallbacks = t->fallbacks;
+	ts->sess = t->session;
+	t->over = t->fallbacks = t->session = jv_null();
+	ts->chain = ts->um = ts->msgs = ts->settings = jv_null();
+	ts->provider = ts->model = jv_null();
+	jv_free(t->user);
+	jv_free(t->reply);
+	t->user = t->reply = jv_null();
+	t->exit = CF_EX_FAIL;
+	t->incomplete = t->interrupted = 0;
+	cf_call_init(&ts->s.call);
+	cf_uuid7(t->reply_id);
+	t->state = ts;
+
+	jv r;
+	if (t->files) {
+		ts->files = t->files;
+		r = jv_true();
+	} else {
+		ts->files = &ts->own;
+		r = cf_files_load(&ts->own, t->attach, t->nattach);
+	}
+	if (jv_is_valid(r) && !t->len && !jv_array_length(jv_copy(ts->files->list))) {
+		jv_free(r);
+		r = cf_error(CF_EX_USAGE, "no message: give it as arguments or on stdin");
+	}
+	if (jv_is_valid(r)) {
+		jv_free(r);
+		r = prepare(ts);
+	}
+	if (jv_is_valid(r)) {
+		jv_free(r);
+		r = begin_turn(ts);
+		ts->begun = jv_is_valid(r);
+	}
+	if (jv_is_valid(r)) {
+		jv_free(r);
+		struct cf_catch k;
+		if (CF_TRY(&k)) {
+			r = cf_error(k.code, "%s", k.msg);
+			if (ts->row.st)
+				drop_row(&ts->row);
+		} else {
+			jv msgs = compose(ts);
+			cf_catch_pop(&k);
+			if (jv_is_valid(msgs)) {
+				ts->msgs = msgs;
+				r = jv_true();
+			} else {
+				r = msgs;
+				if (ts->row.st)
+					drop_row(&ts->row);
+			}
+		}
+	}
+	if (!jv_is_valid(r)) {
+		t->exit = cf_error_status(r);
+		if (!ts->begun)
+			t->user_id[0] = '\0';
+		t->session = ts->sess;
+		ts->sess = jv_null();
+		t->state = NULL;
+		state_free(ts);
+		return r;
+	}
+	jv_free(r);
+	if (ts->row.st)
+		memcpy(t->reply_id, ts->row.id, sizeof t->reply_id);
+
+	struct cf_send *s = &ts->s;
+	cf_call_release(&s->call);   /* cf_send_run makes its own */
+	s->chain = ts->chain;
+	s->messages = ts->msgs;
+	s->stream = t->stream;
+	s->timeout = t->timeout;
+	s->retries = t->retries;
+	s->retry_time = t->retry_time;
+	s->on_text = on_text;
+	s->on_flush = on_flush;
+	s->on_tick = on_tick;
+	s->on_note = send_note;
+	s->ctx = t;
+	if (t->on_send)
+		t->on_send(t->ctx);
+	cf_send_run(s);
+	/* a whole reply (--no-stream's, echo's) goes out; it is saved whole
+	 * next, not in a part first */
+	if (t->on_flush)
+		t->on_flush(t->ctx);
+	if (t->on_end)
+		t->on_end(t->ctx);
+
+	r = finish(ts);
+	t->session = ts->sess;
+	ts->sess = jv_null();
+	t->state = NULL;
+	state_free(ts);
+	return r;
+}
+
+void
+cf_turn_release(struct cf_turn *t)
+{
+	jv_free(t->session);
+	jv_free(t->over);
+	jv_free(t->fallbacks);
+	jv_free(t->user);
+	jv_free(t->reply);
+	t->session = t->over = t->fallbacks = t->user = t->reply = jv_null();
+}
