@@ -9,6 +9,11 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 FISHFUNCDIR ?= $(DATADIR)/fish/vendor_functions.d
+# fish reads vendor folders only in its own prefix and in $XDG_DATA_DIRS,
+# unset on most systems: a completions folder it does not know gets a
+# file in fish's conf.d that adds it (completions/fish-conf.fish.in).
+FISH_VENDOR = $(shell $(PKG_CONFIG) --variable completionsdir fish 2>/dev/null)
+FISHCONFDIR ?= $(shell fish -c 'echo $$__fish_sysconf_dir' 2>/dev/null || echo /etc/fish)/conf.d
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -312,6 +317,11 @@ install: all
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 644 completions/fish/*.fish $(DESTDIR)$(FISHCOMPDIR)
 	install -m 644 completions/fish/functions/*.fish $(DESTDIR)$(FISHFUNCDIR)
+	if [ "$(FISHCOMPDIR)" != "$(FISH_VENDOR)" ]; then \
+		install -d $(DESTDIR)$(FISHCONFDIR) && \
+		sed 's|@DATADIR@|$(DATADIR)|g' completions/fish-conf.fish.in \
+			> $(DESTDIR)$(FISHCONFDIR)/confab.fish; \
+	fi
 
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
@@ -321,6 +331,7 @@ uninstall:
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
 	cd completions/fish && for f in *.fish; do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$f; done
 	cd completions/fish/functions && for f in *.fish; do rm -f $(DESTDIR)$(FISHFUNCDIR)/$$f; done
+	rm -f $(DESTDIR)$(FISHCONFDIR)/confab.fish
 
 clean:
 	rm -rf bin build

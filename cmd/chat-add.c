@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-add [options] -s SESSION [TEXT...]\n"
@@ -12,34 +13,26 @@ static const char usage[] =
 	"Add a message to a session without asking a model, and print it.  The\n"
 	"content is TEXT, or stdin when there is no TEXT.  With --records, stdin\n"
 	"holds message records, one a line, added in order in one transaction.\n"
-	"\n"
-	"  -s, --session SESSION  the session (id, unique prefix or name; - reads\n"
-	"                         one session record from stdin)\n"
-	"  -r, --role ROLE        user (default), assistant or system\n"
-	"  -m, --model NAME       the model that wrote it\n"
-	"      --tokens N         tokens it counts for\n"
-	"      --time TIME        when it was written (RFC 3339; default: now)\n"
-	"      --records          read message records from stdin\n"
-	"      --json             print records even on a terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
-enum { O_TOKENS = 256, O_TIME, O_RECORDS, O_JSON, O_DB, O_VERSION };
+enum { O_TOKENS = 256, O_TIME, O_RECORDS };
 
-static const struct option longopts[] = {
-	{"session", required_argument, NULL, 's'},
-	{"role", required_argument, NULL, 'r'},
-	{"model", required_argument, NULL, 'm'},
-	{"tokens", required_argument, NULL, O_TOKENS},
-	{"time", required_argument, NULL, O_TIME},
-	{"records", no_argument, NULL, O_RECORDS},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"session", 's', required_argument, "SESSION",
+	 "the session (id, unique prefix or name; - reads\n"
+	 "one session record from stdin)"},
+	{"role", 'r', required_argument, "ROLE",
+	 "user (default), assistant or system"},
+	{"model", 'm', required_argument, "NAME", "the model that wrote it"},
+	{"tokens", O_TOKENS, required_argument, "N", "tokens it counts for"},
+	{"time", O_TIME, required_argument, "TIME",
+	 "when it was written (RFC 3339; default: now)"},
+	{"records", O_RECORDS, no_argument, NULL,
+	 "read message records from stdin"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 int
 main(int argc, char **argv)
@@ -51,7 +44,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":s:r:m:h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 's': sref = optarg; break;
 		case 'r':
@@ -74,10 +67,9 @@ main(int argc, char **argv)
 			break;
 		}
 		case O_RECORDS: records = 1; break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

@@ -3,34 +3,29 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-branch [options] [SESSION]\n"
 	"Start a new session from SESSION's messages, up to and including --at, and\n"
 	"print it.  Without SESSION, or with -, one session record is read from stdin.\n"
-	"\n"
-	"  -a, --at MESSAGE       the last message to take (id or unique prefix;\n"
-	"                         default: all of them)\n"
-	"  -n, --name NAME        name of the new session (default: NAME (branch),\n"
-	"                         or NAME (copy) with --duplicate)\n"
-	"  -d, --duplicate        a copy, not a branch: no parent is recorded\n"
-	"      --json             print a record even on a terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
-enum { O_JSON = 256, O_DB, O_VERSION };
-
-static const struct option longopts[] = {
-	{"at", required_argument, NULL, 'a'},
-	{"name", required_argument, NULL, 'n'},
-	{"duplicate", no_argument, NULL, 'd'},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"at", 'a', required_argument, "MESSAGE",
+	 "the last message to take (id or unique prefix;\n"
+	 "default: all of them)"},
+	{"name", 'n', required_argument, "NAME",
+	 "name of the new session (default: NAME (branch),\n"
+	 "or NAME (copy) with --duplicate)"},
+	{"duplicate", 'd', no_argument, NULL,
+	 "a copy, not a branch: no parent is recorded"},
+	{.name = "json", .key = CF_OPT_SHARED, .help =
+	 "print a record even on a terminal"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 int
 main(int argc, char **argv)
@@ -40,7 +35,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":a:n:dh", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 'a': at = optarg; break;
 		case 'n':
@@ -49,10 +44,9 @@ main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'd': dup = 1; break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

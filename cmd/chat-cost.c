@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-cost [options] [SESSION...]\n"
@@ -16,31 +17,26 @@ static const char usage[] =
 	"or an exact name; - reads session records from stdin.  Without SESSION,\n"
 	"session records are read from stdin when it is a pipe or a file, and\n"
 	"every session counts when it is a terminal or /dev/null.\n"
-	"\n"
-	"      --by KEY           one row per model (the default; per model and\n"
-	"                         provider), per provider, or per session\n"
-	"      --since WHEN       replies written at or after WHEN\n"
-	"      --until WHEN       replies written at or before WHEN\n"
-	"      --json             print records even on a terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n"
-	"\n"
+	"\n";
+
+static const char after[] =
 	"WHEN is a date (2026-01-31, UTC; --until includes the whole day), an RFC 3339\n"
 	"time (2026-01-31T12:00:00Z), or an age: 90s, 30m, 12h, 7d, 2w.\n";
 
-enum { O_BY = 256, O_SINCE, O_UNTIL, O_JSON, O_DB, O_VERSION };
+enum { O_BY = 256, O_SINCE, O_UNTIL };
 
-static const struct option longopts[] = {
-	{"by", required_argument, NULL, O_BY},
-	{"since", required_argument, NULL, O_SINCE},
-	{"until", required_argument, NULL, O_UNTIL},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"by", O_BY, required_argument, "KEY",
+	 "one row per model (the default; per model and\n"
+	 "provider), per provider, or per session"},
+	{"since", O_SINCE, required_argument, "WHEN",
+	 "replies written at or after WHEN"},
+	{"until", O_UNTIL, required_argument, "WHEN",
+	 "replies written at or before WHEN"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, after, 25};
 
 enum by { BY_MODEL, BY_PROVIDER, BY_SESSION };
 static const char *const by_name[] = { "model", "provider", "session" };
@@ -288,7 +284,7 @@ main(int argc, char **argv)
 	cf_setprog(argv[0]);
 	cf_out_init();
 	gs.by = BY_MODEL;
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case O_BY:
 			if (!strcmp(optarg, "model"))
@@ -306,10 +302,9 @@ main(int argc, char **argv)
 		case O_UNTIL:
 			q.until = cf_when_arg("--until", optarg, 1);
 			break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

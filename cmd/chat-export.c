@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "export.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-export [options] [SESSION...]\n"
@@ -19,43 +20,40 @@ static const char usage[] =
 	"more characters, or an exact name; without one, or with -, session records\n"
 	"are read from stdin.  Several sessions, or -o ending in .zip, .tar.gz or\n"
 	".tar.zst, make one archive: a file per session and a manifest.json.\n"
-	"\n"
-	"  -f, --format FORMAT    markdown, json, plaintext, html, pdf or docx\n"
-	"                         (default: from -o's extension, else markdown)\n"
-	"  -o, --output FILE      write to FILE (default: stdout)\n"
-	"      --archive KIND     an archive even for one session, and the kind for\n"
-	"                         stdout: zip, tar.gz or tar.zst\n"
-	"      --metadata         markdown: session and message metadata\n"
-	"      --no-metadata      json: roles, content and times only\n"
-	"      --timestamps       markdown: each message's time in its heading\n"
-	"      --header-level N   markdown: the title's heading level, 1 to 5\n"
-	"                         (messages one below; default 1)\n"
-	"      --code-lang LANG   the language of code blocks that name none\n"
-	"      --width N          plaintext: wrap at N columns (default 80)\n"
-	"      --paper SIZE       pdf, docx: a4 (default) or letter\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
 enum { O_ARCHIVE = 256, O_METADATA, O_NO_METADATA, O_TIMESTAMPS, O_HEADER_LEVEL,
-       O_CODE_LANG, O_WIDTH, O_PAPER, O_DB, O_VERSION };
+       O_CODE_LANG, O_WIDTH, O_PAPER };
 
-static const struct option longopts[] = {
-	{"format", required_argument, NULL, 'f'},
-	{"output", required_argument, NULL, 'o'},
-	{"archive", required_argument, NULL, O_ARCHIVE},
-	{"metadata", no_argument, NULL, O_METADATA},
-	{"no-metadata", no_argument, NULL, O_NO_METADATA},
-	{"timestamps", no_argument, NULL, O_TIMESTAMPS},
-	{"header-level", required_argument, NULL, O_HEADER_LEVEL},
-	{"code-lang", required_argument, NULL, O_CODE_LANG},
-	{"width", required_argument, NULL, O_WIDTH},
-	{"paper", required_argument, NULL, O_PAPER},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"format", 'f', required_argument, "FORMAT",
+	 "markdown, json, plaintext, html, pdf or docx\n"
+	 "(default: from -o's extension, else markdown)"},
+	{"output", 'o', required_argument, "FILE",
+	 "write to FILE (default: stdout)"},
+	{"archive", O_ARCHIVE, required_argument, "KIND",
+	 "an archive even for one session, and the kind for\n"
+	 "stdout: zip, tar.gz or tar.zst"},
+	{"metadata", O_METADATA, no_argument, NULL,
+	 "markdown: session and message metadata"},
+	{"no-metadata", O_NO_METADATA, no_argument, NULL,
+	 "json: roles, content and times only"},
+	{"timestamps", O_TIMESTAMPS, no_argument, NULL,
+	 "markdown: each message's time in its heading"},
+	{"header-level", O_HEADER_LEVEL, required_argument, "N",
+	 "markdown: the title's heading level, 1 to 5\n"
+	 "(messages one below; default 1)"},
+	{"code-lang", O_CODE_LANG, required_argument, "LANG",
+	 "the language of code blocks that name none"},
+	{"width", O_WIDTH, required_argument, "N",
+	 "plaintext: wrap at N columns (default 80)"},
+	{"paper", O_PAPER, required_argument, "SIZE",
+	 "pdf, docx: a4 (default) or letter"},
+	{.name = "json", .key = CF_OPT_OMIT},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 /* A fence's language: a word, nothing that ends or bends the fence line */
 static int
@@ -97,7 +95,7 @@ main(int argc, char **argv)
 	 * in the C locale a name such as "café" cannot be written at all */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "");
-	while ((opt = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
@@ -126,9 +124,8 @@ main(int argc, char **argv)
 			else if (strcasecmp(optarg, "a4"))
 				cf_usage_die("invalid --paper '%s': expected a4 or letter", optarg);
 			break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

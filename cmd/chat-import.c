@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-import [options] [FILE...]\n"
@@ -16,25 +17,17 @@ static const char usage[] =
 	"ChatGPT's or Claude.ai's conversations.json, or llm's logs.db.  A session\n"
 	"already in the store is skipped, so importing a file again adds nothing.\n"
 	"All files go in one transaction: a malformed one stores nothing.\n"
-	"\n"
-	"  -f, --format FORMAT    confab, chatgpt, claude, llm or auto (the default)\n"
-	"  -n, --dry-run          read and check everything, store nothing\n"
-	"      --json             print records even on a terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
-enum { O_JSON = 256, O_DB, O_VERSION };
-
-static const struct option longopts[] = {
-	{"format", required_argument, NULL, 'f'},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"format", 'f', required_argument, "FORMAT",
+	 "confab, chatgpt, claude, llm or auto (the default)"},
+	{"dry-run", 'n', no_argument, NULL,
+	 "read and check everything, store nothing"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 static _Noreturn void
 die_with(jv err)
@@ -55,7 +48,7 @@ main(int argc, char **argv)
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		setlocale(LC_CTYPE, "");
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":f:nh", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 'f':
 			format = cf_import_format(optarg);
@@ -64,10 +57,9 @@ main(int argc, char **argv)
 				             "claude, llm or auto", optarg);
 			break;
 		case 'n': dry = 1; break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

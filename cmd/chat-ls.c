@@ -3,57 +3,46 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-ls [options]\n"
 	"List sessions, most recently updated first (records when stdout is not a\n"
 	"terminal).\n"
-	"\n"
-	"  -t, --tag TAG          with this tag (repeatable: all of them)\n"
-	"  -p, --provider NAME    with this provider\n"
-	"  -m, --model NAME       with this model\n"
-	"      --starred          starred sessions only\n"
-	"      --archived         archived sessions only\n"
-	"  -a, --all              archived sessions too\n"
-	"      --since WHEN       updated at or after WHEN\n"
-	"      --until WHEN       updated at or before WHEN\n"
-	"      --parent SESSION   branches of SESSION\n"
-	"  -s, --search TEXT      sessions whose name or messages contain every\n"
-	"                         word of TEXT, with a snippet of the match;\n"
-	"                         \"a phrase\", prefix*, OR, NOT (chat-ls(1))\n"
-	"  -w, --where JQ         sessions for which the jq program JQ is true,\n"
-	"                         e.g. '.metadata.totalTokens > 1000'\n"
-	"  -n, --limit N          at most N sessions\n"
-	"      --json             print records even on a terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n"
-	"\n"
+	"\n";
+
+static const char after[] =
 	"WHEN is a date (2026-01-31, UTC; --until includes the whole day), an RFC 3339\n"
 	"time (2026-01-31T12:00:00Z), or an age: 90s, 30m, 12h, 7d, 2w.\n";
 
-enum { O_STARRED = 256, O_ARCHIVED, O_SINCE, O_UNTIL, O_PARENT, O_JSON, O_DB,
-       O_VERSION };
+enum { O_STARRED = 256, O_ARCHIVED, O_SINCE, O_UNTIL, O_PARENT };
 
-static const struct option longopts[] = {
-	{"tag", required_argument, NULL, 't'},
-	{"provider", required_argument, NULL, 'p'},
-	{"model", required_argument, NULL, 'm'},
-	{"starred", no_argument, NULL, O_STARRED},
-	{"archived", no_argument, NULL, O_ARCHIVED},
-	{"all", no_argument, NULL, 'a'},
-	{"since", required_argument, NULL, O_SINCE},
-	{"until", required_argument, NULL, O_UNTIL},
-	{"parent", required_argument, NULL, O_PARENT},
-	{"search", required_argument, NULL, 's'},
-	{"where", required_argument, NULL, 'w'},
-	{"limit", required_argument, NULL, 'n'},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"tag", 't', required_argument, "TAG",
+	 "with this tag (repeatable: all of them)"},
+	{"provider", 'p', required_argument, "NAME", "with this provider"},
+	{"model", 'm', required_argument, "NAME", "with this model"},
+	{"starred", O_STARRED, no_argument, NULL, "starred sessions only"},
+	{"archived", O_ARCHIVED, no_argument, NULL, "archived sessions only"},
+	{"all", 'a', no_argument, NULL, "archived sessions too"},
+	{"since", O_SINCE, required_argument, "WHEN",
+	 "updated at or after WHEN"},
+	{"until", O_UNTIL, required_argument, "WHEN",
+	 "updated at or before WHEN"},
+	{"parent", O_PARENT, required_argument, "SESSION",
+	 "branches of SESSION"},
+	{"search", 's', required_argument, "TEXT",
+	 "sessions whose name or messages contain every\n"
+	 "word of TEXT, with a snippet of the match;\n"
+	 "\"a phrase\", prefix*, OR, NOT (chat-ls(1))"},
+	{"where", 'w', required_argument, "JQ",
+	 "sessions for which the jq program JQ is true,\n"
+	 "e.g. '.metadata.totalTokens > 1000'"},
+	{"limit", 'n', required_argument, "N", "at most N sessions"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, after, 25};
 
 struct ctx {
 	cf_jq *where;
@@ -88,7 +77,7 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":t:p:m:as:w:n:h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 't':
 			tags = cf_xrealloc(tags, sizeof *tags * (size_t)(ntags + 2));
@@ -113,10 +102,9 @@ main(int argc, char **argv)
 			if (cf_parse_long(optarg, 1, 1L << 40, &c.limit))
 				cf_usage_die("invalid --limit '%s': expected a whole number above 0", optarg);
 			break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

@@ -5,30 +5,24 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-rm [options] [SESSION...]\n"
 	"Delete sessions with their messages and attachments.  Without SESSION, or\n"
 	"with -, session records are read from stdin.  On a terminal, asks first.\n"
 	"Branches of a deleted session keep their own messages.\n"
-	"\n"
-	"  -f, --force            do not ask\n"
-	"      --json             print the deleted sessions as records even on a\n"
-	"                         terminal\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
-enum { O_JSON = 256, O_DB, O_VERSION };
-
-static const struct option longopts[] = {
-	{"force", no_argument, NULL, 'f'},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"force", 'f', no_argument, NULL, "do not ask"},
+	{.name = "json", .key = CF_OPT_SHARED, .help =
+	 "print the deleted sessions as records even on a\n"
+	 "terminal"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 /* Asks on the terminal: stdin when it is one, else the controlling terminal
  * when stderr is one (stdin then carries records).  No terminal, no
@@ -63,13 +57,12 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":fh", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 'f': force = 1; break;
-		case O_JSON: json = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_JSON: json = 1; break;
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

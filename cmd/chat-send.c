@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "render.h"
+#include "opts.h"
 #include "provider.h"
 
 static const char usage[] =
@@ -20,59 +21,54 @@ static const char usage[] =
 	"Send a message to a session's model and stream the reply to stdout.\n"
 	"Text piped on stdin is part of the message.  Without a session (or with\n"
 	"--new) a new session is made, named from the message.\n"
-	"\n"
-	"  -s, --session SESSION      id, unique id prefix or name; - reads one\n"
-	"                             session record from stdin\n"
-	"      --new                  start a new session\n"
-	"      --clear                this message starts a new context: none\n"
-	"                             before it is sent\n"
-	"  -p, --provider NAME        this message only: anthropic, openai, gemini,\n"
-	"                             ollama, echo, or one from the config\n"
-	"  -m, --model NAME           this message only: the model\n"
-	"  -S, --system TEXT          this message only: the system prompt\n"
-	"      --temperature N        this message only: 0 to 2\n"
-	"      --max-tokens N         this message only: most tokens in the reply\n"
-	"  -a, --attach FILE          attach a text file or an image (repeatable)\n"
-	"      --fallback PROV[:MODEL] try this one when the others fail (repeatable)\n"
-	"      --no-stream            ask for the whole reply at once\n"
-	"      --retries N            tries after the first on 429, 5xx, 529 and\n"
-	"                             connection failures (default 3)\n"
-	"      --retry-time SECONDS   most time the retries may take (default 60)\n"
-	"      --timeout SECONDS      give up after this long without a byte\n"
-	"                             (default 120)\n"
-	"      --json                 delta records as they arrive, then the\n"
-	"                             message record\n"
-	"      --plain                on a terminal too, the reply's bytes as\n"
-	"                             they came\n"
-	"      --db PATH              the database\n"
-	"  -h, --help                 show this help\n"
-	"      --version              show the version\n";
+	"\n";
 
-enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_TEMP, O_MAXTOK, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT, O_JSON, O_DB, O_VERSION };
+enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
+       O_RETRYTIME, O_TIMEOUT };
 
-static const struct option longopts[] = {
-	{"session", required_argument, NULL, 's'},
-	{"new", no_argument, NULL, O_NEW},
-	{"clear", no_argument, NULL, O_CLEAR},
-	{"provider", required_argument, NULL, 'p'},
-	{"model", required_argument, NULL, 'm'},
-	{"system", required_argument, NULL, 'S'},
-	{"temperature", required_argument, NULL, O_TEMP},
-	{"max-tokens", required_argument, NULL, O_MAXTOK},
-	{"attach", required_argument, NULL, 'a'},
-	{"fallback", required_argument, NULL, O_FALLBACK},
-	{"no-stream", no_argument, NULL, O_NOSTREAM},
-	{"retries", required_argument, NULL, O_RETRIES},
-	{"retry-time", required_argument, NULL, O_RETRYTIME},
-	{"timeout", required_argument, NULL, O_TIMEOUT},
-	{"json", no_argument, NULL, O_JSON},
-	{"plain", no_argument, NULL, O_PLAIN},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"session", 's', required_argument, "SESSION",
+	 "id, unique id prefix or name; - reads one\n"
+	 "session record from stdin"},
+	{"new", O_NEW, no_argument, NULL, "start a new session"},
+	{"clear", O_CLEAR, no_argument, NULL,
+	 "this message starts a new context: none\n"
+	 "before it is sent"},
+	{.name = "provider", .key = CF_OPT_SHARED, .help =
+	 "this message only: anthropic, openai, gemini,\n"
+	 "ollama, echo, or one from the config"},
+	{.name = "model", .key = CF_OPT_SHARED, .help =
+	 "this message only: the model"},
+	{.name = "system", .key = CF_OPT_SHARED, .help =
+	 "this message only: the system prompt"},
+	{.name = "temperature", .key = CF_OPT_SHARED, .help =
+	 "this message only: 0 to 2"},
+	{.name = "max-tokens", .key = CF_OPT_SHARED, .help =
+	 "this message only: most tokens in the reply"},
+	{"attach", 'a', required_argument, "FILE",
+	 "attach a text file or an image (repeatable)"},
+	{"fallback", O_FALLBACK, required_argument, "PROV[:MODEL]",
+	 "try this one when the others fail (repeatable)"},
+	{"no-stream", O_NOSTREAM, no_argument, NULL,
+	 "ask for the whole reply at once"},
+	{"retries", O_RETRIES, required_argument, "N",
+	 "tries after the first on 429, 5xx, 529 and\n"
+	 "connection failures (default 3)"},
+	{"retry-time", O_RETRYTIME, required_argument, "SECONDS",
+	 "most time the retries may take (default 60)"},
+	{"timeout", O_TIMEOUT, required_argument, "SECONDS",
+	 "give up after this long without a byte\n"
+	 "(default 120)"},
+	{.name = "json", .key = CF_OPT_SHARED, .help =
+	 "delta records as they arrive, then the\n"
+	 "message record"},
+	{"plain", O_PLAIN, no_argument, NULL,
+	 "on a terminal too, the reply's bytes as\n"
+	 "they came"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 29};
 
 struct out {
 	int json, tty;
@@ -301,16 +297,11 @@ main(int argc, char **argv)
 	/* the config's, then the options' */
 	if (!jv_is_valid(r = cf_turn_config(&t)))
 		fail(r, 0);
-	while ((opt = getopt_long(argc, argv, ":s:p:m:S:a:h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 's': sref = optarg; break;
 		case O_NEW: newsess = 1; break;
 		case O_CLEAR: t.reset = 1; break;
-		case 'p': over.provider = optarg; break;
-		case 'm': over.model = optarg; break;
-		case 'S': over.system = optarg; break;
-		case O_TEMP: over.temperature = optarg; break;
-		case O_MAXTOK: over.max_tokens = optarg; break;
 		case 'a':
 			attach = cf_xrealloc(attach, sizeof *attach * (size_t)(nattach + 1));
 			attach[nattach++] = optarg;
@@ -334,12 +325,13 @@ main(int argc, char **argv)
 			if (cf_parse_long(optarg, 1, 86400, &t.timeout))
 				cf_usage_die("invalid --timeout '%s': expected whole seconds", optarg);
 			break;
-		case O_JSON: json = 1; break;
+		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
-		default: cf_bad_option(opt, argv);
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
+		default:
+			if (!cf_opts_setting(&over, opt, optarg))
+				cf_bad_option(opt, argv);
 		}
 	}
 	if (newsess && sref)

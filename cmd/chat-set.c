@@ -3,56 +3,41 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "opts.h"
 
 static const char usage[] =
 	"usage: chat-set [options] [SESSION...]\n"
 	"Change sessions and print them.  Without SESSION, or with -, session\n"
 	"records are read from stdin.\n"
-	"\n"
-	"  -n, --name NAME            rename\n"
-	"  -p, --provider NAME        anthropic, openai, gemini, ollama, echo, or one\n"
-	"                             from the config\n"
-	"  -m, --model NAME           model\n"
-	"  -S, --system TEXT          system prompt ('' removes it)\n"
-	"      --temperature N        0 to 2 ('' for the provider's default)\n"
-	"      --max-tokens N         most tokens in a reply\n"
-	"      --context-window N     earlier messages sent with each request\n"
-	"      --auto-context         send the context window automatically\n"
-	"      --no-auto-context      do not\n"
-	"  -t, --tag TAG              add a tag (repeatable)\n"
-	"  -u, --untag TAG            remove a tag (repeatable)\n"
-	"      --star, --unstar       star or unstar\n"
-	"      --archive, --unarchive archive (hidden from chat-ls) or bring back\n"
-	"      --json                 print records even on a terminal\n"
-	"      --db PATH              the database\n"
-	"  -h, --help                 show this help\n"
-	"      --version              show the version\n";
+	"\n";
 
-enum { O_TEMP = 256, O_MAXTOK, O_CTXWIN, O_AUTO, O_NOAUTO, O_STAR, O_UNSTAR,
-       O_ARCHIVE, O_UNARCHIVE, O_JSON, O_DB, O_VERSION };
+enum { O_STAR = 256, O_UNSTAR, O_ARCHIVE, O_UNARCHIVE };
 
-static const struct option longopts[] = {
-	{"name", required_argument, NULL, 'n'},
-	{"provider", required_argument, NULL, 'p'},
-	{"model", required_argument, NULL, 'm'},
-	{"system", required_argument, NULL, 'S'},
-	{"temperature", required_argument, NULL, O_TEMP},
-	{"max-tokens", required_argument, NULL, O_MAXTOK},
-	{"context-window", required_argument, NULL, O_CTXWIN},
-	{"auto-context", no_argument, NULL, O_AUTO},
-	{"no-auto-context", no_argument, NULL, O_NOAUTO},
-	{"tag", required_argument, NULL, 't'},
-	{"untag", required_argument, NULL, 'u'},
-	{"star", no_argument, NULL, O_STAR},
-	{"unstar", no_argument, NULL, O_UNSTAR},
-	{"archive", no_argument, NULL, O_ARCHIVE},
-	{"unarchive", no_argument, NULL, O_UNARCHIVE},
-	{"json", no_argument, NULL, O_JSON},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{.name = "name", .key = CF_OPT_SHARED, .help = "rename"},
+	{.name = "provider", .key = CF_OPT_SHARED, .help =
+	 "anthropic, openai, gemini, ollama, echo, or one\n"
+	 "from the config"},
+	{.name = "model", .key = CF_OPT_SHARED, .help = "model"},
+	{.name = "system", .key = CF_OPT_SHARED, .help =
+	 "system prompt ('' removes it)"},
+	{.name = "temperature", .key = CF_OPT_SHARED, .help =
+	 "0 to 2 ('' for the provider's default)"},
+	{.name = "max-tokens", .key = CF_OPT_SHARED},
+	{.name = "context-window", .key = CF_OPT_SHARED},
+	{.name = "auto-context", .key = CF_OPT_SHARED},
+	{.name = "no-auto-context", .key = CF_OPT_SHARED},
+	{.name = "tag", .key = CF_OPT_SHARED},
+	{"untag", 'u', required_argument, "TAG", "remove a tag (repeatable)"},
+	{"star", O_STAR, no_argument, NULL, "star or unstar"},
+	{"unstar", O_UNSTAR, no_argument, NULL, ""},
+	{"archive", O_ARCHIVE, no_argument, NULL,
+	 "archive (hidden from chat-ls) or bring back"},
+	{"unarchive", O_UNARCHIVE, no_argument, NULL, ""},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 29};
 
 int
 main(int argc, char **argv)
@@ -64,29 +49,20 @@ main(int argc, char **argv)
 	cf_setprog(argv[0]);
 	cf_out_init();
 	cf_settings_init(&s);
-	while ((c = getopt_long(argc, argv, ":n:p:m:S:t:u:h", longopts, NULL)) != -1) {
+	while ((c = cf_getopt(argc, argv, &opts)) != -1) {
 		changes++;
 		switch (c) {
-		case 'n': s.name = optarg; break;
-		case 'p': s.provider = optarg; break;
-		case 'm': s.model = optarg; break;
-		case 'S': s.system = optarg; break;
-		case O_TEMP: s.temperature = optarg; break;
-		case O_MAXTOK: s.max_tokens = optarg; break;
-		case O_CTXWIN: s.context_window = optarg; break;
-		case O_AUTO: s.auto_context = 1; break;
-		case O_NOAUTO: s.auto_context = 0; break;
-		case 't': cf_settings_add_tag(&s, optarg, 0); break;
 		case 'u': cf_settings_add_tag(&s, optarg, 1); break;
 		case O_STAR: s.starred = 1; break;
 		case O_UNSTAR: s.starred = 0; break;
 		case O_ARCHIVE: s.archived = 1; break;
 		case O_UNARCHIVE: s.archived = 0; break;
-		case O_JSON: json = 1; changes--; break;
-		case O_DB: db = optarg; changes--; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
-		default: cf_bad_option(c, argv);
+		case CF_O_JSON: json = 1; changes--; break;
+		case CF_O_DB: db = optarg; changes--; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
+		default:
+			if (!cf_opts_setting(&s, c, optarg))
+				cf_bad_option(c, argv);
 		}
 	}
 	if (!changes)

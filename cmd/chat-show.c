@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "render.h"
 
 static const char usage[] =
@@ -11,27 +12,23 @@ static const char usage[] =
 	"Show the messages of sessions, in order.  SESSION is an id, a unique id\n"
 	"prefix of 4 or more characters, or an exact name; without one, or with -,\n"
 	"session records are read from stdin.\n"
-	"\n"
-	"  -n, --last N           only the last N messages of each session\n"
-	"  -M, --message ID       only this message (id or unique prefix)\n"
-	"      --json             print message records even on a terminal\n"
-	"      --plain            on a terminal, the content as written, not rendered\n"
-	"      --db PATH          the database\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n";
+	"\n";
 
-enum { O_JSON = 256, O_DB, O_VERSION, O_PLAIN };
+enum { O_PLAIN = 256 };
 
-static const struct option longopts[] = {
-	{"last", required_argument, NULL, 'n'},
-	{"message", required_argument, NULL, 'M'},
-	{"json", no_argument, NULL, O_JSON},
-	{"plain", no_argument, NULL, O_PLAIN},
-	{"db", required_argument, NULL, O_DB},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, O_VERSION},
+static const struct cf_opt own[] = {
+	{"last", 'n', required_argument, "N",
+	 "only the last N messages of each session"},
+	{"message", 'M', required_argument, "ID",
+	 "only this message (id or unique prefix)"},
+	{.name = "json", .key = CF_OPT_SHARED, .help =
+	 "print message records even on a terminal"},
+	{"plain", O_PLAIN, no_argument, NULL,
+	 "on a terminal, the content as written, not rendered"},
 	{0},
 };
+
+static const struct cf_opts opts = {usage, own, NULL, 25};
 
 static int human, rendered;
 
@@ -71,18 +68,17 @@ main(int argc, char **argv)
 
 	cf_setprog(argv[0]);
 	cf_out_init();
-	while ((opt = getopt_long(argc, argv, ":n:M:h", longopts, NULL)) != -1) {
+	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (cf_parse_long(optarg, 1, 1L << 40, &last))
 				cf_usage_die("invalid --last '%s': expected a whole number above 0", optarg);
 			break;
 		case 'M': message = optarg; break;
-		case O_JSON: json = 1; break;
+		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
-		case O_DB: db = optarg; break;
-		case 'h': fputs(usage, stdout); return cf_out_finish(CF_EX_OK);
-		case O_VERSION: return cf_version();
+		case CF_O_DB: db = optarg; break;
+		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
 	}

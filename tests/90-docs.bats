@@ -5,24 +5,47 @@
 
 load helper
 
-# The programs, as cmd/ has them.
+# The programs, as cmd/ has them (cmd.c, which they share, has no main).
 progs() {
 	local f
 	for f in "$ROOT"/cmd/*.c; do
+		grep -q '^main(' "$f" || continue
 		f=${f##*/}
 		# cmd.c is what every program links, not a program
 		[ "$f" = cmd.c ] || echo "${f%.c}"
 	done
 }
 
-# The long options a program's --help lists, without the dashes.
-long_opts() {
-	"$ROOT/bin/$1" --help | grep -oE -- '--[a-z][a-z-]*' | sed 's/^--//' | sort -u
+# Every option a program takes, as the program itself says (its hidden
+# --list-options, made from the same tables as its getopt and --help):
+# "--model=ARG -m", one a line.
+list_opts() {
+	"$ROOT/bin/$1" --list-options
 }
 
-# "s long" for each "-s, --long" pair in a program's --help.
+# The long options, without the dashes.
+long_opts() {
+	list_opts "$1" | sed -E 's/^--([a-z-]+).*/\1/' | sort -u
+}
+
+# "s long" for each option that has a short form.
 short_opts() {
-	"$ROOT/bin/$1" --help | sed -nE 's/^ +-([A-Za-z]), --([a-z-]+).*/\1 \2/p'
+	list_opts "$1" | sed -nE 's/^--([a-z-]+)(=ARG)? -([A-Za-z])$/\3 \1/p'
+}
+
+# The options a man page's OPTIONS lists, in --list-options' form: each
+# ".It Fl s , Fl \-long Ar value" line is "--long=ARG -s".
+page_opts() {
+	awk '/^\.Sh / { on = ($2 == "OPTIONS") } on && /^\.It Fl / { print }' "$1" |
+		sed -E 's/\\-/-/g' | awk '{
+			short = ""; long = ""; arg = ""
+			for (i = 2; i <= NF; i++) {
+				if ($i == "Fl" && $(i + 1) ~ /^-[a-z]/) long = $(i + 1)
+				else if ($i == "Fl" && $(i + 1) ~ /^[A-Za-z]$/ && long == "") short = "-" $(i + 1)
+				else if ($i == "Ar" && long != "") arg = "=ARG"
+			}
+			print "-" long arg (short != "" ? " " short : "")
+		}'
 }
 
 # The command lines of a page's EXAMPLES: the lines of its literal blocks
@@ -105,42 +128,39 @@ bash_complete() {
 	[ -z "$stale" ] || { echo "stale:$stale"; return 1; }
 }
 
-@test "every option of each --help is in its man page's OPTIONS" {
-	local prog opt s missing=
+@test "each man page's OPTIONS are exactly the options its program takes" {
+	local prog want got bad=
 	for prog in $(progs); do
-		for opt in $(long_opts "$prog"); do
-			grep -qE "^\.It .*Fl \\\\?-$opt([^a-z-]|\$)" "$ROOT/man/$prog.1" ||
-				missing+=" $prog.1:--$opt"
-		done
-		while read -r s opt; do
-			grep -qE "^\.It Fl $s , Fl \\\\?-$opt([^a-z-]|\$)" "$ROOT/man/$prog.1" ||
-				missing+=" $prog.1:-$s,--$opt"
-		done < <(short_opts "$prog")
+		want=$(list_opts "$prog" | sort)
+		[ -n "$want" ] || { echo "$prog: no --list-options"; return 1; }
+		got=$(page_opts "$ROOT/man/$prog.1" | sort)
+		[ "$got" = "$want" ] ||
+			bad+=" $prog.1:$(diff <(echo "$want") <(echo "$got") | sed -n 's/^\([<>]\) / \1/p' | tr -d '\n')"
 	done
-	[ -z "$missing" ] || { echo "not documented:$missing"; return 1; }
+	# "<" an option the page lacks, ">" one the program does not take
+	[ -z "$bad" ] || { echo "man pages differ:$bad"; return 1; }
 }
 
-@test "every option of each --help is in its bash, zsh and fish completions" {
-	local prog opt s c missing=
+@test "the zsh and fish completions offer exactly the options each program takes" {
+	local prog want got c bad=
 	for prog in $(progs); do
-		for opt in $(long_opts "$prog"); do
-			for c in "bash/$prog" "zsh/_$prog"; do
-				grep -qE -- "(^|[^a-z-])--$opt([^a-z-]|\$)" "$ROOT/completions/$c" ||
-					missing+=" $c:--$opt"
-			done
-			grep -qE -- "-l $opt( |\$)" "$ROOT/completions/fish/$prog.fish" ||
-				missing+=" fish/$prog.fish:--$opt"
-		done
-		while read -r s opt; do
-			grep -qE -- "[ ']-$s[ '|]" "$ROOT/completions/bash/$prog" ||
-				missing+=" bash/$prog:-$s"
-			grep -qF -- "{-$s" "$ROOT/completions/zsh/_$prog" ||
-				missing+=" zsh/_$prog:-$s"
-			grep -qE -- "-s $s -l $opt( |\$)" "$ROOT/completions/fish/$prog.fish" ||
-				missing+=" fish/$prog.fish:-$s"
-		done < <(short_opts "$prog")
+		want=$(long_opts "$prog")
+		c=$ROOT/completions/zsh/_$prog
+		got=$(grep -oE -- "(^|[^a-z-])--[a-z][a-z-]*" "$c" | sed 's/^[^-]*--//' | sort -u)
+		[ "$got" = "$want" ] || bad+=" zsh/_$prog:$(diff <(echo "$want") <(echo "$got") | sed -n 's/^\([<>]\) / \1/p' | tr -d '\n')"
+		c=$ROOT/completions/fish/$prog.fish
+		got=$(grep -oE -- "-l [a-z][a-z-]*" "$c" | sed 's/^-l //' | sort -u)
+		[ "$got" = "$want" ] || bad+=" fish/$prog.fish:$(diff <(echo "$want") <(echo "$got") | sed -n 's/^\([<>]\) / \1/p' | tr -d '\n')"
+		want=$(short_opts "$prog" | sort)
+		got=$(grep -oE -- "\{-[A-Za-z]\+?,--[a-z-]+" "$ROOT/completions/zsh/_$prog" |
+			sed -E 's/^\{-(.)\+?,--/\1 /' | sort -u)
+		[ "$got" = "$want" ] || bad+=" zsh/_$prog:short($(echo $got))"
+		got=$(grep -oE -- "-s [A-Za-z] -l [a-z-]+" "$ROOT/completions/fish/$prog.fish" |
+			sed -E 's/^-s (.) -l /\1 /' | sort -u)
+		[ "$got" = "$want" ] || bad+=" fish/$prog.fish:short($(echo $got))"
 	done
-	[ -z "$missing" ] || { echo "not completed:$missing"; return 1; }
+	# "<" an option not completed, ">" one the program does not take
+	[ -z "$bad" ] || { echo "completions differ:$bad"; return 1; }
 }
 
 @test "man pages have the sections, variables and exit statuses of the code" {
@@ -257,12 +277,15 @@ bash_complete() {
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "gemini groq " ]
 }
 
-@test "bash: -- completes exactly the long options of --help" {
+@test "bash: - and -- complete exactly the options each program takes" {
 	local prog want got
 	for prog in $(progs); do
 		want=$(long_opts "$prog" | sed 's/^/--/')
 		got=$(bash_complete "$prog" -- | sort -u)
-		[ "$got" = "$want" ] || { echo "$prog: want: $(echo $want)"; echo "got: $(echo $got)"; return 1; }
+		[ "$got" = "$want" ] || { echo "$prog --: want: $(echo $want)"; echo "got: $(echo $got)"; return 1; }
+		want=$( (long_opts "$prog" | sed 's/^/--/'; short_opts "$prog" | sed 's/ .*//; s/^/-/') | sort -u)
+		got=$(bash_complete "$prog" - | sort -u)
+		[ "$got" = "$want" ] || { echo "$prog -: want: $(echo $want)"; echo "got: $(echo $got)"; return 1; }
 	done
 }
 
