@@ -228,7 +228,7 @@ check-stress: all build/fakeprov
 	BIN=bin tests/stress/export-kill9.sh
 .PHONY: check-stress
 
-bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl
+bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl build/ptytime
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
