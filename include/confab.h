@@ -509,6 +509,10 @@ CF_MUST jv cf_settings_default_model(jv rec);
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
 
+/* A new session's name from the first line of its first message: cleaned
+ * of control characters, at most 60 columns, "untitled" when empty. */
+CF_MUST jv cf_session_name_from(const char *text);
+
 /* Set from a signal handler: every call in progress stops soon after
  * (call.c), and the turn keeps what had arrived. */
 extern volatile int cf_interrupted;

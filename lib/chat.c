@@ -179,9 +179,8 @@ cf_files_free(struct cf_files *f)
 
 /* ---- the context ---- */
 
-/* The session's name from the first line of its first message. */
-static jv
-name_from(const char *text)
+jv
+cf_session_name_from(const char *text)
 {
 	while (*text == ' ' || *text == '\n' || *text == '\t')
 		text++;
@@ -469,7 +468,7 @@ prepare(struct cf_turn_state *ts)
 		char sid[37];
 		cf_uuid7(sid);
 		rec = jv_object_set(rec, jv_string("id"), jv_string(sid));
-		rec = jv_object_set(rec, jv_string("name"), name_from(jv_string_value(ts->text)));
+		rec = jv_object_set(rec, jv_string("name"), cf_session_name_from(jv_string_value(ts->text)));
 		rec = jv_object_set(rec, jv_string("provider"), jv_copy(ts->provider));
 		rec = jv_object_set(rec, jv_string("model"), jv_copy(ts->model));
 		jv_free(ts->sess);

@@ -847,21 +847,6 @@ on_end(void *ctx)
 	streaming = 0;   /* from here a Ctrl-C is the prompt's */
 }
 
-/* The session's name from the first line of its first message. */
-static jv
-name_from(const char *text)
-{
-	while (*text == ' ' || *text == '\n' || *text == '\t')
-		text++;
-	size_t n = strcspn(text, "\n");
-	while (n && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
-		n--;
-	char line[256], buf[256];
-	snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), text);
-	cf_clean(line, buf, sizeof buf, 60, 0);
-	return jv_string(*buf ? buf : "untitled");
-}
-
 /* The session of tab t as the store has it now, or jv_invalid() when it
  * is gone (deleted by another program). */
 static jv
@@ -913,7 +898,7 @@ name_fresh(struct cf_chat *c, struct cf_tab *t, const char *text)
 	jv_free(cf_bridge(cf_store_begin(c->st)));
 	jv cur = cf_session_get(c->st, cf_jstr(t->session, "id"));
 	if (jv_is_valid(cur) && !strcmp(cf_jstr(cur, "name"), "untitled")) {
-		cur = jv_object_set(cur, jv_string("name"), name_from(text));
+		cur = jv_object_set(cur, jv_string("name"), cf_session_name_from(text));
 		jv_free(cf_bridge(cf_session_update(c->st, jv_copy(cur))));
 		jv_free(t->session);
 		t->session = cur;
