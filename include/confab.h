@@ -161,6 +161,10 @@ CF_MUST jv cf_config_load(void);
 const char *cf_config_get(const char *key);
 /* The path that is (or would be) read. */
 const char *cf_config_path(void);
+/* Who is making a change, for edits, reactions and notes: the config's
+ * "user", else $USER, else the login name of the real uid, else
+ * "unknown".  Borrowed; never NULL. */
+const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 

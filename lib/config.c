@@ -4,8 +4,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "confab.h"
 
@@ -137,4 +139,17 @@ cf_config_get(const char *key)
 	if (!loaded)
 		jv_free(cf_config_load());
 	return cf_jstr_or_null(config, key);
+}
+
+const char *
+cf_user_name(void)
+{
+	const char *u = cf_config_get("user");
+	if (u && *u)
+		return u;
+	u = getenv("USER");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "unknown";
 }
