@@ -1042,6 +1042,9 @@ failed(struct rd *r)
 {
 	if (r->stmt)
 		sqlite3_finalize(r->stmt);
+	/* and those an importer had open beside it */
+	for (sqlite3_stmt *q; r->db && (q = sqlite3_next_stmt(r->db, NULL));)
+		sqlite3_finalize(q);
 	if (r->db)
 		sqlite3_close(r->db);
 	if (r->arch)
