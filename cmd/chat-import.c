@@ -77,6 +77,11 @@ main(int argc, char **argv)
 	}
 	if (!jv_is_valid(plans))
 		die_with(plans);
+	if (!jv_array_length(jv_copy(plans))) {
+		/* each file said why it had nothing; the store is not touched */
+		jv_free(plans);
+		return cf_out_finish(CF_EX_OK);
+	}
 
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	long skipped;

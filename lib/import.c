@@ -811,8 +811,6 @@ each_item(struct rd *r, const char *buf, size_t len)
 	struct imp_text *tp = r->mapped ? &r->text : NULL;
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
-	if (skip_ws(p, end) == end)
-		imp_bad(r, "empty, nothing to import");
 	while ((p = skip_ws(p, end)) < end) {
 		if (*p != '[') {
 			const char *e = next_item(r, p, end, &r->text);
@@ -1017,6 +1015,15 @@ read_archive(struct rd *r, const char *buf, size_t len)
 static void
 read_bytes(struct rd *r, char *buf, size_t len, int in_archive)
 {
+	/* nothing is not malformed: as chat-export takes no sessions, it
+	 * says so and goes on (a BOM and blanks are nothing too) */
+	const char *p = buf, *end = buf + len;
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	if (skip_ws(p, end) == end) {
+		cf_warn("%s: empty, nothing to import", r->name);
+		return;
+	}
 	const struct cf_importer *whole = sniffed(buf, len), *im;
 	if (r->format == CF_IMPORT_AUTO && whole)
 		r->format = whole->format;

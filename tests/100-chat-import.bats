@@ -533,8 +533,6 @@ setup() {
 	refused nums.json "chat-import: nums.json: item 1 is a number, expected an object"
 	echo '"text"' > str.json
 	refused str.json "chat-import: str.json: item 1 is a string, expected an object"
-	: > empty.json
-	refused empty.json "chat-import: empty.json: empty, nothing to import"
 	jq -c '.[1].chat_messages = {}' "$FIX/claude.json" > cm.json
 	refused cm.json "chat-import: cm.json: conversation 2: chat_messages is an object, expected an array"
 	jq -c '.[0].chat_messages[1].sender = "robot"' "$FIX/claude.json" > sender.json
