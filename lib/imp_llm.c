@@ -1,5 +1,6 @@
-/* imp_llm.c — simonw/llm's logs.db in: its responses grouped by
- * conversation, read where the file lies or from bytes in memory. */
+/* imp_llm.c — simonw/llm's logs.db in: 0.31's responses grouped by
+ * conversation, 0.32's threads of messages, or both, read where the file
+ * lies or from bytes in memory. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
