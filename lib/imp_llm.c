@@ -470,7 +470,7 @@ chain_read(struct lr *l, const char *tip, const char *sid, int64_t dflt)
 	return out;
 }
 
-/* The messages' newest time, or dflt. */
+/* The messages' newest time, or dflt (msgs consumed). */
 static int64_t
 newest(jv msgs, int64_t dflt)
 {
@@ -481,6 +481,7 @@ newest(jv msgs, int64_t dflt)
 		jv_free(m);
 		(void)i;
 	}
+	jv_free(msgs);
 	return dflt;
 }
 

@@ -135,6 +135,38 @@ formats_by_name(void)
 	CHECK(cf_import_format("") == -1);
 }
 
+/* llm's stores, 0.31's, 0.32's and both in one, read whole with nothing
+ * left behind (the leak checker watches), and again from their bytes. */
+static void
+llm_stores(void)
+{
+	static const struct {
+		const char *kind;
+		int sessions, messages;
+	} want[] = {{"0.31", 2, 11}, {"0.32", 3, 11}, {"mixed", 3, 15}, {"empty-0.32", 0, 0}};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		char path[600], cmd[1400];
+		snprintf(path, sizeof path, "%s/%s.db", dir, want[i].kind);
+		snprintf(cmd, sizeof cmd, "tests/fixtures/import/llm-store %s '%s'",
+		         want[i].kind, path);
+		CHECK(system(cmd) == 0);
+		jv plans = cf_import_read(jv_array(), path, "logs.db", CF_IMPORT_AUTO);
+		CHECK(jv_is_valid(plans));
+		if (!jv_is_valid(plans)) {
+			jv_free(plans);
+			continue;
+		}
+		CHECK(jv_array_length(jv_copy(plans)) == want[i].sessions);
+		int n = 0;
+		jv_array_foreach(plans, k, p) {
+			n += jv_array_length(jv_object_get(p, jv_string("messages")));
+			(void)k;
+		}
+		CHECK(n == want[i].messages);
+		jv_free(plans);
+	}
+}
+
 int
 main(void)
 {
@@ -147,6 +179,7 @@ main(void)
 	unsetenv("XDG_CONFIG_HOME");
 	errors_are_values();
 	formats_by_name();
+	llm_stores();
 	char cmd[700];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd))
