@@ -36,6 +36,11 @@ said() {
 	chat-show --json "$1" | jq -c '[.role, .content]'
 }
 
+setup() {
+	common_setup
+	cd "$BATS_TEST_TMPDIR"
+}
+
 sql() {
 	sqlite3 "$CHAT_DB" "$1"
 }
