@@ -352,7 +352,7 @@ CF_MUST jv cf_attachments_of(cf_store *st, const char *msg_id);
  * bytes, in *max: the config's attach-max, or 20 MiB; a bad value is
  * CF_EX_CONFIG. */
 CF_MUST jv cf_attach_limit(long *max);
-/* The same through the bridge (cf_raise), for import.c and chat-send.c. */
+/* The same through the bridge (cf_raise), for chat-send.c. */
 long cf_attach_max(void);
 /* A size for people: "20 MiB", "1 KiB", "1025 bytes". */
 void cf_size_text(long n, char *out, size_t len);

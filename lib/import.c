@@ -443,13 +443,20 @@ imp_new_plan(const struct rd *r, jv session, jv messages)
 void
 imp_check_size(struct rd *r, const char *path, const char *name, long n)
 {
-	if (n <= cf_attach_max())
+	long lim = 0;
+	jv e = cf_attach_limit(&lim);
+	if (cf_is_error(e)) {
+		r->err = e;   /* the config's, not the file's: no place named */
+		longjmp(r->jb, 1);
+	}
+	jv_free(e);
+	if (n <= lim)
 		return;
 	const char *f = path, *p;
 	while ((p = strstr(f, ": ")))
 		f = p + 2;
 	char max[32];
-	cf_size_text(cf_attach_max(), max, sizeof max);
+	cf_size_text(lim, max, sizeof max);
 	imp_bad(r, "%.*sattachment '%s' is %ld bytes, larger than attach-max (%s)",
 	        (int)(f - path), path, name, n, max);
 }
@@ -1129,16 +1136,45 @@ cf_import_read(jv plans, const char *path, const char *name, int format)
 	return r.plans;
 }
 
-/* ---- writing ---- */
+/* ---- writing ----
+ *
+ * Every failure is a value: the first one is kept in *err (jv_null()
+ * until then), and what comes after it does nothing, so a caller checks
+ * once where it is convenient. */
+
+static void
+set_err(jv *err, jv e)
+{
+	if (cf_is_error(*err)) {
+		jv_free(e);
+		return;
+	}
+	jv_free(*err);
+	*err = e;
+}
+
+/* v consumed: 1 when it is not an error, else 0 with it kept in *err. */
+static int
+ok(jv *err, jv v)
+{
+	if (cf_is_error(v)) {
+		set_err(err, v);
+		return 0;
+	}
+	jv_free(v);
+	return 1;
+}
 
 static int
-exists(cf_store *st, const char *sql, const char *id)
+exists(cf_store *st, const char *sql, const char *id, jv *err)
 {
+	if (cf_is_error(*err))
+		return 0;
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		cf_store_fail(st, "looking up an id");
+		set_err(err, cf_store_error(st, "looking up an id"));
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW;
 }
@@ -1151,15 +1187,15 @@ static const char attachment_exists[] = "SELECT 1 FROM attachments WHERE id = ?"
  * the session (the same every time), else a new one. */
 static void
 free_id(cf_store *st, const char *sql, const char *want, const char *sid,
-        char out[37])
+        char out[37], jv *err)
 {
 	if (want && *want) {
-		if (strlen(want) <= 36 && !exists(st, sql, want)) {
+		if (strlen(want) <= 36 && !exists(st, sql, want, err)) {
 			snprintf(out, 37, "%s", want);
 			return;
 		}
 		imp_uuid5(out, sid, want, NULL);
-		if (!exists(st, sql, out))
+		if (!exists(st, sql, out, err))
 			return;
 	}
 	cf_uuid7(out);
@@ -1169,25 +1205,30 @@ struct blob_out {
 	cf_store *st;
 	sqlite3_blob *b;
 	size_t at;
+	jv *err;
 };
 
 static void
 to_blob(const unsigned char *p, size_t n, void *ctx)
 {
 	struct blob_out *o = ctx;
-	cf_raise(cf_blob_write(o->st, o->b, p, n, o->at));
+	if (!cf_is_error(*o->err))
+		ok(o->err, cf_blob_write(o->st, o->b, p, n, o->at));
 	o->at += n;
 }
 
 /* An attachment's bytes go into its row a chunk at a time, from the
  * base64 where it lies (a mapping, or the jv), never whole in memory.
- * 0, or -1 when the file changed under its mapping. */
+ * 0, or -1 when the file changed under its mapping; a store error in
+ * *err. */
 static int
-add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
+add_attachment(cf_store *st, const char *mid, const char *sid, jv a, jv *err)
 {
 	int ret = 0;
 	char id[37];
-	free_id(st, attachment_exists, cf_jstr_or_null(a, "id"), sid, id);
+	free_id(st, attachment_exists, cf_jstr_or_null(a, "id"), sid, id, err);
+	if (cf_is_error(*err))
+		return 0;
 	jv data = jv_object_get(jv_copy(a), jv_string("data"));
 	jv text = jv_object_get(jv_copy(a), jv_string("text"));
 	struct spill *sp = imp_spill_of(data), one;
@@ -1201,24 +1242,88 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a)
 		n = sp->n >= 0 ? sp->n : cf_unbase64(sp->p, sp->len, NULL);
 	else if (jv_get_kind(text) == JV_KIND_STRING)
 		n = jv_string_length_bytes(jv_copy(text));
-	jv err = jv_invalid();
+	jv e = jv_invalid();
 	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
 		cf_jstr(a, "name"), n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0),
-		cf_jstr_or_null(a, "mimeType"), n, &err);
+		cf_jstr_or_null(a, "mimeType"), n, &e);
 	if (!row)
-		cf_raise(err);
-	if (n > 0) {
-		struct blob_out o = {st, cf_blob_open(st, row, 1), 0};
+		set_err(err, e);
+	else
+		jv_free(e);
+	if (row && n > 0) {
+		struct blob_out o = {st, cf_blob_open(st, row, 1), 0, err};
 		if (sp && imp_spill_decode(sp, to_blob, &o) != n)
 			ret = -1;
 		else if (!sp)
 			to_blob((const unsigned char *)jv_string_value(text), (size_t)n, &o);
 		if (sqlite3_blob_close(o.b) != SQLITE_OK)
-			cf_store_fail(st, "storing an attachment");
+			set_err(err, cf_store_error(st, "storing an attachment"));
 	}
 	jv_free(data);
 	jv_free(text);
 	return ret;
+}
+
+/* One plan's session and its messages (p borrowed): the session's id, or
+ * nothing with the error in *err. */
+static jv
+write_plan(cf_store *st, jv p, jv *err)
+{
+	static const char touch[] = "UPDATE sessions SET last_updated = ?2 WHERE id = ?1";
+	jv sess = jv_object_get(jv_copy(p), jv_string("session"));
+	int64_t updated = 0;
+	int has_updated = !cf_time_parse(cf_jstr(sess, "lastUpdated"), &updated);
+	jv rec = cf_session_insert(st, sess);
+	if (cf_is_error(rec)) {
+		set_err(err, rec);
+		return jv_invalid();
+	}
+	jv sid = jv_string(cf_jstr(rec, "id"));
+	jv_free(rec);
+	const char *s = jv_string_value(sid);
+	jv msgs = jv_object_get(jv_copy(p), jv_string("messages"));
+	jv_array_foreach(msgs, k, m) {
+		char mid[37];
+		const char *mw = cf_jstr_or_null(m, "id");
+		free_id(st, message_exists, mw, s, mid, err);
+		if (cf_is_error(*err)) {
+			jv_free(m);
+			continue;
+		}
+		if (!mw || strcmp(mw, mid))
+			m = imp_set(m, "id", jv_string(mid));
+		jv md = jv_object_get(jv_copy(m), jv_string("metadata"));
+		jv atts = jv_null();
+		if (jv_get_kind(md) == JV_KIND_OBJECT)
+			atts = jv_object_get(md, jv_string("attachments"));
+		else
+			jv_free(md);
+		if (ok(err, cf_message_add(st, s, m, NULL, 0, mid)) &&
+		    jv_get_kind(atts) == JV_KIND_ARRAY) {
+			jv_array_foreach(atts, j, a) {
+				if (!cf_is_error(*err) && add_attachment(st, mid, s, a, err))
+					set_err(err, cf_error(CF_EX_FAIL, "%s: changed while it "
+					                      "was imported", cf_jstr(a, "name")));
+				jv_free(a);
+				(void)j;
+			}
+		}
+		jv_free(atts);
+		(void)k;
+	}
+	jv_free(msgs);
+	/* the messages' trigger moved it to the latest message */
+	if (!cf_is_error(*err) && has_updated) {
+		sqlite3_stmt *q = cf_stmt(st, touch);
+		cf_bind_text(q, 1, s);
+		sqlite3_bind_int64(q, 2, updated);
+		ok(err, cf_exec_stmt(st, q, "dating a session"));
+	}
+	if (cf_is_error(*err)) {
+		jv_free(sid);
+		return jv_invalid();
+	}
+	return sid;
 }
 
 /* The mappings go when what they held is stored. */
@@ -1238,7 +1343,6 @@ unmap_all(void)
 jv
 cf_import_write(cf_store *st, jv plans, long *skipped)
 {
-	static const char touch[] = "UPDATE sessions SET last_updated = ?2 WHERE id = ?1";
 	static const char link[] =
 		"UPDATE sessions SET parent_session_id = ?2, branch_point = ?3 WHERE id = ?1";
 	static const char nth[] =
@@ -1281,73 +1385,39 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		jv_free(first);
 		if (want)
 			seen = jv_object_set(seen, jv_string(want), jv_number(i));
-		if (want && exists(st, session_exists, want)) {
+		if (want && exists(st, session_exists, want, &err)) {
 			++*skipped;
 			jv_free(sess);
 			jv_free(p);
 			continue;
 		}
+		jv_free(sess);
+		if (cf_is_error(err)) {
+			jv_free(p);
+			break;
+		}
 		/* should the store refuse something the checks let through, the
 		 * error still says where it came from */
 		cf_err_context(cf_jstr(p, "where"));
-		int64_t updated = 0;
-		int has_updated = !cf_time_parse(cf_jstr(sess, "lastUpdated"), &updated);
-		jv rec = cf_session_insert(st, sess);
-		if (cf_is_error(rec))
-			cf_raise(rec);
-		jv sid = jv_string(cf_jstr(rec, "id"));
-		jv_free(rec);
-		const char *s = jv_string_value(sid);
-		jv msgs = jv_object_get(jv_copy(p), jv_string("messages"));
-		jv_array_foreach(msgs, k, m) {
-			char mid[37];
-			const char *mw = cf_jstr_or_null(m, "id");
-			free_id(st, message_exists, mw, s, mid);
-			if (!mw || strcmp(mw, mid))
-				m = imp_set(m, "id", jv_string(mid));
-			jv md = jv_object_get(jv_copy(m), jv_string("metadata"));
-			jv atts = jv_null();
-			if (jv_get_kind(md) == JV_KIND_OBJECT)
-				atts = jv_object_get(md, jv_string("attachments"));
-			else
-				jv_free(md);
-			cf_raise(cf_message_add(st, s, m, NULL, 0, mid));
-			if (jv_get_kind(atts) == JV_KIND_ARRAY) {
-				jv_array_foreach(atts, j, a) {
-					if (jv_is_valid(err) && add_attachment(st, mid, s, a))
-						err = cf_error(CF_EX_FAIL, "%s: changed while it was imported",
-						               cf_jstr(a, "name"));
-					jv_free(a);
-					(void)j;
-				}
-			}
-			jv_free(atts);
-			(void)k;
-		}
-		jv_free(msgs);
-		if (!jv_is_valid(err)) {
-			cf_err_context(NULL);
+		jv sid = write_plan(st, p, &err);
+		if (!jv_is_valid(sid)) {
 			jv_free(sid);
 			jv_free(p);
-			jv_free(done);
-			jv_free(fresh);
-			jv_free(seen);
-			jv_free(told);
-			jv_free(plans);
-			unmap_all();
-			return err;
-		}
-		/* the messages' trigger moved it to the latest message */
-		if (has_updated) {
-			sqlite3_stmt *q = cf_stmt(st, touch);
-			cf_bind_text(q, 1, s);
-			sqlite3_bind_int64(q, 2, updated);
-			cf_raise(cf_exec_stmt(st, q, "dating a session"));
+			break;
 		}
 		fresh = jv_object_set(fresh, jv_copy(sid), jv_true());
 		done = jv_array_append(done, jv_array_append(jv_array_append(jv_array(), sid),
 		                                             jv_number(i)));
 		jv_free(p);
+	}
+	if (cf_is_error(err)) {
+		jv_free(done);
+		jv_free(fresh);
+		jv_free(seen);
+		jv_free(told);
+		jv_free(plans);
+		unmap_all();
+		return err;
 	}
 	cf_err_context(NULL);
 	if (again)
@@ -1365,7 +1435,7 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 		jv p = jv_array_get(jv_copy(plans), (int)jv_number_value(at));
 		jv_free(at);
 		const char *parent = cf_jstr_or_null(p, "parent");
-		if (parent && exists(st, session_exists, parent)) {
+		if (parent && exists(st, session_exists, parent, &err)) {
 			jv point = jv_object_get(jv_copy(p), jv_string("branchPoint"));
 			jv bi = jv_object_get(jv_copy(p), jv_string("branchIndex"));
 			jv here = jv_object_get(jv_copy(fresh), jv_string(parent));
@@ -1392,13 +1462,16 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 			cf_bind_text(q, 1, jv_string_value(sid));
 			cf_bind_text(q, 2, parent);
 			cf_bind_jv(q, 3, point);
-			cf_raise(cf_exec_stmt(st, q, "linking a branch"));
+			ok(&err, cf_exec_stmt(st, q, "linking a branch"));
 		}
 		jv_free(p);
-		jv got = cf_session_get(st, jv_string_value(sid));
+		jv got = cf_is_error(err) ? jv_invalid() : cf_session_get(st, jv_string_value(sid));
 		if (cf_is_error(got))
-			cf_raise(got);
-		out = jv_array_append(out, got);
+			set_err(&err, got);
+		else if (jv_is_valid(got))
+			out = jv_array_append(out, got);
+		else
+			jv_free(got);
 		jv_free(sid);
 		jv_free(d);
 		(void)i;
@@ -1407,5 +1480,10 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 	jv_free(fresh);
 	jv_free(plans);
 	unmap_all();
+	if (cf_is_error(err)) {
+		jv_free(out);
+		return err;
+	}
+	jv_free(err);
 	return out;
 }

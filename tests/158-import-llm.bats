@@ -193,3 +193,13 @@ sql() {
 	[ "$stderr" = "chat-import: l.db: turn 01kt3000000000000000000w01: input_tokens -1 out of range (0 to 9007199254740992)" ]
 	[ ! -e "$CHAT_DB" ]
 }
+
+@test "a store that refuses a row: the error comes back as a value, names where, and nothing is stored" {
+	chat-new -n kept > /dev/null
+	sqlite3 "$CHAT_DB" "CREATE TRIGGER no BEFORE INSERT ON attachments BEGIN SELECT RAISE(ABORT, 'no attachments here'); END;"
+	"$STORE" 0.31 logs.db
+	run -6 --separate-stderr chat-import logs.db
+	[ -z "$output" ]
+	[ "$stderr" = "chat-import: logs.db: conversation $A: $CHAT_DB: storing an attachment: no attachments here" ]
+	[ "$(sql 'SELECT count(*) FROM sessions') $(sql 'SELECT count(*) FROM messages')" = '1 0' ]
+}

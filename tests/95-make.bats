@@ -87,7 +87,7 @@ load helper
 	# human forms' cf_out_check): each leaves this list when it returns
 	# its errors (include/confab.h).  repl.o's _exit is the child's, after
 	# an editor's execvp failed, never confab's own.
-	pending=" human import turn "
+	pending=" human turn "
 	[[ "$(nm -u "$ROOT/build/lib/repl.o" | awk '{print $2}' | grep -Fxf <(printf '%s\n' "$ends") | tr '\n' ' ')" == "_exit " ]]
 	pending+="repl "
 	bad=
