@@ -279,9 +279,9 @@ chain_message(struct lr *l, const char *hash, const char *role, const char *sid)
 	return imp_set(m, "_hash", jv_string(hash));
 }
 
-/* A turn by the message it ended on (forks share messages, and so the
- * turn that wrote one may be another thread's); the first when llm wrote
- * it twice. */
+/* The columns of l->tip: the turn that ended on a message, looked up by
+ * the message (forks share messages, so it may be another thread's), the
+ * first when llm logged it twice. */
 enum { T_ID, T_PARENT, T_MODEL, T_RESOLVED, T_OPTIONS, T_IN, T_OUT, T_DUR, T_WHEN };
 
 /* A thread's messages, oldest first, as records of session sid: the chain
@@ -289,16 +289,15 @@ enum { T_ID, T_PARENT, T_MODEL, T_RESOLVED, T_OPTIONS, T_IN, T_OUT, T_DUR, T_WHE
  * input at its start, its output at its start plus its duration), a
  * reply with its turn's model, tokens, duration and options, the turn's
  * fragments on the prompt's context.files.  A system message that says
- * what the one before said is left out; tool messages, and messages left
- * empty without reasoning and tool calls, are too. */
+ * what the one before said is left out; so are tool messages, and
+ * messages left empty once reasoning and tool calls are. */
 static jv
 chain_read(struct lr *l, const char *tip, const char *sid, int64_t dflt)
 {
 	jv hashes = jv_array(), roles = jv_array(), seen = jv_object();
-	const char *h = tip;
 	jv cur = tip ? jv_string(tip) : jv_null();
 	while (jv_get_kind(cur) == JV_KIND_STRING) {
-		h = jv_string_value(cur);
+		const char *h = jv_string_value(cur);
 		if (jv_object_has(jv_copy(seen), jv_copy(cur)))
 			imp_bad(l->r, "message %.60s: its chain of parents loops", h);
 		seen = jv_object_set(seen, jv_copy(cur), jv_true());
