@@ -649,119 +649,22 @@ make_prompt(struct cf_chat *c)
 
 /* ---- the editor ---- */
 
-/* draft in $VISUAL or $EDITOR (vi), started with execvp, its words split
- * on spaces: the text written, or an error value. */
+/* the draft in $VISUAL or $EDITOR (editor.c): the text written, or an
+ * error value saying the draft is kept. */
 static jv
 run_editor(struct cf_chat *c, jv draft)
 {
 	(void)c;
-	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	const char *tmpdir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/confab-draft-XXXXXX.md",
-	         tmpdir && *tmpdir ? tmpdir : "/tmp");
-	int fd = mkstemps(path, 3);   /* 0600 */
-	if (fd < 0) {
-		jv_free(draft);
-		return cf_error(CF_EX_FAIL, "cannot make the draft's file: %s", strerror(errno));
-	}
-	const char *d = jv_string_value(draft);
-	size_t dl = strlen(d), off = 0;
-	while (off < dl) {
-		ssize_t w = write(fd, d + off, dl - off);
-		if (w <= 0 && errno != EINTR)
-			break;
-		if (w > 0)
-			off += (size_t)w;
-	}
-	close(fd);
+	jv res = cf_editor_run(jv_string_value(draft), "confab-draft");
 	jv_free(draft);
-	if (off < dl) {
-		unlink(path);
-		return cf_error(CF_EX_FAIL, "cannot write the draft's file: %s", strerror(errno));
-	}
-	char *words = cf_xstrdup(ed);
-	char **argv = cf_xmalloc(sizeof *argv * (strlen(ed) / 2 + 3));
-	int argc = 0;
-	for (char *t = strtok(words, " "); t; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc++] = path;
-	argv[argc] = NULL;
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		free(words);
-		free(argv);
-		unlink(path);
-		return cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
-	}
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGWINCH, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		close(pfd[0]);
-		execvp(argv[0], argv);
-		int e = errno;
-		if (write(pfd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pfd[1]);
-	jv res;
-	int e = 0, status = 0;
-	if (pid < 0) {
-		res = cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
-		close(pfd[0]);
-		goto out;
-	}
-	ssize_t got;
-	while ((got = read(pfd[0], &e, sizeof e)) < 0 && errno == EINTR)
-		;
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	got_int = 0;   /* a Ctrl-C in the editor was the editor's */
-	if (got == (ssize_t)sizeof e) {
-		res = cf_error(CF_EX_FAIL, "cannot start the editor '%s': %s; the draft "
-		               "is kept", argv[0], strerror(e));
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		res = WIFEXITED(status) ?
-			cf_error(CF_EX_FAIL, "the editor '%s' failed (exit %d); the draft "
-			         "is kept", argv[0], WEXITSTATUS(status)) :
-			cf_error(CF_EX_FAIL, "the editor '%s' was killed (signal %d); the "
-			         "draft is kept", argv[0], WTERMSIG(status));
-	} else {
-		res = jv_string("");
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			jv_free(res);
-			res = cf_error(CF_EX_FAIL, "cannot read the draft back: %s; the "
-			               "draft is kept", strerror(errno));
-		} else {
-			char buf[65536];
-			ssize_t n;
-			while ((n = read(fd, buf, sizeof buf)) != 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0)
-					break;
-				res = jv_string_append_buf(res, buf, (int)n);
-			}
-			close(fd);
-		}
-	}
-out:
-	unlink(path);
-	free(words);
-	free(argv);
-	return res;
+	if (jv_is_valid(res))
+		return res;
+	jv m = cf_error_message(res);
+	jv e = cf_error(cf_error_status(res), "%s; the draft is kept", jv_string_value(m));
+	jv_free(m);
+	jv_free(res);
+	return e;
 }
 
 /* ---- a turn ---- */
