@@ -584,7 +584,16 @@ struct cf_turn {
 	 * program may stop listening to signals here (may be NULL). */
 	void (*on_end)(void *ctx);
 	void *ctx;
+	/* chat-send --edit and --retry: again names a stored message to
+	 * answer again (nothing new is stored; the context ends with it).
+	 * With edit, text (len) is first made its content and the messages
+	 * after it go, kept as a branch (cf_edit_resend_in), in the turn's
+	 * first transaction.  replace names the reply the new one takes the
+	 * place of (cf_retry_fold), or is NULL. */
+	const char *again, *replace;
+	int edit;
 	/* out */
+	jv branch;                /* the branch --edit kept the old line in, or jv_null() */
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
 	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
 	char provider[64], model[256];
@@ -737,6 +746,10 @@ CF_MUST jv cf_retry_target(cf_store *st, const char *sid, char prompt[37],
  * edits as a ChatEdit of kind "retry" with model, tokens, inputTokens,
  * outputTokens, cost, provider and stopReason (those it had). */
 CF_MUST jv cf_retry_fold(cf_store *st, const char *old_id, const char *new_id);
+/* chat-send --edit's and --retry's session: by full id, or (id NULL)
+ * the one most recently updated, archived ones aside; CF_EX_NOTFOUND when
+ * there is none. */
+CF_MUST jv cf_session_of(cf_store *st, const char *id);
 /* branch.c: cf_session_branch's work in the caller's transaction: a new
  * session from src (borrowed) with its messages up to and including upto
  * (NULL: all), recorded as a branch made at message point (NULL: none)

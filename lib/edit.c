@@ -431,3 +431,33 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 	cf_bind_text(s, 1, new_id);
 	return cf_exec_stmt(st, s, "keeping the retried reply");
 }
+
+static int
+first(jv rec, void *ctx)
+{
+	jv *out = ctx;
+	*out = rec;
+	return 1;
+}
+
+jv
+cf_session_of(cf_store *st, const char *id)
+{
+	jv s = jv_invalid();
+	if (id) {
+		s = cf_session_get(st, id);
+	} else {
+		struct cf_filter f = {0};
+		jv e = cf_session_list(st, &f, first, &s);
+		if (!jv_is_valid(e)) {
+			jv_free(s);
+			return e;
+		}
+		jv_free(e);
+	}
+	if (jv_is_valid(s) || cf_is_error(s))
+		return s;
+	return id ? cf_error(CF_EX_NOTFOUND, "session '%s' was deleted by another "
+	                     "program", id) :
+	       cf_error(CF_EX_NOTFOUND, "no session to retry in (give one with -s)");
+}
