@@ -60,7 +60,7 @@ talk() {
 
 @test "--edit of a later message: the branch is made at the message before it, the context keeps what came first" {
 	talk text=three
-	send --edit "${U2:0:13}" 'q2 better'
+	send --edit "${U2:0:24}" 'q2 better'
 	exit_is 0
 	[ "$(stored)" = '[["user","q1"],["assistant","one"],["user","q2 better"],["assistant","three"]]' ]
 	[ "$(sent 2)" = '[["user","q1"],["assistant","one"],["user","q2 better"]]' ]
