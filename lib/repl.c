@@ -828,11 +828,37 @@ kept_as_draft(struct cf_chat *c, const char *text, size_t len, jv err)
 	return e;
 }
 
+/* /retry's turn: a stored message asked again (cf_turn's again and
+ * replace), with this turn's provider and model. */
+struct again {
+	const char *again, *replace;
+	jv over;
+};
+
+static jv send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag);
+
 jv
 cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 {
+	return send_turn(c, text, len, NULL);
+}
+
+jv
+cf_chat_send_again(struct cf_chat *c, const char *again, const char *replace, jv over)
+{
+	struct again ag = {again, replace, over};
+	return send_turn(c, "", 0, &ag);
+}
+
+static jv
+send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
+{
 	struct cf_tab *t = cur_tab(c);
 	jv now = reread(c, t);
+	if (!jv_is_valid(now) && ag) {
+		jv_free(ag->over);
+		return now;   /* nothing to ask again in a session that is gone */
+	}
 	if (!jv_is_valid(now)) {
 		if (cf_error_status(now) != CF_EX_NOTFOUND)
 			return kept_as_draft(c, text, len, now);
@@ -850,13 +876,20 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 
 	struct cf_turn tu;
 	cf_turn_init(&tu);
+	if (ag) {
+		tu.again = ag->again;
+		tu.replace = ag->replace;
+		tu.over = ag->over;
+	}
 	jv e = cf_turn_config(&tu);
 	if (!jv_is_valid(e)) {
 		cf_turn_release(&tu);
-		return kept_as_draft(c, text, len, e);
+		return ag ? e : kept_as_draft(c, text, len, e);
 	}
 	jv_free(e);
-	int natt = jv_get_kind(t->attach) == JV_KIND_ARRAY ? jv_array_length(jv_copy(t->attach)) : 0;
+	/* what is attached, and a /clear, wait for the next new message */
+	int natt = !ag && jv_get_kind(t->attach) == JV_KIND_ARRAY ?
+		jv_array_length(jv_copy(t->attach)) : 0;
 	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(natt + 1));
 	for (int i = 0; i < natt; i++) {
 		jv p = jv_array_get(jv_copy(t->attach), i);
@@ -873,7 +906,7 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	tu.len = len;
 	tu.attach = paths;
 	tu.nattach = natt;
-	tu.reset = t->reset;
+	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;
 	tu.on_flush = on_flush;
@@ -893,7 +926,7 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	if (o.any && !o.last_nl)
 		fputc('\n', stdout);
 	fflush(stdout);
-	if (tu.user_id[0]) {
+	if (tu.user_id[0] && !ag) {
 		/* the message is in (or spooled): its attachments and its
 		 * /clear were used */
 		jv_free(t->attach);
@@ -904,7 +937,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 		jv_free(t->session);
 		t->session = jv_copy(tu.session);
 	}
-	if (tu.user_id[0])
+	if (ag)
+		;   /* the message was stored before: no draft, no name */
+	else if (tu.user_id[0])
 		name_fresh(c, t, text);
 	else if (!jv_is_valid(res))
 		res = kept_as_draft(c, text, len, res);
@@ -1201,9 +1236,18 @@ handle_line(struct cf_chat *c, struct repl *r, jv text)
 	} else if (w == 4 && !strncmp(s, "/end", 4)) {
 		cf_chat_say(c, "%s: /end without /multi", cf_prog);
 	} else if (w == 5 && !strncmp(s, "/edit", 5)) {
-		edit_and_send(c, *arg ? jv_string(arg) :
-		              jv_get_kind(c->draft) == JV_KIND_STRING ? jv_copy(c->draft) :
-		              jv_string(""));
+		/* a word naming a message of this session is that message
+		 * (edit.c); anything else is a draft's text */
+		jv r = *arg ? cf_chat_edit_message(c, arg) : jv_false();
+		got_int = 0;   /* a Ctrl-C in the editor was the editor's */
+		if (jv_get_kind(r) == JV_KIND_FALSE)
+			edit_and_send(c, *arg ? jv_string(arg) :
+			              jv_get_kind(c->draft) == JV_KIND_STRING ? jv_copy(c->draft) :
+			              jv_string(""));
+		else if (!jv_is_valid(r))
+			say_error(c, r);
+		else
+			jv_free(r);
 	} else {
 		jv res = run_command(c, s);
 		if (!jv_is_valid(res))
