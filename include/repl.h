@@ -81,7 +81,7 @@ cf_bridge(jv v)
  * does. */
 CF_MUST jv cf_chat_send_again(struct cf_chat *c, const char *again,
                               const char *replace, jv over);
-/* edit.c: /edit MESSAGE: when arg is one word naming a message of this
+/* edit_cmd.c: /edit MESSAGE: when arg is one word naming a message of this
  * tab's session, that message in the editor and stored as an edit
  * (cf_edit_message): jv_true() or an error; jv_false() when arg names no
  * message (it is a draft's text).  /retry [PROVIDER[:MODEL]]. */
