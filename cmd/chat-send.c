@@ -24,7 +24,7 @@ static const char usage[] =
 	"\n";
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT };
+       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -34,6 +34,13 @@ static const struct cf_opt own[] = {
 	{"clear", O_CLEAR, no_argument, NULL,
 	 "this message starts a new context: none\n"
 	 "before it is sent"},
+	{"edit", O_EDIT, required_argument, "MESSAGE",
+	 "make MESSAGE (a user message) the text given\n"
+	 "and go on from it; the replies after it are\n"
+	 "kept in a branch"},
+	{"retry", O_RETRY, no_argument, NULL,
+	 "ask again for the session's last reply; the\n"
+	 "old one is kept in its metadata.edits"},
 	{.name = "provider", .key = CF_OPT_SHARED, .help =
 	 "this message only: anthropic, openai, gemini,\n"
 	 "ollama, echo, or one from the config"},
@@ -285,9 +292,9 @@ main(int argc, char **argv)
 {
 	struct cf_settings over;
 	struct cf_turn t;
-	const char *db = NULL, *sref = NULL;
+	const char *db = NULL, *sref = NULL, *edit = NULL;
 	const char **attach = NULL;
-	int nattach = 0, newsess = 0, json = 0, plain = 0, opt;
+	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
 	jv fallbacks = jv_null(), r;
 
 	cf_setprog(argv[0]);
@@ -301,6 +308,8 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 's': sref = optarg; break;
 		case O_NEW: newsess = 1; break;
+		case O_EDIT: edit = optarg; break;
+		case O_RETRY: retry = 1; break;
 		case O_CLEAR: t.reset = 1; break;
 		case 'a':
 			attach = cf_xrealloc(attach, sizeof *attach * (size_t)(nattach + 1));
@@ -336,6 +345,16 @@ main(int argc, char **argv)
 	}
 	if (newsess && sref)
 		cf_usage_die("--new and --session do not go together");
+	if (edit || retry) {
+		const char *o = edit ? "--edit" : "--retry";
+		if (edit && retry)
+			cf_usage_die("--edit and --retry do not go together");
+		if (newsess || t.reset || nattach)
+			cf_usage_die("%s and %s do not go together", o,
+			             newsess ? "--new" : t.reset ? "--clear" : "--attach");
+		if (retry && optind < argc)
+			cf_usage_die("--retry takes no message: it asks again for the last reply");
+	}
 
 	/* Everything the user gave is read and checked before the store or
 	 * the network is touched. */
@@ -359,7 +378,7 @@ main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
 	int stdin_records = sref && !strcmp(sref, "-");
-	if (!stdin_records && !isatty(STDIN_FILENO)) {
+	if (!stdin_records && !retry && !isatty(STDIN_FILENO)) {
 		jv in = cf_read_text(STDIN_FILENO);
 		if (!jv_is_valid(in)) {
 			jv m = cf_error_message(in);
@@ -375,7 +394,7 @@ main(int argc, char **argv)
 	struct cf_files files;
 	if (!jv_is_valid(r = cf_files_load(&files, attach, nattach)))
 		fail(r, 0);
-	if (!jv_string_length_bytes(jv_copy(text)) && !nattach)
+	if (!jv_string_length_bytes(jv_copy(text)) && !nattach && !retry)
 		cf_usage_die("no message: give it as arguments or on stdin");
 
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
@@ -386,6 +405,22 @@ main(int argc, char **argv)
 		if (jv_array_length(jv_copy(l)) != 1)
 			cf_usage_die("expected one session, got %d", jv_array_length(jv_copy(l)));
 		sess = jv_array_get(l, 0);
+	}
+	char prompt[37], reply[37], mid[37];
+	if (edit) {
+		jv m = cf_ok(cf_resolve_message(st, edit, sref ? cf_jstr(sess, "id") : NULL));
+		snprintf(mid, sizeof mid, "%s", cf_jstr(m, "id"));
+		if (!sref)
+			sess = cf_ok(cf_session_of(st, cf_jstr(m, "sessionId")));
+		jv_free(m);
+		t.again = mid;
+		t.edit = 1;
+	} else if (retry) {
+		if (!sref)
+			sess = cf_ok(cf_session_of(st, NULL));
+		cf_exit_on(cf_retry_target(st, cf_jstr(sess, "id"), prompt, reply));
+		t.again = prompt;
+		t.replace = *reply ? reply : NULL;
 	}
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
@@ -435,6 +470,12 @@ main(int argc, char **argv)
 	if (t.interrupted && status == CF_EX_SIGINT)
 		status = got_signal == SIGTERM ? CF_EX_SIGTERM :
 		         got_signal == SIGHUP ? CF_EX_SIGHUP : CF_EX_SIGINT;
+	if (jv_get_kind(t.branch) == JV_KIND_OBJECT) {
+		char name[256];
+		cf_clean(cf_jstr(t.branch, "name"), name, sizeof name, 80, 0);
+		cf_warn("the replies after the edited message are kept in the branch "
+		        "'%s' (%s)", name, cf_jstr(t.branch, "id"));
+	}
 	if (!jv_is_valid(r)) {
 		jv m = cf_error_message(r);
 		cf_warn("%s", jv_string_value(m));

@@ -584,7 +584,16 @@ struct cf_turn {
 	 * program may stop listening to signals here (may be NULL). */
 	void (*on_end)(void *ctx);
 	void *ctx;
+	/* chat-send --edit and --retry: again names a stored message to
+	 * answer again (nothing new is stored; the context ends with it).
+	 * With edit, text (len) is first made its content and the messages
+	 * after it go, kept as a branch (cf_edit_resend_in), in the turn's
+	 * first transaction.  replace names the reply the new one takes the
+	 * place of (cf_retry_fold), or is NULL. */
+	const char *again, *replace;
+	int edit;
 	/* out */
+	jv branch;                /* the branch --edit kept the old line in, or jv_null() */
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
 	int exit;                 /* CF_EX_* of the outcome (CF_EX_SIGINT... when interrupted, CF_EX_SPOOLED when spooled) */
 	char provider[64], model[256];
@@ -686,5 +695,66 @@ CF_MUST jv cf_import_read(jv plans, const char *path, const char *name, int form
  * (an attachment's file changed while it was read) for the caller to
  * roll back. */
 CF_MUST jv cf_import_write(cf_store *st, jv plans, long *skipped);
+
+/* ---- editor.c, edit.c: editing messages (chat-edit, chat-send --edit
+ * and --retry, confab's /edit and /retry) ---- */
+
+/* text in $VISUAL, else $EDITOR, else vi, started with execvp (its words
+ * split on blanks, no shell) on a new 0600 file in $TMPDIR named
+ * NAME-XXXXXX.md: what the editor left there, or an error value
+ * (CF_EX_FAIL: it could not start, failed or was killed). */
+CF_MUST jv cf_editor_run(const char *text, const char *name);
+
+/* Message id's content replaced by text (len bytes), the old content
+ * appended to metadata.edits as a ChatEdit (content, timestamp, editedBy:
+ * cf_user_name()), the full-text index following through the triggers.
+ * The same text changes nothing (*changed 0); with loose, trailing
+ * newlines do not count (an editor's).  Empty text is CF_EX_USAGE; a
+ * message gone (deleted by another program) CF_EX_NOTFOUND; a reply still
+ * arriving CF_EX_FAIL.  cf_edit_in works in the caller's transaction and
+ * returns jv_true(); cf_edit_message in its own, returning the message's
+ * record as it is now. */
+CF_MUST jv cf_edit_in(cf_store *st, const char *id, const char *text, size_t len,
+                      int loose, int *changed);
+CF_MUST jv cf_edit_message(cf_store *st, const char *id, const char *text,
+                           size_t len, int loose, int *changed);
+/* A message record's versions, oldest first, the current one last:
+ * [{type: "version", messageId, version (from 1), current, content,
+ * replaced, replacedBy (null for the current one), kind, model (a
+ * retried reply's)}].  Borrows msg. */
+CF_MUST jv cf_edit_versions(jv msg);
+/* Version n of message id back as its content, recorded as an edit, in
+ * one transaction: the record, or an error (CF_EX_USAGE for no such
+ * version). */
+CF_MUST jv cf_edit_revert(cf_store *st, const char *id, long version, int *changed);
+/* chat-send --edit, in the caller's transaction: user message id gets
+ * text (recorded as an edit unless it is the same), and the messages
+ * after it go, kept first as the old line whole in a new session
+ * "NAME (before edit)", a branch of this one (parentSessionId) made at
+ * the message before id (branchPoint; null when id is the first).  That
+ * branch's record in *branch, or jv_null() when nothing came after id. */
+CF_MUST jv cf_edit_resend_in(cf_store *st, const char *id, const char *text,
+                             size_t len, jv *branch);
+/* chat-send --retry: what session sid asks again.  Its last message a
+ * reply: reply its id, prompt the message before it; a user message (no
+ * reply came): prompt its id, reply "".  CF_EX_USAGE when there is
+ * nothing to retry. */
+CF_MUST jv cf_retry_target(cf_store *st, const char *sid, char prompt[37],
+                           char reply[37]);
+/* In the caller's transaction: reply old_id takes new_id's content and
+ * figures (new_id, a whole reply row, goes), the old ones appended to its
+ * edits as a ChatEdit of kind "retry" with model, tokens, inputTokens,
+ * outputTokens, cost, provider and stopReason (those it had). */
+CF_MUST jv cf_retry_fold(cf_store *st, const char *old_id, const char *new_id);
+/* chat-send --edit's and --retry's session: by full id, or (id NULL)
+ * the one most recently updated, archived ones aside; CF_EX_NOTFOUND when
+ * there is none. */
+CF_MUST jv cf_session_of(cf_store *st, const char *id);
+/* branch.c: cf_session_branch's work in the caller's transaction: a new
+ * session from src (borrowed) with its messages up to and including upto
+ * (NULL: all), recorded as a branch made at message point (NULL: none)
+ * unless dup.  The stored record, or an error. */
+CF_MUST jv cf_session_branch_in(cf_store *st, jv src, const char *point,
+                                const char *upto, const char *name, int dup);
 
 #endif

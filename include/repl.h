@@ -75,4 +75,17 @@ cf_bridge(jv v)
 	return v;
 }
 
+/* repl.c: /retry's turn: message again (stored) answered again, the
+ * reply replace (or NULL) replaced, with over's provider and model
+ * ({provider, model} or jv_null(); consumed); rendered as cf_chat_send
+ * does. */
+CF_MUST jv cf_chat_send_again(struct cf_chat *c, const char *again,
+                              const char *replace, jv over);
+/* edit_cmd.c: /edit MESSAGE: when arg is one word naming a message of this
+ * tab's session, that message in the editor and stored as an edit
+ * (cf_edit_message): jv_true() or an error; jv_false() when arg names no
+ * message (it is a draft's text).  /retry [PROVIDER[:MODEL]]. */
+CF_MUST jv cf_chat_edit_message(struct cf_chat *c, const char *arg);
+CF_MUST jv cf_chat_cmd_retry(struct cf_chat *c, const char *arg);
+
 #endif

@@ -33,6 +33,34 @@ cf_session_branch(cf_store *st, jv src, const char *at, const char *name,
 		jv_free(e);
 	}
 
+	jv e = cf_store_begin(st);
+	if (!jv_is_valid(e)) {
+		jv_free(point);
+		return e;
+	}
+	jv_free(e);
+	const char *p = jv_get_kind(point) == JV_KIND_STRING ? jv_string_value(point) : NULL;
+	jv out = cf_session_branch_in(st, src, p, p, name, dup);
+	if (jv_is_valid(out)) {
+		e = cf_store_commit(st);
+		if (!jv_is_valid(e)) {
+			jv_free(out);
+			out = e;
+		} else {
+			jv_free(e);
+		}
+	} else {
+		cf_store_rollback(st);
+	}
+	jv_free(point);
+	return out;
+}
+
+jv
+cf_session_branch_in(cf_store *st, jv src, const char *point, const char *upto,
+                     const char *name, int dup)
+{
+	const char *sid = cf_jstr(src, "id");
 	jv rec = jv_copy(src);
 	rec = jv_object_delete(rec, jv_string("id"));
 	rec = jv_object_delete(rec, jv_string("created"));
@@ -46,41 +74,17 @@ cf_session_branch(cf_store *st, jv src, const char *at, const char *name,
 	rec = jv_object_set(rec, jv_string("parentSessionId"),
 	                    dup ? jv_null() : jv_string(sid));
 	rec = jv_object_set(rec, jv_string("branchPoint"),
-	                    dup ? jv_null() : jv_copy(point));
-
-	jv e = cf_store_begin(st);
+	                    dup || !point ? jv_null() : jv_string(point));
+	jv out = cf_session_insert(st, rec);
+	if (!jv_is_valid(out))
+		return out;
+	jv e = cf_message_copy_all(st, sid, cf_jstr(out, "id"), upto);
 	if (!jv_is_valid(e)) {
-		jv_free(rec);
-		jv_free(point);
+		jv_free(out);
 		return e;
 	}
 	jv_free(e);
-	jv out = cf_session_insert(st, rec);
-	if (jv_is_valid(out)) {
-		e = cf_message_copy_all(st, sid, cf_jstr(out, "id"),
-		                        jv_get_kind(point) == JV_KIND_STRING ?
-		                        jv_string_value(point) : NULL);
-		if (jv_is_valid(e)) {
-			jv_free(e);
-			jv got = cf_session_get(st, cf_jstr(out, "id"));
-			jv_free(out);
-			out = got;
-			if (jv_is_valid(out)) {
-				e = cf_store_commit(st);
-				if (!jv_is_valid(e)) {
-					jv_free(out);
-					out = e;
-				} else {
-					jv_free(e);
-				}
-			}
-		} else {
-			jv_free(out);
-			out = e;
-		}
-	}
-	if (!jv_is_valid(out))
-		cf_store_rollback(st);
-	jv_free(point);
-	return out;
+	jv got = cf_session_get(st, cf_jstr(out, "id"));
+	jv_free(out);
+	return got;
 }

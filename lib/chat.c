@@ -290,6 +290,31 @@ compose(struct cf_turn_state *ts)
 	cf_store *st = t->st;
 	double cw = cf_jnum(ts->settings, "contextWindow", 50);
 	jv hist = jv_array();
+	if (t->again) {
+		/* the message answered again is the context's last, from the
+		 * store with its attachments */
+		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), cw >= 1 ? (long)cw + 1 : 1,
+		                       t->again, collect, &hist);
+		if (!jv_is_valid(e)) {
+			jv_free(hist);
+			return e;
+		}
+		jv_free(e);
+		int from = 0;
+		jv_array_foreach(hist, i, m) {
+			if (starts_context(m))
+				from = i;
+			jv_free(m);
+		}
+		jv msgs = jv_array();
+		jv_array_foreach(hist, i, m) {
+			if (i >= from && !unfinished(m))
+				msgs = jv_array_append(msgs, context_turn(st, m));
+			jv_free(m);
+		}
+		jv_free(hist);
+		return msgs;
+	}
 	if (cw >= 1 && !ts->newsess && !t->reset) {
 		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
 		                       *ts->spooling ? NULL : t->user_id, collect, &hist);
@@ -447,7 +472,10 @@ prepare(struct cf_turn_state *ts)
 	jv_free(r);
 	jv um = jv_object_set(jv_object(), jv_string("role"), jv_string("user"));
 	um = jv_object_set(um, jv_string("content"), jv_copy(ts->text));
-	cf_uuid7(t->user_id);
+	if (t->again)
+		snprintf(t->user_id, sizeof t->user_id, "%s", t->again);
+	else
+		cf_uuid7(t->user_id);
 	um = jv_object_set(um, jv_string("id"), jv_string(t->user_id));
 	um = jv_object_set(um, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
 	if (t->reset)
@@ -495,7 +523,8 @@ begin_failed(struct cf_turn_state *ts, jv err)
 {
 	cf_store_rollback(ts->t->st);
 	memset(&ts->row, 0, sizeof ts->row);
-	if (cf_error_status(err) != CF_EX_STORE)
+	/* a message asked again is in the store already: nothing to spool */
+	if (cf_error_status(err) != CF_EX_STORE || ts->t->again)
 		return err;
 	jv m = cf_error_message(err);
 	jv_free(err);
@@ -503,6 +532,30 @@ begin_failed(struct cf_turn_state *ts, jv err)
 	jv_free(m);
 	note(ts->t, "%s: the message goes out and the turn will be kept in the spool",
 	     ts->spooling);
+	return jv_true();
+}
+
+/* In the first transaction of a message asked again: the edit (with
+ * the branch of the old line) or a look that the message, and the reply
+ * to replace, are still there. */
+static jv
+again_first(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	if (t->edit) {
+		jv_free(t->branch);
+		t->branch = jv_null();
+		return cf_edit_resend_in(t->st, t->again, t->text, t->len, &t->branch);
+	}
+	const char *ids[] = {t->again, t->replace};
+	for (int i = 0; i < 2 && ids[i]; i++) {
+		jv m = cf_message_get(t->st, ids[i]);
+		if (!jv_is_valid(m))
+			return cf_is_error(m) ? m : (jv_free(m), cf_error(CF_EX_NOTFOUND,
+				"message '%s' was deleted by another program; nothing "
+				"was sent", ids[i]));
+		jv_free(m);
+	}
 	return jv_true();
 }
 
@@ -530,11 +583,18 @@ begin_turn(struct cf_turn_state *ts)
 		ts->sess = stored;
 	}
 	const char *sid = cf_jstr(ts->sess, "id");
-	e = cf_message_insert(st, sid, jv_copy(ts->um));
-	if (!jv_is_valid(e))
-		goto failed;
-	jv_free(e);
-	int n = jv_array_length(jv_copy(ts->files->list));
+	if (t->again) {
+		e = again_first(ts);
+		if (!jv_is_valid(e))
+			goto failed;
+		jv_free(e);
+	} else {
+		e = cf_message_insert(st, sid, jv_copy(ts->um));
+		if (!jv_is_valid(e))
+			goto failed;
+		jv_free(e);
+	}
+	int n = t->again ? 0 : jv_array_length(jv_copy(ts->files->list));
 	for (int i = 0; i < n; i++) {
 		jv a = jv_array_get(jv_copy(ts->files->list), i);
 		e = cf_attachment_insert(st, t->user_id, cf_jstr(a, "type"),
@@ -758,6 +818,7 @@ cf_turn_init(struct cf_turn *t)
 	t->fallbacks = jv_null();
 	t->user = jv_null();
 	t->reply = jv_null();
+	t->branch = jv_null();
 	t->stream = 1;
 	t->retries = 3;
 	t->timeout = 120;
@@ -816,6 +877,46 @@ reply_meta(struct cf_turn_state *ts)
 	return jv_object_set(meta, jv_string("fallback"), jv_bool(s->fallbacks > 0));
 }
 
+/* A retried reply: made whole, then it takes the old one's place, the
+ * old one kept in its edits, in one transaction. */
+static jv
+finish_retry(struct cf_turn_state *ts, jv meta, const char *text, size_t len)
+{
+	struct cf_turn *t = ts->t;
+	cf_store *st = t->st;
+	struct cf_catch k;
+	if (CF_TRY(&k)) {
+		cf_store_rollback(st);
+		return cf_error(k.code, "%s", k.msg);
+	}
+	jv e = cf_store_begin(st);
+	if (!jv_is_valid(e)) {
+		cf_catch_pop(&k);
+		jv_free(meta);
+		return e;
+	}
+	jv_free(e);
+	if (!cf_reply_write(st, ts->row.id, ts->row.sid, meta, text, len, 0)) {
+		cf_catch_pop(&k);
+		cf_store_rollback(st);
+		return cf_error(CF_EX_NOTFOUND, "the session was deleted while "
+		                "the reply arrived");
+	}
+	e = cf_retry_fold(st, t->replace, ts->row.id);
+	if (jv_is_valid(e)) {
+		jv_free(e);
+		e = cf_store_commit(st);
+	} else {
+		cf_store_rollback(st);
+	}
+	cf_catch_pop(&k);
+	if (!jv_is_valid(e))
+		return e;
+	ts->row.saved = len;
+	snprintf(t->reply_id, sizeof t->reply_id, "%s", t->replace);
+	return e;
+}
+
 /* The reply, whole or not, into its row or the spool; the outcome as an
  * exit code and the last line for people. */
 static jv
@@ -832,8 +933,9 @@ finish(struct cf_turn_state *ts)
 		/* a NUL after the reply, for cf_reply_finish */
 		*cf_call_room(c, 1) = '\0';
 		/* the reply is stored from where it lies, not copied into a jv */
-		jv r = ts->row.st ? cf_reply_finish(&ts->row, jv_copy(meta), c->r.buf, c->r.len) :
-		       cf_error(CF_EX_STORE, "%s", ts->spooling);
+		jv r = !ts->row.st ? cf_error(CF_EX_STORE, "%s", ts->spooling) :
+		       t->replace ? finish_retry(ts, jv_copy(meta), c->r.buf, c->r.len) :
+		       cf_reply_finish(&ts->row, jv_copy(meta), c->r.buf, c->r.len);
 		if (jv_is_valid(r)) {
 			replied = 1;
 			/* a session made without a provider gets the one that
@@ -844,7 +946,8 @@ finish(struct cf_turn_state *ts)
 			/* kept whole in a file of its own, for the next program
 			 * that opens the store with room */
 			jv why = cf_error_message(r);
-			spooled = spool_turn(ts, t->reply_id, meta, c->r.buf, c->r.len,
+			spooled = spool_turn(ts, t->replace ? ts->row.id : t->reply_id,
+			                     meta, c->r.buf, c->r.len,
 			                     ts->row.st ? ts->row.saved : 0,
 			                     jv_string_value(why), line);
 			jv_free(why);
@@ -930,7 +1033,8 @@ cf_turn_run(struct cf_turn *t)
 		ts->files = &ts->own;
 		r = cf_files_load(&ts->own, t->attach, t->nattach);
 	}
-	if (jv_is_valid(r) && !t->len && !jv_array_length(jv_copy(ts->files->list))) {
+	if (jv_is_valid(r) && !t->len && !(t->again && !t->edit) &&
+	    !jv_array_length(jv_copy(ts->files->list))) {
 		jv_free(r);
 		r = cf_error(CF_EX_USAGE, "no message: give it as arguments or on stdin");
 	}
@@ -976,6 +1080,8 @@ cf_turn_run(struct cf_turn *t)
 	jv_free(r);
 	if (ts->row.st)
 		memcpy(t->reply_id, ts->row.id, sizeof t->reply_id);
+	if (t->replace)   /* where the reply ends up */
+		snprintf(t->reply_id, sizeof t->reply_id, "%s", t->replace);
 
 	struct cf_send *s = &ts->s;
 	cf_call_release(&s->call);   /* cf_send_run makes its own */
@@ -1016,5 +1122,6 @@ cf_turn_release(struct cf_turn *t)
 	jv_free(t->fallbacks);
 	jv_free(t->user);
 	jv_free(t->reply);
-	t->session = t->over = t->fallbacks = t->user = t->reply = jv_null();
+	jv_free(t->branch);
+	t->session = t->over = t->fallbacks = t->user = t->reply = t->branch = jv_null();
 }

@@ -261,6 +261,21 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
+		/* a retried reply was paid for too: its figures are in the
+		 * edit that keeps it (chat-send --retry), timed when replaced */
+		"   UNION ALL SELECT CASE WHEN ?1 THEN m.session_id END,"
+		"   json_extract(e.value, '$.model'), json_extract(e.value, '$.tokens'),"
+		"   coalesce(json_extract(e.value, '$.provider'), s.provider),"
+		"   json_extract(e.value, '$.inputTokens'),"
+		"   json_extract(e.value, '$.outputTokens'),"
+		"   json_extract(e.value, '$.cost')"
+		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
+		"   json_each(m.edits) e"
+		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
+		"   AND json_extract(e.value, '$.kind') = 'retry'"
+		"   AND coalesce(CAST((julianday(json_extract(e.value, '$.timestamp'))"
+		"    - 2440587.5) * 86400000 AS INTEGER), m.timestamp) BETWEEN ?2 AND ?3"
+		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
 		"   LIMIT -1))"
 		" GROUP BY sid, provider, model ORDER BY sid, provider, model";
 	sqlite3_stmt *s = cf_stmt(st, sql);

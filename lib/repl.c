@@ -649,119 +649,22 @@ make_prompt(struct cf_chat *c)
 
 /* ---- the editor ---- */
 
-/* draft in $VISUAL or $EDITOR (vi), started with execvp, its words split
- * on spaces: the text written, or an error value. */
+/* the draft in $VISUAL or $EDITOR (editor.c): the text written, or an
+ * error value saying the draft is kept. */
 static jv
 run_editor(struct cf_chat *c, jv draft)
 {
 	(void)c;
-	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	const char *tmpdir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/confab-draft-XXXXXX.md",
-	         tmpdir && *tmpdir ? tmpdir : "/tmp");
-	int fd = mkstemps(path, 3);   /* 0600 */
-	if (fd < 0) {
-		jv_free(draft);
-		return cf_error(CF_EX_FAIL, "cannot make the draft's file: %s", strerror(errno));
-	}
-	const char *d = jv_string_value(draft);
-	size_t dl = strlen(d), off = 0;
-	while (off < dl) {
-		ssize_t w = write(fd, d + off, dl - off);
-		if (w <= 0 && errno != EINTR)
-			break;
-		if (w > 0)
-			off += (size_t)w;
-	}
-	close(fd);
+	jv res = cf_editor_run(jv_string_value(draft), "confab-draft");
 	jv_free(draft);
-	if (off < dl) {
-		unlink(path);
-		return cf_error(CF_EX_FAIL, "cannot write the draft's file: %s", strerror(errno));
-	}
-	char *words = cf_xstrdup(ed);
-	char **argv = cf_xmalloc(sizeof *argv * (strlen(ed) / 2 + 3));
-	int argc = 0;
-	for (char *t = strtok(words, " "); t; t = strtok(NULL, " "))
-		argv[argc++] = t;
-	argv[argc++] = path;
-	argv[argc] = NULL;
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		free(words);
-		free(argv);
-		unlink(path);
-		return cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
-	}
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGWINCH, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		close(pfd[0]);
-		execvp(argv[0], argv);
-		int e = errno;
-		if (write(pfd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(pfd[1]);
-	jv res;
-	int e = 0, status = 0;
-	if (pid < 0) {
-		res = cf_error(CF_EX_FAIL, "cannot start the editor: %s", strerror(errno));
-		close(pfd[0]);
-		goto out;
-	}
-	ssize_t got;
-	while ((got = read(pfd[0], &e, sizeof e)) < 0 && errno == EINTR)
-		;
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	got_int = 0;   /* a Ctrl-C in the editor was the editor's */
-	if (got == (ssize_t)sizeof e) {
-		res = cf_error(CF_EX_FAIL, "cannot start the editor '%s': %s; the draft "
-		               "is kept", argv[0], strerror(e));
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		res = WIFEXITED(status) ?
-			cf_error(CF_EX_FAIL, "the editor '%s' failed (exit %d); the draft "
-			         "is kept", argv[0], WEXITSTATUS(status)) :
-			cf_error(CF_EX_FAIL, "the editor '%s' was killed (signal %d); the "
-			         "draft is kept", argv[0], WTERMSIG(status));
-	} else {
-		res = jv_string("");
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			jv_free(res);
-			res = cf_error(CF_EX_FAIL, "cannot read the draft back: %s; the "
-			               "draft is kept", strerror(errno));
-		} else {
-			char buf[65536];
-			ssize_t n;
-			while ((n = read(fd, buf, sizeof buf)) != 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n < 0)
-					break;
-				res = jv_string_append_buf(res, buf, (int)n);
-			}
-			close(fd);
-		}
-	}
-out:
-	unlink(path);
-	free(words);
-	free(argv);
-	return res;
+	if (jv_is_valid(res))
+		return res;
+	jv m = cf_error_message(res);
+	jv e = cf_error(cf_error_status(res), "%s; the draft is kept", jv_string_value(m));
+	jv_free(m);
+	jv_free(res);
+	return e;
 }
 
 /* ---- a turn ---- */
@@ -925,11 +828,37 @@ kept_as_draft(struct cf_chat *c, const char *text, size_t len, jv err)
 	return e;
 }
 
+/* /retry's turn: a stored message asked again (cf_turn's again and
+ * replace), with this turn's provider and model. */
+struct again {
+	const char *again, *replace;
+	jv over;
+};
+
+static jv send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag);
+
 jv
 cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 {
+	return send_turn(c, text, len, NULL);
+}
+
+jv
+cf_chat_send_again(struct cf_chat *c, const char *again, const char *replace, jv over)
+{
+	struct again ag = {again, replace, over};
+	return send_turn(c, "", 0, &ag);
+}
+
+static jv
+send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
+{
 	struct cf_tab *t = cur_tab(c);
 	jv now = reread(c, t);
+	if (!jv_is_valid(now) && ag) {
+		jv_free(ag->over);
+		return now;   /* nothing to ask again in a session that is gone */
+	}
 	if (!jv_is_valid(now)) {
 		if (cf_error_status(now) != CF_EX_NOTFOUND)
 			return kept_as_draft(c, text, len, now);
@@ -947,13 +876,20 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 
 	struct cf_turn tu;
 	cf_turn_init(&tu);
+	if (ag) {
+		tu.again = ag->again;
+		tu.replace = ag->replace;
+		tu.over = ag->over;
+	}
 	jv e = cf_turn_config(&tu);
 	if (!jv_is_valid(e)) {
 		cf_turn_release(&tu);
-		return kept_as_draft(c, text, len, e);
+		return ag ? e : kept_as_draft(c, text, len, e);
 	}
 	jv_free(e);
-	int natt = jv_get_kind(t->attach) == JV_KIND_ARRAY ? jv_array_length(jv_copy(t->attach)) : 0;
+	/* what is attached, and a /clear, wait for the next new message */
+	int natt = !ag && jv_get_kind(t->attach) == JV_KIND_ARRAY ?
+		jv_array_length(jv_copy(t->attach)) : 0;
 	const char **paths = cf_xmalloc(sizeof *paths * (size_t)(natt + 1));
 	for (int i = 0; i < natt; i++) {
 		jv p = jv_array_get(jv_copy(t->attach), i);
@@ -970,7 +906,7 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	tu.len = len;
 	tu.attach = paths;
 	tu.nattach = natt;
-	tu.reset = t->reset;
+	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;
 	tu.on_flush = on_flush;
@@ -990,7 +926,7 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 	if (o.any && !o.last_nl)
 		fputc('\n', stdout);
 	fflush(stdout);
-	if (tu.user_id[0]) {
+	if (tu.user_id[0] && !ag) {
 		/* the message is in (or spooled): its attachments and its
 		 * /clear were used */
 		jv_free(t->attach);
@@ -1001,7 +937,9 @@ cf_chat_send(struct cf_chat *c, const char *text, size_t len)
 		jv_free(t->session);
 		t->session = jv_copy(tu.session);
 	}
-	if (tu.user_id[0])
+	if (ag)
+		;   /* the message was stored before: no draft, no name */
+	else if (tu.user_id[0])
 		name_fresh(c, t, text);
 	else if (!jv_is_valid(res))
 		res = kept_as_draft(c, text, len, res);
@@ -1298,9 +1236,18 @@ handle_line(struct cf_chat *c, struct repl *r, jv text)
 	} else if (w == 4 && !strncmp(s, "/end", 4)) {
 		cf_chat_say(c, "%s: /end without /multi", cf_prog);
 	} else if (w == 5 && !strncmp(s, "/edit", 5)) {
-		edit_and_send(c, *arg ? jv_string(arg) :
-		              jv_get_kind(c->draft) == JV_KIND_STRING ? jv_copy(c->draft) :
-		              jv_string(""));
+		/* a word naming a message of this session is that message
+		 * (edit.c); anything else is a draft's text */
+		jv r = *arg ? cf_chat_edit_message(c, arg) : jv_false();
+		got_int = 0;   /* a Ctrl-C in the editor was the editor's */
+		if (jv_get_kind(r) == JV_KIND_FALSE)
+			edit_and_send(c, *arg ? jv_string(arg) :
+			              jv_get_kind(c->draft) == JV_KIND_STRING ? jv_copy(c->draft) :
+			              jv_string(""));
+		else if (!jv_is_valid(r))
+			say_error(c, r);
+		else
+			jv_free(r);
 	} else {
 		jv res = run_command(c, s);
 		if (!jv_is_valid(res))

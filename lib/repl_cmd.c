@@ -1231,7 +1231,11 @@ static const struct cmd {
 	 "chat-ls --search does; numbered results", cmd_search, C_NONE},
 	{"/open", "N", "open result N of the last /search", cmd_open, C_NONE},
 	{"/multi", "", "a message of several lines, up to a line /end", NULL, C_NONE},
-	{"/edit", "", "write the message in $VISUAL or $EDITOR", NULL, C_NONE},
+	{"/edit", "[MESSAGE]", "write the message in $VISUAL or $EDITOR; with "
+	 "MESSAGE (an id or prefix in this session), change that stored message",
+	 NULL, C_NONE},
+	{"/retry", "[PROVIDER[:MODEL]]", "ask again for the last reply, the "
+	 "earlier one kept in its edits", cf_chat_cmd_retry, C_PROVIDER},
 	{"/quit", "", "leave (Ctrl-D too)", cmd_quit, C_NONE},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)

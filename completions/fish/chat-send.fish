@@ -7,6 +7,8 @@ complete -c chat-send -f
 complete -c chat-send -s s -l session -x -a '(__confab_records .name)' -d 'The session'
 complete -c chat-send -l new -d 'Start a new session'
 complete -c chat-send -l clear -d 'This message starts a new context'
+complete -c chat-send -l edit -x -d 'Make this user message the text and go on from it'
+complete -c chat-send -l retry -d 'Ask again for the last reply'
 complete -c chat-send -s p -l provider -x -a '(__confab_providers)' -d 'Provider for this message'
 complete -c chat-send -s m -l model -x -d 'Model for this message'
 complete -c chat-send -s S -l system -x -d 'System prompt for this message'
