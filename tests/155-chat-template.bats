@@ -322,3 +322,34 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 	one_error chat-template
 	[ ! -e "$(tdir)" ]
 }
+
+# ---- completions ----
+
+@test "bash completes the commands and template names for chat-template, chat-new and confab --template" {
+	chat-template save zmine > /dev/null
+	comp() {
+		ROOT="$ROOT" bash --norc --noprofile -c '
+			prog=$1; shift
+			source "$ROOT/completions/bash/$prog" || exit 1
+			fn=$(complete -p "$prog" | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+			COMP_WORDS=("$prog" "$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMPREPLY=()
+			"$fn" "$prog" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+			printf "%s\n" "${COMPREPLY[@]}"' bash "$@"
+	}
+	[ "$(comp chat-template s | sort | tr '\n' ' ')" = "save show " ]
+	[ "$(comp chat-template show '' | tr '\n' ' ')" = "code-review commit-message summarise translate zmine " ]
+	[ "$(comp chat-template rm z)" = zmine ]
+	[ "$(comp chat-new --template co | tr '\n' ' ')" = "code-review commit-message " ]
+	[ "$(comp confab --template zm)" = zmine ]
+}
+
+@test "fish completes template names" {
+	command -v fish > /dev/null || skip "fish is not installed"
+	chat-template save zmine > /dev/null
+	local fp="set -p fish_function_path '$ROOT/completions/fish/functions'"
+	run -0 fish --no-config -c "$fp; source '$ROOT/completions/fish/chat-template.fish'; complete -C 'chat-template show z'"
+	[[ $output == zmine* ]]
+	run -0 fish --no-config -c "$fp; source '$ROOT/completions/fish/chat-new.fish'; complete -C 'chat-new --template tr'"
+	[[ $output == translate* ]]
+}
