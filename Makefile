@@ -106,6 +106,7 @@ endif
 PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add chat-send chat-cost \
 	chat-export chat-import
 PROGS += chat-edit
+PROGS += chat-template
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)

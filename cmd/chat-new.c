@@ -8,12 +8,19 @@
 static const char usage[] =
 	"usage: chat-new [options]\n"
 	"Create a chat session and print it (a record when stdout is not a terminal).\n"
+	"With --template, the session starts with the template's settings and its\n"
+	"opening messages.\n"
 	"\n";
 
 static const char after[] =
 	"Defaults come from the config file (see confab(5)).\n";
 
+enum { O_TEMPLATE = 256 };
+
 static const struct cf_opt own[] = {
+	{"template", O_TEMPLATE, required_argument, "NAME",
+	 "start from this template (chat-template(1));\n"
+	 "the options below override it"},
 	{.name = "name", .key = CF_OPT_SHARED},
 	{.name = "provider", .key = CF_OPT_SHARED},
 	{.name = "model", .key = CF_OPT_SHARED},
@@ -38,7 +45,7 @@ int
 main(int argc, char **argv)
 {
 	struct cf_settings s;
-	const char *db = NULL;
+	const char *db = NULL, *tmpl = NULL;
 	int json = 0, c;
 
 	cf_setprog(argv[0]);
@@ -46,6 +53,7 @@ main(int argc, char **argv)
 	cf_settings_init(&s);
 	while ((c = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (c) {
+		case O_TEMPLATE: tmpl = optarg; break;
 		case CF_O_JSON: json = 1; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
@@ -58,11 +66,11 @@ main(int argc, char **argv)
 		cf_usage_die("unexpected argument '%s'", argv[optind]);
 
 	/* Validate everything before the store is touched. */
-	jv rec = cf_ok(cf_settings_new(&s));
+	jv plan = cf_ok(cf_template_plan(tmpl ? cf_ok(cf_template_get(tmpl)) : jv_null(), &s));
 
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	cf_exit_on(cf_store_begin(st));
-	rec = cf_ok(cf_session_insert(st, rec));
+	jv rec = cf_ok(cf_template_start(st, plan));
 	cf_exit_on(cf_store_commit(st));
 
 	if (json || !cf_out_isatty())

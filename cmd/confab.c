@@ -18,12 +18,15 @@ static const char usage[] =
 static const char after[] =
 	"It needs a terminal: to send from a script or a pipe, use chat-send(1).\n";
 
-enum { O_NEW = 256, O_PLAIN, O_BENCH };
+enum { O_NEW = 256, O_PLAIN, O_BENCH, O_TEMPLATE };
 
 static const struct cf_opt own[] = {
 	{"new", O_NEW, no_argument, NULL,
 	 "open a new session (the default without\n"
 	 "SESSION); the options below make one too"},
+	{"template", O_TEMPLATE, required_argument, "NAME",
+	 "a new session from this template\n"
+	 "(chat-template(1)); the options below override it"},
 	{.name = "name", .key = CF_OPT_SHARED, .help = "the new session's name"},
 	{.name = "provider", .key = CF_OPT_SHARED},
 	{.name = "model", .key = CF_OPT_SHARED, .help = "model"},
@@ -47,6 +50,7 @@ main(int argc, char **argv)
 {
 	struct cf_settings over;
 	struct cf_chat o = {.over = &over};
+	const char *tmpl = NULL;
 	int c;
 
 	cf_setprog(argv[0]);
@@ -56,6 +60,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case O_NEW: o.new_session = 1; break;
 		case O_PLAIN: o.plain = 1; break;
+		case O_TEMPLATE: tmpl = optarg; o.new_session = 1; break;
 		case CF_O_DB: o.db = optarg; break;
 		case O_BENCH: o.bench_exit = 1; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
@@ -72,10 +77,13 @@ main(int argc, char **argv)
 	if (o.resume && o.new_session)
 		cf_usage_die("a session to resume and the options of a new one "
 		             "do not go together");
+	/* a template that is not there or is broken: said before the chat */
+	o.tmpl = tmpl ? cf_ok(cf_template_get(tmpl)) : jv_null();
 	if (!o.bench_exit && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		cf_die(CF_EX_USAGE, "not a terminal: confab is interactive; "
 		       "to send from a pipe or a script, use chat-send");
 	int status = cf_chat_main(&o);
 	free(over.tags);
+	jv_free(o.tmpl);
 	return status;
 }

@@ -756,5 +756,56 @@ CF_MUST jv cf_session_of(cf_store *st, const char *id);
  * unless dup.  The stored record, or an error. */
 CF_MUST jv cf_session_branch_in(cf_store *st, jv src, const char *point,
                                 const char *upto, const char *name, int dup);
+/* ---- template.c: templates for new sessions (chat-template) ----
+ *
+ * A template is a JSON object (chat-template(1) has the keys): settings
+ * and opening messages.  The user's are $XDG_CONFIG_HOME/confab/
+ * templates/NAME.json; the shipped ones share/confab/templates/NAME.json,
+ * found beside the executable (bin/../share/confab) or in the installed
+ * share folder; a user's hides a shipped one of the same name.  Records:
+ * {"type": "template", "name", "origin": "user"|"shipped", "path",
+ * "template": {...}}.  A broken file is CF_EX_CONFIG, "PATH:LINE:COL:
+ * what" for bad JSON, "PATH: ..." naming the key otherwise. */
+
+/* jv_true(), or a usage error: a name is letters, digits, '.', '_' and
+ * '-', starting with a letter or digit, at most 64 bytes. */
+CF_MUST jv cf_template_name_check(const char *name);
+/* The two folders (the shipped one even when it is not there). */
+const char *cf_template_user_dir(void);
+const char *cf_template_shipped_dir(void);
+/* Checks a template's keys and values (where names it in errors);
+ * consumes tpl, returns it or the error. */
+CF_MUST jv cf_template_check(jv tpl, const char *where);
+/* The template NAME's record, the user's first: CF_EX_NOTFOUND when there
+ * is none, CF_EX_CONFIG when it is broken. */
+CF_MUST jv cf_template_get(const char *name);
+/* Every template's record, sorted by name; a broken one has no
+ * "template" but an "error", one the user's hides "overrides" (the
+ * shipped file's path). */
+CF_MUST jv cf_template_list(void);
+/* A template of session's settings (consumed), and its messages' roles
+ * and contents with with_messages. */
+CF_MUST jv cf_template_from_session(cf_store *st, jv session, int with_messages);
+/* s over tpl's settings (consumed), checked as chat-set checks them. */
+CF_MUST jv cf_template_apply(jv tpl, const struct cf_settings *s);
+/* "ROLE:TEXT" appended to tpl's opening messages; a usage error for
+ * another form. */
+CF_MUST jv cf_template_add_message(jv tpl, const char *spec);
+/* Writes tpl (consumed) as the user's NAME.json, 0600, whole or not at
+ * all; an existing one only with replace.  Its record, or an error. */
+CF_MUST jv cf_template_save(const char *name, jv tpl, int replace);
+/* Removes the user's NAME.json: its record ("uncovers": the shipped file
+ * now seen), CF_EX_NOTFOUND, or CF_EX_FAIL for a shipped one. */
+CF_MUST jv cf_template_remove(const char *name);
+/* A new session from a template's record (or jv_null(): none), consumed,
+ * and options: {"session": the record, not stored, "messages": [...]};
+ * built-in defaults under the config's under the template's under s. */
+CF_MUST jv cf_template_plan(jv trec, const struct cf_settings *s);
+/* In the caller's transaction: the plan's session and its opening
+ * messages stored; the session record as stored. */
+CF_MUST jv cf_template_start(cf_store *st, jv plan);
+/* For people: a table of records (consumed); one record (consumed). */
+void cf_template_human_list(jv list);
+void cf_template_human_show(jv rec);
 
 #endif

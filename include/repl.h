@@ -15,6 +15,8 @@ struct cf_tab {
 	int made;              /* made by this confab: removed at the end when
 	                        * it got no message (set it for /new too) */
 	int fresh;             /* made unnamed: named from its first message */
+	int opening;           /* the template's opening messages it was made
+	                        * with: with no more, it is unused too */
 };
 
 struct cf_chat {
@@ -23,6 +25,8 @@ struct cf_chat {
 	const char *resume;    /* SESSION to resume, or NULL */
 	int new_session;       /* --new or a setting given */
 	struct cf_settings *over;   /* the new session's options */
+	jv tmpl;               /* --template's record (cf_template_get), or
+	                        * anything else for none */
 	int bench_exit;        /* hidden --bench-exit-at-prompt */
 
 	cf_store *st;
@@ -63,6 +67,14 @@ const char *const *cf_chat_command_names(void);
  * argument: session names, export formats, providers, models in
  * pricing.json, file paths): a jv array of strings. */
 CF_MUST jv cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor);
+
+/* repl_tmpl.c: /template NAME (a new tab from a template, as /new makes
+ * one) and /save-template [-f] [-m] NAME (this session's settings, and
+ * with -m its messages, as chat-template save --from); the template
+ * names, for Tab. */
+CF_MUST jv cf_chat_cmd_template(struct cf_chat *c, const char *arg);
+CF_MUST jv cf_chat_cmd_save_template(struct cf_chat *c, const char *arg);
+CF_MUST jv cf_chat_template_names(void);
 
 /* For code that runs under CF_TRY (confab's commands): an error value is
  * raised back to that CF_TRY, which rolls back and shows it; anything

@@ -1046,6 +1046,18 @@ new_tab_session(struct cf_chat *c)
 	struct cf_settings none;
 	cf_settings_init(&none);
 	const struct cf_settings *s = c->over ? c->over : &none;
+	if (jv_get_kind(c->tmpl) == JV_KIND_OBJECT) {
+		jv plan = cf_bridge(cf_template_plan(jv_copy(c->tmpl), s));
+		int opening = jv_array_length(jv_object_get(jv_copy(plan), jv_string("messages")));
+		jv_free(cf_bridge(cf_store_begin(c->st)));
+		jv rec = cf_bridge(cf_template_start(c->st, plan));
+		jv_free(cf_bridge(cf_store_commit(c->st)));
+		jv_free(cf_chat_open(c, rec));
+		c->tabs[c->cur].fresh = !s->name;
+		c->tabs[c->cur].made = 1;
+		c->tabs[c->cur].opening = opening;
+		return;
+	}
 	jv settings = jv_object();
 	settings = jv_object_set(settings, jv_string("maxTokens"), jv_number(4096));
 	settings = jv_object_set(settings, jv_string("contextWindow"), jv_number(50));
@@ -1065,7 +1077,7 @@ new_tab_session(struct cf_chat *c)
 
 /* A session this confab made and nobody wrote to goes at the end. */
 static void
-drop_if_unused(struct cf_chat *c, const char *id)
+drop_if_unused(struct cf_chat *c, const char *id, int opening)
 {
 	struct cf_catch k;
 	if (CF_TRY(&k)) {
@@ -1076,7 +1088,7 @@ drop_if_unused(struct cf_chat *c, const char *id)
 	jv s = cf_session_get(c->st, id);
 	if (jv_is_valid(s)) {
 		jv meta = jv_object_get(jv_copy(s), jv_string("metadata"));
-		if (cf_jnum(meta, "messageCount", 0) == 0 &&
+		if (cf_jnum(meta, "messageCount", 0) <= opening &&
 		    !cf_jstr_or_null(s, "parentSessionId"))
 			jv_free(cf_bridge(cf_session_delete(c->st, id)));
 		jv_free(meta);
@@ -1091,7 +1103,8 @@ drop_unused(struct cf_chat *c)
 {
 	for (int i = 0; i < c->ntabs; i++)
 		if (c->tabs[i].made)
-			drop_if_unused(c, cf_jstr(c->tabs[i].session, "id"));
+			drop_if_unused(c, cf_jstr(c->tabs[i].session, "id"),
+			               c->tabs[i].opening);
 }
 
 static void

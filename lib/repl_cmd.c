@@ -1182,7 +1182,7 @@ cmd_open(struct cf_chat *c, const char *arg)
 /* ---- the table ---- */
 
 enum comp { C_NONE, C_SESSION, C_FORMAT, C_PROVIDER, C_MODEL, C_PATH, C_COMMAND,
-            C_NEW, C_TAG };
+            C_NEW, C_TAG, C_TEMPLATE };
 
 static jv cmd_help(struct cf_chat *c, const char *arg);
 
@@ -1223,6 +1223,11 @@ static const struct cmd {
 	{"/new", "[OPTIONS]", "a new session in a new tab, with chat-new's options "
 	 "(-n -p -m -S --temperature --max-tokens --context-window -t ...)",
 	 cmd_new, C_NEW},
+	{"/template", "NAME", "a new session in a new tab from a template "
+	 "(chat-template ls lists them)", cf_chat_cmd_template, C_TEMPLATE},
+	{"/save-template", "[-f] [-m] NAME", "save this session's settings as a "
+	 "template (-m: with its messages; -f: replace one)",
+	 cf_chat_cmd_save_template, C_TEMPLATE},
 	{"/switch", "SESSION|N", "go to tab N of /sessions, or open SESSION (an "
 	 "id, a prefix or a name)", cmd_switch, C_SESSION},
 	{"/sessions", "", "the open tabs, numbered; * marks this one",
@@ -1595,6 +1600,10 @@ cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor)
 			jv_free(tags);
 			out = matching(out, minus, word, wl, 0);
 		}
+		break;
+	case C_TEMPLATE:
+		if (!(wl && word[0] == '-'))
+			out = matching(out, cf_chat_template_names(), word, wl, 0);
 		break;
 	case C_NONE:
 		break;

@@ -23,6 +23,12 @@ load helper
 	# the installed programs run
 	run -0 "$dest/usr/bin/chat-ls" --version
 	[[ "$output" == "chat-ls (confab) "* ]]
+	# the shipped templates, found by the installed programs beside them
+	for t in "$ROOT"/share/confab/templates/*.json; do
+		cmp "$t" "$dest/usr/share/confab/templates/${t##*/}"
+	done
+	run -0 "$dest/usr/bin/chat-template" show code-review --json
+	[ "$(jq -r .path <<< "$output")" = "$dest/usr/share/confab/templates/code-review.json" ]
 }
 
 @test "make uninstall removes what install put there" {

@@ -4,6 +4,7 @@
 # vendor_functions.d.
 
 complete -c chat-new -f
+complete -c chat-new -l template -x -a '(__confab_templates)' -d 'Start from this template'
 complete -c chat-new -s n -l name -x -d 'Session name'
 complete -c chat-new -s p -l provider -x -a '(__confab_providers)' -d 'Provider'
 complete -c chat-new -s m -l model -x -d 'Model'

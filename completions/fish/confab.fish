@@ -5,6 +5,7 @@
 
 complete -c confab -f
 complete -c confab -l new -d 'Open a new session'
+complete -c confab -l template -x -a '(__confab_templates)' -d 'A new session from this template'
 complete -c confab -s n -l name -x -d 'The new session\'s name'
 complete -c confab -s p -l provider -x -a '(__confab_providers)' -d 'Provider'
 complete -c confab -s m -l model -x -d 'Model'
