@@ -687,4 +687,16 @@ CF_MUST jv cf_import_read(jv plans, const char *path, const char *name, int form
  * roll back. */
 CF_MUST jv cf_import_write(cf_store *st, jv plans, long *skipped);
 
+/* ---- human.c: edits, reactions and notes as people read them (chat-show
+ * and every export but JSON) ---- */
+
+/* Borrows msg: metadata[key] ("edits", "reactions", "notes") as an array,
+ * [] when it has none. */
+jv cf_msg_marks(jv msg, const char *key);
+/* "(edited 2×) · 👍 2  🎉 1", or with who "👍 alice, bob": what a message
+ * has of these; "" when nothing (malloc'd). */
+char *cf_marks_line(jv msg, int who);
+/* Borrows note: " (alice, 2026-11-24 08:05:00 UTC): " (malloc'd). */
+char *cf_note_head(jv note);
+
 #endif
