@@ -696,6 +696,9 @@ jv cf_msg_marks(jv msg, const char *key);
 /* "(edited 2×) · 👍 2  🎉 1", or with who "👍 alice, bob": what a message
  * has of these; "" when nothing (malloc'd). */
 char *cf_marks_line(jv msg, int who);
+/* chat-show --history: every version of an edited message, and who
+ * gave each reaction, in cf_human_message's output from now on. */
+void cf_human_history(int on);
 /* Borrows note: " (alice, 2026-11-24 08:05:00 UTC): " (malloc'd). */
 char *cf_note_head(jv note);
 

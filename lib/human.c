@@ -388,12 +388,52 @@ cf_note_head(jv note)
 	return g_strdup_printf(" (%s, %s): ", cf_jstr(note, "author"), when);
 }
 
+static int history;
+
+void
+cf_human_history(int on)
+{
+	history = on;
+}
+
+/* --history: each earlier version, oldest first, under a line saying when
+ * it was replaced and by whom; then a line for the current one. */
+static void
+put_versions(jv msg, void (*content)(const char *s, size_t n, void *ctx), void *ctx)
+{
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(jv_copy(edits));
+	jv_array_foreach(edits, i, e) {
+		char when[40], who[120];
+		cf_when_human(cf_jstr(e, "timestamp"), when);
+		cf_clean(cf_jstr(e, "editedBy"), who, sizeof who, 40, 0);
+		printf("%s\u2500\u2500 version %d of %d \u00b7 %s %s%s%s \u2500\u2500%s\n",
+		       cf_c(CF_DIM), i + 1, n + 1,
+		       !strcmp(cf_jstr(e, "kind"), "retry") ? "retried" : "replaced", when,
+		       *who ? " by " : "", who, cf_c(CF_RESET));
+		const char *c = cf_jstr(e, "content");
+		if (content) {
+			fflush(stdout);
+			content(c, strlen(c), ctx);
+		} else {
+			cf_put_clean(c);
+			if (*c && c[strlen(c) - 1] != '\n')
+				putchar('\n');
+		}
+		jv_free(e);
+	}
+	if (n)
+		printf("%s\u2500\u2500 version %d of %d \u00b7 current \u2500\u2500%s\n",
+		       cf_c(CF_DIM), n + 1, n + 1, cf_c(CF_RESET));
+	jv_free(edits);
+}
+
 /* Under the content: the edit count and reactions on a line, then each
  * note as a marked block: who and when, the words it is on, its text. */
 static void
 put_marks(jv msg)
 {
-	char *line = cf_marks_line(msg, 0);
+	char *line = cf_marks_line(msg, history);
 	if (*line) {
 		char buf[1024];
 		cf_clean(line, buf, sizeof buf, 0, 0);
@@ -464,6 +504,8 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	putchar('\n');
 	put_attachments(meta);
 	jv_free(meta);
+	if (history)
+		put_versions(msg, content, ctx);
 	const char *c = cf_jstr(msg, "content");
 	if (content) {
 		fflush(stdout);

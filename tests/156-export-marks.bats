@@ -114,3 +114,15 @@ JSON
 	[[ "$output" != *"edited"* ]]
 	[[ "$output" != *"Note"* ]]
 }
+
+@test "chat-show --history: every version, oldest first, and who reacted" {
+	marked
+	tty_run chat-show --plain --history review
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice"*"whats the captal"*"version 2 of 3"*"What is the captal?"*"version 3 of 3 · current"*"What is the capital of France?"* ]]
+	[[ "$output" == *"👍 alice, bob  🎉 alice"* ]]
+	# without it, neither
+	tty_run chat-show --plain review
+	[[ "$output" != *"whats the captal"* ]]
+	[[ "$output" != *"alice, bob"* ]]
+}
