@@ -107,7 +107,7 @@ add_lines(cmark_node *p, const char *s)
  * format that renders the tree shows them as it shows the rest: one line
  * "(edited 2×) · 👍 2  🎉 1" in italics, then each note as a quote. */
 static void
-marks_tree(cmark_node *doc, jv msg)
+marks_tree(cmark_node *doc, jv msg, int notes_too)
 {
 	char *line = cf_marks_line(msg, 0);
 	if (*line) {
@@ -118,7 +118,7 @@ marks_tree(cmark_node *doc, jv msg)
 		cmark_node_append_child(doc, p);
 	}
 	free(line);
-	jv notes = cf_msg_marks(msg, "notes");
+	jv notes = notes_too ? cf_msg_marks(msg, "notes") : jv_array();
 	jv_array_foreach(notes, i, n) {
 		cmark_node *q = cmark_node_new(CMARK_NODE_BLOCK_QUOTE);
 		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
@@ -160,7 +160,8 @@ each(jv msg, const char *text, struct run *r)
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
 		if (doc && r->f != &cf_fmt_markdown)
-			marks_tree(doc, msg);
+			/* HTML puts notes beside the message itself */
+			marks_tree(doc, msg, r->f != &cf_fmt_html);
 		r->rc = r->f->message(r->x, msg, doc);
 	}
 	if (doc)
