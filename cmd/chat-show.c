@@ -14,7 +14,7 @@ static const char usage[] =
 	"session records are read from stdin.\n"
 	"\n";
 
-enum { O_PLAIN = 256 };
+enum { O_PLAIN = 256, O_HISTORY };
 
 static const struct cf_opt own[] = {
 	{"last", 'n', required_argument, "N",
@@ -25,6 +25,8 @@ static const struct cf_opt own[] = {
 	 "print message records even on a terminal"},
 	{"plain", O_PLAIN, no_argument, NULL,
 	 "on a terminal, the content as written, not rendered"},
+	{"history", O_HISTORY, no_argument, NULL,
+	 "every version of edited messages, and who reacted"},
 	{0},
 };
 
@@ -77,6 +79,7 @@ main(int argc, char **argv)
 		case 'M': message = optarg; break;
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
+		case O_HISTORY: cf_human_history(1); break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);

@@ -807,5 +807,19 @@ CF_MUST jv cf_template_start(cf_store *st, jv plan);
 /* For people: a table of records (consumed); one record (consumed). */
 void cf_template_human_list(jv list);
 void cf_template_human_show(jv rec);
+/* ---- human.c: edits, reactions and notes as people read them (chat-show
+ * and every export but JSON) ---- */
+
+/* Borrows msg: metadata[key] ("edits", "reactions", "notes") as an array,
+ * [] when it has none. */
+jv cf_msg_marks(jv msg, const char *key);
+/* "(edited 2×) · 👍 2  🎉 1", or with who "👍 alice, bob": what a message
+ * has of these; "" when nothing (malloc'd). */
+char *cf_marks_line(jv msg, int who);
+/* chat-show --history: every version of an edited message, and who
+ * gave each reaction, in cf_human_message's output from now on. */
+void cf_human_history(int on);
+/* Borrows note: " (alice, 2026-11-24 08:05:00 UTC): " (malloc'd). */
+char *cf_note_head(jv note);
 
 #endif

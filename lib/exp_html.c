@@ -45,7 +45,13 @@ static const char css[] =
 	"color:var(--mute)}"
 	"table{border-collapse:collapse;display:block;overflow-x:auto}"
 	"th,td{border:1px solid var(--line);padding:.3rem .6rem}"
-	"a{color:var(--user)}";
+	"a{color:var(--user)}"
+	".msg{position:relative}.notes{font-size:.875rem;margin:.6rem 0}"
+	".note{border:1px solid var(--line);border-left:3px solid var(--sys);"
+	"border-radius:4px;padding:.3rem .6rem;margin:.4rem 0;background:var(--code)}"
+	".note p{margin:.2rem 0}.note .by{color:var(--mute)}"
+	"@media (min-width:78rem){.notes{position:absolute;top:0;left:100%;"
+	"width:14rem;margin:0 0 0 1.5rem}}";
 
 /* Escaped for text and attribute values alike; bytes XML cannot carry
  * (C0 controls but tab and newline) are dropped. */
@@ -209,6 +215,40 @@ put_html(FILE *f, const char *h)
 	put_text(f, h, strlen(h));
 }
 
+/* The notes beside the message (under it on a narrow screen), every
+ * word of them escaped. */
+static void
+put_notes(FILE *f, jv msg)
+{
+	jv notes = cf_msg_marks(msg, "notes");
+	if (jv_array_length(jv_copy(notes)) > 0) {
+		fputs("<aside class=\"notes\">\n", f);
+		jv_array_foreach(notes, i, n) {
+			char when[40];
+			cf_when_human(cf_jstr(n, "timestamp"), when);
+			fputs("<div class=\"note\" id=\"n-", f);
+			esc(f, cf_jstr(n, "id"));
+			fputs("\"><p class=\"by\"><b>Note</b> ", f);
+			esc(f, cf_jstr(n, "author"));
+			fputs(" \u00b7 ", f);
+			esc(f, when);
+			fputs("</p>", f);
+			const char *quote = cf_jstr_or_null(n, "quote");
+			if (quote && *quote) {
+				fputs("<p class=\"on\">on \u201c<q>", f);
+				esc(f, quote);
+				fputs("</q>\u201d</p>", f);
+			}
+			fputs("<p>", f);
+			esc(f, cf_jstr(n, "text"));
+			fputs("</p></div>\n", f);
+			jv_free(n);
+		}
+		fputs("</aside>\n", f);
+	}
+	jv_free(notes);
+}
+
 static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -232,6 +272,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, cf_gfm_extensions());
 	put_html(f, h);
 	free(h);
+	put_notes(f, msg);
 	fputs("</div>\n", f);
 	return ferror(f) ? -1 : 0;
 }

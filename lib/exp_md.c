@@ -457,6 +457,67 @@ put_content(FILE *f, const char *text, cmark_node *doc, int shift, const char *l
 	cf_md_lines_free(&ls);
 }
 
+/* Text that is not Markdown, written so it stays text: punctuation that
+ * could start markup is escaped. */
+static void
+put_esc(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strchr("\\`*_[]<>#|~&", s[i]))
+			fputc('\\', f);
+		if (s[i] != '\r')
+			fputc(s[i], f);
+	}
+}
+
+/* Edits and reactions on a line in italics, then each note as a marked
+ * quote:  > **Note** (alice, 2026-11-24 08:05:00 UTC): text
+ *         > on “the words”  */
+static void
+put_marks(FILE *f, jv msg)
+{
+	char *line = cf_marks_line(msg, 0);
+	if (*line) {
+		fputc('*', f);
+		put_esc(f, line, strlen(line));
+		fputs("*\n\n", f);
+	}
+	free(line);
+	jv notes = cf_msg_marks(msg, "notes");
+	jv_array_foreach(notes, i, n) {
+		char *head = cf_note_head(n);
+		fputs("> **Note**", f);
+		put_esc(f, head, strlen(head));
+		free(head);
+		const char *t = cf_jstr(n, "text");
+		while (*t) {
+			size_t k = strcspn(t, "\n");
+			put_esc(f, t, k);
+			t += k;
+			if (*t == '\n' && *++t)
+				fputs("\\\n> ", f);
+		}
+		fputc('\n', f);
+		const char *quote = cf_jstr_or_null(n, "quote");
+		if (quote && *quote) {
+			fputs("> on \u201c", f);
+			for (const char *q = quote; *q;) {
+				size_t k = strcspn(q, "\n");
+				put_esc(f, q, k);
+				q += k;
+				if (*q == '\n') {
+					fputc(' ', f);
+					q++;
+				}
+			}
+			fputs("\u201d\n", f);
+		}
+		fputc('\n', f);
+		jv_free(n);
+	}
+	jv_free(notes);
+}
+
 static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -498,6 +559,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)
 		fputc('\n', f);
+	put_marks(f, msg);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -76,6 +76,74 @@ reset_note(cmark_node *doc)
 	cmark_node_prepend_child(doc, p);
 }
 
+static cmark_node *
+text_node(const char *s)
+{
+	cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+	cmark_node_set_literal(t, s);
+	return t;
+}
+
+/* A note's text as inlines: its lines kept apart by hard breaks, nothing
+ * in it read as Markdown. */
+static void
+add_lines(cmark_node *p, const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		char *line = strndup(s, n);
+		cmark_node_append_child(p, text_node(line));
+		free(line);
+		s += n;
+		if (*s == '\n') {
+			s++;
+			if (*s)
+				cmark_node_append_child(p, cmark_node_new(CMARK_NODE_LINEBREAK));
+		}
+	}
+}
+
+/* Edits, reactions and notes after the message's own blocks, so every
+ * format that renders the tree shows them as it shows the rest: one line
+ * "(edited 2×) · 👍 2  🎉 1" in italics, then each note as a quote. */
+static void
+marks_tree(cmark_node *doc, jv msg, int notes_too)
+{
+	char *line = cf_marks_line(msg, 0);
+	if (*line) {
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+		cmark_node_append_child(em, text_node(line));
+		cmark_node_append_child(p, em);
+		cmark_node_append_child(doc, p);
+	}
+	free(line);
+	jv notes = notes_too ? cf_msg_marks(msg, "notes") : jv_array();
+	jv_array_foreach(notes, i, n) {
+		cmark_node *q = cmark_node_new(CMARK_NODE_BLOCK_QUOTE);
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *b = cmark_node_new(CMARK_NODE_STRONG);
+		cmark_node_append_child(b, text_node("Note"));
+		cmark_node_append_child(p, b);
+		char *head = cf_note_head(n);
+		cmark_node_append_child(p, text_node(head));
+		free(head);
+		add_lines(p, cf_jstr(n, "text"));
+		cmark_node_append_child(q, p);
+		const char *quote = cf_jstr_or_null(n, "quote");
+		if (quote && *quote) {
+			p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+			cmark_node_append_child(p, text_node("on \u201c"));
+			add_lines(p, quote);
+			cmark_node_append_child(p, text_node("\u201d"));
+			cmark_node_append_child(q, p);
+		}
+		cmark_node_append_child(doc, q);
+		jv_free(n);
+	}
+	jv_free(notes);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -91,6 +159,9 @@ each(jv msg, const char *text, struct run *r)
 	} else {
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
+		if (doc && r->f != &cf_fmt_markdown)
+			/* HTML puts notes beside the message itself */
+			marks_tree(doc, msg, r->f != &cf_fmt_html);
 		r->rc = r->f->message(r->x, msg, doc);
 	}
 	if (doc)
@@ -124,6 +195,18 @@ lean_row(sqlite3_stmt *s)
 	                   jv_null() : jv_number((double)sqlite3_column_int64(s, 6)));
 	if (sqlite3_column_int(s, 7))
 		md = jv_object_set(md, jv_string("contextReset"), jv_true());
+	/* the marks only when there are any: most messages have none, and
+	 * parsing "[]" three times a row was measurable */
+	static const char *const marks[] = {"edits", "reactions", "notes"};
+	for (int i = 0; i < 3; i++) {
+		if (sqlite3_column_type(s, 8 + i) == SQLITE_NULL)
+			continue;
+		jv a = cf_col_json(s, 8 + i);
+		if (jv_get_kind(a) == JV_KIND_ARRAY && jv_array_length(jv_copy(a)) > 0)
+			md = jv_object_set(md, jv_string(marks[i]), a);
+		else
+			jv_free(a);
+	}
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("message"));
 	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
@@ -141,7 +224,9 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	static const char sql[] =
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
 		" m.model, m.processing_time,"
-		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1"
+		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1,"
+		" nullif(m.edits, '[]'), nullif(m.reactions, '[]'),"
+		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END"
 		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};

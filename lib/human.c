@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confab.h"
+#include "export.h"
 
 /* Bytes of one UTF-8 sequence starting at s (1 for a stray byte). */
 static int
@@ -322,6 +322,155 @@ put_attachments(jv meta)
 	jv_free(list);
 }
 
+jv
+cf_msg_marks(jv msg, const char *key)
+{
+	jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+	jv a = jv_get_kind(md) == JV_KIND_OBJECT ? jv_object_get(md, jv_string(key)) :
+	       (jv_free(md), jv_invalid());
+	if (jv_get_kind(a) != JV_KIND_ARRAY) {
+		jv_free(a);
+		return jv_array();
+	}
+	return a;
+}
+
+char *
+cf_marks_line(jv msg, int who)
+{
+	GString *g = g_string_new("");
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(edits);
+	if (n)
+		g_string_append_printf(g, "(edited %d\u00d7)", n);
+	/* one entry per emoji, in the order each was first given */
+	jv reactions = cf_msg_marks(msg, "reactions");
+	jv seen = jv_array();
+	jv_array_foreach(reactions, i, r) {
+		const char *e = cf_jstr(r, "emoji");
+		int known = 0;
+		jv_array_foreach(seen, k, s) {
+			known |= !strcmp(jv_string_value(s), e);
+			jv_free(s);
+		}
+		if (*e && !known) {
+			seen = jv_array_append(seen, jv_string(e));
+			int count = 0;
+			GString *users = g_string_new("");
+			jv_array_foreach(reactions, j, o) {
+				if (!strcmp(cf_jstr(o, "emoji"), e)) {
+					g_string_append_printf(users, "%s%s", count ? ", " : "",
+					                       cf_jstr(o, "user"));
+					count++;
+				}
+				jv_free(o);
+			}
+			g_string_append_printf(g, "%s%s %s", g->len ? (i && jv_array_length(jv_copy(seen)) > 1 ? "  " : " \u00b7 ") : "",
+			                       e, "");
+			if (who)
+				g_string_append(g, users->str);
+			else
+				g_string_append_printf(g, "%d", count);
+			g_string_free(users, TRUE);
+		}
+		jv_free(r);
+	}
+	jv_free(seen);
+	jv_free(reactions);
+	return g_string_free(g, FALSE);
+}
+
+char *
+cf_note_head(jv note)
+{
+	char when[40];
+	cf_when_human(cf_jstr(note, "timestamp"), when);
+	return g_strdup_printf(" (%s, %s): ", cf_jstr(note, "author"), when);
+}
+
+static int history;
+
+void
+cf_human_history(int on)
+{
+	history = on;
+}
+
+/* --history: each earlier version, oldest first, under a line saying when
+ * it was replaced and by whom; then a line for the current one. */
+static void
+put_versions(jv msg, void (*content)(const char *s, size_t n, void *ctx), void *ctx)
+{
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(jv_copy(edits));
+	jv_array_foreach(edits, i, e) {
+		char when[40], who[120];
+		cf_when_human(cf_jstr(e, "timestamp"), when);
+		cf_clean(cf_jstr(e, "editedBy"), who, sizeof who, 40, 0);
+		printf("%s\u2500\u2500 version %d of %d \u00b7 %s %s%s%s \u2500\u2500%s\n",
+		       cf_c(CF_DIM), i + 1, n + 1,
+		       !strcmp(cf_jstr(e, "kind"), "retry") ? "retried" : "replaced", when,
+		       *who ? " by " : "", who, cf_c(CF_RESET));
+		const char *c = cf_jstr(e, "content");
+		if (content) {
+			fflush(stdout);
+			content(c, strlen(c), ctx);
+		} else {
+			cf_put_clean(c);
+			if (*c && c[strlen(c) - 1] != '\n')
+				putchar('\n');
+		}
+		jv_free(e);
+	}
+	if (n)
+		printf("%s\u2500\u2500 version %d of %d \u00b7 current \u2500\u2500%s\n",
+		       cf_c(CF_DIM), n + 1, n + 1, cf_c(CF_RESET));
+	jv_free(edits);
+}
+
+/* Under the content: the edit count and reactions on a line, then each
+ * note as a marked block: who and when, the words it is on, its text. */
+static void
+put_marks(jv msg)
+{
+	char *line = cf_marks_line(msg, history);
+	if (*line) {
+		char buf[1024];
+		cf_clean(line, buf, sizeof buf, 0, 0);
+		printf("%s%s%s\n", cf_c(CF_DIM), buf, cf_c(CF_RESET));
+	}
+	free(line);
+	jv notes = cf_msg_marks(msg, "notes");
+	jv_array_foreach(notes, i, n) {
+		char *head = cf_note_head(n);
+		printf("%s\u2503 %snote%s", cf_c(CF_YELLOW), cf_c(CF_BOLD), cf_c(CF_RESET));
+		size_t hl = strlen(head);
+		if (hl > 3)
+			head[hl - 2] = '\0';   /* no ": " on a line of its own */
+		cf_put_clean(head);
+		putchar('\n');
+		free(head);
+		const char *quote = cf_jstr_or_null(n, "quote");
+		if (quote && *quote) {
+			printf("%s\u2503%s on \u201c", cf_c(CF_YELLOW), cf_c(CF_RESET));
+			cf_put_clean(quote);
+			printf("\u201d\n");
+		}
+		const char *t = cf_jstr(n, "text");
+		while (*t) {
+			size_t k = strcspn(t, "\n");
+			char *l = g_strndup(t, k);
+			printf("%s\u2503%s ", cf_c(CF_YELLOW), cf_c(CF_RESET));
+			cf_put_clean(l);
+			putchar('\n');
+			g_free(l);
+			t += k + (t[k] == '\n');
+		}
+		jv_free(n);
+	}
+	jv_free(notes);
+}
+
 void
 cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx),
                       void *ctx)
@@ -355,6 +504,8 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	putchar('\n');
 	put_attachments(meta);
 	jv_free(meta);
+	if (history)
+		put_versions(msg, content, ctx);
 	const char *c = cf_jstr(msg, "content");
 	if (content) {
 		fflush(stdout);
@@ -364,6 +515,7 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 		if (*c && c[strlen(c) - 1] != '\n')
 			putchar('\n');
 	}
+	put_marks(msg);
 	cf_out_check();
 	jv_free(msg);
 }
