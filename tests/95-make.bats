@@ -91,11 +91,8 @@ load helper
 	grep -qx cf_exit_on <<< "$ends"
 	# Files that still raise through the bridge (cf_store_fail, the
 	# human forms' cf_out_check): each leaves this list when it returns
-	# its errors (include/confab.h).  repl.o's _exit is the child's, after
-	# an editor's execvp failed, never confab's own.
+	# its errors (include/confab.h).
 	pending=" human turn "
-	[[ "$(nm -u "$ROOT/build/lib/repl.o" | awk '{print $2}' | grep -Fxf <(printf '%s\n' "$ends") | tr '\n' ' ')" == "_exit " ]]
-	pending+="repl "
 	bad=
 	for o in "$ROOT"/build/lib/*.o; do
 		n=$(basename "$o" .o)
