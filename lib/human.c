@@ -396,6 +396,21 @@ cf_human_history(int on)
 	history = on;
 }
 
+/* A message's text: through the renderer when there is one, else
+ * cleaned of controls and ended with a newline. */
+static void
+put_content(const char *c, void (*content)(const char *s, size_t n, void *ctx), void *ctx)
+{
+	if (content) {
+		fflush(stdout);
+		content(c, strlen(c), ctx);
+		return;
+	}
+	cf_put_clean(c);
+	if (*c && c[strlen(c) - 1] != '\n')
+		putchar('\n');
+}
+
 /* --history: each earlier version, oldest first, under a line saying when
  * it was replaced and by whom; then a line for the current one. */
 static void
@@ -411,15 +426,7 @@ put_versions(jv msg, void (*content)(const char *s, size_t n, void *ctx), void *
 		       cf_c(CF_DIM), i + 1, n + 1,
 		       !strcmp(cf_jstr(e, "kind"), "retry") ? "retried" : "replaced", when,
 		       *who ? " by " : "", who, cf_c(CF_RESET));
-		const char *c = cf_jstr(e, "content");
-		if (content) {
-			fflush(stdout);
-			content(c, strlen(c), ctx);
-		} else {
-			cf_put_clean(c);
-			if (*c && c[strlen(c) - 1] != '\n')
-				putchar('\n');
-		}
+		put_content(cf_jstr(e, "content"), content, ctx);
 		jv_free(e);
 	}
 	if (n)
@@ -506,15 +513,7 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	jv_free(meta);
 	if (history)
 		put_versions(msg, content, ctx);
-	const char *c = cf_jstr(msg, "content");
-	if (content) {
-		fflush(stdout);
-		content(c, strlen(c), ctx);
-	} else {
-		cf_put_clean(c);
-		if (*c && c[strlen(c) - 1] != '\n')
-			putchar('\n');
-	}
+	put_content(cf_jstr(msg, "content"), content, ctx);
 	put_marks(msg);
 	cf_out_check();
 	jv_free(msg);
