@@ -280,6 +280,28 @@ collect(jv m, void *ctx)
 	return 0;
 }
 
+/* The turns of hist (consumed) from the latest that starts a context on,
+ * leaving out the unfinished ones and skip (this turn's own prompt, which
+ * goes last as it was given). */
+static jv
+since_reset(cf_store *st, jv hist, const char *skip)
+{
+	int from = 0;
+	jv_array_foreach(hist, i, m) {
+		if ((!skip || strcmp(cf_jstr(m, "id"), skip)) && starts_context(m))
+			from = i;
+		jv_free(m);
+	}
+	jv msgs = jv_array();
+	jv_array_foreach(hist, i, m) {
+		if (i >= from && (!skip || strcmp(cf_jstr(m, "id"), skip)) && !unfinished(m))
+			msgs = jv_array_append(msgs, context_turn(st, m));
+		jv_free(m);
+	}
+	jv_free(hist);
+	return msgs;
+}
+
 /* The context: the last contextWindow messages before this one, from
  * the latest that starts a context on, read through the (session_id,
  * seq) index, then this one as it was given. */
@@ -300,20 +322,7 @@ compose(struct cf_turn_state *ts)
 			return e;
 		}
 		jv_free(e);
-		int from = 0;
-		jv_array_foreach(hist, i, m) {
-			if (starts_context(m))
-				from = i;
-			jv_free(m);
-		}
-		jv msgs = jv_array();
-		jv_array_foreach(hist, i, m) {
-			if (i >= from && !unfinished(m))
-				msgs = jv_array_append(msgs, context_turn(st, m));
-			jv_free(m);
-		}
-		jv_free(hist);
-		return msgs;
+		return since_reset(st, hist, NULL);
 	}
 	if (cw >= 1 && !ts->newsess && !t->reset) {
 		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
@@ -324,20 +333,8 @@ compose(struct cf_turn_state *ts)
 		}
 		jv_free(e);
 	}
-	int from = 0;
-	jv_array_foreach(hist, i, m) {
-		if (strcmp(cf_jstr(m, "id"), t->user_id) && starts_context(m))
-			from = i;
-		jv_free(m);
-	}
-	jv msgs = jv_array();
-	jv_array_foreach(hist, i, m) {
-		if (i >= from && strcmp(cf_jstr(m, "id"), t->user_id) && !unfinished(m))
-			msgs = jv_array_append(msgs, context_turn(st, m));
-		jv_free(m);
-	}
-	jv_free(hist);
-	return jv_array_append(msgs, this_turn(ts->text, ts->files));
+	return jv_array_append(since_reset(st, hist, t->user_id),
+	                       this_turn(ts->text, ts->files));
 }
 
 /* ---- who answers ---- */
