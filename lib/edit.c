@@ -68,6 +68,14 @@ gone(const char *id)
 	                "program; nothing changed", id);
 }
 
+/* Message id as it is stored, or gone() when another program removed it. */
+static jv
+stored(cf_store *st, const char *id)
+{
+	jv m = cf_message_get(st, id);
+	return jv_is_valid(m) || cf_is_error(m) ? m : (jv_free(m), gone(id));
+}
+
 static jv
 now_jv(void)
 {
@@ -157,10 +165,10 @@ in_transaction(cf_store *st, const char *id, jv r)
 		return r;
 	}
 	jv_free(r);
-	jv m = cf_message_get(st, id);
+	jv m = stored(st, id);
 	if (!jv_is_valid(m)) {
 		cf_store_rollback(st);
-		return cf_is_error(m) ? m : (jv_free(m), gone(id));
+		return m;
 	}
 	jv c = cf_store_commit(st);
 	if (!jv_is_valid(c)) {
@@ -231,10 +239,10 @@ cf_edit_revert(cf_store *st, const char *id, long version, int *changed)
 	if (!jv_is_valid(e))
 		return e;
 	jv_free(e);
-	jv m = cf_message_get(st, id);
+	jv m = stored(st, id);
 	if (!jv_is_valid(m)) {
 		cf_store_rollback(st);
-		return cf_is_error(m) ? m : (jv_free(m), gone(id));
+		return m;
 	}
 	jv vs = cf_edit_versions(m);
 	jv_free(m);
