@@ -134,6 +134,9 @@ DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libjq-dev libonig-dev \
 	bats jq bsdutils groff mandoc zsh fish clang libclang-rt-14-dev time
 # bindfs: a FUSE file system without O_TMPFILE, for chat-export's fallback
 DEBS += bindfs
+# LibreOffice (without its GUI): the independent reader of DOCX exports,
+# notes included (tests/156-export-marks.bats)
+DEBS += libreoffice-writer-nogui
 
 all: $(BINS)
 
