@@ -9,6 +9,9 @@ start() {
 	local a q=
 	for a in "$@"; do q+=" $(printf '%q' "$a")"; done
 	mkdir -p "${WORK:=$BATS_TEST_TMPDIR/work}"
+	# a second start in one test: exited must wait for this confab, not
+	# read the last one's status (or catch it half rewritten)
+	rm -f "$RUN/exit"
 	cat > "$RUN/wrap" <<-EOF
 		#!/bin/bash
 		cd $(printf '%q' "$WORK")
