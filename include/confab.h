@@ -168,7 +168,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 2
+#define CF_SCHEMA_VERSION 3
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -821,5 +821,41 @@ char *cf_marks_line(jv msg, int who);
 void cf_human_history(int on);
 /* Borrows note: " (alice, 2026-11-24 08:05:00 UTC): " (malloc'd). */
 char *cf_note_head(jv note);
+
+/* ---- marks.c: reactions, notes, deleting messages (chat-react,
+ * chat-note, chat-rm --message; confab's /react, /note, /rm) ---- */
+
+/* The longest note, in bytes (chat-note(1)). */
+#define CF_NOTE_MAX 65536
+/* 1 when s is one emoji as chat-react(1) words the rule: a pictograph
+ * (with VS16, a skin tone, a tag sequence) or several joined by ZWJ, two
+ * regional indicators, or a keycap. */
+int cf_emoji_one(const char *s);
+/* cf_user_name()'s emoji on message id, {emoji, user, timestamp} in
+ * metadata.reactions, once per user and emoji; with remove, taken off.
+ * One transaction; the message record as it is now, *changed 0 when it
+ * already was so.  Not one emoji: CF_EX_USAGE; a message gone:
+ * CF_EX_NOTFOUND; a reply still arriving: CF_EX_FAIL. */
+CF_MUST jv cf_react(cf_store *st, const char *id, const char *emoji, int remove,
+                    int *changed);
+/* A note (text, len bytes; quote, words of the content it is about, or
+ * NULL) on message id, in metadata.notes: the note's record ({type:
+ * "note", messageId, id, author, timestamp, text, quote?}).  Empty, over
+ * CF_NOTE_MAX, or a quote the content lacks: CF_EX_USAGE; not UTF-8:
+ * CF_EX_DATA; as cf_react for the message. */
+CF_MUST jv cf_note_add(cf_store *st, const char *id, const char *text, size_t len,
+                       const char *quote);
+/* The notes of message id (NULL: of every message, by session) as note
+ * records with sessionId: an array. */
+CF_MUST jv cf_note_list(cf_store *st, const char *id);
+/* The note whose id is ref or starts with it (4 characters at least)
+ * taken off its message; its record.  CF_EX_NOTFOUND, CF_EX_AMBIGUOUS. */
+CF_MUST jv cf_note_rm(cf_store *st, const char *ref);
+/* The messages of ids (an array of full ids, consumed) deleted in one
+ * transaction, with their attachments; counts, tokens and the index
+ * follow through the triggers, and a branch made at one of them loses
+ * only its branchPoint.  All or nothing: a message gone or still
+ * arriving is an error with nothing deleted. */
+CF_MUST jv cf_messages_delete(cf_store *st, jv ids);
 
 #endif

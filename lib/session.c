@@ -8,8 +8,15 @@
 	"s.id, s.name, s.created, s.last_updated, s.provider, s.model," \
 	" s.temperature, s.max_tokens, s.system_prompt, s.auto_context," \
 	" s.context_window, s.message_count, s.total_tokens, s.tags," \
-	" s.starred, s.archived, s.parent_session_id, s.branch_point"
-#define SESSION_NCOLS 18
+	" s.starred, s.archived, s.parent_session_id, s.branch_point," \
+	SESSION_REACTIONS
+#define SESSION_NCOLS 19
+/* Its messages' reactions, each with its messageId, by the partial index
+ * messages_reacted (store.c): a probe that finds nothing for most. */
+#define SESSION_REACTIONS \
+	" (SELECT json_group_array(json_set(r.value, '$.messageId', m.id))" \
+	"  FROM messages m, json_each(m.reactions) r" \
+	"  WHERE m.session_id = s.id AND m.reactions <> '[]')"
 
 static jv
 col_num(sqlite3_stmt *s, int i)
@@ -46,6 +53,12 @@ row_to_session(sqlite3_stmt *s)
 	meta = jv_object_set(meta, jv_string("tags"), tags);
 	meta = jv_object_set(meta, jv_string("starred"), jv_bool(sqlite3_column_int(s, 14)));
 	meta = jv_object_set(meta, jv_string("archived"), jv_bool(sqlite3_column_int(s, 15)));
+	jv reactions = cf_col_json(s, 18);
+	if (jv_get_kind(reactions) != JV_KIND_ARRAY) {
+		jv_free(reactions);
+		reactions = jv_array();
+	}
+	meta = jv_object_set(meta, jv_string("reactions"), reactions);
 
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("session"));

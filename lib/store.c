@@ -169,6 +169,13 @@ static const char *const migrations[] = {
 	"  WHERE id = new.session_id;"
 	" END;"
 	"PRAGMA application_id = " CF_APP_ID_SQL ";",
+	/* 2 -> 3: the few messages with reactions or notes (marks.c), so a
+	 * session's record carries its reactions (chat-ls --where) and
+	 * chat-note finds a note by its id, without reading every message. */
+	"CREATE INDEX messages_reacted ON messages(session_id, seq)"
+	" WHERE reactions <> '[]';"
+	"CREATE INDEX messages_noted ON messages(session_id, seq)"
+	" WHERE json_type(extra, '$.notes') IS NOT NULL;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
