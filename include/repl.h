@@ -99,5 +99,12 @@ CF_MUST jv cf_chat_send_again(struct cf_chat *c, const char *again,
  * message (it is a draft's text).  /retry [PROVIDER[:MODEL]]. */
 CF_MUST jv cf_chat_edit_message(struct cf_chat *c, const char *arg);
 CF_MUST jv cf_chat_cmd_retry(struct cf_chat *c, const char *arg);
+/* The current tab's session id, "" with none open. */
+const char *cf_chat_session_id(struct cf_chat *c);
+/* marks_cmd.c: /react [-]EMOJI [MESSAGE], /note TEXT (on the last
+ * message), /rm [MESSAGE] (without it, the last), over marks.c. */
+CF_MUST jv cf_chat_cmd_react(struct cf_chat *c, const char *arg);
+CF_MUST jv cf_chat_cmd_note(struct cf_chat *c, const char *arg);
+CF_MUST jv cf_chat_cmd_rm(struct cf_chat *c, const char *arg);
 
 #endif

@@ -8,8 +8,8 @@
 
 /* ---- confab: /edit MESSAGE, /retry ---- */
 
-static const char *
-tab_session(struct cf_chat *c)
+const char *
+cf_chat_session_id(struct cf_chat *c)
 {
 	return c->ntabs > 0 && c->cur >= 0 && c->cur < c->ntabs ?
 	       cf_jstr(c->tabs[c->cur].session, "id") : "";
@@ -20,7 +20,7 @@ cf_chat_edit_message(struct cf_chat *c, const char *arg)
 {
 	if (strpbrk(arg, " \t"))
 		return jv_false();
-	jv m = cf_resolve_message(c->st, arg, tab_session(c));
+	jv m = cf_resolve_message(c->st, arg, cf_chat_session_id(c));
 	if (!jv_is_valid(m)) {
 		if (cf_error_status(m) != CF_EX_NOTFOUND)
 			return m;
@@ -71,7 +71,7 @@ cf_chat_cmd_retry(struct cf_chat *c, const char *arg)
 			return over;
 	}
 	char prompt[37], reply[37];
-	jv e = cf_retry_target(c->st, tab_session(c), prompt, reply);
+	jv e = cf_retry_target(c->st, cf_chat_session_id(c), prompt, reply);
 	if (!jv_is_valid(e)) {
 		jv_free(over);
 		return e;

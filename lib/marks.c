@@ -16,8 +16,8 @@ static uint32_t
 next_cp(const unsigned char **p, const unsigned char *end)
 {
 	const unsigned char *s = *p;
-	size_t n = cf_utf8_len(s, end);
-	uint32_t c = n == 1 ? s[0] : n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	size_t n = cf_utf8_len(s, end);   /* 0 for ASCII (the text is valid) */
+	uint32_t c = n <= 1 ? s[0] : n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
 	for (size_t i = 1; i < n; i++)
 		c = c << 6 | (s[i] & 0x3f);
 	*p = s + (n ? n : 1);

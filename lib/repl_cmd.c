@@ -1241,6 +1241,12 @@ static const struct cmd {
 	 NULL, C_NONE},
 	{"/retry", "[PROVIDER[:MODEL]]", "ask again for the last reply, the "
 	 "earlier one kept in its edits", cf_chat_cmd_retry, C_PROVIDER},
+	{"/react", "[-]EMOJI [MESSAGE]", "your reaction on the last message, or "
+	 "on MESSAGE; -EMOJI takes it off", cf_chat_cmd_react, C_NONE},
+	{"/note", "TEXT", "a note on the last message (never sent to a model)",
+	 cf_chat_cmd_note, C_NONE},
+	{"/rm", "[MESSAGE]", "delete the last message, or MESSAGE (an id or "
+	 "prefix in this session)", cf_chat_cmd_rm, C_NONE},
 	{"/quit", "", "leave (Ctrl-D too)", cmd_quit, C_NONE},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
