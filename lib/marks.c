@@ -376,8 +376,8 @@ noted(cf_store *st, const char *id, const char *prefix, jv *out)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		jv mid = cf_col_text(s, 0), sid = cf_col_text(s, 1);
 		jv extra = cf_col_json(s, 2);
-		jv notes = jv_get_kind(extra) == JV_KIND_OBJECT ? notes_of(extra) :
-		           (jv_free(extra), jv_array());
+		jv notes = jv_get_kind(extra) == JV_KIND_OBJECT ? notes_of(extra) : jv_array();
+		jv_free(extra);
 		jv_array_foreach(notes, i, n) {
 			if (!prefix || !strncmp(cf_jstr(n, "id"), prefix, pn))
 				*out = jv_array_append(*out, note_record(n, jv_string_value(mid),

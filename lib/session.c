@@ -16,7 +16,7 @@
 #define SESSION_REACTIONS \
 	" (SELECT json_group_array(json_set(r.value, '$.messageId', m.id))" \
 	"  FROM messages m, json_each(m.reactions) r" \
-	"  WHERE m.session_id = s.id AND m.reactions <> '[]')"
+	"  WHERE m.session_id = s.id AND m.reactions <> '[]' AND r.type = 'object')"
 
 static jv
 col_num(sqlite3_stmt *s, int i)
