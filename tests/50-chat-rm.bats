@@ -319,3 +319,99 @@ fts_intact() {
 	run -0 chat-rm --version
 	[[ "$output" =~ ^chat-rm\ \(confab\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
+
+# ---- --message: deleting messages ----
+
+@test "--message deletes messages; counts, tokens, the index and attachments follow" {
+	three_sessions
+	ids=($(chat-show --json alpha | jq -r .id))
+	sqlite3 "$CHAT_DB" "UPDATE messages SET tokens = 7 WHERE id = '${ids[1]}';
+		UPDATE messages SET tokens = 5 WHERE id = '${ids[0]}';
+		INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+		VALUES ('01900000-0000-7000-8000-00000000000a', '${ids[1]}', 'file', 'a.txt', 1, 'text/plain', 'a'),
+		       ('01900000-0000-7000-8000-00000000000b', '${ids[0]}', 'file', 'b.txt', 1, 'text/plain', 'b')"
+	[ "$(chat-ls --json | jq -r 'select(.name == "alpha") | .metadata | "\(.messageCount) \(.totalTokens)"')" = "2 12" ]
+	[ "$(chat-ls --search zebra | jq -r .name)" = alpha ]
+	run -0 --separate-stderr chat-rm --message "${ids[1]:0:20}"
+	[ -z "$stderr" ]
+	[ "$(jq -r '[.id, .content] | join(" ")' <<< "$output")" = "${ids[1]} zebra crossing" ]
+	[ "$(chat-ls --json | jq -r 'select(.name == "alpha") | .metadata | "\(.messageCount) \(.totalTokens)"')" = "1 5" ]
+	[ "$(chat-show --json alpha | jq -r .content)" = "apples and oranges" ]
+	run -0 chat-ls --search zebra
+	[ -z "$output" ]
+	fts_intact
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM attachments')" = b.txt ]
+	# the other sessions are untouched
+	[ "$(count messages)" -eq 5 ]
+}
+
+@test "--message takes several, from several sessions, in one transaction; one named twice goes once" {
+	three_sessions
+	x=$(chat-show --json alpha | jq -r .id | head -1)
+	y=$(chat-show --json gamma | jq -r .id | tail -1)
+	run -0 chat-rm -m "$x" "$y" "$x"
+	[ "$(jq -r .id <<< "$output" | paste -sd' ')" = "$x $y" ]
+	[ "$(count messages)" -eq 4 ]
+	[ "$(chat-ls --json | jq -r 'select(.name == "gamma") | .metadata.messageCount')" = 2 ]
+}
+
+@test "--message: an unknown, ambiguous or deleted message deletes nothing" {
+	three_sessions
+	x=$(chat-show --json alpha | jq -r .id | head -1)
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-rm -f --message "$x" 0000ffff
+	[ "$status" -eq 3 ]; one_error chat-rm
+	[ "$stderr" = "chat-rm: unknown message '0000ffff'" ]
+	p=$(sqlite3 "$CHAT_DB" "SELECT substr(id, 1, 8) FROM messages GROUP BY 1 HAVING count(*) > 1 LIMIT 1")
+	[ -n "$p" ]
+	run --separate-stderr chat-rm -f --message "$p"
+	[ "$status" -eq 4 ]; one_error chat-rm
+	run --separate-stderr chat-rm --message
+	[ "$status" -eq 2 ]; one_error chat-rm
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	chat-rm -m "$x" > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-rm -m "$x"
+	[ "$status" -eq 3 ]; one_error chat-rm
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# a reply still arriving is not deleted under its writer
+	y=$(chat-show --json gamma | jq -r .id | tail -1)
+	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$y'"
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-rm -m "$(chat-show --json beta | jq -r .id)" "$y"
+	[ "$status" -eq 1 ]; one_error chat-rm
+	[ "$stderr" = "chat-rm: message '$y' is a reply still arriving; nothing changed" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+}
+
+@test "--message: deleting the message a branch starts from leaves the branch whole" {
+	three_sessions
+	at=$(chat-show --json alpha | jq -r .id | head -1)
+	br=$(chat-branch --name br --at "$at" alpha | jq -r .id)
+	[ "$(chat-ls --json | jq -r "select(.id == \"$br\") | .branchPoint")" = "$at" ]
+	run -0 chat-rm -m "$at"
+	[ "$(chat-show --json br | jq -r .content)" = "apples and oranges" ]
+	rec=$(chat-ls --json | jq -c "select(.id == \"$br\")")
+	[ "$(jq -r '"\(.parentSessionId) \(.branchPoint) \(.metadata.messageCount)"' <<< "$rec")" = "$a null 1" ]
+	[ "$(chat-show --json alpha | jq -r .content)" = "zebra crossing" ]
+}
+
+@test "--message on a terminal asks first; n deletes nothing, -f does not ask" {
+	three_sessions
+	x=$(chat-show --json alpha | jq -r .id | head -1)
+	tty_run "chat-rm --message $x" <<< n
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"chat-rm: delete 1 message? [y/N] "* ]]
+	[[ "${lines[-1]}" == *"chat-rm: nothing deleted" ]]
+	[ "$(count messages)" -eq 6 ]
+	tty_run "chat-rm --message $x" <<< y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"deleted message $x"* ]]
+	[ "$(count messages)" -eq 5 ]
+	y=$(chat-show --json gamma | jq -r .id | head -1)
+	tty_run "chat-rm -f -m $y" < /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" != *'[y/N]'* ]]
+	[ "${lines[0]}" = "deleted message $y" ]
+	[ "$(count messages)" -eq 4 ]
+}
