@@ -105,10 +105,10 @@ db() {
 
 # ---- the schema ----
 
-@test "WAL, schema version 2, foreign keys declared" {
+@test "WAL, schema version 3, foreign keys declared" {
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
@@ -154,7 +154,7 @@ db() {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
 }
@@ -164,8 +164,19 @@ db() {
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
 	run -0 chat-new --name migrated
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'SELECT name FROM sessions')" = migrated ]
+}
+
+@test "a schema 2 store gains the indexes of marked messages, its reactions found" {
+	S=$(new_session --name two)
+	M=$(chat-add -s "$S" hi | jq -r .id)
+	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; PRAGMA user_version = 2;
+		UPDATE messages SET reactions = '[{\"emoji\":\"👍\",\"user\":\"ann\",\"timestamp\":\"2026-01-01T00:00:00.000Z\"}]'"
+	run -0 chat-ls --json
+	[ "$(db 'PRAGMA user_version')" = 3 ]
+	[ "$(db "SELECT name FROM sqlite_master WHERE name IN ('messages_reacted', 'messages_noted') ORDER BY name" | paste -sd,)" = messages_noted,messages_reacted ]
+	[ "$(jq -c '.metadata.reactions | map([.emoji, .messageId])' <<< "$output")" = "[[\"👍\",\"$M\"]]" ]
 }
 
 @test "opening a current store again changes nothing" {
@@ -173,7 +184,7 @@ db() {
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
 	[ "$(db .dump | sha256sum)" = "$sum" ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
@@ -298,7 +309,7 @@ db() {
 	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
 	[ "$failed" -eq 0 ]
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
 }
