@@ -34,10 +34,10 @@ q() {
 	new --name first
 	[ "$(q 'keys_unsorted')" = '["type","id","name","created","lastUpdated","provider","model","settings","metadata","parentSessionId","branchPoint"]' ]
 	[ "$(q '.settings | keys_unsorted')" = '["temperature","maxTokens","systemPrompt","autoContext","contextWindow"]' ]
-	[ "$(q '.metadata | keys_unsorted')" = '["messageCount","totalTokens","tags","starred","archived"]' ]
+	[ "$(q '.metadata | keys_unsorted')" = '["messageCount","totalTokens","tags","starred","archived","reactions"]' ]
 	[ "$(q .type)" = '"session"' ]
 	[ "$(q .name)" = '"first"' ]
-	[ "$(q .metadata)" = '{"messageCount":0,"totalTokens":0,"tags":[],"starred":false,"archived":false}' ]
+	[ "$(q .metadata)" = '{"messageCount":0,"totalTokens":0,"tags":[],"starred":false,"archived":false,"reactions":[]}' ]
 	[ "$(q .parentSessionId)" = null ]
 	[ "$(q .branchPoint)" = null ]
 }

@@ -141,7 +141,7 @@ setup() {
 	import "$FIX/chatgpt.json"
 	[ "${#lines[@]}" -eq 5 ]
 	M=6a1f0c3e-2b4d-4e8a-9c71-0d5e3f2a1b90
-	[ "$(jq -c 'del(.settings)' <<< "${lines[0]}")" = '{"type":"session","id":"'$M'","name":"Lisbon trip","created":"2024-06-10T06:13:20.500Z","lastUpdated":"2024-06-10T06:18:20.250Z","provider":"openai","model":"gpt-4o","metadata":{"messageCount":4,"totalTokens":0,"tags":[],"starred":false,"archived":false},"parentSessionId":null,"branchPoint":null}' ]
+	[ "$(jq -c 'del(.settings)' <<< "${lines[0]}")" = '{"type":"session","id":"'$M'","name":"Lisbon trip","created":"2024-06-10T06:13:20.500Z","lastUpdated":"2024-06-10T06:18:20.250Z","provider":"openai","model":"gpt-4o","metadata":{"messageCount":4,"totalTokens":0,"tags":[],"starred":false,"archived":false,"reactions":[]},"parentSessionId":null,"branchPoint":null}' ]
 	[ "$(jq -c .settings <<< "${lines[0]}")" = '{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50}' ]
 	# what was printed is what was stored
 	[ "$(session "$M")" = "${lines[0]}" ]
@@ -233,7 +233,7 @@ setup() {
 	import "$FIX/claude.json"
 	[ "${#lines[@]}" -eq 3 ]
 	S=2f9c1d7e-8a34-4b6f-9e21-5c0d7b3a4e18
-	[ "$(jq -c 'del(.settings)' <<< "${lines[0]}")" = '{"type":"session","id":"'$S'","name":"Sourdough","created":"2025-03-01T09:15:30.123Z","lastUpdated":"2025-03-01T09:20:00.000Z","provider":"anthropic","model":null,"metadata":{"messageCount":2,"totalTokens":0,"tags":[],"starred":false,"archived":false},"parentSessionId":null,"branchPoint":null}' ]
+	[ "$(jq -c 'del(.settings)' <<< "${lines[0]}")" = '{"type":"session","id":"'$S'","name":"Sourdough","created":"2025-03-01T09:15:30.123Z","lastUpdated":"2025-03-01T09:20:00.000Z","provider":"anthropic","model":null,"metadata":{"messageCount":2,"totalTokens":0,"tags":[],"starred":false,"archived":false,"reactions":[]},"parentSessionId":null,"branchPoint":null}' ]
 	run -0 msgs "$S"
 	# the id in capitals comes in lower case
 	[ "${lines[0]}" = '["5e0b7c1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d","user","Why is my bread flat?","2025-03-01T09:15:31.500Z"]' ]
@@ -389,7 +389,7 @@ setup() {
 	]}
 	EOF
 	import one.json
-	[ "$(jq -c '[.parentSessionId, .branchPoint, .lastUpdated, .metadata]' <<< "$output")" = '[null,null,"2025-01-02T00:00:00.000Z",{"messageCount":1,"totalTokens":7,"tags":["t"],"starred":false,"archived":false}]' ]
+	[ "$(jq -c '[.parentSessionId, .branchPoint, .lastUpdated, .metadata]' <<< "$output")" = '[null,null,"2025-01-02T00:00:00.000Z",{"messageCount":1,"totalTokens":7,"tags":["t"],"starred":false,"archived":false,"reactions":[]}]' ]
 	run -0 chat-show --json 0d1a2b3c-0000-4000-8000-000000000001
 	[ "$output" = '{"type":"message","id":"0d1a2b3c-0000-4000-8000-0000000000a1","sessionId":"0d1a2b3c-0000-4000-8000-000000000001","role":"user","content":"hi","timestamp":"2025-01-01T00:00:01.000Z","metadata":{"tokens":7,"model":null,"processing_time":null,"attachments":[{"id":"0d1a2b3c-0000-4000-8000-0000000000b1","type":"text","name":"a.txt","size":3,"mimeType":"text/plain"}],"reactions":["+1"],"edits":[],"custom":{"k":[1,2]}},"context":{"activityEvents":[],"pluginCommands":[],"files":["a.txt"]}}' ]
 	# the same messages under another session id: their ids are taken
