@@ -102,8 +102,8 @@ cf_chat_cmd_note(struct cf_chat *c, const char *arg)
 	jv note = cf_note_add(c->st, id, arg, strlen(arg), NULL);
 	if (!jv_is_valid(note))
 		return note;
-	cf_chat_say(c, "(note %.8s on message %.8s; chat-note --ls %.8s lists its notes)",
-	            cf_jstr(note, "id"), id, id);
+	cf_chat_say(c, "(note %s on message %.13s; chat-note --rm removes it)",
+	            cf_jstr(note, "id"), id);
 	jv_free(note);
 	return jv_true();
 }

@@ -45,8 +45,10 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 @test "/note: a note on the last message, never its content" {
 	start k
 	line "/note check this one"
-	wait_for '^\(note .{8} on message .{8}; chat-note --ls'
+	wait_for '^\(note [0-9a-f-]{36} on message .{13}; chat-note --rm removes it\)'
 	[ "$(chat-note --ls "$A1" | jq -c '[.author, .text]')" = '["alice","check this one"]' ]
+	nid=$(chat-note --ls "$A1" | jq -r .id)
+	[ "$(on_screen "^\\(note $nid on message ${A1:0:13};")" = 1 ]
 	[ "$(field "$A1" .content)" = '"first answer"' ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
