@@ -759,13 +759,13 @@ CF_MUST jv cf_session_branch_in(cf_store *st, jv src, const char *point,
 /* ---- diff.c: comparing sessions, and a message's versions (chat-diff,
  * confab's /diff) ---- */
 
-/* Myers' shortest edit script between n items of a and m of b, eq(i, j,
- * ctx) telling whether a[i] equals b[j]: in *script (malloc'd, the
- * caller frees it), a byte an item in order, '=' (in both), '-' (a's
- * only), '+' (b's only); its length, or -1 (nothing allocated) when it
- * would take more than max_d removes and adds (max_d < 0: no limit). */
-long cf_diff_script(size_t n, size_t m, int (*eq)(size_t i, size_t j, void *ctx),
-                    void *ctx, long max_d, char **script);
+/* Myers' shortest edit script between n items of a and m of b, equal
+ * items given as equal numbers: in *script (malloc'd, the caller frees
+ * it), a byte an item in order, '=' (in both), '-' (a's only), '+' (b's
+ * only); its length, or -1 (nothing allocated) when it would take more
+ * than max_d removes and adds (max_d < 0: no limit). */
+long cf_diff_script(const uint32_t *a, size_t n, const uint32_t *b, size_t m,
+                    long max_d, char **script);
 /* The word-level diff of a (na bytes) and b (nb bytes), in pieces: op
  * '=' (len bytes at a + a, the same at b + b), '-' (at a + a, a's only),
  * '+' (at b + b, b's only).  The '=' and '-' pieces in order spell a, the

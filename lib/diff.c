@@ -21,8 +21,8 @@
 #define MAX_D 1000
 
 long
-cf_diff_script(size_t n, size_t m, int (*eq)(size_t i, size_t j, void *ctx),
-               void *ctx, long max_d, char **script)
+cf_diff_script(const uint32_t *a, size_t n, const uint32_t *b, size_t m,
+               long max_d, char **script)
 {
 	*script = NULL;
 	if (n > INT32_MAX / 2 || m > INT32_MAX / 2)
@@ -43,7 +43,7 @@ cf_diff_script(size_t n, size_t m, int (*eq)(size_t i, size_t j, void *ctx),
 			long x = (k == -d || (k != d && v[off + k - 1] < v[off + k + 1])) ?
 			         v[off + k + 1] : v[off + k - 1] + 1;
 			long y = x - k;
-			while (x < N && y < M && eq((size_t)x, (size_t)y, ctx))
+			while (x < N && y < M && a[x] == b[y])
 				x++, y++;
 			v[off + k] = (int32_t)x;
 			if (x >= N && y >= M)
@@ -86,6 +86,55 @@ cf_diff_script(size_t n, size_t m, int (*eq)(size_t i, size_t j, void *ctx),
 	return (long)(len - at);
 }
 
+/* Items as numbers, equal items one number, so that the search compares
+ * integers: an open-addressed table of (hash, text, role). */
+struct ids {
+	struct islot {
+		uint64_t h;
+		const char *s, *r;
+		size_t len;
+		uint32_t id;
+	} *t;
+	size_t mask;
+	uint32_t next;
+};
+
+static void
+ids_init(struct ids *x, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	x->t = cf_xmalloc(sizeof *x->t * cap);
+	memset(x->t, 0, sizeof *x->t * cap);
+	x->mask = cap - 1;
+	x->next = 1;
+}
+
+/* r: a second part of the item (a message's role), or NULL. */
+static uint32_t
+ids_of(struct ids *x, uint64_t h, const char *s, size_t len, const char *r)
+{
+	for (size_t i = (size_t)h & x->mask;; i = (i + 1) & x->mask) {
+		struct islot *e = &x->t[i];
+		if (!e->id) {
+			*e = (struct islot){h, s, r, len, x->next++};
+			return e->id;
+		}
+		if (e->h == h && e->len == len && !memcmp(e->s, s, len) &&
+		    (!r || !strcmp(e->r, r)))
+			return e->id;
+	}
+}
+
+static uint64_t
+fnv(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
 /* ---- words ---- */
 
 struct tok { size_t off, len; };
@@ -103,8 +152,10 @@ blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* A word (letters, digits, '_' and every byte of a UTF-8 sequence), a
- * run of blanks, or one other character. */
+/* A word (letters, digits, '_' and every byte of a UTF-8 sequence) or
+ * one other character, with the blanks after it; blanks that start the
+ * text are a token of their own.  Half as many tokens as words and blanks
+ * apart: the search costs the square of the edits. */
 static size_t
 tok_len(const char *s, size_t n)
 {
@@ -113,10 +164,17 @@ tok_len(const char *s, size_t n)
 	if (wordish(p[0]))
 		while (i < n && wordish(p[i]))
 			i++;
-	else if (blank(p[0]))
-		while (i < n && blank(p[i]))
-			i++;
+	while (i < n && blank(p[i]))
+		i++;
 	return i;
+}
+
+/* May a piece of s (len bytes) end or start at at: not inside a word. */
+static int
+cut_ok(const char *s, size_t len, size_t at)
+{
+	return at == 0 || at == len || !wordish((unsigned char)s[at]) ||
+	       !wordish((unsigned char)s[at - 1]);
 }
 
 static struct tok *
@@ -135,17 +193,22 @@ tokens(const char *s, size_t n, size_t *count)
 	return t;
 }
 
-struct wctx {
-	const char *a, *b;
-	const struct tok *ta, *tb;
-};
-
-static int
-tok_eq(size_t i, size_t j, void *ctx)
+/* The tokens of a and b as numbers, into ia and ib (malloc'd). */
+static void
+token_ids(const char *a, const struct tok *ta, size_t ka, const char *b,
+          const struct tok *tb, size_t kb, uint32_t **ia, uint32_t **ib)
 {
-	const struct wctx *w = ctx;
-	const struct tok *x = &w->ta[i], *y = &w->tb[j];
-	return x->len == y->len && !memcmp(w->a + x->off, w->b + y->off, x->len);
+	struct ids x;
+	ids_init(&x, ka + kb);
+	*ia = cf_xmalloc(sizeof **ia * (ka + 1));
+	*ib = cf_xmalloc(sizeof **ib * (kb + 1));
+	for (size_t i = 0; i < ka; i++)
+		(*ia)[i] = ids_of(&x, fnv(1469598103934665603ULL, a + ta[i].off, ta[i].len),
+		                  a + ta[i].off, ta[i].len, NULL);
+	for (size_t i = 0; i < kb; i++)
+		(*ib)[i] = ids_of(&x, fnv(1469598103934665603ULL, b + tb[i].off, tb[i].len),
+		                  b + tb[i].off, tb[i].len, NULL);
+	free(x.t);
 }
 
 static void
@@ -170,21 +233,22 @@ cf_word_diff(const char *a, size_t na, const char *b, size_t nb,
 	size_t ka, kb, n = 0, cap = 0;
 	*out = NULL;
 	struct tok *ta = tokens(a, na, &ka), *tb = tokens(b, nb, &kb);
-	struct wctx w = {a, b, ta, tb};
+	uint32_t *ia, *ib;
+	token_ids(a, ta, ka, b, tb, kb, &ia, &ib);
 	/* the common ends first: an edit in a long text costs its middle */
 	size_t pre = 0, suf = 0;
-	while (pre < ka && pre < kb && tok_eq(pre, pre, &w))
+	while (pre < ka && pre < kb && ia[pre] == ib[pre])
 		pre++;
-	while (suf < ka - pre && suf < kb - pre &&
-	       tok_eq(ka - 1 - suf, kb - 1 - suf, &w))
+	while (suf < ka - pre && suf < kb - pre && ia[ka - 1 - suf] == ib[kb - 1 - suf])
 		suf++;
 	size_t ma = ka - pre - suf, mb = kb - pre - suf;
 	size_t pa = pre ? ta[pre - 1].off + ta[pre - 1].len : 0;
 	size_t pb = pre ? tb[pre - 1].off + tb[pre - 1].len : 0;
 	piece(out, &n, &cap, '=', 0, 0, pa);
-	struct wctx mid = {a, b, ta + pre, tb + pre};
 	char *s = NULL;
-	long len = ma && mb ? cf_diff_script(ma, mb, tok_eq, &mid, MAX_D, &s) : -1;
+	long len = ma && mb ? cf_diff_script(ia + pre, ma, ib + pre, mb, MAX_D, &s) : -1;
+	free(ia);
+	free(ib);
 	size_t i = 0, j = 0;
 	if (len < 0) {
 		/* nothing alike, or too far apart: the middle replaced whole */
@@ -199,8 +263,25 @@ cf_word_diff(const char *a, size_t na, const char *b, size_t nb,
 	for (long k = 0; k <= len; k++) {
 		char op = k < len ? s[k] : '=';
 		if (op == '=' || k == len) {
-			piece(out, &n, &cap, '-', da, db, ra);
-			piece(out, &n, &cap, '+', da + ra, db, rb);
+			/* what a replaced run and its replacement start and end
+			 * with is the same, not changed: "hi{+ there+}", and
+			 * "[-cat-]{+car+} sat", not "[-cat -]{+car +}sat" */
+			size_t p = 0, q = 0;
+			if (ra && rb) {
+				while (p < ra && p < rb && a[da + p] == b[db + p])
+					p++;
+				while (p && !(cut_ok(a + da, ra, p) && cut_ok(b + db, rb, p)))
+					p--;
+				while (q < ra - p && q < rb - p &&
+				       a[da + ra - 1 - q] == b[db + rb - 1 - q])
+					q++;
+				while (q && !(cut_ok(a + da, ra, ra - q) && cut_ok(b + db, rb, rb - q)))
+					q--;
+			}
+			piece(out, &n, &cap, '=', da, db, p);
+			piece(out, &n, &cap, '-', da + p, db + p, ra - p - q);
+			piece(out, &n, &cap, '+', da + ra - q, db + p, rb - p - q);
+			piece(out, &n, &cap, '=', da + ra - q, db + rb - q, q);
 			da += ra, db += rb, ra = rb = 0;
 			if (k == len)
 				break;
@@ -273,13 +354,8 @@ struct cf_diff {
 static uint64_t
 hash_of(const char *role, const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *p = role; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+	uint64_t h = fnv(1469598103934665603ULL, role, strlen(role) + 1);
+	return fnv(h, s, n);
 }
 
 static void
@@ -343,15 +419,9 @@ add_rec(struct cf_diff *d, char type, long a, long b, long count, size_t ia,
 	}
 }
 
-struct mctx {
-	const struct dmsg *a, *b;
-};
-
 static int
-msg_eq(size_t i, size_t j, void *ctx)
+same_msg(const struct dmsg *x, const struct dmsg *y)
 {
-	const struct mctx *c = ctx;
-	const struct dmsg *x = &c->a[i], *y = &c->b[j];
 	return x->hash == y->hash && x->len == y->len && !strcmp(x->role, y->role) &&
 	       !memcmp(x->content, y->content, x->len);
 }
@@ -365,12 +435,27 @@ tails(struct cf_diff *d)
 {
 	const struct dmsg *ma = d->A.m, *mb = d->B.m;
 	size_t na = d->A.n, nb = d->B.n, suf = 0;
-	struct mctx c = {ma, mb};
-	while (suf < na && suf < nb && msg_eq(na - 1 - suf, nb - 1 - suf, &c))
+	struct ids x;
+	ids_init(&x, na + nb);
+	uint32_t *ia = cf_xmalloc(sizeof *ia * (na + 1)), *ib = cf_xmalloc(sizeof *ib * (nb + 1));
+	for (size_t i = 0; i < na; i++)
+		ia[i] = ids_of(&x, ma[i].hash, ma[i].content, ma[i].len, ma[i].role);
+	uint32_t seen_a = x.next;
+	int shared = 0;
+	for (size_t i = 0; i < nb; i++) {
+		ib[i] = ids_of(&x, mb[i].hash, mb[i].content, mb[i].len, mb[i].role);
+		shared |= ib[i] < seen_a;
+	}
+	free(x.t);
+	while (suf < na && suf < nb && ia[na - 1 - suf] == ib[nb - 1 - suf])
 		suf++;
 	size_t xa = na - suf, xb = nb - suf;
 	char *s = NULL;
-	long len = xa && xb ? cf_diff_script(xa, xb, msg_eq, &c, MAX_D, &s) : -1;
+	/* tails that share no message (branches that went their own ways)
+	 * need no search */
+	long len = xa && xb && shared ? cf_diff_script(ia, xa, ib, xb, MAX_D, &s) : -1;
+	free(ia);
+	free(ib);
 	if (len < 0) {
 		s = cf_xmalloc(xa + xb + 1);
 		memset(s, '-', xa);
@@ -600,8 +685,7 @@ cf_diff_versions(jv msg, long version, struct cf_diff **out)
 		jv_free(vv[k]);
 	}
 	jv_free(meta);
-	struct mctx c = {d->A.m, d->B.m};
-	if (msg_eq(0, 0, &c))
+	if (same_msg(&d->A.m[0], &d->B.m[0]))
 		add_rec(d, '=', version, n, 1, 0, 0);
 	else
 		add_rec(d, '~', version, n, 1, 0, 0);

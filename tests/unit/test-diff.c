@@ -5,21 +5,18 @@
 
 static char dir[] = "/tmp/confab-diff-XXXXXX";
 
-static int
-byte_eq(size_t i, size_t j, void *ctx)
-{
-	const char **ab = ctx;
-	return ab[0][i] == ab[1][j];
-}
-
 /* The script's length and what it spells, checked against a and b; -2
  * when it does not spell them. */
 static long
 script_of(const char *a, const char *b, long max_d, long *d)
 {
-	const char *ab[] = {a, b};
+	uint32_t ia[64], ib[64];
+	for (size_t i = 0; a[i]; i++)
+		ia[i] = (unsigned char)a[i];
+	for (size_t i = 0; b[i]; i++)
+		ib[i] = (unsigned char)b[i];
 	char *s;
-	long n = cf_diff_script(strlen(a), strlen(b), byte_eq, ab, max_d, &s);
+	long n = cf_diff_script(ia, strlen(a), ib, strlen(b), max_d, &s);
 	if (n < 0)
 		return n;
 	size_t i = 0, j = 0;
