@@ -81,7 +81,16 @@ main(int argc, char **argv)
 	cf_store *st = cf_open(db, CF_STORE_READ);
 	cf_diff *d = NULL;
 	if (message) {
-		jv msg = ok(cf_resolve_message(st, argv[optind], NULL));
+		jv msg = cf_resolve_message(st, argv[optind], NULL);
+		if (cf_is_error(msg) && cf_error_status(msg) == CF_EX_NOTFOUND) {
+			/* a session alone is half of what was meant */
+			jv sess = cf_resolve_session(st, argv[optind]);
+			if (jv_is_valid(sess))
+				cf_usage_die("'%s' is a session: give two sessions, or one "
+				             "message", argv[optind]);
+			jv_free(sess);
+		}
+		msg = ok(msg);
 		jv_free(ok(cf_diff_versions(msg, version, &d)));
 		jv_free(msg);
 	} else {

@@ -6,7 +6,9 @@
  * sessions' rows in order, stepped together while they are equal and
  * kept only from the first difference on.  The tails are then compared
  * message by message (their common end first), and a message on both
- * sides at the same place with another text is shown word by word. */
+ * sides at the same place with another text is shown word by word.  None
+ * of the libraries confab links (SQLite, jq, glib, cmark) has a diff, so
+ * the search is here, small. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -676,8 +678,9 @@ cf_diff_versions(jv msg, long version, struct cf_diff **out)
 	for (int k = 0; k < 2; k++) {
 		const char *c = cf_jstr(vv[k], "content");
 		const char *model = cf_jstr_or_null(vv[k], "model");
-		keep(sides[k], id, role, model ? model : k == 1 ? cur_model : NULL,
-		     c, strlen(c));
+		/* a retried reply's old versions name their own model; an
+		 * edited one's are the message's */
+		keep(sides[k], id, role, model ? model : cur_model, c, strlen(c));
 		snprintf(sides[k]->label, sizeof sides[k]->label, "version %.0f%s",
 		         cf_jnum(vv[k], "version", 0), k == 1 ? " (current)" : "");
 		snprintf(sides[k]->sid, sizeof sides[k]->sid, "%.8s", id);

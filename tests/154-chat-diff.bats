@@ -199,6 +199,9 @@ setup() {
 	[[ "$stderr" == "chat-diff: ambiguous session name 'twin' matches "* ]]
 	run -2 --separate-stderr chat-diff main side main
 	one_error chat-diff
+	run -2 --separate-stderr chat-diff main
+	one_error chat-diff
+	[[ "$stderr" == "chat-diff: 'main' is a session: give two sessions, or one message"* ]]
 	run -2 --separate-stderr chat-diff --from 1 main side
 	one_error chat-diff
 	[[ "$stderr" == *"--from goes with one MESSAGE"* ]]
