@@ -108,6 +108,7 @@ PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add 
 PROGS += chat-edit
 PROGS += chat-template
 PROGS += chat-react chat-note
+PROGS += chat-diff
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)

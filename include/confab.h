@@ -756,6 +756,49 @@ CF_MUST jv cf_session_of(cf_store *st, const char *id);
  * unless dup.  The stored record, or an error. */
 CF_MUST jv cf_session_branch_in(cf_store *st, jv src, const char *point,
                                 const char *upto, const char *name, int dup);
+/* ---- diff.c: comparing sessions, and a message's versions (chat-diff,
+ * confab's /diff) ---- */
+
+/* Myers' shortest edit script between n items of a and m of b, equal
+ * items given as equal numbers: in *script (malloc'd, the caller frees
+ * it), a byte an item in order, '=' (in both), '-' (a's only), '+' (b's
+ * only); its length, or -1 (nothing allocated) when it would take more
+ * than max_d removes and adds (max_d < 0: no limit). */
+long cf_diff_script(const uint32_t *a, size_t n, const uint32_t *b, size_t m,
+                    long max_d, char **script);
+/* The word-level diff of a (na bytes) and b (nb bytes), in pieces: op
+ * '=' (len bytes at a + a, the same at b + b), '-' (at a + a, a's only),
+ * '+' (at b + b, b's only).  The '=' and '-' pieces in order spell a, the
+ * '=' and '+' pieces spell b.  A word is a run of letters, digits, '_'
+ * and bytes of UTF-8 sequences; a run of blanks and any other character
+ * are tokens too.  Texts more than 1,000 tokens apart (after their
+ * common ends) are one piece removed and one added.  The count; *out is
+ * malloc'd. */
+struct cf_wdiff {
+	char op;
+	size_t a, b, len;
+};
+size_t cf_word_diff(const char *a, size_t na, const char *b, size_t nb,
+                    struct cf_wdiff **out);
+/* Two sessions (records, borrowed) compared: their common part (the
+ * equal messages, same role and content, they start with), then what
+ * differs.  Memory follows what differs, not the common part.  jv_true()
+ * and *out, or an error. */
+typedef struct cf_diff cf_diff;
+CF_MUST jv cf_diff_sessions(cf_store *st, jv a, jv b, cf_diff **out);
+/* A message record's version (from 1, as chat-edit --history numbers
+ * them; 0: the one before the current) against its current one;
+ * CF_EX_USAGE when it was never edited or has no such version.  Borrows
+ * msg. */
+CF_MUST jv cf_diff_versions(jv msg, long version, cf_diff **out);
+/* 1 when anything was added, removed or changed. */
+int cf_diff_differ(const cf_diff *d);
+/* d written to f for people (a unified diff, color in SGR when color is
+ * set), as a summary, or as records (chat-diff(1)); jv_true(), or the
+ * write error (on stdout, cf_out_error's). */
+enum { CF_DIFF_TEXT, CF_DIFF_STAT, CF_DIFF_JSON, CF_DIFF_JSON_STAT };
+CF_MUST jv cf_diff_write(const cf_diff *d, FILE *f, int mode, int color);
+void cf_diff_free(cf_diff *d);
 /* ---- template.c: templates for new sessions (chat-template) ----
  *
  * A template is a JSON object (chat-template(1) has the keys): settings

@@ -1179,6 +1179,37 @@ cmd_open(struct cf_chat *c, const char *arg)
 	return cf_chat_open(c, rec);
 }
 
+/* ---- /diff: this session against another, as chat-diff shows them ---- */
+
+static jv
+cmd_diff(struct cf_chat *c, const char *arg)
+{
+	jv v = one(arg);
+	if (!*jv_string_value(v)) {
+		jv_free(v);
+		return usage("/diff", "SESSION");
+	}
+	jv other = cf_resolve_session(c->st, jv_string_value(v));
+	jv_free(v);
+	if (!jv_is_valid(other))
+		return other;
+	jv self = fresh(c);
+	if (!jv_is_valid(self)) {
+		jv_free(other);
+		return self;
+	}
+	cf_diff *d = NULL;
+	jv r = cf_diff_sessions(c->st, self, other, &d);
+	jv_free(self);
+	jv_free(other);
+	if (!jv_is_valid(r))
+		return r;
+	jv_free(r);
+	r = cf_diff_write(d, stdout, CF_DIFF_TEXT, c->color);
+	cf_diff_free(d);
+	return r;
+}
+
 /* ---- the table ---- */
 
 enum comp { C_NONE, C_SESSION, C_FORMAT, C_PROVIDER, C_MODEL, C_PATH, C_COMMAND,
@@ -1230,6 +1261,8 @@ static const struct cmd {
 	 cf_chat_cmd_save_template, C_TEMPLATE},
 	{"/switch", "SESSION|N", "go to tab N of /sessions, or open SESSION (an "
 	 "id, a prefix or a name)", cmd_switch, C_SESSION},
+	{"/diff", "SESSION", "this session against SESSION, as chat-diff shows "
+	 "them: the common part, then what differs", cmd_diff, C_SESSION},
 	{"/sessions", "", "the open tabs, numbered; * marks this one",
 	 cmd_sessions, C_NONE},
 	{"/search", "WORDS", "search the sessions' messages and names, as "

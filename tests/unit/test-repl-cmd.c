@@ -488,6 +488,11 @@ branch(void)
 	CHECK(!strcmp(cf_jstr(b, "name"), "my chat (branch)"));
 	CHECK(sessions_in_store() == count + 1);
 	CHECK(strstr(out, "my chat (branch)") != NULL);
+	/* /diff: the branch against where it came from, the same */
+	CHECK(ok("/diff 'my chat'"));
+	CHECK(strstr(out, "# a is a branch of b, made at message 4\n= 4 messages the same (1-4)\n") != NULL);
+	wrong("/diff", CF_EX_USAGE, "usage: /diff SESSION");
+	wrong("/diff 0000nosuch", CF_EX_NOTFOUND, "unknown session '0000nosuch'");
 	jv m = jv_object_get(jv_copy(b), jv_string("metadata"));
 	CHECK(cf_jnum(m, "messageCount", 0) == 4);
 	jv_free(m);
@@ -658,6 +663,7 @@ thousand(void)
 		"/new --bogus", "/new -p nope", "/new -n", "/branch 0000nosuch",
 		"/open 99", "/search \"", "/help nope", "/rename ''", "/clear x",
 		"/quit now", "/cost x", "/star x", "/sessions x", "/tag 'open",
+		"/diff", "/diff nosuch",
 	};
 	size_t nb = sizeof bad / sizeof *bad;
 	jv before = cur();
