@@ -2,6 +2,7 @@
  * as written with its headings moved under the message's, so the
  * document's outline stays whole, and its tables rendered back from
  * cmark-gfm's tree as aligned pipe tables. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -518,6 +519,41 @@ put_marks(FILE *f, jv msg)
 	jv_free(notes);
 }
 
+/* --history: each earlier version as written, under an italic line as
+ * chat-show --history words it; then the line over the current one. */
+static int
+put_versions(FILE *f, jv msg, int h, const struct cf_xopt *o)
+{
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(jv_copy(edits)), rc = 0;
+	for (int i = 0; n && i <= n && !rc; i++) {
+		jv e = i < n ? jv_array_get(jv_copy(edits), i) : jv_null();
+		char *head = cf_version_head(e, i, n + 1);
+		fputc('*', f);
+		put_esc(f, head, strlen(head));
+		fputs("*\n\n", f);
+		free(head);
+		if (i < n) {
+			char *keep;
+			cmark_node *old = cf_md_parse_any(cf_jstr(e, "content"), o, &keep);
+			if (old) {
+				const char *text = cf_md_source(old);
+				put_content(f, text, old, h, o->code_lang);
+				if (*text)
+					fputc('\n', f);
+				cmark_node_free(old);
+			} else {
+				errno = ENOMEM;
+				rc = -1;
+			}
+			g_free(keep);
+		}
+		jv_free(e);
+	}
+	jv_free(edits);
+	return rc;
+}
+
 static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -555,6 +591,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	}
 	if (cf_msg_reset(msg))
 		fprintf(f, "*%s*\n\n", cf_reset_note);
+	if (x->opt->history && put_versions(f, msg, h, x->opt))
+		return -1;
 	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)

@@ -130,3 +130,50 @@ JSON
 	[[ "$output" != *"whats the captal"* ]]
 	[[ "$output" != *"alice, bob"* ]]
 }
+
+@test "chat-export --history: every version, oldest first, in every format" {
+	marked
+	# a pattern ("?" matches itself too)
+	order='*version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice*whats the captal*version 2 of 3 · replaced 2026-11-24 07:52:00 UTC by bob*What is the captal?*version 3 of 3 · current*What is the capital of France?*'
+	chat-export --history -f markdown review > "$BATS_TEST_TMPDIR/h.md"
+	run pandoc -f gfm -t plain --wrap=none "$BATS_TEST_TMPDIR/h.md"
+	[[ "$output" == $order ]]
+	# the line over each version is emphasis, not text that looks like it
+	run pandoc -f gfm -t json "$BATS_TEST_TMPDIR/h.md"
+	[ "$(jq '[.blocks[] | select(.t == "Para" and .c[0].t == "Emph") | .c[0].c[0].c | select(. == "version")] | length' <<< "$output")" -eq 3 ]
+	run chat-export --history -f plaintext review
+	[[ "$output" == $order ]]
+	chat-export --history -f html review > "$BATS_TEST_TMPDIR/h.html"
+	run xmllint --html --xpath '//div[contains(@class,"user")]//em/text()' "$BATS_TEST_TMPDIR/h.html"
+	[[ "$output" == *"version 1 of 3"*"version 2 of 3"*"version 3 of 3 · current"* ]]
+	run xmllint --html --xpath 'string(//div[contains(@class,"user")])' "$BATS_TEST_TMPDIR/h.html"
+	[[ "$output" == $order ]]
+	chat-export --history -o "$BATS_TEST_TMPDIR/h.pdf" review
+	run pdftotext "$BATS_TEST_TMPDIR/h.pdf" -
+	[[ "$output" == $order ]]
+	chat-export --history -o "$BATS_TEST_TMPDIR/h.docx" review
+	run pandoc -f docx -t plain --wrap=none "$BATS_TEST_TMPDIR/h.docx"
+	[[ "$output" == $order ]]
+	# the reply, never edited, has no version lines
+	[ "$(grep -c 'version . of' <<< "$output")" -eq 3 ]
+	# without --history, only the last version
+	for f in markdown plaintext html; do
+		run chat-export -f "$f" review
+		[[ "$output" != *"whats the captal"* ]]
+		[[ "$output" != *"version 1 of"* ]]
+	done
+}
+
+@test "chat-export --history: JSON has every version with or without it" {
+	marked
+	chat-export -f json review > "$BATS_TEST_TMPDIR/a.json"
+	chat-export -f json --history review > "$BATS_TEST_TMPDIR/b.json"
+	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+	[ "$(jq -r '.messages[0].metadata.edits | map(.content) | join("|")' "$BATS_TEST_TMPDIR/a.json")" = "whats the captal|What is the captal?" ]
+	# --no-metadata drops them, unless --history keeps them
+	run chat-export -f json --no-metadata review
+	[ "$(jq '.messages[0] | has("edits")' <<< "$output")" = false ]
+	run chat-export -f json --no-metadata --history review
+	[ "$(jq -r '.messages[0].edits[0].editedBy' <<< "$output")" = alice ]
+	[ "$(jq '.messages[1] | has("edits")' <<< "$output")" = false ]
+}
