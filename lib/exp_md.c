@@ -471,6 +471,35 @@ put_esc(FILE *f, const char *s, size_t n)
 	}
 }
 
+/* Lines of text in a quote: each escaped, a hard break and the quote's
+ * "> " between them, so every line stays in the quote and apart. */
+static void
+put_esc_lines(FILE *f, const char *t)
+{
+	for (int first = 1; *t; first = 0) {
+		size_t k = strcspn(t, "\n"), at = 0;
+		/* what would start a list or underline a heading at a line's
+		 * start ("- x", "1. x", "==="), which put_esc leaves alone */
+		while (!first && at < k && (t[at] == ' ' || t[at] == '\t'))
+			at++;
+		size_t d = at;
+		while (!first && d < k && d - at < 9 && t[d] >= '0' && t[d] <= '9')
+			d++;
+		if (!first && at < k && (strchr("-+=", t[at]) ||
+		                         (d > at && d < k && (t[d] == '.' || t[d] == ')')))) {
+			size_t m = strchr("-+=", t[at]) ? at : d;
+			put_esc(f, t, m);
+			fputc('\\', f);
+			put_esc(f, t + m, k - m);
+		} else {
+			put_esc(f, t, k);
+		}
+		t += k;
+		if (*t == '\n' && *++t)
+			fputs("\\\n> ", f);
+	}
+}
+
 /* Edits and reactions on a line in italics, then each note as a marked
  * quote:  > **Note** (alice, 2026-11-24 08:05:00 UTC): text
  *         > on “the words”  */
@@ -490,27 +519,12 @@ put_marks(FILE *f, jv msg)
 		fputs("> **Note**", f);
 		put_esc(f, head, strlen(head));
 		free(head);
-		const char *t = cf_jstr(n, "text");
-		while (*t) {
-			size_t k = strcspn(t, "\n");
-			put_esc(f, t, k);
-			t += k;
-			if (*t == '\n' && *++t)
-				fputs("\\\n> ", f);
-		}
+		put_esc_lines(f, cf_jstr(n, "text"));
 		fputc('\n', f);
 		const char *quote = cf_jstr_or_null(n, "quote");
 		if (quote && *quote) {
 			fputs("> on \u201c", f);
-			for (const char *q = quote; *q;) {
-				size_t k = strcspn(q, "\n");
-				put_esc(f, q, k);
-				q += k;
-				if (*q == '\n') {
-					fputc(' ', f);
-					q++;
-				}
-			}
+			put_esc_lines(f, quote);
 			fputs("\u201d\n", f);
 		}
 		fputc('\n', f);

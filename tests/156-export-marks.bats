@@ -177,3 +177,35 @@ JSON
 	[ "$(jq -r '.messages[0].edits[0].editedBy' <<< "$output")" = alice ]
 	[ "$(jq '.messages[1] | has("edits")' <<< "$output")" = false ]
 }
+
+# A note on words over several lines, whose text has lines that would be
+# Markdown's lists and headings
+multiline() {
+	sid=$(new_session -n lines)
+	chat-add --records -s "$sid" > /dev/null <<'JSON'
+{"type":"message","role":"assistant","content":"First line here\nand - then 1. more\n\nlast","timestamp":"2026-11-24T07:53:00.000Z","metadata":{"notes":[{"id":"n1","author":"bob","timestamp":"2026-11-24T08:05:00.000Z","text":"line a\n- not a list\n2) nor this\n===","quote":"First line here\nand - then 1. more"}]}}
+JSON
+}
+
+@test "a note's quote of several lines: each line quoted in Markdown, kept apart in HTML" {
+	multiline
+	chat-export -f markdown lines > "$BATS_TEST_TMPDIR/l.md"
+	run pandoc -f gfm -t json "$BATS_TEST_TMPDIR/l.md"
+	[ "$status" -eq 0 ]
+	# one quote, one paragraph: every line in it, a break between each
+	q='[.blocks[] | select(.t == "BlockQuote")]'
+	[ "$(jq "$q | length" <<< "$output")" -eq 1 ]
+	[ "$(jq "$q[0].c | length" <<< "$output")" -eq 1 ]
+	[ "$(jq "[$q[0].c[0].c[] | select(.t == \"LineBreak\")] | length" <<< "$output")" -eq 4 ]
+	# (plain text indents a quote by two spaces)
+	run pandoc -f gfm -t plain --wrap=none "$BATS_TEST_TMPDIR/l.md"
+	[[ "$output" == *$'on “First line here\n  and - then 1. more”'* ]]
+	[[ "$output" == *$'line a\n  - not a list\n  2) nor this\n  ==='* ]]
+	chat-export -f html lines > "$BATS_TEST_TMPDIR/l.html"
+	run pandoc -f html -t plain --wrap=none "$BATS_TEST_TMPDIR/l.html"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'First line here\nand - then 1. more'* ]]
+	[[ "$output" == *$'line a\n- not a list\n2) nor this\n==='* ]]
+	run pandoc -f html -t json "$BATS_TEST_TMPDIR/l.html"
+	[ "$(jq '[.. | objects | select(.t == "Quoted") | .. | objects | select(.t == "LineBreak")] | length' <<< "$output")" -eq 1 ]
+}
