@@ -239,8 +239,9 @@ each(jv msg, const char *text, struct run *r)
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
 		if (doc && r->f != &cf_fmt_markdown)
-			/* HTML puts notes beside the message itself */
-			marks_tree(doc, msg, r->f != &cf_fmt_html);
+			/* HTML puts notes beside the message itself, DOCX
+			 * makes them comments */
+			marks_tree(doc, msg, r->f != &cf_fmt_html && r->f != &cf_fmt_docx);
 		r->rc = r->f->message(r->x, msg, doc);
 	}
 	if (doc)
