@@ -23,7 +23,7 @@ static const char usage[] =
 	"\n";
 
 enum { O_ARCHIVE = 256, O_METADATA, O_NO_METADATA, O_TIMESTAMPS, O_HEADER_LEVEL,
-       O_CODE_LANG, O_WIDTH, O_PAPER };
+       O_CODE_LANG, O_WIDTH, O_PAPER, O_HISTORY };
 
 static const struct cf_opt own[] = {
 	{"format", 'f', required_argument, "FORMAT",
@@ -49,6 +49,8 @@ static const struct cf_opt own[] = {
 	 "plaintext: wrap at N columns (default 80)"},
 	{"paper", O_PAPER, required_argument, "SIZE",
 	 "pdf, docx: a4 (default) or letter"},
+	{"history", O_HISTORY, no_argument, NULL,
+	 "every version of edited messages, oldest first"},
 	{.name = "json", .key = CF_OPT_OMIT},
 	{0},
 };
@@ -103,6 +105,7 @@ main(int argc, char **argv)
 		case O_METADATA: o.metadata = 1; break;
 		case O_NO_METADATA: o.lean = 1; break;
 		case O_TIMESTAMPS: o.timestamps = 1; break;
+		case O_HISTORY: o.history = 1; break;
 		case O_HEADER_LEVEL:
 			if (cf_parse_long(optarg, 1, 5, &n))
 				cf_usage_die("invalid --header-level '%s': expected 1 to 5", optarg);

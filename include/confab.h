@@ -862,6 +862,11 @@ char *cf_marks_line(jv msg, int who);
 /* chat-show --history: every version of an edited message, and who
  * gave each reaction, in cf_human_message's output from now on. */
 void cf_human_history(int on);
+/* Borrows edit: the line over version i (from 0) of n in --history,
+ * "version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice" for an
+ * edit of metadata.edits, "version 3 of 3 · current" for anything else
+ * (jv_null()); chat-show and the exports word it alike (malloc'd). */
+char *cf_version_head(jv edit, int i, int n);
 /* Borrows note: " (alice, 2026-11-24 08:05:00 UTC): " (malloc'd). */
 char *cf_note_head(jv note);
 

@@ -34,6 +34,7 @@ struct cf_xopt {
 	const char *code_lang; /* language for fences that name none */
 	int width;             /* plaintext: wrap at (default 80) */
 	int letter;            /* pdf: US letter, else A4 */
+	int history;           /* every version of an edited message */
 };
 
 typedef struct cf_export cf_export;
@@ -156,6 +157,14 @@ extern const char cf_reset_note[];
  * that name no language; NULL when out of memory.  text (NUL-ended) must
  * outlive the tree: cf_md_source gives it back. */
 cmark_node *cf_md_parse(const char *text, size_t len, const struct cf_xopt *o);
+/* cf_md_parse of text that may not be UTF-8: what is not becomes U+FFFD
+ * in a copy, *keep, to g_free once the tree is gone (NULL when text was
+ * UTF-8). */
+cmark_node *cf_md_parse_any(const char *text, const struct cf_xopt *o, char **keep);
+/* A block export.c added to a message's tree, not one of the message's
+ * own: the /clear note, --history's earlier versions and the lines over
+ * them, the marks line, the notes. */
+int cf_md_added(cmark_node *n);
 
 /* The extensions' nodes have no fixed cmark_node_type, only a name:
  * "table", "table_row", "table_cell", "strikethrough", "tasklist" (an

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <glib.h>
+
 #include "export.h"
 
 #define NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -33,7 +35,17 @@ struct docx {
 	FILE *body;      /* document.xml between <w:body> and <w:sectPr> */
 	FILE *rels;      /* hyperlink <Relationship>s */
 	FILE *nums;      /* <w:num>s of the numbered lists */
-	long links, lists;
+	FILE *cmts;      /* comments.xml's <w:comment>s: the notes */
+	FILE *null;      /* where the measuring walk writes (see anchors) */
+	long links, lists, comments;
+};
+
+/* Where a comment starts or ends, in bytes of the message's text as its
+ * runs hold it (each paragraph's end counted as a newline). */
+struct mark {
+	size_t at;
+	int end;
+	long id;
 };
 
 /* A list's outer state, put back when it ends. */
@@ -59,18 +71,29 @@ struct ctx {
 	int bold, italic, strike;
 	int task;        /* the item's box for its first paragraph (cf_md_task) */
 	cmark_node *link;  /* the node whose <w:hyperlink> is open */
+	/* the message's own text (not what export.c added), counted so the
+	 * notes' comments can be put around their words */
+	int count;       /* in the message's own blocks */
+	size_t at;       /* bytes of it so far */
+	FILE *text;      /* the measuring walk: the text itself, else NULL */
+	size_t first_end;  /* the measuring walk: where the first paragraph
+	                  * with text ends, 0 before */
+	int seen;        /* the measuring walk: text other than spaces so far */
+	const struct mark *marks;
+	size_t nmarks, next;
 };
 
 /* ---- text to XML ---- */
 
-enum { X_RUN, X_PLAIN };
+enum { X_RUN, X_PLAIN, X_ATTR };
 
 /* Writes n bytes of UTF-8 as XML character data.  Characters XML 1.0
  * refuses (C0 controls but tab, newline and CR; U+FFFE, U+FFFF) are
  * dropped, since one of them makes Word reject the whole file, and so are
  * DEL and the C1 controls, which XML allows but nothing shows; bytes that
  * are not UTF-8 become U+FFFD.  In a run (X_RUN) a tab and a newline are
- * Word's own <w:tab/> and <w:br/>: inside <w:t> they would be spaces. */
+ * Word's own <w:tab/> and <w:br/>: inside <w:t> they would be spaces;
+ * in an attribute's value (X_ATTR, quoted with '"') a '"' is escaped. */
 static void
 xml(FILE *f, const char *s, size_t n, int mode)
 {
@@ -115,6 +138,8 @@ xml(FILE *f, const char *s, size_t n, int mode)
 			rep = "&gt;";
 		} else if (c == '&') {
 			rep = "&amp;";
+		} else if (c == '"' && mode == X_ATTR) {
+			rep = "&quot;";
 		} else if (c == '\t' || c == '\n') {
 			if (mode != X_RUN) {
 				p++;
@@ -240,6 +265,71 @@ link_rel(struct docx *d, const char *url)
 	return id;
 }
 
+/* ---- the message's text, and the comments around its words ---- */
+
+static void
+mark_write(FILE *f, const struct mark *m)
+{
+	if (m->end)
+		fprintf(f, "<w:commentRangeEnd w:id=\"%ld\"/>"
+		        "<w:r><w:commentReference w:id=\"%ld\"/></w:r>", m->id, m->id);
+	else
+		fprintf(f, "<w:commentRangeStart w:id=\"%ld\"/>", m->id);
+}
+
+/* A run of the message's text: split where a comment starts or ends in
+ * it.  A start goes before the byte it is at, an end after the byte
+ * before it, so a comment never holds an empty run at either end. */
+static void
+ctext(struct ctx *c, int fl, const char *s, size_t n)
+{
+	if (!c->count) {
+		run(c->f, fl, s, n);
+		return;
+	}
+	if (c->text) {
+		fwrite(s, 1, n, c->text);
+		for (size_t i = 0; i < n && !c->seen; i++)
+			c->seen = !strchr(" \t\n\r", s[i]);
+	}
+	size_t done = 0;
+	while (c->next < c->nmarks) {
+		const struct mark *m = &c->marks[c->next];
+		if (m->end ? m->at > c->at + n : m->at >= c->at + n)
+			break;
+		size_t k = m->at > c->at ? m->at - c->at : 0;
+		if (k > done) {
+			run(c->f, fl, s + done, k - done);
+			done = k;
+		}
+		mark_write(c->f, m);
+		c->next++;
+	}
+	run(c->f, fl, s + done, n - done);
+	c->at += n;
+}
+
+static void
+ctexts(struct ctx *c, int fl, const char *s)
+{
+	ctext(c, fl, s, strlen(s));
+}
+
+/* A break in the message's text that is no run's: a line break, or a
+ * paragraph's end (end). */
+static void
+cbreak(struct ctx *c, int end)
+{
+	if (!c->count)
+		return;
+	if (c->text) {
+		fputc('\n', c->text);
+		if (end && c->seen && !c->first_end)
+			c->first_end = c->at;
+	}
+	c->at++;
+}
+
 /* ---- blocks ---- */
 
 /* Deep quotes and lists stop moving right here, so text stays readable. */
@@ -281,7 +371,8 @@ code(struct ctx *c, const char *lit)
 	if (n && lit[n - 1] == '\n')
 		n--;
 	para(c, "SourceCode");
-	run(c->f, 0, lit, n);
+	ctext(c, 0, lit, n);
+	cbreak(c, 1);
 	fputs("</w:p>", c->f);
 }
 
@@ -352,6 +443,7 @@ table(struct ctx *c, cmark_node *tbl)
 				c->bold -= head;
 				cell = cmark_node_next(cell);
 			}
+			cbreak(c, 1);
 			fputs("</w:p></w:tc>", f);
 		}
 		fputs("</w:tr>", f);
@@ -420,7 +512,7 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 		para(c, NULL);
 		if (c->task >= 0) {
 			/* a ballot box, crossed when done (what pandoc reads as a task) */
-			runs(f, flags(c), c->task ? "\u2612 " : "\u2610 ");
+			ctexts(c, flags(c), c->task ? "\u2612 " : "\u2610 ");
 			c->task = -1;
 		}
 		break;
@@ -451,15 +543,16 @@ enter(struct ctx *c, cmark_iter *it, cmark_node *n)
 		break;
 	case CMARK_NODE_TEXT:
 	case CMARK_NODE_HTML_INLINE:
-		runs(f, flags(c), cmark_node_get_literal(n));
+		ctexts(c, flags(c), cmark_node_get_literal(n));
 		break;
 	case CMARK_NODE_CODE:
-		runs(f, flags(c) | F_CODE, cmark_node_get_literal(n));
+		ctexts(c, flags(c) | F_CODE, cmark_node_get_literal(n));
 		break;
 	case CMARK_NODE_SOFTBREAK:
-		run(f, flags(c), " ", 1);
+		ctext(c, flags(c), " ", 1);
 		break;
 	case CMARK_NODE_LINEBREAK:
+		cbreak(c, 0);
 		fputs("<w:r><w:br/></w:r>", f);
 		break;
 	case CMARK_NODE_EMPH:
@@ -497,6 +590,7 @@ leave(struct ctx *c, cmark_node *n)
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH:
 	case CMARK_NODE_HEADING:
+		cbreak(c, 1);
 		fputs("</w:p>", f);
 		break;
 	case CMARK_NODE_BLOCK_QUOTE:
@@ -523,7 +617,7 @@ leave(struct ctx *c, cmark_node *n)
 	case CMARK_NODE_IMAGE:
 		if (c->link == n) {
 			if (!cmark_node_first_child(n))
-				runs(f, flags(c), cmark_node_get_url(n));
+				ctexts(c, flags(c), cmark_node_get_url(n));
 			fputs("</w:hyperlink>", f);
 			c->link = NULL;
 		} else if (!c->link) {
@@ -532,14 +626,14 @@ leave(struct ctx *c, cmark_node *n)
 			if (!url || !*url || *url == '#')
 				break;
 			if (!cmark_node_first_child(n)) {
-				runs(f, flags(c), url);
+				ctexts(c, flags(c), url);
 				break;
 			}
 			char *text = cf_md_text(n);
 			if (!cf_link_says(url, text)) {
-				run(f, flags(c), " (", 2);
-				runs(f, flags(c), url);
-				run(f, flags(c), ")", 1);
+				ctext(c, flags(c), " (", 2);
+				ctexts(c, flags(c), url);
+				ctext(c, flags(c), ")", 1);
 			}
 			free(text);
 		}
@@ -556,6 +650,8 @@ render(struct ctx *c, cmark_node *doc)
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER && cmark_node_parent(n) == doc)
+			c->count = !cf_md_added(n);
 		if (ev == CMARK_EVENT_ENTER)
 			enter(c, it, n);
 		else
@@ -577,6 +673,10 @@ docx_free(struct docx *d)
 		fclose(d->rels);
 	if (d->nums)
 		fclose(d->nums);
+	if (d->cmts)
+		fclose(d->cmts);
+	if (d->null)
+		fclose(d->null);
 	free(d);
 }
 
@@ -648,6 +748,175 @@ text_width(const struct cf_xopt *o)
 	return (o && o->letter ? 12240 : 11906) - 2 * 1440;
 }
 
+/* ---- notes as Word's comments ---- */
+
+/* s without its spaces at either end, each run of spaces between words
+ * one ' ', and (when from is not NULL) the byte of s each byte of it
+ * comes from: a quote is found whatever breaks its lines. */
+static char *
+squeeze(const char *s, size_t n, size_t **from, size_t *len)
+{
+	char *o = cf_xmalloc(n + 1);
+	size_t *m = from ? cf_xmalloc((n + 1) * sizeof *m) : NULL, k = 0;
+	int space = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && k) {
+			if (m)
+				m[k] = i;
+			o[k++] = ' ';
+		}
+		space = 0;
+		if (m)
+			m[k] = i;
+		o[k++] = s[i];
+	}
+	o[k] = '\0';
+	*len = k;
+	if (from)
+		*from = m;
+	return o;
+}
+
+/* The first letter of each of a name's words, capitals, at most four:
+ * "Ada Lovelace" is "AL". */
+static void
+initials(FILE *f, const char *who)
+{
+	int n = 0, word = 1;
+	for (const char *p = who; *p && n < 4;) {
+		gunichar u = g_utf8_get_char_validated(p, -1);
+		if (u == (gunichar)-1 || u == (gunichar)-2) {
+			p++;
+			word = 1;
+			continue;
+		}
+		if (g_unichar_isalnum(u)) {
+			if (word) {
+				char b[8];
+				int k = g_unichar_to_utf8(g_unichar_toupper(u), b);
+				xml(f, b, (size_t)k, X_ATTR);
+				n++;
+			}
+			word = 0;
+		} else {
+			word = 1;
+		}
+		p = g_utf8_next_char(p);
+	}
+}
+
+/* A note as comments.xml's w:comment: who, when, their initials, the
+ * text; and the words it is on when the message does not hold them (they
+ * cannot be what the comment marks). */
+static void
+comment(FILE *f, long id, jv note, const char *lost)
+{
+	char date[32];
+	when(cf_jstr(note, "timestamp"), "%Y-%m-%dT%H:%M:%SZ", date, sizeof date);
+	const char *who = cf_jstr(note, "author");
+	fprintf(f, "<w:comment w:id=\"%ld\" w:author=\"", id);
+	xmls(f, who, X_ATTR);
+	fputc('"', f);
+	if (*date)
+		fprintf(f, " w:date=\"%s\"", date);
+	fputs(" w:initials=\"", f);
+	initials(f, who);
+	fputs("\"><w:p><w:r><w:annotationRef/></w:r>", f);
+	runs(f, 0, cf_jstr(note, "text"));
+	fputs("</w:p>", f);
+	if (lost) {
+		fputs("<w:p>", f);
+		runs(f, F_ITALIC, "on \u201c");
+		runs(f, F_ITALIC, lost);
+		runs(f, F_ITALIC, "\u201d");
+		fputs("</w:p>", f);
+	}
+	fputs("</w:comment>", f);
+}
+
+static int
+by_place(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->end != y->end)
+		return x->end ? -1 : 1;     /* one ends where the next starts */
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Each note a comment, and where it goes: around the first place its
+ * quote is in the message's text, else around the message's first
+ * paragraph with text.  The text is what a walk of the tree writes into
+ * runs, measured by a walk whose output goes nowhere (d's relationships
+ * and lists put back after it), so the comments split the runs at the
+ * very bytes the real walk writes.  Returns the marks, sorted, 2 a note
+ * (*n of them), or NULL when the message has no text at all: the
+ * comments go on its heading then, ids *first.. (*n / 2 of them). */
+static struct mark *
+anchors(struct docx *d, cmark_node *doc, jv notes, int width, size_t *n, long *first)
+{
+	char *t = NULL;
+	size_t tn = 0, sn, *map;
+	FILE *m = open_memstream(&t, &tn);
+	if (!m)
+		return NULL;
+	struct ctx c = {.d = d, .f = d->null, .width = width, .level = -1, .task = -1,
+	                .text = m};
+	FILE *rels = d->rels, *nums = d->nums;
+	long links = d->links, lists = d->lists;
+	d->rels = d->nums = d->null;
+	render(&c, doc);
+	d->rels = rels;
+	d->nums = nums;
+	d->links = links;
+	d->lists = lists;
+	free(c.outer);
+	if (fclose(m) != 0)
+		tn = 0;
+	char *sq = squeeze(t ? t : "", tn, &map, &sn);
+	/* the first paragraph with text, without the spaces at its ends */
+	size_t a0 = sn ? map[0] : 0, b0 = c.first_end ? c.first_end : tn;
+	while (b0 > a0 && strchr(" \t\n\r", t[b0 - 1]))
+		b0--;
+	int k = jv_array_length(jv_copy(notes));
+	struct mark *mk = sn ? cf_xmalloc(2 * (size_t)k * sizeof *mk) : NULL;
+	*first = d->comments;
+	*n = 0;
+	jv_array_foreach(notes, i, note) {
+		long id = d->comments++;
+		const char *q = cf_jstr_or_null(note, "quote"), *lost = NULL;
+		size_t a = a0, b = b0, qn = 0;
+		char *qs = squeeze(q ? q : "", q ? strlen(q) : 0, NULL, &qn);
+		const char *hit = qn && sn ? memmem(sq, sn, qs, qn) : NULL;
+		if (hit) {
+			a = map[hit - sq];
+			b = map[hit - sq + qn - 1] + 1;
+		} else if (qn) {
+			lost = q;
+		}
+		free(qs);
+		comment(d->cmts, id, note, lost);
+		if (mk) {
+			mk[(*n)++] = (struct mark){a, 0, id};
+			mk[(*n)++] = (struct mark){b, 1, id};
+		} else {
+			*n += 2;
+		}
+		jv_free(note);
+	}
+	if (mk)
+		qsort(mk, *n, sizeof *mk, by_place);
+	free(sq);
+	free(map);
+	free(t);
+	return mk;
+}
+
 static int
 docx_message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -655,6 +924,23 @@ docx_message(cf_export *x, jv msg, cmark_node *doc)
 	struct ctx c = {.d = d, .f = d->body, .width = text_width(x->opt), .level = -1,
 	                .task = -1};
 	FILE *f = d->body;
+	jv notes = cf_msg_marks(msg, "notes");
+	struct mark *marks = NULL;
+	size_t nmarks = 0;
+	long first = 0;
+	int head = 0;   /* comments on the heading: the message has no text */
+	if (jv_array_length(jv_copy(notes)) > 0) {
+		if ((!d->cmts && !(d->cmts = tmpfile())) ||
+		    (!d->null && !(d->null = fopen("/dev/null", "w")))) {
+			jv_free(notes);
+			return fail(x, errno);
+		}
+		marks = anchors(d, doc, notes, c.width, &nmarks, &first);
+		head = !marks;
+		c.marks = marks;
+		c.nmarks = marks ? nmarks : 0;
+	}
+	jv_free(notes);
 	const char *role = cf_jstr(msg, "role");
 	jv meta = jv_object_get(jv_copy(msg), jv_string("metadata"));
 	const char *model = cf_jstr_or_null(meta, "model");
@@ -662,6 +948,8 @@ docx_message(cf_export *x, jv msg, cmark_node *doc)
 	when(cf_jstr(msg, "timestamp"), "%Y-%m-%d %H:%M UTC", stamp, sizeof stamp);
 
 	fputs("<w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr>", f);
+	for (size_t i = 0; head && i < nmarks / 2; i++)
+		mark_write(f, &(struct mark){0, 0, first + (long)i});
 	runs(f, 0, cf_role_title(role));
 	int model_too = model && *model && strcmp(role, "user");
 	if (model_too || *stamp) {
@@ -674,12 +962,24 @@ docx_message(cf_export *x, jv msg, cmark_node *doc)
 			fprintf(f, "  %s", stamp);
 		run_close(f);
 	}
+	for (size_t i = 0; head && i < nmarks / 2; i++)
+		mark_write(f, &(struct mark){0, 1, first + (long)i});
 	fputs("</w:p>", f);
 	jv_free(meta);
 
 	render(&c, doc);
+	if (c.next < c.nmarks) {
+		/* a mark the text did not reach (it always should): closed
+		 * here, so no comment is left open */
+		fputs("<w:p>", f);
+		while (c.next < c.nmarks)
+			mark_write(f, &c.marks[c.next++]);
+		fputs("</w:p>", f);
+	}
+	free(marks);
 	free(c.outer);
-	if (ferror(d->body) || ferror(d->rels) || ferror(d->nums))
+	if (ferror(d->body) || ferror(d->rels) || ferror(d->nums) ||
+	    (d->cmts && ferror(d->cmts)))
 		return fail(x, EIO);
 	return 0;
 }
@@ -696,8 +996,18 @@ static const char content_types[] = XML_DECL
 	"<Override PartName=\"/word/settings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml\"/>"
 	"<Override PartName=\"/word/fontTable.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml\"/>"
 	"<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/>"
-	"<Override PartName=\"/docProps/app.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.extended-properties+xml\"/>"
+	"<Override PartName=\"/docProps/app.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.extended-properties+xml\"/>";
+
+/* Only a document with notes has comments: the others' bytes stay as
+ * they were. */
+static const char comments_type[] =
+	"<Override PartName=\"/word/comments.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml\"/>"
 	"</Types>";
+static const char comments_rel[] =
+	"<Relationship Id=\"rIdComments\" Type=\"" NS_R "/comments\" Target=\"comments.xml\"/>"
+	"</Relationships>";
+static const char comments_head[] = XML_DECL
+	"<w:comments xmlns:w=\"" NS_W "\">";
 
 static const char package_rels[] = XML_DECL
 	"<Relationships xmlns=\"" NS_PR "\">"
@@ -978,13 +1288,17 @@ docx_end(cf_export *x)
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &out, NULL, out_write, NULL) != ARCHIVE_OK)
 		goto fail;
-	if (put(a, e, "[Content_Types].xml", content_types, NULL, NULL) ||
+	int notes = d->comments > 0;
+	if (put(a, e, "[Content_Types].xml", content_types, NULL,
+	        notes ? comments_type : "</Types>") ||
 	    put(a, e, "_rels/.rels", package_rels, NULL, NULL) ||
 	    put(a, e, "docProps/core.xml", core, NULL, NULL) ||
 	    put(a, e, "docProps/app.xml", app_xml, NULL, NULL) ||
 	    put(a, e, "word/document.xml", document_head, d->body, sect) ||
 	    put(a, e, "word/_rels/document.xml.rels", document_rels_head, d->rels,
-	        "</Relationships>") ||
+	        notes ? comments_rel : "</Relationships>") ||
+	    (notes && put(a, e, "word/comments.xml", comments_head, d->cmts,
+	                  "</w:comments>")) ||
 	    put(a, e, "word/styles.xml", styles_xml, NULL, NULL) ||
 	    put(a, e, "word/numbering.xml", numbering, d->nums, "</w:numbering>") ||
 	    put(a, e, "word/settings.xml", settings_xml, NULL, NULL) ||

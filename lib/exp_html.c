@@ -215,6 +215,22 @@ put_html(FILE *f, const char *h)
 	put_text(f, h, strlen(h));
 }
 
+/* A note's words escaped, its lines kept apart: a newline is no break
+ * in HTML. */
+static void
+esc_lines(FILE *f, const char *s)
+{
+	while (*s) {
+		size_t k = strcspn(s, "\n");
+		char *l = strndup(s, k);
+		esc(f, l);
+		free(l);
+		s += k;
+		if (*s == '\n' && *++s)
+			fputs("<br>\n", f);
+	}
+}
+
 /* The notes beside the message (under it on a narrow screen), every
  * word of them escaped. */
 static void
@@ -236,11 +252,11 @@ put_notes(FILE *f, jv msg)
 			const char *quote = cf_jstr_or_null(n, "quote");
 			if (quote && *quote) {
 				fputs("<p class=\"on\">on \u201c<q>", f);
-				esc(f, quote);
+				esc_lines(f, quote);
 				fputs("</q>\u201d</p>", f);
 			}
 			fputs("<p>", f);
-			esc(f, cf_jstr(n, "text"));
+			esc_lines(f, cf_jstr(n, "text"));
 			fputs("</p></div>\n", f);
 			jv_free(n);
 		}

@@ -113,6 +113,12 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		l = jv_object_set(l, jv_string("role"), jv_object_get(jv_copy(msg), jv_string("role")));
 		l = jv_object_set(l, jv_string("content"), jv_object_get(jv_copy(msg), jv_string("content")));
 		l = jv_object_set(l, jv_string("timestamp"), jv_object_get(jv_copy(msg), jv_string("timestamp")));
+		/* --history keeps the earlier versions even here */
+		jv edits = cf_msg_marks(msg, "edits");
+		if (x->opt->history && jv_array_length(jv_copy(edits)) > 0)
+			l = jv_object_set(l, jv_string("edits"), edits);
+		else
+			jv_free(edits);
 		put(x, l);
 	} else {
 		jv m = jv_copy(msg);

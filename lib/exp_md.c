@@ -2,6 +2,7 @@
  * as written with its headings moved under the message's, so the
  * document's outline stays whole, and its tables rendered back from
  * cmark-gfm's tree as aligned pipe tables. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -470,6 +471,35 @@ put_esc(FILE *f, const char *s, size_t n)
 	}
 }
 
+/* Lines of text in a quote: each escaped, a hard break and the quote's
+ * "> " between them, so every line stays in the quote and apart. */
+static void
+put_esc_lines(FILE *f, const char *t)
+{
+	for (int first = 1; *t; first = 0) {
+		size_t k = strcspn(t, "\n"), at = 0;
+		/* what would start a list or underline a heading at a line's
+		 * start ("- x", "1. x", "==="), which put_esc leaves alone */
+		while (!first && at < k && (t[at] == ' ' || t[at] == '\t'))
+			at++;
+		size_t d = at;
+		while (!first && d < k && d - at < 9 && t[d] >= '0' && t[d] <= '9')
+			d++;
+		if (!first && at < k && (strchr("-+=", t[at]) ||
+		                         (d > at && d < k && (t[d] == '.' || t[d] == ')')))) {
+			size_t m = strchr("-+=", t[at]) ? at : d;
+			put_esc(f, t, m);
+			fputc('\\', f);
+			put_esc(f, t + m, k - m);
+		} else {
+			put_esc(f, t, k);
+		}
+		t += k;
+		if (*t == '\n' && *++t)
+			fputs("\\\n> ", f);
+	}
+}
+
 /* Edits and reactions on a line in italics, then each note as a marked
  * quote:  > **Note** (alice, 2026-11-24 08:05:00 UTC): text
  *         > on “the words”  */
@@ -489,33 +519,53 @@ put_marks(FILE *f, jv msg)
 		fputs("> **Note**", f);
 		put_esc(f, head, strlen(head));
 		free(head);
-		const char *t = cf_jstr(n, "text");
-		while (*t) {
-			size_t k = strcspn(t, "\n");
-			put_esc(f, t, k);
-			t += k;
-			if (*t == '\n' && *++t)
-				fputs("\\\n> ", f);
-		}
+		put_esc_lines(f, cf_jstr(n, "text"));
 		fputc('\n', f);
 		const char *quote = cf_jstr_or_null(n, "quote");
 		if (quote && *quote) {
 			fputs("> on \u201c", f);
-			for (const char *q = quote; *q;) {
-				size_t k = strcspn(q, "\n");
-				put_esc(f, q, k);
-				q += k;
-				if (*q == '\n') {
-					fputc(' ', f);
-					q++;
-				}
-			}
+			put_esc_lines(f, quote);
 			fputs("\u201d\n", f);
 		}
 		fputc('\n', f);
 		jv_free(n);
 	}
 	jv_free(notes);
+}
+
+/* --history: each earlier version as written, under an italic line as
+ * chat-show --history words it; then the line over the current one. */
+static int
+put_versions(FILE *f, jv msg, int h, const struct cf_xopt *o)
+{
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(jv_copy(edits)), rc = 0;
+	for (int i = 0; n && i <= n && !rc; i++) {
+		jv e = i < n ? jv_array_get(jv_copy(edits), i) : jv_null();
+		char *head = cf_version_head(e, i, n + 1);
+		fputc('*', f);
+		put_esc(f, head, strlen(head));
+		fputs("*\n\n", f);
+		free(head);
+		if (i < n) {
+			char *keep;
+			cmark_node *old = cf_md_parse_any(cf_jstr(e, "content"), o, &keep);
+			if (old) {
+				const char *text = cf_md_source(old);
+				put_content(f, text, old, h, o->code_lang);
+				if (*text)
+					fputc('\n', f);
+				cmark_node_free(old);
+			} else {
+				errno = ENOMEM;
+				rc = -1;
+			}
+			g_free(keep);
+		}
+		jv_free(e);
+	}
+	jv_free(edits);
+	return rc;
 }
 
 static int
@@ -555,6 +605,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	}
 	if (cf_msg_reset(msg))
 		fprintf(f, "*%s*\n\n", cf_reset_note);
+	if (x->opt->history && put_versions(f, msg, h, x->opt))
+		return -1;
 	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)

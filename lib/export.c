@@ -64,6 +64,24 @@ cf_msg_reset(jv msg)
 /* The /clear boundary as the message's first block, so every format that
  * renders the tree shows it as it shows the rest (Markdown, which renders
  * from the source, writes it itself). */
+/* What export.c adds to a message's tree (the /clear note, --history's
+ * earlier versions, the marks) is told from the message's own blocks by
+ * this mark in each added block's user data. */
+static char added;
+
+int
+cf_md_added(cmark_node *n)
+{
+	return n && cmark_node_get_user_data(n) == &added;
+}
+
+static cmark_node *
+added_block(cmark_node *n)
+{
+	cmark_node_set_user_data(n, &added);
+	return n;
+}
+
 static void
 reset_note(cmark_node *doc)
 {
@@ -73,7 +91,7 @@ reset_note(cmark_node *doc)
 	cmark_node_set_literal(t, cf_reset_note);
 	cmark_node_append_child(em, t);
 	cmark_node_append_child(p, em);
-	cmark_node_prepend_child(doc, p);
+	cmark_node_prepend_child(doc, added_block(p));
 }
 
 static cmark_node *
@@ -115,7 +133,7 @@ marks_tree(cmark_node *doc, jv msg, int notes_too)
 		cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
 		cmark_node_append_child(em, text_node(line));
 		cmark_node_append_child(p, em);
-		cmark_node_append_child(doc, p);
+		cmark_node_append_child(doc, added_block(p));
 	}
 	free(line);
 	jv notes = notes_too ? cf_msg_marks(msg, "notes") : jv_array();
@@ -138,30 +156,92 @@ marks_tree(cmark_node *doc, jv msg, int notes_too)
 			cmark_node_append_child(p, text_node("\u201d"));
 			cmark_node_append_child(q, p);
 		}
-		cmark_node_append_child(doc, q);
+		cmark_node_append_child(doc, added_block(q));
 		jv_free(n);
 	}
 	jv_free(notes);
 }
 
-static int
-each(jv msg, const char *text, struct run *r)
+cmark_node *
+cf_md_parse_any(const char *text, const struct cf_xopt *o, char **keep)
 {
 	/* The store may hold what another tool wrote: bytes that are not
 	 * UTF-8 become U+FFFD here, or pango refuses the page. */
+	*keep = NULL;
+	if (!cf_utf8_valid(text, strlen(text)))
+		text = *keep = g_utf8_make_valid(text, -1);
+	return cf_md_parse(text, strlen(text), o);
+}
+
+static cmark_node *
+head_para(const char *s)
+{
+	cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+	cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+	cmark_node_append_child(em, text_node(s));
+	cmark_node_append_child(p, em);
+	return added_block(p);
+}
+
+/* --history: each earlier version's blocks before the message's own, each
+ * under an italic line as chat-show --history words it, and a line over
+ * the current one.  A version's blocks are moved whole into doc (a text
+ * node's literal lives in its block), so its own tree can go. */
+static int
+versions_tree(cmark_node *doc, jv msg, const struct cf_xopt *o)
+{
+	jv edits = cf_msg_marks(msg, "edits");
+	int n = jv_array_length(jv_copy(edits)), rc = 0;
+	cmark_node *first = cmark_node_first_child(doc);
+	for (int i = 0; n && i <= n && !rc; i++) {
+		jv e = i < n ? jv_array_get(jv_copy(edits), i) : jv_null();
+		char *head = cf_version_head(e, i, n + 1);
+		cmark_node *h = head_para(head);
+		free(head);
+		if (first)
+			cmark_node_insert_before(first, h);
+		else
+			cmark_node_append_child(doc, h);
+		char *keep;
+		cmark_node *old = i < n ? cf_md_parse_any(cf_jstr(e, "content"), o, &keep) : NULL;
+		if (i < n && !old)
+			rc = -1;
+		for (cmark_node *b; old && (b = cmark_node_first_child(old));) {
+			cmark_node_unlink(b);
+			if (first)
+				cmark_node_insert_before(first, added_block(b));
+			else
+				cmark_node_append_child(doc, added_block(b));
+		}
+		if (old)
+			cmark_node_free(old);
+		if (i < n)
+			g_free(keep);
+		jv_free(e);
+	}
+	jv_free(edits);
+	return rc;
+}
+
+static int
+each(jv msg, const char *text, struct run *r)
+{
 	char *valid = NULL;
-	if (text && !cf_utf8_valid(text, strlen(text)))
-		text = valid = g_utf8_make_valid(text, -1);
-	cmark_node *doc = r->f->raw ? NULL : cf_md_parse(text, strlen(text), r->x->opt);
+	cmark_node *doc = r->f->raw ? NULL : cf_md_parse_any(text, r->x->opt, &valid);
 	if (!r->f->raw && !doc) {
+		errno = ENOMEM;
+		r->rc = -1;
+	} else if (doc && r->f != &cf_fmt_markdown && r->x->opt->history &&
+	           versions_tree(doc, msg, r->x->opt)) {
 		errno = ENOMEM;
 		r->rc = -1;
 	} else {
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
 		if (doc && r->f != &cf_fmt_markdown)
-			/* HTML puts notes beside the message itself */
-			marks_tree(doc, msg, r->f != &cf_fmt_html);
+			/* HTML puts notes beside the message itself, DOCX
+			 * makes them comments */
+			marks_tree(doc, msg, r->f != &cf_fmt_html && r->f != &cf_fmt_docx);
 		r->rc = r->f->message(r->x, msg, doc);
 	}
 	if (doc)

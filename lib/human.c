@@ -411,6 +411,19 @@ put_content(const char *c, void (*content)(const char *s, size_t n, void *ctx), 
 		putchar('\n');
 }
 
+char *
+cf_version_head(jv edit, int i, int n)
+{
+	if (jv_get_kind(edit) != JV_KIND_OBJECT)
+		return g_strdup_printf("version %d of %d \u00b7 current", i + 1, n);
+	char when[40];
+	cf_when_human(cf_jstr(edit, "timestamp"), when);
+	const char *who = cf_jstr(edit, "editedBy");
+	return g_strdup_printf("version %d of %d \u00b7 %s %s%s%s", i + 1, n,
+	                       !strcmp(cf_jstr(edit, "kind"), "retry") ? "retried" : "replaced",
+	                       when, *who ? " by " : "", who);
+}
+
 /* --history: each earlier version, oldest first, under a line saying when
  * it was replaced and by whom; then a line for the current one. */
 static void
@@ -418,20 +431,16 @@ put_versions(jv msg, void (*content)(const char *s, size_t n, void *ctx), void *
 {
 	jv edits = cf_msg_marks(msg, "edits");
 	int n = jv_array_length(jv_copy(edits));
-	jv_array_foreach(edits, i, e) {
-		char when[40], who[120];
-		cf_when_human(cf_jstr(e, "timestamp"), when);
-		cf_clean(cf_jstr(e, "editedBy"), who, sizeof who, 40, 0);
-		printf("%s\u2500\u2500 version %d of %d \u00b7 %s %s%s%s \u2500\u2500%s\n",
-		       cf_c(CF_DIM), i + 1, n + 1,
-		       !strcmp(cf_jstr(e, "kind"), "retry") ? "retried" : "replaced", when,
-		       *who ? " by " : "", who, cf_c(CF_RESET));
-		put_content(cf_jstr(e, "content"), content, ctx);
+	for (int i = 0; n && i <= n; i++) {
+		jv e = i < n ? jv_array_get(jv_copy(edits), i) : jv_null();
+		char *head = cf_version_head(e, i, n + 1), buf[512];
+		cf_clean(head, buf, sizeof buf, 120, 0);
+		printf("%s\u2500\u2500 %s \u2500\u2500%s\n", cf_c(CF_DIM), buf, cf_c(CF_RESET));
+		g_free(head);
+		if (i < n)
+			put_content(cf_jstr(e, "content"), content, ctx);
 		jv_free(e);
 	}
-	if (n)
-		printf("%s\u2500\u2500 version %d of %d \u00b7 current \u2500\u2500%s\n",
-		       cf_c(CF_DIM), n + 1, n + 1, cf_c(CF_RESET));
 	jv_free(edits);
 }
 

@@ -87,18 +87,124 @@ JSON
 	[[ "$output" == *"Whole message note"* ]]
 }
 
-@test "docx: pandoc and LibreOffice see the notes" {
+# The comments pandoc reads in a DOCX file, as JSON lines: id, author,
+# date, the comment's text and the words it marks (within a paragraph)
+docx_comments() {
+	pandoc --track-changes=all -f docx -t json "$1" | jq -c '
+		def attrs: .c[0][2] | map({key: .[0], value: .[1]}) | from_entries;
+		def is($k): .t == "Span" and (.c[0][1] | index($k));
+		def kids: if .t == "Link" or .t == "Span" or .t == "Quoted" then .c[1]
+			elif (.c | type) == "array" and (.c | all(type == "object")) then .c else [] end;
+		# a paragraph'"'"'s inlines as a line of words and comment marks
+		def flat: if is("comment-start") then [{start: attrs, text: (.c[1] | map(flat) | add // [] | map(.s // "") | join(""))}]
+			elif is("comment-end") then [{end: attrs.id}]
+			elif .t == "Str" then [{s: .c}] elif .t == "Space" or .t == "SoftBreak" then [{s: " "}]
+			elif .t == "LineBreak" then [{s: "\n"}] elif .t == "Code" then [{s: .c[1]}]
+			else kids | map(flat) | add // [] end;
+		.. | objects | select(.t == "Para" or .t == "Header")
+		| (if .t == "Header" then .c[2] else .c end) | map(flat) | add // [] | . as $f
+		| range(length) as $i | select($f[$i].start) | $f[$i].start as $a
+		| ([range($i + 1; $f | length) | select($f[.].end == $a.id)][0] // ($f | length)) as $j
+		| {id: $a.id, author: $a.author, date: $a.date, text: $f[$i].text,
+		   on: ($f[$i + 1:$j] | map(.s // "") | join(""))}'
+}
+
+# LibreOffice's reading of a DOCX file, as flat ODF: $BATS_TEST_TMPDIR/NAME.fodt
+soffice_fodt() {
+	command -v soffice >/dev/null || skip "soffice is not installed"
+	(cd "$BATS_TEST_TMPDIR" && HOME="$BATS_TEST_TMPDIR" soffice --headless --convert-to fodt "$1.docx" >/dev/null 2>&1)
+	[ -s "$BATS_TEST_TMPDIR/$1.fodt" ]
+}
+
+# XPath over ODF without its prefixes: ann alice is the annotation by
+# the author whose name starts with alice
+ann() {
+	echo "//*[local-name()='annotation'][starts-with(*[local-name()='creator'], '$1')]"
+}
+
+# The text LibreOffice marks with the annotation by $2 in $1
+annotated() {
+	local n
+	n=$(xmllint --xpath "string($(ann "$2")/@*[local-name()='name'])" "$1")
+	[ -n "$n" ] || return 1
+	xmllint --xpath "$(ann "$2")/following::text()[not(ancestor::*[local-name()='annotation'])][following::*[local-name()='annotation-end'][@*[local-name()='name']='$n']]" "$1" | tr -d '\n'
+}
+
+@test "docx: notes are Word comments on their words, read by pandoc and LibreOffice" {
 	marked
 	chat-export -f docx -o "$BATS_TEST_TMPDIR/r.docx" review
 	run pandoc -f docx -t plain --wrap=none "$BATS_TEST_TMPDIR/r.docx"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"(edited 2×)"* ]]
-	[[ "$output" == *"Check <script>alert(1)</script> this"* ]]
-	if ! command -v soffice >/dev/null; then
-		skip "soffice is not installed"
-	fi
-	(cd "$BATS_TEST_TMPDIR" && HOME="$BATS_TEST_TMPDIR" soffice --headless --convert-to txt r.docx >/dev/null 2>&1)
-	grep -q "Whole message note" "$BATS_TEST_TMPDIR/r.txt"
+	# the notes are not in the text any more, but comments
+	[[ "$output" != *"Whole message note"* ]]
+	run docx_comments "$BATS_TEST_TMPDIR/r.docx"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jq -r 'select(.author == "alice") | [.text, .on, .date] | join("|")' <<< "$output")" = "Check <script>alert(1)</script> this|Paris|2026-11-24T08:05:00Z" ]
+	# no quote: the message's first paragraph
+	[ "$(jq -r 'select(.author == "bob") | [.text, .on] | join("|")' <<< "$output")" = "Whole message note|The capital of France is Paris." ]
+	soffice_fodt r
+	f=$BATS_TEST_TMPDIR/r.fodt
+	[ "$(xmllint --xpath "count(//*[local-name()='annotation'])" "$f")" -eq 2 ]
+	[[ "$(xmllint --xpath "string($(ann alice))" "$f")" == *"Check <script>alert(1)</script> this"* ]]
+	[[ "$(xmllint --xpath "string($(ann alice)/*[local-name()='date'])" "$f")" == 2026-11-24T08:05:00* ]]
+	[ "$(xmllint --xpath "string($(ann alice)/*[local-name()='creator-initials'])" "$f")" = A ]
+	[ "$(annotated "$f" alice)" = Paris ]
+	[ "$(annotated "$f" bob)" = "The capital of France is Paris." ]
+}
+
+tricky() {
+	sid=$(new_session -n tricky)
+	chat-add --records -s "$sid" > /dev/null <<'JSON'
+{"type":"message","role":"assistant","content":"Some *emphasised words* and `code` here, see [the docs](https://example.org/a?b&c).\n\nSecond paragraph.","timestamp":"2026-11-24T07:53:00.000Z","metadata":{"notes":[{"id":"n1","author":"Ann \"<&>\" O'Neil\u0001","timestamp":"2026-11-24T08:05:00.000Z","text":"a <b>&amp;</b> \"q\"\u0007\u001b[31m end\nline two","quote":"words and\ncode here, see the"},{"id":"n2","author":"bob","timestamp":"2026-11-24T08:06:00.000Z","text":"nowhere","quote":"not in the message"},{"id":"n3","author":"carol jones","timestamp":"2026-11-24T08:07:00.000Z","text":"on the link","quote":"docs"}]}}
+{"type":"message","role":"user","content":"","timestamp":"2026-11-24T07:54:00.000Z","metadata":{"notes":[{"id":"n4","author":"dave","timestamp":"2026-11-24T08:08:00.000Z","text":"on nothing"}]}}
+JSON
+}
+
+@test "docx: a comment across formatting runs, in a link, escaped, and where there is no text" {
+	tricky
+	chat-export -o "$BATS_TEST_TMPDIR/t.docx" tricky
+	unzip -p "$BATS_TEST_TMPDIR/t.docx" word/comments.xml | xmllint --noout -
+	unzip -p "$BATS_TEST_TMPDIR/t.docx" word/document.xml | xmllint --noout -
+	# the part is declared and related
+	unzip -p "$BATS_TEST_TMPDIR/t.docx" '\[Content_Types\].xml' | grep -q 'PartName="/word/comments.xml"'
+	unzip -p "$BATS_TEST_TMPDIR/t.docx" word/_rels/document.xml.rels | grep -q 'relationships/comments" Target="comments.xml"'
+	run docx_comments "$BATS_TEST_TMPDIR/t.docx"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	# from inside the emphasis, over the code, into the link
+	[ "$(jq -r 'select(.author | startswith("Ann")) | .on' <<< "$output")" = "words and code here, see the" ]
+	[ "$(jq -r 'select(.author | startswith("Ann")) | .author' <<< "$output")" = "Ann \"<&>\" O'Neil" ]
+	[ "$(jq -r 'select(.author | startswith("Ann")) | .text' <<< "$output")" = $'a <b>&amp;</b> "q"[31m end\nline two' ]
+	[ "$(jq -r 'select(.author == "carol jones") | .on' <<< "$output")" = docs ]
+	# words the message does not hold: on its first paragraph, and said
+	[ "$(jq -r 'select(.author == "bob") | .on' <<< "$output")" = "Some emphasised words and code here, see the docs." ]
+	[[ "$(jq -r 'select(.author == "bob") | .text' <<< "$output")" == nowhere*"not in the message"* ]]
+	# no text at all: on the message's heading
+	[[ "$(jq -r 'select(.author == "dave") | .on' <<< "$output")" == "User "* ]]
+	# the link still goes where it went
+	run pandoc -f docx -t json "$BATS_TEST_TMPDIR/t.docx"
+	[ "$(jq -r '[.. | objects | select(.t == "Link") | .c[2][0]][0]' <<< "$output")" = "https://example.org/a?b&c" ]
+	soffice_fodt t
+	f=$BATS_TEST_TMPDIR/t.fodt
+	[ "$(xmllint --xpath "count(//*[local-name()='annotation'])" "$f")" -eq 4 ]
+	[ "$(xmllint --xpath "string($(ann Ann)/*[local-name()='creator'])" "$f")" = "Ann \"<&>\" O'Neil" ]
+	[ "$(annotated "$f" Ann)" = "words and code here, see the" ]
+	[[ "$(xmllint --xpath "string($(ann Ann))" "$f")" == *'a <b>&amp;</b> "q"[31m end'*'line two'* ]]
+	[ "$(xmllint --xpath "string($(ann Ann)/*[local-name()='creator-initials'])" "$f")" = AON ]
+	[ "$(annotated "$f" "carol jones")" = docs ]
+	[[ "$(annotated "$f" dave)" == "User"* ]]
+}
+
+@test "docx: without notes, no comments part" {
+	sid=$(new_session -n plain)
+	chat-add -s "$sid" -r user "hello there"
+	chat-export -o "$BATS_TEST_TMPDIR/p.docx" plain
+	run unzip -l "$BATS_TEST_TMPDIR/p.docx"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *comments* ]]
+	unzip -p "$BATS_TEST_TMPDIR/p.docx" word/document.xml | { ! grep -q comment; }
 }
 
 @test "json: export, import, export is byte-identical, marks and ids included" {
@@ -129,4 +235,83 @@ JSON
 	tty_run chat-show --plain review
 	[[ "$output" != *"whats the captal"* ]]
 	[[ "$output" != *"alice, bob"* ]]
+}
+
+@test "chat-export --history: every version, oldest first, in every format" {
+	marked
+	# a pattern ("?" matches itself too)
+	order='*version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice*whats the captal*version 2 of 3 · replaced 2026-11-24 07:52:00 UTC by bob*What is the captal?*version 3 of 3 · current*What is the capital of France?*'
+	chat-export --history -f markdown review > "$BATS_TEST_TMPDIR/h.md"
+	run pandoc -f gfm -t plain --wrap=none "$BATS_TEST_TMPDIR/h.md"
+	[[ "$output" == $order ]]
+	# the line over each version is emphasis, not text that looks like it
+	run pandoc -f gfm -t json "$BATS_TEST_TMPDIR/h.md"
+	[ "$(jq '[.blocks[] | select(.t == "Para" and .c[0].t == "Emph") | .c[0].c[0].c | select(. == "version")] | length' <<< "$output")" -eq 3 ]
+	run chat-export --history -f plaintext review
+	[[ "$output" == $order ]]
+	chat-export --history -f html review > "$BATS_TEST_TMPDIR/h.html"
+	run xmllint --html --xpath '//div[contains(@class,"user")]//em/text()' "$BATS_TEST_TMPDIR/h.html"
+	[[ "$output" == *"version 1 of 3"*"version 2 of 3"*"version 3 of 3 · current"* ]]
+	run xmllint --html --xpath 'string(//div[contains(@class,"user")])' "$BATS_TEST_TMPDIR/h.html"
+	[[ "$output" == $order ]]
+	chat-export --history -o "$BATS_TEST_TMPDIR/h.pdf" review
+	run pdftotext "$BATS_TEST_TMPDIR/h.pdf" -
+	[[ "$output" == $order ]]
+	chat-export --history -o "$BATS_TEST_TMPDIR/h.docx" review
+	run pandoc -f docx -t plain --wrap=none "$BATS_TEST_TMPDIR/h.docx"
+	[[ "$output" == $order ]]
+	# the reply, never edited, has no version lines
+	[ "$(grep -c 'version . of' <<< "$output")" -eq 3 ]
+	# without --history, only the last version
+	for f in markdown plaintext html; do
+		run chat-export -f "$f" review
+		[[ "$output" != *"whats the captal"* ]]
+		[[ "$output" != *"version 1 of"* ]]
+	done
+}
+
+@test "chat-export --history: JSON has every version with or without it" {
+	marked
+	chat-export -f json review > "$BATS_TEST_TMPDIR/a.json"
+	chat-export -f json --history review > "$BATS_TEST_TMPDIR/b.json"
+	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+	[ "$(jq -r '.messages[0].metadata.edits | map(.content) | join("|")' "$BATS_TEST_TMPDIR/a.json")" = "whats the captal|What is the captal?" ]
+	# --no-metadata drops them, unless --history keeps them
+	run chat-export -f json --no-metadata review
+	[ "$(jq '.messages[0] | has("edits")' <<< "$output")" = false ]
+	run chat-export -f json --no-metadata --history review
+	[ "$(jq -r '.messages[0].edits[0].editedBy' <<< "$output")" = alice ]
+	[ "$(jq '.messages[1] | has("edits")' <<< "$output")" = false ]
+}
+
+# A note on words over several lines, whose text has lines that would be
+# Markdown's lists and headings
+multiline() {
+	sid=$(new_session -n lines)
+	chat-add --records -s "$sid" > /dev/null <<'JSON'
+{"type":"message","role":"assistant","content":"First line here\nand - then 1. more\n\nlast","timestamp":"2026-11-24T07:53:00.000Z","metadata":{"notes":[{"id":"n1","author":"bob","timestamp":"2026-11-24T08:05:00.000Z","text":"line a\n- not a list\n2) nor this\n===","quote":"First line here\nand - then 1. more"}]}}
+JSON
+}
+
+@test "a note's quote of several lines: each line quoted in Markdown, kept apart in HTML" {
+	multiline
+	chat-export -f markdown lines > "$BATS_TEST_TMPDIR/l.md"
+	run pandoc -f gfm -t json "$BATS_TEST_TMPDIR/l.md"
+	[ "$status" -eq 0 ]
+	# one quote, one paragraph: every line in it, a break between each
+	q='[.blocks[] | select(.t == "BlockQuote")]'
+	[ "$(jq "$q | length" <<< "$output")" -eq 1 ]
+	[ "$(jq "$q[0].c | length" <<< "$output")" -eq 1 ]
+	[ "$(jq "[$q[0].c[0].c[] | select(.t == \"LineBreak\")] | length" <<< "$output")" -eq 4 ]
+	# (plain text indents a quote by two spaces)
+	run pandoc -f gfm -t plain --wrap=none "$BATS_TEST_TMPDIR/l.md"
+	[[ "$output" == *$'on “First line here\n  and - then 1. more”'* ]]
+	[[ "$output" == *$'line a\n  - not a list\n  2) nor this\n  ==='* ]]
+	chat-export -f html lines > "$BATS_TEST_TMPDIR/l.html"
+	run pandoc -f html -t plain --wrap=none "$BATS_TEST_TMPDIR/l.html"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'First line here\nand - then 1. more'* ]]
+	[[ "$output" == *$'line a\n- not a list\n2) nor this\n==='* ]]
+	run pandoc -f html -t json "$BATS_TEST_TMPDIR/l.html"
+	[ "$(jq '[.. | objects | select(.t == "Quoted") | .. | objects | select(.t == "LineBreak")] | length' <<< "$output")" -eq 1 ]
 }

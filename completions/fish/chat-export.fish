@@ -13,6 +13,7 @@ complete -c chat-export -l header-level -x -a '1 2 3 4 5' -d "Markdown: the titl
 complete -c chat-export -l code-lang -x -d 'The language of code blocks that name none'
 complete -c chat-export -l width -x -d 'Plaintext: wrap at N columns'
 complete -c chat-export -l paper -x -a 'a4 letter' -d 'PDF: the paper size'
+complete -c chat-export -l history -d 'Every version of edited messages, oldest first'
 complete -c chat-export -l db -r -F -d 'The database'
 complete -c chat-export -s h -l help -d 'Show the help'
 complete -c chat-export -l version -d 'Show the version'
