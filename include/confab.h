@@ -168,7 +168,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 2
+#define CF_SCHEMA_VERSION 3
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"

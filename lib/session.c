@@ -8,8 +8,8 @@
 	"s.id, s.name, s.created, s.last_updated, s.provider, s.model," \
 	" s.temperature, s.max_tokens, s.system_prompt, s.auto_context," \
 	" s.context_window, s.message_count, s.total_tokens, s.tags," \
-	" s.starred, s.archived, s.parent_session_id, s.branch_point"
-#define SESSION_NCOLS 18
+	" s.starred, s.archived, s.parent_session_id, s.branch_point, s.extra"
+#define SESSION_NCOLS 19
 
 static jv
 col_num(sqlite3_stmt *s, int i)
@@ -46,6 +46,12 @@ row_to_session(sqlite3_stmt *s)
 	meta = jv_object_set(meta, jv_string("tags"), tags);
 	meta = jv_object_set(meta, jv_string("starred"), jv_bool(sqlite3_column_int(s, 14)));
 	meta = jv_object_set(meta, jv_string("archived"), jv_bool(sqlite3_column_int(s, 15)));
+	jv extra = cf_col_json(s, 18);
+	if (jv_get_kind(extra) == JV_KIND_OBJECT) {
+		jv_object_foreach(extra, k, v)
+			meta = jv_object_set(meta, k, v);
+	}
+	jv_free(extra);
 
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("session"));
@@ -158,6 +164,32 @@ bind_settings(sqlite3_stmt *s, int i, jv rec)
 	jv_free(b);
 }
 
+/* The keys of a session's metadata that have no column of their own (the
+ * counts are the triggers', not the record's), for sessions.extra. */
+static jv
+session_extra(jv rec)
+{
+	static const char *const cols[] = {"messageCount", "totalTokens", "tags",
+	                                   "starred", "archived"};
+	jv meta = get1(rec, "metadata"), extra = jv_object();
+	if (jv_get_kind(meta) == JV_KIND_OBJECT) {
+		jv_object_foreach(meta, k, v) {
+			size_t i = 0;
+			while (i < sizeof cols / sizeof *cols &&
+			       strcmp(jv_string_value(k), cols[i]))
+				i++;
+			if (i == sizeof cols / sizeof *cols) {
+				extra = jv_object_set(extra, k, v);
+			} else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+	}
+	jv_free(meta);
+	return extra;
+}
+
 jv
 cf_session_insert(cf_store *st, jv rec)
 {
@@ -165,7 +197,7 @@ cf_session_insert(cf_store *st, jv rec)
 		"INSERT INTO sessions (id, name, created, last_updated, provider,"
 		" model, temperature, max_tokens, system_prompt, auto_context,"
 		" context_window, tags, starred, archived, parent_session_id,"
-		" branch_point) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" branch_point, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	char id[37];
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
@@ -192,6 +224,7 @@ cf_session_insert(cf_store *st, jv rec)
 	bind_settings(s, 7, rec);
 	cf_bind_jv(s, 15, get1(rec, "parentSessionId"));
 	cf_bind_jv(s, 16, get1(rec, "branchPoint"));
+	cf_bind_jv(s, 17, session_extra(rec));
 	r = cf_exec_stmt(st, s, "creating a session");
 	jv_free(rec);
 	if (cf_is_error(r))

@@ -169,6 +169,9 @@ static const char *const migrations[] = {
 	"  WHERE id = new.session_id;"
 	" END;"
 	"PRAGMA application_id = " CF_APP_ID_SQL ";",
+	/* 2 -> 3: a session's metadata beyond its columns (merges, chat-merge),
+	 * as messages.extra is a message's */
+	"ALTER TABLE sessions ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,

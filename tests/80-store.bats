@@ -105,10 +105,10 @@ db() {
 
 # ---- the schema ----
 
-@test "WAL, schema version 2, foreign keys declared" {
+@test "WAL, schema version 3, foreign keys declared" {
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
@@ -118,7 +118,7 @@ db() {
 @test "the tables carry the seed's fields" {
 	chat-new > /dev/null
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
-	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point ]
+	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point,extra ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = \
 	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files,pending ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('attachments')")" = \
@@ -154,7 +154,7 @@ db() {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
 }
@@ -164,8 +164,48 @@ db() {
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
 	run -0 chat-new --name migrated
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'SELECT name FROM sessions')" = migrated ]
+}
+
+@test "a schema-2 store (sqlite3 from the old DDL) migrates to 3, its data intact" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	sqlite3 "$CHAT_DB" < "$ROOT/tests/fixtures/store/v2.sql"
+	[ "$(db 'PRAGMA user_version')" = 2 ]
+	old_cols=$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")
+	[[ "$old_cols" != *extra* ]]
+	sessions=$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")
+	messages=$(db -quote 'SELECT * FROM messages ORDER BY n')
+	attachments=$(db -quote 'SELECT n, id, message_id, type, name, size, mime_type, hex(content) FROM attachments ORDER BY n')
+	[ "$(db 'SELECT count(*) FROM attachments')" -eq 1 ]
+	run -0 chat-ls --json
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
+	[ "$(db 'PRAGMA application_id')" = 1128677698 ]
+	[ "$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")" = "$sessions" ]
+	[ "$(db -quote 'SELECT * FROM messages ORDER BY n')" = "$messages" ]
+	[ "$(db -quote 'SELECT n, id, message_id, type, name, size, mime_type, hex(content) FROM attachments ORDER BY n')" = "$attachments" ]
+	[ "$(db "SELECT group_concat(DISTINCT extra) FROM sessions")" = '{}' ]
+	# the records: no new key where nothing was merged, counts as stored
+	for l in "${lines[@]}"; do
+		[ "$(jq -c '.metadata | keys' <<< "$l")" = '["archived","messageCount","starred","tags","totalTokens"]' ]
+	done
+	S=$(db "SELECT id FROM sessions WHERE name = 'old store'")
+	[ "$(chat-ls --json | jq -r "select(.id == \"$S\") | .metadata.messageCount")" -eq "$(db "SELECT count(*) FROM messages WHERE session_id = '$S'")" ]
+	# reactions, notes and the attachment's bytes come out as they went in
+	run -0 chat-export -f json "$S"
+	m=$(jq -c '.messages[] | select(.content == "with file")' <<< "$output")
+	[ "$(jq -r '.metadata.reactions[0].emoji' <<< "$m")" = 👍 ]
+	[ "$(jq -r '.metadata.notes[0].text' <<< "$m")" = "a note" ]
+	[ "$(jq -r '.metadata.attachments[0].data | @base64d' <<< "$m")" = hello ]
+	# the index still finds the old messages and holds together
+	run -0 chat-ls --search zebra --json
+	[ "${#lines[@]}" -eq 2 ]
+	db "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	# and the migrated store takes a session's metadata
+	T=$(chat-new --name after | jq -r .id)
+	db "UPDATE sessions SET extra = '{\"k\":1}' WHERE id = '$T'"
+	[ "$(chat-ls --json | jq -r "select(.id == \"$T\") | .metadata.k")" = 1 ]
 }
 
 @test "opening a current store again changes nothing" {
@@ -173,7 +213,7 @@ db() {
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
 	[ "$(db .dump | sha256sum)" = "$sum" ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
@@ -298,7 +338,7 @@ db() {
 	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
 	[ "$failed" -eq 0 ]
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
-	[ "$(db 'PRAGMA user_version')" = 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
 }
