@@ -107,6 +107,7 @@ PROGS = confab chat-new chat-ls chat-show chat-branch chat-rm chat-set chat-add 
 	chat-export chat-import
 PROGS += chat-edit
 PROGS += chat-template
+PROGS += chat-merge
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
