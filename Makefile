@@ -109,6 +109,7 @@ PROGS += chat-edit
 PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
+PROGS += chat-merge
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)

@@ -340,6 +340,21 @@ CF_MUST jv cf_message_copy_all(cf_store *st, const char *from, const char *to,
 CF_MUST jv cf_session_branch(cf_store *st, jv src, const char *at, const char *name,
                      int dup);
 
+/* merge.c: session src's messages into dst in one transaction (chat-merge,
+ * confab's /merge), with their attachments, under new ids, each with
+ * metadata.mergedFrom {session, message}: after dst's (or, with
+ * CF_MERGE_INTERLEAVE, among them by timestamp, each side keeping its
+ * order, seq renumbered); from a branch of dst (or into one of src) only
+ * those after the branch point.  dst's metadata.merges records it
+ * ({source, sourceName, messages, at, interleave, after, sourceRemoved});
+ * CF_MERGE_REMOVE deletes src.  Merged before and nothing new since:
+ * nothing changes and *taken is -1; else *taken is how many.  Borrows src
+ * and dst (read again under the lock); returns dst's record, or an error
+ * (a usage error for a session into itself, CF_EX_NOTFOUND when one went
+ * meanwhile), the store unchanged. */
+enum { CF_MERGE_INTERLEAVE = 1, CF_MERGE_REMOVE = 2 };
+CF_MUST jv cf_session_merge(cf_store *st, jv src, jv dst, int flags, long *taken);
+
 /* Stores a file's bytes as an attachment of a message; type is "text" or
  * "image".  jv_true() or an error. */
 CF_MUST jv cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,

@@ -68,6 +68,9 @@ cf_session_branch_in(cf_store *st, jv src, const char *point, const char *upto,
 	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
 	meta = jv_object_set(meta, jv_string("starred"), jv_false());
 	meta = jv_object_set(meta, jv_string("archived"), jv_false());
+	/* what was merged into src is not merged into the branch: its copies
+	 * of merged messages still say where they came from (mergedFrom) */
+	meta = jv_object_delete(meta, jv_string("merges"));
 	rec = jv_object_set(rec, jv_string("metadata"), meta);
 	rec = jv_object_set(rec, jv_string("name"), name ? jv_string(name) :
 		jv_string_fmt("%s (%s)", cf_jstr(src, "name"), dup ? "copy" : "branch"));

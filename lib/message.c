@@ -422,9 +422,6 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" FROM attachments a JOIN messages om ON om.id = a.message_id"
 		" JOIN messages nm ON nm.session_id = ?2 AND nm.seq = om.seq"
 		" WHERE om.session_id = ?1 ORDER BY a.n";
-	static const char other[] =
-		"UPDATE attachments SET content = (SELECT content FROM attachments"
-		" WHERE n = ?1) WHERE n = ?2";
 	sqlite3_stmt *s = cf_stmt(st, msgs);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
@@ -434,6 +431,20 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		return r;
 	long n = sqlite3_changes(st->db);
 
+	s = cf_stmt(st, which);
+	cf_bind_text(s, 1, from);
+	cf_bind_text(s, 2, to);
+	r = cf_attachments_copy(st, s);
+	return cf_is_error(r) ? r : jv_number((double)n);
+}
+
+jv
+cf_attachments_copy(cf_store *st, sqlite3_stmt *s)
+{
+	static const char other[] =
+		"UPDATE attachments SET content = (SELECT content FROM attachments"
+		" WHERE n = ?1) WHERE n = ?2";
+	jv r = jv_true();
 	/* the rows first (a few names each), so no query reads the table
 	 * while it grows */
 	struct att {
@@ -442,9 +453,6 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		char *text[4];   /* message id, type, name, mime type */
 	} *rows = NULL;
 	size_t na = 0, cap = 0;
-	s = cf_stmt(st, which);
-	cf_bind_text(s, 1, from);
-	cf_bind_text(s, 2, to);
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (na == cap)
@@ -484,7 +492,7 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 			free(a->text[k]);
 	}
 	free(rows);
-	return cf_is_error(r) ? r : jv_number((double)n);
+	return r;
 }
 
 jv

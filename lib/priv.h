@@ -84,6 +84,11 @@ sqlite3_int64 cf_attachment_row(cf_store *st, const char *id,
                                 const char *mime, sqlite3_int64 bytes,
                                 jv *err);
 sqlite3_blob *cf_blob_open(cf_store *st, sqlite3_int64 row, int write);
+/* Copies the attachments a bound statement selects, each row (its rowid,
+ * the new message's id, type, name, size, mime type, typeof(content),
+ * length(content)) read before any is written, the bytes a chunk at a
+ * time: jv_true() or the error.  Resets s. */
+CF_MUST jv cf_attachments_copy(cf_store *st, sqlite3_stmt *s);
 CF_MUST jv cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
                  size_t at);
 

@@ -8,9 +8,9 @@
 	"s.id, s.name, s.created, s.last_updated, s.provider, s.model," \
 	" s.temperature, s.max_tokens, s.system_prompt, s.auto_context," \
 	" s.context_window, s.message_count, s.total_tokens, s.tags," \
-	" s.starred, s.archived, s.parent_session_id, s.branch_point," \
+	" s.starred, s.archived, s.parent_session_id, s.branch_point, s.extra," \
 	SESSION_REACTIONS
-#define SESSION_NCOLS 19
+#define SESSION_NCOLS 20
 /* Its messages' reactions, each with its messageId, by the partial index
  * messages_reacted (store.c): a probe that finds nothing for most. */
 #define SESSION_REACTIONS \
@@ -53,7 +53,14 @@ row_to_session(sqlite3_stmt *s)
 	meta = jv_object_set(meta, jv_string("tags"), tags);
 	meta = jv_object_set(meta, jv_string("starred"), jv_bool(sqlite3_column_int(s, 14)));
 	meta = jv_object_set(meta, jv_string("archived"), jv_bool(sqlite3_column_int(s, 15)));
-	jv reactions = cf_col_json(s, 18);
+	jv extra = cf_col_json(s, 18);
+	if (jv_get_kind(extra) == JV_KIND_OBJECT) {
+		jv_object_foreach(extra, k, v)
+			meta = jv_object_set(meta, k, v);
+	}
+	jv_free(extra);
+	/* after extra: the messages' reactions are read, never stored here */
+	jv reactions = cf_col_json(s, 19);
 	if (jv_get_kind(reactions) != JV_KIND_ARRAY) {
 		jv_free(reactions);
 		reactions = jv_array();
@@ -171,6 +178,32 @@ bind_settings(sqlite3_stmt *s, int i, jv rec)
 	jv_free(b);
 }
 
+/* The keys of a session's metadata that have no column of their own (the
+ * counts are the triggers', not the record's), for sessions.extra. */
+static jv
+session_extra(jv rec)
+{
+	static const char *const cols[] = {"messageCount", "totalTokens", "tags",
+	                                   "starred", "archived", "reactions"};
+	jv meta = get1(rec, "metadata"), extra = jv_object();
+	if (jv_get_kind(meta) == JV_KIND_OBJECT) {
+		jv_object_foreach(meta, k, v) {
+			size_t i = 0;
+			while (i < sizeof cols / sizeof *cols &&
+			       strcmp(jv_string_value(k), cols[i]))
+				i++;
+			if (i == sizeof cols / sizeof *cols) {
+				extra = jv_object_set(extra, k, v);
+			} else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+	}
+	jv_free(meta);
+	return extra;
+}
+
 jv
 cf_session_insert(cf_store *st, jv rec)
 {
@@ -178,7 +211,7 @@ cf_session_insert(cf_store *st, jv rec)
 		"INSERT INTO sessions (id, name, created, last_updated, provider,"
 		" model, temperature, max_tokens, system_prompt, auto_context,"
 		" context_window, tags, starred, archived, parent_session_id,"
-		" branch_point) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" branch_point, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	char id[37];
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
@@ -205,6 +238,7 @@ cf_session_insert(cf_store *st, jv rec)
 	bind_settings(s, 7, rec);
 	cf_bind_jv(s, 15, get1(rec, "parentSessionId"));
 	cf_bind_jv(s, 16, get1(rec, "branchPoint"));
+	cf_bind_jv(s, 17, session_extra(rec));
 	r = cf_exec_stmt(st, s, "creating a session");
 	jv_free(rec);
 	if (cf_is_error(r))

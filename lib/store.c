@@ -169,9 +169,12 @@ static const char *const migrations[] = {
 	"  WHERE id = new.session_id;"
 	" END;"
 	"PRAGMA application_id = " CF_APP_ID_SQL ";",
-	/* 2 -> 3: the few messages with reactions or notes (marks.c), so a
-	 * session's record carries its reactions (chat-ls --where) and
-	 * chat-note finds a note by its id, without reading every message. */
+	/* 2 -> 3: a session's metadata beyond its columns (merges, chat-merge),
+	 * as messages.extra is a message's; and the few messages with
+	 * reactions or notes (marks.c), so a session's record carries its
+	 * reactions (chat-ls --where) and chat-note finds a note by its id,
+	 * without reading every message. */
+	"ALTER TABLE sessions ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';"
 	"CREATE INDEX messages_reacted ON messages(session_id, seq)"
 	" WHERE reactions <> '[]';"
 	"CREATE INDEX messages_noted ON messages(session_id, seq)"

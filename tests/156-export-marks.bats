@@ -217,6 +217,20 @@ JSON
 	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
 }
 
+@test "json: a merged session (metadata.merges, mergedFrom) round-trips byte-identical" {
+	marked
+	sid=$(new_session -n side)
+	chat-add -s side --time 2026-11-24T07:54:00Z 'a side question' > /dev/null
+	chat-merge side review > /dev/null
+	chat-merge --interleave "$(new_session -n empty)" review > /dev/null
+	chat-export -f json review > "$BATS_TEST_TMPDIR/a.json"
+	[ "$(jq '.metadata.merges | length' "$BATS_TEST_TMPDIR/a.json")" -eq 2 ]
+	[ "$(jq -r '.messages[2].metadata.mergedFrom.session' "$BATS_TEST_TMPDIR/a.json")" = "$sid" ]
+	CHAT_DB="$BATS_TEST_TMPDIR/b.db" chat-import "$BATS_TEST_TMPDIR/a.json" > /dev/null
+	CHAT_DB="$BATS_TEST_TMPDIR/b.db" chat-export -f json review > "$BATS_TEST_TMPDIR/b.json"
+	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+}
+
 @test "a message without marks gets no marks line" {
 	sid=$(new_session -n plain)
 	chat-add -s "$sid" -r user "hello there"

@@ -118,7 +118,7 @@ db() {
 @test "the tables carry the seed's fields" {
 	chat-new > /dev/null
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
-	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point ]
+	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point,extra ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = \
 	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files,pending ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('attachments')")" = \
@@ -171,12 +171,50 @@ db() {
 @test "a schema 2 store gains the indexes of marked messages, its reactions found" {
 	S=$(new_session --name two)
 	M=$(chat-add -s "$S" hi | jq -r .id)
-	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; PRAGMA user_version = 2;
+	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; PRAGMA user_version = 2;
 		UPDATE messages SET reactions = '[{\"emoji\":\"👍\",\"user\":\"ann\",\"timestamp\":\"2026-01-01T00:00:00.000Z\"}]'"
 	run -0 chat-ls --json
 	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE name IN ('messages_reacted', 'messages_noted') ORDER BY name" | paste -sd,)" = messages_noted,messages_reacted ]
 	[ "$(jq -c '.metadata.reactions | map([.emoji, .messageId])' <<< "$output")" = "[[\"👍\",\"$M\"]]" ]
+@test "a schema-2 store (sqlite3 from the old DDL) migrates to 3, its data intact" {
+	mkdir -p "$(dirname "$CHAT_DB")"
+	sqlite3 "$CHAT_DB" < "$ROOT/tests/fixtures/store/v2.sql"
+	[ "$(db 'PRAGMA user_version')" = 2 ]
+	old_cols=$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")
+	[[ "$old_cols" != *extra* ]]
+	sessions=$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")
+	messages=$(db -quote 'SELECT * FROM messages ORDER BY n')
+	attachments=$(db -quote 'SELECT n, id, message_id, type, name, size, mime_type, hex(content) FROM attachments ORDER BY n')
+	[ "$(db 'SELECT count(*) FROM attachments')" -eq 1 ]
+	run -0 chat-ls --json
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(db 'PRAGMA user_version')" = 3 ]
+	[ "$(db 'PRAGMA application_id')" = 1128677698 ]
+	[ "$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")" = "$sessions" ]
+	[ "$(db -quote 'SELECT * FROM messages ORDER BY n')" = "$messages" ]
+	[ "$(db -quote 'SELECT n, id, message_id, type, name, size, mime_type, hex(content) FROM attachments ORDER BY n')" = "$attachments" ]
+	[ "$(db "SELECT group_concat(DISTINCT extra) FROM sessions")" = '{}' ]
+	# the records: no new key where nothing was merged, counts as stored
+	for l in "${lines[@]}"; do
+		[ "$(jq -c '.metadata | keys' <<< "$l")" = '["archived","messageCount","reactions","starred","tags","totalTokens"]' ]
+	done
+	S=$(db "SELECT id FROM sessions WHERE name = 'old store'")
+	[ "$(chat-ls --json | jq -r "select(.id == \"$S\") | .metadata.messageCount")" -eq "$(db "SELECT count(*) FROM messages WHERE session_id = '$S'")" ]
+	# reactions, notes and the attachment's bytes come out as they went in
+	run -0 chat-export -f json "$S"
+	m=$(jq -c '.messages[] | select(.content == "with file")' <<< "$output")
+	[ "$(jq -r '.metadata.reactions[0].emoji' <<< "$m")" = 👍 ]
+	[ "$(jq -r '.metadata.notes[0].text' <<< "$m")" = "a note" ]
+	[ "$(jq -r '.metadata.attachments[0].data | @base64d' <<< "$m")" = hello ]
+	# the index still finds the old messages and holds together
+	run -0 chat-ls --search zebra --json
+	[ "${#lines[@]}" -eq 2 ]
+	db "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	# and the migrated store takes a session's metadata
+	T=$(chat-new --name after | jq -r .id)
+	db "UPDATE sessions SET extra = '{\"k\":1}' WHERE id = '$T'"
+	[ "$(chat-ls --json | jq -r "select(.id == \"$T\") | .metadata.k")" = 1 ]
 }
 
 @test "opening a current store again changes nothing" {

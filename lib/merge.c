@@ -1,0 +1,348 @@
+/* merge.c — one session's messages into another (chat-merge, /merge). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "priv.h"
+
+/* A message to place: its seq where it is, its time, and its seq after. */
+struct mrow {
+	sqlite3_int64 seq, to;
+	int64_t ts;
+};
+
+struct mrows {
+	struct mrow *v;
+	size_t n, cap;
+};
+
+static jv
+read_rows(cf_store *st, sqlite3_stmt *s, struct mrows *out, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (out->n == out->cap)
+			out->v = cf_xrealloc(out->v, sizeof *out->v *
+			                     (out->cap = out->cap ? out->cap * 2 : 256));
+		out->v[out->n].seq = sqlite3_column_int64(s, 0);
+		out->v[out->n].ts = sqlite3_column_int64(s, 1);
+		out->v[out->n].to = 0;
+		out->n++;
+	}
+	jv r = rc == SQLITE_DONE ? jv_true() : cf_store_error(st, what);
+	sqlite3_reset(s);
+	return r;
+}
+
+/* The seq, in session sid, of message id; 0 when it is not there. */
+static jv
+seq_of(cf_store *st, const char *id, const char *sid, sqlite3_int64 *seq)
+{
+	static const char sql[] =
+		"SELECT seq FROM messages WHERE id = ?1 AND session_id = ?2";
+	*seq = 0;
+	if (!id)
+		return jv_true();
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, id);
+	cf_bind_text(s, 2, sid);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*seq = sqlite3_column_int64(s, 0);
+	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	       cf_store_error(st, "reading a branch point");
+	sqlite3_reset(s);
+	return r;
+}
+
+/* The merge of source into dst recorded in dst's metadata, or jv_null(). */
+static jv
+recorded(jv dst, const char *sid)
+{
+	jv merges = cf_jpath(dst, "metadata.merges");
+	jv found = jv_null();
+	if (jv_get_kind(merges) == JV_KIND_ARRAY) {
+		jv_array_foreach(merges, i, m) {
+			if (jv_get_kind(m) == JV_KIND_OBJECT &&
+			    !strcmp(cf_jstr(m, "source"), sid)) {
+				jv_free(found);
+				found = m;
+			} else {
+				jv_free(m);
+			}
+		}
+	}
+	jv_free(merges);
+	return found;
+}
+
+/* Where the sources's messages go: after dst's (append), or among them
+ * by time, each side keeping its own order, dst's first at the same
+ * time.  dst's rows from the first one that moves get their new seq in
+ * .to (0: stays); *base is the seq after which everything moves. */
+static void
+place(struct mrows *src, struct mrows *dst, int interleave,
+      sqlite3_int64 *base)
+{
+	size_t i = 0, j = 0;
+	sqlite3_int64 last = dst->n ? dst->v[dst->n - 1].seq : 0;
+	if (!interleave) {
+		for (; j < src->n; j++)
+			src->v[j].to = last + (sqlite3_int64)j + 1;
+		*base = last;
+		return;
+	}
+	/* dst's rows before the first source row stay where they are */
+	while (i < dst->n && (!src->n || dst->v[i].ts <= src->v[0].ts))
+		i++;
+	*base = i ? dst->v[i - 1].seq : 0;
+	sqlite3_int64 next = *base;
+	while (i < dst->n || j < src->n) {
+		if (j < src->n && (i == dst->n || src->v[j].ts < dst->v[i].ts))
+			src->v[j++].to = ++next;
+		else
+			dst->v[i++].to = ++next;
+	}
+}
+
+/* [[seq, new seq, new id], ...] for json_each: one statement copies them
+ * all, however many. */
+static char *
+map_json(const struct mrows *src)
+{
+	char *buf = cf_xmalloc(src->n * 80 + 3), *p = buf;
+	*p++ = '[';
+	for (size_t j = 0; j < src->n; j++) {
+		char id[37];
+		cf_uuid7(id);
+		p += sprintf(p, "%s[%lld,%lld,\"%s\"]", j ? "," : "",
+		             (long long)src->v[j].seq, (long long)src->v[j].to, id);
+	}
+	*p++ = ']';
+	*p = '\0';
+	return buf;
+}
+
+/* The messages and their attachments, in the caller's transaction; dst's
+ * rows from base on moved aside first, then to their places. */
+static jv
+copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
+        struct mrows *dst, sqlite3_int64 base, int interleave)
+{
+	/* mergedFrom says where each came from; a reply still arriving is
+	 * taken as far as it has come, whole and marked incomplete, as a
+	 * branch takes it */
+	static const char msgs[] =
+		"INSERT INTO messages (id, session_id, seq, role, content,"
+		" timestamp, tokens, model, processing_time, reactions, edits,"
+		" extra, activity_events, plugin_commands, files)"
+		" SELECT json_extract(j.value, '$[2]'), ?2,"
+		" json_extract(j.value, '$[1]'), m.role, " CF_MESSAGE_CONTENT ","
+		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
+		" m.edits, json_set(CASE WHEN m.pending IS NULL THEN m.extra ELSE"
+		" json_set(m.extra, '$.incomplete', json('true')) END,"
+		" '$.mergedFrom', json_object('session', ?1, 'message', m.id)),"
+		" m.activity_events, m.plugin_commands, m.files"
+		" FROM json_each(?3) j JOIN messages m ON m.session_id = ?1"
+		" AND m.seq = json_extract(j.value, '$[0]') ORDER BY j.key";
+	static const char which[] =
+		"SELECT a.n, json_extract(j.value, '$[2]'), a.type, a.name, a.size,"
+		" a.mime_type, typeof(a.content), length(a.content)"
+		" FROM json_each(?2) j JOIN messages om ON om.session_id = ?1"
+		" AND om.seq = json_extract(j.value, '$[0]')"
+		" JOIN attachments a ON a.message_id = om.id ORDER BY j.key, a.n";
+	static const char aside[] =
+		"UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq > ?2";
+	static const char back[] =
+		"UPDATE messages SET seq = ?3 WHERE session_id = ?1 AND seq = ?2";
+	jv r = jv_true();
+	sqlite3_stmt *s;
+	/* UNIQUE(session_id, seq): the rows that move go to -seq while the
+	 * new ones take their places */
+	if (interleave && dst->n && dst->v[dst->n - 1].seq > base) {
+		s = cf_stmt(st, aside);
+		cf_bind_text(s, 1, did);
+		sqlite3_bind_int64(s, 2, base);
+		r = cf_exec_stmt(st, s, "merging messages");
+	}
+	char *map = map_json(src);
+	if (!cf_is_error(r)) {
+		s = cf_stmt(st, msgs);
+		cf_bind_text(s, 1, sid);
+		cf_bind_text(s, 2, did);
+		sqlite3_bind_text(s, 3, map, -1, SQLITE_STATIC);
+		r = cf_exec_stmt(st, s, "merging messages");
+	}
+	if (!cf_is_error(r) && (size_t)sqlite3_changes(st->db) != src->n)
+		r = cf_error(CF_EX_STORE, "%s: merging messages: %d of %zu copied",
+		             st->path, sqlite3_changes(st->db), src->n);
+	for (size_t i = 0; interleave && !cf_is_error(r) && i < dst->n; i++) {
+		if (!dst->v[i].to)
+			continue;
+		s = cf_stmt(st, back);
+		cf_bind_text(s, 1, did);
+		sqlite3_bind_int64(s, 2, -dst->v[i].seq);
+		sqlite3_bind_int64(s, 3, dst->v[i].to);
+		r = cf_exec_stmt(st, s, "merging messages");
+	}
+	if (!cf_is_error(r)) {
+		s = cf_stmt(st, which);
+		cf_bind_text(s, 1, sid);
+		sqlite3_bind_text(s, 2, map, -1, SQLITE_STATIC);
+		r = cf_attachments_copy(st, s);
+		sqlite3_bind_null(s, 2);
+	}
+	s = cf_stmt(st, msgs);
+	sqlite3_bind_null(s, 3);   /* no pointer left to what is freed now */
+	free(map);
+	return r;
+}
+
+/* dst's metadata.merges with this merge at its end, and dst touched. */
+static jv
+record(cf_store *st, jv src, jv dst, long n, jv after, int flags)
+{
+	static const char sql[] =
+		"UPDATE sessions SET extra = json_set(extra, '$.merges', json(?2)),"
+		" last_updated = max(last_updated, ?3) WHERE id = ?1";
+	int64_t now = cf_now_ms();
+	jv m = jv_object();
+	m = jv_object_set(m, jv_string("source"), jv_string(cf_jstr(src, "id")));
+	m = jv_object_set(m, jv_string("sourceName"), jv_string(cf_jstr(src, "name")));
+	m = jv_object_set(m, jv_string("messages"), jv_number((double)n));
+	m = jv_object_set(m, jv_string("at"), cf_time_jv(now));
+	m = jv_object_set(m, jv_string("interleave"),
+	                  jv_bool(flags & CF_MERGE_INTERLEAVE));
+	m = jv_object_set(m, jv_string("after"), after);
+	m = jv_object_set(m, jv_string("sourceRemoved"),
+	                  jv_bool(flags & CF_MERGE_REMOVE));
+	jv merges = cf_jpath(dst, "metadata.merges");
+	if (jv_get_kind(merges) != JV_KIND_ARRAY) {
+		jv_free(merges);
+		merges = jv_array();
+	}
+	merges = jv_array_append(merges, m);
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, cf_jstr(dst, "id"));
+	cf_bind_jv(s, 2, merges);
+	sqlite3_bind_int64(s, 3, now);
+	return cf_exec_stmt(st, s, "recording the merge");
+}
+
+static jv
+gone(jv rec)
+{
+	return cf_error(CF_EX_NOTFOUND, "session '%s' is gone", cf_jstr(rec, "name"));
+}
+
+/* Both sessions read again under the write lock: *s and *d, or an error. */
+static jv
+reread(cf_store *st, jv src, jv dst, jv *s, jv *d)
+{
+	*s = cf_session_get(st, cf_jstr(src, "id"));
+	*d = jv_invalid();
+	if (!jv_is_valid(*s))
+		return cf_is_error(*s) ? jv_copy(*s) : gone(src);
+	*d = cf_session_get(st, cf_jstr(dst, "id"));
+	if (!jv_is_valid(*d))
+		return cf_is_error(*d) ? jv_copy(*d) : gone(dst);
+	return jv_true();
+}
+
+/* Under the lock: the merge, or (*taken -1) nothing when it is done. */
+static jv
+merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
+{
+	static const char src_rows[] =
+		"SELECT m.seq, m.timestamp FROM messages m WHERE m.session_id = ?1"
+		" AND m.seq > ?2 AND (?3 = 0 OR m.id NOT IN (SELECT"
+		" json_extract(t.extra, '$.mergedFrom.message') FROM messages t"
+		" WHERE t.session_id = ?4 AND json_extract(t.extra,"
+		" '$.mergedFrom.session') = ?1 AND json_extract(t.extra,"
+		" '$.mergedFrom.message') IS NOT NULL)) ORDER BY m.seq";
+	static const char dst_rows[] =
+		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
+		" ORDER BY seq";
+	static const char dst_last[] =
+		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
+		" ORDER BY seq DESC LIMIT 1";
+	const char *sid = cf_jstr(src, "id"), *did = cf_jstr(dst, "id");
+	/* a branch of dst (or dst a branch of it) holds copies of the
+	 * messages up to its branch point: only those after it are new */
+	const char *point = NULL, *in = NULL;
+	if (!strcmp(cf_jstr(src, "parentSessionId"), did))
+		point = cf_jstr_or_null(src, "branchPoint"), in = did;
+	else if (!strcmp(cf_jstr(dst, "parentSessionId"), sid))
+		point = cf_jstr_or_null(dst, "branchPoint"), in = sid;
+	sqlite3_int64 after = 0;
+	jv r = seq_of(st, point, in, &after);
+	if (cf_is_error(r))
+		return r;
+	jv was = recorded(dst, sid);
+	int again = jv_get_kind(was) == JV_KIND_OBJECT;
+	jv_free(was);
+
+	struct mrows sr = {0}, dr = {0};
+	sqlite3_stmt *s = cf_stmt(st, src_rows);
+	cf_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, again);
+	cf_bind_text(s, 4, did);
+	r = read_rows(st, s, &sr, "reading messages to merge");
+	if (!cf_is_error(r) && again && !sr.n) {
+		*taken = -1;
+	} else if (!cf_is_error(r)) {
+		int inter = (flags & CF_MERGE_INTERLEAVE) != 0;
+		s = cf_stmt(st, inter ? dst_rows : dst_last);
+		cf_bind_text(s, 1, did);
+		r = read_rows(st, s, &dr, "reading messages to merge");
+		sqlite3_int64 base = 0;
+		if (!cf_is_error(r)) {
+			place(&sr, &dr, inter, &base);
+			r = copy_in(st, sid, did, &sr, &dr, base, inter);
+		}
+		*taken = (long)sr.n;
+		if (!cf_is_error(r))
+			r = record(st, src, dst, *taken, after && point ? jv_string(point) :
+			           jv_null(), flags);
+		if (!cf_is_error(r) && (flags & CF_MERGE_REMOVE))
+			r = cf_session_delete(st, sid);
+	}
+	free(sr.v);
+	free(dr.v);
+	return r;
+}
+
+jv
+cf_session_merge(cf_store *st, jv src, jv dst, int flags, long *taken)
+{
+	*taken = 0;
+	if (!strcmp(cf_jstr(src, "id"), cf_jstr(dst, "id")))
+		return cf_usage_error("cannot merge session '%s' into itself",
+		                      cf_jstr(src, "name"));
+	jv r = cf_store_begin(st);
+	if (cf_is_error(r))
+		return r;
+	jv_free(r);
+	jv s, d;
+	r = reread(st, src, dst, &s, &d);
+	if (!cf_is_error(r))
+		r = merge_in(st, s, d, flags, taken);
+	jv_free(s);
+	if (cf_is_error(r)) {
+		jv_free(d);
+		cf_store_rollback(st);
+		return r;
+	}
+	jv_free(r);
+	if (*taken < 0) {
+		cf_store_rollback(st);   /* nothing was written */
+		return d;
+	}
+	jv_free(d);
+	r = cf_store_commit(st);
+	if (cf_is_error(r))
+		return r;
+	jv_free(r);
+	d = cf_session_get(st, cf_jstr(dst, "id"));
+	return jv_is_valid(d) || cf_is_error(d) ? d : gone(dst);
+}
