@@ -177,6 +177,8 @@ db() {
 	[ "$(db 'PRAGMA user_version')" = 3 ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE name IN ('messages_reacted', 'messages_noted') ORDER BY name" | paste -sd,)" = messages_noted,messages_reacted ]
 	[ "$(jq -c '.metadata.reactions | map([.emoji, .messageId])' <<< "$output")" = "[[\"👍\",\"$M\"]]" ]
+}
+
 @test "a schema-2 store (sqlite3 from the old DDL) migrates to 3, its data intact" {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	sqlite3 "$CHAT_DB" < "$ROOT/tests/fixtures/store/v2.sql"
