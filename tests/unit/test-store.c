@@ -43,7 +43,9 @@ migrations(void)
 	ERR_MSG(CF_EX_STORE, "written by a newer confab", unit_open_error(path, CF_STORE_WRITE));
 	sqlite3 *db;
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "PRAGMA user_version = " "2", NULL, NULL, NULL);
+	char back[64];
+	snprintf(back, sizeof back, "PRAGMA user_version = %d", CF_SCHEMA_VERSION);
+	sqlite3_exec(db, back, NULL, NULL, NULL);
 	sqlite3_close(db);
 	/* a folder is not a database */
 	ERR_MSG(CF_EX_STORE, "is a folder, not a database", unit_open_error(dir, CF_STORE_WRITE));
