@@ -600,7 +600,8 @@ batch() {
 		lines=()
 		for ((i = 0; i < 10; i++)); do
 			lines+=("/switch nosuch-$round-$i" "/export bogus$i" \
-				"/attach /nonexistent/file-$i" "message $round $i")
+				"/attach /nonexistent/file-$i" "message $round $i" \
+				"/react no$i" "/rm 0000ffff$i")
 		done
 		batch "${lines[@]}"
 		n=$((n + ${#lines[@]} + 1))
@@ -613,7 +614,8 @@ batch() {
 		lines=()
 		for ((i = 0; i < 10 && n + ${#lines[@]} + 1 < 1000; i++)); do
 			lines+=("/export md $MNT/out-$n-$i.md" "full disk $n $i" \
-				"/switch nosuch-full-$i" "/attach /nonexistent/f$i")
+				"/switch nosuch-full-$i" "/attach /nonexistent/f$i" \
+				"/note full $n $i")
 		done
 		batch "${lines[@]}"
 		n=$((n + ${#lines[@]} + 1))
