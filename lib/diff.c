@@ -958,15 +958,23 @@ rec_json(const struct cf_diff *d, const struct drec *r, size_t i)
 	j = jv_object_set(j, jv_string("to"), msg_json(b, d->versions));
 	struct cf_wdiff *w;
 	size_t n = cf_word_diff(a->content, a->len, b->content, b->len, &w);
-	jv words = jv_array();
+	/* the keys and ops made once, each piece a reference to them: most
+	 * of a long diff's records are these */
+	jv k_op = jv_string("op"), k_text = jv_string("text");
+	jv ops[3] = {jv_string("="), jv_string("-"), jv_string("+")};
+	jv words = jv_array_sized((int)n);
 	for (size_t k = 0; k < n; k++) {
 		const char *src = w[k].op == '+' ? b->content + w[k].b : a->content + w[k].a;
-		char op[2] = {w[k].op, 0};
-		jv p = jv_object_set(jv_object(), jv_string("op"), jv_string(op));
-		p = jv_object_set(p, jv_string("text"), jv_string_sized(src, (int)w[k].len));
+		int o = w[k].op == '=' ? 0 : w[k].op == '-' ? 1 : 2;
+		jv p = jv_object_set(jv_object(), jv_copy(k_op), jv_copy(ops[o]));
+		p = jv_object_set(p, jv_copy(k_text), jv_string_sized(src, (int)w[k].len));
 		words = jv_array_append(words, p);
 	}
 	free(w);
+	jv_free(k_op);
+	jv_free(k_text);
+	for (int o = 0; o < 3; o++)
+		jv_free(ops[o]);
 	return jv_object_set(j, jv_string("words"), words);
 }
 
