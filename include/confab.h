@@ -784,11 +784,11 @@ long cf_diff_script(const uint32_t *a, size_t n, const uint32_t *b, size_t m,
 /* The word-level diff of a (na bytes) and b (nb bytes), in pieces: op
  * '=' (len bytes at a + a, the same at b + b), '-' (at a + a, a's only),
  * '+' (at b + b, b's only).  The '=' and '-' pieces in order spell a, the
- * '=' and '+' pieces spell b.  A word is a run of letters, digits, '_'
- * and bytes of UTF-8 sequences; a run of blanks and any other character
- * are tokens too.  Texts more than 1,000 tokens apart (after their
- * common ends) are one piece removed and one added.  The count; *out is
- * malloc'd. */
+ * '=' and '+' pieces spell b.  A token is a word (a run of letters,
+ * digits, '_' and bytes of UTF-8 sequences) or any other character, with
+ * the blanks after it; a piece never cuts a word.  Texts more than 1,000 tokens apart (after their
+ * common ends), or whose middles are over 256 KiB, are one piece removed
+ * and one added.  The count; *out is malloc'd. */
 struct cf_wdiff {
 	char op;
 	size_t a, b, len;

@@ -21,6 +21,9 @@
  * Myers' trace is (D+1)² entries, and two texts that far apart read
  * better as one replaced whole. */
 #define MAX_D 1000
+/* Nor past this many bytes between two texts' common ends: their tokens
+ * and the table that numbers them follow the size. */
+#define MAX_MIDDLE (256 * 1024)
 
 long
 cf_diff_script(const uint32_t *a, size_t n, const uint32_t *b, size_t m,
@@ -179,12 +182,13 @@ cut_ok(const char *s, size_t len, size_t at)
 	       !wordish((unsigned char)s[at - 1]);
 }
 
+/* The tokens of s from byte i to n. */
 static struct tok *
-tokens(const char *s, size_t n, size_t *count)
+tokens(const char *s, size_t i, size_t n, size_t *count)
 {
 	size_t cap = 16, k = 0;
 	struct tok *t = cf_xmalloc(sizeof *t * cap);
-	for (size_t i = 0; i < n;) {
+	while (i < n) {
 		if (k == cap)
 			t = cf_xrealloc(t, sizeof *t * (cap *= 2));
 		t[k].off = i;
@@ -234,18 +238,35 @@ cf_word_diff(const char *a, size_t na, const char *b, size_t nb,
 {
 	size_t ka, kb, n = 0, cap = 0;
 	*out = NULL;
-	struct tok *ta = tokens(a, na, &ka), *tb = tokens(b, nb, &kb);
+	/* the common ends first, byte by byte but never inside a word: an
+	 * edit in a long text costs its middle */
+	size_t p0 = 0, q0 = 0;
+	while (p0 < na && p0 < nb && a[p0] == b[p0])
+		p0++;
+	while (p0 && !(cut_ok(a, na, p0) && cut_ok(b, nb, p0)))
+		p0--;
+	while (q0 < na - p0 && q0 < nb - p0 && a[na - 1 - q0] == b[nb - 1 - q0])
+		q0++;
+	while (q0 && !(cut_ok(a, na, na - q0) && cut_ok(b, nb, nb - q0)))
+		q0--;
+	if (na - p0 - q0 > MAX_MIDDLE || nb - p0 - q0 > MAX_MIDDLE) {
+		piece(out, &n, &cap, '=', 0, 0, p0);
+		piece(out, &n, &cap, '-', p0, p0, na - p0 - q0);
+		piece(out, &n, &cap, '+', na - q0, p0, nb - p0 - q0);
+		piece(out, &n, &cap, '=', na - q0, nb - q0, q0);
+		return n;
+	}
+	struct tok *ta = tokens(a, p0, na - q0, &ka), *tb = tokens(b, p0, nb - q0, &kb);
 	uint32_t *ia, *ib;
 	token_ids(a, ta, ka, b, tb, kb, &ia, &ib);
-	/* the common ends first: an edit in a long text costs its middle */
 	size_t pre = 0, suf = 0;
 	while (pre < ka && pre < kb && ia[pre] == ib[pre])
 		pre++;
 	while (suf < ka - pre && suf < kb - pre && ia[ka - 1 - suf] == ib[kb - 1 - suf])
 		suf++;
 	size_t ma = ka - pre - suf, mb = kb - pre - suf;
-	size_t pa = pre ? ta[pre - 1].off + ta[pre - 1].len : 0;
-	size_t pb = pre ? tb[pre - 1].off + tb[pre - 1].len : 0;
+	size_t pa = pre ? ta[pre - 1].off + ta[pre - 1].len : p0;
+	size_t pb = pre ? tb[pre - 1].off + tb[pre - 1].len : p0;
 	piece(out, &n, &cap, '=', 0, 0, pa);
 	char *s = NULL;
 	long len = ma && mb ? cf_diff_script(ia + pre, ma, ib + pre, mb, MAX_D, &s) : -1;
@@ -937,15 +958,23 @@ rec_json(const struct cf_diff *d, const struct drec *r, size_t i)
 	j = jv_object_set(j, jv_string("to"), msg_json(b, d->versions));
 	struct cf_wdiff *w;
 	size_t n = cf_word_diff(a->content, a->len, b->content, b->len, &w);
-	jv words = jv_array();
+	/* the keys and ops made once, each piece a reference to them: most
+	 * of a long diff's records are these */
+	jv k_op = jv_string("op"), k_text = jv_string("text");
+	jv ops[3] = {jv_string("="), jv_string("-"), jv_string("+")};
+	jv words = jv_array_sized((int)n);
 	for (size_t k = 0; k < n; k++) {
 		const char *src = w[k].op == '+' ? b->content + w[k].b : a->content + w[k].a;
-		char op[2] = {w[k].op, 0};
-		jv p = jv_object_set(jv_object(), jv_string("op"), jv_string(op));
-		p = jv_object_set(p, jv_string("text"), jv_string_sized(src, (int)w[k].len));
+		int o = w[k].op == '=' ? 0 : w[k].op == '-' ? 1 : 2;
+		jv p = jv_object_set(jv_object(), jv_copy(k_op), jv_copy(ops[o]));
+		p = jv_object_set(p, jv_copy(k_text), jv_string_sized(src, (int)w[k].len));
 		words = jv_array_append(words, p);
 	}
 	free(w);
+	jv_free(k_op);
+	jv_free(k_text);
+	for (int o = 0; o < 3; o++)
+		jv_free(ops[o]);
 	return jv_object_set(j, jv_string("words"), words);
 }
 

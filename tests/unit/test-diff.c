@@ -198,6 +198,26 @@ words(void)
 	CHECK(applies(a, b));
 	free(a);
 	free(b);
+	/* a long text: one edit costs its place, not the text; two far
+	 * apart make one replaced middle, not a table of every word */
+	big = 2 << 20;
+	a = malloc(big + 1), b = malloc(big + 1);
+	for (size_t i = 0; i < big; i++)
+		a[i] = " abcdefgh"[i % 9];
+	a[big] = '\0';
+	memcpy(b, a, big + 1);
+	memcpy(b + big / 2, "XY", 2);
+	n = cf_word_diff(a, big, b, big, &w);
+	CHECK(n == 4 && w[1].op == '-' && w[1].len == 8 && w[2].op == '+' && w[2].len == 8);
+	free(w);
+	CHECK(applies(a, b));
+	memcpy(b + 10, "XY", 2);
+	n = cf_word_diff(a, big, b, big, &w);
+	CHECK(n == 4 && w[1].op == '-' && w[1].len > 256 * 1024);
+	free(w);
+	CHECK(applies(a, b));
+	free(a);
+	free(b);
 }
 
 static jv
