@@ -154,6 +154,20 @@ names(void)
 
 static char dir[] = "/tmp/confab-unit-export-XXXXXX";
 
+/* Session s in format fmt, in memory (n bytes, malloc'd). */
+static char *
+export_mem(cf_store *st, jv s, const struct cf_format *fmt, const struct cf_xopt *o,
+           size_t *n)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, n);
+	jv r = cf_export_session(st, jv_copy(s), fmt, o, f, "memory");
+	CHECK(jv_is_valid(r));
+	jv_free(r);
+	fclose(f);
+	return buf;
+}
+
 /* Every text format over one session holding what breaks renderers. */
 static void
 formats(void)
@@ -185,13 +199,8 @@ formats(void)
 	struct cf_xopt o = {.metadata = 1, .timestamps = 1, .header_level = 5,
 	                    .code_lang = "sh", .width = 20};
 	for (size_t i = 0; i < sizeof fs / sizeof *fs; i++) {
-		char *buf = NULL;
-		size_t n = 0;
-		FILE *f = open_memstream(&buf, &n);
-		jv r = cf_export_session(st, jv_copy(s), fs[i], &o, f, "memory");
-		CHECK(jv_is_valid(r));
-		jv_free(r);
-		fclose(f);
+		size_t n;
+		char *buf = export_mem(st, s, fs[i], &o, &n);
 		CHECK(n > 0);
 		if (fs[i] == &cf_fmt_html) {
 			CHECK(!strstr(buf, "<script"));
@@ -242,6 +251,53 @@ formats(void)
 			CHECK(strstr(buf, "###### User") != NULL);
 			CHECK(strstr(buf, "```sh\nno lang") != NULL);
 			CHECK(strstr(buf, "```js\nx") != NULL);
+		}
+		free(buf);
+	}
+	jv_free(s);
+	cf_store_close(st);
+}
+
+/* --history's earlier versions and the notes as comments, in every
+ * format but PDF, under the sanitizers: versions parsed and moved into
+ * the message's tree, DOCX's measuring walk and its comments. */
+static void
+marks(void)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/marks.db", dir);
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
+	jv s = cf_session_insert(st, jv_object_set(jv_object(), jv_string("name"), jv_string("m")));
+	static const char rec[] =
+		"{\"role\":\"assistant\",\"content\":\"Some *emphasised words* and `code`, "
+		"[a link](https://x.org)\\n\\n| t | u |\\n|---|---|\\n| in a | cell |\","
+		"\"metadata\":{\"edits\":[{\"content\":\"# old\\n\\n```\\nopen fence\","
+		"\"timestamp\":\"2026-11-24T07:51:00.000Z\",\"editedBy\":\"alice\"},"
+		"{\"content\":\"\",\"timestamp\":\"2026-11-24T07:52:00.000Z\",\"kind\":\"retry\"}],"
+		"\"notes\":[{\"id\":\"a\",\"author\":\"A \\\"<&>\\\"\",\"timestamp\":\"2026-11-24T08:05:00.000Z\","
+		"\"text\":\"x\\ny\",\"quote\":\"words and\\ncode, a\"},"
+		"{\"id\":\"b\",\"author\":\"b\",\"timestamp\":\"\",\"text\":\"t\",\"quote\":\"a cell\"},"
+		"{\"id\":\"c\",\"author\":\"\",\"timestamp\":\"x\",\"text\":\"\",\"quote\":\"nowhere\"}]}}";
+	jv_free(cf_message_insert(st, cf_jstr(s, "id"), jv_parse(rec)));
+	jv empty = jv_parse("{\"role\":\"user\",\"content\":\"\",\"metadata\":{\"notes\":"
+	                    "[{\"id\":\"d\",\"author\":\"d\",\"timestamp\":\"\",\"text\":\"on nothing\"}]}}");
+	jv_free(cf_message_insert(st, cf_jstr(s, "id"), empty));
+	const struct cf_format *fs[] = {&cf_fmt_markdown, &cf_fmt_json, &cf_fmt_plaintext,
+	                                &cf_fmt_html, &cf_fmt_docx};
+	struct cf_xopt o = {.header_level = 1, .width = 80, .history = 1, .lean = 1};
+	for (size_t i = 0; i < sizeof fs / sizeof *fs; i++) {
+		size_t n;
+		char *buf = export_mem(st, s, fs[i], &o, &n);
+		if (fs[i] == &cf_fmt_docx) {
+			/* the part's name is in the zip's directory as written */
+			CHECK(memmem(buf, n, "word/comments.xml", 17) != NULL);
+		} else if (fs[i] == &cf_fmt_json) {
+			CHECK(strstr(buf, "\"edits\":[{\"content\":\"# old") != NULL);
+		} else {
+			CHECK(strstr(buf, "version 1 of 3 \u00b7 replaced 2026-11-24 07:51:00 UTC by alice") != NULL);
+			CHECK(strstr(buf, "version 2 of 3 \u00b7 retried 2026-11-24 07:52:00 UTC") != NULL);
+			CHECK(strstr(buf, "version 3 of 3 \u00b7 current") != NULL);
+			CHECK(strstr(buf, "open fence") != NULL);
 		}
 		free(buf);
 	}
@@ -349,6 +405,7 @@ main(void)
 	tables();
 	names();
 	formats();
+	marks();
 	errors();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
