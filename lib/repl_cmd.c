@@ -865,6 +865,60 @@ cmd_branch(struct cf_chat *c, const char *arg)
 	return jv_true();
 }
 
+/* ---- /merge ---- */
+
+struct merge {
+	jv src, dst;
+	long taken;
+};
+
+static jv
+merge_run(struct cf_chat *c, void *ctx)
+{
+	struct merge *m = ctx;
+	return cf_session_merge(c->st, m->src, m->dst, 0, &m->taken);
+}
+
+/* chat-merge SOURCE into this session: the same call, the chat goes on */
+static jv
+cmd_merge(struct cf_chat *c, const char *arg)
+{
+	jv w = words(arg);
+	if (!jv_is_valid(w))
+		return w;
+	if (jv_array_length(jv_copy(w)) != 1) {
+		jv_free(w);
+		return usage("/merge", "SOURCE");
+	}
+	struct merge m = {.dst = fresh(c)};
+	if (!jv_is_valid(m.dst)) {
+		jv_free(w);
+		return m.dst;
+	}
+	jv ref = jv_array_get(w, 0);
+	m.src = cf_resolve_session(c->st, jv_string_value(ref));
+	jv_free(ref);
+	jv rec = jv_is_valid(m.src) ? guarded(c, merge_run, &m) : jv_copy(m.src);
+	jv_free(m.dst);
+	if (!jv_is_valid(rec)) {
+		jv_free(m.src);
+		return rec;
+	}
+	char name[256];
+	label(m.src, name, sizeof name);
+	if (m.taken < 0)
+		cf_chat_say(c, "'%s' is already merged into this session: nothing "
+		            "changed", name);
+	else
+		cf_chat_say(c, "merged %ld message%s of '%s'", m.taken,
+		            m.taken == 1 ? "" : "s", name);
+	jv_free(m.src);
+	struct cf_tab *t = tab(c);
+	jv_free(t->session);
+	t->session = rec;
+	return jv_true();
+}
+
 /* ---- tabs: /new, /switch, /sessions, /search, /open ---- */
 
 enum { N_TEMP = 256, N_MAXTOK, N_CTXWIN, N_AUTO, N_NOAUTO };
@@ -1231,6 +1285,9 @@ static const struct cmd {
 	{"/branch", "[MESSAGE]", "a new session of this one's messages, up to "
 	 "MESSAGE (id or prefix; default all); the chat goes on in it",
 	 cmd_branch, C_NONE},
+	{"/merge", "SOURCE", "append SOURCE's messages to this session, as "
+	 "chat-merge does (a branch of it: those after the branch point)",
+	 cmd_merge, C_SESSION},
 	{"/model", "MODEL", "the model for the next replies", cmd_model, C_MODEL},
 	{"/provider", "PROVIDER", "the provider for the next replies", cmd_provider,
 	 C_PROVIDER},

@@ -84,7 +84,7 @@ shape() { chat-ls --all --json | jq -c --arg n "$1" 'select(.name == $n) | del(.
 		"/attach 'open" "/show 0" "/show x" "/cost now" "/rename" "/tag" "/tag a,b"
 		"/star now" "/archive now" "/new --bogus" "/new -p nope" "/new extra"
 		"/switch" "/switch nosuch" "/sessions x" "/search" "/open 1" "/open"
-		"/help nope" "/quit now" "/detach x"
+		"/help nope" "/quit now" "/detach x" "/merge" "/merge a b" "/merge s"
 	)
 	n=0
 	for b in "${bad[@]}"; do
@@ -139,6 +139,27 @@ a *point*" > /dev/null
 	[ "$(chat-ls --all --json | jq -r "select(.id == \"$br\") | .parentSessionId, .branchPoint" | paste -sd' ')" = "$sid $mid" ]
 	[ "$(chat-show --json "$br" | jq -r 'select(.role == "user") | .content' | paste -sd'|')" = "one|two|after the branch" ]
 	[ "$(chat-show --json trunk | jq -r .content | paste -sd'|')" = "one|two|three" ]
+}
+
+@test "/merge: SOURCE's messages appended to this session, as chat-merge does; again, nothing" {
+	sid=$(new_session -n here -p echo)
+	chat-add -s here "mine" > /dev/null
+	src=$(new_session -n there -p echo)
+	chat-add -s there "theirs one" > /dev/null
+	chat-add -s there -r assistant "theirs two" > /dev/null
+	start here
+	line "/merge there"
+	wait_for "^merged 2 messages of 'there'"
+	line "/merge there"
+	wait_for "^'there' is already merged into this session: nothing changed"
+	line "/merge nosuch"
+	line "/merge here"
+	[ "$(on_screen '^confab: ')" = 2 ]
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+	[ "$(chat-show --json here | jq -r .content | paste -sd'|')" = "mine|theirs one|theirs two" ]
+	[ "$(chat-show --json here | jq -r 'select(.metadata.mergedFrom) | .metadata.mergedFrom.session' | sort -u)" = "$src" ]
+	[ "$(chat-ls --json | jq -r "select(.id == \"$sid\") | .metadata.merges | length")" = 1 ]
 }
 
 @test "/clear: the next request carries nothing from before it" {
