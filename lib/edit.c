@@ -380,7 +380,15 @@ cf_retry_target(cf_store *st, const char *sid, char prompt[37], char reply[37])
 	if (!strcmp(role, "assistant") && n > 1) {
 		snprintf(reply, 37, "%s", cf_jstr(last, "id"));
 		snprintf(prompt, 37, "%s", cf_jstr(prev, "id"));
-		e = jv_true();
+		/* its writer would store its own reply over the one folded in */
+		struct row r;
+		e = read_row(st, reply, &r);
+		if (jv_is_valid(e) && r.pending) {
+			jv_free(e);
+			e = cf_error(CF_EX_FAIL, "message '%s' is a reply still arriving; "
+			             "nothing was sent", reply);
+		}
+		row_free(&r);
 	} else if (!strcmp(role, "user")) {
 		/* a message left without a reply (the provider failed): asked
 		 * again, nothing to replace */
