@@ -274,6 +274,9 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		"SELECT count(*) FROM messages WHERE session_id = ?1 AND seq > ?2";
 	static const char drop[] =
 		"DELETE FROM messages WHERE session_id = ?1 AND seq > ?2";
+	static const char arriving[] =
+		"SELECT id FROM messages WHERE session_id = ?1 AND seq > ?2"
+		" AND pending IS NOT NULL LIMIT 1";
 	*branch = jv_null();
 	if (!len)
 		return cf_error(CF_EX_USAGE, "no message: give the new text as "
@@ -294,10 +297,30 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		return err;
 	}
 	const char *sid = jv_string_value(r.sid);
-	sqlite3_stmt *s = cf_stmt(st, after);
+	/* a reply still arriving would lose its row to the branch and its
+	 * writer would spool it back after the edited message */
+	sqlite3_stmt *s = cf_stmt(st, arriving);
 	cf_bind_text(s, 1, sid);
 	sqlite3_bind_int64(s, 2, r.seq);
 	int rc = sqlite3_step(s);
+	jv busy = rc == SQLITE_ROW ? cf_col_text(s, 0) : jv_null();
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		row_free(&r);
+		return cf_store_error(st, "editing a message");
+	}
+	if (rc == SQLITE_ROW) {
+		jv err = cf_error(CF_EX_FAIL, "message '%s' is a reply still arriving; "
+		                  "nothing changed", jv_string_value(busy));
+		jv_free(busy);
+		row_free(&r);
+		return err;
+	}
+	jv_free(busy);
+	s = cf_stmt(st, after);
+	cf_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, r.seq);
+	rc = sqlite3_step(s);
 	long later = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : -1;
 	sqlite3_reset(s);
 	if (later < 0) {

@@ -128,6 +128,22 @@ arriving() {
 	[ "$(sent 3)" = '[["user","q1"],["assistant","one"],["user","q2 better"]]' ]
 }
 
+@test "--edit while a later reply is still arriving: refused, nothing sent; that reply arrives whole in its place" {
+	talk "text=$ENC delay=150" text=never
+	arriving
+	before=$(sqlite3 "$CHAT_DB" "SELECT id, content, edits FROM messages WHERE pending IS NULL ORDER BY n" | md5sum)
+	send --edit "$U2" 'q2 better'
+	exit_is 1
+	error_says "is a reply still arriving; nothing changed"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$(sqlite3 "$CHAT_DB" "SELECT id, content, edits FROM messages WHERE pending IS NULL ORDER BY n" | md5sum)" = "$before" ]
+	[ -z "$(branches)" ]
+	[ "$(requests)" -eq 3 ]
+	reap "$SLOW" 200
+	exit_is 0
+	[ "$(stored)" = "$(jq -nc --arg t "$TEXT" '[["user","q1"],["assistant","one"],["user","q2"],["assistant","two"],["user","q3"],["assistant",$t]]')" ]
+}
+
 @test "--edit refusals: a reply, unknown, another session's, empty text, with --new/--clear/--attach: nothing changed" {
 	talk
 	before=$(sqlite3 "$CHAT_DB" .dump | md5sum)
