@@ -250,9 +250,11 @@ cf_edit_revert(cf_store *st, const char *id, long version, int *changed)
 	if (version < 1 || version > n) {
 		jv_free(vs);
 		cf_store_rollback(st);
-		return cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
-		                "version%s 1%s%d", version, id, n > 1 ? "s" : "",
-		                n > 1 ? " to " : "", n > 1 ? n : 0);
+		return n > 1 ?
+		       cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
+		                "versions 1 to %d", version, id, n) :
+		       cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
+		                "version 1", version, id);
 	}
 	jv v = jv_array_get(vs, (int)version - 1);
 	const char *t = cf_jstr(v, "content");

@@ -212,7 +212,7 @@ printf 'too late' > \"\$last\""
 @test "--revert to no such version, or with text, or with --history: exit 2, nothing changed" {
 	run -2 --separate-stderr chat-edit --revert 2 "$M"
 	one_error chat-edit
-	[[ "$stderr" == *"invalid --revert 2"* ]]
+	[ "$stderr" = "chat-edit: invalid --revert 2: message '$M' has version 1" ]
 	run -2 --separate-stderr chat-edit --revert x "$M"
 	one_error chat-edit
 	run -2 --separate-stderr chat-edit --revert 1 "$M" text
@@ -220,6 +220,11 @@ printf 'too late' > \"\$last\""
 	run -2 --separate-stderr chat-edit --history --revert 1 "$M"
 	[[ "$stderr" == "chat-edit: --history and --revert do not go together"* ]]
 	[ "$(stored "$M")" = 'the first words|[]' ]
+	chat-edit "$M" 'version two' > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -2 --separate-stderr chat-edit --revert 3 "$M"
+	[ "$stderr" = "chat-edit: invalid --revert 3: message '$M' has versions 1 to 2" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
 }
 
 @test "on a terminal the edited message is shown for people" {
