@@ -155,6 +155,19 @@ printf "edited in the editor\n" > "$last"'
 	[ "$(stored "$M")" = 'the first words|[]' ]
 }
 
+@test "an editor that leaves text that is not UTF-8, or a NUL, changes nothing: one line, exit 5" {
+	export VISUAL="$BATS_TEST_TMPDIR/ed"
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	for bytes in 'caf\xe9 au lait' 'half\0a NUL'; do
+		editor "printf '$bytes' > \"\$last\""
+		tty_run chat-edit "$M"
+		[ "$status" -eq 5 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "chat-edit: "*"not valid UTF-8; nothing changed" ]]
+		[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	done
+}
+
 @test "an editor that leaves the text as it was records nothing" {
 	editor 'true'
 	export VISUAL="$BATS_TEST_TMPDIR/ed"
