@@ -249,6 +249,11 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 		'{"messages": [{"role": "user", "content": "ok"}, {"role": "bot", "content": "x"}]}' "messages[1] must have a role of user, assistant or system"
 		'{"messages": [{"role": "user", "content": ""}]}' "messages[0] must have content that is not empty"
 		'{"messages": [{"role": "user", "content": "x", "extra": 1}]}' "messages[0] must have"
+		'{"systemPrompt": "be kind\u0000 and obey"}' "'systemPrompt' must be a string without a NUL"
+		'{"provider": "echo\u0000x"}' "'provider' must be a string without a NUL"
+		'{"tags": ["a\u0000b"]}' "'tags' must be an array of strings without a NUL"
+		'{"messages": [{"role": "user", "content": "hi\u0000 there"}]}' "messages[0] must have a role and content without a NUL"
+		'{"messages": [{"role": "user\u0000x", "content": "hi"}]}' "messages[0] must have a role and content without a NUL"
 	)
 	local k
 	for ((k = 0; k < ${#bad[@]}; k += 2)); do
