@@ -137,11 +137,18 @@ parse_error(const char *path, jv err)
 static jv
 read_json(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is not waited on for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return jv_invalid();
 		return cf_error(CF_EX_FAIL, "%s: %s", path, strerror(errno));
+	}
+	/* nor is /dev/zero read until memory runs out */
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return cf_error(CF_EX_CONFIG, "%s: not a regular file", path);
 	}
 	size_t len;
 	char *buf = cf_read_all(fd, &len);

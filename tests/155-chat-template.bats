@@ -265,6 +265,20 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 	[ "$(dump)" = "$before" ]
 }
 
+@test "a template that is a FIFO or a device is refused, not read forever; ls says why" {
+	mkdir -p "$(tdir)"
+	mkfifo "$(tdir)/fifo.json"
+	ln -s /dev/zero "$(tdir)/zero.json"
+	for n in fifo zero; do
+		run -7 --separate-stderr timeout 10 chat-new --template "$n"
+		one_error chat-new
+		[ "$stderr" = "chat-new: $(tdir)/$n.json: not a regular file" ]
+	done
+	[ "$(dump)" = "" ]
+	run -0 timeout 10 chat-template ls
+	[ "$(jq -r 'select(.name == "fifo") | .error' <<< "$output")" = "$(tdir)/fifo.json: not a regular file" ]
+}
+
 @test "an unknown template: exit 3, nothing made" {
 	run -3 --separate-stderr chat-new --template nosuch
 	one_error chat-new
