@@ -15,10 +15,11 @@
 static const char *
 editor_command(void)
 {
+	/* only blanks is no command at all: empty, as for a shell */
 	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
+	if (!ed || !ed[strspn(ed, " \t")])
 		ed = getenv("EDITOR");
-	return ed && *ed ? ed : "vi";
+	return ed && ed[strspn(ed, " \t")] ? ed : "vi";
 }
 
 /* Writes all of s to fd: 0, or -1 with errno. */

@@ -141,6 +141,14 @@ printf "edited in the editor\n" > "$last"'
 	[ "$(stored "$M" | cut -d'|' -f1)" = 'from EDITOR' ]
 }
 
+@test "\$EDITOR when \$VISUAL is only blanks" {
+	editor 'printf "from EDITOR" > "$last"'
+	export VISUAL=$'  \t ' EDITOR="$BATS_TEST_TMPDIR/ed"
+	tty_run timeout 10 chat-edit "$M"
+	[ "$status" -eq 0 ]
+	[ "$(stored "$M" | cut -d'|' -f1)" = 'from EDITOR' ]
+}
+
 @test "an editor that exits non-zero changes nothing: one line, exit 1" {
 	editor 'printf "half done" > "$last"; exit 3'
 	export VISUAL="$BATS_TEST_TMPDIR/ed"
