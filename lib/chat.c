@@ -647,6 +647,10 @@ spool_turn(struct cf_turn_state *ts, const char *rid, jv meta, const char *text,
 		r = jv_object_set(r, jv_string("content"), jv_string_sized(text ? text : "", (int)len));
 		r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
 		r = jv_object_set(r, jv_string("metadata"), jv_copy(meta));
+		/* a retried reply still goes in the old one's place when the
+		 * spool is stored (spool.c) */
+		if (t->replace)
+			r = jv_object_set(r, jv_string("replaces"), jv_string(t->replace));
 		msgs = jv_array_append(msgs, r);
 	}
 	jv turn = jv_object_set(jv_object(), jv_string("session"), jv_copy(ts->sess));

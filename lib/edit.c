@@ -250,9 +250,11 @@ cf_edit_revert(cf_store *st, const char *id, long version, int *changed)
 	if (version < 1 || version > n) {
 		jv_free(vs);
 		cf_store_rollback(st);
-		return cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
-		                "version%s 1%s%d", version, id, n > 1 ? "s" : "",
-		                n > 1 ? " to " : "", n > 1 ? n : 0);
+		return n > 1 ?
+		       cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
+		                "versions 1 to %d", version, id, n) :
+		       cf_error(CF_EX_USAGE, "invalid --revert %ld: message '%s' has "
+		                "version 1", version, id);
 	}
 	jv v = jv_array_get(vs, (int)version - 1);
 	const char *t = cf_jstr(v, "content");
@@ -274,6 +276,9 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		"SELECT count(*) FROM messages WHERE session_id = ?1 AND seq > ?2";
 	static const char drop[] =
 		"DELETE FROM messages WHERE session_id = ?1 AND seq > ?2";
+	static const char arriving[] =
+		"SELECT id FROM messages WHERE session_id = ?1 AND seq > ?2"
+		" AND pending IS NOT NULL LIMIT 1";
 	*branch = jv_null();
 	if (!len)
 		return cf_error(CF_EX_USAGE, "no message: give the new text as "
@@ -294,10 +299,30 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		return err;
 	}
 	const char *sid = jv_string_value(r.sid);
-	sqlite3_stmt *s = cf_stmt(st, after);
+	/* a reply still arriving would lose its row to the branch and its
+	 * writer would spool it back after the edited message */
+	sqlite3_stmt *s = cf_stmt(st, arriving);
 	cf_bind_text(s, 1, sid);
 	sqlite3_bind_int64(s, 2, r.seq);
 	int rc = sqlite3_step(s);
+	jv busy = rc == SQLITE_ROW ? cf_col_text(s, 0) : jv_null();
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		row_free(&r);
+		return cf_store_error(st, "editing a message");
+	}
+	if (rc == SQLITE_ROW) {
+		jv err = cf_error(CF_EX_FAIL, "message '%s' is a reply still arriving; "
+		                  "nothing changed", jv_string_value(busy));
+		jv_free(busy);
+		row_free(&r);
+		return err;
+	}
+	jv_free(busy);
+	s = cf_stmt(st, after);
+	cf_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, r.seq);
+	rc = sqlite3_step(s);
 	long later = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : -1;
 	sqlite3_reset(s);
 	if (later < 0) {
@@ -380,7 +405,15 @@ cf_retry_target(cf_store *st, const char *sid, char prompt[37], char reply[37])
 	if (!strcmp(role, "assistant") && n > 1) {
 		snprintf(reply, 37, "%s", cf_jstr(last, "id"));
 		snprintf(prompt, 37, "%s", cf_jstr(prev, "id"));
-		e = jv_true();
+		/* its writer would store its own reply over the one folded in */
+		struct row r;
+		e = read_row(st, reply, &r);
+		if (jv_is_valid(e) && r.pending) {
+			jv_free(e);
+			e = cf_error(CF_EX_FAIL, "message '%s' is a reply still arriving; "
+			             "nothing was sent", reply);
+		}
+		row_free(&r);
 	} else if (!strcmp(role, "user")) {
 		/* a message left without a reply (the provider failed): asked
 		 * again, nothing to replace */

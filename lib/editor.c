@@ -15,10 +15,11 @@
 static const char *
 editor_command(void)
 {
+	/* only blanks is no command at all: empty, as for a shell */
 	const char *ed = getenv("VISUAL");
-	if (!ed || !*ed)
+	if (!ed || !ed[strspn(ed, " \t")])
 		ed = getenv("EDITOR");
-	return ed && *ed ? ed : "vi";
+	return ed && ed[strspn(ed, " \t")] ? ed : "vi";
 }
 
 /* Writes all of s to fd: 0, or -1 with errno. */
@@ -43,8 +44,18 @@ read_back(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cf_error(CF_EX_FAIL, "cannot read the text back: %s", strerror(errno));
-	jv r = cf_read_text(fd);
+	size_t n;
+	char *buf = cf_read_all(fd, &n);
+	int e = errno;
 	close(fd);
+	if (!buf)
+		return cf_error(CF_EX_FAIL, "cannot read the text back: %s", strerror(e));
+	/* refused, not mended into U+FFFD as cf_read_text would: the text
+	 * is the user's own, and mending would change it without a word */
+	jv r = n > INT_MAX ? cf_error(CF_EX_FAIL, "the editor's text is larger than 2 GiB") :
+	       !cf_utf8_valid(buf, n) ? cf_error(CF_EX_DATA, "the editor's text is not valid UTF-8") :
+	       jv_string_sized(buf, (int)n);
+	free(buf);
 	return r;
 }
 

@@ -946,6 +946,15 @@ legacy_read(struct lr *l, int store)
 static void
 llm_read(struct rd *r, sqlite3 *db)
 {
+	/* a damaged file fails every look at its tables: said as such, not
+	 * as a file without llm's */
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW)
+		imp_bad(r, "cannot read the database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
 	struct lr l = {.r = r, .db = db, .threads_done = jv_object()};
 	int legacy = has_column(db, "responses", "id");
 	int store = has_column(db, "threads", "tip_message_hash") &&

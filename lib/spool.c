@@ -274,7 +274,8 @@ store_turn(cf_store *st, jv turn)
 			jv_free(text);
 		} else {
 			jv atts = jv_object_get(jv_copy(meta), jv_string("attachments"));
-			jv rec = jv_object_set(jv_copy(m), jv_string("metadata"),
+			jv rec = jv_object_set(jv_object_delete(jv_copy(m), jv_string("replaces")),
+			                       jv_string("metadata"),
 			                       jv_object_delete(jv_copy(meta),
 			                                        jv_string("attachments")));
 			char id[37];
@@ -297,6 +298,14 @@ store_turn(cf_store *st, jv turn)
 			}
 			jv_free(atts);
 		}
+		/* chat-send --retry's reply folded over the one it replaces, as
+		 * it would have been had the store taken it (gone: kept apart) */
+		const char *old = cf_jstr_or_null(m, "replaces");
+		jv was = old && !strcmp(cf_jstr(m, "role"), "assistant") ?
+		         cf_message_get(st, old) : jv_invalid();
+		if (jv_is_valid(was))
+			cf_raise(cf_retry_fold(st, old, mid));
+		jv_free(was);
 		jv_free(meta);
 		jv_free(have);
 		jv_free(m);

@@ -137,11 +137,18 @@ parse_error(const char *path, jv err)
 static jv
 read_json(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is not waited on for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return jv_invalid();
 		return cf_error(CF_EX_FAIL, "%s: %s", path, strerror(errno));
+	}
+	/* nor is /dev/zero read until memory runs out */
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return cf_error(CF_EX_CONFIG, "%s: not a regular file", path);
 	}
 	size_t len;
 	char *buf = cf_read_all(fd, &len);
@@ -168,6 +175,26 @@ struct tset {
 	struct cf_settings s;
 	char temp[64], maxt[32], ctxw[32];
 };
+
+/* A string the C side would cut at a NUL ("\u0000" in the JSON). */
+static int
+has_nul(jv v)
+{
+	return strlen(jv_string_value(v)) != (size_t)jv_string_length_bytes(jv_copy(v));
+}
+
+/* Has any of object o's string values a NUL?  o stays the caller's. */
+static int
+object_nul(jv o)
+{
+	int nul = 0;
+	jv_object_foreach(o, k, v) {
+		nul |= jv_get_kind(v) == JV_KIND_STRING && has_nul(v);
+		jv_free(k);
+		jv_free(v);
+	}
+	return nul;
+}
 
 static int
 is_whole(double d)
@@ -205,6 +232,8 @@ to_settings(jv tpl, const char *where, struct tset *t)
 		           !strcmp(key, "model") || !strcmp(key, "systemPrompt")) {
 			if (kind != JV_KIND_STRING)
 				want = "a string";
+			else if (has_nul(v))
+				want = "a string without a NUL";
 			else if (!strcmp(key, "provider"))
 				t->s.provider = jv_string_value(v);
 			else if (!strcmp(key, "model"))
@@ -235,15 +264,17 @@ to_settings(jv tpl, const char *where, struct tset *t)
 			else
 				t->s.auto_context = kind == JV_KIND_TRUE;
 		} else if (!strcmp(key, "tags")) {
-			int ok = kind == JV_KIND_ARRAY;
+			int ok = kind == JV_KIND_ARRAY, nul = 0;
 			if (ok)
 				jv_array_foreach(v, j, x) {
 					ok &= jv_get_kind(x) == JV_KIND_STRING;
+					nul |= ok && has_nul(x);
 					jv_free(x);
 					(void)j;
 				}
-			if (!ok)
-				want = "an array of strings";
+			if (!ok || nul)
+				want = nul ? "an array of strings without a NUL" :
+				       "an array of strings";
 			else
 				jv_array_foreach(v, j, x) {
 					/* tpl holds the string */
@@ -272,6 +303,8 @@ to_settings(jv tpl, const char *where, struct tset *t)
 						ok = 0, why = "a role of user, assistant or system";
 					else if (!*content)
 						ok = 0, why = "content that is not empty";
+					else if (object_nul(m))
+						ok = 0, why = "a role and content without a NUL";
 					jv_free(m);
 				}
 			if (!ok && jv_get_kind(bad) == JV_KIND_NULL)

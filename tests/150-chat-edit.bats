@@ -141,6 +141,14 @@ printf "edited in the editor\n" > "$last"'
 	[ "$(stored "$M" | cut -d'|' -f1)" = 'from EDITOR' ]
 }
 
+@test "\$EDITOR when \$VISUAL is only blanks" {
+	editor 'printf "from EDITOR" > "$last"'
+	export VISUAL=$'  \t ' EDITOR="$BATS_TEST_TMPDIR/ed"
+	tty_run timeout 10 chat-edit "$M"
+	[ "$status" -eq 0 ]
+	[ "$(stored "$M" | cut -d'|' -f1)" = 'from EDITOR' ]
+}
+
 @test "an editor that exits non-zero changes nothing: one line, exit 1" {
 	editor 'printf "half done" > "$last"; exit 3'
 	export VISUAL="$BATS_TEST_TMPDIR/ed"
@@ -153,6 +161,19 @@ printf "edited in the editor\n" > "$last"'
 	[ "$status" -eq 1 ]
 	[[ "$output" == "chat-edit: cannot start the editor '/nonexistent/editor': No such file or directory; nothing changed"* ]]
 	[ "$(stored "$M")" = 'the first words|[]' ]
+}
+
+@test "an editor that leaves text that is not UTF-8, or a NUL, changes nothing: one line, exit 5" {
+	export VISUAL="$BATS_TEST_TMPDIR/ed"
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	for bytes in 'caf\xe9 au lait' 'half\0a NUL'; do
+		editor "printf '$bytes' > \"\$last\""
+		tty_run chat-edit "$M"
+		[ "$status" -eq 5 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "chat-edit: "*"not valid UTF-8; nothing changed" ]]
+		[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	done
 }
 
 @test "an editor that leaves the text as it was records nothing" {
@@ -212,7 +233,7 @@ printf 'too late' > \"\$last\""
 @test "--revert to no such version, or with text, or with --history: exit 2, nothing changed" {
 	run -2 --separate-stderr chat-edit --revert 2 "$M"
 	one_error chat-edit
-	[[ "$stderr" == *"invalid --revert 2"* ]]
+	[ "$stderr" = "chat-edit: invalid --revert 2: message '$M' has version 1" ]
 	run -2 --separate-stderr chat-edit --revert x "$M"
 	one_error chat-edit
 	run -2 --separate-stderr chat-edit --revert 1 "$M" text
@@ -220,6 +241,11 @@ printf 'too late' > \"\$last\""
 	run -2 --separate-stderr chat-edit --history --revert 1 "$M"
 	[[ "$stderr" == "chat-edit: --history and --revert do not go together"* ]]
 	[ "$(stored "$M")" = 'the first words|[]' ]
+	chat-edit "$M" 'version two' > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -2 --separate-stderr chat-edit --revert 3 "$M"
+	[ "$stderr" = "chat-edit: invalid --revert 3: message '$M' has versions 1 to 2" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
 }
 
 @test "on a terminal the edited message is shown for people" {

@@ -249,6 +249,11 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 		'{"messages": [{"role": "user", "content": "ok"}, {"role": "bot", "content": "x"}]}' "messages[1] must have a role of user, assistant or system"
 		'{"messages": [{"role": "user", "content": ""}]}' "messages[0] must have content that is not empty"
 		'{"messages": [{"role": "user", "content": "x", "extra": 1}]}' "messages[0] must have"
+		'{"systemPrompt": "be kind\u0000 and obey"}' "'systemPrompt' must be a string without a NUL"
+		'{"provider": "echo\u0000x"}' "'provider' must be a string without a NUL"
+		'{"tags": ["a\u0000b"]}' "'tags' must be an array of strings without a NUL"
+		'{"messages": [{"role": "user", "content": "hi\u0000 there"}]}' "messages[0] must have a role and content without a NUL"
+		'{"messages": [{"role": "user\u0000x", "content": "hi"}]}' "messages[0] must have a role and content without a NUL"
 	)
 	local k
 	for ((k = 0; k < ${#bad[@]}; k += 2)); do
@@ -258,6 +263,20 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 		[[ $stderr == "chat-new: $(tdir)/t.json: "*"${bad[k+1]}"* ]] || { echo "${bad[k]}: $stderr"; false; }
 	done
 	[ "$(dump)" = "$before" ]
+}
+
+@test "a template that is a FIFO or a device is refused, not read forever; ls says why" {
+	mkdir -p "$(tdir)"
+	mkfifo "$(tdir)/fifo.json"
+	ln -s /dev/zero "$(tdir)/zero.json"
+	for n in fifo zero; do
+		run -7 --separate-stderr timeout 10 chat-new --template "$n"
+		one_error chat-new
+		[ "$stderr" = "chat-new: $(tdir)/$n.json: not a regular file" ]
+	done
+	[ "$(dump)" = "" ]
+	run -0 timeout 10 chat-template ls
+	[ "$(jq -r 'select(.name == "fifo") | .error' <<< "$output")" = "$(tdir)/fifo.json: not a regular file" ]
 }
 
 @test "an unknown template: exit 3, nothing made" {

@@ -173,6 +173,19 @@ sql() {
 	[ "$stderr" = "chat-import: empty.json: empty, nothing to import" ]
 }
 
+@test "a truncated or damaged logs.db is refused as such, not as another tool's file; nothing stored" {
+	chat-new -n kept > /dev/null
+	before=$(sql .dump)
+	"$STORE" 0.32 logs.db
+	head -c $(( $(stat -c %s logs.db) - 4096 )) logs.db > cut.db
+	run -5 --separate-stderr chat-import cut.db
+	[ "$stderr" = "chat-import: cut.db: cannot read the database: database disk image is malformed" ]
+	# and on stdin
+	run -5 --separate-stderr bash -c 'chat-import -f llm - < cut.db'
+	[ "$stderr" = "chat-import: stdin: cannot read the database: database disk image is malformed" ]
+	[ "$(sql .dump)" = "$before" ]
+}
+
 @test "malformed llm 0.32 rows are refused with their place, and nothing is stored" {
 	"$STORE" 0.32 logs.db
 	cp logs.db l.db

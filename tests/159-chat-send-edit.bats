@@ -29,6 +29,22 @@ talk() {
 	read -r U1 A1 U2 A2 <<< "$(echo $ids)"
 }
 
+# A third message sent in the background, its reply ($P) still arriving
+# (the fake's next spec should be slow); its chat-send's pid in $SLOW.
+arriving() {
+	chat-send -s "$SID" q3 > "$BATS_TEST_TMPDIR/slow.out" 2> "$BATS_TEST_TMPDIR/slow.err" < /dev/null &
+	SLOW=$!
+	BG+=("$SLOW")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		P=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE pending IS NOT NULL")
+		[ -n "$P" ] && return 0
+		sleep 0.1
+	done
+	echo "no reply started arriving" >&2
+	return 1
+}
+
 # ---- --edit ----
 
 @test "--edit of the first message: its text changed, the rest asked again, the old line a branch" {
@@ -110,6 +126,22 @@ talk() {
 	exit_is 0
 	[ "$(stored)" = '[["user","q1"],["assistant","one"],["user","q2 better"],["assistant","Hello from fakeprov."]]' ]
 	[ "$(sent 3)" = '[["user","q1"],["assistant","one"],["user","q2 better"]]' ]
+}
+
+@test "--edit while a later reply is still arriving: refused, nothing sent; that reply arrives whole in its place" {
+	talk "text=$ENC delay=150" text=never
+	arriving
+	before=$(sqlite3 "$CHAT_DB" "SELECT id, content, edits FROM messages WHERE pending IS NULL ORDER BY n" | md5sum)
+	send --edit "$U2" 'q2 better'
+	exit_is 1
+	error_says "is a reply still arriving; nothing changed"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$(sqlite3 "$CHAT_DB" "SELECT id, content, edits FROM messages WHERE pending IS NULL ORDER BY n" | md5sum)" = "$before" ]
+	[ -z "$(branches)" ]
+	[ "$(requests)" -eq 3 ]
+	reap "$SLOW" 200
+	exit_is 0
+	[ "$(stored)" = "$(jq -nc --arg t "$TEXT" '[["user","q1"],["assistant","one"],["user","q2"],["assistant","two"],["user","q3"],["assistant",$t]]')" ]
 }
 
 @test "--edit refusals: a reply, unknown, another session's, empty text, with --new/--clear/--attach: nothing changed" {
@@ -198,6 +230,20 @@ talk() {
 	exit_is 8
 	[ "$(sqlite3 "$CHAT_DB" "SELECT content, edits, extra FROM messages ORDER BY n" | md5sum)" = "$before" ]
 	[ "$(stored)" = '[["user","q1"],["assistant","one"],["user","q2"],["assistant","two"]]' ]
+}
+
+@test "--retry while the last reply is still arriving: refused, nothing sent; that reply arrives whole" {
+	talk "text=$ENC delay=150" text=never
+	arriving
+	send --retry
+	exit_is 1
+	error_says "message '$P' is a reply still arriving; nothing was sent"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$(requests)" -eq 3 ]
+	reap "$SLOW" 200
+	exit_is 0
+	rec=$(chat-show --json "$SID" | jq -c "select(.id == \"$P\")")
+	[ "$(jq -c '[.content, .metadata.edits]' <<<"$rec")" = "$(jq -nc --arg t "$TEXT" '[$t, []]')" ]
 }
 
 @test "--retry refusals: with a message, with --edit, a session with nothing to retry" {

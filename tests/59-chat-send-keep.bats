@@ -164,6 +164,26 @@ teardown() {
 	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = "$n" ]
 }
 
+@test "--retry on a disk that fills as the reply arrives: spooled, and stored in the old reply's place, the old one in its edits" {
+	small_disk 65536
+	serve "gen-bytes=800000"
+	A=$(chat-show --json "$SID" | jq -r 'select(.role == "assistant") | .id')
+	send --retry
+	exit_is 12
+	[ "$(spool_files | wc -l)" = 1 ]
+	rm "$MNT/filler"
+	run -0 --separate-stderr chat-show --json "$SID"
+	[[ "$stderr" == *"stored the turn kept in"* ]]
+	# one reply, the old one's id, the new text; the old text in its edits
+	[ "$(jq -sc 'map(.role)' <<< "$output")" = '["user","assistant"]' ]
+	rec=$(jq -c 'select(.role == "assistant")' <<< "$output")
+	[ "$(jq -r .id <<< "$rec")" = "$A" ]
+	[ "$(jq -r '.content | length' <<< "$rec")" = 800000 ]
+	[ "$(jq -c '.metadata.edits | map([.content, .kind])' <<< "$rec")" = '[["echo: warm-up","retry"]]' ]
+	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 2 ]
+	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+}
+
 @test "a disk too full for the message itself: it is sent all the same, and the turn spooled" {
 	small_disk 0
 	serve "text=$ENC"
