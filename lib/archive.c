@@ -181,7 +181,7 @@ jv
 cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
                  const struct cf_xopt *o, int kind, struct cf_outfile *out)
 {
-	const char *what = "archive export";
+	const char *what = "archive";
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
 		if (kinds[i].kind == kind) {
 			what = kinds[i].name;

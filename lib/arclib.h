@@ -1,7 +1,7 @@
 /* arclib.h — libarchive for archive.c, exp_docx.c and import.c, opened on
  * the first archive written or read (arclib.c) rather than linked: it and
- * what it needs (xml2, lzma, zstd, lz4, bz2, acl, nettle, icu, ...) were
- * loaded before main in every program.
+ * what it needs (xml2 and icu, lzma, zstd, lz4, bz2, acl, nettle,
+ * libstdc++) were 12 more libraries loaded before main in every program.
  *
  * CF_ARC_FUNCS lists every libarchive function those files call; the
  * defines below it send each call through cf_arc, filled in by

@@ -1,7 +1,7 @@
 /* pdflibs.h — cairo, pango and pangocairo for exp_pdf.c, opened on the
  * first PDF export (pdflibs.c) rather than linked: with what they need
- * (fontconfig, freetype, harfbuzz, pixman, png, ...) they were forty of
- * the sixty libraries loaded before confab's first prompt.
+ * (fontconfig, freetype, harfbuzz, pixman, png, X11 and xcb, gio, ...)
+ * they were 31 of the 60 libraries loaded before confab's first prompt.
  *
  * CF_PDF_FUNCS lists every function exp_pdf.c calls, with its library;
  * the defines below it send each call through cf_pdf, filled in by
