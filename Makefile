@@ -24,10 +24,12 @@ override CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Iinclude \
 # Each program loads only the libraries it uses.
 override LDFLAGS += -Wl,--as-needed
 # libjq ships no pkg-config file.
-# libcurl is dlopen()ed on the first request (lib/curl.c), not linked.
-# cmark, libarchive, cairo and pango are linked only by the programs whose
-# objects call them (a static library and --as-needed).
-LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm libarchive pangocairo tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
+# libcurl is dlopen()ed on the first request (lib/curl.c), cairo and pango
+# on the first PDF (lib/pdflibs.c), libarchive on the first archive or
+# DOCX (lib/arclib.c): none is linked, only their headers are used.
+# cmark is linked only by the programs whose objects call it (a static
+# library and --as-needed).
+LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
 
 # Code highlighting (lib/highlight.c) parses with tree-sitter grammars from
 # npm: tree-sitter-NAME at VERSION, each one whose generated parser.c is

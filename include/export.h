@@ -58,6 +58,10 @@ struct cf_format {
 	const char *ext;       /* md, json, ... (no dot) */
 	int binary;            /* not for a terminal */
 	int raw;               /* takes no tree: its doc is NULL */
+	/* The libraries it opens on first use (pdflibs.h, arclib.h), or
+	 * NULL: jv_true(), or the error saying which is missing for what
+	 * ("PDF export"). */
+	jv (*load)(const char *what);
 	/* Each returns 0, or nonzero when it could not write (errno set). */
 	int (*begin)(cf_export *x);
 	/* msg is the message (for a raw format the whole record; for the

@@ -1,7 +1,5 @@
 /* archive.c — several sessions as one zip, tar.gz or tar.zst (libarchive):
  * a file per session, named after it and never twice, and a manifest. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -9,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "arclib.h"
 #include "export.h"
 
 static const struct { const char *name, *suffix; int kind; } kinds[] = {
@@ -182,8 +181,22 @@ jv
 cf_archive_write(cf_store *st, jv list, const struct cf_format *fmt,
                  const struct cf_xopt *o, int kind, struct cf_outfile *out)
 {
+	const char *what = "archive";
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (kinds[i].kind == kind) {
+			what = kinds[i].name;
+			break;
+		}
+	char why[32];
+	snprintf(why, sizeof why, "%s export", what);
+	jv r = cf_arc_load(why);
+	if (!jv_is_valid(r)) {
+		cf_outfile_abort(out);
+		jv_free(list);
+		return r;
+	}
 	struct archive *a = archive_write_new();
-	jv used = jv_object(), manifest = jv_array(), r;
+	jv used = jv_object(), manifest = jv_array();
 	r = arc_check(a, kind == CF_ARC_ZIP ? archive_write_set_format_zip(a) :
 	                 archive_write_set_format_pax_restricted(a), out);
 	/* names are UTF-8 whatever the locale: zip flags them so, and pax

@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "export.h"
+#include "arclib.h"
 
 #define NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #define NS_R "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -1328,6 +1329,6 @@ out:
 }
 
 const struct cf_format cf_fmt_docx = {
-	.name = "docx", .ext = "docx", .binary = 1,
+	.name = "docx", .ext = "docx", .binary = 1, .load = cf_arc_load,
 	.begin = docx_begin, .message = docx_message, .end = docx_end,
 };

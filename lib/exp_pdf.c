@@ -6,11 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cairo-pdf.h>
-#include <cairo.h>
-#include <pango/pangocairo.h>
-
 #include "export.h"
+#include "pdflibs.h"
 
 #define U(v) ((double)(v) / PANGO_SCALE)
 #define MARGIN (72 / 2.54 * 2)  /* 2 cm */
@@ -1303,6 +1300,6 @@ pdf_end(cf_export *x)
 }
 
 const struct cf_format cf_fmt_pdf = {
-	.name = "pdf", .ext = "pdf", .binary = 1,
+	.name = "pdf", .ext = "pdf", .binary = 1, .load = cf_pdf_load,
 	.begin = pdf_begin, .message = pdf_message, .end = pdf_end,
 };

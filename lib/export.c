@@ -1,5 +1,6 @@
 /* export.c — one session out in a format: the loop every format shares,
  * and the pieces of cmark's tree more than one renderer needs. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -312,6 +313,18 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};
 	jv err = jv_true();
+	if (f->load) {
+		char what[32];
+		snprintf(what, sizeof what, "%s export", f->name);
+		for (char *c = what; *c != ' '; c++)
+			*c = (char)toupper((unsigned char)*c);
+		err = f->load(what);
+		if (!jv_is_valid(err)) {
+			jv_free(x.err);
+			jv_free(session);
+			return err;
+		}
+	}
 	errno = 0;
 	if ((r.rc = f->begin(&x)) == 0) {
 		/* rows come one at a time: memory does not follow the session */

@@ -37,9 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "arclib.h"
 #include "import.h"
 
 /* ---- ids ---- */
@@ -962,6 +960,17 @@ entry_name(struct archive_entry *e)
 static void
 read_archive(struct rd *r, const char *buf, size_t len)
 {
+	jv loaded = cf_arc_load("archive import");
+	if (!jv_is_valid(loaded)) {
+		/* the system's fault, not the file's: no item named */
+		char why[1024];
+		jv m = cf_error_message(loaded);
+		snprintf(why, sizeof why, "%s", jv_string_value(m));
+		jv_free(m);
+		jv_free(loaded);
+		fail(r, CF_EX_FAIL, "%s: %s", r->name, why);
+	}
+	jv_free(loaded);
 	struct archive *a = open_archive(r, buf, len);
 	struct archive_entry *e;
 	int rc, only = 0;

@@ -843,3 +843,19 @@ big_file() {
 	jq -c '.messages[0].metadata.attachments[0].data |= (.[:200000] + "!" + .[200001:])' big.json > bad.json
 	refused bad.json 'chat-import: bad.json: session 1 ("big"): message 1: metadata.attachments[0].data is not base64'
 }
+
+@test "without libarchive: an archive is refused naming it, exit 1, nothing stored; JSON imports" {
+	[ -x "$ROOT/bin/chat-export" ] || skip "chat-export is not built"
+	varied_store
+	chat-ls --all | chat-export -f json -o all.zip
+	chat-ls --all --json | jq -r .id | while read -r id; do chat-export -f json "$id"; done > all.json
+	want=$(count sessions)
+	export CHAT_DB=$BATS_TEST_TMPDIR/other/chat.db
+	so=libarchive.so.13
+	run -1 --separate-stderr without_lib $so chat-import all.zip
+	one_error chat-import
+	[[ $stderr == "chat-import: all.zip: archive import needs $so (install "*"): $BATS_TEST_TMPDIR/nolib/$so/$so: file too short" ]]
+	[ ! -e "$CHAT_DB" ] || [ "$(count sessions)" -eq 0 ]
+	run -0 without_lib $so chat-import all.json
+	[ "$(count sessions)" -eq "$want" ]
+}

@@ -1431,3 +1431,25 @@ large() {
 	chat-add -s plain "just text" > /dev/null
 	! chat-export -f markdown plain | grep -q 'Context cleared'
 }
+
+@test "without libarchive: archives and DOCX exit 1 naming it, no file; the rest works" {
+	many alpha 2
+	many beta 1
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	so=libarchive.so.13
+	for out in out.zip out.tar.gz out.tar.zst out.docx; do
+		run -1 --separate-stderr without_lib $so chat-export -o "$out" alpha
+		one_error chat-export
+		what="${out#out.} export"
+		[ "$what" = "docx export" ] && what="DOCX export"
+		[[ $stderr == "chat-export: $what needs $so (install "*"): $BATS_TEST_TMPDIR/nolib/$so/$so: file too short" ]]
+		[ -z "$(ls -A)" ]
+	done
+	run -1 --separate-stderr without_lib $so chat-export --archive zip alpha beta
+	one_error chat-export
+	run -0 without_lib $so chat-export -f plaintext alpha
+	grep -qx 'message 2 of many' <<<"$output"
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	run -0 chat-export -o out.zip alpha beta
+	unzip -tq out.zip
+}

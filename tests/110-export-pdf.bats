@@ -535,3 +535,25 @@ box() {
 	run -1 --separate-stderr bash -c "chat-export -f pdf '$S' > /dev/full"
 	[ "$stderr" = 'chat-export: writing stdout: No space left on device' ]
 }
+
+@test "without cairo or pango: exit 1, one line naming the library, no file; the rest works" {
+	S=$(new_session -n nolib)
+	chat-add -s "$S" 'kept text' > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	for so in libcairo.so.2 libpango-1.0.so.0 libpangocairo-1.0.so.0; do
+		run -1 --separate-stderr without_lib "$so" chat-export -o out.pdf "$S"
+		one_error chat-export
+		[[ $stderr == "chat-export: PDF export needs $so (install "*"): $BATS_TEST_TMPDIR/nolib/$so/$so: file too short" ]]
+		[ -z "$(ls -A)" ]
+		run -1 --separate-stderr without_lib "$so" chat-export -f pdf -o out.zip "$S"
+		[[ $stderr == "chat-export: PDF export needs $so "* ]]
+		[ -z "$(ls -A)" ]
+		# programs start without it, and the other formats need none of it
+		run -0 without_lib "$so" chat-export -f plaintext "$S"
+		grep -qxF 'kept text' <<<"$output"
+	done
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	run -0 chat-export -o out.pdf "$S"
+	run -0 pdftotext out.pdf -
+	grep -qxF 'kept text' <<<"$output"
+}

@@ -146,3 +146,15 @@ not() {
 		return 1
 	fi
 }
+
+# Runs a command as where library $1 (a soname) is missing: an empty file
+# of that name first on the library path, which dlopen() fails on ("file
+# too short") rather than looking further.  The file is
+# $BATS_TEST_TMPDIR/nolib/$1/$1.
+without_lib() {
+	local so=$1 dir="$BATS_TEST_TMPDIR/nolib/$1"
+	shift
+	mkdir -p "$dir"
+	: > "$dir/$so"
+	LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
+}

@@ -87,20 +87,36 @@ run(const char *prompt, char **argv)
 	}
 	if (t >= 0 && write(fd, "\004", 1) != 1)
 		t = -1;
-	/* drain until it exits, so its writes never block */
-	for (;;) {
+	/* drain until it exits, so its writes never block.  confab's first
+	 * ^D, sent as soon as the prompt shows, now and then lands in the
+	 * line as a character (libedit, under load), where later ones do
+	 * nothing: a quiet second sends ^U (the line killed) and ^D again,
+	 * ten times at most. */
+	int quiet = 0;
+	while (quiet < 10) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 10000) <= 0 || read(fd, buf, sizeof buf) <= 0)
+		int r = poll(&p, 1, 1000);
+		if (r == 0) {
+			quiet++;
+			if (t >= 0 && write(fd, "\025\004", 2) != 2)
+				break;
+			continue;
+		}
+		if (r < 0 || read(fd, buf, sizeof buf) <= 0)
 			break;
 	}
 	int st;
-	if (t < 0)
+	if (t < 0 || quiet == 10)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	close(fd);
 	if (t < 0) {
 		fprintf(stderr, "ptytime: no prompt '%s' from %s\n", prompt, argv[0]);
+		return -1;
+	}
+	if (quiet == 10) {
+		fprintf(stderr, "ptytime: %s did not end on ^D\n", argv[0]);
 		return -1;
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
