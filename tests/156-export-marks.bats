@@ -329,3 +329,20 @@ JSON
 	run pandoc -f html -t json "$BATS_TEST_TMPDIR/l.html"
 	[ "$(jq '[.. | objects | select(.t == "Quoted") | .. | objects | select(.t == "LineBreak")] | length' <<< "$output")" -eq 1 ]
 }
+
+@test "docx --history: a note's words are looked for in the current version only" {
+	sid=$(new_session -n h)
+	chat-add --records -s "$sid" > /dev/null <<'JSON'
+{"type":"message","role":"user","content":"What is the capital of France?","timestamp":"2026-11-24T07:50:00.000Z","metadata":{"edits":[{"content":"What is the captal?","timestamp":"2026-11-24T07:51:00.000Z","editedBy":"alice"}],"notes":[{"id":"n","author":"eve","timestamp":"2026-11-24T08:05:00.000Z","text":"hm","quote":"What is the"}]}}
+JSON
+	chat-export --history -o "$BATS_TEST_TMPDIR/h.docx" h
+	run pandoc --track-changes=all -f docx -t plain --wrap=none "$BATS_TEST_TMPDIR/h.docx"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"version 1 of 2"*"What is the captal?"*"version 2 of 2 · current"* ]]
+	# the comment's mark comes after the earlier version, on the current one
+	run docx_comments "$BATS_TEST_TMPDIR/h.docx"
+	[ "$(jq -r .on <<< "$output")" = "What is the" ]
+	run pandoc --track-changes=all -f docx -t markdown --wrap=none "$BATS_TEST_TMPDIR/h.docx"
+	[[ "$output" == *"current"*"comment-start"*"What is the[]{.comment-end"*" capital of France?"* ]]
+	[[ "$output" != *"comment-start"*"current"* ]]
+}
