@@ -93,6 +93,8 @@ records(void)
 	char *args[] = {"alpha", "nope"};
 	struct cf_filter bad = {0};
 	bad.search = "\"AND ( NEAR c++";
+	jv ghost = jv_parse("{\"id\":\"01a00000-0000-7000-8000-000000000000\","
+	                    "\"name\":\"ghost\"}");
 	for (int i = 0; i < ROUNDS; i++) {
 		ERR_MSG(CF_EX_NOTFOUND, "unknown session 'nope'", cf_resolve_session(st, "nope"));
 		ERR_MSG(CF_EX_NOTFOUND, "unknown session 'ab' (an id prefix needs at least 4",
@@ -104,6 +106,15 @@ records(void)
 		        cf_resolve_message(st, "ffff", sid));
 		ERR_MSG(CF_EX_NOTFOUND, "unknown session 'nope'", cf_sessions_from_args(st, 2, args));
 		ERR(CF_EX_USAGE, cf_session_list(st, &bad, drop, NULL));
+		/* a merge into itself, and from a session gone meanwhile (a
+		 * transaction taken and given back: fewer rounds, each waits
+		 * its turn) */
+		long taken;
+		ERR_MSG(CF_EX_USAGE, "cannot merge session 'alpha' into itself",
+		        cf_session_merge(st, a, a, 0, &taken));
+		if (i % 50 == 0)
+			ERR_MSG(CF_EX_NOTFOUND, "session 'ghost' is gone",
+			        cf_session_merge(st, ghost, a, CF_MERGE_REMOVE, &taken));
 
 		/* in a transaction: the error comes back, the caller rolls back */
 		OK(cf_store_begin(st));
@@ -146,6 +157,7 @@ records(void)
 	jv_free(a);
 	jv_free(b1);
 	jv_free(b2);
+	jv_free(ghost);
 	cf_store_close(st);
 }
 
