@@ -226,6 +226,10 @@ struct cf_reply_row {
 	size_t saved;          /* bytes of the reply in the row */
 	double last;           /* when it was last written */
 	int checkpoints, failed;
+	/* the session's last_updated before the row and the row's time: a
+	 * row dropped unused puts the first back (a failed --retry changes
+	 * nothing) */
+	long long before, at;
 };
 /* meta: what the row starts with (model, provider); consumed. */
 void cf_reply_reserve(cf_store *st, const char *sid, jv meta,

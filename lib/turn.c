@@ -120,12 +120,19 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 	cf_uuid7(r->id);
 	snprintf(r->sid, sizeof r->sid, "%s", sid);
 	cf_writer_tag(r->tag);
+	static const char was[] = "SELECT last_updated FROM sessions WHERE id = ?1";
+	sqlite3_stmt *w = cf_stmt(st, was);
+	cf_bind_text(w, 1, sid);
+	if (sqlite3_step(w) == SQLITE_ROW)
+		r->before = sqlite3_column_int64(w, 0);
+	sqlite3_reset(w);
+	r->at = cf_now_ms();
 	extra = jv_object_set(extra, jv_string("incomplete"), jv_true());
 	extra = jv_object_set(extra, jv_string("stopReason"), jv_string("streaming"));
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, r->id);
 	cf_bind_text(s, 2, sid);
-	sqlite3_bind_int64(s, 3, cf_now_ms());
+	sqlite3_bind_int64(s, 3, r->at);
 	cf_bind_jv(s, 4, model);
 	cf_bind_jv(s, 5, extra);
 	cf_bind_text(s, 6, r->tag);
@@ -300,6 +307,16 @@ cf_reply_drop(struct cf_reply_row *r)
 	sqlite3_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	cf_bind_text(s, 2, r->tag);
+	cf_raise(cf_exec_stmt(r->st, s, "removing the reserved reply"));
+	if (!sqlite3_changes(r->st->db) || !r->before)
+		return;
+	/* unless something since has moved it on */
+	static const char back[] = "UPDATE sessions SET last_updated = ?2"
+		" WHERE id = ?1 AND last_updated = ?3 AND ?3 > ?2";
+	s = cf_stmt(r->st, back);
+	cf_bind_text(s, 1, r->sid);
+	sqlite3_bind_int64(s, 2, r->before);
+	sqlite3_bind_int64(s, 3, r->at);
 	cf_raise(cf_exec_stmt(r->st, s, "removing the reserved reply"));
 }
 
