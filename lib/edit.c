@@ -402,7 +402,11 @@ cf_retry_target(cf_store *st, const char *sid, char prompt[37], char reply[37])
 	jv prev = n > 1 ? jv_array_get(jv_copy(two), 0) : jv_null();
 	jv_free(two);
 	const char *role = n ? cf_jstr(last, "role") : "";
-	if (!strcmp(role, "assistant") && n > 1) {
+	if (!strcmp(role, "assistant") && n > 1 &&
+	    strcmp(cf_jstr(prev, "role"), "user")) {
+		e = cf_error(CF_EX_USAGE, "nothing to retry: the last reply does "
+		             "not follow a user message");
+	} else if (!strcmp(role, "assistant") && n > 1) {
 		snprintf(reply, 37, "%s", cf_jstr(last, "id"));
 		snprintf(prompt, 37, "%s", cf_jstr(prev, "id"));
 		/* its writer would store its own reply over the one folded in */

@@ -257,6 +257,16 @@ arriving() {
 	send --retry
 	exit_is 2
 	error_says "nothing to retry: the session has no messages"
+	# a reply after another reply (chat-add): no prompt to ask again
+	SID=$(new_session --name added)
+	chat-add -s "$SID" -r user q > /dev/null
+	chat-add -s "$SID" -r assistant a1 > /dev/null
+	chat-add -s "$SID" -r assistant a2 > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	send --retry
+	exit_is 2
+	error_says "nothing to retry: the last reply does not follow a user message"
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
 	[ "$(requests)" -eq 2 ]
 }
 
