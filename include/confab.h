@@ -507,11 +507,19 @@ CF_MUST jv cf_settings_store(cf_store *st, const char *id, const struct cf_setti
 CF_MUST jv cf_settings_defaults(jv rec);
 /* With a provider and no model: the config's [PROVIDER] model. */
 CF_MUST jv cf_settings_default_model(jv rec);
+/* What s, stored by cf_settings_store, did to the model without being
+ * asked (a new provider takes its own default): a line saying so, for
+ * stderr or confab's screen, or jv_invalid() when the model was named or
+ * kept.  Borrows the session before and after. */
+jv cf_settings_model_note(const struct cf_settings *s, jv before, jv after);
 /* provider.c: known providers, for validation and messages: a built-in
  * protocol or a config section with a type; the built-ins' names,
  * "anthropic, openai, ...", from the one table of them. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
+/* The model provider name answers with when a session names none (the
+ * config's [NAME] model, else its protocol's), or NULL; never raises. */
+const char *cf_provider_default_model(const char *name);
 
 /* A new session's name from the first line of its first message: cleaned
  * of control characters, at most 60 columns, "untitled" when empty. */
