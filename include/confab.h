@@ -188,6 +188,11 @@ cf_store *cf_store_open(const char *path, jv *err);
  * file that is another program's database (another application_id, or
  * tables and no confab schema) is refused untouched, CF_EX_STORE. */
 enum { CF_STORE_WRITE, CF_STORE_READ };
+/* Or'ed into the mode: CF_STORE_EXISTING refuses a file that is not there
+ * (CF_EX_STORE) rather than creating it and its folders, for a path the
+ * user typed; cf_open (cmd/) adds it for every --db but where the program
+ * was given CF_STORE_CREATE (chat-new, chat-import). */
+enum { CF_STORE_EXISTING = 4, CF_STORE_CREATE = 8 };
 cf_store *cf_store_open_mode(const char *path, int mode, jv *err);
 int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);

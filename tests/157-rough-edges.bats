@@ -75,3 +75,47 @@ use_anthropic() { export ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=$AKEY; }
 	[ "$(shape a)" = '["anthropic",null]' ]
 	[ "$(shape a)" = "$(shape b)" ]
 }
+
+# ---- 2: a --db that is not there is a typo, not a new store ----
+
+@test "2: chat-ls --db on a missing path is an error and creates nothing" {
+	for prog in "chat-ls" "chat-show x" "chat-set -n y x" "chat-add -s x hi" \
+		"chat-rm -f x" "chat-cost" "chat-export x" "chat-branch x" "chat-edit x new" \
+		"chat-send -s x hi"; do
+		run -6 --separate-stderr $prog --db "$BATS_TEST_TMPDIR/typo/chaat.db" < /dev/null
+		one_error "${prog%% *}"
+		[[ "$stderr" == *"no store at '$BATS_TEST_TMPDIR/typo/chaat.db'"* ]]
+		[ ! -e "$BATS_TEST_TMPDIR/typo" ]
+	done
+	# nor does the default store come into being meanwhile
+	[ ! -e "$CHAT_DB" ]
+}
+
+@test "2: chat-new --db and chat-import --db create the store, then the others open it" {
+	db=$BATS_TEST_TMPDIR/new/dir/one.db
+	run -0 chat-new --db "$db" -n s
+	[ -f "$db" ]
+	[ "$(chat-ls --db "$db" --json | jq -r .name)" = s ]
+	db2=$BATS_TEST_TMPDIR/other/two.db
+	chat-add --db "$db" -s s hello > /dev/null
+	chat-export --db "$db" -f json s | chat-import --db "$db2" > /dev/null
+	[ "$(chat-ls --db "$db2" --json | jq -r .name)" = s ]
+	[ ! -e "$CHAT_DB" ]
+}
+
+@test "2: CHAT_DB and the default path are still created when missing" {
+	export CHAT_DB=$BATS_TEST_TMPDIR/env/a/chat.db
+	run -0 chat-ls
+	[ -f "$CHAT_DB" ]
+	unset CHAT_DB
+	run -0 chat-ls
+	[ -f "$XDG_DATA_HOME/confab/chat.db" ]
+}
+
+@test "2: confab --db on a missing path is refused" {
+	tty_run confab --db "$BATS_TEST_TMPDIR/typo/chaat.db"
+	[ "$status" -eq 6 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == "confab: no store at "* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/typo" ]
+}

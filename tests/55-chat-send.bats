@@ -1186,6 +1186,8 @@ write_png() {
 
 @test "--db names the store instead of CHAT_DB" {
 	other=$BATS_TEST_TMPDIR/other/chat.db
+	# a --db that is not there is refused (157-rough-edges): chat-new makes it
+	chat-new --db "$other" -n first > /dev/null
 	run -0 send --db "$other" -p echo "elsewhere"
 	[ "$output" = "echo: elsewhere" ]
 	[ "$(sqlite3 "$other" 'SELECT count(*) FROM messages')" = 2 ]
