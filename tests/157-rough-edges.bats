@@ -119,3 +119,50 @@ use_anthropic() { export ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=$AKEY; }
 	[[ "${lines[0]}" == "confab: no store at "* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/typo" ]
 }
+
+# ---- 3: with TEXT, stdin is read only when it is named ----
+
+@test "3: chat-send with TEXT leaves a loop's stdin alone" {
+	new_session -n one -p echo > /dev/null
+	new_session -n two -p echo > /dev/null
+	new_session -n three -p echo > /dev/null
+	printf '%s\n' one two three | while read -r n; do
+		chat-send -s "$n" summarise > /dev/null || exit 1
+	done
+	for n in one two three; do
+		[ "$(chat-show --json "$n" | jq -r 'select(.role == "user") | .content')" = summarise ]
+	done
+}
+
+@test "3: chat-send reads stdin with TEXT when it is named: - in its place, or --stdin after" {
+	new_session -n s -p echo > /dev/null
+	run -0 chat-send -s s 'look at' - 'and say' <<<'the piped text'
+	[ "$output" = $'echo: look at\n\nthe piped text\n\nand say' ]
+	run -0 chat-send -s s --stdin summarise <<<'the piped text'
+	[ "$output" = $'echo: summarise\n\nthe piped text' ]
+	# without TEXT, stdin is the message, as before
+	run -0 chat-send -s s <<<'only piped'
+	[ "$output" = 'echo: only piped' ]
+}
+
+@test "3: chat-send: --stdin or - with -s -, or twice, is refused; the store unchanged" {
+	new_session -n s -p echo > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -2 --separate-stderr chat-send -s - --stdin hi <<<'{}'
+	one_error chat-send
+	run -2 --separate-stderr chat-send -s - hi - <<<'{}'
+	one_error chat-send
+	run -2 --separate-stderr chat-send -s s a - b - <<<'x'
+	one_error chat-send
+	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+}
+
+@test "3: chat-edit and chat-add with TEXT leave stdin alone" {
+	new_session -n s -p echo > /dev/null
+	m=$(chat-add -s s first | jq -r .id)
+	printf 'not for chat-add\n' | { chat-add -s s second > /dev/null; cat > "$OUT"; }
+	[ "$(cat "$OUT")" = 'not for chat-add' ]
+	printf 'not for chat-edit\n' | { chat-edit "$m" changed > /dev/null; cat > "$OUT"; }
+	[ "$(cat "$OUT")" = 'not for chat-edit' ]
+	[ "$(chat-show --json s | jq -r .content)" = $'changed\nsecond' ]
+}
