@@ -166,3 +166,37 @@ use_anthropic() { export ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=$AKEY; }
 	[ "$(cat "$OUT")" = 'not for chat-edit' ]
 	[ "$(chat-show --json s | jq -r .content)" = $'changed\nsecond' ]
 }
+
+# ---- 4: chat-add refuses an empty message as chat-send does ----
+
+@test "4: chat-add --records refuses a message with empty content; the store unchanged" {
+	sid=$(new_session -n s -p echo)
+	chat-add -s s first > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -2 --separate-stderr chat-add --records <<EOF2
+{"type":"message","sessionId":"$sid","role":"user","content":"fine"}
+{"type":"message","sessionId":"$sid","role":"user","content":""}
+EOF2
+	one_error chat-add
+	[[ "$stderr" == "chat-add: stdin:2: no message: "* ]]
+	# chat-send's own refusal: the same words, the same status
+	run -2 --separate-stderr chat-send -s s '' < /dev/null
+	[[ "$stderr" == "chat-send: no message: "* ]]
+	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+}
+
+@test "4: chat-add refuses empty TEXT and empty stdin too; a cut reply may be empty" {
+	sid=$(new_session -n s -p echo)
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -2 --separate-stderr chat-add -s s ''
+	one_error chat-add
+	[[ "$stderr" == "chat-add: no message: "* ]]
+	run -2 --separate-stderr chat-add -s s < /dev/null
+	one_error chat-add
+	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+	# a reply cut before its first word is kept as it came (chat-send stores those)
+	run -0 chat-add --records <<EOF2
+{"type":"message","sessionId":"$sid","role":"assistant","content":"","metadata":{"incomplete":true}}
+EOF2
+	[ "$(count messages)" = 1 ]
+}

@@ -63,10 +63,10 @@ setup() {
 	[ "$(contents "$S")" = '["line one\n\tline two\nüñí\n"]' ]
 }
 
-@test "empty stdin is an empty message" {
-	run -0 chat-add -s "$S" < /dev/null
-	[ "$(jq -c .content <<<"$output")" = '""' ]
-	[ "$(messages)" -eq 1 ]
+@test "empty stdin is no message, refused as chat-send refuses it" {
+	run -2 --separate-stderr chat-add -s "$S" < /dev/null
+	one_error chat-add
+	[ "$(messages)" -eq 0 ]
 }
 
 @test "no text on a terminal is a usage error" {
