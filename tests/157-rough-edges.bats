@@ -200,3 +200,43 @@ EOF2
 EOF2
 	[ "$(count messages)" = 1 ]
 }
+
+# ---- 5: an attachment's type is told by its bytes, not its name ----
+
+# A real 1x1 PNG.
+write_png() {
+	printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB`\x82' > "$1"
+}
+
+@test "5: a text file named x.png goes as text, a PNG named x.txt as an image" {
+	printf 'just some notes\n' > "$BATS_TEST_TMPDIR/x.png"
+	write_png "$BATS_TEST_TMPDIR/x.txt"
+	fake_start
+	use_anthropic
+	chat-send -p anthropic --new -a "$BATS_TEST_TMPDIR/x.png" "what is this?" < /dev/null > /dev/null
+	body=$(fake_requests | tail -n 1 | jq -c '.body.messages[-1].content')
+	[ "$(jq -r '[.[].type] | join(",")' <<<"$body")" = text ]
+	[[ "$(jq -r '.[0].text' <<<"$body")" == *"just some notes"* ]]
+	chat-send -p anthropic --new -a "$BATS_TEST_TMPDIR/x.txt" "and this?" < /dev/null > /dev/null
+	body=$(fake_requests | tail -n 1 | jq -c '.body.messages[-1].content')
+	[ "$(jq -r '.[0].type, .[0].source.media_type' <<<"$body")" = $'image\nimage/png' ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT name, type, mime_type FROM attachments ORDER BY n')" = \
+		$'x.png|text|text/plain\nx.txt|image|image/png' ]
+}
+
+@test "5: JPEG, GIF and WebP are told by their magic bytes; a PDF is refused by name of what it is" {
+	printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00' > "$BATS_TEST_TMPDIR/a.bin"
+	printf 'GIF89a\x01\x00\x01\x00\x00\x00\x00;' > "$BATS_TEST_TMPDIR/b"
+	printf 'RIFF\x1a\x00\x00\x00WEBPVP8 ' > "$BATS_TEST_TMPDIR/c.txt"
+	new_session -n s -p echo > /dev/null
+	chat-send -s s -a "$BATS_TEST_TMPDIR/a.bin" -a "$BATS_TEST_TMPDIR/b" \
+		-a "$BATS_TEST_TMPDIR/c.txt" "look" < /dev/null > /dev/null
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT mime_type FROM attachments ORDER BY n' | paste -sd,)" = \
+		image/jpeg,image/gif,image/webp ]
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n' > "$BATS_TEST_TMPDIR/doc.png"
+	run -2 --separate-stderr chat-send -s s -a "$BATS_TEST_TMPDIR/doc.png" "read it" < /dev/null
+	one_error chat-send
+	[[ "$stderr" == *"doc.png"*"a PDF"* ]]
+	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+}
