@@ -168,7 +168,7 @@ static void
 cost_fmt(const struct group *g, char *out, size_t n)
 {
 	if (g->messages > g->unpriced)
-		snprintf(out, n, "$%.4f", usd(g->cost));
+		cf_money(usd(g->cost), out, n);
 	else
 		snprintf(out, n, "-");
 }

@@ -655,6 +655,9 @@ int cf_price(const char *model, double *in, double *out);
 /* The models the list prices, sorted (for completion): a jv array of
  * strings, empty without a list. */
 CF_MUST jv cf_price_models(void);
+/* usd as people read it: "$0" for nothing, 4 decimals from a cent up
+ * ("$1.2345"), 3 significant digits below ("$0.0000186", not "$0.0000"). */
+void cf_money(double usd, char *out, size_t n);
 /* What tokens cost at the given prices, rounded to 1e-10 USD. */
 double cf_cost_of(double in_tokens, double out_tokens, double in_price,
                   double out_price);

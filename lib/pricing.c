@@ -201,6 +201,17 @@ cf_price_models(void)
 	return jv_keys(jv_copy(models));   /* jq sorts an object's keys */
 }
 
+void
+cf_money(double usd, char *out, size_t n)
+{
+	if (usd == 0)
+		snprintf(out, n, "$0");
+	else if (fabs(usd) >= 0.01)
+		snprintf(out, n, "$%.4f", usd);
+	else
+		snprintf(out, n, "$%.*f", 2 - (int)floor(log10(fabs(usd))), usd);
+}
+
 double
 cf_cost_of(double in_tokens, double out_tokens, double in_price,
            double out_price)
@@ -316,6 +327,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		}
 		u.cost = u.cost_units / 1e10;
 		u.unpriced = u.messages - priced;
+		if (u.provider && !strcmp(u.provider, "echo"))
+			u.unpriced = 0;   /* offline: it costs nothing, it is not unpriced */
 		fn(&u, ctx);
 	}
 	jv r = rc == SQLITE_DONE ? jv_true() :

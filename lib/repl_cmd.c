@@ -575,7 +575,7 @@ cost_line(const char *what, double replies, double in, double out,
 	count_fmt(in, a, sizeof a);
 	count_fmt(out, b, sizeof b);
 	if (replies > unpriced)
-		snprintf(money, sizeof money, "$%.4f", units / 1e10);
+		cf_money(units / 1e10, money, sizeof money);
 	else
 		snprintf(money, sizeof money, "no price");
 	printf("  %s  %.0f %s, %s in, %s out, %s", what, replies,

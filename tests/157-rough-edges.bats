@@ -240,3 +240,40 @@ write_png() {
 	[[ "$stderr" == *"doc.png"*"a PDF"* ]]
 	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
 }
+
+# ---- 7: chat-cost shows what a cheap reply cost, and echo is free ----
+
+# An assistant reply in session $1 with model $2, provider $3 and cost $4.
+priced_reply() {
+	jq -nc --arg m "$2" --arg p "$3" --argjson c "$4" \
+		'{role: "assistant", content: "reply", metadata: {model: $m, provider: $p,
+		  inputTokens: 10, outputTokens: 2, cost: $c}}' |
+		chat-add --records -s "$1" > /dev/null
+}
+
+@test "7: chat-cost shows a cost below a cent to 3 significant digits" {
+	new_session -n s -p anthropic > /dev/null
+	priced_reply s claude-haiku-4-5 anthropic 0.0000186
+	tty_run chat-cost
+	[[ "$output" == *'$0.0000186'* ]]
+	[[ "$output" != *'$0.0000 '* ]]
+	new_session -n t -p anthropic > /dev/null
+	priced_reply t claude-haiku-4-5 anthropic 0.00123
+	tty_run chat-cost t
+	[[ "$output" == *'$0.00123'* ]]
+	# a cent and above as before
+	priced_reply t claude-haiku-4-5 anthropic 1.5
+	tty_run chat-cost t
+	[[ "$output" == *'$1.5012'* ]]
+}
+
+@test "7: the echo provider's replies are free, not unpriced" {
+	new_session -n s -p echo > /dev/null
+	chat-send -s s hello < /dev/null > /dev/null
+	chat-send -s s again < /dev/null > /dev/null
+	run -0 chat-cost --json
+	[ "$(jq -c 'select(.by == "total") | [.messages, .cost, .unpriced]' <<<"$output")" = '[2,0,0]' ]
+	tty_run chat-cost
+	[[ "$output" == *'$0'* ]]
+	[[ "$output" != *UNPRICED* ]]
+}
