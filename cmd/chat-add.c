@@ -34,9 +34,10 @@ static const struct cf_opt own[] = {
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
-/* A message with no text and nothing attached, which chat-send refuses
- * to send (and a provider to take as context); a reply cut before its
- * first word is kept as chat-send keeps it. */
+/* A record with no text and nothing attached, which chat-send refuses to
+ * send (and a provider to take as context); a reply cut before its first
+ * word is kept as chat-send keeps it.  An empty TEXT or stdin is still
+ * taken: it is asked for in so many words. */
 static int
 empty_message(jv rec)
 {
@@ -159,8 +160,6 @@ main(int argc, char **argv)
 		jv rec = jv_object();
 		rec = jv_object_set(rec, jv_string("role"), jv_string(role));
 		rec = jv_object_set(rec, jv_string("content"), content);
-		if (empty_message(rec))
-			cf_die(CF_EX_USAGE, "no message: give TEXT or pipe it on stdin");
 		if (time)
 			rec = jv_object_set(rec, jv_string("timestamp"), jv_string(time));
 		jv meta = jv_object();

@@ -209,35 +209,45 @@ cf_read_record(FILE *f, const char *name, long *lineno)
 }
 
 /* Appends the sessions of the records on stdin to list (consumed); the
- * list, or the first error. */
+ * list, or the first error.  A message record stands for its session
+ * (sessionId), so chat-show's output names sessions too; each session
+ * once, in the order it first appears. */
 static jv
 stdin_sessions(cf_store *st, jv list)
 {
 	long lineno = 0;
-	jv rec, err = jv_invalid();
+	jv rec, err = jv_invalid(), seen = jv_object();
 	while (jv_is_valid(rec = cf_read_record(stdin, "stdin", &lineno))) {
 		const char *type = cf_jstr_or_null(rec, "type");
-		const char *id = cf_jstr_or_null(rec, "id");
+		int msg = type && !strcmp(type, "message");
+		const char *id = cf_jstr_or_null(rec, msg ? "sessionId" : "id");
 		jv s = jv_invalid();
-		if (!type || strcmp(type, "session"))
-			err = cf_error(CF_EX_DATA, "stdin:%ld: expected a session "
-			               "record, got type '%s'", lineno,
+		if (!type || (strcmp(type, "session") && !msg))
+			err = cf_error(CF_EX_DATA, "stdin:%ld: expected a session or "
+			               "message record, got type '%s'", lineno,
 			               type ? type : "(none)");
 		else if (!id)
-			err = cf_error(CF_EX_DATA, "stdin:%ld: session record has no id",
-			               lineno);
-		else if (cf_is_error(s = cf_session_get(st, id)))
+			err = cf_error(CF_EX_DATA, "stdin:%ld: %s record has no %s",
+			               lineno, type, msg ? "sessionId" : "id");
+		else if (jv_object_has(jv_copy(seen), jv_string(id))) {
+			jv_free(rec);
+			continue;
+		} else if (cf_is_error(s = cf_session_get(st, id)))
 			err = s;
 		else if (!jv_is_valid(s))
 			err = cf_error(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'",
 			               lineno, id);
+		if (!cf_is_error(err))
+			seen = jv_object_set(seen, jv_string(id), jv_true());
 		jv_free(rec);
 		if (cf_is_error(err)) {
+			jv_free(seen);
 			jv_free(list);
 			return err;
 		}
 		list = jv_array_append(list, s);
 	}
+	jv_free(seen);
 	if (cf_is_error(rec)) {
 		jv_free(list);
 		return rec;

@@ -185,15 +185,8 @@ EOF2
 	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
 }
 
-@test "4: chat-add refuses empty TEXT and empty stdin too; a cut reply may be empty" {
+@test "4: chat-add --records keeps a cut reply that got no word" {
 	sid=$(new_session -n s -p echo)
-	before=$(sqlite3 "$CHAT_DB" .dump)
-	run -2 --separate-stderr chat-add -s s ''
-	one_error chat-add
-	[[ "$stderr" == "chat-add: no message: "* ]]
-	run -2 --separate-stderr chat-add -s s < /dev/null
-	one_error chat-add
-	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
 	# a reply cut before its first word is kept as it came (chat-send stores those)
 	run -0 chat-add --records <<EOF2
 {"type":"message","sessionId":"$sid","role":"assistant","content":"","metadata":{"incomplete":true}}
@@ -276,4 +269,39 @@ priced_reply() {
 	tty_run chat-cost
 	[[ "$output" == *'$0'* ]]
 	[[ "$output" != *UNPRICED* ]]
+}
+
+# ---- 10: a message record on stdin stands for its session ----
+
+@test "10: chat-show X | chat-export: message records name their session, each once, in order" {
+	a=$(new_session -n alpha -p echo)
+	b=$(new_session -n beta -p echo)
+	chat-add -s alpha one > /dev/null
+	chat-add -s alpha two > /dev/null
+	chat-add -s beta three > /dev/null
+	run -0 bash -c 'chat-show --json alpha | chat-export -f md'
+	[[ "$output" == *one*two* ]]
+	# beta's messages, then alpha's, then beta's again: beta, alpha
+	run -0 --separate-stderr bash -c '{ chat-show --json beta; chat-show --json alpha; chat-show --json beta; } | chat-set --star'
+	[ "$(jq -r .name <<<"$output" | paste -sd,)" = beta,alpha ]
+	# a session record and its own messages: still once
+	run -0 bash -c '{ chat-ls --json | grep alpha; chat-show --json alpha; } | chat-set --unstar'
+	[ "$(jq -r .id <<<"$output")" = "$a" ]
+	run -0 bash -c 'chat-show --json alpha | chat-send -s - more'
+	[ "$output" = "echo: more" ]
+	[ "$(count messages)" = 5 ]
+}
+
+@test "10: a message record of a session that is not there, or without sessionId, is an error" {
+	new_session -n alpha > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -3 --separate-stderr bash -c "echo '{\"type\":\"message\",\"sessionId\":\"01a2ffff-0000-7000-8000-000000000000\"}' | chat-set --star"
+	one_error chat-set
+	[[ "$stderr" == *"stdin:1: unknown session '01a2ffff-0000-7000-8000-000000000000'"* ]]
+	run -5 --separate-stderr bash -c "echo '{\"type\":\"message\",\"id\":\"x\"}' | chat-set --star"
+	one_error chat-set
+	[[ "$stderr" == "chat-set: stdin:1: message record has no sessionId" ]]
+	run -5 --separate-stderr bash -c "echo '{\"type\":\"cost\"}' | chat-set --star"
+	[ "$stderr" = "chat-set: stdin:1: expected a session or message record, got type 'cost'" ]
+	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
 }

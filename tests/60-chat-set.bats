@@ -330,7 +330,7 @@ teardown() {
 	[ "$stderr" = "chat-set: stdin:2: malformed record: not a JSON object" ]
 	run -5 --separate-stderr bash -c 'printf "{\"type\":\"session\",\"id\":\"%s\"}\n{\"type\":\"message\",\"id\":\"x\"}\n" "$1" | chat-set --star' _ "$S"
 	one_error chat-set
-	[ "$stderr" = "chat-set: stdin:2: expected a session record, got type 'message'" ]
+	[ "$stderr" = "chat-set: stdin:2: message record has no sessionId" ]
 	run -5 --separate-stderr bash -c 'echo "{\"type\":\"session\"}" | chat-set --star'
 	one_error chat-set
 	[ "$stderr" = "chat-set: stdin:1: session record has no id" ]
