@@ -42,9 +42,12 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 		cf_bind_text(s, 2, b);
 	jv ids = jv_array(), labels = jv_array();
 	int n = 0, rc;
+	/* every match counted, the first few kept to be listed */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ids = jv_array_append(ids, cf_col_text(s, 0));
-		labels = jv_array_append(labels, cf_col_text(s, 1));
+		if (n < MAX_LISTED) {
+			ids = jv_array_append(ids, cf_col_text(s, 0));
+			labels = jv_array_append(labels, cf_col_text(s, 1));
+		}
 		n++;
 	}
 	*found = n;
@@ -78,8 +81,10 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 		}
 		jv_free(ids);
 		jv_free(labels);
-		return cf_error(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %s%s%s",
-		                what, ref, n > MAX_LISTED ? "more than " : "", msg,
+		/* "session prefix" matches sessions */
+		int noun = (int)strcspn(what, " ");
+		return cf_error(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %d %.*ss: %s%s",
+		                what, ref, n, noun, what, msg,
 		                n > MAX_LISTED ? ", ..." : "");
 	}
 	jv_free(ids);
@@ -100,7 +105,7 @@ cf_resolve_session(cf_store *st, const char *ref)
 		jv_free(r);
 	}
 	jv id = unique(st, "SELECT id, name FROM sessions WHERE name = ?"
-	                   " ORDER BY last_updated DESC LIMIT 9",
+	                   " ORDER BY last_updated DESC",
 	               ref, NULL, "session name", ref, &n);
 	if (cf_is_error(id))
 		return id;
@@ -108,7 +113,7 @@ cf_resolve_session(cf_store *st, const char *ref)
 		lower(lo, ref, sizeof lo);
 		jv_free(id);
 		id = unique(st, "SELECT id, name FROM sessions WHERE id >= ?1"
-		                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+		                " AND id < ?1 || 'z' ORDER BY id",
 		            lo, NULL, "session prefix", ref, &n);
 		if (cf_is_error(id))
 			return id;
@@ -141,11 +146,11 @@ cf_resolve_message(cf_store *st, const char *ref, const char *sid)
 		if (sid)
 			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
 			                " AND id < ?1 || 'z' AND session_id = ?2"
-			                " ORDER BY id LIMIT 9",
+			                " ORDER BY id",
 			            lo, sid, "message prefix", ref, &n);
 		else
 			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
-			                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+			                " AND id < ?1 || 'z' ORDER BY id",
 			            lo, NULL, "message prefix", ref, &n);
 	}
 	if (cf_is_error(id))
@@ -191,7 +196,10 @@ cf_read_record(FILE *f, const char *name, long *lineno)
 				at = strstr(ms, " (while parsing");
 			if (at)
 				cut = (int)(at - ms);
-			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed record: %.*s",
+			/* jq's words ("Invalid numeric literal") say what broke,
+			 * not what was wanted */
+			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed record: expected a "
+			                "JSON record (session or message), one a line: %.*s",
 			                name, *lineno, cut, ms);
 			jv_free(m);
 			return e;

@@ -305,3 +305,46 @@ priced_reply() {
 	[ "$stderr" = "chat-set: stdin:1: expected a session or message record, got type 'cost'" ]
 	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
 }
+
+# ---- 9: error lines that say what they mean, once ----
+
+@test "9: an HTTP error without a message of its own names its status once" {
+	new_session -n s -p gemini > /dev/null
+	fake_start "status=404 body=/dev/null"
+	export GOOGLE_GEMINI_BASE_URL=$FAKE_URL GEMINI_API_KEY=AIzaTest-Gemini9KeyQ
+	run --separate-stderr chat-send -s s --retries 0 hi < /dev/null
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"HTTP 404"* ]]
+	[[ "$stderr" != *"HTTP 404"*"HTTP 404"* ]]
+}
+
+@test "9: an ambiguous reference says how many it matches and lists a few" {
+	for i in $(seq 10); do new_session -n same > /dev/null; done
+	run -4 --separate-stderr chat-show same
+	one_error chat-show
+	[[ "$stderr" == "chat-show: ambiguous session name 'same' matches 10 sessions: "* ]]
+	[[ "$stderr" == *", ..." ]]
+	[ "$(grep -o '(same)' <<<"$stderr" | wc -l)" = 8 ]
+	new_session -n one > /dev/null
+	a=$(chat-ls --json | jq -r .id | head -1)
+	run -4 --separate-stderr chat-show "${a:0:4}"
+	[[ "$stderr" == "chat-show: ambiguous session prefix '${a:0:4}' matches 11 sessions: "* ]]
+}
+
+@test "9: a line on stdin that is not JSON says what was expected" {
+	new_session -n s > /dev/null
+	run -5 --separate-stderr bash -c "echo 'not json' | chat-show"
+	one_error chat-show
+	[[ "$stderr" == "chat-show: stdin:1: malformed record: expected a JSON record (session or message)"* ]]
+}
+
+@test "9: a fallback skipped for want of a key is said after the failure that wanted it" {
+	new_session -n s -p anthropic > /dev/null
+	fake_start "status=529"
+	use_anthropic
+	unset OPENAI_API_KEY
+	run --separate-stderr chat-send -s s --retries 0 --fallback openai:gpt-4o-mini hi < /dev/null
+	[ "$status" -ne 0 ]
+	[[ "${stderr_lines[0]}" == "chat-send: anthropic failed; no fallback tried: skipped openai (no OPENAI_API_KEY)" ]]
+	[[ "$stderr" != *"skipping"* ]]
+}
