@@ -856,6 +856,11 @@ reply_meta(struct cf_turn_state *ts)
 	struct cf_send *s = &ts->s;
 	cf_call *c = &s->call;
 	long in = c->r.in_tokens, outk = c->r.out_tokens;
+	/* Cut before the provider's final count: what streamed, at about 4
+	 * bytes a token, marked as a guess (confab.7) */
+	int guessed = s->outcome != CF_CALL_OK && c->r.out_early && c->r.len > 0;
+	if (guessed)
+		outk = (long)((c->r.len + 3) / 4);
 	const char *answered = jv_get_kind(c->r.model) == JV_KIND_STRING ?
 		jv_string_value(c->r.model) : s->model;
 	jv meta = jv_object();
@@ -870,6 +875,8 @@ reply_meta(struct cf_turn_state *ts)
 	                     in < 0 ? jv_null() : jv_number((double)in));
 	meta = jv_object_set(meta, jv_string("outputTokens"),
 	                     outk < 0 ? jv_null() : jv_number((double)outk));
+	if (guessed)
+		meta = jv_object_set(meta, jv_string("tokensEstimated"), jv_true());
 	meta = jv_object_set(meta, jv_string("cost"),
 		cf_cost(answered, in < 0 ? jv_null() : jv_number((double)in),
 		        outk < 0 ? jv_null() : jv_number((double)outk)));

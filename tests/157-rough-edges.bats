@@ -348,3 +348,31 @@ priced_reply() {
 	[[ "${stderr_lines[0]}" == "chat-send: anthropic failed; no fallback tried: skipped openai (no OPENAI_API_KEY)" ]]
 	[[ "$stderr" != *"skipping"* ]]
 }
+
+# ---- 8: a reply cut mid-stream has its output tokens estimated ----
+
+@test "8: an Anthropic stream cut mid-reply stores an estimate of what streamed, marked so" {
+	new_session -n s -p anthropic > /dev/null
+	fake_start "gen-bytes=40000 cut=20000"
+	use_anthropic
+	run chat-send -s s --retries 0 hi < /dev/null
+	[ "$status" -ne 0 ]
+	reply=$(chat-show --json s | tail -n 1)
+	[ "$(jq -r .metadata.incomplete <<<"$reply")" = true ]
+	len=$(jq -r '.content | length' <<<"$reply")
+	[ "$len" -gt 1000 ]
+	[ "$(jq -r .metadata.tokensEstimated <<<"$reply")" = true ]
+	[ "$(jq -r .metadata.outputTokens <<<"$reply")" = $(((len + 3) / 4)) ]
+	tty_run chat-show s
+	[[ "$output" == *"~$(((len + 3) / 4)) tokens, estimated"* ]]
+}
+
+@test "8: a whole Anthropic reply keeps the count the provider gave, unmarked" {
+	new_session -n s -p anthropic > /dev/null
+	fake_start "text=all%20of%20it"
+	use_anthropic
+	chat-send -s s hi < /dev/null > /dev/null
+	reply=$(chat-show --json s | tail -n 1)
+	[ "$(jq -r '.metadata.tokensEstimated // "absent"' <<<"$reply")" = absent ]
+	[ "$(jq -r .metadata.outputTokens <<<"$reply")" != 1 ]
+}
