@@ -685,6 +685,8 @@ struct cf_usage {
 	int64_t cost_units;      /* the same in whole units of 1e-10 USD, to
 	                          * add up exactly */
 	double unpriced;         /* replies with no cost either way */
+	double estimated;        /* replies whose output tokens are a guess
+	                          * (tokensEstimated: cut mid-stream) */
 };
 /* Calls fn once per group of replies (session, then provider, then model,
  * in that order, sorted); jv_true() or an error. */

@@ -258,8 +258,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL THEN tout END),"
 		" (SELECT name FROM sessions WHERE id = sid),"
-		" (SELECT provider FROM sessions WHERE id = sid)"
-		" FROM (SELECT sid, model, tokens, provider,"
+		" (SELECT provider FROM sessions WHERE id = sid), count(est)"
+		" FROM (SELECT sid, model, tokens, provider, CASE WHEN g THEN 1 END AS est,"
 		"  CASE WHEN typeof(a) IN ('integer', 'real') THEN a END AS tin,"
 		"  CASE WHEN typeof(b) IN ('integer', 'real') THEN b END AS tout,"
 		"  CASE WHEN typeof(c) IN ('integer', 'real') THEN c END AS cost"
@@ -268,7 +268,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   coalesce(json_extract(m.extra, '$.provider'), s.provider) AS provider,"
 		"   json_extract(m.extra, '$.inputTokens') AS a,"
 		"   json_extract(m.extra, '$.outputTokens') AS b,"
-		"   json_extract(m.extra, '$.cost') AS c"
+		"   json_extract(m.extra, '$.cost') AS c,"
+		"   json_extract(m.extra, '$.tokensEstimated') AS g"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
@@ -279,7 +280,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   coalesce(json_extract(e.value, '$.provider'), s.provider),"
 		"   json_extract(e.value, '$.inputTokens'),"
 		"   json_extract(e.value, '$.outputTokens'),"
-		"   json_extract(e.value, '$.cost')"
+		"   json_extract(e.value, '$.cost'),"
+		"   json_extract(e.value, '$.tokensEstimated')"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
 		"   json_each(m.edits) e"
 		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
@@ -315,6 +317,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		u.input_tokens = sqlite3_column_double(s, 4);
 		u.output_tokens = sqlite3_column_double(s, 5);
 		u.total_tokens = sqlite3_column_double(s, 6);
+		u.estimated = sqlite3_column_double(s, 14);
 		u.cost_units = sqlite3_column_int64(s, 7);
 		double stored = sqlite3_column_double(s, 8);
 		double repriceable = sqlite3_column_double(s, 9);

@@ -376,3 +376,15 @@ priced_reply() {
 	[ "$(jq -r '.metadata.tokensEstimated // "absent"' <<<"$reply")" = absent ]
 	[ "$(jq -r .metadata.outputTokens <<<"$reply")" != 1 ]
 }
+
+@test "8: chat-cost counts the estimated replies and marks their output tokens" {
+	new_session -n s -p anthropic > /dev/null
+	fake_start "gen-bytes=40000 cut=20000"
+	use_anthropic
+	run chat-send -s s --retries 0 hi < /dev/null
+	out=$(chat-show --json s | tail -n 1 | jq .metadata.outputTokens)
+	run -0 chat-cost --json
+	[ "$(jq -c 'select(.by == "total") | [.estimated, .outputTokens]' <<<"$output")" = "[1,$out]" ]
+	tty_run chat-cost
+	[[ "$output" == *"~"*"TOTAL"*"~"* ]]
+}
