@@ -34,6 +34,27 @@ static const struct cf_opt own[] = {
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
+/* A record with no text and nothing attached, which chat-send refuses to
+ * send (and a provider to take as context); a reply cut before its first
+ * word is kept as chat-send keeps it.  An empty TEXT or stdin is still
+ * taken: it is asked for in so many words. */
+static int
+empty_message(jv rec)
+{
+	jv c = jv_object_get(jv_copy(rec), jv_string("content"));
+	int empty = jv_get_kind(c) == JV_KIND_STRING && !jv_string_length_bytes(c);
+	if (!empty)
+		return 0;
+	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
+	jv att = jv_get_kind(meta) == JV_KIND_OBJECT ?
+		jv_object_get(jv_copy(meta), jv_string("attachments")) : jv_null();
+	empty = !(jv_get_kind(att) == JV_KIND_ARRAY && jv_array_length(jv_copy(att))) &&
+	        !(jv_get_kind(meta) == JV_KIND_OBJECT && cf_jbool(meta, "incomplete"));
+	jv_free(att);
+	jv_free(meta);
+	return empty;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -117,6 +138,8 @@ main(int argc, char **argv)
 					cf_die(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'", lineno, rs);
 				jv_free(s);
 			}
+			if (empty_message(rec))
+				cf_die(CF_EX_USAGE, "stdin:%ld: no message: its content is empty", lineno);
 			/* ids are the store's to give: a record added twice is two messages */
 			rec = jv_object_delete(rec, jv_string("id"));
 			todo = jv_array_append(todo, rec);

@@ -44,6 +44,7 @@ static const char *const by_name[] = { "model", "provider", "session" };
 struct group {
 	char *key, *provider, *name;   /* NULL when unknown */
 	double messages, input, output, total, unpriced;
+	double estimated;              /* replies whose output tokens are a guess */
 	int64_t cost;                  /* in units of 1e-10 USD: sums exact */
 };
 
@@ -95,6 +96,7 @@ add_row(const struct cf_usage *u, void *ctx)
 	g->total += u->total_tokens;
 	g->cost += u->cost_units;
 	g->unpriced += u->unpriced;
+	g->estimated += u->estimated;
 }
 
 static int
@@ -146,6 +148,8 @@ put_record(const char *by, const struct group *g, int with_name)
 	r = jv_object_set(r, jv_string("totalTokens"), jv_number(g->total));
 	r = jv_object_set(r, jv_string("cost"), jv_number(usd(g->cost)));
 	r = jv_object_set(r, jv_string("unpriced"), jv_number(g->unpriced));
+	if (g->estimated > 0)   /* only then: the record stays as it was */
+		r = jv_object_set(r, jv_string("estimated"), jv_number(g->estimated));
 	cf_exit_on(cf_out_record(r));
 }
 
@@ -168,7 +172,7 @@ static void
 cost_fmt(const struct group *g, char *out, size_t n)
 {
 	if (g->messages > g->unpriced)
-		snprintf(out, n, "$%.4f", usd(g->cost));
+		cf_money(usd(g->cost), out, n);
 	else
 		snprintf(out, n, "-");
 }
@@ -196,7 +200,10 @@ fill(cf_store *st, enum by by, const struct group *g, struct cells *r)
 	         sizeof r->c[C_PROV], 24, 0);
 	count_fmt(g->messages, r->c[C_MSGS], sizeof r->c[C_MSGS]);
 	count_fmt(g->input, r->c[C_IN], sizeof r->c[C_IN]);
-	count_fmt(g->output, r->c[C_OUT], sizeof r->c[C_OUT]);
+	count_fmt(g->output, r->c[C_OUT] + (g->estimated > 0),
+	          sizeof r->c[C_OUT] - 1);
+	if (g->estimated > 0)   /* some of it a guess: tokensEstimated */
+		r->c[C_OUT][0] = '~';
 	count_fmt(g->total, r->c[C_TOTAL], sizeof r->c[C_TOTAL]);
 	cost_fmt(g, r->c[C_COST], sizeof r->c[C_COST]);
 	count_fmt(g->unpriced, r->c[C_UNPRICED], sizeof r->c[C_UNPRICED]);
@@ -327,6 +334,7 @@ main(int argc, char **argv)
 		total.total += gs.g[i].total;
 		total.cost += gs.g[i].cost;
 		total.unpriced += gs.g[i].unpriced;
+		total.estimated += gs.g[i].estimated;
 	}
 	if (!json && cf_out_isatty()) {
 		human(st, &gs, &total);

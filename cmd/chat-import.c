@@ -83,7 +83,7 @@ main(int argc, char **argv)
 		return cf_out_finish(CF_EX_OK);
 	}
 
-	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	cf_store *st = cf_open(db, CF_STORE_WRITE | CF_STORE_CREATE);
 	long skipped;
 	cf_exit_on(cf_store_begin(st));
 	jv out = cf_import_write(st, plans, &skipped);

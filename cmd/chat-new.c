@@ -68,7 +68,7 @@ main(int argc, char **argv)
 	/* Validate everything before the store is touched. */
 	jv plan = cf_ok(cf_template_plan(tmpl ? cf_ok(cf_template_get(tmpl)) : jv_null(), &s));
 
-	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	cf_store *st = cf_open(db, CF_STORE_WRITE | CF_STORE_CREATE);
 	cf_exit_on(cf_store_begin(st));
 	jv rec = cf_ok(cf_template_start(st, plan));
 	cf_exit_on(cf_store_commit(st));

@@ -19,12 +19,13 @@
 static const char usage[] =
 	"usage: chat-send [options] [-s SESSION] [MESSAGE...]\n"
 	"Send a message to a session's model and stream the reply to stdout.\n"
-	"Text piped on stdin is part of the message.  Without a session (or with\n"
-	"--new) a new session is made, named from the message.\n"
+	"Without MESSAGE, the message is stdin; with it, stdin is read only when\n"
+	"named: a - word stands for it, --stdin puts it after.  Without a session\n"
+	"(or with --new) a new session is made, named from the message.\n"
 	"\n";
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY };
+       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -52,6 +53,9 @@ static const struct cf_opt own[] = {
 	 "this message only: 0 to 2"},
 	{.name = "max-tokens", .key = CF_OPT_SHARED, .help =
 	 "this message only: most tokens in the reply"},
+	{"stdin", O_STDIN, no_argument, NULL,
+	 "the text on stdin after MESSAGE's (without\n"
+	 "MESSAGE, stdin is read anyway)"},
 	{"attach", 'a', required_argument, "FILE",
 	 "attach a text file or an image (repeatable)"},
 	{"fallback", O_FALLBACK, required_argument, "PROV[:MODEL]",
@@ -295,6 +299,7 @@ main(int argc, char **argv)
 	const char *db = NULL, *sref = NULL, *edit = NULL;
 	const char **attach = NULL;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
+	int want_stdin = 0;
 	jv fallbacks = jv_null(), r;
 
 	cf_setprog(argv[0]);
@@ -310,6 +315,7 @@ main(int argc, char **argv)
 		case O_NEW: newsess = 1; break;
 		case O_EDIT: edit = optarg; break;
 		case O_RETRY: retry = 1; break;
+		case O_STDIN: want_stdin = 1; break;
 		case O_CLEAR: t.reset = 1; break;
 		case 'a':
 			attach = cf_xrealloc(attach, sizeof *attach * (size_t)(nattach + 1));
@@ -374,23 +380,58 @@ main(int argc, char **argv)
 			jv_number(d) : jv_null());
 	if (over.max_tokens && !cf_parse_long(over.max_tokens, 1, 100000000, &mt))
 		o_over = jv_object_set(o_over, jv_string("maxTokens"), jv_number((double)mt));
-	jv text = jv_string("");
+	/* With MESSAGE, stdin is read only when named (a - word, --stdin):
+	 * `... | while read s; do chat-send -s "$s" hi; done` must not lose
+	 * the loop's lines to the first chat-send. */
+	int stdin_records = sref && !strcmp(sref, "-"), dash = -1;
 	for (int i = optind; i < argc; i++)
-		text = jv_string_concat(text, jv_string_fmt("%s%s", i > optind ? " " : "", argv[i]));
-	int stdin_records = sref && !strcmp(sref, "-");
-	if (!stdin_records && !retry && !isatty(STDIN_FILENO)) {
-		jv in = cf_read_text(STDIN_FILENO);
+		if (!strcmp(argv[i], "-")) {
+			if (dash >= 0 || want_stdin)
+				cf_usage_die("stdin is named twice (- and --stdin, or - twice)");
+			dash = i;
+		}
+	if (stdin_records && (dash >= 0 || want_stdin))
+		cf_usage_die("-s - reads the session from stdin; the message cannot "
+		             "come from it too");
+	if (retry && (dash >= 0 || want_stdin))
+		cf_usage_die("--retry takes no message: it asks again for the last reply");
+	jv in = jv_string("");
+	if (dash >= 0 || want_stdin ||
+	    (optind == argc && !stdin_records && !retry && !isatty(STDIN_FILENO))) {
+		in = cf_read_text(STDIN_FILENO);
 		if (!jv_is_valid(in)) {
 			jv m = cf_error_message(in);
 			cf_die(cf_error_status(in), "stdin: %s", jv_string_value(m));
 		}
-		if (jv_string_length_bytes(jv_copy(in)))
-			text = jv_string_length_bytes(jv_copy(text)) ?
-				jv_string_concat(jv_string_append_str(text, "\n\n"), in) :
-				(jv_free(text), in);
-		else
-			jv_free(in);
 	}
+	if (dash >= 0 && dash < argc - 1) {   /* its last newlines end a paragraph */
+		const char *b = jv_string_value(in);
+		int n = jv_string_length_bytes(jv_copy(in));
+		while (n > 0 && b[n - 1] == '\n')
+			n--;
+		jv cut = jv_string_sized(b, n);
+		jv_free(in);
+		in = cut;
+	}
+	/* the words joined by spaces, stdin's text a paragraph of its own
+	 * where - stands (at the end for --stdin) */
+	jv text = jv_string("");
+	int para = 0;
+	for (int i = optind; i <= argc; i++) {
+		int here = i == dash || (i == argc && dash < 0);
+		if (here && jv_string_length_bytes(jv_copy(in))) {
+			if (jv_string_length_bytes(jv_copy(text)))
+				text = jv_string_append_str(text, "\n\n");
+			text = jv_string_concat(text, jv_copy(in));
+			para = 1;
+		} else if (i < argc && i != dash) {
+			if (jv_string_length_bytes(jv_copy(text)))
+				text = jv_string_append_str(text, para ? "\n\n" : " ");
+			text = jv_string_append_str(text, argv[i]);
+			para = 0;
+		}
+	}
+	jv_free(in);
 	struct cf_files files;
 	if (!jv_is_valid(r = cf_files_load(&files, attach, nattach)))
 		fail(r, 0);

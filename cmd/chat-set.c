@@ -79,6 +79,13 @@ main(int argc, char **argv)
 		jv got = cf_ok(cf_settings_store(st, cf_jstr(rec, "id"), &s));
 		if (!jv_is_valid(got))
 			cf_die(CF_EX_NOTFOUND, "session '%s' is gone", cf_jstr(rec, "id"));
+		jv note = cf_settings_model_note(&s, rec, got);
+		if (jv_is_valid(note)) {
+			char line[512];
+			cf_clean(jv_string_value(note), line, sizeof line, 0, 0);
+			cf_warn("%s", line);
+		}
+		jv_free(note);
 		out = jv_array_append(out, got);
 		jv_free(rec);
 		(void)i;

@@ -76,7 +76,11 @@ cf_store *
 cf_open(const char *path, int mode)
 {
 	jv err = jv_invalid();
-	cf_store *st = cf_store_open_mode(path, mode, &err);
+	/* a --db path may be a typo: only the programs that make stores
+	 * create one there */
+	if (path && !(mode & CF_STORE_CREATE))
+		mode |= CF_STORE_EXISTING;
+	cf_store *st = cf_store_open_mode(path, mode & ~CF_STORE_CREATE, &err);
 	if (!st)
 		cf_exit_on(err);
 	return st;

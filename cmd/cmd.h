@@ -28,7 +28,9 @@ void cf_out_check(void);
 /* --since/--until's value (cf_when_parse): a bad one is a usage error
  * naming the option. */
 int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
-/* The store, or the program ends with why it cannot be opened. */
+/* The store, or the program ends with why it cannot be opened.  A path
+ * named (--db) must exist unless mode has CF_STORE_CREATE; NULL is
+ * $CHAT_DB or the default path, created when missing. */
 cf_store *cf_open(const char *path, int mode);
 
 #endif

@@ -188,6 +188,11 @@ cf_store *cf_store_open(const char *path, jv *err);
  * file that is another program's database (another application_id, or
  * tables and no confab schema) is refused untouched, CF_EX_STORE. */
 enum { CF_STORE_WRITE, CF_STORE_READ };
+/* Or'ed into the mode: CF_STORE_EXISTING refuses a file that is not there
+ * (CF_EX_STORE) rather than creating it and its folders, for a path the
+ * user typed; cf_open (cmd/) adds it for every --db but where the program
+ * was given CF_STORE_CREATE (chat-new, chat-import). */
+enum { CF_STORE_EXISTING = 4, CF_STORE_CREATE = 8 };
 cf_store *cf_store_open_mode(const char *path, int mode, jv *err);
 int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);
@@ -526,11 +531,19 @@ CF_MUST jv cf_settings_store(cf_store *st, const char *id, const struct cf_setti
 CF_MUST jv cf_settings_defaults(jv rec);
 /* With a provider and no model: the config's [PROVIDER] model. */
 CF_MUST jv cf_settings_default_model(jv rec);
+/* What s, stored by cf_settings_store, did to the model without being
+ * asked (a new provider takes its own default): a line saying so, for
+ * stderr or confab's screen, or jv_invalid() when the model was named or
+ * kept.  Borrows the session before and after. */
+jv cf_settings_model_note(const struct cf_settings *s, jv before, jv after);
 /* provider.c: known providers, for validation and messages: a built-in
  * protocol or a config section with a type; the built-ins' names,
  * "anthropic, openai, ...", from the one table of them. */
 int cf_provider_known(const char *name);
 const char *cf_provider_list(void);
+/* The model provider name answers with when a session names none (the
+ * config's [NAME] model, else its protocol's), or NULL; never raises. */
+const char *cf_provider_default_model(const char *name);
 
 /* A new session's name from the first line of its first message: cleaned
  * of control characters, at most 60 columns, "untitled" when empty. */
@@ -661,6 +674,9 @@ int cf_price(const char *model, double *in, double *out);
 /* The models the list prices, sorted (for completion): a jv array of
  * strings, empty without a list. */
 CF_MUST jv cf_price_models(void);
+/* usd as people read it: "$0" for nothing, 4 decimals from a cent up
+ * ("$1.2345"), 3 significant digits below ("$0.0000186", not "$0.0000"). */
+void cf_money(double usd, char *out, size_t n);
 /* What tokens cost at the given prices, rounded to 1e-10 USD. */
 double cf_cost_of(double in_tokens, double out_tokens, double in_price,
                   double out_price);
@@ -688,6 +704,8 @@ struct cf_usage {
 	int64_t cost_units;      /* the same in whole units of 1e-10 USD, to
 	                          * add up exactly */
 	double unpriced;         /* replies with no cost either way */
+	double estimated;        /* replies whose output tokens are a guess
+	                          * (tokensEstimated: cut mid-stream) */
 };
 /* Calls fn once per group of replies (session, then provider, then model,
  * in that order, sorted); jv_true() or an error. */

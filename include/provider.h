@@ -60,6 +60,8 @@ struct cf_reply {
 	size_t len, cap;
 	jv model;           /* the model the provider says answered, or null */
 	long in_tokens, out_tokens;   /* -1: not reported */
+	int out_early;      /* out_tokens is the stream's first figure (Anthropic's
+	                     * message_start says 1), not the reply's count */
 	jv stop;            /* the stop reason, or null */
 	jv error;           /* the provider's error message, or null */
 };

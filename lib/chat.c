@@ -78,16 +78,23 @@ error_line(int status, const char *fmt, ...)
 
 /* ---- attachments ---- */
 
+/* What a file is, from its first bytes (its name may lie: notes saved
+ * as x.png are text), or NULL. */
 static const char *
-image_type(const char *name)
+magic_type(const unsigned char *p, size_t n)
 {
-	const char *dot = strrchr(name, '.');
-	if (!dot)
-		return NULL;
-	if (!strcasecmp(dot, ".png")) return "image/png";
-	if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return "image/jpeg";
-	if (!strcasecmp(dot, ".gif")) return "image/gif";
-	if (!strcasecmp(dot, ".webp")) return "image/webp";
+	static const struct { const char *magic; size_t at, len; const char *type; } m[] = {
+		{"\x89PNG\r\n\x1a\n", 0, 8, "image/png"},
+		{"\xff\xd8\xff", 0, 3, "image/jpeg"},
+		{"GIF87a", 0, 6, "image/gif"},
+		{"GIF89a", 0, 6, "image/gif"},
+		{"WEBP", 8, 4, "image/webp"},   /* after "RIFF" and a size */
+		{"%PDF-", 0, 5, "application/pdf"},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+		if (n >= m[i].at + m[i].len && !memcmp(p + m[i].at, m[i].magic, m[i].len) &&
+		    (m[i].at == 0 || !memcmp(p, "RIFF", 4)))
+			return m[i].type;
 	return NULL;
 }
 
@@ -131,7 +138,10 @@ load_one(struct cf_files *f, const char *path, long max)
 		return cf_error(CF_EX_FAIL, "%s: %s", path, strerror(err));
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	const char *img = image_type(base);
+	const char *img = magic_type((const unsigned char *)b->p, b->n);
+	if (img && !strcmp(img, "application/pdf"))
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': a PDF, which is not sent "
+		                "yet: attach its text, or an image (png, jpeg, gif, webp)", path);
 	if (!img && !cf_utf8_valid(b->p, b->n))
 		return cf_error(CF_EX_USAGE, "cannot attach '%s': neither text nor "
 		                "an image (png, jpeg, gif, webp)", path);
@@ -850,6 +860,11 @@ reply_meta(struct cf_turn_state *ts)
 	struct cf_send *s = &ts->s;
 	cf_call *c = &s->call;
 	long in = c->r.in_tokens, outk = c->r.out_tokens;
+	/* Cut before the provider's final count: what streamed, at about 4
+	 * bytes a token, marked as a guess (confab.7) */
+	int guessed = s->outcome != CF_CALL_OK && c->r.out_early && c->r.len > 0;
+	if (guessed)
+		outk = (long)((c->r.len + 3) / 4);
 	const char *answered = jv_get_kind(c->r.model) == JV_KIND_STRING ?
 		jv_string_value(c->r.model) : s->model;
 	jv meta = jv_object();
@@ -864,6 +879,8 @@ reply_meta(struct cf_turn_state *ts)
 	                     in < 0 ? jv_null() : jv_number((double)in));
 	meta = jv_object_set(meta, jv_string("outputTokens"),
 	                     outk < 0 ? jv_null() : jv_number((double)outk));
+	if (guessed)
+		meta = jv_object_set(meta, jv_string("tokensEstimated"), jv_true());
 	meta = jv_object_set(meta, jv_string("cost"),
 		cf_cost(answered, in < 0 ? jv_null() : jv_number((double)in),
 		        outk < 0 ? jv_null() : jv_number((double)outk)));

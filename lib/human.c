@@ -517,6 +517,9 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	if (cf_jbool(meta, "incomplete"))
 		printf("  %sincomplete%s%s%s%s", cf_c(CF_YELLOW), *stop ? " (" : "", stop,
 		       *stop ? ")" : "", cf_c(CF_RESET));
+	if (cf_jbool(meta, "tokensEstimated"))
+		printf("  %s~%.0f tokens, estimated%s", cf_c(CF_DIM),
+		       cf_jnum(meta, "outputTokens", 0), cf_c(CF_RESET));
 	putchar('\n');
 	put_attachments(meta);
 	jv_free(meta);

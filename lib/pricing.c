@@ -201,6 +201,17 @@ cf_price_models(void)
 	return jv_keys(jv_copy(models));   /* jq sorts an object's keys */
 }
 
+void
+cf_money(double usd, char *out, size_t n)
+{
+	if (usd == 0)
+		snprintf(out, n, "$0");
+	else if (fabs(usd) >= 0.01)
+		snprintf(out, n, "$%.4f", usd);
+	else
+		snprintf(out, n, "$%.*f", 2 - (int)floor(log10(fabs(usd))), usd);
+}
+
 double
 cf_cost_of(double in_tokens, double out_tokens, double in_price,
            double out_price)
@@ -247,8 +258,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL THEN tout END),"
 		" (SELECT name FROM sessions WHERE id = sid),"
-		" (SELECT provider FROM sessions WHERE id = sid)"
-		" FROM (SELECT sid, model, tokens, provider,"
+		" (SELECT provider FROM sessions WHERE id = sid), count(est)"
+		" FROM (SELECT sid, model, tokens, provider, CASE WHEN g THEN 1 END AS est,"
 		"  CASE WHEN typeof(a) IN ('integer', 'real') THEN a END AS tin,"
 		"  CASE WHEN typeof(b) IN ('integer', 'real') THEN b END AS tout,"
 		"  CASE WHEN typeof(c) IN ('integer', 'real') THEN c END AS cost"
@@ -257,7 +268,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   coalesce(json_extract(m.extra, '$.provider'), s.provider) AS provider,"
 		"   json_extract(m.extra, '$.inputTokens') AS a,"
 		"   json_extract(m.extra, '$.outputTokens') AS b,"
-		"   json_extract(m.extra, '$.cost') AS c"
+		"   json_extract(m.extra, '$.cost') AS c,"
+		"   json_extract(m.extra, '$.tokensEstimated') AS g"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
@@ -268,7 +280,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   coalesce(json_extract(e.value, '$.provider'), s.provider),"
 		"   json_extract(e.value, '$.inputTokens'),"
 		"   json_extract(e.value, '$.outputTokens'),"
-		"   json_extract(e.value, '$.cost')"
+		"   json_extract(e.value, '$.cost'),"
+		"   json_extract(e.value, '$.tokensEstimated')"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
 		"   json_each(m.edits) e"
 		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
@@ -304,6 +317,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		u.input_tokens = sqlite3_column_double(s, 4);
 		u.output_tokens = sqlite3_column_double(s, 5);
 		u.total_tokens = sqlite3_column_double(s, 6);
+		u.estimated = sqlite3_column_double(s, 14);
 		u.cost_units = sqlite3_column_int64(s, 7);
 		double stored = sqlite3_column_double(s, 8);
 		double repriceable = sqlite3_column_double(s, 9);
@@ -316,6 +330,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		}
 		u.cost = u.cost_units / 1e10;
 		u.unpriced = u.messages - priced;
+		if (u.provider && !strcmp(u.provider, "echo"))
+			u.unpriced = 0;   /* offline: it costs nothing, it is not unpriced */
 		fn(&u, ctx);
 	}
 	jv r = rc == SQLITE_DONE ? jv_true() :

@@ -146,10 +146,12 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 		jv u = cf_jpath(d, "message.usage");
 		usage(c, u);
 		jv_free(u);
+		c->r.out_early = 1;
 	} else if (!strcmp(type, "message_delta")) {
 		jv u = jv_object_get(jv_copy(d), jv_string("usage"));
 		usage(c, u);
 		jv_free(u);
+		c->r.out_early = 0;
 		cf_keep_str(&c->r.stop, cf_jpath(d, "delta.stop_reason"));
 	} else if (!strcmp(type, "message_stop")) {
 		c->done = 1;

@@ -118,6 +118,19 @@ cf_provider_model(const char *name, const struct cf_provider *p)
 	return m && *m ? m : p->model_default;
 }
 
+const char *
+cf_provider_default_model(const char *name)
+{
+	const char *m = conf(name, "model"), *type = conf(name, "type");
+	if (m && *m)
+		return m;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; builtin[i]; i++)
+			if (!strcmp(builtin[i]->name, pass ? (type ? type : "") : name))
+				return builtin[i]->model_default;
+	return NULL;
+}
+
 /* Is Ollama listening?  A short GET, so a machine without it costs a
  * fraction of a second, not a timeout. */
 static int

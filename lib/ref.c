@@ -42,9 +42,12 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 		cf_bind_text(s, 2, b);
 	jv ids = jv_array(), labels = jv_array();
 	int n = 0, rc;
+	/* every match counted, the first few kept to be listed */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ids = jv_array_append(ids, cf_col_text(s, 0));
-		labels = jv_array_append(labels, cf_col_text(s, 1));
+		if (n < MAX_LISTED) {
+			ids = jv_array_append(ids, cf_col_text(s, 0));
+			labels = jv_array_append(labels, cf_col_text(s, 1));
+		}
 		n++;
 	}
 	*found = n;
@@ -78,8 +81,10 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 		}
 		jv_free(ids);
 		jv_free(labels);
-		return cf_error(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %s%s%s",
-		                what, ref, n > MAX_LISTED ? "more than " : "", msg,
+		/* "session prefix" matches sessions */
+		int noun = (int)strcspn(what, " ");
+		return cf_error(CF_EX_AMBIGUOUS, "ambiguous %s '%s' matches %d %.*ss: %s%s",
+		                what, ref, n, noun, what, msg,
 		                n > MAX_LISTED ? ", ..." : "");
 	}
 	jv_free(ids);
@@ -100,7 +105,7 @@ cf_resolve_session(cf_store *st, const char *ref)
 		jv_free(r);
 	}
 	jv id = unique(st, "SELECT id, name FROM sessions WHERE name = ?"
-	                   " ORDER BY last_updated DESC LIMIT 9",
+	                   " ORDER BY last_updated DESC",
 	               ref, NULL, "session name", ref, &n);
 	if (cf_is_error(id))
 		return id;
@@ -108,7 +113,7 @@ cf_resolve_session(cf_store *st, const char *ref)
 		lower(lo, ref, sizeof lo);
 		jv_free(id);
 		id = unique(st, "SELECT id, name FROM sessions WHERE id >= ?1"
-		                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+		                " AND id < ?1 || 'z' ORDER BY id",
 		            lo, NULL, "session prefix", ref, &n);
 		if (cf_is_error(id))
 			return id;
@@ -141,11 +146,11 @@ cf_resolve_message(cf_store *st, const char *ref, const char *sid)
 		if (sid)
 			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
 			                " AND id < ?1 || 'z' AND session_id = ?2"
-			                " ORDER BY id LIMIT 9",
+			                " ORDER BY id",
 			            lo, sid, "message prefix", ref, &n);
 		else
 			id = unique(st, "SELECT id, role FROM messages WHERE id >= ?1"
-			                " AND id < ?1 || 'z' ORDER BY id LIMIT 9",
+			                " AND id < ?1 || 'z' ORDER BY id",
 			            lo, NULL, "message prefix", ref, &n);
 	}
 	if (cf_is_error(id))
@@ -191,7 +196,10 @@ cf_read_record(FILE *f, const char *name, long *lineno)
 				at = strstr(ms, " (while parsing");
 			if (at)
 				cut = (int)(at - ms);
-			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed record: %.*s",
+			/* jq's words ("Invalid numeric literal") say what broke,
+			 * not what was wanted */
+			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed record: expected a "
+			                "JSON record (session or message), one a line: %.*s",
 			                name, *lineno, cut, ms);
 			jv_free(m);
 			return e;
@@ -209,35 +217,45 @@ cf_read_record(FILE *f, const char *name, long *lineno)
 }
 
 /* Appends the sessions of the records on stdin to list (consumed); the
- * list, or the first error. */
+ * list, or the first error.  A message record stands for its session
+ * (sessionId), so chat-show's output names sessions too; each session
+ * once, in the order it first appears. */
 static jv
 stdin_sessions(cf_store *st, jv list)
 {
 	long lineno = 0;
-	jv rec, err = jv_invalid();
+	jv rec, err = jv_invalid(), seen = jv_object();
 	while (jv_is_valid(rec = cf_read_record(stdin, "stdin", &lineno))) {
 		const char *type = cf_jstr_or_null(rec, "type");
-		const char *id = cf_jstr_or_null(rec, "id");
+		int msg = type && !strcmp(type, "message");
+		const char *id = cf_jstr_or_null(rec, msg ? "sessionId" : "id");
 		jv s = jv_invalid();
-		if (!type || strcmp(type, "session"))
-			err = cf_error(CF_EX_DATA, "stdin:%ld: expected a session "
-			               "record, got type '%s'", lineno,
+		if (!type || (strcmp(type, "session") && !msg))
+			err = cf_error(CF_EX_DATA, "stdin:%ld: expected a session or "
+			               "message record, got type '%s'", lineno,
 			               type ? type : "(none)");
 		else if (!id)
-			err = cf_error(CF_EX_DATA, "stdin:%ld: session record has no id",
-			               lineno);
-		else if (cf_is_error(s = cf_session_get(st, id)))
+			err = cf_error(CF_EX_DATA, "stdin:%ld: %s record has no %s",
+			               lineno, type, msg ? "sessionId" : "id");
+		else if (jv_object_has(jv_copy(seen), jv_string(id))) {
+			jv_free(rec);
+			continue;
+		} else if (cf_is_error(s = cf_session_get(st, id)))
 			err = s;
 		else if (!jv_is_valid(s))
 			err = cf_error(CF_EX_NOTFOUND, "stdin:%ld: unknown session '%s'",
 			               lineno, id);
+		if (!cf_is_error(err))
+			seen = jv_object_set(seen, jv_string(id), jv_true());
 		jv_free(rec);
 		if (cf_is_error(err)) {
+			jv_free(seen);
 			jv_free(list);
 			return err;
 		}
 		list = jv_array_append(list, s);
 	}
+	jv_free(seen);
 	if (cf_is_error(rec)) {
 		jv_free(list);
 		return rec;

@@ -1332,7 +1332,9 @@ cf_chat_main(struct cf_chat *c)
 	c->width = term_width();
 
 	jv err = jv_null();
-	c->st = cf_store_open(c->db, &err);
+	/* a --db that is not there is a typo, as for every program but
+	 * chat-new and chat-import */
+	c->st = cf_store_open_mode(c->db, c->db ? CF_STORE_EXISTING : CF_STORE_WRITE, &err);
 	if (!c->st)
 		cf_raise(err);   /* cmd/confab.c's cf_uncaught: the one line, the exit */
 	jv_free(err);

@@ -253,6 +253,7 @@ setting(struct cf_chat *c, const char *cmd, const char *arg)
 	else if (!strcmp(cmd, "/max-tokens")) s.max_tokens = a;
 	else if (!strcmp(cmd, "/context-window")) s.context_window = a;
 	else if (!strcmp(cmd, "/rename")) s.name = a;
+	jv before = tab(c) ? jv_copy(tab(c)->session) : jv_null();
 	jv r = change(c, cmd, &s);
 	if (jv_is_valid(r)) {
 		jv rec = tab(c)->session;
@@ -262,6 +263,12 @@ setting(struct cf_chat *c, const char *cmd, const char *arg)
 			cf_clean(a, buf, sizeof buf, 80, 0);
 			cf_chat_say(c, "%s: %s", s.model ? "model" : s.provider ?
 			            "provider" : "name", buf);
+			jv note = cf_settings_model_note(&s, before, rec);
+			if (jv_is_valid(note)) {
+				cf_clean(jv_string_value(note), buf, sizeof buf, 0, 0);
+				cf_chat_say(c, "%s", buf);
+			}
+			jv_free(note);
 		} else if (s.system) {
 			if (*a)
 				cf_chat_say(c, "system prompt set (%d characters)", cf_width(a));
@@ -280,6 +287,7 @@ setting(struct cf_chat *c, const char *cmd, const char *arg)
 		}
 		jv_free(set);
 	}
+	jv_free(before);
 	jv_free(v);
 	return r;
 }
@@ -567,7 +575,7 @@ cost_line(const char *what, double replies, double in, double out,
 	count_fmt(in, a, sizeof a);
 	count_fmt(out, b, sizeof b);
 	if (replies > unpriced)
-		snprintf(money, sizeof money, "$%.4f", units / 1e10);
+		cf_money(units / 1e10, money, sizeof money);
 	else
 		snprintf(money, sizeof money, "no price");
 	printf("  %s  %.0f %s, %s in, %s out, %s", what, replies,

@@ -280,9 +280,17 @@ describe(struct cf_send *s, cf_call *c, int outcome)
 	int rc = 0;
 	switch (outcome) {
 	case CF_CALL_HTTP:
-		rc = asprintf(&line, "%s: %s (HTTP %ld)", c->name,
-		              e ? e : "request failed", c->status);
+	{
+		/* a body with no message of its own is already "HTTP 404" */
+		char code[32];
+		snprintf(code, sizeof code, "HTTP %ld", c->status);
+		if (e && strstr(e, code))
+			rc = asprintf(&line, "%s: %s", c->name, e);
+		else
+			rc = asprintf(&line, "%s: %s (%s)", c->name,
+			              e ? e : "request failed", code);
 		break;
+	}
 	case CF_CALL_NET:
 	case CF_CALL_TIMEOUT:
 		rc = asprintf(&line, "%s: %s%s", c->name,
@@ -401,6 +409,9 @@ cf_send_run(struct cf_send *s)
 	int n = jv_array_length(jv_copy(s->chain));
 	int outcome = CF_CALL_OK;
 	int started = 0;
+	/* fallbacks without a key, said with the failure that made them
+	 * wanted, not before it */
+	char skipped[512] = "";
 	for (int i = 0; i < n; i++) {
 		jv link = jv_array_get(jv_copy(s->chain), i);
 		const char *name = cf_jstr(link, "provider");
@@ -409,14 +420,18 @@ cf_send_run(struct cf_send *s)
 			const struct cf_provider *p = cf_provider_find(name);
 			const char *var = p ? missing_key(name, p) : "a known provider";
 			if (var) {
-				note(s, "skipping fallback %s: no %s", name, var);
+				size_t at = strlen(skipped);
+				snprintf(skipped + at, sizeof skipped - at, "%s%s (no %s)",
+				         at ? ", " : "", name, var);
 				jv_free(link);
 				continue;
 			}
 			cf_call_release(&s->call);
 			s->fallbacks++;
-			note(s, "%s; falling back to %s%s%s", s->error, name,
-			        model ? ":" : "", model ? model : "");
+			note(s, "%s; falling back to %s%s%s%s%s%s", s->error, name,
+			        model ? ":" : "", model ? model : "",
+			        *skipped ? " (skipped " : "", skipped, *skipped ? ")" : "");
+			skipped[0] = '\0';
 		}
 		started = 1;
 		setup(s, &s->call, name, model);
@@ -459,6 +474,8 @@ cf_send_run(struct cf_send *s)
 		    s->call.r.len > 0)
 			break;
 	}
+	if (*skipped && outcome != CF_CALL_OK)
+		note(s, "%s failed; no fallback tried: skipped %s", s->provider, skipped);
 	s->outcome = outcome;
 	s->exit = exit_for(&s->call, outcome);
 	s->elapsed_ms = (long)((now_s() - t0) * 1000);

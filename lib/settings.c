@@ -167,9 +167,17 @@ cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
 	jv cur = cf_session_get(st, id);
 	if (!jv_is_valid(cur))
 		return cur;
+	/* Another provider's model is one this provider does not have
+	 * (gpt-4o-mini sent to Anthropic): without -m, its default. */
+	const char *was = cf_jstr_or_null(cur, "provider");
+	int moved = s->provider && !s->model && (!was || strcmp(was, s->provider));
+	if (moved)
+		cur = jv_object_set(cur, jv_string("model"), jv_null());
 	cur = cf_settings_apply(cur, s);
 	if (!jv_is_valid(cur))
 		return cur;
+	if (moved)
+		cur = cf_settings_default_model(cur);
 	jv e = cf_session_update(st, jv_copy(cur));
 	if (!jv_is_valid(e)) {
 		jv_free(cur);
@@ -264,4 +272,21 @@ cf_settings_default_model(jv rec)
 	if (m && *m)
 		rec = jv_object_set(rec, jv_string("model"), jv_string(m));
 	return rec;
+}
+
+jv
+cf_settings_model_note(const struct cf_settings *s, jv before, jv after)
+{
+	if (!s->provider || s->model)
+		return jv_invalid();
+	const char *p = cf_jstr_or_null(after, "provider");
+	const char *was = cf_jstr_or_null(before, "model");
+	const char *now = cf_jstr_or_null(after, "model");
+	if (!p || !was || (now && !strcmp(was, now)))
+		return jv_invalid();
+	if (!now)
+		now = cf_provider_default_model(p);
+	return jv_string_fmt("model '%s' is not %s's: now %s%s%s", was, p,
+	                     now ? "'" : "its default", now ? now : "",
+	                     now ? "', its default (-m names another)" : "");
 }

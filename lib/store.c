@@ -541,7 +541,12 @@ static jv
 open_store(cf_store *st, const char *path, int mode)
 {
 	struct stat sb;
+	int existing = mode & CF_STORE_EXISTING;
+	mode &= ~(CF_STORE_EXISTING | CF_STORE_CREATE);
 	if (stat(path, &sb) != 0) {
+		if (existing)
+			return cf_error(CF_EX_STORE, "no store at '%s': --db names an "
+			                "existing one (chat-new --db creates it)", path);
 		jv r = mkdirs(path);
 		if (!jv_is_valid(r))
 			return r;

@@ -259,9 +259,9 @@ contents() {
 	[ "$status" -eq 5 ]
 	[ -z "$output" ]
 	one_line_error "chat-branch: stdin:2: malformed record"
-	run --separate-stderr bash -c "chat-show $src | head -1 | chat-branch"
+	run --separate-stderr bash -c "echo '{\"type\":\"cost\"}' | chat-branch"
 	[ "$status" -eq 5 ]
-	[ "$stderr" = "chat-branch: stdin:1: expected a session record, got type 'message'" ]
+	[ "$stderr" = "chat-branch: stdin:1: expected a session or message record, got type 'cost'" ]
 	[ "$(count sessions)" -eq "$s" ]
 }
 

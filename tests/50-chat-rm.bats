@@ -115,9 +115,9 @@ fts_intact() {
 	[ "$status" -eq 5 ]
 	[ -z "$output" ]
 	one_line_error "chat-rm: stdin:5: malformed record"
-	run --separate-stderr bash -c "chat-show alpha | chat-rm"
+	run --separate-stderr bash -c "{ chat-show alpha; echo '{\"type\":\"cost\"}'; } | chat-rm"
 	[ "$status" -eq 5 ]
-	[ "$stderr" = "chat-rm: stdin:1: expected a session record, got type 'message'" ]
+	[ "$stderr" = "chat-rm: stdin:3: expected a session or message record, got type 'cost'" ]
 	[ "$(count sessions)" -eq 3 ]
 	[ "$(count messages)" -eq 6 ]
 }

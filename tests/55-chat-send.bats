@@ -655,14 +655,14 @@ named() {
 
 # ---- the message ----
 
-@test "piped text follows the argument text after a blank line" {
+@test "piped text named by --stdin follows the argument text after a blank line" {
 	sid=$(new_session --provider echo --name x)
-	run -0 --separate-stderr bash -c 'printf "diff --git a/f b/f\n+new line\n" | chat-send -s x "review this"'
+	run -0 --separate-stderr bash -c 'printf "diff --git a/f b/f\n+new line\n" | chat-send -s x --stdin "review this"'
 	[ -z "$stderr" ]
 	run -0 sqlite3 "$CHAT_DB" "SELECT quote(content) FROM messages WHERE role = 'user'"
 	[ "$output" = "'review this"$'\n\n'"diff --git a/f b/f"$'\n'"+new line"$'\n'"'" ]
 	# several arguments are joined with spaces
-	run -0 bash -c 'printf "diff" | chat-send -s x review  "this  one"'
+	run -0 bash -c 'printf "diff" | chat-send -s x review  "this  one" -'
 	[ "$(chat-show --json -n 2 x | jq -sc '.[0].content')" = '"review this  one\n\ndiff"' ]
 }
 
@@ -1186,6 +1186,8 @@ write_png() {
 
 @test "--db names the store instead of CHAT_DB" {
 	other=$BATS_TEST_TMPDIR/other/chat.db
+	# a --db that is not there is refused (157-rough-edges): chat-new makes it
+	chat-new --db "$other" -n first > /dev/null
 	run -0 send --db "$other" -p echo "elsewhere"
 	[ "$output" = "echo: elsewhere" ]
 	[ "$(sqlite3 "$other" 'SELECT count(*) FROM messages')" = 2 ]

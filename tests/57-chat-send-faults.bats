@@ -451,7 +451,8 @@ load send
 	session
 	send --retries 0 --fallback openai:gpt-4o-mini --fallback gemini:gemini-test hi
 	exit_is 0
-	grep -q 'skipping fallback openai: no OPENAI_API_KEY' "$ERR"
+	# said with the failure that called for it, not before (157-rough-edges)
+	grep -q 'falling back to gemini:gemini-test (skipped openai (no OPENAI_API_KEY))' "$ERR"
 	[ "$(requests)" = 2 ]
 	[ "$(fake_requests | jq -r .path | paste -sd' ')" = \
 		"/v1/messages /v1beta/models/gemini-test:streamGenerateContent" ]

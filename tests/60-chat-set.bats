@@ -63,17 +63,17 @@ teardown() {
 }
 
 @test "--provider" {
-	IGNORE=.provider set_only --provider anthropic
+	IGNORE=.provider set_only -m gpt-a --provider anthropic
 	[ "$(a .provider)" = '"anthropic"' ]
-	# the model stays what it was
 	[ "$(a .model)" = '"gpt-a"' ]
-	IGNORE=.provider set_only -p echo
-	[ "$(a .provider)" = '"echo"' ]
+	# without -m, another provider's model goes (157-rough-edges says more)
+	run -0 --separate-stderr chat-set -p echo "$S"
+	[ "$(record "$S" | jq -c '[.provider, .model]')" = '["echo",null]' ]
 }
 
 @test "--provider takes a provider defined in the config" {
 	printf '[groq]\ntype = openai\n' | config
-	IGNORE=.provider set_only --provider groq
+	IGNORE=.provider set_only -m gpt-a --provider groq
 	[ "$(a .provider)" = '"groq"' ]
 }
 
@@ -330,7 +330,7 @@ teardown() {
 	[ "$stderr" = "chat-set: stdin:2: malformed record: not a JSON object" ]
 	run -5 --separate-stderr bash -c 'printf "{\"type\":\"session\",\"id\":\"%s\"}\n{\"type\":\"message\",\"id\":\"x\"}\n" "$1" | chat-set --star' _ "$S"
 	one_error chat-set
-	[ "$stderr" = "chat-set: stdin:2: expected a session record, got type 'message'" ]
+	[ "$stderr" = "chat-set: stdin:2: message record has no sessionId" ]
 	run -5 --separate-stderr bash -c 'echo "{\"type\":\"session\"}" | chat-set --star'
 	one_error chat-set
 	[ "$stderr" = "chat-set: stdin:1: session record has no id" ]

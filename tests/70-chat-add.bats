@@ -210,12 +210,11 @@ setup() {
 	[ "$(messages)" -eq 0 ]
 }
 
-@test "-s - with a message record on stdin is an error naming the line" {
+@test "-s - with a message record on stdin takes its session" {
 	chat-add -s "$S" hi > /dev/null
-	run -5 --separate-stderr bash -c 'chat-show --json "$1" | chat-add -s - again' _ "$S"
-	one_error chat-add
-	[ "$stderr" = "chat-add: stdin:1: expected a session record, got type 'message'" ]
-	[ "$(messages)" -eq 1 ]
+	run -0 --separate-stderr bash -c 'chat-show --json "$1" | chat-add -s - again' _ "$S"
+	[ "$(jq -r .sessionId <<<"$output")" = "$S" ]
+	[ "$(messages)" -eq 2 ]
 }
 
 # ---- --records ----

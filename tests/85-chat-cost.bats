@@ -310,10 +310,10 @@ groups() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 5 ]   # header, three models, total
 	[[ "${lines[0]}" =~ ^MODEL\ +PROVIDER\ +MSGS\ +INPUT\ +OUTPUT\ +TOTAL\ +COST\ +UNPRICED$ ]]
-	[[ "${lines[1]}" =~ ^gpt-4o-2024-08-06\ +openai\ +1\ +800\ +200\ +1,000\ +\$0\.0040\ +0$ ]]
-	[[ "${lines[2]}" =~ ^claude-sonnet-4-5-20250929\ +anthropic\ +2\ +300\ +150\ +450\ +\$0\.003[12]\ +0$ ]]
+	[[ "${lines[1]}" =~ ^gpt-4o-2024-08-06\ +openai\ +1\ +800\ +200\ +1,000\ +\$0\.00400\ +0$ ]]
+	[[ "${lines[2]}" =~ ^claude-sonnet-4-5-20250929\ +anthropic\ +2\ +300\ +150\ +450\ +\$0\.00315\ +0$ ]]
 	[[ "${lines[3]}" =~ ^llama3\ +ollama\ +1\ +5\ +5\ +10\ +-\ +1$ ]]
-	[[ "${lines[4]}" =~ ^TOTAL\ +4\ +1,105\ +355\ +1,460\ +\$0\.007[12]\ +1$ ]]
+	[[ "${lines[4]}" =~ ^TOTAL\ +4\ +1,105\ +355\ +1,460\ +\$0\.00715\ +1$ ]]
 	# every row as wide as the header: numbers right-aligned under it
 	for i in 1 2 3 4; do
 		[ "${#lines[i]}" -eq "${#lines[0]}" ] || { echo "row $i: ${lines[i]}"; return 1; }
@@ -336,7 +336,7 @@ groups() {
 	NO_COLOR=1 tty_run "chat-cost --by provider --since 2026-01-05"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^PROVIDER\ +MSGS\ +INPUT\ +OUTPUT\ +TOTAL\ +COST$ ]]
-	[[ "${lines[1]}" =~ ^anthropic\ +1\ +200\ +100\ +300\ +\$0\.0021$ ]]
+	[[ "${lines[1]}" =~ ^anthropic\ +1\ +200\ +100\ +300\ +\$0\.00210$ ]]
 	[[ "${lines[2]}" =~ ^TOTAL\ +1\ + ]]
 }
 

@@ -344,7 +344,7 @@ errors(void)
 
 	char path[256], out[300];
 	snprintf(path, sizeof path, "%s/chat.db", dir);
-	cf_store *st = cf_open(path, CF_STORE_WRITE);
+	cf_store *st = cf_open(path, CF_STORE_WRITE | CF_STORE_CREATE);
 	jv s = cf_session_insert(st, jv_object_set(jv_object(), jv_string("name"), jv_string("e")));
 	jv two = jv_array_append(jv_array_append(jv_array(), jv_copy(s)), jv_copy(s));
 	r = (struct cf_xrun){.fmt = &cf_fmt_markdown, .opt = {.header_level = 1, .width = 80}};

@@ -177,6 +177,18 @@ arithmetic(void)
 	/* a large session still adds up */
 	CHECK(cf_cost_of(123456789, 98765432, 1.25, 10) ==
 	      round((123456789 * 1.25 + 98765432 * 10.0) / 1e6 * 1e10) / 1e10);
+	/* money as people read it: a fraction of a cent keeps its digits */
+	char m[32];
+	cf_money(0.0000186, m, sizeof m);
+	CHECK(!strcmp(m, "$0.0000186"));
+	cf_money(0.00999, m, sizeof m);
+	CHECK(!strcmp(m, "$0.00999"));
+	cf_money(0.01, m, sizeof m);
+	CHECK(!strcmp(m, "$0.0100"));
+	cf_money(12.34567, m, sizeof m);
+	CHECK(!strcmp(m, "$12.3457"));
+	cf_money(0, m, sizeof m);
+	CHECK(!strcmp(m, "$0"));
 	/* no price, or counts that are not counts: null */
 	CHECK(is_null(cf_cost("llama3", jv_number(100), jv_number(50))));
 	CHECK(is_null(cf_cost(NULL, jv_number(100), jv_number(50))));

@@ -800,7 +800,7 @@ main(void)
 	}
 	unsetenv("NO_COLOR");
 	snprintf(path, sizeof path, "%s/chat.db", dir);
-	chat.st = cf_open(path, CF_STORE_WRITE);
+	chat.st = cf_open(path, CF_STORE_WRITE | CF_STORE_CREATE);
 	chat.db = path;
 	chat.draft = jv_null();
 	jv opened = cf_chat_open(&chat, new_session("first", "echo"));

@@ -264,7 +264,7 @@ main(void)
 	snprintf(p, sizeof p, "%s/chat.db", dir);
 	setenv("CONFAB_PRICING", "share/confab/pricing.json", 1);
 	cf_setprog("test-turn");
-	cf_store *st = cf_open(p, CF_STORE_WRITE);
+	cf_store *st = cf_open(p, CF_STORE_WRITE | CF_STORE_CREATE);
 	turns(st);
 	long msgs = count(st, "SELECT count(*) FROM messages");
 	long sessions = count(st, "SELECT count(*) FROM sessions");
