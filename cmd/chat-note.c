@@ -1,4 +1,5 @@
 /* chat-note — notes on messages: add one, list them, remove one. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,16 +102,27 @@ main(int argc, char **argv)
 		cf_usage_die("no message given");
 	json = json || !cf_out_isatty();
 
-	/* the text before the store is opened */
-	jv text = jv_invalid();
+	/* the text before the store is opened, as bytes: a jv string would
+	 * mend what is not UTF-8 into U+FFFD, and cf_note_add refuses it */
+	char *text = NULL;
+	size_t n = 0;
 	if (!ls && !rm) {
 		if (args > 1) {
-			text = jv_string("");
 			for (int i = optind + 1; i < argc; i++)
-				text = jv_string_concat(text, jv_string_fmt("%s%s",
-				                        i > optind + 1 ? " " : "", argv[i]));
+				n += strlen(argv[i]) + 1;
+			text = cf_xmalloc(n);
+			n = 0;
+			for (int i = optind + 1; i < argc; i++) {
+				size_t k = strlen(argv[i]);
+				if (i > optind + 1)
+					text[n++] = ' ';
+				memcpy(text + n, argv[i], k);
+				n += k;
+			}
 		} else if (!isatty(STDIN_FILENO)) {
-			text = cf_ok(cf_read_text(STDIN_FILENO));
+			text = cf_read_all(STDIN_FILENO, &n);
+			if (!text)
+				cf_die(CF_EX_FAIL, "cannot read stdin: %s", strerror(errno));
 		} else {
 			cf_usage_die("no text: give it as arguments or on stdin");
 		}
@@ -137,13 +149,11 @@ main(int argc, char **argv)
 		jv_free(notes);
 	} else {
 		/* stdin's last newlines are the file's, not the note's */
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
-		const char *s = jv_string_value(text);
-		while (args == 1 && n && s[n - 1] == '\n')
+		while (args == 1 && n && text[n - 1] == '\n')
 			n--;
-		show(cf_ok(cf_note_add(st, id, s, n, quote)), json);
+		show(cf_ok(cf_note_add(st, id, text, n, quote)), json);
 	}
-	jv_free(text);
+	free(text);
 	cf_store_close(st);
 	return cf_out_finish(CF_EX_OK);
 }

@@ -147,3 +147,21 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	! grep -q 'SECRET-NOTE-TEXT\|ANOTHER-NOTE' <<< "$req"
 	[ "$(fake_requests | grep -c 'NOTE')" -eq 0 ]
 }
+
+@test "text that is not UTF-8, given or on stdin, is refused (5), not mended into U+FFFD" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note "$M1" $'bad \xff byte'
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$stderr" = "chat-note: the note is not valid UTF-8; nothing changed" ]
+	run --separate-stderr bash -c "printf 'bad \\xc3 byte\\n' | chat-note '$M1'"
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$stderr" = "chat-note: the note is not valid UTF-8; nothing changed" ]
+	# 65536 bytes that are not UTF-8: refused for what they are, not as
+	# the 196608 bytes they would mend into
+	run --separate-stderr bash -c "head -c 65536 /dev/zero | tr '\\0' '\\377' | chat-note '$M1'"
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# valid UTF-8 is kept byte for byte
+	chat-note "$M1" 'é ✓' > /dev/null
+	[ "$(notes "$M1" | jq -r '.[0].text')" = 'é ✓' ]
+}
