@@ -11,7 +11,7 @@
 static const char usage[] =
 	"usage: chat-note [options] MESSAGE [TEXT...]\n"
 	"       chat-note --ls [MESSAGE]\n"
-	"       chat-note --rm NOTE\n"
+	"       chat-note --rm NOTE [MESSAGE]\n"
 	"Attach a note to MESSAGE (an id or a prefix): TEXT, else stdin.  Notes are\n"
 	"for people: they are never sent to a model.\n"
 	"\n";
@@ -94,8 +94,8 @@ main(int argc, char **argv)
 		cf_usage_die("--ls and --rm do not go together");
 	if ((ls || rm) && quote)
 		cf_usage_die("--quote is for a new note");
-	if (rm && args)
-		cf_usage_die("unexpected argument '%s'", argv[optind]);
+	if (rm && args > 1)
+		cf_usage_die("unexpected argument '%s'", argv[optind + 1]);
 	if (ls && args > 1)
 		cf_usage_die("unexpected argument '%s'", argv[optind + 1]);
 	if (!ls && !rm && !args)
@@ -129,18 +129,18 @@ main(int argc, char **argv)
 	}
 
 	cf_store *st = cf_open(db, ls ? CF_STORE_READ : CF_STORE_WRITE);
-	if (rm) {
-		show(cf_ok(cf_note_rm(st, rm)), json);
-		if (!json)
-			printf("(removed)\n");
-		cf_store_close(st);
-		return cf_out_finish(CF_EX_OK);
-	}
 	char id[37] = "";
 	if (args) {
 		jv msg = cf_ok(cf_resolve_message(st, argv[optind], NULL));
 		snprintf(id, sizeof id, "%s", cf_jstr(msg, "id"));
 		jv_free(msg);
+	}
+	if (rm) {
+		show(cf_ok(cf_note_rm(st, rm, *id ? id : NULL)), json);
+		if (!json)
+			printf("(removed)\n");
+		cf_store_close(st);
+		return cf_out_finish(CF_EX_OK);
 	}
 	if (ls) {
 		jv notes = cf_ok(cf_note_list(st, *id ? id : NULL));

@@ -409,7 +409,7 @@ cf_note_list(cf_store *st, const char *id)
 }
 
 jv
-cf_note_rm(cf_store *st, const char *ref)
+cf_note_rm(cf_store *st, const char *ref, const char *msg)
 {
 	char lo[40];
 	size_t n = strlen(ref);
@@ -423,19 +423,28 @@ cf_note_rm(cf_store *st, const char *ref)
 		return e;
 	jv_free(e);
 	jv found = jv_array();
-	e = noted(st, NULL, lo, &found);
+	e = noted(st, msg, lo, &found);
 	int k = jv_is_valid(e) ? jv_array_length(jv_copy(found)) : 0;
 	if (jv_is_valid(e) && k != 1) {
 		jv_free(e);
-		if (!k) {
+		jv a = jv_array_get(jv_copy(found), 0), b = jv_array_get(jv_copy(found), 1);
+		if (!k && msg) {
+			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s' on message '%s'", ref, msg);
+		} else if (!k) {
 			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s'", ref);
+		} else if (!strcmp(cf_jstr(a, "id"), cf_jstr(b, "id"))) {
+			/* one note copied with its message (chat-branch, chat-merge):
+			 * the id alone cannot say which copy */
+			e = cf_error(CF_EX_AMBIGUOUS, "note '%s' is on %d messages, %s %s %s%s: "
+			             "name the message after it", cf_jstr(a, "id"), k,
+			             cf_jstr(a, "messageId"), k > 2 ? "," : "and",
+			             cf_jstr(b, "messageId"), k > 2 ? ", ..." : "");
 		} else {
-			jv a = jv_array_get(jv_copy(found), 0), b = jv_array_get(jv_copy(found), 1);
 			e = cf_error(CF_EX_AMBIGUOUS, "ambiguous note prefix '%s' matches %s, %s%s",
 			             ref, cf_jstr(a, "id"), cf_jstr(b, "id"), k > 2 ? ", ..." : "");
-			jv_free(a);
-			jv_free(b);
 		}
+		jv_free(a);
+		jv_free(b);
 	}
 	if (!jv_is_valid(e)) {
 		jv_free(found);

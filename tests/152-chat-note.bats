@@ -121,7 +121,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note --ls "$M1" "$M2"
 	[ "$status" -eq 2 ]; one_error chat-note
-	run --separate-stderr chat-note --rm x "$M1"
+	run --separate-stderr chat-note --rm x "$M1" "$M2"
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note --ls -q x
 	[ "$status" -eq 2 ]; one_error chat-note
@@ -164,4 +164,25 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	# valid UTF-8 is kept byte for byte
 	chat-note "$M1" 'é ✓' > /dev/null
 	[ "$(notes "$M1" | jq -r '.[0].text')" = 'é ✓' ]
+}
+
+@test "--rm of a note a branch copied: the same id on two messages; MESSAGE chooses one" {
+	nid=$(chat-note "$M1" "kept on both" | jq -r .id)
+	chat-branch --name br --at "$M1" n > /dev/null
+	B1=$(chat-show --json br | jq -r 'select(.type == "message") | .id' | head -1)
+	[ "$(chat-note --ls | jq -r .id | sort -u)" = "$nid" ]
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note --rm "$nid"
+	[ "$status" -eq 4 ]; one_error chat-note
+	[ "$stderr" = "chat-note: note '$nid' is on 2 messages, $M1 and $B1: name the message after it" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# the branch's copy goes, the parent's stays
+	run -0 chat-note --rm "${nid:0:8}" "$B1"
+	[ "$(jq -r '[.id, .messageId] | join(" ")' <<< "$output")" = "$nid $B1" ]
+	[ "$(chat-note --ls | jq -r .messageId)" = "$M1" ]
+	run --separate-stderr chat-note --rm "$nid" "$B1"
+	[ "$status" -eq 3 ]; one_error chat-note
+	[ "$stderr" = "chat-note: unknown note '$nid' on message '$B1'" ]
+	run -0 chat-note --rm "$nid"
+	[ "$(chat-note --ls)" = "" ]
 }

@@ -53,8 +53,8 @@ store(void)
 		ERR(CF_EX_USAGE, cf_note_add(st, id, "t", 1, "slow fox"));
 		ERR(CF_EX_USAGE, cf_note_add(st, id, "t", 1, ""));
 		ERR(CF_EX_DATA, cf_note_add(st, id, "\xff", 1, NULL));
-		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "ab"));
-		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "abcd"));
+		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "ab", NULL));
+		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "abcd", NULL));
 		ERR(CF_EX_NOTFOUND, cf_messages_delete(st, jv_array_append(jv_array(),
 		                                        jv_string("gone"))));
 	}
@@ -75,10 +75,10 @@ store(void)
 	jv list = cf_note_list(st, id);
 	CHECK(jv_array_length(jv_copy(list)) == 2);
 	jv_free(list);
-	jv gone = cf_note_rm(st, cf_jstr(n, "id"));
+	jv gone = cf_note_rm(st, cf_jstr(n, "id"), NULL);
 	CHECK_STR(cf_jstr(gone, "text"), "about the fox");
 	jv_free(gone);
-	ERR(CF_EX_NOTFOUND, cf_note_rm(st, cf_jstr(n, "id")));
+	ERR(CF_EX_NOTFOUND, cf_note_rm(st, cf_jstr(n, "id"), NULL));
 	jv_free(n);
 	/* the session's record carries the reaction */
 	jv again = cf_session_get(st, cf_jstr(s, "id"));
