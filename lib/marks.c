@@ -200,6 +200,24 @@ message_now(cf_store *st, const char *id)
 
 /* ---- reactions ---- */
 
+/* The same emoji, VS16 (U+FE0F, EF B8 8F) aside: keyboards give ❤ and
+ * ❤️ alike for one heart, and a user has one of each. */
+static int
+same_emoji(const char *a, const char *b)
+{
+	for (;;) {
+		while (!strncmp(a, "\xef\xb8\x8f", 3))
+			a += 3;
+		while (!strncmp(b, "\xef\xb8\x8f", 3))
+			b += 3;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++, b++;
+	}
+}
+
 jv
 cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *changed)
 {
@@ -218,7 +236,7 @@ cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *chang
 	int had = 0;
 	jv_array_foreach(r.reactions, i, x) {
 		int mine = jv_get_kind(x) == JV_KIND_OBJECT &&
-		           !strcmp(cf_jstr(x, "emoji"), emoji) && !strcmp(cf_jstr(x, "user"), user);
+		           same_emoji(cf_jstr(x, "emoji"), emoji) && !strcmp(cf_jstr(x, "user"), user);
 		had |= mine;
 		if (mine && remove)
 			jv_free(x);
