@@ -334,7 +334,11 @@ jv
 cf_note_add(cf_store *st, const char *id, const char *text, size_t len,
             const char *quote)
 {
-	if (!len)
+	/* blanks only, as from "$unset" words, say nothing to anyone */
+	size_t b = 0;
+	while (b < len && strchr(" \t\r\n\v\f", text[b]) && text[b])
+		b++;
+	if (b == len)
 		return cf_error(CF_EX_USAGE, "no text: a note cannot be empty; nothing changed");
 	if (len > CF_NOTE_MAX)
 		return cf_error(CF_EX_USAGE, "the note is %zu bytes, more than %d; "

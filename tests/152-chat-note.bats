@@ -186,3 +186,18 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	run -0 chat-note --rm "$nid"
 	[ "$(chat-note --ls)" = "" ]
 }
+
+@test "a note of blanks only is no text: refused (2), nothing stored" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note "$M1" "" ""
+	[ "$status" -eq 2 ]; one_error chat-note
+	[ "$stderr" = "chat-note: no text: a note cannot be empty; nothing changed" ]
+	run --separate-stderr chat-note "$M1" $' \t '
+	[ "$status" -eq 2 ]; one_error chat-note
+	run --separate-stderr bash -c "printf '\\n  \\n\\n' | chat-note '$M1'"
+	[ "$status" -eq 2 ]; one_error chat-note
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# words with blanks around them are kept as given
+	chat-note "$M1" " spaced " > /dev/null
+	[ "$(notes "$M1" | jq -r '.[0].text')" = " spaced " ]
+}
