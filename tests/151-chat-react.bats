@@ -171,3 +171,14 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	chat-react "$M1" 👍🏽 > /dev/null
 	[ "$(reactions "$M1" | jq length)" -eq 3 ]
 }
+
+@test "a refused emoji with a newline or an escape is shown cleaned: still one line" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-react "$M1" $'👍\nchat-react: fooled'
+	[ "$status" -eq 2 ]; one_error chat-react
+	[[ "$stderr" == "chat-react: invalid reaction '👍"* ]]
+	run --separate-stderr chat-react "$M1" $'\e]0;title\a\e[2J'
+	[ "$status" -eq 2 ]; one_error chat-react
+	[[ "$stderr" != *$'\e'* ]]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+}
