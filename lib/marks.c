@@ -430,6 +430,21 @@ cf_note_list(cf_store *st, const char *id)
 	return out;
 }
 
+/* every note in found has the same id: copies of one note */
+static int
+one_id(jv found)
+{
+	int same = 1;
+	jv a = jv_array_get(jv_copy(found), 0);
+	jv_array_foreach(found, i, n) {
+		same &= !strcmp(cf_jstr(n, "id"), cf_jstr(a, "id"));
+		jv_free(n);
+		(void)i;
+	}
+	jv_free(a);
+	return same;
+}
+
 jv
 cf_note_rm(cf_store *st, const char *ref, const char *msg)
 {
@@ -454,7 +469,7 @@ cf_note_rm(cf_store *st, const char *ref, const char *msg)
 			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s' on message '%s'", ref, msg);
 		} else if (!k) {
 			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s'", ref);
-		} else if (!strcmp(cf_jstr(a, "id"), cf_jstr(b, "id"))) {
+		} else if (one_id(found)) {
 			/* one note copied with its message (chat-branch, chat-merge):
 			 * the id alone cannot say which copy */
 			e = cf_error(CF_EX_AMBIGUOUS, "note '%s' is on %d messages, %s %s %s%s: "

@@ -175,7 +175,17 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	run --separate-stderr chat-note --rm "$nid"
 	[ "$status" -eq 4 ]; one_error chat-note
 	[ "$stderr" = "chat-note: note '$nid' is on 2 messages, $M1 and $B1: name the message after it" ]
+	# copies of one note and another note after them: a prefix of both
+	# is ambiguous, not one note on three messages
+	B2=$(chat-add -s br "later" | jq -r .id)
+	other=$(chat-note "$B2" "another" | jq -r .id)
+	p=$(common_prefix "$nid" "$other")
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note --rm "$p"
+	[ "$status" -eq 4 ]; one_error chat-note
+	[[ "$stderr" == "chat-note: ambiguous note prefix '$p' matches "* ]]
 	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	chat-note --rm "$other" > /dev/null
 	# the branch's copy goes, the parent's stays
 	run -0 chat-note --rm "${nid:0:8}" "$B1"
 	[ "$(jq -r '[.id, .messageId] | join(" ")' <<< "$output")" = "$nid $B1" ]
