@@ -70,6 +70,33 @@ show(jv note, int json)
 	jv_free(note);
 }
 
+/* Stdin's note: at most CF_NOTE_MAX + 2 bytes kept, the rest only counted,
+ * so 1 GB (or /dev/zero) is refused, not held; *n is the note's length,
+ * the file's last newlines not counted. */
+static char *
+read_stdin(size_t *n)
+{
+	size_t cap = CF_NOTE_MAX + 2, kept = 0, total = 0, trail = 0;
+	char *buf = cf_xmalloc(cap), chunk[16384];
+	for (;;) {
+		ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			cf_die(CF_EX_FAIL, "cannot read stdin: %s", strerror(errno));
+		if (!got)
+			break;
+		for (ssize_t i = 0; i < got; i++)
+			trail = chunk[i] == '\n' ? trail + 1 : 0;
+		size_t k = (size_t)got < cap - kept ? (size_t)got : cap - kept;
+		memcpy(buf + kept, chunk, k);
+		kept += k;
+		total += (size_t)got;
+	}
+	*n = total - trail;
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -120,9 +147,10 @@ main(int argc, char **argv)
 				n += k;
 			}
 		} else if (!isatty(STDIN_FILENO)) {
-			text = cf_read_all(STDIN_FILENO, &n);
-			if (!text)
-				cf_die(CF_EX_FAIL, "cannot read stdin: %s", strerror(errno));
+			text = read_stdin(&n);
+			if (n > CF_NOTE_MAX)   /* what cf_note_add says, without the bytes */
+				cf_die(CF_EX_USAGE, "the note is %zu bytes, more than %d; "
+				       "nothing changed", n, CF_NOTE_MAX);
 		} else {
 			cf_usage_die("no text: give it as arguments or on stdin");
 		}
@@ -148,9 +176,6 @@ main(int argc, char **argv)
 			show(n, json);
 		jv_free(notes);
 	} else {
-		/* stdin's last newlines are the file's, not the note's */
-		while (args == 1 && n && text[n - 1] == '\n')
-			n--;
 		show(cf_ok(cf_note_add(st, id, text, n, quote)), json);
 	}
 	free(text);
