@@ -1,4 +1,5 @@
 /* chat-note — notes on messages: add one, list them, remove one. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 static const char usage[] =
 	"usage: chat-note [options] MESSAGE [TEXT...]\n"
 	"       chat-note --ls [MESSAGE]\n"
-	"       chat-note --rm NOTE\n"
+	"       chat-note --rm NOTE [MESSAGE]\n"
 	"Attach a note to MESSAGE (an id or a prefix): TEXT, else stdin.  Notes are\n"
 	"for people: they are never sent to a model.\n"
 	"\n";
@@ -69,6 +70,33 @@ show(jv note, int json)
 	jv_free(note);
 }
 
+/* Stdin's note: at most CF_NOTE_MAX + 2 bytes kept, the rest only counted,
+ * so 1 GB (or /dev/zero) is refused, not held; *n is the note's length,
+ * the file's last newlines not counted. */
+static char *
+read_stdin(size_t *n)
+{
+	size_t cap = CF_NOTE_MAX + 2, kept = 0, total = 0, trail = 0;
+	char *buf = cf_xmalloc(cap), chunk[16384];
+	for (;;) {
+		ssize_t got = read(STDIN_FILENO, chunk, sizeof chunk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			cf_die(CF_EX_FAIL, "cannot read stdin: %s", strerror(errno));
+		if (!got)
+			break;
+		for (ssize_t i = 0; i < got; i++)
+			trail = chunk[i] == '\n' ? trail + 1 : 0;
+		size_t k = (size_t)got < cap - kept ? (size_t)got : cap - kept;
+		memcpy(buf + kept, chunk, k);
+		kept += k;
+		total += (size_t)got;
+	}
+	*n = total - trail;
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -93,42 +121,54 @@ main(int argc, char **argv)
 		cf_usage_die("--ls and --rm do not go together");
 	if ((ls || rm) && quote)
 		cf_usage_die("--quote is for a new note");
-	if (rm && args)
-		cf_usage_die("unexpected argument '%s'", argv[optind]);
+	if (rm && args > 1)
+		cf_usage_die("unexpected argument '%s'", argv[optind + 1]);
 	if (ls && args > 1)
 		cf_usage_die("unexpected argument '%s'", argv[optind + 1]);
 	if (!ls && !rm && !args)
 		cf_usage_die("no message given");
 	json = json || !cf_out_isatty();
 
-	/* the text before the store is opened */
-	jv text = jv_invalid();
+	/* the text before the store is opened, as bytes: a jv string would
+	 * mend what is not UTF-8 into U+FFFD, and cf_note_add refuses it */
+	char *text = NULL;
+	size_t n = 0;
 	if (!ls && !rm) {
 		if (args > 1) {
-			text = jv_string("");
 			for (int i = optind + 1; i < argc; i++)
-				text = jv_string_concat(text, jv_string_fmt("%s%s",
-				                        i > optind + 1 ? " " : "", argv[i]));
+				n += strlen(argv[i]) + 1;
+			text = cf_xmalloc(n);
+			n = 0;
+			for (int i = optind + 1; i < argc; i++) {
+				size_t k = strlen(argv[i]);
+				if (i > optind + 1)
+					text[n++] = ' ';
+				memcpy(text + n, argv[i], k);
+				n += k;
+			}
 		} else if (!isatty(STDIN_FILENO)) {
-			text = cf_ok(cf_read_text(STDIN_FILENO));
+			text = read_stdin(&n);
+			if (n > CF_NOTE_MAX)   /* what cf_note_add says, without the bytes */
+				cf_die(CF_EX_USAGE, "the note is %zu bytes, more than %d; "
+				       "nothing changed", n, CF_NOTE_MAX);
 		} else {
 			cf_usage_die("no text: give it as arguments or on stdin");
 		}
 	}
 
 	cf_store *st = cf_open(db, ls ? CF_STORE_READ : CF_STORE_WRITE);
-	if (rm) {
-		show(cf_ok(cf_note_rm(st, rm)), json);
-		if (!json)
-			printf("(removed)\n");
-		cf_store_close(st);
-		return cf_out_finish(CF_EX_OK);
-	}
 	char id[37] = "";
 	if (args) {
 		jv msg = cf_ok(cf_resolve_message(st, argv[optind], NULL));
 		snprintf(id, sizeof id, "%s", cf_jstr(msg, "id"));
 		jv_free(msg);
+	}
+	if (rm) {
+		show(cf_ok(cf_note_rm(st, rm, *id ? id : NULL)), json);
+		if (!json)
+			printf("(removed)\n");
+		cf_store_close(st);
+		return cf_out_finish(CF_EX_OK);
 	}
 	if (ls) {
 		jv notes = cf_ok(cf_note_list(st, *id ? id : NULL));
@@ -136,14 +176,9 @@ main(int argc, char **argv)
 			show(n, json);
 		jv_free(notes);
 	} else {
-		/* stdin's last newlines are the file's, not the note's */
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
-		const char *s = jv_string_value(text);
-		while (args == 1 && n && s[n - 1] == '\n')
-			n--;
-		show(cf_ok(cf_note_add(st, id, s, n, quote)), json);
+		show(cf_ok(cf_note_add(st, id, text, n, quote)), json);
 	}
-	jv_free(text);
+	free(text);
 	cf_store_close(st);
 	return cf_out_finish(CF_EX_OK);
 }

@@ -43,8 +43,11 @@ main(int argc, char **argv)
 	if (argc - optind > 2)
 		cf_usage_die("unexpected argument '%s'", argv[optind + 2]);
 	const char *emoji = argv[optind + 1];
-	if (!cf_emoji_one(emoji))
-		cf_usage_die("invalid reaction '%s': expected one emoji", emoji);
+	if (!cf_emoji_one(emoji)) {
+		char shown[96];   /* as /react shows it: one line, no escapes */
+		cf_clean(emoji, shown, sizeof shown, 20, 0);
+		cf_usage_die("invalid reaction '%s': expected one emoji", shown);
+	}
 
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	jv msg = cf_ok(cf_resolve_message(st, argv[optind], NULL));

@@ -934,8 +934,10 @@ CF_MUST jv cf_note_add(cf_store *st, const char *id, const char *text, size_t le
  * records with sessionId: an array. */
 CF_MUST jv cf_note_list(cf_store *st, const char *id);
 /* The note whose id is ref or starts with it (4 characters at least)
- * taken off its message; its record.  CF_EX_NOTFOUND, CF_EX_AMBIGUOUS. */
-CF_MUST jv cf_note_rm(cf_store *st, const char *ref);
+ * taken off its message (msg, a full id; NULL: any message); its record.
+ * CF_EX_NOTFOUND, CF_EX_AMBIGUOUS (also one id on several messages, as a
+ * branch copies notes). */
+CF_MUST jv cf_note_rm(cf_store *st, const char *ref, const char *msg);
 /* The messages of ids (an array of full ids, consumed) deleted in one
  * transaction, with their attachments; counts, tokens and the index
  * follow through the triggers, and a branch made at one of them loses

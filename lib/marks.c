@@ -200,6 +200,24 @@ message_now(cf_store *st, const char *id)
 
 /* ---- reactions ---- */
 
+/* The same emoji, VS16 (U+FE0F, EF B8 8F) aside: keyboards give ❤ and
+ * ❤️ alike for one heart, and a user has one of each. */
+static int
+same_emoji(const char *a, const char *b)
+{
+	for (;;) {
+		while (!strncmp(a, "\xef\xb8\x8f", 3))
+			a += 3;
+		while (!strncmp(b, "\xef\xb8\x8f", 3))
+			b += 3;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++, b++;
+	}
+}
+
 jv
 cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *changed)
 {
@@ -218,7 +236,7 @@ cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *chang
 	int had = 0;
 	jv_array_foreach(r.reactions, i, x) {
 		int mine = jv_get_kind(x) == JV_KIND_OBJECT &&
-		           !strcmp(cf_jstr(x, "emoji"), emoji) && !strcmp(cf_jstr(x, "user"), user);
+		           same_emoji(cf_jstr(x, "emoji"), emoji) && !strcmp(cf_jstr(x, "user"), user);
 		had |= mine;
 		if (mine && remove)
 			jv_free(x);
@@ -316,7 +334,11 @@ jv
 cf_note_add(cf_store *st, const char *id, const char *text, size_t len,
             const char *quote)
 {
-	if (!len)
+	/* blanks only, as from "$unset" words, say nothing to anyone */
+	size_t b = 0;
+	while (b < len && strchr(" \t\r\n\v\f", text[b]) && text[b])
+		b++;
+	if (b == len)
 		return cf_error(CF_EX_USAGE, "no text: a note cannot be empty; nothing changed");
 	if (len > CF_NOTE_MAX)
 		return cf_error(CF_EX_USAGE, "the note is %zu bytes, more than %d; "
@@ -408,8 +430,23 @@ cf_note_list(cf_store *st, const char *id)
 	return out;
 }
 
+/* every note in found has the same id: copies of one note */
+static int
+one_id(jv found)
+{
+	int same = 1;
+	jv a = jv_array_get(jv_copy(found), 0);
+	jv_array_foreach(found, i, n) {
+		same &= !strcmp(cf_jstr(n, "id"), cf_jstr(a, "id"));
+		jv_free(n);
+		(void)i;
+	}
+	jv_free(a);
+	return same;
+}
+
 jv
-cf_note_rm(cf_store *st, const char *ref)
+cf_note_rm(cf_store *st, const char *ref, const char *msg)
 {
 	char lo[40];
 	size_t n = strlen(ref);
@@ -423,19 +460,28 @@ cf_note_rm(cf_store *st, const char *ref)
 		return e;
 	jv_free(e);
 	jv found = jv_array();
-	e = noted(st, NULL, lo, &found);
+	e = noted(st, msg, lo, &found);
 	int k = jv_is_valid(e) ? jv_array_length(jv_copy(found)) : 0;
 	if (jv_is_valid(e) && k != 1) {
 		jv_free(e);
-		if (!k) {
+		jv a = jv_array_get(jv_copy(found), 0), b = jv_array_get(jv_copy(found), 1);
+		if (!k && msg) {
+			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s' on message '%s'", ref, msg);
+		} else if (!k) {
 			e = cf_error(CF_EX_NOTFOUND, "unknown note '%s'", ref);
+		} else if (one_id(found)) {
+			/* one note copied with its message (chat-branch, chat-merge):
+			 * the id alone cannot say which copy */
+			e = cf_error(CF_EX_AMBIGUOUS, "note '%s' is on %d messages, %s %s %s%s: "
+			             "name the message after it", cf_jstr(a, "id"), k,
+			             cf_jstr(a, "messageId"), k > 2 ? "," : "and",
+			             cf_jstr(b, "messageId"), k > 2 ? ", ..." : "");
 		} else {
-			jv a = jv_array_get(jv_copy(found), 0), b = jv_array_get(jv_copy(found), 1);
 			e = cf_error(CF_EX_AMBIGUOUS, "ambiguous note prefix '%s' matches %s, %s%s",
 			             ref, cf_jstr(a, "id"), cf_jstr(b, "id"), k > 2 ? ", ..." : "");
-			jv_free(a);
-			jv_free(b);
 		}
+		jv_free(a);
+		jv_free(b);
 	}
 	if (!jv_is_valid(e)) {
 		jv_free(found);

@@ -152,3 +152,33 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	[ "$(chat-ls --json | jq -r 'select(.name == "r") | .metadata.messageCount')" -eq $((12 - n_rm)) ]
 	[ "$(sqlite3 "$CHAT_DB" 'PRAGMA integrity_check')" = ok ]
 }
+
+@test "an emoji with or without its VS16 is the same reaction: given once, taken off either way" {
+	chat-react "$M1" ❤️ > /dev/null
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run -0 --separate-stderr chat-react "$M1" ❤
+	[ "$stderr" = "chat-react: message '$M1' already has your ❤: nothing changed" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	run -0 --separate-stderr chat-react -r "$M1" ❤
+	[ -z "$stderr" ]
+	[ "$(reactions "$M1")" = '[]' ]
+	chat-react "$M1" 1⃣ > /dev/null
+	run -0 --separate-stderr chat-react "$M1" 1️⃣
+	[[ "$stderr" == *"already has your 1️⃣: nothing changed" ]]
+	[ "$(reactions "$M1")" = '[["1⃣","alice"]]' ]
+	# other emoji stay apart
+	chat-react "$M1" 👍 > /dev/null
+	chat-react "$M1" 👍🏽 > /dev/null
+	[ "$(reactions "$M1" | jq length)" -eq 3 ]
+}
+
+@test "a refused emoji with a newline or an escape is shown cleaned: still one line" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-react "$M1" $'👍\nchat-react: fooled'
+	[ "$status" -eq 2 ]; one_error chat-react
+	[[ "$stderr" == "chat-react: invalid reaction '👍"* ]]
+	run --separate-stderr chat-react "$M1" $'\e]0;title\a\e[2J'
+	[ "$status" -eq 2 ]; one_error chat-react
+	[[ "$stderr" != *$'\e'* ]]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+}

@@ -99,7 +99,13 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	[ "$stderr" = "chat-note: the note is 1048576 bytes, more than 65536; nothing changed" ]
 	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
-	head -c 65536 /dev/zero | tr '\0' y | chat-note "$M1" > /dev/null
+	# far past the limit it is counted, not held: 200 MB in 100 MB of memory
+	run --separate-stderr bash -c "head -c 200000000 /dev/zero | tr '\\0' x | (ulimit -v 100000; chat-note '$M1')"
+	[ "$status" -eq 2 ]; one_error chat-note
+	[ "$stderr" = "chat-note: the note is 200000000 bytes, more than 65536; nothing changed" ]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# at the limit, with the file's newlines after it
+	{ head -c 65536 /dev/zero | tr '\0' y; printf '\n\n\n'; } | chat-note "$M1" > /dev/null
 	[ "$(notes "$M1" | jq '.[0].text | length')" -eq 65536 ]
 }
 
@@ -121,7 +127,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note --ls "$M1" "$M2"
 	[ "$status" -eq 2 ]; one_error chat-note
-	run --separate-stderr chat-note --rm x "$M1"
+	run --separate-stderr chat-note --rm x "$M1" "$M2"
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note --ls -q x
 	[ "$status" -eq 2 ]; one_error chat-note
@@ -147,3 +153,68 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	! grep -q 'SECRET-NOTE-TEXT\|ANOTHER-NOTE' <<< "$req"
 	[ "$(fake_requests | grep -c 'NOTE')" -eq 0 ]
 }
+
+@test "text that is not UTF-8, given or on stdin, is refused (5), not mended into U+FFFD" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note "$M1" $'bad \xff byte'
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$stderr" = "chat-note: the note is not valid UTF-8; nothing changed" ]
+	run --separate-stderr bash -c "printf 'bad \\xc3 byte\\n' | chat-note '$M1'"
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$stderr" = "chat-note: the note is not valid UTF-8; nothing changed" ]
+	# 65536 bytes that are not UTF-8: refused for what they are, not as
+	# the 196608 bytes they would mend into
+	run --separate-stderr bash -c "head -c 65536 /dev/zero | tr '\\0' '\\377' | chat-note '$M1'"
+	[ "$status" -eq 5 ]; one_error chat-note
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# valid UTF-8 is kept byte for byte
+	chat-note "$M1" 'é ✓' > /dev/null
+	[ "$(notes "$M1" | jq -r '.[0].text')" = 'é ✓' ]
+}
+
+@test "--rm of a note a branch copied: the same id on two messages; MESSAGE chooses one" {
+	nid=$(chat-note "$M1" "kept on both" | jq -r .id)
+	chat-branch --name br --at "$M1" n > /dev/null
+	B1=$(chat-show --json br | jq -r 'select(.type == "message") | .id' | head -1)
+	[ "$(chat-note --ls | jq -r .id | sort -u)" = "$nid" ]
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note --rm "$nid"
+	[ "$status" -eq 4 ]; one_error chat-note
+	[ "$stderr" = "chat-note: note '$nid' is on 2 messages, $M1 and $B1: name the message after it" ]
+	# copies of one note and another note after them: a prefix of both
+	# is ambiguous, not one note on three messages
+	B2=$(chat-add -s br "later" | jq -r .id)
+	other=$(chat-note "$B2" "another" | jq -r .id)
+	p=$(common_prefix "$nid" "$other")
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note --rm "$p"
+	[ "$status" -eq 4 ]; one_error chat-note
+	[[ "$stderr" == "chat-note: ambiguous note prefix '$p' matches "* ]]
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	chat-note --rm "$other" > /dev/null
+	# the branch's copy goes, the parent's stays
+	run -0 chat-note --rm "${nid:0:8}" "$B1"
+	[ "$(jq -r '[.id, .messageId] | join(" ")' <<< "$output")" = "$nid $B1" ]
+	[ "$(chat-note --ls | jq -r .messageId)" = "$M1" ]
+	run --separate-stderr chat-note --rm "$nid" "$B1"
+	[ "$status" -eq 3 ]; one_error chat-note
+	[ "$stderr" = "chat-note: unknown note '$nid' on message '$B1'" ]
+	run -0 chat-note --rm "$nid"
+	[ "$(chat-note --ls)" = "" ]
+}
+
+@test "a note of blanks only is no text: refused (2), nothing stored" {
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr chat-note "$M1" "" ""
+	[ "$status" -eq 2 ]; one_error chat-note
+	[ "$stderr" = "chat-note: no text: a note cannot be empty; nothing changed" ]
+	run --separate-stderr chat-note "$M1" $' \t '
+	[ "$status" -eq 2 ]; one_error chat-note
+	run --separate-stderr bash -c "printf '\\n  \\n\\n' | chat-note '$M1'"
+	[ "$status" -eq 2 ]; one_error chat-note
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# words with blanks around them are kept as given
+	chat-note "$M1" " spaced " > /dev/null
+	[ "$(notes "$M1" | jq -r '.[0].text')" = " spaced " ]
+}
+

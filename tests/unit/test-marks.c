@@ -1,5 +1,7 @@
 /* Reactions, notes and deleting messages (marks.c): the one-emoji rule,
  * and each call's errors leaving the message as it was. */
+#include <sqlite3.h>
+
 #include "unit.h"
 
 static char dir[] = "/tmp/confab-marks-XXXXXX";
@@ -53,8 +55,8 @@ store(void)
 		ERR(CF_EX_USAGE, cf_note_add(st, id, "t", 1, "slow fox"));
 		ERR(CF_EX_USAGE, cf_note_add(st, id, "t", 1, ""));
 		ERR(CF_EX_DATA, cf_note_add(st, id, "\xff", 1, NULL));
-		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "ab"));
-		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "abcd"));
+		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "ab", NULL));
+		ERR(CF_EX_NOTFOUND, cf_note_rm(st, "abcd", NULL));
 		ERR(CF_EX_NOTFOUND, cf_messages_delete(st, jv_array_append(jv_array(),
 		                                        jv_string("gone"))));
 	}
@@ -70,15 +72,26 @@ store(void)
 	r = cf_react(st, id, "👍", 0, &changed);
 	CHECK(!changed);
 	jv_free(r);
+	/* ❤ and ❤️ are one heart */
+	r = cf_react(st, id, "❤️", 0, &changed);
+	CHECK(changed);
+	jv_free(r);
+	r = cf_react(st, id, "❤", 0, &changed);
+	CHECK(!changed);
+	jv_free(r);
+	r = cf_react(st, id, "❤", 1, &changed);
+	CHECK(changed);
+	jv_free(r);
+	ERR(CF_EX_USAGE, cf_note_add(st, id, " \t\n", 3, NULL));
 	jv n = cf_note_add(st, id, "about the fox", 13, "brown fox");
 	CHECK_STR(cf_jstr(n, "quote"), "brown fox");
 	jv list = cf_note_list(st, id);
 	CHECK(jv_array_length(jv_copy(list)) == 2);
 	jv_free(list);
-	jv gone = cf_note_rm(st, cf_jstr(n, "id"));
+	jv gone = cf_note_rm(st, cf_jstr(n, "id"), NULL);
 	CHECK_STR(cf_jstr(gone, "text"), "about the fox");
 	jv_free(gone);
-	ERR(CF_EX_NOTFOUND, cf_note_rm(st, cf_jstr(n, "id")));
+	ERR(CF_EX_NOTFOUND, cf_note_rm(st, cf_jstr(n, "id"), NULL));
 	jv_free(n);
 	/* the session's record carries the reaction */
 	jv again = cf_session_get(st, cf_jstr(s, "id"));
@@ -87,6 +100,28 @@ store(void)
 	jv first = jv_array_get(rs, 0);
 	CHECK_STR(cf_jstr(first, "messageId"), id);
 	jv_free(first);
+	/* one note on two messages, as chat-branch copies it: the id alone
+	 * is ambiguous, the message names the copy */
+	OK(cf_store_begin(st));
+	jv m2 = cf_message_insert(st, cf_jstr(s, "id"), jv_parse(
+		"{\"role\":\"user\",\"content\":\"a copy\"}"));
+	OK(cf_store_commit(st));
+	jv n2 = cf_note_add(st, id, "copied", 6, NULL);
+	sqlite3 *db;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	char *sql = sqlite3_mprintf("UPDATE messages SET extra = (SELECT extra FROM messages"
+	                            " WHERE id = %Q) WHERE id = %Q", id, cf_jstr(m2, "id"));
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	ERR_MSG(CF_EX_AMBIGUOUS, "is on 2 messages", cf_note_rm(st, cf_jstr(n2, "id"), NULL));
+	gone = cf_note_rm(st, cf_jstr(n2, "id"), cf_jstr(m2, "id"));
+	CHECK_STR(cf_jstr(gone, "messageId"), cf_jstr(m2, "id"));
+	jv_free(gone);
+	ERR_MSG(CF_EX_NOTFOUND, "on message", cf_note_rm(st, cf_jstr(n2, "id"), cf_jstr(m2, "id")));
+	OK(cf_note_rm(st, cf_jstr(n2, "id"), NULL));
+	jv_free(n2);
+	jv_free(m2);
 	OK(cf_messages_delete(st, jv_array_append(jv_array(), jv_string(id))));
 	ERR(CF_EX_NOTFOUND, cf_react(st, id, "👍", 0, &changed));
 	jv_free(s);
