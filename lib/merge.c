@@ -258,7 +258,14 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		" json_extract(t.extra, '$.mergedFrom.message') FROM messages t"
 		" WHERE t.session_id = ?4 AND json_extract(t.extra,"
 		" '$.mergedFrom.session') = ?1 AND json_extract(t.extra,"
-		" '$.mergedFrom.message') IS NOT NULL)) ORDER BY m.seq";
+		" '$.mergedFrom.message') IS NOT NULL))"
+		" AND json_extract(m.extra, '$.mergedFrom.session') IS NOT ?4"
+		" ORDER BY m.seq";
+	/* copies of dst's own messages, merged into src before: what src
+	 * holds of dst already, not to be copied back */
+	static const char src_copies[] =
+		"SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ?1"
+		" AND json_extract(extra, '$.mergedFrom.session') = ?2)";
 	static const char dst_rows[] =
 		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
 		" ORDER BY seq";
@@ -280,6 +287,19 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 	jv was = recorded(dst, sid);
 	int again = jv_get_kind(was) == JV_KIND_OBJECT;
 	jv_free(was);
+	if (!again) {
+		sqlite3_stmt *c = cf_stmt(st, src_copies);
+		cf_bind_text(c, 1, sid);
+		cf_bind_text(c, 2, did);
+		int rc = sqlite3_step(c);
+		if (rc == SQLITE_ROW)
+			again = sqlite3_column_int(c, 0);
+		r = rc == SQLITE_ROW ? jv_true() :
+		    cf_store_error(st, "reading messages to merge");
+		sqlite3_reset(c);
+		if (cf_is_error(r))
+			return r;
+	}
 
 	struct mrows sr = {0}, dr = {0};
 	sqlite3_stmt *s = cf_stmt(st, src_rows);

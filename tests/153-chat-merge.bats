@@ -230,6 +230,33 @@ JSON
 	[ "$(jq -c '[.metadata.merges[].messages]' <<< "$output")" = '[1,1]' ]
 }
 
+@test "merged back, TARGET's own messages are not copied into it again" {
+	at "$T" 1 'dst one' > /dev/null
+	at "$S" 2 'src one' > /dev/null
+	chat-merge src dst > /dev/null
+	at "$T" 3 'dst two' > /dev/null
+	run -0 chat-merge dst src
+	[ "$(contents "$S" | paste -sd,)" = 'src one,dst one,dst two' ]
+	# nothing new either way now
+	sum=$(db .dump | sha256sum)
+	run -0 --separate-stderr chat-merge src dst
+	[ "$stderr" = "chat-merge: 'src' is already merged into 'dst': nothing changed" ]
+	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(contents "$T" | paste -sd,)" = 'dst one,src one,dst two' ]
+	counts_true "$S"
+}
+
+@test "a branch merged back into its parent, then the parent into the branch: nothing twice" {
+	at "$S" 1 q1 > /dev/null
+	at "$S" 2 a1 -r assistant > /dev/null
+	B=$(chat-branch --name side src | jq -r .id)
+	at "$B" 3 'side line' > /dev/null
+	chat-merge side src > /dev/null
+	at "$S" 4 'went on' > /dev/null
+	run -0 chat-merge src side
+	[ "$(contents "$B" | paste -sd,)" = 'q1,a1,side line,went on' ]
+}
+
 # ---- --remove-source ----
 
 @test "--remove-source deletes SOURCE in the same change; the copies stay whole" {
