@@ -54,6 +54,42 @@ seq_of(cf_store *st, const char *id, const char *sid, sqlite3_int64 *seq)
 	return r;
 }
 
+/* How many of from's first messages are copies of session to's (*after),
+ * when to is its parent or an ancestor further up: the fewest any branch
+ * on the way took; *point the branch point in to.  0 for any other. */
+static jv
+shared(cf_store *st, jv from, const char *to, sqlite3_int64 *after, jv *point)
+{
+	jv cur = jv_copy(from);
+	sqlite3_int64 least = 0;
+	/* bounded, should parents (imported) ever run in a circle */
+	for (int depth = 0; depth < 256; depth++) {
+		const char *parent = cf_jstr(cur, "parentSessionId");
+		sqlite3_int64 k = 0;
+		jv r = seq_of(st, cf_jstr_or_null(cur, "branchPoint"), parent, &k);
+		if (cf_is_error(r)) {
+			jv_free(cur);
+			return r;
+		}
+		if (!k)
+			break;
+		least = least && least < k ? least : k;
+		if (!strcmp(parent, to)) {
+			*after = least;
+			jv_free(*point);
+			*point = jv_string(cf_jstr(cur, "branchPoint"));
+			break;
+		}
+		jv next = cf_session_get(st, parent);
+		jv_free(cur);
+		cur = next;
+		if (!jv_is_valid(cur))
+			return cf_is_error(cur) ? cur : jv_true();
+	}
+	jv_free(cur);
+	return jv_true();
+}
+
 /* The merge of source into dst recorded in dst's metadata, or jv_null(). */
 static jv
 recorded(jv dst, const char *sid)
@@ -273,17 +309,18 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
 		" ORDER BY seq DESC LIMIT 1";
 	const char *sid = cf_jstr(src, "id"), *did = cf_jstr(dst, "id");
-	/* a branch of dst (or dst a branch of it) holds copies of the
-	 * messages up to its branch point: only those after it are new */
-	const char *point = NULL, *in = NULL;
-	if (!strcmp(cf_jstr(src, "parentSessionId"), did))
-		point = cf_jstr_or_null(src, "branchPoint"), in = did;
-	else if (!strcmp(cf_jstr(dst, "parentSessionId"), sid))
-		point = cf_jstr_or_null(dst, "branchPoint"), in = sid;
+	/* a branch of dst (or dst a branch of it), or a branch of a branch,
+	 * holds copies of the messages up to its branch point: only those
+	 * after it are new */
 	sqlite3_int64 after = 0;
-	jv r = seq_of(st, point, in, &after);
-	if (cf_is_error(r))
+	jv point = jv_null();
+	jv r = shared(st, src, did, &after, &point);
+	if (!cf_is_error(r) && !after)
+		r = shared(st, dst, sid, &after, &point);
+	if (cf_is_error(r)) {
+		jv_free(point);
 		return r;
+	}
 	jv was = recorded(dst, sid);
 	int again = jv_get_kind(was) == JV_KIND_OBJECT;
 	jv_free(was);
@@ -322,13 +359,14 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		}
 		*taken = (long)sr.n;
 		if (!cf_is_error(r))
-			r = record(st, src, dst, *taken, after && point ? jv_string(point) :
-			           jv_null(), flags);
+			r = record(st, src, dst, *taken, after ? jv_copy(point) : jv_null(),
+			           flags);
 		if (!cf_is_error(r) && (flags & CF_MERGE_REMOVE))
 			r = cf_session_delete(st, sid);
 	}
 	free(sr.v);
 	free(dr.v);
+	jv_free(point);
 	return r;
 }
 

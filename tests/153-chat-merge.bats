@@ -201,6 +201,23 @@ JSON
 	[ "$(chat-ls --json | jq -r "select(.id == \"$B\") | .metadata.merges[0].after")" = "$P" ]
 }
 
+@test "a branch of a branch of TARGET, and TARGET into it: only what is after the first branch point" {
+	at "$T" 1 q1 > /dev/null
+	P=$(at "$T" 2 a1 -r assistant)
+	chat-branch --name mid dst > /dev/null
+	at mid 3 'mid line' > /dev/null
+	D=$(chat-branch --name leaf mid | jq -r .id)
+	at leaf 4 'leaf line' > /dev/null
+	run -0 chat-merge --json leaf dst
+	[ "$(contents "$T" | paste -sd,)" = 'q1,a1,mid line,leaf line' ]
+	[ "$(jq -r '.metadata.merges[0] | "\(.messages) \(.after)"' <<< "$output")" = "2 $P" ]
+	counts_true "$T"
+	# the other way round, from the grandparent into the leaf
+	at "$T" 5 'went on' > /dev/null
+	run -0 chat-merge dst leaf
+	[ "$(contents "$D" | paste -sd,)" = 'q1,a1,mid line,leaf line,went on' ]
+}
+
 @test "a branch of the merged session does not inherit its record of merges" {
 	at "$S" 1 one > /dev/null
 	chat-merge src dst > /dev/null
