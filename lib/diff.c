@@ -902,8 +902,9 @@ write_stat(const struct dout *o, const struct cf_diff *d)
 		fprintf(o->f, "message %s: version %ld against %ld, ", d->msg_id,
 		        d->r[0].a, d->r[0].b);
 	else
-		fprintf(o->f, "a: %s (%s), %ld messages; b: %s (%s), %ld messages\n",
-		        d->A.label, d->A.sid, d->A.total, d->B.label, d->B.sid, d->B.total);
+		fprintf(o->f, "a: %s (%s), %ld message%s; b: %s (%s), %ld message%s\n",
+		        d->A.label, d->A.sid, d->A.total, d->A.total == 1 ? "" : "s",
+		        d->B.label, d->B.sid, d->B.total, d->B.total == 1 ? "" : "s");
 	fprintf(o->f, "%ld the same, %s%ld changed%s, %s%ld removed%s, %s%ld added%s; "
 	        "words %s-%ld%s %s+%ld%s\n",
 	        d->same, sgr(o, CF_YELLOW), d->change, sgr(o, CF_RESET),

@@ -125,6 +125,15 @@ setup() {
 	[ "${lines[1]}" = "4 the same, 0 changed, 0 removed, 0 added; words -0 +0" ]
 }
 
+@test "--stat: one message is 1 message, as in the header of the diff" {
+	chat-new --name one > /dev/null
+	chat-add -s one 'only this' > /dev/null
+	run -0 chat-diff --stat one one
+	[[ "${lines[0]}" == "a: one ("*"), 1 message; b: one ("*"), 1 message" ]]
+	run -0 chat-diff one one
+	[[ "${lines[0]}" == "--- a: one ("*", 1 message)" ]]
+}
+
 # ---- a message's versions ----
 
 @test "MESSAGE: its earlier version against the current one; --from N" {
