@@ -158,6 +158,59 @@ map_json(const struct mrows *src)
 	return buf;
 }
 
+/* The copies' notes under new ids: a note's id names one note in the
+ * store, for chat-note --rm. */
+static jv
+renew_notes(cf_store *st, const char *map)
+{
+	static const char sel[] =
+		"SELECT m.id, json_extract(m.extra, '$.notes') FROM json_each(?1) j"
+		" JOIN messages m ON m.id = json_extract(j.value, '$[2]')"
+		" WHERE json_type(m.extra, '$.notes') = 'array'";
+	static const char upd[] =
+		"UPDATE messages SET extra = json_set(extra, '$.notes', json(?2))"
+		" WHERE id = ?1";
+	sqlite3_stmt *s = cf_stmt(st, sel);
+	sqlite3_bind_text(s, 1, map, -1, SQLITE_STATIC);
+	jv rows = jv_array();
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		jv notes = jv_array();
+		jv old = cf_col_json(s, 1);
+		if (jv_get_kind(old) == JV_KIND_ARRAY) {
+			jv_array_foreach(old, i, n) {
+				if (jv_get_kind(n) == JV_KIND_OBJECT) {
+					char id[37];
+					cf_uuid7(id);
+					n = jv_object_set(n, jv_string("id"), jv_string(id));
+				}
+				notes = jv_array_append(notes, n);
+				(void)i;
+			}
+		}
+		jv_free(old);
+		jv row = JV_ARRAY(cf_col_text(s, 0), notes);
+		rows = jv_array_append(rows, row);
+	}
+	jv r = rc == SQLITE_DONE ? jv_true() : cf_store_error(st, "merging notes");
+	sqlite3_bind_null(s, 1);
+	sqlite3_reset(s);
+	jv_array_foreach(rows, i, row) {
+		if (!cf_is_error(r)) {
+			jv mid = jv_array_get(jv_copy(row), 0);
+			s = cf_stmt(st, upd);
+			cf_bind_jv(s, 1, jv_copy(mid));
+			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
+			jv_free(mid);
+			r = cf_exec_stmt(st, s, "merging notes");
+		}
+		jv_free(row);
+		(void)i;
+	}
+	jv_free(rows);
+	return r;
+}
+
 /* The messages and their attachments, in the caller's transaction; dst's
  * rows from base on moved aside first, then to their places. */
 static jv
@@ -227,6 +280,8 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		r = cf_attachments_copy(st, s);
 		sqlite3_bind_null(s, 2);
 	}
+	if (!cf_is_error(r))
+		r = renew_notes(st, map);
 	s = cf_stmt(st, msgs);
 	sqlite3_bind_null(s, 3);   /* no pointer left to what is freed now */
 	free(map);

@@ -113,9 +113,25 @@ JSON
 	[ "$(chat-export -f json dst | jq -r '.messages[0].metadata.attachments[1].data | @base64d')" = hello ]
 	run -0 chat-show --json dst
 	r=$(jq -sc '.[1]' <<< "$output")
-	[ "$(jq -c '[.metadata.edits, .metadata.reactions, .metadata.notes, .context.files]' <<< "$r")" = \
-	  "$(chat-show --json src | jq -sc '.[1] | [.metadata.edits, .metadata.reactions, .metadata.notes, .context.files]')" ]
+	[ "$(jq -c '[.metadata.edits, .metadata.reactions, (.metadata.notes | map(del(.id))), .context.files]' <<< "$r")" = \
+	  "$(chat-show --json src | jq -sc '.[1] | [.metadata.edits, .metadata.reactions, (.metadata.notes | map(del(.id))), .context.files]')" ]
 	[ "$(jq -r '.metadata.notes[0].text' <<< "$r")" = "a note" ]
+	# the note's copy has an id of its own
+	[ "$(jq -r '.metadata.notes[0].id | length' <<< "$r")" -eq 36 ]
+}
+
+@test "a note on a merged message gets an id of its own: either can be removed by it" {
+	M=$(at "$S" 1 'noted')
+	N=$(chat-note "$M" 'my note' | jq -r .id)
+	chat-merge src dst > /dev/null
+	C=$(chat-note --ls | jq -r "select(.sessionId == \"$T\") | .id")
+	[ -n "$C" ] && [ "$C" != "$N" ]
+	[ "$(chat-note --ls | jq -r "select(.sessionId == \"$T\") | .text")" = 'my note' ]
+	run -0 chat-note --rm "$N"
+	[ "$(jq -r .sessionId <<<"$output")" = "$S" ]
+	run -0 chat-note --rm "$C"
+	[ "$(jq -r .sessionId <<<"$output")" = "$T" ]
+	[ -z "$(chat-note --ls)" ]
 }
 
 @test "a reply still arriving in SOURCE is taken as far as it has come, whole and incomplete" {
