@@ -163,51 +163,17 @@ map_json(const struct mrows *src)
 static jv
 renew_notes(cf_store *st, const char *map)
 {
-	static const char sel[] =
-		"SELECT m.id, json_extract(m.extra, '$.notes') FROM json_each(?1) j"
-		" JOIN messages m ON m.id = json_extract(j.value, '$[2]')"
-		" WHERE json_type(m.extra, '$.notes') = 'array'";
-	static const char upd[] =
-		"UPDATE messages SET extra = json_set(extra, '$.notes', json(?2))"
-		" WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, sel);
+	static const char sql[] =
+		"UPDATE messages SET extra = json_set(extra, '$.notes',"
+		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
+		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" FROM json_each(messages.extra, '$.notes') n))"
+		" WHERE id IN (SELECT json_extract(value, '$[2]') FROM json_each(?1))"
+		" AND json_type(extra, '$.notes') = 'array'";
+	sqlite3_stmt *s = cf_stmt(st, sql);
 	sqlite3_bind_text(s, 1, map, -1, SQLITE_STATIC);
-	jv rows = jv_array();
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		jv notes = jv_array();
-		jv old = cf_col_json(s, 1);
-		if (jv_get_kind(old) == JV_KIND_ARRAY) {
-			jv_array_foreach(old, i, n) {
-				if (jv_get_kind(n) == JV_KIND_OBJECT) {
-					char id[37];
-					cf_uuid7(id);
-					n = jv_object_set(n, jv_string("id"), jv_string(id));
-				}
-				notes = jv_array_append(notes, n);
-				(void)i;
-			}
-		}
-		jv_free(old);
-		jv row = JV_ARRAY(cf_col_text(s, 0), notes);
-		rows = jv_array_append(rows, row);
-	}
-	jv r = rc == SQLITE_DONE ? jv_true() : cf_store_error(st, "merging notes");
+	jv r = cf_exec_stmt(st, s, "merging notes");
 	sqlite3_bind_null(s, 1);
-	sqlite3_reset(s);
-	jv_array_foreach(rows, i, row) {
-		if (!cf_is_error(r)) {
-			jv mid = jv_array_get(jv_copy(row), 0);
-			s = cf_stmt(st, upd);
-			cf_bind_jv(s, 1, jv_copy(mid));
-			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
-			jv_free(mid);
-			r = cf_exec_stmt(st, s, "merging notes");
-		}
-		jv_free(row);
-		(void)i;
-	}
-	jv_free(rows);
 	return r;
 }
 
