@@ -54,14 +54,17 @@ seq_of(cf_store *st, const char *id, const char *sid, sqlite3_int64 *seq)
 	return r;
 }
 
-/* How many of from's first messages are copies of session to's (*after),
- * when to is its parent or an ancestor further up: the fewest any branch
- * on the way took; *point the branch point in to.  0 for any other. */
+/* from and its ancestors, nearest first, as [[id, least, point], ...]:
+ * from's first least messages are copies of that ancestor's (the fewest
+ * any branch on the way took), point the branch point in it; from itself
+ * first, with least -1 (all). */
 static jv
-shared(cf_store *st, jv from, const char *to, sqlite3_int64 *after, jv *point)
+ancestors(cf_store *st, jv from, jv *out)
 {
+	*out = JV_ARRAY(JV_ARRAY(jv_string(cf_jstr(from, "id")), jv_number(-1),
+	                         jv_null()));
 	jv cur = jv_copy(from);
-	sqlite3_int64 least = 0;
+	double least = -1;
 	/* bounded, should parents (imported) ever run in a circle */
 	for (int depth = 0; depth < 256; depth++) {
 		const char *parent = cf_jstr(cur, "parentSessionId");
@@ -73,13 +76,10 @@ shared(cf_store *st, jv from, const char *to, sqlite3_int64 *after, jv *point)
 		}
 		if (!k)
 			break;
-		least = least && least < k ? least : k;
-		if (!strcmp(parent, to)) {
-			*after = least;
-			jv_free(*point);
-			*point = jv_string(cf_jstr(cur, "branchPoint"));
-			break;
-		}
+		least = least >= 0 && least < (double)k ? least : (double)k;
+		*out = jv_array_append(*out, JV_ARRAY(jv_string(parent),
+		                       jv_number(least),
+		                       jv_string(cf_jstr(cur, "branchPoint"))));
 		jv next = cf_session_get(st, parent);
 		jv_free(cur);
 		cur = next;
@@ -88,6 +88,49 @@ shared(cf_store *st, jv from, const char *to, sqlite3_int64 *after, jv *point)
 	}
 	jv_free(cur);
 	return jv_true();
+}
+
+/* How many of src's first messages are copies of dst's own (*after):
+ * when one is a branch of the other, or both of one session, however far
+ * up, the fewest either took from their nearest common ancestor; *point
+ * the branch point in it.  0 for sessions not related. */
+static jv
+shared(cf_store *st, jv src, jv dst, sqlite3_int64 *after, jv *point)
+{
+	jv as, ad;
+	jv r = ancestors(st, src, &as);
+	if (!cf_is_error(r)) {
+		jv_free(r);
+		r = ancestors(st, dst, &ad);
+		if (cf_is_error(r))
+			jv_free(ad);
+	}
+	if (cf_is_error(r)) {
+		jv_free(as);
+		return r;
+	}
+	int found = 0;
+	jv_array_foreach(as, i, a) {
+		jv_array_foreach(ad, j, d) {
+			jv ai = jv_array_get(jv_copy(a), 0), di = jv_array_get(jv_copy(d), 0);
+			if (!found && jv_equal(ai, di)) {
+				found = 1;
+				double ls = jv_number_value(jv_array_get(jv_copy(a), 1));
+				double ld = jv_number_value(jv_array_get(jv_copy(d), 1));
+				double n = ls < 0 ? ld : ld < 0 || ls < ld ? ls : ld;
+				*after = n > 0 ? (sqlite3_int64)n : 0;
+				jv_free(*point);
+				/* the branch point where src (else dst) left it */
+				*point = jv_array_get(jv_copy(i ? a : d), 2);
+			}
+			jv_free(d);
+			(void)j;
+		}
+		jv_free(a);
+	}
+	jv_free(as);
+	jv_free(ad);
+	return r;
 }
 
 /* The merge of source into dst recorded in dst's metadata, or jv_null(). */
@@ -335,9 +378,7 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 	 * after it are new */
 	sqlite3_int64 after = 0;
 	jv point = jv_null();
-	jv r = shared(st, src, did, &after, &point);
-	if (!cf_is_error(r) && !after)
-		r = shared(st, dst, sid, &after, &point);
+	jv r = shared(st, src, dst, &after, &point);
 	if (cf_is_error(r)) {
 		jv_free(point);
 		return r;

@@ -234,6 +234,19 @@ JSON
 	[ "$(contents "$D" | paste -sd,)" = 'q1,a1,mid line,leaf line,went on' ]
 }
 
+@test "two branches of one session: only what SOURCE has after the branch point" {
+	at "$T" 1 q1 > /dev/null
+	P=$(at "$T" 2 a1 -r assistant)
+	X=$(chat-branch --name one dst | jq -r .id)
+	Y=$(chat-branch --name two dst | jq -r .id)
+	at one 3 'one line' > /dev/null
+	at two 4 'two line' > /dev/null
+	run -0 chat-merge --json one two
+	[ "$(contents "$Y" | paste -sd,)" = 'q1,a1,two line,one line' ]
+	[ "$(jq -r '.metadata.merges[0] | "\(.messages) \(.after)"' <<< "$output")" = "1 $P" ]
+	counts_true "$Y"
+}
+
 @test "a branch of the merged session does not inherit its record of merges" {
 	at "$S" 1 one > /dev/null
 	chat-merge src dst > /dev/null
