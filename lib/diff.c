@@ -697,11 +697,14 @@ cf_diff_versions(jv msg, long version, struct cf_diff **out)
 	jv vv[2] = {va, vb};
 	struct dside *sides[2] = {&d->A, &d->B};
 	for (int k = 0; k < 2; k++) {
-		const char *c = cf_jstr(vv[k], "content");
+		jv cj = jv_object_get(jv_copy(vv[k]), jv_string("content"));
+		const char *c = jv_string_value(cj);
 		const char *model = cf_jstr_or_null(vv[k], "model");
 		/* a retried reply's old versions name their own model; an
 		 * edited one's are the message's */
-		keep(sides[k], id, role, model ? model : cur_model, c, strlen(c));
+		keep(sides[k], id, role, model ? model : cur_model, c,
+		     (size_t)jv_string_length_bytes(jv_copy(cj)));
+		jv_free(cj);
 		snprintf(sides[k]->label, sizeof sides[k]->label, "version %.0f%s",
 		         cf_jnum(vv[k], "version", 0), k == 1 ? " (current)" : "");
 		snprintf(sides[k]->sid, sizeof sides[k]->sid, "%.8s", id);
@@ -902,8 +905,9 @@ write_stat(const struct dout *o, const struct cf_diff *d)
 		fprintf(o->f, "message %s: version %ld against %ld, ", d->msg_id,
 		        d->r[0].a, d->r[0].b);
 	else
-		fprintf(o->f, "a: %s (%s), %ld messages; b: %s (%s), %ld messages\n",
-		        d->A.label, d->A.sid, d->A.total, d->B.label, d->B.sid, d->B.total);
+		fprintf(o->f, "a: %s (%s), %ld message%s; b: %s (%s), %ld message%s\n",
+		        d->A.label, d->A.sid, d->A.total, d->A.total == 1 ? "" : "s",
+		        d->B.label, d->B.sid, d->B.total, d->B.total == 1 ? "" : "s");
 	fprintf(o->f, "%ld the same, %s%ld changed%s, %s%ld removed%s, %s%ld added%s; "
 	        "words %s-%ld%s %s+%ld%s\n",
 	        d->same, sgr(o, CF_YELLOW), d->change, sgr(o, CF_RESET),

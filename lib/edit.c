@@ -191,9 +191,22 @@ cf_edit_message(cf_store *st, const char *id, const char *text, size_t len,
 	return in_transaction(st, id, cf_edit_in(st, id, text, len, loose, changed));
 }
 
+/* obj's string at key, whole; "" when it is not one. */
+static jv
+str_field(jv obj, const char *key)
+{
+	jv v = jv_get_kind(obj) == JV_KIND_OBJECT ?
+		jv_object_get(jv_copy(obj), jv_string(key)) : jv_invalid();
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		return v;
+	jv_free(v);
+	return jv_string("");
+}
+
 jv
 cf_edit_versions(jv msg)
 {
+	/* the strings themselves, not as C strings: a NUL is content too */
 	jv meta = jv_object_get(jv_copy(msg), jv_string("metadata"));
 	jv edits = jv_get_kind(meta) == JV_KIND_OBJECT ?
 		jv_object_get(jv_copy(meta), jv_string("edits")) : jv_array();
@@ -212,7 +225,7 @@ cf_edit_versions(jv msg)
 		if (i < n) {
 			jv ed = jv_array_get(jv_copy(edits), i);
 			/* what replaced it, and when: the edit that holds it */
-			v = jv_object_set(v, jv_string("content"), jv_string(cf_jstr(ed, "content")));
+			v = jv_object_set(v, jv_string("content"), str_field(ed, "content"));
 			v = jv_object_set(v, jv_string("replaced"), jv_string(cf_jstr(ed, "timestamp")));
 			v = jv_object_set(v, jv_string("replacedBy"), jv_string(cf_jstr(ed, "editedBy")));
 			if (cf_jstr_or_null(ed, "kind"))
@@ -221,7 +234,7 @@ cf_edit_versions(jv msg)
 				v = jv_object_set(v, jv_string("model"), jv_string(cf_jstr(ed, "model")));
 			jv_free(ed);
 		} else {
-			v = jv_object_set(v, jv_string("content"), jv_string(cf_jstr(msg, "content")));
+			v = jv_object_set(v, jv_string("content"), str_field(msg, "content"));
 			v = jv_object_set(v, jv_string("replaced"), jv_null());
 			v = jv_object_set(v, jv_string("replacedBy"), jv_null());
 		}

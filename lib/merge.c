@@ -54,6 +54,85 @@ seq_of(cf_store *st, const char *id, const char *sid, sqlite3_int64 *seq)
 	return r;
 }
 
+/* from and its ancestors, nearest first, as [[id, least, point], ...]:
+ * from's first least messages are copies of that ancestor's (the fewest
+ * any branch on the way took), point the branch point in it; from itself
+ * first, with least -1 (all). */
+static jv
+ancestors(cf_store *st, jv from, jv *out)
+{
+	*out = JV_ARRAY(JV_ARRAY(jv_string(cf_jstr(from, "id")), jv_number(-1),
+	                         jv_null()));
+	jv cur = jv_copy(from);
+	double least = -1;
+	/* bounded, should parents (imported) ever run in a circle */
+	for (int depth = 0; depth < 256; depth++) {
+		const char *parent = cf_jstr(cur, "parentSessionId");
+		sqlite3_int64 k = 0;
+		jv r = seq_of(st, cf_jstr_or_null(cur, "branchPoint"), parent, &k);
+		if (cf_is_error(r)) {
+			jv_free(cur);
+			return r;
+		}
+		if (!k)
+			break;
+		least = least >= 0 && least < (double)k ? least : (double)k;
+		*out = jv_array_append(*out, JV_ARRAY(jv_string(parent),
+		                       jv_number(least),
+		                       jv_string(cf_jstr(cur, "branchPoint"))));
+		jv next = cf_session_get(st, parent);
+		jv_free(cur);
+		cur = next;
+		if (!jv_is_valid(cur))
+			return cf_is_error(cur) ? cur : jv_true();
+	}
+	jv_free(cur);
+	return jv_true();
+}
+
+/* How many of src's first messages are copies of dst's own (*after):
+ * when one is a branch of the other, or both of one session, however far
+ * up, the fewest either took from their nearest common ancestor; *point
+ * the branch point in it.  0 for sessions not related. */
+static jv
+shared(cf_store *st, jv src, jv dst, sqlite3_int64 *after, jv *point)
+{
+	jv as, ad;
+	jv r = ancestors(st, src, &as);
+	if (!cf_is_error(r)) {
+		jv_free(r);
+		r = ancestors(st, dst, &ad);
+		if (cf_is_error(r))
+			jv_free(ad);
+	}
+	if (cf_is_error(r)) {
+		jv_free(as);
+		return r;
+	}
+	int found = 0;
+	jv_array_foreach(as, i, a) {
+		jv_array_foreach(ad, j, d) {
+			jv ai = jv_array_get(jv_copy(a), 0), di = jv_array_get(jv_copy(d), 0);
+			if (!found && jv_equal(ai, di)) {
+				found = 1;
+				double ls = jv_number_value(jv_array_get(jv_copy(a), 1));
+				double ld = jv_number_value(jv_array_get(jv_copy(d), 1));
+				double n = ls < 0 ? ld : ld < 0 || ls < ld ? ls : ld;
+				*after = n > 0 ? (sqlite3_int64)n : 0;
+				jv_free(*point);
+				/* the branch point where src (else dst) left it */
+				*point = jv_array_get(jv_copy(i ? a : d), 2);
+			}
+			jv_free(d);
+			(void)j;
+		}
+		jv_free(a);
+	}
+	jv_free(as);
+	jv_free(ad);
+	return r;
+}
+
 /* The merge of source into dst recorded in dst's metadata, or jv_null(). */
 static jv
 recorded(jv dst, const char *sid)
@@ -120,6 +199,25 @@ map_json(const struct mrows *src)
 	*p++ = ']';
 	*p = '\0';
 	return buf;
+}
+
+/* The copies' notes under new ids: a note's id names one note in the
+ * store, for chat-note --rm. */
+static jv
+renew_notes(cf_store *st, const char *map)
+{
+	static const char sql[] =
+		"UPDATE messages SET extra = json_set(extra, '$.notes',"
+		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
+		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" FROM json_each(messages.extra, '$.notes') n))"
+		" WHERE id IN (SELECT json_extract(value, '$[2]') FROM json_each(?1))"
+		" AND json_type(extra, '$.notes') = 'array'";
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	sqlite3_bind_text(s, 1, map, -1, SQLITE_STATIC);
+	jv r = cf_exec_stmt(st, s, "merging notes");
+	sqlite3_bind_null(s, 1);
+	return r;
 }
 
 /* The messages and their attachments, in the caller's transaction; dst's
@@ -191,6 +289,8 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		r = cf_attachments_copy(st, s);
 		sqlite3_bind_null(s, 2);
 	}
+	if (!cf_is_error(r))
+		r = renew_notes(st, map);
 	s = cf_stmt(st, msgs);
 	sqlite3_bind_null(s, 3);   /* no pointer left to what is freed now */
 	free(map);
@@ -258,7 +358,14 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		" json_extract(t.extra, '$.mergedFrom.message') FROM messages t"
 		" WHERE t.session_id = ?4 AND json_extract(t.extra,"
 		" '$.mergedFrom.session') = ?1 AND json_extract(t.extra,"
-		" '$.mergedFrom.message') IS NOT NULL)) ORDER BY m.seq";
+		" '$.mergedFrom.message') IS NOT NULL))"
+		" AND json_extract(m.extra, '$.mergedFrom.session') IS NOT ?4"
+		" ORDER BY m.seq";
+	/* copies of dst's own messages, merged into src before: what src
+	 * holds of dst already, not to be copied back */
+	static const char src_copies[] =
+		"SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ?1"
+		" AND json_extract(extra, '$.mergedFrom.session') = ?2)";
 	static const char dst_rows[] =
 		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
 		" ORDER BY seq";
@@ -266,20 +373,32 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
 		" ORDER BY seq DESC LIMIT 1";
 	const char *sid = cf_jstr(src, "id"), *did = cf_jstr(dst, "id");
-	/* a branch of dst (or dst a branch of it) holds copies of the
-	 * messages up to its branch point: only those after it are new */
-	const char *point = NULL, *in = NULL;
-	if (!strcmp(cf_jstr(src, "parentSessionId"), did))
-		point = cf_jstr_or_null(src, "branchPoint"), in = did;
-	else if (!strcmp(cf_jstr(dst, "parentSessionId"), sid))
-		point = cf_jstr_or_null(dst, "branchPoint"), in = sid;
+	/* a branch of dst (or dst a branch of it), or a branch of a branch,
+	 * holds copies of the messages up to its branch point: only those
+	 * after it are new */
 	sqlite3_int64 after = 0;
-	jv r = seq_of(st, point, in, &after);
-	if (cf_is_error(r))
+	jv point = jv_null();
+	jv r = shared(st, src, dst, &after, &point);
+	if (cf_is_error(r)) {
+		jv_free(point);
 		return r;
+	}
 	jv was = recorded(dst, sid);
 	int again = jv_get_kind(was) == JV_KIND_OBJECT;
 	jv_free(was);
+	if (!again) {
+		sqlite3_stmt *c = cf_stmt(st, src_copies);
+		cf_bind_text(c, 1, sid);
+		cf_bind_text(c, 2, did);
+		int rc = sqlite3_step(c);
+		if (rc == SQLITE_ROW)
+			again = sqlite3_column_int(c, 0);
+		r = rc == SQLITE_ROW ? jv_true() :
+		    cf_store_error(st, "reading messages to merge");
+		sqlite3_reset(c);
+		if (cf_is_error(r))
+			return r;
+	}
 
 	struct mrows sr = {0}, dr = {0};
 	sqlite3_stmt *s = cf_stmt(st, src_rows);
@@ -302,13 +421,14 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		}
 		*taken = (long)sr.n;
 		if (!cf_is_error(r))
-			r = record(st, src, dst, *taken, after && point ? jv_string(point) :
-			           jv_null(), flags);
+			r = record(st, src, dst, *taken, after ? jv_copy(point) : jv_null(),
+			           flags);
 		if (!cf_is_error(r) && (flags & CF_MERGE_REMOVE))
 			r = cf_session_delete(st, sid);
 	}
 	free(sr.v);
 	free(dr.v);
+	jv_free(point);
 	return r;
 }
 

@@ -422,6 +422,14 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" FROM attachments a JOIN messages om ON om.id = a.message_id"
 		" JOIN messages nm ON nm.session_id = ?2 AND nm.seq = om.seq"
 		" WHERE om.session_id = ?1 ORDER BY a.n";
+	/* a note's id names one note in the store (chat-note --rm): the
+	 * copies' notes get ids of their own */
+	static const char notes[] =
+		"UPDATE messages SET extra = json_set(extra, '$.notes',"
+		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
+		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" FROM json_each(messages.extra, '$.notes') n))"
+		" WHERE session_id = ?1 AND json_type(extra, '$.notes') = 'array'";
 	sqlite3_stmt *s = cf_stmt(st, msgs);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
@@ -430,6 +438,11 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	if (cf_is_error(r))
 		return r;
 	long n = sqlite3_changes(st->db);
+	s = cf_stmt(st, notes);
+	cf_bind_text(s, 1, to);
+	r = cf_exec_stmt(st, s, "copying notes");
+	if (cf_is_error(r))
+		return r;
 
 	s = cf_stmt(st, which);
 	cf_bind_text(s, 1, from);

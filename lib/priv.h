@@ -13,7 +13,7 @@ struct cf_store {
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
-	} cache[64];   /* the static statements a long confab may use, each once */
+	} cache[96];   /* the static statements a long confab may use, each once */
 	int search_fns;         /* cf_search_fns has run */
 	/* the writers' queue (store.c), set up by the first transaction */
 	long wait_ms;     /* busy-timeout; 0 until then */

@@ -113,9 +113,25 @@ JSON
 	[ "$(chat-export -f json dst | jq -r '.messages[0].metadata.attachments[1].data | @base64d')" = hello ]
 	run -0 chat-show --json dst
 	r=$(jq -sc '.[1]' <<< "$output")
-	[ "$(jq -c '[.metadata.edits, .metadata.reactions, .metadata.notes, .context.files]' <<< "$r")" = \
-	  "$(chat-show --json src | jq -sc '.[1] | [.metadata.edits, .metadata.reactions, .metadata.notes, .context.files]')" ]
+	[ "$(jq -c '[.metadata.edits, .metadata.reactions, (.metadata.notes | map(del(.id))), .context.files]' <<< "$r")" = \
+	  "$(chat-show --json src | jq -sc '.[1] | [.metadata.edits, .metadata.reactions, (.metadata.notes | map(del(.id))), .context.files]')" ]
 	[ "$(jq -r '.metadata.notes[0].text' <<< "$r")" = "a note" ]
+	# the note's copy has an id of its own
+	[ "$(jq -r '.metadata.notes[0].id | length' <<< "$r")" -eq 36 ]
+}
+
+@test "a note on a merged message gets an id of its own: either can be removed by it" {
+	M=$(at "$S" 1 'noted')
+	N=$(chat-note "$M" 'my note' | jq -r .id)
+	chat-merge src dst > /dev/null
+	C=$(chat-note --ls | jq -r "select(.sessionId == \"$T\") | .id")
+	[ -n "$C" ] && [ "$C" != "$N" ]
+	[ "$(chat-note --ls | jq -r "select(.sessionId == \"$T\") | .text")" = 'my note' ]
+	run -0 chat-note --rm "$N"
+	[ "$(jq -r .sessionId <<<"$output")" = "$S" ]
+	run -0 chat-note --rm "$C"
+	[ "$(jq -r .sessionId <<<"$output")" = "$T" ]
+	[ -z "$(chat-note --ls)" ]
 }
 
 @test "a reply still arriving in SOURCE is taken as far as it has come, whole and incomplete" {
@@ -201,6 +217,36 @@ JSON
 	[ "$(chat-ls --json | jq -r "select(.id == \"$B\") | .metadata.merges[0].after")" = "$P" ]
 }
 
+@test "a branch of a branch of TARGET, and TARGET into it: only what is after the first branch point" {
+	at "$T" 1 q1 > /dev/null
+	P=$(at "$T" 2 a1 -r assistant)
+	chat-branch --name mid dst > /dev/null
+	at mid 3 'mid line' > /dev/null
+	D=$(chat-branch --name leaf mid | jq -r .id)
+	at leaf 4 'leaf line' > /dev/null
+	run -0 chat-merge --json leaf dst
+	[ "$(contents "$T" | paste -sd,)" = 'q1,a1,mid line,leaf line' ]
+	[ "$(jq -r '.metadata.merges[0] | "\(.messages) \(.after)"' <<< "$output")" = "2 $P" ]
+	counts_true "$T"
+	# the other way round, from the grandparent into the leaf
+	at "$T" 5 'went on' > /dev/null
+	run -0 chat-merge dst leaf
+	[ "$(contents "$D" | paste -sd,)" = 'q1,a1,mid line,leaf line,went on' ]
+}
+
+@test "two branches of one session: only what SOURCE has after the branch point" {
+	at "$T" 1 q1 > /dev/null
+	P=$(at "$T" 2 a1 -r assistant)
+	X=$(chat-branch --name one dst | jq -r .id)
+	Y=$(chat-branch --name two dst | jq -r .id)
+	at one 3 'one line' > /dev/null
+	at two 4 'two line' > /dev/null
+	run -0 chat-merge --json one two
+	[ "$(contents "$Y" | paste -sd,)" = 'q1,a1,two line,one line' ]
+	[ "$(jq -r '.metadata.merges[0] | "\(.messages) \(.after)"' <<< "$output")" = "1 $P" ]
+	counts_true "$Y"
+}
+
 @test "a branch of the merged session does not inherit its record of merges" {
 	at "$S" 1 one > /dev/null
 	chat-merge src dst > /dev/null
@@ -228,6 +274,33 @@ JSON
 	[ -z "$stderr" ]
 	[ "$(contents "$T" | paste -sd,)" = one,two ]
 	[ "$(jq -c '[.metadata.merges[].messages]' <<< "$output")" = '[1,1]' ]
+}
+
+@test "merged back, TARGET's own messages are not copied into it again" {
+	at "$T" 1 'dst one' > /dev/null
+	at "$S" 2 'src one' > /dev/null
+	chat-merge src dst > /dev/null
+	at "$T" 3 'dst two' > /dev/null
+	run -0 chat-merge dst src
+	[ "$(contents "$S" | paste -sd,)" = 'src one,dst one,dst two' ]
+	# nothing new either way now
+	sum=$(db .dump | sha256sum)
+	run -0 --separate-stderr chat-merge src dst
+	[ "$stderr" = "chat-merge: 'src' is already merged into 'dst': nothing changed" ]
+	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(contents "$T" | paste -sd,)" = 'dst one,src one,dst two' ]
+	counts_true "$S"
+}
+
+@test "a branch merged back into its parent, then the parent into the branch: nothing twice" {
+	at "$S" 1 q1 > /dev/null
+	at "$S" 2 a1 -r assistant > /dev/null
+	B=$(chat-branch --name side src | jq -r .id)
+	at "$B" 3 'side line' > /dev/null
+	chat-merge side src > /dev/null
+	at "$S" 4 'went on' > /dev/null
+	run -0 chat-merge src side
+	[ "$(contents "$B" | paste -sd,)" = 'q1,a1,side line,went on' ]
 }
 
 # ---- --remove-source ----

@@ -125,7 +125,29 @@ setup() {
 	[ "${lines[1]}" = "4 the same, 0 changed, 0 removed, 0 added; words -0 +0" ]
 }
 
+@test "--stat: one message is 1 message, as in the header of the diff" {
+	chat-new --name one > /dev/null
+	chat-add -s one 'only this' > /dev/null
+	run -0 chat-diff --stat one one
+	[[ "${lines[0]}" == "a: one ("*"), 1 message; b: one ("*"), 1 message" ]]
+	run -0 chat-diff one one
+	[[ "${lines[0]}" == "--- a: one ("*", 1 message)" ]]
+}
+
 # ---- a message's versions ----
+
+@test "MESSAGE: versions that differ only after a NUL differ, and the words spell them whole" {
+	chat-new --name nul > /dev/null
+	M=$(chat-add --records -s nul <<'JSON' | jq -r .id
+{"role":"user","content":"a\u0000c end","metadata":{"edits":[{"content":"a\u0000b end","timestamp":"2026-11-01T10:00:00Z","editedBy":"bob"}]}}
+JSON
+)
+	run -1 chat-diff --json "$M"
+	[ "$(jq -c '.from.content, .to.content' <<<"$output" | paste -sd,)" = '"a\u0000b end","a\u0000c end"' ]
+	[ "$(jq -r '([.words[] | select(.op != "+") | .text] | add) == .from.content' <<<"$output")" = true ]
+	run -1 chat-diff --stat --json "$M"
+	[ "$(jq -c '[.change, .wordsRemoved, .wordsAdded]' <<<"$output")" = '[1,1,1]' ]
+}
 
 @test "MESSAGE: its earlier version against the current one; --from N" {
 	M=$(chat-show --json main | jq -r 'select(.content == "Tell me about cats.") | .id')

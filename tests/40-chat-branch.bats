@@ -179,6 +179,19 @@ contents() {
 	[ "$(chat-show "$b" | jq -r '.metadata.attachments[].id')" != 01900000-0000-7000-8000-000000000001 ]
 }
 
+@test "a note on a copied message gets an id of its own: either can be removed by it" {
+	source_session
+	n=$(chat-note "$m2" 'my note' | jq -r .id)
+	b=$(chat-branch "$src" | jq -r .id)
+	c=$(chat-note --ls | jq -r "select(.sessionId == \"$b\") | .id")
+	[ -n "$c" ] && [ "$c" != "$n" ]
+	[ "$(chat-note --ls | jq -r "select(.sessionId == \"$b\") | .text")" = 'my note' ]
+	run -0 chat-note --rm "$n"
+	[ "$(jq -r .sessionId <<<"$output")" = "$src" ]
+	run -0 chat-note --rm "$c"
+	[ "$(jq -r .sessionId <<<"$output")" = "$b" ]
+}
+
 @test "a 100 MB attachment is copied in SQLite, not through memory" {
 	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
 	source_session
