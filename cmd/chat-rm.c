@@ -9,9 +9,10 @@
 
 static const char usage[] =
 	"usage: chat-rm [options] [SESSION...]\n"
-	"       chat-rm [options] --message MESSAGE...\n"
+	"       chat-rm [options] --message [MESSAGE...]\n"
 	"Delete sessions with their messages and attachments.  Without SESSION, or\n"
-	"with -, session records are read from stdin.  On a terminal, asks first.\n"
+	"with -, session records are read from stdin (with --message, message\n"
+	"records).  On a terminal, asks first.\n"
 	"Branches of a deleted session keep their own messages.\n"
 	"\n";
 
@@ -56,12 +57,11 @@ confirm(const char *what)
 static int
 rm_messages(const char *db, int argc, char **argv, int force, int json)
 {
-	if (!argc)
-		cf_usage_die("no message given");
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
+	jv all = cf_ok(cf_messages_from_args(st, argc, argv));
 	jv list = jv_array(), ids = jv_array(), seen = jv_object();
-	for (int i = 0; i < argc; i++) {
-		jv m = cf_ok(cf_resolve_message(st, argv[i], NULL));
+	jv_array_foreach(all, i, m) {
+		(void)i;
 		jv id = jv_string(cf_jstr(m, "id"));
 		if (jv_object_has(jv_copy(seen), jv_copy(id))) {
 			jv_free(id);
@@ -72,6 +72,7 @@ rm_messages(const char *db, int argc, char **argv, int force, int json)
 		ids = jv_array_append(ids, id);
 		list = jv_array_append(list, m);
 	}
+	jv_free(all);
 	jv_free(seen);
 	int n = jv_array_length(jv_copy(list));
 	char what[64];

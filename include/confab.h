@@ -400,6 +400,10 @@ CF_MUST jv cf_resolve_message(cf_store *st, const char *ref, const char *sid);
  * arguments is a usage error.  Returns a jv array of session records, or
  * the first error. */
 CF_MUST jv cf_sessions_from_args(cf_store *st, int argc, char **argv);
+/* The same for messages (chat-rm --message): ids or prefixes, or message
+ * records (chat-show --json's) on stdin, resolved before any is
+ * returned. */
+CF_MUST jv cf_messages_from_args(cf_store *st, int argc, char **argv);
 /* Reads the next JSON record, one a line (blank lines skipped): the
  * record, jv_invalid() at the end, or an error (CF_EX_DATA naming
  * name:line for a line that is not one JSON object; CF_EX_FAIL for a read

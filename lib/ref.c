@@ -290,3 +290,67 @@ cf_sessions_from_args(cf_store *st, int argc, char **argv)
 	}
 	return list;
 }
+
+/* Appends the messages of the message records on stdin to list
+ * (consumed), each resolved by its full id; the list, or the first
+ * error. */
+static jv
+stdin_messages(cf_store *st, jv list)
+{
+	long lineno = 0;
+	jv rec;
+	while (jv_is_valid(rec = cf_read_record(stdin, "stdin", &lineno))) {
+		const char *type = cf_jstr_or_null(rec, "type");
+		const char *id = cf_jstr_or_null(rec, "id");
+		jv m;
+		if (!type || strcmp(type, "message"))
+			m = cf_error(CF_EX_DATA, "stdin:%ld: expected a message record, "
+			             "got type '%s'", lineno, type ? type : "(none)");
+		else if (!id)
+			m = cf_error(CF_EX_DATA, "stdin:%ld: message record has no id",
+			             lineno);
+		else
+			m = cf_resolve_message(st, id, NULL);
+		jv_free(rec);
+		if (cf_is_error(m)) {
+			jv_free(list);
+			return m;
+		}
+		list = jv_array_append(list, m);
+	}
+	if (cf_is_error(rec)) {
+		jv_free(list);
+		return rec;
+	}
+	jv_free(rec);
+	return list;
+}
+
+jv
+cf_messages_from_args(cf_store *st, int argc, char **argv)
+{
+	jv list = jv_array();
+	if (argc == 0 && isatty(STDIN_FILENO)) {
+		jv_free(list);
+		return cf_usage_error("no message given");
+	}
+	if (argc == 0)
+		return stdin_messages(st, list);
+	int used_stdin = 0;
+	for (int i = 0; i < argc; i++) {
+		jv m = !strcmp(argv[i], "-") ?
+			(used_stdin++ ? jv_copy(list) : stdin_messages(st, jv_copy(list))) :
+			cf_resolve_message(st, argv[i], NULL);
+		if (cf_is_error(m)) {
+			jv_free(list);
+			return m;
+		}
+		if (!strcmp(argv[i], "-")) {
+			jv_free(list);
+			list = m;
+		} else {
+			list = jv_array_append(list, m);
+		}
+	}
+	return list;
+}

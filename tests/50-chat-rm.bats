@@ -366,8 +366,10 @@ fts_intact() {
 	[ -n "$p" ]
 	run --separate-stderr chat-rm -f --message "$p"
 	[ "$status" -eq 4 ]; one_error chat-rm
-	run --separate-stderr chat-rm --message
-	[ "$status" -eq 2 ]; one_error chat-rm
+	# no message and stdin a terminal: nothing to read
+	run on_tty chat-rm -f --message
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"chat-rm: no message given"* ]]
 	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
 	chat-rm -m "$x" > /dev/null
 	before=$(sqlite3 "$CHAT_DB" .dump)
@@ -414,4 +416,31 @@ fts_intact() {
 	[[ "$output" != *'[y/N]'* ]]
 	[ "${lines[0]}" = "deleted message $y" ]
 	[ "$(count messages)" -eq 4 ]
+}
+
+@test "--message reads message records on stdin, as chat-show --json writes them; any other record deletes nothing" {
+	three_sessions
+	keep=$(chat-show --json alpha | jq -r .id | head -1)
+	run -0 bash -c "chat-show --json alpha | jq -c 'select(.id != \"$keep\")' | chat-rm -f --message"
+	[ "$(chat-show --json alpha | jq -r .id)" = "$keep" ]
+	[ "$(chat-ls --json | jq -r 'select(.name == "alpha") | .metadata.messageCount')" = 1 ]
+	# - among the ids stands for stdin
+	y=$(chat-show --json gamma | jq -r .id | tail -1)
+	run -0 bash -c "chat-show --json beta | chat-rm -f --message - $y"
+	[ "$(chat-show --json beta | wc -l)" -eq 0 ]
+	[ "$(chat-show --json gamma | jq -r .id | grep -c "$y")" -eq 0 ]
+	# a session record, a line that is not JSON, an unknown id: nothing
+	before=$(sqlite3 "$CHAT_DB" .dump)
+	run --separate-stderr bash -c "chat-ls --json | chat-rm -f --message"
+	[ "$status" -eq 5 ]; one_error chat-rm
+	[[ "$stderr" == "chat-rm: stdin:1: expected a message record, got type 'session'" ]]
+	run --separate-stderr bash -c "(chat-show --json gamma; echo junk) | chat-rm -f --message"
+	[ "$status" -eq 5 ]; one_error chat-rm
+	[[ "$stderr" == *"stdin:"*"malformed record"* ]]
+	run --separate-stderr bash -c "echo '{\"type\":\"message\",\"id\":\"0000ffff\"}' | chat-rm -f --message"
+	[ "$status" -eq 3 ]; one_error chat-rm
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	# nothing on stdin: nothing deleted
+	run -0 chat-rm -f --message < /dev/null
+	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
 }
