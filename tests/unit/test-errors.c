@@ -51,17 +51,6 @@ in_child(void (*fn)(void))
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-static long
-count(cf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	long v = -1;
-	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 static jv
 session(cf_store *st, const char *name)
@@ -89,7 +78,7 @@ records(void)
 	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	jv a = session(st, "alpha"), b1 = session(st, "beta"), b2 = session(st, "beta");
 	const char *sid = cf_jstr(a, "id");
-	long sessions = count(st, "SELECT count(*) FROM sessions");
+	long sessions = unit_scalar(st, "SELECT count(*) FROM sessions");
 	char *args[] = {"alpha", "nope"};
 	struct cf_filter bad = {0};
 	bad.search = "\"AND ( NEAR c++";
@@ -139,13 +128,13 @@ records(void)
 		OK(cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":\"x\"}")));
 		cf_store_rollback(st);
 	}
-	CHECK(count(st, "SELECT count(*) FROM messages") == 0);
-	CHECK(count(st, "SELECT count(*) FROM sessions") == sessions);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages") == 0);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM sessions") == sessions);
 	/* and the store takes the next change */
 	OK(cf_store_begin(st));
 	OK(cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":\"x\"}")));
 	OK(cf_store_commit(st));
-	CHECK(count(st, "SELECT count(*) FROM messages") == 1);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages") == 1);
 	/* an ambiguous name lists its candidates */
 	jv e = cf_resolve_session(st, "beta");
 	jv m = cf_error_message(e);

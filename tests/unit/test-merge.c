@@ -8,17 +8,6 @@
 static char dir[] = "/tmp/confab-unit-merge-XXXXXX";
 static char path[256];
 
-static long
-scalar(cf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	long v = -1;
-	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 static jv
 session(cf_store *st, const char *name, int n, int t0)
@@ -66,10 +55,10 @@ merges(int round)
 	jv_free(md);
 	jv_free(out);
 	/* by time, a's at 1, 3, 5 and b's at 2, 4 */
-	CHECK(scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
 	                 " s.id = m.session_id WHERE s.name = 'b' AND seq || ':' ||"
 	                 " content IN ('1:a 0', '2:b 0', '3:a 1', '4:b 1', '5:a 2')") == 5);
-	CHECK(scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
 	                 " s.id = m.session_id WHERE s.name = 'b' AND"
 	                 " json_extract(m.extra, '$.notes[0].text') = 'x'") == 5);
 
@@ -96,7 +85,7 @@ merges(int round)
 	jv gone = cf_session_get(st, cf_jstr(c, "id"));
 	CHECK(!jv_is_valid(gone) && !cf_is_error(gone));
 	jv_free(gone);
-	CHECK(scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages m JOIN sessions s ON"
 	                 " s.id = m.session_id WHERE s.name = 'b'") == 6);
 	jv_free(a);
 	jv_free(b);

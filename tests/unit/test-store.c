@@ -9,17 +9,6 @@
 static char dir[] = "/tmp/confab-unit-XXXXXX";
 static char path[256];
 
-static long
-scalar(cf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	long v = -1;
-	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 static void
 migrations(void)
@@ -28,15 +17,15 @@ migrations(void)
 	cf_store *st = unit_open(path, CF_STORE_WRITE);
 	struct stat sb;
 	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
-	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
-	CHECK(scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN"
+	CHECK(unit_scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM sqlite_master WHERE name IN"
 	                 " ('sessions', 'messages', 'attachments', 'messages_fts',"
 	                 " 'sessions_fts')") == 5);
 	cf_store_close(st);
 	/* opening again migrates nothing and keeps the data */
 	st = unit_open(path, CF_STORE_WRITE);
-	CHECK(scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
-	CHECK(scalar(st, "PRAGMA journal_mode = WAL") >= -1);
+	CHECK(unit_scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
+	CHECK(unit_scalar(st, "PRAGMA journal_mode = WAL") >= -1);
 	sqlite3_exec(cf_store_db(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
 	cf_store_close(st);
 	/* a newer schema is refused, and left as it was */

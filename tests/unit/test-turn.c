@@ -237,17 +237,6 @@ errors(cf_store *st)
 	}
 }
 
-static long
-count(cf_store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	long v = -1;
-	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
 
 int
 main(void)
@@ -266,14 +255,14 @@ main(void)
 	cf_setprog("test-turn");
 	cf_store *st = cf_open(p, CF_STORE_WRITE | CF_STORE_CREATE);
 	turns(st);
-	long msgs = count(st, "SELECT count(*) FROM messages");
-	long sessions = count(st, "SELECT count(*) FROM sessions");
+	long msgs = unit_scalar(st, "SELECT count(*) FROM messages");
+	long sessions = unit_scalar(st, "SELECT count(*) FROM sessions");
 	CHECK(msgs == 12 && sessions == 1);
 	errors(st);
 	/* none of them stored a thing */
-	CHECK(count(st, "SELECT count(*) FROM messages") == msgs);
-	CHECK(count(st, "SELECT count(*) FROM sessions") == sessions);
-	CHECK(count(st, "SELECT count(*) FROM messages WHERE pending IS NOT NULL") == 0);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages") == msgs);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM sessions") == sessions);
+	CHECK(unit_scalar(st, "SELECT count(*) FROM messages WHERE pending IS NOT NULL") == 0);
 	cf_store_close(st);
 	return unit_done("turn");
 }

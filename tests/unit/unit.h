@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "confab.h"
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
@@ -59,6 +60,20 @@ static int unit_pass, unit_fail;
 #define OK(expr) do { jv o_ = (expr); CHECK(!cf_is_error(o_)); jv_free(o_); } while (0)
 
 /* A store that must open; the test ends when it does not. */
+/* The first column of the first row of sql, an integer; -1 when there is
+ * none or the statement fails. */
+static inline long
+unit_scalar(cf_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long v = -1;
+	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 static inline cf_store *
 unit_open(const char *path, int mode)
 {
