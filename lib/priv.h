@@ -13,7 +13,9 @@ struct cf_store {
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
-	} cache[96];   /* the static statements a long confab may use, each once */
+		unsigned long used;   /* cf_stmt's clock when last handed out */
+	} cache[128];  /* the static statements a long confab may use, each once */
+	unsigned long clock;
 	int search_fns;         /* cf_search_fns has run */
 	/* the writers' queue (store.c), set up by the first transaction */
 	long wait_ms;     /* busy-timeout; 0 until then */

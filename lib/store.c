@@ -1036,13 +1036,28 @@ cf_stmt(cf_store *st, const char *sql)
 			sqlite3_stmt *s = st->cache[i].stmt;
 			sqlite3_reset(s);
 			sqlite3_clear_bindings(s);
+			st->cache[i].used = ++st->clock;
 			return s;
 		}
 	}
 	if (i == n) {
-		/* a programming error: more static statements than slots */
-		fprintf(stderr, "%s: internal: statement cache full\n", cf_prog);
-		abort();
+		/* More statements than slots: the one handed out longest ago
+		 * goes, unless it is still stepping (a caller's loop holds it);
+		 * a program that runs for hours must not stop on this. */
+		size_t old = n;
+		for (size_t j = 0; j < n; j++)
+			if (!sqlite3_stmt_busy(st->cache[j].stmt) &&
+			    (old == n || st->cache[j].used < st->cache[old].used))
+				old = j;
+		if (old == n)
+			return NULL;
+		sqlite3_finalize(st->cache[old].stmt);
+		i = old;
+		memmove(&st->cache[i], &st->cache[i + 1],
+		        (n - i - 1) * sizeof *st->cache);
+		i = n - 1;
+		st->cache[i].sql = NULL;
+		st->cache[i].stmt = NULL;
 	}
 	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	                       &st->cache[i].stmt, NULL) != SQLITE_OK) {
@@ -1051,6 +1066,7 @@ cf_stmt(cf_store *st, const char *sql)
 		return NULL;   /* tried again the next time */
 	}
 	st->cache[i].sql = sql;
+	st->cache[i].used = ++st->clock;
 	return st->cache[i].stmt;
 }
 
