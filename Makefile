@@ -112,6 +112,7 @@ PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
+PROGS += chat-plugin
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
@@ -288,6 +289,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -g
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
+FUZZ += plugin
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
