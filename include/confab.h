@@ -604,6 +604,9 @@ struct cf_turn {
 	                           * temperature null: none sent; consumed */
 	jv fallbacks;             /* [{provider, model}] or jv_null() (the
 	                           * config's fallback); consumed */
+	jv msg_context;           /* fields of the user message's context
+	                           * ({pluginCommands: [...]}), or jv_null();
+	                           * freed by cf_turn_release */
 	int stream; long retries, timeout; double retry_time;
 	int records;              /* 1 (the default): user and reply are read
 	                           * back from the store; 0: left null, which
