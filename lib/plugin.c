@@ -762,7 +762,7 @@ static jv
 described_list(const char *name, jv o, const char *key, const char *const *fields)
 {
 	jv l = jv_object_get(jv_copy(o), jv_string(key));
-	if (jv_get_kind(l) == JV_KIND_NULL) {
+	if (!jv_is_valid(l) || jv_get_kind(l) == JV_KIND_NULL) {
 		jv_free(l);
 		return jv_array();
 	}
@@ -785,7 +785,7 @@ described_list(const char *name, jv o, const char *key, const char *const *field
 		for (int f = 0; fields[f]; f++) {
 			jv v = jv_object_get(jv_copy(c), jv_string(fields[f]));
 			if (!strcmp(fields[f], "input_schema")) {
-				if (jv_get_kind(v) == JV_KIND_NULL) {
+				if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
 					jv_free(v);
 					v = jv_object_set(jv_object(), jv_string("type"), jv_string("object"));
 				} else if (jv_get_kind(v) != JV_KIND_OBJECT && !cf_is_error(err)) {
