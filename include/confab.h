@@ -1032,8 +1032,8 @@ CF_MUST jv cf_plugin_config_set(const char *name, const char *key, const char *v
  * section that is not [A-Za-z0-9._-]+, or a value holding a newline:
  * CF_EX_USAGE. */
 CF_MUST jv cf_config_set(const char *section, const char *key, const char *value);
-/* The keys of [section] (not of its subsections) with their values: an
- * object of strings. */
+/* The keys of [section] with their values: an object of strings (a
+ * key of [section.sub] is "sub.key" there). */
 CF_MUST jv cf_config_section(const char *section);
 /* Every key of the config ("section.key": value). */
 CF_MUST jv cf_config_all(void);

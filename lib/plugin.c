@@ -306,11 +306,12 @@ child_env(const char *name, const char *sid, const char *db)
 		jv_free(s);
 	}
 	jv_array_foreach(extra, i, p) {
-		jv s = jv_string_fmt("%s=%s", jv_string_value(jv_array_get(jv_copy(p), 0)),
-		                     jv_string_value(jv_array_get(jv_copy(p), 1)));
+		jv k = jv_array_get(jv_copy(p), 0), v = jv_array_get(p, 1);
+		jv s = jv_string_fmt("%s=%s", jv_string_value(k), jv_string_value(v));
 		env[n++] = cf_xstrdup(jv_string_value(s));
 		jv_free(s);
-		jv_free(p);
+		jv_free(k);
+		jv_free(v);
 		(void)i;
 	}
 	jv_free(extra);
@@ -705,6 +706,31 @@ record_problem(jv o)
 	return NULL;
 }
 
+/* Whether every string of s (n bytes) opens where JSON allows one: at
+ * the start or after '{', '[', ',' or ':'.  libjq 1.6 leaks the string
+ * when one follows a value directly ({"a" "b"}), so such a line, which is
+ * no JSON anyway, is refused before jq sees it. */
+static int
+strings_placed(const char *s, size_t n)
+{
+	char prev = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
+			continue;
+		if (s[i] != '"') {
+			prev = s[i];
+			continue;
+		}
+		if (!strchr("{[,:", prev))
+			return 0;
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+		prev = '"';
+	}
+	return 1;
+}
+
 jv
 cf_plugin_records(const char *buf, size_t n, const char *name)
 {
@@ -725,7 +751,8 @@ cf_plugin_records(const char *buf, size_t n, const char *name)
 			return cf_error(CF_EX_DATA, "plugin '%s': line %ld of its output is "
 			                "not UTF-8 text", name, line);
 		}
-		jv v = jv_parse_sized(buf + b, (int)(e - b));
+		jv v = strings_placed(buf + b, e - b) ? jv_parse_sized(buf + b, (int)(e - b)) :
+		       jv_invalid();
 		if (!jv_is_valid(v)) {
 			jv_free(v);
 			jv_free(recs);
@@ -823,7 +850,8 @@ describe_now(const char *name)
 	e = outcome(&r, NULL);
 	jv d = jv_invalid();
 	if (jv_is_valid(e)) {
-		d = jv_parse_sized(r.out, (int)r.outn);
+		d = strings_placed(r.out, r.outn) ? jv_parse_sized(r.out, (int)r.outn) :
+		    jv_invalid();
 		if (jv_get_kind(d) != JV_KIND_OBJECT) {
 			jv_free(d);
 			d = cf_error(CF_EX_DATA, "plugin '%s': --describe did not print one "
