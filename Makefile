@@ -240,6 +240,7 @@ check-stress: all build/fakeprov
 .PHONY: check-stress
 
 bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl build/ptytime
+bench: build/bench-noplugin
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
@@ -264,6 +265,12 @@ build/bench-render: tests/bench/render.c $(LIB) $(CMD_OBJ) include/render.h
 build/ptytime: tests/bench/ptytime.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lutil
+
+# A plugin that does nothing, compiled, for the plugin round trip
+# (tests/bench/noplugin.c).
+build/bench-noplugin: tests/bench/noplugin.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
