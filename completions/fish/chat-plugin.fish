@@ -4,7 +4,7 @@
 
 # Plugin names, from the plugin folder and PATH (no plugin is run).
 function __chat_plugin_names
-    set -l d $HOME/.local/share/confab/plugins
+    set --local d $HOME/.local/share/confab/plugins
     string match -q '/*' -- "$XDG_DATA_HOME"; and set d $XDG_DATA_HOME/confab/plugins
     for f in $d/chat-plugin-* $PATH/chat-plugin-*
         test -f $f -a -x $f; and string replace -r '.*/chat-plugin-' '' -- $f
@@ -12,9 +12,9 @@ function __chat_plugin_names
 end
 
 function __chat_plugin_commands
-    set -l words (commandline -opc)
-    set -l name
-    set -l seen 0
+    set --local words (commandline -opc)
+    set --local name
+    set --local seen 0
     for w in $words[2..-1]
         string match -q -- '-*' $w; and continue
         set seen (math $seen + 1)
