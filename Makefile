@@ -345,6 +345,7 @@ install: all
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man5/confab.5 $(DESTDIR)$(MANDIR)/man7/confab.7
+	rm -f $(DESTDIR)$(MANDIR)/man7/confab-plugin.7
 	rm -rf $(DESTDIR)$(DATADIR)/confab
 	cd completions/bash && for f in *; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
