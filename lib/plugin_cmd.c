@@ -132,7 +132,10 @@ run_command(struct cf_chat *c, jv w)
 	struct cf_tab *t = tab_of(c);
 	jv name = jv_array_get(jv_copy(w), 0), cmd = jv_array_get(jv_copy(w), 1);
 	const char *nm = jv_string_value(name), *cm = jv_string_value(cmd);
+	/* Ctrl-C stops a plugin that takes its time to describe itself too */
+	cf_chat_busy(1);
 	jv d = cf_plugin_describe(nm);
+	cf_chat_busy(0);
 	jv res = jv_true();
 	if (!jv_is_valid(d)) {
 		res = d;
