@@ -1091,6 +1091,10 @@ cf_plugin_run(cf_store *st, const char *name, const char *command,
 	}
 	struct buf in = {0};
 	char sid[64] = "";
+	if (jv_get_kind(session) == JV_KIND_OBJECT && !st) {
+		jv_free(session);
+		return cf_usage_error("plugin '%s': a session needs its store", name);
+	}
 	if (jv_get_kind(session) == JV_KIND_OBJECT) {
 		snprintf(sid, sizeof sid, "%s", cf_jstr(session, "id"));
 		jv e = session_input(st, session, &in);
