@@ -7,6 +7,18 @@
 
 load helper
 load send
+load confab-tmux
+
+# send.bash's, and the test's own tmux server when it started one
+teardown() {
+	local p
+	for p in "${BG[@]}"; do
+		kill -KILL "$p" 2> /dev/null || true
+		wait "$p" 2> /dev/null || true
+	done
+	fake_stop
+	[ -z "${SOCK:-}" ] || tm kill-server 2> /dev/null || true
+}
 
 last_body() {
 	fake_requests | tail -n 1 | jq -c .body
@@ -137,4 +149,28 @@ user_msg() {
 	exit_is 0
 	last_body | jq -e '.seed == 4 and .response_format.type == "json_schema"'
 	[ "$(tail -n 1 "$OUT" | jq -r .value.a)" = 1 ]
+}
+
+@test "confab's /option sets the session's options as chat-set -o does, and the next message sends them" {
+	command -v tmux > /dev/null || skip "no tmux (make deps)"
+	export LANG=C.UTF-8
+	SOCK="opts-$$-$BATS_TEST_NUMBER"
+	RUN="$BATS_TEST_TMPDIR/run"
+	mkdir -p "$RUN"
+	serve
+	session openai
+	chat-set -n s "$SID" > /dev/null
+	start s
+	line "/option seed=5 'stop=[\"x\"]'"
+	[ "$(on_screen 'options: \{"seed":5,"stop":\["x"\]\}')" = 1 ]
+	line "/option stop="
+	line "/option"
+	[ "$(on_screen '^options: \{"seed":5\}$')" = 2 ]
+	line "/option nokey"
+	[ "$(on_screen "invalid -o 'nokey'")" = 1 ]
+	line "hello"
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+	last_body | jq -e '.seed == 5 and (has("stop") | not)'
+	[ "$(sqlite3 "$CHAT_DB" "SELECT extra ->> '$.options.seed' FROM sessions WHERE id = '$SID'")" = 5 ]
 }
