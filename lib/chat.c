@@ -516,9 +516,16 @@ judge(struct cf_turn_state *ts, jv meta)
 		jv_free(ts->value);
 		ts->value = v;
 	} else {
+		/* jq's words, without the reply it quotes: one line */
 		jv m = jv_invalid_get_msg(v);
-		r = cf_error(CF_EX_DATA, "not JSON (%s)", jv_get_kind(m) == JV_KIND_STRING ?
-		             jv_string_value(m) : "empty");
+		const char *w = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "empty";
+		char raw[256], line[256];
+		snprintf(raw, sizeof raw, "%.*s", (int)strcspn(w, "("), w);
+		cf_clean(raw, line, sizeof line, 0, 0);
+		size_t n = strlen(line);
+		while (n && line[n - 1] == ' ')
+			line[--n] = '\0';
+		r = cf_error(CF_EX_DATA, "not JSON (%s)", line);
 		jv_free(m);
 	}
 	meta = jv_object_set(meta, jv_string("schemaValid"), jv_bool(jv_is_valid(r)));

@@ -183,10 +183,10 @@ whole(cf_call *c, const char *body, size_t n)
 				cf_call_text(c, t, strlen(t));
 			} else if (jv_get_kind(c->schema) == JV_KIND_OBJECT &&
 			           !strcmp(cf_jstr(b, "type"), "tool_use")) {
-				size_t n;
+				size_t len;
 				const char *t = cf_json_compact(jv_object_get(jv_copy(b),
-				                                jv_string("input")), &n);
-				cf_call_text(c, t, n);
+				                                jv_string("input")), &len);
+				cf_call_text(c, t, len);
 			}
 			jv_free(b);
 			(void)i;

@@ -69,12 +69,13 @@ user_msg() {
 }
 
 @test "a reply that is not JSON: exit 5, kept" {
-	serve "text=Sure!%20Here%20you%20are."
+	serve "text=Sure!%0AHere%20you%20are."
 	session openai
 	send --schema 'name' hi
 	exit_is 5
-	error_says "not JSON"
-	reply | jq -e '.metadata.schemaValid == false and .content == "Sure! Here you are."'
+	[ "${#stderr_lines[@]}" = 1 ]
+	error_says "the reply does not match the schema: not JSON (Invalid numeric literal at line 2, column 0) (it is kept"
+	reply | jq -e '.metadata.schemaValid == false and .content == "Sure!\nHere you are."'
 }
 
 @test "anthropic: a forced tool whose input is the reply, streamed and whole" {
