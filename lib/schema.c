@@ -19,6 +19,10 @@
 /* Deep enough for any schema a person writes; a $ref that leads back to
  * itself without going into the value stops here. */
 #define DEPTH_MAX 64
+/* A value is validated as deep as it goes, a few steps a level (its
+ * subschema, a $ref, an anyOf): far past what a model writes, well short
+ * of the stack's end. */
+#define VALUE_DEPTH_MAX 1000
 
 static const char *const types[] = {"string", "number", "integer", "boolean",
                                     "object", "array", "null"};
@@ -636,8 +640,9 @@ static jv
 valid_at(jv root, jv s, jv v, jv ptr, int depth)
 {
 	jv r;
-	if (depth > DEPTH_MAX) {
-		r = mismatch(ptr, "the schema goes deeper than %d (a $ref to itself?)", DEPTH_MAX);
+	if (depth > VALUE_DEPTH_MAX) {
+		r = mismatch(ptr, "the schema goes deeper than %d steps (a $ref to itself?)",
+		             VALUE_DEPTH_MAX);
 		goto out;
 	}
 	if (jv_get_kind(s) == JV_KIND_TRUE || jv_get_kind(s) != JV_KIND_OBJECT) {

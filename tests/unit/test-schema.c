@@ -124,6 +124,14 @@ validator(void)
 		" \"$ref\": \"#/$defs/node\"}";
 	MATCH(tree, "{\"kids\": [{\"kids\": []}, {}]}");
 	NOMATCH(tree, "{\"kids\": [{\"kids\": [3]}]}", "at /kids/0/kids/0: expected object");
+	/* a deep value is followed as deep as it goes */
+	char deep[4096] = "";
+	for (int i = 0; i < 60; i++)
+		strcat(deep, "{\"kids\": [");
+	strcat(deep, "{}");
+	for (int i = 0; i < 60; i++)
+		strcat(deep, "]}");
+	MATCH(tree, deep);
 	MATCH("{\"definitions\": {\"a\": {\"type\": \"string\"}}, \"items\": {\"$ref\": \"#/definitions/a\"}}",
 	      "[\"x\"]");
 	NOMATCH("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}", "1",
