@@ -44,6 +44,7 @@ cf_call_init(cf_call *c)
 	c->r.stop = jv_null();
 	c->r.error = jv_null();
 	c->r.in_tokens = c->r.out_tokens = -1;
+	c->options = c->schema = jv_null();
 }
 
 void
@@ -219,6 +220,8 @@ cf_call_run(cf_call *c)
 	char url[2048];
 	c->p->url(c, url, sizeof url);
 	jv body = c->p->body(c);
+	if (c->p->options)
+		body = c->p->options(c, body);
 	size_t blen;
 	const char *btext = cf_json_compact(body, &blen);
 	char *payload = cf_xmalloc(blen + 1);

@@ -306,6 +306,44 @@ static jv cmd_max_tokens(struct cf_chat *c, const char *a) { return setting(c, "
 static jv cmd_context_window(struct cf_chat *c, const char *a) { return setting(c, "/context-window", a); }
 static jv cmd_rename(struct cf_chat *c, const char *a) { return setting(c, "/rename", a); }
 
+/* /option KEY=VALUE...: chat-set -o's session defaults; without one,
+ * what they are. */
+static jv
+cmd_option(struct cf_chat *c, const char *arg)
+{
+	jv w = words(arg);
+	if (!jv_is_valid(w))
+		return w;
+	struct cf_settings s;
+	cf_settings_init(&s);
+	jv_array_foreach(w, i, x) {
+		cf_settings_add_option(&s, jv_string_value(x));   /* w holds x */
+		jv_free(x);
+		(void)i;
+	}
+	jv r = jv_true();
+	if (s.noptions)
+		r = change(c, "/option", &s);
+	else if (!tab(c))
+		r = cf_error(CF_EX_USAGE, "no session is open: /new starts one");
+	if (jv_is_valid(r)) {
+		jv o = cf_jpath(tab(c)->session, "metadata.options");
+		if (jv_get_kind(o) == JV_KIND_OBJECT && jv_object_length(jv_copy(o))) {
+			jv d = jv_dump_string(o, 0);
+			char buf[1024];
+			cf_clean(jv_string_value(d), buf, sizeof buf, 0, 0);
+			cf_chat_say(c, "options: %s", buf);
+			jv_free(d);
+		} else {
+			jv_free(o);
+			cf_chat_say(c, "options: none");
+		}
+	}
+	free(s.options);
+	jv_free(w);
+	return r;
+}
+
 static jv
 cmd_tag(struct cf_chat *c, const char *arg)
 {
@@ -1319,6 +1357,8 @@ static const struct cmd {
 	{"/cost", "", "what this session's replies used and cost", cmd_cost, C_NONE},
 	{"/rename", "NAME", "rename this session", cmd_rename, C_NONE},
 	{"/tag", "[-]TAG...", "add tags; -TAG removes one", cmd_tag, C_TAG},
+	{"/option", "[KEY=VALUE...]", "provider options every message sends, as "
+	 "chat-set -o (KEY= removes one); without any, what they are", cmd_option, C_NONE},
 	{"/star", "", "star this session, or unstar it", cmd_star, C_NONE},
 	{"/archive", "", "archive this session (chat-ls hides it), or bring it "
 	 "back", cmd_archive, C_NONE},
