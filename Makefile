@@ -112,7 +112,10 @@ PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
-BINS = $(PROGS:%=bin/%)
+# the plugins confab ships (confab-plugin(7)): programs like the others,
+# run by chat-plugin and confab rather than by people
+PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file
+BINS = $(PROGS:%=bin/%) $(PLUGINS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 LIB = build/libconfab.a
@@ -336,6 +339,7 @@ install: all
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man5/confab.5 $(DESTDIR)$(MANDIR)/man7/confab.7
+	rm -f $(PLUGINS:%=$(DESTDIR)$(BINDIR)/%) $(PLUGINS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -rf $(DESTDIR)$(DATADIR)/confab
 	cd completions/bash && for f in *; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
