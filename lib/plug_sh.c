@@ -79,12 +79,18 @@ sh_run(const char *line, int tool)
 	jv recs = jv_array_append(jv_array(), plug_context(cmd));
 	if (!tool) {
 		long lines = plug_lines(r.out, keep);
+		char what[64];
+		if (lines)
+			snprintf(what, sizeof what, "%ld line%s of output attached", lines,
+			         lines == 1 ? "" : "s");
+		else
+			snprintf(what, sizeof what, "no output");
 		recs = jv_array_append(recs, WIFEXITED(r.status) && !r.truncated
-			? plug_text("ran '%s' with /bin/sh -c: exit status %d, %ld line%s of output "
-			            "attached", show, WEXITSTATUS(r.status), lines, lines == 1 ? "" : "s")
-			: plug_text("ran '%s' with /bin/sh -c: %s; %ld line%s of output attached",
-			            show, r.truncated ? "stopped at the output limit" : "killed by a signal",
-			            lines, lines == 1 ? "" : "s"));
+			? plug_text("ran '%s' with /bin/sh -c: exit status %d, %s", show,
+			            WEXITSTATUS(r.status), what)
+			: plug_text("ran '%s' with /bin/sh -c: %s; %s", show,
+			            r.truncated ? "stopped at the output limit" : "killed by a signal",
+			            what));
 	}
 	plug_run_free(&r);
 	return recs;
