@@ -2,6 +2,7 @@
  * log, show, status), git run with an argv, never through a shell. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,6 +108,10 @@ git(const char *const *args, const struct plug_limits *l, struct plug_run *r)
 static jv
 toplevel(const struct plug_limits *l)
 {
+	struct stat sb;
+	if (stat(repo_dir(), &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return cf_error(CF_EX_NOTFOUND, "no such folder: '%s' (CONFAB_PLUGIN_REPO)",
+		                repo_dir());
 	struct plug_run r;
 	const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
 	jv ok = plug_spawn(argv, repo_dir(), 0, l, &r);

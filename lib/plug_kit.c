@@ -122,10 +122,11 @@ plug_spawn(const char *const *argv, const char *dir, int merge,
 		/* killed with us should the host kill us outright */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_RDONLY);
+		/* errno for exec, its negative for what comes before */
 		int e = 0;
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
 		    dup2(merge ? out[1] : err[1], 2) < 0 || (dir && chdir(dir) != 0))
-			e = errno;
+			e = -errno;
 		else
 			execvp(argv[0], (char *const *)argv);
 		if (!e)
@@ -162,8 +163,10 @@ plug_spawn(const char *const *argv, const char *dir, int merge,
 			close(err[0]);
 		res = e == ENOENT
 			? cf_error(CF_EX_NOTFOUND, "cannot run '%s': it is not installed", argv[0])
-			: cf_error(CF_EX_FAIL, "cannot run '%s'%s%s: %s", argv[0],
-			           dir ? " in " : "", dir ? dir : "", strerror(e));
+			: e < 0
+			? cf_error(-e == ENOENT ? CF_EX_NOTFOUND : CF_EX_FAIL, "cannot run '%s'%s%s: %s",
+			           argv[0], dir ? " in " : "", dir ? dir : "", strerror(-e))
+			: cf_error(CF_EX_FAIL, "cannot run '%s': %s", argv[0], strerror(e));
 		goto restore;
 	}
 
