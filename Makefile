@@ -112,6 +112,7 @@ PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
+PROGS += chat-plugin
 # the plugins confab ships (confab-plugin(7)): programs like the others,
 # run by chat-plugin and confab rather than by people
 PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file
@@ -291,6 +292,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -g
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
+FUZZ += plugin
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
