@@ -23,12 +23,12 @@
 #define SNIFF 8192
 
 static const struct cf_plug_cmd commands[] = {
-	{"read", "read PATH",
+	{"read", "PATH",
 	 "attach a text file (UTF-8), fenced in its language; the words are one path"},
-	{"grep", "grep [-F] [-i] PATTERN [PATH...]",
+	{"grep", "[-F] [-i] PATTERN [PATH...]",
 	 "attach the lines matching PATTERN, a POSIX extended regular expression (-F: a fixed "
 	 "string; -i: any case), in the files and folders named (.), with line numbers"},
-	{"tree", "tree [DIR [DEPTH]]",
+	{"tree", "[DIR [DEPTH]]",
 	 "attach the files under DIR (.), DEPTH folders deep (3)"},
 	{0},
 };

@@ -13,13 +13,13 @@
 #define UNTRACKED_SHOWN 50
 
 static const struct cf_plug_cmd commands[] = {
-	{"diff", "diff [PATH...]",
+	{"diff", "[PATH...]",
 	 "attach the changes not yet committed: staged, then not staged (of the PATHs only, when given)"},
-	{"log", "log [N]",
+	{"log", "[N]",
 	 "attach the last N commits (default 10, at most 200)"},
-	{"show", "show REF",
+	{"show", "REF",
 	 "attach a commit (or tag, tree, blob) with its patch"},
-	{"status", "status",
+	{"status", "",
 	 "attach the branch and the changed and untracked files"},
 	{0},
 };

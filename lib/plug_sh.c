@@ -10,7 +10,7 @@
 #include "plug.h"
 
 static const struct cf_plug_cmd commands[] = {
-	{"run", "run COMMAND...",
+	{"run", "COMMAND...",
 	 "run the words as one command line through a shell, /bin/sh -c, and attach its "
 	 "output and exit status"},
 	{0},
@@ -102,10 +102,23 @@ command(const char *name, int argc, char **argv)
 	(void)name;
 	if (!argc)
 		return cf_usage_error("run needs a command");
-	/* the words as the user typed them, joined again for the shell */
-	jv line = jv_string(argv[0]);
-	for (int i = 1; i < argc; i++)
-		line = jv_string_append_str(jv_string_append_str(line, " "), argv[i]);
+	/* One word is the line as typed.  Several are joined again for the
+	 * shell; a word with a blank or a quote in it was quoted where it was
+	 * typed (the host split the line), so it is quoted again. */
+	jv line = jv_string(argc == 1 ? argv[0] : "");
+	for (int i = 0; argc > 1 && i < argc; i++) {
+		const char *w = argv[i];
+		if (i)
+			line = jv_string_append_str(line, " ");
+		if (*w && !strpbrk(w, " \t\n'\"")) {
+			line = jv_string_append_str(line, w);
+			continue;
+		}
+		line = jv_string_append_str(line, "'");
+		for (const char *q; (q = strchr(w, '\'')); w = q + 1)
+			line = jv_string_append_str(jv_string_append_buf(line, w, (int)(q - w)), "'\\''");
+		line = jv_string_append_str(jv_string_append_str(line, w), "'");
+	}
 	jv res = sh_run(jv_string_value(line), 0);
 	jv_free(line);
 	return res;

@@ -42,8 +42,9 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -r .name <<< "$output")" = git ]
 	[ "$(jq -c '[.commands[].name]' <<< "$output")" = '["diff","log","show","status"]' ]
-	jq -e '.commands | all(.usage != "" and (.usage | type) == "string" and
-		(.description | type) == "string" and .description != "")' <<< "$output"
+	# usage is what follows the command's name (/git diff [PATH...])
+	[ "$(jq -c '[.commands[].usage]' <<< "$output")" = '["[PATH...]","[N]","REF",""]' ]
+	jq -e '.commands | all((.description | type) == "string" and .description != "")' <<< "$output"
 	[ "$(jq -c '[.tools[].name]' <<< "$output")" = '["git_status","git_diff","git_log","git_show"]' ]
 	jq -e '.tools | all((.description | length) > 20 and .input_schema.type == "object" and
 		(.input_schema.properties | type) == "object" and

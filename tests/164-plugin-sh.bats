@@ -35,7 +35,7 @@ running() {
 	run -0 --separate-stderr chat-plugin-sh --describe
 	[ -z "$stderr" ]
 	[ "$(jq -r .name <<< "$output")" = sh ]
-	[ "$(jq -c '[.commands[] | [.name, .usage]]' <<< "$output")" = '[["run","run COMMAND..."]]' ]
+	[ "$(jq -c '[.commands[] | [.name, .usage]]' <<< "$output")" = '[["run","COMMAND..."]]' ]
 	[[ $(jq -r '.commands[0].description' <<< "$output") == *"/bin/sh -c"* ]]
 	[ "$(jq -r '.tools | length' <<< "$output")" = 1 ]
 	jq -e '.tools[0] | .name == "sh_run" and (.description | test("Runs a shell command")) and
@@ -66,6 +66,10 @@ running() {
 	run -0 chat-plugin-sh run true < /dev/null
 	[[ $(ctx) == *"It printed nothing."* ]]
 	[ "$(said)" = "ran 'true' with /bin/sh -c: exit status 0, no output" ]
+	# a word with a blank or a quote was quoted where it was typed: again
+	run -0 chat-plugin-sh run printf '%s,' 'a  b' "it's" '' '$HOME' < /dev/null
+	[[ $(ctx) == *'```sh'$'\n'"printf %s, 'a  b' 'it'\\''s' '' \$HOME"$'\n'* ]]
+	[[ $(ctx) == *'```text'$'\n'"a  b,it's,,$HOME,"$'\n''```'* ]]
 	# an option-like word is the command's
 	run -0 chat-plugin-sh run echo -n hi < /dev/null
 	[[ $(ctx) == *'```text'$'\n''hi'$'\n''```'* ]]

@@ -36,7 +36,8 @@ block() { ctx | awk '/^```/ { if (on) exit; on = 1; next } on'; }
 	[ -z "$stderr" ]
 	[ "$(jq -r .name <<< "$output")" = file ]
 	[ "$(jq -c '[.commands[].name]' <<< "$output")" = '["read","grep","tree"]' ]
-	jq -e '.commands | all(. as $c | ($c.usage | startswith($c.name)) and ($c.description | length) > 10)' <<< "$output"
+	[ "$(jq -c '[.commands[].usage]' <<< "$output")" = '["PATH","[-F] [-i] PATTERN [PATH...]","[DIR [DEPTH]]"]' ]
+	jq -e '.commands | all((.description | length) > 10)' <<< "$output"
 	[ "$(jq -c '[.tools[].name]' <<< "$output")" = '["file_read","file_grep","file_tree"]' ]
 	jq -e '.tools | all(.input_schema.type == "object" and (.input_schema.properties | type) == "object" and
 		((.input_schema.required // []) - (.input_schema.properties | keys) | length) == 0)' <<< "$output"
