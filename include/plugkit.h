@@ -37,8 +37,9 @@ enum cf_plug_mode { CF_PLUG_DESCRIBE, CF_PLUG_TOOL, CF_PLUG_COMMAND };
 /* One run: --describe's object (name NULL), the tool name's result (its
  * input read from stdin, one JSON object), or the command name with its
  * argc words (stdin's session records read to the end and left alone).
- * Writes the records, or on failure one {"type":"error"} record, and
- * returns the exit status (CF_EX_*) for main. */
+ * Writes the records, or on failure one {"type":"error"} record (and its
+ * message as one line on stderr), and returns the exit status (CF_EX_*)
+ * for main. */
 int cf_plug_main(const struct cf_plugin_def *p, enum cf_plug_mode mode,
                  const char *name, int argc, char **argv);
 

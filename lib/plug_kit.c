@@ -479,8 +479,11 @@ tool_input(void)
 	free(buf);
 	if (!jv_is_valid(v)) {
 		jv m = jv_invalid_get_msg(v);
-		jv e = cf_error(CF_EX_DATA, "the tool's input is not JSON: %s",
-		                jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "malformed");
+		const char *why = jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "malformed";
+		/* libjq quotes the whole input after its reason: one line, ours */
+		const char *quoted = strstr(why, " (while parsing");
+		jv e = cf_error(CF_EX_DATA, "the tool's input is not JSON: %.*s",
+		                quoted ? (int)(quoted - why) : (int)strcspn(why, "\n"), why);
 		jv_free(m);
 		return e;
 	}
@@ -536,6 +539,9 @@ cf_plug_main(const struct cf_plugin_def *p, enum cf_plug_mode mode,
 		int status = cf_error_status(recs);
 		jv m = cf_error_message(recs);
 		jv_free(recs);
+		/* and as the last line of stderr, which a host that looks only at
+		 * the exit status shows after it */
+		cf_warn("%s", jv_string_value(m));
 		jv rec = jv_object_set(jv_object_set(jv_object(), jv_string("type"),
 			jv_string("error")), jv_string("message"), m);
 		jv w = cf_out_record(rec);

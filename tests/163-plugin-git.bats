@@ -25,12 +25,14 @@ commit() {
 }
 
 # After `run --separate-stderr`: stdout is one error record whose message
-# starts with $1, stderr is empty.
+# starts with $1, stderr the same message as one line.
 error_record() {
-	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -r .type <<< "$output")" = error ]
 	[[ "$(jq -r .message <<< "$output")" == "$1"* ]] || { echo "message: $output"; return 1; }
+	# the same line on stderr, for a host that shows that after the exit status
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin-git: $(jq -r .message <<< "$output")" ]
 }
 
 ctx() { jq -r 'select(.type == "context").content' <<< "$output"; }
@@ -219,7 +221,7 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 
 @test "--tool errors: bad JSON, not an object, a field of the wrong type, an unknown tool" {
 	run -5 --separate-stderr chat-plugin-git --tool git_log <<< '{"count": '
-	error_record "the tool's input is not JSON"
+	error_record "the tool's input is not JSON: Unfinished JSON term at EOF at line 2, column 0"
 	run -5 --separate-stderr chat-plugin-git --tool git_log <<< '[1]'
 	error_record "the tool's input is not a JSON object"
 	run -2 --separate-stderr chat-plugin-git --tool git_log <<< '{"count": "5"}'

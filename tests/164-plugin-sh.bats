@@ -13,10 +13,12 @@ setup() {
 }
 
 error_record() {
-	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -r .type <<< "$output")" = error ]
 	[[ "$(jq -r .message <<< "$output")" == "$1"* ]] || { echo "message: $output"; return 1; }
+	# the same line on stderr, for a host that shows that after the exit status
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin-sh: $(jq -r .message <<< "$output")" ]
 }
 
 ctx() { jq -r 'select(.type == "context").content' <<< "$output"; }
@@ -120,7 +122,7 @@ running() {
 }
 
 @test "SIGTERM to the plugin (the host's time limit) ends the command's group too" {
-	chat-plugin-sh run 'touch ready; sleep 4100' < /dev/null > out 2>&1 &
+	chat-plugin-sh run 'touch ready; sleep 4100' < /dev/null > out 2> err &
 	pid=$!
 	for _ in $(seq 200); do [ -e ready ] && break; sleep 0.05; done
 	[ -e ready ]
@@ -129,6 +131,7 @@ running() {
 	wait "$pid" || status=$?
 	[ "$status" -eq 143 ]
 	[ "$(jq -r .message out)" = "'/bin/sh' stopped by a termination signal" ]
+	[ "$(cat err)" = "chat-plugin-sh: '/bin/sh' stopped by a termination signal" ]
 	[ -z "$(running 'sleep 4100')" ]
 }
 

@@ -20,10 +20,12 @@ setup() {
 }
 
 error_record() {
-	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -r .type <<< "$output")" = error ]
 	[[ "$(jq -r .message <<< "$output")" == "$1"* ]] || { echo "message: $output"; return 1; }
+	# the same line on stderr, for a host that shows that after the exit status
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin-file: $(jq -r .message <<< "$output")" ]
 }
 
 ctx() { jq -r 'select(.type == "context").content' <<< "$output"; }
