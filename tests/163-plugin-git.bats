@@ -249,3 +249,18 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	run -3 --separate-stderr env PATH=/nonexistent "$ROOT/bin/chat-plugin-git" status < /dev/null
 	error_record "cannot run 'git': it is not installed"
 }
+
+@test "through chat-plugin run: its records as written, a failure its one line, [plugin.git] repo as CONFAB_PLUGIN_REPO" {
+	printf 'x\n' >> a.txt
+	run -0 --separate-stderr chat-plugin run git diff
+	[ -z "$stderr" ]
+	[[ $(ctx) == *'+x'* ]]
+	[ "$(said)" = "attached git diff ($(git diff | wc -l) lines)" ]
+	cd "$BATS_TEST_TMPDIR"
+	run -1 --separate-stderr chat-plugin run git status
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'git' failed (exit 3): chat-plugin-git: not a git repository: '$BATS_TEST_TMPDIR'" ]
+	chat-plugin config git repo "$R" > /dev/null
+	run -0 chat-plugin run git status
+	[[ $(ctx) == "git status --short --branch in $R:"*' M a.txt'* ]]
+}

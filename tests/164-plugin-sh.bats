@@ -163,3 +163,15 @@ running() {
 	run -2 --separate-stderr chat-plugin-sh --tool
 	one_error chat-plugin-sh
 }
+
+@test "through chat-plugin run: the session's id reaches the command; [plugin.sh] timeout is the time limit" {
+	S=$(new_session -n work -p echo)
+	run -0 --separate-stderr chat-plugin run sh run 'echo "$CONFAB_SESSION"' -s work
+	[ -z "$stderr" ]
+	[[ $(ctx) == *'```text'$'\n'"$S"$'\n''```'* ]]
+	chat-plugin config sh timeout 1 > /dev/null
+	run -1 --separate-stderr chat-plugin run sh run sleep 4102
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'sh' failed (exit 1): chat-plugin-sh: 'sleep 4102' took longer than 1 s (CONFAB_PLUGIN_TIMEOUT): the shell and what it started were killed" ]
+	[ -z "$(running 'sleep 4102')" ]
+}

@@ -241,3 +241,13 @@ block() { ctx | awk '/^```/ { if (on) exit; on = 1; next } on'; }
 	run -2 --separate-stderr chat-plugin-file --describe extra
 	one_error chat-plugin-file
 }
+
+@test "through chat-plugin: described with its tools, grep's options after --, a refusal its one line" {
+	run -0 chat-plugin describe file
+	[ "$(jq -c '[.tools[].name]' <<< "$output")" = '["file_read","file_grep","file_tree"]' ]
+	run -0 --separate-stderr chat-plugin run file grep -- -F -i 'RETURN PARSE' src
+	[ -z "$stderr" ]
+	[ "$(block)" = "src/main.c:3:	return parse();" ]
+	run -1 --separate-stderr chat-plugin run file read blob.bin
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'file' failed (exit 5): chat-plugin-file: 'blob.bin' is a binary file (it holds NUL bytes), not text" ]
+}
