@@ -77,7 +77,9 @@ confine(const char *path)
 	jv res = jv_true();
 	if (!there) {
 		res = no_file(path, errno);
-	} else if (here) {
+	} else if (!here) {
+		res = cf_error(CF_EX_FAIL, "the working folder is gone: %s", strerror(errno));
+	} else {
 		size_t n = strlen(here);
 		if (strncmp(there, here, n) || (there[n] && there[n] != '/' && strcmp(here, "/")))
 			res = cf_usage_error("'%s' is outside the working folder %s, where the file "

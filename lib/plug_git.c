@@ -154,13 +154,13 @@ do_diff(const char *const *paths, int npaths, int tool)
 	jv ok = plug_limits(&l);
 	if (!jv_is_valid(ok))
 		return ok;
+	if (npaths > 20)   /* an argv of ours has room for that many */
+		return cf_usage_error("too many paths (%d): diff takes at most 20", npaths);
 	jv top = toplevel(&l);
 	if (!jv_is_valid(top))
 		return top;
 	const char *args[32];
 	int n = 0;
-	if (npaths > 20)
-		npaths = 20;   /* an argv of ours has room for that many */
 	struct plug_run staged, unstaged, untracked;
 	args[n++] = "diff";
 	args[n++] = "--cached";

@@ -93,6 +93,8 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	run -0 --separate-stderr chat-plugin-git diff < /dev/null
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -c . <<< "$output")" = '{"type":"text","content":"git diff: no changes, nothing attached"}' ]
+	run -2 --separate-stderr chat-plugin-git diff $(seq 1 21) < /dev/null
+	error_record "too many paths (21): diff takes at most 20"
 	# a path that looks like an option is a path: git writes no file
 	run -0 chat-plugin-git diff --output=leak < /dev/null
 	[ ! -e leak ]
