@@ -345,6 +345,9 @@ do_grep(const char *pattern, const char *const *paths, int npaths, int fixed, in
 		struct stat sb;
 		if (stat(paths[i], &sb) != 0)
 			return no_file(paths[i], errno);
+		/* a FIFO would be waited on */
+		if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+			return cf_usage_error("'%s' is not a regular file or a folder", paths[i]);
 		if (tool && !jv_is_valid(ok = confine(paths[i])))
 			return ok;
 	}

@@ -137,6 +137,9 @@ block() { ctx | awk '/^```/ { if (on) exit; on = 1; next } on'; }
 	error_record "no such file or folder: 'nowhere'"
 	run -2 --separate-stderr chat-plugin-file grep < /dev/null
 	error_record "grep needs a pattern"
+	mkfifo pipe
+	run -2 --separate-stderr chat-plugin-file grep x pipe < /dev/null
+	error_record "'pipe' is not a regular file or a folder"
 }
 
 @test "grep and tree follow no symbolic link, so a loop is nothing" {
