@@ -165,6 +165,16 @@ bin/%: cmd/%.c $(CMD_OBJ) $(LIB) cmd/cmd.h $(wildcard include/*.h)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
+# The shipped plugins share their main (cmd/plugin.c).
+PLUGIN_OBJ = build/plugin-main.o
+$(PLUGIN_OBJ): cmd/plugin.c cmd/cmd.h include/confab.h include/opts.h include/plugkit.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(PLUGINS:%=bin/%): bin/%: cmd/%.c $(PLUGIN_OBJ) $(CMD_OBJ) $(LIB) cmd/cmd.h $(wildcard include/*.h)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUGIN_OBJ) $(CMD_OBJ) $(LIB) $(LDLIBS)
+
 # The grammars' objects, the highlight queries embedded as C strings
 # (lib/grammars/langs-c, regenerated when the set of languages changes), and
 # fetching (lib/grammars/fetch: npm pack, or curl where npm is missing).
