@@ -292,10 +292,11 @@ summary(const struct plug_run *r, int kind, char *buf, size_t n)
 		snprintf(buf, n, "%ld line%s", lines, lines == 1 ? "" : "s");
 }
 
-/* One git command's output as a fenced block. */
+/* One git command's output as a fenced block; when ref is given, the
+ * object it names must exist first. */
 static jv
-attach(const char *const *args, const char *head, const char *lang, const char *said,
-       int kind, int tool)
+attach(const char *const *args, const char *ref, const char *head, const char *lang,
+       const char *said, int kind, int tool)
 {
 	struct plug_limits l;
 	jv ok = plug_limits(&l);
@@ -305,6 +306,19 @@ attach(const char *const *args, const char *head, const char *lang, const char *
 	if (!jv_is_valid(top))
 		return top;
 	struct plug_run r;
+	if (ref) {
+		const char *check[] = {"cat-file", "-e", "--end-of-options", ref, NULL};
+		ok = git(check, &l, &r);
+		if (!jv_is_valid(ok)) {
+			jv_free(top);
+			if (cf_error_status(ok) != CF_EX_FAIL)
+				return ok;
+			jv_free(ok);
+			return cf_error(CF_EX_NOTFOUND, "no commit or object '%s' in the repository",
+			                ref);
+		}
+		plug_run_free(&r);
+	}
 	ok = git(args, &l, &r);
 	if (!jv_is_valid(ok)) {
 		jv_free(top);
@@ -335,7 +349,7 @@ do_log(long count, int tool)
 	snprintf(n, sizeof n, "-n%ld", count);
 	snprintf(head, sizeof head, "git log -n %ld", count);
 	const char *args[] = {"log", n, "--decorate=short", "--no-show-signature", NULL};
-	return attach(args, head, "text", "git log", COMMITS, tool);
+	return attach(args, NULL, head, "text", "git log", COMMITS, tool);
 }
 
 static jv
@@ -344,37 +358,19 @@ do_show(const char *ref, int tool)
 	/* a ref is never taken as one of git's options (--output=FILE) */
 	if (!*ref || *ref == '-')
 		return cf_usage_error("invalid ref '%s'", ref);
-	struct plug_limits l;
-	jv ok = plug_limits(&l);
-	if (!jv_is_valid(ok))
-		return ok;
-	jv top = toplevel(&l);
-	if (!jv_is_valid(top))
-		return top;
-	jv_free(top);
-	struct plug_run r;
-	const char *check[] = {"cat-file", "-e", "--end-of-options", ref, NULL};
-	ok = git(check, &l, &r);
-	if (!jv_is_valid(ok)) {
-		if (cf_error_status(ok) != CF_EX_FAIL)
-			return ok;
-		jv_free(ok);
-		return cf_error(CF_EX_NOTFOUND, "no commit or object '%s' in the repository", ref);
-	}
-	plug_run_free(&r);
-	char head[300], said[300];
+	char head[300];
 	snprintf(head, sizeof head, "git show %s", ref);
-	snprintf(said, sizeof said, "git show %s", ref);
 	const char *args[] = {"show", "--no-ext-diff", "--no-textconv", "--decorate=short",
 	                      "--no-show-signature", "--end-of-options", ref, "--", NULL};
-	return attach(args, head, "diff", said, LINES, tool);
+	return attach(args, ref, head, "diff", head, LINES, tool);
 }
 
 static jv
 do_status(int tool)
 {
 	const char *args[] = {"status", "--short", "--branch", "--untracked-files=normal", NULL};
-	return attach(args, "git status --short --branch", "text", "git status", ENTRIES, tool);
+	return attach(args, NULL, "git status --short --branch", "text", "git status", ENTRIES,
+	              tool);
 }
 
 /* git asks nobody anything, and a status takes no lock from the user's
