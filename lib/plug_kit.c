@@ -121,7 +121,10 @@ plug_spawn(const char *const *argv, const char *dir, int merge,
 		setpgid(0, 0);
 		/* killed with us should the host kill us outright */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int null = open("/dev/null", O_RDONLY);
+		/* its own copy closes at exec; dup2's fd 0 stays */
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* nothing of ours but 0, 1 and 2 reaches the program */
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 		/* errno for exec, its negative for what comes before */
 		int e = 0;
 		if (null < 0 || dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||

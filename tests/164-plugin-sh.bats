@@ -77,9 +77,11 @@ running() {
 	[[ $(ctx) == *'```text'$'\n''hi'$'\n''```'* ]]
 }
 
-@test "run: the command's stdin is /dev/null, not the session records" {
+@test "run: the command's stdin is /dev/null, not the session records; no other descriptor of ours" {
 	run -0 chat-plugin-sh run 'readlink /proc/self/fd/0; wc -c' < <(printf '%s\n' '{"type":"session"}' '{"type":"message"}')
 	[[ $(ctx) == *'```text'$'\n''/dev/null'$'\n''0'$'\n''```'* ]]
+	run -0 chat-plugin-sh run 'ls /proc/$$/fd' 7< /dev/null 9> /dev/null < /dev/null
+	[[ $(ctx) == *'```text'$'\n''0'$'\n''1'$'\n''2'$'\n''```'* ]]
 }
 
 @test "run: a command killed by a signal is reported as such" {
