@@ -113,7 +113,10 @@ PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
 PROGS += chat-plugin
-BINS = $(PROGS:%=bin/%)
+# the plugins confab ships (confab-plugin(7)): programs like the others,
+# run by chat-plugin and confab rather than by people
+PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file
+BINS = $(PROGS:%=bin/%) $(PLUGINS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
 LIB = build/libconfab.a
@@ -161,6 +164,16 @@ $(CMD_OBJ): cmd/cmd.c cmd/cmd.h include/confab.h
 bin/%: cmd/%.c $(CMD_OBJ) $(LIB) cmd/cmd.h $(wildcard include/*.h)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
+
+# The shipped plugins share their main (cmd/plugin.c).
+PLUGIN_OBJ = build/plugin-main.o
+$(PLUGIN_OBJ): cmd/plugin.c cmd/cmd.h include/confab.h include/opts.h include/plugkit.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(PLUGINS:%=bin/%): bin/%: cmd/%.c $(PLUGIN_OBJ) $(CMD_OBJ) $(LIB) cmd/cmd.h $(wildcard include/*.h)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUGIN_OBJ) $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The grammars' objects, the highlight queries embedded as C strings
 # (lib/grammars/langs-c, regenerated when the set of languages changes), and
@@ -346,6 +359,7 @@ uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man5/confab.5 $(DESTDIR)$(MANDIR)/man7/confab.7
 	rm -f $(DESTDIR)$(MANDIR)/man7/confab-plugin.7
+	rm -f $(PLUGINS:%=$(DESTDIR)$(BINDIR)/%) $(PLUGINS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
 	rm -rf $(DESTDIR)$(DATADIR)/confab
 	cd completions/bash && for f in *; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done

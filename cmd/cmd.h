@@ -33,4 +33,9 @@ int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
  * $CHAT_DB or the default path, created when missing. */
 cf_store *cf_open(const char *path, int mode);
 
+/* cmd/plugin.c, linked into the shipped plugins only: the main of plugin
+ * p (include/plugkit.h), usage its --help text before the options. */
+struct cf_plugin_def;
+int cf_plug_cmd(const struct cf_plugin_def *p, const char *usage, int argc, char **argv);
+
 #endif

@@ -10,6 +10,8 @@ load helper
 		n=$(basename "$p" .c)
 		[ -x "$dest/usr/bin/$n" ]
 		[ -f "$dest/usr/share/man/man1/$n.1" ]
+		# the shipped plugins are run by chat-plugin, not completed
+		[[ $n == chat-plugin-?* ]] && continue
 		[ -f "$dest/usr/share/bash-completion/completions/$n" ]
 		[ -f "$dest/usr/share/zsh/vendor-completions/_$n" ]
 		[ -f "$dest/usr/share/fish/vendor_completions.d/$n.fish" ]
