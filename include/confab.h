@@ -628,6 +628,23 @@ struct cf_turn {
 	 * place of (cf_retry_fold), or is NULL. */
 	const char *again, *replace;
 	int edit;
+	/* Tools (tools.c, cf_turn_tools): offered to the model, [{plugin,
+	 * name, description, input_schema}], or jv_null() for the plugins'
+	 * (cf_plugin_tools); cf_turn_tools makes it cf_tools_offered's
+	 * list, which cf_turn_run sends.  tool_rounds: the most rounds of
+	 * calls run in one turn (config tool-rounds, default 8). */
+	jv tools;
+	long tool_rounds;
+	/* May a call run?  call {id, name, plugin, tool, description,
+	 * input} is borrowed; returns a CF_TOOL_*.  NULL: every call is
+	 * denied. */
+	int (*on_tool)(void *ctx, jv call);
+	/* After each call: its tool_result part with outcome ("ran",
+	 * "denied", "invalid", "unknown", "not run"), borrowed (may be NULL). */
+	void (*on_tool_result)(void *ctx, jv call, jv result);
+	/* After a round's results are stored: the reply that asked and the
+	 * results message, borrowed (may be NULL). */
+	void (*on_tool_round)(void *ctx, jv reply, jv results);
 	/* out */
 	jv branch;                /* the branch --edit kept the old line in, or jv_null() */
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
@@ -662,6 +679,28 @@ void cf_turn_release(struct cf_turn *t);
 /* "PROVIDER[:MODEL]" as a link of fallbacks ({provider, model}), or an
  * error value (CF_EX_USAGE). */
 CF_MUST jv cf_turn_fallback(const char *spec);
+
+/* ---- tools.c: the model calls plugins' tools ---- */
+
+/* What on_tool answers: no, yes, yes (and the caller need not ask about
+ * this tool again), or no to this and every call left in the round, and
+ * no round after it. */
+enum { CF_TOOL_DENY, CF_TOOL_ALLOW, CF_TOOL_ALWAYS, CF_TOOL_STOP };
+/* cf_turn_run, then as long as the reply asks for tools: each call
+ * answered (run when on_tool allows it) and the results stored as a
+ * message, and the turn run again to answer them, up to t->tool_rounds
+ * rounds.  A tool that does not exist or arguments its input_schema
+ * refuses are answered as an error, never run.  Returns the last round's
+ * cf_turn_run result, or the store's error for a results message. */
+CF_MUST jv cf_turn_tools(struct cf_turn *t);
+/* The plugins' tools (consumed) as they are offered: each with its
+ * name on the wire ([A-Za-z0-9_-], at most 64; PLUGIN__TOOL where two
+ * plugins' tools share a name) in name, and plugin, tool, description,
+ * input_schema; tools without a plugin, a name or a schema left out. */
+CF_MUST jv cf_tools_offered(jv list);
+/* Does name (from --allow-tool) name the offered call's tool: its wire
+ * name, or PLUGIN:TOOL?  Borrows call. */
+int cf_tool_named(jv call, const char *name);
 
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 

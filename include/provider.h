@@ -39,6 +39,10 @@ struct cf_provider {
 	jv (*errmsg)(const char *body, size_t n);
 	/* Set for providers that answer without a network (echo). */
 	int (*local)(cf_call *c);
+	/* The tools offered to the model ([{name, description,
+	 * input_schema}], name as it goes on the wire; consumed) added to
+	 * body (consumed) in the protocol's form.  NULL: it takes none. */
+	jv (*tools)(cf_call *c, jv body, jv tools);
 };
 
 extern const struct cf_provider cf_prov_anthropic, cf_prov_openai,
@@ -91,6 +95,8 @@ struct cf_call {
 	void *ctx;
 	int malformed;              /* events skipped as unreadable */
 	int done;                   /* the provider said the reply is whole */
+	jv tools;                   /* offered to the model (see struct
+	                             * cf_provider's tools), or jv_null() */
 };
 
 
@@ -141,6 +147,10 @@ void cf_base_url(const char *base, const char *path, char *buf, size_t n);
  * insist on user/assistant turns.  Returns a new array; *system gets the
  * prompt to send (new reference, string or null). */
 CF_MUST jv cf_turns(cf_call *c, jv *system);
+/* The tools ([{name, description, input_schema}], consumed) as Chat
+ * Completions and Ollama take them: [{type: function, function: {name,
+ * description, parameters}}] (prov_openai.c). */
+CF_MUST jv cf_tools_as_functions(jv list);
 
 /* The protocol behind a provider name: a built-in, or a config section
  * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
@@ -178,6 +188,8 @@ struct cf_send {
 	 * program name.  NULL: cf_warn. */
 	void (*on_note)(void *ctx, const char *line);
 	void *ctx;
+	jv tools;            /* the tools offered, as cf_call's; borrowed
+	                      * (jv_null() or unset: none) */
 	/* what came of it */
 	cf_call call;        /* the last attempt: its reply and outcome */
 	int outcome;         /* CF_CALL_* */

@@ -44,6 +44,7 @@ cf_call_init(cf_call *c)
 	c->r.stop = jv_null();
 	c->r.error = jv_null();
 	c->r.in_tokens = c->r.out_tokens = -1;
+	c->tools = jv_null();
 }
 
 void
@@ -57,6 +58,8 @@ cf_call_release(cf_call *c)
 	jv_free(c->r.stop);
 	jv_free(c->r.error);
 	c->messages = c->r.model = c->r.stop = c->r.error = jv_null();
+	jv_free(c->tools);
+	c->tools = jv_null();
 }
 
 char *
@@ -219,6 +222,9 @@ cf_call_run(cf_call *c)
 	char url[2048];
 	c->p->url(c, url, sizeof url);
 	jv body = c->p->body(c);
+	if (c->p->tools && jv_get_kind(c->tools) == JV_KIND_ARRAY &&
+	    jv_array_length(jv_copy(c->tools)))
+		body = c->p->tools(c, body, jv_copy(c->tools));
 	size_t blen;
 	const char *btext = cf_json_compact(body, &blen);
 	char *payload = cf_xmalloc(blen + 1);

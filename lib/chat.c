@@ -246,8 +246,11 @@ unfinished(jv m)
 	jv meta = jv_object_get(jv_copy(m), jv_string("metadata"));
 	int streaming = !strcmp(cf_jstr(meta, "stopReason"), "streaming");
 	jv_free(meta);
+	/* a reply of tool calls alone has no text but is a turn */
+	jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+	int has_parts = jv_get_kind(parts) == JV_KIND_ARRAY && jv_array_length(parts);
 	return streaming || (!strcmp(cf_jstr(m, "role"), "assistant") &&
-	                     !*cf_jstr(m, "content"));
+	                     !*cf_jstr(m, "content") && !has_parts);
 }
 
 /* The first message after a /clear (confab(7)). */
@@ -835,6 +838,8 @@ cf_turn_init(struct cf_turn *t)
 	t->timeout = 120;
 	t->retry_time = 60;
 	t->records = 1;
+	t->tools = jv_null();
+	t->tool_rounds = 8;
 }
 
 jv
@@ -849,6 +854,8 @@ cf_turn_config(struct cf_turn *t)
 		r = cf_error(CF_EX_CONFIG, "%s: invalid retries '%s'", cf_config_path(), v);
 	else if ((v = cf_config_get("timeout")) && cf_parse_long(v, 1, 86400, &t->timeout))
 		r = cf_error(CF_EX_CONFIG, "%s: invalid timeout '%s'", cf_config_path(), v);
+	else if ((v = cf_config_get("tool-rounds")) && cf_parse_long(v, 0, 1000, &t->tool_rounds))
+		r = cf_error(CF_EX_CONFIG, "%s: invalid tool-rounds '%s'", cf_config_path(), v);
 	cf_catch_pop(&k);
 	return r;
 }
@@ -1114,6 +1121,7 @@ cf_turn_run(struct cf_turn *t)
 	s->on_tick = on_tick;
 	s->on_note = send_note;
 	s->ctx = t;
+	s->tools = t->tools;
 	if (t->on_send)
 		t->on_send(t->ctx);
 	cf_send_run(s);
@@ -1142,4 +1150,6 @@ cf_turn_release(struct cf_turn *t)
 	jv_free(t->reply);
 	jv_free(t->branch);
 	t->session = t->over = t->fallbacks = t->user = t->reply = t->branch = jv_null();
+	jv_free(t->tools);
+	t->tools = jv_null();
 }

@@ -202,6 +202,8 @@ errmsg(const char *body, size_t n)
 	return r;
 }
 
+static jv tools(cf_call *c, jv body, jv list);
+
 const struct cf_provider cf_prov_anthropic = {
 	.name = "anthropic",
 	.key_env = {"ANTHROPIC_API_KEY"},
@@ -214,4 +216,24 @@ const struct cf_provider cf_prov_anthropic = {
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,
+	.tools = tools,
 };
+
+/* Anthropic takes the tools as we keep them. */
+static jv
+tools(cf_call *c, jv body, jv list)
+{
+	(void)c;
+	jv out = jv_array();
+	jv_array_foreach(list, i, t) {
+		jv o = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(t, "name")));
+		o = jv_object_set(o, jv_string("description"), jv_string(cf_jstr(t, "description")));
+		o = jv_object_set(o, jv_string("input_schema"),
+		                  jv_object_get(jv_copy(t), jv_string("input_schema")));
+		out = jv_array_append(out, o);
+		jv_free(t);
+		(void)i;
+	}
+	jv_free(list);
+	return jv_object_set(body, jv_string("tools"), out);
+}

@@ -141,6 +141,8 @@ errmsg(const char *body, size_t n)
 	return r;
 }
 
+static jv tools(cf_call *c, jv body, jv list);
+
 const struct cf_provider cf_prov_gemini = {
 	.name = "gemini",
 	.key_env = {"GEMINI_API_KEY", "GOOGLE_API_KEY"},
@@ -153,4 +155,27 @@ const struct cf_provider cf_prov_gemini = {
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,
+	.tools = tools,
 };
+
+/* Gemini's functionDeclarations: parametersJsonSchema takes JSON Schema
+ * as the plugins write it (parameters takes only OpenAPI's subset and
+ * refuses keywords such as additionalProperties). */
+static jv
+tools(cf_call *c, jv body, jv list)
+{
+	(void)c;
+	jv decls = jv_array();
+	jv_array_foreach(list, i, t) {
+		jv f = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(t, "name")));
+		f = jv_object_set(f, jv_string("description"), jv_string(cf_jstr(t, "description")));
+		f = jv_object_set(f, jv_string("parametersJsonSchema"),
+		                  jv_object_get(jv_copy(t), jv_string("input_schema")));
+		decls = jv_array_append(decls, f);
+		jv_free(t);
+		(void)i;
+	}
+	jv_free(list);
+	jv g = jv_object_set(jv_object(), jv_string("functionDeclarations"), decls);
+	return jv_object_set(body, jv_string("tools"), jv_array_append(jv_array(), g));
+}

@@ -110,6 +110,8 @@ errmsg(const char *body, size_t n)
 	return m;
 }
 
+static jv tools(cf_call *c, jv body, jv list);
+
 const struct cf_provider cf_prov_ollama = {
 	.name = "ollama",
 	.base_env = "OLLAMA_HOST",
@@ -122,4 +124,12 @@ const struct cf_provider cf_prov_ollama = {
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,
+	.tools = tools,
 };
+
+static jv
+tools(cf_call *c, jv body, jv list)
+{
+	(void)c;
+	return jv_object_set(body, jv_string("tools"), cf_tools_as_functions(list));
+}

@@ -181,6 +181,8 @@ errmsg(const char *body, size_t n)
 	return m;
 }
 
+static jv tools(cf_call *c, jv body, jv list);
+
 const struct cf_provider cf_prov_openai = {
 	.name = "openai",
 	.key_env = {"OPENAI_API_KEY"},
@@ -193,4 +195,32 @@ const struct cf_provider cf_prov_openai = {
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,
+	.tools = tools,
 };
+
+/* Chat Completions (and Ollama, which copies it) want each tool as a
+ * function. */
+jv
+cf_tools_as_functions(jv list)
+{
+	jv out = jv_array();
+	jv_array_foreach(list, i, t) {
+		jv f = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(t, "name")));
+		f = jv_object_set(f, jv_string("description"), jv_string(cf_jstr(t, "description")));
+		f = jv_object_set(f, jv_string("parameters"),
+		                  jv_object_get(jv_copy(t), jv_string("input_schema")));
+		jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("function"));
+		out = jv_array_append(out, jv_object_set(o, jv_string("function"), f));
+		jv_free(t);
+		(void)i;
+	}
+	jv_free(list);
+	return out;
+}
+
+static jv
+tools(cf_call *c, jv body, jv list)
+{
+	(void)c;
+	return jv_object_set(body, jv_string("tools"), cf_tools_as_functions(list));
+}

@@ -340,6 +340,10 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->on_flush = s->on_flush;
 	c->on_tick = s->on_tick;
 	c->ctx = s->ctx;
+	if (jv_get_kind(s->tools) == JV_KIND_ARRAY) {
+		jv_free(c->tools);
+		c->tools = jv_copy(s->tools);
+	}
 }
 
 /* A key is needed by the real services; a server at another address
