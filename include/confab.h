@@ -988,4 +988,90 @@ CF_MUST jv cf_note_rm(cf_store *st, const char *ref, const char *msg);
  * arriving is an error with nothing deleted. */
 CF_MUST jv cf_messages_delete(cf_store *st, jv ids);
 
+/* ---- plugin.c: plugins, executables named chat-plugin-NAME
+ * (confab-plugin(7) is the protocol; chat-plugin(1), confab's /plugin) ---- */
+
+/* The defaults of plugin-timeout (seconds) and plugin-output-max (bytes,
+ * of the plugin's stdout), confab.5; plugin-messages: how many of the
+ * session's last messages (since its latest /clear) go on stdin. */
+#define CF_PLUGIN_TIMEOUT 30
+#define CF_PLUGIN_OUTPUT_MAX (1L << 20)
+#define CF_PLUGIN_MESSAGES 50
+
+/* What a run did besides its records. */
+struct cf_plugin_out {
+	int exit;          /* its exit status, 128 + N when signal N ended it,
+	                    * -1 when it did not start */
+	int64_t at;        /* when it started, ms since the epoch */
+	int added;         /* message records added to the session */
+};
+
+/* Every plugin: [{name, path}] sorted by name, one per name, the first
+ * found winning: $XDG_DATA_HOME/confab/plugins/ (else
+ * ~/.local/share/confab/plugins/) before each folder of $PATH in order.
+ * Only executable regular files (or links to them) count. */
+CF_MUST jv cf_plugin_list(void);
+/* The path of plugin name, or CF_EX_NOTFOUND (an invalid name:
+ * CF_EX_USAGE). */
+CF_MUST jv cf_plugin_find(const char *name);
+/* `chat-plugin-NAME --describe`, checked: {name, path, commands:
+ * [{name, usage, description}], tools: [{name, description,
+ * input_schema}]} (missing strings "", missing lists []); cached for the
+ * process, errors included.  An error value (one line) for a plugin that
+ * fails, hangs, or describes itself wrongly (CF_EX_DATA). */
+CF_MUST jv cf_plugin_describe(const char *name);
+/* `chat-plugin-NAME COMMAND ARGS...`: stdin the session record then its
+ * last plugin-messages messages since its latest /clear (session: a
+ * session record, consumed, or jv_null(): stdin empty, no
+ * CONFAB_SESSION); the environment as confab-plugin(7) says.  Returns
+ * the records it wrote, in order ([{type: text|context|message|...}];
+ * message records as stored, with their ids), or one error value:
+ * CF_EX_NOTFOUND (no such plugin), CF_EX_FAIL (not executable, exit not
+ * 0, a signal, the time limit, an error record: its message),
+ * CF_EX_DATA (output past plugin-output-max, a line that is not a
+ * record), CF_EX_SIGINT (cf_interrupted was set: its process group is
+ * killed), CF_EX_STORE.  The message records are added to the session
+ * in one transaction after the plugin ended well, else none (st may be
+ * NULL only when session is null).  out may be NULL. */
+CF_MUST jv cf_plugin_run(cf_store *st, const char *name, const char *command,
+                         const char *const *args, int nargs, jv session,
+                         struct cf_plugin_out *out);
+/* Every plugin's tools: [{plugin, name, description, input_schema}];
+ * a plugin whose --describe fails is left out, with one warning. */
+CF_MUST jv cf_plugin_tools(void);
+/* `chat-plugin-NAME --tool TOOL`, stdin input (an object, consumed) as
+ * one JSON line: {content, isError}, content its text and context
+ * records joined by newlines.  Exit not 0, an error record, a crash, the
+ * time limit, bad output: {content: the one line saying so, isError:
+ * true}.  Error values only for no such plugin (CF_EX_NOTFOUND) and an
+ * interruption (CF_EX_SIGINT). */
+CF_MUST jv cf_plugin_tool(const char *plugin, const char *tool, jv input);
+/* The record reader: n bytes of a plugin's output, one JSON object a
+ * line (blank lines skipped, a last line without newline taken), each
+ * with a string "type"; text, context (content string), message (role
+ * user|assistant|system, content string) and error (message string)
+ * checked, other types passed through.  The array, or CF_EX_DATA naming
+ * plugin name and the line. */
+CF_MUST jv cf_plugin_records(const char *buf, size_t n, const char *name);
+/* [plugin.NAME] of the config as the plugin's environment: the pairs
+ * ["CONFAB_PLUGIN_KEY", value], KEY uppercased with every character not a
+ * letter or digit made '_' (pass-env excepted: confab.5). */
+CF_MUST jv cf_plugin_config_env(const char *name);
+/* Writes key = value into [plugin.NAME] of the config (cf_config_set). */
+CF_MUST jv cf_plugin_config_set(const char *name, const char *key, const char *value);
+
+/* config.c: key = value written into [section] of the config file, in
+ * place of the key's last line there, else at the end of the section's
+ * last header's lines, else in a new section at the end; the rest of
+ * the file kept byte for byte.  Whole or not at all (a new file renamed
+ * over it), 0600.  The next cf_config_get reads the new file.  A key or
+ * section that is not [A-Za-z0-9._-]+, or a value holding a newline:
+ * CF_EX_USAGE. */
+CF_MUST jv cf_config_set(const char *section, const char *key, const char *value);
+/* The keys of [section] (not of its subsections) with their values: an
+ * object of strings. */
+CF_MUST jv cf_config_section(const char *section);
+/* Every key of the config ("section.key": value). */
+CF_MUST jv cf_config_all(void);
+
 #endif

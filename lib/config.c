@@ -3,10 +3,12 @@
  * defaults; others are read as "section.key". */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "confab.h"
@@ -152,4 +154,192 @@ cf_user_name(void)
 		return u;
 	struct passwd *pw = getpwuid(getuid());
 	return pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "unknown";
+}
+
+/* ---- writing one key (chat-plugin config, confab's /plugin config) ---- */
+
+/* The section a header line names ("" for none), or NULL when line is
+ * no header. */
+static const char *
+header_of(const char *line, char *buf, size_t n)
+{
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line != '[')
+		return NULL;
+	const char *e = strchr(line, ']');
+	if (!e)
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)(e - line - 1), line + 1);
+	return trim(buf);
+}
+
+/* The key of a "key = value" line, into buf; NULL for anything else. */
+static const char *
+key_of(const char *line, char *buf, size_t n)
+{
+	const char *eq = strchr(line, '=');
+	if (!eq || *line == '#' || *line == ';')
+		return NULL;
+	snprintf(buf, n, "%.*s", (int)(eq - line), line);
+	char *k = trim(buf);
+	return *k == '#' || *k == ';' ? NULL : k;
+}
+
+jv
+cf_config_set(const char *section, const char *key, const char *value)
+{
+	if (!valid_key(section) || !valid_key(key))
+		return cf_usage_error("invalid config key '%s.%s': expected letters, "
+		                      "digits, '.', '-' and '_'", section, key);
+	if (strpbrk(value, "\r\n"))
+		return cf_usage_error("a config value cannot hold a newline");
+	const char *p = cf_config_path();
+	size_t len = 0;
+	char *old = NULL;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		old = cf_read_all(fd, &len);
+		int e = errno;
+		close(fd);
+		if (!old)
+			return cf_error(CF_EX_CONFIG, "%s: %s", p, strerror(e));
+	} else if (errno != ENOENT) {
+		return cf_error(CF_EX_CONFIG, "%s: %s", p, strerror(errno));
+	} else {
+		old = cf_xstrdup("");
+	}
+	/* blanks at either end, or quotes of its own, would be read away */
+	size_t vl = strlen(value);
+	int quote = vl && (isspace((unsigned char)value[0]) ||
+	                   isspace((unsigned char)value[vl - 1]) || value[0] == '"');
+	char *line = cf_xmalloc(strlen(key) + vl + 8);
+	sprintf(line, quote ? "%s = \"%s\"\n" : "%s = %s\n", key, value);
+	int defaults = !strcmp(section, "defaults");
+	/* where the key is (its line's start and end), else where the
+	 * section's last header's lines end */
+	size_t at = (size_t)-1, at_end = 0, sec_end = (size_t)-1;
+	char cur[256] = "";
+	int in = defaults;   /* before any header: the defaults */
+	for (size_t o = 0; o < len;) {
+		const char *nl = memchr(old + o, '\n', len - o);
+		size_t e = nl ? (size_t)(nl - old) + 1 : len;
+		char buf[512], lb[512];
+		snprintf(lb, sizeof lb, "%.*s", (int)(e - o), old + o);
+		const char *h = header_of(lb, buf, sizeof buf);
+		if (h) {
+			snprintf(cur, sizeof cur, "%s", h);
+			in = !strcmp(cur, section) || (defaults && !*cur);
+		} else if (in) {
+			const char *k = key_of(trim(lb), buf, sizeof buf);
+			if (k && !strcmp(k, key)) {
+				at = o;
+				at_end = e;
+			}
+			if (*trim(lb))
+				sec_end = e;
+		}
+		if (h && in)
+			sec_end = e;
+		o = e;
+	}
+	jv out = jv_string("");
+	if (at != (size_t)-1) {
+		out = jv_string_append_buf(out, old, (int)at);
+		out = jv_string_append_str(out, line);
+		out = jv_string_append_buf(out, old + at_end, (int)(len - at_end));
+	} else if (sec_end != (size_t)-1) {
+		out = jv_string_append_buf(out, old, (int)sec_end);
+		if (sec_end && old[sec_end - 1] != '\n')
+			out = jv_string_append_str(out, "\n");
+		out = jv_string_append_str(out, line);
+		out = jv_string_append_buf(out, old + sec_end, (int)(len - sec_end));
+	} else {
+		out = jv_string_append_buf(out, old, (int)len);
+		if (len && old[len - 1] != '\n')
+			out = jv_string_append_str(out, "\n");
+		out = jv_string_append_str(out, len ? "\n[" : "[");
+		out = jv_string_append_str(out, section);
+		out = jv_string_append_str(out, "]\n");
+		out = jv_string_append_str(out, line);
+	}
+	free(old);
+	free(line);
+	/* a new file beside it, renamed over it: whole or not at all */
+	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+	snprintf(dir, sizeof dir, "%s", p);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (char *q = dir + 1; *q; q++) {   /* the folders, as the store does */
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(dir, 0700);
+			*q = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	snprintf(tmp, sizeof tmp, "%s/.config.%ld.XXXXXX", dir, (long)getpid());
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		jv_free(out);
+		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", p, strerror(errno));
+	}
+	fchmod(fd, 0600);
+	const char *s = jv_string_value(out);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(out)), w = 0;
+	while (w < n) {
+		ssize_t k = write(fd, s + w, n - w);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		w += (size_t)k;
+	}
+	int e = w < n ? errno : 0;
+	if (!e && fsync(fd) < 0)
+		e = errno;
+	if (close(fd) < 0 && !e)
+		e = errno;
+	jv_free(out);
+	if (!e && rename(tmp, p) < 0)
+		e = errno;
+	if (e) {
+		unlink(tmp);
+		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", p, strerror(e ? e : EIO));
+	}
+	/* read again on next use */
+	if (loaded) {
+		jv_free(config);
+		jv_free(bad);
+		loaded = 0;
+	}
+	return jv_true();
+}
+
+jv
+cf_config_section(const char *section)
+{
+	if (!loaded)
+		jv_free(cf_config_load());
+	jv r = jv_object();
+	size_t n = strlen(section);
+	jv_object_foreach(config, k, v) {
+		const char *ks = jv_string_value(k);
+		if (!strncmp(ks, section, n) && ks[n] == '.' && ks[n + 1] &&
+		    !strchr(ks + n + 1, '.'))
+			r = jv_object_set(r, jv_string(ks + n + 1), v);
+		else
+			jv_free(v);
+		jv_free(k);
+	}
+	return r;
+}
+
+jv
+cf_config_all(void)
+{
+	if (!loaded)
+		jv_free(cf_config_load());
+	return jv_copy(config);
 }

@@ -195,6 +195,8 @@ typedef struct {
 	long long chunk, delay, fbd, cut, after; /* cut, after: -1 unset */
 	bool hang, close, reset, malformed;
 	char *error_event;
+	int ntool;          /* tool-use=NAME:JSON, in order */
+	char **tool_name, **tool_json;
 } spec;
 
 static spec *specs;
@@ -364,6 +366,21 @@ static void parse_spec(spec *s, char *text, const char *file, int line)
 			s->after = parse_num(v, k, file, line);
 		} else if (!strcmp(k, "error-event")) {
 			s->error_event = flag ? xstrndup("Overloaded", 10) : xstrndup(v, (size_t)vlen);
+		} else if (!strcmp(k, "tool-use")) {
+			NEEDV();
+			char *c = strchr(v, ':');
+			if (!c || c == v)
+				die("%s:%d: tool-use= needs NAME:JSON", file, line);
+			*c = 0;
+			jv in = jv_parse(c + 1);
+			bool obj = jv_get_kind(in) == JV_KIND_OBJECT;
+			jv_free(in);
+			if (!obj)
+				die("%s:%d: tool-use=%s: the input is not a JSON object", file, line, v);
+			s->tool_name = xrealloc(s->tool_name, (size_t)(s->ntool + 1) * sizeof *s->tool_name);
+			s->tool_json = xrealloc(s->tool_json, (size_t)(s->ntool + 1) * sizeof *s->tool_json);
+			s->tool_name[s->ntool] = xstrndup(v, strlen(v));
+			s->tool_json[s->ntool++] = xstrndup(c + 1, strlen(c + 1));
 		} else if (!strcmp(k, "hang") && flag) {
 			s->hang = true;
 		} else if (!strcmp(k, "close") && flag) {
@@ -778,6 +795,8 @@ typedef struct {
 	long long i;     /* pieces sent */
 	long created;
 	int elems;       /* gemini JSON-array elements so far */
+	bool text_open;  /* anthropic: the text block is started, not stopped */
+	long long piece;
 } gen;
 
 static void ollama_time(buf *b)
@@ -819,9 +838,12 @@ static void g_start(gen *g)
 			"{\"input_tokens\":%lld,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
 			"\"output_tokens\":1}}}\n\n", ri->in_tokens);
 		mark(g->bd);
+		if (g->sp->ntool && !g->sp->text)
+			break;   /* a reply of tool calls alone: no text block */
 		puts_(b, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
 			"\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
 		mark(g->bd);
+		g->text_open = true;
 		puts_(b, "event: ping\ndata: {\"type\": \"ping\"}\n\n");
 		mark(g->bd);
 		break;
@@ -962,24 +984,140 @@ static void g_error(gen *g, const char *msg)
 	mark(g->bd);
 }
 
+/* Anthropic's text block ends before any tool_use block starts. */
+static void text_stop(gen *g)
+{
+	if (!g->text_open)
+		return;
+	puts_(g->b, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+	mark(g->bd);
+	g->text_open = false;
+}
+
+/* The tool-use= calls after the text, as each protocol streams them: the
+ * input's JSON text in pieces where the protocol sends it so (Anthropic's
+ * input_json_delta, OpenAI's arguments), whole where it does not (Gemini's
+ * functionCall, Ollama's tool_calls). */
+static void g_tools(gen *g)
+{
+	buf *b = g->b;
+	const spec *sp = g->sp;
+	const reqinfo *ri = g->ri;
+	if (!sp->ntool)
+		return;
+	int base = sp->text ? 1 : 0;
+	switch (ri->pr) {
+	case P_ANTHROPIC:
+		text_stop(g);
+		for (int k = 0; k < sp->ntool; k++) {
+			const char *j = sp->tool_json[k];
+			size_t jl = strlen(j);
+			putf(b, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":%d,"
+				"\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_fakeprov%06ld_%d\",\"name\":",
+				base + k, ri->n, k);
+			put_jsons(b, sp->tool_name[k]);
+			puts_(b, ",\"input\":{}}}\n\n");
+			mark(g->bd);
+			for (size_t pos = 0; pos < jl;) {
+				size_t e = piece_end(j, jl, pos, g->piece);
+				putf(b, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":%d,"
+					"\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":", base + k);
+				put_json(b, j + pos, e - pos);
+				puts_(b, "}}\n\n");
+				mark(g->bd);
+				pos = e;
+			}
+			putf(b, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":%d}\n\n",
+				base + k);
+			mark(g->bd);
+		}
+		break;
+	case P_OPENAI:
+		for (int k = 0; k < sp->ntool; k++) {
+			const char *j = sp->tool_json[k];
+			size_t jl = strlen(j);
+			openai_chunk_head(g);
+			putf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,\"id\":\"call_fakeprov%06ld_%d\","
+				"\"type\":\"function\",\"function\":{\"name\":", k, ri->n, k);
+			put_jsons(b, sp->tool_name[k]);
+			puts_(b, ",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]");
+			puts_(b, ri->usage ? ",\"usage\":null}\n\n" : "}\n\n");
+			mark(g->bd);
+			for (size_t pos = 0; pos < jl;) {
+				size_t e = piece_end(j, jl, pos, g->piece);
+				openai_chunk_head(g);
+				putf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,\"function\":"
+					"{\"arguments\":", k);
+				put_json(b, j + pos, e - pos);
+				puts_(b, "}}]},\"logprobs\":null,\"finish_reason\":null}]");
+				puts_(b, ri->usage ? ",\"usage\":null}\n\n" : "}\n\n");
+				mark(g->bd);
+				pos = e;
+			}
+		}
+		break;
+	case P_GEMINI:
+		for (int k = 0; k < sp->ntool; k++) {
+			bool last = k == sp->ntool - 1;
+			gemini_open(g);
+			puts_(b, "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":");
+			put_jsons(b, sp->tool_name[k]);
+			puts_(b, ",\"args\":");
+			puts_(b, sp->tool_json[k]);
+			puts_(b, "}}],\"role\":\"model\"}");
+			if (last)
+				puts_(b, ",\"finishReason\":\"STOP\"");
+			putf(b, ",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":%lld", ri->in_tokens);
+			if (last)
+				putf(b, ",\"candidatesTokenCount\":%lld,\"totalTokenCount\":%lld}", g->out,
+					ri->in_tokens + g->out);
+			else
+				putf(b, ",\"totalTokenCount\":%lld}", ri->in_tokens);
+			puts_(b, ",\"modelVersion\":");
+			put_jsons(b, ri->model);
+			putf(b, ",\"responseId\":\"fakeprov%06ld\"}", ri->n);
+			gemini_close(g);
+		}
+		break;
+	case P_OLLAMA:
+		puts_(b, "{\"model\":");
+		put_jsons(b, ri->model);
+		puts_(b, ",");
+		ollama_time(b);
+		puts_(b, ",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[");
+		for (int k = 0; k < sp->ntool; k++) {
+			putf(b, "%s{\"function\":{\"name\":", k ? "," : "");
+			put_jsons(b, sp->tool_name[k]);
+			puts_(b, ",\"arguments\":");
+			puts_(b, sp->tool_json[k]);
+			puts_(b, "}}");
+		}
+		puts_(b, "]},\"done\":false}\n");
+		mark(g->bd);
+		break;
+	default:
+		break;
+	}
+}
+
 static void g_finish(gen *g)
 {
 	buf *b = g->b;
 	const reqinfo *ri = g->ri;
 	switch (ri->pr) {
 	case P_ANTHROPIC:
-		puts_(b, "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
-		mark(g->bd);
+		text_stop(g);
 		putf(b, "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-			"\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":%lld,"
+			"\"%s\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":%lld,"
 			"\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":%lld}}\n\n",
-			ri->in_tokens, g->out);
+			g->sp->ntool ? "tool_use" : "end_turn", ri->in_tokens, g->out);
 		mark(g->bd);
 		puts_(b, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 		break;
 	case P_OPENAI:
 		openai_chunk_head(g);
-		puts_(b, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]");
+		putf(b, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"%s\"}]",
+			g->sp->ntool ? "tool_calls" : "stop");
 		puts_(b, ri->usage ? ",\"usage\":null}\n\n" : "}\n\n");
 		mark(g->bd);
 		if (ri->usage) {
@@ -1015,11 +1153,21 @@ static void g_finish(gen *g)
 	mark(g->bd);
 }
 
+/* Output tokens of the tool calls: the pieces of their inputs' JSON. */
+static long long tool_pieces(const spec *sp, long long piece)
+{
+	long long n = 0;
+	for (int k = 0; k < sp->ntool; k++)
+		n += count_pieces(sp->tool_json[k], strlen(sp->tool_json[k]), piece);
+	return n;
+}
+
 static void gen_stream(body *bd, const reqinfo *ri, const spec *sp, const char *t, size_t tl,
 	long long piece)
 {
-	gen g = {.bd = bd, .b = &bd->data, .ri = ri, .sp = sp, .created = (long)time(NULL)};
-	g.out = count_pieces(t, tl, piece);
+	gen g = {.bd = bd, .b = &bd->data, .ri = ri, .sp = sp, .created = (long)time(NULL),
+		.piece = piece};
+	g.out = count_pieces(t, tl, piece) + tool_pieces(sp, piece);
 	long long at = sp->after >= 0 ? sp->after : g.out > 3 ? 2 : g.out > 1 ? g.out - 1 : 0;
 	bool inject = sp->malformed || sp->error_event;
 	g_start(&g);
@@ -1039,36 +1187,73 @@ static void gen_stream(body *bd, const reqinfo *ri, const spec *sp, const char *
 		g_delta(&g, t + pos, e - pos);
 		pos = e;
 	}
+	g_tools(&g);
 	g_finish(&g);
 }
 
-static void gen_whole(buf *b, const reqinfo *ri, const char *t, size_t tl, long long piece)
+static void gen_whole(buf *b, const reqinfo *ri, const spec *sp, const char *t, size_t tl,
+	long long piece)
 {
-	long long out = count_pieces(t, tl, piece), in = ri->in_tokens;
+	long long out = count_pieces(t, tl, piece) + tool_pieces(sp, piece), in = ri->in_tokens;
+	bool text = !sp->ntool || sp->text;   /* tool calls alone: no text */
 	switch (ri->pr) {
 	case P_ANTHROPIC:
 		putf(b, "{\"id\":\"msg_fakeprov%06ld\",\"type\":\"message\",\"role\":\"assistant\",\"model\":", ri->n);
 		put_jsons(b, ri->model);
-		puts_(b, ",\"content\":[{\"type\":\"text\",\"text\":");
-		put_json(b, t, tl);
-		putf(b, "}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":%lld,"
+		puts_(b, ",\"content\":[");
+		if (text) {
+			puts_(b, "{\"type\":\"text\",\"text\":");
+			put_json(b, t, tl);
+			puts_(b, "}");
+		}
+		for (int k = 0; k < sp->ntool; k++) {
+			putf(b, "%s{\"type\":\"tool_use\",\"id\":\"toolu_fakeprov%06ld_%d\",\"name\":",
+				text || k ? "," : "", ri->n, k);
+			put_jsons(b, sp->tool_name[k]);
+			putf(b, ",\"input\":%s}", sp->tool_json[k]);
+		}
+		putf(b, "],\"stop_reason\":\"%s\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":%lld,"
 			"\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":%lld}}",
-			in, out);
+			sp->ntool ? "tool_use" : "end_turn", in, out);
 		break;
 	case P_OPENAI:
 		putf(b, "{\"id\":\"chatcmpl-fakeprov%06ld\",\"object\":\"chat.completion\",\"created\":%ld,"
 			"\"model\":", ri->n, (long)time(NULL));
 		put_jsons(b, ri->model);
 		puts_(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-		put_json(b, t, tl);
-		putf(b, ",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+		if (text)
+			put_json(b, t, tl);
+		else
+			puts_(b, "null");
+		if (sp->ntool) {
+			puts_(b, ",\"tool_calls\":[");
+			for (int k = 0; k < sp->ntool; k++) {
+				putf(b, "%s{\"id\":\"call_fakeprov%06ld_%d\",\"type\":\"function\",\"function\":"
+					"{\"name\":", k ? "," : "", ri->n, k);
+				put_jsons(b, sp->tool_name[k]);
+				puts_(b, ",\"arguments\":");
+				put_jsons(b, sp->tool_json[k]);
+				puts_(b, "}}");
+			}
+			puts_(b, "]");
+		}
+		putf(b, ",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
 			"\"usage\":{\"prompt_tokens\":%lld,\"completion_tokens\":%lld,\"total_tokens\":%lld},"
-			"\"system_fingerprint\":null}\n", in, out, in + out);
+			"\"system_fingerprint\":null}\n", sp->ntool ? "tool_calls" : "stop", in, out, in + out);
 		break;
 	case P_GEMINI:
-		puts_(b, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":");
-		put_json(b, t, tl);
-		putf(b, "}],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":"
+		puts_(b, "{\"candidates\":[{\"content\":{\"parts\":[");
+		if (text) {
+			puts_(b, "{\"text\":");
+			put_json(b, t, tl);
+			puts_(b, "}");
+		}
+		for (int k = 0; k < sp->ntool; k++) {
+			puts_(b, text || k ? ",{\"functionCall\":{\"name\":" : "{\"functionCall\":{\"name\":");
+			put_jsons(b, sp->tool_name[k]);
+			putf(b, ",\"args\":%s}}", sp->tool_json[k]);
+		}
+		putf(b, "],\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":"
 			"{\"promptTokenCount\":%lld,\"candidatesTokenCount\":%lld,\"totalTokenCount\":%lld},"
 			"\"modelVersion\":", in, out, in + out);
 		put_jsons(b, ri->model);
@@ -1081,6 +1266,15 @@ static void gen_whole(buf *b, const reqinfo *ri, const char *t, size_t tl, long 
 		ollama_time(b);
 		puts_(b, ",\"message\":{\"role\":\"assistant\",\"content\":");
 		put_json(b, t, tl);
+		if (sp->ntool) {
+			puts_(b, ",\"tool_calls\":[");
+			for (int k = 0; k < sp->ntool; k++) {
+				puts_(b, k ? ",{\"function\":{\"name\":" : "{\"function\":{\"name\":");
+				put_jsons(b, sp->tool_name[k]);
+				putf(b, ",\"arguments\":%s}}", sp->tool_json[k]);
+			}
+			puts_(b, "]");
+		}
 		putf(b, "},\"done_reason\":\"stop\",\"done\":true,\"total_duration\":%lld,"
 			"\"load_duration\":1000000,\"prompt_eval_count\":%lld,\"prompt_eval_duration\":1000000,"
 			"\"eval_count\":%lld,\"eval_duration\":%lld}", 2000000 + out * 1000000, in, out,
@@ -1268,6 +1462,9 @@ static bool respond(conn *c, request *rq, jv reqbody, long n, const spec *sp)
 		} else if (sp->text) {
 			t = sp->text;
 			tl = sp->text_len;
+		} else if (sp->ntool) {
+			t = "";   /* tool calls alone */
+			tl = 0;
 		}
 		if (ri.stream) {
 			stream = true;
@@ -1276,7 +1473,7 @@ static bool respond(conn *c, request *rq, jv reqbody, long n, const spec *sp)
 				: "text/event-stream; charset=utf-8";
 			gen_stream(&bd, &ri, sp, t, tl, piece);
 		} else {
-			gen_whole(&bd.data, &ri, t, tl, piece);
+			gen_whole(&bd.data, &ri, sp, t, tl, piece);
 			if (sp->malformed)
 				bd.data.len /= 2;
 			if (ri.pr == P_OLLAMA)
