@@ -10,7 +10,6 @@
 
 #include "priv.h"
 #include "provider.h"
-#include "plugin_stub.h"
 
 /* ---- names on the wire ---- */
 
