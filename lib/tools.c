@@ -240,6 +240,12 @@ calls_of(jv reply, jv offered)
 				jv in = jv_object_get(jv_copy(p), jv_string("input"));
 				c = jv_object_set(c, jv_string("input"), jv_is_valid(in) ? in :
 				                  (jv_free(in), jv_null()));
+				/* arguments that did not parse (parts.c keeps their text) */
+				jv raw = jv_object_get(jv_copy(p), jv_string("inputJson"));
+				if (jv_get_kind(raw) == JV_KIND_STRING)
+					c = jv_object_set(c, jv_string("inputJson"), raw);
+				else
+					jv_free(raw);
 				jv t = find_tool(offered, cf_jstr(p, "name"));
 				if (jv_is_valid(t)) {
 					c = jv_object_set(c, jv_string("plugin"), jv_string(cf_jstr(t, "plugin")));
@@ -279,7 +285,8 @@ one_call(struct cf_turn *t, jv offered, jv call, int *stop, const char *why_not)
 	} else {
 		jv schema = jv_object_get(jv_copy(tool), jv_string("input_schema"));
 		jv in = jv_object_get(jv_copy(call), jv_string("input"));
-		jv bad = input_error(schema, in, "");
+		jv bad = jv_object_has(jv_copy(call), jv_string("inputJson")) ?
+		         jv_string("the arguments are not JSON") : input_error(schema, in, "");
 		jv_free(schema);
 		if (jv_get_kind(bad) == JV_KIND_STRING) {
 			jv m = jv_string_fmt("invalid arguments for '%s': %s", name,
@@ -397,6 +404,13 @@ note(struct cf_turn *t, const char *line)
 jv
 cf_turn_tools(struct cf_turn *t)
 {
+	/* tools = off: none offered (a model that takes none, a server that
+	 * refuses the field) */
+	const char *off = cf_config_get("tools");
+	if (off && (!strcmp(off, "off") || !strcmp(off, "no") || !strcmp(off, "false"))) {
+		jv_free(t->tools);
+		t->tools = jv_array();
+	}
 	if (jv_get_kind(t->tools) == JV_KIND_NULL) {
 		jv_free(t->tools);
 		t->tools = cf_plugin_tools();
@@ -454,6 +468,10 @@ cf_turn_tools(struct cf_turn *t)
 			(void)i;
 		}
 		jv_free(calls);
+		if (cf_interrupted && !why_not) {
+			stop = 1;   /* a tool was stopped: nothing more goes out */
+			t->interrupted = 1;
+		}
 		jv e = store_results(t, jv_copy(parts), results_id);
 		if (!jv_is_valid(e)) {
 			jv_free(parts);
