@@ -26,7 +26,7 @@ static const char usage[] =
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
        O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_ALLOWTOOL,
-       O_ALLOWTOOLS };
+       O_ALLOWTOOLS, O_SCHEMA };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -54,6 +54,14 @@ static const struct cf_opt own[] = {
 	 "this message only: 0 to 2"},
 	{.name = "max-tokens", .key = CF_OPT_SHARED, .help =
 	 "this message only: most tokens in the reply"},
+	{"option", 'o', required_argument, "KEY=VALUE",
+	 "a provider option (repeatable): VALUE is JSON\n"
+	 "when it parses, else a string; a.b=V nests;\n"
+	 "KEY= leaves out the session's"},
+	{"schema", O_SCHEMA, required_argument, "FILE|FIELDS",
+	 "the reply is JSON matching this JSON Schema\n"
+	 "(a file, or 'name, age int, tags [str]');\n"
+	 "exit 5 when it does not"},
 	{"stdin", O_STDIN, no_argument, NULL,
 	 "the text on stdin after MESSAGE's (without\n"
 	 "MESSAGE, stdin is read anyway)"},
@@ -378,7 +386,7 @@ main(int argc, char **argv)
 	int nallow = 0, allow_all = 0;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
 	int want_stdin = 0;
-	jv fallbacks = jv_null(), r;
+	jv fallbacks = jv_null(), r, ops = jv_array(), schema = jv_null();
 
 	cf_setprog(argv[0]);
 	cf_out_init();
@@ -404,6 +412,17 @@ main(int argc, char **argv)
 				fail(r, 1);
 			fallbacks = jv_array_append(jv_get_kind(fallbacks) == JV_KIND_ARRAY ?
 			                            fallbacks : jv_array(), r);
+			break;
+		case 'o':
+			if (!jv_is_valid(r = cf_option_parse(optarg)))
+				fail(r, 1);
+			ops = jv_array_append(ops, r);
+			break;
+		case O_SCHEMA:
+			if (!jv_is_valid(r = cf_schema_arg(optarg)))
+				fail(r, 0);
+			jv_free(schema);
+			schema = r;
 			break;
 		case O_NOSTREAM: t.stream = 0; break;
 		case O_ALLOWTOOL:
@@ -463,6 +482,11 @@ main(int argc, char **argv)
 			jv_number(d) : jv_null());
 	if (over.max_tokens && !cf_parse_long(over.max_tokens, 1, 100000000, &mt))
 		o_over = jv_object_set(o_over, jv_string("maxTokens"), jv_number((double)mt));
+	o_over = jv_object_set(o_over, jv_string("options"), ops);
+	if (jv_get_kind(schema) == JV_KIND_OBJECT)
+		o_over = jv_object_set(o_over, jv_string("schema"), schema);
+	else
+		jv_free(schema);
 	/* With MESSAGE, stdin is read only when named (a - word, --stdin):
 	 * `... | while read s; do chat-send -s "$s" hi; done` must not lose
 	 * the loop's lines to the first chat-send. */

@@ -29,6 +29,9 @@ static const struct cf_opt own[] = {
 	{.name = "no-auto-context", .key = CF_OPT_SHARED},
 	{.name = "tag", .key = CF_OPT_SHARED},
 	{"untag", 'u', required_argument, "TAG", "remove a tag (repeatable)"},
+	{"option", 'o', required_argument, "KEY=VALUE",
+	 "a provider option every message sends\n"
+	 "(repeatable; as chat-send's -o); KEY= removes it"},
 	{"star", O_STAR, no_argument, NULL, "star or unstar"},
 	{"unstar", O_UNSTAR, no_argument, NULL, ""},
 	{"archive", O_ARCHIVE, no_argument, NULL,
@@ -53,6 +56,7 @@ main(int argc, char **argv)
 		changes++;
 		switch (c) {
 		case 'u': cf_settings_add_tag(&s, optarg, 1); break;
+		case 'o': cf_settings_add_option(&s, optarg); break;
 		case O_STAR: s.starred = 1; break;
 		case O_UNSTAR: s.starred = 0; break;
 		case O_ARCHIVE: s.archived = 1; break;
@@ -105,5 +109,6 @@ main(int argc, char **argv)
 	cf_store_close(st);
 	free(s.tags);
 	free(s.untags);
+	free(s.options);
 	return cf_out_finish(CF_EX_OK);
 }

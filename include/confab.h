@@ -512,9 +512,13 @@ struct cf_settings {
 	int auto_context, starred, archived;   /* -1 unset, 0 off, 1 on */
 	const char **tags, **untags;           /* NULL-terminated */
 	int ntags, nuntags;
+	const char **options; int noptions;    /* -o KEY=VALUE (KEY= removes), in order:
+	                                        * metadata.options, the provider options
+	                                        * every message of the session sends */
 };
 void cf_settings_init(struct cf_settings *s);
 void cf_settings_add_tag(struct cf_settings *s, const char *tag, int remove);
+void cf_settings_add_option(struct cf_settings *s, const char *kv);
 /* Applies the settings to a session record (consumed), validating each
  * value: the new record, or an error (CF_EX_USAGE naming the option, or
  * CF_EX_CONFIG naming the file). */
@@ -1073,5 +1077,55 @@ CF_MUST jv cf_config_set(const char *section, const char *key, const char *value
 CF_MUST jv cf_config_section(const char *section);
 /* Every key of the config ("section.key": value). */
 CF_MUST jv cf_config_all(void);
+/* ---- schema.c: replies shaped by a JSON Schema (chat-send --schema) ----
+ *
+ * A sound subset of JSON Schema: what it checks it checks as the standard
+ * says (type, also a list of types; properties, required,
+ * additionalProperties, items, prefixItems, enum, const, minimum, maximum,
+ * exclusiveMinimum, exclusiveMaximum, minLength, maxLength, minItems,
+ * maxItems, anyOf, oneOf, allOf, not, $ref into the schema itself, and
+ * OpenAPI's nullable); what it does not know (pattern, format, ...) it
+ * lets pass.  Paths in messages are JSON pointers ("/tags/0"). */
+
+/* --schema's argument: a file holding a JSON Schema, a schema written
+ * inline (it starts with '{'), or the short form (cf_schema_concise).
+ * The schema, checked by cf_schema_check, or an error (CF_EX_USAGE). */
+CF_MUST jv cf_schema_arg(const char *arg);
+/* The short form: fields separated by commas (or by newlines, when there
+ * are any, so descriptions may hold commas), each "NAME [TYPE][: DESCRIPTION]",
+ * TYPE str (the default), int, float, bool, or [TYPE] for a list of them.
+ * An object schema with every field required and no others allowed;
+ * or an error (CF_EX_USAGE naming the field). */
+CF_MUST jv cf_schema_concise(const char *text);
+/* Borrows schema: jv_true(), or an error (CF_EX_USAGE) naming where it is
+ * not a JSON Schema: "invalid schema at /properties/age/type: ...". */
+CF_MUST jv cf_schema_check(jv schema);
+/* Borrows both: jv_true() when value matches schema, else an error
+ * (CF_EX_DATA) naming the first place that does not: "at /age: expected
+ * integer, got string". */
+CF_MUST jv cf_schema_validate(jv schema, jv value);
+/* Borrows schema: does it qualify for OpenAI's strict mode (every object
+ * closed with additionalProperties false and all its properties required)? */
+int cf_schema_strict(jv schema);
+/* Borrows schema: the subset Gemini's responseSchema takes (OpenAPI's):
+ * $refs put in place, a list of types made one type and nullable, const
+ * an enum of one, the keywords it refuses dropped.  A new value. */
+CF_MUST jv cf_schema_openapi(jv schema);
+
+/* ---- options.c: provider options (chat-send -o, chat-set -o) ----
+ *
+ * Options are an object of what goes into a request, nested where a key
+ * was dotted: -o thinking.budget_tokens=2000 is {"thinking":
+ * {"budget_tokens": 2000}}.  Each protocol places them (struct
+ * cf_provider's options, in provider.h). */
+
+/* One "KEY=VALUE": {"path": [KEY's parts], "value": VALUE as JSON when it
+ * parses as JSON, else as a string}; "KEY=" is {"path"} alone, which
+ * removes the option.  No '=', an empty key or an empty part of one:
+ * an error (CF_EX_USAGE). */
+CF_MUST jv cf_option_parse(const char *kv);
+/* opts (an object, or null for none; consumed) with each of ops (an array
+ * of cf_option_parse's, borrowed) set or removed in order: an object. */
+CF_MUST jv cf_options_apply(jv opts, jv ops);
 
 #endif

@@ -29,6 +29,11 @@ struct cf_provider {
 	void (*url)(cf_call *c, char *buf, size_t n);
 	struct curl_slist *(*headers)(cf_call *c, struct curl_slist *h);
 	jv (*body)(cf_call *c);
+	/* The body (consumed) with c->options and c->schema put where the
+	 * protocol takes them (options.c's cf_options_place, and the
+	 * protocol's own way to shape a reply); the new body.  NULL: none
+	 * taken.  Called by call.c after body. */
+	jv (*options)(cf_call *c, jv body);
 	/* One streamed event or line: text goes to cf_call_text, usage and
 	 * model into c->r.  Returns 0, or CF_CALL_EVENT when the provider
 	 * sent an error (c->r.error set). */
@@ -80,6 +85,8 @@ struct cf_call {
 	long max_tokens;
 	int stream;
 	long timeout;               /* seconds without a byte before giving up */
+	jv options, schema;         /* -o's object and --schema's schema, or
+	                             * anything else for none; borrowed */
 	/* the reply, as it arrives */
 	struct cf_reply r;
 	long status;                /* HTTP status */
@@ -179,6 +186,7 @@ struct cf_send {
 	long max_tokens;
 	int stream;
 	long timeout;        /* idle seconds */
+	jv options, schema;  /* as in cf_call; borrowed */
 	long retries;        /* tries after the first, per provider */
 	double retry_time;   /* seconds all retries of one provider may take */
 	void (*on_text)(cf_call *c, const char *s, size_t n);
@@ -248,5 +256,18 @@ cf_lines *cf_lines_new(cf_lines_cb cb, void *ctx);
 int cf_lines_feed(cf_lines *p, const char *buf, size_t n);
 int cf_lines_finish(cf_lines *p);
 void cf_lines_free(cf_lines *p);
+
+/* ---- options.c: provider options in a request (-o, --schema) ---- */
+
+/* The tool Anthropic is made to call for --schema: its input is the reply. */
+#define CF_REPLY_TOOL "respond"
+
+/* opts (borrowed; an object from cf_options_apply) merged into body
+ * (consumed), each key at the top when inner is NULL or the key is one of
+ * top (NULL-ended, or NULL), else inside body's object inner (made when
+ * missing); objects on both sides are merged, anything else replaced.
+ * The new body. */
+CF_MUST jv cf_options_place(jv body, jv opts, const char *const *top,
+                            const char *inner);
 
 #endif

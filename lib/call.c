@@ -45,6 +45,7 @@ cf_call_init(cf_call *c)
 	c->r.error = jv_null();
 	c->r.in_tokens = c->r.out_tokens = -1;
 	c->tools = jv_null();
+	c->options = c->schema = jv_null();
 }
 
 void
@@ -225,6 +226,8 @@ cf_call_run(cf_call *c)
 	if (c->p->tools && jv_get_kind(c->tools) == JV_KIND_ARRAY &&
 	    jv_array_length(jv_copy(c->tools)))
 		body = c->p->tools(c, body, jv_copy(c->tools));
+	if (c->p->options)
+		body = c->p->options(c, body);
 	size_t blen;
 	const char *btext = cf_json_compact(body, &blen);
 	char *payload = cf_xmalloc(blen + 1);

@@ -21,6 +21,9 @@ struct cf_turn_state {
 	struct cf_send s;
 	struct cf_reply_row row;  /* row.st NULL: none reserved */
 	jv text, over, fallbacks, chain, sess, um, msgs, settings, provider, model;
+	jv options, schema;       /* what -o and --schema ask of the reply */
+	jv value, verdict;        /* the reply parsed, and jv_true() or why it
+	                           * does not match the schema (null: not judged) */
 	int newsess;
 	int begun;                /* the message is stored or bound for the spool */
 	char spooling[1024];      /* why the turn goes to the spool, or "" */
@@ -464,6 +467,91 @@ tune(struct cf_turn_state *ts)
 	return jv_true();
 }
 
+/* -o's options over the session's own (metadata.options, chat-set -o)
+ * and --schema's schema, for the request; both kept on the user's
+ * message (metadata.options, metadata.schema): what was asked of the
+ * reply stays with the asking, whatever comes of it. */
+static jv
+shape(struct cf_turn_state *ts)
+{
+	int have = jv_get_kind(ts->over) == JV_KIND_OBJECT;
+	jv ops = have ? jv_object_get(jv_copy(ts->over), jv_string("options")) : jv_null();
+	ts->options = cf_options_apply(cf_jpath(ts->sess, "metadata.options"), ops);
+	jv_free(ops);
+	ts->schema = have ? jv_object_get(jv_copy(ts->over), jv_string("schema")) : jv_null();
+	if (jv_get_kind(ts->schema) != JV_KIND_OBJECT) {
+		jv_free(ts->schema);
+		ts->schema = jv_null();
+	} else {
+		jv r = cf_schema_check(ts->schema);
+		if (!jv_is_valid(r))
+			return r;
+		jv_free(r);
+	}
+	jv meta = jv_object_get(jv_copy(ts->um), jv_string("metadata"));
+	if (jv_get_kind(meta) != JV_KIND_OBJECT) {
+		jv_free(meta);
+		meta = jv_object();
+	}
+	if (jv_object_length(jv_copy(ts->options)))
+		meta = jv_object_set(meta, jv_string("options"), jv_copy(ts->options));
+	if (jv_get_kind(ts->schema) == JV_KIND_OBJECT)
+		meta = jv_object_set(meta, jv_string("schema"), jv_copy(ts->schema));
+	if (jv_object_length(jv_copy(meta)))
+		ts->um = jv_object_set(ts->um, jv_string("metadata"), meta);
+	else
+		jv_free(meta);
+	return jv_true();
+}
+
+/* A whole reply asked for with --schema: parsed into ts->value and
+ * checked, the outcome in its metadata (schemaValid, schemaError). */
+static jv
+judge(struct cf_turn_state *ts, jv meta)
+{
+	cf_call *c = &ts->s.call;
+	if (jv_get_kind(ts->schema) != JV_KIND_OBJECT || ts->s.outcome != CF_CALL_OK)
+		return meta;
+	jv v = jv_parse_sized(c->r.buf ? c->r.buf : "", (int)c->r.len);
+	jv r;
+	if (jv_is_valid(v)) {
+		r = cf_schema_validate(ts->schema, v);
+		jv_free(ts->value);
+		ts->value = v;
+	} else {
+		jv m = jv_invalid_get_msg(v);
+		r = cf_error(CF_EX_DATA, "not JSON (%s)", jv_get_kind(m) == JV_KIND_STRING ?
+		             jv_string_value(m) : "empty");
+		jv_free(m);
+	}
+	meta = jv_object_set(meta, jv_string("schemaValid"), jv_bool(jv_is_valid(r)));
+	if (!jv_is_valid(r))
+		meta = jv_object_set(meta, jv_string("schemaError"), cf_error_message(r));
+	jv_free(ts->verdict);
+	ts->verdict = r;
+	return meta;
+}
+
+/* The reply kept, and what --schema made of it: its parsed value on the
+ * reply record (value), or CF_EX_DATA when it does not match. */
+static jv
+schema_outcome(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	if (jv_get_kind(ts->verdict) == JV_KIND_NULL)
+		return jv_true();
+	if (jv_get_kind(t->reply) == JV_KIND_OBJECT && jv_is_valid(ts->value))
+		t->reply = jv_object_set(t->reply, jv_string("value"), jv_copy(ts->value));
+	if (jv_is_valid(ts->verdict))
+		return jv_true();
+	t->exit = CF_EX_DATA;
+	jv why = cf_error_message(ts->verdict);
+	jv e = error_line(CF_EX_DATA, "the reply does not match the schema: %s (it is "
+	                  "kept, marked schemaValid false)", jv_string_value(why));
+	jv_free(why);
+	return e;
+}
+
 /* Everything but the store: who answers, with what, the records to be.
  * The older functions it calls may still end in cf_die; their errors
  * come back here as values. */
@@ -517,6 +605,10 @@ prepare(struct cf_turn_state *ts)
 	jv_free(ts->settings);
 	ts->settings = jv_object_get(jv_copy(ts->sess), jv_string("settings"));
 	cf_catch_pop(&k);
+	jv sh = shape(ts);
+	if (!jv_is_valid(sh))
+		return sh;
+	jv_free(sh);
 	return tune(ts);
 }
 
@@ -954,7 +1046,7 @@ finish(struct cf_turn_state *ts)
 	int spooled = 0, replied = 0;
 	char line[4096] = "";
 	if (have || s->outcome == CF_CALL_OK) {
-		jv meta = reply_meta(ts);
+		jv meta = judge(ts, reply_meta(ts));
 		/* a NUL after the reply, for cf_reply_finish */
 		*cf_call_room(c, 1) = '\0';
 		/* the reply is stored from where it lies, not copied into a jv */
@@ -1006,7 +1098,7 @@ finish(struct cf_turn_state *ts)
 		                " (the partial reply is saved, marked incomplete)" : "");
 	if (spooled)
 		return error_line(t->exit, "%s", line);
-	return jv_true();
+	return schema_outcome(ts);
 }
 
 static void
@@ -1024,6 +1116,10 @@ state_free(struct cf_turn_state *ts)
 	jv_free(ts->provider);
 	jv_free(ts->model);
 	jv_free(ts->sess);
+	jv_free(ts->options);
+	jv_free(ts->schema);
+	jv_free(ts->value);
+	jv_free(ts->verdict);
 	free(ts);
 }
 
@@ -1041,6 +1137,7 @@ cf_turn_run(struct cf_turn *t)
 	t->over = t->fallbacks = t->session = jv_null();
 	ts->chain = ts->um = ts->msgs = ts->settings = jv_null();
 	ts->provider = ts->model = jv_null();
+	ts->options = ts->schema = ts->value = ts->verdict = jv_null();
 	jv_free(t->user);
 	jv_free(t->reply);
 	t->user = t->reply = jv_null();
@@ -1116,6 +1213,8 @@ cf_turn_run(struct cf_turn *t)
 	s->timeout = t->timeout;
 	s->retries = t->retries;
 	s->retry_time = t->retry_time;
+	s->options = ts->options;
+	s->schema = ts->schema;
 	s->on_text = on_text;
 	s->on_flush = on_flush;
 	s->on_tick = on_tick;

@@ -139,6 +139,10 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 				cf_call_text(c, jv_string_value(t),
 				             (size_t)jv_string_length_bytes(jv_copy(t)));
 			jv_free(t);
+		} else if (jv_get_kind(c->schema) == JV_KIND_OBJECT &&
+		           !strcmp(cf_jstr(delta, "type"), "input_json_delta")) {
+			const char *t = cf_jstr(delta, "partial_json");
+			cf_call_text(c, t, strlen(t));   /* --schema's tool: its input is the reply */
 		}
 		jv_free(delta);
 	} else if (!strcmp(type, "message_start")) {
@@ -177,6 +181,12 @@ whole(cf_call *c, const char *body, size_t n)
 			if (!strcmp(cf_jstr(b, "type"), "text")) {
 				const char *t = cf_jstr(b, "text");
 				cf_call_text(c, t, strlen(t));
+			} else if (jv_get_kind(c->schema) == JV_KIND_OBJECT &&
+			           !strcmp(cf_jstr(b, "type"), "tool_use")) {
+				size_t n;
+				const char *t = cf_json_compact(jv_object_get(jv_copy(b),
+				                                jv_string("input")), &n);
+				cf_call_text(c, t, n);
 			}
 			jv_free(b);
 			(void)i;
@@ -203,6 +213,41 @@ errmsg(const char *body, size_t n)
 }
 
 static jv tools(cf_call *c, jv body, jv list);
+/* -o's options at the top of the body (thinking_budget=N is extended
+ * thinking with that budget); --schema as a tool the model must call,
+ * whose input is the reply (event and whole take its JSON as the text). */
+static jv
+options(cf_call *c, jv b)
+{
+	jv o = jv_get_kind(c->options) == JV_KIND_OBJECT ? jv_copy(c->options) : jv_object();
+	jv tb = jv_object_get(jv_copy(o), jv_string("thinking_budget"));
+	if (jv_is_valid(tb)) {
+		o = jv_object_delete(o, jv_string("thinking_budget"));
+		jv th = jv_object_set(jv_object(), jv_string("type"), jv_string("enabled"));
+		th = jv_object_set(th, jv_string("budget_tokens"), tb);
+		/* a thinking.* given as well is said more exactly: it wins */
+		o = jv_object_merge_recursive(jv_object_set(jv_object(), jv_string("thinking"), th), o);
+	} else {
+		jv_free(tb);
+	}
+	b = cf_options_place(b, o, NULL, NULL);
+	jv_free(o);
+	if (jv_get_kind(c->schema) != JV_KIND_OBJECT)
+		return b;
+	jv tool = jv_object_set(jv_object(), jv_string("name"), jv_string(CF_REPLY_TOOL));
+	tool = jv_object_set(tool, jv_string("description"), jv_string(
+		"Give your reply by calling this tool: its input is the reply."));
+	tool = jv_object_set(tool, jv_string("input_schema"), jv_copy(c->schema));
+	jv tools = jv_object_get(jv_copy(b), jv_string("tools"));
+	if (jv_get_kind(tools) != JV_KIND_ARRAY) {
+		jv_free(tools);
+		tools = jv_array();
+	}
+	b = jv_object_set(b, jv_string("tools"), jv_array_append(tools, tool));
+	jv choice = jv_object_set(jv_object(), jv_string("type"), jv_string("tool"));
+	choice = jv_object_set(choice, jv_string("name"), jv_string(CF_REPLY_TOOL));
+	return jv_object_set(b, jv_string("tool_choice"), choice);
+}
 
 const struct cf_provider cf_prov_anthropic = {
 	.name = "anthropic",
@@ -213,6 +258,7 @@ const struct cf_provider cf_prov_anthropic = {
 	.url = url,
 	.headers = headers,
 	.body = body,
+	.options = options,
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,

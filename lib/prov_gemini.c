@@ -142,6 +142,45 @@ errmsg(const char *body, size_t n)
 }
 
 static jv tools(cf_call *c, jv body, jv list);
+/* -o's options inside generationConfig, but for the request's own
+ * top-level fields; thinking_budget=N and effort=X are thinkingConfig's
+ * thinkingBudget and thinkingLevel.  --schema as responseSchema (in
+ * Gemini's OpenAPI subset) with a JSON reply; options come after it, so
+ * one given by name wins. */
+static jv
+options(cf_call *c, jv b)
+{
+	static const char *const top[] = {"contents", "tools", "toolConfig",
+		"safetySettings", "systemInstruction", "generationConfig",
+		"cachedContent", "labels", NULL};
+	static const struct { const char *alias, *field; } think[] = {
+		{"thinking_budget", "thinkingBudget"}, {"effort", "thinkingLevel"}};
+	jv o = jv_get_kind(c->options) == JV_KIND_OBJECT ? jv_copy(c->options) : jv_object();
+	for (size_t i = 0; i < sizeof think / sizeof *think; i++) {
+		jv v = jv_object_get(jv_copy(o), jv_string(think[i].alias));
+		if (!jv_is_valid(v)) {
+			jv_free(v);
+			continue;
+		}
+		o = jv_object_delete(o, jv_string(think[i].alias));
+		jv tc = jv_object_set(jv_object(), jv_string(think[i].field), v);
+		o = jv_object_merge_recursive(jv_object_set(jv_object(),
+		                              jv_string("thinkingConfig"), tc), o);
+	}
+	if (jv_get_kind(c->schema) == JV_KIND_OBJECT) {
+		jv g = jv_object_get(jv_copy(b), jv_string("generationConfig"));
+		if (jv_get_kind(g) != JV_KIND_OBJECT) {
+			jv_free(g);
+			g = jv_object();
+		}
+		g = jv_object_set(g, jv_string("responseMimeType"), jv_string("application/json"));
+		g = jv_object_set(g, jv_string("responseSchema"), cf_schema_openapi(c->schema));
+		b = jv_object_set(b, jv_string("generationConfig"), g);
+	}
+	b = cf_options_place(b, o, top, "generationConfig");
+	jv_free(o);
+	return b;
+}
 
 const struct cf_provider cf_prov_gemini = {
 	.name = "gemini",
@@ -152,6 +191,7 @@ const struct cf_provider cf_prov_gemini = {
 	.url = url,
 	.headers = headers,
 	.body = body,
+	.options = options,
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,

@@ -111,6 +111,29 @@ errmsg(const char *body, size_t n)
 }
 
 static jv tools(cf_call *c, jv body, jv list);
+/* -o's options in the body's "options" (the model's parameters: top_p,
+ * seed, stop, num_ctx, ...), but for /api/chat's own top-level fields
+ * (think, format, keep_alive, ...); effort=X is think: X.  --schema as
+ * format; a format given with -o wins. */
+static jv
+options(cf_call *c, jv b)
+{
+	static const char *const top[] = {"model", "messages", "tools", "format",
+		"options", "stream", "keep_alive", "think", "template", "raw", NULL};
+	jv o = jv_get_kind(c->options) == JV_KIND_OBJECT ? jv_copy(c->options) : jv_object();
+	jv eff = jv_object_get(jv_copy(o), jv_string("effort"));
+	if (jv_is_valid(eff)) {
+		o = jv_object_delete(o, jv_string("effort"));
+		o = jv_object_merge_recursive(jv_object_set(jv_object(), jv_string("think"), eff), o);
+	} else {
+		jv_free(eff);
+	}
+	if (jv_get_kind(c->schema) == JV_KIND_OBJECT)
+		b = jv_object_set(b, jv_string("format"), jv_copy(c->schema));
+	b = cf_options_place(b, o, top, "options");
+	jv_free(o);
+	return b;
+}
 
 const struct cf_provider cf_prov_ollama = {
 	.name = "ollama",
@@ -121,6 +144,7 @@ const struct cf_provider cf_prov_ollama = {
 	.url = url,
 	.headers = headers,
 	.body = body,
+	.options = options,
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,

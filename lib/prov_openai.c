@@ -182,6 +182,34 @@ errmsg(const char *body, size_t n)
 }
 
 static jv tools(cf_call *c, jv body, jv list);
+/* -o's options at the top of the body (effort=X is reasoning_effort);
+ * --schema as response_format json_schema, strict when the schema
+ * qualifies (every object closed and its properties all required). */
+static jv
+options(cf_call *c, jv b)
+{
+	jv o = jv_get_kind(c->options) == JV_KIND_OBJECT ? jv_copy(c->options) : jv_object();
+	jv eff = jv_object_get(jv_copy(o), jv_string("effort"));
+	if (jv_is_valid(eff)) {
+		o = jv_object_delete(o, jv_string("effort"));
+		o = jv_object_merge_recursive(jv_object_set(jv_object(),
+		                              jv_string("reasoning_effort"), eff), o);
+	} else {
+		jv_free(eff);
+	}
+	if (jv_get_kind(c->schema) == JV_KIND_OBJECT) {
+		jv js = jv_object_set(jv_object(), jv_string("name"), jv_string("reply"));
+		js = jv_object_set(js, jv_string("schema"), jv_copy(c->schema));
+		if (cf_schema_strict(c->schema))
+			js = jv_object_set(js, jv_string("strict"), jv_true());
+		jv rf = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
+		b = jv_object_set(b, jv_string("response_format"),
+		                  jv_object_set(rf, jv_string("json_schema"), js));
+	}
+	b = cf_options_place(b, o, NULL, NULL);
+	jv_free(o);
+	return b;
+}
 
 const struct cf_provider cf_prov_openai = {
 	.name = "openai",
@@ -192,6 +220,7 @@ const struct cf_provider cf_prov_openai = {
 	.url = url,
 	.headers = headers,
 	.body = body,
+	.options = options,
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,

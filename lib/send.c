@@ -336,6 +336,8 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->max_tokens = s->max_tokens;
 	c->stream = s->stream;
 	c->timeout = s->timeout;
+	c->options = s->options;
+	c->schema = s->schema;
 	c->on_text = s->on_text;
 	c->on_flush = s->on_flush;
 	c->on_tick = s->on_tick;

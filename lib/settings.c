@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "confab.h"
+#include "priv.h"
 
 static jv
 set2(jv rec, const char *a, const char *b, jv v)
@@ -129,6 +130,22 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 		rec = set2(rec, "metadata", "starred", jv_bool(s->starred));
 	if (s->archived >= 0)
 		rec = set2(rec, "metadata", "archived", jv_bool(s->archived));
+	if (s->noptions) {
+		jv ops = jv_array();
+		for (int i = 0; i < s->noptions; i++) {
+			jv op = cf_option_parse(s->options[i]);
+			if (!jv_is_valid(op)) {
+				jv_free(ops);
+				jv_free(rec);
+				return s->origin ? (jv_free(op), cf_error(CF_EX_CONFIG,
+				       "%s: invalid option '%s'", s->origin, s->options[i])) : op;
+			}
+			ops = jv_array_append(ops, op);
+		}
+		jv opts = cf_options_apply(cf_jpath(rec, "metadata.options"), ops);
+		jv_free(ops);
+		rec = set2(rec, "metadata", "options", opts);
+	}
 	return rec;
 }
 
@@ -161,6 +178,23 @@ cf_settings_new(const struct cf_settings *s)
 	return cf_settings_default_model(rec);
 }
 
+/* metadata.options lives in sessions.extra, which cf_session_update
+ * leaves alone; none left removes the key. */
+static jv
+store_options(cf_store *st, jv rec)
+{
+	static const char sql[] =
+		"UPDATE sessions SET extra = CASE WHEN ?1 IS NULL"
+		" THEN json_remove(coalesce(extra, '{}'), '$.options')"
+		" ELSE json_set(coalesce(extra, '{}'), '$.options', json(?1)) END WHERE id = ?2";
+	jv o = cf_jpath(rec, "metadata.options");
+	int none = jv_get_kind(o) != JV_KIND_OBJECT || !jv_object_length(jv_copy(o));
+	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_bind_jv(s, 1, none ? (jv_free(o), jv_null()) : o);
+	cf_bind_text(s, 2, cf_jstr(rec, "id"));
+	return cf_exec_stmt(st, s, "updating a session's options");
+}
+
 jv
 cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
 {
@@ -179,6 +213,10 @@ cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s)
 	if (moved)
 		cur = cf_settings_default_model(cur);
 	jv e = cf_session_update(st, jv_copy(cur));
+	if (jv_is_valid(e) && s->noptions) {
+		jv_free(e);
+		e = store_options(st, cur);
+	}
 	if (!jv_is_valid(e)) {
 		jv_free(cur);
 		return e;
@@ -194,6 +232,13 @@ cf_settings_init(struct cf_settings *s)
 {
 	memset(s, 0, sizeof *s);
 	s->auto_context = s->starred = s->archived = -1;
+}
+
+void
+cf_settings_add_option(struct cf_settings *s, const char *kv)
+{
+	s->options = cf_xrealloc(s->options, sizeof *s->options * (size_t)(s->noptions + 1));
+	s->options[s->noptions++] = kv;
 }
 
 void

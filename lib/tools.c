@@ -405,9 +405,14 @@ jv
 cf_turn_tools(struct cf_turn *t)
 {
 	/* tools = off: none offered (a model that takes none, a server that
-	 * refuses the field) */
+	 * refuses the field); nor with --schema, whose reply is one value */
 	const char *off = cf_config_get("tools");
-	if (off && (!strcmp(off, "off") || !strcmp(off, "no") || !strcmp(off, "false"))) {
+	jv schema = jv_get_kind(t->over) == JV_KIND_OBJECT ?
+	            jv_object_get(jv_copy(t->over), jv_string("schema")) : jv_null();
+	int shaped = jv_get_kind(schema) == JV_KIND_OBJECT;
+	jv_free(schema);
+	if (shaped || (off && (!strcmp(off, "off") || !strcmp(off, "no") ||
+	                       !strcmp(off, "false")))) {
 		jv_free(t->tools);
 		t->tools = jv_array();
 	}
