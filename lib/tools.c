@@ -3,7 +3,8 @@
  * call checked against its tool's input_schema and run only when the
  * program's callback (the user) allows it, each result stored as a
  * tool_result part of a message of its own and sent back.  chat-send and
- * confab call cf_turn_tools where they called cf_turn_run. */
+ * confab call cf_turn_tools where they called cf_turn_run.  Arguments
+ * are checked by schema.c, as --schema's replies are. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,121 +97,6 @@ cf_tool_named(jv call, const char *name)
 	return !strcmp(name, cf_jstr(call, "name")) || !strcmp(name, both);
 }
 
-/* ---- the arguments against the schema ---- */
-
-static int
-is_type(jv v, const char *type)
-{
-	jv_kind k = jv_get_kind(v);
-	if (!strcmp(type, "object"))
-		return k == JV_KIND_OBJECT;
-	if (!strcmp(type, "array"))
-		return k == JV_KIND_ARRAY;
-	if (!strcmp(type, "string"))
-		return k == JV_KIND_STRING;
-	if (!strcmp(type, "number"))
-		return k == JV_KIND_NUMBER;
-	if (!strcmp(type, "integer"))
-		return k == JV_KIND_NUMBER &&
-		       jv_number_value(v) == (double)(long long)jv_number_value(v);
-	if (!strcmp(type, "boolean"))
-		return k == JV_KIND_TRUE || k == JV_KIND_FALSE;
-	if (!strcmp(type, "null"))
-		return k == JV_KIND_NULL;
-	return 1;   /* a type we do not know is the plugin's business */
-}
-
-/* schema's type (a string or a list of them) allows v?  Borrows both. */
-static int
-type_ok(jv schema, jv v)
-{
-	jv type = jv_object_get(jv_copy(schema), jv_string("type"));
-	int ok = 1;
-	if (jv_get_kind(type) == JV_KIND_STRING) {
-		ok = is_type(v, jv_string_value(type));
-	} else if (jv_get_kind(type) == JV_KIND_ARRAY) {
-		ok = 0;
-		jv_array_foreach(type, i, t) {
-			if (jv_get_kind(t) == JV_KIND_STRING && is_type(v, jv_string_value(t)))
-				ok = 1;
-			jv_free(t);
-			(void)i;
-		}
-	}
-	jv_free(type);
-	return ok;
-}
-
-/* What is wrong with input for schema (a new string), or jv_null(): the
- * type of the whole, its required properties, each property's type and
- * enum.  Enough to keep a model's slip from reaching a plugin; the
- * plugin checks the rest.  Borrows both. */
-static jv
-input_error(jv schema, jv input, const char *at)
-{
-	if (jv_get_kind(schema) != JV_KIND_OBJECT)
-		return jv_null();
-	if (!type_ok(schema, input)) {
-		jv type = jv_object_get(jv_copy(schema), jv_string("type"));
-		jv e = jv_string_fmt("%s%s is %s, not of type %s", *at ? "" : "the input",
-		                     at, jv_kind_name(jv_get_kind(input)),
-		                     jv_get_kind(type) == JV_KIND_STRING ?
-		                     jv_string_value(type) : "the schema's");
-		jv_free(type);
-		return e;
-	}
-	jv en = jv_object_get(jv_copy(schema), jv_string("enum"));
-	if (jv_get_kind(en) == JV_KIND_ARRAY) {
-		int found = 0;
-		jv_array_foreach(en, i, x) {
-			found |= jv_equal(x, jv_copy(input));
-			(void)i;
-		}
-		if (!found) {
-			jv_free(en);
-			return jv_string_fmt("%s%s is not one of the values the schema allows",
-			                     *at ? "" : "the input", at);
-		}
-	}
-	jv_free(en);
-	if (jv_get_kind(input) != JV_KIND_OBJECT)
-		return jv_null();
-	jv req = jv_object_get(jv_copy(schema), jv_string("required"));
-	if (jv_get_kind(req) == JV_KIND_ARRAY) {
-		jv_array_foreach(req, i, k) {
-			if (jv_get_kind(k) == JV_KIND_STRING &&
-			    !jv_object_has(jv_copy(input), jv_copy(k))) {
-				jv e = jv_string_fmt("%s.%s is required and missing", at,
-				                     jv_string_value(k));
-				jv_free(k);
-				jv_free(req);
-				return e;
-			}
-			jv_free(k);
-			(void)i;
-		}
-	}
-	jv_free(req);
-	jv props = jv_object_get(jv_copy(schema), jv_string("properties"));
-	jv e = jv_null();
-	if (jv_get_kind(props) == JV_KIND_OBJECT) {
-		jv_object_foreach(input, k, v) {
-			jv ps = jv_object_get(jv_copy(props), jv_copy(k));
-			if (jv_get_kind(e) == JV_KIND_NULL && jv_is_valid(ps)) {
-				char sub[512];
-				snprintf(sub, sizeof sub, "%s.%s", at, jv_string_value(k));
-				jv_free(e);
-				e = input_error(ps, v, sub);
-			}
-			jv_free(ps);
-			jv_free(k);
-			jv_free(v);
-		}
-	}
-	jv_free(props);
-	return e;
-}
-
 /* ---- a round of calls ---- */
 
 static jv
@@ -285,8 +171,16 @@ one_call(struct cf_turn *t, jv offered, jv call, int *stop, const char *why_not)
 	} else {
 		jv schema = jv_object_get(jv_copy(tool), jv_string("input_schema"));
 		jv in = jv_object_get(jv_copy(call), jv_string("input"));
-		jv bad = jv_object_has(jv_copy(call), jv_string("inputJson")) ?
-		         jv_string("the arguments are not JSON") : input_error(schema, in, "");
+		/* schema.c's checks, as for --schema's replies */
+		jv bad = jv_null();
+		if (jv_object_has(jv_copy(call), jv_string("inputJson"))) {
+			bad = jv_string("the arguments are not JSON");
+		} else {
+			jv v = cf_schema_validate(schema, in);
+			if (!jv_is_valid(v))
+				bad = cf_error_message(v);
+			jv_free(v);
+		}
 		jv_free(schema);
 		if (jv_get_kind(bad) == JV_KIND_STRING) {
 			jv m = jv_string_fmt("invalid arguments for '%s': %s", name,

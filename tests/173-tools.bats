@@ -188,9 +188,9 @@ results_sent() {
 	[ ! -e "$MARK" ]
 	[ "$(requests)" -eq 3 ]
 	run results_sent 1
-	[[ $(jq -r '.[0].text' <<< "$output") == *"invalid arguments for 'add': .a is string, not of type integer"* ]]
+	[[ $(jq -r '.[0].text' <<< "$output") == *"invalid arguments for 'add': at /a: expected integer, got string"* ]]
 	run results_sent 2
-	[[ $(jq -r '.[0].text' <<< "$output") == *".b is required and missing"* ]]
+	[[ $(jq -r '.[0].text' <<< "$output") == *"'b' is missing"* ]]
 	grep -q "tool add .* not run: invalid arguments" "$ERR"
 	chat-show --json "$SID" | jq -se '.[2].parts[0].isError == true and .[4].parts[0].isError == true'
 }
