@@ -314,3 +314,179 @@ whole_replies() {
 	done
 	[ "$n" -ge 4 ]
 }
+
+# ---- sent back ----
+
+# The request the fake provider got last, its body.
+last_body() { fake_requests | tail -n 1 | jq -c .body; }
+
+# A session answered by PROVIDER with recording FILE, then asked again
+# (the second reply plain text): $S its id.
+two_turns() {
+	local prov=$1 f=$2
+	fake_start "body=$f" "text=again"
+	use_all
+	S=$(chat-new -p "$prov" --name back | jq -r .id)
+	run -0 chat-send -s "$S" first < /dev/null
+	run -0 chat-send -s "$S" second < /dev/null
+}
+
+@test "Anthropic: thinking goes back with its signature byte for byte, before the text" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	two_turns anthropic "$f"
+	want_sig=$(events "$f" | jq -r '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')
+	want_think=$(events "$f" | jq -r '[.[] | select(.delta.type == "thinking_delta") | .delta.thinking] | join("")')
+	[ ${#want_sig} -gt 100 ]
+	b=$(last_body)
+	[ "$(jq -r '.messages[1].role' <<< "$b")" = assistant ]
+	[ "$(jq -r '.messages[1].content | map(.type) | join(",")' <<< "$b")" = thinking,text ]
+	[ "$(jq -r '.messages[1].content[0].signature' <<< "$b")" = "$want_sig" ]
+	[ "$(jq -r '.messages[1].content[0].thinking' <<< "$b")" = "$want_think" ]
+	[ "$(jq -r '.messages[1].content[0] | keys | join(",")' <<< "$b")" = signature,thinking,type ]
+	[ "$(jq -r '.messages[1].content[1].text' <<< "$b")" = "$(chat-show --json "$S" | jq -rs '.[1].content')" ]
+}
+
+@test "Anthropic: tool_use blocks go back, a tool_result in the user turn answers them" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-tool-use.sse
+	fake_start "body=$f" "text=done"
+	use_all
+	S=$(chat-new -p anthropic --name tools | jq -r .id)
+	run -0 chat-send -s "$S" "use the tools" < /dev/null
+	ids=$(events "$f" | jq -c '[.[] | select(.content_block.type == "tool_use") | .content_block.id]')
+	first=$(jq -r '.[0]' <<< "$ids")
+	jq -nc --arg id "$first" '{role: "user", content: "", parts: [{type: "tool_result", toolUseId: $id, content: "42"}]}' |
+		chat-add --records -s "$S" > /dev/null
+	run -0 chat-send -s "$S" "and now?" < /dev/null
+	b=$(last_body)
+	[ "$(jq -c '[.messages[1].content[] | select(.type == "tool_use") | .id]' <<< "$b")" = "$ids" ]
+	[ "$(jq -c '[.messages[1].content[] | select(.type == "tool_use") | .input]' <<< "$b")" = '[{},{}]' ]
+	# the result and the next prompt: one user turn, the result first
+	[ "$(jq -c '.messages[2].content' <<< "$b")" = "$(jq -nc --arg id "$first" \
+		'[{type: "tool_result", tool_use_id: $id, content: "42"}, {type: "text", text: "and now?"}]')" ]
+	[ "$(jq '.messages | length' <<< "$b")" = 3 ]
+}
+
+@test "Anthropic: server tool blocks and cited text go back as they came" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-web-search.sse
+	two_turns anthropic "$f"
+	b=$(last_body)
+	want=$(events "$f" | jq -c '[.[] | select(.type == "content_block_start" and .content_block.type == "web_search_tool_result") | .content_block]')
+	[ "$(jq -c '[.messages[1].content[] | select(.type == "web_search_tool_result")]' <<< "$b")" = "$want" ]
+	[ "$(jq -c '[.messages[1].content[] | .citations // [] | .[]] | length' <<< "$b")" = \
+	  "$(events "$f" | jq '[.[] | select(.delta.type == "citations_delta")] | length')" ]
+}
+
+@test "OpenAI: tool calls on the assistant message, a result as a tool message" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/openai-chat/chat-stream-parallel-tool-calls-include-usage.sse
+	fake_start "body=$f" "text=done"
+	use_all
+	S=$(chat-new -p openai --name tools | jq -r .id)
+	run -0 chat-send -s "$S" "weather?" < /dev/null
+	calls=$(events "$f" | jq -c '[.[] | .choices[0].delta.tool_calls // empty | .[]] | group_by(.index)
+		| map({id: (map(.id // empty) | first), name: (map(.function.name // empty) | first),
+		       input: (map(.function.arguments) | join("") | fromjson)})')
+	first=$(jq -r '.[0].id' <<< "$calls")
+	jq -nc --arg id "$first" '{role: "user", content: "", parts: [{type: "tool_result", toolUseId: $id, content: "sunny"}]}' |
+		chat-add --records -s "$S" > /dev/null
+	run -0 chat-send -s "$S" "so?" < /dev/null
+	b=$(last_body)
+	[ "$(jq -c '.messages[1].tool_calls | map({id, name: .function.name, input: (.function.arguments | fromjson)})' <<< "$b")" = "$calls" ]
+	[ "$(jq -r '.messages[1].tool_calls | map(.type) | unique | join(",")' <<< "$b")" = function ]
+	[ "$(jq -c '.messages[2]' <<< "$b")" = "$(jq -nc --arg id "$first" '{role: "tool", tool_call_id: $id, content: "sunny"}')" ]
+	[ "$(jq -c '.messages[3]' <<< "$b")" = '{"role":"user","content":"so?"}' ]
+}
+
+@test "Gemini: thoughts go back as thought parts, the thoughtSignature on the part it came with" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/gemini/stream-sse-thinking.sse
+	two_turns gemini "$f"
+	want_sig=$(events "$f" | jq -r '[.[] | .candidates[0].content.parts[] | .thoughtSignature // empty] | join("")')
+	[ ${#want_sig} -gt 100 ]
+	b=$(last_body)
+	[ "$(jq -r '.contents[1].role' <<< "$b")" = model ]
+	[ "$(jq -c '.contents[1].parts | map(if .thought then "thought" elif .thoughtSignature then "signed" else "text" end)' <<< "$b")" = '["thought","text","signed"]' ]
+	[ "$(jq -r '.contents[1].parts[2].thoughtSignature' <<< "$b")" = "$want_sig" ]
+	[ "$(jq -r '.contents[1].parts[0].text' <<< "$b")" = \
+	  "$(events "$f" | jq -r '[.[] | .candidates[0].content.parts[] | select(.thought) | .text] | join("")')" ]
+}
+
+@test "Ollama: the thinking goes back on the assistant message" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/ollama/chat-stream-thinking.ndjson
+	two_turns ollama "$f"
+	b=$(last_body)
+	[ "$(jq -r '.messages[1].thinking' <<< "$b")" = "$(jq -rs 'map(.message.thinking // empty) | join("")' "$f")" ]
+	[ "$(jq -r '.messages[1].content' <<< "$b")" = "$(jq -rs 'map(.message.content // empty) | join("")' "$f")" ]
+}
+
+@test "another protocol's thinking and signatures are left out; its text goes" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	fake_start "body=$f" "text=one" "text=two" "text=three"
+	use_all
+	S=$(chat-new -p anthropic --name mixed | jq -r .id)
+	run -0 chat-send -s "$S" first < /dev/null
+	text=$(chat-show --json "$S" | jq -rs '.[1].content')
+	run -0 chat-send -s "$S" -p openai second < /dev/null
+	[ "$(last_body | jq -c '.messages[1]')" = "$(jq -nc --arg t "$text" '{role: "assistant", content: $t}')" ]
+	run -0 chat-send -s "$S" -p gemini third < /dev/null
+	[ "$(last_body | jq -c '.contents[1]')" = "$(jq -nc --arg t "$text" '{role: "model", parts: [{text: $t}]}')" ]
+	run -0 chat-send -s "$S" -p ollama fourth < /dev/null
+	[ "$(last_body | jq -c '.messages[1]')" = "$(jq -nc --arg t "$text" '{role: "assistant", content: $t}')" ]
+}
+
+# ---- kept ----
+
+@test "parts survive records, chat-add --records, branches, merges and confab's JSON export and import" {
+	fake_start "text=hi"
+	chat-new --name src > /dev/null
+	S=$(chat-ls --json | jq -r 'select(.name == "src") | .id')
+	parts='[{"type":"thinking","thinking":"hm","signature":"c2ln","provider":"anthropic"},{"type":"text","text":"yes"}]'
+	jq -nc --argjson p "$parts" '{role: "assistant", content: "yes", parts: $p}' | chat-add --records -s "$S" > /dev/null
+	chat-add -s "$S" "plain" > /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[0].parts')" = "$parts" ]
+	# a plain message has no parts, in the record and in the row
+	[ "$(chat-show --json "$S" | jq -sc '.[1] | has("parts")')" = false ]
+	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE parts IS NULL")" = 1 ]
+	# records round trip
+	chat-new --name copy > /dev/null
+	chat-show --json "$S" | jq -c 'del(.id, .sessionId)' | chat-add --records -s copy > /dev/null
+	[ "$(chat-show --json copy | jq -sc 'map(.parts)')" = "[$parts,null]" ]
+	run -0 chat-branch "$S" --name br
+	[ "$(chat-show --json br | jq -sc '.[0].parts')" = "$parts" ]
+	chat-new --name into > /dev/null
+	run -0 chat-merge "$S" into
+	[ "$(chat-show --json into | jq -sc '.[0].parts')" = "$parts" ]
+	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" "$S"
+	[ "$(jq -c '.messages[0].parts' "$BATS_TEST_TMPDIR/s.json")" = "$parts" ]
+	run -0 chat-rm -f "$S"
+	run -0 chat-import "$BATS_TEST_TMPDIR/s.json"
+	[ "$(chat-show --json src | jq -sc '.[0].parts')" = "$parts" ]
+}
+
+@test "parts that are not an array are refused, nothing stored" {
+	chat-new --name p > /dev/null
+	run -5 --separate-stderr chat-add --records -s p <<< '{"role":"assistant","content":"x","parts":{"type":"text"}}'
+	[[ "$stderr" == *"parts is not an array"* ]]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+}
+
+@test "an interrupted reply keeps the parts that had arrived" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	# cut after the thinking and signature, before the text block ends
+	n=$(grep -b -o 'content_block_start","index":1' "$f" | head -1 | cut -d: -f1)
+	fake_start "body=$f cut=$n"
+	use_all
+	S=$(chat-new -p anthropic --name cut | jq -r .id)
+	run chat-send -s "$S" --retries 0 first < /dev/null
+	[ "$status" -ne 0 ]
+	m=$(chat-show --json "$S" | jq -sc '.[1]')
+	[ "$(jq -r '.metadata.incomplete' <<< "$m")" = true ]
+	[ "$(jq -r '.parts | map(.type) | join(",")' <<< "$m")" = thinking ]
+	[ "$(jq -r '.parts[0].signature' <<< "$m")" = "$(events "$f" | jq -r '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')" ]
+}
