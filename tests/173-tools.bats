@@ -190,7 +190,8 @@ results_sent() {
 	run results_sent 1
 	[[ $(jq -r '.[0].text' <<< "$output") == *"invalid arguments for 'add': at /a: expected integer, got string"* ]]
 	run results_sent 2
-	[[ $(jq -r '.[0].text' <<< "$output") == *"'b' is missing"* ]]
+	echo "$output"
+	[[ $(jq -r '.[1].text' <<< "$output") == *"'b' is missing"* ]]
 	grep -q "tool add .* not run: invalid arguments" "$ERR"
 	chat-show --json "$SID" | jq -se '.[2].parts[0].isError == true and .[4].parts[0].isError == true'
 }
@@ -226,7 +227,8 @@ results_sent() {
 	send --allow-tools "weather"
 	exit_is 0
 	run results_sent 3
-	[ "$(jq -c 'map(.id)' <<< "$output")" = '["call_fHCjJqt9Pysde6vcJcvbXGBx","call_3J9foSw3CUb48lrqIXoTky6U"]' ]
+	# the first message's call and its answer are context now
+	[ "$(jq -c 'map(.id)' <<< "$output")" = '["call_1EYWDzueHEp8OsB8jJSEp7WB","call_fHCjJqt9Pysde6vcJcvbXGBx","call_3J9foSw3CUb48lrqIXoTky6U"]' ]
 	[ ! -e "$MARK" ]
 }
 
