@@ -57,8 +57,8 @@ with_parts(jv msgs, jv m, jv parts, jv *names)
 			jv name = jv_object_get(jv_copy(*names), jv_string(cf_jstr(p, "toolUseId")));
 			if (jv_get_kind(name) == JV_KIND_STRING)
 				r = jv_object_set(r, jv_string("tool_name"), name);
-			else
-				jv_free(name);
+			else if (jv_free(name), *cf_jstr(p, "name"))   /* a call without an id */
+				r = jv_object_set(r, jv_string("tool_name"), jv_string(cf_jstr(p, "name")));
 			msgs = jv_array_append(msgs, r);
 		}
 		jv_free(p);

@@ -119,9 +119,10 @@ calls_of(jv reply, jv offered)
 	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
 		jv_array_foreach(parts, i, p) {
 			if (!strcmp(cf_jstr(p, "type"), "tool_use")) {
+				/* Gemini's and Ollama's calls may have no id: their
+				 * answers go by name (and order) */
 				jv c = jv_object_set(jv_object(), jv_string("id"),
-				                     jv_string(*cf_jstr(p, "id") ? cf_jstr(p, "id") :
-				                               cf_jstr(p, "name")));
+				                     jv_string(cf_jstr(p, "id")));
 				c = jv_object_set(c, jv_string("name"), jv_string(cf_jstr(p, "name")));
 				jv in = jv_object_get(jv_copy(p), jv_string("input"));
 				c = jv_object_set(c, jv_string("input"), jv_is_valid(in) ? in :

@@ -117,6 +117,8 @@ results_sent() {
 		[ "$(jq -r '.[0].text' <<< "$output")" != null ]
 		[[ $(jq -r '.[0].text' <<< "$output") == *"sum: 5"* ]]
 		[ "$(jq length <<< "$output")" -eq 1 ]
+		# the answer names its call: by id, or by name where calls have none
+		[[ $(jq -r '.[0].id' <<< "$output") =~ ^(add$|call_fakeprov|toolu_fakeprov) ]]
 		fake_stop
 	done
 }

@@ -49,14 +49,14 @@ serve() {
 # The results the request N carried: [[content, is_error]].
 sent() {
 	fake_requests | jq -c --argjson n "$1" 'select(.n == $n) | [.body.messages[].content |
-		arrays | .[] | select(.type == "tool_result") | [.content, .is_error]]'
+		arrays | .[] | select(.type == "tool_result") | [.content, (.is_error // false)]]'
 }
 
 QUESTION='run it\? y(es)?, n(o)?, a(lways)?'
 
 @test "confab: a tool call is shown, y runs it and its result goes back" {
 	serve 'tool-use=add:{"a":2,"b":3}' 'text=It%20is%20five.'
-	SID=$(new_session -n t -p anthropic -m claude-test | jq -r .id)
+	SID=$(new_session -n t -p anthropic -m claude-test)
 	start t
 	typed "add 2 and 3"
 	keys Enter
@@ -115,7 +115,7 @@ QUESTION='run it\? y(es)?, n(o)?, a(lways)?'
 
 @test "confab: Ctrl-C at the question denies and stops: nothing more is sent" {
 	serve 'tool-use=add:{"a":2,"b":3}' 'text=never'
-	SID=$(new_session -n t -p anthropic -m claude-test | jq -r .id)
+	SID=$(new_session -n t -p anthropic -m claude-test)
 	start t
 	typed "add"
 	keys Enter
