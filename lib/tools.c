@@ -232,6 +232,7 @@ results_text(jv parts)
 			cf_jstr(p, "name"), cf_jstr(p, "outcome"), cf_jstr(p, "content")));
 		jv_free(p);
 	}
+	jv_free(parts);
 	return text;
 }
 
