@@ -705,6 +705,11 @@ CF_MUST jv cf_tools_offered(jv list);
 /* Does name (from --allow-tool) name the offered call's tool: its wire
  * name, or PLUGIN:TOOL?  Borrows call. */
 int cf_tool_named(jv call, const char *name);
+/* The tool calls of a message (borrowed), a line each, "tool call: NAME
+ * ARGUMENTS\n", for the views and exports that show a reply whose text
+ * alone says nothing of them; "" when it has none.  For free(); not
+ * cleaned (each view cleans or escapes it its own way). */
+char *cf_tool_calls_text(jv msg);
 
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 

@@ -224,6 +224,23 @@ versions_tree(cmark_node *doc, jv msg, const struct cf_xopt *o)
 	return rc;
 }
 
+/* A reply's tool calls after its text, a line each in italics: its
+ * text alone may be nothing. */
+static void
+calls_tree(cmark_node *doc, jv msg)
+{
+	char *calls = cf_tool_calls_text(msg);
+	if (*calls) {
+		calls[strlen(calls) - 1] = '\0';
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+		add_lines(em, calls);
+		cmark_node_append_child(p, em);
+		cmark_node_append_child(doc, added_block(p));
+	}
+	free(calls);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -239,6 +256,8 @@ each(jv msg, const char *text, struct run *r)
 	} else {
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
+		if (doc && r->f != &cf_fmt_markdown)
+			calls_tree(doc, msg);
 		if (doc && r->f != &cf_fmt_markdown)
 			/* HTML puts notes beside the message itself, DOCX
 			 * makes them comments */

@@ -97,6 +97,33 @@ cf_tool_named(jv call, const char *name)
 	return !strcmp(name, cf_jstr(call, "name")) || !strcmp(name, both);
 }
 
+/* ---- showing them ---- */
+
+char *
+cf_tool_calls_text(jv msg)
+{
+	jv parts = jv_object_get(jv_copy(msg), jv_string("parts"));
+	jv text = jv_string("");
+	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+		jv_array_foreach(parts, i, p) {
+			if (!strcmp(cf_jstr(p, "type"), "tool_use")) {
+				size_t n;
+				jv in = jv_object_get(jv_copy(p), jv_string("input"));
+				const char *j = jv_is_valid(in) ? cf_json_compact(in, &n) :
+				                (jv_free(in), "{}");
+				text = jv_string_concat(text, jv_string_fmt("tool call: %s %s\n",
+				                        cf_jstr(p, "name"), j));
+			}
+			jv_free(p);
+			(void)i;
+		}
+	}
+	jv_free(parts);
+	char *out = cf_xstrdup(jv_string_value(text));
+	jv_free(text);
+	return out;
+}
+
 /* ---- a round of calls ---- */
 
 static jv

@@ -123,6 +123,22 @@ results_sent() {
 	done
 }
 
+@test "tools: a whole reply's calls (--no-stream) run and go back too" {
+	for p in $PROTOCOLS; do
+		rm -f "$MARK"
+		serve 'tool-use=add:{"a":4,"b":5}' 'text=Nine.'
+		session "$p"
+		send --no-stream --allow-tool add "add 4 and 5"
+		exit_is 0
+		[ "$(< "$MARK")" = '{"a":4,"b":5}' ]
+		grep -q 'Nine.' "$OUT"
+		run results_sent 1
+		echo "$p: $output"
+		[[ $(jq -r '.[0].text' <<< "$output") == *"sum: 9"* ]]
+		fake_stop
+	done
+}
+
 @test "tools: every call and every result is stored, and the results answer the call's id" {
 	serve 'tool-use=add:{"a":2,"b":3}' 'text=Five.'
 	session anthropic
