@@ -292,3 +292,18 @@ results_sent() {
 	run jq -sc '[.[] | select(.type == "message")][1].parts[0].content' "$OUT"
 	[ "$output" = '"sum: 5"' ]
 }
+
+@test "tools: chat-show and the exports show a reply's calls and their results" {
+	serve 'tool-use=add:{"a":2,"b":3}' 'text=Five.'
+	session anthropic
+	send --allow-tools add
+	exit_is 0
+	run chat-export -f md "$SID"
+	[[ $output == *'*tool call: add {"a":2,"b":3}*'* ]]
+	[[ $output == *'[tool add: ran]'*'sum: 5'* ]]
+	run chat-export -f txt "$SID"
+	[[ $output == *'tool call: add {"a":2,"b":3}'* ]]
+	tty_run chat-show "$SID"
+	[[ $output == *'tool call: add {"a":2,"b":3}'* ]]
+	[[ $output == *'[tool add: ran]'* ]]
+}
