@@ -112,6 +112,7 @@ PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
+PROGS += chat-plugin
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)
@@ -239,6 +240,7 @@ check-stress: all build/fakeprov
 .PHONY: check-stress
 
 bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl build/ptytime
+bench: build/bench-noplugin
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
@@ -264,6 +266,12 @@ build/ptytime: tests/bench/ptytime.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lutil
 
+# A plugin that does nothing, compiled, for the plugin round trip
+# (tests/bench/noplugin.c).
+build/bench-noplugin: tests/bench/noplugin.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 build/timeit: tests/bench/timeit.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -288,6 +296,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -g
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
+FUZZ += plugin
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -336,6 +345,7 @@ install: all
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(BINDIR)/%) $(PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
 		$(DESTDIR)$(MANDIR)/man5/confab.5 $(DESTDIR)$(MANDIR)/man7/confab.7
+	rm -f $(DESTDIR)$(MANDIR)/man7/confab-plugin.7
 	rm -rf $(DESTDIR)$(DATADIR)/confab
 	cd completions/bash && for f in *; do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	cd completions/zsh && for f in *; do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done

@@ -608,6 +608,9 @@ struct cf_turn {
 	                           * temperature null: none sent; consumed */
 	jv fallbacks;             /* [{provider, model}] or jv_null() (the
 	                           * config's fallback); consumed */
+	jv msg_context;           /* fields of the user message's context
+	                           * ({pluginCommands: [...]}), or jv_null();
+	                           * freed by cf_turn_release */
 	int stream; long retries, timeout; double retry_time;
 	int records;              /* 1 (the default): user and reply are read
 	                           * back from the store; 0: left null, which
@@ -1096,8 +1099,8 @@ CF_MUST jv cf_plugin_config_set(const char *name, const char *key, const char *v
  * section that is not [A-Za-z0-9._-]+, or a value holding a newline:
  * CF_EX_USAGE. */
 CF_MUST jv cf_config_set(const char *section, const char *key, const char *value);
-/* The keys of [section] (not of its subsections) with their values: an
- * object of strings. */
+/* The keys of [section] with their values: an object of strings (a
+ * key of [section.sub] is "sub.key" there). */
 CF_MUST jv cf_config_section(const char *section);
 /* Every key of the config ("section.key": value). */
 CF_MUST jv cf_config_all(void);

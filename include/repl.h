@@ -17,6 +17,10 @@ struct cf_tab {
 	int fresh;             /* made unnamed: named from its first message */
 	int opening;           /* the template's opening messages it was made
 	                        * with: with no more, it is unused too */
+	/* plugin_cmd.c: for the next message, the context plugins gave
+	 * ([{name, content}]) and the commands run ([{plugin, command, args,
+	 * at, exit}]); zeroed (no value) means none */
+	jv plugin_ctx, plugin_cmds;
 };
 
 struct cf_chat {
@@ -112,5 +116,35 @@ CF_MUST jv cf_chat_cmd_rm(struct cf_chat *c, const char *arg);
  * it (call and res borrowed). */
 int cf_chat_ask_tool(struct cf_chat *c, jv call);
 void cf_chat_tool_result(struct cf_chat *c, jv call, jv res);
+/* repl_cmd.c: the words of an argument as commands read them (quotes,
+ * backslashes): a jv array, or an error. */
+CF_MUST jv cf_chat_words(const char *s);
+/* repl.c: while a plugin runs, a Ctrl-C sets cf_interrupted (on) and is
+ * forgotten after (off). */
+void cf_chat_busy(int on);
+
+/* plugin_cmd.c: /plugin [ls], /plugin NAME [COMMAND ARGS...], /plugin
+ * config NAME KEY VALUE. */
+CF_MUST jv cf_chat_cmd_plugin(struct cf_chat *c, const char *arg);
+/* /NAME ... (name n bytes, rest the rest of the line) when NAME is a
+ * plugin's: its command run; jv_false() when no plugin has the name. */
+CF_MUST jv cf_chat_plugin_line(struct cf_chat *c, const char *name, size_t n,
+                               const char *rest);
+/* Tab: with cmd NULL, "/NAME" of each plugin whose name no command has
+ * that starts with word; else the candidates for word after /cmd (cmd
+ * cn bytes, "plugin" or a plugin's name; args an bytes before word):
+ * appended to out (consumed). */
+CF_MUST jv cf_chat_plugin_complete(jv out, const char *cmd, size_t cn, const char *args,
+                                   size_t an, const char *word, size_t wl);
+/* The next message's turn: what plugins gave (context as text
+ * attachments beside paths' files, into f, and tu->files set; the
+ * commands in tu->msg_context): jv_true(), jv_false() with nothing to
+ * add (f untouched), or an error (a file of paths). */
+CF_MUST jv cf_chat_plugin_turn(struct cf_tab *t, struct cf_turn *tu,
+                               const char *const *paths, int n, struct cf_files *f);
+/* The message went: what plugins gave is used.  Also at a tab's end. */
+void cf_chat_plugin_sent(struct cf_tab *t);
+/* Appends " + name, ..." of the context waiting to the prompt's text. */
+void cf_chat_plugin_prompt(struct cf_tab *t, char *att, size_t n);
 
 #endif

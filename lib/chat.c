@@ -598,6 +598,8 @@ prepare(struct cf_turn_state *ts)
 	if (t->reset)
 		um = jv_object_set(um, jv_string("metadata"), jv_object_set(jv_object(),
 		                   jv_string("contextReset"), jv_true()));
+	if (jv_get_kind(t->msg_context) == JV_KIND_OBJECT)
+		um = jv_object_set(um, jv_string("context"), jv_copy(t->msg_context));
 	ts->um = um;
 	if (jv_get_kind(ts->sess) != JV_KIND_OBJECT) {
 		jv rec = jv_object();
@@ -947,6 +949,7 @@ cf_turn_init(struct cf_turn *t)
 	t->session = jv_null();
 	t->over = jv_null();
 	t->fallbacks = jv_null();
+	t->msg_context = jv_null();
 	t->user = jv_null();
 	t->reply = jv_null();
 	t->branch = jv_null();
@@ -1285,6 +1288,8 @@ cf_turn_release(struct cf_turn *t)
 	jv_free(t->user);
 	jv_free(t->reply);
 	jv_free(t->branch);
+	jv_free(t->msg_context);
+	t->msg_context = jv_null();
 	t->session = t->over = t->fallbacks = t->user = t->reply = t->branch = jv_null();
 	jv_free(t->tools);
 	t->tools = jv_null();

@@ -326,8 +326,7 @@ cf_config_section(const char *section)
 	size_t n = strlen(section);
 	jv_object_foreach(config, k, v) {
 		const char *ks = jv_string_value(k);
-		if (!strncmp(ks, section, n) && ks[n] == '.' && ks[n + 1] &&
-		    !strchr(ks + n + 1, '.'))
+		if (!strncmp(ks, section, n) && ks[n] == '.' && ks[n + 1])
 			r = jv_object_set(r, jv_string(ks + n + 1), v);
 		else
 			jv_free(v);

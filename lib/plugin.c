@@ -28,6 +28,8 @@ extern char **environ;
 #define ERR_KEEP 4096
 /* After SIGTERM, how long a plugin has before SIGKILL. */
 #define GRACE_MS 1000
+/* The most --describe may take, whatever plugin-timeout says. */
+#define DESCRIBE_MS 5000
 
 static int
 valid_name(const char *s)
@@ -306,11 +308,12 @@ child_env(const char *name, const char *sid, const char *db)
 		jv_free(s);
 	}
 	jv_array_foreach(extra, i, p) {
-		jv s = jv_string_fmt("%s=%s", jv_string_value(jv_array_get(jv_copy(p), 0)),
-		                     jv_string_value(jv_array_get(jv_copy(p), 1)));
+		jv k = jv_array_get(jv_copy(p), 0), v = jv_array_get(p, 1);
+		jv s = jv_string_fmt("%s=%s", jv_string_value(k), jv_string_value(v));
 		env[n++] = cf_xstrdup(jv_string_value(s));
 		jv_free(s);
-		jv_free(p);
+		jv_free(k);
+		jv_free(v);
 		(void)i;
 	}
 	jv_free(extra);
@@ -641,11 +644,10 @@ start(struct run *r, const char *name, char **argv, const char *sid, const char 
 		return e;
 	jv_free(e);
 	r->timeout_ms *= 1000;
-	/* tests/bench: under a second */
-	const char *ms = getenv("CONFAB_PLUGIN_TIMEOUT_MS");
-	long v;
-	if (ms && cf_parse_long(ms, 1, 86400000, &v) == 0)
-		r->timeout_ms = v;
+	/* a description is asked for at Tab: it may not keep the prompt
+	 * waiting long */
+	if (argv[1] && !strcmp(argv[1], "--describe") && r->timeout_ms > DESCRIBE_MS)
+		r->timeout_ms = DESCRIBE_MS;
 	jv path = cf_plugin_find(name);
 	if (!jv_is_valid(path))
 		return path;
@@ -705,6 +707,31 @@ record_problem(jv o)
 	return NULL;
 }
 
+/* Whether every string of s (n bytes) opens where JSON allows one: at
+ * the start or after '{', '[', ',' or ':'.  libjq 1.6 leaks the string
+ * when one follows a value directly ({"a" "b"}), so such a line, which is
+ * no JSON anyway, is refused before jq sees it. */
+static int
+strings_placed(const char *s, size_t n)
+{
+	char prev = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
+			continue;
+		if (s[i] != '"') {
+			prev = s[i];
+			continue;
+		}
+		if (!strchr("{[,:", prev))
+			return 0;
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+		prev = '"';
+	}
+	return 1;
+}
+
 jv
 cf_plugin_records(const char *buf, size_t n, const char *name)
 {
@@ -725,7 +752,8 @@ cf_plugin_records(const char *buf, size_t n, const char *name)
 			return cf_error(CF_EX_DATA, "plugin '%s': line %ld of its output is "
 			                "not UTF-8 text", name, line);
 		}
-		jv v = jv_parse_sized(buf + b, (int)(e - b));
+		jv v = strings_placed(buf + b, e - b) ? jv_parse_sized(buf + b, (int)(e - b)) :
+		       jv_invalid();
 		if (!jv_is_valid(v)) {
 			jv_free(v);
 			jv_free(recs);
@@ -762,7 +790,7 @@ static jv
 described_list(const char *name, jv o, const char *key, const char *const *fields)
 {
 	jv l = jv_object_get(jv_copy(o), jv_string(key));
-	if (jv_get_kind(l) == JV_KIND_NULL) {
+	if (!jv_is_valid(l) || jv_get_kind(l) == JV_KIND_NULL) {
 		jv_free(l);
 		return jv_array();
 	}
@@ -785,7 +813,7 @@ described_list(const char *name, jv o, const char *key, const char *const *field
 		for (int f = 0; fields[f]; f++) {
 			jv v = jv_object_get(jv_copy(c), jv_string(fields[f]));
 			if (!strcmp(fields[f], "input_schema")) {
-				if (jv_get_kind(v) == JV_KIND_NULL) {
+				if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
 					jv_free(v);
 					v = jv_object_set(jv_object(), jv_string("type"), jv_string("object"));
 				} else if (jv_get_kind(v) != JV_KIND_OBJECT && !cf_is_error(err)) {
@@ -820,10 +848,12 @@ describe_now(const char *name)
 		jv_free(dname);
 		return e;
 	}
+
 	e = outcome(&r, NULL);
 	jv d = jv_invalid();
 	if (jv_is_valid(e)) {
-		d = jv_parse_sized(r.out, (int)r.outn);
+		d = strings_placed(r.out, r.outn) ? jv_parse_sized(r.out, (int)r.outn) :
+		    jv_invalid();
 		if (jv_get_kind(d) != JV_KIND_OBJECT) {
 			jv_free(d);
 			d = cf_error(CF_EX_DATA, "plugin '%s': --describe did not print one "
@@ -1061,6 +1091,10 @@ cf_plugin_run(cf_store *st, const char *name, const char *command,
 	}
 	struct buf in = {0};
 	char sid[64] = "";
+	if (jv_get_kind(session) == JV_KIND_OBJECT && !st) {
+		jv_free(session);
+		return cf_usage_error("plugin '%s': a session needs its store", name);
+	}
 	if (jv_get_kind(session) == JV_KIND_OBJECT) {
 		snprintf(sid, sizeof sid, "%s", cf_jstr(session, "id"));
 		jv e = session_input(st, session, &in);

@@ -98,6 +98,15 @@ on_signal(int sig)
 	cf_interrupted = 1;
 }
 
+void
+cf_chat_busy(int on)
+{
+	streaming = on;
+	got_int = 0;
+	/* a SIGTERM or SIGHUP meanwhile still ends confab */
+	cf_interrupted = on ? 0 : got_term != 0;
+}
+
 static void
 handle_signals(void)
 {
@@ -641,6 +650,7 @@ make_prompt(struct cf_chat *c)
 			jv_free(a);
 		}
 	}
+	cf_chat_plugin_prompt(t, att, sizeof att);
 	const char *b = c->color ? "\1\033[1m\1" : "", *d = c->color ? "\1\033[2m\1" : "",
 	           *z = c->color ? "\1\033[0m\1" : "";
 	snprintf(r->prompt, sizeof r->prompt, "%s%s%s %s(%s)%s%s%s> ", b, name, z, d,
@@ -944,6 +954,17 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	tu.len = len;
 	tu.attach = paths;
 	tu.nattach = natt;
+	struct cf_files pf = {.list = jv_null()};
+	jv pr = ag ? jv_false() : cf_chat_plugin_turn(t, &tu, paths, natt, &pf);
+	if (!jv_is_valid(pr)) {
+		if (o.r)
+			cf_render_free(o.r);
+		cf_turn_release(&tu);
+		free(paths);
+		return kept_as_draft(c, text, len, pr);
+	}
+	int plugged = jv_get_kind(pr) == JV_KIND_TRUE;
+	jv_free(pr);
 	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;
@@ -973,6 +994,7 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 		jv_free(t->attach);
 		t->attach = jv_array();
 		t->reset = 0;
+		cf_chat_plugin_sent(t);
 	}
 	if (jv_get_kind(tu.session) == JV_KIND_OBJECT) {
 		jv_free(t->session);
@@ -991,6 +1013,8 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	}
 	cf_interrupted = 0;
 	cf_turn_release(&tu);
+	if (plugged)
+		cf_files_free(&pf);
 	free(paths);
 	return res;
 }
@@ -1414,6 +1438,7 @@ cf_chat_main(struct cf_chat *c)
 	for (int i = 0; i < c->ntabs; i++) {
 		jv_free(c->tabs[i].session);
 		jv_free(c->tabs[i].attach);
+		cf_chat_plugin_sent(&c->tabs[i]);
 	}
 	free(c->tabs);
 	c->tabs = NULL;

@@ -105,6 +105,12 @@ words(const char *s)
 	return out;
 }
 
+jv
+cf_chat_words(const char *s)
+{
+	return words(s);
+}
+
 /* One free argument (a name, a prompt, a path): the rest of the line as
  * typed, or the one quoted word it is ('' is empty). */
 static jv
@@ -1275,7 +1281,7 @@ cmd_diff(struct cf_chat *c, const char *arg)
 /* ---- the table ---- */
 
 enum comp { C_NONE, C_SESSION, C_FORMAT, C_PROVIDER, C_MODEL, C_PATH, C_COMMAND,
-            C_NEW, C_TAG, C_TEMPLATE };
+            C_NEW, C_TAG, C_TEMPLATE, C_PLUGIN };
 
 static jv cmd_help(struct cf_chat *c, const char *arg);
 
@@ -1346,6 +1352,9 @@ static const struct cmd {
 	{"/rm", "[MESSAGE]", "delete the last message, or MESSAGE (an id or "
 	 "prefix in this session)", cf_chat_cmd_rm, C_NONE},
 	{"/quit", "", "leave (Ctrl-D too)", cmd_quit, C_NONE},
+	{"/plugin", "[NAME [COMMAND ARGS...]]", "run a plugin's command (also as "
+	 "/NAME COMMAND); alone, the plugins; /plugin config NAME KEY VALUE sets "
+	 "its config", cf_chat_cmd_plugin, C_PLUGIN},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
@@ -1413,6 +1422,13 @@ cf_chat_command(struct cf_chat *c, const char *line)
 		p++;
 	size_t n = strcspn(p, " \t\r\n");
 	const struct cmd *k = *p == '/' ? find(p, n) : NULL;
+	if (!k && *p == '/' && n > 1) {
+		/* a plugin's name, where no command has it */
+		jv r = cf_chat_plugin_line(c, p + 1, n - 1, p + n);
+		fflush(stdout);
+		if (jv_get_kind(r) != JV_KIND_FALSE)
+			return r;
+	}
 	if (!k) {
 		char shown[64];
 		snprintf(shown, sizeof shown, "%.*s", (int)(n < 40 ? n : 40), p);
@@ -1602,11 +1618,12 @@ cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor)
 		for (size_t i = 0; i < NCMDS; i++)
 			if (!strncmp(cmds[i].name, word, wl))
 				out = jv_array_append(out, jv_string(cmds[i].name));
-		return out;
+		return cf_chat_plugin_complete(out, NULL, 0, NULL, 0, word, wl);
 	}
 	const struct cmd *k = find(line + cs, ce - cs);
 	if (!k)
-		return out;
+		return cf_chat_plugin_complete(out, line + cs + 1, ce - cs - 1,
+		                               line + ce, ws - ce, word, wl);
 	size_t as = ce + strspn(line + ce, " \t");
 	/* which word of the argument this is, from 0 */
 	int index = 0;
@@ -1708,6 +1725,9 @@ cf_chat_complete(struct cf_chat *c, const char *line, size_t cursor)
 	case C_TEMPLATE:
 		if (!(wl && word[0] == '-'))
 			out = matching(out, cf_chat_template_names(), word, wl, 0);
+		break;
+	case C_PLUGIN:
+		out = cf_chat_plugin_complete(out, "plugin", 6, line + ce, ws - ce, word, wl);
 		break;
 	case C_NONE:
 		break;
