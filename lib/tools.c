@@ -399,6 +399,7 @@ cf_turn_tools(struct cf_turn *t)
 		if (cf_interrupted && !why_not) {
 			stop = 1;   /* a tool was stopped: nothing more goes out */
 			t->interrupted = 1;
+			t->exit = CF_EX_SIGINT;
 		}
 		jv e = store_results(t, jv_copy(parts), results_id);
 		if (!jv_is_valid(e)) {

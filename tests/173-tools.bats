@@ -307,3 +307,32 @@ results_sent() {
 	[[ $output == *'tool call: add {"a":2,"b":3}'* ]]
 	[[ $output == *'[tool add: ran]'* ]]
 }
+
+@test "tools: SIGINT while a tool runs stops it: exit 130, the call answered, nothing more sent" {
+	cat > "$PLUGINS/chat-plugin-slow" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"slow","commands":[],"tools":[{"name":"wait","description":"waits","input_schema":{"type":"object"}}]}'
+		;;
+	--tool)
+		echo started > "$MARK"
+		exec sleep 30
+		;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-slow"
+	serve 'tool-use=wait:{}' 'text=never'
+	session anthropic
+	chat-send -s "$SID" --allow-tool wait hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$MARK"
+	kill -INT "$pid"
+	reap "$pid" 100
+	exit_is 130
+	[ "$(requests)" -eq 1 ]
+	run chat-show --json "$SID"
+	[ "$(jq -sc 'map(.role)' <<< "$output")" = '["user","assistant","user"]' ]
+	[ "$(jq -s '.[2].parts[0].isError' <<< "$output")" = true ]
+}
