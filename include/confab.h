@@ -713,6 +713,10 @@ int cf_tool_named(jv call, const char *name);
  * alone says nothing of them; "" when it has none.  For free(); not
  * cleaned (each view cleans or escapes it its own way). */
 char *cf_tool_calls_text(jv msg);
+/* Is msg (borrowed) only answers to tool calls (tool_result parts)?  The
+ * context does not start with one: the calls it answers are before the
+ * context window, and a provider refuses an answer to no call. */
+int cf_tool_answers(jv msg);
 
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 

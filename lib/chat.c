@@ -329,7 +329,8 @@ since_reset(cf_store *st, jv hist, const char *skip)
 	}
 	jv msgs = jv_array();
 	jv_array_foreach(hist, i, m) {
-		if (i >= from && (!skip || strcmp(cf_jstr(m, "id"), skip)) && !unfinished(m))
+		if (i >= from && (!skip || strcmp(cf_jstr(m, "id"), skip)) && !unfinished(m) &&
+		    (jv_array_length(jv_copy(msgs)) || !cf_tool_answers(m)))
 			msgs = jv_array_append(msgs, context_turn(st, m));
 		jv_free(m);
 	}

@@ -97,6 +97,25 @@ cf_tool_named(jv call, const char *name)
 	return !strcmp(name, cf_jstr(call, "name")) || !strcmp(name, both);
 }
 
+/* ---- the context ---- */
+
+int
+cf_tool_answers(jv msg)
+{
+	jv parts = jv_object_get(jv_copy(msg), jv_string("parts"));
+	int n = 0, answers = 0;
+	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+		jv_array_foreach(parts, i, p) {
+			n++;
+			answers += !strcmp(cf_jstr(p, "type"), "tool_result");
+			jv_free(p);
+			(void)i;
+		}
+	}
+	jv_free(parts);
+	return n && answers == n;
+}
+
 /* ---- showing them ---- */
 
 char *

@@ -336,3 +336,17 @@ results_sent() {
 	[ "$(jq -sc 'map(.role)' <<< "$output")" = '["user","assistant","user"]' ]
 	[ "$(jq -s '.[2].parts[0].isError' <<< "$output")" = true ]
 }
+
+@test "tools: a context window that cuts a call off its answer leaves the answer out too" {
+	serve 'tool-use=add:{"a":2,"b":3}' 'text=Five.' 'text=ok'
+	session anthropic
+	send --allow-tools add
+	exit_is 0
+	chat-set --context-window 2 "$SID"
+	send "and now?"
+	exit_is 0
+	# the window: the answer's reply and this message; the answer itself
+	# (whose call is outside it) is not sent
+	[ "$(body 2 | jq -c '[.messages[] | .role]')" = '["assistant","user"]' ]
+	[ "$(results_sent 2)" = '[]' ]
+}
