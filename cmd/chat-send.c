@@ -25,7 +25,8 @@ static const char usage[] =
 	"\n";
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_SCHEMA };
+       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_ALLOWTOOL,
+       O_ALLOWTOOLS, O_SCHEMA };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -70,6 +71,11 @@ static const struct cf_opt own[] = {
 	 "try this one when the others fail (repeatable)"},
 	{"no-stream", O_NOSTREAM, no_argument, NULL,
 	 "ask for the whole reply at once"},
+	{"allow-tool", O_ALLOWTOOL, required_argument, "NAME",
+	 "the model may run this plugin tool (its name,\n"
+	 "or PLUGIN:TOOL; repeatable); others are denied"},
+	{"allow-tools", O_ALLOWTOOLS, no_argument, NULL,
+	 "the model may run every plugin tool"},
 	{"retries", O_RETRIES, required_argument, "N",
 	 "tries after the first on 429, 5xx, 529 and\n"
 	 "connection failures (default 3)"},
@@ -98,6 +104,8 @@ struct out {
 	size_t sent;        /* plain output: bytes of the reply written */
 	int err;            /* why (errno) */
 	cf_render *rd;      /* Markdown drawn for a terminal, or NULL */
+	const char **allow; /* --allow-tool's names */
+	int nallow, allow_all;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -275,8 +283,77 @@ listen_signals(void (*fn)(int))
 static void
 on_send(void *ctx)
 {
-	(void)ctx;
+	struct out *o = ctx;
+	o->sent = 0;   /* a round after tool calls: a reply of its own */
+	if (o->shown && !o->last_nl && !o->json && !o->rd && !o->dead) {
+		fputc('\n', stdout);   /* and a line of its own */
+		fflush(stdout);
+		o->last_nl = 1;
+	}
 	listen_signals(on_signal);
+}
+
+/* May the model run this tool?  Only what --allow-tool or --allow-tools
+ * named: a script has nobody to ask. */
+static int
+on_tool(void *ctx, jv call)
+{
+	struct out *o = ctx;
+	int yes = o->allow_all;
+	for (int i = 0; i < o->nallow && !yes; i++)
+		yes = cf_tool_named(call, o->allow[i]);
+	if (yes)
+		listen_signals(on_signal);   /* a signal stops the tool, as a reply */
+	return yes ? CF_TOOL_ALLOW : CF_TOOL_DENY;
+}
+
+/* One line on stderr a call: what ran, what was refused and why. */
+static void
+on_tool_result(void *ctx, jv call, jv res)
+{
+	struct out *o = ctx;
+	listen_signals(SIG_IGN);
+	char name[128], args[160];
+	cf_clean(cf_jstr(call, "name"), name, sizeof name, 64, 0);
+	jv in = jv_object_get(jv_copy(call), jv_string("input"));
+	size_t len;
+	const char *j = cf_json_compact(in, &len);
+	cf_clean(j, args, sizeof args, 100, 0);
+	const char *outcome = cf_jstr(res, "outcome");
+	if (o->tty && !o->rd && o->shown && !o->last_nl && !o->dead) {
+		/* the reply's text ends its line before ours starts */
+		fputc('\n', stdout);
+		fflush(stdout);
+		o->last_nl = 1;
+	}
+	if (!strcmp(outcome, "denied"))
+		cf_warn("tool %s %s denied: allow it with --allow-tool %s", name, args, name);
+	else if (!strcmp(outcome, "ran"))
+		cf_warn("tool %s %s ran%s", name, args, cf_jbool(res, "isError") ?
+		        ", and failed" : "");
+	else {
+		char why[256];
+		cf_clean(cf_jstr(res, "content"), why, sizeof why, 160, 0);
+		cf_warn("tool %s %s not run: %s", name, args, why);
+	}
+}
+
+/* --json: each reply that asked for tools and the results message, as
+ * the store has them, before the next round's deltas. */
+static void
+on_tool_round(void *ctx, jv reply, jv results)
+{
+	struct out *o = ctx;
+	if (!o->json || o->dead)
+		return;
+	jv both[2] = {reply, results};
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		const char *j = cf_json_compact(jv_copy(both[i]), &len);
+		fwrite(j, 1, len, stdout);
+		putchar('\n');
+	}
+	fflush(stdout);
 }
 
 /* Block the signals again: what arrived is saved whatever comes now. */
@@ -305,7 +382,8 @@ main(int argc, char **argv)
 	struct cf_settings over;
 	struct cf_turn t;
 	const char *db = NULL, *sref = NULL, *edit = NULL;
-	const char **attach = NULL;
+	const char **attach = NULL, **allow = NULL;
+	int nallow = 0, allow_all = 0;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
 	int want_stdin = 0;
 	jv fallbacks = jv_null(), r, ops = jv_array(), schema = jv_null();
@@ -347,6 +425,11 @@ main(int argc, char **argv)
 			schema = r;
 			break;
 		case O_NOSTREAM: t.stream = 0; break;
+		case O_ALLOWTOOL:
+			allow = cf_xrealloc(allow, sizeof *allow * (size_t)(nallow + 1));
+			allow[nallow++] = optarg;
+			break;
+		case O_ALLOWTOOLS: allow_all = 1; break;
 		case O_RETRIES:
 			if (cf_parse_long(optarg, 0, 100, &t.retries))
 				cf_usage_die("invalid --retries '%s': expected 0 to 100", optarg);
@@ -489,7 +572,8 @@ main(int argc, char **argv)
 	}
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
-	                .t = &t, .last_nl = 1};
+	                .t = &t, .last_nl = 1, .allow = allow, .nallow = nallow,
+	                .allow_all = allow_all};
 	if (o.tty && cf_render_wanted(STDOUT_FILENO, plain))
 		o.rd = cf_render_new(&(struct cf_render_opt){
 			.width = cf_render_term_width(STDOUT_FILENO), .color = 1,
@@ -507,11 +591,14 @@ main(int argc, char **argv)
 	t.on_note = on_note;
 	t.on_send = on_send;
 	t.on_end = on_end;
+	t.on_tool = on_tool;
+	t.on_tool_result = on_tool_result;
+	t.on_tool_round = on_tool_round;
 	t.ctx = &o;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 
-	r = cf_turn_run(&t);
+	r = cf_turn_tools(&t);
 	int status = t.exit;
 	if (o.rd) {
 		/* the last block, drawn whole; the renderer ends its lines */
@@ -552,6 +639,7 @@ main(int argc, char **argv)
 	cf_files_free(&files);
 	cf_store_close(st);
 	free(attach);
+	free(allow);
 	if (o.dead) {
 		/* stdout failed mid-reply and the reply is saved: a reader that
 		 * went away is no error, another write error is */

@@ -168,7 +168,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 3
+#define CF_SCHEMA_VERSION 4
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -635,6 +635,23 @@ struct cf_turn {
 	 * place of (cf_retry_fold), or is NULL. */
 	const char *again, *replace;
 	int edit;
+	/* Tools (tools.c, cf_turn_tools): offered to the model, [{plugin,
+	 * name, description, input_schema}], or jv_null() for the plugins'
+	 * (cf_plugin_tools); cf_turn_tools makes it cf_tools_offered's
+	 * list, which cf_turn_run sends.  tool_rounds: the most rounds of
+	 * calls run in one turn (config tool-rounds, default 8). */
+	jv tools;
+	long tool_rounds;
+	/* May a call run?  call {id, name, plugin, tool, description,
+	 * input} is borrowed; returns a CF_TOOL_*.  NULL: every call is
+	 * denied. */
+	int (*on_tool)(void *ctx, jv call);
+	/* After each call: its tool_result part with outcome ("ran",
+	 * "denied", "invalid", "unknown", "not run"), borrowed (may be NULL). */
+	void (*on_tool_result)(void *ctx, jv call, jv result);
+	/* After a round's results are stored: the reply that asked and the
+	 * results message, borrowed (may be NULL). */
+	void (*on_tool_round)(void *ctx, jv reply, jv results);
 	/* out */
 	jv branch;                /* the branch --edit kept the old line in, or jv_null() */
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
@@ -670,6 +687,37 @@ void cf_turn_release(struct cf_turn *t);
  * error value (CF_EX_USAGE). */
 CF_MUST jv cf_turn_fallback(const char *spec);
 
+/* ---- tools.c: the model calls plugins' tools ---- */
+
+/* What on_tool answers: no, yes, yes (and the caller need not ask about
+ * this tool again), or no to this and every call left in the round, and
+ * no round after it. */
+enum { CF_TOOL_DENY, CF_TOOL_ALLOW, CF_TOOL_ALWAYS, CF_TOOL_STOP };
+/* cf_turn_run, then as long as the reply asks for tools: each call
+ * answered (run when on_tool allows it) and the results stored as a
+ * message, and the turn run again to answer them, up to t->tool_rounds
+ * rounds.  A tool that does not exist or arguments its input_schema
+ * refuses are answered as an error, never run.  Returns the last round's
+ * cf_turn_run result, or the store's error for a results message. */
+CF_MUST jv cf_turn_tools(struct cf_turn *t);
+/* The plugins' tools (consumed) as they are offered: each with its
+ * name on the wire ([A-Za-z0-9_-], at most 64; PLUGIN__TOOL where two
+ * plugins' tools share a name) in name, and plugin, tool, description,
+ * input_schema; tools without a plugin, a name or a schema left out. */
+CF_MUST jv cf_tools_offered(jv list);
+/* Does name (from --allow-tool) name the offered call's tool: its wire
+ * name, or PLUGIN:TOOL?  Borrows call. */
+int cf_tool_named(jv call, const char *name);
+/* The tool calls of a message (borrowed), a line each, "tool call: NAME
+ * ARGUMENTS\n", for the views and exports that show a reply whose text
+ * alone says nothing of them; "" when it has none.  For free(); not
+ * cleaned (each view cleans or escapes it its own way). */
+char *cf_tool_calls_text(jv msg);
+/* Is msg (borrowed) only answers to tool calls (tool_result parts)?  The
+ * context does not start with one: the calls it answers are before the
+ * context window, and a provider refuses an answer to no call. */
+int cf_tool_answers(jv msg);
+
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 
 /* The list is $CONFAB_PRICING, else pricing.json in the installed share
@@ -694,6 +742,22 @@ double cf_cost_of(double in_tokens, double out_tokens, double in_price,
 /* A reply's cost in USD as a jv number, or jv_null() when the model has no
  * price or either count is not a number.  Consumes the two counts. */
 CF_MUST jv cf_cost(const char *model, jv input_tokens, jv output_tokens);
+/* A model's prices, each per million tokens: what the list gives, else
+ * the rate it falls back to (cache reads and writes: input; reasoning:
+ * output).  0 when the model has no price. */
+struct cf_prices {
+	double input, output, cache_read, cache_write_5m, cache_write_1h, reasoning;
+};
+int cf_prices(const char *model, struct cf_prices *p);
+/* What tokens cost, each kind at its own rate, rounded to 1e-10 USD.
+ * in and out are all the input and output tokens: the cache reads and
+ * writes are part of in, the reasoning tokens part of out (confab.7). */
+double cf_cost_split(const struct cf_prices *p, double in, double out,
+                     double cache_read, double cache_write_5m,
+                     double cache_write_1h, double reasoning);
+/* A reply's cost from its metadata (borrowed: inputTokens, outputTokens
+ * and the cache and reasoning counts), or jv_null() as cf_cost. */
+CF_MUST jv cf_cost_meta(const char *model, jv meta);
 
 /* What the assistant's replies used and cost (chat-cost). */
 struct cf_usage_query {
@@ -717,6 +781,9 @@ struct cf_usage {
 	double unpriced;         /* replies with no cost either way */
 	double estimated;        /* replies whose output tokens are a guess
 	                          * (tokensEstimated: cut mid-stream) */
+	/* the parts of input_tokens read from and written to a prompt cache,
+	 * and of output_tokens spent reasoning */
+	double cache_read, cache_write_5m, cache_write_1h, reasoning_tokens;
 };
 /* Calls fn once per group of replies (session, then provider, then model,
  * in that order, sorted); jv_true() or an error. */

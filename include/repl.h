@@ -110,6 +110,12 @@ const char *cf_chat_session_id(struct cf_chat *c);
 CF_MUST jv cf_chat_cmd_react(struct cf_chat *c, const char *arg);
 CF_MUST jv cf_chat_cmd_note(struct cf_chat *c, const char *arg);
 CF_MUST jv cf_chat_cmd_rm(struct cf_chat *c, const char *arg);
+/* repl_tools.c: before a tool runs, the call shown and one key read
+ * (y, n, a: always for this tool in this session while confab runs,
+ * Ctrl-C: stop): a CF_TOOL_*.  After it, one line saying what came of
+ * it (call and res borrowed). */
+int cf_chat_ask_tool(struct cf_chat *c, jv call);
+void cf_chat_tool_result(struct cf_chat *c, jv call, jv res);
 /* repl_cmd.c: the words of an argument as commands read them (quotes,
  * backslashes): a jv array, or an error. */
 CF_MUST jv cf_chat_words(const char *s);

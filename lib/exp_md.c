@@ -611,6 +611,14 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)
 		fputc('\n', f);
+	char *calls = cf_tool_calls_text(msg);   /* a reply's tool calls, in italics */
+	for (char *l = calls, *e; *l; l = e + 1) {
+		e = strchr(l, '\n');
+		fputc('*', f);
+		put_esc(f, l, (size_t)(e - l));
+		fputs("*\n\n", f);
+	}
+	free(calls);
 	put_marks(f, msg);
 	return ferror(f) ? -1 : 0;
 }

@@ -224,6 +224,23 @@ versions_tree(cmark_node *doc, jv msg, const struct cf_xopt *o)
 	return rc;
 }
 
+/* A reply's tool calls after its text, a line each in italics: its
+ * text alone may be nothing. */
+static void
+calls_tree(cmark_node *doc, jv msg)
+{
+	char *calls = cf_tool_calls_text(msg);
+	if (*calls) {
+		calls[strlen(calls) - 1] = '\0';
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+		add_lines(em, calls);
+		cmark_node_append_child(p, em);
+		cmark_node_append_child(doc, added_block(p));
+	}
+	free(calls);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -239,6 +256,8 @@ each(jv msg, const char *text, struct run *r)
 	} else {
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
+		if (doc && r->f != &cf_fmt_markdown)
+			calls_tree(doc, msg);
 		if (doc && r->f != &cf_fmt_markdown)
 			/* HTML puts notes beside the message itself, DOCX
 			 * makes them comments */
@@ -295,6 +314,14 @@ lean_row(sqlite3_stmt *s)
 	/* no "content": made a jv string, it would be checked as UTF-8 once
 	 * more (an eighth of the time); the tree holds it (cf_md_source) */
 	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 3)));
+	/* typed parts (thinking, tool calls) for the formats that show them */
+	if (sqlite3_column_type(s, 11) != SQLITE_NULL) {
+		jv p = cf_col_json(s, 11);
+		if (jv_get_kind(p) == JV_KIND_ARRAY)
+			r = jv_object_set(r, jv_string("parts"), p);
+		else
+			jv_free(p);
+	}
 	return jv_object_set(r, jv_string("metadata"), md);
 }
 
@@ -307,8 +334,8 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		" m.model, m.processing_time,"
 		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1,"
 		" nullif(m.edits, '[]'), nullif(m.reactions, '[]'),"
-		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END"
-		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
+		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END,"
+		" m.parts FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};

@@ -526,6 +526,13 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	if (history)
 		put_versions(msg, content, ctx);
 	put_content(cf_jstr(msg, "content"), content, ctx);
+	char *calls = cf_tool_calls_text(msg);   /* a reply's tool calls, dimmed */
+	if (*calls) {
+		fputs(cf_c(CF_DIM), stdout);
+		cf_put_clean(calls);
+		fputs(cf_c(CF_RESET), stdout);
+	}
+	free(calls);
 	put_marks(msg);
 	cf_out_check();
 	jv_free(msg);

@@ -760,6 +760,44 @@ on_end(void *ctx)
 	streaming = 0;   /* from here a Ctrl-C is the prompt's */
 }
 
+/* A round after tool calls streams again. */
+static void
+on_send(void *ctx)
+{
+	(void)ctx;
+	streaming = 1;
+}
+
+/* The reply so far is drawn whole before the question. */
+static int
+on_tool(void *ctx, jv call)
+{
+	struct shown *o = ctx;
+	if (o->r) {
+		cf_render_finish(o->r);
+		cf_render_free(o->r);
+		o->r = cf_render_new(&(struct cf_render_opt){.width = o->c->width,
+			.color = 1, .hyperlinks = 1, .put = put_shown, .ctx = o});
+	}
+	if (o->any && !o->last_nl)
+		fputc('\n', stdout);
+	o->last_nl = 1;
+	int answer = cf_chat_ask_tool(o->c, call);
+	if (answer == CF_TOOL_ALLOW || answer == CF_TOOL_ALWAYS)
+		streaming = 1;   /* a Ctrl-C stops the tool (plugin.c kills it) */
+	return answer;
+}
+
+static void
+on_tool_result(void *ctx, jv call, jv res)
+{
+	struct shown *o = ctx;
+	if (o->any && !o->last_nl)
+		fputc('\n', stdout);
+	o->last_nl = 1;
+	cf_chat_tool_result(o->c, call, res);
+}
+
 /* The session of tab t as the store has it now, or jv_invalid() when it
  * is gone (deleted by another program). */
 static jv
@@ -933,12 +971,15 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	tu.on_flush = on_flush;
 	tu.on_note = on_note;
 	tu.on_end = on_end;
+	tu.on_send = on_send;
+	tu.on_tool = on_tool;
+	tu.on_tool_result = on_tool_result;
 	tu.ctx = &o;
 	/* a SIGTERM or SIGHUP that came while the editor ran still ends
 	 * the turn: the message is stored, no reply is waited for */
 	cf_interrupted = got_term != 0;
 	streaming = 1;
-	jv res = cf_turn_run(&tu);
+	jv res = cf_turn_tools(&tu);
 	streaming = 0;
 	if (o.r) {
 		cf_render_finish(o.r);

@@ -342,6 +342,10 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->on_flush = s->on_flush;
 	c->on_tick = s->on_tick;
 	c->ctx = s->ctx;
+	if (jv_get_kind(s->tools) == JV_KIND_ARRAY) {
+		jv_free(c->tools);
+		c->tools = jv_copy(s->tools);
+	}
 }
 
 /* A key is needed by the real services; a server at another address
@@ -468,6 +472,9 @@ cf_send_run(struct cf_send *s)
 			s->call.status = 0;
 			s->call.retry_after = -1;
 			s->call.done = 0;
+			/* parts and usage a failed try had (thinking before the
+			 * cut) are not the next one's */
+			cf_call_parts_reset(&s->call);
 		}
 		jv_free(link);
 		/* no fallback for a reply the user has seen part of, nor after

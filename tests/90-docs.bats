@@ -195,7 +195,7 @@ bash_complete() {
 			# the chat goes on after a provider's failure: only the
 			# signals that end it
 			want=$(printf '%s\n' $common 129 143)
-		elif [ "$prog" = confab ] || grep -qE "cf_send_run|cf_turn_run" "$ROOT/cmd/$prog.c"; then
+		elif [ "$prog" = confab ] || grep -qE "cf_send_run|cf_turn_run|cf_turn_tools" "$ROOT/cmd/$prog.c"; then
 			want=$codes
 		fi
 		listed=$(awk '/^\.Sh / { ex = ($0 == ".Sh EXIT STATUS") }

@@ -19,6 +19,8 @@ complete -c chat-send -l schema -r -F -d 'The reply is JSON matching this JSON S
 complete -c chat-send -s a -l attach -r -F -d 'Attach a text file or an image'
 complete -c chat-send -l fallback -x -a '(__confab_providers)' -d 'PROVIDER[:MODEL] to try when the others fail'
 complete -c chat-send -l no-stream -d 'Ask for the whole reply at once'
+complete -c chat-send -l allow-tool -x -d 'The model may run this plugin tool (NAME or PLUGIN:TOOL)'
+complete -c chat-send -l allow-tools -d 'The model may run every plugin tool'
 complete -c chat-send -l stdin -d 'Standard input after the words'
 complete -c chat-send -l retries -x -d 'Retries on 429, 5xx and connection failures'
 complete -c chat-send -l retry-time -x -d 'Most time the retries may take'
