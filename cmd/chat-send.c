@@ -25,7 +25,7 @@ static const char usage[] =
 	"\n";
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN };
+       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_CODE };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -76,6 +76,9 @@ static const struct cf_opt own[] = {
 	{"plain", O_PLAIN, no_argument, NULL,
 	 "on a terminal too, the reply's bytes as\n"
 	 "they came"},
+	{"code", O_CODE, optional_argument, "LANG",
+	 "print only the reply's fenced code (of LANG\n"
+	 "only), once the reply is whole"},
 	{0},
 };
 
@@ -83,6 +86,7 @@ static const struct cf_opts opts = {usage, own, NULL, 29};
 
 struct out {
 	int json, tty;
+	int code;           /* --code: nothing until the reply is whole */
 	struct cf_turn *t;
 	int last_nl;        /* the last byte shown was a newline */
 	int shown;
@@ -140,6 +144,8 @@ static void
 on_text(void *ctx, const char *s, size_t n)
 {
 	struct out *o = ctx;
+	if (o->code)
+		return;
 	o->shown = 1;
 	if (o->dead)
 		return;
@@ -201,7 +207,7 @@ static void
 on_flush(void *ctx)
 {
 	struct out *o = ctx;
-	if (o->dead)
+	if (o->dead || o->code)
 		return;
 	errno = 0;
 	if (__fpending(stdout) && !room_for(o, __fpending(stdout))) {
@@ -299,7 +305,8 @@ main(int argc, char **argv)
 	const char *db = NULL, *sref = NULL, *edit = NULL;
 	const char **attach = NULL;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
-	int want_stdin = 0;
+	int want_stdin = 0, code = 0;
+	const char *code_lang = NULL;
 	jv fallbacks = jv_null(), r;
 
 	cf_setprog(argv[0]);
@@ -342,6 +349,7 @@ main(int argc, char **argv)
 			break;
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
+		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default:
@@ -465,8 +473,8 @@ main(int argc, char **argv)
 	}
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
-	                .t = &t, .last_nl = 1};
-	if (o.tty && cf_render_wanted(STDOUT_FILENO, plain))
+	                .t = &t, .last_nl = 1, .code = code};
+	if (o.tty && !code && cf_render_wanted(STDOUT_FILENO, plain))
 		o.rd = cf_render_new(&(struct cf_render_opt){
 			.width = cf_render_term_width(STDOUT_FILENO), .color = 1,
 			.hyperlinks = 1, .put = put_rendered});
@@ -477,7 +485,7 @@ main(int argc, char **argv)
 	t.files = &files;
 	t.over = o_over;
 	t.fallbacks = fallbacks;
-	t.records = json;   /* a long reply is not read back only to be dropped */
+	t.records = json || code;   /* a long reply is not read back only to be dropped */
 	t.on_text = on_text;
 	t.on_flush = on_flush;
 	t.on_note = on_note;
@@ -498,7 +506,22 @@ main(int argc, char **argv)
 	}
 	if (!jv_is_valid(r) && status == CF_EX_USAGE)
 		fail(r, 1);   /* refused before anything was stored or sent */
-	if (!o.dead) {
+	int nocode = 0;
+	if (code) {
+		/* what was kept, even of a reply cut short: the status says so */
+		struct cf_code_out co = {.f = stdout, .tty = cf_out_isatty() && !json,
+		                         .json = json, .nl = 1};
+		if (jv_get_kind(t.reply) == JV_KIND_OBJECT) {
+			jv e = cf_code_message(&co, jv_copy(t.reply), code_lang);
+			if (!jv_is_valid(e)) {
+				o.dead = 1;
+				o.err = cf_error_status(e) ? EIO : EPIPE;
+			}
+			jv_free(e);
+		}
+		cf_code_end(&co);
+		nocode = !co.count && jv_get_kind(t.reply) == JV_KIND_OBJECT;
+	} else if (!o.dead) {
 		if (json && jv_get_kind(t.reply) == JV_KIND_OBJECT) {
 			size_t len;
 			const char *j = cf_json_compact(jv_copy(t.reply), &len);
@@ -521,6 +544,12 @@ main(int argc, char **argv)
 		jv m = cf_error_message(r);
 		cf_warn("%s", jv_string_value(m));
 		jv_free(m);
+	}
+	if (nocode) {
+		/* the reply is kept; a script testing for code sees none */
+		cf_warn("no code in the reply");
+		if (!status)
+			status = CF_EX_FAIL;
 	}
 	jv_free(r);
 	cf_turn_release(&t);

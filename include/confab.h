@@ -891,6 +891,35 @@ CF_MUST jv cf_template_start(cf_store *st, jv plan);
 /* For people: a table of records (consumed); one record (consumed). */
 void cf_template_human_list(jv list);
 void cf_template_human_show(jv rec);
+/* ---- code.c: the fenced code of a message (chat-send --code, chat-show
+ * --code) ---- */
+/* The fenced code blocks of Markdown text as CommonMark reads it, in
+ * order: [{lang, info, code}], info the fence's info string, lang its
+ * first word ("" when none), code the content as written (the fence's
+ * own indentation taken off each line, as CommonMark says).  Indented
+ * code blocks are not fences and are not among them.  With lang not NULL,
+ * only the blocks of that language: the same word in any case, or a
+ * word the highlighter takes for the same language (sh, bash, shell). */
+jv cf_code_blocks(const char *text, size_t len, const char *lang);
+/* Code to a file, block by block: one block is its bytes exactly;
+ * several end each with a newline and have an empty line between them.
+ * On a terminal (tty set) control characters are made harmless as
+ * cf_clean_write does. */
+struct cf_code_out {
+	FILE *f;
+	int tty;
+	int json;      /* cf_code_message: records to stdout instead */
+	int count;     /* blocks written */
+	int nl, c2;    /* the last ended with a newline; cf_clean_write's */
+};
+void cf_code_put(struct cf_code_out *o, const char *code, size_t n);
+void cf_code_end(struct cf_code_out *o);
+void cf_code_raw(struct cf_code_out *o, const char *s, size_t n);
+/* A message record's code (consumed) through o, or with o->json a record
+ * each to stdout: {type: "code", sessionId, messageId, index (from 0 in
+ * the message), lang, info, code}.  jv_true(), or cf_out_record's error. */
+CF_MUST jv cf_code_message(struct cf_code_out *o, jv msg, const char *lang);
+
 /* ---- human.c: edits, reactions and notes as people read them (chat-show
  * and every export but JSON) ---- */
 
