@@ -112,6 +112,7 @@ PROGS += chat-template
 PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
+PROGS += chat-models
 BINS = $(PROGS:%=bin/%)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=build/lib/%.o)

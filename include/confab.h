@@ -161,6 +161,9 @@ CF_MUST jv cf_config_load(void);
 const char *cf_config_get(const char *key);
 /* The path that is (or would be) read. */
 const char *cf_config_path(void);
+/* The names of the file's sections but [defaults], in its order, each
+ * once: a jv array of strings (chat-models: the configured providers). */
+CF_MUST jv cf_config_sections(void);
 /* Who is making a change, for edits, reactions and notes: the config's
  * "user", else $USER, else the login name of the real uid, else
  * "unknown".  Borrowed; never NULL. */
@@ -919,6 +922,27 @@ void cf_code_raw(struct cf_code_out *o, const char *s, size_t n);
  * each to stdout: {type: "code", sessionId, messageId, index (from 0 in
  * the message), lang, info, code}.  jv_true(), or cf_out_record's error. */
 CF_MUST jv cf_code_message(struct cf_code_out *o, jv msg, const char *lang);
+
+/* ---- models.c: the models providers offer (chat-models) ---- */
+/* The providers chat-models asks when none is named, in order:
+ * [{name, probe}]: anthropic, openai and gemini when a key is set or the
+ * config has their section, each config section with a type, then
+ * ollama, with probe set unless OLLAMA_HOST or an [ollama] section names
+ * it (then it is listed only when it answers). */
+CF_MUST jv cf_models_providers(void);
+/* One provider's models from its models endpoint, or from
+ * $XDG_CACHE_HOME/confab/models/NAME.json when that is younger than a day
+ * and of the same base URL (never with refresh): [{provider, model,
+ * created?, displayName?, contextWindow?, maxOutputTokens?, modified?,
+ * prices: {input, output} | null, cached}].  A failed fetch with a cache
+ * gives the cache and a line in *note (a string, else null; also a cache
+ * that could not be written).  Errors, one key-free line each:
+ * CF_EX_USAGE an unknown provider, CF_EX_AUTH no key or a key refused,
+ * CF_EX_PROVIDER, CF_EX_RATE, CF_EX_NETWORK.  With probe, a server that
+ * is not there is jv_invalid() without a message. */
+CF_MUST jv cf_models_list(const char *name, int refresh, int probe, jv *note);
+/* Records from cf_models_list as a table for people (borrowed). */
+void cf_models_table(jv list);
 
 /* ---- human.c: edits, reactions and notes as people read them (chat-show
  * and every export but JSON) ---- */
