@@ -944,6 +944,31 @@ CF_MUST jv cf_models_list(const char *name, int refresh, int probe, jv *note);
 /* Records from cf_models_list as a table for people (borrowed). */
 void cf_models_table(jv list);
 
+/* ---- thinking.c: a reply's thinking, for people ---- */
+/* What a redacted thinking part shows, and the mark before each line of
+ * thinking on a terminal. */
+#define CF_THINKING_REDACTED "(redacted thinking)"
+#define CF_THINKING_MARK "\u250a "
+/* The thinking of a message record (borrowed) in order, a jv array of
+ * strings: each thinking part's text, a redacted one as
+ * CF_THINKING_REDACTED, a reasoning part's summary; parts with no words
+ * (a signature alone) left out.  Empty without parts. */
+CF_MUST jv cf_thinking_parts(jv msg);
+/* The same joined by empty lines, malloc'd; NULL when there is none. */
+char *cf_thinking_of(jv msg);
+/* Thinking to a terminal as it comes: each line after CF_THINKING_MARK,
+ * dimmed when color, controls made harmless (cf_clean_write); done ends
+ * the last line and leaves an empty one before the reply's text. */
+struct cf_thinking_out {
+	FILE *f;
+	int color;
+	int bol, any, c2;   /* bol: 1 at the start */
+};
+void cf_thinking_feed(struct cf_thinking_out *o, const char *s, size_t n);
+void cf_thinking_done(struct cf_thinking_out *o);
+/* A stored message's thinking, whole, as feed and done write it. */
+void cf_thinking_show(jv msg, FILE *f, int color);
+
 /* ---- human.c: edits, reactions and notes as people read them (chat-show
  * and every export but JSON) ---- */
 
