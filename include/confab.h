@@ -963,9 +963,15 @@ struct cf_thinking_out {
 	FILE *f;
 	int color;
 	int bol, any, c2;   /* bol: 1 at the start */
+	int part;           /* cf_thinking_follow's: -1 at the start */
+	size_t off;
 };
 void cf_thinking_feed(struct cf_thinking_out *o, const char *s, size_t n);
 void cf_thinking_done(struct cf_thinking_out *o);
+/* A reply's thinking while it streams: of its parts so far (a reply's
+ * r.parts, borrowed) and the part still open (borrowed, or null), what
+ * was not fed yet is fed. */
+void cf_thinking_follow(struct cf_thinking_out *o, jv parts, jv open);
 /* A stored message's thinking, whole, as feed and done write it. */
 void cf_thinking_show(jv msg, FILE *f, int color);
 

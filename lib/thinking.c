@@ -28,6 +28,20 @@ summary(jv p)
 	return out;
 }
 
+/* A part's words as thinking, or jv_invalid() when it is none. */
+static jv
+words(jv p)
+{
+	const char *type = jv_get_kind(p) == JV_KIND_OBJECT ? cf_jstr(p, "type") : "";
+	if (!strcmp(type, "thinking"))
+		return jv_string(cf_jstr(p, "thinking"));
+	if (!strcmp(type, "redacted_thinking"))
+		return jv_string(CF_THINKING_REDACTED);
+	if (!strcmp(type, "reasoning"))
+		return summary(p);
+	return jv_invalid();
+}
+
 jv
 cf_thinking_parts(jv msg)
 {
@@ -36,14 +50,7 @@ cf_thinking_parts(jv msg)
 	           jv_object_get(jv_copy(msg), jv_string("parts")) : jv_null();
 	if (jv_get_kind(parts) == JV_KIND_ARRAY)
 		jv_array_foreach(parts, i, p) {
-			const char *type = jv_get_kind(p) == JV_KIND_OBJECT ? cf_jstr(p, "type") : "";
-			jv t = jv_invalid();
-			if (!strcmp(type, "thinking"))
-				t = jv_string(cf_jstr(p, "thinking"));
-			else if (!strcmp(type, "redacted_thinking"))
-				t = jv_string(CF_THINKING_REDACTED);
-			else if (!strcmp(type, "reasoning"))
-				t = summary(p);
+			jv t = words(p);
 			/* a signature-only part (Gemini's, OpenAI's encrypted
 			 * reasoning) has no words to show */
 			if (jv_is_valid(t) && jv_string_length_bytes(jv_copy(t)))
@@ -121,4 +128,40 @@ cf_thinking_show(jv msg, FILE *f, int color)
 	cf_thinking_feed(&o, t, strlen(t));
 	cf_thinking_done(&o);
 	free(t);
+}
+
+/* One part's words from where they were shown to; a part after another
+ * starts after an empty line. */
+static void
+follow_one(struct cf_thinking_out *o, int i, jv p)
+{
+	jv t = words(p);
+	if (!jv_is_valid(t))
+		return;
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(t));
+	if (i != o->part) {
+		if (o->any && n)
+			cf_thinking_feed(o, "\n\n", o->bol ? 1 : 2);
+		o->part = i;
+		o->off = 0;
+	}
+	if (n > o->off) {
+		cf_thinking_feed(o, jv_string_value(t) + o->off, n - o->off);
+		o->off = n;
+	}
+	jv_free(t);
+}
+
+void
+cf_thinking_follow(struct cf_thinking_out *o, jv parts, jv open)
+{
+	int n = jv_get_kind(parts) == JV_KIND_ARRAY ? jv_array_length(jv_copy(parts)) : 0;
+	for (int i = o->part < 0 ? 0 : o->part; i < n; i++) {
+		jv p = jv_array_get(jv_copy(parts), i);
+		follow_one(o, i, p);
+		jv_free(p);
+	}
+	/* the part still open becomes the next one when it ends */
+	if (jv_get_kind(open) == JV_KIND_OBJECT)
+		follow_one(o, n, open);
 }
