@@ -25,7 +25,7 @@ static const char usage[] =
 	"\n";
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
-       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_CODE };
+       O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_CODE, O_THINKING };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -76,6 +76,9 @@ static const struct cf_opt own[] = {
 	{"plain", O_PLAIN, no_argument, NULL,
 	 "on a terminal too, the reply's bytes as\n"
 	 "they came"},
+	{"thinking", O_THINKING, no_argument, NULL,
+	 "off a terminal too, the reply's thinking\n"
+	 "before it (on one it is shown dimmed)"},
 	{"code", O_CODE, optional_argument, "LANG",
 	 "print only the reply's fenced code (of LANG\n"
 	 "only), once the reply is whole"},
@@ -87,6 +90,8 @@ static const struct cf_opts opts = {usage, own, NULL, 29};
 struct out {
 	int json, tty;
 	int code;           /* --code: nothing until the reply is whole */
+	int thinking;       /* the thinking is shown, before the text */
+	struct cf_thinking_out th;
 	struct cf_turn *t;
 	int last_nl;        /* the last byte shown was a newline */
 	int shown;
@@ -132,6 +137,17 @@ sink(struct out *o, const char *s, size_t n)
 	}
 }
 
+/* The thinking that came since the last look, before any text after it. */
+static void
+think(struct out *o)
+{
+	if (!o->thinking || o->dead)
+		return;
+	jv parts, open;
+	cf_turn_parts(o->t, &parts, &open);
+	cf_thinking_follow(&o->th, parts, open);
+}
+
 /* Each piece goes out as it comes; on_flush pushes it to the reader. */
 static void
 put_rendered(void *ctx, const char *s, size_t n)
@@ -146,6 +162,9 @@ on_text(void *ctx, const char *s, size_t n)
 	struct out *o = ctx;
 	if (o->code)
 		return;
+	think(o);
+	if (o->th.any)
+		cf_thinking_done(&o->th);   /* the text after an empty line */
 	o->shown = 1;
 	if (o->dead)
 		return;
@@ -209,6 +228,7 @@ on_flush(void *ctx)
 	struct out *o = ctx;
 	if (o->dead || o->code)
 		return;
+	think(o);
 	errno = 0;
 	if (__fpending(stdout) && !room_for(o, __fpending(stdout))) {
 		o->dead = 1;   /* a signal: the reply is what matters now */
@@ -281,7 +301,8 @@ on_send(void *ctx)
 static void
 on_end(void *ctx)
 {
-	(void)ctx;
+	struct out *o = ctx;
+	think(o);   /* a reply cut off while it thought */
 	listen_signals(SIG_IGN);
 }
 
@@ -305,7 +326,7 @@ main(int argc, char **argv)
 	const char *db = NULL, *sref = NULL, *edit = NULL;
 	const char **attach = NULL;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
-	int want_stdin = 0, code = 0;
+	int want_stdin = 0, code = 0, thinking = 0;
 	const char *code_lang = NULL;
 	jv fallbacks = jv_null(), r;
 
@@ -349,6 +370,7 @@ main(int argc, char **argv)
 			break;
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
+		case O_THINKING: thinking = 1; break;
 		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
@@ -474,6 +496,11 @@ main(int argc, char **argv)
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
 	                .t = &t, .last_nl = 1, .code = code};
+	/* on a terminal, dimmed; in plain text only when asked; the records
+	 * and --code have it in the message's parts */
+	o.thinking = !json && !code && (o.tty || thinking);
+	o.th = (struct cf_thinking_out){.f = stdout, .color = o.tty && cf_out_color(),
+	                                .bol = 1, .part = -1};
 	if (o.tty && !code && cf_render_wanted(STDOUT_FILENO, plain))
 		o.rd = cf_render_new(&(struct cf_render_opt){
 			.width = cf_render_term_width(STDOUT_FILENO), .color = 1,
@@ -497,6 +524,8 @@ main(int argc, char **argv)
 
 	r = cf_turn_run(&t);
 	int status = t.exit;
+	if (o.th.any && !o.dead)
+		cf_thinking_done(&o.th);   /* thinking and no text after it */
 	if (o.rd) {
 		/* the last block, drawn whole; the renderer ends its lines */
 		if (!o.dead)

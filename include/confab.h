@@ -658,6 +658,11 @@ CF_MUST jv cf_turn_run(struct cf_turn *t);
  * of valid UTF-8, valid until the callback returns.  A fallback starts
  * it again from nothing. */
 const char *cf_turn_text(struct cf_turn *t, size_t *len);
+/* The same for the reply's typed parts: the parts ended so far (its
+ * r.parts: null until a non-text part came) and the one still open (or
+ * null), both borrowed until the callback returns (thinking shown as it
+ * streams, cf_thinking_follow). */
+void cf_turn_parts(struct cf_turn *t, jv *parts, jv *open);
 /* From a callback that waits (for a reader that stopped reading): saves
  * what arrived so far, at most every 0.2 s. */
 void cf_turn_save(struct cf_turn *t);
