@@ -103,10 +103,14 @@ use_fake() {
 
 @test "chat-send --json and --code: no thinking written, the record has it" {
 	need_fixture
-	use_fake "body=$THINKING"
-	run -0 chat-send -s t -p anthropic --json names
+	use_fake "body=$THINKING" "body=$THINKING"
+	run -0 chat-send -s t -p anthropic --json --thinking names
 	[[ "$output" != *"$MARK"* ]]
 	[ "$(jq -r 'select(.type == "message") | .parts[0].thinking' <<< "$output" | head -c 14)" = "The user wants" ]
+	# the reply has no code: nothing on stdout, thinking included
+	run -1 --separate-stderr chat-send -s t -p anthropic --code --thinking names
+	[ -z "$output" ]
+	[ "$stderr" = "chat-send: no code in the reply" ]
 }
 
 @test "confab: the thinking dimmed before the reply in the terminal" {
