@@ -702,6 +702,10 @@ struct cf_prices {
 	double input, output, cache_read, cache_write_5m, cache_write_1h, reasoning;
 };
 int cf_prices(const char *model, struct cf_prices *p);
+/* The prices the list gives a model (as cf_price finds its entry), only
+ * those it names: {input, output, cacheRead?, cacheWrite5m?,
+ * cacheWrite1h?, reasoning?}; jv_null() when it has none (chat-models). */
+CF_MUST jv cf_price_entry(const char *model);
 /* What tokens cost, each kind at its own rate, rounded to 1e-10 USD.
  * in and out are all the input and output tokens: the cache reads and
  * writes are part of in, the reasoning tokens part of out (confab.7). */
@@ -958,7 +962,7 @@ CF_MUST jv cf_models_providers(void);
  * $XDG_CACHE_HOME/confab/models/NAME.json when that is younger than a day
  * and of the same base URL (never with refresh): [{provider, model,
  * created?, displayName?, contextWindow?, maxOutputTokens?, modified?,
- * prices: {input, output} | null, cached}].  A failed fetch with a cache
+ * prices: cf_price_entry's | null, cached}].  A failed fetch with a cache
  * gives the cache and a line in *note (a string, else null; also a cache
  * that could not be written).  Errors, one key-free line each:
  * CF_EX_USAGE an unknown provider, CF_EX_AUTH no key or a key refused,

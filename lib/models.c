@@ -384,13 +384,7 @@ records(const char *name, jv models, int cached)
 		if (jv_get_kind(m) == JV_KIND_OBJECT)
 			jv_object_foreach(m, k, v)
 				r = jv_object_set(r, k, v);
-		double in, o;
-		jv prices = jv_null();
-		if (cf_price(cf_jstr(r, "model"), &in, &o)) {
-			prices = jv_object_set(jv_object(), jv_string("input"), jv_number(in));
-			prices = jv_object_set(prices, jv_string("output"), jv_number(o));
-		}
-		r = jv_object_set(r, jv_string("prices"), prices);
+		r = jv_object_set(r, jv_string("prices"), cf_price_entry(cf_jstr(r, "model")));
 		r = jv_object_set(r, jv_string("cached"), jv_bool(cached));
 		out = jv_array_append(out, r);
 		jv_free(m);

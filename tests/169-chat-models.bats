@@ -170,3 +170,21 @@ requests() { fake_requests | wc -l; }
 	[[ "${lines[1]}" == "gemini "*"gemini-2.5-flash"*"1.05M"*"0.3"*"2.5"* ]]
 	[ "${#lines[@]}" -eq 2 ]
 }
+
+@test "prices: what the list gives, each kind it names, dated ids at their family's price" {
+	fake_start
+	use_fake
+	cat > prices.json <<-'EOF'
+	{"models": {"gpt-4o": {"input": 2.5, "output": 10, "cacheRead": 1.25},
+	            "claude-sonnet-4-5": {"input": 3, "output": 15, "cacheRead": 0.3,
+	                                  "cacheWrite5m": 3.75, "cacheWrite1h": 6}}}
+	EOF
+	export CONFAB_PRICING=$PWD/prices.json
+	run -0 chat-models -p openai
+	[ "$(jq -sc 'map(.prices)' <<< "$output")" = '[{"input":2.5,"output":10,"cacheRead":1.25},null]' ]
+	run -0 chat-models -p anthropic
+	[ "$(jq -c .prices <<< "${lines[0]}")" = '{"input":3,"output":15,"cacheRead":0.3,"cacheWrite5m":3.75,"cacheWrite1h":6}' ]
+	[ "$(jq -c .prices <<< "${lines[1]}")" = null ]
+	# the cache keeps no prices: a new list needs no refresh
+	not grep -q input "$CACHE/openai.json"
+}
