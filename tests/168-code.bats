@@ -44,6 +44,7 @@ reply() {
 
 setup() {
 	common_setup
+	cd "$BATS_TEST_TMPDIR"   # the files the tests write
 	S=$(new_session --name c -p echo)
 	chat-add -s c 'write me a script' > /dev/null
 	reply | chat-add -s c -r assistant > /dev/null

@@ -7,6 +7,7 @@ load helper
 
 setup() {
 	common_setup
+	cd "$BATS_TEST_TMPDIR"   # the files the tests write
 	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
 	CACHE=$XDG_CACHE_HOME/confab/models
 }

@@ -13,6 +13,7 @@ MARK=$'\u250a'
 
 setup() {
 	common_setup
+	cd "$BATS_TEST_TMPDIR"   # the files the tests write
 	export LANG=C.UTF-8
 	SOCK="think-$$-$BATS_TEST_NUMBER"
 	RUN="$BATS_TEST_TMPDIR/run"
