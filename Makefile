@@ -113,6 +113,7 @@ PROGS += chat-react chat-note
 PROGS += chat-diff
 PROGS += chat-merge
 PROGS += chat-plugin
+PROGS += chat-models
 # the plugins confab ships (confab-plugin(7)): programs like the others,
 # run by chat-plugin and confab rather than by people
 PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file

@@ -26,7 +26,7 @@ static const char usage[] =
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
        O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_ALLOWTOOL,
-       O_ALLOWTOOLS, O_SCHEMA };
+       O_ALLOWTOOLS, O_SCHEMA, O_CODE, O_THINKING };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -90,6 +90,12 @@ static const struct cf_opt own[] = {
 	{"plain", O_PLAIN, no_argument, NULL,
 	 "on a terminal too, the reply's bytes as\n"
 	 "they came"},
+	{"thinking", O_THINKING, no_argument, NULL,
+	 "off a terminal too, the reply's thinking\n"
+	 "before it (on one it is shown dimmed)"},
+	{"code", O_CODE, optional_argument, "LANG",
+	 "print only the reply's fenced code (of LANG\n"
+	 "only), once the reply is whole"},
 	{0},
 };
 
@@ -97,6 +103,9 @@ static const struct cf_opts opts = {usage, own, NULL, 29};
 
 struct out {
 	int json, tty;
+	int code;           /* --code: nothing until the reply is whole */
+	int thinking;       /* the thinking is shown, before the text */
+	struct cf_thinking_out th;
 	struct cf_turn *t;
 	int last_nl;        /* the last byte shown was a newline */
 	int shown;
@@ -144,6 +153,17 @@ sink(struct out *o, const char *s, size_t n)
 	}
 }
 
+/* The thinking that came since the last look, before any text after it. */
+static void
+think(struct out *o)
+{
+	if (!o->thinking || o->dead)
+		return;
+	jv parts, open;
+	cf_turn_parts(o->t, &parts, &open);
+	cf_thinking_follow(&o->th, parts, open);
+}
+
 /* Each piece goes out as it comes; on_flush pushes it to the reader. */
 static void
 put_rendered(void *ctx, const char *s, size_t n)
@@ -156,6 +176,11 @@ static void
 on_text(void *ctx, const char *s, size_t n)
 {
 	struct out *o = ctx;
+	if (o->code)
+		return;
+	think(o);
+	if (o->th.any)
+		cf_thinking_done(&o->th);   /* the text after an empty line */
 	o->shown = 1;
 	if (o->dead)
 		return;
@@ -217,8 +242,9 @@ static void
 on_flush(void *ctx)
 {
 	struct out *o = ctx;
-	if (o->dead)
+	if (o->dead || o->code)
 		return;
+	think(o);
 	errno = 0;
 	if (__fpending(stdout) && !room_for(o, __fpending(stdout))) {
 		o->dead = 1;   /* a signal: the reply is what matters now */
@@ -360,7 +386,8 @@ on_tool_round(void *ctx, jv reply, jv results)
 static void
 on_end(void *ctx)
 {
-	(void)ctx;
+	struct out *o = ctx;
+	think(o);   /* a reply cut off while it thought */
 	listen_signals(SIG_IGN);
 }
 
@@ -385,7 +412,8 @@ main(int argc, char **argv)
 	const char **attach = NULL, **allow = NULL;
 	int nallow = 0, allow_all = 0;
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
-	int want_stdin = 0;
+	int want_stdin = 0, code = 0, thinking = 0;
+	const char *code_lang = NULL;
 	jv fallbacks = jv_null(), r, ops = jv_array(), schema = jv_null();
 
 	cf_setprog(argv[0]);
@@ -444,6 +472,8 @@ main(int argc, char **argv)
 			break;
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
+		case O_THINKING: thinking = 1; break;
+		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default:
@@ -573,8 +603,13 @@ main(int argc, char **argv)
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,
 	                .t = &t, .last_nl = 1, .allow = allow, .nallow = nallow,
-	                .allow_all = allow_all};
-	if (o.tty && cf_render_wanted(STDOUT_FILENO, plain))
+	                .allow_all = allow_all, .code = code};
+	/* on a terminal, dimmed; in plain text only when asked; the records
+	 * and --code have it in the message's parts */
+	o.thinking = !json && !code && (o.tty || thinking);
+	o.th = (struct cf_thinking_out){.f = stdout, .color = o.tty && cf_out_color(),
+	                                .bol = 1, .part = -1};
+	if (o.tty && !code && cf_render_wanted(STDOUT_FILENO, plain))
 		o.rd = cf_render_new(&(struct cf_render_opt){
 			.width = cf_render_term_width(STDOUT_FILENO), .color = 1,
 			.hyperlinks = 1, .put = put_rendered});
@@ -585,7 +620,7 @@ main(int argc, char **argv)
 	t.files = &files;
 	t.over = o_over;
 	t.fallbacks = fallbacks;
-	t.records = json;   /* a long reply is not read back only to be dropped */
+	t.records = json || code;   /* a long reply is not read back only to be dropped */
 	t.on_text = on_text;
 	t.on_flush = on_flush;
 	t.on_note = on_note;
@@ -600,6 +635,8 @@ main(int argc, char **argv)
 
 	r = cf_turn_tools(&t);
 	int status = t.exit;
+	if (o.th.any && !o.dead)
+		cf_thinking_done(&o.th);   /* thinking and no text after it */
 	if (o.rd) {
 		/* the last block, drawn whole; the renderer ends its lines */
 		if (!o.dead)
@@ -609,7 +646,22 @@ main(int argc, char **argv)
 	}
 	if (!jv_is_valid(r) && status == CF_EX_USAGE)
 		fail(r, 1);   /* refused before anything was stored or sent */
-	if (!o.dead) {
+	int nocode = 0;
+	if (code) {
+		/* what was kept, even of a reply cut short: the status says so */
+		struct cf_code_out co = {.f = stdout, .tty = cf_out_isatty() && !json,
+		                         .json = json, .nl = 1};
+		if (jv_get_kind(t.reply) == JV_KIND_OBJECT) {
+			jv e = cf_code_message(&co, jv_copy(t.reply), code_lang);
+			if (!jv_is_valid(e)) {
+				o.dead = 1;
+				o.err = cf_error_status(e) ? EIO : EPIPE;
+			}
+			jv_free(e);
+		}
+		cf_code_end(&co);
+		nocode = !co.count && jv_get_kind(t.reply) == JV_KIND_OBJECT;
+	} else if (!o.dead) {
 		if (json && jv_get_kind(t.reply) == JV_KIND_OBJECT) {
 			size_t len;
 			const char *j = cf_json_compact(jv_copy(t.reply), &len);
@@ -632,6 +684,12 @@ main(int argc, char **argv)
 		jv m = cf_error_message(r);
 		cf_warn("%s", jv_string_value(m));
 		jv_free(m);
+	}
+	if (nocode) {
+		/* the reply is kept; a script testing for code sees none */
+		cf_warn("no code in the reply");
+		if (!status)
+			status = CF_EX_FAIL;
 	}
 	jv_free(r);
 	cf_turn_release(&t);

@@ -1,6 +1,7 @@
 /* chat-show — a session's messages in order. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -14,7 +15,7 @@ static const char usage[] =
 	"session records are read from stdin.\n"
 	"\n";
 
-enum { O_PLAIN = 256, O_HISTORY };
+enum { O_PLAIN = 256, O_HISTORY, O_CODE };
 
 static const struct cf_opt own[] = {
 	{"last", 'n', required_argument, "N",
@@ -27,12 +28,19 @@ static const struct cf_opt own[] = {
 	 "on a terminal, the content as written, not rendered"},
 	{"history", O_HISTORY, no_argument, NULL,
 	 "every version of edited messages, and who reacted"},
+	{"code", O_CODE, optional_argument, "LANG",
+	 "only the fenced code of the replies shown (of\n"
+	 "the message --message names), of LANG only"},
 	{0},
 };
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
 static int human, rendered;
+static int code;              /* --code: only the fenced code */
+static const char *code_lang; /* --code=LANG */
+static int one_message;       /* --message: its code whatever its role */
+static struct cf_code_out code_out;
 
 static void
 put(void *ctx, const char *s, size_t n)
@@ -50,15 +58,42 @@ render(const char *s, size_t n, void *ctx)
 	cf_render_text(&o, s, n);
 }
 
+/* A reply's fenced code, or the one message --message names. */
+static void
+code_of(jv msg)
+{
+	const char *role = cf_jstr(msg, "role");
+	if (!one_message && (!role || strcmp(role, "assistant"))) {
+		jv_free(msg);
+		return;
+	}
+	cf_exit_on(cf_code_message(&code_out, msg, code_lang));
+}
+
 static int
 each(jv msg, void *ctx)
 {
 	(void)ctx;
-	if (human)
+	if (code)
+		code_of(msg);
+	else if (human)
 		cf_human_message_with(msg, rendered ? render : NULL, NULL);
 	else
 		cf_exit_on(cf_out_record(msg));
 	return 0;
+}
+
+/* With --code, finding none is a failure a script can test
+ * (`chat-show --code s > x.sh && sh x.sh`). */
+static int
+finish(void)
+{
+	if (code) {
+		cf_code_end(&code_out);
+		if (!code_out.count)
+			cf_die(CF_EX_FAIL, "no code in the messages shown");
+	}
+	return cf_out_finish(CF_EX_OK);
 }
 
 int
@@ -80,6 +115,7 @@ main(int argc, char **argv)
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
 		case O_HISTORY: cf_human_history(1); break;
+		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
@@ -87,6 +123,14 @@ main(int argc, char **argv)
 	}
 	human = !json && cf_out_isatty();
 	rendered = human && cf_render_wanted(STDOUT_FILENO, plain);
+	if (code) {
+		/* --code prints code (or its records), for people or not */
+		human = !json;
+		rendered = 0;
+		code_out = (struct cf_code_out){.f = stdout, .tty = !json && cf_out_isatty(),
+		                             .json = json, .nl = 1};
+	}
+	one_message = message != NULL;
 	cf_store *st = cf_open(db, CF_STORE_READ);
 
 	if (message) {
@@ -107,12 +151,12 @@ main(int argc, char **argv)
 		each(m, NULL);
 		jv_free(sess);
 		cf_store_close(st);
-		return cf_out_finish(CF_EX_OK);
+		return finish();
 	}
 
 	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	jv_array_foreach(list, i, s) {
-		if (human) {
+		if (human && !code) {
 			if (i)
 				putchar('\n');
 			cf_human_session_head(st, s);
@@ -122,5 +166,5 @@ main(int argc, char **argv)
 	}
 	jv_free(list);
 	cf_store_close(st);
-	return cf_out_finish(CF_EX_OK);
+	return finish();
 }

@@ -161,6 +161,9 @@ CF_MUST jv cf_config_load(void);
 const char *cf_config_get(const char *key);
 /* The path that is (or would be) read. */
 const char *cf_config_path(void);
+/* The names of the file's sections but [defaults], in its order, each
+ * once: a jv array of strings (chat-models: the configured providers). */
+CF_MUST jv cf_config_sections(void);
 /* Who is making a change, for edits, reactions and notes: the config's
  * "user", else $USER, else the login name of the real uid, else
  * "unknown".  Borrowed; never NULL. */
@@ -679,6 +682,11 @@ CF_MUST jv cf_turn_run(struct cf_turn *t);
  * of valid UTF-8, valid until the callback returns.  A fallback starts
  * it again from nothing. */
 const char *cf_turn_text(struct cf_turn *t, size_t *len);
+/* The same for the reply's typed parts: the parts ended so far (its
+ * r.parts: null until a non-text part came) and the one still open (or
+ * null), both borrowed until the callback returns (thinking shown as it
+ * streams, cf_thinking_follow). */
+void cf_turn_parts(struct cf_turn *t, jv *parts, jv *open);
 /* From a callback that waits (for a reader that stopped reading): saves
  * what arrived so far, at most every 0.2 s. */
 void cf_turn_save(struct cf_turn *t);
@@ -749,6 +757,10 @@ struct cf_prices {
 	double input, output, cache_read, cache_write_5m, cache_write_1h, reasoning;
 };
 int cf_prices(const char *model, struct cf_prices *p);
+/* The prices the list gives a model (as cf_price finds its entry), only
+ * those it names: {input, output, cacheRead?, cacheWrite5m?,
+ * cacheWrite1h?, reasoning?}; jv_null() when it has none (chat-models). */
+CF_MUST jv cf_price_entry(const char *model);
 /* What tokens cost, each kind at its own rate, rounded to 1e-10 USD.
  * in and out are all the input and output tokens: the cache reads and
  * writes are part of in, the reasoning tokens part of out (confab.7). */
@@ -965,6 +977,87 @@ CF_MUST jv cf_template_start(cf_store *st, jv plan);
 /* For people: a table of records (consumed); one record (consumed). */
 void cf_template_human_list(jv list);
 void cf_template_human_show(jv rec);
+/* ---- code.c: the fenced code of a message (chat-send --code, chat-show
+ * --code) ---- */
+/* The fenced code blocks of Markdown text as CommonMark reads it, in
+ * order: [{lang, info, code}], info the fence's info string, lang its
+ * first word ("" when none), code the content as written (the fence's
+ * own indentation taken off each line, as CommonMark says).  Indented
+ * code blocks are not fences and are not among them.  With lang not NULL,
+ * only the blocks of that language: the same word in any case, or a
+ * word the highlighter takes for the same language (sh, bash, shell). */
+jv cf_code_blocks(const char *text, size_t len, const char *lang);
+/* Code to a file, block by block: one block is its bytes exactly;
+ * several end each with a newline and have an empty line between them.
+ * On a terminal (tty set) control characters are made harmless as
+ * cf_clean_write does. */
+struct cf_code_out {
+	FILE *f;
+	int tty;
+	int json;      /* cf_code_message: records to stdout instead */
+	int count;     /* blocks written */
+	int nl, c2;    /* the last ended with a newline; cf_clean_write's */
+};
+void cf_code_put(struct cf_code_out *o, const char *code, size_t n);
+void cf_code_end(struct cf_code_out *o);
+void cf_code_raw(struct cf_code_out *o, const char *s, size_t n);
+/* A message record's code (consumed) through o, or with o->json a record
+ * each to stdout: {type: "code", sessionId, messageId, index (from 0 in
+ * the message), lang, info, code}.  jv_true(), or cf_out_record's error. */
+CF_MUST jv cf_code_message(struct cf_code_out *o, jv msg, const char *lang);
+
+/* ---- models.c: the models providers offer (chat-models) ---- */
+/* The providers chat-models asks when none is named, in order:
+ * [{name, probe}]: anthropic, openai and gemini when a key is set or the
+ * config has their section, each config section with a type, then
+ * ollama, with probe set unless OLLAMA_HOST or an [ollama] section names
+ * it (then it is listed only when it answers). */
+CF_MUST jv cf_models_providers(void);
+/* One provider's models from its models endpoint, or from
+ * $XDG_CACHE_HOME/confab/models/NAME.json when that is younger than a day
+ * and of the same base URL (never with refresh): [{provider, model,
+ * created?, displayName?, contextWindow?, maxOutputTokens?, modified?,
+ * prices: cf_price_entry's | null, cached}].  A failed fetch with a cache
+ * gives the cache and a line in *note (a string, else null; also a cache
+ * that could not be written).  Errors, one key-free line each:
+ * CF_EX_USAGE an unknown provider, CF_EX_AUTH no key or a key refused,
+ * CF_EX_PROVIDER, CF_EX_RATE, CF_EX_NETWORK.  With probe, a server that
+ * is not there is jv_invalid() without a message. */
+CF_MUST jv cf_models_list(const char *name, int refresh, int probe, jv *note);
+/* Records from cf_models_list as a table for people (borrowed). */
+void cf_models_table(jv list);
+
+/* ---- thinking.c: a reply's thinking, for people ---- */
+/* What a redacted thinking part shows, and the mark before each line of
+ * thinking on a terminal. */
+#define CF_THINKING_REDACTED "(redacted thinking)"
+#define CF_THINKING_MARK "\u250a "
+/* The thinking of a message record (borrowed) in order, a jv array of
+ * strings: each thinking part's text, a redacted one as
+ * CF_THINKING_REDACTED, a reasoning part's summary; parts with no words
+ * (a signature alone) left out.  Empty without parts. */
+CF_MUST jv cf_thinking_parts(jv msg);
+/* The same joined by empty lines, malloc'd; NULL when there is none. */
+char *cf_thinking_of(jv msg);
+/* Thinking to a terminal as it comes: each line after CF_THINKING_MARK,
+ * dimmed when color, controls made harmless (cf_clean_write); done ends
+ * the last line and leaves an empty one before the reply's text. */
+struct cf_thinking_out {
+	FILE *f;
+	int color;
+	int bol, any, c2;   /* bol: 1 at the start */
+	int part;           /* cf_thinking_follow's: -1 at the start */
+	size_t off;
+};
+void cf_thinking_feed(struct cf_thinking_out *o, const char *s, size_t n);
+void cf_thinking_done(struct cf_thinking_out *o);
+/* A reply's thinking while it streams: of its parts so far (a reply's
+ * r.parts, borrowed) and the part still open (borrowed, or null), what
+ * was not fed yet is fed. */
+void cf_thinking_follow(struct cf_thinking_out *o, jv parts, jv open);
+/* A stored message's thinking, whole, as feed and done write it. */
+void cf_thinking_show(jv msg, FILE *f, int color);
+
 /* ---- human.c: edits, reactions and notes as people read them (chat-show
  * and every export but JSON) ---- */
 

@@ -15,5 +15,7 @@ size_t cf_hl_line(cf_hl *h, const char *line, size_t n, const struct cf_span **s
 void cf_hl_free(cf_hl *h);
 const char *cf_hl_ansi(const char *capture);  /* the terminal color for a capture ("" for none), one small theme */
 const char *cf_hl_languages(void);            /* for --help / docs */
+/* The language a fence word names ("sh" and "zsh" are "bash"), whether or not its grammar is built; NULL: none known. */
+const char *cf_hl_lang_of(const char *word);
 
 #endif

@@ -45,7 +45,8 @@ struct cf_opt {
 	int key;            /* what cf_getopt returns: the short letter, or
 	                     * a key of 256 or more; in a program's table
 	                     * also CF_OPT_SHARED or CF_OPT_OMIT */
-	int arg;            /* no_argument or required_argument */
+	int arg;            /* no_argument or required_argument (or
+	                     * optional_argument: --name[=META], no short) */
 	const char *meta;   /* the value in the usage: "NAME" */
 	const char *help;   /* its usage text; '\n' starts another line.
 	                     * "": on the line of the option before it

@@ -942,6 +942,14 @@ cf_turn_text(struct cf_turn *t, size_t *len)
 }
 
 void
+cf_turn_parts(struct cf_turn *t, jv *parts, jv *open)
+{
+	struct cf_turn_state *ts = t->state;
+	*parts = ts ? ts->s.call.r.parts : jv_null();
+	*open = ts ? ts->s.call.r.part_open : jv_null();
+}
+
+void
 cf_turn_save(struct cf_turn *t)
 {
 	if (t->state)

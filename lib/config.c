@@ -14,6 +14,7 @@
 #include "confab.h"
 
 static jv config;   /* object: key -> string; invalid until loaded */
+static jv sections; /* the [section] names, in the file's order, once each */
 static int loaded;
 static char path[PATH_MAX];
 
@@ -54,6 +55,18 @@ valid_key(const char *s)
 	return 1;
 }
 
+static int
+listed(const char *name)
+{
+	jv_array_foreach(sections, i, v) {
+		int same = !strcmp(jv_string_value(v), name);
+		jv_free(v);
+		if (same)
+			return 1;
+	}
+	return 0;
+}
+
 static jv bad;   /* the file's error, kept for every caller; else invalid */
 
 static jv
@@ -82,6 +95,8 @@ parse(FILE *f)
 				               "name", path, n);
 			if (!strcmp(section, "defaults"))
 				section[0] = '\0';
+			else if (!cf_is_error(err) && !listed(section))
+				sections = jv_array_append(sections, jv_string(section));
 			continue;
 		}
 		char *eq = strchr(s, '=');
@@ -118,6 +133,7 @@ cf_config_load(void)
 	if (!loaded) {
 		loaded = 1;
 		config = jv_object();
+		sections = jv_array();
 		bad = jv_invalid();
 		FILE *f = fopen(cf_config_path(), "r");
 		if (f) {
@@ -130,6 +146,8 @@ cf_config_load(void)
 			/* nothing of a file that is wrong is used */
 			jv_free(config);
 			config = jv_object();
+			jv_free(sections);
+			sections = jv_array();
 		}
 	}
 	return cf_is_error(bad) ? jv_copy(bad) : jv_true();
@@ -141,6 +159,14 @@ cf_config_get(const char *key)
 	if (!loaded)
 		jv_free(cf_config_load());
 	return cf_jstr_or_null(config, key);
+}
+
+jv
+cf_config_sections(void)
+{
+	if (!loaded)
+		jv_free(cf_config_load());
+	return jv_copy(sections);
 }
 
 const char *

@@ -265,6 +265,25 @@ put_notes(FILE *f, jv msg)
 	jv_free(notes);
 }
 
+/* The thinking before the reply, collapsed: open it to read it.  Its
+ * words are escaped; it is no Markdown of the message's. */
+static void
+put_thinking(FILE *f, jv msg)
+{
+	jv l = cf_thinking_parts(msg);
+	if (jv_array_length(jv_copy(l)) > 0) {
+		fputs("<details class=\"thinking\"><summary>Thinking</summary>\n", f);
+		jv_array_foreach(l, i, t) {
+			fputs("<p>", f);
+			esc_lines(f, jv_string_value(t));
+			fputs("</p>\n", f);
+			jv_free(t);
+		}
+		fputs("</details>\n", f);
+	}
+	jv_free(l);
+}
+
 static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -283,6 +302,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("\">", f);
 	esc(f, when);
 	fputs("</span></h2>\n", f);
+	put_thinking(f, msg);
 	defuse(doc);
 	shift(doc);
 	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, cf_gfm_extensions());

@@ -568,6 +568,53 @@ put_versions(FILE *f, jv msg, int h, const struct cf_xopt *o)
 	return rc;
 }
 
+/* The thinking before the reply, in a <details> block (GFM keeps it
+ * closed; other readers show a quote): each part a quote, its
+ * paragraphs apart, every word escaped. */
+static void
+put_thinking(FILE *f, jv msg)
+{
+	jv l = cf_thinking_parts(msg);
+	if (jv_array_length(jv_copy(l)) > 0) {
+		fputs("<details>\n<summary>Thinking</summary>\n\n", f);
+		jv_array_foreach(l, i, t) {
+			const char *s = jv_string_value(t);
+			int first = 1;
+			while (*s) {
+				/* a paragraph: the lines up to an empty one */
+				const char *e = s;
+				while (*e && !(e[0] == '\n' && (e[1] == '\n' || !e[1])))
+					e++;
+				if (e > s) {
+					char *para = strndup(s, (size_t)(e - s));
+					fputs(first ? "> " : ">\n> ", f);
+					/* a list or a heading's underline at its start
+					 * stays text, as put_esc_lines keeps its others */
+					size_t d = strspn(para, "0123456789");
+					if (strchr("-+=", para[0]) && para[0])
+						fputc('\\', f);
+					else if (d && d < 10 && (para[d] == '.' || para[d] == ')')) {
+						put_esc(f, para, d);
+						memmove(para, para + d, strlen(para + d) + 1);
+						fputc('\\', f);
+					}
+					put_esc_lines(f, para);
+					fputc('\n', f);
+					free(para);
+					first = 0;
+				}
+				s = e;
+				while (*s == '\n')
+					s++;
+			}
+			fputc('\n', f);
+			jv_free(t);
+		}
+		fputs("</details>\n\n", f);
+	}
+	jv_free(l);
+}
+
 static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
@@ -607,6 +654,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		fprintf(f, "*%s*\n\n", cf_reset_note);
 	if (x->opt->history && put_versions(f, msg, h, x->opt))
 		return -1;
+	put_thinking(f, msg);
 	const char *text = cf_md_source(doc);
 	put_content(f, text, doc, h, x->opt->code_lang);
 	if (*text)

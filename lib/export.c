@@ -174,6 +174,43 @@ cf_md_parse_any(const char *text, const struct cf_xopt *o, char **keep)
 	return cf_md_parse(text, strlen(text), o);
 }
 
+/* The thinking before the message's blocks, a quote under a bold
+ * "Thinking", its words not read as Markdown: text, PDF and DOCX show it
+ * as a labelled section (HTML and Markdown write theirs collapsed). */
+static void
+thinking_tree(cmark_node *doc, jv msg)
+{
+	jv l = cf_thinking_parts(msg);
+	if (jv_array_length(jv_copy(l)) > 0) {
+		cmark_node *q = cmark_node_new(CMARK_NODE_BLOCK_QUOTE);
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *b = cmark_node_new(CMARK_NODE_STRONG);
+		cmark_node_append_child(b, text_node("Thinking"));
+		cmark_node_append_child(p, b);
+		cmark_node_append_child(q, p);
+		jv_array_foreach(l, i, t) {
+			const char *s = jv_string_value(t);
+			while (*s) {
+				const char *e = strstr(s, "\n\n");
+				size_t n = e ? (size_t)(e - s) : strlen(s);
+				if (n) {
+					char *para = strndup(s, n);
+					p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+					add_lines(p, para);
+					cmark_node_append_child(q, p);
+					free(para);
+				}
+				s += n;
+				while (*s == '\n')
+					s++;
+			}
+			jv_free(t);
+		}
+		cmark_node_prepend_child(doc, added_block(q));
+	}
+	jv_free(l);
+}
+
 static cmark_node *
 head_para(const char *s)
 {
@@ -254,6 +291,8 @@ each(jv msg, const char *text, struct run *r)
 		errno = ENOMEM;
 		r->rc = -1;
 	} else {
+		if (doc && r->f != &cf_fmt_markdown && r->f != &cf_fmt_html)
+			thinking_tree(doc, msg);
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
 		if (doc && r->f != &cf_fmt_markdown)

@@ -708,3 +708,12 @@ cf_hl_languages(void)
 	pthread_mutex_unlock(&compile_lock);
 	return list;
 }
+
+const char *
+cf_hl_lang_of(const char *word)
+{
+	for (size_t i = 0; word && i < sizeof aliases / sizeof *aliases; i++)
+		if (!strcasecmp(word, aliases[i].word))
+			return aliases[i].lang;
+	return NULL;
+}

@@ -525,6 +525,7 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	jv_free(meta);
 	if (history)
 		put_versions(msg, content, ctx);
+	cf_thinking_show(msg, stdout, cf_out_color());   /* before the words it led to */
 	put_content(cf_jstr(msg, "content"), content, ctx);
 	char *calls = cf_tool_calls_text(msg);   /* a reply's tool calls, dimmed */
 	if (*calls) {

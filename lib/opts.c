@@ -114,8 +114,10 @@ cf_opts_usage(const struct cf_opts *o, FILE *f)
 				snprintf(one, sizeof one, "-%c, --%s", all[j].key, all[j].name);
 			else
 				snprintf(one, sizeof one, "--%s", all[j].name);
-			int w = snprintf(left + k, sizeof left - (size_t)k, "%s%s%s%s", lead, one,
-			                 all[j].meta ? " " : "", all[j].meta ? all[j].meta : "");
+			int opt = all[j].arg == optional_argument && all[j].meta;
+			int w = snprintf(left + k, sizeof left - (size_t)k, "%s%s%s%s%s", lead, one,
+			                 opt ? "[=" : all[j].meta ? " " : "",
+			                 all[j].meta ? all[j].meta : "", opt ? "]" : "");
 			k = k + w < (int)sizeof left ? k + w : (int)sizeof left - 1;
 		}
 		fputs(left, f);

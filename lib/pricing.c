@@ -433,3 +433,34 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 	sqlite3_reset(s);
 	return r;
 }
+
+jv
+cf_price_entry(const char *model)
+{
+	if (!model || !*model)
+		return jv_null();
+	if (!loaded)
+		load();
+	if (!jv_is_valid(models))
+		return jv_null();
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	jv e = lookup(model);
+	if (!jv_is_valid(e)) {
+		jv_free(e);
+		return jv_null();
+	}
+	/* the prices the list gives, not the rates others fall back to */
+	static const char *const kinds[] = {"input", "output", "cacheRead",
+	                                    "cacheWrite5m", "cacheWrite1h", "reasoning"};
+	jv out = jv_object();
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		jv v = jv_object_get(jv_copy(e), jv_string(kinds[i]));
+		if (jv_get_kind(v) == JV_KIND_NUMBER)
+			out = jv_object_set(out, jv_string(kinds[i]), v);
+		else
+			jv_free(v);
+	}
+	jv_free(e);
+	return out;
+}

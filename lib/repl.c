@@ -691,7 +691,17 @@ struct shown {
 	struct cf_chat *c;
 	cf_render *r;
 	int any, last_nl;
+	struct cf_turn *tu;
+	struct cf_thinking_out th;   /* the reply's thinking, dimmed, first */
 };
+
+static void
+think(struct shown *o)
+{
+	jv parts, open;
+	cf_turn_parts(o->tu, &parts, &open);
+	cf_thinking_follow(&o->th, parts, open);
+}
 
 static void
 put_shown(void *ctx, const char *s, size_t n)
@@ -709,6 +719,9 @@ on_text(void *ctx, const char *s, size_t n)
 	struct shown *o = ctx;
 	if (!n)
 		return;
+	think(o);
+	if (o->th.any)
+		cf_thinking_done(&o->th);
 	o->any = 1;
 	if (o->r) {
 		cf_render_feed(o->r, s, n);
@@ -726,6 +739,7 @@ static void
 on_flush(void *ctx)
 {
 	struct shown *o = ctx;
+	think(o);
 	if (got_winch) {
 		/* what is drawn from here on takes the new width */
 		got_winch = 0;
@@ -756,7 +770,7 @@ on_note(void *ctx, const char *line)
 static void
 on_end(void *ctx)
 {
-	(void)ctx;
+	think(ctx);
 	streaming = 0;   /* from here a Ctrl-C is the prompt's */
 }
 
@@ -944,7 +958,8 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 		paths[i] = jv_get_kind(p) == JV_KIND_STRING ? jv_string_value(p) : "";
 		jv_free(p);   /* the array keeps the string */
 	}
-	struct shown o = {.c = c, .last_nl = 1};
+	struct shown o = {.c = c, .last_nl = 1, .tu = &tu,
+	                  .th = {.f = stdout, .color = c->color, .bol = 1, .part = -1}};
 	if (rendering(c))
 		o.r = cf_render_new(&(struct cf_render_opt){.width = c->width,
 			.color = 1, .hyperlinks = 1, .put = put_shown, .ctx = &o});
@@ -981,6 +996,8 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	streaming = 1;
 	jv res = cf_turn_tools(&tu);
 	streaming = 0;
+	if (o.th.any)
+		cf_thinking_done(&o.th);
 	if (o.r) {
 		cf_render_finish(o.r);
 		cf_render_free(o.r);

@@ -27,6 +27,8 @@ complete -c chat-send -l retry-time -x -d 'Most time the retries may take'
 complete -c chat-send -l timeout -x -d 'Give up after this long without a byte'
 complete -c chat-send -l json -d 'Delta records, then the message record'
 complete -c chat-send -l plain -d 'On a terminal too, the bytes as they came'
+complete -c chat-send -l thinking -d "The reply's thinking in plain output too"
+complete -c chat-send -l code -d 'Only the fenced code of the reply'
 complete -c chat-send -l db -r -F -d 'The database'
 complete -c chat-send -s h -l help -d 'Show the help'
 complete -c chat-send -l version -d 'Show the version'

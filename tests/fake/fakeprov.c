@@ -640,6 +640,7 @@ typedef struct {
 	long long in_tokens;
 	const char *live;   /* liveness body */
 	const char *live_ctype;
+	const char *list;   /* a models list in the protocol pr (GET .../models) */
 	char notfound[512];
 } reqinfo;
 
@@ -716,6 +717,31 @@ static void route(request *r, jv body, reqinfo *ri)
 	} else if (post && !strcmp(p, "/api/chat")) {
 		ri->pr = P_OLLAMA;
 		ri->stream = !field_false(body, "stream");
+	} else if (get && (ends_with(p, "/v1/models") || !strcmp(p, "/models"))) {
+		/* one path, two protocols: Anthropic's requests say their version */
+		if (hdr(r, "anthropic-version")) {
+			ri->pr = P_ANTHROPIC;
+			ri->list = "{\"data\":[{\"type\":\"model\",\"id\":\"claude-sonnet-4-5-20250929\","
+				"\"display_name\":\"Claude Sonnet 4.5\",\"created_at\":\"2025-09-29T00:00:00Z\"},"
+				"{\"type\":\"model\",\"id\":\"claude-haiku-4-5-20251001\","
+				"\"display_name\":\"Claude Haiku 4.5\",\"created_at\":\"2025-10-15T00:00:00Z\"}],"
+				"\"has_more\":false,\"first_id\":\"claude-sonnet-4-5-20250929\","
+				"\"last_id\":\"claude-haiku-4-5-20251001\"}";
+		} else {
+			ri->pr = P_OPENAI;
+			ri->list = "{\"object\":\"list\",\"data\":["
+				"{\"id\":\"gpt-4o\",\"object\":\"model\",\"created\":1715367049,\"owned_by\":\"system\"},"
+				"{\"id\":\"fakeprov-model\",\"object\":\"model\",\"created\":1767225600,"
+				"\"owned_by\":\"fakeprov\"}]}";
+		}
+	} else if (get && !strcmp(p, "/v1beta/models")) {
+		ri->pr = P_GEMINI;
+		ri->list = "{\n  \"models\": [\n    {\"name\": \"models/gemini-2.5-flash\", \"version\": \"001\","
+			" \"displayName\": \"Gemini 2.5 Flash\", \"inputTokenLimit\": 1048576,"
+			" \"outputTokenLimit\": 65536, \"supportedGenerationMethods\": [\"generateContent\","
+			" \"countTokens\"]},\n    {\"name\": \"models/text-embedding-004\", \"version\": \"004\","
+			" \"displayName\": \"Text Embedding 004\", \"inputTokenLimit\": 2048,"
+			" \"outputTokenLimit\": 1, \"supportedGenerationMethods\": [\"embedContent\"]}\n  ]\n}\n";
 	} else if (get && !strcmp(p, "/")) {
 		ri->pr = P_LIVE;
 		ri->live = "Ollama is running";
@@ -1443,6 +1469,8 @@ static bool respond(conn *c, request *rq, jv reqbody, long n, const spec *sp)
 	} else if (ri.pr == P_LIVE) {
 		puts_(&bd.data, ri.live);
 		ctype = ri.live_ctype;
+	} else if (ri.list) {
+		puts_(&bd.data, ri.list);
 	} else {
 		const char *t = DEFAULT_TEXT;
 		size_t tl = strlen(t);
