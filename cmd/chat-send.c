@@ -633,6 +633,13 @@ main(int argc, char **argv)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 
+	/* A script that can allow no call would only see each one denied:
+	 * it is offered none, unless the config asks (tools = on). */
+	const char *offer = cf_config_get("tools");
+	if (!allow_all && !nallow && !(offer && !strcmp(offer, "on"))) {
+		jv_free(t.tools);
+		t.tools = jv_array();
+	}
 	r = cf_turn_tools(&t);
 	int status = t.exit;
 	if (o.th.any && !o.dead)

@@ -21,6 +21,16 @@ setup() {
 	ERR=$BATS_TEST_TMPDIR/err
 	BG=()
 	MARK=$BATS_TEST_TMPDIR/ran
+	# the programs without the shipped plugins, whose tools would be
+	# offered beside the test's own
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	for f in "$ROOT"/bin/*; do
+		case ${f##*/} in chat-plugin-*) ;; *) ln -s "$f" "$BATS_TEST_TMPDIR/bin/" ;; esac
+	done
+	local d keep=$BATS_TEST_TMPDIR/bin
+	IFS=: read -ra dirs <<< "$PATH"
+	for d in "${dirs[@]}"; do [ "$d" -ef "$ROOT/bin" ] || keep+=":$d"; done
+	PATH=$keep
 	PLUGINS=$XDG_DATA_HOME/confab/plugins
 	mkdir -p "$PLUGINS"
 	plugin calc add
@@ -67,6 +77,7 @@ results_sent() {
 }
 
 @test "tools: offered in each protocol's own form" {
+	config <<< 'tools = on'
 	serve
 	for p in $PROTOCOLS; do
 		session "$p"
@@ -74,7 +85,7 @@ results_sent() {
 		exit_is 0
 	done
 	run body 0
-	[ "$(jq -c '.tools' <<< "$output")" = '[{"name":"add","description":"adds two integers","input_schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}}]' ]
+	[ "$(jq -c .tools <<< "$output")" = '[{"name":"add","description":"adds two integers","input_schema":{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"required":["a","b"]}}]' ]
 	run body 1
 	[ "$(jq -c '.tools[0] | [.type, .function.name, .function.description, .function.parameters.required]' <<< "$output")" = '["function","add","adds two integers",["a","b"]]' ]
 	run body 2
@@ -92,8 +103,20 @@ results_sent() {
 	[ "$(body 0 | jq 'has("tools")')" = false ]
 }
 
+@test "tools: chat-send without --allow-tool offers none, unless tools = on" {
+	serve
+	session anthropic
+	send hi
+	exit_is 0
+	[ "$(body 0 | jq 'has("tools")')" = false ]
+	send --allow-tool add hi
+	exit_is 0
+	[ "$(body 1 | jq -c '[.tools[].name]')" = '["add"]' ]
+}
+
 @test "tools: two plugins' tools of one name go as PLUGIN__TOOL" {
 	plugin more add
+	config <<< 'tools = on'
 	serve
 	session openai
 	send hi
