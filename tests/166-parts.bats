@@ -490,3 +490,45 @@ two_turns() {
 	[ "$(jq -r '.parts | map(.type) | join(",")' <<< "$m")" = thinking ]
 	[ "$(jq -r '.parts[0].signature' <<< "$m")" = "$(events "$f" | jq -r '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')" ]
 }
+
+@test "a turn spooled because its session went away keeps its parts when stored" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	# an event every 40 ms: the session goes while the text streams
+	fake_start "body=$f delay=40"
+	use_all
+	S=$(chat-new -p anthropic --name gone | jq -r .id)
+	chat-send -s "$S" hi > "$OUT" 2> "$BATS_TEST_TMPDIR/err" < /dev/null 3>&- &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do [ -s "$OUT" ] && break; sleep 0.05; done
+	[ -s "$OUT" ]
+	chat-rm -f "$S"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = 12 ]
+	spooled=$(find "$XDG_STATE_HOME/confab/spool" -name '*.json')
+	[ -n "$spooled" ]
+	[ "$(jq -r '.messages[-1].parts | map(.type) | join(",")' "$spooled")" = thinking,text ]
+	[ "$(jq -c '.messages[-1].metadata | has("parts")' "$spooled")" = false ]
+	run -0 --separate-stderr chat-show --json "$S"
+	[[ "$stderr" == *"stored the turn kept in"* ]]
+	[ "$(jq -sc '.[1].parts[0].signature' <<< "$output")" = \
+	  "$(events "$f" | jq -c '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')" ]
+	[ "$(jq -sc '.[1].parts[1].text == .[1].content' <<< "$output")" = true ]
+}
+
+@test "--retry: the new reply's parts take the old one's place, none when it has none" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	fake_start "text=plain" "body=$f" "text=plain%20again"
+	use_all
+	S=$(chat-new -p anthropic --name again | jq -r .id)
+	run -0 chat-send -s "$S" hi < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1] | has("parts")')" = false ]
+	run -0 chat-send -s "$S" --retry < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1].parts | map(.type)')" = '["thinking","text"]' ]
+	[ "$(chat-show --json "$S" | jq -sc '.[1].metadata.usage.input_tokens')" = 46 ]
+	run -0 chat-send -s "$S" --retry < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1] | [has("parts"), .content, (.metadata.usage | has("cache_creation"))]')" = '[false,"plain again",false]' ]
+	[ "$(chat-show --json "$S" | jq -s 'length')" = 2 ]
+}
