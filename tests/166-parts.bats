@@ -532,3 +532,48 @@ two_turns() {
 	[ "$(chat-show --json "$S" | jq -sc '.[1] | [has("parts"), .content, (.metadata.usage | has("cache_creation"))]')" = '[false,"plain again",false]' ]
 	[ "$(chat-show --json "$S" | jq -s 'length')" = 2 ]
 }
+
+# ---- what no recording has, written here in each protocol's documented form ----
+
+@test "hand-written replies: OpenAI reasoning_content, Gemini functionCall, Ollama tool_calls, Anthropic redacted_thinking" {
+	d=$BATS_TEST_TMPDIR
+	{
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Let me"}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"reasoning_content":" think.","content":""}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"content":"Four."}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":20,"completion_tokens_details":{"reasoning_tokens":15},"prompt_tokens_details":{"cached_tokens":4}}}'
+		printf 'data: [DONE]\n\n'
+	} > "$d/reasoning.sse"
+	CHECKED=0
+	replay openai "$OPENAI_PARTS" "$d/reasoning.sse"
+	[ "$CHECKED" = 2 ]
+	[ "$(events "$d/reasoning.sse" | jq -c "$OPENAI_PARTS"' | [.parts[0].thinking, .reasoningTokens, .cacheReadTokens]')" = '["Let me think.",15,4]' ]
+
+	{
+		printf 'data: %s\r\n\r\n' '{"candidates":[{"content":{"parts":[{"text":"I will look.","thought":true}],"role":"model"},"index":0}],"modelVersion":"gemini-3-pro"}'
+		printf 'data: %s\r\n\r\n' '{"candidates":[{"content":{"parts":[{"functionCall":{"name":"weather","args":{"city":"Oslo"}},"thoughtSignature":"c2lnLTE="},{"functionCall":{"name":"time","args":{}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":12,"thoughtsTokenCount":40,"cachedContentTokenCount":10},"modelVersion":"gemini-3-pro"}'
+	} > "$d/call.sse"
+	CHECKED=0
+	replay gemini "$GEMINI_PARTS" "$d/call.sse"
+	[ "$CHECKED" = 3 ]
+	[ "$(events "$d/call.sse" | jq -c "$GEMINI_PARTS"' | [.parts[1].thoughtSignature, .parts[2].name, .outputTokens]')" = '["c2lnLTE=","time",52]' ]
+
+	{
+		echo '{"model":"qwen3","message":{"role":"assistant","content":"","thinking":"Need the tool."},"done":false}'
+		echo '{"model":"qwen3","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"weather","arguments":{"city":"Oslo"}}}]},"done":false}'
+		echo '{"model":"qwen3","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":7,"total_duration":5}'
+	} > "$d/tools.ndjson"
+	CHECKED=0
+	replay ollama "$OLLAMA_PARTS" "$d/tools.ndjson"
+	[ "$CHECKED" = 2 ]
+
+	jq -nc '{type: "message", id: "msg_1", role: "assistant", model: "claude-x", stop_reason: "end_turn",
+		content: [{type: "redacted_thinking", data: "EmwKAhgBEgy3va"}, {type: "thinking", thinking: "ok", signature: "EqQB"},
+		          {type: "text", text: "Done."}],
+		usage: {input_tokens: 5, output_tokens: 3, cache_read_input_tokens: 100, cache_creation_input_tokens: 20}}' > "$d/whole.json"
+	NOSTREAM=--no-stream
+	CHECKED=0
+	replay anthropic "$ANTHROPIC_PARTS" "$d/whole.json"
+	[ "$CHECKED" = 3 ]
+	[ "$(events "$d/whole.json" | jq -c "$ANTHROPIC_PARTS"' | [.inputTokens, .cacheReadTokens, .cacheWrite5mTokens, .cacheWrite1hTokens]')" = '[125,100,20,0]' ]
+}
