@@ -64,9 +64,13 @@ wire_parts(jv out, jv parts, jv *names)
 			                      (jv_free(name), jv_string(cf_jstr(p, "name"))));
 			if (*id)
 				fr = jv_object_set(fr, jv_string("id"), jv_string(id));
+			jv content = jv_object_get(jv_copy(p), jv_string("content"));
+			if (!jv_is_valid(content)) {
+				jv_free(content);
+				content = jv_string("");
+			}
 			jv r = jv_object_set(jv_object(), jv_string(cf_jbool(p, "isError") ?
-			                     "error" : "content"),
-			                     jv_object_get(jv_copy(p), jv_string("content")));
+			                     "error" : "content"), content);
 			fr = jv_object_set(fr, jv_string("response"), r);
 			g = jv_object_set(jv_object(), jv_string("functionResponse"), fr);
 		}

@@ -220,7 +220,9 @@ send_back(cf_call *from)
 		/* a tool's result and the next prompt: one user turn where
 		 * turns are joined, the parts of both kept */
 		jv result = jv_parse("{\"role\":\"user\",\"content\":\"\",\"parts\":"
-		                     "[{\"type\":\"tool_result\",\"toolUseId\":\"t1\",\"content\":\"42\"}]}");
+		                     "[{\"type\":\"tool_result\",\"toolUseId\":\"t1\",\"content\":\"42\"},"
+		                     /* no content: still a well-formed request */
+		                     "{\"type\":\"tool_result\",\"toolUseId\":\"t2\",\"isError\":true}]}");
 		c.messages = jv_array_append(jv_array_append(jv_array_append(jv_array_append(
 			c.messages, jv_copy(user)), jv_copy(reply)), result), jv_copy(user));
 		jv b = c.p->body(&c);
