@@ -52,16 +52,18 @@ blocks(jv content, jv parts)
 		} else if (!strcmp(type, "tool_result")) {
 			b = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_result"));
 			b = jv_object_set(b, jv_string("tool_use_id"), jv_string(cf_jstr(p, "toolUseId")));
-			b = jv_object_set(b, jv_string("content"),
-			                  jv_object_get(jv_copy(p), jv_string("content")));
+			jv content = jv_object_get(jv_copy(p), jv_string("content"));
+			b = jv_object_set(b, jv_string("content"), jv_is_valid(content) ?
+			                  content : (jv_free(content), jv_string("")));
 			if (cf_jbool(p, "isError"))
 				b = jv_object_set(b, jv_string("is_error"), jv_true());
 		} else if (!strcmp(type, "reasoning")) {
 			/* another API's; cf_wire_parts keeps it only if ours */
 		} else if (*type) {
 			/* thinking, redacted_thinking, server_tool_use,
-			 * web_search_tool_result: back as they came, byte for byte */
-			b = jv_copy(p);
+			 * web_search_tool_result: back as they came, byte for byte
+			 * (a cut call's unparsed arguments are not the API's) */
+			b = jv_object_delete(jv_copy(p), jv_string("inputJson"));
 		}
 		if (jv_is_valid(b))
 			content = jv_array_append(content, b);

@@ -64,9 +64,13 @@ wire_parts(jv out, jv parts, jv *names)
 			                      (jv_free(name), jv_string(cf_jstr(p, "name"))));
 			if (*id)
 				fr = jv_object_set(fr, jv_string("id"), jv_string(id));
+			jv content = jv_object_get(jv_copy(p), jv_string("content"));
+			if (!jv_is_valid(content)) {
+				jv_free(content);
+				content = jv_string("");
+			}
 			jv r = jv_object_set(jv_object(), jv_string(cf_jbool(p, "isError") ?
-			                     "error" : "content"),
-			                     jv_object_get(jv_copy(p), jv_string("content")));
+			                     "error" : "content"), content);
 			fr = jv_object_set(fr, jv_string("response"), r);
 			g = jv_object_set(jv_object(), jv_string("functionResponse"), fr);
 		}
@@ -108,11 +112,13 @@ body(cf_call *c)
 		}
 		jv_free(imgs);
 		jv typed = cf_wire_parts(c, m);
+		int before = jv_array_length(jv_copy(parts));
 		if (jv_get_kind(typed) == JV_KIND_ARRAY)
 			parts = wire_parts(parts, typed, &names);
 		else
 			jv_free(typed);
-		if (!jv_array_length(jv_copy(parts)))   /* nothing of it was ours */
+		/* no parts, or none of them ours: the text */
+		if (jv_array_length(jv_copy(parts)) == before)
 			parts = jv_array_append(parts, text_part(cf_jstr(m, "content")));
 		const char *role = strcmp(cf_jstr(m, "role"), "assistant") ? "user" : "model";
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));

@@ -51,8 +51,12 @@ with_parts(jv msgs, jv m, jv parts, jv *names)
 		} else if (!strcmp(type, "tool_result")) {
 			jv r = jv_object_set(jv_object(), jv_string("role"), jv_string("tool"));
 			jv content = jv_object_get(jv_copy(p), jv_string("content"));
-			if (jv_get_kind(content) != JV_KIND_STRING)
+			if (!jv_is_valid(content)) {
+				jv_free(content);
+				content = jv_string("");
+			} else if (jv_get_kind(content) != JV_KIND_STRING) {
 				content = jv_dump_string(content, 0);
+			}
 			r = jv_object_set(r, jv_string("content"), content);
 			jv name = jv_object_get(jv_copy(*names), jv_string(cf_jstr(p, "toolUseId")));
 			if (jv_get_kind(name) == JV_KIND_STRING)

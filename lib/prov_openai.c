@@ -52,9 +52,11 @@ with_parts(jv msgs, jv m, jv parts)
 			jv r = jv_object_set(jv_object(), jv_string("role"), jv_string("tool"));
 			r = jv_object_set(r, jv_string("tool_call_id"), jv_string(cf_jstr(p, "toolUseId")));
 			jv content = jv_object_get(jv_copy(p), jv_string("content"));
-			if (jv_get_kind(content) != JV_KIND_STRING) {
-				jv d = jv_dump_string(content, 0);
-				content = d;
+			if (!jv_is_valid(content)) {
+				jv_free(content);
+				content = jv_string("");
+			} else if (jv_get_kind(content) != JV_KIND_STRING) {
+				content = jv_dump_string(content, 0);   /* blocks, as JSON text */
 			}
 			msgs = jv_array_append(msgs, jv_object_set(r, jv_string("content"), content));
 		}

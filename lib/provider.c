@@ -250,9 +250,8 @@ cf_wire_parts(cf_call *c, jv m)
 
 /* A message's parts, or its content as the one text part it means. */
 static jv
-as_parts(cf_call *c, jv m)
+as_parts(jv m)
 {
-	(void)c;
 	jv p = jv_object_get(jv_copy(m), jv_string("parts"));
 	if (jv_get_kind(p) == JV_KIND_ARRAY) {
 		/* each part says whose it is before messages are joined */
@@ -315,7 +314,7 @@ cf_turns(cf_call *c, jv *system)
 			if (jv_object_has(jv_copy(last), jv_string("parts")) ||
 			    jv_object_has(jv_copy(m), jv_string("parts")))
 				last = jv_object_set(last, jv_string("parts"), jv_array_concat(
-					as_parts(c, last), as_parts(c, m)));
+					as_parts(last), as_parts(m)));
 			out = jv_array_set(out, n - 1, last);
 			jv_free(m);
 		} else {

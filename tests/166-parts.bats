@@ -490,3 +490,90 @@ two_turns() {
 	[ "$(jq -r '.parts | map(.type) | join(",")' <<< "$m")" = thinking ]
 	[ "$(jq -r '.parts[0].signature' <<< "$m")" = "$(events "$f" | jq -r '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')" ]
 }
+
+@test "a turn spooled because its session went away keeps its parts when stored" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	# an event every 40 ms: the session goes while the text streams
+	fake_start "body=$f delay=40"
+	use_all
+	S=$(chat-new -p anthropic --name gone | jq -r .id)
+	chat-send -s "$S" hi > "$OUT" 2> "$BATS_TEST_TMPDIR/err" < /dev/null 3>&- &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do [ -s "$OUT" ] && break; sleep 0.05; done
+	[ -s "$OUT" ]
+	chat-rm -f "$S"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = 12 ]
+	spooled=$(find "$XDG_STATE_HOME/confab/spool" -name '*.json')
+	[ -n "$spooled" ]
+	[ "$(jq -r '.messages[-1].parts | map(.type) | join(",")' "$spooled")" = thinking,text ]
+	[ "$(jq -c '.messages[-1].metadata | has("parts")' "$spooled")" = false ]
+	run -0 --separate-stderr chat-show --json "$S"
+	[[ "$stderr" == *"stored the turn kept in"* ]]
+	[ "$(jq -sc '.[1].parts[0].signature' <<< "$output")" = \
+	  "$(events "$f" | jq -c '[.[] | select(.delta.type == "signature_delta") | .delta.signature] | join("")')" ]
+	[ "$(jq -sc '.[1].parts[1].text == .[1].content' <<< "$output")" = true ]
+}
+
+@test "--retry: the new reply's parts take the old one's place, none when it has none" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	fake_start "text=plain" "body=$f" "text=plain%20again"
+	use_all
+	S=$(chat-new -p anthropic --name again | jq -r .id)
+	run -0 chat-send -s "$S" hi < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1] | has("parts")')" = false ]
+	run -0 chat-send -s "$S" --retry < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1].parts | map(.type)')" = '["thinking","text"]' ]
+	[ "$(chat-show --json "$S" | jq -sc '.[1].metadata.usage.input_tokens')" = 46 ]
+	run -0 chat-send -s "$S" --retry < /dev/null
+	[ "$(chat-show --json "$S" | jq -sc '.[1] | [has("parts"), .content, (.metadata.usage | has("cache_creation"))]')" = '[false,"plain again",false]' ]
+	[ "$(chat-show --json "$S" | jq -s 'length')" = 2 ]
+}
+
+# ---- what no recording has, written here in each protocol's documented form ----
+
+@test "hand-written replies: OpenAI reasoning_content, Gemini functionCall, Ollama tool_calls, Anthropic redacted_thinking" {
+	d=$BATS_TEST_TMPDIR
+	{
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"Let me"}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"reasoning_content":" think.","content":""}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{"content":"Four."}}]}'
+		printf 'data: %s\n\n' '{"model":"deepseek-r","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":20,"completion_tokens_details":{"reasoning_tokens":15},"prompt_tokens_details":{"cached_tokens":4}}}'
+		printf 'data: [DONE]\n\n'
+	} > "$d/reasoning.sse"
+	CHECKED=0
+	replay openai "$OPENAI_PARTS" "$d/reasoning.sse"
+	[ "$CHECKED" = 2 ]
+	[ "$(events "$d/reasoning.sse" | jq -c "$OPENAI_PARTS"' | [.parts[0].thinking, .reasoningTokens, .cacheReadTokens]')" = '["Let me think.",15,4]' ]
+
+	{
+		printf 'data: %s\r\n\r\n' '{"candidates":[{"content":{"parts":[{"text":"I will look.","thought":true}],"role":"model"},"index":0}],"modelVersion":"gemini-3-pro"}'
+		printf 'data: %s\r\n\r\n' '{"candidates":[{"content":{"parts":[{"functionCall":{"name":"weather","args":{"city":"Oslo"}},"thoughtSignature":"c2lnLTE="},{"functionCall":{"name":"time","args":{}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":30,"candidatesTokenCount":12,"thoughtsTokenCount":40,"cachedContentTokenCount":10},"modelVersion":"gemini-3-pro"}'
+	} > "$d/call.sse"
+	CHECKED=0
+	replay gemini "$GEMINI_PARTS" "$d/call.sse"
+	[ "$CHECKED" = 3 ]
+	[ "$(events "$d/call.sse" | jq -c "$GEMINI_PARTS"' | [.parts[1].thoughtSignature, .parts[2].name, .outputTokens]')" = '["c2lnLTE=","time",52]' ]
+
+	{
+		echo '{"model":"qwen3","message":{"role":"assistant","content":"","thinking":"Need the tool."},"done":false}'
+		echo '{"model":"qwen3","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"weather","arguments":{"city":"Oslo"}}}]},"done":false}'
+		echo '{"model":"qwen3","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","prompt_eval_count":11,"eval_count":7,"total_duration":5}'
+	} > "$d/tools.ndjson"
+	CHECKED=0
+	replay ollama "$OLLAMA_PARTS" "$d/tools.ndjson"
+	[ "$CHECKED" = 2 ]
+
+	jq -nc '{type: "message", id: "msg_1", role: "assistant", model: "claude-x", stop_reason: "end_turn",
+		content: [{type: "redacted_thinking", data: "EmwKAhgBEgy3va"}, {type: "thinking", thinking: "ok", signature: "EqQB"},
+		          {type: "text", text: "Done."}],
+		usage: {input_tokens: 5, output_tokens: 3, cache_read_input_tokens: 100, cache_creation_input_tokens: 20}}' > "$d/whole.json"
+	NOSTREAM=--no-stream
+	CHECKED=0
+	replay anthropic "$ANTHROPIC_PARTS" "$d/whole.json"
+	[ "$CHECKED" = 3 ]
+	[ "$(events "$d/whole.json" | jq -c "$ANTHROPIC_PARTS"' | [.inputTokens, .cacheReadTokens, .cacheWrite5mTokens, .cacheWrite1hTokens]')" = '[125,100,20,0]' ]
+}
