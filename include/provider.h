@@ -237,4 +237,20 @@ int cf_lines_feed(cf_lines *p, const char *buf, size_t n);
 int cf_lines_finish(cf_lines *p);
 void cf_lines_free(cf_lines *p);
 
+/* One JSON array streamed an element at a time (Gemini's
+ * streamGenerateContent without alt=sse): cb gets each element of the
+ * top-level array once its last byte is in, NUL-terminated, without the
+ * white space and commas around it, whatever the chunking.  Only the
+ * structure is followed (depth, strings, escapes): an element that is not
+ * valid JSON reaches cb all the same.  A stream that is one object instead
+ * of an array gives that object.  Bytes after the closing ] are ignored.
+ * cf_jsonarray_finish returns cb's stop code, else 1 when an element was
+ * cut short (it is dropped), else 0. */
+typedef int (*cf_jsonarray_cb)(const char *elem, size_t len, void *ctx);
+typedef struct cf_jsonarray cf_jsonarray;
+cf_jsonarray *cf_jsonarray_new(cf_jsonarray_cb cb, void *ctx);
+int cf_jsonarray_feed(cf_jsonarray *p, const char *buf, size_t n);
+int cf_jsonarray_finish(cf_jsonarray *p);
+void cf_jsonarray_free(cf_jsonarray *p);
+
 #endif
