@@ -42,7 +42,7 @@ struct cf_provider {
 };
 
 extern const struct cf_provider cf_prov_anthropic, cf_prov_openai,
-	cf_prov_gemini, cf_prov_ollama, cf_prov_echo;
+	cf_prov_gemini, cf_prov_ollama, cf_prov_echo, cf_prov_openai_responses;
 
 /* How a call ended. */
 enum {
@@ -91,6 +91,8 @@ struct cf_call {
 	void *ctx;
 	int malformed;              /* events skipped as unreadable */
 	int done;                   /* the provider said the reply is whole */
+	int json_array;             /* the stream is one JSON array (Gemini
+	                             * without alt=sse), not SSE */
 };
 
 
@@ -153,6 +155,10 @@ const char *cf_provider_key(const char *name, const struct cf_provider *p,
 const char *cf_provider_base(const char *name, const struct cf_provider *p);
 /* The default model: the config's [NAME] model, or the built-in one. */
 const char *cf_provider_model(const char *name, const struct cf_provider *p);
+/* How a provider's reply streams, from its section's stream-format: 0 for
+ * the protocol's own way (SSE, or JSON lines), 1 for json-array (Gemini
+ * only), -1 for a value that is neither (a config error). */
+int cf_provider_json_array(const char *name, const struct cf_provider *p);
 /* No provider named anywhere: the config's default, the first whose key is
  * in the environment, Ollama if it answers; NULL when none. */
 const char *cf_provider_choose(void);

@@ -1,0 +1,235 @@
+/* prov_openai_responses.c — OpenAI's Responses API (POST /v1/responses):
+ * typed input items instead of chat messages, and a stream of named
+ * events (response.output_text.delta, response.completed, ...) instead of
+ * chunks of one shape. */
+#include <curl/curl.h>
+#include <string.h>
+
+#include "provider.h"
+
+static void
+url(cf_call *c, char *buf, size_t n)
+{
+	/* the base ends at /v1, as for Chat Completions: one OPENAI_BASE_URL
+	 * serves both */
+	cf_base_url(c->base, "/responses", buf, n);
+}
+
+static struct curl_slist *
+headers(cf_call *c, struct curl_slist *h)
+{
+	if (c->key) {
+		char k[1024];
+		snprintf(k, sizeof k, "Authorization: Bearer %s", c->key);
+		h = curl_slist_append(h, k);
+	}
+	if (c->stream)
+		h = curl_slist_append(h, "Accept: text/event-stream");
+	return h;
+}
+
+static jv
+typed(const char *type, const char *key, jv v)
+{
+	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string(type));
+	return jv_object_set(o, jv_string(key), v);
+}
+
+/* One message as an input item: what the model said earlier is
+ * output_text, everything else input_text (with its images). */
+static jv
+item(jv m)
+{
+	const char *role = cf_jstr(m, "role");
+	int said = !strcmp(role, "assistant");
+	jv content = jv_array_append(jv_array(), typed(said ? "output_text" : "input_text",
+	                             "text", jv_string(cf_jstr(m, "content"))));
+	jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
+	if (!said && jv_get_kind(imgs) == JV_KIND_ARRAY) {
+		jv_array_foreach(imgs, j, img) {
+			content = jv_array_append(content, typed("input_image", "image_url",
+				jv_string_fmt("data:%s;base64,%s", cf_jstr(img, "mimeType"),
+				              cf_jstr(img, "data"))));
+			jv_free(img);
+			(void)j;
+		}
+	}
+	jv_free(imgs);
+	jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+	return jv_object_set(o, jv_string("content"), content);
+}
+
+static jv
+body(cf_call *c)
+{
+	jv input = jv_array();
+	jv_array_foreach(c->messages, i, m) {
+		input = jv_array_append(input, item(m));
+		jv_free(m);
+		(void)i;
+	}
+	jv b = jv_object();
+	b = jv_object_set(b, jv_string("model"), jv_string(c->model));
+	b = jv_object_set(b, jv_string("input"), input);
+	if (c->system && *c->system)
+		b = jv_object_set(b, jv_string("instructions"), jv_string(c->system));
+	b = jv_object_set(b, jv_string("max_output_tokens"), jv_number((double)c->max_tokens));
+	if (c->has_temperature)
+		b = jv_object_set(b, jv_string("temperature"), jv_number(c->temperature));
+	if (c->stream)
+		b = jv_object_set(b, jv_string("stream"), jv_true());
+	return b;
+}
+
+/* The error of a response.failed or error event, or of a whole reply:
+ * {error: {message}} inside the response, or the event's own message. */
+static int
+error_in(cf_call *c, jv d)
+{
+	jv m = cf_jpath(d, "response.error.message");
+	if (jv_get_kind(m) != JV_KIND_STRING) {
+		jv_free(m);
+		m = cf_jpath(d, "error.message");
+	}
+	if (jv_get_kind(m) != JV_KIND_STRING) {
+		jv_free(m);
+		m = jv_object_get(jv_copy(d), jv_string("message"));
+	}
+	jv_free(c->r.error);
+	c->r.error = jv_get_kind(m) == JV_KIND_STRING ? m :
+	             (jv_free(m), jv_string("error event"));
+	return CF_CALL_EVENT;
+}
+
+/* The response object (in response.completed and its kin, or a whole
+ * reply): the model, the usage, and why it stopped. */
+static void
+response(cf_call *c, jv r)
+{
+	cf_keep_str(&c->r.model, jv_object_get(jv_copy(r), jv_string("model")));
+	long in = cf_jlong(r, "usage.input_tokens");
+	long out = cf_jlong(r, "usage.output_tokens");
+	if (in >= 0)
+		c->r.in_tokens = in;
+	if (out >= 0)
+		c->r.out_tokens = out;
+	/* "completed", or for an incomplete reply the reason
+	 * ("max_output_tokens", "content_filter") */
+	jv why = cf_jpath(r, "incomplete_details.reason");
+	if (jv_get_kind(why) == JV_KIND_STRING) {
+		jv_free(c->r.stop);
+		c->r.stop = why;
+	} else {
+		jv_free(why);
+		jv st = jv_object_get(jv_copy(r), jv_string("status"));
+		if (jv_get_kind(st) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(st), "in_progress") &&
+		    strcmp(jv_string_value(st), "queued"))
+			cf_keep_str(&c->r.stop, st);
+		else
+			jv_free(st);
+	}
+}
+
+static void
+text_of(cf_call *c, jv d, const char *field)
+{
+	jv t = jv_object_get(jv_copy(d), jv_string(field));
+	if (jv_get_kind(t) == JV_KIND_STRING)
+		cf_call_text(c, jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+	jv_free(t);
+}
+
+static int
+handle(cf_call *c, const char *type, jv d)
+{
+	if (!strcmp(type, "response.output_text.delta")) {
+		text_of(c, d, "delta");
+		return 0;
+	}
+	if (!strcmp(type, "error") || !strcmp(type, "response.failed"))
+		return error_in(c, d);
+	jv r = jv_object_get(jv_copy(d), jv_string("response"));
+	if (jv_get_kind(r) == JV_KIND_OBJECT) {
+		response(c, r);
+		if (!strcmp(type, "response.completed") || !strcmp(type, "response.incomplete"))
+			c->done = 1;
+	}
+	jv_free(r);
+	return 0;
+}
+
+static int
+event(cf_call *c, const char *ev, const char *data, size_t n)
+{
+	jv d = cf_event_json(c, data, n);
+	if (!jv_is_valid(d))
+		return 0;
+	/* the data names its type too; it is the one to trust when a proxy
+	 * drops the event: lines */
+	jv t = jv_object_get(jv_copy(d), jv_string("type"));
+	int rc = handle(c, jv_get_kind(t) == JV_KIND_STRING ? jv_string_value(t) : ev, d);
+	jv_free(t);
+	jv_free(d);
+	return rc;
+}
+
+static int
+whole_of(cf_call *c, jv d)
+{
+	jv e = jv_object_get(jv_copy(d), jv_string("error"));
+	int failed = jv_get_kind(e) == JV_KIND_OBJECT;
+	jv_free(e);
+	if (failed)
+		return error_in(c, d);
+	jv out = jv_object_get(jv_copy(d), jv_string("output"));
+	if (jv_get_kind(out) == JV_KIND_ARRAY) {
+		jv_array_foreach(out, i, it) {
+			jv content = jv_object_get(jv_copy(it), jv_string("content"));
+			if (!strcmp(cf_jstr(it, "type"), "message") &&
+			    jv_get_kind(content) == JV_KIND_ARRAY) {
+				jv_array_foreach(content, j, p) {
+					if (!strcmp(cf_jstr(p, "type"), "output_text"))
+						text_of(c, p, "text");
+					jv_free(p);
+					(void)j;
+				}
+			}
+			jv_free(content);
+			jv_free(it);
+			(void)i;
+		}
+	}
+	jv_free(out);
+	response(c, d);
+	return 0;
+}
+
+static int
+whole(cf_call *c, const char *body, size_t n)
+{
+	return cf_whole_with(c, body, n, whole_of);
+}
+
+static jv
+errmsg(const char *body, size_t n)
+{
+	jv d = jv_parse_sized(body, (int)n);
+	jv r = cf_error_text(d, "error.message", NULL);
+	jv_free(d);
+	return r;
+}
+
+const struct cf_provider cf_prov_openai_responses = {
+	.name = "openai-responses",
+	.key_env = {"OPENAI_API_KEY"},
+	.base_env = "OPENAI_BASE_URL",
+	.base_default = "https://api.openai.com/v1",
+	.model_default = "gpt-4o-mini",
+	.url = url,
+	.headers = headers,
+	.body = body,
+	.event = event,
+	.whole = whole,
+	.errmsg = errmsg,
+};
