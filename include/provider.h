@@ -64,6 +64,16 @@ struct cf_reply {
 	                     * message_start says 1), not the reply's count */
 	jv stop;            /* the stop reason, or null */
 	jv error;           /* the provider's error message, or null */
+	/* Typed parts (parts.c): null until a non-text part arrives, so a
+	 * text-only reply builds none; then the parts in order, text parts
+	 * cut from buf.  Whole once cf_call_run returns. */
+	jv parts;
+	jv usage;           /* the provider's usage object, merged over a stream, or null */
+	long cache_read, cache_write_5m, cache_write_1h, reasoning_tokens;   /* -1: not reported */
+	/* parts.c's own: the part begun last and not ended (null: none), where
+	 * its text began in buf, and how much of buf is in parts already */
+	jv part_open;
+	size_t part_from, text_cut;
 };
 
 struct cf_call {
@@ -116,6 +126,41 @@ char *cf_call_room(cf_call *c, size_t n);
 void cf_call_took(cf_call *c, size_t n);
 /* Sets c->r.error (and the outcome) from a string. */
 int cf_call_error(cf_call *c, int outcome, const char *msg);
+
+/* ---- parts.c: a reply's typed parts (thinking, tool calls, ...) ----
+ * Reply text still goes through cf_call_text into c->r.buf; these say
+ * where a part that is not plain text starts.  The first one makes
+ * c->r.parts an array, with the text that came before it as a text part;
+ * text arriving after a part is begun comes after it.  A part gets
+ * "provider" (c->p->name) when it has none, so what is protocol-specific
+ * (signatures) goes back only there.
+ *
+ * A part of type "text" begun explicitly takes the text that arrives
+ * until it is ended (one Anthropic text block, so its citations stay
+ * with it); its "text" is set when it ends. */
+/* A part starts (consumed); the one still open is ended first. */
+void cf_call_part_begin(cf_call *c, jv part);
+/* Appends n bytes to a string field of the part begun last (created
+ * when absent).  No part open: nothing. */
+void cf_call_part_append(cf_call *c, const char *field, const char *s, size_t n);
+/* Sets a field of the part begun last (v consumed). */
+void cf_call_part_set(cf_call *c, const char *field, jv v);
+/* Appends v (consumed) to an array field of the part begun last, e.g.
+ * a text block's citations. */
+void cf_call_part_push(cf_call *c, const char *field, jv v);
+/* Ends the open part: a string field "inputJson" (a tool call's streamed
+ * arguments) is parsed into "input" ("" is {}) and dropped; when it does
+ * not parse (a cut stream) it stays beside "input": {}. */
+void cf_call_part_end(cf_call *c);
+/* Ends the open part and cuts the text after the last part from buf:
+ * c->r.parts is then whole.  cf_call_run calls it whatever the outcome;
+ * calling it again adds only what arrived since. */
+void cf_call_parts_finish(cf_call *c);
+/* Drops the parts, usage and counters of a reply (a retry starts afresh). */
+void cf_call_parts_reset(cf_call *c);
+/* Merges a provider's usage object (consumed; not an object: ignored)
+ * over c->r.usage, key by key. */
+void cf_call_usage(cf_call *c, jv u);
 
 /* Helpers for the prov_*.c files.  cf_event_json parses one event's data,
  * counting it in c->malformed (and returning jv_invalid()) when it is not

@@ -45,6 +45,9 @@ cf_call_init(cf_call *c)
 	c->r.stop = jv_null();
 	c->r.error = jv_null();
 	c->r.in_tokens = c->r.out_tokens = -1;
+	c->r.parts = c->r.usage = c->r.part_open = jv_null();
+	c->r.cache_read = c->r.cache_write_5m = c->r.cache_write_1h =
+		c->r.reasoning_tokens = -1;
 }
 
 void
@@ -58,6 +61,7 @@ cf_call_release(cf_call *c)
 	jv_free(c->r.stop);
 	jv_free(c->r.error);
 	c->messages = c->r.model = c->r.stop = c->r.error = jv_null();
+	cf_call_parts_reset(c);
 }
 
 char *
@@ -217,8 +221,11 @@ on_progress(void *ud, curl_off_t a, curl_off_t dl, curl_off_t c, curl_off_t ul)
 int
 cf_call_run(cf_call *c)
 {
-	if (c->p->local)
-		return c->p->local(c);
+	if (c->p->local) {
+		int rc = c->p->local(c);
+		cf_call_parts_finish(c);
+		return rc;
+	}
 
 	static int inited;
 	if (!inited++)
@@ -325,5 +332,6 @@ cf_call_run(cf_call *c)
 	cf_jsonarray_free(s.array);
 	jv_free(s.body);
 	free(payload);
+	cf_call_parts_finish(c);   /* what arrived, interrupted or not */
 	return outcome;
 }

@@ -470,6 +470,9 @@ cf_send_run(struct cf_send *s)
 			s->call.status = 0;
 			s->call.retry_after = -1;
 			s->call.done = 0;
+			/* parts and usage a failed try had (thinking before the
+			 * cut) are not the next one's */
+			cf_call_parts_reset(&s->call);
 		}
 		jv_free(link);
 		/* no fallback for a reply the user has seen part of, nor after
