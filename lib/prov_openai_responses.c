@@ -109,10 +109,19 @@ response(cf_call *c, jv r)
 	cf_keep_str(&c->r.model, jv_object_get(jv_copy(r), jv_string("model")));
 	long in = cf_jlong(r, "usage.input_tokens");
 	long out = cf_jlong(r, "usage.output_tokens");
+	long cached = cf_jlong(r, "usage.input_tokens_details.cached_tokens");
+	long thought = cf_jlong(r, "usage.output_tokens_details.reasoning_tokens");
+	/* input_tokens counts the cached ones and output_tokens the
+	 * reasoning: both stay as OpenAI bills them */
 	if (in >= 0)
 		c->r.in_tokens = in;
 	if (out >= 0)
 		c->r.out_tokens = out;
+	if (cached >= 0)
+		c->r.cache_read = cached;
+	if (thought >= 0)
+		c->r.reasoning_tokens = thought;
+	cf_call_usage(c, jv_object_get(jv_copy(r), jv_string("usage")));
 	/* "completed", or for an incomplete reply the reason
 	 * ("max_output_tokens", "content_filter") */
 	jv why = cf_jpath(r, "incomplete_details.reason");
@@ -129,6 +138,112 @@ response(cf_call *c, jv r)
 		else
 			jv_free(st);
 	}
+}
+
+/* The texts of a reasoning item's summary, one paragraph each. */
+static jv
+summary_of(jv it)
+{
+	jv out = jv_string("");
+	jv sum = jv_object_get(jv_copy(it), jv_string("summary"));
+	if (jv_get_kind(sum) == JV_KIND_ARRAY) {
+		jv_array_foreach(sum, i, p) {
+			if (i)
+				out = jv_string_append_str(out, "\n\n");
+			out = jv_string_append_str(out, cf_jstr(p, "text"));
+			jv_free(p);
+		}
+	}
+	jv_free(sum);
+	return out;
+}
+
+/* An output item that is not a message starts a part: a function call
+ * (its arguments stream as JSON text), or reasoning (its summary streams;
+ * its encrypted content, asked for, comes whole at its end). */
+static void
+item_begins(cf_call *c, jv it)
+{
+	const char *type = cf_jstr(it, "type");
+	jv p = jv_object();
+	if (!strcmp(type, "function_call")) {
+		p = jv_object_set(p, jv_string("type"), jv_string("tool_use"));
+		p = jv_object_set(p, jv_string("id"), jv_string(cf_jstr(it, "call_id")));
+		p = jv_object_set(p, jv_string("name"), jv_string(cf_jstr(it, "name")));
+		p = jv_object_set(p, jv_string("inputJson"), jv_string(cf_jstr(it, "arguments")));
+	} else if (!strcmp(type, "reasoning")) {
+		p = jv_object_set(p, jv_string("type"), jv_string("reasoning"));
+		p = jv_object_set(p, jv_string("id"), jv_string(cf_jstr(it, "id")));
+		p = jv_object_set(p, jv_string("summary"), summary_of(it));
+	} else {
+		jv_free(p);
+		return;
+	}
+	/* which item it is, to end only that one */
+	p = jv_object_set(p, jv_string("itemId"), jv_string(cf_jstr(it, "id")));
+	cf_call_part_begin(c, p);
+}
+
+/* The item whole: what it says at its end is what counts (the arguments
+ * and summary in full, the encrypted content). */
+static void
+item_ends(cf_call *c, jv it)
+{
+	const char *type = cf_jstr(it, "type");
+	jv open = jv_copy(c->r.part_open);
+	int ours = jv_get_kind(open) == JV_KIND_OBJECT &&
+	           !strcmp(cf_jstr(open, "itemId"), cf_jstr(it, "id"));
+	jv_free(open);
+	if (strcmp(type, "function_call") && strcmp(type, "reasoning"))
+		return;
+	if (!ours)
+		item_begins(c, it);   /* a done without its added */
+	if (!strcmp(type, "function_call")) {
+		jv a = jv_object_get(jv_copy(it), jv_string("arguments"));
+		if (jv_get_kind(a) == JV_KIND_STRING)
+			cf_call_part_set(c, "inputJson", a);
+		else
+			jv_free(a);
+	} else {
+		jv sum = summary_of(it);
+		if (jv_string_length_bytes(jv_copy(sum)))
+			cf_call_part_set(c, "summary", sum);
+		else
+			jv_free(sum);
+		jv e = jv_object_get(jv_copy(it), jv_string("encrypted_content"));
+		if (jv_get_kind(e) == JV_KIND_STRING)
+			cf_call_part_set(c, "encryptedContent", e);
+		else
+			jv_free(e);
+	}
+	/* the item's id was ours only; no API drops a field */
+	c->r.part_open = jv_object_delete(c->r.part_open, jv_string("itemId"));
+	cf_call_part_end(c);
+}
+
+/* A delta to the open part when it is the item the event names. */
+static void
+item_delta(cf_call *c, jv d, const char *field, const char *sep)
+{
+	jv open = jv_copy(c->r.part_open);
+	int ours = jv_get_kind(open) == JV_KIND_OBJECT &&
+	           !strcmp(cf_jstr(open, "itemId"), cf_jstr(d, "item_id"));
+	jv_free(open);
+	if (!ours)
+		return;
+	if (sep) {
+		jv cur = jv_object_get(jv_copy(c->r.part_open), jv_string(field));
+		int empty = jv_get_kind(cur) != JV_KIND_STRING || !jv_string_length_bytes(jv_copy(cur));
+		jv_free(cur);
+		if (!empty)
+			cf_call_part_append(c, field, sep, strlen(sep));
+		return;
+	}
+	jv t = jv_object_get(jv_copy(d), jv_string("delta"));
+	if (jv_get_kind(t) == JV_KIND_STRING)
+		cf_call_part_append(c, field, jv_string_value(t),
+		                    (size_t)jv_string_length_bytes(jv_copy(t)));
+	jv_free(t);
 }
 
 static void
@@ -149,6 +264,31 @@ handle(cf_call *c, const char *type, jv d)
 	}
 	if (!strcmp(type, "error") || !strcmp(type, "response.failed"))
 		return error_in(c, d);
+	if (!strcmp(type, "response.function_call_arguments.delta")) {
+		item_delta(c, d, "inputJson", NULL);
+		return 0;
+	}
+	if (!strcmp(type, "response.reasoning_summary_text.delta")) {
+		item_delta(c, d, "summary", NULL);
+		return 0;
+	}
+	/* a second summary part is a paragraph of its own */
+	if (!strcmp(type, "response.reasoning_summary_part.added")) {
+		item_delta(c, d, "summary", "\n\n");
+		return 0;
+	}
+	if (!strcmp(type, "response.output_item.added") ||
+	    !strcmp(type, "response.output_item.done")) {
+		jv it = jv_object_get(jv_copy(d), jv_string("item"));
+		if (jv_get_kind(it) == JV_KIND_OBJECT) {
+			if (!strcmp(type, "response.output_item.added"))
+				item_begins(c, it);
+			else
+				item_ends(c, it);
+		}
+		jv_free(it);
+		return 0;
+	}
 	jv r = jv_object_get(jv_copy(d), jv_string("response"));
 	if (jv_get_kind(r) == JV_KIND_OBJECT) {
 		response(c, r);
@@ -194,6 +334,8 @@ whole_of(cf_call *c, jv d)
 					jv_free(p);
 					(void)j;
 				}
+			} else {
+				item_ends(c, it);
 			}
 			jv_free(content);
 			jv_free(it);
