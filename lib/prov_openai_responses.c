@@ -179,9 +179,20 @@ item_begins(cf_call *c, jv it)
 		jv_free(p);
 		return;
 	}
-	/* which item it is, to end only that one */
-	p = jv_object_set(p, jv_string("itemId"), jv_string(cf_jstr(it, "id")));
 	cf_call_part_begin(c, p);
+}
+
+/* Is the open part the one this item (or this delta's kind) began?  The
+ * items of a reply stream one after another, so the open part of the
+ * right type is the item's; an item's done also names it by id. */
+static int
+open_is(cf_call *c, const char *type, const char *id)
+{
+	jv open = jv_copy(c->r.part_open);
+	int ours = jv_get_kind(open) == JV_KIND_OBJECT && !strcmp(cf_jstr(open, "type"), type) &&
+	           (!id || !strcmp(cf_jstr(open, "id"), id));
+	jv_free(open);
+	return ours;
 }
 
 /* The item whole: what it says at its end is what counts (the arguments
@@ -190,13 +201,10 @@ static void
 item_ends(cf_call *c, jv it)
 {
 	const char *type = cf_jstr(it, "type");
-	jv open = jv_copy(c->r.part_open);
-	int ours = jv_get_kind(open) == JV_KIND_OBJECT &&
-	           !strcmp(cf_jstr(open, "itemId"), cf_jstr(it, "id"));
-	jv_free(open);
-	if (strcmp(type, "function_call") && strcmp(type, "reasoning"))
+	int call = !strcmp(type, "function_call");
+	if (!call && strcmp(type, "reasoning"))
 		return;
-	if (!ours)
+	if (!open_is(c, call ? "tool_use" : "reasoning", cf_jstr(it, call ? "call_id" : "id")))
 		item_begins(c, it);   /* a done without its added */
 	if (!strcmp(type, "function_call")) {
 		jv a = jv_object_get(jv_copy(it), jv_string("arguments"));
@@ -216,20 +224,14 @@ item_ends(cf_call *c, jv it)
 		else
 			jv_free(e);
 	}
-	/* the item's id was ours only; no API drops a field */
-	c->r.part_open = jv_object_delete(c->r.part_open, jv_string("itemId"));
 	cf_call_part_end(c);
 }
 
-/* A delta to the open part when it is the item the event names. */
+/* A delta to the open part, when it is of the delta's kind. */
 static void
-item_delta(cf_call *c, jv d, const char *field, const char *sep)
+item_delta(cf_call *c, jv d, const char *type, const char *field, const char *sep)
 {
-	jv open = jv_copy(c->r.part_open);
-	int ours = jv_get_kind(open) == JV_KIND_OBJECT &&
-	           !strcmp(cf_jstr(open, "itemId"), cf_jstr(d, "item_id"));
-	jv_free(open);
-	if (!ours)
+	if (!open_is(c, type, NULL))
 		return;
 	if (sep) {
 		jv cur = jv_object_get(jv_copy(c->r.part_open), jv_string(field));
@@ -265,16 +267,16 @@ handle(cf_call *c, const char *type, jv d)
 	if (!strcmp(type, "error") || !strcmp(type, "response.failed"))
 		return error_in(c, d);
 	if (!strcmp(type, "response.function_call_arguments.delta")) {
-		item_delta(c, d, "inputJson", NULL);
+		item_delta(c, d, "tool_use", "inputJson", NULL);
 		return 0;
 	}
 	if (!strcmp(type, "response.reasoning_summary_text.delta")) {
-		item_delta(c, d, "summary", NULL);
+		item_delta(c, d, "reasoning", "summary", NULL);
 		return 0;
 	}
 	/* a second summary part is a paragraph of its own */
 	if (!strcmp(type, "response.reasoning_summary_part.added")) {
-		item_delta(c, d, "summary", "\n\n");
+		item_delta(c, d, "reasoning", "summary", "\n\n");
 		return 0;
 	}
 	if (!strcmp(type, "response.output_item.added") ||
