@@ -35,8 +35,8 @@ typed(const char *type, const char *key, jv v)
 	return jv_object_set(o, jv_string(key), v);
 }
 
-/* One message as an input item: what the model said earlier is
- * output_text, everything else input_text (with its images). */
+/* One message (borrowed) as an input item: what the model said earlier
+ * is output_text, everything else input_text (with its images). */
 static jv
 item(jv m)
 {
@@ -59,12 +59,86 @@ item(jv m)
 	return jv_object_set(o, jv_string("content"), content);
 }
 
+/* A message with typed parts (the record's parts): its items in order.
+ * Text is a message item; a tool call a function_call and its result a
+ * function_call_output, whoever made them; reasoning goes back only to
+ * this protocol, by id with its encrypted content when there was some.
+ * Thinking and signatures of other protocols are theirs, left out.
+ * m and parts borrowed; input consumed and returned. */
+static jv
+items_of(jv input, jv m, jv parts)
+{
+	const char *role = cf_jstr(m, "role");
+	int said = !strcmp(role, "assistant");
+	jv text = jv_array();   /* the text parts not yet in an item */
+	jv_array_foreach(parts, i, p) {
+		const char *type = cf_jstr(p, "type");
+		jv it = jv_null();
+		if (!strcmp(type, "text")) {
+			text = jv_array_append(text, typed(said ? "output_text" : "input_text",
+			                       "text", jv_string(cf_jstr(p, "text"))));
+		} else if (!strcmp(type, "tool_use")) {
+			jv in = jv_object_get(jv_copy(p), jv_string("input"));
+			it = typed("function_call", "call_id", jv_string(cf_jstr(p, "id")));
+			it = jv_object_set(it, jv_string("name"), jv_string(cf_jstr(p, "name")));
+			it = jv_object_set(it, jv_string("arguments"),
+			                   jv_dump_string(jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL ?
+			                                  in : (jv_free(in), jv_object()), 0));
+		} else if (!strcmp(type, "tool_result")) {
+			jv out = jv_object_get(jv_copy(p), jv_string("content"));
+			it = typed("function_call_output", "call_id", jv_string(cf_jstr(p, "toolUseId")));
+			it = jv_object_set(it, jv_string("output"), jv_get_kind(out) == JV_KIND_STRING ?
+			                   out : jv_dump_string(out, 0));
+		} else if (!strcmp(type, "reasoning") &&
+		           !strcmp(cf_jstr(p, "provider"), "openai-responses") && *cf_jstr(p, "id")) {
+			jv sum = jv_array();
+			if (*cf_jstr(p, "summary"))
+				sum = jv_array_append(sum, typed("summary_text", "text",
+				                                 jv_string(cf_jstr(p, "summary"))));
+			it = typed("reasoning", "id", jv_string(cf_jstr(p, "id")));
+			it = jv_object_set(it, jv_string("summary"), sum);
+			jv e = jv_object_get(jv_copy(p), jv_string("encryptedContent"));
+			if (jv_get_kind(e) == JV_KIND_STRING)
+				it = jv_object_set(it, jv_string("encrypted_content"), e);
+			else
+				jv_free(e);
+		}
+		if (jv_get_kind(it) == JV_KIND_OBJECT && jv_array_length(jv_copy(text))) {
+			jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+			input = jv_array_append(input, jv_object_set(msg, jv_string("content"), text));
+			text = jv_array();
+		}
+		if (jv_get_kind(it) == JV_KIND_OBJECT)
+			input = jv_array_append(input, it);
+		else
+			jv_free(it);
+		jv_free(p);
+		(void)i;
+	}
+	if (jv_array_length(jv_copy(text))) {
+		jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+		input = jv_array_append(input, jv_object_set(msg, jv_string("content"), text));
+	} else {
+		jv_free(text);
+	}
+	return input;
+}
+
 static jv
 body(cf_call *c)
 {
 	jv input = jv_array();
 	jv_array_foreach(c->messages, i, m) {
-		input = jv_array_append(input, item(m));
+		jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+		/* images stay with the plain way: parts hold none */
+		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
+		int has_imgs = jv_get_kind(imgs) == JV_KIND_ARRAY && jv_array_length(jv_copy(imgs));
+		jv_free(imgs);
+		if (jv_get_kind(parts) == JV_KIND_ARRAY && !has_imgs)
+			input = items_of(input, m, parts);
+		else
+			input = jv_array_append(input, item(m));
+		jv_free(parts);
 		jv_free(m);
 		(void)i;
 	}

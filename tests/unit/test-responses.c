@@ -330,7 +330,34 @@ request(void)
 		"{\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"b\"}]},"
 		"{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"c\"},"
 		"{\"type\":\"input_image\",\"image_url\":\"data:image/png;base64,AAA=\"}]}]}");
-	CHECK(jv_equal(b, want));
+	CHECK(jv_equal(jv_copy(b), want));
+	jv_free(c.messages);
+	/* a reply with parts from this protocol and others, then the result */
+	c.messages = jv_parse("[{\"role\":\"user\",\"content\":\"go\"},"
+		"{\"role\":\"assistant\",\"content\":\"Let me.\",\"parts\":["
+		"{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"sig\",\"provider\":\"anthropic\"},"
+		"{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":\"S.\",\"encryptedContent\":\"enc\",\"provider\":\"openai-responses\"},"
+		"{\"type\":\"reasoning\",\"id\":\"rs_x\",\"summary\":\"other\",\"provider\":\"elsewhere\"},"
+		"{\"type\":\"text\",\"text\":\"Let me.\"},"
+		"{\"type\":\"tool_use\",\"id\":\"call_9\",\"name\":\"multiply\",\"input\":{\"a\":2},\"provider\":\"openai-responses\"}]},"
+		"{\"role\":\"user\",\"content\":\"\",\"parts\":["
+		"{\"type\":\"tool_result\",\"toolUseId\":\"call_9\",\"content\":\"4\"},"
+		"{\"type\":\"tool_result\",\"toolUseId\":\"call_8\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}]}]");
+	jv_free(b);
+	b = c.p->body(&c);
+	want = jv_parse("[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]},"
+		"{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[{\"type\":\"summary_text\",\"text\":\"S.\"}],\"encrypted_content\":\"enc\"},"
+		"{\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Let me.\"}]},"
+		"{\"type\":\"function_call\",\"call_id\":\"call_9\",\"name\":\"multiply\",\"arguments\":\"{\\\"a\\\":2}\"},"
+		"{\"type\":\"function_call_output\",\"call_id\":\"call_9\",\"output\":\"4\"},"
+		"{\"type\":\"function_call_output\",\"call_id\":\"call_8\",\"output\":\"[{\\\"type\\\":\\\"text\\\",\\\"text\\\":\\\"x\\\"}]\"}]");
+	jv got = jv_object_get(b, jv_string("input"));
+	if (!jv_equal(jv_copy(got), jv_copy(want))) {
+		jv d = jv_dump_string(jv_copy(got), 0);
+		fprintf(stderr, "input: %s\n", jv_string_value(d));
+		jv_free(d);
+	}
+	CHECK(jv_equal(got, want));
 	char url[256];
 	c.base = "http://127.0.0.1:9/v1/";
 	c.p->url(&c, url, sizeof url);
