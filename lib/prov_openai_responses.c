@@ -375,9 +375,21 @@ handle(cf_call *c, const char *type, jv d)
 	return 0;
 }
 
+/* Events that repeat what the deltas said (a whole text again, 10 MB for
+ * a 10 MB reply): not parsed at all when the event line names them. */
+static const char *const echoes[] = {
+	"response.output_text.done", "response.content_part.done",
+	"response.content_part.added", "response.reasoning_summary_text.done",
+	"response.reasoning_summary_part.done", "response.function_call_arguments.done",
+	NULL,
+};
+
 static int
 event(cf_call *c, const char *ev, const char *data, size_t n)
 {
+	for (int i = 0; echoes[i]; i++)
+		if (!strcmp(ev, echoes[i]))
+			return 0;
 	jv d = cf_event_json(c, data, n);
 	if (!jv_is_valid(d))
 		return 0;
