@@ -45,6 +45,12 @@ empty_message(jv rec)
 	int empty = jv_get_kind(c) == JV_KIND_STRING && !jv_string_length_bytes(c);
 	if (!empty)
 		return 0;
+	/* a tool's result, a reply that was all tool calls: parts alone */
+	jv parts = jv_object_get(jv_copy(rec), jv_string("parts"));
+	int typed = jv_get_kind(parts) == JV_KIND_ARRAY && jv_array_length(jv_copy(parts));
+	jv_free(parts);
+	if (typed)
+		return 0;
 	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
 	jv att = jv_get_kind(meta) == JV_KIND_OBJECT ?
 		jv_object_get(jv_copy(meta), jv_string("attachments")) : jv_null();

@@ -45,6 +45,7 @@ struct group {
 	char *key, *provider, *name;   /* NULL when unknown */
 	double messages, input, output, total, unpriced;
 	double estimated;              /* replies whose output tokens are a guess */
+	double cache_read, cache_w5, cache_w1, reasoning;   /* parts of input, output */
 	int64_t cost;                  /* in units of 1e-10 USD: sums exact */
 };
 
@@ -97,6 +98,10 @@ add_row(const struct cf_usage *u, void *ctx)
 	g->cost += u->cost_units;
 	g->unpriced += u->unpriced;
 	g->estimated += u->estimated;
+	g->cache_read += u->cache_read;
+	g->cache_w5 += u->cache_write_5m;
+	g->cache_w1 += u->cache_write_1h;
+	g->reasoning += u->reasoning_tokens;
 }
 
 static int
@@ -150,6 +155,14 @@ put_record(const char *by, const struct group *g, int with_name)
 	r = jv_object_set(r, jv_string("unpriced"), jv_number(g->unpriced));
 	if (g->estimated > 0)   /* only then: the record stays as it was */
 		r = jv_object_set(r, jv_string("estimated"), jv_number(g->estimated));
+	/* the tokens priced apart, parts of inputTokens and outputTokens:
+	 * only where there were any, as estimated */
+	const char *const k[] = {"cacheReadTokens", "cacheWrite5mTokens",
+	                         "cacheWrite1hTokens", "reasoningTokens"};
+	double v[] = {g->cache_read, g->cache_w5, g->cache_w1, g->reasoning};
+	for (int i = 0; i < 4; i++)
+		if (v[i] > 0)
+			r = jv_object_set(r, jv_string(k[i]), jv_number(v[i]));
 	cf_exit_on(cf_out_record(r));
 }
 
@@ -177,10 +190,11 @@ cost_fmt(const struct group *g, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-enum { C_ID, C_NAME, C_PROV, C_MSGS, C_IN, C_OUT, C_TOTAL, C_COST,
-       C_UNPRICED, NCOL };
+enum { C_ID, C_NAME, C_PROV, C_MSGS, C_IN, C_CREAD, C_CWRITE, C_OUT,
+       C_REASON, C_TOTAL, C_COST, C_UNPRICED, NCOL };
 static const char *const heads[NCOL] = {
-	"", "", "PROVIDER", "MSGS", "INPUT", "OUTPUT", "TOTAL", "COST", "UNPRICED"
+	"", "", "PROVIDER", "MSGS", "INPUT", "CACHE-READ", "CACHE-WRITE", "OUTPUT",
+	"REASONING", "TOTAL", "COST", "UNPRICED"
 };
 
 struct cells {
@@ -200,6 +214,9 @@ fill(cf_store *st, enum by by, const struct group *g, struct cells *r)
 	         sizeof r->c[C_PROV], 24, 0);
 	count_fmt(g->messages, r->c[C_MSGS], sizeof r->c[C_MSGS]);
 	count_fmt(g->input, r->c[C_IN], sizeof r->c[C_IN]);
+	count_fmt(g->cache_read, r->c[C_CREAD], sizeof r->c[C_CREAD]);
+	count_fmt(g->cache_w5 + g->cache_w1, r->c[C_CWRITE], sizeof r->c[C_CWRITE]);
+	count_fmt(g->reasoning, r->c[C_REASON], sizeof r->c[C_REASON]);
 	count_fmt(g->output, r->c[C_OUT] + (g->estimated > 0),
 	          sizeof r->c[C_OUT] - 1);
 	if (g->estimated > 0)   /* some of it a guess: tokensEstimated */
@@ -223,6 +240,10 @@ human(cf_store *st, const struct groups *gs, const struct group *total)
 	show[C_PROV] = gs->by != BY_PROVIDER;
 	for (int c = C_MSGS; c <= C_COST; c++)
 		show[c] = 1;
+	/* what is priced apart, only when some reply had it */
+	show[C_CREAD] = total->cache_read > 0;
+	show[C_CWRITE] = total->cache_w5 + total->cache_w1 > 0;
+	show[C_REASON] = total->reasoning > 0;
 	show[C_UNPRICED] = total->unpriced > 0;
 
 	size_t n = gs->n + 1;
@@ -335,6 +356,10 @@ main(int argc, char **argv)
 		total.cost += gs.g[i].cost;
 		total.unpriced += gs.g[i].unpriced;
 		total.estimated += gs.g[i].estimated;
+		total.cache_read += gs.g[i].cache_read;
+		total.cache_w5 += gs.g[i].cache_w5;
+		total.cache_w1 += gs.g[i].cache_w1;
+		total.reasoning += gs.g[i].reasoning;
 	}
 	if (!json && cf_out_isatty()) {
 		human(st, &gs, &total);

@@ -168,7 +168,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 3
+#define CF_SCHEMA_VERSION 4
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -687,6 +687,22 @@ double cf_cost_of(double in_tokens, double out_tokens, double in_price,
 /* A reply's cost in USD as a jv number, or jv_null() when the model has no
  * price or either count is not a number.  Consumes the two counts. */
 CF_MUST jv cf_cost(const char *model, jv input_tokens, jv output_tokens);
+/* A model's prices, each per million tokens: what the list gives, else
+ * the rate it falls back to (cache reads and writes: input; reasoning:
+ * output).  0 when the model has no price. */
+struct cf_prices {
+	double input, output, cache_read, cache_write_5m, cache_write_1h, reasoning;
+};
+int cf_prices(const char *model, struct cf_prices *p);
+/* What tokens cost, each kind at its own rate, rounded to 1e-10 USD.
+ * in and out are all the input and output tokens: the cache reads and
+ * writes are part of in, the reasoning tokens part of out (confab.7). */
+double cf_cost_split(const struct cf_prices *p, double in, double out,
+                     double cache_read, double cache_write_5m,
+                     double cache_write_1h, double reasoning);
+/* A reply's cost from its metadata (borrowed: inputTokens, outputTokens
+ * and the cache and reasoning counts), or jv_null() as cf_cost. */
+CF_MUST jv cf_cost_meta(const char *model, jv meta);
 
 /* What the assistant's replies used and cost (chat-cost). */
 struct cf_usage_query {
@@ -710,6 +726,9 @@ struct cf_usage {
 	double unpriced;         /* replies with no cost either way */
 	double estimated;        /* replies whose output tokens are a guess
 	                          * (tokensEstimated: cut mid-stream) */
+	/* the parts of input_tokens read from and written to a prompt cache,
+	 * and of output_tokens spent reasoning */
+	double cache_read, cache_write_5m, cache_write_1h, reasoning_tokens;
 };
 /* Calls fn once per group of replies (session, then provider, then model,
  * in that order, sorted); jv_true() or an error. */

@@ -188,6 +188,12 @@ void cf_base_url(const char *base, const char *path, char *buf, size_t n);
  * insist on user/assistant turns.  Returns a new array; *system gets the
  * prompt to send (new reference, string or null). */
 CF_MUST jv cf_turns(cf_call *c, jv *system);
+/* The typed parts of a context message m (borrowed) to send to c's
+ * protocol: those another protocol made lose what only it can read
+ * (thinking, signatures, citations, its server tools), tool calls and
+ * results kept; "provider" taken off.  jv_null() when m has no parts:
+ * its content is what it says. */
+CF_MUST jv cf_wire_parts(cf_call *c, jv m);
 
 /* The protocol behind a provider name: a built-in, or a config section
  * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */

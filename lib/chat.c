@@ -234,6 +234,27 @@ context_turn(cf_store *st, jv m)
 		jv_free(full);
 	}
 	jv_free(atts);
+	/* typed parts go back as they came (cf_wire_parts), and whose they
+	 * are is the provider that answered; text attached to the message
+	 * after them */
+	jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+		size_t own = strlen(cf_jstr(m, "content"));
+		size_t all = (size_t)jv_string_length_bytes(jv_copy(content));
+		if (all > own) {
+			jv x = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+			parts = jv_array_append(parts, jv_object_set(x, jv_string("text"),
+				jv_string_sized(jv_string_value(content) + own, (int)(all - own))));
+		}
+		t = jv_object_set(t, jv_string("parts"), parts);
+		jv md = jv_object_get(jv_copy(m), jv_string("metadata"));
+		const char *prov = cf_jstr_or_null(md, "provider");
+		if (prov)
+			t = jv_object_set(t, jv_string("provider"), jv_string(prov));
+		jv_free(md);
+	} else {
+		jv_free(parts);
+	}
 	t = jv_object_set(t, jv_string("content"), content);
 	return jv_object_set(t, jv_string("images"), images);
 }
@@ -247,7 +268,8 @@ unfinished(jv m)
 	int streaming = !strcmp(cf_jstr(meta, "stopReason"), "streaming");
 	jv_free(meta);
 	return streaming || (!strcmp(cf_jstr(m, "role"), "assistant") &&
-	                     !*cf_jstr(m, "content"));
+	                     !*cf_jstr(m, "content") &&
+	                     !jv_object_has(jv_copy(m), jv_string("parts")));
 }
 
 /* The first message after a /clear (confab(7)). */
@@ -656,7 +678,13 @@ spool_turn(struct cf_turn_state *ts, const char *rid, jv meta, const char *text,
 		r = jv_object_set(r, jv_string("role"), jv_string("assistant"));
 		r = jv_object_set(r, jv_string("content"), jv_string_sized(text ? text : "", (int)len));
 		r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
-		r = jv_object_set(r, jv_string("metadata"), jv_copy(meta));
+		r = jv_object_set(r, jv_string("metadata"), jv_object_delete(jv_copy(meta),
+		                  jv_string("parts")));
+		jv parts = jv_object_get(jv_copy(meta), jv_string("parts"));
+		if (jv_get_kind(parts) == JV_KIND_ARRAY)
+			r = jv_object_set(r, jv_string("parts"), parts);
+		else
+			jv_free(parts);
 		/* a retried reply still goes in the old one's place when the
 		 * spool is stored (spool.c) */
 		if (t->replace)
@@ -881,9 +909,17 @@ reply_meta(struct cf_turn_state *ts)
 	                     outk < 0 ? jv_null() : jv_number((double)outk));
 	if (guessed)
 		meta = jv_object_set(meta, jv_string("tokensEstimated"), jv_true());
-	meta = jv_object_set(meta, jv_string("cost"),
-		cf_cost(answered, in < 0 ? jv_null() : jv_number((double)in),
-		        outk < 0 ? jv_null() : jv_number((double)outk)));
+	/* the provider's own figures whole, and the ones priced apart */
+	if (jv_get_kind(c->r.usage) == JV_KIND_OBJECT)
+		meta = jv_object_set(meta, jv_string("usage"), jv_copy(c->r.usage));
+	const char *const sub[] = {"cacheReadTokens", "cacheWrite5mTokens",
+	                           "cacheWrite1hTokens", "reasoningTokens"};
+	long subv[] = {c->r.cache_read, c->r.cache_write_5m, c->r.cache_write_1h,
+	               c->r.reasoning_tokens};
+	for (int i = 0; i < 4; i++)
+		if (subv[i] >= 0)
+			meta = jv_object_set(meta, jv_string(sub[i]), jv_number((double)subv[i]));
+	meta = jv_object_set(meta, jv_string("cost"), cf_cost_meta(answered, meta));
 	meta = jv_object_set(meta, jv_string("incomplete"),
 	                     jv_bool(s->outcome != CF_CALL_OK));
 	meta = jv_object_set(meta, jv_string("stopReason"),
@@ -943,11 +979,15 @@ finish(struct cf_turn_state *ts)
 	struct cf_turn *t = ts->t;
 	struct cf_send *s = &ts->s;
 	cf_call *c = &s->call;
-	int have = c->r.len > 0;
+	/* a reply of thinking or a tool call alone is a reply too */
+	int have = c->r.len > 0 || jv_get_kind(c->r.parts) == JV_KIND_ARRAY;
 	int spooled = 0, replied = 0;
 	char line[4096] = "";
 	if (have || s->outcome == CF_CALL_OK) {
 		jv meta = reply_meta(ts);
+		/* the typed parts ride in the meta to their column (turn.c) */
+		if (jv_get_kind(c->r.parts) == JV_KIND_ARRAY)
+			meta = jv_object_set(meta, jv_string("parts"), jv_copy(c->r.parts));
 		/* a NUL after the reply, for cf_reply_finish */
 		*cf_call_room(c, 1) = '\0';
 		/* the reply is stored from where it lies, not copied into a jv */

@@ -451,9 +451,11 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 {
 	static const char upd[] =
 		"UPDATE messages SET (content, tokens, model, processing_time,"
-		" timestamp, extra, edits) = (SELECT n.content, n.tokens, n.model,"
-		" n.processing_time, n.timestamp, json_patch(messages.extra, n.extra),"
-		" ?3 FROM messages n WHERE n.id = ?2) WHERE id = ?1";
+		" timestamp, extra, edits, parts) = (SELECT n.content, n.tokens, n.model,"
+		" n.processing_time, n.timestamp, json_patch(json_remove(messages.extra,"
+		" '$.usage', '$.cacheReadTokens', '$.cacheWrite5mTokens',"
+		" '$.cacheWrite1hTokens', '$.reasoningTokens'), n.extra),"
+		" ?3, n.parts FROM messages n WHERE n.id = ?2) WHERE id = ?1";
 	static const char drop[] = "DELETE FROM messages WHERE id = ?1";
 	struct row r;
 	jv e = read_row(st, old_id, &r);
@@ -467,7 +469,9 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 	ed = jv_object_set(ed, jv_string("model"), jv_copy(r.model));
 	ed = jv_object_set(ed, jv_string("tokens"), jv_copy(r.tokens));
 	static const char *const keep[] = {"inputTokens", "outputTokens", "cost",
-	                                   "provider", "stopReason"};
+	                                   "provider", "stopReason", "cacheReadTokens",
+	                                   "cacheWrite5mTokens", "cacheWrite1hTokens",
+	                                   "reasoningTokens"};
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
 		jv v = jv_object_get(jv_copy(r.extra), jv_string(keep[i]));
 		if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL)

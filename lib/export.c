@@ -295,6 +295,14 @@ lean_row(sqlite3_stmt *s)
 	/* no "content": made a jv string, it would be checked as UTF-8 once
 	 * more (an eighth of the time); the tree holds it (cf_md_source) */
 	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 3)));
+	/* typed parts (thinking, tool calls) for the formats that show them */
+	if (sqlite3_column_type(s, 11) != SQLITE_NULL) {
+		jv p = cf_col_json(s, 11);
+		if (jv_get_kind(p) == JV_KIND_ARRAY)
+			r = jv_object_set(r, jv_string("parts"), p);
+		else
+			jv_free(p);
+	}
 	return jv_object_set(r, jv_string("metadata"), md);
 }
 
@@ -307,8 +315,8 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		" m.model, m.processing_time,"
 		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1,"
 		" nullif(m.edits, '[]'), nullif(m.reactions, '[]'),"
-		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END"
-		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
+		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END,"
+		" m.parts FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};

@@ -112,6 +112,7 @@ confab_message(struct rd *r, jv m, int i)
 	jv_free(imp_field(r, cx, mp, "pluginCommands", K_ARR | K_NULL));
 	jv_free(imp_field(r, cx, mp, "files", K_ARR | K_NULL));
 	jv_free(cx);
+	jv_free(imp_field(r, m, path, "parts", K_ARR | K_NULL));
 	/* the session it belongs to is the one it is imported into */
 	m = jv_object_delete(m, jv_string("sessionId"));
 	return jv_object_delete(m, jv_string("type"));

@@ -11,7 +11,7 @@
 	" m.activity_events, m.plugin_commands, m.files," \
 	" (SELECT json_group_array(json_object('id', a.id, 'type', a.type," \
 	"  'name', a.name, 'size', a.size, 'mimeType', a.mime_type))" \
-	"  FROM attachments a WHERE a.message_id = m.id)"
+	"  FROM attachments a WHERE a.message_id = m.id), m.parts"
 
 static jv
 col_int(sqlite3_stmt *s, int i)
@@ -63,6 +63,14 @@ row_to_message(sqlite3_stmt *s)
 	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 4)));
 	r = jv_object_set(r, jv_string("metadata"), meta);
 	r = jv_object_set(r, jv_string("context"), ctx);
+	/* only where there is a part that is not plain text (confab.7) */
+	if (sqlite3_column_type(s, 15) != SQLITE_NULL) {
+		jv parts = cf_col_json(s, 15);
+		if (jv_get_kind(parts) == JV_KIND_ARRAY)
+			r = jv_object_set(r, jv_string("parts"), parts);
+		else
+			jv_free(parts);
+	}
 	return r;
 }
 
@@ -196,9 +204,9 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	static const char sql[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files) VALUES (?1, ?2,"
+		" extra, activity_events, plugin_commands, files, parts) VALUES (?1, ?2,"
 		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
-		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
 		snprintf(id, 37, "%s", rid);
@@ -235,10 +243,11 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	jv tokens, model, ptime, extra;
 	jv err = cf_meta_split(jv_copy(meta), &tokens, &model, &ptime, &extra);
 	/* the arrays, checked before anything is bound */
-	jv arr[5] = {array_field(meta, "reactions"), array_field(meta, "edits"),
+	jv arr[6] = {array_field(meta, "reactions"), array_field(meta, "edits"),
 	             array_field(ctx, "activityEvents"),
-	             array_field(ctx, "pluginCommands"), array_field(ctx, "files")};
-	for (int i = 0; i < 5; i++) {
+	             array_field(ctx, "pluginCommands"), array_field(ctx, "files"),
+	             array_field(rec, "parts")};
+	for (int i = 0; i < 6; i++) {
 		if (cf_is_error(arr[i]) && !cf_is_error(err)) {
 			jv_free(err);
 			err = jv_copy(arr[i]);
@@ -246,7 +255,7 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	}
 	if (cf_is_error(err)) {
 		jv vs[] = {tokens, model, ptime, extra, content, meta, ctx,
-		           arr[0], arr[1], arr[2], arr[3], arr[4]};
+		           arr[0], arr[1], arr[2], arr[3], arr[4], arr[5]};
 		for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
 			jv_free(vs[i]);
 		return refuse(rec, err);
@@ -272,6 +281,13 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	cf_bind_jv(s, 12, arr[2]);
 	cf_bind_jv(s, 13, arr[3]);
 	cf_bind_jv(s, 14, arr[4]);
+	/* none, or [] (what a program that read the record wrote back): the
+	 * message is its content, and stores no parts */
+	if (!jv_array_length(jv_copy(arr[5]))) {
+		jv_free(arr[5]);
+		arr[5] = jv_null();
+	}
+	cf_bind_jv(s, 15, arr[5]);
 	err = cf_exec_stmt(st, s, "adding a message");
 	sqlite3_bind_null(s, 4);   /* no pointer left to what is freed now */
 	jv_free(content);
@@ -404,12 +420,12 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files)"
+		" extra, activity_events, plugin_commands, files, parts)"
 		" SELECT uuid7(), ?2, m.seq, m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, CASE WHEN m.pending IS NULL THEN m.extra ELSE"
 		" json_set(m.extra, '$.incomplete', json('true')) END,"
-		" m.activity_events, m.plugin_commands, m.files FROM messages m"
+		" m.activity_events, m.plugin_commands, m.files, m.parts FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
 		" messages WHERE id = ?3), 9223372036854775807) ORDER BY m.seq";
 	/* Attachments one by one, with VALUES: INSERT ... SELECT reads each

@@ -238,6 +238,75 @@ cf_cost(const char *model, jv input_tokens, jv output_tokens)
 	return r;
 }
 
+int
+cf_prices(const char *model, struct cf_prices *p)
+{
+	memset(p, 0, sizeof *p);
+	if (!model || !*model)
+		return 0;
+	if (!loaded)
+		load();
+	if (!jv_is_valid(models))
+		return 0;
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	jv e = lookup(model);
+	if (!jv_is_valid(e)) {
+		jv_free(e);
+		return 0;
+	}
+	p->input = cf_jnum(e, "input", 0);
+	p->output = cf_jnum(e, "output", 0);
+	/* a kind the list does not price is charged as what it is part of */
+	p->cache_read = price_ok(e, "cacheRead") ? cf_jnum(e, "cacheRead", 0) : p->input;
+	p->cache_write_5m = price_ok(e, "cacheWrite5m") ? cf_jnum(e, "cacheWrite5m", 0) : p->input;
+	p->cache_write_1h = price_ok(e, "cacheWrite1h") ? cf_jnum(e, "cacheWrite1h", 0) : p->input;
+	p->reasoning = price_ok(e, "reasoning") ? cf_jnum(e, "reasoning", 0) : p->output;
+	jv_free(e);
+	return 1;
+}
+
+double
+cf_cost_split(const struct cf_prices *p, double in, double out, double cr,
+              double cw5, double cw1, double reasoning)
+{
+	double plain_in = in - cr - cw5 - cw1, plain_out = out - reasoning;
+	if (plain_in < 0)   /* figures that do not add up: none charged twice */
+		plain_in = 0;
+	if (plain_out < 0)
+		plain_out = 0;
+	double c = (plain_in * p->input + cr * p->cache_read + cw5 * p->cache_write_5m +
+	            cw1 * p->cache_write_1h + plain_out * p->output +
+	            reasoning * p->reasoning) / 1e6;
+	return round(c * 1e10) / 1e10;
+}
+
+static double
+count_of(jv meta, const char *key)
+{
+	double v = cf_jnum(meta, key, 0);
+	return v > 0 && isfinite(v) ? v : 0;
+}
+
+jv
+cf_cost_meta(const char *model, jv meta)
+{
+	jv in = jv_object_get(jv_copy(meta), jv_string("inputTokens"));
+	jv out = jv_object_get(jv_copy(meta), jv_string("outputTokens"));
+	struct cf_prices p;
+	jv r = jv_null();
+	if (jv_get_kind(in) == JV_KIND_NUMBER && jv_get_kind(out) == JV_KIND_NUMBER &&
+	    jv_number_value(in) >= 0 && jv_number_value(out) >= 0 && cf_prices(model, &p))
+		r = jv_number(cf_cost_split(&p, jv_number_value(in), jv_number_value(out),
+		                            count_of(meta, "cacheReadTokens"),
+		                            count_of(meta, "cacheWrite5mTokens"),
+		                            count_of(meta, "cacheWrite1hTokens"),
+		                            count_of(meta, "reasoningTokens")));
+	jv_free(in);
+	jv_free(out);
+	return r;
+}
+
 jv
 cf_usage_list(cf_store *st, const struct cf_usage_query *q,
               void (*fn)(const struct cf_usage *u, void *ctx), void *ctx)
@@ -258,8 +327,17 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL THEN tout END),"
 		" (SELECT name FROM sessions WHERE id = sid),"
-		" (SELECT provider FROM sessions WHERE id = sid), count(est)"
+		" (SELECT provider FROM sessions WHERE id = sid), count(est),"
+		" total(cr), total(w5), total(w1), total(rs),"
+		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN cr END),"
+		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN w5 END),"
+		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN w1 END),"
+		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN rs END)"
 		" FROM (SELECT sid, model, tokens, provider, CASE WHEN g THEN 1 END AS est,"
+		"  CASE WHEN typeof(xr) IN ('integer', 'real') THEN xr END AS cr,"
+		"  CASE WHEN typeof(x5) IN ('integer', 'real') THEN x5 END AS w5,"
+		"  CASE WHEN typeof(x1) IN ('integer', 'real') THEN x1 END AS w1,"
+		"  CASE WHEN typeof(xs) IN ('integer', 'real') THEN xs END AS rs,"
 		"  CASE WHEN typeof(a) IN ('integer', 'real') THEN a END AS tin,"
 		"  CASE WHEN typeof(b) IN ('integer', 'real') THEN b END AS tout,"
 		"  CASE WHEN typeof(c) IN ('integer', 'real') THEN c END AS cost"
@@ -269,7 +347,11 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   json_extract(m.extra, '$.inputTokens') AS a,"
 		"   json_extract(m.extra, '$.outputTokens') AS b,"
 		"   json_extract(m.extra, '$.cost') AS c,"
-		"   json_extract(m.extra, '$.tokensEstimated') AS g"
+		"   json_extract(m.extra, '$.tokensEstimated') AS g,"
+		"   json_extract(m.extra, '$.cacheReadTokens') AS xr,"
+		"   json_extract(m.extra, '$.cacheWrite5mTokens') AS x5,"
+		"   json_extract(m.extra, '$.cacheWrite1hTokens') AS x1,"
+		"   json_extract(m.extra, '$.reasoningTokens') AS xs"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
@@ -281,7 +363,11 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   json_extract(e.value, '$.inputTokens'),"
 		"   json_extract(e.value, '$.outputTokens'),"
 		"   json_extract(e.value, '$.cost'),"
-		"   json_extract(e.value, '$.tokensEstimated')"
+		"   json_extract(e.value, '$.tokensEstimated'),"
+		"   json_extract(e.value, '$.cacheReadTokens'),"
+		"   json_extract(e.value, '$.cacheWrite5mTokens'),"
+		"   json_extract(e.value, '$.cacheWrite1hTokens'),"
+		"   json_extract(e.value, '$.reasoningTokens')"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
 		"   json_each(m.edits) e"
 		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
@@ -318,14 +404,22 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		u.output_tokens = sqlite3_column_double(s, 5);
 		u.total_tokens = sqlite3_column_double(s, 6);
 		u.estimated = sqlite3_column_double(s, 14);
+		u.cache_read = sqlite3_column_double(s, 15);
+		u.cache_write_5m = sqlite3_column_double(s, 16);
+		u.cache_write_1h = sqlite3_column_double(s, 17);
+		u.reasoning_tokens = sqlite3_column_double(s, 18);
 		u.cost_units = sqlite3_column_int64(s, 7);
 		double stored = sqlite3_column_double(s, 8);
 		double repriceable = sqlite3_column_double(s, 9);
-		double pin, pout, priced = stored;
-		if (repriceable > 0 && cf_price(u.model, &pin, &pout)) {
-			u.cost_units += llround(1e10 * cf_cost_of(
-				sqlite3_column_double(s, 10),
-				sqlite3_column_double(s, 11), pin, pout));
+		double priced = stored;
+		struct cf_prices p;
+		if (repriceable > 0 && cf_prices(u.model, &p)) {
+			/* each kind at its rate, over the replies that have both
+			 * counts */
+			u.cost_units += llround(1e10 * cf_cost_split(&p,
+				sqlite3_column_double(s, 10), sqlite3_column_double(s, 11),
+				sqlite3_column_double(s, 19), sqlite3_column_double(s, 20),
+				sqlite3_column_double(s, 21), sqlite3_column_double(s, 22)));
 			priced += repriceable;
 		}
 		u.cost = u.cost_units / 1e10;

@@ -22,6 +22,56 @@ headers(cf_call *c, struct curl_slist *h)
 	return h;
 }
 
+/* A message's typed parts as content blocks: thinking with its
+ * signature, redacted_thinking, tool_use, tool_result and the server
+ * tools' blocks as they came; text with its citations.  Empty text
+ * blocks are refused by the API, so they are left out. */
+static jv
+blocks(jv content, jv parts)
+{
+	jv_array_foreach(parts, i, p) {
+		const char *type = cf_jstr(p, "type");
+		jv b = jv_invalid();
+		if (!strcmp(type, "text")) {
+			if (*cf_jstr(p, "text")) {
+				b = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+				b = jv_object_set(b, jv_string("text"), jv_string(cf_jstr(p, "text")));
+				jv cites = jv_object_get(jv_copy(p), jv_string("citations"));
+				if (jv_get_kind(cites) == JV_KIND_ARRAY && jv_array_length(jv_copy(cites)))
+					b = jv_object_set(b, jv_string("citations"), cites);
+				else
+					jv_free(cites);
+			}
+		} else if (!strcmp(type, "tool_use")) {
+			b = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_use"));
+			b = jv_object_set(b, jv_string("id"), jv_string(cf_jstr(p, "id")));
+			b = jv_object_set(b, jv_string("name"), jv_string(cf_jstr(p, "name")));
+			jv in = jv_object_get(jv_copy(p), jv_string("input"));
+			b = jv_object_set(b, jv_string("input"), jv_get_kind(in) == JV_KIND_OBJECT ?
+			                  in : (jv_free(in), jv_object()));
+		} else if (!strcmp(type, "tool_result")) {
+			b = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_result"));
+			b = jv_object_set(b, jv_string("tool_use_id"), jv_string(cf_jstr(p, "toolUseId")));
+			b = jv_object_set(b, jv_string("content"),
+			                  jv_object_get(jv_copy(p), jv_string("content")));
+			if (cf_jbool(p, "isError"))
+				b = jv_object_set(b, jv_string("is_error"), jv_true());
+		} else if (!strcmp(type, "reasoning")) {
+			/* another API's; cf_wire_parts keeps it only if ours */
+		} else if (*type) {
+			/* thinking, redacted_thinking, server_tool_use,
+			 * web_search_tool_result: back as they came, byte for byte */
+			b = jv_copy(p);
+		}
+		if (jv_is_valid(b))
+			content = jv_array_append(content, b);
+		jv_free(p);
+		(void)i;
+	}
+	jv_free(parts);
+	return content;
+}
+
 static jv
 body(cf_call *c)
 {
@@ -47,9 +97,17 @@ body(cf_call *c)
 			}
 		}
 		jv_free(imgs);
-		jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
-		t = jv_object_set(t, jv_string("text"), jv_string(cf_jstr(m, "content")));
-		content = jv_array_append(content, t);
+		jv parts = cf_wire_parts(c, m);
+		int before = jv_array_length(jv_copy(content));
+		if (jv_get_kind(parts) == JV_KIND_ARRAY)
+			content = blocks(content, parts);
+		else
+			jv_free(parts);
+		if (jv_array_length(jv_copy(content)) == before) {
+			jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+			t = jv_object_set(t, jv_string("text"), jv_string(cf_jstr(m, "content")));
+			content = jv_array_append(content, t);
+		}
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(cf_jstr(m, "role")));
 		msgs = jv_array_append(msgs, jv_object_set(o, jv_string("content"), content));
 		jv_free(m);
@@ -71,14 +129,76 @@ body(cf_call *c)
 	return b;
 }
 
+/* The usage objects of message_start and message_delta, merged, then the
+ * counts read from the whole: input_tokens leaves out the tokens read
+ * from and written to the cache, which inputTokens counts (confab.7). */
 static void
 usage(cf_call *c, jv u)
 {
-	long in = cf_jlong(u, "input_tokens"), out = cf_jlong(u, "output_tokens");
+	if (jv_get_kind(u) != JV_KIND_OBJECT) {
+		jv_free(u);
+		return;
+	}
+	cf_call_usage(c, u);
+	jv a = c->r.usage;
+	long in = cf_jlong(a, "input_tokens"), out = cf_jlong(a, "output_tokens");
+	long cr = cf_jlong(a, "cache_read_input_tokens");
+	long cw = cf_jlong(a, "cache_creation_input_tokens");
+	long w5 = cf_jlong(a, "cache_creation.ephemeral_5m_input_tokens");
+	long w1 = cf_jlong(a, "cache_creation.ephemeral_1h_input_tokens");
 	if (in >= 0)
-		c->r.in_tokens = in;
+		c->r.in_tokens = in + (cr > 0 ? cr : 0) + (cw > 0 ? cw : 0);
 	if (out >= 0)
 		c->r.out_tokens = out;
+	if (cr >= 0)
+		c->r.cache_read = cr;
+	/* without the split by lifetime, a write is the default 5 minutes */
+	if (w5 >= 0 || w1 >= 0) {
+		c->r.cache_write_5m = w5 > 0 ? w5 : 0;
+		c->r.cache_write_1h = w1 > 0 ? w1 : 0;
+	} else if (cw >= 0) {
+		c->r.cache_write_5m = cw;
+		c->r.cache_write_1h = 0;
+	}
+}
+
+/* A content block that is not plain text starts a part of its own, as
+ * the provider sent it (thinking, redacted_thinking, tool_use,
+ * server_tool_use, web_search_tool_result, ...); a text block with
+ * citations too, so they stay with its text. */
+static void
+block_start(cf_call *c, jv b)
+{
+	const char *type = cf_jstr(b, "type");
+	if (!strcmp(type, "text")) {
+		if (jv_object_has(jv_copy(b), jv_string("citations")))
+			cf_call_part_begin(c, jv_object_delete(b, jv_string("text")));
+		else
+			jv_free(b);
+		return;
+	}
+	if (!*type) {
+		jv_free(b);
+		return;
+	}
+	cf_call_part_begin(c, b);
+}
+
+static int
+open_is(cf_call *c, const char *type)
+{
+	return jv_get_kind(c->r.part_open) == JV_KIND_OBJECT &&
+	       !strcmp(cf_jstr(c->r.part_open, "type"), type);
+}
+
+static void
+delta_str(cf_call *c, jv delta, const char *key, const char *field)
+{
+	jv t = jv_object_get(jv_copy(delta), jv_string(key));
+	if (jv_get_kind(t) == JV_KIND_STRING)
+		cf_call_part_append(c, field, jv_string_value(t),
+		                    (size_t)jv_string_length_bytes(jv_copy(t)));
+	jv_free(t);
 }
 
 /* A text delta as Anthropic writes it, read without building a jv:
@@ -133,24 +253,37 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 	int rc = 0;
 	if (!strcmp(type, "content_block_delta")) {
 		jv delta = jv_object_get(jv_copy(d), jv_string("delta"));
-		if (!strcmp(cf_jstr(delta, "type"), "text_delta")) {
+		const char *dt = cf_jstr(delta, "type");
+		if (!strcmp(dt, "text_delta")) {
 			jv t = jv_object_get(jv_copy(delta), jv_string("text"));
 			if (jv_get_kind(t) == JV_KIND_STRING)
 				cf_call_text(c, jv_string_value(t),
 				             (size_t)jv_string_length_bytes(jv_copy(t)));
 			jv_free(t);
+		} else if (!strcmp(dt, "thinking_delta")) {
+			delta_str(c, delta, "thinking", "thinking");
+		} else if (!strcmp(dt, "signature_delta")) {
+			delta_str(c, delta, "signature", "signature");
+		} else if (!strcmp(dt, "input_json_delta")) {
+			delta_str(c, delta, "partial_json", "inputJson");
+		} else if (!strcmp(dt, "citations_delta")) {
+			if (!open_is(c, "text"))   /* a block that did not say it cites */
+				cf_call_part_begin(c, jv_object_set(jv_object(),
+					jv_string("type"), jv_string("text")));
+			cf_call_part_push(c, "citations",
+			                  jv_object_get(jv_copy(delta), jv_string("citation")));
 		}
 		jv_free(delta);
+	} else if (!strcmp(type, "content_block_start")) {
+		block_start(c, jv_object_get(jv_copy(d), jv_string("content_block")));
+	} else if (!strcmp(type, "content_block_stop")) {
+		cf_call_part_end(c);
 	} else if (!strcmp(type, "message_start")) {
 		cf_keep_str(&c->r.model, cf_jpath(d, "message.model"));
-		jv u = cf_jpath(d, "message.usage");
-		usage(c, u);
-		jv_free(u);
+		usage(c, cf_jpath(d, "message.usage"));
 		c->r.out_early = 1;
 	} else if (!strcmp(type, "message_delta")) {
-		jv u = jv_object_get(jv_copy(d), jv_string("usage"));
-		usage(c, u);
-		jv_free(u);
+		usage(c, jv_object_get(jv_copy(d), jv_string("usage")));
 		c->r.out_early = 0;
 		cf_keep_str(&c->r.stop, cf_jpath(d, "delta.stop_reason"));
 	} else if (!strcmp(type, "message_stop")) {
@@ -175,18 +308,21 @@ whole(cf_call *c, const char *body, size_t n)
 	if (jv_get_kind(content) == JV_KIND_ARRAY) {
 		jv_array_foreach(content, i, b) {
 			if (!strcmp(cf_jstr(b, "type"), "text")) {
+				/* a block with citations is its own part, as streamed */
+				block_start(c, jv_copy(b));
 				const char *t = cf_jstr(b, "text");
 				cf_call_text(c, t, strlen(t));
+			} else {
+				block_start(c, jv_copy(b));
 			}
+			cf_call_part_end(c);
 			jv_free(b);
 			(void)i;
 		}
 	}
 	jv_free(content);
 	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("model")));
-	jv u = jv_object_get(jv_copy(d), jv_string("usage"));
-	usage(c, u);
-	jv_free(u);
+	usage(c, jv_object_get(jv_copy(d), jv_string("usage")));
 	cf_keep_str(&c->r.stop, jv_object_get(jv_copy(d), jv_string("stop_reason")));
 	c->done = 1;
 	jv_free(d);

@@ -33,12 +33,68 @@ text_part(const char *t)
 	return jv_object_set(jv_object(), jv_string("text"), jv_string(t));
 }
 
+/* Typed parts as Gemini's: thoughts (thought: true) and text with the
+ * thoughtSignature each came with, tool calls as functionCall, results
+ * as functionResponse under the name of the call they answer (names
+ * holds id -> name for the calls so far). */
+static jv
+wire_parts(jv out, jv parts, jv *names)
+{
+	jv_array_foreach(parts, i, p) {
+		const char *type = cf_jstr(p, "type");
+		jv g = jv_invalid();
+		if (!strcmp(type, "text")) {
+			g = text_part(cf_jstr(p, "text"));
+		} else if (!strcmp(type, "thinking")) {
+			g = text_part(cf_jstr(p, "thinking"));
+			g = jv_object_set(g, jv_string("thought"), jv_true());
+		} else if (!strcmp(type, "tool_use")) {
+			jv fc = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(p, "name")));
+			jv in = jv_object_get(jv_copy(p), jv_string("input"));
+			fc = jv_object_set(fc, jv_string("args"), jv_get_kind(in) == JV_KIND_OBJECT ?
+			                   in : (jv_free(in), jv_object()));
+			const char *id = cf_jstr_or_null(p, "id");
+			if (id) {
+				fc = jv_object_set(fc, jv_string("id"), jv_string(id));
+				*names = jv_object_set(*names, jv_string(id), jv_string(cf_jstr(p, "name")));
+			}
+			g = jv_object_set(jv_object(), jv_string("functionCall"), fc);
+		} else if (!strcmp(type, "tool_result")) {
+			const char *id = cf_jstr(p, "toolUseId");
+			jv name = jv_object_get(jv_copy(*names), jv_string(id));
+			jv fr = jv_object_set(jv_object(), jv_string("name"),
+			                      jv_get_kind(name) == JV_KIND_STRING ? name :
+			                      (jv_free(name), jv_string(cf_jstr(p, "name"))));
+			if (*id)
+				fr = jv_object_set(fr, jv_string("id"), jv_string(id));
+			jv r = jv_object_set(jv_object(), jv_string(cf_jbool(p, "isError") ?
+			                     "error" : "content"),
+			                     jv_object_get(jv_copy(p), jv_string("content")));
+			fr = jv_object_set(fr, jv_string("response"), r);
+			g = jv_object_set(jv_object(), jv_string("functionResponse"), fr);
+		}
+		if (jv_is_valid(g)) {
+			jv sig = jv_object_get(jv_copy(p), jv_string("thoughtSignature"));
+			if (jv_get_kind(sig) == JV_KIND_STRING)
+				g = jv_object_set(g, jv_string("thoughtSignature"), sig);
+			else
+				jv_free(sig);
+			out = jv_array_append(out, g);
+		}
+		jv_free(p);
+		(void)i;
+	}
+	jv_free(parts);
+	return out;
+}
+
 static jv
 body(cf_call *c)
 {
 	jv sys;
 	jv turns = cf_turns(c, &sys);
 	jv contents = jv_array();
+	jv names = jv_object();
 	jv_array_foreach(turns, i, m) {
 		jv parts = jv_array();
 		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
@@ -54,7 +110,13 @@ body(cf_call *c)
 			}
 		}
 		jv_free(imgs);
-		parts = jv_array_append(parts, text_part(cf_jstr(m, "content")));
+		jv typed = cf_wire_parts(c, m);
+		if (jv_get_kind(typed) == JV_KIND_ARRAY)
+			parts = wire_parts(parts, typed, &names);
+		else
+			jv_free(typed);
+		if (!jv_array_length(jv_copy(parts)))   /* nothing of it was ours */
+			parts = jv_array_append(parts, text_part(cf_jstr(m, "content")));
 		const char *role = strcmp(cf_jstr(m, "role"), "assistant") ? "user" : "model";
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
 		contents = jv_array_append(contents, jv_object_set(o, jv_string("parts"), parts));
@@ -62,6 +124,7 @@ body(cf_call *c)
 		(void)i;
 	}
 	jv_free(turns);
+	jv_free(names);
 	jv b = jv_object_set(jv_object(), jv_string("contents"), contents);
 	if (jv_get_kind(sys) == JV_KIND_STRING)
 		b = jv_object_set(b, jv_string("systemInstruction"),
@@ -73,6 +136,61 @@ body(cf_call *c)
 	if (c->has_temperature)
 		g = jv_object_set(g, jv_string("temperature"), jv_number(c->temperature));
 	return jv_object_set(b, jv_string("generationConfig"), g);
+}
+
+static int
+open_is(cf_call *c, const char *type)
+{
+	return jv_get_kind(c->r.part_open) == JV_KIND_OBJECT &&
+	       !strcmp(cf_jstr(c->r.part_open, "type"), type);
+}
+
+/* One part of a candidate.  Thoughts (thought: true) are the model's
+ * notes: a thinking part, the chunks of one thought joined.  A part
+ * with a thoughtSignature keeps it where it came, which is where
+ * Gemini wants it back; plain text goes to the reply as it is. */
+static void
+one_part(cf_call *c, jv p)
+{
+	const char *t = cf_jstr(p, "text");
+	jv sig = jv_object_get(jv_copy(p), jv_string("thoughtSignature"));
+	int has_sig = jv_get_kind(sig) == JV_KIND_STRING;
+	jv fc = jv_object_get(jv_copy(p), jv_string("functionCall"));
+	if (jv_get_kind(fc) == JV_KIND_OBJECT) {
+		jv u = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_use"));
+		jv id = jv_object_get(jv_copy(fc), jv_string("id"));
+		if (jv_get_kind(id) == JV_KIND_STRING)
+			u = jv_object_set(u, jv_string("id"), id);
+		else
+			jv_free(id);
+		u = jv_object_set(u, jv_string("name"),
+		                  jv_string(cf_jstr(fc, "name")));
+		jv args = jv_object_get(jv_copy(fc), jv_string("args"));
+		u = jv_object_set(u, jv_string("input"), jv_get_kind(args) == JV_KIND_OBJECT ?
+		                  args : (jv_free(args), jv_object()));
+		if (has_sig)
+			u = jv_object_set(u, jv_string("thoughtSignature"), jv_copy(sig));
+		cf_call_part_begin(c, u);
+		cf_call_part_end(c);
+	} else if (cf_jbool(p, "thought")) {
+		if (!open_is(c, "thinking") || c->r.len != c->r.part_from ||
+		    jv_object_has(jv_copy(c->r.part_open), jv_string("thoughtSignature")))
+			cf_call_part_begin(c, jv_object_set(jv_object(), jv_string("type"),
+			                                    jv_string("thinking")));
+		cf_call_part_append(c, "thinking", t, strlen(t));
+		if (has_sig)
+			cf_call_part_set(c, "thoughtSignature", jv_copy(sig));
+	} else if (has_sig) {
+		jv x = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+		cf_call_part_begin(c, jv_object_set(x, jv_string("thoughtSignature"),
+		                                    jv_copy(sig)));
+		cf_call_text(c, t, strlen(t));
+		cf_call_part_end(c);
+	} else {
+		cf_call_text(c, t, strlen(t));
+	}
+	jv_free(fc);
+	jv_free(sig);
 }
 
 /* One chunk, streamed or whole: they have the same shape. */
@@ -91,23 +209,28 @@ chunk(cf_call *c, jv d)
 	jv parts = cf_jpath(d, "candidates.0.content.parts");
 	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
 		jv_array_foreach(parts, i, p) {
-			/* thoughts are the model's notes, not its reply */
-			if (!cf_jbool(p, "thought")) {
-				const char *t = cf_jstr(p, "text");
-				cf_call_text(c, t, strlen(t));
-			}
+			one_part(c, p);
 			jv_free(p);
 			(void)i;
 		}
 	}
 	jv_free(parts);
+	/* promptTokenCount counts the cached tokens, as inputTokens does;
+	 * candidatesTokenCount leaves out the thoughts, which outputTokens
+	 * counts (they are billed as output) */
 	long in = cf_jlong(d, "usageMetadata.promptTokenCount");
 	long out = cf_jlong(d, "usageMetadata.candidatesTokenCount");
 	long think = cf_jlong(d, "usageMetadata.thoughtsTokenCount");
+	long cached = cf_jlong(d, "usageMetadata.cachedContentTokenCount");
 	if (in >= 0)
 		c->r.in_tokens = in;
 	if (out >= 0)
 		c->r.out_tokens = out + (think > 0 ? think : 0);
+	if (think >= 0)
+		c->r.reasoning_tokens = think;
+	if (cached >= 0)
+		c->r.cache_read = cached;
+	cf_call_usage(c, jv_object_get(jv_copy(d), jv_string("usageMetadata")));
 	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("modelVersion")));
 	jv st = cf_jpath(d, "candidates.0.finishReason");
 	if (jv_get_kind(st) == JV_KIND_STRING) {

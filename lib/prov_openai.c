@@ -24,6 +24,62 @@ headers(cf_call *c, struct curl_slist *h)
 	return h;
 }
 
+/* A message with typed parts: an assistant's tool calls ride on it
+ * (arguments as JSON text), each tool result is a message of role
+ * "tool" of its own, before what else the user said; thinking is not
+ * sent back (servers that return reasoning_content refuse it). */
+static jv
+with_parts(jv msgs, jv m, jv parts)
+{
+	const char *role = cf_jstr(m, "role");
+	jv text = jv_string(""), calls = jv_array();
+	jv_array_foreach(parts, i, p) {
+		const char *type = cf_jstr(p, "type");
+		if (!strcmp(type, "text")) {
+			text = jv_string_append_str(text, cf_jstr(p, "text"));
+		} else if (!strcmp(type, "tool_use")) {
+			jv in = jv_object_get(jv_copy(p), jv_string("input"));
+			if (jv_get_kind(in) != JV_KIND_OBJECT) {
+				jv_free(in);
+				in = jv_object();
+			}
+			jv fn = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(p, "name")));
+			fn = jv_object_set(fn, jv_string("arguments"), jv_dump_string(in, 0));
+			jv tc = jv_object_set(jv_object(), jv_string("id"), jv_string(cf_jstr(p, "id")));
+			tc = jv_object_set(tc, jv_string("type"), jv_string("function"));
+			calls = jv_array_append(calls, jv_object_set(tc, jv_string("function"), fn));
+		} else if (!strcmp(type, "tool_result")) {
+			jv r = jv_object_set(jv_object(), jv_string("role"), jv_string("tool"));
+			r = jv_object_set(r, jv_string("tool_call_id"), jv_string(cf_jstr(p, "toolUseId")));
+			jv content = jv_object_get(jv_copy(p), jv_string("content"));
+			if (jv_get_kind(content) != JV_KIND_STRING) {
+				jv d = jv_dump_string(content, 0);
+				content = d;
+			}
+			msgs = jv_array_append(msgs, jv_object_set(r, jv_string("content"), content));
+		}
+		jv_free(p);
+		(void)i;
+	}
+	jv_free(parts);
+	int ncalls = jv_array_length(jv_copy(calls));
+	if (ncalls || jv_string_length_bytes(jv_copy(text)) || strcmp(role, "user")) {
+		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
+		o = jv_object_set(o, jv_string("content"), ncalls &&
+		                  !jv_string_length_bytes(jv_copy(text)) ?
+		                  (jv_free(text), jv_null()) : text);
+		if (ncalls)
+			o = jv_object_set(o, jv_string("tool_calls"), calls);
+		else
+			jv_free(calls);
+		msgs = jv_array_append(msgs, o);
+	} else {
+		jv_free(text);
+		jv_free(calls);
+	}
+	return msgs;
+}
+
 static jv
 body(cf_call *c)
 {
@@ -34,6 +90,13 @@ body(cf_call *c)
 		                                           jv_string(c->system)));
 	}
 	jv_array_foreach(c->messages, i, m) {
+		jv parts = cf_wire_parts(c, m);
+		if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+			msgs = with_parts(msgs, m, parts);
+			jv_free(m);
+			continue;
+		}
+		jv_free(parts);
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(cf_jstr(m, "role")));
 		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
 		if (jv_get_kind(imgs) == JV_KIND_ARRAY && jv_array_length(jv_copy(imgs))) {
@@ -77,17 +140,118 @@ body(cf_call *c)
 	return b;
 }
 
-/* The model and the usage: in every chunk of a stream, or the whole reply. */
+/* The model and the usage: in every chunk of a stream, or the whole reply.
+ * prompt_tokens counts the cached tokens and completion_tokens the
+ * reasoning ones, as inputTokens and outputTokens do. */
 static void
 model_and_usage(cf_call *c, jv d)
 {
 	cf_keep_str(&c->r.model, jv_object_get(jv_copy(d), jv_string("model")));
-	long in = cf_jlong(d, "usage.prompt_tokens");
-	long out = cf_jlong(d, "usage.completion_tokens");
+	jv u = jv_object_get(jv_copy(d), jv_string("usage"));
+	if (jv_get_kind(u) != JV_KIND_OBJECT) {
+		jv_free(u);
+		return;
+	}
+	long in = cf_jlong(u, "prompt_tokens");
+	long out = cf_jlong(u, "completion_tokens");
+	long cr = cf_jlong(u, "prompt_tokens_details.cached_tokens");
+	long rs = cf_jlong(u, "completion_tokens_details.reasoning_tokens");
 	if (in >= 0)
 		c->r.in_tokens = in;
 	if (out >= 0)
 		c->r.out_tokens = out;
+	if (cr >= 0)
+		c->r.cache_read = cr;
+	if (rs >= 0)
+		c->r.reasoning_tokens = rs;
+	cf_call_usage(c, u);
+}
+
+static int
+open_is(cf_call *c, const char *type)
+{
+	return jv_get_kind(c->r.part_open) == JV_KIND_OBJECT &&
+	       !strcmp(cf_jstr(c->r.part_open, "type"), type);
+}
+
+/* Reasoning text, where a server sends it (reasoning_content: DeepSeek,
+ * vLLM; reasoning: OpenRouter, Ollama's /v1): one thinking part while
+ * no text comes between. */
+static void
+reasoning(cf_call *c, jv m)
+{
+	jv t = jv_object_get(jv_copy(m), jv_string("reasoning_content"));
+	if (jv_get_kind(t) != JV_KIND_STRING) {
+		jv_free(t);
+		t = jv_object_get(jv_copy(m), jv_string("reasoning"));
+	}
+	if (jv_get_kind(t) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(t))) {
+		if (!open_is(c, "thinking") || c->r.len != c->r.part_from)
+			cf_call_part_begin(c, jv_object_set(jv_object(), jv_string("type"),
+			                                    jv_string("thinking")));
+		cf_call_part_append(c, "thinking", jv_string_value(t),
+		                    (size_t)jv_string_length_bytes(jv_copy(t)));
+	}
+	jv_free(t);
+}
+
+/* How many tool calls the reply has so far: a call's index in the
+ * stream is its place among them. */
+static int
+tool_count(cf_call *c)
+{
+	int n = open_is(c, "tool_use");
+	if (jv_get_kind(c->r.parts) == JV_KIND_ARRAY) {
+		jv_array_foreach(c->r.parts, i, p) {
+			n += !strcmp(cf_jstr(p, "type"), "tool_use");
+			jv_free(p);
+			(void)i;
+		}
+	}
+	return n;
+}
+
+/* tool_calls, streamed (whole = 0: by index, arguments in pieces) or
+ * whole: each a tool_use part, its arguments parsed at its end. */
+static void
+tool_calls(cf_call *c, jv calls, int whole)
+{
+	if (jv_get_kind(calls) != JV_KIND_ARRAY) {
+		jv_free(calls);
+		return;
+	}
+	jv_array_foreach(calls, i, tc) {
+		int at = whole ? -1 : (int)cf_jnum(tc, "index", 0);
+		int n = whole ? 0 : tool_count(c);
+		if (whole || at >= n || !open_is(c, "tool_use")) {
+			jv p = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_use"));
+			p = jv_object_set(p, jv_string("input"), jv_object());
+			cf_call_part_begin(c, p);
+		} else if (at != n - 1) {
+			/* a call already ended: servers send them in order */
+			c->malformed++;
+			jv_free(tc);
+			continue;
+		}
+		const char *id = cf_jstr_or_null(tc, "id");
+		jv fn = jv_object_get(jv_copy(tc), jv_string("function"));
+		const char *name = cf_jstr_or_null(fn, "name");
+		if (id && *id)
+			cf_call_part_set(c, "id", jv_string(id));
+		if (name && *name)
+			cf_call_part_set(c, "name", jv_string(name));
+		jv args = jv_object_get(jv_copy(fn), jv_string("arguments"));
+		if (jv_get_kind(args) == JV_KIND_STRING)
+			cf_call_part_append(c, "inputJson", jv_string_value(args),
+			                    (size_t)jv_string_length_bytes(jv_copy(args)));
+		jv_free(args);
+		jv_free(fn);
+		if (whole)
+			cf_call_part_end(c);
+		jv_free(tc);
+		(void)i;
+	}
+	jv_free(calls);
 }
 
 static int
@@ -125,11 +289,18 @@ event(cf_call *c, const char *ev, const char *data, size_t n)
 		if (jv_get_kind(choices) == JV_KIND_ARRAY) {
 			jv_array_foreach(choices, i, ch) {
 				if (cf_jnum(ch, "index", 0) == 0) {
+					jv delta = jv_object_get(jv_copy(ch), jv_string("delta"));
+					if (jv_get_kind(delta) == JV_KIND_OBJECT)
+						reasoning(c, delta);
 					jv t = cf_jpath(ch, "delta.content");
 					if (jv_get_kind(t) == JV_KIND_STRING)
 						cf_call_text(c, jv_string_value(t),
 						             (size_t)jv_string_length_bytes(jv_copy(t)));
 					jv_free(t);
+					if (jv_get_kind(delta) == JV_KIND_OBJECT)
+						tool_calls(c, jv_object_get(jv_copy(delta),
+						           jv_string("tool_calls")), 0);
+					jv_free(delta);
 					cf_keep_str(&c->r.stop, jv_object_get(jv_copy(ch), jv_string("finish_reason")));
 				}
 				jv_free(ch);
@@ -151,11 +322,18 @@ whole(cf_call *c, const char *body, size_t n)
 		return cf_call_error(c, CF_CALL_MALFORMED, "the reply is not JSON");
 	int rc = error_of(c, d);
 	if (!rc) {
+		jv msg = cf_jpath(d, "choices.0.message");
+		if (jv_get_kind(msg) == JV_KIND_OBJECT)
+			reasoning(c, msg);
+		cf_call_part_end(c);
 		jv t = cf_jpath(d, "choices.0.message.content");
 		if (jv_get_kind(t) == JV_KIND_STRING)
 			cf_call_text(c, jv_string_value(t),
 			             (size_t)jv_string_length_bytes(jv_copy(t)));
 		jv_free(t);
+		if (jv_get_kind(msg) == JV_KIND_OBJECT)
+			tool_calls(c, jv_object_get(jv_copy(msg), jv_string("tool_calls")), 1);
+		jv_free(msg);
 		cf_keep_str(&c->r.stop, cf_jpath(d, "choices.0.finish_reason"));
 		model_and_usage(c, d);
 		c->done = 1;

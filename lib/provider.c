@@ -205,6 +205,91 @@ cf_base_url(const char *base, const char *path, char *buf, size_t n)
 	         (int)bl, base, path);
 }
 
+/* The protocol behind a provider name, without failing on a bad config
+ * (a message's provider may be one configured no more). */
+static const char *
+protocol_of(const char *name)
+{
+	if (!name || !*name)
+		return NULL;
+	for (int i = 0; builtin[i]; i++)
+		if (!strcmp(builtin[i]->name, name))
+			return builtin[i]->name;
+	return conf(name, "type");
+}
+
+/* Where a part came from: its own provider, else its message's. */
+static int
+part_here(cf_call *c, jv part, jv m)
+{
+	const char *p = cf_jstr_or_null(part, "provider");
+	if (!p)
+		p = protocol_of(cf_jstr_or_null(m, "provider"));
+	return p && !strcmp(p, c->p->name);
+}
+
+jv
+cf_wire_parts(cf_call *c, jv m)
+{
+	jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+	if (jv_get_kind(parts) != JV_KIND_ARRAY) {
+		jv_free(parts);
+		return jv_null();
+	}
+	jv out = jv_array();
+	jv_array_foreach(parts, i, p) {
+		const char *type = cf_jstr(p, "type");
+		int here = part_here(c, p, m);
+		jv q = jv_object_delete(jv_copy(p), jv_string("provider"));
+		if (!here) {
+			/* what only its own protocol can read goes; tool calls and
+			 * their results mean the same to every protocol */
+			q = jv_object_delete(q, jv_string("thoughtSignature"));
+			q = jv_object_delete(q, jv_string("citations"));
+			if (strcmp(type, "text") && strcmp(type, "tool_use") &&
+			    strcmp(type, "tool_result")) {
+				jv_free(q);
+				q = jv_invalid();
+			}
+		}
+		if (jv_is_valid(q))
+			out = jv_array_append(out, q);
+		jv_free(p);
+		(void)i;
+	}
+	jv_free(parts);
+	return out;
+}
+
+/* A message's parts, or its content as the one text part it means. */
+static jv
+as_parts(cf_call *c, jv m)
+{
+	(void)c;
+	jv p = jv_object_get(jv_copy(m), jv_string("parts"));
+	if (jv_get_kind(p) == JV_KIND_ARRAY) {
+		/* each part says whose it is before messages are joined */
+		const char *prov = cf_jstr_or_null(m, "provider");
+		if (!prov)
+			return p;
+		jv out = jv_array();
+		jv_array_foreach(p, i, x) {
+			if (!jv_object_has(jv_copy(x), jv_string("provider")) &&
+			    protocol_of(prov))
+				x = jv_object_set(x, jv_string("provider"),
+				                  jv_string(protocol_of(prov)));
+			out = jv_array_append(out, x);
+			(void)i;
+		}
+		jv_free(p);
+		return out;
+	}
+	jv_free(p);
+	jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+	return jv_array_append(jv_array(), jv_object_set(t, jv_string("text"),
+	                       jv_string(cf_jstr(m, "content"))));
+}
+
 jv
 cf_turns(cf_call *c, jv *system)
 {
@@ -239,6 +324,11 @@ cf_turns(cf_call *c, jv *system)
 				jv_free(more);
 			last = jv_object_set(last, jv_string("content"), joined);
 			last = jv_object_set(last, jv_string("images"), imgs);
+			/* typed parts stay, each message's in its order */
+			if (jv_object_has(jv_copy(last), jv_string("parts")) ||
+			    jv_object_has(jv_copy(m), jv_string("parts")))
+				last = jv_object_set(last, jv_string("parts"), jv_array_concat(
+					as_parts(c, last), as_parts(c, m)));
 			out = jv_array_set(out, n - 1, last);
 			jv_free(m);
 		} else {

@@ -268,9 +268,14 @@ store_turn(cf_store *st, jv turn)
 			if (t && cf_time_parse(t, &ts) != 0)
 				ts = 0;
 			jv text = jv_object_get(jv_copy(m), jv_string("content"));
+			jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+			jv rm = jv_get_kind(parts) == JV_KIND_ARRAY ?
+			        jv_object_set(jv_copy(meta), jv_string("parts"), parts) :
+			        (jv_free(parts), jv_copy(meta));
 			if (!strcmp(cf_jstr(m, "role"), "assistant"))
-				cf_reply_write(st, mid, sid, jv_copy(meta), jv_string_value(text),
+				cf_reply_write(st, mid, sid, jv_copy(rm), jv_string_value(text),
 				               (size_t)jv_string_length_bytes(jv_copy(text)), ts);
+			jv_free(rm);
 			jv_free(text);
 		} else {
 			jv atts = jv_object_get(jv_copy(meta), jv_string("attachments"));

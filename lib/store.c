@@ -179,6 +179,10 @@ static const char *const migrations[] = {
 	" WHERE reactions <> '[]';"
 	"CREATE INDEX messages_noted ON messages(session_id, seq)"
 	" WHERE json_type(extra, '$.notes') IS NOT NULL;",
+	/* 3 -> 4: a message's typed parts (thinking and its signature, tool
+	 * calls and results, citations) as the provider sent them, a JSON
+	 * array; NULL for the messages that are plain text, nearly all. */
+	"ALTER TABLE messages ADD COLUMN parts TEXT;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,

@@ -234,8 +234,8 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 		"SELECT pending IS NOT NULL FROM messages WHERE id = ?1";
 	static const char upd[] =
 		"UPDATE messages SET content = ?2, tokens = ?3, model = ?4,"
-		" processing_time = ?5, extra = ?6, timestamp = ?7, pending = NULL"
-		" WHERE id = ?1";
+		" processing_time = ?5, extra = ?6, timestamp = ?7, pending = NULL,"
+		" parts = ?8 WHERE id = ?1";
 	static const char touch[] =
 		"UPDATE sessions SET last_updated = max(last_updated, ?2)"
 		" WHERE id = ?1";
@@ -250,6 +250,16 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 		jv_free(meta);
 		return 0;
 	}
+	/* the typed parts, when the reply has any, come in the meta (chat.c)
+	 * and go to their own column */
+	jv parts = jv_get_kind(meta) == JV_KIND_OBJECT ?
+	           jv_object_get(jv_copy(meta), jv_string("parts")) : jv_invalid();
+	if (jv_get_kind(parts) != JV_KIND_ARRAY) {
+		jv_free(parts);
+		parts = jv_null();
+	} else {
+		meta = jv_object_delete(meta, jv_string("parts"));
+	}
 	jv tokens, model, ptime, extra;
 	cf_raise(cf_meta_split(meta, &tokens, &model, &ptime, &extra));
 	if (!ts)
@@ -262,6 +272,7 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	cf_bind_jv(s, 5, ptime);
 	cf_bind_jv(s, 6, extra);
 	sqlite3_bind_int64(s, 7, ts);
+	cf_bind_jv(s, 8, parts);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
 		cf_store_fail(st, "storing the reply");   /* before the reset

@@ -83,12 +83,20 @@ same_json() {
 # What the price list says MODEL costs for IN and OUT tokens, computed here
 # from pricing.json: the exact name, else the longest listed name it starts
 # with followed by '-'; null when unlisted.
+# With a fourth argument, the reply's metadata: its cache reads and writes
+# (parts of IN) and reasoning tokens (part of OUT) at their own prices, or
+# at the input and output price where the list has none.
 want_cost() {
-	jq -n --arg m "$1" --argjson i "$2" --argjson o "$3" --slurpfile p "$PRICES" '
+	jq -n --arg m "$1" --argjson i "$2" --argjson o "$3" --argjson md "${4:-{\}}" --slurpfile p "$PRICES" '
 		$p[0].models as $ms
 		| ($ms[$m] // ([$ms | to_entries[] | select(.key as $k | $m | startswith($k + "-"))]
 			| max_by(.key | length) | .value?)) as $e
-		| if $e == null then null else $i / 1e6 * $e.input + $o / 1e6 * $e.output end'
+		| ($md.cacheReadTokens // 0) as $r | ($md.cacheWrite5mTokens // 0) as $w5
+		| ($md.cacheWrite1hTokens // 0) as $w1 | ($md.reasoningTokens // 0) as $rs
+		| if $e == null then null else
+			($i - $r - $w5 - $w1) / 1e6 * $e.input + $r / 1e6 * ($e.cacheRead // $e.input)
+			+ $w5 / 1e6 * ($e.cacheWrite5m // $e.input) + $w1 / 1e6 * ($e.cacheWrite1h // $e.input)
+			+ ($o - $rs) / 1e6 * $e.output + $rs / 1e6 * ($e.reasoning // $e.output) end'
 }
 
 # The stored message $1 (a record) costs what the list says for its model and
@@ -98,7 +106,7 @@ cost_right() {
 	model=$(jq -r .metadata.model <<< "$m")
 	in=$(jq -r .metadata.inputTokens <<< "$m")
 	out=$(jq -r .metadata.outputTokens <<< "$m")
-	want=$(want_cost "$model" "$in" "$out")
+	want=$(want_cost "$model" "$in" "$out" "$(jq -c .metadata <<< "$m")")
 	if [ "$want" = null ]; then
 		[ "$(jq -c .metadata.cost <<< "$m")" = null ] ||
 			{ echo "cost of unpriced $model: $(jq -c .metadata.cost <<< "$m")"; return 1; }
@@ -449,7 +457,7 @@ ANTHROPIC_WANT='{
 	content: (map(select(.type == "content_block_delta" and .delta.type == "text_delta") | .delta.text) | join("")),
 	model: (map(select(.type == "message_start") | .message.model) | last),
 	inputTokens: ([.[] | if .type == "message_start" then .message.usage elif .type == "message_delta" then .usage else empty end
-		| .input_tokens // empty] | last),
+		| select(.input_tokens) | .input_tokens + (.cache_read_input_tokens // 0) + (.cache_creation_input_tokens // 0)] | last),
 	outputTokens: ([.[] | if .type == "message_start" then .message.usage elif .type == "message_delta" then .usage else empty end
 		| .output_tokens // empty] | last),
 	stopReason: (map(select(.type == "message_delta") | .delta.stop_reason) | last)}'
@@ -481,7 +489,8 @@ OLLAMA_WANT='{
 
 # The whole (non-streamed) replies, one JSON document each.
 ANTHROPIC_WHOLE='.[0] | {content: ([.content[] | select(.type == "text") | .text] | join("")), model,
-	inputTokens: .usage.input_tokens, outputTokens: .usage.output_tokens, stopReason: .stop_reason}'
+	inputTokens: (.usage | .input_tokens + (.cache_read_input_tokens // 0) + (.cache_creation_input_tokens // 0)),
+	outputTokens: .usage.output_tokens, stopReason: .stop_reason}'
 OPENAI_WHOLE='.[0] | {content: .choices[0].message.content, model,
 	inputTokens: .usage.prompt_tokens, outputTokens: .usage.completion_tokens,
 	stopReason: .choices[0].finish_reason}'

@@ -16,6 +16,10 @@ setup() {
 	EOF
 }
 
+teardown() {
+	fake_stop
+}
+
 # chat-cost with stdin that is not a pipe: every session counts.
 cost() {
 	chat-cost "$@" </dev/null
@@ -431,4 +435,83 @@ groups() {
 	run --separate-stderr bash -o pipefail -c 'chat-cost --by session < /dev/null | head -c 1'
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
+}
+
+# ---- cache and reasoning tokens, each at its own price ----
+
+# An assistant reply with the counts priced apart: cached SESSION TIME
+# MODEL PROVIDER IN OUT CACHE-READ WRITE-5M WRITE-1H REASONING COST ("-": null).
+cached() {
+	local c=${11}
+	[ "$c" = - ] && c=null
+	jq -nc --arg t "$2" --arg m "$3" --arg p "$4" --argjson i "$5" --argjson o "$6" \
+		--argjson r "$7" --argjson w5 "$8" --argjson w1 "$9" --argjson rs "${10}" --argjson c "$c" '
+		{role: "assistant", content: "reply", timestamp: $t,
+		 metadata: {model: $m, provider: $p, inputTokens: $i, outputTokens: $o,
+		  cacheReadTokens: $r, cacheWrite5mTokens: $w5, cacheWrite1hTokens: $w1,
+		  reasoningTokens: $rs, cost: $c, tokens: ($i + $o)}}' |
+		chat-add --records -s "$1" >/dev/null
+}
+
+@test "cache reads, cache writes and reasoning are priced at their own rates, and reported apart" {
+	cat > "$CONFAB_PRICING" <<-'EOF'
+	{"taken": "2025-12-01", "models": {
+	 "claude-sonnet-4-5": {"provider": "anthropic", "input": 3, "output": 15,
+	  "cacheRead": 0.3, "cacheWrite5m": 3.75, "cacheWrite1h": 6},
+	 "o3": {"provider": "openai", "input": 2, "output": 8, "cacheRead": 0.5, "reasoning": 9},
+	 "gpt-4o": {"provider": "openai", "input": 2.5, "output": 10}}}
+	EOF
+	s=$(new_session --name s -p anthropic)
+	# 10,000 input of which 6,000 read and 2,000 + 1,000 written: 1,000 at the input price
+	cached s 2026-01-02T00:00:00Z claude-sonnet-4-5-20250929 anthropic 10000 500 6000 2000 1000 0 -
+	# 4,000 prompt tokens, 3,000 of them cached; 1,000 output, 800 of it reasoning
+	cached s 2026-01-02T00:00:01Z o3 openai 4000 1000 3000 0 0 800 -
+	# no cache or reasoning prices listed: charged as input and output
+	cached s 2026-01-02T00:00:02Z gpt-4o openai 1000 100 400 0 0 50 -
+	run -0 cost
+	want_c=$(jq -n '(1000 * 3 + 6000 * 0.3 + 2000 * 3.75 + 1000 * 6 + 500 * 15) / 1e6')
+	want_o=$(jq -n '(1000 * 2 + 3000 * 0.5 + 200 * 8 + 800 * 9) / 1e6')
+	want_g=$(jq -n '(1000 * 2.5 + 100 * 10) / 1e6')
+	[ "$(jq -r 'select(.key == "claude-sonnet-4-5-20250929") | .cost' <<< "$output")" = "$want_c" ]
+	[ "$(jq -r 'select(.key == "o3") | .cost' <<< "$output")" = "$want_o" ]
+	[ "$(jq -r 'select(.key == "gpt-4o") | .cost' <<< "$output")" = "$want_g" ]
+	[ "$(jq -c 'select(.by == "total") | [.cacheReadTokens, .cacheWrite5mTokens, .cacheWrite1hTokens, .reasoningTokens, .inputTokens, .outputTokens]' <<< "$output")" = \
+	  '[9400,2000,1000,850,15000,1600]' ]
+	# a model without any has none of the fields
+	[ "$(jq -c 'select(.key == "gpt-4o") | has("cacheWrite5mTokens")' <<< "$output")" = false ]
+	# on a terminal: columns of their own, only because some reply had them
+	NO_COLOR=1 tty_run "chat-cost"
+	[[ "${lines[0]}" =~ ^MODEL\ +PROVIDER\ +MSGS\ +INPUT\ +CACHE-READ\ +CACHE-WRITE\ +OUTPUT\ +REASONING\ +TOTAL\ +COST$ ]]
+	[[ "${lines[4]}" =~ ^TOTAL\ +3\ +15,000\ +9,400\ +3,000\ +1,600\ +850\ +16,600\ + ]]
+}
+
+@test "chat-send stores the cost of cached and reasoning tokens at their own rates" {
+	[ -x "$ROOT/build/fakeprov" ] || skip "build/fakeprov is missing: make build/fakeprov"
+	[ -d "$PROVIDER_STREAMS" ] || skip "the recorded provider responses are missing: no $PROVIDER_STREAMS"
+	# Mistral's recording reports 192 of 222 prompt tokens cached
+	f=$PROVIDER_STREAMS/openai-compatible/mistral-stream.sse
+	cat > "$CONFAB_PRICING" <<-'EOF'
+	{"taken": "2025-12-01", "models": {
+	 "mistral-small-latest": {"provider": "openai", "input": 0.1, "output": 0.3, "cacheRead": 0.01}}}
+	EOF
+	fake_start "body=$f"
+	config <<-EOF
+	[mistral]
+	type = openai
+	base-url = $FAKE_URL/v1
+	model = mistral-small-latest
+	EOF
+	s=$(new_session --name m -p mistral -m mistral-small-latest)
+	run -0 chat-send -s m hi < /dev/null
+	fake_stop
+	u=$(grep '^data:' "$f" | sed 's/^data: //' | grep -v DONE | jq -sc 'map(.usage // empty) | last')
+	want=$(jq -n --argjson u "$u" '(($u.prompt_tokens - $u.prompt_tokens_details.cached_tokens) * 0.1
+		+ $u.prompt_tokens_details.cached_tokens * 0.01 + $u.completion_tokens * 0.3) / 1e6')
+	m=$(chat-show --json m | jq -sc '.[1]')
+	[ "$(jq -r .metadata.model <<< "$m")" = mistral-small-latest ]
+	[ "$(jq -r .metadata.cacheReadTokens <<< "$m")" = "$(jq .prompt_tokens_details.cached_tokens <<< "$u")" ]
+	[ "$(jq -r .metadata.cost <<< "$m")" = "$want" ]
+	# and chat-cost sums it as stored
+	run -0 cost
+	[ "$(jq -r 'select(.by == "total") | [.cost, .cacheReadTokens] | @tsv' <<< "$output")" = "$want	192" ]
 }

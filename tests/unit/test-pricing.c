@@ -253,6 +253,67 @@ shipped(void)
 	CHECK(err_lines(NULL) == 0);
 }
 
+/* Cache reads and writes and reasoning tokens, each at its price; a kind
+ * the list leaves out at the price of what it is part of; figures that do
+ * not add up never charged twice. */
+static const char split_list[] =
+	"{\"models\": {"
+	"\"claude-x\": {\"input\": 3, \"output\": 15, \"cacheRead\": 0.3,"
+	" \"cacheWrite5m\": 3.75, \"cacheWrite1h\": 6},"
+	"\"o-x\": {\"input\": 2, \"output\": 8, \"cacheRead\": 0.5, \"reasoning\": 9},"
+	"\"bad-x\": {\"input\": 1, \"output\": 2, \"cacheRead\": -1, \"reasoning\": \"9\"}}}";
+
+static void
+split(void)
+{
+	struct cf_prices p;
+	CHECK(cf_prices("claude-x-20250929", &p));
+	CHECK(p.input == 3 && p.output == 15 && p.cache_read == 0.3 &&
+	      p.cache_write_5m == 3.75 && p.cache_write_1h == 6 && p.reasoning == 15);
+	CHECK(cf_prices("o-x", &p));
+	CHECK(p.cache_read == 0.5 && p.cache_write_5m == 2 && p.cache_write_1h == 2 &&
+	      p.reasoning == 9);
+	/* a price that is not a number of 0 or more falls back */
+	CHECK(cf_prices("bad-x", &p));
+	CHECK(p.cache_read == 1 && p.reasoning == 2);
+	CHECK(!cf_prices("unlisted", &p) && p.input == 0 && p.reasoning == 0);
+
+	CHECK(cf_prices("claude-x", &p));
+	/* 10,000 in: 6,000 read, 2,000 + 1,000 written, 1,000 plain */
+	CHECK(fabs(cf_cost_split(&p, 10000, 500, 6000, 2000, 1000, 0) -
+	           (1000 * 3 + 6000 * 0.3 + 2000 * 3.75 + 1000 * 6 + 500 * 15) / 1e6) < 1e-12);
+	/* without the kinds, what cf_cost_of says */
+	CHECK(cf_cost_split(&p, 1000, 200, 0, 0, 0, 0) == cf_cost_of(1000, 200, 3, 15));
+	/* more cached than the input: no plain input, none negative */
+	CHECK(fabs(cf_cost_split(&p, 100, 0, 500, 0, 0, 0) - 500 * 0.3 / 1e6) < 1e-12);
+	CHECK(cf_prices("o-x", &p));
+	CHECK(fabs(cf_cost_split(&p, 4000, 1000, 3000, 0, 0, 800) -
+	           (1000 * 2 + 3000 * 0.5 + 200 * 8 + 800 * 9) / 1e6) < 1e-12);
+
+	/* from a reply's metadata (borrowed) */
+	jv m = jv_parse("{\"inputTokens\": 4000, \"outputTokens\": 1000,"
+	                " \"cacheReadTokens\": 3000, \"reasoningTokens\": 800}");
+	jv c = cf_cost_meta("o-x", m);
+	CHECK(jv_get_kind(c) == JV_KIND_NUMBER &&
+	      fabs(jv_number_value(c) - (1000 * 2 + 3000 * 0.5 + 200 * 8 + 800 * 9) / 1e6) < 1e-12);
+	jv_free(c);
+	c = cf_cost_meta("unlisted", m);
+	CHECK(jv_get_kind(c) == JV_KIND_NULL);
+	jv_free(m);
+	m = jv_parse("{\"inputTokens\": null, \"outputTokens\": 10}");
+	c = cf_cost_meta("o-x", m);
+	CHECK(jv_get_kind(c) == JV_KIND_NULL);
+	jv_free(c);
+	jv_free(m);
+	/* strings and negatives in the kinds count as none */
+	m = jv_parse("{\"inputTokens\": 100, \"outputTokens\": 10, \"cacheReadTokens\": \"50\","
+	             " \"reasoningTokens\": -5}");
+	c = cf_cost_meta("o-x", m);
+	CHECK(jv_get_kind(c) == JV_KIND_NUMBER && jv_number_value(c) == cf_cost_of(100, 10, 2, 8));
+	jv_free(c);
+	jv_free(m);
+}
+
 int
 main(void)
 {
@@ -267,6 +328,10 @@ main(void)
 	write_list(list);
 	in_child(matching);
 	in_child(arithmetic);
+
+	write_list(split_list);
+	in_child(split);
+	write_list(list);
 
 	setenv("CONFAB_PRICING", "/no/such/pricing.json", 1);
 	in_child(missing);
