@@ -59,11 +59,11 @@ item(jv m)
 	return jv_object_set(o, jv_string("content"), content);
 }
 
-/* A message with typed parts (the record's parts): its items in order.
- * Text is a message item; a tool call a function_call and its result a
- * function_call_output, whoever made them; reasoning goes back only to
- * this protocol, by id with its encrypted content when there was some.
- * Thinking and signatures of other protocols are theirs, left out.
+/* A message's parts as cf_wire_parts leaves them for this protocol: its
+ * items in order.  Text is a message item; a tool call a function_call
+ * and its result a function_call_output, whoever made them; reasoning
+ * (ours only, by then) goes back by id with its encrypted content when
+ * there was some.
  * m and parts borrowed; input consumed and returned. */
 static jv
 items_of(jv input, jv m, jv parts)
@@ -89,8 +89,7 @@ items_of(jv input, jv m, jv parts)
 			it = typed("function_call_output", "call_id", jv_string(cf_jstr(p, "toolUseId")));
 			it = jv_object_set(it, jv_string("output"), jv_get_kind(out) == JV_KIND_STRING ?
 			                   out : jv_dump_string(out, 0));
-		} else if (!strcmp(type, "reasoning") &&
-		           !strcmp(cf_jstr(p, "provider"), "openai-responses") && *cf_jstr(p, "id")) {
+		} else if (!strcmp(type, "reasoning") && *cf_jstr(p, "id")) {
 			jv sum = jv_array();
 			if (*cf_jstr(p, "summary"))
 				sum = jv_array_append(sum, typed("summary_text", "text",
@@ -129,7 +128,7 @@ body(cf_call *c)
 {
 	jv input = jv_array();
 	jv_array_foreach(c->messages, i, m) {
-		jv parts = jv_object_get(jv_copy(m), jv_string("parts"));
+		jv parts = cf_wire_parts(c, m);
 		/* images stay with the plain way: parts hold none */
 		jv imgs = jv_object_get(jv_copy(m), jv_string("images"));
 		int has_imgs = jv_get_kind(imgs) == JV_KIND_ARRAY && jv_array_length(jv_copy(imgs));

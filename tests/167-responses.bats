@@ -295,10 +295,22 @@ point_gemini_array() {
 	stored_is "$(newest_reply)" "$want"
 	[ "$(fake_requests | jq -c '[.path, .query]')" = \
 		'["/v1beta/models/gemini-flash-latest:streamGenerateContent",""]' ]
-	# thought parts as the Gemini SSE stream gives them, where the store keeps parts
-	if sqlite3 "$CHAT_DB" 'SELECT parts FROM messages LIMIT 0' 2> /dev/null; then
-		[ "$(newest_reply | jq -c '[.parts[]?.type]')" != '[]' ]
-	fi
+	# the same elements as an SSE stream (which 166 checks against jq) give
+	# the same message: parts (the thought, its signature), usage and all
+	jq -c '.[]' "$f" | while IFS= read -r e; do printf 'data: %s\r\n\r\n' "$e"; done > "$BATS_TEST_TMPDIR/same.sse"
+	fake_stop
+	serve "body=$BATS_TEST_TMPDIR/same.sse"
+	array=$(newest_reply | jq -cS '{content, parts, metadata: (.metadata | del(.processing_time))}')
+	printf '[gemini]\nstream-format = sse\n' > "$XDG_CONFIG_HOME/confab/config"
+	run -0 --separate-stderr chat-send -p gemini -m gemini-flash-latest --new "pelican"
+	[ "$output" = Scoop ]
+	[ "$(fake_requests | jq -r .query)" = alt=sse ]
+	sse=$(newest_reply | jq -cS '{content, parts, metadata: (.metadata | del(.processing_time))}')
+	[ "$array" = "$sse" ] || { printf 'array: %s\nsse:   %s\n' "$array" "$sse"; return 1; }
+	# the last text part is the empty one that carries the thoughtSignature
+	[ "$(jq -c '[.parts[] | [.type, (.thoughtSignature | length)]]' <<< "$array")" = \
+		"$(jq -c '[["thinking", 0], ["text", 0], ["text", ([.[] | .candidates[0].content.parts[] | .thoughtSignature // empty][0] | length)]]' "$f")" ]
+	[ "$(jq -c '.metadata.usage.thoughtsTokenCount' <<< "$array")" = 291 ]
 }
 
 @test "stream-format = json-array: fakeprov's array, whole and cut; sse and unset stay SSE; another value is a config error" {
@@ -337,4 +349,68 @@ point_gemini_array() {
 	send hi
 	exit_is 7
 	error_says "stream-format must be sse"
+}
+
+# A Responses stream with a reasoning item (summary in two parts, encrypted
+# content) before the text, as gpt-5 sends it with include
+# reasoning.encrypted_content.
+reasoning_stream() {
+	local e
+	for e in \
+		'response.created|{"response":{"model":"gpt-5-test","status":"in_progress","usage":null}}' \
+		'response.output_item.added|{"output_index":0,"item":{"id":"rs_7","type":"reasoning","summary":[]}}' \
+		'response.reasoning_summary_part.added|{"item_id":"rs_7","summary_index":0,"part":{"type":"summary_text","text":""}}' \
+		'response.reasoning_summary_text.delta|{"item_id":"rs_7","delta":"Adding "}' \
+		'response.reasoning_summary_text.delta|{"item_id":"rs_7","delta":"numbers."}' \
+		'response.reasoning_summary_part.added|{"item_id":"rs_7","summary_index":1,"part":{"type":"summary_text","text":""}}' \
+		'response.reasoning_summary_text.delta|{"item_id":"rs_7","delta":"Easy."}' \
+		'response.output_item.done|{"output_index":0,"item":{"id":"rs_7","type":"reasoning","summary":[{"type":"summary_text","text":"Adding numbers."},{"type":"summary_text","text":"Easy."}],"encrypted_content":"gAAAAB-opaque=="}}' \
+		'response.output_item.added|{"output_index":1,"item":{"id":"msg_7","type":"message","content":[],"role":"assistant"}}' \
+		'response.output_text.delta|{"item_id":"msg_7","delta":"It is "}' \
+		'response.output_text.delta|{"item_id":"msg_7","delta":"4."}' \
+		'response.output_text.done|{"item_id":"msg_7","text":"It is 4."}' \
+		'response.output_item.done|{"output_index":1,"item":{"id":"msg_7","type":"message","content":[{"type":"output_text","text":"It is 4."}],"role":"assistant"}}' \
+		'response.completed|{"response":{"model":"gpt-5-test","status":"completed","output":[{"id":"rs_7","type":"reasoning","summary":[{"type":"summary_text","text":"Adding numbers."},{"type":"summary_text","text":"Easy."}],"encrypted_content":"gAAAAB-opaque=="},{"id":"msg_7","type":"message","content":[{"type":"output_text","text":"It is 4."}],"role":"assistant"}],"usage":{"input_tokens":20,"input_tokens_details":{"cached_tokens":8},"output_tokens":30,"output_tokens_details":{"reasoning_tokens":24},"total_tokens":50}}}'; do
+		printf 'event: %s\ndata: %s\n\n' "${e%%|*}" "$(jq -c --arg t "${e%%|*}" '{type: $t} + .' <<< "${e#*|}")"
+	done
+}
+
+@test "reasoning and tool calls are kept as parts, and go back as input items in the next request" {
+	recordings openai-responses
+	reasoning_stream > "$BATS_TEST_TMPDIR/reasoning.sse"
+	serve "body=$BATS_TEST_TMPDIR/reasoning.sse" "body=$PROVIDER_STREAMS/openai-responses/responses-stream-tool-call.sse" "text=done"
+	point_responses
+	SID=$(new_session -p openai-responses -m gpt-5-test)
+	send "2+2?"
+	exit_is 0
+	[ "$(< "$OUT")" = "It is 4." ]
+	f=$BATS_TEST_TMPDIR/reasoning.sse
+	want=$(events_of "$f" | jq -sc "$RESP_STREAM_WANT")
+	parts=$(events_of "$f" | jq -sc 'map(select(.type == "response.completed")) | last | .response | '"$PARTS_WANT")
+	[ "$(jq -c '.[0]' <<< "$parts")" = \
+		'{"type":"reasoning","id":"rs_7","summary":"Adding numbers.\n\nEasy.","provider":"openai-responses","encryptedContent":"gAAAAB-opaque=="}' ]
+	m=$(reply)
+	stored_is "$m" "$want"
+	extras_are "$m" "$want" "$parts"
+	[ "$(jq -c '[.metadata.cacheReadTokens, .metadata.reasoningTokens]' <<< "$m")" = '[8,24]' ]
+	send "multiply"
+	exit_is 0
+	send "and?"
+	exit_is 0
+	# the reasoning item by id with its encrypted content, then the text;
+	# the call as a function_call with its arguments as they came
+	[ "$(fake_requests | tail -n 1 | jq -c '.body.input')" = "$(jq -nc '[
+		{role: "user", content: [{type: "input_text", text: "2+2?"}]},
+		{type: "reasoning", id: "rs_7", summary: [{type: "summary_text", text: "Adding numbers.\n\nEasy."}],
+		 encrypted_content: "gAAAAB-opaque=="},
+		{role: "assistant", content: [{type: "output_text", text: "It is 4."}]},
+		{role: "user", content: [{type: "input_text", text: "multiply"}]},
+		{type: "function_call", call_id: "call_sVidsfFJ6zlzRpelrPkTPlpd", name: "multiply", arguments: "{\"a\":1231,\"b\":2331}"},
+		{role: "user", content: [{type: "input_text", text: "and?"}]}]')" ]
+	# the same session sent to OpenAI Chat Completions: no reasoning item
+	export OPENAI_BASE_URL=$FAKE_URL/v1
+	run -0 --separate-stderr chat-send -s "$SID" -p openai "last"
+	[ "$(fake_requests | tail -n 1 | jq -r .path)" = /v1/chat/completions ]
+	fake_requests | tail -n 1 | grep -q 'It is 4'
+	not grep -q 'opaque\|rs_7\|Adding numbers' <(fake_requests | tail -n 1)
 }
