@@ -414,3 +414,24 @@ reasoning_stream() {
 	fake_requests | tail -n 1 | grep -q 'It is 4'
 	not grep -q 'opaque\|rs_7\|Adding numbers' <(fake_requests | tail -n 1)
 }
+
+@test "fakeprov's /v1/responses: the event sequence, the whole reply and the error shape" {
+	serve "text=Hello%20there%20friend" "text=Whole%20one" "status=401"
+	post() { curl -sS -H 'Content-Type: application/json' -d "$1" "$FAKE_URL/v1/responses"; }
+	run -0 post '{"model":"m-1","input":[],"stream":true}'
+	events=$(grep '^data:' <<< "$output" | sed 's/^data: //')
+	[ "$(jq -sc 'map(.type) | unique' <<< "$events")" = \
+		'["response.completed","response.content_part.added","response.created","response.in_progress","response.output_item.added","response.output_item.done","response.output_text.delta","response.output_text.done"]' ]
+	[ "$(grep '^event:' <<< "$output" | sed 's/^event: //' | jq -Rsc 'split("\n")[:-1]')" = "$(jq -sc 'map(.type)' <<< "$events")" ]
+	[ "$(jq -sc '[map(.sequence_number) == [range(length)],
+		(map(select(.type == "response.output_text.delta") | .delta) | join("")),
+		(map(select(.type == "response.output_text.delta")) | length),
+		(last | .response | [.status, .model, .usage.output_tokens, .output[0].content[0].text])]' <<< "$events")" = \
+		'[true,"Hello there friend",3,["completed","m-1",3,"Hello there friend"]]' ]
+	run -0 post '{"model":"m-2","input":[]}'
+	[ "$(jq -c '[.object, .status, .model, .output[0].content[0].text, .usage.output_tokens, .usage.input_tokens_details.cached_tokens]' <<< "$output")" = \
+		'["response","completed","m-2","Whole one",2,0]' ]
+	run -0 curl -sS -o "$BATS_TEST_TMPDIR/e" -w '%{http_code}' -H 'Content-Type: application/json' -d '{}' "$FAKE_URL/v1/responses"
+	[ "$output" = 401 ]
+	[ "$(jq -c '.error | [.type, .code, (.message | type)]' "$BATS_TEST_TMPDIR/e")" = '["invalid_request_error","invalid_api_key","string"]' ]
+}
