@@ -59,6 +59,34 @@ item(jv m)
 	return jv_object_set(o, jv_string("content"), content);
 }
 
+/* A tool result's content as the one string function_call_output takes:
+ * the text of its text blocks, or its JSON when it is something else. */
+static jv
+output_of(jv part)
+{
+	jv out = jv_object_get(jv_copy(part), jv_string("content"));
+	if (jv_get_kind(out) == JV_KIND_STRING)
+		return out;
+	if (jv_get_kind(out) == JV_KIND_ARRAY) {
+		jv t = jv_string("");
+		int all = 1;
+		jv_array_foreach(out, i, b) {
+			if (strcmp(cf_jstr(b, "type"), "text"))
+				all = 0;
+			else
+				t = jv_string_append_str(t, cf_jstr(b, "text"));
+			jv_free(b);
+			(void)i;
+		}
+		if (all) {
+			jv_free(out);
+			return t;
+		}
+		jv_free(t);
+	}
+	return jv_dump_string(out, 0);
+}
+
 /* A message's parts as cf_wire_parts leaves them for this protocol: its
  * items in order.  Text is a message item; a tool call a function_call
  * and its result a function_call_output, whoever made them; reasoning
@@ -85,10 +113,8 @@ items_of(jv input, jv m, jv parts)
 			                   jv_dump_string(jv_is_valid(in) && jv_get_kind(in) != JV_KIND_NULL ?
 			                                  in : (jv_free(in), jv_object()), 0));
 		} else if (!strcmp(type, "tool_result")) {
-			jv out = jv_object_get(jv_copy(p), jv_string("content"));
 			it = typed("function_call_output", "call_id", jv_string(cf_jstr(p, "toolUseId")));
-			it = jv_object_set(it, jv_string("output"), jv_get_kind(out) == JV_KIND_STRING ?
-			                   out : jv_dump_string(out, 0));
+			it = jv_object_set(it, jv_string("output"), output_of(p));
 		} else if (!strcmp(type, "reasoning") && *cf_jstr(p, "id")) {
 			jv sum = jv_array();
 			if (*cf_jstr(p, "summary"))

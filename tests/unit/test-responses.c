@@ -342,7 +342,8 @@ request(void)
 		"{\"type\":\"tool_use\",\"id\":\"call_9\",\"name\":\"multiply\",\"input\":{\"a\":2},\"provider\":\"openai-responses\"}]},"
 		"{\"role\":\"user\",\"content\":\"\",\"parts\":["
 		"{\"type\":\"tool_result\",\"toolUseId\":\"call_9\",\"content\":\"4\"},"
-		"{\"type\":\"tool_result\",\"toolUseId\":\"call_8\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}]}]");
+		"{\"type\":\"tool_result\",\"toolUseId\":\"call_8\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]},"
+		"{\"type\":\"tool_result\",\"toolUseId\":\"call_7\",\"content\":[{\"type\":\"image\"}]}]}]");
 	jv_free(b);
 	b = c.p->body(&c);
 	want = jv_parse("[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]},"
@@ -350,7 +351,8 @@ request(void)
 		"{\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Let me.\"}]},"
 		"{\"type\":\"function_call\",\"call_id\":\"call_9\",\"name\":\"multiply\",\"arguments\":\"{\\\"a\\\":2}\"},"
 		"{\"type\":\"function_call_output\",\"call_id\":\"call_9\",\"output\":\"4\"},"
-		"{\"type\":\"function_call_output\",\"call_id\":\"call_8\",\"output\":\"[{\\\"type\\\":\\\"text\\\",\\\"text\\\":\\\"x\\\"}]\"}]");
+		"{\"type\":\"function_call_output\",\"call_id\":\"call_8\",\"output\":\"x\"},"
+		"{\"type\":\"function_call_output\",\"call_id\":\"call_7\",\"output\":\"[{\\\"type\\\":\\\"image\\\"}]\"}]");
 	jv got = jv_object_get(b, jv_string("input"));
 	if (!jv_equal(jv_copy(got), jv_copy(want))) {
 		jv d = jv_dump_string(jv_copy(got), 0);
