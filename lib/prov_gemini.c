@@ -111,11 +111,13 @@ body(cf_call *c)
 		}
 		jv_free(imgs);
 		jv typed = cf_wire_parts(c, m);
+		int before = jv_array_length(jv_copy(parts));
 		if (jv_get_kind(typed) == JV_KIND_ARRAY)
 			parts = wire_parts(parts, typed, &names);
 		else
 			jv_free(typed);
-		if (!jv_array_length(jv_copy(parts)))   /* nothing of it was ours */
+		/* no parts, or none of them ours: the text */
+		if (jv_array_length(jv_copy(parts)) == before)
 			parts = jv_array_append(parts, text_part(cf_jstr(m, "content")));
 		const char *role = strcmp(cf_jstr(m, "role"), "assistant") ? "user" : "model";
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
