@@ -196,7 +196,8 @@ CF_MUST jv cf_turns(cf_call *c, jv *system);
 CF_MUST jv cf_wire_parts(cf_call *c, jv m);
 
 /* The protocol behind a provider name: a built-in, or a config section
- * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
+ * [NAME] with type = anthropic|openai|openai-responses|gemini|ollama.
+ * NULL: unknown. */
 const struct cf_provider *cf_provider_find(const char *name);
 /* The key for a provider: its variables, then the config's api-key.
  * Sets *var to what was looked for (for messages).  NULL: none. */
