@@ -311,6 +311,7 @@ FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -O1 -
 FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
 FUZZ += plugin
+FUZZ += jsonarray
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
@@ -318,7 +319,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard
 
 fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \
-		ext=sse; [ $$t = lines ] && ext=ndjson; \
+		ext=sse; [ $$t = lines ] && ext=ndjson; [ $$t = jsonarray ] && ext=json; \
 		for f in $(FIXTURES)/*/*.$$ext; do [ -f "$$f" ] || continue; \
 			{ printf '\0'; cat "$$f"; } > $$c/seed-$${f##*/}; done; \
 		for f in tests/fuzz/seed-$$t-*; do [ -f "$$f" ] || continue; \

@@ -45,7 +45,8 @@ static const struct cf_opt own[] = {
 	 "old one is kept in its metadata.edits"},
 	{.name = "provider", .key = CF_OPT_SHARED, .help =
 	 "this message only: anthropic, openai, gemini,\n"
-	 "ollama, echo, or one from the config"},
+	 "ollama, openai-responses, echo, or one from the\n"
+	 "config"},
 	{.name = "model", .key = CF_OPT_SHARED, .help =
 	 "this message only: the model"},
 	{.name = "system", .key = CF_OPT_SHARED, .help =

@@ -16,8 +16,8 @@ enum { O_STAR = 256, O_UNSTAR, O_ARCHIVE, O_UNARCHIVE };
 static const struct cf_opt own[] = {
 	{.name = "name", .key = CF_OPT_SHARED, .help = "rename"},
 	{.name = "provider", .key = CF_OPT_SHARED, .help =
-	 "anthropic, openai, gemini, ollama, echo, or one\n"
-	 "from the config"},
+	 "anthropic, openai, gemini, ollama,\n"
+	 "openai-responses, echo, or one from the config"},
 	{.name = "model", .key = CF_OPT_SHARED, .help = "model"},
 	{.name = "system", .key = CF_OPT_SHARED, .help =
 	 "system prompt ('' removes it)"},

@@ -51,7 +51,7 @@ struct cf_provider {
 };
 
 extern const struct cf_provider cf_prov_anthropic, cf_prov_openai,
-	cf_prov_gemini, cf_prov_ollama, cf_prov_echo;
+	cf_prov_gemini, cf_prov_ollama, cf_prov_echo, cf_prov_openai_responses;
 
 /* How a call ended. */
 enum {
@@ -114,6 +114,8 @@ struct cf_call {
 	int done;                   /* the provider said the reply is whole */
 	jv tools;                   /* offered to the model (see struct
 	                             * cf_provider's tools), or jv_null() */
+	int json_array;             /* the stream is one JSON array (Gemini
+	                             * without alt=sse), not SSE */
 };
 
 
@@ -211,7 +213,8 @@ CF_MUST jv cf_tools_as_functions(jv list);
 CF_MUST jv cf_wire_parts(cf_call *c, jv m);
 
 /* The protocol behind a provider name: a built-in, or a config section
- * [NAME] with type = anthropic|openai|gemini|ollama.  NULL: unknown. */
+ * [NAME] with type = anthropic|openai|openai-responses|gemini|ollama.
+ * NULL: unknown. */
 const struct cf_provider *cf_provider_find(const char *name);
 /* The key for a provider: its variables, then the config's api-key.
  * Sets *var to what was looked for (for messages).  NULL: none. */
@@ -221,6 +224,10 @@ const char *cf_provider_key(const char *name, const struct cf_provider *p,
 const char *cf_provider_base(const char *name, const struct cf_provider *p);
 /* The default model: the config's [NAME] model, or the built-in one. */
 const char *cf_provider_model(const char *name, const struct cf_provider *p);
+/* How a provider's reply streams, from its section's stream-format: 0 for
+ * the protocol's own way (SSE, or JSON lines), 1 for json-array (Gemini
+ * only), -1 for a value that is neither (a config error). */
+int cf_provider_json_array(const char *name, const struct cf_provider *p);
 /* No provider named anywhere: the config's default, the first whose key is
  * in the environment, Ollama if it answers; NULL when none. */
 const char *cf_provider_choose(void);
@@ -320,5 +327,20 @@ void cf_lines_free(cf_lines *p);
  * The new body. */
 CF_MUST jv cf_options_place(jv body, jv opts, const char *const *top,
                             const char *inner);
+/* One JSON array streamed an element at a time (Gemini's
+ * streamGenerateContent without alt=sse): cb gets each element of the
+ * top-level array once its last byte is in, NUL-terminated, without the
+ * white space and commas around it, whatever the chunking.  Only the
+ * structure is followed (depth, strings, escapes): an element that is not
+ * valid JSON reaches cb all the same.  A stream that is one object instead
+ * of an array gives that object.  Bytes after the closing ] are ignored.
+ * cf_jsonarray_finish returns cb's stop code, else 1 when an element was
+ * cut short (it is dropped), else 0. */
+typedef int (*cf_jsonarray_cb)(const char *elem, size_t len, void *ctx);
+typedef struct cf_jsonarray cf_jsonarray;
+cf_jsonarray *cf_jsonarray_new(cf_jsonarray_cb cb, void *ctx);
+int cf_jsonarray_feed(cf_jsonarray *p, const char *buf, size_t n);
+int cf_jsonarray_finish(cf_jsonarray *p);
+void cf_jsonarray_free(cf_jsonarray *p);
 
 #endif

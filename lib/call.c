@@ -18,6 +18,7 @@ struct state {
 	CURL *curl;
 	cf_sse *sse;
 	cf_lines *lines;
+	cf_jsonarray *array;
 	jv body;        /* a whole reply, or an error body */
 	int outcome;    /* set by a callback that stopped the transfer */
 	double last;    /* when a byte last went or came (monotonic seconds) */
@@ -125,6 +126,13 @@ on_line(const char *line, size_t n, void *ctx)
 	return s->c->p->event(s->c, "message", line, n);
 }
 
+static int
+on_elem(const char *elem, size_t n, void *ctx)
+{
+	struct state *s = ctx;
+	return s->c->p->event(s->c, "message", elem, n);
+}
+
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *ud)
 {
@@ -143,7 +151,8 @@ on_data(char *p, size_t size, size_t nmemb, void *ud)
 			s->body = jv_string_append_buf(s->body, p, (int)n);
 		return n;
 	}
-	int rc = c->p->ndjson ? cf_lines_feed(s->lines, p, n) :
+	int rc = s->array ? cf_jsonarray_feed(s->array, p, n) :
+	         c->p->ndjson ? cf_lines_feed(s->lines, p, n) :
 	                        cf_sse_feed(s->sse, p, n);
 	/* one flush for all the deltas that arrived together: they are no
 	 * later for it, and a 10 MB reply is 640 writes instead of 10,000 */
@@ -248,7 +257,9 @@ cf_call_run(cf_call *c)
 	s.curl = curl_easy_init();
 	if (!s.curl)
 		cf_raise(cf_error(CF_EX_FAIL, "cannot start libcurl"));   /* the bridge, for now */
-	if (c->p->ndjson)
+	if (c->json_array)
+		s.array = cf_jsonarray_new(on_elem, &s);
+	else if (c->p->ndjson)
 		s.lines = cf_lines_new(on_line, &s);
 	else
 		s.sse = cf_sse_new(on_event, &s);
@@ -313,6 +324,8 @@ cf_call_run(cf_call *c)
 		/* the stream ended: a last line without its newline still counts */
 		if (s.lines)
 			outcome = cf_lines_finish(s.lines);
+		else if (s.array)
+			cf_jsonarray_finish(s.array);   /* a cut element is lost */
 		else
 			cf_sse_finish(s.sse);
 		if (!outcome && !c->done) {
@@ -325,6 +338,7 @@ cf_call_run(cf_call *c)
 	curl_slist_free_all(h);
 	cf_sse_free(s.sse);
 	cf_lines_free(s.lines);
+	cf_jsonarray_free(s.array);
 	jv_free(s.body);
 	free(payload);
 	cf_call_parts_finish(c);   /* what arrived, interrupted or not */

@@ -17,7 +17,8 @@ const struct cf_opt cf_opts_common[] = {
 const struct cf_opt cf_opts_settings[] = {
 	{"name", 'n', required_argument, "NAME", "session name (default: untitled)"},
 	{"provider", 'p', required_argument, "NAME",
-	 "anthropic, openai, gemini, ollama, echo, or a\nprovider defined in the config"},
+	 "anthropic, openai, gemini, ollama, openai-responses,\n"
+	 "echo, or a provider defined in the config"},
 	{"model", 'm', required_argument, "NAME",
 	 "model (default: the config's, else chosen on send)"},
 	{"system", 'S', required_argument, "TEXT", "system prompt"},

@@ -11,8 +11,11 @@ url(cf_call *c, char *buf, size_t n)
 	const char *m = c->model;
 	if (!strncmp(m, "models/", 7))
 		m += 7;
+	/* stream-format = json-array: the endpoint's own answer, one JSON
+	 * array, for a proxy that passes no alt=sse */
 	snprintf(path, sizeof path, "/v1beta/models/%s:%s", m,
-	         c->stream ? "streamGenerateContent?alt=sse" : "generateContent");
+	         !c->stream ? "generateContent" : c->json_array ?
+	         "streamGenerateContent" : "streamGenerateContent?alt=sse");
 	cf_base_url(c->base, path, buf, n);
 }
 

@@ -12,6 +12,9 @@
 
 static const struct cf_provider *const builtin[] = {
 	&cf_prov_anthropic, &cf_prov_openai, &cf_prov_gemini, &cf_prov_ollama,
+	/* after the first three: cf_provider_choose looks for their keys,
+	 * and this one's is OpenAI's */
+	&cf_prov_openai_responses,
 	&cf_prov_echo, NULL,
 };
 
@@ -129,6 +132,16 @@ cf_provider_default_model(const char *name)
 			if (!strcmp(builtin[i]->name, pass ? (type ? type : "") : name))
 				return builtin[i]->model_default;
 	return NULL;
+}
+
+int
+cf_provider_json_array(const char *name, const struct cf_provider *p)
+{
+	const char *f = conf(name, "stream-format");
+	if (!f || !*f || !strcmp(f, "sse"))
+		return 0;
+	/* only Gemini answers streamGenerateContent with an array */
+	return !strcmp(f, "json-array") && p == &cf_prov_gemini ? 1 : -1;
 }
 
 /* Is Ollama listening?  A short GET, so a machine without it costs a

@@ -335,6 +335,7 @@ setup(struct cf_send *s, cf_call *c, const char *name, const char *model)
 	c->has_temperature = s->has_temperature;
 	c->max_tokens = s->max_tokens;
 	c->stream = s->stream;
+	c->json_array = cf_provider_json_array(name, p) == 1;
 	c->timeout = s->timeout;
 	c->options = s->options;
 	c->schema = s->schema;
@@ -376,6 +377,9 @@ cf_send_check(jv chain)
 	else if ((var = missing_key(name, p)))
 		err = cf_error(CF_EX_AUTH, "no API key for %s: set %s, or api-key "
 		               "under [%s] in %s", name, var, name, cf_config_path());
+	else if (cf_provider_json_array(name, p) < 0)
+		err = cf_error(CF_EX_CONFIG, "%s: [%s] stream-format must be sse%s", cf_config_path(),
+		               name, p == &cf_prov_gemini ? " or json-array" : "");
 	jv_free(link);
 	/* a fallback's key is looked for when its turn comes; its name now */
 	jv_array_foreach(chain, i, l) {

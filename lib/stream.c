@@ -280,3 +280,183 @@ cf_lines_free(cf_lines *p)
 	free(p->line.p);
 	free(p);
 }
+
+/* ---- one JSON array, an element at a time ---- */
+
+/* Gemini's streamGenerateContent without alt=sse answers one JSON array
+ * whose elements arrive as they are made.  Only the structure is followed
+ * here (depth, strings, escapes), enough to know where an element ends;
+ * reading it is the callback's business, so an element that is not valid
+ * JSON reaches it as it is, and a parse there counts it. */
+
+enum { JA_BEFORE, JA_BETWEEN, JA_IN, JA_AFTER };
+
+struct cf_jsonarray {
+	cf_jsonarray_cb cb;
+	void *ctx;
+	struct buf elem;     /* the element being read */
+	int state;
+	int bare;            /* the stream is one object, not an array */
+	long depth;          /* open { and [ inside the element */
+	int str;             /* inside a string */
+	int esc;             /* the byte before was a backslash in one */
+	int bom;             /* BOM bytes matched so far; -1 once past it */
+	int stopped;
+};
+
+cf_jsonarray *
+cf_jsonarray_new(cf_jsonarray_cb cb, void *ctx)
+{
+	cf_jsonarray *p = cf_xmalloc(sizeof *p);
+	memset(p, 0, sizeof *p);
+	p->cb = cb;
+	p->ctx = ctx;
+	return p;
+}
+
+static int
+ja_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Hands over the element, its trailing white space left out. */
+static int
+ja_emit(cf_jsonarray *p)
+{
+	struct buf *b = &p->elem;
+	while (b->len && ja_ws(b->p[b->len - 1]))
+		b->len--;
+	int rc = 0;
+	if (b->len) {
+		b->p[b->len] = '\0';
+		rc = p->cb(b->p, b->len, p->ctx);
+	}
+	b->len = 0;
+	p->depth = 0;
+	p->str = p->esc = 0;
+	return rc;
+}
+
+int
+cf_jsonarray_feed(cf_jsonarray *p, const char *buf, size_t n)
+{
+	size_t i = 0;
+	int rc;
+
+	if (p->stopped)
+		return p->stopped;
+	while (p->bom >= 0 && i < n) {
+		if (buf[i] != bom_bytes[p->bom]) {
+			p->bom = -1;   /* bytes of a broken BOM are not JSON: dropped */
+			break;
+		}
+		i++;
+		if (++p->bom == 3)
+			p->bom = -1;
+	}
+	while (i < n) {
+		if (p->state == JA_AFTER)
+			return 0;   /* past the closing ]: nothing more is ours */
+		if (p->state != JA_IN) {
+			char c = buf[i];
+			if (ja_ws(c)) {
+				i++;
+			} else if (p->state == JA_BEFORE && c == '[') {
+				p->state = JA_BETWEEN;
+				i++;
+			} else if (c == ',' && p->state == JA_BETWEEN) {
+				i++;
+			} else if (c == ']' && p->state == JA_BETWEEN) {
+				p->state = JA_AFTER;
+				i++;
+			} else {
+				/* an object where the array should be is taken as
+				 * its only element (an error body, say) */
+				if (p->state == JA_BEFORE)
+					p->bare = 1;
+				p->state = JA_IN;
+			}
+			continue;
+		}
+		/* Inside an element: copy a run up to the next byte that
+		 * matters, then look at that byte. */
+		size_t j = i;
+		if (p->str && p->esc) {
+			buf_add(&p->elem, buf + i, 1);   /* the escaped byte */
+			p->esc = 0;
+			i++;
+			continue;
+		}
+		if (p->str) {
+			while (j < n && buf[j] != '"' && buf[j] != '\\')
+				j++;
+		} else {
+			while (j < n && buf[j] != '"' && buf[j] != '{' && buf[j] != '}' &&
+			       buf[j] != '[' && buf[j] != ']' && buf[j] != ',')
+				j++;
+		}
+		buf_add(&p->elem, buf + i, j - i);
+		i = j;
+		if (i == n)
+			break;
+		char c = buf[i];
+		if (p->str) {
+			buf_add(&p->elem, buf + i, 1);
+			i++;
+			if (c == '\\')
+				p->esc = 1;
+			else
+				p->str = 0;
+			continue;
+		}
+		int closed = 0;
+		if (c == '"') {
+			p->str = 1;
+		} else if (c == '{' || c == '[') {
+			p->depth++;
+		} else if (p->depth == 0 && c != '}') {
+			/* a , or ] at the element's own level ends a scalar
+			 * element (or follows a broken one) */
+			if ((rc = ja_emit(p)))
+				return p->stopped = rc;
+			p->state = p->bare ? JA_AFTER : JA_BETWEEN;
+			continue;   /* the , or ] is read again between elements */
+		} else if (c != ',' && p->depth > 0) {
+			closed = --p->depth == 0;
+		}   /* a } at depth 0 is a stray byte, kept */
+		buf_add(&p->elem, buf + i, 1);
+		i++;
+		if (closed) {
+			if ((rc = ja_emit(p)))
+				return p->stopped = rc;
+			p->state = p->bare ? JA_AFTER : JA_BETWEEN;
+		}
+	}
+	return 0;
+}
+
+int
+cf_jsonarray_finish(cf_jsonarray *p)
+{
+	int pending = p->elem.len > 0 || p->state == JA_IN || p->bom > 0;
+	/* a scalar element at the very end, with no ] after it */
+	if (p->state == JA_IN && !p->depth && !p->str && !p->stopped && p->elem.len) {
+		int rc = ja_emit(p);
+		p->state = JA_AFTER;
+		if (rc)
+			return p->stopped = rc;
+		pending = 0;
+	}
+	p->elem.len = 0;
+	return p->stopped ? p->stopped : pending;
+}
+
+void
+cf_jsonarray_free(cf_jsonarray *p)
+{
+	if (!p)
+		return;
+	free(p->elem.p);
+	free(p);
+}

@@ -128,7 +128,7 @@ q() {
 @test "--provider refuses an unknown provider and names the known ones" {
 	run -2 --separate-stderr chat-new --provider nosuch
 	one_error chat-new
-	[ "$stderr" = "chat-new: invalid --provider 'nosuch': known providers are anthropic, openai, gemini, ollama, echo (see 'chat-new --help')" ]
+	[ "$stderr" = "chat-new: invalid --provider 'nosuch': known providers are anthropic, openai, gemini, ollama, openai-responses, echo (see 'chat-new --help')" ]
 	[ "$(sessions)" -eq 0 ]
 	[ ! -e "$CHAT_DB" ]
 }

@@ -627,7 +627,7 @@ static void free_request(request *r)
 
 /* ---- routes and the request's wishes ---- */
 
-typedef enum { P_ANTHROPIC, P_OPENAI, P_GEMINI, P_OLLAMA, P_LIVE, P_NONE } proto;
+typedef enum { P_ANTHROPIC, P_OPENAI, P_GEMINI, P_OLLAMA, P_LIVE, P_NONE, P_RESPONSES } proto;
 
 typedef struct {
 	proto pr;
@@ -708,6 +708,9 @@ static void route(request *r, jv body, reqinfo *ri)
 		ri->pr = P_OPENAI;
 		ri->stream = field_true(body, "stream", NULL);
 		ri->usage = ri->stream && field_true(body, "stream_options", "include_usage");
+	} else if (post && ends_with(p, "/responses")) {
+		ri->pr = P_RESPONSES;
+		ri->stream = field_true(body, "stream", NULL);
 	} else if (post && colon && colon > g && (!strcmp(colon, ":streamGenerateContent")
 			|| !strcmp(colon, ":generateContent"))) {
 		ri->pr = P_GEMINI;
@@ -823,7 +826,54 @@ typedef struct {
 	int elems;       /* gemini JSON-array elements so far */
 	bool text_open;  /* anthropic: the text block is started, not stopped */
 	long long piece;
+	const char *t;   /* responses: the whole text, for the events that repeat it */
+	size_t tl;
+	long seq;        /* responses: sequence_number */
 } gen;
+
+/* Responses API: `event: TYPE` and data {"type":TYPE, ...rest, "sequence_number":N}. */
+static void resp_event(gen *g, const char *type)
+{
+	putf(g->b, "event: %s\ndata: {\"type\":\"%s\",", type, type);
+}
+
+static void resp_end(gen *g)
+{
+	putf(g->b, "\"sequence_number\":%ld}\n\n", g->seq++);
+	mark(g->bd);
+}
+
+static void resp_message(gen *g, bool done)
+{
+	putf(g->b, "{\"id\":\"msg_fakeprov%06ld\",\"type\":\"message\",\"status\":\"%s\",\"content\":[",
+		g->ri->n, done ? "completed" : "in_progress");
+	if (done) {
+		puts_(g->b, "{\"type\":\"output_text\",\"annotations\":[],\"logprobs\":[],\"text\":");
+		put_json(g->b, g->t, g->tl);
+		puts_(g->b, "}");
+	}
+	puts_(g->b, "],\"role\":\"assistant\"}");
+}
+
+/* The response object; when done with its message and usage (out tokens). */
+static void resp_object(gen *g, bool done, long long out)
+{
+	putf(g->b, "{\"id\":\"resp_fakeprov%06ld\",\"object\":\"response\",\"created_at\":%ld,"
+		"\"status\":\"%s\",\"error\":null,\"incomplete_details\":null,\"model\":", g->ri->n,
+		g->created, done ? "completed" : "in_progress");
+	put_jsons(g->b, g->ri->model);
+	puts_(g->b, ",\"output\":[");
+	if (done)
+		resp_message(g, true);
+	puts_(g->b, "],\"usage\":");
+	if (done)
+		putf(g->b, "{\"input_tokens\":%lld,\"input_tokens_details\":{\"cached_tokens\":0},"
+			"\"output_tokens\":%lld,\"output_tokens_details\":{\"reasoning_tokens\":0},"
+			"\"total_tokens\":%lld}", g->ri->in_tokens, out, g->ri->in_tokens + out);
+	else
+		puts_(g->b, "null");
+	puts_(g->b, "}");
+}
 
 static void ollama_time(buf *b)
 {
@@ -882,6 +932,27 @@ static void g_start(gen *g)
 		puts_(b, ri->usage ? ",\"usage\":null}\n\n" : "}\n\n");
 		mark(g->bd);
 		break;
+	case P_RESPONSES:
+		resp_event(g, "response.created");
+		puts_(b, "\"response\":");
+		resp_object(g, false, 0);
+		puts_(b, ",");
+		resp_end(g);
+		resp_event(g, "response.in_progress");
+		puts_(b, "\"response\":");
+		resp_object(g, false, 0);
+		puts_(b, ",");
+		resp_end(g);
+		resp_event(g, "response.output_item.added");
+		puts_(b, "\"output_index\":0,\"item\":");
+		resp_message(g, false);
+		puts_(b, ",");
+		resp_end(g);
+		resp_event(g, "response.content_part.added");
+		putf(b, "\"item_id\":\"msg_fakeprov%06ld\",\"output_index\":0,\"content_index\":0,"
+			"\"part\":{\"type\":\"output_text\",\"annotations\":[],\"text\":\"\"},", ri->n);
+		resp_end(g);
+		break;
 	default:
 		break;
 	}
@@ -937,6 +1008,14 @@ static void g_delta(gen *g, const char *s, size_t n)
 	case P_GEMINI:
 		gemini_chunk(g, s, n, last);
 		return;
+	case P_RESPONSES:
+		resp_event(g, "response.output_text.delta");
+		putf(b, "\"item_id\":\"msg_fakeprov%06ld\",\"output_index\":0,\"content_index\":0,"
+			"\"delta\":", g->ri->n);
+		put_json(b, s, n);
+		puts_(b, ",\"logprobs\":[],");
+		resp_end(g);
+		return;
 	case P_OLLAMA:
 		puts_(b, "{\"model\":");
 		put_jsons(b, g->ri->model);
@@ -969,6 +1048,9 @@ static void g_malformed(gen *g)
 		return;
 	case P_OLLAMA:
 		puts_(g->b, "{\"model\":this is not JSON\n");
+		break;
+	case P_RESPONSES:
+		puts_(g->b, "event: response.output_text.delta\ndata: {\"type\":this is not JSON\n\n");
 		break;
 	default:
 		break;
@@ -1004,6 +1086,13 @@ static void g_error(gen *g, const char *msg)
 		put_jsons(b, msg);
 		puts_(b, "}\n");
 		break;
+	case P_RESPONSES:
+		resp_event(g, "error");
+		puts_(b, "\"code\":\"server_error\",\"message\":");
+		put_jsons(b, msg);
+		puts_(b, ",\"param\":null,");
+		resp_end(g);
+		return;
 	default:
 		break;
 	}
@@ -1154,6 +1243,24 @@ static void g_finish(gen *g)
 		}
 		puts_(b, "data: [DONE]\n\n");
 		break;
+	case P_RESPONSES:
+		resp_event(g, "response.output_text.done");
+		putf(b, "\"item_id\":\"msg_fakeprov%06ld\",\"output_index\":0,\"content_index\":0,"
+			"\"text\":", ri->n);
+		put_json(b, g->t, g->tl);
+		puts_(b, ",\"logprobs\":[],");
+		resp_end(g);
+		resp_event(g, "response.output_item.done");
+		puts_(b, "\"output_index\":0,\"item\":");
+		resp_message(g, true);
+		puts_(b, ",");
+		resp_end(g);
+		resp_event(g, "response.completed");
+		puts_(b, "\"response\":");
+		resp_object(g, true, g->out);
+		puts_(b, ",");
+		resp_end(g);
+		return;
 	case P_GEMINI:
 		if (g->out == 0)
 			gemini_chunk(g, "", 0, true);
@@ -1192,7 +1299,7 @@ static void gen_stream(body *bd, const reqinfo *ri, const spec *sp, const char *
 	long long piece)
 {
 	gen g = {.bd = bd, .b = &bd->data, .ri = ri, .sp = sp, .created = (long)time(NULL),
-		.piece = piece};
+		.piece = piece, .t = t, .tl = tl};
 	g.out = count_pieces(t, tl, piece) + tool_pieces(sp, piece);
 	long long at = sp->after >= 0 ? sp->after : g.out > 3 ? 2 : g.out > 1 ? g.out - 1 : 0;
 	bool inject = sp->malformed || sp->error_event;
@@ -1285,6 +1392,14 @@ static void gen_whole(buf *b, const reqinfo *ri, const spec *sp, const char *t, 
 		put_jsons(b, ri->model);
 		putf(b, ",\"responseId\":\"fakeprov%06ld\"}\n", ri->n);
 		break;
+	case P_RESPONSES: {
+		body bd = {0};
+		gen g = {.bd = &bd, .b = b, .ri = ri, .created = (long)time(NULL), .t = t, .tl = tl};
+		resp_object(&g, true, out);
+		puts_(b, "\n");
+		free(bd.ev);
+		break;
+	}
 	case P_OLLAMA:
 		puts_(b, "{\"model\":");
 		put_jsons(b, ri->model);
@@ -1525,7 +1640,7 @@ static bool respond(conn *c, request *rq, jv reqbody, long n, const spec *sp)
 		puts_(&out, "Cache-Control: no-cache\r\n");
 	if (ri.pr == P_ANTHROPIC)
 		putf(&out, "request-id: req_fakeprov%06ld\r\n", n);
-	else if (ri.pr == P_OPENAI)
+	else if (ri.pr == P_OPENAI || ri.pr == P_RESPONSES)
 		putf(&out, "x-request-id: req_fakeprov%06ld\r\n", n);
 	for (int i = 0; i < sp->nhdr; i++)
 		putf(&out, "%s\r\n", sp->hdr[i]);

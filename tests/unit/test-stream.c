@@ -763,6 +763,177 @@ big(void)
 	free(in);
 }
 
+/* ---- the JSON-array parser ---- */
+
+static int
+on_elem(const char *elem, size_t len, void *ctx)
+{
+	return keep(ctx, NULL, elem, len);
+}
+
+static void
+ja_run(const char *in, size_t n, size_t fixed, uint32_t seed, struct got *g)
+{
+	struct cut c = { fixed, seed * 2654435761u + 1 };
+	cf_jsonarray *p = cf_jsonarray_new(on_elem, g);
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < n && !rc) {
+		size_t k = cut_next(&c);
+		if (k > n - i)
+			k = n - i;
+		rc = cf_jsonarray_feed(p, in + i, k);
+		i += k;
+	}
+	g->feed_rc = rc;
+	if (rc) {
+		size_t before = g->count;
+		if (cf_jsonarray_feed(p, ",{}", 3) != rc || g->count != before)
+			g->bad = 1;
+	}
+	g->finish_rc = cf_jsonarray_finish(p);
+	cf_jsonarray_free(p);
+}
+
+static void
+ja_run_way(const char *in, size_t n, int way, struct got *g)
+{
+	ja_run(in, n, way == 0 ? SIZE_MAX : way == 1 ? 1 : 0, (uint32_t)way, g);
+}
+
+static void
+ja_case(int line, const char *in, size_t n, const char *want, int fin)
+{
+	int ok = 1;
+	for (int way = 0; way < NWAYS; way++) {
+		struct got g = { 0 };
+		ja_run_way(in, n, way, &g);
+		const char *r = render(&g);
+		if (strcmp(r, want) || g.finish_rc != fin || g.feed_rc || g.bad) {
+			ok = 0;
+			fprintf(stderr, "test-stream.c:%d: way %d: got \"%s\" finish %d, "
+			        "want \"%s\" finish %d\n", line, way, r, g.finish_rc,
+			        want, fin);
+		}
+		got_free(&g);
+	}
+	verdict(ok, line, "%s%s", "json-array case", "");
+}
+
+#define JA(in, want, fin) ja_case(__LINE__, in, sizeof in - 1, want, fin)
+
+static void
+jsonarray_written(void)
+{
+	/* Gemini's separators, and brackets inside strings */
+	JA("[{\"a\":1}\n,\r\n{\"b\":\"x]}\"}\n]", "[{\"a\":1}][{\"b\":\"x]}\"}]", 0);
+	JA("[{\n  \"a\": [1, {\"b\": 2}]\n}\n]",
+	   "[{\\n  \"a\": [1, {\"b\": 2}]\\n}]", 0);
+	/* escapes: a quote and a backslash that do not end the string */
+	JA("[{\"s\":\"a\\\"}b\\\\\"},{\"t\":\"\\\\\\\"]\"}]",
+	   "[{\"s\":\"a\\\"}b\\\\\"}][{\"t\":\"\\\\\\\"]\"}]", 0);
+	/* elements that are not objects */
+	JA("[1, \"two\" , true,null,[3,[4]] ,-5e2]",
+	   "[1][\"two\"][true][null][[3,[4]]][-5e2]", 0);
+	JA("[]", "", 0);
+	JA("  \r\n[ \n ]  \n", "", 0);
+	JA("", "", 0);
+	/* a BOM before it */
+	JA("\xef\xbb\xbf[{\"a\":1}]", "[{\"a\":1}]", 0);
+	/* what follows the closing ] is not ours */
+	JA("[{\"a\":1}]\n[{\"b\":2}]", "[{\"a\":1}]", 0);
+	/* cut: the complete elements, and finish says one was pending */
+	JA("[{\"a\":1},{\"b\":", "[{\"a\":1}]", 1);
+	JA("[{\"a\":1},{\"b\":\"x\\", "[{\"a\":1}]", 1);
+	/* the array not closed, but no element pending */
+	JA("[{\"a\":1},", "[{\"a\":1}]", 0);
+	/* an object instead of an array: an error body, say */
+	JA("{\"error\":{\"code\":400}}\n", "[{\"error\":{\"code\":400}}]", 0);
+	/* not JSON: handed on as it is, for the reader to refuse */
+	JA("[{\"a\":1},oops,{\"b\":2}]", "[{\"a\":1}][oops][{\"b\":2}]", 0);
+	JA("[}{\"a\":1},{\"b\":2}]", "[}{\"a\":1}][{\"b\":2}]", 0);
+	JA("[1,,2]", "[1][2]", 0);
+	/* a stray byte at the end: a last scalar with no ] after it */
+	JA("[1,2", "[1][2]", 0);
+
+	/* a stop from the callback, in every way of feeding */
+	for (int way = 0; way < NWAYS; way++) {
+		static const char in[] = "[{\"a\":1},{\"b\":2},{\"c\":3}]";
+		struct got g = { .stop_at = 2 };
+		ja_run_way(in, sizeof in - 1, way, &g);
+		CHECK(g.count == 2 && g.feed_rc == 7 && g.finish_rc == 7 && !g.bad);
+		got_free(&g);
+	}
+}
+
+/* The recorded Gemini array: its elements are the ones jq finds. */
+static void
+jsonarray_fixture(void)
+{
+	char *in;
+	size_t n;
+	const char *path = FIXTURES "/gemini/stream-json-array-thinking.json";
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "test-stream: %s missing, its case skipped\n", path);
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	n = (size_t)ftell(f);
+	rewind(f);
+	in = cf_xmalloc(n + 1);
+	CHECK(fread(in, 1, n, f) == n);
+	fclose(f);
+	jv whole = jv_parse_sized(in, (int)n);
+	CHECK(jv_get_kind(whole) == JV_KIND_ARRAY);
+	int want = jv_array_length(jv_copy(whole));
+	CHECK(want == 3);
+	for (int way = 0; way < NWAYS; way++) {
+		struct got g = { 0 };
+		ja_run_way(in, n, way, &g);
+		int ok = (int)g.count == want && !g.bad && !g.finish_rc && !g.feed_rc;
+		for (size_t i = 0; ok && i < g.count; i++) {
+			jv e = jv_parse_sized(g.ev[i].data, (int)g.ev[i].len);
+			ok = jv_equal(e, jv_array_get(jv_copy(whole), (int)i));
+		}
+		CHECK(ok);
+		got_free(&g);
+	}
+	jv_free(whole);
+	free(in);
+}
+
+/* 10 MB of small objects with strings full of brackets, a byte at a time. */
+static void
+jsonarray_big(void)
+{
+	size_t cap = 10 << 20, n = 0, count = 0, bytes = 0;
+	char *in = cf_xmalloc(cap + 256);
+	uint32_t x = 777;
+	in[n++] = '[';
+	while (n < cap) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (count)
+			n += (size_t)sprintf(in + n, "%s", x % 2 ? "\n,\r\n" : ",");
+		size_t at = n;
+		n += (size_t)sprintf(in + n, "{\"t\":\"%.*s\\\"]}\",\"n\":[%u]}",
+		                     (int)(x % 40), "{[]}{[]}{[]}{[]}{[]}{[]}{[]}{[]}{[]}{[]}", x);
+		bytes += n - at;
+		count++;
+	}
+	in[n++] = ']';
+	size_t sizes[] = { 1, 16384 };
+	for (size_t i = 0; i < 2; i++) {
+		struct got g = { .count_only = 1 };
+		ja_run(in, n, sizes[i], 0, &g);
+		CHECK(g.count == count && g.bytes == bytes && !g.bad && !g.finish_rc);
+	}
+	free(in);
+}
+
 int
 main(void)
 {
@@ -771,5 +942,8 @@ main(void)
 	stops();
 	fixtures();
 	big();
+	jsonarray_written();
+	jsonarray_fixture();
+	jsonarray_big();
 	return unit_done("test-stream");
 }
