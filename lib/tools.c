@@ -343,26 +343,6 @@ note(struct cf_turn *t, const char *line)
 		cf_warn("%s", line);
 }
 
-/* Whether the reply stored asks for a tool, read without its content: a
- * turn offered no tools still answers a model that calls one (every
- * tool_use needs its result before the session can be sent on), and a
- * long reply is not read back for nothing. */
-static int
-asks_for_tools(struct cf_turn *t)
-{
-	static const char sql[] =
-		"SELECT 1 FROM messages WHERE id = ?1 AND parts IS NOT NULL"
-		" AND EXISTS (SELECT 1 FROM json_each(parts)"
-		"  WHERE json_extract(value, '$.type') = 'tool_use')";
-	if (!t->st || !*t->reply_id)
-		return 0;
-	sqlite3_stmt *s = cf_stmt(t->st, sql);
-	sqlite3_bind_text(s, 1, t->reply_id, -1, SQLITE_STATIC);
-	int yes = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
-	return yes;
-}
-
 /* The plugins' tools into t->tools, named for the wire; an error listing
  * them is a note, and none offered. */
 static void
@@ -399,38 +379,20 @@ cf_turn_tools(struct cf_turn *t)
 		jv_free(t->tools);
 		t->tools = jv_array();
 	}
-	/* An empty list from the caller (chat-send, for a script that can
-	 * allow no call) offers none; the plugins are listed only if the
-	 * model calls a tool anyway, so that its call is denied by name. */
-	int later = !none && jv_get_kind(t->tools) == JV_KIND_ARRAY &&
-	            !jv_array_length(jv_copy(t->tools));
-	if (!later)
-		offer_plugins(t);
-	if (!later && !jv_array_length(jv_copy(t->tools)) && none)
+	/* an empty list from the caller (chat-send, for a script that can
+	 * allow no call) offers none */
+	offer_plugins(t);
+	if (!jv_array_length(jv_copy(t->tools)))
 		return cf_turn_run(t);
 
 	/* each round is the turn again, answering the results: what the
-	 * caller set for the first is put back for the next (cf_turn_run
-	 * consumes over and fallbacks) */
+	 * caller set for the first is put back for the next */
 	const char *again = t->again, *replace = t->replace;
 	const char *text = t->text;
 	size_t len = t->len;
 	int edit = t->edit, reset = t->reset;
 	jv over = jv_copy(t->over), fallbacks = jv_copy(t->fallbacks);
 	jv r = cf_turn_run(t);
-	/* A reply calling a tool when none was offered is answered too (a
-	 * tool_use without its result makes the next request fail); one
-	 * that calls none, the usual case, is not read back. */
-	if (jv_is_valid(r) && !jv_array_length(jv_copy(t->tools)) && !asks_for_tools(t)) {
-		jv_free(over);
-		jv_free(fallbacks);
-		return r;
-	}
-	if (later) {
-		jv_free(t->tools);
-		t->tools = jv_null();
-		offer_plugins(t);
-	}
 	char results_id[37];
 	for (long round = 1; jv_is_valid(r); round++) {
 		jv reply = get_message(t, t->reply_id);

@@ -187,6 +187,7 @@ results_sent() {
 }
 
 @test "tools: without permission a call is denied, answered so, and never run" {
+	config <<< 'tools = on'   # offered to a script that allows none
 	for p in $PROTOCOLS; do
 		serve 'tool-use=add:{"a":2,"b":3}' 'text=Denied%2C%20then.'
 		session "$p"
