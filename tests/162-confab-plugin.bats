@@ -18,6 +18,7 @@ setup() {
 	SOCK="plugin-$$-$BATS_TEST_NUMBER"
 	RUN="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$RUN"
+	no_shipped_plugins   # /git would complete beside the test's /gitx
 	P="$XDG_DATA_HOME/confab/plugins"
 	mkdir -p "$P"
 	cat > "$P/chat-plugin-gitx" <<-'EOF'

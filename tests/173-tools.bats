@@ -21,16 +21,7 @@ setup() {
 	ERR=$BATS_TEST_TMPDIR/err
 	BG=()
 	MARK=$BATS_TEST_TMPDIR/ran
-	# the programs without the shipped plugins, whose tools would be
-	# offered beside the test's own
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	for f in "$ROOT"/bin/*; do
-		case ${f##*/} in chat-plugin-*) ;; *) ln -s "$f" "$BATS_TEST_TMPDIR/bin/" ;; esac
-	done
-	local d keep=$BATS_TEST_TMPDIR/bin
-	IFS=: read -ra dirs <<< "$PATH"
-	for d in "${dirs[@]}"; do [ "$d" -ef "$ROOT/bin" ] || keep+=":$d"; done
-	PATH=$keep
+	no_shipped_plugins   # their tools would be offered beside the test's own
 	PLUGINS=$XDG_DATA_HOME/confab/plugins
 	mkdir -p "$PLUGINS"
 	plugin calc add

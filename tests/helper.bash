@@ -29,6 +29,19 @@ on_tty() {
 	script -qec "$*" /dev/null
 }
 
+# PATH with bin/'s programs but not the shipped plugins (chat-plugin-*),
+# for a suite whose own plugins must be the only ones found.
+no_shipped_plugins() {
+	local f d keep=$BATS_TEST_TMPDIR/bin-np dirs
+	mkdir -p "$keep"
+	for f in "$ROOT"/bin/*; do
+		case ${f##*/} in chat-plugin-?*) ;; *) ln -sf "$f" "$keep/" ;; esac
+	done
+	IFS=: read -ra dirs <<< "$PATH"
+	for d in "${dirs[@]}"; do [ "$d" -ef "$ROOT/bin" ] || keep+=":$d"; done
+	PATH=$keep
+}
+
 # Writes the config file.
 config() {
 	mkdir -p "$XDG_CONFIG_HOME/confab"
