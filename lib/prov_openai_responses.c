@@ -475,6 +475,58 @@ errmsg(const char *body, size_t n)
 	return r;
 }
 
+/* -o's options at the top of the body, as for Chat Completions, but
+ * effort=X is reasoning.effort here (a reasoning.* given too wins);
+ * --schema is text.format, strict when the schema qualifies (strict
+ * refuses a schema with an open object or an optional property). */
+static jv
+options(cf_call *c, jv b)
+{
+	jv o = jv_get_kind(c->options) == JV_KIND_OBJECT ? jv_copy(c->options) : jv_object();
+	jv eff = jv_object_get(jv_copy(o), jv_string("effort"));
+	if (jv_is_valid(eff)) {
+		o = jv_object_delete(o, jv_string("effort"));
+		jv r = jv_object_set(jv_object(), jv_string("effort"), eff);
+		o = jv_object_merge_recursive(jv_object_set(jv_object(), jv_string("reasoning"), r), o);
+	} else {
+		jv_free(eff);
+	}
+	if (jv_get_kind(c->schema) == JV_KIND_OBJECT) {
+		jv f = jv_object_set(jv_object(), jv_string("type"), jv_string("json_schema"));
+		f = jv_object_set(f, jv_string("name"), jv_string("reply"));
+		f = jv_object_set(f, jv_string("schema"), jv_copy(c->schema));
+		if (cf_schema_strict(c->schema))
+			f = jv_object_set(f, jv_string("strict"), jv_true());
+		b = jv_object_set(b, jv_string("text"),
+		                  jv_object_set(jv_object(), jv_string("format"), f));
+	}
+	b = cf_options_place(b, o, NULL, NULL);
+	jv_free(o);
+	return b;
+}
+
+/* Each tool a function, flat (no nested function object as in Chat
+ * Completions).  strict is said either way: it defaults to true here,
+ * and a plugin's schema that does not qualify would be refused. */
+static jv
+tools(cf_call *c, jv body, jv list)
+{
+	(void)c;
+	jv out = jv_array();
+	jv_array_foreach(list, i, t) {
+		jv schema = jv_object_get(jv_copy(t), jv_string("input_schema"));
+		jv f = typed("function", "name", jv_string(cf_jstr(t, "name")));
+		f = jv_object_set(f, jv_string("description"), jv_string(cf_jstr(t, "description")));
+		f = jv_object_set(f, jv_string("strict"), jv_bool(cf_schema_strict(schema)));
+		f = jv_object_set(f, jv_string("parameters"), schema);
+		out = jv_array_append(out, f);
+		jv_free(t);
+		(void)i;
+	}
+	jv_free(list);
+	return jv_object_set(body, jv_string("tools"), out);
+}
+
 const struct cf_provider cf_prov_openai_responses = {
 	.name = "openai-responses",
 	.key_env = {"OPENAI_API_KEY"},
@@ -484,7 +536,9 @@ const struct cf_provider cf_prov_openai_responses = {
 	.url = url,
 	.headers = headers,
 	.body = body,
+	.options = options,
 	.event = event,
 	.whole = whole,
 	.errmsg = errmsg,
+	.tools = tools,
 };

@@ -824,7 +824,8 @@ typedef struct {
 	long long i;     /* pieces sent */
 	long created;
 	int elems;       /* gemini JSON-array elements so far */
-	bool text_open;  /* anthropic: the text block is started, not stopped */
+	bool text_open;  /* anthropic: the text block is started, not stopped
+	                  * (responses: the message item) */
 	long long piece;
 	const char *t;   /* responses: the whole text, for the events that repeat it */
 	size_t tl;
@@ -855,7 +856,25 @@ static void resp_message(gen *g, bool done)
 	puts_(g->b, "],\"role\":\"assistant\"}");
 }
 
-/* The response object; when done with its message and usage (out tokens). */
+/* A reply of tool calls alone has no message item. */
+static bool resp_text(const gen *g)
+{
+	return g->tl || !g->sp->ntool;
+}
+
+/* Tool call K as a function_call item: its arguments "" while it streams. */
+static void resp_call(gen *g, int k, bool done)
+{
+	putf(g->b, "{\"id\":\"fc_fakeprov%06ld_%d\",\"type\":\"function_call\",\"status\":\"%s\","
+		"\"arguments\":", g->ri->n, k, done ? "completed" : "in_progress");
+	put_jsons(g->b, done ? g->sp->tool_json[k] : "");
+	putf(g->b, ",\"call_id\":\"call_fakeprov%06ld_%d\",\"name\":", g->ri->n, k);
+	put_jsons(g->b, g->sp->tool_name[k]);
+	puts_(g->b, "}");
+}
+
+/* The response object; when done with its output (message, calls) and
+ * usage (out tokens). */
 static void resp_object(gen *g, bool done, long long out)
 {
 	putf(g->b, "{\"id\":\"resp_fakeprov%06ld\",\"object\":\"response\",\"created_at\":%ld,"
@@ -863,8 +882,13 @@ static void resp_object(gen *g, bool done, long long out)
 		g->created, done ? "completed" : "in_progress");
 	put_jsons(g->b, g->ri->model);
 	puts_(g->b, ",\"output\":[");
-	if (done)
+	if (done && resp_text(g))
 		resp_message(g, true);
+	for (int k = 0; done && k < g->sp->ntool; k++) {
+		if (k || resp_text(g))
+			puts_(g->b, ",");
+		resp_call(g, k, true);
+	}
 	puts_(g->b, "],\"usage\":");
 	if (done)
 		putf(g->b, "{\"input_tokens\":%lld,\"input_tokens_details\":{\"cached_tokens\":0},"
@@ -943,6 +967,9 @@ static void g_start(gen *g)
 		resp_object(g, false, 0);
 		puts_(b, ",");
 		resp_end(g);
+		if (!resp_text(g))
+			break;
+		g->text_open = true;
 		resp_event(g, "response.output_item.added");
 		puts_(b, "\"output_index\":0,\"item\":");
 		resp_message(g, false);
@@ -1099,6 +1126,25 @@ static void g_error(gen *g, const char *msg)
 	mark(g->bd);
 }
 
+/* The Responses message item ends before any function_call item starts. */
+static void resp_text_done(gen *g)
+{
+	if (!g->text_open)
+		return;
+	resp_event(g, "response.output_text.done");
+	putf(g->b, "\"item_id\":\"msg_fakeprov%06ld\",\"output_index\":0,\"content_index\":0,"
+		"\"text\":", g->ri->n);
+	put_json(g->b, g->t, g->tl);
+	puts_(g->b, ",\"logprobs\":[],");
+	resp_end(g);
+	resp_event(g, "response.output_item.done");
+	puts_(g->b, "\"output_index\":0,\"item\":");
+	resp_message(g, true);
+	puts_(g->b, ",");
+	resp_end(g);
+	g->text_open = false;
+}
+
 /* Anthropic's text block ends before any tool_use block starts. */
 static void text_stop(gen *g)
 {
@@ -1169,6 +1215,39 @@ static void g_tools(gen *g)
 				mark(g->bd);
 				pos = e;
 			}
+		}
+		break;
+	case P_RESPONSES:
+		resp_text_done(g);
+		for (int k = 0; k < sp->ntool; k++) {
+			const char *j = sp->tool_json[k];
+			size_t jl = strlen(j);
+			resp_event(g, "response.output_item.added");
+			putf(b, "\"output_index\":%d,\"item\":", (int)resp_text(g) + k);
+			resp_call(g, k, false);
+			puts_(b, ",");
+			resp_end(g);
+			for (size_t pos = 0; pos < jl;) {
+				size_t e = piece_end(j, jl, pos, g->piece);
+				resp_event(g, "response.function_call_arguments.delta");
+				puts_(b, "\"delta\":");
+				put_json(b, j + pos, e - pos);
+				putf(b, ",\"item_id\":\"fc_fakeprov%06ld_%d\",\"output_index\":%d,",
+					ri->n, k, (int)resp_text(g) + k);
+				resp_end(g);
+				pos = e;
+			}
+			resp_event(g, "response.function_call_arguments.done");
+			puts_(b, "\"arguments\":");
+			put_jsons(b, j);
+			putf(b, ",\"item_id\":\"fc_fakeprov%06ld_%d\",\"output_index\":%d,",
+				ri->n, k, (int)resp_text(g) + k);
+			resp_end(g);
+			resp_event(g, "response.output_item.done");
+			putf(b, "\"output_index\":%d,\"item\":", (int)resp_text(g) + k);
+			resp_call(g, k, true);
+			puts_(b, ",");
+			resp_end(g);
 		}
 		break;
 	case P_GEMINI:
@@ -1244,17 +1323,7 @@ static void g_finish(gen *g)
 		puts_(b, "data: [DONE]\n\n");
 		break;
 	case P_RESPONSES:
-		resp_event(g, "response.output_text.done");
-		putf(b, "\"item_id\":\"msg_fakeprov%06ld\",\"output_index\":0,\"content_index\":0,"
-			"\"text\":", ri->n);
-		put_json(b, g->t, g->tl);
-		puts_(b, ",\"logprobs\":[],");
-		resp_end(g);
-		resp_event(g, "response.output_item.done");
-		puts_(b, "\"output_index\":0,\"item\":");
-		resp_message(g, true);
-		puts_(b, ",");
-		resp_end(g);
+		resp_text_done(g);
 		resp_event(g, "response.completed");
 		puts_(b, "\"response\":");
 		resp_object(g, true, g->out);
@@ -1394,7 +1463,8 @@ static void gen_whole(buf *b, const reqinfo *ri, const spec *sp, const char *t, 
 		break;
 	case P_RESPONSES: {
 		body bd = {0};
-		gen g = {.bd = &bd, .b = b, .ri = ri, .created = (long)time(NULL), .t = t, .tl = tl};
+		gen g = {.bd = &bd, .b = b, .ri = ri, .sp = sp, .created = (long)time(NULL), .t = t,
+			.tl = tl};
 		resp_object(&g, true, out);
 		puts_(b, "\n");
 		free(bd.ev);

@@ -367,11 +367,58 @@ request(void)
 	cf_call_release(&c);
 }
 
+/* -o, --schema and tools through the hooks call.c runs after body: where
+ * each lands, and nothing leaked or freed twice on the way. */
+static void
+hooks(void)
+{
+	cf_call c;
+	call_new(&c, 0);
+	c.model = "gpt-x";
+	c.max_tokens = 5;
+	jv_free(c.messages);
+	c.messages = jv_parse("[{\"role\":\"user\",\"content\":\"a\"}]");
+	c.options = jv_parse("{\"effort\":\"low\",\"reasoning\":{\"summary\":\"auto\"},"
+		"\"text\":{\"verbosity\":\"low\"},\"seed\":3}");
+	c.schema = jv_parse("{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}},"
+		"\"required\":[\"n\"],\"additionalProperties\":false}");
+	jv list = jv_parse("[{\"name\":\"add\",\"description\":\"adds\",\"input_schema\":{\"type\":\"object\"}},"
+		"{\"name\":\"mul\",\"description\":\"muls\",\"input_schema\":{\"type\":\"object\","
+		"\"properties\":{},\"additionalProperties\":false}}]");
+	jv b = c.p->tools(&c, c.p->body(&c), list);
+	b = c.p->options(&c, b);
+	jv want = jv_parse("{\"model\":\"gpt-x\",\"max_output_tokens\":5,\"seed\":3,"
+		"\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"a\"}]}],"
+		"\"reasoning\":{\"effort\":\"low\",\"summary\":\"auto\"},"
+		"\"text\":{\"verbosity\":\"low\",\"format\":{\"type\":\"json_schema\",\"name\":\"reply\","
+		"\"strict\":true,\"schema\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\"}},"
+		"\"required\":[\"n\"],\"additionalProperties\":false}}},"
+		"\"tools\":[{\"type\":\"function\",\"name\":\"add\",\"description\":\"adds\",\"strict\":false,"
+		"\"parameters\":{\"type\":\"object\"}},"
+		"{\"type\":\"function\",\"name\":\"mul\",\"description\":\"muls\",\"strict\":true,"
+		"\"parameters\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}}]}");
+	if (!jv_equal(jv_copy(b), jv_copy(want))) {
+		jv d = jv_dump_string(jv_copy(b), 0);
+		fprintf(stderr, "body: %s\n", jv_string_value(d));
+		jv_free(d);
+	}
+	CHECK(jv_equal(b, want));
+	/* none given: the body as it was */
+	jv_free(c.options);
+	jv_free(c.schema);
+	c.options = c.schema = jv_null();
+	b = c.p->body(&c);
+	want = jv_copy(b);
+	CHECK(jv_equal(c.p->options(&c, b), want));
+	cf_call_release(&c);
+}
+
 int
 main(void)
 {
 	recordings();
 	written();
 	request();
+	hooks();
 	return unit_done("test-responses");
 }
