@@ -44,12 +44,15 @@ plugin() {
 	cp "$P/chat-plugin-a" "$BATS_TEST_TMPDIR/path/chat-plugin-b"
 	sed -i 's/"name":"a"/"name":"b"/' "$BATS_TEST_TMPDIR/path/chat-plugin-b"
 	printf '#!/bin/sh\n' > "$BATS_TEST_TMPDIR/path/chat-plugin-noexec"
-	run -0 --separate-stderr chat-plugin ls
+	# PATH only the test's folder: bin/ holds the shipped plugins, and a
+	# confab installed on this machine may have put its own on PATH
+	local only="env PATH=$BATS_TEST_TMPDIR/path $ROOT/bin/chat-plugin"
+	run -0 --separate-stderr $only ls
 	[ -z "$stderr" ]
 	[ "$(jq -r '[.name, .path] | join(" ")' <<< "$output")" = "a $P/chat-plugin-a
 b $BATS_TEST_TMPDIR/path/chat-plugin-b" ]
 	[ "$(jq -c '.commands' <<< "$output" | head -1)" = '["go"]' ]
-	tty_run chat-plugin ls
+	tty_run $only ls
 	[[ "${lines[0]}" == NAME*PATH*COMMANDS* ]]
 	[[ "${lines[1]}" == "a "*"$P/chat-plugin-a"*go* ]]
 }
