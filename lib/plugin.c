@@ -577,6 +577,31 @@ human_ms(long ms)
 	return ms % 1000 ? jv_string_fmt("%.1f s", ms / 1000.0) : jv_string_fmt("%ld s", ms / 1000);
 }
 
+static jv plugin_said(const char *name, const char *what, const char *s);
+
+/* The message of the first error record among the lines of r's output
+ * that are records, or invalid: a plugin that fails says why there (and
+ * exits non-zero), which is better than its exit status. */
+static jv
+said_error(struct run *r)
+{
+	jv said = jv_invalid();
+	for (size_t o = 0; o < r->outn && !jv_is_valid(said);) {
+		const char *nl = memchr(r->out + o, '\n', r->outn - o);
+		size_t e = nl ? (size_t)(nl - r->out) : r->outn;
+		jv recs = cf_plugin_records(r->out + o, e - o, r->name);
+		o = nl ? e + 1 : r->outn;
+		if (jv_is_valid(recs) && jv_array_length(jv_copy(recs)) == 1) {
+			jv rec = jv_array_get(jv_copy(recs), 0);
+			if (!strcmp(cf_jstr(rec, "type"), "error"))
+				said = jv_string(cf_jstr(rec, "message"));
+			jv_free(rec);
+		}
+		jv_free(recs);
+	}
+	return said;
+}
+
 /* What became of r as one error line, or jv_true() when it ended well
  * (exit 0).  out->exit set. */
 static jv
@@ -605,6 +630,13 @@ outcome(struct run *r, struct cf_plugin_out *out)
 		return cf_error(CF_EX_FAIL, "plugin '%s' was killed by signal %d (%s)%s%s",
 		                r->name, WTERMSIG(r->status), strsignal(WTERMSIG(r->status)),
 		                *words ? ": " : "", words);
+	jv said = WIFEXITED(r->status) && WEXITSTATUS(r->status) ? said_error(r) : jv_invalid();
+	if (jv_is_valid(said)) {
+		jv e = plugin_said(r->name, "", jv_string_value(said));
+		jv_free(said);
+		return e;
+	}
+	jv_free(said);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status))
 		return cf_error(CF_EX_FAIL, "plugin '%s' failed (exit %d)%s%s", r->name,
 		                WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1,

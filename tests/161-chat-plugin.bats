@@ -180,6 +180,11 @@ fails() {
 	fails b 1 "plugin 'b' failed (exit 4): last words"
 	plugin c 'go) echo "{\"type\":\"message\",\"role\":\"user\",\"content\":\"x\"}"; kill -SEGV $$ ;;'
 	fails c 1 "plugin 'c' was killed by signal 11"
+	# an error record and a non-zero exit (as the shipped plugins fail):
+	# the record's message, not the exit status and stderr
+	plugin d 'go) echo "not a record"; echo "{\"type\":\"error\",\"message\":\"nothing to diff\"}"; echo "d: nothing to diff" >&2; exit 3 ;;'
+	fails d 1 "plugin 'd': nothing to diff"
+	[[ "$stderr" != *"exit 3"* ]]
 }
 
 @test "100 MB of output stops at the limit in bounded memory" {
