@@ -34,6 +34,15 @@ plug_limits(struct plug_limits *l)
 			                "expected a number of bytes from 1024 to 67108864", s);
 		l->max_bytes = (size_t)n;
 	}
+	/* the host's own limit (confab-plugin(7)): ours a little shorter, so
+	 * that what ran too long is told in our words, not the host's */
+	s = getenv("CONFAB_TIME_LIMIT");
+	double host;
+	if (s && *s && !cf_parse_double(s, 0.001, 1e9, &host)) {
+		double margin = host / 10 > 2 ? 2 : host / 10;
+		if (host - margin < l->timeout)
+			l->timeout = host - margin;
+	}
 	s = getenv("CONFAB_PLUGIN_TIMEOUT");
 	if (s && *s && cf_parse_double(s, 0.1, 86400, &l->timeout))
 		return cf_error(CF_EX_CONFIG, "invalid CONFAB_PLUGIN_TIMEOUT '%s': "

@@ -262,7 +262,7 @@ cf_plugin_config_env(const char *name)
  * CHAT_DB and the plugin's config section.  A NULL-ended array of
  * malloc'd strings. */
 static char **
-child_env(const char *name, const char *sid, const char *db)
+child_env(const char *name, const char *sid, const char *db, long timeout_ms)
 {
 	char section[128];
 	snprintf(section, sizeof section, "plugin.%s.pass-env", name);
@@ -291,6 +291,7 @@ child_env(const char *name, const char *sid, const char *db)
 		size_t k = strcspn(*e, "=");
 		int ours = (k == 14 && !strncmp(*e, "CONFAB_SESSION", 14)) ||
 		           (k == 7 && !strncmp(*e, "CHAT_DB", 7)) ||
+		           (k == 17 && !strncmp(*e, "CONFAB_TIME_LIMIT", 17)) ||
 		           !strncmp(*e, "CONFAB_PLUGIN_", 14);
 		if (ours || (secret_var(*e, k, keyvars) && !listed(pass, *e, k)))
 			continue;
@@ -307,6 +308,10 @@ child_env(const char *name, const char *sid, const char *db)
 		env[n++] = cf_xstrdup(jv_string_value(s));
 		jv_free(s);
 	}
+	/* so that a plugin's own limits can fire first, with its own words */
+	char lim[64];
+	snprintf(lim, sizeof lim, "CONFAB_TIME_LIMIT=%g", timeout_ms / 1000.0);
+	env[n++] = cf_xstrdup(lim);
 	jv_array_foreach(extra, i, p) {
 		jv k = jv_array_get(jv_copy(p), 0), v = jv_array_get(p, 1);
 		jv s = jv_string_fmt("%s=%s", jv_string_value(k), jv_string_value(v));
@@ -685,7 +690,7 @@ start(struct run *r, const char *name, char **argv, const char *sid, const char 
 		return path;
 	r->path = cf_xstrdup(jv_string_value(path));
 	jv_free(path);
-	r->env = child_env(name, sid, db);
+	r->env = child_env(name, sid, db, r->timeout_ms);
 	e = run_child(r);
 	if (!jv_is_valid(e)) {
 		free((char *)r->path);
