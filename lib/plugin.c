@@ -401,14 +401,28 @@ child(struct run *r, int infd, int outw, int errw, int report)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(infd, 0) < 0 || dup2(outw, 1) < 0 || dup2(errw, 2) < 0)
-		goto failed;
-	if (report != 3) {
-		dup2(report, 3);
-		report = 3;
+	/* Out of the way first: with our 0, 1 or 2 closed, a pipe or the
+	 * memfd is one of them, and a dup2 onto itself would keep its
+	 * close-on-exec (the plugin's stdin closed) or another's be lost. */
+	int fds[4] = {infd, outw, errw, report};
+	for (int i = 0; i < 4; i++) {
+		int k = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (k < 0)
+			goto failed;
+		fds[i] = k;
 	}
-	close_range(4, ~0U, 0);
+	report = fds[3];
+	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 ||
+	    dup2(fds[3], 3) < 0)
+		goto failed;
+	report = 3;
 	fcntl(report, F_SETFD, FD_CLOEXEC);
+	/* nothing else of ours (the store's SQLite file) reaches the plugin */
+	if (close_range(4, ~0U, 0) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 4; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+	}
 	environ = r->env;
 	execv(r->path, r->argv);
 failed:;

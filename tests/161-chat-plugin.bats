@@ -289,3 +289,20 @@ k = v' ]
 	run -3 --separate-stderr chat-plugin run a go -s nosuchsession
 	one_error chat-plugin
 }
+
+@test "a plugin has 0, 1 and 2 open and nothing else (not the store), stdin its own even when ours is closed" {
+	plugin a 'go) exec ls -l /proc/self/fd > "$BATS_TEST_TMPDIR/fds" ;;'
+	fds() {
+		# ls's own listing of /proc/self/fd is its fd 3
+		[ "$(awk 'NR > 1 {print $9}' "$BATS_TEST_TMPDIR/fds" | sort | tr '\n' ' ')" = "0 1 2 3 " ]
+		grep -q ' 0 -> /memfd:confab-plugin-stdin' "$BATS_TEST_TMPDIR/fds"
+		grep -q ' 3 -> /proc/.*/fd' "$BATS_TEST_TMPDIR/fds"
+	}
+	run -0 chat-plugin run a go -s p 7< /dev/null 9> /dev/null
+	fds
+	run -0 bash -c 'exec chat-plugin run a go <&-'
+	cat "$BATS_TEST_TMPDIR/fds"
+	fds
+	run -0 bash -c 'exec chat-plugin run a go -s p <&- 2>&-'
+	fds
+}
