@@ -50,15 +50,18 @@ plugin_dir(void)
 	const char *e;
 	if ((e = getenv("XDG_DATA_HOME")) && *e == '/')
 		snprintf(dir, sizeof dir, "%s/confab/plugins", e);
-	else if ((e = getenv("HOME")) && *e)
+	else if ((e = getenv("HOME")) && *e == '/')
 		snprintf(dir, sizeof dir, "%s/.local/share/confab/plugins", e);
 	else
 		dir[0] = '\0';
 	return dir;
 }
 
-/* The folders searched, in order: the plugin folder, then PATH's (an
- * empty entry of PATH is the current folder, as for execvp). */
+/* The folders searched, in order: the plugin folder, then PATH's.  Only
+ * absolute ones: every plugin found is run for its description at each
+ * turn (its tools), so an empty entry of PATH (the current folder, for
+ * execvp) or a relative one would run whatever chat-plugin-NAME the
+ * folder confab was started in holds, a repository just cloned say. */
 static jv
 search_dirs(void)
 {
@@ -70,7 +73,8 @@ search_dirs(void)
 		p = "/usr/local/bin:/usr/bin:/bin";
 	while (1) {
 		size_t n = strcspn(p, ":");
-		dirs = jv_array_append(dirs, n ? jv_string_sized(p, (int)n) : jv_string("."));
+		if (n && *p == '/')
+			dirs = jv_array_append(dirs, jv_string_sized(p, (int)n));
 		if (!p[n])
 			break;
 		p += n + 1;

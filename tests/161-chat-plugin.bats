@@ -306,3 +306,24 @@ k = v' ]
 	run -0 bash -c 'exec chat-plugin run a go -s p <&- 2>&-'
 	fds
 }
+
+@test "PATH's empty and relative entries are not searched: a chat-plugin-NAME in the current folder is never run" {
+	mkdir -p "$BATS_TEST_TMPDIR/repo/bin"
+	for f in "$BATS_TEST_TMPDIR/repo/chat-plugin-evil" "$BATS_TEST_TMPDIR/repo/bin/chat-plugin-evil"; do
+		printf '#!/bin/sh\ntouch "%s"\necho "{\\"name\\":\\"evil\\"}"\n' "$BATS_TEST_TMPDIR/ran" > "$f"
+		chmod +x "$f"
+	done
+	cd "$BATS_TEST_TMPDIR/repo"
+	for p in ":$PATH" "$PATH:" "$PATH::/bin" ".:$PATH" "bin:$PATH"; do
+		PATH="$p" run -0 --separate-stderr chat-plugin ls
+		[[ "$output" != *evil* ]]
+		PATH="$p" run -3 --separate-stderr chat-plugin describe evil
+		PATH="$p" run -3 --separate-stderr chat-plugin run evil go
+		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	done
+	# nor a relative HOME's plugin folder
+	mkdir -p rel/.local/share/confab/plugins
+	cp chat-plugin-evil rel/.local/share/confab/plugins/
+	HOME=rel XDG_DATA_HOME= run -3 --separate-stderr chat-plugin describe evil
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
