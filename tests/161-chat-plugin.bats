@@ -327,3 +327,33 @@ k = v' ]
 	HOME=rel XDG_DATA_HOME= run -3 --separate-stderr chat-plugin describe evil
 	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
 }
+
+@test "config: a config file that is a symbolic link stays one, its target written; writers at once lose no key" {
+	mkdir -p "$BATS_TEST_TMPDIR/dotfiles" "$XDG_CONFIG_HOME/confab"
+	printf 'model = x\n' > "$BATS_TEST_TMPDIR/dotfiles/confab.conf"
+	ln -s ../../dotfiles/confab.conf "$XDG_CONFIG_HOME/confab/config"
+	run -0 chat-plugin config a k 'v = w'
+	[ -L "$XDG_CONFIG_HOME/confab/config" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = 'model = x
+
+[plugin.a]
+k = v = w' ]
+	# a value with '=' in it reads back whole
+	plugin a 'go) echo "{\"type\":\"text\",\"content\":\"$CONFAB_PLUGIN_K\"}" ;;'
+	run -0 chat-plugin run a go
+	[ "$(jq -r .content <<< "$output")" = 'v = w' ]
+	# a link to a file not there yet: the file is made where it points
+	rm "$BATS_TEST_TMPDIR/dotfiles/confab.conf"
+	run -0 chat-plugin config a k v
+	[ -L "$XDG_CONFIG_HOME/confab/config" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = '[plugin.a]
+k = v' ]
+	# twenty at once, each its own key: all twenty written
+	for i in $(seq 1 20); do
+		chat-plugin config b "k$i" "$i" > /dev/null &
+	done
+	wait
+	[ "$(grep -c '^k[0-9]* = ' "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = 21 ]
+	run -2 --separate-stderr chat-plugin config a k $'two\nlines'
+	one_error chat-plugin
+}
