@@ -252,5 +252,5 @@ block() { ctx | awk '/^```/ { if (on) exit; on = 1; next } on'; }
 	[ -z "$stderr" ]
 	[ "$(block)" = "src/main.c:3:	return parse();" ]
 	run -1 --separate-stderr chat-plugin run file read blob.bin
-	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'file' failed (exit 5): chat-plugin-file: 'blob.bin' is a binary file (it holds NUL bytes), not text" ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'file': 'blob.bin' is a binary file (it holds NUL bytes), not text" ]
 }
