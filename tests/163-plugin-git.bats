@@ -266,3 +266,25 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	run -0 chat-plugin run git status
 	[[ $(ctx) == "git status --short --branch in $R:"*' M a.txt'* ]]
 }
+
+@test "the repository's own config runs nothing: core.fsmonitor, a pager, an external diff" {
+	printf '#!/bin/sh\ntouch "%s/ran-$1"\n' "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/hook"
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	git config core.fsmonitor "$BATS_TEST_TMPDIR/hook"
+	git config core.pager "$BATS_TEST_TMPDIR/hook pager"
+	git config diff.external "$BATS_TEST_TMPDIR/hook diff"
+	git config pager.log "$BATS_TEST_TMPDIR/hook log"
+	printf 'more\n' >> a.txt
+	for c in status diff 'log 1' 'show HEAD'; do
+		run -0 chat-plugin-git $c < /dev/null
+	done
+	for t in git_status git_diff; do
+		run -0 chat-plugin-git --tool $t <<< '{}'
+	done
+	ls "$BATS_TEST_TMPDIR"
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep '^ran-')" ]
+	# refs that look like options are refused before git sees them
+	run -2 --separate-stderr chat-plugin-git show --output=x < /dev/null
+	run -2 --separate-stderr chat-plugin-git show -p < /dev/null
+	[ ! -e x ]
+}
