@@ -864,6 +864,22 @@ described_list(const char *name, jv o, const char *key, const char *const *field
 			jv_free(c);
 			continue;
 		}
+		/* two of a name: which one runs could not be told, and a model's
+		 * provider refuses a request whose tools share a name */
+		int dup = -1;
+		jv_array_foreach(out, j, o) {
+			if (dup < 0 && !strcmp(cf_jstr(o, "name"), cf_jstr(c, "name")))
+				dup = j;
+			jv_free(o);
+		}
+		if (dup >= 0) {
+			if (!cf_is_error(err))
+				err = cf_error(CF_EX_DATA, "plugin '%s': --describe's %s[%d] has the "
+				               "name of %s[%d], '%s'", name, key, i, key, dup,
+				               cf_jstr(c, "name"));
+			jv_free(c);
+			continue;
+		}
 		jv d = jv_object_set(jv_object(), jv_string("name"), jv_string(cf_jstr(c, "name")));
 		for (int f = 0; fields[f]; f++) {
 			jv v = jv_object_get(jv_copy(c), jv_string(fields[f]));

@@ -357,3 +357,22 @@ k = v' ]
 	run -2 --separate-stderr chat-plugin config a k $'two\nlines'
 	one_error chat-plugin
 }
+
+@test "describe: two commands or two tools of one name, a schema that is no object, a name with / or .. refused, one line" {
+	for bad in '"commands":[{"name":"go"},{"name":"go"}]' \
+		'"tools":[{"name":"look"},{"name":"look","input_schema":{"type":"object"}}]' \
+		'"tools":[{"name":"look","input_schema":"object"}]' \
+		'"tools":[{"name":"look","input_schema":[1]}]' \
+		'"commands":[{"name":"../go"}]' '"commands":[{"name":"a b"}]' '"commands":{"go":1}'; do
+		printf '#!/bin/sh\necho %s\n' "'{\"name\":\"a\",$bad}'" > "$P/chat-plugin-a"
+		chmod +x "$P/chat-plugin-a"
+		run -5 --separate-stderr chat-plugin describe a
+		echo "$bad: $stderr"
+		one_error chat-plugin
+	done
+	[[ "$stderr" == *"commands is not an array"* ]]
+	run -2 --separate-stderr chat-plugin describe ../a
+	one_error chat-plugin
+	run -2 --separate-stderr chat-plugin describe 'a b'
+	run -2 --separate-stderr chat-plugin describe ''
+}
