@@ -498,7 +498,10 @@ run_child(struct run *r)
 	int pfd = pidfd_open(pid, 0);
 	size_t cap = 65536;
 	r->out = cf_xmalloc(cap + 1);
-	struct pollfd p[2] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
+	/* the leader's end too: what it left running may hold the pipes */
+	struct pollfd p[3] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN},
+	                      {.fd = pfd, .events = POLLIN}};
+	int gone = 0, held = 0;   /* held: a pipe still open once it was gone */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char buf[65536];
@@ -513,12 +516,24 @@ run_child(struct run *r)
 			break;
 		}
 		/* slices, so a signal that came just before poll is seen */
-		int n = poll(p, 2, left < 200 ? (int)left : 200);
+		int n = poll(p, 3, left < 200 ? (int)left : 200);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n <= 0)
 			continue;
-		if (p[0].revents) {
+		if (p[2].fd >= 0 && p[2].revents) {
+			/* ended: what it wrote is in the pipes, read now without
+			 * waiting for a child it left with them open */
+			gone = 1;
+			p[2].fd = -1;
+			for (int i = 0; i < 2; i++)
+				if (p[i].fd >= 0)
+					fcntl(p[i].fd, F_SETFL, O_NONBLOCK);
+		}
+		/* once it is gone, each pipe to its end or to what is there now,
+		 * a bounded number of reads (a child could write on and on) */
+		for (int tries = 0; p[0].fd >= 0 && (p[0].revents || gone) && tries < (gone ? 64 : 1);
+		     tries++) {
 			k = read(op[0], buf, sizeof buf);
 			if (k > 0) {
 				if (r->outn + (size_t)k > (size_t)r->max) {
@@ -531,11 +546,15 @@ run_child(struct run *r)
 				memcpy(r->out + r->outn, buf, (size_t)k);
 				r->outn += (size_t)k;
 			} else if (k == 0 || errno != EINTR) {
+				held |= k < 0 && errno == EAGAIN;
 				close(op[0]);
 				p[0].fd = -1;
 			}
 		}
-		if (p[1].revents) {
+		if (r->how != R_DONE)
+			break;
+		for (int tries = 0; p[1].fd >= 0 && (p[1].revents || gone) && tries < (gone ? 64 : 1);
+		     tries++) {
 			k = read(ep[0], buf, sizeof buf);
 			if (k > 0) {
 				/* only the end is kept */
@@ -547,11 +566,18 @@ run_child(struct run *r)
 				memcpy(r->err + r->errn, buf + k - m, m);
 				r->errn += m;
 			} else if (k == 0 || errno != EINTR) {
+				held |= k < 0 && errno == EAGAIN;
 				close(ep[0]);
 				p[1].fd = -1;
 			}
 		}
+		if (gone)
+			break;
 	}
+	/* what it left holding the pipes goes (the leader is not reaped yet,
+	 * so its group is still its own) */
+	if (gone && r->how == R_DONE && (held || p[0].fd >= 0 || p[1].fd >= 0))
+		kill(-pid, SIGKILL);
 	if (r->how != R_DONE) {
 		stop_group(pid, pfd);
 	} else {

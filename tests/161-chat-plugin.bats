@@ -376,3 +376,18 @@ k = v' ]
 	run -2 --separate-stderr chat-plugin describe 'a b'
 	run -2 --separate-stderr chat-plugin describe ''
 }
+
+@test "a plugin that ends leaving a child with its stdout open: its records when it ends, the child stopped" {
+	config <<< 'plugin-timeout = 20'
+	plugin a "go) echo '{\"type\":\"text\",\"content\":\"hi\"}'; sleep 4111 & echo \$! > '$BATS_TEST_TMPDIR/bgpid'; exit 0 ;;"
+	run -0 --separate-stderr chat-plugin run a go
+	[ "$output" = '{"type":"text","content":"hi"}' ]
+	[ -z "$stderr" ]
+	bg=$(cat "$BATS_TEST_TMPDIR/bgpid")
+	for i in $(seq 50); do kill -0 "$bg" 2> /dev/null || break; sleep 0.1; done
+	not kill -0 "$bg" 2> /dev/null
+	# and one that closed its stdout but goes on is still waited for, to the limit
+	config <<< 'plugin-timeout = 1'
+	plugin b "go) echo '{\"type\":\"text\",\"content\":\"hi\"}'; exec > /dev/null 2>&1; sleep 4112 ;;"
+	fails b 1 "did not end within 1 s"
+}
