@@ -288,3 +288,15 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	run -2 --separate-stderr chat-plugin-git show -p < /dev/null
 	[ ! -e x ]
 }
+
+@test "CONFAB_PLUGIN_TIMEOUT bounds the whole command, not each git it runs (diff runs four)" {
+	mkdir -p "$BATS_TEST_TMPDIR/slow"
+	printf '#!/bin/sh\nsleep 0.5\nexec %s "$@"\n' "$(command -v git)" > "$BATS_TEST_TMPDIR/slow/git"
+	chmod +x "$BATS_TEST_TMPDIR/slow/git"
+	printf 'more\n' >> a.txt
+	PATH="$BATS_TEST_TMPDIR/slow:$PATH" CONFAB_PLUGIN_TIMEOUT=1.2 run -1 --separate-stderr chat-plugin-git diff < /dev/null
+	error_record "git "
+	[[ "$output" == *"took longer than 1.2 s (CONFAB_PLUGIN_TIMEOUT)"* ]]
+	# one git within the time is fine
+	PATH="$BATS_TEST_TMPDIR/slow:$PATH" CONFAB_PLUGIN_TIMEOUT=5 run -0 chat-plugin-git diff < /dev/null
+}
