@@ -81,11 +81,17 @@ b $BATS_TEST_TMPDIR/path/chat-plugin-b" ]
 		cat > "$BATS_TEST_TMPDIR/stdin"; env > "$BATS_TEST_TMPDIR/env"
 		echo "{\"type\":\"text\",\"content\":\"done\"}" ;;'
 	config <<-EOF
+		[groq]
+		type = openai
+		api-key-env = GROQ_KEY
+
 		[plugin.a]
 		token = t0k3n
 		some-key.x = 1
 	EOF
 	export OPENAI_API_KEY=sk-never MY_API_KEY=also-never PLAIN=kept CONFAB_PLUGIN_STALE=x
+	export ANTHROPIC_API_KEY=sk-never GEMINI_API_KEY=sk-never GOOGLE_API_KEY=sk-never
+	export GROQ_KEY=sk-never HF_AUTH_TOKEN=sk-never CONFAB_TIME_LIMIT=stale
 	run -0 --separate-stderr chat-plugin run a go 'two words' -s p -- --flag ''
 	[ "$output" = '{"type":"text","content":"done"}' ]
 	[ "$(cat "$BATS_TEST_TMPDIR/argv")" = "[two words][--flag][]" ]
@@ -100,11 +106,13 @@ message echo: after the clear" ]
 	grep -qx "CONFAB_PLUGIN_TOKEN=t0k3n" "$env"
 	grep -qx "CONFAB_PLUGIN_SOME_KEY_X=1" "$env"
 	grep -qx "PLAIN=kept" "$env"
-	not grep -q "sk-never\|also-never\|CONFAB_PLUGIN_STALE" "$env"
+	not grep -q "sk-never\|also-never\|CONFAB_PLUGIN_STALE\|=stale" "$env"
+	grep -qx "CONFAB_TIME_LIMIT=30" "$env"
 	# pass-env lets one through
 	printf 'pass-env = OPENAI_API_KEY\n' >> "$XDG_CONFIG_HOME/confab/config"
 	run -0 chat-plugin run a go -s p
 	grep -qx "OPENAI_API_KEY=sk-never" "$env"
+	[ "$(grep -c "sk-never" "$env")" = 1 ]
 	not grep -q "also-never" "$env"
 	not grep -q "CONFAB_PLUGIN_PASS_ENV" "$env"
 	# without a session: nothing on stdin, no CONFAB_SESSION
