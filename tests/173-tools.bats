@@ -24,8 +24,6 @@ setup() {
 	PLUGINS=$XDG_DATA_HOME/confab/plugins
 	mkdir -p "$PLUGINS"
 	plugin calc add
-	# the shipped plugins' tools would be offered too
-	only_own_plugins
 }
 
 # A plugin NAME with a tool TOOL adding two integers a and b; when run it

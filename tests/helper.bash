@@ -158,18 +158,3 @@ without_lib() {
 	: > "$dir/$so"
 	LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
 }
-
-# PATH without the shipped plugins (bin/chat-plugin-*, which a build
-# puts beside the programs): bin/'s programs through links in a folder of
-# the test's own, for a test that must see only the plugins it made.
-only_own_plugins() {
-	local d="$BATS_TEST_TMPDIR/bin-own-plugins" f
-	mkdir -p "$d"
-	for f in "$ROOT"/bin/*; do
-		case ${f##*/} in
-		chat-plugin-*) ;;
-		*) ln -sf "$f" "$d/" ;;
-		esac
-	done
-	PATH="$d:${PATH//"$ROOT/bin:"/}"
-}
