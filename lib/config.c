@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -212,6 +213,39 @@ key_of(const char *line, char *buf, size_t n)
 	return *k == '#' || *k == ';' ? NULL : k;
 }
 
+/* The file a config path names: itself, or what its symbolic links
+ * lead to (a config kept with one's dotfiles is a link), there or not
+ * yet; into out (PATH_MAX).  -1 with errno for a loop or a name too long. */
+static int
+link_target(const char *p, char *out)
+{
+	char cur[PATH_MAX], to[PATH_MAX];
+	snprintf(cur, sizeof cur, "%s", p);
+	for (int hops = 0; hops < 40; hops++) {
+		ssize_t k = readlink(cur, to, sizeof to - 1);
+		if (k < 0) {
+			if (errno != EINVAL && errno != ENOENT)
+				return -1;
+			snprintf(out, PATH_MAX, "%s", cur);
+			return 0;
+		}
+		to[k] = '\0';
+		if (to[0] == '/') {
+			snprintf(cur, sizeof cur, "%s", to);
+		} else {
+			char *slash = strrchr(cur, '/');
+			size_t d = slash ? (size_t)(slash - cur) + 1 : 0;
+			if (d + (size_t)k + 1 > sizeof cur) {
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+			memcpy(cur + d, to, (size_t)k + 1);
+		}
+	}
+	errno = ELOOP;
+	return -1;
+}
+
 jv
 cf_config_set(const char *section, const char *key, const char *value)
 {
@@ -220,7 +254,33 @@ cf_config_set(const char *section, const char *key, const char *value)
 		                      "digits, '.', '-' and '_'", section, key);
 	if (strpbrk(value, "\r\n"))
 		return cf_usage_error("a config value cannot hold a newline");
-	const char *p = cf_config_path();
+	const char *shown = cf_config_path();
+	char p[PATH_MAX];
+	if (link_target(shown, p) < 0)
+		return cf_error(CF_EX_CONFIG, "%s: %s", shown, strerror(errno));
+	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+	snprintf(dir, sizeof dir, "%s", p);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	for (char *q = dir + 1; *q; q++) {   /* the folders, as the store does */
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(dir, 0700);
+			*q = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	/* one writer at a time, from reading the file to renaming the new one
+	 * over it, or two at once would each drop the other's key; the folder
+	 * is locked, the file being replaced */
+	int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", shown, strerror(errno));
+	while (flock(lock, LOCK_EX) < 0 && errno == EINTR)
+		;
 	size_t len = 0;
 	char *old = NULL;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -228,10 +288,14 @@ cf_config_set(const char *section, const char *key, const char *value)
 		old = cf_read_all(fd, &len);
 		int e = errno;
 		close(fd);
-		if (!old)
-			return cf_error(CF_EX_CONFIG, "%s: %s", p, strerror(e));
+		if (!old) {
+			close(lock);
+			return cf_error(CF_EX_CONFIG, "%s: %s", shown, strerror(e));
+		}
 	} else if (errno != ENOENT) {
-		return cf_error(CF_EX_CONFIG, "%s: %s", p, strerror(errno));
+		int e = errno;
+		close(lock);
+		return cf_error(CF_EX_CONFIG, "%s: %s", shown, strerror(e));
 	} else {
 		old = cf_xstrdup("");
 	}
@@ -292,24 +356,13 @@ cf_config_set(const char *section, const char *key, const char *value)
 	free(old);
 	free(line);
 	/* a new file beside it, renamed over it: whole or not at all */
-	char dir[PATH_MAX], tmp[PATH_MAX + 32];
-	snprintf(dir, sizeof dir, "%s", p);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	for (char *q = dir + 1; *q; q++) {   /* the folders, as the store does */
-		if (*q == '/') {
-			*q = '\0';
-			mkdir(dir, 0700);
-			*q = '/';
-		}
-	}
-	mkdir(dir, 0700);
 	snprintf(tmp, sizeof tmp, "%s/.config.%ld.XXXXXX", dir, (long)getpid());
 	fd = mkstemp(tmp);
 	if (fd < 0) {
+		int e = errno;
 		jv_free(out);
-		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", p, strerror(errno));
+		close(lock);
+		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", shown, strerror(e));
 	}
 	fchmod(fd, 0600);
 	const char *s = jv_string_value(out);
@@ -322,7 +375,7 @@ cf_config_set(const char *section, const char *key, const char *value)
 			break;
 		w += (size_t)k;
 	}
-	int e = w < n ? errno : 0;
+	int e = w < n ? (errno ? errno : EIO) : 0;
 	if (!e && fsync(fd) < 0)
 		e = errno;
 	if (close(fd) < 0 && !e)
@@ -330,13 +383,15 @@ cf_config_set(const char *section, const char *key, const char *value)
 	jv_free(out);
 	if (!e && rename(tmp, p) < 0)
 		e = errno;
-	if (e) {
+	if (e)
 		unlink(tmp);
-		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", p, strerror(e ? e : EIO));
-	}
+	close(lock);
+	if (e)
+		return cf_error(CF_EX_CONFIG, "cannot write %s: %s", shown, strerror(e));
 	/* read again on next use */
 	if (loaded) {
 		jv_free(config);
+		jv_free(sections);
 		jv_free(bad);
 		loaded = 0;
 	}

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,31 @@ confine(const char *path)
 	return res;
 }
 
+/* confine() again for what fd is open on: a link swapped in between the
+ * check of a path and its open would otherwise be read. */
+static jv
+confine_fd(int fd, const char *path)
+{
+	char proc[64], there[PATH_MAX];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(proc, there, sizeof there - 1);
+	if (k < 0)
+		return cf_error(CF_EX_FAIL, "cannot tell where '%s' is: %s", path, strerror(errno));
+	there[k] = '\0';
+	char *here = realpath(".", NULL);
+	jv res = jv_true();
+	if (!here) {
+		res = cf_error(CF_EX_FAIL, "the working folder is gone: %s", strerror(errno));
+	} else {
+		size_t n = strlen(here);
+		if (strncmp(there, here, n) || (there[n] && there[n] != '/' && strcmp(here, "/")))
+			res = cf_usage_error("'%s' is outside the working folder %s, where the file "
+			                     "tools stay", path, here);
+	}
+	free(here);
+	return res;
+}
+
 /* The fence's language for a file name. */
 static const char *
 lang_of(const char *path)
@@ -140,6 +166,11 @@ do_read(const char *path, int tool)
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return no_file(path, errno);
+	if (tool && !jv_is_valid(ok = confine_fd(fd, path))) {
+		close(fd);
+		return ok;
+	}
+	jv_free(ok);
 	struct stat sb;
 	if (fstat(fd, &sb) != 0) {
 		int e = errno;
@@ -238,6 +269,7 @@ struct grep {
 	size_t bytes, max_bytes;
 	long matches, files_matched, files, binary, unreadable;
 	int full;            /* stopped at a bound */
+	int tool;            /* every file opened checked to be under the folder */
 };
 
 static int
@@ -248,11 +280,24 @@ line_matches(struct grep *g, const char *line)
 	return regexec(&g->re, line, 0, NULL, 0) == 0;
 }
 
+/* walked: path was seen by lstat as a regular file, and is read only if
+ * it still is one, not a link or a FIFO put in its place since. */
 static void
-grep_file(struct grep *g, const char *path)
+grep_file(struct grep *g, const char *path, int walked)
 {
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	              (walked ? O_NOFOLLOW : 0));
+	struct stat sb;
+	FILE *f = NULL;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		jv ok = g->tool ? confine_fd(fd, path) : jv_true();
+		if (jv_is_valid(ok))
+			f = fdopen(fd, "r");
+		jv_free(ok);
+	}
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		g->unreadable++;
 		return;
 	}
@@ -317,7 +362,7 @@ grep_walk(struct grep *g, const char *dir, int depth)
 				if (S_ISDIR(sb.st_mode) && depth < WALK_DEPTH)
 					grep_walk(g, p, depth + 1);
 				else if (S_ISREG(sb.st_mode))
-					grep_file(g, p);
+					grep_file(g, p, 1);
 			}
 			free(p);
 		} else {
@@ -352,7 +397,7 @@ do_grep(const char *pattern, const char *const *paths, int npaths, int fixed, in
 			return ok;
 	}
 	struct grep g = {.fixed = fixed ? pattern : NULL, .icase = icase, .out = jv_string(""),
-	                 .max_bytes = l.max_bytes};
+	                 .max_bytes = l.max_bytes, .tool = tool};
 	if (!fixed) {
 		int rc = regcomp(&g.re, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
 		if (rc) {
@@ -367,7 +412,7 @@ do_grep(const char *pattern, const char *const *paths, int npaths, int fixed, in
 		if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode))
 			grep_walk(&g, paths[i], 0);
 		else
-			grep_file(&g, paths[i]);
+			grep_file(&g, paths[i], 0);
 	}
 	if (!fixed)
 		regfree(&g.re);

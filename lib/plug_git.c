@@ -79,10 +79,13 @@ git_error(int status, const char *what, const struct plug_run *r)
 static jv
 git(const char *const *args, const struct plug_limits *l, struct plug_run *r)
 {
-	const char *argv[32] = {"git", "--no-pager", "-c", "color.ui=false",
-	                        "-c", "core.quotepath=off"};
-	int n = 6;
-	while (*args && n < 31)
+	/* a repository's config runs no program of its own for us: no
+	 * pager, and no core.fsmonitor hook (status and diff would run it) */
+	const char *argv[40] = {"git", "--no-pager", "-c", "color.ui=false",
+	                        "-c", "core.quotepath=off", "-c", "core.fsmonitor=false"};
+	enum { SUB = 8 };   /* where the subcommand is */
+	int n = SUB;
+	while (*args && n < 39)
 		argv[n++] = *args++;
 	argv[n] = NULL;
 	jv ok = plug_spawn(argv, repo_dir(), 0, l, r);
@@ -90,13 +93,13 @@ git(const char *const *args, const struct plug_limits *l, struct plug_run *r)
 		return ok;
 	if (r->timed_out) {
 		jv e = cf_error(CF_EX_FAIL, "git %s took longer than %g s (CONFAB_PLUGIN_TIMEOUT)",
-		                argv[6], l->timeout);
+		                argv[SUB], l->timeout);
 		plug_run_free(r);
 		return e;
 	}
 	if (!r->truncated && !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0)) {
 		char what[64];
-		snprintf(what, sizeof what, "git %s", argv[6]);
+		snprintf(what, sizeof what, "git %s", argv[SUB]);
 		jv e = git_error(CF_EX_FAIL, what, r);
 		plug_run_free(r);
 		return e;
@@ -113,7 +116,8 @@ toplevel(const struct plug_limits *l)
 		return cf_error(CF_EX_NOTFOUND, "no such folder: '%s' (CONFAB_PLUGIN_REPO)",
 		                repo_dir());
 	struct plug_run r;
-	const char *argv[] = {"git", "rev-parse", "--show-toplevel", NULL};
+	const char *argv[] = {"git", "-c", "core.fsmonitor=false", "rev-parse", "--show-toplevel",
+	                      NULL};
 	jv ok = plug_spawn(argv, repo_dir(), 0, l, &r);
 	if (!jv_is_valid(ok))
 		return ok;

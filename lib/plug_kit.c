@@ -21,9 +21,18 @@
 #define DEFAULT_TIMEOUT 30.0
 #define ERR_KEEP 4096
 
+static double now_s(void);
+
+/* When the plugin first asked for its limits: the time limit is the
+ * whole command's, however many children it runs (git diff runs four),
+ * or the host's limit would be passed first after all. */
+static double started;
+
 jv
 plug_limits(struct plug_limits *l)
 {
+	if (!started)
+		started = now_s();
 	l->max_bytes = DEFAULT_MAX_BYTES;
 	l->timeout = DEFAULT_TIMEOUT;
 	const char *s = getenv("CONFAB_PLUGIN_MAX_BYTES");
@@ -33,6 +42,15 @@ plug_limits(struct plug_limits *l)
 			return cf_error(CF_EX_CONFIG, "invalid CONFAB_PLUGIN_MAX_BYTES '%s': "
 			                "expected a number of bytes from 1024 to 67108864", s);
 		l->max_bytes = (size_t)n;
+	}
+	/* the host's own limit (confab-plugin(7)): ours a little shorter, so
+	 * that what ran too long is told in our words, not the host's */
+	s = getenv("CONFAB_TIME_LIMIT");
+	double host;
+	if (s && *s && !cf_parse_double(s, 0.001, 1e9, &host)) {
+		double margin = host / 10 > 2 ? 2 : host / 10;
+		if (host - margin < l->timeout)
+			l->timeout = host - margin;
 	}
 	s = getenv("CONFAB_PLUGIN_TIMEOUT");
 	if (s && *s && cf_parse_double(s, 0.1, 86400, &l->timeout))
@@ -178,6 +196,8 @@ plug_spawn(const char *const *argv, const char *dir, int merge,
 	struct pollfd fds[3] = {{out[0], POLLIN, 0}, {merge ? -1 : err[0], POLLIN, 0},
 	                        {pfd, POLLIN, 0}};
 	double deadline = now_s() + l->timeout;
+	if (started && started + l->timeout < deadline)
+		deadline = started + l->timeout;
 	int ended = 0;
 	for (;;) {
 		if (fds[0].fd < 0 && fds[1].fd < 0 && (ended || pfd < 0))

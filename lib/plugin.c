@@ -50,15 +50,18 @@ plugin_dir(void)
 	const char *e;
 	if ((e = getenv("XDG_DATA_HOME")) && *e == '/')
 		snprintf(dir, sizeof dir, "%s/confab/plugins", e);
-	else if ((e = getenv("HOME")) && *e)
+	else if ((e = getenv("HOME")) && *e == '/')
 		snprintf(dir, sizeof dir, "%s/.local/share/confab/plugins", e);
 	else
 		dir[0] = '\0';
 	return dir;
 }
 
-/* The folders searched, in order: the plugin folder, then PATH's (an
- * empty entry of PATH is the current folder, as for execvp). */
+/* The folders searched, in order: the plugin folder, then PATH's.  Only
+ * absolute ones: every plugin found is run for its description at each
+ * turn (its tools), so an empty entry of PATH (the current folder, for
+ * execvp) or a relative one would run whatever chat-plugin-NAME the
+ * folder confab was started in holds, a repository just cloned say. */
 static jv
 search_dirs(void)
 {
@@ -70,7 +73,8 @@ search_dirs(void)
 		p = "/usr/local/bin:/usr/bin:/bin";
 	while (1) {
 		size_t n = strcspn(p, ":");
-		dirs = jv_array_append(dirs, n ? jv_string_sized(p, (int)n) : jv_string("."));
+		if (n && *p == '/')
+			dirs = jv_array_append(dirs, jv_string_sized(p, (int)n));
 		if (!p[n])
 			break;
 		p += n + 1;
@@ -262,7 +266,7 @@ cf_plugin_config_env(const char *name)
  * CHAT_DB and the plugin's config section.  A NULL-ended array of
  * malloc'd strings. */
 static char **
-child_env(const char *name, const char *sid, const char *db)
+child_env(const char *name, const char *sid, const char *db, long timeout_ms)
 {
 	char section[128];
 	snprintf(section, sizeof section, "plugin.%s.pass-env", name);
@@ -291,6 +295,7 @@ child_env(const char *name, const char *sid, const char *db)
 		size_t k = strcspn(*e, "=");
 		int ours = (k == 14 && !strncmp(*e, "CONFAB_SESSION", 14)) ||
 		           (k == 7 && !strncmp(*e, "CHAT_DB", 7)) ||
+		           (k == 17 && !strncmp(*e, "CONFAB_TIME_LIMIT", 17)) ||
 		           !strncmp(*e, "CONFAB_PLUGIN_", 14);
 		if (ours || (secret_var(*e, k, keyvars) && !listed(pass, *e, k)))
 			continue;
@@ -307,6 +312,10 @@ child_env(const char *name, const char *sid, const char *db)
 		env[n++] = cf_xstrdup(jv_string_value(s));
 		jv_free(s);
 	}
+	/* so that a plugin's own limits can fire first, with its own words */
+	char lim[64];
+	snprintf(lim, sizeof lim, "CONFAB_TIME_LIMIT=%g", timeout_ms / 1000.0);
+	env[n++] = cf_xstrdup(lim);
 	jv_array_foreach(extra, i, p) {
 		jv k = jv_array_get(jv_copy(p), 0), v = jv_array_get(p, 1);
 		jv s = jv_string_fmt("%s=%s", jv_string_value(k), jv_string_value(v));
@@ -396,14 +405,28 @@ child(struct run *r, int infd, int outw, int errw, int report)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(infd, 0) < 0 || dup2(outw, 1) < 0 || dup2(errw, 2) < 0)
-		goto failed;
-	if (report != 3) {
-		dup2(report, 3);
-		report = 3;
+	/* Out of the way first: with our 0, 1 or 2 closed, a pipe or the
+	 * memfd is one of them, and a dup2 onto itself would keep its
+	 * close-on-exec (the plugin's stdin closed) or another's be lost. */
+	int fds[4] = {infd, outw, errw, report};
+	for (int i = 0; i < 4; i++) {
+		int k = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (k < 0)
+			goto failed;
+		fds[i] = k;
 	}
-	close_range(4, ~0U, 0);
+	report = fds[3];
+	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 ||
+	    dup2(fds[3], 3) < 0)
+		goto failed;
+	report = 3;
 	fcntl(report, F_SETFD, FD_CLOEXEC);
+	/* nothing else of ours (the store's SQLite file) reaches the plugin */
+	if (close_range(4, ~0U, 0) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 4; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close((int)fd);
+	}
 	environ = r->env;
 	execv(r->path, r->argv);
 failed:;
@@ -475,7 +498,10 @@ run_child(struct run *r)
 	int pfd = pidfd_open(pid, 0);
 	size_t cap = 65536;
 	r->out = cf_xmalloc(cap + 1);
-	struct pollfd p[2] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
+	/* the leader's end too: what it left running may hold the pipes */
+	struct pollfd p[3] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN},
+	                      {.fd = pfd, .events = POLLIN}};
+	int gone = 0, held = 0;   /* held: a pipe still open once it was gone */
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char buf[65536];
@@ -490,12 +516,24 @@ run_child(struct run *r)
 			break;
 		}
 		/* slices, so a signal that came just before poll is seen */
-		int n = poll(p, 2, left < 200 ? (int)left : 200);
+		int n = poll(p, 3, left < 200 ? (int)left : 200);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n <= 0)
 			continue;
-		if (p[0].revents) {
+		if (p[2].fd >= 0 && p[2].revents) {
+			/* ended: what it wrote is in the pipes, read now without
+			 * waiting for a child it left with them open */
+			gone = 1;
+			p[2].fd = -1;
+			for (int i = 0; i < 2; i++)
+				if (p[i].fd >= 0)
+					fcntl(p[i].fd, F_SETFL, O_NONBLOCK);
+		}
+		/* once it is gone, each pipe to its end or to what is there now,
+		 * a bounded number of reads (a child could write on and on) */
+		for (int tries = 0; p[0].fd >= 0 && (p[0].revents || gone) && tries < (gone ? 64 : 1);
+		     tries++) {
 			k = read(op[0], buf, sizeof buf);
 			if (k > 0) {
 				if (r->outn + (size_t)k > (size_t)r->max) {
@@ -508,11 +546,15 @@ run_child(struct run *r)
 				memcpy(r->out + r->outn, buf, (size_t)k);
 				r->outn += (size_t)k;
 			} else if (k == 0 || errno != EINTR) {
+				held |= k < 0 && errno == EAGAIN;
 				close(op[0]);
 				p[0].fd = -1;
 			}
 		}
-		if (p[1].revents) {
+		if (r->how != R_DONE)
+			break;
+		for (int tries = 0; p[1].fd >= 0 && (p[1].revents || gone) && tries < (gone ? 64 : 1);
+		     tries++) {
 			k = read(ep[0], buf, sizeof buf);
 			if (k > 0) {
 				/* only the end is kept */
@@ -524,11 +566,18 @@ run_child(struct run *r)
 				memcpy(r->err + r->errn, buf + k - m, m);
 				r->errn += m;
 			} else if (k == 0 || errno != EINTR) {
+				held |= k < 0 && errno == EAGAIN;
 				close(ep[0]);
 				p[1].fd = -1;
 			}
 		}
+		if (gone)
+			break;
 	}
+	/* what it left holding the pipes goes (the leader is not reaped yet,
+	 * so its group is still its own) */
+	if (gone && r->how == R_DONE && (held || p[0].fd >= 0 || p[1].fd >= 0))
+		kill(-pid, SIGKILL);
 	if (r->how != R_DONE) {
 		stop_group(pid, pfd);
 	} else {
@@ -577,6 +626,31 @@ human_ms(long ms)
 	return ms % 1000 ? jv_string_fmt("%.1f s", ms / 1000.0) : jv_string_fmt("%ld s", ms / 1000);
 }
 
+static jv plugin_said(const char *name, const char *what, const char *s);
+
+/* The message of the first error record among the lines of r's output
+ * that are records, or invalid: a plugin that fails says why there (and
+ * exits non-zero), which is better than its exit status. */
+static jv
+said_error(struct run *r)
+{
+	jv said = jv_invalid();
+	for (size_t o = 0; o < r->outn && !jv_is_valid(said);) {
+		const char *nl = memchr(r->out + o, '\n', r->outn - o);
+		size_t e = nl ? (size_t)(nl - r->out) : r->outn;
+		jv recs = cf_plugin_records(r->out + o, e - o, r->name);
+		o = nl ? e + 1 : r->outn;
+		if (jv_is_valid(recs) && jv_array_length(jv_copy(recs)) == 1) {
+			jv rec = jv_array_get(jv_copy(recs), 0);
+			if (!strcmp(cf_jstr(rec, "type"), "error"))
+				said = jv_string(cf_jstr(rec, "message"));
+			jv_free(rec);
+		}
+		jv_free(recs);
+	}
+	return said;
+}
+
 /* What became of r as one error line, or jv_true() when it ended well
  * (exit 0).  out->exit set. */
 static jv
@@ -605,6 +679,13 @@ outcome(struct run *r, struct cf_plugin_out *out)
 		return cf_error(CF_EX_FAIL, "plugin '%s' was killed by signal %d (%s)%s%s",
 		                r->name, WTERMSIG(r->status), strsignal(WTERMSIG(r->status)),
 		                *words ? ": " : "", words);
+	jv said = WIFEXITED(r->status) && WEXITSTATUS(r->status) ? said_error(r) : jv_invalid();
+	if (jv_is_valid(said)) {
+		jv e = plugin_said(r->name, "", jv_string_value(said));
+		jv_free(said);
+		return e;
+	}
+	jv_free(said);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status))
 		return cf_error(CF_EX_FAIL, "plugin '%s' failed (exit %d)%s%s", r->name,
 		                WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1,
@@ -653,7 +734,7 @@ start(struct run *r, const char *name, char **argv, const char *sid, const char 
 		return path;
 	r->path = cf_xstrdup(jv_string_value(path));
 	jv_free(path);
-	r->env = child_env(name, sid, db);
+	r->env = child_env(name, sid, db, r->timeout_ms);
 	e = run_child(r);
 	if (!jv_is_valid(e)) {
 		free((char *)r->path);
@@ -806,6 +887,22 @@ described_list(const char *name, jv o, const char *key, const char *const *field
 			if (!cf_is_error(err))
 				err = cf_error(CF_EX_DATA, "plugin '%s': --describe's %s[%d] has "
 				               "no name of letters, digits, '-' and '_'", name, key, i);
+			jv_free(c);
+			continue;
+		}
+		/* two of a name: which one runs could not be told, and a model's
+		 * provider refuses a request whose tools share a name */
+		int dup = -1;
+		jv_array_foreach(out, j, o) {
+			if (dup < 0 && !strcmp(cf_jstr(o, "name"), cf_jstr(c, "name")))
+				dup = j;
+			jv_free(o);
+		}
+		if (dup >= 0) {
+			if (!cf_is_error(err))
+				err = cf_error(CF_EX_DATA, "plugin '%s': --describe's %s[%d] has the "
+				               "name of %s[%d], '%s'", name, key, i, key, dup,
+				               cf_jstr(c, "name"));
 			jv_free(c);
 			continue;
 		}

@@ -567,13 +567,35 @@ hist_warn(struct repl *r, const char *why)
 	fflush(stdout);
 }
 
+/* "/plugin config NAME KEY VALUE" without its VALUE, which may be a
+ * token (never echoed, so not kept either), into buf; else line. */
+static const char *
+hist_redact(const char *line, char *buf, size_t n)
+{
+	const char *p = line + strspn(line, " \t");
+	if (strncmp(p, "/plugin", 7) || !strchr(" \t", p[7]) || !p[7])
+		return line;
+	p += 7 + strspn(p + 7, " \t");
+	if (strncmp(p, "config", 6) || !p[6] || !strchr(" \t", p[6]))
+		return line;
+	p += 6;
+	for (int w = 0; w < 2; w++) {   /* NAME and KEY */
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	snprintf(buf, n, "%.*s ", (int)(p - line), line);
+	return buf;
+}
+
 /* Each line goes to the file at once, so a killed confab loses none. */
 static void
 hist_add(struct repl *r, const char *line)
 {
 	HistEvent ev;
+	char redacted[1024];
 	if (!*line)
 		return;
+	line = hist_redact(line, redacted, sizeof redacted);
 	history(r->hist, &ev, H_ENTER, line);
 	if (!*r->hist_path || r->hist_warned)
 		return;

@@ -44,12 +44,15 @@ plugin() {
 	cp "$P/chat-plugin-a" "$BATS_TEST_TMPDIR/path/chat-plugin-b"
 	sed -i 's/"name":"a"/"name":"b"/' "$BATS_TEST_TMPDIR/path/chat-plugin-b"
 	printf '#!/bin/sh\n' > "$BATS_TEST_TMPDIR/path/chat-plugin-noexec"
-	run -0 --separate-stderr chat-plugin ls
+	# PATH only the test's folder: bin/ holds the shipped plugins, and a
+	# confab installed on this machine may have put its own on PATH
+	local only="env PATH=$BATS_TEST_TMPDIR/path $ROOT/bin/chat-plugin"
+	run -0 --separate-stderr $only ls
 	[ -z "$stderr" ]
 	[ "$(jq -r '[.name, .path] | join(" ")' <<< "$output")" = "a $P/chat-plugin-a
 b $BATS_TEST_TMPDIR/path/chat-plugin-b" ]
 	[ "$(jq -c '.commands' <<< "$output" | head -1)" = '["go"]' ]
-	tty_run chat-plugin ls
+	tty_run $only ls
 	[[ "${lines[0]}" == NAME*PATH*COMMANDS* ]]
 	[[ "${lines[1]}" == "a "*"$P/chat-plugin-a"*go* ]]
 }
@@ -78,11 +81,17 @@ b $BATS_TEST_TMPDIR/path/chat-plugin-b" ]
 		cat > "$BATS_TEST_TMPDIR/stdin"; env > "$BATS_TEST_TMPDIR/env"
 		echo "{\"type\":\"text\",\"content\":\"done\"}" ;;'
 	config <<-EOF
+		[groq]
+		type = openai
+		api-key-env = GROQ_KEY
+
 		[plugin.a]
 		token = t0k3n
 		some-key.x = 1
 	EOF
 	export OPENAI_API_KEY=sk-never MY_API_KEY=also-never PLAIN=kept CONFAB_PLUGIN_STALE=x
+	export ANTHROPIC_API_KEY=sk-never GEMINI_API_KEY=sk-never GOOGLE_API_KEY=sk-never
+	export GROQ_KEY=sk-never HF_AUTH_TOKEN=sk-never CONFAB_TIME_LIMIT=stale
 	run -0 --separate-stderr chat-plugin run a go 'two words' -s p -- --flag ''
 	[ "$output" = '{"type":"text","content":"done"}' ]
 	[ "$(cat "$BATS_TEST_TMPDIR/argv")" = "[two words][--flag][]" ]
@@ -97,11 +106,13 @@ message echo: after the clear" ]
 	grep -qx "CONFAB_PLUGIN_TOKEN=t0k3n" "$env"
 	grep -qx "CONFAB_PLUGIN_SOME_KEY_X=1" "$env"
 	grep -qx "PLAIN=kept" "$env"
-	not grep -q "sk-never\|also-never\|CONFAB_PLUGIN_STALE" "$env"
+	not grep -q "sk-never\|also-never\|CONFAB_PLUGIN_STALE\|=stale" "$env"
+	grep -qx "CONFAB_TIME_LIMIT=30" "$env"
 	# pass-env lets one through
 	printf 'pass-env = OPENAI_API_KEY\n' >> "$XDG_CONFIG_HOME/confab/config"
 	run -0 chat-plugin run a go -s p
 	grep -qx "OPENAI_API_KEY=sk-never" "$env"
+	[ "$(grep -c "sk-never" "$env")" = 1 ]
 	not grep -q "also-never" "$env"
 	not grep -q "CONFAB_PLUGIN_PASS_ENV" "$env"
 	# without a session: nothing on stdin, no CONFAB_SESSION
@@ -177,6 +188,11 @@ fails() {
 	fails b 1 "plugin 'b' failed (exit 4): last words"
 	plugin c 'go) echo "{\"type\":\"message\",\"role\":\"user\",\"content\":\"x\"}"; kill -SEGV $$ ;;'
 	fails c 1 "plugin 'c' was killed by signal 11"
+	# an error record and a non-zero exit (as the shipped plugins fail):
+	# the record's message, not the exit status and stderr
+	plugin d 'go) echo "not a record"; echo "{\"type\":\"error\",\"message\":\"nothing to diff\"}"; echo "d: nothing to diff" >&2; exit 3 ;;'
+	fails d 1 "plugin 'd': nothing to diff"
+	[[ "$stderr" != *"exit 3"* ]]
 }
 
 @test "100 MB of output stops at the limit in bounded memory" {
@@ -280,4 +296,106 @@ k = v' ]
 	one_line_error chat-plugin
 	run -3 --separate-stderr chat-plugin run a go -s nosuchsession
 	one_error chat-plugin
+}
+
+@test "a plugin has 0, 1 and 2 open and nothing else (not the store), stdin its own even when ours is closed" {
+	plugin a 'go) exec ls -l /proc/self/fd > "$BATS_TEST_TMPDIR/fds" ;;'
+	fds() {
+		# ls's own listing of /proc/self/fd is its fd 3
+		[ "$(awk 'NR > 1 {print $9}' "$BATS_TEST_TMPDIR/fds" | sort | tr '\n' ' ')" = "0 1 2 3 " ]
+		grep -q ' 0 -> /memfd:confab-plugin-stdin' "$BATS_TEST_TMPDIR/fds"
+		grep -q ' 3 -> /proc/.*/fd' "$BATS_TEST_TMPDIR/fds"
+	}
+	run -0 chat-plugin run a go -s p 7< /dev/null 9> /dev/null
+	fds
+	run -0 bash -c 'exec chat-plugin run a go <&-'
+	cat "$BATS_TEST_TMPDIR/fds"
+	fds
+	run -0 bash -c 'exec chat-plugin run a go -s p <&- 2>&-'
+	fds
+}
+
+@test "PATH's empty and relative entries are not searched: a chat-plugin-NAME in the current folder is never run" {
+	mkdir -p "$BATS_TEST_TMPDIR/repo/bin"
+	for f in "$BATS_TEST_TMPDIR/repo/chat-plugin-evil" "$BATS_TEST_TMPDIR/repo/bin/chat-plugin-evil"; do
+		printf '#!/bin/sh\ntouch "%s"\necho "{\\"name\\":\\"evil\\"}"\n' "$BATS_TEST_TMPDIR/ran" > "$f"
+		chmod +x "$f"
+	done
+	cd "$BATS_TEST_TMPDIR/repo"
+	for p in ":$PATH" "$PATH:" "$PATH::/bin" ".:$PATH" "bin:$PATH"; do
+		PATH="$p" run -0 --separate-stderr chat-plugin ls
+		[[ "$output" != *evil* ]]
+		PATH="$p" run -3 --separate-stderr chat-plugin describe evil
+		PATH="$p" run -3 --separate-stderr chat-plugin run evil go
+		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	done
+	# nor a relative HOME's plugin folder
+	mkdir -p rel/.local/share/confab/plugins
+	cp chat-plugin-evil rel/.local/share/confab/plugins/
+	HOME=rel XDG_DATA_HOME= run -3 --separate-stderr chat-plugin describe evil
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "config: a config file that is a symbolic link stays one, its target written; writers at once lose no key" {
+	mkdir -p "$BATS_TEST_TMPDIR/dotfiles" "$XDG_CONFIG_HOME/confab"
+	printf 'model = x\n' > "$BATS_TEST_TMPDIR/dotfiles/confab.conf"
+	ln -s ../../dotfiles/confab.conf "$XDG_CONFIG_HOME/confab/config"
+	run -0 chat-plugin config a k 'v = w'
+	[ -L "$XDG_CONFIG_HOME/confab/config" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = 'model = x
+
+[plugin.a]
+k = v = w' ]
+	# a value with '=' in it reads back whole
+	plugin a 'go) echo "{\"type\":\"text\",\"content\":\"$CONFAB_PLUGIN_K\"}" ;;'
+	run -0 chat-plugin run a go
+	[ "$(jq -r .content <<< "$output")" = 'v = w' ]
+	# a link to a file not there yet: the file is made where it points
+	rm "$BATS_TEST_TMPDIR/dotfiles/confab.conf"
+	run -0 chat-plugin config a k v
+	[ -L "$XDG_CONFIG_HOME/confab/config" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = '[plugin.a]
+k = v' ]
+	# twenty at once, each its own key: all twenty written
+	for i in $(seq 1 20); do
+		chat-plugin config b "k$i" "$i" > /dev/null &
+	done
+	wait
+	[ "$(grep -c '^k[0-9]* = ' "$BATS_TEST_TMPDIR/dotfiles/confab.conf")" = 21 ]
+	run -2 --separate-stderr chat-plugin config a k $'two\nlines'
+	one_error chat-plugin
+}
+
+@test "describe: two commands or two tools of one name, a schema that is no object, a name with / or .. refused, one line" {
+	for bad in '"commands":[{"name":"go"},{"name":"go"}]' \
+		'"tools":[{"name":"look"},{"name":"look","input_schema":{"type":"object"}}]' \
+		'"tools":[{"name":"look","input_schema":"object"}]' \
+		'"tools":[{"name":"look","input_schema":[1]}]' \
+		'"commands":[{"name":"../go"}]' '"commands":[{"name":"a b"}]' '"commands":{"go":1}'; do
+		printf '#!/bin/sh\necho %s\n' "'{\"name\":\"a\",$bad}'" > "$P/chat-plugin-a"
+		chmod +x "$P/chat-plugin-a"
+		run -5 --separate-stderr chat-plugin describe a
+		echo "$bad: $stderr"
+		one_error chat-plugin
+	done
+	[[ "$stderr" == *"commands is not an array"* ]]
+	run -2 --separate-stderr chat-plugin describe ../a
+	one_error chat-plugin
+	run -2 --separate-stderr chat-plugin describe 'a b'
+	run -2 --separate-stderr chat-plugin describe ''
+}
+
+@test "a plugin that ends leaving a child with its stdout open: its records when it ends, the child stopped" {
+	config <<< 'plugin-timeout = 20'
+	plugin a "go) echo '{\"type\":\"text\",\"content\":\"hi\"}'; sleep 4111 & echo \$! > '$BATS_TEST_TMPDIR/bgpid'; exit 0 ;;"
+	run -0 --separate-stderr chat-plugin run a go
+	[ "$output" = '{"type":"text","content":"hi"}' ]
+	[ -z "$stderr" ]
+	bg=$(cat "$BATS_TEST_TMPDIR/bgpid")
+	for i in $(seq 50); do kill -0 "$bg" 2> /dev/null || break; sleep 0.1; done
+	not kill -0 "$bg" 2> /dev/null
+	# and one that closed its stdout but goes on is still waited for, to the limit
+	config <<< 'plugin-timeout = 1'
+	plugin b "go) echo '{\"type\":\"text\",\"content\":\"hi\"}'; exec > /dev/null 2>&1; sleep 4112 ;;"
+	fails b 1 "did not end within 1 s"
 }

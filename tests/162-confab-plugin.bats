@@ -154,4 +154,10 @@ teardown() {
 	[ "$(exited)" = 0 ]
 	grep -qx 'token = s3cret' "$XDG_CONFIG_HOME/confab/config"
 	[ "$(stat -c %a "$XDG_CONFIG_HOME/confab/config")" = 600 ]
+	# the value, a token maybe, is not kept in the history file
+	hist="${XDG_STATE_HOME:-$HOME/.local/state}/confab/history"
+	[ -e "$hist" ]
+	not grep -q s3cret "$hist"
+	# (history(3) writes a blank as \040)
+	grep -qxF '/plugin\040config\040gitx\040token\040' "$hist"
 }

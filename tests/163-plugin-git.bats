@@ -261,8 +261,42 @@ said() { jq -r 'select(.type == "text").content' <<< "$output"; }
 	cd "$BATS_TEST_TMPDIR"
 	run -1 --separate-stderr chat-plugin run git status
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'git' failed (exit 3): chat-plugin-git: not a git repository: '$BATS_TEST_TMPDIR'" ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'git': not a git repository: '$BATS_TEST_TMPDIR'" ]
 	chat-plugin config git repo "$R" > /dev/null
 	run -0 chat-plugin run git status
 	[[ $(ctx) == "git status --short --branch in $R:"*' M a.txt'* ]]
+}
+
+@test "the repository's own config runs nothing: core.fsmonitor, a pager, an external diff" {
+	printf '#!/bin/sh\ntouch "%s/ran-$1"\n' "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/hook"
+	chmod +x "$BATS_TEST_TMPDIR/hook"
+	git config core.fsmonitor "$BATS_TEST_TMPDIR/hook"
+	git config core.pager "$BATS_TEST_TMPDIR/hook pager"
+	git config diff.external "$BATS_TEST_TMPDIR/hook diff"
+	git config pager.log "$BATS_TEST_TMPDIR/hook log"
+	printf 'more\n' >> a.txt
+	for c in status diff 'log 1' 'show HEAD'; do
+		run -0 chat-plugin-git $c < /dev/null
+	done
+	for t in git_status git_diff; do
+		run -0 chat-plugin-git --tool $t <<< '{}'
+	done
+	ls "$BATS_TEST_TMPDIR"
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep '^ran-')" ]
+	# refs that look like options are refused before git sees them
+	run -2 --separate-stderr chat-plugin-git show --output=x < /dev/null
+	run -2 --separate-stderr chat-plugin-git show -p < /dev/null
+	[ ! -e x ]
+}
+
+@test "CONFAB_PLUGIN_TIMEOUT bounds the whole command, not each git it runs (diff runs four)" {
+	mkdir -p "$BATS_TEST_TMPDIR/slow"
+	printf '#!/bin/sh\nsleep 0.5\nexec %s "$@"\n' "$(command -v git)" > "$BATS_TEST_TMPDIR/slow/git"
+	chmod +x "$BATS_TEST_TMPDIR/slow/git"
+	printf 'more\n' >> a.txt
+	PATH="$BATS_TEST_TMPDIR/slow:$PATH" CONFAB_PLUGIN_TIMEOUT=1.2 run -1 --separate-stderr chat-plugin-git diff < /dev/null
+	error_record "git "
+	[[ "$output" == *"took longer than 1.2 s (CONFAB_PLUGIN_TIMEOUT)"* ]]
+	# one git within the time is fine
+	PATH="$BATS_TEST_TMPDIR/slow:$PATH" CONFAB_PLUGIN_TIMEOUT=5 run -0 chat-plugin-git diff < /dev/null
 }

@@ -174,6 +174,17 @@ running() {
 	chat-plugin config sh timeout 1 > /dev/null
 	run -1 --separate-stderr chat-plugin run sh run sleep 4102
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'sh' failed (exit 1): chat-plugin-sh: 'sleep 4102' took longer than 1 s (CONFAB_PLUGIN_TIMEOUT): the shell and what it started were killed" ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'sh': 'sleep 4102' took longer than 1 s (CONFAB_PLUGIN_TIMEOUT): the shell and what it started were killed" ]
 	[ -z "$(running 'sleep 4102')" ]
+}
+
+@test "without [plugin.sh] timeout, its limit is a little under the host's plugin-timeout: the plugin's words, not the host's" {
+	config <<< 'plugin-timeout = 3'
+	run -1 --separate-stderr chat-plugin run sh run sleep 4103
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'sh': 'sleep 4103' took longer than 2.7 s (CONFAB_PLUGIN_TIMEOUT): the shell and what it started were killed" ]
+	[ -z "$(running 'sleep 4103')" ]
+	# and the host says how long it waits
+	run -0 chat-plugin run sh run 'echo "$CONFAB_TIME_LIMIT"'
+	[[ "$output" == *'```text\n3\n```'* ]]
 }

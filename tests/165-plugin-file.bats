@@ -252,5 +252,35 @@ block() { ctx | awk '/^```/ { if (on) exit; on = 1; next } on'; }
 	[ -z "$stderr" ]
 	[ "$(block)" = "src/main.c:3:	return parse();" ]
 	run -1 --separate-stderr chat-plugin run file read blob.bin
-	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'file' failed (exit 5): chat-plugin-file: 'blob.bin' is a binary file (it holds NUL bytes), not text" ]
+	[ "${stderr_lines[0]}" = "chat-plugin: plugin 'file': 'blob.bin' is a binary file (it holds NUL bytes), not text" ]
+}
+
+@test "tools: a link swapped in between the check and the open is not read (a race, tried many times)" {
+	command -v python3 > /dev/null || skip "python3 is needed to swap the link fast enough"
+	printf 'the secret\n' > "$BATS_TEST_TMPDIR/secret"
+	printf 'fine\n' > real
+	ln -s real f
+	mkdir d
+	ln -s ../real d/f
+	# f and d/f lead to ../secret and back to real, as fast as can be
+	python3 -c '
+import os, sys, time
+end = time.time() + 30
+while time.time() < end and not os.path.exists(sys.argv[1]):
+    for to in (sys.argv[2], "real"):
+        for link, dest in (("f", to), ("d/f", "../" + to)):
+            try:
+                os.symlink(dest, link + ".new")
+                os.rename(link + ".new", link)
+            except OSError:
+                pass
+' "$BATS_TEST_TMPDIR/stop" "$BATS_TEST_TMPDIR/secret" &
+	local swapper=$! leaked=0
+	for i in $(seq 1 400); do
+		echo '{"path":"f"}' | chat-plugin-file --tool file_read 2> /dev/null | grep -q 'the secret' && leaked=$((leaked + 1))
+		echo '{"pattern":"secret","path":"d"}' | chat-plugin-file --tool file_grep 2> /dev/null | grep -q 'the secret' && leaked=$((leaked + 1))
+	done
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait "$swapper"
+	[ "$leaked" = 0 ]
 }
