@@ -23,6 +23,9 @@
  * subschema, a $ref, an anyOf): far past what a model writes, well short
  * of the stack's end. */
 #define VALUE_DEPTH_MAX 1000
+/* Work enough for any schema a person writes against any reply a model
+ * writes, a fraction of a second at worst. */
+#define VALUE_STEPS_MAX 1000000
 
 static const char *const types[] = {"string", "number", "integer", "boolean",
                                     "object", "array", "null"};
@@ -391,7 +394,32 @@ mismatch(jv ptr, const char *fmt, ...)
 	return e;
 }
 
-static jv valid_at(jv root, jv s, jv v, jv ptr, int depth);
+/* One validation's state.  refs: the $refs followed since the last step
+ * into the value; one met again there would be followed forever.  steps
+ * bounds the work a schema of many anyOf branches can ask (each level
+ * doubling it) even without a loop.  why: what is wrong with the schema
+ * itself, the answer whatever a branch made of it (a not, an anyOf must
+ * not turn it into a match). */
+struct vx {
+	jv root, refs;
+	long steps;
+	char why[200];
+};
+
+static jv valid_at(struct vx *x, jv s, jv v, jv ptr, int depth);
+
+/* A step into the value (an item, a property): the $refs before it
+ * cannot loop with those after. */
+static jv
+valid_into(struct vx *vx, jv s, jv v, jv ptr, int depth)
+{
+	jv refs = vx->refs;
+	vx->refs = jv_array();
+	jv r = valid_at(vx, s, v, ptr, depth);
+	jv_free(vx->refs);
+	vx->refs = refs;
+	return r;
+}
 
 static double
 num(jv s, const char *k, int *have)
@@ -489,7 +517,7 @@ valid_scalar(jv s, jv v, jv ptr)
 }
 
 static jv
-valid_array(jv root, jv s, jv v, jv ptr, int depth)
+valid_array(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	int h, n = jv_array_length(jv_copy(v));
 	double d = num(s, "minItems", &h);
@@ -516,7 +544,7 @@ valid_array(jv root, jv s, jv v, jv ptr, int depth)
 		         jv_is_valid(items) ? jv_copy(items) : jv_invalid();
 		if (jv_is_valid(sub)) {
 			jv_free(r);
-			r = valid_at(root, sub, jv_array_get(jv_copy(v), i),
+			r = valid_into(vx, sub, jv_array_get(jv_copy(v), i),
 			             ptr_index(jv_copy(ptr), i), depth + 1);
 		}
 	}
@@ -527,7 +555,7 @@ valid_array(jv root, jv s, jv v, jv ptr, int depth)
 }
 
 static jv
-valid_object(jv root, jv s, jv v, jv ptr, int depth)
+valid_object(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv req = get(s, "required");
 	if (jv_get_kind(req) == JV_KIND_ARRAY) {
@@ -570,7 +598,7 @@ valid_object(jv root, jv s, jv v, jv ptr, int depth)
 			}
 			if (jv_is_valid(sub)) {
 				jv_free(r);
-				r = valid_at(root, sub, jv_copy(x),
+				r = valid_into(vx, sub, jv_copy(x),
 				             ptr_add(jv_copy(ptr), jv_string_value(k)), depth + 1);
 			}
 		}
@@ -585,12 +613,12 @@ valid_object(jv root, jv s, jv v, jv ptr, int depth)
 
 /* allOf, anyOf, oneOf, not. */
 static jv
-valid_combined(jv root, jv s, jv v, jv ptr, int depth)
+valid_combined(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv l = get(s, "allOf");
 	if (jv_get_kind(l) == JV_KIND_ARRAY) {
 		jv_array_foreach(l, i, sub) {
-			jv r = valid_at(root, sub, jv_copy(v), jv_copy(ptr), depth + 1);
+			jv r = valid_at(vx, sub, jv_copy(v), jv_copy(ptr), depth + 1);
 			if (!jv_is_valid(r)) {
 				jv_free(l);
 				jv_free(ptr);
@@ -610,7 +638,7 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 		}
 		int matched = 0, n = jv_array_length(jv_copy(l));
 		jv_array_foreach(l, i, sub) {
-			jv r = valid_at(root, sub, jv_copy(v), jv_copy(ptr), depth + 1);
+			jv r = valid_at(vx, sub, jv_copy(v), jv_copy(ptr), depth + 1);
 			matched += jv_is_valid(r);
 			jv_free(r);
 			(void)i;
@@ -623,7 +651,7 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 	}
 	jv no = get(s, "not");
 	if (jv_is_valid(no)) {
-		jv r = valid_at(root, no, jv_copy(v), jv_copy(ptr), depth + 1);
+		jv r = valid_at(vx, no, jv_copy(v), jv_copy(ptr), depth + 1);
 		int matched = jv_is_valid(r);
 		jv_free(r);
 		if (matched)
@@ -635,14 +663,18 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 	return jv_true();
 }
 
-/* Borrows root; s, v and ptr consumed. */
+/* s, v and ptr consumed. */
 static jv
-valid_at(jv root, jv s, jv v, jv ptr, int depth)
+valid_at(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv r;
-	if (depth > VALUE_DEPTH_MAX) {
-		r = mismatch(ptr, "the schema goes deeper than %d steps (a $ref to itself?)",
-		             VALUE_DEPTH_MAX);
+	if (*vx->why || ++vx->steps > VALUE_STEPS_MAX || depth > VALUE_DEPTH_MAX) {
+		if (!*vx->why)
+			snprintf(vx->why, sizeof vx->why, depth > VALUE_DEPTH_MAX ?
+			         "the schema goes deeper than %d steps" :
+			         "the schema takes more than %d steps to check", depth > VALUE_DEPTH_MAX ?
+			         VALUE_DEPTH_MAX : VALUE_STEPS_MAX);
+		r = mismatch(ptr, "%s", vx->why);
 		goto out;
 	}
 	if (jv_get_kind(s) == JV_KIND_TRUE || jv_get_kind(s) != JV_KIND_OBJECT) {
@@ -654,11 +686,32 @@ valid_at(jv root, jv s, jv v, jv ptr, int depth)
 	if (jv_get_kind(ref) == JV_KIND_STRING) {
 		/* draft 7: a $ref's siblings are not looked at (2020-12 would
 		 * apply them too; leaving them out never refuses a valid value) */
-		jv to = resolve(root, jv_string_value(ref));
-		jv_free(ref);
+		jv to = resolve(vx->root, jv_string_value(ref));
 		jv_free(s);
-		return jv_is_valid(to) ? valid_at(root, to, v, ptr, depth + 1) :
-		       (jv_free(v), jv_free(to), mismatch(ptr, "the schema's $ref names nothing"));
+		if (!jv_is_valid(to)) {
+			jv_free(ref);
+			jv_free(v);
+			jv_free(to);
+			return mismatch(ptr, "the schema's $ref names nothing");
+		}
+		int again = 0;
+		jv_array_foreach(vx->refs, i, x) {
+			again |= jv_equal(x, jv_copy(ref));
+			(void)i;
+		}
+		if (again) {
+			snprintf(vx->why, sizeof vx->why, "the schema's $ref '%.100s' leads back to "
+			         "itself without going into the value", jv_string_value(ref));
+			jv_free(ref);
+			jv_free(v);
+			jv_free(to);
+			return mismatch(ptr, "%s", vx->why);
+		}
+		int n = jv_array_length(jv_copy(vx->refs));
+		vx->refs = jv_array_append(vx->refs, ref);
+		r = valid_at(vx, to, v, ptr, depth + 1);
+		vx->refs = jv_array_slice(vx->refs, 0, n);
+		return r;
 	}
 	jv_free(ref);
 	if (jv_get_kind(v) == JV_KIND_NULL && flag(s, "nullable")) {
@@ -696,15 +749,15 @@ valid_at(jv root, jv s, jv v, jv ptr, int depth)
 	r = valid_scalar(s, v, jv_copy(ptr));
 	if (jv_is_valid(r) && jv_get_kind(v) == JV_KIND_ARRAY) {
 		jv_free(r);
-		r = valid_array(root, s, v, jv_copy(ptr), depth);
+		r = valid_array(vx, s, v, jv_copy(ptr), depth);
 	}
 	if (jv_is_valid(r) && jv_get_kind(v) == JV_KIND_OBJECT) {
 		jv_free(r);
-		r = valid_object(root, s, v, jv_copy(ptr), depth);
+		r = valid_object(vx, s, v, jv_copy(ptr), depth);
 	}
 	if (jv_is_valid(r)) {
 		jv_free(r);
-		r = valid_combined(root, s, v, jv_copy(ptr), depth);
+		r = valid_combined(vx, s, v, jv_copy(ptr), depth);
 	}
 done:
 	jv_free(ptr);
@@ -717,7 +770,14 @@ out:
 jv
 cf_schema_validate(jv schema, jv value)
 {
-	return valid_at(schema, jv_copy(schema), jv_copy(value), jv_string(""), 0);
+	struct vx vx = {.root = schema, .refs = jv_array()};
+	jv r = valid_at(&vx, jv_copy(schema), jv_copy(value), jv_string(""), 0);
+	jv_free(vx.refs);
+	if (*vx.why) {   /* wherever a branch met it, it is the answer */
+		jv_free(r);
+		r = cf_error(CF_EX_DATA, "%s", vx.why);
+	}
+	return r;
 }
 
 /* ---- the short form ---- */

@@ -135,10 +135,48 @@ validator(void)
 	MATCH("{\"definitions\": {\"a\": {\"type\": \"string\"}}, \"items\": {\"$ref\": \"#/definitions/a\"}}",
 	      "[\"x\"]");
 	NOMATCH("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}", "1",
-	        "goes deeper than");
+	        "'#/$defs/a' leads back to itself");
+	/* a value deeper than the validator goes: said, not a crash */
+	{
+		jv d = jv_object();
+		for (int i = 0; i < 400; i++)
+			d = jv_object_set(jv_object(), jv_string("kids"), jv_array_append(jv_array(), d));
+		jv s = J(tree);
+		ERR_MSG(CF_EX_DATA, "goes deeper than", cf_schema_validate(s, d));
+		jv_free(s);
+		jv_free(d);
+	}
 	/* what it does not know never fails a value */
 	MATCH("{\"type\": \"string\", \"pattern\": \"^x$\", \"format\": \"email\"}", "\"nope\"");
 	NOMATCH("false", "1", "nothing is allowed here");
+	/* a $ref back to itself, twice at each level: caught at once, not
+	 * followed down every branch (2^500 of them) */
+	NOMATCH("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}", "1",
+	        "leads back to itself");
+	/* and a loop under not is no match either: not is not fooled */
+	NOMATCH("{\"not\": {\"$ref\": \"#\"}}", "1", "leads back to itself");
+	/* a recursive schema that goes into the value is followed */
+	const char *rtree = "{\"type\": \"object\", \"properties\": {\"kids\": {\"type\": \"array\","
+		" \"items\": {\"$ref\": \"#\"}}, \"n\": {\"type\": \"integer\"}}}";
+	MATCH(rtree, "{\"n\": 1, \"kids\": [{\"n\": 2, \"kids\": [{\"kids\": []}]}]}");
+	NOMATCH(rtree, "{\"kids\": [{\"kids\": [{\"n\": \"x\"}]}]}", "at /kids/0/kids/0/n: expected integer");
+	/* no loop, but each of 40 levels doubles the work: a bound, said */
+	{
+		jv d = jv_object();
+		for (int i = 0; i < 40; i++) {
+			char to[32];
+			snprintf(to, sizeof to, "#/$defs/d%d", i + 1);
+			jv r = jv_object_set(jv_object(), jv_string("$ref"), jv_string(to));
+			jv a = jv_array_append(jv_array_append(jv_array(), jv_copy(r)), r);
+			d = jv_object_set(d, jv_string_fmt("d%d", i),
+			                  jv_object_set(jv_object(), jv_string("anyOf"), a));
+		}
+		d = jv_object_set(d, jv_string("d40"), jv_false());
+		jv s = jv_object_set(jv_object(), jv_string("$defs"), d);
+		s = jv_object_set(s, jv_string("$ref"), jv_string("#/$defs/d0"));
+		ERR_MSG(CF_EX_DATA, "steps to check", cf_schema_validate(s, jv_number(1)));
+		jv_free(s);
+	}
 }
 
 static void
