@@ -468,14 +468,11 @@ valid_type(jv s, jv v, jv ptr)
 	return r;
 }
 
+/* Code points, a NUL among them (jv's strings may hold one). */
 static size_t
 chars(jv str)
 {
-	const char *p = jv_string_value(str);
-	size_t n = 0;
-	for (; *p; p++)
-		n += ((unsigned char)*p & 0xC0) != 0x80;
-	return n;
+	return (size_t)jv_string_length_codepoints(jv_copy(str));
 }
 
 static jv
@@ -485,6 +482,9 @@ valid_scalar(jv s, jv v, jv ptr)
 	double d;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double x = jv_number_value(v);
+		/* jq reads nan, which no comparison refuses */
+		if (isnan(x))
+			return mismatch(ptr, "NaN is not a number JSON has");
 		int excl = flag(s, "exclusiveMinimum");   /* draft 4's form */
 		d = num(s, "minimum", &h);
 		if (h && (x < d || (excl && x == d)))

@@ -177,6 +177,12 @@ validator(void)
 		ERR_MSG(CF_EX_DATA, "steps to check", cf_schema_validate(s, jv_number(1)));
 		jv_free(s);
 	}
+	/* strings count code points, a NUL among them */
+	NOMATCH("{\"maxLength\": 2}", "\"a\\u0000bcd\"", "5 characters, more than 2");
+	MATCH("{\"minLength\": 3}", "\"a\\u0000b\"");
+	/* NaN is no JSON number (jq reads nan): no number schema takes it */
+	NOMATCH("{\"maximum\": 5}", "nan", "not a number JSON has");
+	NOMATCH("{\"type\": \"number\"}", "nan", "not a number JSON has");
 }
 
 static void
