@@ -1016,20 +1016,44 @@ cf_schema_strict(jv schema)
 	return object && strict_at(jv_copy(schema), 0);
 }
 
+/* Gemini's form has no $ref: each is put in place.  A recursive one is
+ * put in place OPENAPI_REPEAT times down a path, then is anything; and a
+ * schema whose $refs fan out (each level naming the next twice) stops
+ * growing at OPENAPI_NODES schemas, the rest anything. */
+#define OPENAPI_REPEAT 2
+#define OPENAPI_NODES 20000
+struct ox {
+	jv root, refs;   /* the $refs being put in place, outermost first */
+	long nodes;
+};
+
 static jv
-openapi_at(jv root, jv s, int depth)
+openapi_at(struct ox *ox, jv s, int depth)
 {
-	if (jv_get_kind(s) != JV_KIND_OBJECT || depth > 32) {
+	if (jv_get_kind(s) != JV_KIND_OBJECT || depth > 32 || ++ox->nodes > OPENAPI_NODES) {
 		/* true, or a recursion Gemini's schemas cannot say: anything */
 		jv_free(s);
 		return jv_object();
 	}
 	jv ref = get(s, "$ref");
 	if (jv_get_kind(ref) == JV_KIND_STRING) {
-		jv to = resolve(root, jv_string_value(ref));
-		jv_free(ref);
+		jv to = resolve(ox->root, jv_string_value(ref));
 		jv_free(s);
-		return openapi_at(root, jv_is_valid(to) ? to : (jv_free(to), jv_object()), depth + 1);
+		int seen = 0;
+		jv_array_foreach(ox->refs, i, r) {
+			seen += jv_equal(r, jv_copy(ref));
+			(void)i;
+		}
+		if (!jv_is_valid(to) || seen >= OPENAPI_REPEAT) {
+			jv_free(to);
+			jv_free(ref);
+			return jv_object();
+		}
+		int n = jv_array_length(jv_copy(ox->refs));
+		ox->refs = jv_array_append(ox->refs, ref);
+		jv o = openapi_at(ox, to, depth + 1);
+		ox->refs = jv_array_slice(ox->refs, 0, n);
+		return o;
 	}
 	jv_free(ref);
 	static const char *const kept[] = {"format", "title", "description", "nullable",
@@ -1083,13 +1107,13 @@ openapi_at(jv root, jv s, int depth)
 	if (jv_get_kind(props) == JV_KIND_OBJECT) {
 		jv p = jv_object();
 		jv_object_foreach(props, k, v)
-			p = jv_object_set(p, k, openapi_at(root, v, depth + 1));
+			p = jv_object_set(p, k, openapi_at(ox, v, depth + 1));
 		o = jv_object_set(o, jv_string("properties"), p);
 	}
 	jv_free(props);
 	jv items = get(s, "items");
 	if (jv_is_valid(items) && jv_get_kind(items) != JV_KIND_ARRAY)
-		o = jv_object_set(o, jv_string("items"), openapi_at(root, items, depth + 1));
+		o = jv_object_set(o, jv_string("items"), openapi_at(ox, items, depth + 1));
 	else
 		jv_free(items);
 	const char *anys[] = {"anyOf", "oneOf"};
@@ -1097,7 +1121,7 @@ openapi_at(jv root, jv s, int depth)
 		jv l = get(s, anys[w]);
 		if (jv_get_kind(l) == JV_KIND_ARRAY)
 			jv_array_foreach(l, i, x) {
-				alts = jv_array_append(alts, openapi_at(root, x, depth + 1));
+				alts = jv_array_append(alts, openapi_at(ox, x, depth + 1));
 				(void)i;
 			}
 		jv_free(l);
@@ -1113,5 +1137,8 @@ openapi_at(jv root, jv s, int depth)
 jv
 cf_schema_openapi(jv schema)
 {
-	return openapi_at(schema, jv_copy(schema), 0);
+	struct ox x = {.root = schema, .refs = jv_array()};
+	jv o = openapi_at(&x, jv_copy(schema), 0);
+	jv_free(x.refs);
+	return o;
 }

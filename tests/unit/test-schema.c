@@ -338,6 +338,34 @@ forms(void)
 	     "\"u\": {\"anyOf\": [{\"type\": \"STRING\"}, {\"type\": \"INTEGER\"}]},"
 	     "\"c\": {\"enum\": [\"x\"]}, \"o\": {\"anyOf\": [{\"type\": \"STRING\"}]}}}");
 	jv_free(g);
+	/* a schema whose every property refers back to it: Gemini's form
+	 * inlines each $ref a bounded number of times, not 6^32 of them */
+	g = J("{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"#\"}, \"b\": {\"$ref\": \"#\"},"
+	      " \"c\": {\"$ref\": \"#\"}, \"d\": {\"$ref\": \"#\"}, \"e\": {\"$ref\": \"#\"},"
+	      " \"f\": {\"anyOf\": [{\"$ref\": \"#\"}, {\"type\": \"null\"}]}}}");
+	o = cf_schema_openapi(g);
+	jv d = jv_dump_string(o, 0);
+	CHECK(jv_string_length_bytes(jv_copy(d)) < 100000);
+	jv_free(d);
+	jv_free(g);
+	/* no loop, but each of 30 levels refers to the next twice: bounded too */
+	jv defs = jv_object();
+	for (int i = 0; i < 30; i++) {
+		char to[32];
+		snprintf(to, sizeof to, "#/$defs/d%d", i + 1);
+		jv r = jv_object_set(jv_object(), jv_string("$ref"), jv_string(to));
+		jv p = jv_object_set(jv_object_set(jv_object(), jv_string("x"), jv_copy(r)),
+		                     jv_string("y"), r);
+		defs = jv_object_set(defs, jv_string_fmt("d%d", i),
+		                     jv_object_set(jv_object(), jv_string("properties"), p));
+	}
+	g = jv_object_set(jv_object(), jv_string("$defs"), defs);
+	g = jv_object_set(g, jv_string("$ref"), jv_string("#/$defs/d0"));
+	o = cf_schema_openapi(g);
+	d = jv_dump_string(o, 0);
+	CHECK(jv_string_length_bytes(jv_copy(d)) < 2000000);
+	jv_free(d);
+	jv_free(g);
 }
 
 static void
