@@ -26,6 +26,8 @@
 /* Work enough for any schema a person writes against any reply a model
  * writes, a fraction of a second at worst. */
 #define VALUE_STEPS_MAX 1000000
+/* A schema file past this is no schema (and its length must fit an int). */
+#define SCHEMA_FILE_MAX (16 << 20)
 
 static const char *const types[] = {"string", "number", "integer", "boolean",
                                     "object", "array", "null"};
@@ -922,14 +924,28 @@ cf_schema_arg(const char *arg)
 		if (!jv_is_valid(s))
 			return not_json(s, "invalid --schema");
 	} else if (stat(arg, &sb) == 0) {
-		int fd = open(arg, O_RDONLY | O_CLOEXEC);
+		/* what is no regular file is not opened: a FIFO would wait for
+		 * a writer, /dev/zero never end */
+		if (S_ISDIR(sb.st_mode))
+			return cf_error(CF_EX_USAGE, "--schema '%s': %s", arg, strerror(EISDIR));
+		if (!S_ISREG(sb.st_mode))
+			return cf_error(CF_EX_USAGE, "--schema '%s': not a regular file", arg);
+		if (sb.st_size > SCHEMA_FILE_MAX)
+			return cf_error(CF_EX_USAGE, "--schema '%s': larger than %d MB", arg,
+			                SCHEMA_FILE_MAX >> 20);
+		int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		size_t n = 0;
-		char *b = fd >= 0 && S_ISREG(sb.st_mode) ? cf_read_all(fd, &n) : NULL;
-		int err = S_ISREG(sb.st_mode) ? errno : EISDIR;
+		char *b = fd >= 0 ? cf_read_all(fd, &n) : NULL;
+		int err = errno;
 		if (fd >= 0)
 			close(fd);
 		if (!b)
 			return cf_error(CF_EX_USAGE, "--schema '%s': %s", arg, strerror(err));
+		if (n > SCHEMA_FILE_MAX) {   /* it grew since */
+			free(b);
+			return cf_error(CF_EX_USAGE, "--schema '%s': larger than %d MB", arg,
+			                SCHEMA_FILE_MAX >> 20);
+		}
 		s = jv_parse_sized(b, (int)n);
 		free(b);
 		if (!jv_is_valid(s)) {

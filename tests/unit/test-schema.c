@@ -3,6 +3,7 @@
  * forms OpenAI and Gemini take, and -o's KEY=VALUE; under ASan, so every
  * path frees what it takes. */
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "unit.h"
 #include "confab.h"
@@ -292,6 +293,23 @@ concise(void)
 	jv_free(e);
 	unlink(path);
 	ERR_MSG(CF_EX_USAGE, "--schema '/tmp': Is a directory", cf_schema_arg("/tmp"));
+	/* no file to read: said, never waited on (a FIFO with no writer) */
+	ERR_MSG(CF_EX_USAGE, "--schema '/dev/null': not a regular file", cf_schema_arg("/dev/null"));
+	char fifo[] = "/tmp/test-schema-fifo-XXXXXX";
+	CHECK(mkdtemp(fifo) != NULL);
+	char fp[64];
+	snprintf(fp, sizeof fp, "%s/f", fifo);
+	CHECK(mkfifo(fp, 0600) == 0);
+	ERR_MSG(CF_EX_USAGE, "not a regular file", cf_schema_arg(fp));
+	snprintf(fp, sizeof fp, "%s/big", fifo);
+	fd = open(fp, O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 17 << 20) == 0);   /* sparse: nothing written */
+	close(fd);
+	ERR_MSG(CF_EX_USAGE, "larger than 16 MB", cf_schema_arg(fp));
+	unlink(fp);
+	snprintf(fp, sizeof fp, "%s/f", fifo);
+	unlink(fp);
+	rmdir(fifo);
 }
 
 static void
