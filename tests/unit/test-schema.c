@@ -400,6 +400,16 @@ options(void)
 	ERR_MSG(CF_EX_USAGE, "expected KEY=VALUE", cf_option_parse("a"));
 	ERR_MSG(CF_EX_USAGE, "the key is empty", cf_option_parse("=1"));
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse("a..b=1"));
+	/* what confab sends itself is no option: overriding it breaks the reply's reading */
+	ERR_MSG(CF_EX_USAGE, "invalid -o 'stream=false': stream is confab's own (--no-stream)",
+	        cf_option_parse("stream=false"));
+	ERR_MSG(CF_EX_USAGE, "model is confab's own (-m)", cf_option_parse("model=x"));
+	ERR_MSG(CF_EX_USAGE, "messages is confab's own", cf_option_parse("messages.0=x"));
+	ERR_MSG(CF_EX_USAGE, "contents is confab's own", cf_option_parse("contents="));
+	ERR_MSG(CF_EX_USAGE, "system is confab's own", cf_option_parse("system=x"));
+	ERR_MSG(CF_EX_USAGE, "systemInstruction is confab's own", cf_option_parse("systemInstruction.parts=[]"));
+	SAME(cf_option_parse("streaming=1"), "{\"path\": [\"streaming\"], \"value\": 1}");
+	SAME(cf_option_parse("options.model=1"), "{\"path\": [\"options\", \"model\"], \"value\": 1}");
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse("a.=1"));
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse(".a=1"));
 	ERR_MSG(CF_EX_USAGE, "more than 32 parts", cf_option_parse(
