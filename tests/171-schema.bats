@@ -78,6 +78,24 @@ user_msg() {
 	reply | jq -e '.metadata.schemaValid == false and .content == "Sure!\nHere you are."'
 }
 
+@test "a reply that is one fenced block of JSON is read from inside it; trailing words, two values, a fence with words around it: not JSON" {
+	local fence more
+	fence=$(printf '\n```json\n{"name":"a"}\n```\n' | jq -sRr @uri)
+	more=$(printf 'Here:\n```json\n{"name":"a"}\n```' | jq -sRr @uri)
+	serve "text=$fence" "text=$more" "text=%7B%22name%22%3A%22a%22%7D%20ok" "text=%7B%22name%22%3A%22a%22%7D%7B%7D"
+	session openai
+	send --schema name --json hi
+	exit_is 0
+	[ "$(tail -n 1 "$OUT" | jq -c .value)" = '{"name":"a"}' ]
+	reply | jq -e '.metadata.schemaValid == true and (.content | startswith("\n```json"))'
+	local why
+	for why in "Invalid numeric literal at line 1" "Invalid numeric literal at EOF" "Unexpected extra JSON values"; do
+		send --schema name hi
+		exit_is 5
+		error_says "not JSON ($why"
+	done
+}
+
 @test "anthropic: a forced tool whose input is the reply, streamed and whole" {
 	local enc
 	enc=$(jq -rn --arg t "$PERSON" '$t | @uri')
