@@ -115,6 +115,24 @@ user_msg() {
 	[ "$(tail -n 1 "$OUT" | jq -r .value.name)" = Ann ]
 }
 
+@test "anthropic: the forced tool's call is no tool_use part (none to answer): the next request carries the reply as text; a stream cut mid-JSON keeps the partial text, marked incomplete, exit 11" {
+	local enc
+	enc=$(jq -rn --arg t "$PERSON" '$t | @uri')
+	serve "tool-use=respond:$enc" "text=$ENC" "tool-use=respond:$(jq -rn '{name: "Annabelle Lee Longname", tags: ["a","b","c","d","e","f"]} | tojson | @uri') cut=900"
+	session anthropic
+	send --schema 'name, age int, tags [str]' hi
+	exit_is 0
+	reply | jq -e --arg p "$PERSON" '.content == $p and (has("parts") | not)'
+	send hi2
+	exit_is 0
+	last_body | jq -e --arg p "$PERSON" '.messages[1] == {role: "assistant", content: [{type: "text", text: $p}]}'
+	send --schema 'name, tags [str]' hi3
+	exit_is 11
+	error_says "the partial reply is saved, marked incomplete"
+	reply | jq -e '.metadata.incomplete == true and (.content | startswith("{\"name\":")) and
+		(has("parts") | not) and (.metadata | has("schemaValid") | not)'
+}
+
 @test "anthropic: a forced tool's input that does not match: exit 5, kept" {
 	serve "tool-use=respond:$(jq -rn '{name: 3} | tojson | @uri')"
 	session anthropic
