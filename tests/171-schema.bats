@@ -96,6 +96,34 @@ user_msg() {
 	done
 }
 
+@test "--retry: judged again with --schema; without it, asked and kept without a verdict (the old reply's is not kept over the new one)" {
+	local good bad
+	good=$(jq -rn '{name: "Ann"} | tojson | @uri')
+	bad=$(jq -rn '{name: 3} | tojson | @uri')
+	serve "text=$good" "text=$bad" "text=not%20json"
+	session openai
+	send --schema name hi
+	exit_is 0
+	send --retry --schema name
+	exit_is 5
+	reply | jq -e '.metadata.schemaValid == false and (.metadata.schemaError | test("/name"))'
+	send --retry
+	exit_is 0
+	last_body | jq -e 'has("response_format") | not'
+	reply | jq -e '.content == "not json" and (.metadata | has("schemaValid") or has("schemaError") | not)
+		and (.metadata.edits | length) == 2'
+	# nor an old error over a reply that came whole
+	fake_stop
+	serve "text=$ENC cut=800" "text=$good"
+	session anthropic
+	send hi
+	exit_is 11
+	reply | jq -e '.metadata.incomplete == true and (.metadata.error | length) > 0'
+	send --retry
+	exit_is 0
+	reply | jq -e '.metadata.incomplete == false and (.metadata | has("error") | not)'
+}
+
 @test "anthropic: a forced tool whose input is the reply, streamed and whole" {
 	local enc
 	enc=$(jq -rn --arg t "$PERSON" '$t | @uri')
