@@ -998,6 +998,14 @@ strict_at(jv s, int depth)
 				jv_free(v);
 			}
 		}
+		/* and it names no other ("Extra required key supplied") */
+		if (okk && jv_get_kind(req) == JV_KIND_ARRAY)
+			jv_array_foreach(req, i, x) {
+				okk &= jv_get_kind(x) == JV_KIND_STRING &&
+				       has(props, jv_string_value(x));
+				jv_free(x);
+				(void)i;
+			}
 		jv_free(req);
 	}
 	jv_free(props);

@@ -329,6 +329,9 @@ forms(void)
 		 " \"properties\": {}, \"additionalProperties\": false}}}}", 1},
 		{"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {},"
 		 " \"$defs\": {\"x\": {\"type\": \"object\"}}}", 0},
+		/* strict mode refuses a required name that is no property */
+		{"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {\"a\": {}},"
+		 " \"required\": [\"a\", \"b\"]}", 0},
 	};
 	for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
 		jv x = J(st[i].schema);
