@@ -528,11 +528,29 @@ valid_array(struct vx *vx, jv s, jv v, jv ptr, int depth)
 	d = num(s, "maxItems", &h);
 	if (h && n > d)
 		return mismatch(ptr, "%d items, more than %g", n, d);
-	if (flag(s, "uniqueItems"))
-		for (int i = 0; i < n; i++)
-			for (int j = i + 1; j < n; j++)
-				if (jv_equal(jv_array_get(jv_copy(v), i), jv_array_get(jv_copy(v), j)))
-					return mismatch(ptr, "items %d and %d are the same", i, j);
+	if (flag(s, "uniqueItems") && n > 1) {
+		/* sorted, the same items are neighbours: n log n, where every
+		 * pair of a long reply's array would take minutes */
+		jv sorted = jv_sort(jv_copy(v), jv_copy(v));
+		jv dup = jv_invalid();
+		for (int i = 1; i < n && !jv_is_valid(dup); i++) {
+			jv a = jv_array_get(jv_copy(sorted), i - 1);
+			if (jv_equal(jv_copy(a), jv_array_get(jv_copy(sorted), i)))
+				dup = a;
+			else
+				jv_free(a);
+		}
+		jv_free(sorted);
+		if (jv_is_valid(dup)) {
+			int at[2] = {-1, -1}, k = 0;
+			for (int i = 0; i < n && k < 2; i++)
+				if (jv_equal(jv_copy(dup), jv_array_get(jv_copy(v), i)))
+					at[k++] = i;
+			jv_free(dup);
+			return mismatch(ptr, "items %d and %d are the same", at[0], at[1]);
+		}
+		jv_free(dup);
+	}
 	jv prefix = get(s, "prefixItems"), items = get(s, "items");
 	if (jv_get_kind(items) == JV_KIND_ARRAY) {   /* draft 4's tuples */
 		jv_free(prefix);

@@ -178,6 +178,18 @@ validator(void)
 		ERR_MSG(CF_EX_DATA, "steps to check", cf_schema_validate(s, jv_number(1)));
 		jv_free(s);
 	}
+	/* uniqueItems over a long array: sorted, not every pair compared (1.25e9 of them) */
+	{
+		jv a = jv_array();
+		for (int i = 0; i < 50000; i++)
+			a = jv_array_append(a, jv_number(i));
+		jv u = J("{\"uniqueItems\": true}");
+		OK(cf_schema_validate(u, a));
+		a = jv_array_append(a, jv_number(7.0));
+		ERR_MSG(CF_EX_DATA, "items 7 and 50000 are the same", cf_schema_validate(u, a));
+		jv_free(a);
+		jv_free(u);
+	}
 	/* strings count code points, a NUL among them */
 	NOMATCH("{\"maxLength\": 2}", "\"a\\u0000bcd\"", "5 characters, more than 2");
 	MATCH("{\"minLength\": 3}", "\"a\\u0000b\"");
