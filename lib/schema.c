@@ -839,9 +839,14 @@ concise_field(const char *f, size_t n, int field, jv *props, jv *req)
 	size_t nl = 0;
 	while (nl < head && (isalnum((unsigned char)f[nl]) || f[nl] == '_' || f[nl] == '-'))
 		nl++;
-	if (!nl)
+	if (!nl && !head)
 		return cf_error(CF_EX_USAGE, "invalid --schema: field %d has no name "
 		                "(expected NAME [TYPE][: DESCRIPTION])", field);
+	if (!nl) {   /* 'été', '"b"': the word up to a space is what is no name */
+		size_t w = strcspn(f, " \t\n");
+		return cf_error(CF_EX_USAGE, "invalid --schema: field %d: '%.*s' is no name "
+		                "(letters, digits, _ and -)", field, (int)(w < head ? w : head), f);
+	}
 	size_t ts = nl;
 	while (ts < head && isspace((unsigned char)f[ts]))
 		ts++;

@@ -281,9 +281,12 @@ concise(void)
 	ERR_MSG(CF_EX_USAGE, "field 1: unknown type '[str'", cf_schema_concise("a [str"));
 	ERR_MSG(CF_EX_USAGE, "field 1: 'a.b' is no name", cf_schema_concise("a.b"));
 	ERR_MSG(CF_EX_USAGE, "field 2 has no name", cf_schema_concise("a, : text"));
+	/* a name that starts with what no name holds is said as such, not as none */
+	ERR_MSG(CF_EX_USAGE, "field 1: '\xc3\xa9t\xc3\xa9' is no name", cf_schema_concise("\xc3\xa9t\xc3\xa9 int"));
+	ERR_MSG(CF_EX_USAGE, "field 2: '\"b\"' is no name", cf_schema_concise("a, \"b\""));
 	ERR_MSG(CF_EX_USAGE, "field 2: 'a' is named twice", cf_schema_concise("a, a int"));
 	ERR_MSG(CF_EX_USAGE, "no fields", cf_schema_concise(" \n\n "));
-	ERR_MSG(CF_EX_USAGE, "field 1 has no name", cf_schema_concise(" , \n"));
+	ERR_MSG(CF_EX_USAGE, "field 1: ',' is no name", cf_schema_concise(" , \n"));
 	ERR_MSG(CF_EX_USAGE, "no fields", cf_schema_concise(""));
 	/* the argument: inline JSON, a file, else the short form */
 	SAME(cf_schema_arg(" {\"type\": \"array\"}"), "{\"type\": \"array\"}");
