@@ -26,6 +26,7 @@
 /* Work enough for any schema a person writes against any reply a model
  * writes, a fraction of a second at worst. */
 #define VALUE_STEPS_MAX 1000000
+#define VALUE_STEPS_PER 100   /* and as many more for each value in the reply */
 /* A schema file past this is no schema (and its length must fit an int). */
 #define SCHEMA_FILE_MAX (16 << 20)
 
@@ -689,11 +690,14 @@ valid_at(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv r;
 	if (*vx->why || ++vx->steps > VALUE_STEPS_MAX || depth > VALUE_DEPTH_MAX) {
-		if (!*vx->why)
-			snprintf(vx->why, sizeof vx->why, depth > VALUE_DEPTH_MAX ?
-			         "the schema goes deeper than %d steps" :
-			         "the schema takes more than %d steps to check", depth > VALUE_DEPTH_MAX ?
-			         VALUE_DEPTH_MAX : VALUE_STEPS_MAX);
+		if (*vx->why)
+			;
+		else if (depth > VALUE_DEPTH_MAX)
+			snprintf(vx->why, sizeof vx->why, "the schema goes deeper than %d steps",
+			         VALUE_DEPTH_MAX);
+		else
+			snprintf(vx->why, sizeof vx->why, "the schema takes more than %d steps "
+			         "to check (and %d a value)", VALUE_STEPS_MAX, VALUE_STEPS_PER);
 		r = mismatch(ptr, "%s", vx->why);
 		goto out;
 	}
@@ -787,10 +791,33 @@ out:
 	return r;
 }
 
+/* The values in v, v among them. */
+static long
+values(jv v)
+{
+	long n = 1;
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv_array_foreach(v, i, x) {
+			n += values(x);
+			jv_free(x);
+			(void)i;
+		}
+	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		jv_object_foreach(v, k, x) {
+			n += values(x);
+			jv_free(k);
+			jv_free(x);
+		}
+	}
+	return n;
+}
+
 jv
 cf_schema_validate(jv schema, jv value)
 {
-	struct vx vx = {.root = schema, .refs = jv_array()};
+	/* the budget grows with the value: a long reply is no costly schema */
+	struct vx vx = {.root = schema, .refs = jv_array(),
+	                .steps = -VALUE_STEPS_PER * values(value)};
 	jv r = valid_at(&vx, jv_copy(schema), jv_copy(value), jv_string(""), 0);
 	jv_free(vx.refs);
 	if (*vx.why) {   /* wherever a branch met it, it is the answer */
