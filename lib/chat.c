@@ -1,6 +1,7 @@
 /* chat.c — a turn: one message and its reply, from the context to the
  * stored records, in one call that never ends the process.  chat-send,
  * confab and the server differ only in how they show the text. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -524,6 +525,25 @@ shape(struct cf_turn_state *ts)
 	return jv_true();
 }
 
+/* A reply that is one fenced block and nothing more (```json ... ```,
+ * as models without a native JSON mode write it): the text inside it. */
+static const char *
+unfenced(const char *b, size_t *n)
+{
+	size_t a = 0, z = *n;
+	while (a < z && isspace((unsigned char)b[a]))
+		a++;
+	while (z > a && isspace((unsigned char)b[z - 1]))
+		z--;
+	if (z - a < 7 || memcmp(b + a, "```", 3) || memcmp(b + z - 3, "```", 3))
+		return b;
+	const char *nl = memchr(b + a, '\n', z - a);
+	if (!nl || (size_t)(nl - b) >= z - 3 || memchr(b + a + 3, '`', (size_t)(nl - b - a - 3)))
+		return b;
+	*n = z - 3 - (size_t)(nl + 1 - b);
+	return nl + 1;
+}
+
 /* A whole reply asked for with --schema: parsed into ts->value and
  * checked, the outcome in its metadata (schemaValid, schemaError). */
 static jv
@@ -532,7 +552,9 @@ judge(struct cf_turn_state *ts, jv meta)
 	cf_call *c = &ts->s.call;
 	if (jv_get_kind(ts->schema) != JV_KIND_OBJECT || ts->s.outcome != CF_CALL_OK)
 		return meta;
-	jv v = jv_parse_sized(c->r.buf ? c->r.buf : "", (int)c->r.len);
+	size_t len = c->r.len;
+	const char *text = unfenced(c->r.buf ? c->r.buf : "", &len);
+	jv v = jv_parse_sized(text, (int)len);
 	jv r;
 	if (jv_is_valid(v)) {
 		r = cf_schema_validate(ts->schema, v);

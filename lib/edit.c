@@ -454,7 +454,8 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 		" timestamp, extra, edits, parts) = (SELECT n.content, n.tokens, n.model,"
 		" n.processing_time, n.timestamp, json_patch(json_remove(messages.extra,"
 		" '$.usage', '$.cacheReadTokens', '$.cacheWrite5mTokens',"
-		" '$.cacheWrite1hTokens', '$.reasoningTokens'), n.extra),"
+		" '$.cacheWrite1hTokens', '$.reasoningTokens', '$.schemaValid', '$.schemaError',"
+		" '$.error'), n.extra),"
 		" ?3, n.parts FROM messages n WHERE n.id = ?2) WHERE id = ?1";
 	static const char drop[] = "DELETE FROM messages WHERE id = ?1";
 	struct row r;

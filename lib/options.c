@@ -8,6 +8,16 @@
 
 #include "provider.h"
 
+/* The body's fields confab fills itself: an option over one would send
+ * a reply confab cannot read (stream), another model than the one it
+ * records (model), or throw the context away (messages, contents,
+ * input); each has its own option. */
+static const struct { const char *key, *instead; } owned[] = {
+	{"model", "-m"}, {"stream", "--no-stream"}, {"messages", "the session's messages"},
+	{"contents", "the session's messages"}, {"input", "the session's messages"},
+	{"system", "chat-set --system"}, {"systemInstruction", "chat-set --system"},
+};
+
 jv
 cf_option_parse(const char *kv)
 {
@@ -33,6 +43,16 @@ cf_option_parse(const char *kv)
 		path = jv_array_append(path, jv_string_sized(p, (int)n));
 		p += n + 1;
 	}
+	jv first = jv_array_get(jv_copy(path), 0);
+	for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+		if (!strcmp(jv_string_value(first), owned[i].key)) {
+			jv e = cf_usage_error("invalid -o '%.80s': %s is confab's own (%s)", kv,
+			                      owned[i].key, owned[i].instead);
+			jv_free(first);
+			jv_free(path);
+			return e;
+		}
+	jv_free(first);
 	jv op = jv_object_set(jv_object(), jv_string("path"), path);
 	const char *v = eq + 1;
 	if (!*v)

@@ -179,7 +179,11 @@ block_start(cf_call *c, jv b)
 			jv_free(b);
 		return;
 	}
-	if (!*type) {
+	/* --schema's forced call is the reply, its input the text: a
+	 * tool_use part would go back with no tool_result after it, which
+	 * Anthropic refuses */
+	if (!*type || (jv_get_kind(c->schema) == JV_KIND_OBJECT && !strcmp(type, "tool_use") &&
+	               !strcmp(cf_jstr(b, "name"), CF_REPLY_TOOL))) {
 		jv_free(b);
 		return;
 	}

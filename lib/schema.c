@@ -23,6 +23,12 @@
  * subschema, a $ref, an anyOf): far past what a model writes, well short
  * of the stack's end. */
 #define VALUE_DEPTH_MAX 1000
+/* Work enough for any schema a person writes against any reply a model
+ * writes, a fraction of a second at worst. */
+#define VALUE_STEPS_MAX 1000000
+#define VALUE_STEPS_PER 100   /* and as many more for each value in the reply */
+/* A schema file past this is no schema (and its length must fit an int). */
+#define SCHEMA_FILE_MAX (16 << 20)
 
 static const char *const types[] = {"string", "number", "integer", "boolean",
                                     "object", "array", "null"};
@@ -391,7 +397,32 @@ mismatch(jv ptr, const char *fmt, ...)
 	return e;
 }
 
-static jv valid_at(jv root, jv s, jv v, jv ptr, int depth);
+/* One validation's state.  refs: the $refs followed since the last step
+ * into the value; one met again there would be followed forever.  steps
+ * bounds the work a schema of many anyOf branches can ask (each level
+ * doubling it) even without a loop.  why: what is wrong with the schema
+ * itself, the answer whatever a branch made of it (a not, an anyOf must
+ * not turn it into a match). */
+struct vx {
+	jv root, refs;
+	long steps;
+	char why[200];
+};
+
+static jv valid_at(struct vx *x, jv s, jv v, jv ptr, int depth);
+
+/* A step into the value (an item, a property): the $refs before it
+ * cannot loop with those after. */
+static jv
+valid_into(struct vx *vx, jv s, jv v, jv ptr, int depth)
+{
+	jv refs = vx->refs;
+	vx->refs = jv_array();
+	jv r = valid_at(vx, s, v, ptr, depth);
+	jv_free(vx->refs);
+	vx->refs = refs;
+	return r;
+}
 
 static double
 num(jv s, const char *k, int *have)
@@ -440,14 +471,11 @@ valid_type(jv s, jv v, jv ptr)
 	return r;
 }
 
+/* Code points, a NUL among them (jv's strings may hold one). */
 static size_t
 chars(jv str)
 {
-	const char *p = jv_string_value(str);
-	size_t n = 0;
-	for (; *p; p++)
-		n += ((unsigned char)*p & 0xC0) != 0x80;
-	return n;
+	return (size_t)jv_string_length_codepoints(jv_copy(str));
 }
 
 static jv
@@ -457,6 +485,9 @@ valid_scalar(jv s, jv v, jv ptr)
 	double d;
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double x = jv_number_value(v);
+		/* jq reads nan, which no comparison refuses */
+		if (isnan(x))
+			return mismatch(ptr, "NaN is not a number JSON has");
 		int excl = flag(s, "exclusiveMinimum");   /* draft 4's form */
 		d = num(s, "minimum", &h);
 		if (h && (x < d || (excl && x == d)))
@@ -489,7 +520,7 @@ valid_scalar(jv s, jv v, jv ptr)
 }
 
 static jv
-valid_array(jv root, jv s, jv v, jv ptr, int depth)
+valid_array(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	int h, n = jv_array_length(jv_copy(v));
 	double d = num(s, "minItems", &h);
@@ -498,11 +529,29 @@ valid_array(jv root, jv s, jv v, jv ptr, int depth)
 	d = num(s, "maxItems", &h);
 	if (h && n > d)
 		return mismatch(ptr, "%d items, more than %g", n, d);
-	if (flag(s, "uniqueItems"))
-		for (int i = 0; i < n; i++)
-			for (int j = i + 1; j < n; j++)
-				if (jv_equal(jv_array_get(jv_copy(v), i), jv_array_get(jv_copy(v), j)))
-					return mismatch(ptr, "items %d and %d are the same", i, j);
+	if (flag(s, "uniqueItems") && n > 1) {
+		/* sorted, the same items are neighbours: n log n, where every
+		 * pair of a long reply's array would take minutes */
+		jv sorted = jv_sort(jv_copy(v), jv_copy(v));
+		jv dup = jv_invalid();
+		for (int i = 1; i < n && !jv_is_valid(dup); i++) {
+			jv a = jv_array_get(jv_copy(sorted), i - 1);
+			if (jv_equal(jv_copy(a), jv_array_get(jv_copy(sorted), i)))
+				dup = a;
+			else
+				jv_free(a);
+		}
+		jv_free(sorted);
+		if (jv_is_valid(dup)) {
+			int at[2] = {-1, -1}, k = 0;
+			for (int i = 0; i < n && k < 2; i++)
+				if (jv_equal(jv_copy(dup), jv_array_get(jv_copy(v), i)))
+					at[k++] = i;
+			jv_free(dup);
+			return mismatch(ptr, "items %d and %d are the same", at[0], at[1]);
+		}
+		jv_free(dup);
+	}
 	jv prefix = get(s, "prefixItems"), items = get(s, "items");
 	if (jv_get_kind(items) == JV_KIND_ARRAY) {   /* draft 4's tuples */
 		jv_free(prefix);
@@ -516,7 +565,7 @@ valid_array(jv root, jv s, jv v, jv ptr, int depth)
 		         jv_is_valid(items) ? jv_copy(items) : jv_invalid();
 		if (jv_is_valid(sub)) {
 			jv_free(r);
-			r = valid_at(root, sub, jv_array_get(jv_copy(v), i),
+			r = valid_into(vx, sub, jv_array_get(jv_copy(v), i),
 			             ptr_index(jv_copy(ptr), i), depth + 1);
 		}
 	}
@@ -527,7 +576,7 @@ valid_array(jv root, jv s, jv v, jv ptr, int depth)
 }
 
 static jv
-valid_object(jv root, jv s, jv v, jv ptr, int depth)
+valid_object(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv req = get(s, "required");
 	if (jv_get_kind(req) == JV_KIND_ARRAY) {
@@ -570,7 +619,7 @@ valid_object(jv root, jv s, jv v, jv ptr, int depth)
 			}
 			if (jv_is_valid(sub)) {
 				jv_free(r);
-				r = valid_at(root, sub, jv_copy(x),
+				r = valid_into(vx, sub, jv_copy(x),
 				             ptr_add(jv_copy(ptr), jv_string_value(k)), depth + 1);
 			}
 		}
@@ -585,12 +634,12 @@ valid_object(jv root, jv s, jv v, jv ptr, int depth)
 
 /* allOf, anyOf, oneOf, not. */
 static jv
-valid_combined(jv root, jv s, jv v, jv ptr, int depth)
+valid_combined(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv l = get(s, "allOf");
 	if (jv_get_kind(l) == JV_KIND_ARRAY) {
 		jv_array_foreach(l, i, sub) {
-			jv r = valid_at(root, sub, jv_copy(v), jv_copy(ptr), depth + 1);
+			jv r = valid_at(vx, sub, jv_copy(v), jv_copy(ptr), depth + 1);
 			if (!jv_is_valid(r)) {
 				jv_free(l);
 				jv_free(ptr);
@@ -610,7 +659,7 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 		}
 		int matched = 0, n = jv_array_length(jv_copy(l));
 		jv_array_foreach(l, i, sub) {
-			jv r = valid_at(root, sub, jv_copy(v), jv_copy(ptr), depth + 1);
+			jv r = valid_at(vx, sub, jv_copy(v), jv_copy(ptr), depth + 1);
 			matched += jv_is_valid(r);
 			jv_free(r);
 			(void)i;
@@ -623,7 +672,7 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 	}
 	jv no = get(s, "not");
 	if (jv_is_valid(no)) {
-		jv r = valid_at(root, no, jv_copy(v), jv_copy(ptr), depth + 1);
+		jv r = valid_at(vx, no, jv_copy(v), jv_copy(ptr), depth + 1);
 		int matched = jv_is_valid(r);
 		jv_free(r);
 		if (matched)
@@ -635,14 +684,21 @@ valid_combined(jv root, jv s, jv v, jv ptr, int depth)
 	return jv_true();
 }
 
-/* Borrows root; s, v and ptr consumed. */
+/* s, v and ptr consumed. */
 static jv
-valid_at(jv root, jv s, jv v, jv ptr, int depth)
+valid_at(struct vx *vx, jv s, jv v, jv ptr, int depth)
 {
 	jv r;
-	if (depth > VALUE_DEPTH_MAX) {
-		r = mismatch(ptr, "the schema goes deeper than %d steps (a $ref to itself?)",
-		             VALUE_DEPTH_MAX);
+	if (*vx->why || ++vx->steps > VALUE_STEPS_MAX || depth > VALUE_DEPTH_MAX) {
+		if (*vx->why)
+			;
+		else if (depth > VALUE_DEPTH_MAX)
+			snprintf(vx->why, sizeof vx->why, "the schema goes deeper than %d steps",
+			         VALUE_DEPTH_MAX);
+		else
+			snprintf(vx->why, sizeof vx->why, "the schema takes more than %d steps "
+			         "to check (and %d a value)", VALUE_STEPS_MAX, VALUE_STEPS_PER);
+		r = mismatch(ptr, "%s", vx->why);
 		goto out;
 	}
 	if (jv_get_kind(s) == JV_KIND_TRUE || jv_get_kind(s) != JV_KIND_OBJECT) {
@@ -654,11 +710,32 @@ valid_at(jv root, jv s, jv v, jv ptr, int depth)
 	if (jv_get_kind(ref) == JV_KIND_STRING) {
 		/* draft 7: a $ref's siblings are not looked at (2020-12 would
 		 * apply them too; leaving them out never refuses a valid value) */
-		jv to = resolve(root, jv_string_value(ref));
-		jv_free(ref);
+		jv to = resolve(vx->root, jv_string_value(ref));
 		jv_free(s);
-		return jv_is_valid(to) ? valid_at(root, to, v, ptr, depth + 1) :
-		       (jv_free(v), jv_free(to), mismatch(ptr, "the schema's $ref names nothing"));
+		if (!jv_is_valid(to)) {
+			jv_free(ref);
+			jv_free(v);
+			jv_free(to);
+			return mismatch(ptr, "the schema's $ref names nothing");
+		}
+		int again = 0;
+		jv_array_foreach(vx->refs, i, x) {
+			again |= jv_equal(x, jv_copy(ref));
+			(void)i;
+		}
+		if (again) {
+			snprintf(vx->why, sizeof vx->why, "the schema's $ref '%.100s' leads back to "
+			         "itself without going into the value", jv_string_value(ref));
+			jv_free(ref);
+			jv_free(v);
+			jv_free(to);
+			return mismatch(ptr, "%s", vx->why);
+		}
+		int n = jv_array_length(jv_copy(vx->refs));
+		vx->refs = jv_array_append(vx->refs, ref);
+		r = valid_at(vx, to, v, ptr, depth + 1);
+		vx->refs = jv_array_slice(vx->refs, 0, n);
+		return r;
 	}
 	jv_free(ref);
 	if (jv_get_kind(v) == JV_KIND_NULL && flag(s, "nullable")) {
@@ -696,15 +773,15 @@ valid_at(jv root, jv s, jv v, jv ptr, int depth)
 	r = valid_scalar(s, v, jv_copy(ptr));
 	if (jv_is_valid(r) && jv_get_kind(v) == JV_KIND_ARRAY) {
 		jv_free(r);
-		r = valid_array(root, s, v, jv_copy(ptr), depth);
+		r = valid_array(vx, s, v, jv_copy(ptr), depth);
 	}
 	if (jv_is_valid(r) && jv_get_kind(v) == JV_KIND_OBJECT) {
 		jv_free(r);
-		r = valid_object(root, s, v, jv_copy(ptr), depth);
+		r = valid_object(vx, s, v, jv_copy(ptr), depth);
 	}
 	if (jv_is_valid(r)) {
 		jv_free(r);
-		r = valid_combined(root, s, v, jv_copy(ptr), depth);
+		r = valid_combined(vx, s, v, jv_copy(ptr), depth);
 	}
 done:
 	jv_free(ptr);
@@ -714,10 +791,40 @@ out:
 	return r;
 }
 
+/* The values in v, v among them. */
+static long
+values(jv v)
+{
+	long n = 1;
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv_array_foreach(v, i, x) {
+			n += values(x);
+			jv_free(x);
+			(void)i;
+		}
+	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		jv_object_foreach(v, k, x) {
+			n += values(x);
+			jv_free(k);
+			jv_free(x);
+		}
+	}
+	return n;
+}
+
 jv
 cf_schema_validate(jv schema, jv value)
 {
-	return valid_at(schema, jv_copy(schema), jv_copy(value), jv_string(""), 0);
+	/* the budget grows with the value: a long reply is no costly schema */
+	struct vx vx = {.root = schema, .refs = jv_array(),
+	                .steps = -VALUE_STEPS_PER * values(value)};
+	jv r = valid_at(&vx, jv_copy(schema), jv_copy(value), jv_string(""), 0);
+	jv_free(vx.refs);
+	if (*vx.why) {   /* wherever a branch met it, it is the answer */
+		jv_free(r);
+		r = cf_error(CF_EX_DATA, "%s", vx.why);
+	}
+	return r;
 }
 
 /* ---- the short form ---- */
@@ -759,9 +866,14 @@ concise_field(const char *f, size_t n, int field, jv *props, jv *req)
 	size_t nl = 0;
 	while (nl < head && (isalnum((unsigned char)f[nl]) || f[nl] == '_' || f[nl] == '-'))
 		nl++;
-	if (!nl)
+	if (!nl && !head)
 		return cf_error(CF_EX_USAGE, "invalid --schema: field %d has no name "
 		                "(expected NAME [TYPE][: DESCRIPTION])", field);
+	if (!nl) {   /* 'été', '"b"': the word up to a space is what is no name */
+		size_t w = strcspn(f, " \t\n");
+		return cf_error(CF_EX_USAGE, "invalid --schema: field %d: '%.*s' is no name "
+		                "(letters, digits, _ and -)", field, (int)(w < head ? w : head), f);
+	}
 	size_t ts = nl;
 	while (ts < head && isspace((unsigned char)f[ts]))
 		ts++;
@@ -862,14 +974,28 @@ cf_schema_arg(const char *arg)
 		if (!jv_is_valid(s))
 			return not_json(s, "invalid --schema");
 	} else if (stat(arg, &sb) == 0) {
-		int fd = open(arg, O_RDONLY | O_CLOEXEC);
+		/* what is no regular file is not opened: a FIFO would wait for
+		 * a writer, /dev/zero never end */
+		if (S_ISDIR(sb.st_mode))
+			return cf_error(CF_EX_USAGE, "--schema '%s': %s", arg, strerror(EISDIR));
+		if (!S_ISREG(sb.st_mode))
+			return cf_error(CF_EX_USAGE, "--schema '%s': not a regular file", arg);
+		if (sb.st_size > SCHEMA_FILE_MAX)
+			return cf_error(CF_EX_USAGE, "--schema '%s': larger than %d MB", arg,
+			                SCHEMA_FILE_MAX >> 20);
+		int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		size_t n = 0;
-		char *b = fd >= 0 && S_ISREG(sb.st_mode) ? cf_read_all(fd, &n) : NULL;
-		int err = S_ISREG(sb.st_mode) ? errno : EISDIR;
+		char *b = fd >= 0 ? cf_read_all(fd, &n) : NULL;
+		int err = errno;
 		if (fd >= 0)
 			close(fd);
 		if (!b)
 			return cf_error(CF_EX_USAGE, "--schema '%s': %s", arg, strerror(err));
+		if (n > SCHEMA_FILE_MAX) {   /* it grew since */
+			free(b);
+			return cf_error(CF_EX_USAGE, "--schema '%s': larger than %d MB", arg,
+			                SCHEMA_FILE_MAX >> 20);
+		}
 		s = jv_parse_sized(b, (int)n);
 		free(b);
 		if (!jv_is_valid(s)) {
@@ -922,6 +1048,14 @@ strict_at(jv s, int depth)
 				jv_free(v);
 			}
 		}
+		/* and it names no other ("Extra required key supplied") */
+		if (okk && jv_get_kind(req) == JV_KIND_ARRAY)
+			jv_array_foreach(req, i, x) {
+				okk &= jv_get_kind(x) == JV_KIND_STRING &&
+				       has(props, jv_string_value(x));
+				jv_free(x);
+				(void)i;
+			}
 		jv_free(req);
 	}
 	jv_free(props);
@@ -956,20 +1090,44 @@ cf_schema_strict(jv schema)
 	return object && strict_at(jv_copy(schema), 0);
 }
 
+/* Gemini's form has no $ref: each is put in place.  A recursive one is
+ * put in place OPENAPI_REPEAT times down a path, then is anything; and a
+ * schema whose $refs fan out (each level naming the next twice) stops
+ * growing at OPENAPI_NODES schemas, the rest anything. */
+#define OPENAPI_REPEAT 2
+#define OPENAPI_NODES 20000
+struct ox {
+	jv root, refs;   /* the $refs being put in place, outermost first */
+	long nodes;
+};
+
 static jv
-openapi_at(jv root, jv s, int depth)
+openapi_at(struct ox *ox, jv s, int depth)
 {
-	if (jv_get_kind(s) != JV_KIND_OBJECT || depth > 32) {
+	if (jv_get_kind(s) != JV_KIND_OBJECT || depth > 32 || ++ox->nodes > OPENAPI_NODES) {
 		/* true, or a recursion Gemini's schemas cannot say: anything */
 		jv_free(s);
 		return jv_object();
 	}
 	jv ref = get(s, "$ref");
 	if (jv_get_kind(ref) == JV_KIND_STRING) {
-		jv to = resolve(root, jv_string_value(ref));
-		jv_free(ref);
+		jv to = resolve(ox->root, jv_string_value(ref));
 		jv_free(s);
-		return openapi_at(root, jv_is_valid(to) ? to : (jv_free(to), jv_object()), depth + 1);
+		int seen = 0;
+		jv_array_foreach(ox->refs, i, r) {
+			seen += jv_equal(r, jv_copy(ref));
+			(void)i;
+		}
+		if (!jv_is_valid(to) || seen >= OPENAPI_REPEAT) {
+			jv_free(to);
+			jv_free(ref);
+			return jv_object();
+		}
+		int n = jv_array_length(jv_copy(ox->refs));
+		ox->refs = jv_array_append(ox->refs, ref);
+		jv o = openapi_at(ox, to, depth + 1);
+		ox->refs = jv_array_slice(ox->refs, 0, n);
+		return o;
 	}
 	jv_free(ref);
 	static const char *const kept[] = {"format", "title", "description", "nullable",
@@ -1023,13 +1181,13 @@ openapi_at(jv root, jv s, int depth)
 	if (jv_get_kind(props) == JV_KIND_OBJECT) {
 		jv p = jv_object();
 		jv_object_foreach(props, k, v)
-			p = jv_object_set(p, k, openapi_at(root, v, depth + 1));
+			p = jv_object_set(p, k, openapi_at(ox, v, depth + 1));
 		o = jv_object_set(o, jv_string("properties"), p);
 	}
 	jv_free(props);
 	jv items = get(s, "items");
 	if (jv_is_valid(items) && jv_get_kind(items) != JV_KIND_ARRAY)
-		o = jv_object_set(o, jv_string("items"), openapi_at(root, items, depth + 1));
+		o = jv_object_set(o, jv_string("items"), openapi_at(ox, items, depth + 1));
 	else
 		jv_free(items);
 	const char *anys[] = {"anyOf", "oneOf"};
@@ -1037,7 +1195,7 @@ openapi_at(jv root, jv s, int depth)
 		jv l = get(s, anys[w]);
 		if (jv_get_kind(l) == JV_KIND_ARRAY)
 			jv_array_foreach(l, i, x) {
-				alts = jv_array_append(alts, openapi_at(root, x, depth + 1));
+				alts = jv_array_append(alts, openapi_at(ox, x, depth + 1));
 				(void)i;
 			}
 		jv_free(l);
@@ -1053,5 +1211,8 @@ openapi_at(jv root, jv s, int depth)
 jv
 cf_schema_openapi(jv schema)
 {
-	return openapi_at(schema, jv_copy(schema), 0);
+	struct ox x = {.root = schema, .refs = jv_array()};
+	jv o = openapi_at(&x, jv_copy(schema), 0);
+	jv_free(x.refs);
+	return o;
 }

@@ -78,6 +78,52 @@ user_msg() {
 	reply | jq -e '.metadata.schemaValid == false and .content == "Sure!\nHere you are."'
 }
 
+@test "a reply that is one fenced block of JSON is read from inside it; trailing words, two values, a fence with words around it: not JSON" {
+	local fence more
+	fence=$(printf '\n```json\n{"name":"a"}\n```\n' | jq -sRr @uri)
+	more=$(printf 'Here:\n```json\n{"name":"a"}\n```' | jq -sRr @uri)
+	serve "text=$fence" "text=$more" "text=%7B%22name%22%3A%22a%22%7D%20ok" "text=%7B%22name%22%3A%22a%22%7D%7B%7D"
+	session openai
+	send --schema name --json hi
+	exit_is 0
+	[ "$(tail -n 1 "$OUT" | jq -c .value)" = '{"name":"a"}' ]
+	reply | jq -e '.metadata.schemaValid == true and (.content | startswith("\n```json"))'
+	local why
+	for why in "Invalid numeric literal at line 1" "Invalid numeric literal at EOF" "Unexpected extra JSON values"; do
+		send --schema name hi
+		exit_is 5
+		error_says "not JSON ($why"
+	done
+}
+
+@test "--retry: judged again with --schema; without it, asked and kept without a verdict (the old reply's is not kept over the new one)" {
+	local good bad
+	good=$(jq -rn '{name: "Ann"} | tojson | @uri')
+	bad=$(jq -rn '{name: 3} | tojson | @uri')
+	serve "text=$good" "text=$bad" "text=not%20json"
+	session openai
+	send --schema name hi
+	exit_is 0
+	send --retry --schema name
+	exit_is 5
+	reply | jq -e '.metadata.schemaValid == false and (.metadata.schemaError | test("/name"))'
+	send --retry
+	exit_is 0
+	last_body | jq -e 'has("response_format") | not'
+	reply | jq -e '.content == "not json" and (.metadata | has("schemaValid") or has("schemaError") | not)
+		and (.metadata.edits | length) == 2'
+	# nor an old error over a reply that came whole
+	fake_stop
+	serve "text=$ENC cut=800" "text=$good"
+	session anthropic
+	send hi
+	exit_is 11
+	reply | jq -e '.metadata.incomplete == true and (.metadata.error | length) > 0'
+	send --retry
+	exit_is 0
+	reply | jq -e '.metadata.incomplete == false and (.metadata | has("error") | not)'
+}
+
 @test "anthropic: a forced tool whose input is the reply, streamed and whole" {
 	local enc
 	enc=$(jq -rn --arg t "$PERSON" '$t | @uri')
@@ -95,6 +141,24 @@ user_msg() {
 	send --no-stream --schema 'name, age int, tags [str]' --json hi
 	exit_is 0
 	[ "$(tail -n 1 "$OUT" | jq -r .value.name)" = Ann ]
+}
+
+@test "anthropic: the forced tool's call is no tool_use part (none to answer): the next request carries the reply as text; a stream cut mid-JSON keeps the partial text, marked incomplete, exit 11" {
+	local enc
+	enc=$(jq -rn --arg t "$PERSON" '$t | @uri')
+	serve "tool-use=respond:$enc" "text=$ENC" "tool-use=respond:$(jq -rn '{name: "Annabelle Lee Longname", tags: ["a","b","c","d","e","f"]} | tojson | @uri') cut=900"
+	session anthropic
+	send --schema 'name, age int, tags [str]' hi
+	exit_is 0
+	reply | jq -e --arg p "$PERSON" '.content == $p and (has("parts") | not)'
+	send hi2
+	exit_is 0
+	last_body | jq -e --arg p "$PERSON" '.messages[1] == {role: "assistant", content: [{type: "text", text: $p}]}'
+	send --schema 'name, tags [str]' hi3
+	exit_is 11
+	error_says "the partial reply is saved, marked incomplete"
+	reply | jq -e '.metadata.incomplete == true and (.content | startswith("{\"name\":")) and
+		(has("parts") | not) and (.metadata | has("schemaValid") | not)'
 }
 
 @test "anthropic: a forced tool's input that does not match: exit 5, kept" {

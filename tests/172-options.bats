@@ -128,6 +128,22 @@ user_msg() {
 	[ "$(sqlite3 "$CHAT_DB" "SELECT json_type(extra, '$.options') IS NULL FROM sessions WHERE id = '$SID'")" = 1 ]
 }
 
+@test "a -o naming what confab sends itself (model, messages, stream, system, ...) is refused: exit 2, nothing stored or sent" {
+	serve
+	session anthropic
+	local bad
+	for bad in stream=false model=other 'messages=[]' system=x contents.0=x; do
+		send -o "$bad" hi
+		exit_is 2
+		one_line_error "chat-send: invalid -o '$bad': ${bad%%[.=]*} is confab's own"
+	done
+	run --separate-stderr chat-set -o stream=false "$SID"
+	[ "$status" = 2 ]
+	one_line_error "chat-set: invalid -o 'stream=false': stream is confab's own (--no-stream)"
+	[ "$(requests)" = 0 ]
+	[ "$(stored)" = '[]' ]
+}
+
 @test "an option the provider refuses (400): its own message on one line, exit 8, the user's message kept with its options" {
 	local f=$PROVIDER_STREAMS/openai-chat/error-400-unsupported-parameter.json
 	[ -f "$f" ] || skip "no recorded fixture $f"

@@ -229,6 +229,27 @@ results_sent() {
 	chat-show --json "$SID" | jq -se '.[2].parts[0].isError == true and .[4].parts[0].isError == true'
 }
 
+@test "tools: a plugin's input_schema whose \$ref loops is a tool error said at once, not a hang; --schema offers no tools" {
+	cat > "$PLUGINS/chat-plugin-loop" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe) echo '{"name":"loop","commands":[],"tools":[{"name":"spin","description":"x","input_schema":{"type":"object","anyOf":[{"\$ref":"#"},{"\$ref":"#"}]}}]}' ;;
+	--tool) touch "$MARK" ;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-loop"
+	serve 'tool-use=spin:{"a":1}' 'text=ok' "text=%7B%22a%22%3A1%7D"
+	session openai
+	send --allow-tools hi
+	exit_is 0
+	[ ! -e "$MARK" ]
+	run results_sent 1
+	[[ $(jq -r '.[0].text' <<< "$output") == *"leads back to itself"* ]]
+	send --allow-tools --schema 'a int' hi
+	exit_is 0
+	body 2 | jq -e 'has("tools") | not'
+}
+
 @test "tools: a recorded Anthropic tool_use of a tool no plugin offers is answered as an error" {
 	[ -f "$PROVIDER_STREAMS/anthropic/messages-stream-tool-use.sse" ] ||
 		skip "no recordings in $PROVIDER_STREAMS"

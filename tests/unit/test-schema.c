@@ -3,6 +3,7 @@
  * forms OpenAI and Gemini take, and -o's KEY=VALUE; under ASan, so every
  * path frees what it takes. */
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "unit.h"
 #include "confab.h"
@@ -135,10 +136,79 @@ validator(void)
 	MATCH("{\"definitions\": {\"a\": {\"type\": \"string\"}}, \"items\": {\"$ref\": \"#/definitions/a\"}}",
 	      "[\"x\"]");
 	NOMATCH("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/a\"}}, \"$ref\": \"#/$defs/a\"}", "1",
-	        "goes deeper than");
+	        "'#/$defs/a' leads back to itself");
+	/* a value deeper than the validator goes: said, not a crash */
+	{
+		jv d = jv_object();
+		for (int i = 0; i < 400; i++)
+			d = jv_object_set(jv_object(), jv_string("kids"), jv_array_append(jv_array(), d));
+		jv s = J(tree);
+		ERR_MSG(CF_EX_DATA, "goes deeper than", cf_schema_validate(s, d));
+		jv_free(s);
+		jv_free(d);
+	}
 	/* what it does not know never fails a value */
 	MATCH("{\"type\": \"string\", \"pattern\": \"^x$\", \"format\": \"email\"}", "\"nope\"");
 	NOMATCH("false", "1", "nothing is allowed here");
+	/* a $ref back to itself, twice at each level: caught at once, not
+	 * followed down every branch (2^500 of them) */
+	NOMATCH("{\"anyOf\": [{\"$ref\": \"#\"}, {\"$ref\": \"#\"}]}", "1",
+	        "leads back to itself");
+	/* and a loop under not is no match either: not is not fooled */
+	NOMATCH("{\"not\": {\"$ref\": \"#\"}}", "1", "leads back to itself");
+	/* a recursive schema that goes into the value is followed */
+	const char *rtree = "{\"type\": \"object\", \"properties\": {\"kids\": {\"type\": \"array\","
+		" \"items\": {\"$ref\": \"#\"}}, \"n\": {\"type\": \"integer\"}}}";
+	MATCH(rtree, "{\"n\": 1, \"kids\": [{\"n\": 2, \"kids\": [{\"kids\": []}]}]}");
+	NOMATCH(rtree, "{\"kids\": [{\"kids\": [{\"n\": \"x\"}]}]}", "at /kids/0/kids/0/n: expected integer");
+	/* no loop, but each of 40 levels doubles the work: a bound, said */
+	{
+		jv d = jv_object();
+		for (int i = 0; i < 40; i++) {
+			char to[32];
+			snprintf(to, sizeof to, "#/$defs/d%d", i + 1);
+			jv r = jv_object_set(jv_object(), jv_string("$ref"), jv_string(to));
+			jv a = jv_array_append(jv_array_append(jv_array(), jv_copy(r)), r);
+			d = jv_object_set(d, jv_string_fmt("d%d", i),
+			                  jv_object_set(jv_object(), jv_string("anyOf"), a));
+		}
+		d = jv_object_set(d, jv_string("d40"), jv_false());
+		jv s = jv_object_set(jv_object(), jv_string("$defs"), d);
+		s = jv_object_set(s, jv_string("$ref"), jv_string("#/$defs/d0"));
+		ERR_MSG(CF_EX_DATA, "steps to check", cf_schema_validate(s, jv_number(1)));
+		jv_free(s);
+	}
+	/* a long reply is no costly schema: 150000 numbers through an anyOf
+	 * of eight, 1.35 million steps, are checked, not refused */
+	{
+		jv a = jv_array();
+		for (int i = 0; i < 150000; i++)
+			a = jv_array_append(a, jv_number(i));
+		jv u = J("{\"items\": {\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"},"
+		         " {\"type\": \"object\"}, {\"type\": \"array\"}, {\"type\": \"boolean\"},"
+		         " {\"const\": \"x\"}, {\"enum\": [\"y\"]}, {\"type\": \"integer\"}]}}");
+		OK(cf_schema_validate(u, a));
+		jv_free(a);
+		jv_free(u);
+	}
+	/* uniqueItems over a long array: sorted, not every pair compared (1.25e9 of them) */
+	{
+		jv a = jv_array();
+		for (int i = 0; i < 50000; i++)
+			a = jv_array_append(a, jv_number(i));
+		jv u = J("{\"uniqueItems\": true}");
+		OK(cf_schema_validate(u, a));
+		a = jv_array_append(a, jv_number(7.0));
+		ERR_MSG(CF_EX_DATA, "items 7 and 50000 are the same", cf_schema_validate(u, a));
+		jv_free(a);
+		jv_free(u);
+	}
+	/* strings count code points, a NUL among them */
+	NOMATCH("{\"maxLength\": 2}", "\"a\\u0000bcd\"", "5 characters, more than 2");
+	MATCH("{\"minLength\": 3}", "\"a\\u0000b\"");
+	/* NaN is no JSON number (jq reads nan): no number schema takes it */
+	NOMATCH("{\"maximum\": 5}", "nan", "not a number JSON has");
+	NOMATCH("{\"type\": \"number\"}", "nan", "not a number JSON has");
 }
 
 static void
@@ -224,9 +294,12 @@ concise(void)
 	ERR_MSG(CF_EX_USAGE, "field 1: unknown type '[str'", cf_schema_concise("a [str"));
 	ERR_MSG(CF_EX_USAGE, "field 1: 'a.b' is no name", cf_schema_concise("a.b"));
 	ERR_MSG(CF_EX_USAGE, "field 2 has no name", cf_schema_concise("a, : text"));
+	/* a name that starts with what no name holds is said as such, not as none */
+	ERR_MSG(CF_EX_USAGE, "field 1: '\xc3\xa9t\xc3\xa9' is no name", cf_schema_concise("\xc3\xa9t\xc3\xa9 int"));
+	ERR_MSG(CF_EX_USAGE, "field 2: '\"b\"' is no name", cf_schema_concise("a, \"b\""));
 	ERR_MSG(CF_EX_USAGE, "field 2: 'a' is named twice", cf_schema_concise("a, a int"));
 	ERR_MSG(CF_EX_USAGE, "no fields", cf_schema_concise(" \n\n "));
-	ERR_MSG(CF_EX_USAGE, "field 1 has no name", cf_schema_concise(" , \n"));
+	ERR_MSG(CF_EX_USAGE, "field 1: ',' is no name", cf_schema_concise(" , \n"));
 	ERR_MSG(CF_EX_USAGE, "no fields", cf_schema_concise(""));
 	/* the argument: inline JSON, a file, else the short form */
 	SAME(cf_schema_arg(" {\"type\": \"array\"}"), "{\"type\": \"array\"}");
@@ -248,6 +321,23 @@ concise(void)
 	jv_free(e);
 	unlink(path);
 	ERR_MSG(CF_EX_USAGE, "--schema '/tmp': Is a directory", cf_schema_arg("/tmp"));
+	/* no file to read: said, never waited on (a FIFO with no writer) */
+	ERR_MSG(CF_EX_USAGE, "--schema '/dev/null': not a regular file", cf_schema_arg("/dev/null"));
+	char fifo[] = "/tmp/test-schema-fifo-XXXXXX";
+	CHECK(mkdtemp(fifo) != NULL);
+	char fp[64];
+	snprintf(fp, sizeof fp, "%s/f", fifo);
+	CHECK(mkfifo(fp, 0600) == 0);
+	ERR_MSG(CF_EX_USAGE, "not a regular file", cf_schema_arg(fp));
+	snprintf(fp, sizeof fp, "%s/big", fifo);
+	fd = open(fp, O_WRONLY | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 17 << 20) == 0);   /* sparse: nothing written */
+	close(fd);
+	ERR_MSG(CF_EX_USAGE, "larger than 16 MB", cf_schema_arg(fp));
+	unlink(fp);
+	snprintf(fp, sizeof fp, "%s/f", fifo);
+	unlink(fp);
+	rmdir(fifo);
 }
 
 static void
@@ -267,6 +357,9 @@ forms(void)
 		 " \"properties\": {}, \"additionalProperties\": false}}}}", 1},
 		{"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {},"
 		 " \"$defs\": {\"x\": {\"type\": \"object\"}}}", 0},
+		/* strict mode refuses a required name that is no property */
+		{"{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {\"a\": {}},"
+		 " \"required\": [\"a\", \"b\"]}", 0},
 	};
 	for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
 		jv x = J(st[i].schema);
@@ -294,6 +387,34 @@ forms(void)
 	     "\"u\": {\"anyOf\": [{\"type\": \"STRING\"}, {\"type\": \"INTEGER\"}]},"
 	     "\"c\": {\"enum\": [\"x\"]}, \"o\": {\"anyOf\": [{\"type\": \"STRING\"}]}}}");
 	jv_free(g);
+	/* a schema whose every property refers back to it: Gemini's form
+	 * inlines each $ref a bounded number of times, not 6^32 of them */
+	g = J("{\"type\": \"object\", \"properties\": {\"a\": {\"$ref\": \"#\"}, \"b\": {\"$ref\": \"#\"},"
+	      " \"c\": {\"$ref\": \"#\"}, \"d\": {\"$ref\": \"#\"}, \"e\": {\"$ref\": \"#\"},"
+	      " \"f\": {\"anyOf\": [{\"$ref\": \"#\"}, {\"type\": \"null\"}]}}}");
+	o = cf_schema_openapi(g);
+	jv d = jv_dump_string(o, 0);
+	CHECK(jv_string_length_bytes(jv_copy(d)) < 100000);
+	jv_free(d);
+	jv_free(g);
+	/* no loop, but each of 30 levels refers to the next twice: bounded too */
+	jv defs = jv_object();
+	for (int i = 0; i < 30; i++) {
+		char to[32];
+		snprintf(to, sizeof to, "#/$defs/d%d", i + 1);
+		jv r = jv_object_set(jv_object(), jv_string("$ref"), jv_string(to));
+		jv p = jv_object_set(jv_object_set(jv_object(), jv_string("x"), jv_copy(r)),
+		                     jv_string("y"), r);
+		defs = jv_object_set(defs, jv_string_fmt("d%d", i),
+		                     jv_object_set(jv_object(), jv_string("properties"), p));
+	}
+	g = jv_object_set(jv_object(), jv_string("$defs"), defs);
+	g = jv_object_set(g, jv_string("$ref"), jv_string("#/$defs/d0"));
+	o = cf_schema_openapi(g);
+	d = jv_dump_string(o, 0);
+	CHECK(jv_string_length_bytes(jv_copy(d)) < 2000000);
+	jv_free(d);
+	jv_free(g);
 }
 
 static void
@@ -310,6 +431,16 @@ options(void)
 	ERR_MSG(CF_EX_USAGE, "expected KEY=VALUE", cf_option_parse("a"));
 	ERR_MSG(CF_EX_USAGE, "the key is empty", cf_option_parse("=1"));
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse("a..b=1"));
+	/* what confab sends itself is no option: overriding it breaks the reply's reading */
+	ERR_MSG(CF_EX_USAGE, "invalid -o 'stream=false': stream is confab's own (--no-stream)",
+	        cf_option_parse("stream=false"));
+	ERR_MSG(CF_EX_USAGE, "model is confab's own (-m)", cf_option_parse("model=x"));
+	ERR_MSG(CF_EX_USAGE, "messages is confab's own", cf_option_parse("messages.0=x"));
+	ERR_MSG(CF_EX_USAGE, "contents is confab's own", cf_option_parse("contents="));
+	ERR_MSG(CF_EX_USAGE, "system is confab's own", cf_option_parse("system=x"));
+	ERR_MSG(CF_EX_USAGE, "systemInstruction is confab's own", cf_option_parse("systemInstruction.parts=[]"));
+	SAME(cf_option_parse("streaming=1"), "{\"path\": [\"streaming\"], \"value\": 1}");
+	SAME(cf_option_parse("options.model=1"), "{\"path\": [\"options\", \"model\"], \"value\": 1}");
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse("a.=1"));
 	ERR_MSG(CF_EX_USAGE, "an empty part", cf_option_parse(".a=1"));
 	ERR_MSG(CF_EX_USAGE, "more than 32 parts", cf_option_parse(
