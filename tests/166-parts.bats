@@ -577,3 +577,22 @@ two_turns() {
 	[ "$CHECKED" = 3 ]
 	[ "$(events "$d/whole.json" | jq -c "$ANTHROPIC_PARTS"' | [.inputTokens, .cacheReadTokens, .cacheWrite5mTokens, .cacheWrite1hTokens]')" = '[125,100,20,0]' ]
 }
+
+@test "a reply cut mid-thinking: its unsigned thinking does not go back to Anthropic" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	# cut inside the thinking, before any signature_delta
+	n=$(grep -b -o 'signature_delta' "$f" | head -1 | cut -d: -f1)
+	fake_start "body=$f cut=$n" "text=again"
+	use_all
+	S=$(chat-new -p anthropic --name cutthink | jq -r .id)
+	run chat-send -s "$S" --retries 0 first < /dev/null
+	[ "$status" -ne 0 ]
+	run -0 chat-send -s "$S" second < /dev/null
+	b=$(last_body)
+	# every thinking block sent has its signature
+	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "thinking" and ((.signature // "") == ""))] | length' <<< "$b")" = 0 ]
+	# nor an empty text block, which it refuses as well
+	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "text" and .text == "")] | length' <<< "$b")" = 0 ]
+	[ "$(jq '[.messages[].content | strings | select(. == "")] | length' <<< "$b")" = 0 ]
+}
