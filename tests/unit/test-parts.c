@@ -326,6 +326,31 @@ replays(void)
 		CHECK(seen >= 15);
 }
 
+/* Usage numbers no provider means: too big for a count, negative, not
+ * whole.  None may overflow a sum (UBSan stops on that) or be kept as a
+ * count. */
+static void
+usage_odd_numbers(void)
+{
+	static const char *const bodies[] = {
+		"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}],"
+		"\"usage\":{\"input_tokens\":9e18,\"cache_read_input_tokens\":9e18,"
+		"\"cache_creation_input_tokens\":9e18,\"output_tokens\":1e300}}",
+		"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}],"
+		"\"usage\":{\"input_tokens\":-7,\"cache_read_input_tokens\":-3,\"output_tokens\":2.5}}",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+		cf_call c;
+		cf_call_init(&c);
+		c.p = &cf_prov_anthropic;
+		CHECK(c.p->whole(&c, bodies[i], strlen(bodies[i])) == 0);
+		CHECK(c.r.in_tokens == -1 && c.r.cache_read == -1 && c.r.cache_write_5m == -1);
+		CHECK(c.r.out_tokens == (i ? 2 : -1));
+		CHECK(jv_get_kind(c.r.usage) == JV_KIND_OBJECT);   /* the object itself, whole */
+		cf_call_release(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -337,5 +362,6 @@ main(void)
 	usage_merge();
 	long_thought();
 	replays();
+	usage_odd_numbers();
 	return unit_done("test-parts");
 }
