@@ -475,6 +475,26 @@ two_turns() {
 	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
 }
 
+@test "parts whose items are not typed objects are refused, by chat-add --records and chat-import, nothing stored" {
+	chat-new --name p > /dev/null
+	for bad in '[1]' '["text"]' '[null]' '[{}]' '[{"type":5}]' '[{"type":""}]' '[{"type":"text","text":"a"},{"text":"b"}]'; do
+		run -5 --separate-stderr chat-add --records -s p <<< "{\"role\":\"assistant\",\"content\":\"x\",\"parts\":$bad}"
+		[ "${#lines[@]}" = 0 ]
+		[[ "$stderr" == "chat-add: "*"parts"* ]]
+		[ "$(wc -l <<< "$stderr")" = 1 ]
+	done
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	chat-add -s p "hello" > /dev/null
+	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" p
+	jq '.name = "imp" | del(.id) | .messages[0].parts = [{"text":"no type"}]' "$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr chat-import "$BATS_TEST_TMPDIR/bad.json"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == "chat-import: "*"parts"* ]]
+	[ "$(wc -l <<< "$stderr")" = 1 ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 1 ]
+}
+
 @test "an interrupted reply keeps the parts that had arrived" {
 	need_fixtures
 	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
