@@ -101,6 +101,10 @@ confab_message(struct rd *r, jv m, int i)
 	/* what chat-send stores and chat-cost sums */
 	imp_check_count(r, md, mp, "inputTokens");
 	imp_check_count(r, md, mp, "outputTokens");
+	imp_check_count(r, md, mp, "cacheReadTokens");
+	imp_check_count(r, md, mp, "cacheWrite5mTokens");
+	imp_check_count(r, md, mp, "cacheWrite1hTokens");
+	imp_check_count(r, md, mp, "reasoningTokens");
 	jv_free(imp_num_field(r, md, mp, "cost", 0, COST_MAX, 0));
 	jv_free(imp_field(r, md, mp, "reactions", K_ARR | K_NULL));
 	jv_free(imp_field(r, md, mp, "edits", K_ARR | K_NULL));

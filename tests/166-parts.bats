@@ -495,6 +495,19 @@ two_turns() {
 	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 1 ]
 }
 
+@test "chat-import refuses cache and reasoning counts that are no counts" {
+	chat-new --name p > /dev/null
+	chat-add -s p "hello" > /dev/null
+	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" p
+	for k in cacheReadTokens cacheWrite5mTokens cacheWrite1hTokens reasoningTokens; do
+		jq --arg k "$k" '.name = "imp" | del(.id) | .messages[0].metadata[$k] = -5' "$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/bad.json"
+		run --separate-stderr chat-import "$BATS_TEST_TMPDIR/bad.json"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == "chat-import: "*"$k"* ]]
+	done
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
+}
+
 @test "an interrupted reply keeps the parts that had arrived" {
 	need_fixtures
 	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
