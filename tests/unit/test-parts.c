@@ -351,6 +351,44 @@ usage_odd_numbers(void)
 	}
 }
 
+/* Gemini's OpenAI-compatible endpoint streams tool calls without their
+ * index: a call with an id of its own is a new call, one without an id
+ * goes on with the open one. */
+static void
+calls_without_index(void)
+{
+	static const char sse[] =
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{\\\"city\\\":\"}}]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"\\\"Oslo\\\"}\"}}]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"c2\",\"type\":\"function\",\"function\":{\"name\":\"time\",\"arguments\":\"{}\"}},"
+		"{\"id\":\"c3\",\"type\":\"function\",\"function\":{\"name\":\"date\",\"arguments\":\"{\\\"tz\\\":1}\"}}]}}]}\n\n"
+		/* a delta with no function (Gemini's metadata alone) */
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"extra_content\":{\"google\":{}}}]}}]}\n\n"
+		/* not a call at all: counted, not read */
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[7,\"x\",null]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+		"data: [DONE]\n\n";
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_openai;
+	c.stream = 1;
+	cf_sse *s = cf_sse_new(feed_event, &c);
+	CHECK(cf_sse_feed(s, sse, sizeof sse - 1) == 0);
+	cf_sse_finish(s);
+	cf_sse_free(s);
+	cf_call_parts_finish(&c);
+	jv want = jv_parse("[{\"type\":\"tool_use\",\"id\":\"c1\",\"name\":\"weather\",\"input\":{\"city\":\"Oslo\"},\"provider\":\"openai\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"c2\",\"name\":\"time\",\"input\":{},\"provider\":\"openai\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"c3\",\"name\":\"date\",\"input\":{\"tz\":1},\"provider\":\"openai\"}]");
+	jv w = jv_dump_string(want, JV_PRINT_SORTED);
+	if (strcmp(dump(&c), jv_string_value(w)))
+		fprintf(stderr, "got  %s\nwant %s\n", dump(&c), jv_string_value(w));
+	CHECK(!strcmp(dump(&c), jv_string_value(w)));
+	CHECK(c.malformed == 3);
+	jv_free(w);
+	cf_call_release(&c);
+}
+
 int
 main(void)
 {
@@ -363,5 +401,6 @@ main(void)
 	long_thought();
 	replays();
 	usage_odd_numbers();
+	calls_without_index();
 	return unit_done("test-parts");
 }
