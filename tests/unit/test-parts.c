@@ -389,6 +389,28 @@ calls_without_index(void)
 	cf_call_release(&c);
 }
 
+/* Ollama tool calls that are not what its docs show: no function, not
+ * an object.  Read as far as they go, never a stop. */
+static void
+ollama_odd_calls(void)
+{
+	static const char *const lines[] = {
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"a\"},7,{\"function\":3}]},\"done\":false}",
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\",\"tool_calls\":\"no\"},\"done\":true,\"eval_count\":2}",
+	};
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_ollama;
+	c.stream = 1;
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+		feed_line(lines[i], strlen(lines[i]), &c);
+	cf_call_parts_finish(&c);
+	CHECK(c.done && c.r.len == 2);
+	CHECK(jv_get_kind(c.r.parts) == JV_KIND_ARRAY);
+	CHECK(jv_array_length(jv_copy(c.r.parts)) == 3);   /* the two calls read, the text */
+	cf_call_release(&c);
+}
+
 int
 main(void)
 {
@@ -402,5 +424,6 @@ main(void)
 	replays();
 	usage_odd_numbers();
 	calls_without_index();
+	ollama_odd_calls();
 	return unit_done("test-parts");
 }
