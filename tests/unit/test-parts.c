@@ -411,6 +411,23 @@ ollama_odd_calls(void)
 	cf_call_release(&c);
 }
 
+/* A Gemini chunk whose parts are not objects: skipped, counted. */
+static void
+gemini_odd_parts(void)
+{
+	static const char chunk[] =
+		"{\"candidates\":[{\"content\":{\"parts\":[1,\"x\",null,{\"text\":\"ok\"}],\"role\":\"model\"},"
+		"\"finishReason\":\"STOP\"}]}";
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_gemini;
+	c.stream = 1;
+	CHECK(c.p->event(&c, "message", chunk, sizeof chunk - 1) == 0);
+	cf_call_parts_finish(&c);
+	CHECK(c.done && c.r.len == 2 && c.malformed == 3);
+	cf_call_release(&c);
+}
+
 int
 main(void)
 {
@@ -425,5 +442,6 @@ main(void)
 	usage_odd_numbers();
 	calls_without_index();
 	ollama_odd_calls();
+	gemini_odd_parts();
 	return unit_done("test-parts");
 }
