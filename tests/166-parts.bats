@@ -629,3 +629,20 @@ two_turns() {
 	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "text" and .text == "")] | length' <<< "$b")" = 0 ]
 	[ "$(jq '[.messages[].content | strings | select(. == "")] | length' <<< "$b")" = 0 ]
 }
+
+@test "an edited reply goes back as edited: its old text parts do not" {
+	fake_start "text=ok"
+	use_all
+	S=$(chat-new -p anthropic --name ed | jq -r .id)
+	chat-add -s "$S" "question" > /dev/null
+	parts='[{"type":"thinking","thinking":"hm","signature":"c2ln","provider":"anthropic"},{"type":"text","text":"old answer"}]'
+	id=$(jq -nc --argjson p "$parts" '{role: "assistant", content: "old answer", parts: $p}' |
+		chat-add --records -s "$S" | jq -r .id)
+	run -0 chat-edit "$id" "new answer"
+	run -0 chat-send -s "$S" next < /dev/null
+	b=$(last_body)
+	[[ "$b" == *"new answer"* ]]
+	[[ "$b" != *"old answer"* ]]
+	# the record shows the edit in its parts too
+	[ "$(chat-show --json "$S" | jq -sc '[.[1].parts[]? | select(.type == "text") | .text]')" = '["new answer"]' ]
+}
