@@ -628,6 +628,9 @@ two_turns() {
 	# nor an empty text block, which it refuses as well
 	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "text" and .text == "")] | length' <<< "$b")" = 0 ]
 	[ "$(jq '[.messages[].content | strings | select(. == "")] | length' <<< "$b")" = 0 ]
+	# the two questions, one user turn
+	[ "$(jq -c '[.messages[] | .role]' <<< "$b")" = '["user"]' ]
+	[ "$(jq -c '[.messages[0].content[].text]' <<< "$b")" = '["first","second"]' ]
 }
 
 @test "an edited reply goes back as edited: its old text parts do not" {
