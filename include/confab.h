@@ -489,7 +489,8 @@ const char *cf_jstr_or_null(jv obj, const char *key);
 double cf_jnum(jv obj, const char *key, double dflt);
 int cf_jbool(jv obj, const char *key);
 /* The value at a dotted path of v (borrowed), "choices.0.delta.content",
- * or jv_null(); cf_jlong the number there, -1 when it is none. */
+ * or jv_null(); cf_jlong the number there, -1 when it is none (or is no
+ * count: negative, or past 2^53). */
 CF_MUST jv cf_jpath(jv v, const char *path);
 long cf_jlong(jv v, const char *path);
 

@@ -91,15 +91,60 @@ edit_entry(jv old_content)
 	return jv_object_set(e, jv_string("editedBy"), jv_string(cf_user_name()));
 }
 
+/* A message's parts with its text edited: what goes back to a model is
+ * the parts, so the new text takes the first text part's place and the
+ * other text parts (and their citations, which quoted the old text) go;
+ * the thinking and tool parts stay.  Null when only text is left, as a
+ * message of text alone has no parts. */
+static jv
+edited_parts(jv parts, const char *text, size_t len)
+{
+	if (jv_get_kind(parts) != JV_KIND_ARRAY) {
+		jv_free(parts);
+		return jv_null();
+	}
+	jv out = jv_array();
+	int placed = 0, other = 0;
+	jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
+	t = jv_object_set(t, jv_string("text"), jv_string_sized(text, (int)len));
+	jv_array_foreach(parts, i, p) {
+		if (!strcmp(cf_jstr(p, "type"), "text")) {
+			if (!placed++)
+				out = jv_array_append(out, jv_copy(t));
+			jv_free(p);
+		} else {
+			other = 1;
+			out = jv_array_append(out, p);
+		}
+		(void)i;
+	}
+	if (!placed)
+		out = jv_array_append(out, jv_copy(t));
+	jv_free(t);
+	jv_free(parts);
+	if (!other) {
+		jv_free(out);
+		return jv_null();
+	}
+	return out;
+}
+
 static jv
 write_content(cf_store *st, const char *id, const char *text, size_t len, jv edits)
 {
+	static const char get[] = "SELECT parts FROM messages WHERE id = ?1";
 	static const char sql[] =
-		"UPDATE messages SET content = ?2, edits = ?3 WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+		"UPDATE messages SET content = ?2, edits = ?3, parts = ?4 WHERE id = ?1";
+	sqlite3_stmt *s = cf_stmt(st, get);
+	cf_bind_text(s, 1, id);
+	jv parts = sqlite3_step(s) == SQLITE_ROW ? cf_col_json(s, 0) : jv_null();
+	sqlite3_reset(s);
+	parts = edited_parts(parts, text, len);
+	s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
 	cf_bind_jv(s, 3, edits);
+	cf_bind_jv(s, 4, parts);
 	jv r = cf_exec_stmt(st, s, "editing a message");
 	sqlite3_bind_null(s, 2);
 	return r;

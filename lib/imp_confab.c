@@ -101,6 +101,10 @@ confab_message(struct rd *r, jv m, int i)
 	/* what chat-send stores and chat-cost sums */
 	imp_check_count(r, md, mp, "inputTokens");
 	imp_check_count(r, md, mp, "outputTokens");
+	imp_check_count(r, md, mp, "cacheReadTokens");
+	imp_check_count(r, md, mp, "cacheWrite5mTokens");
+	imp_check_count(r, md, mp, "cacheWrite1hTokens");
+	imp_check_count(r, md, mp, "reasoningTokens");
 	jv_free(imp_num_field(r, md, mp, "cost", 0, COST_MAX, 0));
 	jv_free(imp_field(r, md, mp, "reactions", K_ARR | K_NULL));
 	jv_free(imp_field(r, md, mp, "edits", K_ARR | K_NULL));
@@ -112,7 +116,18 @@ confab_message(struct rd *r, jv m, int i)
 	jv_free(imp_field(r, cx, mp, "pluginCommands", K_ARR | K_NULL));
 	jv_free(imp_field(r, cx, mp, "files", K_ARR | K_NULL));
 	jv_free(cx);
-	jv_free(imp_field(r, m, path, "parts", K_ARR | K_NULL));
+	jv parts = imp_field(r, m, path, "parts", K_ARR | K_NULL);
+	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+		jv_array_foreach(parts, i, p) {
+			int ok = jv_get_kind(p) == JV_KIND_OBJECT && *cf_jstr(p, "type");
+			jv_free(p);
+			if (!ok) {
+				jv_free(parts);
+				imp_bad(r, "%sparts.%d is not an object with a type", path, i);
+			}
+		}
+	}
+	jv_free(parts);
 	/* the session it belongs to is the one it is imported into */
 	m = jv_object_delete(m, jv_string("sessionId"));
 	return jv_object_delete(m, jv_string("type"));

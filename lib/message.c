@@ -127,6 +127,26 @@ array_field(jv obj, const char *key)
 	return v;
 }
 
+/* Each part an object saying its type: every reader of parts (the
+ * protocols sending them back, the renderers) goes by it, and takes an
+ * item as an object. */
+static jv
+typed_parts(jv parts)
+{
+	if (jv_get_kind(parts) != JV_KIND_ARRAY)
+		return parts;
+	jv_array_foreach(parts, i, p) {
+		int ok = jv_get_kind(p) == JV_KIND_OBJECT && *cf_jstr(p, "type");
+		jv_free(p);
+		if (!ok) {
+			jv_free(parts);
+			return cf_error(CF_EX_DATA, "message field parts: item %d is not "
+			                "an object with a type", i);
+		}
+	}
+	return parts;
+}
+
 static jv
 int_field(jv obj, const char *key)
 {
@@ -247,6 +267,7 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	             array_field(ctx, "activityEvents"),
 	             array_field(ctx, "pluginCommands"), array_field(ctx, "files"),
 	             array_field(rec, "parts")};
+	arr[5] = typed_parts(arr[5]);
 	for (int i = 0; i < 6; i++) {
 		if (cf_is_error(arr[i]) && !cf_is_error(err)) {
 			jv_free(err);

@@ -295,7 +295,11 @@ long
 cf_jlong(jv v, const char *path)
 {
 	jv x = cf_jpath(v, path);
-	long r = jv_get_kind(x) == JV_KIND_NUMBER ? (long)jv_number_value(x) : -1;
+	/* every use is a count: a negative one, or one past 2^53 (where a
+	 * double stops counting by ones, and a cast or a sum of a few would
+	 * overflow), is none */
+	double d = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : -1;
+	long r = d >= 0 && d <= 9007199254740992.0 ? (long)d : -1;
 	jv_free(x);
 	return r;
 }

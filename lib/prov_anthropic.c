@@ -59,6 +59,9 @@ blocks(jv content, jv parts)
 				b = jv_object_set(b, jv_string("is_error"), jv_true());
 		} else if (!strcmp(type, "reasoning")) {
 			/* another API's; cf_wire_parts keeps it only if ours */
+		} else if (!strcmp(type, "thinking") && !*cf_jstr(p, "signature")) {
+			/* a reply cut before its signature came: the API refuses
+			 * a thinking block unsigned, so it stays home */
 		} else if (*type) {
 			/* thinking, redacted_thinking, server_tool_use,
 			 * web_search_tool_result: back as they came, byte for byte
@@ -106,10 +109,28 @@ body(cf_call *c)
 		else
 			jv_free(parts);
 		if (jv_array_length(jv_copy(content)) == before) {
+			if (!jv_array_length(jv_copy(content)) && !*cf_jstr(m, "content")) {
+				/* nothing the API takes (a reply cut in its unsigned
+				 * thinking): an empty text block is refused, so the
+				 * turn goes and its neighbours meet as one */
+				jv_free(content);
+				jv_free(m);
+				continue;
+			}
 			jv t = jv_object_set(jv_object(), jv_string("type"), jv_string("text"));
 			t = jv_object_set(t, jv_string("text"), jv_string(cf_jstr(m, "content")));
 			content = jv_array_append(content, t);
 		}
+		int nm = jv_array_length(jv_copy(msgs));
+		jv prev = nm ? jv_array_get(jv_copy(msgs), nm - 1) : jv_null();
+		if (nm && !strcmp(cf_jstr(prev, "role"), cf_jstr(m, "role"))) {
+			jv pc = jv_object_get(jv_copy(prev), jv_string("content"));
+			prev = jv_object_set(prev, jv_string("content"), jv_array_concat(pc, content));
+			msgs = jv_array_set(msgs, nm - 1, prev);
+			jv_free(m);
+			continue;
+		}
+		jv_free(prev);
 		jv o = jv_object_set(jv_object(), jv_string("role"), jv_string(cf_jstr(m, "role")));
 		msgs = jv_array_append(msgs, jv_object_set(o, jv_string("content"), content));
 		jv_free(m);

@@ -215,7 +215,10 @@ chunk(cf_call *c, jv d)
 	jv parts = cf_jpath(d, "candidates.0.content.parts");
 	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
 		jv_array_foreach(parts, i, p) {
-			one_part(c, p);
+			if (jv_get_kind(p) == JV_KIND_OBJECT)
+				one_part(c, p);
+			else
+				c->malformed++;   /* no part: nothing in it to read */
 			jv_free(p);
 			(void)i;
 		}

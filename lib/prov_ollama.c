@@ -159,7 +159,16 @@ parts_of(cf_call *c, jv msg)
 	jv calls = jv_object_get(jv_copy(msg), jv_string("tool_calls"));
 	if (jv_get_kind(calls) == JV_KIND_ARRAY) {
 		jv_array_foreach(calls, i, tc) {
+			if (jv_get_kind(tc) != JV_KIND_OBJECT) {
+				c->malformed++;
+				jv_free(tc);
+				continue;
+			}
 			jv fn = jv_object_get(jv_copy(tc), jv_string("function"));
+			if (jv_get_kind(fn) != JV_KIND_OBJECT) {
+				jv_free(fn);
+				fn = jv_object();
+			}
 			jv u = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_use"));
 			const char *id = cf_jstr_or_null(tc, "id");
 			if (id)

@@ -223,8 +223,23 @@ tool_calls(cf_call *c, jv calls, int whole)
 		return;
 	}
 	jv_array_foreach(calls, i, tc) {
+		if (jv_get_kind(tc) != JV_KIND_OBJECT) {
+			c->malformed++;
+			jv_free(tc);
+			continue;
+		}
 		int at = whole ? -1 : (int)cf_jnum(tc, "index", 0);
 		int n = whole ? 0 : tool_count(c);
+		/* Gemini's compatible endpoint sends no index: an id other
+		 * than the open call's starts a call, no id goes on with it */
+		const char *tid = cf_jstr_or_null(tc, "id");
+		int fresh = !whole && !jv_object_has(jv_copy(tc), jv_string("index")) &&
+		            tid && *tid && open_is(c, "tool_use") &&
+		            strcmp(tid, cf_jstr(c->r.part_open, "id"));
+		if (fresh)
+			at = n;
+		else if (!whole && !jv_object_has(jv_copy(tc), jv_string("index")) && n)
+			at = n - 1;
 		if (whole || at >= n || !open_is(c, "tool_use")) {
 			jv p = jv_object_set(jv_object(), jv_string("type"), jv_string("tool_use"));
 			p = jv_object_set(p, jv_string("input"), jv_object());
@@ -237,6 +252,10 @@ tool_calls(cf_call *c, jv calls, int whole)
 		}
 		const char *id = cf_jstr_or_null(tc, "id");
 		jv fn = jv_object_get(jv_copy(tc), jv_string("function"));
+		if (jv_get_kind(fn) != JV_KIND_OBJECT) {   /* a delta of metadata alone */
+			jv_free(fn);
+			fn = jv_object();
+		}
 		const char *name = cf_jstr_or_null(fn, "name");
 		if (id && *id)
 			cf_call_part_set(c, "id", jv_string(id));

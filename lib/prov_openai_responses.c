@@ -99,6 +99,7 @@ items_of(jv input, jv m, jv parts)
 	const char *role = cf_jstr(m, "role");
 	int said = !strcmp(role, "assistant");
 	jv text = jv_array();   /* the text parts not yet in an item */
+	jv held = jv_array();   /* reasoning items, sent only if an item follows */
 	jv_array_foreach(parts, i, p) {
 		const char *type = cf_jstr(p, "type");
 		jv it = jv_null();
@@ -129,23 +130,34 @@ items_of(jv input, jv m, jv parts)
 				jv_free(e);
 		}
 		if (jv_get_kind(it) == JV_KIND_OBJECT && jv_array_length(jv_copy(text))) {
+			input = jv_array_concat(input, held);
+			held = jv_array();
 			jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
 			input = jv_array_append(input, jv_object_set(msg, jv_string("content"), text));
 			text = jv_array();
 		}
-		if (jv_get_kind(it) == JV_KIND_OBJECT)
-			input = jv_array_append(input, it);
-		else
+		if (jv_get_kind(it) == JV_KIND_OBJECT && !strcmp(type, "reasoning")) {
+			held = jv_array_append(held, it);
+		} else if (jv_get_kind(it) == JV_KIND_OBJECT) {
+			input = jv_array_append(jv_array_concat(input, held), it);
+			held = jv_array();
+		} else {
 			jv_free(it);
+		}
 		jv_free(p);
 		(void)i;
 	}
 	if (jv_array_length(jv_copy(text))) {
+		input = jv_array_concat(input, held);
+		held = jv_array();
 		jv msg = jv_object_set(jv_object(), jv_string("role"), jv_string(role));
 		input = jv_array_append(input, jv_object_set(msg, jv_string("content"), text));
 	} else {
 		jv_free(text);
 	}
+	/* reasoning with nothing after it (a reply cut in it): the API
+	 * refuses a reasoning item without the item it was made for */
+	jv_free(held);
 	return input;
 }
 

@@ -475,6 +475,39 @@ two_turns() {
 	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
 }
 
+@test "parts whose items are not typed objects are refused, by chat-add --records and chat-import, nothing stored" {
+	chat-new --name p > /dev/null
+	for bad in '[1]' '["text"]' '[null]' '[{}]' '[{"type":5}]' '[{"type":""}]' '[{"type":"text","text":"a"},{"text":"b"}]'; do
+		run -5 --separate-stderr chat-add --records -s p <<< "{\"role\":\"assistant\",\"content\":\"x\",\"parts\":$bad}"
+		[ "${#lines[@]}" = 0 ]
+		[[ "$stderr" == "chat-add: "*"parts"* ]]
+		[ "$(wc -l <<< "$stderr")" = 1 ]
+	done
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	chat-add -s p "hello" > /dev/null
+	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" p
+	jq '.name = "imp" | del(.id) | .messages[0].parts = [{"text":"no type"}]' "$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr chat-import "$BATS_TEST_TMPDIR/bad.json"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == "chat-import: "*"parts"* ]]
+	[ "$(wc -l <<< "$stderr")" = 1 ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 1 ]
+}
+
+@test "chat-import refuses cache and reasoning counts that are no counts" {
+	chat-new --name p > /dev/null
+	chat-add -s p "hello" > /dev/null
+	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" p
+	for k in cacheReadTokens cacheWrite5mTokens cacheWrite1hTokens reasoningTokens; do
+		jq --arg k "$k" '.name = "imp" | del(.id) | .messages[0].metadata[$k] = -5' "$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/bad.json"
+		run --separate-stderr chat-import "$BATS_TEST_TMPDIR/bad.json"
+		[ "$status" -ne 0 ]
+		[[ "$stderr" == "chat-import: "*"$k"* ]]
+	done
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
+}
+
 @test "an interrupted reply keeps the parts that had arrived" {
 	need_fixtures
 	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
@@ -576,4 +609,43 @@ two_turns() {
 	replay anthropic "$ANTHROPIC_PARTS" "$d/whole.json"
 	[ "$CHECKED" = 3 ]
 	[ "$(events "$d/whole.json" | jq -c "$ANTHROPIC_PARTS"' | [.inputTokens, .cacheReadTokens, .cacheWrite5mTokens, .cacheWrite1hTokens]')" = '[125,100,20,0]' ]
+}
+
+@test "a reply cut mid-thinking: its unsigned thinking does not go back to Anthropic" {
+	need_fixtures
+	f=$PROVIDER_STREAMS/anthropic/messages-stream-thinking.sse
+	# cut inside the thinking, before any signature_delta
+	n=$(grep -b -o 'signature_delta' "$f" | head -1 | cut -d: -f1)
+	fake_start "body=$f cut=$n" "text=again"
+	use_all
+	S=$(chat-new -p anthropic --name cutthink | jq -r .id)
+	run chat-send -s "$S" --retries 0 first < /dev/null
+	[ "$status" -ne 0 ]
+	run -0 chat-send -s "$S" second < /dev/null
+	b=$(last_body)
+	# every thinking block sent has its signature
+	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "thinking" and ((.signature // "") == ""))] | length' <<< "$b")" = 0 ]
+	# nor an empty text block, which it refuses as well
+	[ "$(jq '[.messages[].content | arrays | .[] | select(.type == "text" and .text == "")] | length' <<< "$b")" = 0 ]
+	[ "$(jq '[.messages[].content | strings | select(. == "")] | length' <<< "$b")" = 0 ]
+	# the two questions, one user turn
+	[ "$(jq -c '[.messages[] | .role]' <<< "$b")" = '["user"]' ]
+	[ "$(jq -c '[.messages[0].content[].text]' <<< "$b")" = '["first","second"]' ]
+}
+
+@test "an edited reply goes back as edited: its old text parts do not" {
+	fake_start "text=ok"
+	use_all
+	S=$(chat-new -p anthropic --name ed | jq -r .id)
+	chat-add -s "$S" "question" > /dev/null
+	parts='[{"type":"thinking","thinking":"hm","signature":"c2ln","provider":"anthropic"},{"type":"text","text":"old answer"}]'
+	id=$(jq -nc --argjson p "$parts" '{role: "assistant", content: "old answer", parts: $p}' |
+		chat-add --records -s "$S" | jq -r .id)
+	run -0 chat-edit "$id" "new answer"
+	run -0 chat-send -s "$S" next < /dev/null
+	b=$(last_body)
+	[[ "$b" == *"new answer"* ]]
+	[[ "$b" != *"old answer"* ]]
+	# the record shows the edit in its parts too
+	[ "$(chat-show --json "$S" | jq -sc '[.[1].parts[]? | select(.type == "text") | .text]')" = '["new answer"]' ]
 }

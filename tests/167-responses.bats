@@ -419,6 +419,21 @@ reasoning_stream() {
 	not grep -q 'opaque\|rs_7\|Adding numbers' <(fake_requests | tail -n 1)
 }
 
+@test "a reply cut in its reasoning: the reasoning item, with no item after it, does not go back" {
+	reasoning_stream > "$BATS_TEST_TMPDIR/reasoning.sse"
+	n=$(grep -b -o 'Easy' "$BATS_TEST_TMPDIR/reasoning.sse" | head -1 | cut -d: -f1)
+	serve "body=$BATS_TEST_TMPDIR/reasoning.sse cut=$n" "text=done"
+	point_responses
+	SID=$(new_session -p openai-responses -m gpt-5-test)
+	send --retries 0 "2+2?"
+	[ "$status" -ne 0 ]
+	[ "$(reply | jq -r '.parts[0].type')" = reasoning ]
+	send "again"
+	exit_is 0
+	# the API refuses a reasoning item without the item it goes with
+	[ "$(fake_requests | tail -n 1 | jq -c '[.body.input[] | select(.type == "reasoning")] | length')" = 0 ]
+}
+
 @test "fakeprov's /v1/responses: the event sequence, the whole reply and the error shape" {
 	serve "text=Hello%20there%20friend" "text=Whole%20one" "status=401"
 	post() { curl -sS -H 'Content-Type: application/json' -d "$1" "$FAKE_URL/v1/responses"; }

@@ -326,6 +326,108 @@ replays(void)
 		CHECK(seen >= 15);
 }
 
+/* Usage numbers no provider means: too big for a count, negative, not
+ * whole.  None may overflow a sum (UBSan stops on that) or be kept as a
+ * count. */
+static void
+usage_odd_numbers(void)
+{
+	static const char *const bodies[] = {
+		"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}],"
+		"\"usage\":{\"input_tokens\":9e18,\"cache_read_input_tokens\":9e18,"
+		"\"cache_creation_input_tokens\":9e18,\"output_tokens\":1e300}}",
+		"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}],"
+		"\"usage\":{\"input_tokens\":-7,\"cache_read_input_tokens\":-3,\"output_tokens\":2.5}}",
+	};
+	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+		cf_call c;
+		cf_call_init(&c);
+		c.p = &cf_prov_anthropic;
+		CHECK(c.p->whole(&c, bodies[i], strlen(bodies[i])) == 0);
+		CHECK(c.r.in_tokens == -1 && c.r.cache_read == -1 && c.r.cache_write_5m == -1);
+		CHECK(c.r.out_tokens == (i ? 2 : -1));
+		CHECK(jv_get_kind(c.r.usage) == JV_KIND_OBJECT);   /* the object itself, whole */
+		cf_call_release(&c);
+	}
+}
+
+/* Gemini's OpenAI-compatible endpoint streams tool calls without their
+ * index: a call with an id of its own is a new call, one without an id
+ * goes on with the open one. */
+static void
+calls_without_index(void)
+{
+	static const char sse[] =
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{\\\"city\\\":\"}}]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"\\\"Oslo\\\"}\"}}]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"c2\",\"type\":\"function\",\"function\":{\"name\":\"time\",\"arguments\":\"{}\"}},"
+		"{\"id\":\"c3\",\"type\":\"function\",\"function\":{\"name\":\"date\",\"arguments\":\"{\\\"tz\\\":1}\"}}]}}]}\n\n"
+		/* a delta with no function (Gemini's metadata alone) */
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"extra_content\":{\"google\":{}}}]}}]}\n\n"
+		/* not a call at all: counted, not read */
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[7,\"x\",null]}}]}\n\n"
+		"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+		"data: [DONE]\n\n";
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_openai;
+	c.stream = 1;
+	cf_sse *s = cf_sse_new(feed_event, &c);
+	CHECK(cf_sse_feed(s, sse, sizeof sse - 1) == 0);
+	cf_sse_finish(s);
+	cf_sse_free(s);
+	cf_call_parts_finish(&c);
+	jv want = jv_parse("[{\"type\":\"tool_use\",\"id\":\"c1\",\"name\":\"weather\",\"input\":{\"city\":\"Oslo\"},\"provider\":\"openai\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"c2\",\"name\":\"time\",\"input\":{},\"provider\":\"openai\"},"
+	                   "{\"type\":\"tool_use\",\"id\":\"c3\",\"name\":\"date\",\"input\":{\"tz\":1},\"provider\":\"openai\"}]");
+	jv w = jv_dump_string(want, JV_PRINT_SORTED);
+	if (strcmp(dump(&c), jv_string_value(w)))
+		fprintf(stderr, "got  %s\nwant %s\n", dump(&c), jv_string_value(w));
+	CHECK(!strcmp(dump(&c), jv_string_value(w)));
+	CHECK(c.malformed == 3);
+	jv_free(w);
+	cf_call_release(&c);
+}
+
+/* Ollama tool calls that are not what its docs show: no function, not
+ * an object.  Read as far as they go, never a stop. */
+static void
+ollama_odd_calls(void)
+{
+	static const char *const lines[] = {
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"a\"},7,{\"function\":3}]},\"done\":false}",
+		"{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"ok\",\"tool_calls\":\"no\"},\"done\":true,\"eval_count\":2}",
+	};
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_ollama;
+	c.stream = 1;
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+		feed_line(lines[i], strlen(lines[i]), &c);
+	cf_call_parts_finish(&c);
+	CHECK(c.done && c.r.len == 2);
+	CHECK(jv_get_kind(c.r.parts) == JV_KIND_ARRAY);
+	CHECK(jv_array_length(jv_copy(c.r.parts)) == 3);   /* the two calls read, the text */
+	cf_call_release(&c);
+}
+
+/* A Gemini chunk whose parts are not objects: skipped, counted. */
+static void
+gemini_odd_parts(void)
+{
+	static const char chunk[] =
+		"{\"candidates\":[{\"content\":{\"parts\":[1,\"x\",null,{\"text\":\"ok\"}],\"role\":\"model\"},"
+		"\"finishReason\":\"STOP\"}]}";
+	cf_call c;
+	cf_call_init(&c);
+	c.p = &cf_prov_gemini;
+	c.stream = 1;
+	CHECK(c.p->event(&c, "message", chunk, sizeof chunk - 1) == 0);
+	cf_call_parts_finish(&c);
+	CHECK(c.done && c.r.len == 2 && c.malformed == 3);
+	cf_call_release(&c);
+}
+
 int
 main(void)
 {
@@ -337,5 +439,9 @@ main(void)
 	usage_merge();
 	long_thought();
 	replays();
+	usage_odd_numbers();
+	calls_without_index();
+	ollama_odd_calls();
+	gemini_odd_parts();
 	return unit_done("test-parts");
 }
