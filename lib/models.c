@@ -297,6 +297,22 @@ cache_path(const char *name, char *buf, size_t n, int dir_only)
 	snprintf(buf, n, "%s/%s.json", dir, !strcmp(safe, ".") || !strcmp(safe, "..") ? "_" : safe);
 }
 
+/* The base URL as the cache names it: without a user and password
+ * (http://user:pass@host/), which are as secret as a key. */
+static char *
+base_plain(const char *base)
+{
+	const char *a = strstr(base, "://");
+	a = a ? a + 3 : base;
+	size_t n = strcspn(a, "/?#");
+	const char *at = memrchr(a, '@', n);
+	char *r = cf_xmalloc(strlen(base) + 1);
+	size_t k = (size_t)(a - base);
+	memcpy(r, base, k);
+	strcpy(r + k, at ? at + 1 : a);
+	return r;
+}
+
 /* The cached list when it is of this base URL: its models, and how old
  * the file is in *age (seconds); jv_invalid() when there is none. */
 static jv
@@ -316,13 +332,15 @@ cache_read(const char *name, const char *base, double *age)
 	jv d = jv_parse_sized(s, (int)len);
 	free(s);
 	jv models = jv_invalid();
-	if (jv_get_kind(d) == JV_KIND_OBJECT && !strcmp(cf_jstr(d, "baseUrl"), base)) {
+	char *plain = base_plain(base);
+	if (jv_get_kind(d) == JV_KIND_OBJECT && !strcmp(cf_jstr(d, "baseUrl"), plain)) {
 		models = jv_object_get(jv_copy(d), jv_string("models"));
 		if (jv_get_kind(models) != JV_KIND_ARRAY) {
 			jv_free(models);
 			models = jv_invalid();
 		}
 	}
+	free(plain);
 	jv_free(d);
 	*age = difftime(time(NULL), sb.st_mtime);
 	return models;
@@ -355,7 +373,9 @@ cache_write(const char *name, const char *base, jv models, jv *note)
 	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
 	jv d = jv_object();
 	d = jv_object_set(d, jv_string("provider"), jv_string(name));
-	d = jv_object_set(d, jv_string("baseUrl"), jv_string(base));
+	char *plain = base_plain(base);
+	d = jv_object_set(d, jv_string("baseUrl"), jv_string(plain));
+	free(plain);
 	d = jv_object_set(d, jv_string("fetchedAt"), cf_time_jv(cf_now_ms()));
 	d = jv_object_set(d, jv_string("models"), jv_copy(models));
 	size_t len;

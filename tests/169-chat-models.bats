@@ -189,3 +189,20 @@ requests() { fake_requests | wc -l; }
 	# the cache keeps no prices: a new list needs no refresh
 	not grep -q input "$CACHE/openai.json"
 }
+
+@test "a base URL with a user and password: neither in the cache, which is still used" {
+	fake_start
+	config <<-EOF
+	[openai]
+	base-url = http://bob:hunter2pass@${FAKE_URL#http://}/v1
+	EOF
+	export OPENAI_API_KEY=sk-oai-test-secret-0002
+	run -0 chat-models -p openai
+	[ "${#lines[@]}" -eq 2 ]
+	not grep -q hunter2pass "$CACHE/openai.json"
+	not grep -q bob "$CACHE/openai.json"
+	[ "$(jq -r .baseUrl "$CACHE/openai.json")" = "$FAKE_URL/v1" ]
+	run -0 chat-models -p openai
+	[ "$(jq -sc 'map(.cached) | unique' <<< "$output")" = '[true]' ]
+	[ "$(requests)" -eq 1 ]
+}
