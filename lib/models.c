@@ -24,7 +24,8 @@ enum {
 struct body {
 	char *p;
 	size_t len, cap;
-	int over;                  /* past MAX_BODY: the transfer stops */
+	size_t room;               /* what the pages before left of MAX_BODY */
+	int over;                  /* past it: the transfer stops */
 };
 
 static size_t
@@ -32,7 +33,7 @@ on_data(char *d, size_t size, size_t nmemb, void *ctx)
 {
 	struct body *b = ctx;
 	size_t n = size * nmemb;
-	if (b->len + n > MAX_BODY) {
+	if (b->len + n > b->room) {
 		b->over = 1;
 		return 0;
 	}
@@ -96,7 +97,7 @@ qenc(const char *s, char *out, size_t n)
  * jv_invalid() without a message, and it has a second to answer. */
 static jv
 get(const char *name, const struct cf_provider *p, const char *key,
-    const char *url, int probe)
+    const char *url, int probe, size_t *room)
 {
 	cf_call c;
 	cf_call_init(&c);
@@ -113,7 +114,7 @@ get(const char *name, const struct cf_provider *p, const char *key,
 		cf_call_release(&c);
 		return cf_error(CF_EX_FAIL, "%s: cannot start libcurl", name);
 	}
-	struct body b = {0};
+	struct body b = {.room = *room};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(k, CURLOPT_URL, url);
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
@@ -132,6 +133,7 @@ get(const char *name, const struct cf_provider *p, const char *key,
 	curl_easy_cleanup(k);
 	curl_slist_free_all(h);
 	cf_call_release(&c);
+	*room -= b.len;
 
 	jv r;
 	if (rc != CURLE_OK && !(b.over && status)) {
@@ -242,10 +244,13 @@ page(const struct cf_provider *p, jv d, jv out, jv *next)
 	return out;
 }
 
-/* Every page of a provider's list, or an error (or, probing, nothing). */
+/* Every page of a provider's list, or an error (or, probing, nothing).
+ * A list that does not end (a page token seen before, more pages than
+ * MAX_PAGES, a token too long to send) is what came, with *note saying
+ * so and *cut set, so that it is not cached as the whole list. */
 static jv
 fetch(const char *name, const struct cf_provider *p, const char *key,
-      const char *base, int probe)
+      const char *base, int probe, jv *note, int *cut)
 {
 	const char *path = p == &cf_prov_anthropic ? "/v1/models?limit=1000" :
 	                   p == &cf_prov_gemini ? "/v1beta/models?pageSize=1000" :
@@ -253,12 +258,15 @@ fetch(const char *name, const struct cf_provider *p, const char *key,
 	const char *more = p == &cf_prov_anthropic ? "&after_id=" : "&pageToken=";
 	char url[4096], tok[1024];
 	cf_base_url(base, path, url, sizeof url);
-	size_t at = strlen(url);
-	jv out = jv_array();
-	for (int n = 0; n < MAX_PAGES; n++) {
-		jv d = get(name, p, key, url, probe && !n);
+	size_t at = strlen(url), room = MAX_BODY;
+	jv out = jv_array(), seen = jv_object();
+	char why[64] = "";
+	*cut = 0;
+	for (int n = 0;; n++) {
+		jv d = get(name, p, key, url, probe && !n, &room);
 		if (!jv_is_valid(d)) {
 			jv_free(out);
+			jv_free(seen);
 			return d;
 		}
 		jv next;
@@ -266,9 +274,48 @@ fetch(const char *name, const struct cf_provider *p, const char *key,
 		jv_free(d);
 		if (jv_get_kind(next) != JV_KIND_STRING)
 			break;
-		qenc(jv_string_value(next), tok, sizeof tok);
+		const char *t = jv_string_value(next);
+		jv was = jv_object_get(jv_copy(seen), jv_copy(next));
+		int again = jv_is_valid(was);
+		jv_free(was);
+		if (again)
+			snprintf(why, sizeof why, "a page token came again");
+		else if (n + 1 >= MAX_PAGES)
+			snprintf(why, sizeof why, "more than %d pages", MAX_PAGES);
+		else if (strlen(t) * 3 + at + strlen(more) + 1 > sizeof url ||
+		         strlen(t) * 3 + 1 > sizeof tok)
+			snprintf(why, sizeof why, "a page token is too long");
+		if (*why) {
+			jv_free(next);
+			break;
+		}
+		qenc(t, tok, sizeof tok);
 		snprintf(url + at, sizeof url - at, "%s%s", more, tok);
-		jv_free(next);
+		seen = jv_object_set(seen, next, jv_true());
+	}
+	jv_free(seen);
+	if (*why) {
+		/* a page that came again lists its models again */
+		jv once = jv_array(), ids = jv_object();
+		jv_array_foreach(out, i, m) {
+			jv id = jv_object_get(jv_copy(m), jv_string("model"));
+			jv was = jv_object_get(jv_copy(ids), jv_copy(id));
+			if (jv_is_valid(was)) {
+				jv_free(m);
+				jv_free(id);
+			} else {
+				ids = jv_object_set(ids, id, jv_true());
+				once = jv_array_append(once, m);
+			}
+			jv_free(was);
+		}
+		jv_free(ids);
+		jv_free(out);
+		out = once;
+		*cut = 1;
+		if (jv_get_kind(*note) != JV_KIND_STRING)
+			*note = jv_string_fmt("%s: the models list does not end (%s): what came "
+			                      "is shown, not cached", name, why);
 	}
 	return out;
 }
@@ -437,10 +484,12 @@ cf_models_list(const char *name, int refresh, int probe, jv *note)
 	jv cached = cache_read(name, base, &age);
 	if (jv_is_valid(cached) && !refresh && age >= 0 && age < TTL_SECONDS)
 		return records(name, cached, 1);
-	jv got = fetch(name, p, key, base, probe);
+	int cut;
+	jv got = fetch(name, p, key, base, probe, note, &cut);
 	if (jv_is_valid(got)) {
 		jv_free(cached);
-		cache_write(name, base, got, note);
+		if (!cut)
+			cache_write(name, base, got, note);
 		return records(name, got, 0);
 	}
 	if (!cf_is_error(got) || !jv_is_valid(cached)) {

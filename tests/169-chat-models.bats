@@ -206,3 +206,26 @@ requests() { fake_requests | wc -l; }
 	[ "$(jq -sc 'map(.cached) | unique' <<< "$output")" = '[true]' ]
 	[ "$(requests)" -eq 1 ]
 }
+
+@test "a list that does not end: a page token that comes again, or pages without end, stop; a note; not cached" {
+	# Gemini's next page is always "same": the second page says it again
+	printf '%s' '{"models":[{"name":"models/gemini-x","supportedGenerationMethods":["generateContent"]}],"nextPageToken":"same"}' > same.json
+	# Anthropic's last_id differs on every page: it stops at 50 pages
+	for i in $(seq 60); do
+		printf '{"data":[{"id":"claude-%d"}],"has_more":true,"last_id":"claude-%d"}' $i $i > "a$i.json"
+	done
+	fake_start "body=$PWD/same.json" "body=$PWD/same.json" \
+		$(for i in $(seq 60); do echo "body=$PWD/a$i.json"; done)
+	use_fake
+	run -0 --separate-stderr chat-models -p gemini
+	[ "$(requests)" -eq 2 ]
+	[ "$(jq -sc 'map(.model)' <<< "$output")" = '["gemini-x"]' ]
+	[ "$stderr" = "chat-models: gemini: the models list does not end (a page token came again): what came is shown, not cached" ]
+	[ ! -e "$CACHE/gemini.json" ]
+	run -0 --separate-stderr chat-models -p anthropic
+	[ "$(requests)" -eq 52 ]
+	[ "${#lines[@]}" -eq 50 ]
+	[ "$(jq -r .query <<< "$(fake_requests | tail -1)")" = "limit=1000&after_id=claude-49" ]
+	[ "$stderr" = "chat-models: anthropic: the models list does not end (more than 50 pages): what came is shown, not cached" ]
+	[ ! -e "$CACHE/anthropic.json" ]
+}
