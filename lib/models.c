@@ -447,10 +447,22 @@ records(const char *name, jv models, int cached)
 {
 	jv out = jv_array();
 	jv_array_foreach(models, i, m) {
+		/* a cache file edited or cut may hold anything: a model is an
+		 * object with its id, and its provider is the one asked */
+		if (jv_get_kind(m) != JV_KIND_OBJECT || !cf_jstr_or_null(m, "model")) {
+			jv_free(m);
+			continue;
+		}
 		jv r = jv_object_set(jv_object(), jv_string("provider"), jv_string(name));
-		if (jv_get_kind(m) == JV_KIND_OBJECT)
-			jv_object_foreach(m, k, v)
+		jv_object_foreach(m, k, v) {
+			const char *f = jv_string_value(k);
+			if (strcmp(f, "provider") && strcmp(f, "prices") && strcmp(f, "cached")) {
 				r = jv_object_set(r, k, v);
+			} else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
 		r = jv_object_set(r, jv_string("prices"), cf_price_entry(cf_jstr(r, "model")));
 		r = jv_object_set(r, jv_string("cached"), jv_bool(cached));
 		out = jv_array_append(out, r);

@@ -229,3 +229,16 @@ requests() { fake_requests | wc -l; }
 	[ "$stderr" = "chat-models: anthropic: the models list does not end (more than 50 pages): what came is shown, not cached" ]
 	[ ! -e "$CACHE/anthropic.json" ]
 }
+
+@test "a cache file holding what is no model: those entries left out, the provider the one asked" {
+	fake_start
+	use_fake
+	chat-models -p openai > /dev/null
+	jq -c '.models = [1, "x", null, {"model": 5}, {"created": "2024"},
+		{"model": "gpt-4o", "provider": "zzz", "cached": "yes", "prices": 7}]' \
+		"$CACHE/openai.json" > c.json
+	mv c.json "$CACHE/openai.json"
+	run -0 --separate-stderr chat-models -p openai
+	[ "$output" = '{"provider":"openai","model":"gpt-4o","prices":{"input":2.5,"output":10},"cached":true}' ]
+	[ "$(requests)" -eq 1 ]
+}
