@@ -2,6 +2,7 @@
  * --code): found by cmark-gfm's parser, so a fence inside a list item or a
  * quote, a ~~~ fence and an indented fence are read as CommonMark reads
  * them, and a ``` inside a longer fence is text. */
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,10 +92,16 @@ cf_code_end(struct cf_code_out *o)
 void
 cf_code_raw(struct cf_code_out *o, const char *s, size_t n)
 {
+	if (o->err)
+		return;   /* the reader went away: the rest would fail as well */
+	errno = 0;
 	if (o->tty)
 		cf_clean_write(o->f, s, n, &o->c2, 0);
 	else
 		fwrite(s, 1, n, o->f);
+	/* kept now: by the end, errno says what a later call did */
+	if (ferror(o->f))
+		o->err = errno ? errno : EIO;
 }
 
 jv
@@ -125,5 +132,10 @@ cf_code_message(struct cf_code_out *o, jv msg, const char *lang)
 	}
 	jv_free(blocks);
 	jv_free(msg);
+	if (o->err && jv_is_valid(r)) {
+		jv_free(r);
+		r = o->err == EPIPE ? cf_error(CF_EX_OK, "stdout was closed") :
+		    cf_error(CF_EX_FAIL, "write error: %s", strerror(o->err));
+	}
 	return r;
 }

@@ -200,3 +200,16 @@ print(2)
 	[ "$status" -eq 0 ]
 	[ "$output" = 'print(2)' ]
 }
+
+@test "--code to a reader that goes away (| head -c1): no error, status 0, the reply kept" {
+	{ printf 'Run:\n\n```sh\n'; seq -f 'echo line %g' 200000; printf '```\n'; } > big.md
+	chat-add -s c -r assistant < big.md > /dev/null
+	run -0 bash -c 'chat-show --code -n 1 c 2> err | head -c1; echo " ${PIPESTATUS[0]}"'
+	[ "$output" = "e 0" ]
+	[ ! -s err ]
+	n=$(count messages)
+	run -0 bash -c 'chat-send -s c --code 2> err | head -c1; echo " ${PIPESTATUS[0]}"' < big.md
+	[ "$output" = "e 0" ]
+	[ ! -s err ]
+	[ "$(count messages)" -eq $((n + 2)) ]
+}
