@@ -188,3 +188,31 @@ use_fake() {
 		not grep -q Thinking "p.$f"
 	done
 }
+
+@test "a long thinking streamed in many pieces: every piece shown once, in order, marked by line" {
+	# 5000 deltas of thinking, a line break every tenth, then the text
+	jq -nr '
+		def ev($t; $d): "event: \($t)\ndata: \($d | tojson)\n";
+		ev("message_start"; {type: "message_start", message: {id: "m", type: "message",
+			role: "assistant", model: "claude-x", content: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+		ev("content_block_start"; {type: "content_block_start", index: 0,
+			content_block: {type: "thinking", thinking: "", signature: ""}}),
+		(range(5000) as $i | ev("content_block_delta"; {type: "content_block_delta", index: 0,
+			delta: {type: "thinking_delta", thinking: (if $i % 10 == 9 then "w\($i)\n" else "w\($i) " end)}})),
+		ev("content_block_delta"; {type: "content_block_delta", index: 0,
+			delta: {type: "signature_delta", signature: "c2ln"}}),
+		ev("content_block_stop"; {type: "content_block_stop", index: 0}),
+		ev("content_block_start"; {type: "content_block_start", index: 1, content_block: {type: "text", text: ""}}),
+		ev("content_block_delta"; {type: "content_block_delta", index: 1, delta: {type: "text_delta", text: "done"}}),
+		ev("content_block_stop"; {type: "content_block_stop", index: 1}),
+		ev("message_delta"; {type: "message_delta", delta: {stop_reason: "end_turn"}, usage: {output_tokens: 2}}),
+		ev("message_stop"; {type: "message_stop"})' > long.sse
+	use_fake "body=$PWD/long.sse chunk=200"
+	run -0 --separate-stderr chat-send -s t -p anthropic --thinking 'think long'
+	want=$(for ((i = 0; i < 500; i++)); do
+		printf '%s' "$MARK"
+		for ((j = 0; j < 10; j++)); do printf ' w%d' $((i * 10 + j)); done
+		printf '\n'
+	done; printf '\ndone')
+	[ "$output" = "$want" ]
+}
