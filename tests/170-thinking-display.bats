@@ -216,3 +216,16 @@ use_fake() {
 	done; printf '\ndone')
 	[ "$output" = "$want" ]
 }
+
+@test "Markdown: a thinking paragraph that starts indented is a paragraph, not code showing the escapes" {
+	jq -nc '{role: "assistant", content: "ok",
+		parts: [{type: "thinking", thinking: "first\n\n    indented <b>x</b> & *y*\n\n  - not a list"}]}' |
+		chat-add -s t --records > /dev/null
+	chat-export -f md -o t.md t
+	run -0 pandoc -f gfm -t json t.md
+	[ "$(jq '[.. | objects | select(.t == "CodeBlock" or .t == "BulletList")] | length' <<< "$output")" = 0 ]
+	run -0 pandoc -f gfm -t plain t.md
+	[[ "$output" == *"indented <b>x</b> & *y*"* ]]
+	[[ "$output" == *"- not a list"* ]]
+	[[ "$output" != *'\<'* ]]
+}
