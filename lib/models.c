@@ -368,7 +368,8 @@ cache_read(const char *name, const char *base, double *age)
 	char path[2400];
 	cache_path(name, path, sizeof path, 0);
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* not blocking: a FIFO put there would wait for a writer forever */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return jv_invalid();
 	size_t len;

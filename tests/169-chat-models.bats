@@ -242,3 +242,15 @@ requests() { fake_requests | wc -l; }
 	[ "$output" = '{"provider":"openai","model":"gpt-4o","prices":{"input":2.5,"output":10},"cached":true}' ]
 	[ "$(requests)" -eq 1 ]
 }
+
+@test "a FIFO where the cache file is: not waited on, the list fetched and cached in its place" {
+	fake_start
+	use_fake
+	mkdir -p "$CACHE"
+	mkfifo "$CACHE/openai.json"
+	run -0 --separate-stderr timeout 10 chat-models -p openai
+	[ "$(jq -sc 'map(.model)' <<< "$output")" = '["gpt-4o","fakeprov-model"]' ]
+	[ "$(requests)" -eq 1 ]
+	[ -f "$CACHE/openai.json" ]
+	[ "$(stat -c %a "$CACHE/openai.json")" = 600 ]
+}
