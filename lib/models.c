@@ -48,7 +48,8 @@ on_data(char *d, size_t size, size_t nmemb, void *ctx)
 }
 
 /* An error line as people read it: "NAME: what", the key taken out and
- * the provider's newlines and controls made spaces, so it is one line. */
+ * the provider's newlines and controls (C1 ones too) made spaces, so it
+ * is one line that does nothing to a terminal. */
 static jv
 fail(int status, const char *name, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -67,6 +68,8 @@ fail(int status, const char *name, const char *key, const char *fmt, ...)
 	for (unsigned char *s = (unsigned char *)r; *s; s++)
 		if (*s < ' ' || *s == 0x7f)
 			*s = ' ';
+		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+			s[0] = s[1] = ' ';   /* a C1 control: an escape to some terminals */
 	jv e = cf_error(status, "%s: %s", name, r);
 	free(r);
 	return e;

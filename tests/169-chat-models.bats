@@ -254,3 +254,14 @@ requests() { fake_requests | wc -l; }
 	[ -f "$CACHE/openai.json" ]
 	[ "$(stat -c %a "$CACHE/openai.json")" = 600 ]
 }
+
+@test "a provider's error with control characters, C1 ones too: one line, none of them" {
+	fake_start "status=500 text=bad%1B%5B31m%C2%9B2Jred%07%0Anext%C2%85end%C3%A9"
+	use_fake
+	run -8 --separate-stderr chat-models -p openai
+	one_error chat-models
+	[[ "$stderr" != *$'\e'* ]]
+	[[ "$stderr" != *$'\xc2\x9b'* ]]
+	[[ "$stderr" != *$'\xc2\x85'* ]]
+	[[ "$stderr" == *"red"*"next"*"endé"* ]]
+}
