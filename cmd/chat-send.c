@@ -312,6 +312,9 @@ on_send(void *ctx)
 {
 	struct out *o = ctx;
 	o->sent = 0;   /* a round after tool calls: a reply of its own */
+	/* whose parts count from 0 again: the thinking followed from there */
+	o->th.part = -1;
+	o->th.off = 0;
 	if (o->shown && !o->last_nl && !o->json && !o->rd && !o->dead) {
 		fputc('\n', stdout);   /* and a line of its own */
 		fflush(stdout);

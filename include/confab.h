@@ -998,13 +998,15 @@ struct cf_code_out {
 	int json;      /* cf_code_message: records to stdout instead */
 	int count;     /* blocks written */
 	int nl, c2;    /* the last ended with a newline; cf_clean_write's */
+	int err;       /* the errno of the first write that failed, or 0 */
 };
 void cf_code_put(struct cf_code_out *o, const char *code, size_t n);
 void cf_code_end(struct cf_code_out *o);
 void cf_code_raw(struct cf_code_out *o, const char *s, size_t n);
 /* A message record's code (consumed) through o, or with o->json a record
  * each to stdout: {type: "code", sessionId, messageId, index (from 0 in
- * the message), lang, info, code}.  jv_true(), or cf_out_record's error. */
+ * the message), lang, info, code}.  jv_true(), or cf_out_record's error
+ * (or, writing code, the same error for o->err). */
 CF_MUST jv cf_code_message(struct cf_code_out *o, jv msg, const char *lang);
 
 /* ---- models.c: the models providers offer (chat-models) ---- */

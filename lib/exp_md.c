@@ -586,7 +586,14 @@ put_thinking(FILE *f, jv msg)
 				while (*e && !(e[0] == '\n' && (e[1] == '\n' || !e[1])))
 					e++;
 				if (e > s) {
-					char *para = strndup(s, (size_t)(e - s));
+					/* a paragraph's indent would make it code (four
+					 * spaces) or a list ("  - x") in the quote, its
+					 * escapes shown: a paragraph's lines lose theirs
+					 * in Markdown anyway */
+					const char *from = s + strspn(s, " \t");
+					if (from > e)
+						from = e;
+					char *para = strndup(from, (size_t)(e - from));
 					fputs(first ? "> " : ">\n> ", f);
 					/* a list or a heading's underline at its start
 					 * stays text, as put_esc_lines keeps its others */

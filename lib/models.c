@@ -24,7 +24,8 @@ enum {
 struct body {
 	char *p;
 	size_t len, cap;
-	int over;                  /* past MAX_BODY: the transfer stops */
+	size_t room;               /* what the pages before left of MAX_BODY */
+	int over;                  /* past it: the transfer stops */
 };
 
 static size_t
@@ -32,7 +33,7 @@ on_data(char *d, size_t size, size_t nmemb, void *ctx)
 {
 	struct body *b = ctx;
 	size_t n = size * nmemb;
-	if (b->len + n > MAX_BODY) {
+	if (b->len + n > b->room) {
 		b->over = 1;
 		return 0;
 	}
@@ -47,7 +48,8 @@ on_data(char *d, size_t size, size_t nmemb, void *ctx)
 }
 
 /* An error line as people read it: "NAME: what", the key taken out and
- * the provider's newlines and controls made spaces, so it is one line. */
+ * the provider's newlines and controls (C1 ones too) made spaces, so it
+ * is one line that does nothing to a terminal. */
 static jv
 fail(int status, const char *name, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -66,6 +68,8 @@ fail(int status, const char *name, const char *key, const char *fmt, ...)
 	for (unsigned char *s = (unsigned char *)r; *s; s++)
 		if (*s < ' ' || *s == 0x7f)
 			*s = ' ';
+		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)
+			s[0] = s[1] = ' ';   /* a C1 control: an escape to some terminals */
 	jv e = cf_error(status, "%s: %s", name, r);
 	free(r);
 	return e;
@@ -96,7 +100,7 @@ qenc(const char *s, char *out, size_t n)
  * jv_invalid() without a message, and it has a second to answer. */
 static jv
 get(const char *name, const struct cf_provider *p, const char *key,
-    const char *url, int probe)
+    const char *url, int probe, size_t *room)
 {
 	cf_call c;
 	cf_call_init(&c);
@@ -113,7 +117,7 @@ get(const char *name, const struct cf_provider *p, const char *key,
 		cf_call_release(&c);
 		return cf_error(CF_EX_FAIL, "%s: cannot start libcurl", name);
 	}
-	struct body b = {0};
+	struct body b = {.room = *room};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(k, CURLOPT_URL, url);
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
@@ -132,6 +136,7 @@ get(const char *name, const struct cf_provider *p, const char *key,
 	curl_easy_cleanup(k);
 	curl_slist_free_all(h);
 	cf_call_release(&c);
+	*room -= b.len;
 
 	jv r;
 	if (rc != CURLE_OK && !(b.over && status)) {
@@ -242,10 +247,13 @@ page(const struct cf_provider *p, jv d, jv out, jv *next)
 	return out;
 }
 
-/* Every page of a provider's list, or an error (or, probing, nothing). */
+/* Every page of a provider's list, or an error (or, probing, nothing).
+ * A list that does not end (a page token seen before, more pages than
+ * MAX_PAGES, a token too long to send) is what came, with *note saying
+ * so and *cut set, so that it is not cached as the whole list. */
 static jv
 fetch(const char *name, const struct cf_provider *p, const char *key,
-      const char *base, int probe)
+      const char *base, int probe, jv *note, int *cut)
 {
 	const char *path = p == &cf_prov_anthropic ? "/v1/models?limit=1000" :
 	                   p == &cf_prov_gemini ? "/v1beta/models?pageSize=1000" :
@@ -253,12 +261,15 @@ fetch(const char *name, const struct cf_provider *p, const char *key,
 	const char *more = p == &cf_prov_anthropic ? "&after_id=" : "&pageToken=";
 	char url[4096], tok[1024];
 	cf_base_url(base, path, url, sizeof url);
-	size_t at = strlen(url);
-	jv out = jv_array();
-	for (int n = 0; n < MAX_PAGES; n++) {
-		jv d = get(name, p, key, url, probe && !n);
+	size_t at = strlen(url), room = MAX_BODY;
+	jv out = jv_array(), seen = jv_object();
+	char why[64] = "";
+	*cut = 0;
+	for (int n = 0;; n++) {
+		jv d = get(name, p, key, url, probe && !n, &room);
 		if (!jv_is_valid(d)) {
 			jv_free(out);
+			jv_free(seen);
 			return d;
 		}
 		jv next;
@@ -266,9 +277,48 @@ fetch(const char *name, const struct cf_provider *p, const char *key,
 		jv_free(d);
 		if (jv_get_kind(next) != JV_KIND_STRING)
 			break;
-		qenc(jv_string_value(next), tok, sizeof tok);
+		const char *t = jv_string_value(next);
+		jv was = jv_object_get(jv_copy(seen), jv_copy(next));
+		int again = jv_is_valid(was);
+		jv_free(was);
+		if (again)
+			snprintf(why, sizeof why, "a page token came again");
+		else if (n + 1 >= MAX_PAGES)
+			snprintf(why, sizeof why, "more than %d pages", MAX_PAGES);
+		else if (strlen(t) * 3 + at + strlen(more) + 1 > sizeof url ||
+		         strlen(t) * 3 + 1 > sizeof tok)
+			snprintf(why, sizeof why, "a page token is too long");
+		if (*why) {
+			jv_free(next);
+			break;
+		}
+		qenc(t, tok, sizeof tok);
 		snprintf(url + at, sizeof url - at, "%s%s", more, tok);
-		jv_free(next);
+		seen = jv_object_set(seen, next, jv_true());
+	}
+	jv_free(seen);
+	if (*why) {
+		/* a page that came again lists its models again */
+		jv once = jv_array(), ids = jv_object();
+		jv_array_foreach(out, i, m) {
+			jv id = jv_object_get(jv_copy(m), jv_string("model"));
+			jv was = jv_object_get(jv_copy(ids), jv_copy(id));
+			if (jv_is_valid(was)) {
+				jv_free(m);
+				jv_free(id);
+			} else {
+				ids = jv_object_set(ids, id, jv_true());
+				once = jv_array_append(once, m);
+			}
+			jv_free(was);
+		}
+		jv_free(ids);
+		jv_free(out);
+		out = once;
+		*cut = 1;
+		if (jv_get_kind(*note) != JV_KIND_STRING)
+			*note = jv_string_fmt("%s: the models list does not end (%s): what came "
+			                      "is shown, not cached", name, why);
 	}
 	return out;
 }
@@ -297,6 +347,22 @@ cache_path(const char *name, char *buf, size_t n, int dir_only)
 	snprintf(buf, n, "%s/%s.json", dir, !strcmp(safe, ".") || !strcmp(safe, "..") ? "_" : safe);
 }
 
+/* The base URL as the cache names it: without a user and password
+ * (http://user:pass@host/), which are as secret as a key. */
+static char *
+base_plain(const char *base)
+{
+	const char *a = strstr(base, "://");
+	a = a ? a + 3 : base;
+	size_t n = strcspn(a, "/?#");
+	const char *at = memrchr(a, '@', n);
+	char *r = cf_xmalloc(strlen(base) + 1);
+	size_t k = (size_t)(a - base);
+	memcpy(r, base, k);
+	strcpy(r + k, at ? at + 1 : a);
+	return r;
+}
+
 /* The cached list when it is of this base URL: its models, and how old
  * the file is in *age (seconds); jv_invalid() when there is none. */
 static jv
@@ -305,7 +371,8 @@ cache_read(const char *name, const char *base, double *age)
 	char path[2400];
 	cache_path(name, path, sizeof path, 0);
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* not blocking: a FIFO put there would wait for a writer forever */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return jv_invalid();
 	size_t len;
@@ -316,13 +383,15 @@ cache_read(const char *name, const char *base, double *age)
 	jv d = jv_parse_sized(s, (int)len);
 	free(s);
 	jv models = jv_invalid();
-	if (jv_get_kind(d) == JV_KIND_OBJECT && !strcmp(cf_jstr(d, "baseUrl"), base)) {
+	char *plain = base_plain(base);
+	if (jv_get_kind(d) == JV_KIND_OBJECT && !strcmp(cf_jstr(d, "baseUrl"), plain)) {
 		models = jv_object_get(jv_copy(d), jv_string("models"));
 		if (jv_get_kind(models) != JV_KIND_ARRAY) {
 			jv_free(models);
 			models = jv_invalid();
 		}
 	}
+	free(plain);
 	jv_free(d);
 	*age = difftime(time(NULL), sb.st_mtime);
 	return models;
@@ -355,7 +424,9 @@ cache_write(const char *name, const char *base, jv models, jv *note)
 	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
 	jv d = jv_object();
 	d = jv_object_set(d, jv_string("provider"), jv_string(name));
-	d = jv_object_set(d, jv_string("baseUrl"), jv_string(base));
+	char *plain = base_plain(base);
+	d = jv_object_set(d, jv_string("baseUrl"), jv_string(plain));
+	free(plain);
 	d = jv_object_set(d, jv_string("fetchedAt"), cf_time_jv(cf_now_ms()));
 	d = jv_object_set(d, jv_string("models"), jv_copy(models));
 	size_t len;
@@ -380,10 +451,22 @@ records(const char *name, jv models, int cached)
 {
 	jv out = jv_array();
 	jv_array_foreach(models, i, m) {
+		/* a cache file edited or cut may hold anything: a model is an
+		 * object with its id, and its provider is the one asked */
+		if (jv_get_kind(m) != JV_KIND_OBJECT || !cf_jstr_or_null(m, "model")) {
+			jv_free(m);
+			continue;
+		}
 		jv r = jv_object_set(jv_object(), jv_string("provider"), jv_string(name));
-		if (jv_get_kind(m) == JV_KIND_OBJECT)
-			jv_object_foreach(m, k, v)
+		jv_object_foreach(m, k, v) {
+			const char *f = jv_string_value(k);
+			if (strcmp(f, "provider") && strcmp(f, "prices") && strcmp(f, "cached")) {
 				r = jv_object_set(r, k, v);
+			} else {
+				jv_free(k);
+				jv_free(v);
+			}
+		}
 		r = jv_object_set(r, jv_string("prices"), cf_price_entry(cf_jstr(r, "model")));
 		r = jv_object_set(r, jv_string("cached"), jv_bool(cached));
 		out = jv_array_append(out, r);
@@ -417,10 +500,12 @@ cf_models_list(const char *name, int refresh, int probe, jv *note)
 	jv cached = cache_read(name, base, &age);
 	if (jv_is_valid(cached) && !refresh && age >= 0 && age < TTL_SECONDS)
 		return records(name, cached, 1);
-	jv got = fetch(name, p, key, base, probe);
+	int cut;
+	jv got = fetch(name, p, key, base, probe, note, &cut);
 	if (jv_is_valid(got)) {
 		jv_free(cached);
-		cache_write(name, base, got, note);
+		if (!cut)
+			cache_write(name, base, got, note);
 		return records(name, got, 0);
 	}
 	if (!cf_is_error(got) || !jv_is_valid(cached)) {

@@ -796,11 +796,14 @@ on_end(void *ctx)
 	streaming = 0;   /* from here a Ctrl-C is the prompt's */
 }
 
-/* A round after tool calls streams again. */
+/* A round after tool calls streams again, its parts counted from 0: the
+ * thinking is followed from there. */
 static void
 on_send(void *ctx)
 {
-	(void)ctx;
+	struct shown *o = ctx;
+	o->th.part = -1;
+	o->th.off = 0;
 	streaming = 1;
 }
 

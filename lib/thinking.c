@@ -33,8 +33,16 @@ static jv
 words(jv p)
 {
 	const char *type = jv_get_kind(p) == JV_KIND_OBJECT ? cf_jstr(p, "type") : "";
-	if (!strcmp(type, "thinking"))
-		return jv_string(cf_jstr(p, "thinking"));
+	if (!strcmp(type, "thinking")) {
+		/* the part's own string, not a copy: a part still streaming is
+		 * looked at after every piece, and copying it each time made a
+		 * long thinking quadratic */
+		jv t = jv_object_get(jv_copy(p), jv_string("thinking"));
+		if (jv_get_kind(t) == JV_KIND_STRING)
+			return t;
+		jv_free(t);
+		return jv_string("");
+	}
 	if (!strcmp(type, "redacted_thinking"))
 		return jv_string(CF_THINKING_REDACTED);
 	if (!strcmp(type, "reasoning"))

@@ -200,3 +200,31 @@ print(2)
 	[ "$status" -eq 0 ]
 	[ "$output" = 'print(2)' ]
 }
+
+@test "--code to a reader that goes away (| head -c1): no error, status 0, the reply kept" {
+	{ printf 'Run:\n\n```sh\n'; seq -f 'echo line %g' 200000; printf '```\n'; } > big.md
+	chat-add -s c -r assistant < big.md > /dev/null
+	run -0 bash -c 'chat-show --code -n 1 c 2> err | head -c1; echo " ${PIPESTATUS[0]}"'
+	[ "$output" = "e 0" ]
+	[ ! -s err ]
+	n=$(count messages)
+	run -0 bash -c 'chat-send -s c --code 2> err | head -c1; echo " ${PIPESTATUS[0]}"' < big.md
+	[ "$output" = "e 0" ]
+	[ ! -s err ]
+	[ "$(count messages)" -eq $((n + 2)) ]
+}
+
+@test "off a terminal the code's line ends are the message's: CRLF stays CRLF" {
+	printf 'Run:\r\n\r\n```bat\r\necho a\r\necho b\nrem c\r\n```\r\n\r\n- item\r\n\r\n  ~~~\r\n  x\r\n  ~~~\r\n' |
+		chat-add -s c -r assistant > /dev/null
+	chat-show --code -n 1 c > out
+	[ "$(od -An -c out | tr -s ' ')" = "$(printf 'echo a\r\necho b\nrem c\r\n\nx\r\n' | od -An -c | tr -s ' ')" ]
+	run -0 chat-show --code --json -n 1 c
+	[ "$(jq -sc 'map(.code)' <<< "$output")" = '["echo a\r\necho b\nrem c\r\n","x\r\n"]' ]
+}
+
+@test "on a terminal a CRLF line ends without a space for its CR" {
+	printf 'Run:\r\n\r\n```bat\r\necho a\r\necho b\r\n```\r\n' | chat-add -s c -r assistant > /dev/null
+	run on_tty chat-show --code -n 1 c
+	[ "$output" = $'echo a\r\necho b\r' ]
+}

@@ -189,3 +189,79 @@ requests() { fake_requests | wc -l; }
 	# the cache keeps no prices: a new list needs no refresh
 	not grep -q input "$CACHE/openai.json"
 }
+
+@test "a base URL with a user and password: neither in the cache, which is still used" {
+	fake_start
+	config <<-EOF
+	[openai]
+	base-url = http://bob:hunter2pass@${FAKE_URL#http://}/v1
+	EOF
+	export OPENAI_API_KEY=sk-oai-test-secret-0002
+	run -0 chat-models -p openai
+	[ "${#lines[@]}" -eq 2 ]
+	not grep -q hunter2pass "$CACHE/openai.json"
+	not grep -q bob "$CACHE/openai.json"
+	[ "$(jq -r .baseUrl "$CACHE/openai.json")" = "$FAKE_URL/v1" ]
+	run -0 chat-models -p openai
+	[ "$(jq -sc 'map(.cached) | unique' <<< "$output")" = '[true]' ]
+	[ "$(requests)" -eq 1 ]
+}
+
+@test "a list that does not end: a page token that comes again, or pages without end, stop; a note; not cached" {
+	# Gemini's next page is always "same": the second page says it again
+	printf '%s' '{"models":[{"name":"models/gemini-x","supportedGenerationMethods":["generateContent"]}],"nextPageToken":"same"}' > same.json
+	# Anthropic's last_id differs on every page: it stops at 50 pages
+	for i in $(seq 60); do
+		printf '{"data":[{"id":"claude-%d"}],"has_more":true,"last_id":"claude-%d"}' $i $i > "a$i.json"
+	done
+	fake_start "body=$PWD/same.json" "body=$PWD/same.json" \
+		$(for i in $(seq 60); do echo "body=$PWD/a$i.json"; done)
+	use_fake
+	run -0 --separate-stderr chat-models -p gemini
+	[ "$(requests)" -eq 2 ]
+	[ "$(jq -sc 'map(.model)' <<< "$output")" = '["gemini-x"]' ]
+	[ "$stderr" = "chat-models: gemini: the models list does not end (a page token came again): what came is shown, not cached" ]
+	[ ! -e "$CACHE/gemini.json" ]
+	run -0 --separate-stderr chat-models -p anthropic
+	[ "$(requests)" -eq 52 ]
+	[ "${#lines[@]}" -eq 50 ]
+	[ "$(jq -r .query <<< "$(fake_requests | tail -1)")" = "limit=1000&after_id=claude-49" ]
+	[ "$stderr" = "chat-models: anthropic: the models list does not end (more than 50 pages): what came is shown, not cached" ]
+	[ ! -e "$CACHE/anthropic.json" ]
+}
+
+@test "a cache file holding what is no model: those entries left out, the provider the one asked" {
+	fake_start
+	use_fake
+	chat-models -p openai > /dev/null
+	jq -c '.models = [1, "x", null, {"model": 5}, {"created": "2024"},
+		{"model": "gpt-4o", "provider": "zzz", "cached": "yes", "prices": 7}]' \
+		"$CACHE/openai.json" > c.json
+	mv c.json "$CACHE/openai.json"
+	run -0 --separate-stderr chat-models -p openai
+	[ "$output" = '{"provider":"openai","model":"gpt-4o","prices":{"input":2.5,"output":10},"cached":true}' ]
+	[ "$(requests)" -eq 1 ]
+}
+
+@test "a FIFO where the cache file is: not waited on, the list fetched and cached in its place" {
+	fake_start
+	use_fake
+	mkdir -p "$CACHE"
+	mkfifo "$CACHE/openai.json"
+	run -0 --separate-stderr timeout 10 chat-models -p openai
+	[ "$(jq -sc 'map(.model)' <<< "$output")" = '["gpt-4o","fakeprov-model"]' ]
+	[ "$(requests)" -eq 1 ]
+	[ -f "$CACHE/openai.json" ]
+	[ "$(stat -c %a "$CACHE/openai.json")" = 600 ]
+}
+
+@test "a provider's error with control characters, C1 ones too: one line, none of them" {
+	fake_start "status=500 text=bad%1B%5B31m%C2%9B2Jred%07%0Anext%C2%85end%C3%A9"
+	use_fake
+	run -8 --separate-stderr chat-models -p openai
+	one_error chat-models
+	[[ "$stderr" != *$'\e'* ]]
+	[[ "$stderr" != *$'\xc2\x9b'* ]]
+	[[ "$stderr" != *$'\xc2\x85'* ]]
+	[[ "$stderr" == *"red"*"next"*"endé"* ]]
+}

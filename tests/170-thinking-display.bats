@@ -188,3 +188,110 @@ use_fake() {
 		not grep -q Thinking "p.$f"
 	done
 }
+
+@test "a long thinking streamed in many pieces: every piece shown once, in order, marked by line" {
+	# 5000 deltas of thinking, a line break every tenth, then the text
+	jq -nr '
+		def ev($t; $d): "event: \($t)\ndata: \($d | tojson)\n";
+		ev("message_start"; {type: "message_start", message: {id: "m", type: "message",
+			role: "assistant", model: "claude-x", content: [], usage: {input_tokens: 1, output_tokens: 1}}}),
+		ev("content_block_start"; {type: "content_block_start", index: 0,
+			content_block: {type: "thinking", thinking: "", signature: ""}}),
+		(range(5000) as $i | ev("content_block_delta"; {type: "content_block_delta", index: 0,
+			delta: {type: "thinking_delta", thinking: (if $i % 10 == 9 then "w\($i)\n" else "w\($i) " end)}})),
+		ev("content_block_delta"; {type: "content_block_delta", index: 0,
+			delta: {type: "signature_delta", signature: "c2ln"}}),
+		ev("content_block_stop"; {type: "content_block_stop", index: 0}),
+		ev("content_block_start"; {type: "content_block_start", index: 1, content_block: {type: "text", text: ""}}),
+		ev("content_block_delta"; {type: "content_block_delta", index: 1, delta: {type: "text_delta", text: "done"}}),
+		ev("content_block_stop"; {type: "content_block_stop", index: 1}),
+		ev("message_delta"; {type: "message_delta", delta: {stop_reason: "end_turn"}, usage: {output_tokens: 2}}),
+		ev("message_stop"; {type: "message_stop"})' > long.sse
+	use_fake "body=$PWD/long.sse chunk=200"
+	run -0 --separate-stderr chat-send -s t -p anthropic --thinking 'think long'
+	want=$(for ((i = 0; i < 500; i++)); do
+		printf '%s' "$MARK"
+		for ((j = 0; j < 10; j++)); do printf ' w%d' $((i * 10 + j)); done
+		printf '\n'
+	done; printf '\ndone')
+	[ "$output" = "$want" ]
+}
+
+@test "Markdown: a thinking paragraph that starts indented is a paragraph, not code showing the escapes" {
+	jq -nc '{role: "assistant", content: "ok",
+		parts: [{type: "thinking", thinking: "first\n\n    indented <b>x</b> & *y*\n\n  - not a list"}]}' |
+		chat-add -s t --records > /dev/null
+	chat-export -f md -o t.md t
+	run -0 pandoc -f gfm -t json t.md
+	[ "$(jq '[.. | objects | select(.t == "CodeBlock" or .t == "BulletList")] | length' <<< "$output")" = 0 ]
+	run -0 pandoc -f gfm -t plain t.md
+	[[ "$output" == *"indented <b>x</b> & *y*"* ]]
+	[[ "$output" == *"- not a list"* ]]
+	[[ "$output" != *'\<'* ]]
+}
+
+# An Anthropic stream: thinking $1, then a call of add (when $2 is "tool")
+# or the text $2.
+think_sse() {
+	local block stop
+	if [ "$2" = tool ]; then
+		block='{"type":"tool_use","id":"toolu_1","name":"add","input":{}}'
+		stop=tool_use
+	else
+		block='{"type":"text","text":""}'
+		stop=end_turn
+	fi
+	cat <<-EOF
+	event: message_start
+	data: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"claude-x","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}
+
+	event: content_block_start
+	data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}
+
+	event: content_block_delta
+	data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"$1"}}
+
+	event: content_block_delta
+	data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"c2ln"}}
+
+	event: content_block_stop
+	data: {"type":"content_block_stop","index":0}
+
+	event: content_block_start
+	data: {"type":"content_block_start","index":1,"content_block":$block}
+
+	event: content_block_delta
+	data: {"type":"content_block_delta","index":1,"delta":$(if [ "$2" = tool ]; then
+		echo '{"type":"input_json_delta","partial_json":"{\"a\":1,\"b\":2}"}'
+	else
+		echo "{\"type\":\"text_delta\",\"text\":\"$2\"}"
+	fi)}
+
+	event: content_block_stop
+	data: {"type":"content_block_stop","index":1}
+
+	event: message_delta
+	data: {"type":"message_delta","delta":{"stop_reason":"$stop"},"usage":{"output_tokens":2}}
+
+	event: message_stop
+	data: {"type":"message_stop"}
+
+	EOF
+}
+
+@test "chat-send --thinking after a tool call: the next round's thinking shown whole" {
+	mkdir -p "$XDG_DATA_HOME/confab/plugins"
+	cat > "$XDG_DATA_HOME/confab/plugins/chat-plugin-calc" <<-'EOF'
+	#!/bin/sh
+	case $1 in
+	--describe) echo '{"name":"calc","commands":[],"tools":[{"name":"add","description":"adds","input_schema":{"type":"object"}}]}' ;;
+	--tool) cat > /dev/null; echo '{"type":"text","content":"3"}' ;;
+	esac
+	EOF
+	chmod +x "$XDG_DATA_HOME/confab/plugins/chat-plugin-calc"
+	think_sse "the first round thinks at some length" tool > r1.sse
+	think_sse "then a short one" "it is 3" > r2.sse
+	use_fake "body=$PWD/r1.sse" "body=$PWD/r2.sse"
+	run -0 --separate-stderr chat-send -s t -p anthropic --thinking --allow-tools add
+	[ "$output" = "$MARK the first round thinks at some length"$'\n'"$MARK "$'\n'"$MARK then a short one"$'\n\nit is 3' ]
+}

@@ -89,6 +89,15 @@ main(void)
 	CHECK(count("```foo\na\n```\n", "FOO") == 1);
 	CHECK(count("```foo\na\n```\n", "bar") == 0);
 
+	/* the text's line ends, which cmark makes "\n", given back line for
+	 * line: CRLF, a lone CR, in a quote, unterminated, after other lines */
+	check_code("```\r\na\r\nb\n```\r\n", NULL, 0, "a\r\nb\n");
+	check_code("x\r\ny\r\n\r\n```\ra\rb\r```", NULL, 0, "a\rb\r");
+	check_code("> ```\r\n> a\r\n> ```\r\n", NULL, 0, "a\r\n");
+	check_code("```\r\na\r\nb", NULL, 0, "a\r\nb\n");
+	check_code("```\r\n```\r\n", NULL, 0, "");
+	check_code("```\na\n```\n\n```\r\nb\r\n\r\nc\r\n```\r\n", NULL, 1, "b\r\n\r\nc\r\n");
+
 	/* the writer: one block its bytes; several an empty line apart */
 	const char *one[] = {"a\n"}, *nonl[] = {"a"}, *two[] = {"a\n", "b"},
 	           *three[] = {"a", "", "c\n"};
