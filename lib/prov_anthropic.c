@@ -179,7 +179,11 @@ block_start(cf_call *c, jv b)
 			jv_free(b);
 		return;
 	}
-	if (!*type) {
+	/* --schema's forced tool is the reply (its input streams as text):
+	 * kept as a call, it would go back with no tool_result, which the
+	 * API refuses on every later send */
+	if (!*type || (jv_get_kind(c->schema) == JV_KIND_OBJECT &&
+	               !strcmp(type, "tool_use"))) {
 		jv_free(b);
 		return;
 	}
