@@ -73,7 +73,20 @@ cf_tools_offered(jv list)
 		(void)i;
 	}
 	jv_free(list);
-	return out;
+	/* Names that still collide (one plugin's tool named OTHER__TOOL, two
+	 * cut alike at 64) name no tool for sure: a call, or a permission
+	 * given by name, would reach whichever came first.  None of them is
+	 * offered (a provider refuses two tools of one name anyway). */
+	jv uniq = jv_array();
+	jv_array_foreach(out, i, t) {
+		if (count_named(out, cf_jstr(t, "name")) == 1)
+			uniq = jv_array_append(uniq, t);
+		else
+			jv_free(t);
+		(void)i;
+	}
+	jv_free(out);
+	return uniq;
 }
 
 /* The offered tool a call names (a new reference), or jv_invalid(). */
