@@ -373,3 +373,31 @@ results_sent() {
 	[ "$(body 2 | jq -c '[.messages[] | .role]')" = '["assistant","user"]' ]
 	[ "$(results_sent 2)" = '[]' ]
 }
+
+@test "tools: Anthropic's forced respond tool of --schema is the reply, not a call left unanswered" {
+	serve 'tool-use=respond:{"name":"x"}' 'text=ok'
+	session anthropic
+	send --schema name hi
+	exit_is 0
+	[ "$(< "$OUT")" = '{"name":"x"}' ]
+	# no tool_use stored, so none goes back without its tool_result
+	chat-show --json "$SID" | jq -se '[.[1].parts // [] | .[] | select(.type == "tool_use")] == []'
+	send again
+	exit_is 0
+	[ "$(body 1 | jq -c '[.messages[].content[] | select(.type == "tool_use")]')" = '[]' ]
+}
+
+@test "tools: names that still collide as PLUGIN__TOOL are not offered twice" {
+	plugin b search
+	plugin c search
+	plugin a b__search
+	config <<< 'tools = on'
+	serve
+	session anthropic
+	send hi
+	exit_is 0
+	run body 0
+	echo "$output" | jq -c '[.tools[].name]'
+	[ "$(jq '[.tools[].name] | length == (unique | length)' <<< "$output")" = true ]
+	[ "$(jq -c '[.tools[].name] | map(select(. == "c__search" or . == "add"))' <<< "$output")" = '["c__search","add"]' ]
+}
