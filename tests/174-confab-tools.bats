@@ -129,3 +129,32 @@ QUESTION='run it\? y(es)?, n(o)?, a(lways)?'
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "confab: always is for the plugin's tool that was shown, not for any tool of that name" {
+	serve 'tool-use=add:{"a":1,"b":1}' 'text=two' 'tool-use=add:{"a":2,"b":2}' 'text=four'
+	new_session -n t -p anthropic -m claude-test > /dev/null
+	start t
+	typed "first"
+	keys Enter
+	wait_for "$QUESTION"
+	keys a
+	wait_for '^two'
+	wait_for "$PROMPT"
+	# calc goes, another plugin's add takes its name
+	local dir=$XDG_DATA_HOME/confab/plugins
+	sed 's/"name":"calc"/"name":"other"/' "$dir/chat-plugin-calc" > "$dir/chat-plugin-other"
+	chmod +x "$dir/chat-plugin-other"
+	rm "$dir/chat-plugin-calc"
+	typed "second"
+	keys Enter
+	wait_for "tool add \(plugin other\)"
+	wait_for "$QUESTION"
+	[ "$(on_screen "$QUESTION")" = 2 ]
+	[ "$(wc -l < "$MARK")" -eq 1 ]
+	keys n
+	wait_for '^four'
+	wait_for "$PROMPT"
+	[ "$(wc -l < "$MARK")" -eq 1 ]
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
