@@ -401,3 +401,17 @@ results_sent() {
 	[ "$(jq '[.tools[].name] | length == (unique | length)' <<< "$output")" = true ]
 	[ "$(jq -c '[.tools[].name] | map(select(. == "c__search" or . == "add"))' <<< "$output")" = '["c__search","add"]' ]
 }
+
+@test "tools: --edit refuses the results of tool calls, whose new text would never be sent" {
+	serve 'tool-use=add:{"a":1,"b":2}' 'text=three' 'text=never'
+	session anthropic
+	send --allow-tools hi
+	exit_is 0
+	before=$(chat-show --json "$SID")
+	rid=$(jq -rs '.[2].id' <<< "$before")
+	send --edit "$rid" "something else"
+	exit_is 2
+	[[ $stderr == *"holds the results of tool calls"* ]]
+	[ "$(requests)" -eq 2 ]
+	[ "$(chat-show --json "$SID")" = "$before" ]
+}
