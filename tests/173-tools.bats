@@ -415,3 +415,64 @@ results_sent() {
 	[ "$(requests)" -eq 2 ]
 	[ "$(chat-show --json "$SID")" = "$before" ]
 }
+
+# A plugin with a tool that waits until $GO exists, writing its pid to
+# $MARK first.
+waiting_plugin() {
+	cat > "$PLUGINS/chat-plugin-slow" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"slow","commands":[],"tools":[{"name":"wait","description":"waits","input_schema":{"type":"object"}}]}'
+		;;
+	--tool)
+		echo \$\$ > "$MARK"
+		while [ ! -e "$GO" ]; do sleep 0.05; done
+		echo '{"type":"text","content":"waited"}'
+		;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-slow"
+}
+
+@test "tools: a program killed while its tool ran leaves a call no later send carries unanswered" {
+	GO=$BATS_TEST_TMPDIR/go
+	waiting_plugin
+	serve 'tool-use=wait:{}' 'text=after'
+	session anthropic
+	chat-send -s "$SID" --allow-tool wait hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$MARK"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	touch "$GO"
+	send "go on"
+	exit_is 0
+	# the reply of nothing but the call is left out; the send goes on
+	[ "$(body 1 | jq -c '[.messages[] | [.role, (.content | map(.type))]]')" = '[["user",["text"]]]' ]
+	grep -q after "$OUT"
+}
+
+@test "tools: a send while a tool runs: each request has every call followed by its answer" {
+	GO=$BATS_TEST_TMPDIR/go
+	waiting_plugin
+	serve 'tool-use=wait:{}' 'text=other' 'text=done'
+	session anthropic
+	chat-send -s "$SID" --allow-tool wait hi > "$OUT.a" 2> "$ERR.a" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$MARK"
+	send "meanwhile"
+	exit_is 0
+	touch "$GO"
+	reap "$pid" 100
+	exit_is 0
+	grep -q done "$OUT.a"
+	# the other send: the call not yet answered is not in it
+	body 1 | jq -c .messages
+	body 2 | jq -c .messages
+	[ "$(body 1 | jq -c '[.messages[].content[].type]')" = '["text"]' ]
+	# the round after the tool: the answer right after its call
+	[ "$(body 2 | jq -c '[.messages[] | [.role, (.content | map(.type))]]')" = '[["user",["text"]],["assistant",["tool_use"]],["user",["tool_result","text"]],["assistant",["text"]]]' ]
+}
