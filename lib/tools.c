@@ -353,6 +353,10 @@ one_call(struct cf_turn *t, jv offered, jv call, int *stop, const char *why_not)
 		jv bad = jv_null();
 		if (jv_object_has(jv_copy(call), jv_string("inputJson"))) {
 			bad = jv_string("the arguments are not JSON");
+		} else if (jv_get_kind(in) != JV_KIND_OBJECT) {
+			/* what a tool reads is an object (confab-plugin(7)),
+			 * and what every provider takes back as a call's input */
+			bad = jv_string("the arguments are not a JSON object");
 		} else {
 			jv v = cf_schema_validate(schema, in);
 			if (!jv_is_valid(v))

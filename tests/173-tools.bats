@@ -476,3 +476,35 @@ waiting_plugin() {
 	# the round after the tool: the answer right after its call
 	[ "$(body 2 | jq -c '[.messages[] | [.role, (.content | map(.type))]]')" = '[["user",["text"]],["assistant",["tool_use"]],["user",["tool_result","text"]],["assistant",["text"]]]' ]
 }
+
+@test "tools: arguments that are JSON but not an object never reach a tool, whatever its schema" {
+	cat > "$PLUGINS/chat-plugin-any" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"any","commands":[],"tools":[{"name":"any","description":"takes anything","input_schema":{}}]}'
+		;;
+	--tool)
+		cat >> "$MARK"
+		echo '{"type":"text","content":"took it"}'
+		;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-any"
+	local sse=$BATS_TEST_TMPDIR/array.sse
+	{
+		echo 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-test","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"any","arguments":"[1,2]"}}]},"finish_reason":null}]}'
+		echo
+		echo 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-test","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}'
+		echo
+		echo 'data: [DONE]'
+		echo
+	} > "$sse"
+	serve "body=$sse" 'text=ok'
+	session openai
+	send --allow-tools hi
+	exit_is 0
+	[ ! -e "$MARK" ]
+	run results_sent 1
+	[[ $(jq -r '.[0].text' <<< "$output") == *"not a JSON object"* ]]
+}
