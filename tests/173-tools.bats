@@ -522,3 +522,13 @@ waiting_plugin() {
 	[ "$(jq -c 'map(.error)' <<< "$output")" = '[true]' ]
 	grep -q ok "$OUT"
 }
+
+@test "tools: --allow-tool with a name no tool has says so" {
+	serve 'text=ok'
+	session anthropic
+	send --allow-tool nosuch --allow-tool calc:add hi
+	exit_is 0
+	[[ $stderr == *"--allow-tool nosuch: no tool of that name is offered"* ]]
+	[[ $stderr != *"--allow-tool calc:add"* ]]
+	[ "$(body 0 | jq -c '[.tools[].name]')" = '["add"]' ]
+}
