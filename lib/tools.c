@@ -541,6 +541,8 @@ cf_turn_tools(struct cf_turn *t)
 	            !jv_array_length(jv_copy(t->tools));
 	if (!later)
 		offer_plugins(t);
+	if (!later && !jv_array_length(jv_copy(t->tools)) && none)
+		return cf_turn_run(t);
 
 	/* each round is the turn again, answering the results: what the
 	 * caller set for the first is put back for the next (cf_turn_run

@@ -509,20 +509,6 @@ waiting_plugin() {
 	[[ $(jq -r '.[0].text' <<< "$output") == *"not a JSON object"* ]]
 }
 
-@test "tools: with tools = off a model that calls a tool anyway is still answered" {
-	config <<< 'tools = off'
-	serve 'tool-use=add:{"a":2,"b":3}' 'text=ok'
-	session anthropic
-	send --allow-tools hi
-	exit_is 0
-	[ "$(body 0 | jq 'has("tools")')" = false ]
-	[ ! -e "$MARK" ]
-	[ "$(requests)" -eq 2 ]
-	run results_sent 1
-	[ "$(jq -c 'map(.error)' <<< "$output")" = '[true]' ]
-	grep -q ok "$OUT"
-}
-
 @test "tools: --allow-tool with a name no tool has says so" {
 	serve 'text=ok'
 	session anthropic
