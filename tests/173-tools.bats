@@ -518,3 +518,21 @@ waiting_plugin() {
 	[[ $stderr != *"--allow-tool calc:add"* ]]
 	[ "$(body 0 | jq -c '[.tools[].name]')" = '["add"]' ]
 }
+
+@test "tools: Anthropic: a request whose messages hold calls, with no tools offered, declares them and allows none" {
+	serve 'tool-use=add:{"a":2,"b":3}' 'text=ok' 'text=later' 'text=more'
+	session anthropic
+	send --allow-tool add hi
+	exit_is 0
+	[ "$(body 1 | jq -c '[[.tools[].name], .tool_choice]')" = '[["add"],null]' ]
+	# a later send offering none: the API refuses tool blocks without tools
+	send again
+	exit_is 0
+	[ "$(body 2 | jq -c '[[.tools[].name], .tool_choice]')" = '[["add"],{"type":"none"}]' ]
+	[ "$(body 2 | jq -c '.tools[0].input_schema')" = '{"type":"object"}' ]
+	# a session without them: nothing added
+	session anthropic
+	send plain
+	exit_is 0
+	[ "$(body 3 | jq -c '[has("tools"), has("tool_choice")]')" = '[false,false]' ]
+}
