@@ -313,7 +313,7 @@ on_send(void *ctx)
 {
 	struct out *o = ctx;
 	o->sent = 0;   /* a round after tool calls: a reply of its own */
-	if (!o->allow_checked) {
+	if (!o->allow_checked && jv_get_kind(o->t->tools) == JV_KIND_ARRAY) {
 		/* a name no tool has (a typo) would only see every call denied */
 		o->allow_checked = 1;
 		for (int i = 0; i < o->nallow; i++) {
