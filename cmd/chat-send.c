@@ -116,6 +116,7 @@ struct out {
 	cf_render *rd;      /* Markdown drawn for a terminal, or NULL */
 	const char **allow; /* --allow-tool's names */
 	int nallow, allow_all;
+	int allow_checked;  /* each name looked for among the tools offered */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -315,6 +316,24 @@ on_send(void *ctx)
 	/* whose parts count from 0 again: the thinking followed from there */
 	o->th.part = -1;
 	o->th.off = 0;
+	if (!o->allow_checked && jv_get_kind(o->t->tools) == JV_KIND_ARRAY) {
+		/* a name no tool has (a typo) would only see every call denied */
+		o->allow_checked = 1;
+		for (int i = 0; i < o->nallow; i++) {
+			int found = 0;
+			jv_array_foreach(o->t->tools, k, tool) {
+				found = found || cf_tool_named(tool, o->allow[i]);
+				jv_free(tool);
+				(void)k;
+			}
+			if (!found) {
+				char name[128];
+				cf_clean(o->allow[i], name, sizeof name, 64, 0);
+				cf_warn("--allow-tool %s: no tool of that name is offered "
+				        "(chat-plugin ls; PLUGIN:TOOL or the name the model sees)", name);
+			}
+		}
+	}
 	if (o->shown && !o->last_nl && !o->json && !o->rd && !o->dead) {
 		fputc('\n', stdout);   /* and a line of its own */
 		fflush(stdout);

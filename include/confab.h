@@ -726,6 +726,14 @@ char *cf_tool_calls_text(jv msg);
  * context does not start with one: the calls it answers are before the
  * context window, and a provider refuses an answer to no call. */
 int cf_tool_answers(jv msg);
+/* The context (consumed) with each reply's tool calls followed by the
+ * message answering them: answers stored later (another program sent
+ * to the session while a tool ran) moved up to their calls; calls never
+ * answered (a program killed while its tool ran) left out of their
+ * reply, and a reply of nothing else with them; answers to no call left
+ * out.  A provider refuses a call without its answer, an answer without
+ * its call, and anything between the two. */
+CF_MUST jv cf_tool_pairs(jv msgs);
 
 /* ---- pricing.c: the price list, share/confab/pricing.json ---- */
 

@@ -359,7 +359,7 @@ compose(struct cf_turn_state *ts)
 			return e;
 		}
 		jv_free(e);
-		return since_reset(st, hist, NULL);
+		return cf_tool_pairs(since_reset(st, hist, NULL));
 	}
 	if (cw >= 1 && !ts->newsess && !t->reset) {
 		jv e = cf_message_list(st, cf_jstr(ts->sess, "id"), (long)cw + !*ts->spooling,
@@ -370,7 +370,7 @@ compose(struct cf_turn_state *ts)
 		}
 		jv_free(e);
 	}
-	return jv_array_append(since_reset(st, hist, t->user_id),
+	return jv_array_append(cf_tool_pairs(since_reset(st, hist, t->user_id)),
 	                       this_turn(ts->text, ts->files));
 }
 

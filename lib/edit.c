@@ -356,6 +356,21 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		row_free(&r);
 		return err;
 	}
+	/* the answers to a reply's tool calls: its parts are what goes out,
+	 * so new text would be stored and never sent */
+	static const char answers[] =
+		"SELECT 1 FROM messages WHERE id = ?1 AND parts IS NOT NULL"
+		" AND EXISTS (SELECT 1 FROM json_each(parts)"
+		"  WHERE json_extract(value, '$.type') = 'tool_result')";
+	sqlite3_stmt *a = cf_stmt(st, answers);
+	cf_bind_text(a, 1, id);
+	int tool = sqlite3_step(a) == SQLITE_ROW;
+	sqlite3_reset(a);
+	if (tool) {
+		row_free(&r);
+		return cf_error(CF_EX_USAGE, "message '%s' holds the results of tool calls: "
+		                "--edit takes a message the user wrote", id);
+	}
 	const char *sid = jv_string_value(r.sid);
 	/* a reply still arriving would lose its row to the branch and its
 	 * writer would spool it back after the edited message */

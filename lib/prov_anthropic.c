@@ -376,6 +376,69 @@ errmsg(const char *body, size_t n)
 }
 
 static jv tools(cf_call *c, jv body, jv list);
+
+/* The API refuses a request whose messages have tool_use or tool_result
+ * blocks and that defines no tools (chat-send offering none, tools = off,
+ * the round answering a call made anyway): the tools the messages call
+ * are declared, and none may be called. */
+static jv
+history_tools(jv b)
+{
+	jv have = jv_object_get(jv_copy(b), jv_string("tools"));
+	int offered = jv_get_kind(have) == JV_KIND_ARRAY && jv_array_length(jv_copy(have));
+	jv_free(have);
+	if (offered)
+		return b;
+	jv names = jv_object();
+	int any = 0;
+	jv msgs = jv_object_get(jv_copy(b), jv_string("messages"));
+	jv_array_foreach(msgs, i, m) {
+		jv content = jv_object_get(m, jv_string("content"));
+		if (jv_get_kind(content) == JV_KIND_ARRAY) {
+			jv_array_foreach(content, k, blk) {
+				const char *type = cf_jstr(blk, "type");
+				any = any || !strcmp(type, "tool_result");
+				if (!strcmp(type, "tool_use")) {
+					/* a name as the API takes one */
+					char w[65];
+					const char *n = cf_jstr(blk, "name");
+					size_t j = 0;
+					for (; n[j] && j < 64; j++)
+						w[j] = (n[j] >= 'a' && n[j] <= 'z') || (n[j] >= 'A' && n[j] <= 'Z') ||
+						       (n[j] >= '0' && n[j] <= '9') || n[j] == '_' || n[j] == '-' ?
+						       n[j] : '_';
+					w[j] = '\0';
+					names = jv_object_set(names, jv_string(*w ? w : "tool"), jv_true());
+				}
+				jv_free(blk);
+				(void)k;
+			}
+		}
+		jv_free(content);
+		(void)i;
+	}
+	jv_free(msgs);
+	if (any && !jv_object_length(jv_copy(names)))   /* an answer alone needs one too */
+		names = jv_object_set(names, jv_string("tool"), jv_true());
+	if (!jv_object_length(jv_copy(names))) {
+		jv_free(names);
+		return b;
+	}
+	jv list = jv_array();
+	jv_object_foreach(names, k, v) {
+		jv t = jv_object_set(jv_object(), jv_string("name"), k);
+		t = jv_object_set(t, jv_string("description"),
+		                  jv_string("A tool called earlier, not offered now."));
+		t = jv_object_set(t, jv_string("input_schema"), jv_object_set(jv_object(),
+		                  jv_string("type"), jv_string("object")));
+		list = jv_array_append(list, t);
+		jv_free(v);
+	}
+	jv_free(names);
+	b = jv_object_set(b, jv_string("tools"), list);
+	return jv_object_set(b, jv_string("tool_choice"), jv_object_set(jv_object(),
+	                     jv_string("type"), jv_string("none")));
+}
 /* -o's options at the top of the body (thinking_budget=N is extended
  * thinking with that budget); --schema as a tool the model must call,
  * whose input is the reply (event and whole take its JSON as the text). */
@@ -396,7 +459,7 @@ options(cf_call *c, jv b)
 	b = cf_options_place(b, o, NULL, NULL);
 	jv_free(o);
 	if (jv_get_kind(c->schema) != JV_KIND_OBJECT)
-		return b;
+		return history_tools(b);
 	jv tool = jv_object_set(jv_object(), jv_string("name"), jv_string(CF_REPLY_TOOL));
 	tool = jv_object_set(tool, jv_string("description"), jv_string(
 		"Give your reply by calling this tool: its input is the reply."));

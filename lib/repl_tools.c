@@ -13,7 +13,7 @@
 
 #include "repl.h"
 
-/* "SESSION\tTOOL" of each tool answered always: for the process only (a
+/* [SESSION, PLUGIN, TOOL] of each tool answered always: for the process only (a
  * permission outliving the confab that gave it would run a tool nobody
  * watched). */
 static jv always;
@@ -21,7 +21,13 @@ static jv always;
 static jv
 always_key(struct cf_chat *c, jv call)
 {
-	return jv_string_fmt("%s\t%s", cf_chat_session_id(c), cf_jstr(call, "name"));
+	/* the plugin and its own name for the tool, not the name the model
+	 * calls it by: that name can be another plugin's tool next turn (one
+	 * plugin gone, another's tool of that name no longer colliding) */
+	jv k = jv_array_append(jv_array(), jv_string(cf_chat_session_id(c)));
+	k = jv_array_append(k, jv_string(cf_jstr(call, "plugin")));
+	k = jv_array_append(k, jv_string(cf_jstr(call, "tool")));
+	return jv_dump_string(k, 0);   /* JSON: no name can forge the separator */
 }
 
 /* One key from the terminal, not echoed, signals off (Ctrl-C is a key

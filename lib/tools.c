@@ -73,7 +73,20 @@ cf_tools_offered(jv list)
 		(void)i;
 	}
 	jv_free(list);
-	return out;
+	/* Names that still collide (one plugin's tool named OTHER__TOOL, two
+	 * cut alike at 64) name no tool for sure: a call, or a permission
+	 * given by name, would reach whichever came first.  None of them is
+	 * offered (a provider refuses two tools of one name anyway). */
+	jv uniq = jv_array();
+	jv_array_foreach(out, i, t) {
+		if (count_named(out, cf_jstr(t, "name")) == 1)
+			uniq = jv_array_append(uniq, t);
+		else
+			jv_free(t);
+		(void)i;
+	}
+	jv_free(out);
+	return uniq;
 }
 
 /* The offered tool a call names (a new reference), or jv_invalid(). */
@@ -114,6 +127,124 @@ cf_tool_answers(jv msg)
 	}
 	jv_free(parts);
 	return n && answers == n;
+}
+
+/* What pairs a call with its answer: its id, or its name where the
+ * protocol gives calls none (Gemini, Ollama). */
+static jv
+pair_key(jv part, const char *idfield)
+{
+	const char *id = cf_jstr(part, idfield);
+	return *id ? jv_string_fmt("id:%s", id) : jv_string_fmt("name:%s", cf_jstr(part, "name"));
+}
+
+/* The keys of msg's parts of a type, as an object; "" when it has none. */
+static jv
+keys_of(jv msg, const char *type, const char *idfield, int *n)
+{
+	jv parts = jv_object_get(jv_copy(msg), jv_string("parts"));
+	jv keys = jv_object();
+	*n = 0;
+	if (jv_get_kind(parts) == JV_KIND_ARRAY) {
+		jv_array_foreach(parts, i, p) {
+			if (!strcmp(cf_jstr(p, "type"), type)) {
+				keys = jv_object_set(keys, pair_key(p, idfield), jv_true());
+				++*n;
+			}
+			jv_free(p);
+			(void)i;
+		}
+	}
+	jv_free(parts);
+	return keys;
+}
+
+static int
+answers_any(jv msg, jv calls)
+{
+	int n, hit = 0;
+	jv keys = keys_of(msg, "tool_result", "toolUseId", &n);
+	jv_object_foreach(keys, k, v) {
+		hit = hit || jv_object_has(jv_copy(calls), jv_copy(k));
+		jv_free(k);
+		jv_free(v);
+	}
+	jv_free(keys);
+	return hit;
+}
+
+/* msg (consumed) without its tool_use parts, or jv_null() when nothing
+ * else would be left. */
+static jv
+without_calls(jv msg)
+{
+	jv parts = jv_object_get(jv_copy(msg), jv_string("parts"));
+	jv keep = jv_array();
+	jv_array_foreach(parts, i, p) {
+		if (strcmp(cf_jstr(p, "type"), "tool_use"))
+			keep = jv_array_append(keep, p);
+		else
+			jv_free(p);
+		(void)i;
+	}
+	jv_free(parts);
+	if (!jv_array_length(jv_copy(keep)) && !*cf_jstr(msg, "content")) {
+		jv_free(keep);
+		jv_free(msg);
+		return jv_null();
+	}
+	return jv_object_set(msg, jv_string("parts"), keep);
+}
+
+jv
+cf_tool_pairs(jv msgs)
+{
+	int n = jv_array_length(jv_copy(msgs));
+	char *used = calloc((size_t)n + 1, 1);
+	if (!used)
+		return msgs;
+	jv out = jv_array();
+	for (int i = 0; i < n; i++) {
+		if (used[i])
+			continue;
+		jv m = jv_array_get(jv_copy(msgs), i);
+		if (cf_tool_answers(m)) {
+			jv_free(m);   /* its calls are not before it */
+			continue;
+		}
+		int ncalls;
+		jv calls = keys_of(m, "tool_use", "id", &ncalls);
+		if (!ncalls) {
+			jv_free(calls);
+			out = jv_array_append(out, m);
+			continue;
+		}
+		int j = i + 1;
+		for (; j < n; j++) {
+			if (used[j])
+				continue;
+			jv a = jv_array_get(jv_copy(msgs), j);
+			int yes = cf_tool_answers(a) && answers_any(a, calls);
+			jv_free(a);
+			if (yes)
+				break;
+		}
+		jv_free(calls);
+		if (j < n) {
+			out = jv_array_append(out, m);
+			out = jv_array_append(out, jv_array_get(jv_copy(msgs), j));
+			used[j] = 1;
+		} else {
+			m = without_calls(m);
+			if (jv_get_kind(m) == JV_KIND_NULL)
+				jv_free(m);
+			else
+				out = jv_array_append(out, m);
+		}
+	}
+	free(used);
+	jv_free(msgs);
+	return out;
 }
 
 /* ---- showing them ---- */
@@ -222,6 +353,10 @@ one_call(struct cf_turn *t, jv offered, jv call, int *stop, const char *why_not)
 		jv bad = jv_null();
 		if (jv_object_has(jv_copy(call), jv_string("inputJson"))) {
 			bad = jv_string("the arguments are not JSON");
+		} else if (jv_get_kind(in) != JV_KIND_OBJECT) {
+			/* what a tool reads is an object (confab-plugin(7)),
+			 * and what every provider takes back as a call's input */
+			bad = jv_string("the arguments are not a JSON object");
 		} else {
 			jv v = cf_schema_validate(schema, in);
 			if (!jv_is_valid(v))

@@ -386,3 +386,166 @@ results_sent() {
 	[ "$(body 2 | jq -c '[.messages[] | .role]')" = '["assistant","user"]' ]
 	[ "$(results_sent 2)" = '[]' ]
 }
+
+@test "tools: Anthropic's forced respond tool of --schema is the reply, not a call left unanswered" {
+	serve 'tool-use=respond:{"name":"x"}' 'text=ok'
+	session anthropic
+	send --schema name hi
+	exit_is 0
+	[ "$(< "$OUT")" = '{"name":"x"}' ]
+	# no tool_use stored, so none goes back without its tool_result
+	chat-show --json "$SID" | jq -se '[.[1].parts // [] | .[] | select(.type == "tool_use")] == []'
+	send again
+	exit_is 0
+	[ "$(body 1 | jq -c '[.messages[].content[] | select(.type == "tool_use")]')" = '[]' ]
+}
+
+@test "tools: names that still collide as PLUGIN__TOOL are not offered twice" {
+	plugin b search
+	plugin c search
+	plugin a b__search
+	config <<< 'tools = on'
+	serve
+	session anthropic
+	send hi
+	exit_is 0
+	run body 0
+	echo "$output" | jq -c '[.tools[].name]'
+	[ "$(jq '[.tools[].name] | length == (unique | length)' <<< "$output")" = true ]
+	[ "$(jq -c '[.tools[].name] | map(select(. == "c__search" or . == "add"))' <<< "$output")" = '["c__search","add"]' ]
+}
+
+@test "tools: --edit refuses the results of tool calls, whose new text would never be sent" {
+	serve 'tool-use=add:{"a":1,"b":2}' 'text=three' 'text=never'
+	session anthropic
+	send --allow-tools hi
+	exit_is 0
+	before=$(chat-show --json "$SID")
+	rid=$(jq -rs '.[2].id' <<< "$before")
+	send --edit "$rid" "something else"
+	exit_is 2
+	[[ $stderr == *"holds the results of tool calls"* ]]
+	[ "$(requests)" -eq 2 ]
+	[ "$(chat-show --json "$SID")" = "$before" ]
+}
+
+# A plugin with a tool that waits until $GO exists, writing its pid to
+# $MARK first.
+waiting_plugin() {
+	cat > "$PLUGINS/chat-plugin-slow" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"slow","commands":[],"tools":[{"name":"wait","description":"waits","input_schema":{"type":"object"}}]}'
+		;;
+	--tool)
+		echo \$\$ > "$MARK"
+		while [ ! -e "$GO" ]; do sleep 0.05; done
+		echo '{"type":"text","content":"waited"}'
+		;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-slow"
+}
+
+@test "tools: a program killed while its tool ran leaves a call no later send carries unanswered" {
+	GO=$BATS_TEST_TMPDIR/go
+	waiting_plugin
+	serve 'tool-use=wait:{}' 'text=after'
+	session anthropic
+	chat-send -s "$SID" --allow-tool wait hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$MARK"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	touch "$GO"
+	send "go on"
+	exit_is 0
+	# the reply of nothing but the call is left out; the send goes on
+	[ "$(body 1 | jq -c '[.messages[] | [.role, (.content | map(.type))]]')" = '[["user",["text"]]]' ]
+	grep -q after "$OUT"
+}
+
+@test "tools: a send while a tool runs: each request has every call followed by its answer" {
+	GO=$BATS_TEST_TMPDIR/go
+	waiting_plugin
+	serve 'tool-use=wait:{}' 'text=other' 'text=done'
+	session anthropic
+	chat-send -s "$SID" --allow-tool wait hi > "$OUT.a" 2> "$ERR.a" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$MARK"
+	send "meanwhile"
+	exit_is 0
+	touch "$GO"
+	reap "$pid" 100
+	exit_is 0
+	grep -q done "$OUT.a"
+	# the other send: the call not yet answered is not in it
+	body 1 | jq -c .messages
+	body 2 | jq -c .messages
+	[ "$(body 1 | jq -c '[.messages[].content[].type]')" = '["text"]' ]
+	# the round after the tool: the answer right after its call
+	[ "$(body 2 | jq -c '[.messages[] | [.role, (.content | map(.type))]]')" = '[["user",["text"]],["assistant",["tool_use"]],["user",["tool_result","text"]],["assistant",["text"]]]' ]
+}
+
+@test "tools: arguments that are JSON but not an object never reach a tool, whatever its schema" {
+	cat > "$PLUGINS/chat-plugin-any" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"any","commands":[],"tools":[{"name":"any","description":"takes anything","input_schema":{}}]}'
+		;;
+	--tool)
+		cat >> "$MARK"
+		echo '{"type":"text","content":"took it"}'
+		;;
+	esac
+	EOF
+	chmod +x "$PLUGINS/chat-plugin-any"
+	local sse=$BATS_TEST_TMPDIR/array.sse
+	{
+		echo 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-test","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"any","arguments":"[1,2]"}}]},"finish_reason":null}]}'
+		echo
+		echo 'data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-test","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}'
+		echo
+		echo 'data: [DONE]'
+		echo
+	} > "$sse"
+	serve "body=$sse" 'text=ok'
+	session openai
+	send --allow-tools hi
+	exit_is 0
+	[ ! -e "$MARK" ]
+	run results_sent 1
+	[[ $(jq -r '.[0].text' <<< "$output") == *"not a JSON object"* ]]
+}
+
+@test "tools: --allow-tool with a name no tool has says so" {
+	serve 'text=ok'
+	session anthropic
+	send --allow-tool nosuch --allow-tool calc:add hi
+	exit_is 0
+	[[ $stderr == *"--allow-tool nosuch: no tool of that name is offered"* ]]
+	[[ $stderr != *"--allow-tool calc:add"* ]]
+	[ "$(body 0 | jq -c '[.tools[].name]')" = '["add"]' ]
+}
+
+@test "tools: Anthropic: a request whose messages hold calls, with no tools offered, declares them and allows none" {
+	serve 'tool-use=add:{"a":2,"b":3}' 'text=ok' 'text=later' 'text=more'
+	session anthropic
+	send --allow-tool add hi
+	exit_is 0
+	[ "$(body 1 | jq -c '[[.tools[].name], .tool_choice]')" = '[["add"],null]' ]
+	# a later send offering none: the API refuses tool blocks without tools
+	send again
+	exit_is 0
+	[ "$(body 2 | jq -c '[[.tools[].name], .tool_choice]')" = '[["add"],{"type":"none"}]' ]
+	[ "$(body 2 | jq -c '.tools[0].input_schema')" = '{"type":"object"}' ]
+	# a session without them: nothing added
+	session anthropic
+	send plain
+	exit_is 0
+	[ "$(body 3 | jq -c '[has("tools"), has("tool_choice")]')" = '[false,false]' ]
+}

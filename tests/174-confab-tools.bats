@@ -129,3 +129,69 @@ QUESTION='run it\? y(es)?, n(o)?, a(lways)?'
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
+
+@test "confab: always is for the plugin's tool that was shown, not for any tool of that name" {
+	serve 'tool-use=add:{"a":1,"b":1}' 'text=two' 'tool-use=add:{"a":2,"b":2}' 'text=four'
+	new_session -n t -p anthropic -m claude-test > /dev/null
+	start t
+	typed "first"
+	keys Enter
+	wait_for "$QUESTION"
+	keys a
+	wait_for '^two'
+	wait_for "$PROMPT"
+	# calc goes, another plugin's add takes its name
+	local dir=$XDG_DATA_HOME/confab/plugins
+	sed 's/"name":"calc"/"name":"other"/' "$dir/chat-plugin-calc" > "$dir/chat-plugin-other"
+	chmod +x "$dir/chat-plugin-other"
+	rm "$dir/chat-plugin-calc"
+	typed "second"
+	keys Enter
+	wait_for "tool add \(plugin other\)"
+	wait_for "$QUESTION"
+	[ "$(on_screen "$QUESTION")" = 2 ]
+	[ "$(wc -l < "$MARK")" -eq 1 ]
+	keys n
+	wait_for '^four'
+	wait_for "$PROMPT"
+	[ "$(wc -l < "$MARK")" -eq 1 ]
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}
+
+@test "confab: Ctrl-C while a tool runs stops it: the call answered, the terminal and the chat go on" {
+	cat > "$XDG_DATA_HOME/confab/plugins/chat-plugin-slow" <<-EOF
+	#!/bin/sh
+	case \$1 in
+	--describe)
+		echo '{"name":"slow","commands":[],"tools":[{"name":"wait","description":"waits","input_schema":{"type":"object"}}]}'
+		;;
+	--tool)
+		echo started > "$MARK"
+		exec sleep 30
+		;;
+	esac
+	EOF
+	chmod +x "$XDG_DATA_HOME/confab/plugins/chat-plugin-slow"
+	serve 'tool-use=wait:{}' 'text=still%20here'
+	SID=$(new_session -n t -p anthropic -m claude-test)
+	start t
+	typed "wait"
+	keys Enter
+	wait_for "$QUESTION"
+	keys y
+	for ((i = 0; i < 200; i++)); do [ -s "$MARK" ] && break; sleep 0.05; done
+	[ -s "$MARK" ]
+	keys C-c
+	wait_for "$PROMPT"
+	[ "$(fake_requests | wc -l)" -eq 1 ]
+	chat-show --json "$SID" | jq -se '.[2].parts[0].isError'
+	# the terminal echoes again, and the chat goes on
+	typed "again"
+	wait_for "again"
+	keys Enter
+	wait_for "still here"
+	wait_for "$PROMPT"
+	keys "/quit" Enter
+	[ "$(exited)" = 0 ]
+}

@@ -709,8 +709,8 @@ completion(void)
 	CHECK(jv_array_length(jv_copy(c)) == 6 && has(jv_copy(c), "docx"));
 	jv_free(c);
 	c = complete("/provider o");
-	CHECK(jv_array_length(jv_copy(c)) == 2 && has(jv_copy(c), "openai") &&
-	      has(jv_copy(c), "ollama"));
+	CHECK(jv_array_length(jv_copy(c)) == 3 && has(jv_copy(c), "openai") &&
+	      has(jv_copy(c), "ollama") && has(jv_copy(c), "openai-responses"));
 	jv_free(c);
 	c = complete("/model claude-sonnet");
 	CHECK(has(jv_copy(c), "claude-sonnet-4-5"));
