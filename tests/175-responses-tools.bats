@@ -228,6 +228,7 @@ outputs_sent() {
 }
 
 @test "responses tools: without permission a call is denied, answered so, and never run" {
+	config <<< 'tools = on'   # offered to a script that allows none
 	serve 'tool-use=add:{"a":2,"b":3}' 'text=Denied%2C%20then.'
 	responses_session
 	send "add 2 and 3"
