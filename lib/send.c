@@ -236,7 +236,9 @@ cf_redact(const char *s, size_t n, const char *key, size_t *out)
 }
 
 /* The error line from the whole text: one line (line breaks, and a NUL a
- * provider sent, are spaces), cut to the buffer on a character boundary. */
+ * provider sent, are spaces), cut to the buffer on a character boundary;
+ * the provider's other control characters (an escape sequence, C1 ones
+ * too) are spaces as well, since the line goes to a terminal. */
 static void
 set_line(struct cf_send *s, const char *line)
 {
@@ -248,9 +250,12 @@ set_line(struct cf_send *s, const char *line)
 	}
 	memcpy(s->error, line, n);
 	s->error[n] = '\0';
-	for (char *q = s->error; *q; q++)
-		if (*q == '\n' || *q == '\r')
+	for (unsigned char *q = (unsigned char *)s->error; *q; q++) {
+		if (*q < 0x20 || *q == 0x7f)
 			*q = ' ';
+		else if (*q == 0xc2 && q[1] >= 0x80 && q[1] <= 0x9f)
+			q[0] = q[1] = ' ';
+	}
 }
 
 /* A part of the line that came from outside, the key taken out, with a NUL

@@ -83,6 +83,19 @@ load send
 	done
 }
 
+@test "a provider's error message with escape sequences reaches the terminal without them, retries and all" {
+	serve "status=500 text=bad%1B%5B31mred%C2%9B2J%07" "status=500 text=bad%1B%5B31mred%C2%9B2J%07"
+	config <<< 'retries = 1'
+	session
+	send hi
+	exit_is 8
+	[[ "$stderr" == *"bad [31mred"* ]]
+	[[ "$stderr" != *$'\e'* ]]
+	[[ "$stderr" != *$'\a'* ]]
+	[[ "$stderr" != *$'\xc2\x9b'* ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]   # the retry's note, then the error
+}
+
 @test "a provider's error message that quotes the key has the key taken out" {
 	serve "status=401 text=invalid%20x-api-key%20sk-ant-secret-4242"
 	export ANTHROPIC_API_KEY=sk-ant-secret-4242
