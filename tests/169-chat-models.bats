@@ -34,6 +34,11 @@ use_fake() {
 
 requests() { fake_requests | wc -l; }
 
+# A model's prices as pricing.json lists them, as chat-models shows them.
+prices_of() {
+	jq -c --arg m "$1" '.models[$m] | del(.provider)' "$ROOT/share/confab/pricing.json"
+}
+
 @test "each protocol: its endpoint, its key where it belongs, one record a model, priced" {
 	fake_start
 	use_fake
@@ -42,10 +47,10 @@ requests() { fake_requests | wc -l; }
 	[ "$(jq -sc 'map([.provider, .model])' <<< "$output")" = \
 		'[["anthropic","claude-sonnet-4-5-20250929"],["anthropic","claude-haiku-4-5-20251001"],["openai","gpt-4o"],["openai","fakeprov-model"],["gemini","gemini-2.5-flash"],["ollama","fakeprov:latest"]]' ]
 	# each record's fields
-	[ "$(jq -sc '.[0]' <<< "$output")" = '{"provider":"anthropic","model":"claude-sonnet-4-5-20250929","created":"2025-09-29T00:00:00Z","displayName":"Claude Sonnet 4.5","prices":{"input":3,"output":15},"cached":false}' ]
-	[ "$(jq -sc '.[2]' <<< "$output")" = '{"provider":"openai","model":"gpt-4o","created":"2024-05-10T18:50:49.000Z","prices":{"input":2.5,"output":10},"cached":false}' ]
+	[ "$(jq -sc '.[0]' <<< "$output")" = '{"provider":"anthropic","model":"claude-sonnet-4-5-20250929","created":"2025-09-29T00:00:00Z","displayName":"Claude Sonnet 4.5","prices":'"$(prices_of claude-sonnet-4-5)"',"cached":false}' ]
+	[ "$(jq -sc '.[2]' <<< "$output")" = '{"provider":"openai","model":"gpt-4o","created":"2024-05-10T18:50:49.000Z","prices":'"$(prices_of gpt-4o)"',"cached":false}' ]
 	[ "$(jq -sc '.[3].prices' <<< "$output")" = null ]
-	[ "$(jq -sc '.[4]' <<< "$output")" = '{"provider":"gemini","model":"gemini-2.5-flash","displayName":"Gemini 2.5 Flash","contextWindow":1048576,"maxOutputTokens":65536,"prices":{"input":0.3,"output":2.5},"cached":false}' ]
+	[ "$(jq -sc '.[4]' <<< "$output")" = '{"provider":"gemini","model":"gemini-2.5-flash","displayName":"Gemini 2.5 Flash","contextWindow":1048576,"maxOutputTokens":65536,"prices":'"$(prices_of gemini-2.5-flash)"',"cached":false}' ]
 	[ "$(jq -sc '.[5]' <<< "$output")" = '{"provider":"ollama","model":"fakeprov:latest","modified":"2026-01-01T00:00:00Z","prices":null,"cached":false}' ]
 	# the requests: Anthropic's headers, OpenAI's bearer, Gemini's key in a header only
 	run -0 fake_requests
@@ -69,7 +74,7 @@ requests() { fake_requests | wc -l; }
 	[ -z "$stderr" ]
 	[ "$(requests)" -eq 1 ]
 	[ "$(jq -sc 'map([.model, .cached])' <<< "$output")" = '[["gpt-4o",true],["fakeprov-model",true]]' ]
-	[ "$(jq -c .prices <<< "${lines[0]}")" = '{"input":2.5,"output":10}' ]
+	[ "$(jq -c .prices <<< "${lines[0]}")" = ''"$(prices_of gpt-4o)"'' ]
 	[ "$(stat -c %a "$CACHE/openai.json")" = 600 ]
 	[ "$(jq -r .baseUrl "$CACHE/openai.json")" = "$FAKE_URL/v1" ]
 	not grep -q secret "$CACHE/openai.json"
@@ -239,7 +244,7 @@ requests() { fake_requests | wc -l; }
 		"$CACHE/openai.json" > c.json
 	mv c.json "$CACHE/openai.json"
 	run -0 --separate-stderr chat-models -p openai
-	[ "$output" = '{"provider":"openai","model":"gpt-4o","prices":{"input":2.5,"output":10},"cached":true}' ]
+	[ "$output" = '{"provider":"openai","model":"gpt-4o","prices":'"$(prices_of gpt-4o)"',"cached":true}' ]
 	[ "$(requests)" -eq 1 ]
 }
 
