@@ -1277,7 +1277,7 @@ CF_MUST jv cf_activity_add(cf_store *st, jv events);
  * (which ends it).  Each is checked and inserted as it comes, in one
  * transaction; any error rolls back all of them.  wait_ms: how long to
  * wait for the write lock (<= 0: busy-timeout, confab.5).  *n: how many
- * were added.  jv_true() or the error; a busy store is CF_EX_STORE with
+ * were added (an id already stored is not added again, nor counted).  jv_true() or the error; a busy store is CF_EX_STORE with
  * *busy set (nothing read from next yet), so the caller may queue. */
 CF_MUST jv cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
                                 long wait_ms, long *n, int *busy);

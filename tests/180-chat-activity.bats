@@ -227,3 +227,16 @@ release_lock() {
 	run -0 chat-activity --help
 	[[ "$output" == *"chat-activity hook bash|zsh|fish"* ]]
 }
+
+@test "a schema-4 store gains the activity table and its index on first use" {
+	chat-new --name four > /dev/null
+	sqlite3 "$CHAT_DB" "DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 4"
+	run -0 chat-activity ls
+	[ -z "$output" ]
+	[ "$(sqlite3 "$CHAT_DB" 'PRAGMA user_version')" = 5 ]
+	chat-activity add --kind error "after the upgrade"
+	[ "$(chat-activity ls --search upgrade | jq -r .text)" = "after the upgrade" ]
+	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'upgrade'")" = 1 ]
+	# the session is untouched
+	[ "$(chat-ls --json | jq -r .name)" = four ]
+}
