@@ -9,6 +9,7 @@ load helper
 setup() {
 	common_setup
 	export NO_COLOR=1
+	cd "$BATS_TEST_TMPDIR"
 	mkdir -p "$(dirname "$CHAT_DB")"
 }
 
