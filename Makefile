@@ -114,6 +114,7 @@ PROGS += chat-diff
 PROGS += chat-merge
 PROGS += chat-plugin
 PROGS += chat-models
+PROGS += chat-activity
 # the plugins confab ships (confab-plugin(7)): programs like the others,
 # run by chat-plugin and confab rather than by people
 PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file
@@ -153,6 +154,11 @@ all: $(BINS)
 build/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# activity.c stands in for cf_activity_watch until lib/watch.c is there
+ACTIVITY_OBJ = build/lib/activity.o build/asan/lib/activity.o
+$(ACTIVITY_OBJ): CFLAGS += $(if $(wildcard lib/watch.c),-DCF_HAVE_WATCH)
+$(ACTIVITY_OBJ): $(wildcard lib/watch.c) Makefile
 
 $(LIB): $(LIB_OBJ) $(HL_OBJ)
 	rm -f $@
