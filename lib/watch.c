@@ -436,7 +436,7 @@ offer(struct watcher *x)
 	jv r = x->w->sink(x->w->ctx, jv_copy(x->held));
 	if (cf_is_error(r)) {
 		if (!x->tries) {
-			jv m = cf_error_message(jv_copy(r));
+			jv m = cf_error_message(r);
 			cf_warn("%d file events wait: %s", n, jv_string_value(m));
 			jv_free(m);
 		}
@@ -798,7 +798,7 @@ cf_watch_run(const struct cf_watch *w)
 	if (x.tty)
 		fprintf(stderr, "%s: %ld file events recorded\n", cf_prog, x.recorded);
 	if (holding(&x)) {
-		jv m = cf_error_message(jv_copy(x.failure));
+		jv m = cf_error_message(x.failure);
 		jv_free(result);
 		result = cf_error(cf_error_status(x.failure), "%d file events not recorded: %s",
 		                  jv_array_length(jv_copy(x.held)), jv_string_value(m));
