@@ -278,7 +278,7 @@ static const char *const change_name[] = {"", "created", "changed", "removed"};
 
 #define PENDING_MAX 65536
 #define BATCH_MAX 8192          /* events per transaction */
-#define SINK_TRIES 120          /* a refused batch offered again, a second apart */
+#define SINK_TRIES 10           /* a refused batch offered again, a second apart, then queued */
 
 struct root {
 	char *path;     /* as watched: absolute, resolved */
@@ -426,7 +426,34 @@ event(struct watcher *x, int root, const char *rel, int change, int64_t at)
 	                 jv_string("data"), data);
 }
 
-/* Offers the held batch to the sink: 1 when it was taken. */
+/* A held batch the sink will not take soon given to spill (the queue):
+ * 1 when it took it. */
+static int
+spill(struct watcher *x)
+{
+	if (!holding(x) || !x->w->spill)
+		return 0;
+	int n = jv_array_length(jv_copy(x->held));
+	jv r = x->w->spill(x->w->ctx, jv_copy(x->held));
+	if (cf_is_error(r)) {
+		jv m = cf_error_message(r);
+		cf_warn("%d file events could not be queued either: %s", n, jv_string_value(m));
+		jv_free(m);
+		jv_free(r);
+		return 0;
+	}
+	jv_free(r);
+	cf_warn("%d file events queued for the store", n);
+	x->recorded += n;
+	jv_free(x->held);
+	x->held = jv_null();
+	x->tries = 0;
+	return 1;
+}
+
+/* Offers the held batch to the sink: 1 when it was taken.  A busy store
+ * (CF_EX_STORE) is tried again a second later, and after SINK_TRIES the
+ * batch goes to the queue; any other error stops the watch. */
 static int
 offer(struct watcher *x)
 {
@@ -440,12 +467,15 @@ offer(struct watcher *x)
 			cf_warn("%d file events wait: %s", n, jv_string_value(m));
 			jv_free(m);
 		}
+		int status = cf_error_status(r);
 		jv_free(x->failure);
 		x->failure = r;
 		x->tries++;
 		x->retry_at = cf_now_ms() + 1000;
-		if (x->tries >= SINK_TRIES)
+		if (status != CF_EX_STORE)
 			x->stop = 1;
+		else if (x->tries >= SINK_TRIES)
+			return spill(x);
 		return 0;
 	}
 	if (jv_get_kind(r) == JV_KIND_FALSE)
@@ -787,13 +817,25 @@ cf_watch_run(const struct cf_watch *w)
 		if (w->idle_ms > 0 && !x.npend && now - quiet_since >= w->idle_ms)
 			break;
 	}
-	/* stopping: what is pending goes now, and a refused batch gets its tries */
+	/* stopping: what is pending goes now; a batch still refused after a
+	 * few tries goes to the queue with everything pending behind it */
 	flush(&x, 1);
-	while (holding(&x) && x.tries < SINK_TRIES) {
+	for (int t = 0; holding(&x) && !cf_is_error(result) && t < 20; t++) {
 		usleep(100 * 1000);
-		if (!offer(&x))
-			continue;
-		flush(&x, 1);
+		if (offer(&x))
+			flush(&x, 1);
+		else if (cf_is_error(x.failure) && cf_error_status(x.failure) != CF_EX_STORE)
+			break;
+	}
+	if (holding(&x)) {
+		for (int i = 0; i < x.npend; i++) {
+			struct pend *p = &x.pend[i];
+			if (p->change)
+				x.held = jv_array_append(x.held, event(&x, p->root, p->rel, p->change, p->last));
+			free(p->rel);
+		}
+		x.npend = 0;
+		spill(&x);
 	}
 	if (x.tty)
 		fprintf(stderr, "%s: %ld file events recorded\n", cf_prog, x.recorded);
@@ -805,9 +847,12 @@ cf_watch_run(const struct cf_watch *w)
 		jv_free(m);
 	} else if (cf_is_error(result))
 		;
-	else if (!sig && !x.stop && x.alive <= 0) {
+	else if (cf_is_error(x.failure) && cf_error_status(x.failure) != CF_EX_STORE) {
 		jv_free(result);
-		result = cf_error(CF_EX_NOTFOUND, "watch: no folder left to watch");
+		result = jv_copy(x.failure);
+	} else if (!sig && !x.stop && x.alive <= 0) {
+		jv_free(result);
+		result = cf_error(CF_EX_FAIL, "watch: no folder left to watch");
 	}
 out:
 	if (sfd >= 0)
@@ -830,4 +875,75 @@ out:
 	jv_free(x.held);
 	jv_free(x.failure);
 	return result;
+}
+
+/* ---- into the store ---- */
+
+struct into {
+	cf_store *st;
+	jv events;
+	int at;
+};
+
+static jv
+next_event(void *ctx)
+{
+	struct into *in = ctx;
+	if (in->at >= jv_array_length(jv_copy(in->events)))
+		return jv_invalid();
+	return jv_array_get(jv_copy(in->events), in->at++);
+}
+
+/* A short wait for the lock: while we wait nobody reads inotify, and a
+ * flood fills the kernel's queue; a busy store is tried again instead. */
+static jv
+to_store(void *ctx, jv events)
+{
+	struct into in = {.st = ctx, .events = events};
+	long n = 0;
+	int busy = 0;
+	jv r = cf_activity_add_each(in.st, next_event, &in, 200, &n, &busy);
+	jv_free(events);
+	if (cf_is_error(r) && busy) {
+		jv m = cf_error_message(r);
+		jv e = cf_error(CF_EX_STORE, "%s", jv_string_value(m));
+		jv_free(m);
+		jv_free(r);
+		return e;
+	}
+	if (!cf_is_error(r)) {
+		jv_free(r);
+		return jv_true();
+	}
+	return r;
+}
+
+static jv
+to_queue(void *ctx, jv events)
+{
+	jv err = jv_invalid();
+	cf_activity_q *q = cf_activity_queue_open(ctx, &err);
+	if (!q) {
+		jv_free(events);
+		return err;
+	}
+	jv_array_foreach(events, i, e) {
+		jv r = cf_activity_queue_put(q, e);
+		if (cf_is_error(r)) {
+			cf_activity_queue_discard(q);
+			jv_free(events);
+			return r;
+		}
+		jv_free(r);
+	}
+	jv_free(events);
+	return cf_activity_queue_close(q);
+}
+
+jv
+cf_activity_watch(cf_store *st, const char *const *dirs, int ndirs, const char *source)
+{
+	struct cf_watch w = {.dirs = dirs, .ndirs = ndirs, .source = source,
+	                     .sink = to_store, .spill = to_queue, .ctx = st};
+	return cf_watch_run(&w);
 }

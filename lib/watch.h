@@ -20,8 +20,9 @@ int cf_ignore_match(const struct cf_ignore *ig, const char *rel, int isdir);
 
 /* The loop, with what it records handed to a sink: an array of activity
  * events (consumed), answered jv_true() to go on, jv_false() to stop after
- * it, or an error: the batch is kept and offered again (a busy store), up
- * to a limit past which the loop returns that error. */
+ * it, or an error: CF_EX_STORE (busy) keeps the batch and offers it again
+ * a second later, and after ten refusals (or when stopping) hands it to
+ * spill (may be NULL) instead; any other error ends the loop, returned. */
 struct cf_watch {
 	const char *const *dirs;
 	int ndirs;
@@ -29,6 +30,7 @@ struct cf_watch {
 	int debounce_ms;        /* 0: 200 */
 	int idle_ms;            /* > 0: return after this long without an event (tests) */
 	jv (*sink)(void *ctx, jv events);
+	jv (*spill)(void *ctx, jv events);   /* jv_true() or an error */
 	void (*ready)(void *ctx);   /* once every folder is watched; may be NULL */
 	void *ctx;
 };
