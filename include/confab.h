@@ -1323,6 +1323,17 @@ void cf_activity_queue_discard(cf_activity_q *q);
  * wait_ms for the lock (busy: left for the next time): the number stored. */
 CF_MUST jv cf_activity_drain(cf_store *st, long wait_ms);
 
+/* The next event of a JSON-lines stream (blank lines skipped), checked
+ * as cf_activity_check does: jv_invalid() at its end, or an error naming
+ * the line ("stdin:3: malformed event: ...", CF_EX_DATA).  Fields the
+ * record lacks are taken from dflt (borrowed; null for none): chat-activity
+ * add's --kind and --source. */
+CF_MUST jv cf_activity_read(FILE *f, const char *name, long *lineno, jv dflt);
+/* chat-activity hook: the rc-file snippet for shell (bash, zsh, fish)
+ * that records each failed command by running prog (an absolute path) in
+ * the background; an error (CF_EX_USAGE) for another shell. */
+CF_MUST jv cf_activity_hook(const char *shell, const char *prog);
+
 /* watch.c (branch watch): records file changes under dirs until a signal
  * stops it; source names them (NULL: "watch").  Without it built, a weak
  * default says so (CF_EX_USAGE). */
