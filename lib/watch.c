@@ -651,12 +651,9 @@ lost(struct watcher *x, int64_t now)
 			jv_string("at"), cf_time_jv(now), jv_string("data"), data));
 		/* folders made while events were dropped are watched from now;
 		 * which of their files are new cannot be told, so none is recorded */
-		drop_tree(x, i, "");
+		/* a folder watched already keeps its descriptor, so nothing
+		 * is dropped meanwhile */
 		add_tree(x, i, "", 0, now);
-		x->roots[i].wd = 0;
-		for (int s = 0; s < x->nslots; s++)
-			if (x->slots[s].root == i && x->slots[s].rel && !*x->slots[s].rel)
-				x->roots[i].wd = s;
 	}
 	flush(x, 1);
 	if (!holding(x)) {
