@@ -277,7 +277,9 @@ enum { CREATED = 1, CHANGED, REMOVED };
 static const char *const change_name[] = {"", "created", "changed", "removed"};
 
 #define PENDING_MAX 65536
-#define BATCH_MAX 8192          /* events per transaction */
+/* events per transaction: while one is written nobody reads inotify, so
+ * a flush writes one batch and reads again before the next */
+#define BATCH_MAX 2048
 #define SINK_TRIES 10           /* a refused batch offered again, a second apart, then queued */
 
 struct root {
@@ -318,6 +320,8 @@ struct watcher {
 	int64_t retry_at;
 	jv failure;             /* the sink's last error, or null */
 	int stop;
+	int more;               /* settled entries left for the next flush */
+	long dropped;           /* changes not kept: the store refused and the queue too */
 };
 
 static int
@@ -369,6 +373,7 @@ pend_find(struct watcher *x, int root, const char *rel, unsigned h)
 }
 
 static void flush(struct watcher *x, int all);
+static int spill(struct watcher *x);
 
 static void
 note(struct watcher *x, int root, const char *rel, int change, int64_t now)
@@ -395,8 +400,13 @@ note(struct watcher *x, int root, const char *rel, int change, int64_t now)
 	}
 	if (x->npend >= PENDING_MAX) {
 		flush(x, 1);
-		if (x->npend >= PENDING_MAX)
-			return;     /* the store refuses; the held batch already bounds us */
+		if (holding(x) && spill(x))
+			flush(x, 1);
+		if (x->npend >= PENDING_MAX) {
+			if (!x->dropped++)
+				cf_warn("%d paths wait for the store and the queue: changes to others are not recorded", PENDING_MAX);
+			return;
+		}
 	}
 	if (x->npend == x->cappend) {
 		x->cappend = x->cappend ? x->cappend * 2 : 256;
@@ -464,7 +474,7 @@ offer(struct watcher *x)
 	if (cf_is_error(r)) {
 		if (!x->tries) {
 			jv m = cf_error_message(r);
-			cf_warn("%d file events wait: %s", n, jv_string_value(m));
+			cf_warn("%d file event%s wait: %s", n, n == 1 ? "" : "s", jv_string_value(m));
 			jv_free(m);
 		}
 		int status = cf_error_status(r);
@@ -499,13 +509,16 @@ flush(struct watcher *x, int all)
 	if (!offer(x))
 		return;
 	int64_t now = cf_now_ms();
-	int k = 0;
+	int k = 0, sent = 0;
 	jv batch = jv_array();
 	int nb = 0;
+	x->more = 0;
 	for (int i = 0; i < x->npend; i++) {
 		struct pend *p = &x->pend[i];
 		int due = all || now - p->last >= x->debounce || now - p->first >= 10 * x->debounce;
-		if (due && !holding(x)) {
+		if (due && sent && !all)
+			x->more = 1;
+		else if (due && !holding(x)) {
 			if (p->change)
 				batch = jv_array_append(batch, event(x, p->root, p->rel, p->change, p->last)), nb++;
 			free(p->rel);
@@ -514,6 +527,7 @@ flush(struct watcher *x, int all)
 				batch = jv_array();
 				nb = 0;
 				offer(x);   /* refused, it stays held and the rest waits in pend */
+				sent = 1;
 			}
 			continue;
 		}
@@ -809,7 +823,7 @@ cf_watch_run(const struct cf_watch *w)
 		if (now >= next_tick) {
 			if (!holding(&x) || now >= x.retry_at)
 				flush(&x, 0);
-			next_tick = now + tick;
+			next_tick = x.more ? now : now + tick;
 		}
 		if (w->idle_ms > 0 && !x.npend && now - quiet_since >= w->idle_ms)
 			break;
