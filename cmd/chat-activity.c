@@ -33,8 +33,8 @@ static const struct cf_opt own[] = {
 	{"source", 'S', required_argument, "NAME",
 	 "add, watch: what the event comes from"},
 	{"at", O_AT, required_argument, "TIME",
-	 "add: when it happened (RFC 3339; now when\n"
-	 "not given)"},
+	 "add: when it happened (RFC 3339 or ms since\n"
+	 "the epoch; now when not given)"},
 	{"status", O_STATUS, required_argument, "N",
 	 "add: an exit status, in the event's data"},
 	{"cwd", O_CWD, required_argument, "DIR",
@@ -307,7 +307,9 @@ main(int argc, char **argv)
 		free(text);
 		if (source)
 			ev = jv_object_set(ev, jv_string("source"), jv_string(source));
-		if (at)
+		if (at && at[strspn(at, "0123456789")] == '\0')
+			ev = jv_object_set(ev, jv_string("at"), jv_number(strtod(at, NULL)));
+		else if (at)
 			ev = jv_object_set(ev, jv_string("at"), jv_string(at));
 		jv d = jv_object();
 		if (data) {

@@ -867,6 +867,7 @@ static const char bash_a[] =
 	"\t\t(";
 static const char bash_b[] =
 	" add --queue --kind command --source bash --status \"$s\" --cwd \"$PWD\""
+	" --at $(( ${EPOCHREALTIME/[.,]/} / 1000 ))"
 	" --duration-ms $(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 )) -- \"$line\""
 	" </dev/null >/dev/null 2>&1 &)\n"
 	"\tfi\n"
@@ -882,10 +883,11 @@ static const char zsh_a[] =
 	"\tlocal s=$? t0=$__confab_t0\n"
 	"\t__confab_t0=\n"
 	"\tif [[ -n $t0 ]] && (( s != 0 )); then\n"
-	"\t\tlocal -i ms=$(( (EPOCHREALTIME - t0) * 1000 ))\n"
+	"\t\tlocal -i ms=$(( (EPOCHREALTIME - t0) * 1000 )) now=$(( EPOCHREALTIME * 1000 ))\n"
 	"\t\t";
 static const char zsh_b[] =
 	" add --queue --kind command --source zsh --status $s --cwd \"$PWD\""
+	" --at $now"
 	" --duration-ms $ms -- \"$__confab_cmd\" </dev/null >/dev/null 2>&1 &!\n"
 	"\tfi\n"
 	"}\n"

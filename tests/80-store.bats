@@ -171,7 +171,7 @@ db() {
 @test "a schema 2 store gains the indexes of marked messages, its reactions found" {
 	S=$(new_session --name two)
 	M=$(chat-add -s "$S" hi | jq -r .id)
-	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; PRAGMA user_version = 2;
+	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 2;
 		UPDATE messages SET reactions = '[{\"emoji\":\"👍\",\"user\":\"ann\",\"timestamp\":\"2026-01-01T00:00:00.000Z\"}]'"
 	run -0 chat-ls --json
 	[ "$(db 'PRAGMA user_version')" = 5 ]
@@ -226,7 +226,7 @@ db() {
 	chat-add -s "$S" hello > /dev/null
 	chat-add -s "$S" -r assistant there > /dev/null
 	before=$(chat-show --json "$S")
-	db "ALTER TABLE messages DROP COLUMN parts; PRAGMA user_version = 3"
+	db "ALTER TABLE messages DROP COLUMN parts; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 3"
 	cols=$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")
 	[[ "$cols" != *parts* ]]
 	rows=$(db -quote "SELECT $cols FROM messages ORDER BY n")
