@@ -11,6 +11,9 @@
  * few inserts of many rows, and the pending entries are bounded by the
  * number of distinct paths (past PENDING_MAX all of them are flushed at
  * once).  A batch the store refuses (busy) is kept and offered again.
+ * SIGINT, SIGTERM and SIGHUP are read from a signalfd while it runs:
+ * what is pending is flushed and it returns (exit 0); every watched
+ * folder gone ends it too, after one line for each (status 1).
  *
  * Why our own .gitignore reader rather than `git check-ignore --stdin`:
  * it works outside a repository (a watched folder need not be one), needs
@@ -751,6 +754,7 @@ cf_watch_run(const struct cf_watch *w)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	int sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (x.fd < 0 || sfd < 0) {

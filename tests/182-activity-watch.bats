@@ -134,7 +134,7 @@ start() {
 	[ "$(sed -n 3p "$BATS_TEST_TMPDIR/err")" = "chat-activity: watch: no folder left to watch" ]
 }
 
-@test "SIGTERM and SIGINT flush what is still pending, then exit 0" {
+@test "SIGTERM, SIGINT and SIGHUP flush what is still pending, then exit 0" {
 	start "$W"
 	for i in $(seq 50); do echo x > "$W/t$i.c"; done
 	kill -TERM "$WPID"
@@ -149,6 +149,13 @@ start() {
 	WPID=
 	[ "$st" = 0 ]
 	[ "$(files "AND text = 'created int.c'")" = 1 ]
+	start "$W"
+	echo y > "$W/hup.c"
+	kill -HUP "$WPID"
+	st=0; wait "$WPID" || st=$?
+	WPID=
+	[ "$st" = 0 ]
+	[ "$(files "AND text = 'created hup.c'")" = 1 ]
 }
 
 @test "a folder that is not there: one line, exit 3, nothing recorded; none named: usage" {
