@@ -40,9 +40,10 @@ wait_for() {
 start() {
 	chat-activity watch --source t "$@" 2> "$BATS_TEST_TMPDIR/err" &
 	WPID=$!
+	local tag=probe$RANDOM$RANDOM
 	for i in $(seq 200); do
-		: > "$1/probe$i"
-		[ "$(q "SELECT count(*) FROM activity WHERE json_extract(data, '\$.path') LIKE 'probe%'")" != 0 ] && return 0
+		: > "$1/$tag-$i"
+		[ "$(q "SELECT count(*) FROM activity WHERE json_extract(data, '\$.path') LIKE '$tag-%'")" != 0 ] && return 0
 		sleep 0.1
 	done
 	echo "the watcher never started" >&2
