@@ -63,8 +63,9 @@ static const struct cf_opt own[] = {
 
 static const struct cf_opts opts = {usage, own, NULL, 25};
 
-/* a busy store's wait: the hook's --queue waits for nobody */
-#define QUEUE_WAIT_MS 10
+/* a busy store's wait: the hook's --queue runs in the background, so it
+ * may wait for another of its kind, not for a long writer */
+#define QUEUE_WAIT_MS 200
 #define ADD_WAIT_MS 2000
 
 struct src {

@@ -59,7 +59,9 @@ feed() {
 # The hook's chat-activity runs in the background: wait for what it adds.
 wait_events() {
 	for _ in $(seq 200); do
-		[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity WHERE kind = 'command'")" -ge "$1" ] && return 0
+		# ls stores what waits in the queue (two of the hook's programs at
+		# once: the one that waited too long for the other queued)
+		[ "$(chat-activity ls --kind command | wc -l)" -ge "$1" ] && return 0
 		sleep 0.05
 	done
 	return 1
