@@ -394,10 +394,9 @@ note(struct watcher *x, int root, const char *rel, int change, int64_t now)
 			;
 		else if (was == 0)
 			p->change = change == REMOVED ? 0 : CREATED;
-		else if (was == REMOVED && change != REMOVED)
-			p->change = CHANGED;
-		else
-			p->change = change;
+		else    /* it was there before: removed and back, or an editor's
+		         * rename over it, is a change */
+			p->change = change == REMOVED ? REMOVED : CHANGED;
 		p->last = now;
 		return;
 	}
@@ -667,17 +666,17 @@ lost(struct watcher *x, int64_t now)
 			jv_string("text"), jv_string_fmt("lost file events in %s (inotify queue overflowed)", x->roots[i].path),
 			jv_string("at"), cf_time_jv(now), jv_string("data"), data));
 		/* folders made while events were dropped are watched from now;
-		 * which of their files are new cannot be told, so none is recorded */
-		/* a folder watched already keeps its descriptor, so nothing
-		 * is dropped meanwhile */
+		 * which of their files are new cannot be told, so none is
+		 * recorded; a folder watched already keeps its descriptor */
 		add_tree(x, i, "", 0, now);
 	}
 	flush(x, 1);
-	if (!holding(x)) {
+	if (holding(x))
+		x->held = jv_array_concat(x->held, batch);    /* goes with it */
+	else {
 		x->held = batch;
 		offer(x);
-	} else
-		jv_free(batch);
+	}
 }
 
 static void
