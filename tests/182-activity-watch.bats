@@ -17,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${HOLDER:-}" ]; then exec 7>&-; wait "$HOLDER" 2> /dev/null || true; fi
 	if [ -n "$WPID" ]; then kill -TERM "$WPID" 2> /dev/null || true; wait "$WPID" 2> /dev/null || true; fi
 }
 
@@ -157,6 +158,50 @@ start() {
 	WPID=
 	[ "$st" = 0 ]
 	[ "$(files "AND text = 'created hup.c'")" = 1 ]
+}
+
+# Holds the store's write lock from a sqlite3 shell until release_lock.
+hold_lock() {
+	mkfifo "$BATS_TEST_TMPDIR/lock"
+	sqlite3 "$CHAT_DB" < "$BATS_TEST_TMPDIR/lock" > "$BATS_TEST_TMPDIR/lock.out" 2>&1 &
+	HOLDER=$!
+	exec 7> "$BATS_TEST_TMPDIR/lock"
+	echo "BEGIN IMMEDIATE; INSERT INTO activity (id, at, kind, text) VALUES ('held', 0, 'note', 'held'); SELECT 'locked';" >&7
+	for _ in $(seq 200); do
+		grep -q locked "$BATS_TEST_TMPDIR/lock.out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+release_lock() {
+	echo "ROLLBACK;" >&7
+	exec 7>&-
+	wait "$HOLDER"
+	HOLDER=
+	rm -f "$BATS_TEST_TMPDIR/lock"
+}
+
+@test "a busy store: the batch waits and is stored once the lock goes; at SIGTERM it goes to the queue" {
+	start "$W"
+	hold_lock
+	for i in $(seq 20); do echo x > "$W/b$i.c"; done
+	for _ in $(seq 200); do grep -q 'wait:' "$BATS_TEST_TMPDIR/err" && break; sleep 0.1; done
+	[[ "$(cat "$BATS_TEST_TMPDIR/err")" == "chat-activity: "*" wait: "*"waiting for the write lock"* ]]
+	release_lock
+	wait_for 20 "SELECT count(*) FROM activity WHERE text LIKE 'created b%'"
+	# stopped while the store is held: queued, then stored by the next chat-activity
+	hold_lock
+	for i in $(seq 7); do echo x > "$W/q$i.c"; done
+	kill -TERM "$WPID"
+	st=0; wait "$WPID" || st=$?
+	WPID=
+	[ "$st" = 0 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/err")" = "chat-activity: 7 file events queued for the store" ]
+	release_lock
+	[ "$(files "AND text LIKE 'created q%'")" = 0 ]
+	chat-activity ls > /dev/null
+	[ "$(files "AND text LIKE 'created q%'")" = 7 ]
+	[ "$(files "AND text LIKE 'created b%'")" = 20 ]
 }
 
 @test "a folder that is not there: one line, exit 3, nothing recorded; none named: usage" {
