@@ -3,8 +3,8 @@
 # loop each recorded once as created (their writes merged), changed and
 # removed, a new folder's files, what .gitignore ignores (and ! brings
 # back) left out, a watched folder that disappears, SIGTERM flushing what
-# is pending.  Nothing is timed: each check waits for its rows, 20 s at
-# most.
+# is pending, a busy store.  Nothing is timed: each check waits for its
+# rows, 20 s at most.
 
 load helper
 
