@@ -2,6 +2,7 @@
  * hook, and watching folders (confab(7), ACTIVITY). */
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -349,6 +350,10 @@ main(int argc, char **argv)
 		if (source)
 			s.dflt = jv_object_set(s.dflt, jv_string("source"), jv_string(source));
 	}
+	/* the hook's: a terminal closed right after the command failed must
+	 * not take its event with it */
+	if (queue)
+		signal(SIGHUP, SIG_IGN);
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	int code = add(st, &s, queue);
 	jv_free(s.event);

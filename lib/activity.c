@@ -318,7 +318,8 @@ cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
 			return ev;
 		}
 		jv_free(ev);
-		added++;
+		/* not one a queued batch already stored */
+		added += sqlite3_changes(cf_store_db(st));
 	}
 	r = prune_due(st);
 	if (jv_is_valid(r)) {

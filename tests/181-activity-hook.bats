@@ -113,7 +113,7 @@ queued() { cat "$XDG_STATE_HOME"/confab/activity-queue/*.jsonl 2>/dev/null | gre
 		[ "$(queued)" -ge "$n" ] && break
 		sleep 0.05
 	done
-	[ "$(queued)" = "$n" ]
+	[ "$(queued)" = "$n" ] || { cat "$XDG_STATE_HOME"/confab/activity-queue/*; ls -a "$XDG_STATE_HOME"/confab/activity-queue; cat out.*; false; }
 	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity WHERE kind = 'command'")" = 0 ]
 	echo "ROLLBACK;" >&7
 	exec 7>&-
