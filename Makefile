@@ -154,6 +154,11 @@ build/lib/%.o: lib/%.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# activity.c stands in for cf_activity_watch until lib/watch.c is there
+ACTIVITY_OBJ = build/lib/activity.o build/asan/lib/activity.o
+$(ACTIVITY_OBJ): CFLAGS += $(if $(wildcard lib/watch.c),-DCF_HAVE_WATCH)
+$(ACTIVITY_OBJ): $(wildcard lib/watch.c) Makefile
+
 $(LIB): $(LIB_OBJ) $(HL_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^

@@ -171,7 +171,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 4
+#define CF_SCHEMA_VERSION 5
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -1251,5 +1251,87 @@ CF_MUST jv cf_option_parse(const char *kv);
 /* opts (an object, or null for none; consumed) with each of ops (an array
  * of cf_option_parse's, borrowed) set or removed in order: an object. */
 CF_MUST jv cf_options_apply(jv opts, jv ops);
+
+/* ---- activity.c: what happened on the machine (chat-activity) ----
+ *
+ * An event: {kind, source, text, at?, data?} going in; its record coming
+ * out is {"type": "activity", id (UUIDv7), at (RFC 3339), kind, source,
+ * text, data (an object: status, cwd, durationMs, path, ...)}.  Kinds are
+ * those of cf_activity_kinds; the store keeps them in the activity table
+ * (schema 5), indexed by time and by words (text and source). */
+
+/* "error", "command", "file", "test", "note", "escalation", NULL-ended. */
+extern const char *const cf_activity_kinds[];
+int cf_activity_kind_ok(const char *kind);
+/* An event (consumed) checked and made whole: {id, at (ms, a number),
+ * kind, source, text, data}.  at may be RFC 3339 or ms; missing: now; an
+ * id given is kept (a queued event keeps its own).  CF_EX_DATA naming the
+ * field that is wrong. */
+CF_MUST jv cf_activity_check(jv event);
+/* Events (an array, consumed) in one transaction, all or nothing: the
+ * array of their ids, or an error (CF_EX_DATA "event N: why", N from 1;
+ * CF_EX_STORE) with nothing added. */
+CF_MUST jv cf_activity_add(cf_store *st, jv events);
+/* The same for as many events as next gives, without holding them: next
+ * returns an event, jv_invalid() without a message at the end, or an error
+ * (which ends it).  Each is checked and inserted as it comes, in one
+ * transaction; any error rolls back all of them.  wait_ms: how long to
+ * wait for the write lock (<= 0: busy-timeout, confab.5).  *n: how many
+ * were added.  jv_true() or the error; a busy store is CF_EX_STORE with
+ * *busy set (nothing read from next yet), so the caller may queue. */
+CF_MUST jv cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
+                                long wait_ms, long *n, int *busy);
+/* Each event at or after since_ms (0: all), of kind (NULL: any), matching
+ * the words of search (chat-ls(1)'s syntax; NULL: any), oldest first; with
+ * limit > 0 only the newest limit of them.  fn gets each record (consumed)
+ * and returns jv_true() to go on, or an error, which stops and is
+ * returned. */
+CF_MUST jv cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
+                            const char *search, long limit,
+                            jv (*fn)(void *ctx, jv rec), void *ctx);
+/* The same as an array of records. */
+CF_MUST jv cf_activity_list(cf_store *st, int64_t since_ms, const char *kind,
+                            const char *search, long limit);
+/* The records of these ids (an array of strings, consumed), in the ids'
+ * order; an id not found is left out. */
+CF_MUST jv cf_activity_get(cf_store *st, jv ids);
+/* Deletes the events before before_ms, in a transaction of its own: the
+ * number deleted. */
+CF_MUST jv cf_activity_prune(cf_store *st, int64_t before_ms);
+/* Pruning as the config asks (activity-days, confab.5; 30 by default, 0
+ * keeps all): only when the oldest event is older than that, so it costs
+ * one indexed read.  The number deleted. */
+CF_MUST jv cf_activity_prune_due(cf_store *st);
+/* A window's start: an age (15m, 2h, 7d), "today" (local midnight),
+ * "yesterday", a date or RFC 3339.  0 on success. */
+int cf_activity_since(const char *s, int64_t *ms);
+
+/* The queue: events a busy store could not take, kept in
+ * $XDG_STATE_HOME/confab/activity-queue/ (~/.local/state/...), a file a
+ * batch, and stored by the next chat-activity that gets the store.  NULL
+ * when there is neither XDG_STATE_HOME nor HOME (static buffer). */
+const char *cf_activity_queue_dir(void);
+/* A queue file for this store, written as events come (each checked):
+ * open, put each (consumed), then close (renamed into place: a reader
+ * never sees half a batch) or discard. */
+typedef struct cf_activity_q cf_activity_q;
+cf_activity_q *cf_activity_queue_open(cf_store *st, jv *err);
+CF_MUST jv cf_activity_queue_put(cf_activity_q *q, jv event);
+CF_MUST jv cf_activity_queue_close(cf_activity_q *q);   /* its path */
+void cf_activity_queue_discard(cf_activity_q *q);
+/* Stores this store's queued events, a file a transaction, waiting at most
+ * wait_ms for the lock (busy: left for the next time): the number stored. */
+CF_MUST jv cf_activity_drain(cf_store *st, long wait_ms);
+
+/* watch.c (branch watch): records file changes under dirs until a signal
+ * stops it; source names them (NULL: "watch").  Without it built, a weak
+ * default says so (CF_EX_USAGE). */
+CF_MUST jv cf_activity_watch(cf_store *st, const char *const *dirs, int ndirs,
+                             const char *source);
+
+/* store.c: cf_store_begin waiting at most ms for its turn and the lock
+ * (ms <= 0: busy-timeout); SQLite's busy error or the queue's when it
+ * cannot. */
+CF_MUST jv cf_store_begin_within(cf_store *st, long ms);
 
 #endif

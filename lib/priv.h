@@ -21,6 +21,7 @@ struct cf_store {
 	long wait_ms;     /* busy-timeout; 0 until then */
 	int lock_fd;      /* PATH-lock; -1 when there is none */
 	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
+	long wait_once;   /* cf_store_begin_within's wait, for one begin */
 };
 
 /* A message's content in SQL, for a row named m: a reply still arriving

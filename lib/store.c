@@ -183,6 +183,37 @@ static const char *const migrations[] = {
 	 * calls and results, citations) as the provider sent them, a JSON
 	 * array; NULL for the messages that are plain text, nearly all. */
 	"ALTER TABLE messages ADD COLUMN parts TEXT;",
+	/* 4 -> 5: what happened on the machine (activity.c, chat-activity):
+	 * failed commands, errors, file changes, notes, each an event with a
+	 * time (ms), a kind (checked in C: a new kind needs no migration), a
+	 * source, its text and a JSON object of details.  Read by time, so
+	 * indexed by it; found by words over text and source, an index the
+	 * triggers keep as messages_fts is kept. */
+	"CREATE TABLE activity ("
+	" n INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" source TEXT NOT NULL DEFAULT '',"
+	" text TEXT NOT NULL,"
+	" data TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX activity_at ON activity(at);"
+	"CREATE VIRTUAL TABLE activity_fts USING fts5(text, source,"
+	" content='activity', content_rowid='n');"
+	"CREATE TRIGGER activity_ai AFTER INSERT ON activity BEGIN"
+	" INSERT INTO activity_fts(rowid, text, source)"
+	"  VALUES (new.n, new.text, new.source);"
+	" END;"
+	"CREATE TRIGGER activity_ad AFTER DELETE ON activity BEGIN"
+	" INSERT INTO activity_fts(activity_fts, rowid, text, source)"
+	"  VALUES ('delete', old.n, old.text, old.source);"
+	" END;"
+	"CREATE TRIGGER activity_au AFTER UPDATE OF text, source ON activity BEGIN"
+	" INSERT INTO activity_fts(activity_fts, rowid, text, source)"
+	"  VALUES ('delete', old.n, old.text, old.source);"
+	" INSERT INTO activity_fts(rowid, text, source)"
+	"  VALUES (new.n, new.text, new.source);"
+	" END;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
@@ -955,7 +986,8 @@ cf_store_begin(cf_store *st)
 		st->ticket = -1;
 	}
 	double t0 = now_s();
-	if (st->lock_fd >= 0 && queue_enter(st, st->wait_ms) != 0) {
+	long budget = st->wait_once > 0 ? st->wait_once : st->wait_ms;
+	if (st->lock_fd >= 0 && queue_enter(st, budget) != 0) {
 		jv e = queue_gave_up(st, now_s() - t0);
 		/* its place goes; the holder's name stays, it is still theirs */
 		if (st->ticket >= 0)
@@ -963,7 +995,7 @@ cf_store_begin(cf_store *st)
 		st->ticket = -1;
 		return e;
 	}
-	long left = st->wait_ms - (long)((now_s() - t0) * 1000);
+	long left = budget - (long)((now_s() - t0) * 1000);
 	sqlite3_busy_timeout(st->db, left > 0 ? (int)left : 1);
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
 		return jv_true();
@@ -984,6 +1016,15 @@ cf_store_begin(cf_store *st)
 	}
 	cf_store_rollback(st);
 	return e;
+}
+
+jv
+cf_store_begin_within(cf_store *st, long ms)
+{
+	st->wait_once = ms;
+	jv r = cf_store_begin(st);
+	st->wait_once = 0;
+	return r;
 }
 
 static void

@@ -105,10 +105,10 @@ db() {
 
 # ---- the schema ----
 
-@test "WAL, schema version 4, foreign keys declared" {
+@test "WAL, schema version 5, foreign keys declared" {
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
@@ -154,7 +154,7 @@ db() {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
 }
@@ -164,7 +164,7 @@ db() {
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
 	run -0 chat-new --name migrated
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db 'SELECT name FROM sessions')" = migrated ]
 }
 
@@ -174,12 +174,12 @@ db() {
 	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; PRAGMA user_version = 2;
 		UPDATE messages SET reactions = '[{\"emoji\":\"👍\",\"user\":\"ann\",\"timestamp\":\"2026-01-01T00:00:00.000Z\"}]'"
 	run -0 chat-ls --json
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE name IN ('messages_reacted', 'messages_noted') ORDER BY name" | paste -sd,)" = messages_noted,messages_reacted ]
 	[ "$(jq -c '.metadata.reactions | map([.emoji, .messageId])' <<< "$output")" = "[[\"👍\",\"$M\"]]" ]
 }
 
-@test "a schema-2 store (sqlite3 from the old DDL) migrates to 4, its data intact" {
+@test "a schema-2 store (sqlite3 from the old DDL) migrates to 5, its data intact" {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	sqlite3 "$CHAT_DB" < "$ROOT/tests/fixtures/store/v2.sql"
 	[ "$(db 'PRAGMA user_version')" = 2 ]
@@ -192,7 +192,7 @@ db() {
 	[ "$(db 'SELECT count(*) FROM attachments')" -eq 1 ]
 	run -0 chat-ls --json
 	[ "${#lines[@]}" -eq 2 ]
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db 'PRAGMA application_id')" = 1128677698 ]
 	[ "$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")" = "$sessions" ]
 	[ "$(db -quote "SELECT $old_mcols FROM messages ORDER BY n")" = "$messages" ]
@@ -221,7 +221,7 @@ db() {
 	[ "$(chat-ls --json | jq -r "select(.id == \"$T\") | .metadata.k")" = 1 ]
 }
 
-@test "a schema-3 store migrates to 4: messages gain parts, none set, the records unchanged" {
+@test "a schema-3 store migrates to 5: messages gain parts, none set, the records unchanged" {
 	S=$(new_session --name three)
 	chat-add -s "$S" hello > /dev/null
 	chat-add -s "$S" -r assistant there > /dev/null
@@ -232,7 +232,7 @@ db() {
 	rows=$(db -quote "SELECT $cols FROM messages ORDER BY n")
 	run -0 chat-show --json "$S"
 	[ "$output" = "$before" ]
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = "$cols,parts" ]
 	[ "$(db -quote "SELECT $cols FROM messages ORDER BY n")" = "$rows" ]
 	[ "$(db 'SELECT count(*) FROM messages WHERE parts IS NOT NULL')" = 0 ]
@@ -246,7 +246,7 @@ db() {
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
 	[ "$(db .dump | sha256sum)" = "$sum" ]
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
@@ -371,7 +371,7 @@ db() {
 	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
 	[ "$failed" -eq 0 ]
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
-	[ "$(db 'PRAGMA user_version')" = 4 ]
+	[ "$(db 'PRAGMA user_version')" = 5 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
 }
