@@ -171,7 +171,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 5
+#define CF_SCHEMA_VERSION 6
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -518,6 +518,7 @@ struct cf_settings {
 	const char **options; int noptions;    /* -o KEY=VALUE (KEY= removes), in order:
 	                                        * metadata.options, the provider options
 	                                        * every message of the session sends */
+	int send_history;                      /* settings.sendHistory: -1 unset, 0, 1 */
 };
 void cf_settings_init(struct cf_settings *s);
 void cf_settings_add_tag(struct cf_settings *s, const char *tag, int remove);

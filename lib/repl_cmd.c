@@ -973,7 +973,7 @@ cmd_merge(struct cf_chat *c, const char *arg)
 
 /* ---- tabs: /new, /switch, /sessions, /search, /open ---- */
 
-enum { N_TEMP = 256, N_MAXTOK, N_CTXWIN, N_AUTO, N_NOAUTO };
+enum { N_TEMP = 256, N_MAXTOK, N_CTXWIN, N_AUTO, N_NOAUTO, N_HIST, N_NOHIST };
 
 /* chat-new's options */
 static const struct option new_opts[] = {
@@ -986,6 +986,8 @@ static const struct option new_opts[] = {
 	{"context-window", required_argument, NULL, N_CTXWIN},
 	{"auto-context", no_argument, NULL, N_AUTO},
 	{"no-auto-context", no_argument, NULL, N_NOAUTO},
+	{"send-history", no_argument, NULL, N_HIST},
+	{"no-send-history", no_argument, NULL, N_NOHIST},
 	{"tag", required_argument, NULL, 't'},
 	{0},
 };
@@ -1043,6 +1045,8 @@ cmd_new(struct cf_chat *c, const char *arg)
 		case N_CTXWIN: s.context_window = optarg; break;
 		case N_AUTO: s.auto_context = 1; break;
 		case N_NOAUTO: s.auto_context = 0; break;
+		case N_HIST: s.send_history = 1; break;
+		case N_NOHIST: s.send_history = 0; break;
 		case 't': cf_settings_add_tag(&s, optarg, 0); break;
 		default: {
 			const char *a = argv[optind - 1];
