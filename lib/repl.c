@@ -980,6 +980,8 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	}
 	int plugged = jv_get_kind(pr) == JV_KIND_TRUE;
 	jv_free(pr);
+	if (!ag)
+		cf_chat_activity_turn(t, &tu);
 	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;
@@ -1012,6 +1014,7 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 		t->attach = jv_array();
 		t->reset = 0;
 		cf_chat_plugin_sent(t);
+		cf_chat_activity_sent(t);
 	}
 	if (jv_get_kind(tu.session) == JV_KIND_OBJECT) {
 		jv_free(t->session);
@@ -1456,6 +1459,7 @@ cf_chat_main(struct cf_chat *c)
 		jv_free(c->tabs[i].session);
 		jv_free(c->tabs[i].attach);
 		cf_chat_plugin_sent(&c->tabs[i]);
+		cf_chat_activity_sent(&c->tabs[i]);
 	}
 	free(c->tabs);
 	c->tabs = NULL;

@@ -1354,6 +1354,10 @@ static const struct cmd {
 	{"/max-tokens", "N", "most tokens in a reply", cmd_max_tokens, C_NONE},
 	{"/context-window", "N", "earlier messages sent with each request",
 	 cmd_context_window, C_NONE},
+	{"/context", "[15m|2h|today] [--kind KIND] [--again] [--show]",
+	 "attach a summary of the activity events of a window (default 15m) not "
+	 "sent before to the next message; --show: what is attached",
+	 cf_chat_cmd_context, C_NONE},
 	{"/attach", "[FILE...]", "attach files to the next message; without FILE, "
 	 "what is attached", cmd_attach, C_PATH},
 	{"/detach", "", "attach nothing to the next message", cmd_detach, C_NONE},
