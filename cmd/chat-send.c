@@ -630,6 +630,7 @@ main(int argc, char **argv)
 		t.replace = *reply ? reply : NULL;
 	}
 
+	cf_actctx_files(&t.msg_context, attach, nattach);
 	if (ctx_window) {
 		jv sel = cf_ok(cf_actctx_select(st, jv_get_kind(sess) == JV_KIND_OBJECT ?
 		                                cf_jstr(sess, "id") : NULL, ctx_since,

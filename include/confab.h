@@ -1339,6 +1339,10 @@ CF_MUST jv cf_activity_watch(cf_store *st, const char *const *dirs, int ndirs,
  * cannot. */
 CF_MUST jv cf_store_begin_within(cf_store *st, long ms);
 
+/* activity.c: one event (consumed) checked and added in the caller's
+ * transaction: its id, or the error (CF_EX_DATA naming the field). */
+CF_MUST jv cf_activity_add_in(cf_store *st, jv event);
+
 /* ---- actctx.c: activity events as a message's context ----
  *
  * A selection is {ids: [event ids, oldest first], lines: [summary lines],
@@ -1364,5 +1368,13 @@ void cf_actctx_attach(jv sel, struct cf_files *f, jv *msg_context);
  * that there were none; window NULL: autoContext's, since the last message. */
 CF_MUST jv cf_actctx_line(jv sel, const char *window);
 CF_MUST jv cf_actctx_window_words(const char *window);
+/* The files a message carried (-a, /attach, a plugin's context record's
+ * files), appended to *msg_context's files as absolute paths where they
+ * resolve (*msg_context made an object when null). */
+void cf_actctx_files(jv *msg_context, const char *const *paths, int n);
+/* What context a message (borrowed) carried, for chat-show and the
+ * exports: "context: 12 activity events, 2 files, plugin git diff", or ""
+ * when none (malloc'd). */
+char *cf_context_line(jv msg);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <time.h>
 
 #include "priv.h"
@@ -223,4 +224,79 @@ cf_actctx_line(jv sel, const char *window)
 		l = jv_string_concat(l, jv_string_fmt(" (%.0f more left out)", om));
 	jv_free(w);
 	return l;
+}
+
+void
+cf_actctx_files(jv *msg_context, const char *const *paths, int n)
+{
+	if (n <= 0)
+		return;
+	if (jv_get_kind(*msg_context) != JV_KIND_OBJECT) {
+		jv_free(*msg_context);
+		*msg_context = jv_object();
+	}
+	jv files = jv_object_get(jv_copy(*msg_context), jv_string("files"));
+	if (jv_get_kind(files) != JV_KIND_ARRAY) {
+		jv_free(files);
+		files = jv_array();
+	}
+	for (int i = 0; i < n; i++) {
+		char *abs = realpath(paths[i], NULL);
+		files = jv_array_append(files, jv_string(abs ? abs : paths[i]));
+		free(abs);
+	}
+	*msg_context = jv_object_set(*msg_context, jv_string("files"), files);
+}
+
+static int
+ctx_len(jv ctx, const char *key)
+{
+	jv a = jv_object_get(jv_copy(ctx), jv_string(key));
+	int n = jv_get_kind(a) == JV_KIND_ARRAY ? jv_array_length(jv_copy(a)) : 0;
+	jv_free(a);
+	return n;
+}
+
+char *
+cf_context_line(jv msg)
+{
+	jv ctx = jv_object_get(jv_copy(msg), jv_string("context"));
+	if (jv_get_kind(ctx) != JV_KIND_OBJECT) {
+		jv_free(ctx);
+		return cf_xstrdup("");
+	}
+	jv l = jv_string("");
+	int ev = ctx_len(ctx, "activityEvents"), fl = ctx_len(ctx, "files");
+	if (ev)
+		l = jv_string_concat(l, jv_string_fmt("%d activity event%s", ev, ev == 1 ? "" : "s"));
+	if (fl)
+		l = jv_string_concat(l, jv_string_fmt("%s%d file%s", ev ? ", " : "", fl,
+		                                      fl == 1 ? "" : "s"));
+	jv cmds = jv_object_get(jv_copy(ctx), jv_string("pluginCommands"));
+	if (jv_get_kind(cmds) == JV_KIND_ARRAY) {
+		jv_array_foreach(cmds, i, c) {
+			const char *p = cf_jstr_or_null(c, "plugin"), *k = cf_jstr_or_null(c, "command");
+			if (p) {
+				char clean[128];
+				jv w = jv_string_fmt("plugin %s%s%s", p, k ? " " : "", k ? k : "");
+				cf_clean(jv_string_value(w), clean, sizeof clean, 60, 0);
+				jv_free(w);
+				l = jv_string_concat(l, jv_string_fmt("%s%s",
+				                     jv_string_length_bytes(jv_copy(l)) ? ", " : "", clean));
+			}
+			jv_free(c);
+			(void)i;
+		}
+	}
+	jv_free(cmds);
+	jv_free(ctx);
+	if (!jv_string_length_bytes(jv_copy(l))) {
+		jv_free(l);
+		return cf_xstrdup("");
+	}
+	jv w = jv_string_fmt("context: %s", jv_string_value(l));
+	char *out = cf_xstrdup(jv_string_value(w));
+	jv_free(w);
+	jv_free(l);
+	return out;
 }

@@ -980,8 +980,10 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	}
 	int plugged = jv_get_kind(pr) == JV_KIND_TRUE;
 	jv_free(pr);
-	if (!ag)
+	if (!ag) {
 		cf_chat_activity_turn(t, &tu);
+		cf_actctx_files(&tu.msg_context, paths, natt);
+	}
 	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;

@@ -119,3 +119,46 @@ ids() {
 	run -0 chat-send -s "$S" four
 	[ "$(sent 4)" = four ]
 }
+
+@test "-a files are the message's context.files; chat-show and the exports say what it carried" {
+	event e-1 60000 error bash 'it failed'
+	echo 'some notes' > "$BATS_TEST_TMPDIR/notes.txt"
+	run -0 chat-send -s "$S" --context 1h -a "$BATS_TEST_TMPDIR/notes.txt" look
+	[ "$(chat-show --json "$S" | jq -sc '.[0].context | [.activityEvents, .files]')" = "[[\"e-1\"],[\"$BATS_TEST_TMPDIR/notes.txt\"]]" ]
+	run -0 on_tty NO_COLOR=1 chat-show "$S"
+	[[ $output == *'[context: 1 activity event, 1 file]'* ]]
+	[ -x "$ROOT/bin/chat-export" ] || skip "chat-export is not built"
+	run -0 chat-export -f plaintext "$S"
+	[[ $output == *'context: 1 activity event, 1 file'* ]]
+	run -0 chat-export -f html "$S"
+	[[ $output == *'<em>context: 1 activity event, 1 file</em>'* ]]
+	run -0 chat-export -f json "$S"
+	[ "$(jq -c '.messages[0].context.activityEvents' <<< "$output")" = '["e-1"]' ]
+}
+
+@test "a plugin's activity records are recorded with the plugin as their source, with its messages" {
+	P="$XDG_DATA_HOME/confab/plugins"
+	mkdir -p "$P"
+	cat > "$P/chat-plugin-ci" <<-'EOF2'
+		#!/bin/sh
+		case "$1" in
+		--describe) echo '{"name":"ci","commands":[{"name":"check","usage":"","description":"a check"},{"name":"bad","usage":"","description":"bad"}]}' ;;
+		check) echo '{"type":"activity","kind":"test","source":"not me","text":"test_parse failed"}'
+		       echo '{"type":"message","role":"assistant","content":"the build is red"}' ;;
+		bad) echo '{"type":"activity","kind":"nonsense","text":"x"}'
+		     echo '{"type":"message","role":"assistant","content":"never added"}' ;;
+		esac
+	EOF2
+	chmod +x "$P/chat-plugin-ci"
+	run -0 chat-plugin run ci check -s "$S"
+	[ "$(sqlite3 "$CHAT_DB" "SELECT kind || '|' || source || '|' || text FROM activity")" = 'test|ci|test_parse failed' ]
+	[ "$(chat-show --json "$S" | jq -r .content)" = 'the build is red' ]
+	# a bad activity record: nothing of the run is added
+	run chat-plugin run ci bad -s "$S"
+	[ "$status" -ne 0 ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM activity')" = 1 ]
+	[ "$(chat-show --json "$S" | wc -l)" = 1 ]
+	# and the event goes to the model like any other
+	run -0 chat-send -s "$S" --context 1h --context-kind test what now
+	[[ $(sent 1) == *'test ci: test_parse failed'* ]]
+}
