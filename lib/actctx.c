@@ -25,6 +25,17 @@ static const char pick[] =
 	"  WHERE m.session_id = ?4 AND m.activity_events <> '[]'))"
 	" ORDER BY at DESC, n DESC";
 
+/* How many of the window's events are new to the session, for the count
+ * of those left out, without stepping them: the window through the time
+ * index, less those its messages carry (each by the id index; +at keeps
+ * the planner off the time index there). */
+static const char count_new[] =
+	"SELECT (SELECT count(*) FROM activity WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2))"
+	" - CASE WHEN ?3 OR ?4 IS NULL THEN 0 ELSE (SELECT count(*) FROM activity"
+	"  WHERE id IN (SELECT e.value FROM messages m, json_each(m.activity_events) e"
+	"   WHERE m.session_id = ?4 AND m.activity_events <> '[]')"
+	"  AND +at >= ?1 AND (?2 IS NULL OR kind = ?2)) END";
+
 /* a session without messages: since it was made, not every event kept */
 static const char last_sql[] =
 	"SELECT coalesce((SELECT max(timestamp) FROM messages WHERE session_id = ?1),"
@@ -95,17 +106,20 @@ cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
 	jv ids = jv_array(), lines = jv_array();
 	long omitted = 0, bytes = 0;
 	int rc;
+	int full = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (omitted || jv_array_length(jv_copy(ids)) >= CF_ACTCTX_MAX_EVENTS) {
-			omitted++;
-			continue;
+		if (jv_array_length(jv_copy(ids)) >= CF_ACTCTX_MAX_EVENTS) {
+			full = 1;
+			rc = SQLITE_DONE;
+			break;
 		}
 		jv l = line_of(s);
 		long len = jv_string_length_bytes(jv_copy(l)) + 1;
 		if (bytes + len > CF_ACTCTX_MAX_BYTES) {
 			jv_free(l);
-			omitted++;
-			continue;
+			full = 1;
+			rc = SQLITE_DONE;
+			break;
 		}
 		bytes += len;
 		ids = jv_array_append(ids, cf_col_text(s, 0));
@@ -119,8 +133,20 @@ cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
 		return e;
 	}
 	sqlite3_reset(s);
-	/* oldest first, as they happened */
 	int n = jv_array_length(jv_copy(ids));
+	if (full) {
+		sqlite3_stmt *c = cf_stmt(st, count_new);
+		sqlite3_bind_int64(c, 1, since_ms);
+		cf_bind_text(c, 2, kind);
+		sqlite3_bind_int(c, 3, again != 0);
+		cf_bind_text(c, 4, session_id);
+		if (sqlite3_step(c) == SQLITE_ROW)
+			omitted = (long)sqlite3_column_int64(c, 0) - n;
+		sqlite3_reset(c);
+		if (omitted < 0)
+			omitted = 0;
+	}
+	/* oldest first, as they happened */
 	jv oids = jv_array(), text = jv_string("");
 	if (n)
 		text = jv_string_fmt("Activity on this machine: %d event%s, oldest first%s\n",
