@@ -114,6 +114,7 @@ PROGS += chat-diff
 PROGS += chat-merge
 PROGS += chat-plugin
 PROGS += chat-models
+PROGS += chat-activity
 # the plugins confab ships (confab-plugin(7)): programs like the others,
 # run by chat-plugin and confab rather than by people
 PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file

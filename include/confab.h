@@ -1282,7 +1282,7 @@ CF_MUST jv cf_activity_add(cf_store *st, jv events);
  * (which ends it).  Each is checked and inserted as it comes, in one
  * transaction; any error rolls back all of them.  wait_ms: how long to
  * wait for the write lock (<= 0: busy-timeout, confab.5).  *n: how many
- * were added.  jv_true() or the error; a busy store is CF_EX_STORE with
+ * were added (an id already stored is not added again, nor counted).  jv_true() or the error; a busy store is CF_EX_STORE with
  * *busy set (nothing read from next yet), so the caller may queue. */
 CF_MUST jv cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
                                 long wait_ms, long *n, int *busy);
@@ -1327,6 +1327,17 @@ void cf_activity_queue_discard(cf_activity_q *q);
 /* Stores this store's queued events, a file a transaction, waiting at most
  * wait_ms for the lock (busy: left for the next time): the number stored. */
 CF_MUST jv cf_activity_drain(cf_store *st, long wait_ms);
+
+/* The next event of a JSON-lines stream (blank lines skipped), checked
+ * as cf_activity_check does: jv_invalid() at its end, or an error naming
+ * the line ("stdin:3: malformed event: ...", CF_EX_DATA).  Fields the
+ * record lacks are taken from dflt (borrowed; null for none): chat-activity
+ * add's --kind and --source. */
+CF_MUST jv cf_activity_read(FILE *f, const char *name, long *lineno, jv dflt);
+/* chat-activity hook: the rc-file snippet for shell (bash, zsh, fish)
+ * that records each failed command by running prog (an absolute path) in
+ * the background; an error (CF_EX_USAGE) for another shell. */
+CF_MUST jv cf_activity_hook(const char *shell, const char *prog);
 
 /* watch.c (branch watch): records file changes under dirs until a signal
  * stops it; source names them (NULL: "watch").  Without it built, a weak

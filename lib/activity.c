@@ -42,6 +42,18 @@ bad(jv ev, const char *fmt, const char *arg)
 	return cf_error(CF_EX_DATA, fmt, arg);
 }
 
+/* A field, null when it is missing. */
+static jv
+field(jv ev, const char *key)
+{
+	jv v = jv_object_get(jv_copy(ev), jv_string(key));
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
+}
+
 jv
 cf_activity_check(jv ev)
 {
@@ -64,14 +76,14 @@ cf_activity_check(jv ev)
 		jv_free(k);
 	}
 	jv_free(keys);
-	jv t = jv_object_get(jv_copy(ev), jv_string("type"));
+	jv t = field(ev, "type");
 	int type_ok = jv_get_kind(t) == JV_KIND_NULL ||
 	              (jv_get_kind(t) == JV_KIND_STRING &&
 	               !strcmp(jv_string_value(t), "activity"));
 	jv_free(t);
 	if (!type_ok)
 		return bad(ev, "malformed event: %s", "its type is not \"activity\"");
-	jv kind = jv_object_get(jv_copy(ev), jv_string("kind"));
+	jv kind = field(ev, "kind");
 	if (jv_get_kind(kind) != JV_KIND_STRING) {
 		jv_free(kind);
 		return bad(ev, "malformed event: no kind (one of %s)", NULL);
@@ -80,13 +92,13 @@ cf_activity_check(jv ev)
 		jv_free(kind);
 		return bad(ev, "malformed event: unknown kind (one of %s)", NULL);
 	}
-	jv text = jv_object_get(jv_copy(ev), jv_string("text"));
+	jv text = field(ev, "text");
 	if (jv_get_kind(text) != JV_KIND_STRING || !jv_string_length_bytes(jv_copy(text))) {
 		jv_free(kind);
 		jv_free(text);
 		return bad(ev, "malformed event: %s", "no text (a string)");
 	}
-	jv source = jv_object_get(jv_copy(ev), jv_string("source"));
+	jv source = field(ev, "source");
 	if (jv_get_kind(source) == JV_KIND_NULL) {
 		jv_free(source);
 		source = jv_string("");
@@ -96,7 +108,7 @@ cf_activity_check(jv ev)
 		jv_free(source);
 		return bad(ev, "malformed event: %s", "its source is not a string");
 	}
-	jv data = jv_object_get(jv_copy(ev), jv_string("data"));
+	jv data = field(ev, "data");
 	if (jv_get_kind(data) == JV_KIND_NULL) {
 		jv_free(data);
 		data = jv_object();
@@ -108,7 +120,7 @@ cf_activity_check(jv ev)
 		return bad(ev, "malformed event: %s", "its data is not an object");
 	}
 	int64_t at = 0;
-	jv a = jv_object_get(jv_copy(ev), jv_string("at"));
+	jv a = field(ev, "at");
 	int at_ok = 1;
 	if (jv_get_kind(a) == JV_KIND_NULL)
 		at = cf_now_ms();
@@ -120,7 +132,7 @@ cf_activity_check(jv ev)
 		at_ok = 0;
 	jv_free(a);
 	char idbuf[37];
-	jv id = jv_object_get(jv_copy(ev), jv_string("id"));
+	jv id = field(ev, "id");
 	int id_ok = 1;
 	if (jv_get_kind(id) == JV_KIND_NULL) {
 		jv_free(id);
@@ -306,7 +318,8 @@ cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
 			return ev;
 		}
 		jv_free(ev);
-		added++;
+		/* not one a queued batch already stored */
+		added += sqlite3_changes(cf_store_db(st));
 	}
 	r = prune_due(st);
 	if (jv_is_valid(r)) {
@@ -775,4 +788,158 @@ cf_activity_add_in(cf_store *st, jv event)
 	}
 	jv_free(r);
 	return id;
+}
+
+/* ---- reading events, and the shell hooks ---- */
+
+jv
+cf_activity_read(FILE *f, const char *name, long *lineno, jv dflt)
+{
+	static char *line;
+	static size_t cap;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		++*lineno;
+		size_t i = 0;
+		while (i < (size_t)len && strchr(" \t\r\n", line[i]))
+			i++;
+		if (i == (size_t)len)
+			continue;
+		jv v = jv_parse_sized(line, (int)len);
+		if (!jv_is_valid(v)) {
+			jv m = jv_invalid_get_msg(v);
+			const char *ms = jv_get_kind(m) == JV_KIND_STRING ?
+				jv_string_value(m) : "invalid JSON";
+			int cut = (int)strlen(ms);
+			const char *at = strstr(ms, " at line ");
+			if (!at)
+				at = strstr(ms, " (while parsing");
+			if (at)
+				cut = (int)(at - ms);
+			jv e = cf_error(CF_EX_DATA, "%s:%ld: malformed event: expected a "
+			                "JSON object {kind, source, text}, one a line: %.*s",
+			                name, *lineno, cut, ms);
+			jv_free(m);
+			return e;
+		}
+		if (jv_get_kind(v) == JV_KIND_OBJECT && jv_get_kind(dflt) == JV_KIND_OBJECT) {
+			jv_object_foreach(jv_copy(dflt), k, dv) {
+				jv have = jv_object_get(jv_copy(v), jv_copy(k));
+				int missing = jv_get_kind(have) == JV_KIND_NULL ||
+				              jv_get_kind(have) == JV_KIND_INVALID;
+				jv_free(have);
+				if (missing)
+					v = jv_object_set(v, k, dv);
+				else {
+					jv_free(k);
+					jv_free(dv);
+				}
+			}
+		}
+		v = cf_activity_check(v);
+		if (!jv_is_valid(v)) {
+			jv m = cf_error_message(v);
+			jv e = cf_error(CF_EX_DATA, "%s:%ld: %s", name, *lineno,
+			                jv_string_value(m));
+			jv_free(m);
+			jv_free(v);
+			return e;
+		}
+		return v;
+	}
+	if (ferror(f))
+		return cf_error(CF_EX_FAIL, "%s: read error", name);
+	return jv_invalid();
+}
+
+/* prog as a word of the shell's, in single quotes. */
+static void
+quoted(jv *out, const char *prog, int fish)
+{
+	*out = jv_string_append_str(*out, "'");
+	for (const char *p = prog; *p; p++) {
+		if (*p == '\'')
+			*out = jv_string_append_str(*out, fish ? "\\'" : "'\\''");
+		else if (fish && *p == '\\')
+			*out = jv_string_append_str(*out, "\\\\");
+		else
+			*out = jv_string_append_buf(*out, p, 1);
+	}
+	*out = jv_string_append_str(*out, "'");
+}
+
+/* Each snippet runs chat-activity in the background, detached from the
+ * shell's jobs (no "[1] 1234", no "Done"), with --queue: a locked store
+ * costs the shell nothing, and the event waits in the queue.  Only the
+ * failed commands are recorded; an empty line records nothing. */
+static const char bash_a[] =
+	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
+	"# PS0 is expanded as a command starts: it notes the time, printing nothing.\n"
+	"__confab_t0=\n"
+	"PS0='${__confab_t0:0:$((__confab_t0=${EPOCHREALTIME/[.,]/},0))}'\"$PS0\"\n"
+	"__confab_prompt() {\n"
+	"\tlocal s=$? t0=$__confab_t0 line\n"
+	"\t__confab_t0=\n"
+	"\tif [ -n \"$t0\" ] && [ \"$s\" -ne 0 ]; then\n"
+	"\t\tline=$(HISTTIMEFORMAT= builtin history 1)\n"
+	"\t\tline=${line#\"${line%%[![:space:][:digit:]]*}\"}\n"
+	"\t\t(";
+static const char bash_b[] =
+	" add --queue --kind command --source bash --status \"$s\" --cwd \"$PWD\""
+	" --at $(( ${EPOCHREALTIME/[.,]/} / 1000 ))"
+	" --duration-ms $(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 )) -- \"$line\""
+	" </dev/null >/dev/null 2>&1 &)\n"
+	"\tfi\n"
+	"\treturn $s\n"
+	"}\n"
+	"PROMPT_COMMAND=\"__confab_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}\"\n";
+static const char zsh_a[] =
+	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
+	"zmodload zsh/datetime\n"
+	"typeset -g __confab_t0= __confab_cmd=\n"
+	"__confab_preexec() { __confab_cmd=$1; __confab_t0=$EPOCHREALTIME }\n"
+	"__confab_precmd() {\n"
+	"\tlocal s=$? t0=$__confab_t0\n"
+	"\t__confab_t0=\n"
+	"\tif [[ -n $t0 ]] && (( s != 0 )); then\n"
+	"\t\tlocal -i ms=$(( (EPOCHREALTIME - t0) * 1000 )) now=$(( EPOCHREALTIME * 1000 ))\n"
+	"\t\t";
+static const char zsh_b[] =
+	" add --queue --kind command --source zsh --status $s --cwd \"$PWD\""
+	" --at $now"
+	" --duration-ms $ms -- \"$__confab_cmd\" </dev/null >/dev/null 2>&1 &!\n"
+	"\tfi\n"
+	"}\n"
+	"autoload -Uz add-zsh-hook\n"
+	"add-zsh-hook preexec __confab_preexec\n"
+	"add-zsh-hook precmd __confab_precmd\n";
+static const char fish_a[] =
+	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
+	"function __confab_postexec --on-event fish_postexec\n"
+	"\tset -l s $status\n"
+	"\tif test $s -ne 0; and test -n \"$argv[1]\"\n"
+	"\t\t";
+static const char fish_b[] =
+	" add --queue --kind command --source fish --status $s --cwd $PWD"
+	" --duration-ms $CMD_DURATION -- $argv[1] </dev/null >/dev/null 2>&1 &\n"
+	"\t\tdisown $last_pid 2>/dev/null\n"
+	"\tend\n"
+	"end\n";
+
+jv
+cf_activity_hook(const char *shell, const char *prog)
+{
+	const char *a, *b;
+	int fish = 0;
+	if (!strcmp(shell, "bash"))
+		a = bash_a, b = bash_b;
+	else if (!strcmp(shell, "zsh"))
+		a = zsh_a, b = zsh_b;
+	else if (!strcmp(shell, "fish"))
+		a = fish_a, b = fish_b, fish = 1;
+	else
+		return cf_usage_error("hook: no hook for '%s' (bash, zsh or fish)", shell);
+	jv out = jv_string(a);
+	quoted(&out, prog, fish);
+	return jv_string_append_str(out, b);
 }

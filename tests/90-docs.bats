@@ -197,6 +197,9 @@ bash_complete() {
 			want=$(printf '%s\n' $common 129 143)
 		elif [ "$prog" = confab ] || grep -qE "cf_send_run|cf_turn_run|cf_turn_tools" "$ROOT/cmd/$prog.c"; then
 			want=$codes
+		elif grep -q "cf_activity_queue_open" "$ROOT/cmd/$prog.c"; then
+			# a busy store: what it was given waits in a queue
+			want=$(printf '%s\n' $common 12)
 		elif grep -q "cf_models_list" "$ROOT/cmd/$prog.c"; then
 			# asks providers, sends nothing: no spool, no signal codes
 			want=$(awk '$1 < 12' <<< "$codes")
