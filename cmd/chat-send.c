@@ -26,7 +26,8 @@ static const char usage[] =
 
 enum { O_NEW = 256, O_CLEAR, O_PLAIN, O_FALLBACK, O_NOSTREAM, O_RETRIES,
        O_RETRYTIME, O_TIMEOUT, O_EDIT, O_RETRY, O_STDIN, O_ALLOWTOOL,
-       O_ALLOWTOOLS, O_SCHEMA, O_CODE, O_THINKING };
+       O_ALLOWTOOLS, O_SCHEMA, O_CODE, O_THINKING, O_CONTEXT, O_CONTEXT_KIND,
+       O_CONTEXT_AGAIN };
 
 static const struct cf_opt own[] = {
 	{"session", 's', required_argument, "SESSION",
@@ -68,6 +69,14 @@ static const struct cf_opt own[] = {
 	 "MESSAGE, stdin is read anyway)"},
 	{"attach", 'a', required_argument, "FILE",
 	 "attach a text file or an image (repeatable)"},
+	{"context", O_CONTEXT, required_argument, "WINDOW",
+	 "attach a summary of the activity events of\n"
+	 "WINDOW (30m, 2h, today; chat-activity(1))\n"
+	 "not sent to the session before"},
+	{"context-kind", O_CONTEXT_KIND, required_argument, "KIND",
+	 "with --context: only events of this kind"},
+	{"context-again", O_CONTEXT_AGAIN, no_argument, NULL,
+	 "with --context: events sent before too"},
 	{"fallback", O_FALLBACK, required_argument, "PROV[:MODEL]",
 	 "try this one when the others fail (repeatable)"},
 	{"no-stream", O_NOSTREAM, no_argument, NULL,
@@ -437,6 +446,9 @@ main(int argc, char **argv)
 	int nattach = 0, newsess = 0, json = 0, plain = 0, retry = 0, opt;
 	int want_stdin = 0, code = 0, thinking = 0;
 	const char *code_lang = NULL;
+	const char *ctx_window = NULL, *ctx_kind = NULL;
+	int ctx_again = 0;
+	int64_t ctx_since = 0;
 	jv fallbacks = jv_null(), r, ops = jv_array(), schema = jv_null();
 
 	cf_setprog(argv[0]);
@@ -496,6 +508,18 @@ main(int argc, char **argv)
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
 		case O_THINKING: thinking = 1; break;
+		case O_CONTEXT:
+			if (cf_activity_since(optarg, &ctx_since))
+				cf_usage_die("invalid --context '%s': an age (30m, 2h), today, "
+				             "yesterday or a time", optarg);
+			ctx_window = optarg;
+			break;
+		case O_CONTEXT_KIND:
+			if (!cf_activity_kind_ok(optarg))
+				cf_usage_die("invalid --context-kind '%s'", optarg);
+			ctx_kind = optarg;
+			break;
+		case O_CONTEXT_AGAIN: ctx_again = 1; break;
 		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
@@ -506,6 +530,10 @@ main(int argc, char **argv)
 	}
 	if (newsess && sref)
 		cf_usage_die("--new and --session do not go together");
+	if ((ctx_kind || ctx_again) && !ctx_window)
+		cf_usage_die("%s needs --context", ctx_kind ? "--context-kind" : "--context-again");
+	if (ctx_window && (edit || retry))
+		cf_usage_die("--context and %s do not go together", edit ? "--edit" : "--retry");
 	if (edit || retry) {
 		const char *o = edit ? "--edit" : "--retry";
 		if (edit && retry)
@@ -622,6 +650,17 @@ main(int argc, char **argv)
 		cf_exit_on(cf_retry_target(st, cf_jstr(sess, "id"), prompt, reply));
 		t.again = prompt;
 		t.replace = *reply ? reply : NULL;
+	}
+
+	cf_actctx_files(&t.msg_context, attach, nattach);
+	if (ctx_window) {
+		jv sel = cf_ok(cf_actctx_select(st, jv_get_kind(sess) == JV_KIND_OBJECT ?
+		                                cf_jstr(sess, "id") : NULL, ctx_since,
+		                                ctx_kind, ctx_again));
+		jv l = cf_actctx_line(sel, ctx_window);
+		cf_warn("%s", jv_string_value(l));
+		jv_free(l);
+		t.activity = sel;
 	}
 
 	struct out o = {.json = json, .tty = cf_out_isatty() && !json && !plain,

@@ -42,6 +42,8 @@ static const struct cf_opt own[] = {
 	{.name = "context-window", .key = CF_OPT_SHARED},
 	{.name = "auto-context", .key = CF_OPT_SHARED},
 	{.name = "no-auto-context", .key = CF_OPT_SHARED},
+	{.name = "send-history", .key = CF_OPT_SHARED},
+	{.name = "no-send-history", .key = CF_OPT_SHARED},
 	{.name = "tag", .key = CF_OPT_SHARED},
 	{.name = "json", .key = CF_OPT_SHARED, .help =
 	 "print records even on a terminal"},

@@ -171,7 +171,7 @@ const char *cf_user_name(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 5
+#define CF_SCHEMA_VERSION 6
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
@@ -519,6 +519,7 @@ struct cf_settings {
 	const char **options; int noptions;    /* -o KEY=VALUE (KEY= removes), in order:
 	                                        * metadata.options, the provider options
 	                                        * every message of the session sends */
+	int send_history;                      /* settings.sendHistory: -1 unset, 0, 1 */
 };
 void cf_settings_init(struct cf_settings *s);
 void cf_settings_add_tag(struct cf_settings *s, const char *tag, int remove);
@@ -656,6 +657,10 @@ struct cf_turn {
 	/* After a round's results are stored: the reply that asked and the
 	 * results message, borrowed (may be NULL). */
 	void (*on_tool_round)(void *ctx, jv reply, jv results);
+	/* Activity context (actctx.c): a selection to attach to the message
+	 * (consumed), or jv_null(): then a session whose autoContext is on
+	 * attaches the events since its last message, said through on_note. */
+	jv activity;
 	/* out */
 	jv branch;                /* the branch --edit kept the old line in, or jv_null() */
 	jv user, reply;           /* the stored records (jv_null() when none); the caller frees them */
@@ -1355,5 +1360,43 @@ CF_MUST jv cf_activity_watch(cf_store *st, const char *const *dirs, int ndirs,
  * (ms <= 0: busy-timeout); SQLite's busy error or the queue's when it
  * cannot. */
 CF_MUST jv cf_store_begin_within(cf_store *st, long ms);
+
+/* activity.c: one event (consumed) checked and added in the caller's
+ * transaction: its id, or the error (CF_EX_DATA naming the field). */
+CF_MUST jv cf_activity_add_in(cf_store *st, jv event);
+
+/* ---- actctx.c: activity events as a message's context ----
+ *
+ * A selection is {ids: [event ids, oldest first], lines: [summary lines],
+ * omitted: N, summary: the text the model reads}: at most
+ * CF_ACTCTX_MAX_EVENTS of the newest events, their lines within
+ * CF_ACTCTX_MAX_BYTES; those left out are counted. */
+#define CF_ACTCTX_MAX_EVENTS 50
+#define CF_ACTCTX_MAX_BYTES 8192
+/* The events at or after since_ms of kind (NULL: any) that no message of
+ * session_id (NULL: a new session) carries in context.activityEvents,
+ * unless again: a selection, or an error. */
+CF_MUST jv cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
+                            const char *kind, int again);
+/* The time (ms) of the session's last message; 0 when it has none. */
+int64_t cf_actctx_last(cf_store *st, const char *session_id);
+/* How many events a selection (borrowed) holds. */
+int cf_actctx_count(jv sel);
+/* A selection (consumed) onto a message: its summary a text attachment
+ * named "activity" in f (as plugin context is), its ids msg_context's
+ * activityEvents (*msg_context made an object when null). */
+void cf_actctx_attach(jv sel, struct cf_files *f, jv *msg_context);
+/* The line for people: "attached 12 events from the last 30 minutes", or
+ * that there were none; window NULL: autoContext's, since the last message. */
+CF_MUST jv cf_actctx_line(jv sel, const char *window);
+CF_MUST jv cf_actctx_window_words(const char *window);
+/* The files a message carried (-a, /attach, a plugin's context record's
+ * files), appended to *msg_context's files as absolute paths where they
+ * resolve (*msg_context made an object when null). */
+void cf_actctx_files(jv *msg_context, const char *const *paths, int n);
+/* What context a message (borrowed) carried, for chat-show and the
+ * exports: "context: 12 activity events, 2 files, plugin git diff", or ""
+ * when none (malloc'd). */
+char *cf_context_line(jv msg);
 
 #endif

@@ -70,6 +70,7 @@ enum {
 	CF_O_JSON = 0x1000, CF_O_DB, CF_O_VERSION,
 	CF_O_TEMPERATURE, CF_O_MAX_TOKENS, CF_O_CONTEXT_WINDOW,
 	CF_O_AUTO_CONTEXT, CF_O_NO_AUTO_CONTEXT,
+	CF_O_SEND_HISTORY, CF_O_NO_SEND_HISTORY,
 };
 
 extern const struct cf_opt cf_opts_common[], cf_opts_settings[];

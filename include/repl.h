@@ -21,6 +21,9 @@ struct cf_tab {
 	 * ([{name, content}]) and the commands run ([{plugin, command, args,
 	 * at, exit}]); zeroed (no value) means none */
 	jv plugin_ctx, plugin_cmds;
+	/* repl_actctx.c: /context's selection for the next message
+	 * (cf_actctx_select's); zeroed (no value) means none */
+	jv activity;
 };
 
 struct cf_chat {
@@ -146,5 +149,12 @@ CF_MUST jv cf_chat_plugin_turn(struct cf_tab *t, struct cf_turn *tu,
 void cf_chat_plugin_sent(struct cf_tab *t);
 /* Appends " + name, ..." of the context waiting to the prompt's text. */
 void cf_chat_plugin_prompt(struct cf_tab *t, char *att, size_t n);
+
+/* repl_actctx.c: /context [WINDOW] [--kind KIND] [--again] [--show]. */
+CF_MUST jv cf_chat_cmd_context(struct cf_chat *c, const char *arg);
+/* The next message's turn gets /context's selection (a copy: the tab
+ * keeps it until cf_chat_activity_sent, so a turn that fails loses none). */
+void cf_chat_activity_turn(struct cf_tab *t, struct cf_turn *tu);
+void cf_chat_activity_sent(struct cf_tab *t);
 
 #endif

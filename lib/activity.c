@@ -772,6 +772,24 @@ cf_activity_watch(cf_store *st, const char *const *dirs, int ndirs,
 }
 #endif
 
+/* For a writer with messages to add in the same transaction (plugins'
+ * activity records, plugin.c). */
+jv
+cf_activity_add_in(cf_store *st, jv event)
+{
+	jv ev = cf_activity_check(event);
+	if (!jv_is_valid(ev))
+		return ev;
+	jv id = jv_object_get(jv_copy(ev), jv_string("id"));
+	jv r = insert(st, ev);
+	if (!jv_is_valid(r)) {
+		jv_free(id);
+		return r;
+	}
+	jv_free(r);
+	return id;
+}
+
 /* ---- reading events, and the shell hooks ---- */
 
 jv

@@ -374,6 +374,39 @@ compose(struct cf_turn_state *ts)
 	                       this_turn(ts->text, ts->files));
 }
 
+/* The activity events the message carries: the caller's selection, else
+ * with the session's autoContext those since its last message (the
+ * specification's meaning of autoContext; confab.7). */
+static void
+activity_context(struct cf_turn_state *ts)
+{
+	struct cf_turn *t = ts->t;
+	jv sel = t->activity;
+	t->activity = jv_null();
+	if (jv_get_kind(sel) == JV_KIND_NULL && jv_get_kind(ts->sess) == JV_KIND_OBJECT) {
+		jv set = jv_object_get(jv_copy(ts->sess), jv_string("settings"));
+		jv ac = jv_get_kind(set) == JV_KIND_OBJECT ?
+		        jv_object_get(set, jv_string("autoContext")) : (jv_free(set), jv_null());
+		int on = jv_get_kind(ac) == JV_KIND_TRUE;
+		jv_free(ac);
+		if (on) {
+			const char *sid = cf_jstr(ts->sess, "id");
+			sel = cf_actctx_select(t->st, sid, cf_actctx_last(t->st, sid) + 1, NULL, 0);
+			if (!jv_is_valid(sel)) {
+				jv m = cf_error_message(sel);
+				note(t, "autoContext: %s", jv_string_value(m));
+				jv_free(m);
+				sel = jv_null();
+			} else if (cf_actctx_count(sel)) {
+				jv l = cf_actctx_line(sel, NULL);
+				note(t, "%s", jv_string_value(l));
+				jv_free(l);
+			}
+		}
+	}
+	cf_actctx_attach(sel, ts->files, &t->msg_context);
+}
+
 /* ---- who answers ---- */
 
 jv
@@ -988,6 +1021,7 @@ cf_turn_init(struct cf_turn *t)
 	t->over = jv_null();
 	t->fallbacks = jv_null();
 	t->msg_context = jv_null();
+	t->activity = jv_null();
 	t->user = jv_null();
 	t->reply = jv_null();
 	t->branch = jv_null();
@@ -1238,6 +1272,8 @@ cf_turn_run(struct cf_turn *t)
 		jv_free(r);
 		r = cf_error(CF_EX_USAGE, "no message: give it as arguments or on stdin");
 	}
+	if (jv_is_valid(r) && !t->again)
+		activity_context(ts);
 	if (jv_is_valid(r)) {
 		jv_free(r);
 		r = prepare(ts);
@@ -1328,6 +1364,8 @@ cf_turn_release(struct cf_turn *t)
 	jv_free(t->branch);
 	jv_free(t->msg_context);
 	t->msg_context = jv_null();
+	jv_free(t->activity);
+	t->activity = jv_null();
 	t->session = t->over = t->fallbacks = t->user = t->reply = t->branch = jv_null();
 	jv_free(t->tools);
 	t->tools = jv_null();

@@ -278,6 +278,21 @@ calls_tree(cmark_node *doc, jv msg)
 	free(calls);
 }
 
+/* What context a message carried, a line in italics (cf_context_line). */
+static void
+context_tree(cmark_node *doc, jv msg)
+{
+	char *line = cf_context_line(msg);
+	if (*line) {
+		cmark_node *p = cmark_node_new(CMARK_NODE_PARAGRAPH);
+		cmark_node *em = cmark_node_new(CMARK_NODE_EMPH);
+		cmark_node_append_child(em, text_node(line));
+		cmark_node_append_child(p, em);
+		cmark_node_append_child(doc, added_block(p));
+	}
+	free(line);
+}
+
 static int
 each(jv msg, const char *text, struct run *r)
 {
@@ -295,8 +310,10 @@ each(jv msg, const char *text, struct run *r)
 			thinking_tree(doc, msg);
 		if (doc && r->f != &cf_fmt_markdown && cf_msg_reset(msg))
 			reset_note(doc);
-		if (doc && r->f != &cf_fmt_markdown)
+		if (doc && r->f != &cf_fmt_markdown) {
 			calls_tree(doc, msg);
+			context_tree(doc, msg);
+		}
 		if (doc && r->f != &cf_fmt_markdown)
 			/* HTML puts notes beside the message itself, DOCX
 			 * makes them comments */
@@ -353,6 +370,8 @@ lean_row(sqlite3_stmt *s)
 	/* no "content": made a jv string, it would be checked as UTF-8 once
 	 * more (an eighth of the time); the tree holds it (cf_md_source) */
 	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 3)));
+	if (sqlite3_column_type(s, 12) != SQLITE_NULL)
+		r = jv_object_set(r, jv_string("context"), cf_col_json(s, 12));
 	/* typed parts (thinking, tool calls) for the formats that show them */
 	if (sqlite3_column_type(s, 11) != SQLITE_NULL) {
 		jv p = cf_col_json(s, 11);
@@ -374,7 +393,12 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		" m.extra IS NOT NULL AND json_extract(m.extra, '$.contextReset') = 1,"
 		" nullif(m.edits, '[]'), nullif(m.reactions, '[]'),"
 		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END,"
-		" m.parts FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
+		" m.parts,"
+		/* the context a message carried, only where it has any */
+		" CASE WHEN m.activity_events <> '[]' OR m.files <> '[]' OR m.plugin_commands <> '[]'"
+		"  THEN json_object('activityEvents', json(m.activity_events), 'files', json(m.files),"
+		"  'pluginCommands', json(m.plugin_commands)) END"
+		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};
 	struct run r = {.x = &x, .f = f};

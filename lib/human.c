@@ -522,6 +522,10 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 		       cf_jnum(meta, "outputTokens", 0), cf_c(CF_RESET));
 	putchar('\n');
 	put_attachments(meta);
+	char *carried = cf_context_line(msg);   /* what it was sent with */
+	if (*carried)
+		printf("%s[%s]%s\n", cf_c(CF_DIM), carried, cf_c(CF_RESET));
+	free(carried);
 	jv_free(meta);
 	if (history)
 		put_versions(msg, content, ctx);

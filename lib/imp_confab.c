@@ -133,6 +133,27 @@ confab_message(struct rd *r, jv m, int i)
 	return jv_object_delete(m, jv_string("type"));
 }
 
+/* An export written before sendHistory existed (it has no such key) meant
+ * by autoContext what sendHistory means now: sending the context window
+ * (confab.7, Changed).  Its autoContext is taken as that, and the new
+ * autoContext, attaching activity, starts off. */
+static jv
+old_auto_context(jv s)
+{
+	jv set = jv_object_get(jv_copy(s), jv_string("settings"));
+	if (jv_get_kind(set) != JV_KIND_OBJECT ||
+	    jv_object_has(jv_copy(set), jv_string("sendHistory"))) {
+		jv_free(set);
+		return s;
+	}
+	jv ac = jv_object_get(jv_copy(set), jv_string("autoContext"));
+	set = jv_object_set(set, jv_string("sendHistory"),
+	                    jv_bool(jv_get_kind(ac) == JV_KIND_TRUE));
+	set = jv_object_set(set, jv_string("autoContext"), jv_false());
+	jv_free(ac);
+	return jv_object_set(s, jv_string("settings"), set);
+}
+
 static void
 confab_item(struct rd *r, jv s)
 {
@@ -177,6 +198,7 @@ confab_item(struct rd *r, jv s)
 	jv_free(imp_num_field(r, st, "settings.", "maxTokens", 1, 100000000, 1));
 	jv_free(imp_field(r, st, "settings.", "systemPrompt", K_STR | K_NULL));
 	jv_free(imp_field(r, st, "settings.", "autoContext", K_BOOL | K_NULL));
+	jv_free(imp_field(r, st, "settings.", "sendHistory", K_BOOL | K_NULL));
 	jv_free(imp_num_field(r, st, "settings.", "contextWindow", 0, 100000000, 1));
 	jv_free(st);
 	jv md = imp_field(r, s, "", "metadata", K_OBJ | K_NULL);
@@ -194,6 +216,7 @@ confab_item(struct rd *r, jv s)
 			msgs = jv_array_append(msgs, confab_message(r, m, i));
 	}
 	jv_free(in);
+	s = old_auto_context(s);
 	s = jv_object_delete(s, jv_string("messages"));
 	s = jv_object_delete(s, jv_string("type"));
 	s = jv_object_delete(s, jv_string("match"));

@@ -358,6 +358,7 @@ imp_new_session(jv id, jv name, int64_t created, int64_t updated,
 	st = imp_set(st, "systemPrompt", system);
 	st = imp_set(st, "autoContext", jv_false());
 	st = imp_set(st, "contextWindow", jv_number(50));
+	st = imp_set(st, "sendHistory", jv_false());
 	jv md = jv_object();
 	md = imp_set(md, "tags", jv_array());
 	md = imp_set(md, "starred", jv_false());

@@ -28,8 +28,11 @@ const struct cf_opt cf_opts_settings[] = {
 	{"context-window", CF_O_CONTEXT_WINDOW, required_argument, "N",
 	 "earlier messages sent with each request"},
 	{"auto-context", CF_O_AUTO_CONTEXT, no_argument, NULL,
-	 "send the context window automatically"},
+	 "attach recent activity to each message"},
 	{"no-auto-context", CF_O_NO_AUTO_CONTEXT, no_argument, NULL, "do not"},
+	{"send-history", CF_O_SEND_HISTORY, no_argument, NULL,
+	 "send the context window automatically"},
+	{"no-send-history", CF_O_NO_SEND_HISTORY, no_argument, NULL, "do not"},
 	{"tag", 't', required_argument, "TAG", "add a tag (repeatable)"},
 	{0},
 };
@@ -215,6 +218,8 @@ cf_opts_setting(struct cf_settings *s, int key, const char *arg)
 	case CF_O_CONTEXT_WINDOW: s->context_window = arg; break;
 	case CF_O_AUTO_CONTEXT: s->auto_context = 1; break;
 	case CF_O_NO_AUTO_CONTEXT: s->auto_context = 0; break;
+	case CF_O_SEND_HISTORY: s->send_history = 1; break;
+	case CF_O_NO_SEND_HISTORY: s->send_history = 0; break;
 	case 't': cf_settings_add_tag(s, arg, 0); break;
 	default: return 0;
 	}

@@ -785,6 +785,8 @@ record_problem(jv o)
 	}
 	if (!strcmp(t, "error") && !is_str(o, "message"))
 		return "has no string 'message'";
+	if (!strcmp(t, "activity") && (!is_str(o, "kind") || !is_str(o, "text")))
+		return "has no string 'kind' and 'text'";
 	return NULL;
 }
 
@@ -1098,15 +1100,16 @@ session_input(cf_store *st, jv session, struct buf *b)
 static jv
 add_messages(cf_store *st, const char *sid, const char *name, jv recs, int *added)
 {
-	int any = 0;
+	int any = 0, acts = 0;
 	jv_array_foreach(recs, i, r) {
 		any |= !strcmp(cf_jstr(r, "type"), "message");
+		acts |= !strcmp(cf_jstr(r, "type"), "activity");
 		jv_free(r);
 		(void)i;
 	}
-	if (!any)
+	if (!any && !(acts && st))
 		return recs;
-	if (!st || !sid) {
+	if (any && (!st || !sid)) {
 		jv_free(recs);
 		return cf_error(CF_EX_USAGE, "plugin '%s' wrote messages, and there is no "
 		                "session to add them to", name);
@@ -1134,6 +1137,32 @@ add_messages(cf_store *st, const char *sid, const char *name, jv recs, int *adde
 			}
 			n++;
 			r = stored;
+		} else if (jv_is_valid(out) && !strcmp(cf_jstr(r, "type"), "activity")) {
+			/* the plugin is the source, whatever the record says */
+			jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("activity"));
+			ev = jv_object_set(ev, jv_string("kind"), jv_string(cf_jstr(r, "kind")));
+			ev = jv_object_set(ev, jv_string("text"), jv_string(cf_jstr(r, "text")));
+			ev = jv_object_set(ev, jv_string("source"), jv_string(name));
+			jv d = jv_object_get(jv_copy(r), jv_string("data"));
+			if (jv_get_kind(d) != JV_KIND_OBJECT) {
+				jv_free(d);
+				d = jv_object();
+			}
+			ev = jv_object_set(ev, jv_string("data"), d);
+			/* made here (cf_activity_check reads a missing key as wrong) */
+			ev = jv_object_set(ev, jv_string("at"), jv_number((double)cf_now_ms()));
+			ev = jv_object_set(ev, jv_string("id"), jv_null());
+			jv id = cf_activity_add_in(st, ev);
+			if (!jv_is_valid(id)) {
+				jv m = cf_error_message(id);
+				jv_free(out);
+				out = cf_error(CF_EX_DATA, "plugin '%s': activity record: %s", name,
+				               jv_string_value(m));
+				jv_free(m);
+				jv_free(r);
+				continue;
+			}
+			r = jv_object_set(r, jv_string("id"), id);
 		}
 		out = jv_is_valid(out) ? jv_array_append(out, r) : (jv_free(r), out);
 		(void)i;

@@ -198,6 +198,12 @@ run_command(struct cf_chat *c, jv w)
 		} else if (!strcmp(type, "context")) {
 			jv e = jv_object_set(jv_object(), jv_string("name"), jv_copy(label));
 			e = jv_object_set(e, jv_string("content"), jv_string(cf_jstr(r, "content")));
+			/* the files it read (confab-plugin(7)), for context.files */
+			jv fl = jv_object_get(jv_copy(r), jv_string("files"));
+			if (jv_get_kind(fl) == JV_KIND_ARRAY)
+				e = jv_object_set(e, jv_string("files"), fl);
+			else
+				jv_free(fl);
 			jv *l = tab_list(&t->plugin_ctx);
 			*l = jv_array_append(*l, e);
 			char shown[128], size[32];
@@ -414,6 +420,18 @@ cf_chat_plugin_turn(struct cf_tab *t, struct cf_turn *tu, const char *const *pat
 	jv_free(e);
 	f->blobs = cf_xrealloc(f->blobs, sizeof *f->blobs * (size_t)(f->n + nctx));
 	jv_array_foreach(t->plugin_ctx, i, x) {
+		jv fl = jv_object_get(jv_copy(x), jv_string("files"));
+		if (jv_get_kind(fl) == JV_KIND_ARRAY) {
+			jv_array_foreach(fl, j, p) {
+				if (jv_get_kind(p) == JV_KIND_STRING) {
+					const char *one = jv_string_value(p);
+					cf_actctx_files(&tu->msg_context, &one, 1);
+				}
+				jv_free(p);
+				(void)j;
+			}
+		}
+		jv_free(fl);
 		const char *s = cf_jstr(x, "content");
 		size_t len = strlen(s);
 		char *p = cf_xmalloc(len + 1);

@@ -1005,6 +1005,10 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 	}
 	int plugged = jv_get_kind(pr) == JV_KIND_TRUE;
 	jv_free(pr);
+	if (!ag) {
+		cf_chat_activity_turn(t, &tu);
+		cf_actctx_files(&tu.msg_context, paths, natt);
+	}
 	tu.reset = ag ? 0 : t->reset;
 	tu.records = 0;
 	tu.on_text = on_text;
@@ -1037,6 +1041,7 @@ send_turn(struct cf_chat *c, const char *text, size_t len, struct again *ag)
 		t->attach = jv_array();
 		t->reset = 0;
 		cf_chat_plugin_sent(t);
+		cf_chat_activity_sent(t);
 	}
 	if (jv_get_kind(tu.session) == JV_KIND_OBJECT) {
 		jv_free(t->session);
@@ -1481,6 +1486,7 @@ cf_chat_main(struct cf_chat *c)
 		jv_free(c->tabs[i].session);
 		jv_free(c->tabs[i].attach);
 		cf_chat_plugin_sent(&c->tabs[i]);
+		cf_chat_activity_sent(&c->tabs[i]);
 	}
 	free(c->tabs);
 	c->tabs = NULL;

@@ -973,7 +973,7 @@ cmd_merge(struct cf_chat *c, const char *arg)
 
 /* ---- tabs: /new, /switch, /sessions, /search, /open ---- */
 
-enum { N_TEMP = 256, N_MAXTOK, N_CTXWIN, N_AUTO, N_NOAUTO };
+enum { N_TEMP = 256, N_MAXTOK, N_CTXWIN, N_AUTO, N_NOAUTO, N_HIST, N_NOHIST };
 
 /* chat-new's options */
 static const struct option new_opts[] = {
@@ -986,6 +986,8 @@ static const struct option new_opts[] = {
 	{"context-window", required_argument, NULL, N_CTXWIN},
 	{"auto-context", no_argument, NULL, N_AUTO},
 	{"no-auto-context", no_argument, NULL, N_NOAUTO},
+	{"send-history", no_argument, NULL, N_HIST},
+	{"no-send-history", no_argument, NULL, N_NOHIST},
 	{"tag", required_argument, NULL, 't'},
 	{0},
 };
@@ -1043,6 +1045,8 @@ cmd_new(struct cf_chat *c, const char *arg)
 		case N_CTXWIN: s.context_window = optarg; break;
 		case N_AUTO: s.auto_context = 1; break;
 		case N_NOAUTO: s.auto_context = 0; break;
+		case N_HIST: s.send_history = 1; break;
+		case N_NOHIST: s.send_history = 0; break;
 		case 't': cf_settings_add_tag(&s, optarg, 0); break;
 		default: {
 			const char *a = argv[optind - 1];
@@ -1350,6 +1354,10 @@ static const struct cmd {
 	{"/max-tokens", "N", "most tokens in a reply", cmd_max_tokens, C_NONE},
 	{"/context-window", "N", "earlier messages sent with each request",
 	 cmd_context_window, C_NONE},
+	{"/context", "[15m|2h|today] [--kind KIND] [--again] [--show]",
+	 "attach a summary of the activity events of a window (default 15m) not "
+	 "sent before to the next message; --show: what is attached",
+	 cf_chat_cmd_context, C_NONE},
 	{"/attach", "[FILE...]", "attach files to the next message; without FILE, "
 	 "what is attached", cmd_attach, C_PATH},
 	{"/detach", "", "attach nothing to the next message", cmd_detach, C_NONE},

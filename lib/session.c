@@ -9,8 +9,8 @@
 	" s.temperature, s.max_tokens, s.system_prompt, s.auto_context," \
 	" s.context_window, s.message_count, s.total_tokens, s.tags," \
 	" s.starred, s.archived, s.parent_session_id, s.branch_point, s.extra," \
-	SESSION_REACTIONS
-#define SESSION_NCOLS 20
+	SESSION_REACTIONS ", s.send_history"
+#define SESSION_NCOLS 21
 /* Its messages' reactions, each with its messageId, by the partial index
  * messages_reacted (store.c): a probe that finds nothing for most. */
 #define SESSION_REACTIONS \
@@ -41,6 +41,8 @@ row_to_session(sqlite3_stmt *s)
 	settings = jv_object_set(settings, jv_string("autoContext"),
 	                         jv_bool(sqlite3_column_int(s, 9)));
 	settings = jv_object_set(settings, jv_string("contextWindow"), col_num(s, 10));
+	settings = jv_object_set(settings, jv_string("sendHistory"),
+	                         jv_bool(sqlite3_column_int(s, 20)));
 
 	jv meta = jv_object();
 	meta = jv_object_set(meta, jv_string("messageCount"), col_num(s, 11));
@@ -178,6 +180,15 @@ bind_settings(sqlite3_stmt *s, int i, jv rec)
 	jv_free(b);
 }
 
+/* settings.sendHistory, bound last so the other columns keep their places */
+static void
+bind_send_history(sqlite3_stmt *s, int i, jv rec)
+{
+	jv b = get2(rec, "settings", "sendHistory");
+	sqlite3_bind_int(s, i, jv_get_kind(b) == JV_KIND_TRUE);
+	jv_free(b);
+}
+
 /* The keys of a session's metadata that have no column of their own (the
  * counts are the triggers', not the record's), for sessions.extra. */
 static jv
@@ -211,7 +222,8 @@ cf_session_insert(cf_store *st, jv rec)
 		"INSERT INTO sessions (id, name, created, last_updated, provider,"
 		" model, temperature, max_tokens, system_prompt, auto_context,"
 		" context_window, tags, starred, archived, parent_session_id,"
-		" branch_point, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" branch_point, extra, send_history)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	char id[37];
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
@@ -239,6 +251,7 @@ cf_session_insert(cf_store *st, jv rec)
 	cf_bind_jv(s, 15, get1(rec, "parentSessionId"));
 	cf_bind_jv(s, 16, get1(rec, "branchPoint"));
 	cf_bind_jv(s, 17, session_extra(rec));
+	bind_send_history(s, 18, rec);
 	r = cf_exec_stmt(st, s, "creating a session");
 	jv_free(rec);
 	if (cf_is_error(r))
@@ -253,14 +266,16 @@ cf_session_update(cf_store *st, jv rec)
 		"UPDATE sessions SET name = ?, provider = ?, model = ?,"
 		" temperature = ?, max_tokens = ?, system_prompt = ?,"
 		" auto_context = ?, context_window = ?, tags = ?, starred = ?,"
-		" archived = ?, last_updated = max(last_updated, ?) WHERE id = ?";
+		" archived = ?, last_updated = max(last_updated, ?),"
+		" send_history = ? WHERE id = ?";
 	sqlite3_stmt *s = cf_stmt(st, sql);
 	cf_bind_jv(s, 1, get1(rec, "name"));
 	cf_bind_jv(s, 2, get1(rec, "provider"));
 	cf_bind_jv(s, 3, get1(rec, "model"));
 	bind_settings(s, 4, rec);
 	sqlite3_bind_int64(s, 12, cf_now_ms());
-	cf_bind_text(s, 13, cf_jstr(rec, "id"));
+	bind_send_history(s, 13, rec);
+	cf_bind_text(s, 14, cf_jstr(rec, "id"));
 	jv r = cf_exec_stmt(st, s, "updating a session");
 	jv_free(rec);
 	return r;

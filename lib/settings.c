@@ -86,6 +86,8 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 	}
 	if (s->auto_context >= 0)
 		rec = set2(rec, "settings", "autoContext", jv_bool(s->auto_context));
+	if (s->send_history >= 0)
+		rec = set2(rec, "settings", "sendHistory", jv_bool(s->send_history));
 	if (s->ntags || s->nuntags) {
 		jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
 		jv tags = jv_get_kind(meta) == JV_KIND_OBJECT ?
@@ -232,6 +234,7 @@ cf_settings_init(struct cf_settings *s)
 {
 	memset(s, 0, sizeof *s);
 	s->auto_context = s->starred = s->archived = -1;
+	s->send_history = -1;
 }
 
 void
@@ -284,6 +287,12 @@ cf_settings_defaults(jv rec)
 		jv_free(rec);
 		return cf_error(CF_EX_CONFIG, "%s: invalid %s '%s': must be true or "
 		                "false", cf_config_path(), "auto-context", ac);
+	}
+	const char *sh = cf_config_get("send-history");
+	if (sh && (s.send_history = config_bool(sh)) < 0) {
+		jv_free(rec);
+		return cf_error(CF_EX_CONFIG, "%s: invalid %s '%s': must be true or "
+		                "false", cf_config_path(), "send-history", sh);
 	}
 	char *tags = NULL;
 	const char *t = cf_config_get("tags");

@@ -214,6 +214,12 @@ static const char *const migrations[] = {
 	" INSERT INTO activity_fts(rowid, text, source)"
 	"  VALUES (new.n, new.text, new.source);"
 	" END;",
+	/* 5 -> 6: auto_context meant "send the context window"; the
+	 * specification's autoContext attaches recent activity instead
+	 * (confab.7, Changed).  The old meaning moves to send_history with
+	 * its stored values, and auto_context starts off for everyone. */
+	"ALTER TABLE sessions ADD COLUMN send_history INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE sessions SET send_history = auto_context, auto_context = 0;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,

@@ -29,7 +29,8 @@
 /* The keys a template may have, in the order a saved one lists them. */
 static const char *const known[] = {
 	"description", "provider", "model", "systemPrompt", "temperature",
-	"maxTokens", "contextWindow", "autoContext", "tags", "messages", NULL,
+	"maxTokens", "contextWindow", "autoContext", "tags", "messages",
+	"sendHistory", NULL,
 };
 
 static const char *
@@ -258,11 +259,13 @@ to_settings(jv tpl, const char *where, struct tset *t)
 				else
 					t->s.context_window = buf;
 			}
-		} else if (!strcmp(key, "autoContext")) {
+		} else if (!strcmp(key, "autoContext") || !strcmp(key, "sendHistory")) {
 			if (kind != JV_KIND_TRUE && kind != JV_KIND_FALSE)
 				want = "true or false";
-			else
+			else if (key[0] == 'a')
 				t->s.auto_context = kind == JV_KIND_TRUE;
+			else
+				t->s.send_history = kind == JV_KIND_TRUE;
 		} else if (!strcmp(key, "tags")) {
 			int ok = kind == JV_KIND_ARRAY, nul = 0;
 			if (ok)
@@ -466,7 +469,8 @@ from_record(jv tpl, jv rec)
 	jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
 	static const char *const top[] = {"provider", "model", NULL};
 	static const char *const inner[] = {"systemPrompt", "temperature", "maxTokens",
-	                                    "contextWindow", "autoContext", NULL};
+	                                    "contextWindow", "autoContext", "sendHistory",
+	                                    NULL};
 	for (int i = 0; top[i]; i++) {
 		jv v = jv_object_get(jv_copy(rec), jv_string(top[i]));
 		if (jv_get_kind(v) == JV_KIND_STRING)
@@ -522,7 +526,8 @@ cf_template_apply(jv tpl, const struct cf_settings *s)
 	jv rec = jv_object();
 	jv set = jv_object(), meta = jv_object();
 	static const char *const inner[] = {"systemPrompt", "temperature", "maxTokens",
-	                                    "contextWindow", "autoContext", NULL};
+	                                    "contextWindow", "autoContext", "sendHistory",
+	                                    NULL};
 	for (int i = 0; inner[i]; i++) {
 		jv v = jv_object_get(jv_copy(tpl), jv_string(inner[i]));
 		if (jv_is_valid(v))

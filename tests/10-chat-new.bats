@@ -33,7 +33,7 @@ q() {
 @test "prints one session record with the fields of the data model, in order" {
 	new --name first
 	[ "$(q 'keys_unsorted')" = '["type","id","name","created","lastUpdated","provider","model","settings","metadata","parentSessionId","branchPoint"]' ]
-	[ "$(q '.settings | keys_unsorted')" = '["temperature","maxTokens","systemPrompt","autoContext","contextWindow"]' ]
+	[ "$(q '.settings | keys_unsorted')" = '["temperature","maxTokens","systemPrompt","autoContext","contextWindow","sendHistory"]' ]
 	[ "$(q '.metadata | keys_unsorted')" = '["messageCount","totalTokens","tags","starred","archived","reactions"]' ]
 	[ "$(q .type)" = '"session"' ]
 	[ "$(q .name)" = '"first"' ]
@@ -90,7 +90,7 @@ q() {
 	[ "$(q .name)" = '"untitled"' ]
 	[ "$(q .provider)" = null ]
 	[ "$(q .model)" = null ]
-	[ "$(q .settings)" = '{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50}' ]
+	[ "$(q .settings)" = '{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50,"sendHistory":false}' ]
 	[ "$(q .metadata.tags)" = '[]' ]
 }
 
@@ -261,7 +261,7 @@ q() {
 	new -n all -p anthropic -m claude-x -S sys --temperature 0.3 \
 		--max-tokens 99 --context-window 7 --auto-context -t a -t b
 	[ "$(q '[.name, .provider, .model]')" = '["all","anthropic","claude-x"]' ]
-	[ "$(q .settings)" = '{"temperature":0.3,"maxTokens":99,"systemPrompt":"sys","autoContext":true,"contextWindow":7}' ]
+	[ "$(q .settings)" = '{"temperature":0.3,"maxTokens":99,"systemPrompt":"sys","autoContext":true,"contextWindow":7,"sendHistory":false}' ]
 	[ "$(q .metadata.tags)" = '["a","b"]' ]
 }
 
@@ -338,7 +338,7 @@ q() {
 	EOF
 	new
 	[ "$(q '[.provider, .model]')" = '["openai","gpt-test"]' ]
-	[ "$(q .settings)" = '{"temperature":0.5,"maxTokens":1000,"systemPrompt":"Be brief.","autoContext":true,"contextWindow":8}' ]
+	[ "$(q .settings)" = '{"temperature":0.5,"maxTokens":1000,"systemPrompt":"Be brief.","autoContext":true,"contextWindow":8,"sendHistory":false}' ]
 	[ "$(q .metadata.tags)" = '["work","later"]' ]
 }
 
@@ -368,7 +368,7 @@ q() {
 	new -p gemini -m gem -S opt --temperature 1.5 --max-tokens 5 \
 		--context-window 2 --no-auto-context -t mine -t work
 	[ "$(q '[.provider, .model]')" = '["gemini","gem"]' ]
-	[ "$(q .settings)" = '{"temperature":1.5,"maxTokens":5,"systemPrompt":"opt","autoContext":false,"contextWindow":2}' ]
+	[ "$(q .settings)" = '{"temperature":1.5,"maxTokens":5,"systemPrompt":"opt","autoContext":false,"contextWindow":2,"sendHistory":false}' ]
 	# option tags are added to the config's, without duplicates
 	[ "$(q .metadata.tags)" = '["work","mine"]' ]
 }

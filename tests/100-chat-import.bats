@@ -142,7 +142,7 @@ setup() {
 	[ "${#lines[@]}" -eq 5 ]
 	M=6a1f0c3e-2b4d-4e8a-9c71-0d5e3f2a1b90
 	[ "$(jq -c 'del(.settings)' <<< "${lines[0]}")" = '{"type":"session","id":"'$M'","name":"Lisbon trip","created":"2024-06-10T06:13:20.500Z","lastUpdated":"2024-06-10T06:18:20.250Z","provider":"openai","model":"gpt-4o","metadata":{"messageCount":4,"totalTokens":0,"tags":[],"starred":false,"archived":false,"reactions":[]},"parentSessionId":null,"branchPoint":null}' ]
-	[ "$(jq -c .settings <<< "${lines[0]}")" = '{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50}' ]
+	[ "$(jq -c .settings <<< "${lines[0]}")" = '{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50,"sendHistory":false}' ]
 	# what was printed is what was stored
 	[ "$(session "$M")" = "${lines[0]}" ]
 	# the hidden system message, the search and its result are left out;
@@ -384,7 +384,7 @@ setup() {
 
 @test "confab: a parent that is nowhere is null; a message id taken gets one derived from it" {
 	cat > one.json <<-'EOF'
-	{"type":"session","id":"0d1a2b3c-0000-4000-8000-000000000001","name":"child","created":"2025-01-01T00:00:00.000Z","lastUpdated":"2025-01-02T00:00:00.000Z","provider":null,"model":null,"settings":{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50},"metadata":{"messageCount":1,"totalTokens":7,"tags":["t"],"starred":false,"archived":false},"parentSessionId":"0d1a2b3c-0000-4000-8000-0000000000ff","branchPoint":"0d1a2b3c-0000-4000-8000-0000000000fe","messages":[
+	{"type":"session","id":"0d1a2b3c-0000-4000-8000-000000000001","name":"child","created":"2025-01-01T00:00:00.000Z","lastUpdated":"2025-01-02T00:00:00.000Z","provider":null,"model":null,"settings":{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50,"sendHistory":false},"metadata":{"messageCount":1,"totalTokens":7,"tags":["t"],"starred":false,"archived":false},"parentSessionId":"0d1a2b3c-0000-4000-8000-0000000000ff","branchPoint":"0d1a2b3c-0000-4000-8000-0000000000fe","messages":[
 	{"type":"message","id":"0d1a2b3c-0000-4000-8000-0000000000a1","sessionId":"0d1a2b3c-0000-4000-8000-000000000001","role":"user","content":"hi","timestamp":"2025-01-01T00:00:01.000Z","metadata":{"tokens":7,"model":null,"processing_time":null,"attachments":[{"id":"0d1a2b3c-0000-4000-8000-0000000000b1","type":"text","name":"a.txt","size":3,"mimeType":"text/plain","data":"YWJj"}],"reactions":["+1"],"edits":[],"custom":{"k":[1,2]}},"context":{"activityEvents":[],"pluginCommands":[],"files":["a.txt"]}}
 	]}
 	EOF
@@ -414,7 +414,7 @@ setup() {
 	# chat-export --no-metadata: chat-new's settings
 	jq -c '.type = "session"' bare.json > lean.json
 	import --format confab lean.json
-	[ "$(jq -c '[.id, .name, .metadata.messageCount, .settings]' <<< "$output")" = '["0d1a2b3c-0000-4000-8000-000000000009","bare",1,{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50}]' ]
+	[ "$(jq -c '[.id, .name, .metadata.messageCount, .settings]' <<< "$output")" = '["0d1a2b3c-0000-4000-8000-000000000009","bare",1,{"temperature":null,"maxTokens":4096,"systemPrompt":null,"autoContext":false,"contextWindow":50,"sendHistory":false}]' ]
 }
 
 # ---- a second import ----

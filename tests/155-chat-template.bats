@@ -49,7 +49,7 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 	chat-add -s src "what is 2+2" > /dev/null
 	chat-add -s src -r assistant "4" > /dev/null
 	run -0 chat-template save a --from src
-	[ "$(jq -c .template <<< "$output")" = '{"description":"from the session '"'src'"'","provider":"echo","model":"m0","systemPrompt":"sys","temperature":0.5,"maxTokens":4096,"contextWindow":50,"autoContext":false,"tags":["x"]}' ]
+	[ "$(jq -c .template <<< "$output")" = '{"description":"from the session '"'src'"'","provider":"echo","model":"m0","systemPrompt":"sys","temperature":0.5,"maxTokens":4096,"contextWindow":50,"autoContext":false,"tags":["x"],"sendHistory":false}' ]
 	# by id prefix too, and the options over the session's
 	run -0 chat-template save b --from "${sid:0:8}" --temperature 1.5 -t y -S '' --description d
 	[ "$(jq -c '[.description, .temperature, .tags, has("systemPrompt")]' "$(tdir)/b.json")" = '["d",1.5,["x","y"],false]' ]

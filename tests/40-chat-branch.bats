@@ -90,7 +90,7 @@ contents() {
 	b=$(jq -r .id <<< "$output")
 	[ "$(jq -c '[.provider, .model, .settings, .metadata.tags]' <<< "$output")" = \
 	  "$(chat-ls --all | jq -c "select(.id == \"$src\") | [.provider, .model, .settings, .metadata.tags]")" ]
-	[ "$(jq -c '.settings' <<< "$output")" = '{"temperature":0.5,"maxTokens":100,"systemPrompt":"be brief","autoContext":true,"contextWindow":7}' ]
+	[ "$(jq -c '.settings' <<< "$output")" = '{"temperature":0.5,"maxTokens":100,"systemPrompt":"be brief","autoContext":true,"contextWindow":7,"sendHistory":false}' ]
 	[ "$(jq -c '[.metadata.starred, .metadata.archived]' <<< "$output")" = '[false,false]' ]
 	# a new session: new times
 	[ "$(jq -r .created <<< "$output")" != "$(chat-ls --all | jq -r "select(.id == \"$src\") | .created")" ]

@@ -524,7 +524,7 @@ static void
 tabs(void)
 {
 	int count = sessions_in_store();
-	CHECK(ok("/new -n second -p echo --temperature 1 -t x"));
+	CHECK(ok("/new -n second -p echo --temperature 1 -t x --send-history"));
 	CHECK(chat.ntabs == 2 && chat.cur == 1);
 	CHECK(chat.tabs[1].made == 1 && chat.tabs[1].fresh == 0);
 	CHECK(sessions_in_store() == count + 1);
@@ -532,6 +532,12 @@ tabs(void)
 	CHECK(is_str(jv_object_get(cur(), jv_string("provider")), "echo"));
 	CHECK(is_num(setting("temperature"), 1));
 	CHECK(is_num(setting("maxTokens"), 4096));
+	{
+		jv h = setting("sendHistory"), a = setting("autoContext");
+		CHECK(jv_get_kind(h) == JV_KIND_TRUE && jv_get_kind(a) == JV_KIND_FALSE);
+		jv_free(h);
+		jv_free(a);
+	}
 	wrong("/new --bogus", CF_EX_USAGE, "/new: unknown option '--bogus'");
 	wrong("/new -x", CF_EX_USAGE, "/new: unknown option '-x'");
 	wrong("/new -n", CF_EX_USAGE, "/new: option '-n' needs a value");

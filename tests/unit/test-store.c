@@ -58,7 +58,8 @@ records(void)
 	                 "\"model\":\"gpt-4o\",\"created\":\"2025-01-02T03:04:05.678Z\","
 	                 "\"settings\":{\"temperature\":0.5,\"maxTokens\":100,"
 	                 "\"systemPrompt\":\"be brief\",\"autoContext\":true,"
-	                 "\"contextWindow\":7},\"metadata\":{\"tags\":[\"a\",\"b\"],"
+	                 "\"contextWindow\":7,\"sendHistory\":true},"
+	                 "\"metadata\":{\"tags\":[\"a\",\"b\"],"
 	                 "\"starred\":true,\"archived\":false,\"messageCount\":9,"
 	                 "\"merges\":[{\"source\":\"s\",\"messages\":2}]}}");
 	OK(cf_store_begin(st));
