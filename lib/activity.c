@@ -54,6 +54,12 @@ field(jv ev, const char *key)
 	return v;
 }
 
+static int
+has_nul(jv s)
+{
+	return (size_t)jv_string_length_bytes(jv_copy(s)) != strlen(jv_string_value(s));
+}
+
 jv
 cf_activity_check(jv ev)
 {
@@ -107,6 +113,14 @@ cf_activity_check(jv ev)
 		jv_free(text);
 		jv_free(source);
 		return bad(ev, "malformed event: %s", "its source is not a string");
+	}
+	/* the columns are bound as C strings: a NUL would cut the text short
+	 * without a word */
+	if (has_nul(text) || has_nul(source)) {
+		jv_free(kind);
+		jv_free(text);
+		jv_free(source);
+		return bad(ev, "malformed event: %s", "a NUL in its text or source");
 	}
 	jv data = field(ev, "data");
 	if (jv_get_kind(data) == JV_KIND_NULL) {

@@ -241,3 +241,16 @@ release_lock() {
 	# the session is untouched
 	[ "$(chat-ls --json | jq -r .name)" = four ]
 }
+
+@test "a NUL in a record's text or source, escaped or raw: one line naming it, nothing added" {
+	chat-activity add --kind note "already there"
+	for bad in '{"kind":"note","text":"a\u0000b"}' '{"kind":"note","text":"x","source":"s\u0000t"}'; do
+		run -5 --separate-stderr bash -c 'printf "%s\n" "{\"kind\":\"note\",\"text\":\"good one\"}" "$1" | chat-activity add' _ "$bad"
+		[ "${#stderr_lines[@]}" = 1 ]
+		[[ "$stderr" == "chat-activity: stdin:2: malformed event"*NUL* ]]
+		[ "$(events)" = 1 ]
+	done
+	run -5 --separate-stderr bash -c 'printf "{\"kind\":\"note\",\"text\":\"a\0b\"}\n" | chat-activity add'
+	[[ "$stderr" == "chat-activity: stdin:1: malformed event"*NUL* ]]
+	[ "$(events)" = 1 ]
+}
