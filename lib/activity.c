@@ -3,6 +3,7 @@
  * to; and the queue that holds them while the store is busy. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -699,9 +700,22 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 {
 	char path[PATH_MAX + 256];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	struct file_src fs = {fopen(path, "r"), NULL, 0};
-	if (!fs.f)
-		return jv_true();   /* another drain took it */
+	/* Only a regular file of our own: a FIFO would hold every add (the
+	 * shell hook's) forever, and a symlink or another user's file in the
+	 * folder is not a batch we queued. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return jv_true();   /* another drain took it, or a symlink */
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+		close(fd);
+		return jv_true();
+	}
+	struct file_src fs = {fdopen(fd, "r"), NULL, 0};
+	if (!fs.f) {
+		close(fd);
+		return jv_true();
+	}
 	jv head = from_file(&fs);
 	int ours = jv_is_valid(head) && !strcmp(cf_jstr(head, "store"), key);
 	jv_free(head);

@@ -254,3 +254,22 @@ release_lock() {
 	[[ "$stderr" == "chat-activity: stdin:1: malformed event"*NUL* ]]
 	[ "$(events)" = 1 ]
 }
+
+@test "the queue trusts only its own regular files: a FIFO, a symlink or another user's file is left alone" {
+	chat-activity add "first"
+	key=$(realpath "$CHAT_DB")
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	batch() { printf '{"store":"%s"}\n{"kind":"note","text":"%s"}\n' "$key" "$1"; }
+	batch "via a symlink" > "$BATS_TEST_TMPDIR/elsewhere.jsonl"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere.jsonl" "$q/0000000000001-1-0.jsonl"
+	mkfifo "$q/0000000000002-1-0.jsonl"
+	batch "not mine" > "$q/0000000000003-1-0.jsonl"
+	chown 65534 "$q/0000000000003-1-0.jsonl" 2>/dev/null || rm "$q/0000000000003-1-0.jsonl"
+	batch "mine" > "$q/0000000000004-1-0.jsonl"
+	# a FIFO once made every add (the shell hook's too) wait forever
+	run -0 timeout 20 chat-activity add "second"
+	[ "$(chat-activity ls | jq -sr 'map(.text) | join(",")')" = "first,second,mine" ]
+	[ -L "$q/0000000000001-1-0.jsonl" ]
+	[ -p "$q/0000000000002-1-0.jsonl" ]
+}
