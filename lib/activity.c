@@ -886,7 +886,8 @@ static const char bash_a[] =
 	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
 	"# PS0 is expanded as a command starts: it notes the time, printing nothing.\n"
 	"__confab_t0=\n"
-	"PS0='${__confab_t0:0:$((__confab_t0=${EPOCHREALTIME/[.,]/},0))}'\"$PS0\"\n"
+	"# set -u safe, and sourced twice it is added once.\n"
+	"case ${PS0-} in *__confab_t0*) ;; *) PS0='${__confab_t0:0:$((__confab_t0=${EPOCHREALTIME/[.,]/},0))}'\"${PS0-}\" ;; esac\n"
 	"__confab_prompt() {\n"
 	"\tlocal s=$? t0=$__confab_t0 line\n"
 	"\t__confab_t0=\n"
@@ -902,7 +903,7 @@ static const char bash_b[] =
 	"\tfi\n"
 	"\treturn $s\n"
 	"}\n"
-	"PROMPT_COMMAND=\"__confab_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}\"\n";
+	"case ${PROMPT_COMMAND-} in *__confab_prompt*) ;; *) PROMPT_COMMAND=\"__confab_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}\" ;; esac\n";
 static const char zsh_a[] =
 	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
 	"zmodload zsh/datetime\n"
