@@ -273,3 +273,12 @@ release_lock() {
 	[ -L "$q/0000000000001-1-0.jsonl" ]
 	[ -p "$q/0000000000002-1-0.jsonl" ]
 }
+
+@test "ls --since a span longer than the clock goes back: every event, not an overflow" {
+	chat-activity add "one"
+	chat-activity add "two"
+	for s in 9999999999999999s 99999999999999d 999999999999999w; do
+		run -0 chat-activity ls --since "$s"
+		[ "$(jq -s length <<< "$output")" = 2 ]
+	done
+}
