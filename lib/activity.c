@@ -692,6 +692,16 @@ from_file(void *ctx)
 	return v;
 }
 
+static void
+set_aside(const char *dir, const char *name, const char *path, const char *why)
+{
+	char aside[PATH_MAX + 300];
+	snprintf(aside, sizeof aside, "%s/.unusable-%s", dir, name);
+	cf_warn("the queued events %s cannot be stored (%s): kept as %s",
+	        path, why, aside);
+	rename(path, aside);
+}
+
 /* One batch: 1 stored (or not this store's: 0), 0 when the store is busy
  * (it waits), or an error for a batch that cannot be stored, set aside. */
 static jv
@@ -717,10 +727,15 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 		return jv_true();
 	}
 	jv head = from_file(&fs);
-	int ours = jv_is_valid(head) && !strcmp(cf_jstr(head, "store"), key);
+	/* a batch with no header cannot be told to be ours or another
+	 * store's: left where it is, every add would read it for ever */
+	int headed = jv_is_valid(head) && cf_jstr_or_null(head, "store");
+	int ours = headed && !strcmp(cf_jstr(head, "store"), key);
 	jv_free(head);
 	jv r = jv_true();
-	if (ours) {
+	if (!headed) {
+		set_aside(dir, name, path, "its first line is not a queue header");
+	} else if (ours) {
 		long n = 0;
 		int busy = 0;
 		r = cf_activity_add_each(st, from_file, &fs, wait_ms, &n, &busy);
@@ -731,13 +746,9 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 			jv_free(r);
 			r = jv_false();
 		} else {
-			char aside[PATH_MAX + 300];
-			snprintf(aside, sizeof aside, "%s/.unusable-%s", dir, name);
 			jv m = cf_error_message(r);
-			cf_warn("the queued events %s cannot be stored (%s): kept as %s",
-			        path, jv_string_value(m), aside);
+			set_aside(dir, name, path, jv_string_value(m));
 			jv_free(m);
-			rename(path, aside);
 			jv_free(r);
 			r = jv_true();
 		}

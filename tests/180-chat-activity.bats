@@ -282,3 +282,17 @@ release_lock() {
 		[ "$(jq -s length <<< "$output")" = 2 ]
 	done
 }
+
+@test "a queued batch whose first line is not a header: set aside with one line, not read again by every add" {
+	chat-activity add "first"
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	printf 'garbage\n{"kind":"note","text":"in a broken batch"}\n' > "$q/0000000000001-1-0.jsonl"
+	run -0 --separate-stderr chat-activity add "second"
+	[[ "$stderr" == "chat-activity: the queued events $q/0000000000001-1-0.jsonl cannot be stored"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
+	[ -f "$q/.unusable-0000000000001-1-0.jsonl" ]
+	[ ! -e "$q/0000000000001-1-0.jsonl" ]
+	run -0 --separate-stderr chat-activity add "third"
+	[ -z "$stderr" ]
+	[ "$(events)" = 3 ]
+}
