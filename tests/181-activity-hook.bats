@@ -150,3 +150,15 @@ queued() { cat "$XDG_STATE_HOME"/confab/activity-queue/*.jsonl 2>/dev/null | gre
 	[ "$(jq -s length <<< "$output")" = 1 ]
 	[ "$(jq -r .text <<< "$output")" = "$odd" ]
 }
+
+@test "bash: a failed command kept out of the history (HISTCONTROL=ignorespace) is not recorded as the one before it" {
+	need bash
+	chat-activity hook bash > hook.bash
+	{ echo 'HISTCONTROL=ignorespace'; echo "source '$PWD/hook.bash'"
+	  printf '%s\n' 'echo visible' " sh -c 'exit 4' # hidden" "sh -c 'exit 5' # shown" 'exit 0'; } |
+		bash --norc --noprofile -i > out.bash 2>&1
+	wait_events 1 || { cat -v out.bash; false; }
+	sleep 0.3
+	run -0 chat-activity ls --kind command
+	[ "$(jq -sc 'map([.text, .data.status])' <<< "$output")" = "[[\"sh -c 'exit 5' # shown\",5]]" ]
+}
