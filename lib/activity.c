@@ -702,6 +702,20 @@ set_aside(const char *dir, const char *name, const char *path, const char *why)
 	rename(path, aside);
 }
 
+/* A queued event: the queue's writer gave each its id, which is what
+ * makes two drains of one batch store it once; without one, each drain
+ * would give it a new id and store it again. */
+static jv
+from_queue(void *ctx)
+{
+	jv v = from_file(ctx);
+	if (jv_is_valid(v) && !cf_jstr_or_null(v, "id")) {
+		jv_free(v);
+		return cf_error(CF_EX_DATA, "an event with no id");
+	}
+	return v;
+}
+
 /* One batch: 1 stored (or not this store's: 0), 0 when the store is busy
  * (it waits), or an error for a batch that cannot be stored, set aside. */
 static jv
@@ -738,7 +752,7 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 	} else if (ours) {
 		long n = 0;
 		int busy = 0;
-		r = cf_activity_add_each(st, from_file, &fs, wait_ms, &n, &busy);
+		r = cf_activity_add_each(st, from_queue, &fs, wait_ms, &n, &busy);
 		if (jv_is_valid(r)) {
 			unlink(path);
 			*stored += n;

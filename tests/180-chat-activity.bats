@@ -260,7 +260,7 @@ release_lock() {
 	key=$(realpath "$CHAT_DB")
 	q="$XDG_STATE_HOME/confab/activity-queue"
 	mkdir -p "$q"
-	batch() { printf '{"store":"%s"}\n{"kind":"note","text":"%s"}\n' "$key" "$1"; }
+	batch() { printf '{"store":"%s"}\n{"kind":"note","text":"%s","id":"%s"}\n' "$key" "$1" "$(cat /proc/sys/kernel/random/uuid)"; }
 	batch "via a symlink" > "$BATS_TEST_TMPDIR/elsewhere.jsonl"
 	ln -s "$BATS_TEST_TMPDIR/elsewhere.jsonl" "$q/0000000000001-1-0.jsonl"
 	mkfifo "$q/0000000000002-1-0.jsonl"
@@ -295,4 +295,14 @@ release_lock() {
 	run -0 --separate-stderr chat-activity add "third"
 	[ -z "$stderr" ]
 	[ "$(events)" = 3 ]
+}
+
+@test "a queued batch with events lacking an id is set aside: drains at once would each store it under new ids" {
+	chat-activity add "first"
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	printf '{"store":"%s"}\n{"kind":"note","text":"no id"}\n' "$(realpath "$CHAT_DB")" > "$q/0000000000001-1-0.jsonl"
+	run -0 --separate-stderr chat-activity add "second"
+	[[ "$stderr" == *"cannot be stored"*"no id"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
+	[ "$(events)" = 2 ]
 }
