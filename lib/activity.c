@@ -840,6 +840,11 @@ cf_activity_read(FILE *f, const char *name, long *lineno, jv dflt)
 			i++;
 		if (i == (size_t)len)
 			continue;
+		/* jq would put U+FFFD for the bad bytes: the event stored would
+		 * not be the one given */
+		if (!cf_utf8_valid(line, (size_t)len))
+			return cf_error(CF_EX_DATA, "%s:%ld: malformed event: not valid "
+			                "UTF-8", name, *lineno);
 		jv v = jv_parse_sized(line, (int)len);
 		if (!jv_is_valid(v)) {
 			jv m = jv_invalid_get_msg(v);

@@ -251,7 +251,7 @@ release_lock() {
 		[ "$(events)" = 1 ]
 	done
 	run -5 --separate-stderr bash -c 'printf "{\"kind\":\"note\",\"text\":\"a\0b\"}\n" | chat-activity add'
-	[[ "$stderr" == "chat-activity: stdin:1: malformed event"*NUL* ]]
+	[[ "$stderr" == "chat-activity: stdin:1: malformed event"* ]]
 	[ "$(events)" = 1 ]
 }
 
@@ -305,4 +305,12 @@ release_lock() {
 	run -0 --separate-stderr chat-activity add "second"
 	[[ "$stderr" == *"cannot be stored"*"no id"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
 	[ "$(events)" = 2 ]
+}
+
+@test "a record with invalid UTF-8: one line naming it, nothing added (not stored with its bytes replaced)" {
+	chat-activity add "first"
+	run -5 --separate-stderr bash -c 'printf "{\"kind\":\"note\",\"text\":\"ok\"}\n{\"kind\":\"note\",\"text\":\"bad \xff\xfe\"}\n" | chat-activity add'
+	[ "${#stderr_lines[@]}" = 1 ]
+	[[ "$stderr" == "chat-activity: stdin:2: malformed event"*UTF-8* ]]
+	[ "$(events)" = 1 ]
 }
