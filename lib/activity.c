@@ -3,6 +3,7 @@
  * to; and the queue that holds them while the store is busy. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,12 @@ field(jv ev, const char *key)
 		return jv_null();
 	}
 	return v;
+}
+
+static int
+has_nul(jv s)
+{
+	return (size_t)jv_string_length_bytes(jv_copy(s)) != strlen(jv_string_value(s));
 }
 
 jv
@@ -107,6 +114,14 @@ cf_activity_check(jv ev)
 		jv_free(text);
 		jv_free(source);
 		return bad(ev, "malformed event: %s", "its source is not a string");
+	}
+	/* the columns are bound as C strings: a NUL would cut the text short
+	 * without a word */
+	if (has_nul(text) || has_nul(source)) {
+		jv_free(kind);
+		jv_free(text);
+		jv_free(source);
+		return bad(ev, "malformed event: %s", "a NUL in its text or source");
 	}
 	jv data = field(ev, "data");
 	if (jv_get_kind(data) == JV_KIND_NULL) {
@@ -677,6 +692,30 @@ from_file(void *ctx)
 	return v;
 }
 
+static void
+set_aside(const char *dir, const char *name, const char *path, const char *why)
+{
+	char aside[PATH_MAX + 300];
+	snprintf(aside, sizeof aside, "%s/.unusable-%s", dir, name);
+	cf_warn("the queued events %s cannot be stored (%s): kept as %s",
+	        path, why, aside);
+	rename(path, aside);
+}
+
+/* A queued event: the queue's writer gave each its id, which is what
+ * makes two drains of one batch store it once; without one, each drain
+ * would give it a new id and store it again. */
+static jv
+from_queue(void *ctx)
+{
+	jv v = from_file(ctx);
+	if (jv_is_valid(v) && !cf_jstr_or_null(v, "id")) {
+		jv_free(v);
+		return cf_error(CF_EX_DATA, "an event with no id");
+	}
+	return v;
+}
+
 /* One batch: 1 stored (or not this store's: 0), 0 when the store is busy
  * (it waits), or an error for a batch that cannot be stored, set aside. */
 static jv
@@ -685,17 +724,35 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 {
 	char path[PATH_MAX + 256];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	struct file_src fs = {fopen(path, "r"), NULL, 0};
-	if (!fs.f)
-		return jv_true();   /* another drain took it */
+	/* Only a regular file of our own: a FIFO would hold every add (the
+	 * shell hook's) forever, and a symlink or another user's file in the
+	 * folder is not a batch we queued. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return jv_true();   /* another drain took it, or a symlink */
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid()) {
+		close(fd);
+		return jv_true();
+	}
+	struct file_src fs = {fdopen(fd, "r"), NULL, 0};
+	if (!fs.f) {
+		close(fd);
+		return jv_true();
+	}
 	jv head = from_file(&fs);
-	int ours = jv_is_valid(head) && !strcmp(cf_jstr(head, "store"), key);
+	/* a batch with no header cannot be told to be ours or another
+	 * store's: left where it is, every add would read it for ever */
+	int headed = jv_is_valid(head) && cf_jstr_or_null(head, "store");
+	int ours = headed && !strcmp(cf_jstr(head, "store"), key);
 	jv_free(head);
 	jv r = jv_true();
-	if (ours) {
+	if (!headed) {
+		set_aside(dir, name, path, "its first line is not a queue header");
+	} else if (ours) {
 		long n = 0;
 		int busy = 0;
-		r = cf_activity_add_each(st, from_file, &fs, wait_ms, &n, &busy);
+		r = cf_activity_add_each(st, from_queue, &fs, wait_ms, &n, &busy);
 		if (jv_is_valid(r)) {
 			unlink(path);
 			*stored += n;
@@ -703,13 +760,9 @@ drain_one(cf_store *st, const char *dir, const char *name, const char *key,
 			jv_free(r);
 			r = jv_false();
 		} else {
-			char aside[PATH_MAX + 300];
-			snprintf(aside, sizeof aside, "%s/.unusable-%s", dir, name);
 			jv m = cf_error_message(r);
-			cf_warn("the queued events %s cannot be stored (%s): kept as %s",
-			        path, jv_string_value(m), aside);
+			set_aside(dir, name, path, jv_string_value(m));
 			jv_free(m);
-			rename(path, aside);
 			jv_free(r);
 			r = jv_true();
 		}
@@ -805,6 +858,11 @@ cf_activity_read(FILE *f, const char *name, long *lineno, jv dflt)
 			i++;
 		if (i == (size_t)len)
 			continue;
+		/* jq would put U+FFFD for the bad bytes: the event stored would
+		 * not be the one given */
+		if (!cf_utf8_valid(line, (size_t)len))
+			return cf_error(CF_EX_DATA, "%s:%ld: malformed event: not valid "
+			                "UTF-8", name, *lineno);
 		jv v = jv_parse_sized(line, (int)len);
 		if (!jv_is_valid(v)) {
 			jv m = jv_invalid_get_msg(v);
@@ -876,11 +934,15 @@ static const char bash_a[] =
 	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
 	"# PS0 is expanded as a command starts: it notes the time, printing nothing.\n"
 	"__confab_t0=\n"
-	"PS0='${__confab_t0:0:$((__confab_t0=${EPOCHREALTIME/[.,]/},0))}'\"$PS0\"\n"
+	"# set -u safe, and sourced twice it is added once.\n"
+	"case ${PS0-} in *__confab_t0*) ;; *) PS0='${__confab_t0:0:$((__confab_t0=${EPOCHREALTIME/[.,]/},0))}'\"${PS0-}\" ;; esac\n"
+	"# A command kept out of the history (HISTCONTROL=ignorespace) leaves HISTCMD\n"
+	"# as it was: history 1 would name the one before it, so it is not recorded.\n"
+	"__confab_hc=\n"
 	"__confab_prompt() {\n"
-	"\tlocal s=$? t0=$__confab_t0 line\n"
-	"\t__confab_t0=\n"
-	"\tif [ -n \"$t0\" ] && [ \"$s\" -ne 0 ]; then\n"
+	"\tlocal s=$? t0=$__confab_t0 hc=$__confab_hc line\n"
+	"\t__confab_t0= __confab_hc=${HISTCMD-}\n"
+	"\tif [ -n \"$t0\" ] && [ \"$s\" -ne 0 ] && [ \"$hc\" != \"${HISTCMD-}\" ]; then\n"
 	"\t\tline=$(HISTTIMEFORMAT= builtin history 1)\n"
 	"\t\tline=${line#\"${line%%[![:space:][:digit:]]*}\"}\n"
 	"\t\t(";
@@ -892,7 +954,7 @@ static const char bash_b[] =
 	"\tfi\n"
 	"\treturn $s\n"
 	"}\n"
-	"PROMPT_COMMAND=\"__confab_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}\"\n";
+	"case ${PROMPT_COMMAND-} in *__confab_prompt*) ;; *) PROMPT_COMMAND=\"__confab_prompt${PROMPT_COMMAND:+;$PROMPT_COMMAND}\" ;; esac\n";
 static const char zsh_a[] =
 	"# confab: record each failed command in the activity log (chat-activity(1)).\n"
 	"zmodload zsh/datetime\n"

@@ -199,7 +199,9 @@ cf_when_parse(const char *s, int end_of_day, int64_t *ms)
 	case 'w': unit = 7 * 86400000LL; break;
 	default: return -1;
 	}
-	*ms = cf_now_ms() - n * unit;
+	int64_t now = cf_now_ms();
+	/* further back than the epoch is the epoch (n * unit would overflow) */
+	*ms = n > now / unit ? 0 : now - n * unit;
 	return 0;
 }
 

@@ -241,3 +241,76 @@ release_lock() {
 	# the session is untouched
 	[ "$(chat-ls --json | jq -r .name)" = four ]
 }
+
+@test "a NUL in a record's text or source, escaped or raw: one line naming it, nothing added" {
+	chat-activity add --kind note "already there"
+	for bad in '{"kind":"note","text":"a\u0000b"}' '{"kind":"note","text":"x","source":"s\u0000t"}'; do
+		run -5 --separate-stderr bash -c 'printf "%s\n" "{\"kind\":\"note\",\"text\":\"good one\"}" "$1" | chat-activity add' _ "$bad"
+		[ "${#stderr_lines[@]}" = 1 ]
+		[[ "$stderr" == "chat-activity: stdin:2: malformed event"*NUL* ]]
+		[ "$(events)" = 1 ]
+	done
+	run -5 --separate-stderr bash -c 'printf "{\"kind\":\"note\",\"text\":\"a\0b\"}\n" | chat-activity add'
+	[[ "$stderr" == "chat-activity: stdin:1: malformed event"* ]]
+	[ "$(events)" = 1 ]
+}
+
+@test "the queue trusts only its own regular files: a FIFO, a symlink or another user's file is left alone" {
+	chat-activity add "first"
+	key=$(realpath "$CHAT_DB")
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	batch() { printf '{"store":"%s"}\n{"kind":"note","text":"%s","id":"%s"}\n' "$key" "$1" "$(cat /proc/sys/kernel/random/uuid)"; }
+	batch "via a symlink" > "$BATS_TEST_TMPDIR/elsewhere.jsonl"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere.jsonl" "$q/0000000000001-1-0.jsonl"
+	mkfifo "$q/0000000000002-1-0.jsonl"
+	batch "not mine" > "$q/0000000000003-1-0.jsonl"
+	chown 65534 "$q/0000000000003-1-0.jsonl" 2>/dev/null || rm "$q/0000000000003-1-0.jsonl"
+	batch "mine" > "$q/0000000000004-1-0.jsonl"
+	# a FIFO once made every add (the shell hook's too) wait forever
+	run -0 timeout 20 chat-activity add "second"
+	[ "$(chat-activity ls | jq -sr 'map(.text) | join(",")')" = "first,second,mine" ]
+	[ -L "$q/0000000000001-1-0.jsonl" ]
+	[ -p "$q/0000000000002-1-0.jsonl" ]
+}
+
+@test "ls --since a span longer than the clock goes back: every event, not an overflow" {
+	chat-activity add "one"
+	chat-activity add "two"
+	for s in 9999999999999999s 99999999999999d 999999999999999w; do
+		run -0 chat-activity ls --since "$s"
+		[ "$(jq -s length <<< "$output")" = 2 ]
+	done
+}
+
+@test "a queued batch whose first line is not a header: set aside with one line, not read again by every add" {
+	chat-activity add "first"
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	printf 'garbage\n{"kind":"note","text":"in a broken batch"}\n' > "$q/0000000000001-1-0.jsonl"
+	run -0 --separate-stderr chat-activity add "second"
+	[[ "$stderr" == "chat-activity: the queued events $q/0000000000001-1-0.jsonl cannot be stored"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
+	[ -f "$q/.unusable-0000000000001-1-0.jsonl" ]
+	[ ! -e "$q/0000000000001-1-0.jsonl" ]
+	run -0 --separate-stderr chat-activity add "third"
+	[ -z "$stderr" ]
+	[ "$(events)" = 3 ]
+}
+
+@test "a queued batch with events lacking an id is set aside: drains at once would each store it under new ids" {
+	chat-activity add "first"
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	mkdir -p "$q"
+	printf '{"store":"%s"}\n{"kind":"note","text":"no id"}\n' "$(realpath "$CHAT_DB")" > "$q/0000000000001-1-0.jsonl"
+	run -0 --separate-stderr chat-activity add "second"
+	[[ "$stderr" == *"cannot be stored"*"no id"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
+	[ "$(events)" = 2 ]
+}
+
+@test "a record with invalid UTF-8: one line naming it, nothing added (not stored with its bytes replaced)" {
+	chat-activity add "first"
+	run -5 --separate-stderr bash -c 'printf "{\"kind\":\"note\",\"text\":\"ok\"}\n{\"kind\":\"note\",\"text\":\"bad \xff\xfe\"}\n" | chat-activity add'
+	[ "${#stderr_lines[@]}" = 1 ]
+	[[ "$stderr" == "chat-activity: stdin:2: malformed event"*UTF-8* ]]
+	[ "$(events)" = 1 ]
+}

@@ -136,3 +136,29 @@ queued() { cat "$XDG_STATE_HOME"/confab/activity-queue/*.jsonl 2>/dev/null | gre
 	"./it's here/chat-activity" hook bash > h
 	bash -n h
 }
+
+@test "bash: under set -u, sourced twice, odd command lines: no noise, each failure once, kept verbatim" {
+	need bash
+	chat-activity hook bash > hook.bash
+	odd="false \"a b\" '\$(echo x)' \\\\ é '\`x\`'"
+	{ echo 'set -u'; echo "source '$PWD/hook.bash'"; echo "source '$PWD/hook.bash'"; printf '%s\n' "$odd" 'true' 'exit 0'; } |
+		bash --norc --noprofile -i > out.bash 2>&1
+	wait_events 1 || { cat -v out.bash; false; }
+	sleep 0.2
+	! grep -E 'unbound|command not found|syntax error' out.bash || { cat -v out.bash; false; }
+	run -0 chat-activity ls --kind command
+	[ "$(jq -s length <<< "$output")" = 1 ]
+	[ "$(jq -r .text <<< "$output")" = "$odd" ]
+}
+
+@test "bash: a failed command kept out of the history (HISTCONTROL=ignorespace) is not recorded as the one before it" {
+	need bash
+	chat-activity hook bash > hook.bash
+	{ echo 'HISTCONTROL=ignorespace'; echo "source '$PWD/hook.bash'"
+	  printf '%s\n' 'echo visible' " sh -c 'exit 4' # hidden" "sh -c 'exit 5' # shown" 'exit 0'; } |
+		bash --norc --noprofile -i > out.bash 2>&1
+	wait_events 1 || { cat -v out.bash; false; }
+	sleep 0.3
+	run -0 chat-activity ls --kind command
+	[ "$(jq -sc 'map([.text, .data.status])' <<< "$output")" = "[[\"sh -c 'exit 5' # shown\",5]]" ]
+}
