@@ -674,6 +674,13 @@ message(cf_export *x, jv msg, cmark_node *doc)
 		fputs("*\n\n", f);
 	}
 	free(calls);
+	char *carried = cf_context_line(msg);   /* what it was sent with */
+	if (*carried) {
+		fputc('*', f);
+		put_esc(f, carried, strlen(carried));
+		fputs("*\n\n", f);
+	}
+	free(carried);
 	put_marks(f, msg);
 	return ferror(f) ? -1 : 0;
 }

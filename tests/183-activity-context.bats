@@ -132,6 +132,8 @@ ids() {
 	[[ $output == *'context: 1 activity event, 1 file'* ]]
 	run -0 chat-export -f html "$S"
 	[[ $output == *'<em>context: 1 activity event, 1 file</em>'* ]]
+	run -0 chat-export -f markdown "$S"
+	[[ $output == *$'\n*context: 1 activity event, 1 file*\n'* ]]
 	run -0 chat-export -f json "$S"
 	[ "$(jq -c '.messages[0].context.activityEvents' <<< "$output")" = '["e-1"]' ]
 }
