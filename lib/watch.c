@@ -378,10 +378,25 @@ pend_find(struct watcher *x, int root, const char *rel, unsigned h)
 static void flush(struct watcher *x, int all);
 static int spill(struct watcher *x);
 
+/* A folder's own entry (rel ending in `/`) is matched as the folder it
+ * names. */
+static int
+ignored(const struct watcher *x, int root, const char *rel)
+{
+	size_t n = strlen(rel);
+	if (!n || rel[n - 1] != '/')
+		return cf_ignore_match(x->roots[root].ig, rel, 0);
+	char *d = cf_xstrdup(rel);
+	d[n - 1] = 0;
+	int hit = cf_ignore_match(x->roots[root].ig, d, 1);
+	free(d);
+	return hit;
+}
+
 static void
 note(struct watcher *x, int root, const char *rel, int change, int64_t now)
 {
-	if (cf_ignore_match(x->roots[root].ig, rel, 0))
+	if (ignored(x, root, rel))
 		return;
 	unsigned h = hash_of(root, rel);
 	struct pend *p = pend_find(x, root, rel, h);
@@ -431,6 +446,9 @@ event(struct watcher *x, int root, const char *rel, int change, int64_t at)
 	jv data = JV_OBJECT(jv_string("path"), jv_string(rel),
 	                    jv_string("change"), jv_string(change_name[change]),
 	                    jv_string("dir"), jv_string(x->roots[root].path));
+	size_t n = strlen(rel);
+	if (n && rel[n - 1] == '/')
+		data = jv_object_set(data, jv_string("folder"), jv_true());
 	return JV_OBJECT(jv_string("kind"), jv_string("file"),
 	                 jv_string("source"), jv_string(x->w->source ? x->w->source : "watch"),
 	                 jv_string("text"), jv_string_fmt("%s %s", change_name[change], rel),
@@ -709,8 +727,23 @@ handle(struct watcher *x, const struct inotify_event *ev, int64_t now)
 		if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 			if (!cf_ignore_match(x->roots[root].ig, rel, 1))
 				add_tree(x, root, rel, 1, now);
-		} else if (ev->mask & IN_MOVED_FROM)
+		} else if (ev->mask & IN_MOVED_FROM) {
+			/* renamed or moved out: its files are seen again under a
+			 * new name (as created) if it stays in a watched tree, but
+			 * nothing is told of the old names one by one, so the
+			 * folder's own removal says they went.  Pairing by cookie
+			 * with an IN_MOVED_TO for a "moved" event would need the
+			 * two to arrive in one read, which a move out never does;
+			 * one rule for both is simpler to read back. */
 			drop_tree(x, root, rel);
+			char *self = join(rel, "");
+			size_t n = strlen(self);
+			self = cf_xrealloc(self, n + 2);
+			self[n] = '/';
+			self[n + 1] = 0;
+			note(x, root, self, REMOVED, now);
+			free(self);
+		}
 	} else {
 		if (!strcmp(ev->name, ".gitignore") && (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)))
 			cf_ignore_load(x->roots[root].ig, dir);

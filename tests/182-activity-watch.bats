@@ -2,7 +2,8 @@
 # chat-activity watch: real inotify on real folders: 5,000 files made in a
 # loop each recorded once as created (their writes merged), changed and
 # removed, a new folder's files, what .gitignore ignores (and ! brings
-# back) left out, a watched folder that disappears, SIGTERM flushing what
+# back) left out, a folder renamed or moved out (its own removal), a
+# watched folder that disappears, SIGTERM flushing what
 # is pending, a busy store.  Nothing is timed: each check waits for its
 # rows, 20 s at most.
 
@@ -95,6 +96,26 @@ start() {
 	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'created moved/in/c.c'"
 	echo d > "$W/moved/in/d.c"
 	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'created moved/in/d.c'"
+}
+
+@test "a folder renamed: its removal under the old name, its files created under the new; moved out: its removal" {
+	mkdir -p "$W/sub/in"
+	echo a > "$W/sub/a.c"
+	echo b > "$W/sub/in/b.c"
+	start "$W"
+	mv "$W/sub" "$W/sub2"
+	wait_for 2 "SELECT count(*) FROM activity WHERE text IN ('created sub2/a.c', 'created sub2/in/b.c')"
+	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub/' AND json_extract(data, '\$.path') = 'sub/' AND json_extract(data, '\$.change') = 'removed' AND json_extract(data, '\$.folder') = 1"
+	# the old names' files are not listed one by one
+	[ "$(files "AND text IN ('removed sub/a.c', 'removed sub/in/b.c')")" = 0 ]
+	# moved out of the tree: the removal, and nothing under it seen any more
+	mkdir -p "$BATS_TEST_TMPDIR/elsewhere"
+	mv "$W/sub2" "$BATS_TEST_TMPDIR/elsewhere/"
+	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub2/' AND json_extract(data, '\$.folder') = 1"
+	echo c > "$BATS_TEST_TMPDIR/elsewhere/sub2/in/c.c"
+	echo z > "$W/zz-end.c"
+	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'created zz-end.c'"
+	[ "$(files "AND text LIKE '%c.c'")" = 0 ]
 }
 
 @test ".gitignore: ignored files and folders left out, ! brings one back, nested files, .git always" {
