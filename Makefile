@@ -261,6 +261,7 @@ check-stress: all build/fakeprov
 
 bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl build/ptytime
 bench: build/bench-noplugin
+bench: build/touchgen
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
@@ -293,6 +294,12 @@ build/bench-noplugin: tests/bench/noplugin.c
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 build/timeit: tests/bench/timeit.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The watch bench's file generator: N files made or appended to as fast as
+# one process can (tests/bench/touchgen.c).
+build/touchgen: tests/bench/touchgen.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
