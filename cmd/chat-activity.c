@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -45,8 +46,8 @@ static const struct cf_opt own[] = {
 	{"data", O_DATA, required_argument, "JSON",
 	 "add: a JSON object of details"},
 	{"queue", O_QUEUE, no_argument, NULL,
-	 "add: wait for no writer: a busy store\n"
-	 "queues the events at once (the hook)"},
+	 "add: queue the events, never opening the\n"
+	 "store; its next reader stores them (the hook)"},
 	{"since", O_SINCE, required_argument, "WHEN",
 	 "ls: events since WHEN (30m, 2h, today,\n"
 	 "yesterday, a date, RFC 3339)"},
@@ -90,11 +91,13 @@ next(void *ctx)
 	return cf_activity_read(stdin, "stdin", &s->lineno, s->dflt);
 }
 
+/* st NULL: the store at db, never opened (--queue). */
 static int
-queue_all(cf_store *st, struct src *s, const char *why)
+queue_all(cf_store *st, const char *db, struct src *s, const char *why)
 {
 	jv err = jv_invalid();
-	cf_activity_q *qq = cf_activity_queue_open(st, &err);
+	cf_activity_q *qq = st ? cf_activity_queue_open(st, &err) :
+	                    cf_activity_queue_open_path(db, &err);
 	if (!qq)
 		cf_exit_on(err);
 	long n = 0;
@@ -121,6 +124,11 @@ queue_all(cf_store *st, struct src *s, const char *why)
 		return CF_EX_OK;
 	}
 	jv path = cf_ok(cf_activity_queue_close(qq));
+	/* --queue: queued is what was asked, not a busy store */
+	if (!st) {
+		jv_free(path);
+		return CF_EX_OK;
+	}
 	cf_warn("%s: %ld event%s queued in %s, for the next chat-activity to store",
 	        why, n, n == 1 ? "" : "s", jv_string_value(path));
 	jv_free(path);
@@ -137,7 +145,7 @@ add(cf_store *st, struct src *s, int queue)
 	if (!jv_is_valid(r) && busy) {
 		jv m = cf_error_message(r);
 		jv_free(r);
-		int code = queue_all(st, s, queue ? "the store is busy" : jv_string_value(m));
+		int code = queue_all(st, NULL, s, queue ? "the store is busy" : jv_string_value(m));
 		jv_free(m);
 		return code;
 	}
@@ -268,6 +276,8 @@ main(int argc, char **argv)
 			cf_usage_die("prune takes no argument");
 		int64_t t = before ? cf_when_arg("--before", before, 0) : 0;
 		cf_store *st = cf_open(db, CF_STORE_WRITE);
+		/* a queued event is pruned as a stored one would be */
+		jv_free(cf_activity_drain(st, QUEUE_WAIT_MS));
 		jv n = cf_ok(before ? cf_activity_prune(st, t) : cf_activity_prune_due(st));
 		if (cf_out_isatty())
 			printf("%d event%s removed\n", (int)jv_number_value(n),
@@ -354,6 +364,19 @@ main(int argc, char **argv)
 	 * not take its event with it */
 	if (queue)
 		signal(SIGHUP, SIG_IGN);
+	/* The hook's: never SQLite (its open and commit are most of an add's
+	 * time); every reader drains the queue first.  A --db that names no
+	 * file is a typo, as cf_open says. */
+	if (queue) {
+		struct stat sb;
+		if (db && stat(db, &sb) != 0)
+			cf_die(CF_EX_STORE, "no store at '%s': --db names an existing "
+			       "one (chat-new --db creates it)", db);
+		int code = queue_all(NULL, db, &s, NULL);
+		jv_free(s.event);
+		jv_free(s.dflt);
+		return cf_out_finish(code);
+	}
 	cf_store *st = cf_open(db, CF_STORE_WRITE);
 	int code = add(st, &s, queue);
 	jv_free(s.event);

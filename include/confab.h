@@ -1332,6 +1332,9 @@ const char *cf_activity_queue_dir(void);
  * never sees half a batch) or discard. */
 typedef struct cf_activity_q cf_activity_q;
 cf_activity_q *cf_activity_queue_open(cf_store *st, jv *err);
+/* The same for the store at path (NULL: the default), never opening it:
+ * chat-activity add --queue, the shell hook's. */
+cf_activity_q *cf_activity_queue_open_path(const char *path, jv *err);
 CF_MUST jv cf_activity_queue_put(cf_activity_q *q, jv event);
 CF_MUST jv cf_activity_queue_close(cf_activity_q *q);   /* its path */
 void cf_activity_queue_discard(cf_activity_q *q);

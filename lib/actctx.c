@@ -98,6 +98,11 @@ jv
 cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
                  const char *kind, int again)
 {
+	/* the shell hook's events wait in the queue (chat-activity add
+	 * --queue): stored first so none is missed.  Not inside a caller's
+	 * transaction, and an empty queue costs one opendir. */
+	if (!cf_store_readonly(st) && sqlite3_get_autocommit(cf_store_db(st)))
+		jv_free(cf_activity_drain(st, 200));
 	sqlite3_stmt *s = cf_stmt(st, pick);
 	sqlite3_bind_int64(s, 1, since_ms);
 	cf_bind_text(s, 2, kind);

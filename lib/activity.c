@@ -581,8 +581,43 @@ struct cf_activity_q {
 	char dir[PATH_MAX];
 };
 
+static cf_activity_q *queue_open_key(const char *key, jv *err);
+
 cf_activity_q *
 cf_activity_queue_open(cf_store *st, jv *err)
+{
+	char key[PATH_MAX];
+	store_key(st, key);
+	return queue_open_key(key, err);
+}
+
+/* The name store_key gives the store once it is open, from its path
+ * alone: the hook's add queues without opening SQLite at all.  A store not
+ * made yet has no realpath; its absolute path is what SQLite will name it. */
+cf_activity_q *
+cf_activity_queue_open_path(const char *path, jv *err)
+{
+	if (!path)
+		path = cf_store_default_path();
+	if (!path) {
+		*err = cf_error(CF_EX_STORE, "no database: set CHAT_DB or HOME");
+		return NULL;
+	}
+	char key[PATH_MAX], cwd[PATH_MAX];
+	if (!realpath(path, key)) {
+		if (*path != '/' && getcwd(cwd, sizeof cwd)) {
+			if (snprintf(key, sizeof key, "%s/%s", cwd, path) >= (int)sizeof key) {
+				*err = cf_error(CF_EX_STORE, "a store path too long: %s", path);
+				return NULL;
+			}
+		} else
+			snprintf(key, sizeof key, "%s", path);
+	}
+	return queue_open_key(key, err);
+}
+
+static cf_activity_q *
+queue_open_key(const char *key, jv *err)
 {
 	const char *dir = cf_activity_queue_dir();
 	if (!dir) {
@@ -605,8 +640,6 @@ cf_activity_queue_open(cf_store *st, jv *err)
 		free(q);
 		return NULL;
 	}
-	char key[PATH_MAX];
-	store_key(st, key);
 	jv head = jv_dump_string(jv_object_set(jv_object(), jv_string("store"),
 	                                       jv_string(key)), 0);
 	fprintf(q->f, "%s\n", jv_string_value(head));

@@ -179,11 +179,12 @@ release_lock() {
 
 @test "the store locked by another program: add --queue queues at once, the next add stores it, nothing lost" {
 	hold_lock
-	run -12 --separate-stderr chat-activity add --queue --kind error --source bash "while locked"
-	[[ "$stderr" == "chat-activity: the store is busy: 1 event queued in $XDG_STATE_HOME/confab/activity-queue/"*".jsonl, for the next chat-activity to store" ]]
+	# queued is what --queue asks for: status 0, not a word
+	run -0 --separate-stderr chat-activity add --queue --kind error --source bash "while locked"
+	[ -z "$stderr" ]
 	# records on stdin too, all of them checked first
 	run -5 --separate-stderr bash -c 'printf "%s\n" "{\"kind\":\"note\",\"text\":\"a\"}" "{\"kind\":\"x\"}" | chat-activity add --queue'
-	printf '{"kind":"note","text":"queued %d"}\n' 1 2 3 | { run -12 chat-activity add --queue; }
+	printf '{"kind":"note","text":"queued %d"}\n' 1 2 3 | { run -0 chat-activity add --queue; }
 	[ "$(ls "$XDG_STATE_HOME/confab/activity-queue" | wc -l)" = 2 ]
 	release_lock
 	[ "$(events)" = 1 ]
@@ -196,7 +197,7 @@ release_lock() {
 
 @test "ls drains the queue too; a batch queued for another store stays for it" {
 	hold_lock
-	run -12 chat-activity add --queue "for this store"
+	run -0 chat-activity add --queue "for this store"
 	release_lock
 	# a batch of another store's, in the same queue folder
 	CHAT_DB="$BATS_TEST_TMPDIR/other.db" chat-activity add "other's first"
@@ -206,6 +207,43 @@ release_lock() {
 	[ -z "$(ls "$XDG_STATE_HOME/confab/activity-queue")" ]
 	[ "$(CHAT_DB="$BATS_TEST_TMPDIR/other.db" chat-activity ls | jq -sr 'map(.text) | join(",")')" = "other's first" ]
 	: "$q"
+}
+
+@test "add --queue never opens the store: nothing in it until a reader drains the queue, then once" {
+	chat-activity add "stored"
+	run -0 --separate-stderr chat-activity add --queue --kind error --source bash --status 2 "queued"
+	[ -z "$stderr" ]
+	[ "$(events)" = 1 ]
+	q="$XDG_STATE_HOME/confab/activity-queue"
+	b=$(ls "$q")
+	[ "$(stat -c %a "$q/$b")" = 600 ]
+	# the header names the store as a drain names it; the event has its id and time
+	[ "$(head -1 "$q/$b" | jq -r .store)" = "$(realpath "$CHAT_DB")" ]
+	[ "$(sed -n 2p "$q/$b" | jq -r '(.id | length > 0), (.at > 0), .data.status' | tr '\n' ,)" = true,true,2, ]
+	run -0 chat-activity ls
+	[ "$(jq -sr 'map(.text) | join(",")' <<< "$output")" = "stored,queued" ]
+	[ -z "$(ls "$q")" ]
+	run -0 chat-activity ls
+	[ "$(jq -s length <<< "$output")" = 2 ]
+	# no store yet: --queue does not make one; the first reader does, and stores it
+	export CHAT_DB="$BATS_TEST_TMPDIR/new/chat.db"
+	run -0 chat-activity add --queue "before any store"
+	[ ! -e "$CHAT_DB" ] && [ ! -e "$BATS_TEST_TMPDIR/new" ]
+	run -0 chat-activity ls
+	[ "$(jq -r .text <<< "$output")" = "before any store" ]
+	# a --db naming no file is a typo, as for every program
+	run -6 --separate-stderr chat-activity add --queue --db "$BATS_TEST_TMPDIR/typo.db" "x"
+	[[ $stderr == "chat-activity: no store at '$BATS_TEST_TMPDIR/typo.db'"* ]]
+	[ -z "$(ls "$q")" ]
+}
+
+@test "prune drains the queue first: a queued old event is pruned as a stored one" {
+	config <<< "activity-days = 0"
+	chat-activity add "kept"
+	chat-activity add --queue --at 2019-01-01T00:00:00Z "old and queued"
+	run -0 chat-activity prune --before 2020-01-01
+	[ -z "$(ls "$XDG_STATE_HOME/confab/activity-queue")" ]
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT group_concat(text) FROM activity')" = kept ]
 }
 
 @test "without --queue, add waits a little for the lock, then queues" {

@@ -48,6 +48,16 @@ ids() {
 	[ "$(ids 0)" = '["e-1","e-2"]' ]
 }
 
+@test "an event the shell hook queued (add --queue) is in the next --context's request" {
+	chat-activity add --queue --kind error --source bash --status 2 'make: the queued one'
+	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM activity')" = 0 ]
+	run -0 --separate-stderr chat-send -s "$S" --context 1h 'what broke?'
+	[ "$stderr" = "chat-send: attached 1 event from the last hour" ]
+	[[ $(sent 1) == *'error bash: make: the queued one (exit 2)'* ]]
+	[ "$(ids 0 | jq length)" = 1 ]
+	[ -z "$(ls "$XDG_STATE_HOME/confab/activity-queue")" ]
+}
+
 @test "an event is never sent twice to a session, unless --context-again; another session gets it" {
 	event e-1 60000 error bash 'it failed'
 	run -0 chat-send -s "$S" --context 1h first
