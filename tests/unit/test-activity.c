@@ -120,8 +120,21 @@ store(void)
 	n = cf_activity_drain(st, 100);
 	CHECK(jv_number_value(n) == 0);
 	jv_free(n);
+	/* queued by the store's path, never opening it (add --queue): the
+	 * header names it as the open store's drain does */
+	q = cf_activity_queue_open_path(path, &err);
+	CHECK(q != NULL);
+	OK(cf_activity_queue_put(q, ev("{\"kind\":\"note\",\"text\":\"by path\"}")));
+	p = cf_activity_queue_close(q);
+	CHECK(jv_get_kind(p) == JV_KIND_STRING);
+	jv_free(p);
+	CHECK(count(st) == 3);
+	n = cf_activity_drain(st, 100);
+	CHECK(jv_number_value(n) == 1);
+	jv_free(n);
+	CHECK(count(st) == 4);
 	n = cf_activity_prune(st, cf_now_ms() + 1000);
-	CHECK(jv_number_value(n) == 3);
+	CHECK(jv_number_value(n) == 4);
 	jv_free(n);
 	cf_store_close(st);
 }
