@@ -537,32 +537,7 @@ const char *
 cf_activity_queue_dir(void)
 {
 	static char buf[PATH_MAX];
-	const char *e;
-	if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
-		snprintf(buf, sizeof buf, "%s/confab/activity-queue", e);
-	else if ((e = getenv("HOME")) && *e)
-		snprintf(buf, sizeof buf, "%s/.local/state/confab/activity-queue", e);
-	else
-		return NULL;
-	return buf;
-}
-
-static int
-mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		if (!(*p = c))
-			break;
-	}
-	return 0;
+	return cf_state_path("activity-queue", buf, sizeof buf);
 }
 
 /* The store's own name, so a batch queued for one store is not stored in
@@ -629,7 +604,7 @@ queue_open_key(const char *key, jv *err)
 	snprintf(q->dir, sizeof q->dir, "%s", dir);
 	snprintf(q->tmp, sizeof q->tmp, "%s/.tmp-XXXXXX", dir);
 	int fd = -1;
-	if (mkdirs(dir) != 0 || (fd = mkstemp(q->tmp)) < 0 ||
+	if (cf_mkdirs(dir) != 0 || (fd = mkstemp(q->tmp)) < 0 ||
 	    !(q->f = fdopen(fd, "w"))) {
 		*err = cf_error(CF_EX_FAIL, "cannot queue events in %s: %s", dir,
 		                strerror(errno));

@@ -37,6 +37,12 @@ struct cf_store {
  * (binds do nothing, sqlite3_step says SQLITE_MISUSE), so the step that
  * follows fails, and cf_store_error still has the prepare's message. */
 sqlite3_stmt *cf_stmt(cf_store *st, const char *sql);
+/* util.c: $XDG_STATE_HOME/confab/SUB (else ~/.local/state/confab/SUB)
+ * into buf, or NULL when neither variable helps: the spool's and the
+ * activity queue's folder.  cf_mkdirs makes a folder and those above it,
+ * 0700, -1 (errno) when one cannot be made. */
+char *cf_state_path(const char *sub, char *buf, size_t n);
+int cf_mkdirs(const char *path);
 /* A one-off statement, to finalize after use; NULL as cf_stmt. */
 sqlite3_stmt *cf_prepare(cf_store *st, const char *sql);
 /* Steps a statement that returns no rows: jv_true(), or the store's error

@@ -20,30 +20,7 @@ const char *
 cf_spool_dir(void)
 {
 	static char buf[PATH_MAX];
-	const char *e;
-	if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
-		snprintf(buf, sizeof buf, "%s/confab/spool", e);
-	else if ((e = getenv("HOME")) && *e)
-		snprintf(buf, sizeof buf, "%s/.local/state/confab/spool", e);
-	else
-		return NULL;
-	return buf;
-}
-
-static int
-mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s/", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
+	return cf_state_path("spool", buf, sizeof buf);
 }
 
 /* The store's own name for itself, so a spool kept for one store is not
@@ -99,7 +76,7 @@ cf_spool_write(cf_store *st, jv turn, const char *reason)
 	char stamp[25];
 	cf_time_fmt(cf_now_ms(), stamp);
 	snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir);
-	if (mkdirs(dir) != 0) {
+	if (cf_mkdirs(dir) != 0) {
 		jv_free(turn);
 		return cf_error(CF_EX_FAIL, "cannot create the spool folder '%s': %s",
 		                dir, strerror(errno));

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "priv.h"
 
 int64_t
 cf_now_ms(void)
@@ -354,4 +354,35 @@ cf_read_text(int fd)
 	jv s = jv_string_sized(buf, (int)n);
 	free(buf);
 	return s;
+}
+
+/* ---- the state folder ---- */
+
+char *
+cf_state_path(const char *sub, char *buf, size_t n)
+{
+	const char *e;
+	if ((e = getenv("XDG_STATE_HOME")) && *e == '/')
+		snprintf(buf, n, "%s/confab/%s", e, sub);
+	else if ((e = getenv("HOME")) && *e)
+		snprintf(buf, n, "%s/.local/state/confab/%s", e, sub);
+	else
+		return NULL;
+	return buf;
+}
+
+int
+cf_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof buf, "%s/", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
 }
