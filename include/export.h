@@ -224,4 +224,10 @@ const char *cf_role_title(const char *role);
  * characters, not empty, at most 100 bytes; ext is appended. */
 char *cf_safe_name(const char *name, const char *ext);
 
+/* exp_html.c: a message's content (Markdown) as an HTML fragment, for
+ * chat-serve's page: rendered and highlighted as the HTML export renders
+ * it, and sanitized as it is (raw HTML escaped, links that could run
+ * script defused).  Never NULL; the caller frees it. */
+char *cf_html_message(const char *text, size_t len);
+
 #endif

@@ -1,0 +1,6 @@
+/* serve_sessions.c — see serve.h for what this file holds. */
+#include "serve.h"
+
+const struct cf_route cf_serve_routes_sessions[] = {
+	{0},
+};
