@@ -937,6 +937,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (q->done) {
 		*upload_size = 0;
+		/* a route that suspended the connection without a response (a
+		 * send waiting for its reply) is asked again when resumed */
+		if (!r->status && r->route && r->ctx)
+			return r->route->fn(r);
 		return MHD_YES;
 	}
 	if (*upload_size) {
