@@ -970,8 +970,13 @@ log_line(struct req_state *q)
 	char when[25], line[1200];
 	cf_time_fmt(cf_now_ms(), when);
 	double ms = (double)cf_now_ms() - r->start;
+	char method[24];
+	snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+	for (char *m = method; *m; m++)
+		if ((unsigned char)*m <= 0x20 || (unsigned char)*m >= 0x7f)
+			*m = '?';
 	int n = snprintf(line, sizeof line, "%s %s %s %u %llu %.0f\n", when,
-	                 r->method[0] ? r->method : "-", q->raw ? q->raw : "-",
+	                 method, q->raw ? q->raw : "-",
 	                 r->status, r->sent, ms);
 	if (n > (int)sizeof line - 1) {
 		n = (int)sizeof line - 1;
