@@ -908,6 +908,10 @@ begin(struct req_state *q)
 	return MHD_YES;
 }
 
+/* Held by the main thread from the daemon's start until the hub's. */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int started;
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
         const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -922,6 +926,12 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	struct cf_req *r = &q->r;
 	if (!q->begun) {
+		if (!started) {
+			/* the main thread is still in cf_hub_start, and only one
+			 * thread may use jv at a time: wait for it */
+			pthread_mutex_lock(&start_lock);
+			pthread_mutex_unlock(&start_lock);
+		}
 		q->begun = 1;
 		r->conn = conn;
 		r->method = method;
@@ -1204,6 +1214,7 @@ cf_serve_run(struct cf_serve_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	pthread_mutex_lock(&start_lock);
 	errno = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	                 MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -1229,6 +1240,7 @@ cf_serve_run(struct cf_serve_opts *o)
 		int e = errno;
 		ret = cf_error(CF_EX_FAIL, "cannot listen on %s: %s", o->listen,
 		               e ? strerror(e) : mhd_early[0] ? mhd_early : "libmicrohttpd refused");
+		pthread_mutex_unlock(&start_lock);
 		goto unmask;
 	}
 	mhd_running = 1;
@@ -1241,10 +1253,13 @@ cf_serve_run(struct cf_serve_opts *o)
 	         p->addr.host, p->addr.port);
 	ret = cf_hub_start(s);
 	if (cf_is_error(ret)) {
+		pthread_mutex_unlock(&start_lock);
 		MHD_stop_daemon(s->d);
 		goto unmask;
 	}
 	jv_free(ret);
+	started = 1;
+	pthread_mutex_unlock(&start_lock);
 	fprintf(stderr, "%s: listening on %s\n", cf_prog, p->base);
 	fprintf(stderr, "%s: log in at %s/login?code=%s\n", cf_prog, p->base, p->auth.code);
 	if (!p->web_dir[0])
@@ -1256,6 +1271,8 @@ cf_serve_run(struct cf_serve_opts *o)
 		;
 	s->stopping = 1;
 	MHD_socket lfd = MHD_quiesce_daemon(s->d);
+	/* MHD's thread still runs the open connections' routes: the hub's
+	 * drain and stop wait for them, they touch no jv of their own here */
 	cf_hub_drain(s);
 	cf_hub_stop(s);
 	MHD_stop_daemon(s->d);
