@@ -473,8 +473,10 @@ read_filter(cf_store *st, jv fl, struct cf_filter *f, const char ***tags, char *
 {
 	*f = (struct cf_filter){0};
 	*tags = NULL;
-	if (jv_get_kind(fl) != JV_KIND_OBJECT)
+	if (jv_get_kind(fl) != JV_KIND_OBJECT) {
+		jv_free(fl);
 		return cf_error(CF_EX_USAGE, "invalid filter: expected an object");
+	}
 	jv err = jv_true();
 	int ntags = 0;
 	jv_object_foreach(fl, k, v) {

@@ -373,6 +373,12 @@ zip_names() {
 	[ "$(disposition_name)" = confab-export.tar.gz ]
 	[ "$(tar -tzf out.tgz | sort | tr '\n' ' ')" = "demo.json manifest.json " ]
 	cmp <(chat-export -f json demo) <(tar -xOzf out.tgz demo.json)
+	# a name past ASCII, whatever the server's locale
+	new_session -n "café ✓" -p echo >/dev/null
+	export_to out.tgz /api/chat/export/bulk '{"sessions":["café ✓"],"archive":"tgz"}'
+	[ "$API_STATUS" = 200 ]
+	[ "$(tar -tzf out.tgz | sort | tr '\n' ' ')" = "café ✓.md manifest.json " ]
+	cmp <(chat-export "café ✓") <(tar -xOzf out.tgz "café ✓.md")
 	if command -v zstd >/dev/null; then
 		export_to out.tzst /api/chat/export/bulk '{"sessions":["demo"],"archive":"tar.zst"}'
 		[ "$API_STATUS" = 200 ]
