@@ -401,3 +401,4 @@ ids_in_order() {
 	call DELETE "/api/chat/messages/$M3"
 	refused 409
 }
+
