@@ -94,6 +94,8 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	[ "$(roles)" = user,assistant ]
 	[ "$(last_reply | jq -r .content)" = "$TEXT" ]
 	[ "$(jq -r '.body.messages[-1].content[0].text' "$FAKE_LOG")" = hello ]
+	# the turn's child was reaped before the answer: no zombie, no child
+	[ -z "$(ps -o pid= --ppid "$SERVE_PID" || true)" ]
 }
 
 @test "POST stream=true: start, every delta, end, then the two message events; the deltas make the reply" {
@@ -343,4 +345,19 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	grep -qi '^content-type: text/event-stream' "$BATS_TEST_TMPDIR/h"
 	grep -qi '^cache-control: no-cache' "$BATS_TEST_TMPDIR/h"
 	grep -qi '^x-accel-buffering: no' "$BATS_TEST_TMPDIR/h"
+}
+
+@test "200 SSE clients on one streaming reply: every one receives every delta" {
+	provider "gen-bytes=8000 piece=100 delay=5"
+	serve_start
+	"$ROOT/tests/sse-clients.py" "${SERVE_URL#http://}" "/api/chat/sessions/$SID/stream" "$SERVE_TOKEN" 200 \
+		> "$BATS_TEST_TMPDIR/many" &
+	BG+=($!)
+	wait_for "$BATS_TEST_TMPDIR/many" '^open$' 1
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"go"}'
+	[ "$API_STATUS" = 201 ]
+	wait "${BG[0]}"
+	[ "$(grep '^clients' "$BATS_TEST_TMPDIR/many")" = "clients 200 distinct 1 empty 0" ]
+	want=$(jq -j .reply.content <<< "$out" | md5sum | cut -d' ' -f1)
+	[ "$(grep '^md5' "$BATS_TEST_TMPDIR/many")" = "md5 $want" ]
 }
