@@ -573,7 +573,8 @@ out_messages(struct sub *u)
 		u->query = 1;   /* more than a page came: the rest next */
 }
 
-/* A send's own records, after its end event (stream=true). */
+/* A send's own records, after its end event (stream=true); res is
+ * borrowed. */
 static void
 out_turn_messages(struct sub *u, jv res)
 {
@@ -668,8 +669,7 @@ fill(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&h->mu);
 			if (jv_get_kind(res) == JV_KIND_OBJECT)
 				out_turn_messages(u, res);
-			else
-				jv_free(res);
+			jv_free(res);
 			continue;
 		}
 		if ((j && j->done) || (u->kind == SUB_STREAM && u->closing)) {
