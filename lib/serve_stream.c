@@ -762,6 +762,8 @@ stream_get(struct cf_req *r)
 {
 	struct cf_srv *srv = r->srv;
 	struct cf_hub *h = srv->hub;
+	if (!h)   /* the daemon answers before the hub has started */
+		return cf_srv_fail(r, 503, "the server is starting");
 	jv sess = cf_resolve_session(srv->st, r->id);
 	if (!jv_is_valid(sess))
 		return cf_srv_error(r, sess);
@@ -1116,6 +1118,8 @@ send_post(struct cf_req *r)
 		pthread_mutex_unlock(&h->mu);
 		return done ? send_answer(r, u) : MHD_YES;
 	}
+	if (!h)
+		return cf_srv_fail(r, 503, "the server is starting");
 	if (srv->stopping || h->draining)
 		return cf_srv_fail(r, 503, "the server is stopping");
 	jv sess = cf_resolve_session(srv->st, r->id);
