@@ -249,6 +249,12 @@ build/asan/confab: cmd/confab.c $(wildcard include/*.h) cmd/cmd.h $(ASAN_OBJ) $(
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
 
+# chat-serve under the sanitizers: CHAT_SERVE=build/asan/chat-serve runs
+# the serve suites against it (tests/serve.bash).
+build/asan/chat-serve: cmd/chat-serve.c $(wildcard include/*.h lib/*.h) cmd/cmd.h $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
