@@ -363,3 +363,15 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	want=$(jq -j .reply.content <<< "$out" | md5sum | cut -d' ' -f1)
 	[ "$(grep '^md5' "$BATS_TEST_TMPDIR/many")" = "md5 $want" ]
 }
+
+@test "an edit through the server is a change event on the session's stream" {
+	provider "text=ok"
+	serve_start
+	mid=$(chat-add -s "$SID" --role user "first" | jq -r .id)
+	sse_open "$BATS_TEST_TMPDIR/s" "/api/chat/sessions/$SID/stream"
+	api PUT "/api/chat/messages/$mid" -d '{"content":"changed"}' > /dev/null
+	case $API_STATUS in 404 | 405) skip "no PUT /api/chat/messages/:id in this build (branch messages)" ;; esac
+	[ "$API_STATUS" = 200 ]
+	wait_for "$BATS_TEST_TMPDIR/s" '^event: change' 1
+	[ "$(events "$BATS_TEST_TMPDIR/s" change | jq -r .sessionId)" = "$SID" ]
+}
