@@ -680,6 +680,8 @@ fill(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&h->mu);
 			return (ssize_t)n;
 		}
+		if (!s->running && s->len)
+			log_trim(s);   /* a long reply's bytes go once all have read them */
 		u->suspended = 1;
 		MHD_suspend_connection(u->r->conn);
 		pthread_mutex_unlock(&h->mu);
