@@ -476,13 +476,19 @@ cf_srv_fail(struct cf_req *r, unsigned status, const char *fmt, ...)
 static char *
 disposition(const char *filename)
 {
-	const char *dot = strrchr(filename, '.');
+	/* the extension apart, so that cutting a long name keeps it */
+	const char *dot = strrchr(filename, '.'), *ext = "";
 	char *base = cf_xstrdup(filename);
-	if (dot && dot != filename && strlen(dot) <= 8)
-		base[dot - filename] = '\0';
-	else
-		dot = "";
-	char *safe = cf_safe_name(base, dot);
+	if (dot && dot != filename && dot[1] && strlen(dot + 1) <= 8) {
+		int ok = 1;
+		for (const char *e = dot + 1; *e; e++)
+			ok &= isalnum((unsigned char)*e) != 0;
+		if (ok) {
+			base[dot - filename] = '\0';
+			ext = dot + 1;
+		}
+	}
+	char *safe = cf_safe_name(base, ext);
 	free(base);
 	size_t n = 0;
 	for (char *p = safe; *p; p++)
@@ -902,6 +908,10 @@ begin(struct req_state *q)
 	return MHD_YES;
 }
 
+/* Held by the main thread from the daemon's start until the hub's. */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile int started;
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
         const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -916,6 +926,12 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	struct cf_req *r = &q->r;
 	if (!q->begun) {
+		if (!started) {
+			/* the main thread is still in cf_hub_start, and only one
+			 * thread may use jv at a time: wait for it */
+			pthread_mutex_lock(&start_lock);
+			pthread_mutex_unlock(&start_lock);
+		}
 		q->begun = 1;
 		r->conn = conn;
 		r->method = method;
@@ -964,8 +980,13 @@ log_line(struct req_state *q)
 	char when[25], line[1200];
 	cf_time_fmt(cf_now_ms(), when);
 	double ms = (double)cf_now_ms() - r->start;
+	char method[24];
+	snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+	for (char *m = method; *m; m++)
+		if ((unsigned char)*m <= 0x20 || (unsigned char)*m >= 0x7f)
+			*m = '?';
 	int n = snprintf(line, sizeof line, "%s %s %s %u %llu %.0f\n", when,
-	                 r->method[0] ? r->method : "-", q->raw ? q->raw : "-",
+	                 method, q->raw ? q->raw : "-",
 	                 r->status, r->sent, ms);
 	if (n > (int)sizeof line - 1) {
 		n = (int)sizeof line - 1;
@@ -995,18 +1016,25 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(q);
 }
 
+/* libmicrohttpd's own messages: before the daemon runs, the last one is
+ * kept for the one error line (a port in use, a bad certificate); after,
+ * each is a warning. */
+static char mhd_early[512];
+static int mhd_running;
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct cf_srv *s = cls;
-	if (s->o->quiet)
-		return;
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	cf_warn("microhttpd: %s", msg);
+	if (!mhd_running)
+		memcpy(mhd_early, msg, sizeof msg);
+	else if (!s->o->quiet)
+		cf_warn("microhttpd: %s", msg);
 }
 
 /* ---- the run ---- */
@@ -1147,6 +1175,26 @@ cf_serve_run(struct cf_serve_opts *o)
 	jv_free(err);
 	find_web_dir(p);
 	if (o->check) {
+		/* the certificate and key tried, with nothing listened on */
+		if (s->tls) {
+			errno = 0;
+			struct MHD_Daemon *t = MHD_start_daemon(
+				MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0,
+				NULL, NULL, handler, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+				MHD_OPTION_END);
+			if (!t) {
+				size_t n = strlen(mhd_early);
+				if (n && mhd_early[n - 1] == '.')
+					mhd_early[n - 1] = '\0';
+				ret = cf_error(CF_EX_FAIL, "%s and %s are not a PEM certificate and "
+				               "its key (microhttpd: %s)", o->tls_cert, o->tls_key,
+				               mhd_early[0] ? mhd_early : "refused");
+				goto out;
+			}
+			MHD_stop_daemon(t);
+		}
 		ret = jv_true();
 		goto out;
 	}
@@ -1166,6 +1214,8 @@ cf_serve_run(struct cf_serve_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	pthread_mutex_lock(&start_lock);
+	errno = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	                 MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (p->addr.v6)
@@ -1187,10 +1237,13 @@ cf_serve_run(struct cf_serve_opts *o)
 	                        MHD_OPTION_ARRAY, s->tls ? tlsopts : tlsopts + 2,
 	                        MHD_OPTION_END);
 	if (!s->d) {
+		int e = errno;
 		ret = cf_error(CF_EX_FAIL, "cannot listen on %s: %s", o->listen,
-		               errno ? strerror(errno) : "libmicrohttpd refused");
+		               e ? strerror(e) : mhd_early[0] ? mhd_early : "libmicrohttpd refused");
+		pthread_mutex_unlock(&start_lock);
 		goto unmask;
 	}
+	mhd_running = 1;
 	if (p->addr.port == 0) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 		if (di)
@@ -1200,10 +1253,13 @@ cf_serve_run(struct cf_serve_opts *o)
 	         p->addr.host, p->addr.port);
 	ret = cf_hub_start(s);
 	if (cf_is_error(ret)) {
+		pthread_mutex_unlock(&start_lock);
 		MHD_stop_daemon(s->d);
 		goto unmask;
 	}
 	jv_free(ret);
+	started = 1;
+	pthread_mutex_unlock(&start_lock);
 	fprintf(stderr, "%s: listening on %s\n", cf_prog, p->base);
 	fprintf(stderr, "%s: log in at %s/login?code=%s\n", cf_prog, p->base, p->auth.code);
 	if (!p->web_dir[0])
@@ -1215,6 +1271,8 @@ cf_serve_run(struct cf_serve_opts *o)
 		;
 	s->stopping = 1;
 	MHD_socket lfd = MHD_quiesce_daemon(s->d);
+	/* MHD's thread still runs the open connections' routes: the hub's
+	 * drain and stop wait for them, they touch no jv of their own here */
 	cf_hub_drain(s);
 	cf_hub_stop(s);
 	MHD_stop_daemon(s->d);

@@ -366,6 +366,13 @@ body_code() {
 	! grep -v '^chat-serve: ' "$SERVE_LOG"
 }
 
+@test "a port in use: one line, exit 1" {
+	serve_start
+	run -1 --separate-stderr chat-serve --listen "${SERVE_URL#http://}"
+	one_error chat-serve
+	[[ $stderr == *"cannot listen on ${SERVE_URL#http://}: Address already in use" ]]
+}
+
 @test "SIGTERM and SIGINT end it with 0" {
 	serve_start
 	s=0
@@ -388,6 +395,15 @@ body_code() {
 	[[ $output != *"has no TLS"* ]] || skip "this libmicrohttpd has no TLS"
 	[ "$status" -eq 0 ]
 	run -0 chat-serve --check --listen 0.0.0.0:8088 --tls-cert cert.pem --tls-key key.pem
+	# --check tries them: a key that is not the certificate's, a file that is neither
+	run -1 --separate-stderr chat-serve --check --tls-cert cert.pem --tls-key cert.pem
+	one_error chat-serve
+	[[ $stderr == *"not a PEM certificate and its key"* ]]
+	echo junk > junk.pem
+	run -1 --separate-stderr chat-serve --check --tls-cert junk.pem --tls-key key.pem
+	one_error chat-serve
+	run -2 --separate-stderr chat-serve --check --tls-cert none.pem --tls-key key.pem
+	one_error chat-serve
 	serve_start --tls-cert cert.pem --tls-key key.pem
 	[[ $SERVE_URL == https://127.0.0.1:* ]]
 	[[ $SERVE_LOGIN == https://* ]]
