@@ -325,7 +325,10 @@ FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
 FUZZ += plugin
 FUZZ += jsonarray
+FUZZ += htmlmsg
 
+# the one compile of every source, activity.c's stand-in left out as above
+build/fuzz/fuzz-%: CFLAGS += $(if $(wildcard lib/watch.c),-DCF_HAVE_WATCH)
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(LDLIBS)
