@@ -297,23 +297,40 @@ put_code_line(FILE *f, cf_hl *hl, const char *s, size_t n)
 	esc_code(f, s + at, n - at);
 }
 
-/* Is the code small and shallow enough to color (see PAGE_CODE)?  Takes
- * its size from *budget when it is.  The depth counts brackets, and tags
- * for markup, whatever the language. */
+/* Does an HTML tag open an element that nests (not <br>, <img>, ...)? */
 static int
-colourable(const char *code, size_t *budget)
+nests(const char *tag)
+{
+	static const char *const lone[] = {"area", "base", "br", "col", "embed", "hr",
+		"img", "input", "link", "meta", "source", "track", "wbr"};
+	size_t w = 0;
+	while (g_ascii_isalnum(tag[w]))
+		w++;
+	for (size_t i = 0; i < sizeof lone / sizeof *lone; i++)
+		if (strlen(lone[i]) == w && !g_ascii_strncasecmp(tag, lone[i], w))
+			return 0;
+	return w > 0;
+}
+
+/* Is the code small and shallow enough to color (see PAGE_CODE)?  Takes
+ * its size from *budget when it is.  The depth counts brackets, and in
+ * HTML the elements open (elsewhere '<' is mostly less-than). */
+static int
+colourable(const char *code, const char *word, size_t *budget)
 {
 	size_t n = code ? strlen(code) : 0;
 	if (!n || n > *budget)
 		return 0;
+	const char *lang = cf_hl_lang_of(word);
+	int html = lang && !strcmp(lang, "html");
 	long depth = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = code[i];
-		if (c == '(' || c == '[' || c == '{' ||
-		    (c == '<' && i + 1 < n && code[i + 1] != '/' && code[i + 1] != '!'))
+		if (c == '(' || c == '[' || c == '{' || (html && c == '<' && nests(code + i + 1)))
 			depth++;
-		else if ((c == ')' || c == ']' || c == '}' || (c == '/' && i + 1 < n &&
-		          (code[i + 1] == '>' || (i && code[i - 1] == '<')))) && depth > 0)
+		else if ((c == ')' || c == ']' || c == '}' ||
+		          (html && c == '/' && (code[i + 1] == '>' || (i && code[i - 1] == '<')))) &&
+		         depth > 0)
 			depth--;
 		if (depth > PAGE_DEPTH)
 			return 0;
@@ -340,7 +357,7 @@ code_html(cmark_node *n, size_t *budget)
 		esc_code(f, info, w);
 		fputs("\">", f);
 		char *word = strndup(info, w);
-		hl = word && *word && colourable(code, budget) ? cf_hl_new(word) : NULL;
+		hl = word && *word && colourable(code, word, budget) ? cf_hl_new(word) : NULL;
 		free(word);
 	} else {
 		fputs("<pre><code>", f);

@@ -225,6 +225,8 @@ escaped(void)
 	free(h);
 }
 
+static char *repeat(const char *unit, size_t times, const char *tail);
+
 static void
 rendered(void)
 {
@@ -266,6 +268,19 @@ rendered(void)
 	h = safe("```\nplain\n```\n");
 	CHECK(strstr(h, "<pre><code>plain\n</code></pre>") != NULL);
 	free(h);
+	/* C's less-thans are no nesting: a long loop-heavy block is colored */
+	char *loops = repeat("for (i = 0; i < n; i++) a[i] = b<c;\n", 400, "```\n");
+	char *md = malloc(strlen(loops) + 8);
+	strcpy(stpcpy(md, "```c\n"), loops);
+	h = safe(md);
+	cf_hl *c = cf_hl_new("c");
+	if (c)
+		CHECK(strstr(h + strlen(h) / 2, "<span class=\"hl-keyword\">for</span>") != NULL);
+	if (c)
+		cf_hl_free(c);
+	free(h);
+	free(md);
+	free(loops);
 	/* the class names are the theme's, '.' as '-' */
 	CHECK_STR(cf_hl_class("function.method"), "function");
 	CHECK_STR(cf_hl_class("string.special.regex"), "string.special");
