@@ -197,11 +197,11 @@ function renderHead(t) {
 	const bits = [s.provider || 'default provider', s.model || 'default model'];
 	if (st.temperature != null) bits.push(`temperature ${st.temperature}`);
 	if (m.archived) bits.push('archived');
-	t.head.replaceChildren(
+	t.head.replaceChildren(...[
 		h('h2', { text: sessionTitle(s) }),
 		h('span', { className: 'meta', text: bits.join(' · ') }),
 		m.tags && m.tags.length ? h('span', { className: 'tags', text: m.tags.map((x) => '#' + x).join(' ') }) : null,
-		t.clearNext ? h('span', { className: 'flag', text: 'next message: new context' }) : null);
+		t.clearNext ? h('span', { className: 'flag', text: 'next message: new context' }) : null].filter(Boolean));
 }
 
 function activate(t) {
@@ -851,11 +851,14 @@ function start() {
 	});
 	document.addEventListener('keydown', globalKeys);
 
-	loadSessions();
+	// interactive: the list is in (tests/browser/firstload.mjs reads the mark)
+	loadSessions().finally(() => {
+		performance.mark('confab-ready');
+		document.documentElement.dataset.ready = '1';
+	});
 	const want = new URLSearchParams(location.hash.slice(1)).get('session');
 	if (want) openTab(want);
 	input.focus();
-	document.documentElement.dataset.ready = '1';   // for tests/browser/firstload.mjs
 }
 
 start();
