@@ -306,6 +306,12 @@ struct cf_filter {
 	const char *parent;      /* full id */
 	const char *search;      /* FTS over names and message content */
 	int color;               /* snippet highlight with ANSI, else ** */
+	/* Paging (chat-serve's cursor): with after_n > 0, only the rows after
+	 * the one whose (lastUpdated ms, row number) is (after_updated,
+	 * after_n) in the listing's order; key, when not NULL, gets each row's
+	 * own pair just before fn is given the row. */
+	int64_t after_updated, after_n;
+	int64_t *key;
 };
 
 /* Calls fn for each matching session, most recently updated first; fn
@@ -339,6 +345,16 @@ CF_MUST jv cf_message_get(cf_store *st, const char *id);
 CF_MUST jv cf_message_list(cf_store *st, const char *sid, long last,
                    const char *upto, int (*fn)(jv rec, void *ctx),
                    void *ctx);
+/* A page of session sid's messages in order, each record with "seq" (its
+ * place in the session, chat-serve's event id): those with after < seq <
+ * before (0: no bound), the first limit of them, or with from_end the
+ * last limit (limit <= 0: all).  As cf_message_list for fn. */
+CF_MUST jv cf_message_page(cf_store *st, const char *sid, int64_t after,
+                           int64_t before, long limit, int from_end,
+                           int (*fn)(jv rec, void *ctx), void *ctx);
+/* Message id's seq: a number, jv_invalid() when there is no such
+ * message, or an error. */
+CF_MUST jv cf_message_seq(cf_store *st, const char *id);
 /* Copies the messages of session from, up to and including the message
  * upto (NULL: all), with their attachments, into session to under new ids.
  * Returns how many were copied (a number), or an error. */
@@ -592,6 +608,11 @@ struct cf_files {
  * f is empty and needs no cf_files_free on error. */
 CF_MUST jv cf_files_load(struct cf_files *f, const char *const *paths, int n);
 void cf_files_free(struct cf_files *f);
+/* One attachment more from n bytes in memory named name (its last path
+ * part kept), with the checks cf_files_load makes: jv_true(), or an error
+ * (CF_EX_USAGE: over attach-max, or neither text nor an
+ * image).  f comes from cf_files_load (n 0 for an empty one). */
+CF_MUST jv cf_files_add(struct cf_files *f, const char *name, const void *p, size_t n);
 
 struct cf_turn_state;
 
