@@ -355,9 +355,14 @@ async function branchFrom(t, mid) {
 	loadSessions();
 }
 
+// Asked again: the words of the user message before that reply, sent as a
+// new turn (the API has no retry of its own that folds into the old reply).
 async function retry(t, mid) {
-	// The send's retry field: the reply asked again, the old one kept in its edits.
-	await api.sendMessage(t.sid, { retry: true, messageId: mid || undefined, stream: false });
+	const recs = [...t.msgs.values()].map((x) => x.rec);
+	let i = mid ? recs.findIndex((r) => r.id === mid) : recs.length;
+	while (--i >= 0 && recs[i].role !== 'user');
+	if (i < 0) throw new Error('retry: no message of yours before that reply');
+	await api.sendMessage(t.sid, { content: recs[i].content, stream: false });
 }
 
 function lastMessage(t) {
