@@ -38,6 +38,7 @@ browser() {
 	EOF
 	serve_start
 	[ -n "$SERVE_LOGIN" ]
+	[ ! -d "$ROOT/lib/grammars/c" ] || export HL_GRAMMARS=1
 	run node --test --test-reporter=tap --test-name-pattern="^$name" "$ROOT/tests/browser/page.test.mjs"
 	# the page tests' own lines, as comments bats passes on (skipped ones left out)
 	printf '%s\n' "$output" | grep -v -e '^ *at ' -e '# SKIP' -e '^# Subtest' -e '^ *\(---\|\.\.\.\|duration_ms:.*\)$' | sed 's/^/# /' >&3 || true
@@ -105,6 +106,29 @@ xss_replies() {
 
 @test "keyboard: written, sent, a command completed, help, without the mouse" {
 	browser keyboard
+}
+
+@test "marks: react, note, edit, copy and retry from a message's buttons" {
+	browser marks
+}
+
+@test "settings: the dialog and the slash commands change the session" {
+	browser settings
+}
+
+@test "attach: by the picker and by drop, the files reach the provider" {
+	browser attach
+	fake_requests | grep -q picked-file-words
+	fake_requests | grep -q dropped-file-words
+}
+
+@test "highlight: code colored by the server's highlighter, the page's colors" {
+	[ -d "$ROOT/lib/grammars/c" ] || skip "no tree-sitter grammars (make deps fetches them)"
+	browser highlight
+}
+
+@test "theme: the system's scheme, and the toggle" {
+	browser theme
 }
 
 @test "firstload: bytes and time to interactive, printed for make bench" {
