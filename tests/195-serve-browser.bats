@@ -50,7 +50,9 @@ browser() {
 # A reply of words in small pieces, a write every 150 ms: seen half-done.
 SLOW='text=This%20is%20a%20slowly%20streamed%20reply,%20in%20small%20pieces,%20so%20that%20the%20page%20shows%20it%20growing. piece=4 delay=150'
 
-# fakeprov's text= is percent-decoded: the corpus of page.test.mjs encoded.
+# fakeprov's text= is percent-decoded: a corpus like page.test.mjs's,
+# encoded, each reply one delta, so a page that parsed deltas as HTML
+# would be handed every payload whole.
 xss_replies() {
 	node -e '
 		const x = ["<script>window.__xss = \"script\"</script>",
@@ -63,7 +65,7 @@ xss_replies() {
 			"<details open ontoggle=\"window.__xss=7\">x</details>",
 			"<style>body{display:none}</style>",
 			"\"><script>alert(1)</script>"];
-		for (const s of x) console.log("text=" + encodeURIComponent(s) + " piece=5");'
+		for (const s of x) console.log("text=" + encodeURIComponent(s) + " piece=4096");'
 }
 
 @test "login: the printed URL logs the browser in once; without it the page says how" {
