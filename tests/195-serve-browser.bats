@@ -133,6 +133,10 @@ xss_replies() {
 	browser theme
 }
 
+@test "terminal: chat-send in another process, seen on the page" {
+	browser terminal
+}
+
 @test "firstload: bytes and time to interactive, printed for make bench" {
 	browser firstload
 }

@@ -334,6 +334,17 @@ test('theme: follows the system, and the toggle overrides it', async () => {
 	await shot(page, 'theme-dark');
 });
 
+test('terminal: a message chat-send sends in another process shows up, reply and all', async () => {
+	const page = await open();
+	await newSession(page);
+	const sid = await page.evaluate(() => document.querySelector('.panel:not([hidden])').id.replace(/^panel-/, ''));
+	const out = execFileSync('chat-send', ['-s', sid, 'sent from a terminal'], { encoding: 'utf8' });
+	assert.match(out, /Hello from fakeprov/);
+	await page.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant:not(.streaming)').length === 1);
+	assert.deepEqual(await visibleMessages(page, 'user'), ['sent from a terminal']);
+	assert.deepEqual(await visibleMessages(page, 'assistant'), ['Hello from fakeprov.']);
+});
+
 // Payloads in a user's message, in a reply (fakeprov's, streamed as deltas
 // and then rendered), and in a session's name.
 const XSS = [
