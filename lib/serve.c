@@ -476,13 +476,19 @@ cf_srv_fail(struct cf_req *r, unsigned status, const char *fmt, ...)
 static char *
 disposition(const char *filename)
 {
-	const char *dot = strrchr(filename, '.');
+	/* the extension apart, so that cutting a long name keeps it */
+	const char *dot = strrchr(filename, '.'), *ext = "";
 	char *base = cf_xstrdup(filename);
-	if (dot && dot != filename && strlen(dot) <= 8)
-		base[dot - filename] = '\0';
-	else
-		dot = "";
-	char *safe = cf_safe_name(base, dot);
+	if (dot && dot != filename && dot[1] && strlen(dot + 1) <= 8) {
+		int ok = 1;
+		for (const char *e = dot + 1; *e; e++)
+			ok &= isalnum((unsigned char)*e) != 0;
+		if (ok) {
+			base[dot - filename] = '\0';
+			ext = dot + 1;
+		}
+	}
+	char *safe = cf_safe_name(base, ext);
 	free(base);
 	size_t n = 0;
 	for (char *p = safe; *p; p++)
@@ -964,8 +970,13 @@ log_line(struct req_state *q)
 	char when[25], line[1200];
 	cf_time_fmt(cf_now_ms(), when);
 	double ms = (double)cf_now_ms() - r->start;
+	char method[24];
+	snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+	for (char *m = method; *m; m++)
+		if ((unsigned char)*m <= 0x20 || (unsigned char)*m >= 0x7f)
+			*m = '?';
 	int n = snprintf(line, sizeof line, "%s %s %s %u %llu %.0f\n", when,
-	                 r->method[0] ? r->method : "-", q->raw ? q->raw : "-",
+	                 method, q->raw ? q->raw : "-",
 	                 r->status, r->sent, ms);
 	if (n > (int)sizeof line - 1) {
 		n = (int)sizeof line - 1;
@@ -995,18 +1006,25 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(q);
 }
 
+/* libmicrohttpd's own messages: before the daemon runs, the last one is
+ * kept for the one error line (a port in use, a bad certificate); after,
+ * each is a warning. */
+static char mhd_early[512];
+static int mhd_running;
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct cf_srv *s = cls;
-	if (s->o->quiet)
-		return;
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	cf_warn("microhttpd: %s", msg);
+	if (!mhd_running)
+		memcpy(mhd_early, msg, sizeof msg);
+	else if (!s->o->quiet)
+		cf_warn("microhttpd: %s", msg);
 }
 
 /* ---- the run ---- */
@@ -1147,6 +1165,26 @@ cf_serve_run(struct cf_serve_opts *o)
 	jv_free(err);
 	find_web_dir(p);
 	if (o->check) {
+		/* the certificate and key tried, with nothing listened on */
+		if (s->tls) {
+			errno = 0;
+			struct MHD_Daemon *t = MHD_start_daemon(
+				MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0,
+				NULL, NULL, handler, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+				MHD_OPTION_END);
+			if (!t) {
+				size_t n = strlen(mhd_early);
+				if (n && mhd_early[n - 1] == '.')
+					mhd_early[n - 1] = '\0';
+				ret = cf_error(CF_EX_FAIL, "%s and %s are not a PEM certificate and "
+				               "its key (microhttpd: %s)", o->tls_cert, o->tls_key,
+				               mhd_early[0] ? mhd_early : "refused");
+				goto out;
+			}
+			MHD_stop_daemon(t);
+		}
 		ret = jv_true();
 		goto out;
 	}
@@ -1166,6 +1204,7 @@ cf_serve_run(struct cf_serve_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	errno = 0;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	                 MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (p->addr.v6)
@@ -1187,10 +1226,12 @@ cf_serve_run(struct cf_serve_opts *o)
 	                        MHD_OPTION_ARRAY, s->tls ? tlsopts : tlsopts + 2,
 	                        MHD_OPTION_END);
 	if (!s->d) {
+		int e = errno;
 		ret = cf_error(CF_EX_FAIL, "cannot listen on %s: %s", o->listen,
-		               errno ? strerror(errno) : "libmicrohttpd refused");
+		               e ? strerror(e) : mhd_early[0] ? mhd_early : "libmicrohttpd refused");
 		goto unmask;
 	}
+	mhd_running = 1;
 	if (p->addr.port == 0) {
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 		if (di)

@@ -143,8 +143,11 @@ body_code() {
 	api GET /api/chat/nothing > "$BATS_TEST_TMPDIR/ok"
 	[ "$API_STATUS" = 404 ]
 	[ "$(jq -r .type "$BATS_TEST_TMPDIR/ok")" = error ]
-	local bodies=() h
-	for h in "Authorization: Bearer ${SERVE_TOKEN%?}0" "Authorization: Bearer ${SERVE_TOKEN}0" \
+	local h wrong
+	# every digit another: never the token by chance
+	wrong=$(tr 0-9a-f 1-9a-f0 <<< "$SERVE_TOKEN")
+	for h in "Authorization: Bearer $wrong" "Authorization: Bearer ${SERVE_TOKEN}0" \
+		"Authorization: Bearer ${SERVE_TOKEN:0:63}" "Authorization: bearer  $SERVE_TOKEN" \
 		"Authorization: Bearer " "Authorization: Basic $SERVE_TOKEN" "X-None: 1" \
 		"Cookie: confab_auth=$SERVE_TOKEN"; do
 		run body_code -H "$h" "$SERVE_URL/api/chat/sessions"
@@ -363,6 +366,13 @@ body_code() {
 	! grep -v '^chat-serve: ' "$SERVE_LOG"
 }
 
+@test "a port in use: one line, exit 1" {
+	serve_start
+	run -1 --separate-stderr chat-serve --listen "${SERVE_URL#http://}"
+	one_error chat-serve
+	[[ $stderr == *"cannot listen on ${SERVE_URL#http://}: Address already in use" ]]
+}
+
 @test "SIGTERM and SIGINT end it with 0" {
 	serve_start
 	s=0
@@ -385,6 +395,15 @@ body_code() {
 	[[ $output != *"has no TLS"* ]] || skip "this libmicrohttpd has no TLS"
 	[ "$status" -eq 0 ]
 	run -0 chat-serve --check --listen 0.0.0.0:8088 --tls-cert cert.pem --tls-key key.pem
+	# --check tries them: a key that is not the certificate's, a file that is neither
+	run -1 --separate-stderr chat-serve --check --tls-cert cert.pem --tls-key cert.pem
+	one_error chat-serve
+	[[ $stderr == *"not a PEM certificate and its key"* ]]
+	echo junk > junk.pem
+	run -1 --separate-stderr chat-serve --check --tls-cert junk.pem --tls-key key.pem
+	one_error chat-serve
+	run -2 --separate-stderr chat-serve --check --tls-cert none.pem --tls-key key.pem
+	one_error chat-serve
 	serve_start --tls-cert cert.pem --tls-key key.pem
 	[[ $SERVE_URL == https://127.0.0.1:* ]]
 	[[ $SERVE_LOGIN == https://* ]]
