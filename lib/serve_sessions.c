@@ -291,7 +291,7 @@ list_run(cf_store *st, const struct largs *a, struct buf *body, char next[48])
 		} else {
 			puts_(body, "null");
 		}
-		put(body, "}", 1);
+		put(body, "}\n", 2);   /* as cf_srv_json ends its bodies */
 	}
 	return r;
 }
@@ -432,6 +432,7 @@ list_send(struct cf_req *r, int lines, const char *body, size_t len,
 	                        lines ? "application/x-ndjson" : "application/json");
 	if (lines && *next)
 		MHD_add_response_header(resp, "X-Next-Cursor", next);
+	r->sent += len;
 	return cf_srv_queue(r, MHD_HTTP_OK, resp);
 }
 
@@ -549,11 +550,11 @@ ftags(const char *k, jv v, struct cf_settings *s, int remove)
 }
 
 /* Reads body (borrowed: the settings point into it) into f: jv_true(), or
- * CF_EX_DATA naming the field that is unknown or of the wrong type.  put:
- * chat-set's fields too (tags as a whole, addTags, removeTags, starred,
- * archived). */
+ * CF_EX_DATA naming the field that is unknown or of the wrong type.
+ * change: chat-set's fields too (tags as a whole, addTags, removeTags,
+ * starred, archived). */
 static jv
-fields_read(jv body, struct fields *f, int put)
+fields_read(jv body, struct fields *f, int change)
 {
 	cf_settings_init(&f->s);
 	f->set_tags = jv_invalid();
@@ -582,20 +583,20 @@ fields_read(jv body, struct fields *f, int put)
 			e = fbool(k, v, &f->s.auto_context);
 		else if (!strcmp(k, "sendHistory"))
 			e = fbool(k, v, &f->s.send_history);
-		else if (!strcmp(k, "tags") && !put)
+		else if (!strcmp(k, "tags") && !change)
 			e = ftags(k, v, &f->s, 0);
 		else if (!strcmp(k, "tags")) {
 			e = ftags(k, v, &f->s, 0);
 			if (jv_is_valid(e))
 				f->set_tags = jv_copy(v);
-		} else if (put && !strcmp(k, "addTags")) {
+		} else if (change && !strcmp(k, "addTags")) {
 			e = ftags(k, v, &f->s, 0);
 			add = 1;
-		} else if (put && !strcmp(k, "removeTags"))
+		} else if (change && !strcmp(k, "removeTags"))
 			e = ftags(k, v, &f->s, 1);
-		else if (put && !strcmp(k, "starred"))
+		else if (change && !strcmp(k, "starred"))
 			e = fbool(k, v, &f->s.starred);
-		else if (put && !strcmp(k, "archived"))
+		else if (change && !strcmp(k, "archived"))
 			e = fbool(k, v, &f->s.archived);
 		else
 			e = cf_error(CF_EX_DATA, "unknown field '%s'", k);

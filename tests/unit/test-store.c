@@ -207,6 +207,63 @@ listing(void)
 	cf_store_close(st);
 }
 
+/* Pages of two through a listing by (lastUpdated, row) keys: every row
+ * once, in the listing's order, ties included. */
+struct page {
+	char ids[16][37];
+	int n, got, limit;
+	int64_t key[2], last[2];
+};
+
+static int
+page_one(jv rec, void *ctx)
+{
+	struct page *p = ctx;
+	if (p->got < 16)
+		snprintf(p->ids[p->got], 37, "%s", cf_jstr(rec, "id"));
+	p->got++;
+	p->last[0] = p->key[0];
+	p->last[1] = p->key[1];
+	jv_free(rec);
+	return ++p->n >= p->limit;
+}
+
+static void
+paging(void)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/p/chat.db", dir);
+	cf_store *st = unit_open(p, CF_STORE_WRITE);
+	for (int i = 0; i < 7; i++) {
+		jv r = cf_session_insert(st, jv_object_set(jv_object(), jv_string("name"),
+		                                           jv_string("same words")));
+		CHECK(jv_is_valid(r));
+		jv_free(r);
+	}
+	sqlite3_exec(cf_store_db(st), "UPDATE sessions SET last_updated = 5000 WHERE n IN (2, 3, 4, 6);"
+	             " UPDATE sessions SET last_updated = 9000 WHERE n = 1", NULL, NULL, NULL);
+	for (int search = 0; search < 2; search++) {
+		struct page all = {.limit = 100}, pg = {.limit = 2};
+		struct cf_filter f = {0};
+		f.search = search ? "words" : NULL;
+		OK(cf_session_list(st, &f, page_one, &all));
+		CHECK(all.got == 7);
+		f.key = pg.key;
+		int pages = 0;
+		do {
+			pg.n = 0;
+			OK(cf_session_list(st, &f, page_one, &pg));
+			f.after_updated = pg.last[0];
+			f.after_n = pg.last[1];
+			pages++;
+		} while (pg.n == pg.limit && pages < 10);
+		CHECK(pg.got == 7 && pages == 4);
+		for (int i = 0; i < 7; i++)
+			CHECK_STR(pg.ids[i], all.ids[i]);
+	}
+	cf_store_close(st);
+}
+
 static void
 from_records(void)
 {
@@ -338,6 +395,7 @@ main(void)
 	records();
 	references();
 	listing();
+	paging();
 	from_records();
 	queue();
 	pages();
