@@ -24,7 +24,9 @@ teardown() {
 		kill -KILL "$p" 2> /dev/null || true
 		wait "$p" 2> /dev/null || true
 	done
-	serve_teardown
+	# a drain, not a kill: under CHAT_SERVE=build/asan/chat-serve a
+	# sanitizer report (of the server or a turn child) fails the test
+	serve_stop
 	fake_stop
 }
 
@@ -360,4 +362,16 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	[ "$(grep '^clients' "$BATS_TEST_TMPDIR/many")" = "clients 200 distinct 1 empty 0" ]
 	want=$(jq -j .reply.content <<< "$out" | md5sum | cut -d' ' -f1)
 	[ "$(grep '^md5' "$BATS_TEST_TMPDIR/many")" = "md5 $want" ]
+}
+
+@test "an edit through the server is a change event on the session's stream" {
+	provider "text=ok"
+	serve_start
+	mid=$(chat-add -s "$SID" --role user "first" | jq -r .id)
+	sse_open "$BATS_TEST_TMPDIR/s" "/api/chat/sessions/$SID/stream"
+	api PUT "/api/chat/messages/$mid" -d '{"content":"changed"}' > /dev/null
+	case $API_STATUS in 404 | 405) skip "no PUT /api/chat/messages/:id in this build (branch messages)" ;; esac
+	[ "$API_STATUS" = 200 ]
+	wait_for "$BATS_TEST_TMPDIR/s" '^event: change' 1
+	[ "$(events "$BATS_TEST_TMPDIR/s" change | jq -r .sessionId)" = "$SID" ]
 }
