@@ -537,6 +537,12 @@ cf_srv_bytes(struct cf_req *r, unsigned status, const char *ctype,
 	return cf_srv_queue(r, status, resp);
 }
 
+char *
+cf_srv_disposition(const char *filename)
+{
+	return disposition(filename);
+}
+
 void
 cf_srv_sse_headers(struct MHD_Response *resp)
 {

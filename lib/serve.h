@@ -141,6 +141,9 @@ enum MHD_Result cf_srv_fail(struct cf_req *r, unsigned status,
 enum MHD_Result cf_srv_bytes(struct cf_req *r, unsigned status,
                              const char *ctype, const void *data, size_t len,
                              const char *filename);
+/* The Content-Disposition value cf_srv_bytes gives filename (malloc'd),
+ * for a response made another way (serve_export.c's, sent from a file). */
+char *cf_srv_disposition(const char *filename);
 /* Any response: the common headers added, queued, destroyed. */
 enum MHD_Result cf_srv_queue(struct cf_req *r, unsigned status,
                              struct MHD_Response *resp);

@@ -303,37 +303,6 @@ spool_open(void)
 	return f;
 }
 
-static const char attr_chars[] = "!#$&+-.^_`|~";
-
-/* Content-Disposition for a file sent from its descriptor, where
- * cf_srv_bytes cannot add it: name is cf_safe_name's already (no quote,
- * backslash, slash or control character), so the quoted form needs only
- * its non-ASCII bytes replaced, and RFC 5987's filename* carries them. */
-static int
-disposition(struct MHD_Response *resp, const char *name)
-{
-	size_t n = strlen(name);
-	char *v = cf_xmalloc(n * 4 + 64), *p = v;
-	p += sprintf(p, "attachment; filename=\"");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		*p++ = c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? '_' : (char)c;
-	}
-	p += sprintf(p, "\"; filename*=UTF-8''");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    (c && strchr(attr_chars, c)))
-			*p++ = (char)c;
-		else
-			p += sprintf(p, "%%%02X", c);
-	}
-	*p = '\0';
-	int ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, v) == MHD_YES;
-	free(v);
-	return ok;
-}
-
 /* What was written to f, as the 200 response; f is closed. */
 static enum MHD_Result
 send_spool(struct cf_req *r, FILE *f, const char *ctype, const char *filename)
@@ -379,12 +348,15 @@ send_spool(struct cf_req *r, FILE *f, const char *ctype, const char *filename)
 		close(own);
 		return cf_srv_fail(r, 500, "cannot make the response");
 	}
-	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-	    !disposition(resp, filename)) {
+	char *d = cf_srv_disposition(filename);
+	int ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+	         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, d) == MHD_YES;
+	free(d);
+	if (!ok) {
 		MHD_destroy_response(resp);
 		return cf_srv_fail(r, 500, "cannot make the response");
 	}
-	r->sent = (unsigned long long)size;
+	r->sent += (unsigned long long)size;
 	return cf_srv_queue(r, 200, resp);
 }
 
@@ -415,9 +387,7 @@ export_one(struct cf_req *r)
 		jv_free(body);
 		return cf_srv_fail(r, 500, "cannot make a temporary file: %s", strerror(errno));
 	}
-	char ext[16];
-	snprintf(ext, sizeof ext, ".%s", run.fmt->ext);
-	char *filename = cf_safe_name(cf_jstr(s, "name"), ext);
+	char *filename = cf_safe_name(cf_jstr(s, "name"), run.fmt->ext);
 	e = cf_export_session(r->srv->st, s, run.fmt, &run.opt, f, "the export");
 	jv_free(body);
 	enum MHD_Result rc;
@@ -503,8 +473,10 @@ read_filter(cf_store *st, jv fl, struct cf_filter *f, const char ***tags, char *
 {
 	*f = (struct cf_filter){0};
 	*tags = NULL;
-	if (jv_get_kind(fl) != JV_KIND_OBJECT)
+	if (jv_get_kind(fl) != JV_KIND_OBJECT) {
+		jv_free(fl);
 		return cf_error(CF_EX_USAGE, "invalid filter: expected an object");
+	}
 	jv err = jv_true();
 	int ntags = 0;
 	jv_object_foreach(fl, k, v) {

@@ -20,7 +20,7 @@ setup() {
 }
 
 teardown() {
-	serve_stop
+	serve_teardown
 }
 
 # "demo", tagged work: a user's message with a heading and a fence, an
@@ -47,12 +47,14 @@ demo() {
 	)" >/dev/null
 }
 
-# POST an export: path, JSON body; the body into $1's file, the headers
-# into h, the status in API_STATUS.
+# POST an export: path, JSON body; the body byte for byte into $1's file
+# (serve.bash's api keeps it in a shell variable, which loses NULs and
+# adds a newline), the headers into h, the status in API_STATUS.
 export_to() {
 	local out=$1 path=$2 body=$3
-	api POST "$path" -H 'Content-Type: application/json' -d "$body" \
-		-D "$BATS_TEST_TMPDIR/h" > "$out"
+	API_STATUS=$(curl -sS -o "$out" -D "$BATS_TEST_TMPDIR/h" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $SERVE_TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "$body" "$SERVE_URL$path")
 }
 
 # A response header's value (the last one so named), without its CR.
@@ -164,7 +166,7 @@ is_error() {
 	[[ $output == *"print(1)"* ]]
 	# A4 unless asked
 	run -0 pdfinfo x.pdf
-	[[ $output == *"595.276 x 841.89"* || $output == *"595 x 842"* ]]
+	grep -qF '(A4)' <<<"$output"
 }
 
 @test "docx: the word-processing type, a document pandoc reads" {
@@ -199,7 +201,7 @@ is_error() {
 	export_to f.pdf "/api/chat/sessions/$DEMO/export" '{"format":"pdf","paper":"letter"}'
 	[ "$API_STATUS" = 200 ]
 	run -0 pdfinfo f.pdf
-	[[ $output == *"612 x 792"* ]]
+	grep -qF '612 x 792 pts (letter)' <<<"$output"
 }
 
 @test "history: every version of an edited message, as chat-export --history" {
@@ -292,13 +294,13 @@ zip_names() {
 	unzip -Z1 "$1"
 }
 
-@test "bulk by ids, prefixes and names: a zip of chat-export's documents and a manifest, every name inside" {
+@test "bulk by ids, names and records: a zip of chat-export's documents and a manifest, every name inside" {
 	a=$(new_session -n "$evil_name" -p echo)
 	chat-add -s "$a" "evil words" >/dev/null
 	b=$(new_session -n .. -p echo)
 	chat-add -s "$b" "dots" >/dev/null
 	c=$(new_session -n ../../etc/passwd -p echo)
-	body=$(jq -nc --arg a "$a" --arg b "${b:0:10}" '{sessions: [$a, $b, "demo", {id: $a}], format: "md"}')
+	body=$(jq -nc --arg a "$a" '{sessions: [$a, "..", "demo", {id: $a}], format: "md"}')
 	export_to out.zip /api/chat/export/bulk "$body"
 	[ "$API_STATUS" = 200 ] || { cat out.zip; return 1; }
 	[ "$(header Content-Type)" = application/zip ]
@@ -371,6 +373,12 @@ zip_names() {
 	[ "$(disposition_name)" = confab-export.tar.gz ]
 	[ "$(tar -tzf out.tgz | sort | tr '\n' ' ')" = "demo.json manifest.json " ]
 	cmp <(chat-export -f json demo) <(tar -xOzf out.tgz demo.json)
+	# a name past ASCII, whatever the server's locale
+	new_session -n "café ✓" -p echo >/dev/null
+	export_to out.tgz /api/chat/export/bulk '{"sessions":["café ✓"],"archive":"tgz"}'
+	[ "$API_STATUS" = 200 ]
+	[ "$(tar -tzf out.tgz | sort | tr '\n' ' ')" = "café ✓.md manifest.json " ]
+	cmp <(chat-export "café ✓") <(tar -xOzf out.tgz "café ✓.md")
 	if command -v zstd >/dev/null; then
 		export_to out.tzst /api/chat/export/bulk '{"sessions":["demo"],"archive":"tar.zst"}'
 		[ "$API_STATUS" = 200 ]
