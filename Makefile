@@ -340,6 +340,7 @@ FIXTURES ?= ../shared/fixtures/provider-streams
 FUZZ = sse lines render
 FUZZ += plugin
 FUZZ += jsonarray
+FUZZ += htmlmsg
 
 # activity.c's stand-in for cf_activity_watch left out, as in the library
 FUZZ_DEFS = $(if $(wildcard lib/watch.c),-DCF_HAVE_WATCH)

@@ -23,6 +23,21 @@
 #include "export.h"
 #include "highlight.h"
 
+#include <cmark-gfm-extension_api.h>
+
+/* What the page renders at most (cf_html_message), so that no message
+ * holds chat-serve's one thread: cmark-gfm 0.29.0.gfm.6 makes every cell a
+ * table's header promises in every row, and splits a row in time that
+ * grows with the square of its cells; libtree-sitter 0.20's query walks
+ * nesting in time that grows with the square of its depth (and the parser
+ * frees a subtree twice past 65535 levels), and a broken block is
+ * reparsed at every line.  Past these the text is still all there:
+ * tables as their text, code plain. */
+#define PAGE_CELLS 100000      /* a message's table cells, at most */
+#define PAGE_COLUMNS 256       /* '|' on one line */
+#define PAGE_CODE ((size_t)64 << 10)   /* bytes of code colored */
+#define PAGE_DEPTH 256         /* brackets open in a colored block */
+
 /* One thread writes: stdio's lock per call was a tenth of the time. */
 #define fputc fputc_unlocked
 #define fputs fputs_unlocked
@@ -282,10 +297,35 @@ put_code_line(FILE *f, cf_hl *hl, const char *s, size_t n)
 	esc_code(f, s + at, n - at);
 }
 
+/* Is the code small and shallow enough to color (see PAGE_CODE)?  Takes
+ * its size from *budget when it is.  The depth counts brackets, and tags
+ * for markup, whatever the language. */
+static int
+colourable(const char *code, size_t *budget)
+{
+	size_t n = code ? strlen(code) : 0;
+	if (!n || n > *budget)
+		return 0;
+	long depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = code[i];
+		if (c == '(' || c == '[' || c == '{' ||
+		    (c == '<' && i + 1 < n && code[i + 1] != '/' && code[i + 1] != '!'))
+			depth++;
+		else if ((c == ')' || c == ']' || c == '}' || (c == '/' && i + 1 < n &&
+		          (code[i + 1] == '>' || (i && code[i - 1] == '<')))) && depth > 0)
+			depth--;
+		if (depth > PAGE_DEPTH)
+			return 0;
+	}
+	*budget -= n;
+	return 1;
+}
+
 /* A code block as cmark writes it (the class of its fence's first word),
  * its lines through the highlighter; NULL when out of memory. */
 static char *
-code_html(cmark_node *n)
+code_html(cmark_node *n, size_t *budget)
 {
 	const char *info = cmark_node_get_fence_info(n), *code = cmark_node_get_literal(n);
 	char *buf = NULL;
@@ -300,7 +340,7 @@ code_html(cmark_node *n)
 		esc_code(f, info, w);
 		fputs("\">", f);
 		char *word = strndup(info, w);
-		hl = word && *word ? cf_hl_new(word) : NULL;
+		hl = word && *word && colourable(code, budget) ? cf_hl_new(word) : NULL;
 		free(word);
 	} else {
 		fputs("<pre><code>", f);
@@ -331,6 +371,7 @@ code_html(cmark_node *n)
 static void
 colour(cmark_node *doc)
 {
+	size_t budget = PAGE_CODE;
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	cmark_node *dead = NULL;
@@ -342,7 +383,7 @@ colour(cmark_node *doc)
 		}
 		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_CODE_BLOCK)
 			continue;
-		char *h = code_html(n);
+		char *h = code_html(n, &budget);
 		if (!h)
 			continue;
 		cmark_node *r = cmark_node_new(CMARK_NODE_HTML_BLOCK);
@@ -477,13 +518,67 @@ const struct cf_format cf_fmt_html = {
 	.begin = begin, .message = message, .end = end,
 };
 
+/* Could the tables of s cost more than PAGE_CELLS cells or a row more than
+ * PAGE_COLUMNS?  A table's rows run from its delimiter row (a line with a
+ * '-') to a blank line, each as wide as the widest line of that stretch:
+ * more than it can be, never less. */
+static int
+too_wide(const char *s)
+{
+	size_t cells = 0, lines = 0, widest = 0;
+	int dash = 0;
+	for (;;) {
+		size_t k = strcspn(s, "\n"), pipes = 0;
+		int blank = 1;
+		for (size_t i = 0; i < k; i++) {
+			pipes += s[i] == '|';
+			dash |= s[i] == '-';
+			blank &= s[i] == ' ' || s[i] == '\t' || s[i] == '\r';
+		}
+		if (pipes > PAGE_COLUMNS)
+			return 1;
+		if (!blank) {
+			lines++;
+			if (pipes + 1 > widest)
+				widest = pipes + 1;
+		}
+		if (blank || !s[k]) {
+			if (dash && widest > 1)
+				cells += lines * widest;
+			if (cells > PAGE_CELLS)
+				return 1;
+			lines = widest = 0;
+			dash = 0;
+		}
+		if (!s[k])
+			return 0;
+		s += k + 1;
+	}
+}
+
+/* The tree of cf_md_parse, without the table extension. */
+static cmark_node *
+parse_no_tables(const char *s)
+{
+	cmark_llist *exts = cf_gfm_extensions();   /* registers them first */
+	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
+	cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
+	for (cmark_llist *l = exts; l; l = l->next)
+		if (l->data != table)
+			cmark_parser_attach_syntax_extension(p, l->data);
+	cmark_parser_feed(p, s, strlen(s));
+	cmark_node *doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	return doc;
+}
+
 char *
 cf_html_message(const char *text, size_t len)
 {
 	/* valid UTF-8 without NUL bytes, whatever came (each bad byte and each
 	 * NUL a U+FFFD), so what cmark and the highlighter see is text */
 	char *s = g_utf8_make_valid(text ? text : "", text ? (gssize)len : 0);
-	cmark_node *doc = cf_md_parse(s, strlen(s), NULL);
+	cmark_node *doc = too_wide(s) ? parse_no_tables(s) : cf_md_parse(s, strlen(s), NULL);
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *f = doc ? open_memstream(&buf, &n) : NULL;
