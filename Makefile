@@ -148,6 +148,8 @@ DEBS += bindfs
 # LibreOffice (without its GUI): the independent reader of DOCX exports,
 # notes included (tests/156-export-marks.bats)
 DEBS += libreoffice-writer-nogui
+# wrk: the load of the serve bench (tests/bench/run)
+DEBS += wrk
 
 all: $(BINS)
 
