@@ -30,6 +30,11 @@ override LDFLAGS += -Wl,--as-needed
 # cmark is linked only by the programs whose objects call it (a static
 # library and --as-needed).
 LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm tree-sitter libedit glib-2.0) -lcmark-gfm-extensions -ljq -lm
+# libmicrohttpd: only chat-serve's objects (lib/serve*.c) call it, so with
+# --as-needed (pushed here too, for links that do not take LDFLAGS) no
+# other program gets a NEEDED entry for it.
+override CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+LDLIBS += -Wl,--push-state,--as-needed $(shell $(PKG_CONFIG) --libs libmicrohttpd) -Wl,--pop-state
 
 # Code highlighting (lib/highlight.c) parses with tree-sitter grammars from
 # npm: tree-sitter-NAME at VERSION, each one whose generated parser.c is
@@ -115,6 +120,7 @@ PROGS += chat-merge
 PROGS += chat-plugin
 PROGS += chat-models
 PROGS += chat-activity
+PROGS += chat-serve
 # the plugins confab ships (confab-plugin(7)): programs like the others,
 # run by chat-plugin and confab rather than by people
 PLUGINS = chat-plugin-git chat-plugin-sh chat-plugin-file
@@ -148,8 +154,9 @@ DEBS += bindfs
 # LibreOffice (without its GUI): the independent reader of DOCX exports,
 # notes included (tests/156-export-marks.bats)
 DEBS += libreoffice-writer-nogui
-# wrk: the load of the serve bench (tests/bench/run)
-DEBS += wrk
+# chat-serve: libmicrohttpd (with GnuTLS) for the server, wrk for the load
+# figures, chromium for the page's browser tests
+DEBS += libmicrohttpd-dev wrk chromium
 
 all: $(BINS)
 

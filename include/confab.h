@@ -339,6 +339,16 @@ CF_MUST jv cf_message_get(cf_store *st, const char *id);
 CF_MUST jv cf_message_list(cf_store *st, const char *sid, long last,
                    const char *upto, int (*fn)(jv rec, void *ctx),
                    void *ctx);
+/* A page of session sid's messages in order, each record with "seq" (its
+ * place in the session, chat-serve's event id): those with after < seq <
+ * before (0: no bound), the first limit of them, or with from_end the
+ * last limit (limit <= 0: all).  As cf_message_list for fn. */
+CF_MUST jv cf_message_page(cf_store *st, const char *sid, int64_t after,
+                           int64_t before, long limit, int from_end,
+                           int (*fn)(jv rec, void *ctx), void *ctx);
+/* Message id's seq: a number, jv_invalid() when there is no such
+ * message, or an error. */
+CF_MUST jv cf_message_seq(cf_store *st, const char *id);
 /* Copies the messages of session from, up to and including the message
  * upto (NULL: all), with their attachments, into session to under new ids.
  * Returns how many were copied (a number), or an error. */

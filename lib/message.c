@@ -348,6 +348,50 @@ cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
 	return r;
 }
 
+/* Both orders walk the (session_id, seq) index from where
+ * they start, so a page costs its own rows, not the session's. */
+jv
+cf_message_page(cf_store *st, const char *sid, int64_t after, int64_t before,
+                long limit, int from_end, int (*fn)(jv rec, void *ctx), void *ctx)
+{
+	static const char head[] =
+		"SELECT " MESSAGE_COLS ", m.seq FROM messages m WHERE m.session_id = ?1"
+		" AND m.seq > ?2 AND m.seq < ?3 ORDER BY m.seq LIMIT ?4";
+	static const char tail[] =
+		"SELECT * FROM (SELECT " MESSAGE_COLS ", m.seq AS k FROM messages m"
+		" WHERE m.session_id = ?1 AND m.seq > ?2 AND m.seq < ?3"
+		" ORDER BY m.seq DESC LIMIT ?4) ORDER BY k";
+	sqlite3_stmt *s = cf_stmt(st, from_end ? tail : head);
+	cf_bind_text(s, 1, sid);
+	sqlite3_bind_int64(s, 2, after > 0 ? after : INT64_MIN);
+	sqlite3_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		jv r = row_to_message(s);
+		r = jv_object_set(r, jv_string("seq"), col_int(s, 16));
+		if (fn(r, ctx))
+			break;
+	}
+	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	       cf_store_error(st, "reading messages");
+	sqlite3_reset(s);
+	return r;
+}
+
+jv
+cf_message_seq(cf_store *st, const char *id)
+{
+	sqlite3_stmt *s = cf_stmt(st, "SELECT seq FROM messages WHERE id = ?");
+	cf_bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	jv r = rc == SQLITE_ROW ? col_int(s, 0) :
+	       rc == SQLITE_DONE ? jv_invalid() :
+	       cf_store_error(st, "reading a message");
+	sqlite3_reset(s);
+	return r;
+}
+
 /* Blobs move a mebibyte at a time: a value bound or read whole is held
  * whole, by us and again in the record SQLite builds from it. */
 #define BLOB_CHUNK (1 << 20)

@@ -153,6 +153,10 @@ void cf_srv_sse_headers(struct MHD_Response *resp);
  * html is set, "html": its content rendered by cf_html_message.
  * Consumes msg. */
 CF_MUST jv cf_srv_message_out(struct cf_req *r, jv msg, int html);
+/* The same without a request, for the streams (serve_messages.c): a
+ * record that has "seq" (cf_message_page's) is not read again; a message
+ * deleted meanwhile is CF_EX_NOTFOUND. */
+CF_MUST jv cf_srv_message_rec(cf_store *st, jv msg, int html);
 
 /* ---- serve_stream.c: what the other files tell the streams ---- */
 

@@ -266,6 +266,61 @@ queue(void)
 	CHECK(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 }
 
+/* cf_message_page: windows by seq from either end, every record with
+ * its seq; cf_message_seq for one message. */
+static int
+page_seqs(jv rec, void *ctx)
+{
+	jv *seqs = ctx;
+	CHECK(cf_jnum(rec, "seq", -1) > 0 && cf_jstr_or_null(rec, "id"));
+	*seqs = jv_array_append(*seqs, jv_number(cf_jnum(rec, "seq", -1)));
+	jv_free(rec);
+	return 0;
+}
+
+static void
+page_check(cf_store *st, const char *sid, int64_t after, int64_t before,
+           long limit, int from_end, const char *want)
+{
+	jv seqs = jv_array();
+	OK(cf_message_page(st, sid, after, before, limit, from_end, page_seqs, &seqs));
+	size_t n;
+	CHECK_STR(cf_json_compact(seqs, &n), want);
+}
+
+static void
+pages(void)
+{
+	cf_store *st = unit_open(path, CF_STORE_WRITE);
+	jv s = session(st, "pages");
+	char sid[37], third[37];
+	snprintf(sid, sizeof sid, "%s", cf_jstr(s, "id"));
+	jv_free(s);
+	OK(cf_store_begin(st));
+	for (int i = 1; i <= 7; i++) {
+		jv m = cf_message_insert(st, sid, jv_parse("{\"role\":\"user\",\"content\":\"x\"}"));
+		if (i == 3)
+			snprintf(third, sizeof third, "%s", cf_jstr(m, "id"));
+		jv_free(m);
+	}
+	OK(cf_store_commit(st));
+	jv n = cf_message_seq(st, third);
+	CHECK(jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) == 3);
+	jv_free(n);
+	n = cf_message_seq(st, "00000000-0000-0000-0000-000000000000");
+	CHECK(!jv_is_valid(n) && !cf_is_error(n));
+	jv_free(n);
+	page_check(st, sid, 0, 0, 0, 0, "[1,2,3,4,5,6,7]");
+	page_check(st, sid, 0, 0, 3, 0, "[1,2,3]");
+	page_check(st, sid, 0, 0, 3, 1, "[5,6,7]");
+	page_check(st, sid, 3, 0, 2, 0, "[4,5]");
+	page_check(st, sid, 0, 3, 5, 1, "[1,2]");
+	page_check(st, sid, 2, 6, 0, 1, "[3,4,5]");
+	page_check(st, sid, 7, 0, 10, 0, "[]");
+	page_check(st, "no-such-session", 0, 0, 10, 0, "[]");
+	cf_store_close(st);
+}
+
 int
 main(void)
 {
@@ -285,6 +340,7 @@ main(void)
 	listing();
 	from_records();
 	queue();
+	pages();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
