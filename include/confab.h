@@ -602,6 +602,11 @@ struct cf_files {
  * f is empty and needs no cf_files_free on error. */
 CF_MUST jv cf_files_load(struct cf_files *f, const char *const *paths, int n);
 void cf_files_free(struct cf_files *f);
+/* One attachment more from n bytes in memory named name (its last path
+ * part kept), with the checks cf_files_load makes: jv_true(), or an error
+ * (CF_EX_USAGE: over attach-max, or neither text nor an
+ * image).  f comes from cf_files_load (n 0 for an empty one). */
+CF_MUST jv cf_files_add(struct cf_files *f, const char *name, const void *p, size_t n);
 
 struct cf_turn_state;
 

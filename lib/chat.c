@@ -180,6 +180,45 @@ cf_files_load(struct cf_files *f, const char *const *paths, int n)
 	return jv_true();
 }
 
+/* The same checks as a file's, for bytes that came some other way (an
+ * upload to chat-serve): the server has no path to hand over. */
+jv
+cf_files_add(struct cf_files *f, const char *name, const void *p, size_t n)
+{
+	long max;
+	jv r = cf_attach_limit(&max);
+	if (!jv_is_valid(r))
+		return r;
+	jv_free(r);
+	const char *base = name ? strrchr(name, '/') : NULL;
+	base = base ? base + 1 : name && *name ? name : "attachment";
+	if (n > (size_t)max) {
+		char m[32];
+		cf_size_text(max, m, sizeof m);
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': larger than %s "
+		                "(attach-max)", base, m);
+	}
+	const char *img = magic_type(p, n);
+	if (img && !strcmp(img, "application/pdf"))
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': a PDF, which is not sent "
+		                "yet: attach its text, or an image (png, jpeg, gif, webp)", base);
+	if (!img && !cf_utf8_valid(p, n))
+		return cf_error(CF_EX_USAGE, "cannot attach '%s': neither text nor "
+		                "an image (png, jpeg, gif, webp)", base);
+	f->blobs = cf_xrealloc(f->blobs, sizeof *f->blobs * (size_t)(f->n + 2));
+	struct cf_blob *b = &f->blobs[f->n++];
+	b->p = cf_xmalloc(n + 1);
+	memcpy(b->p, p, n);
+	b->p[n] = '\0';
+	b->n = n;
+	jv a = jv_object();
+	a = jv_object_set(a, jv_string("type"), jv_string(img ? "image" : "text"));
+	a = jv_object_set(a, jv_string("name"), jv_string(base));
+	a = jv_object_set(a, jv_string("mimeType"), jv_string(img ? img : "text/plain"));
+	f->list = jv_array_append(f->list, a);
+	return jv_true();
+}
+
 void
 cf_files_free(struct cf_files *f)
 {
