@@ -306,6 +306,12 @@ struct cf_filter {
 	const char *parent;      /* full id */
 	const char *search;      /* FTS over names and message content */
 	int color;               /* snippet highlight with ANSI, else ** */
+	/* Paging (chat-serve's cursor): with after_n > 0, only the rows after
+	 * the one whose (lastUpdated ms, row number) is (after_updated,
+	 * after_n) in the listing's order; key, when not NULL, gets each row's
+	 * own pair just before fn is given the row. */
+	int64_t after_updated, after_n;
+	int64_t *key;
 };
 
 /* Calls fn for each matching session, most recently updated first; fn

@@ -423,7 +423,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	int np = 0;
 	const char *params[64];
 	int64_t times[2] = {0, 0};
-	int has_since = 0, has_until = 0;
+	int has_since = 0, has_until = 0, has_after = 0;
 
 	if (f->search) {
 		const char *why;
@@ -493,6 +493,12 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		times[1] = f->until;
 		has_until = ++np;
 	}
+	if (f->after_n > 0) {
+		/* a row value: SQLite walks the index from there */
+		sb_add(&b, " AND (s.last_updated, s.n) < (?, ?)");
+		has_after = ++np;
+		np++;
+	}
 	sb_add(&b, " ORDER BY s.last_updated DESC, s.n DESC");
 
 	sqlite3_stmt *s = cf_prepare(st, b.s);
@@ -502,6 +508,10 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			sqlite3_bind_int64(s, i + 1, times[0]);
 		else if (i + 1 == has_until)
 			sqlite3_bind_int64(s, i + 1, times[1]);
+		else if (i + 1 == has_after)
+			sqlite3_bind_int64(s, i + 1, f->after_updated);
+		else if (i == has_after && has_after)
+			sqlite3_bind_int64(s, i + 1, f->after_n);
 		else
 			cf_bind_text(s, i + 1, params[i]);
 	}
@@ -517,10 +527,15 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	jv *snip = cf_xmalloc(sizeof *snip * 4096);
 	sqlite3_int64 *mn = cf_xmalloc(sizeof *mn * 4096);
 	sqlite3_int64 *sn = cf_xmalloc(sizeof *sn * 4096);
+	int64_t (*key)[2] = f->key ? cf_xmalloc(sizeof *key * 4096) : NULL;
 	while (!stop && rc == SQLITE_ROW) {
 		int n = 0;
 		while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			recs[n] = row_to_session(s);
+			if (key) {
+				key[n][0] = sqlite3_column_int64(s, 3);
+				key[n][1] = sqlite3_column_int64(s, SESSION_NCOLS + 1);
+			}
 			if (q) {
 				mn[n] = sqlite3_column_int64(s, SESSION_NCOLS);
 				mid[n] = cf_col_text(s, SESSION_NCOLS + 2);
@@ -543,10 +558,15 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 				m = jv_object_set(m, jv_string("snippet"), snip[i]);
 				rec = jv_object_set(rec, jv_string("match"), m);
 			}
-			if (stop)
+			if (stop) {
 				jv_free(rec);
-			else
-				stop = fn(rec, ctx);
+				continue;
+			}
+			if (key) {
+				f->key[0] = key[i][0];
+				f->key[1] = key[i][1];
+			}
+			stop = fn(rec, ctx);
 		}
 		if (cap < 4096)
 			cap *= 2;
@@ -556,6 +576,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	free(snip);
 	free(mn);
 	free(sn);
+	free(key);
 	/* cf_search_query writes only what FTS5 reads; should it ever not,
 	 * the search is named, not only SQLite's words */
 	if (cf_is_error(err)) {
