@@ -16,7 +16,8 @@
  * `chat-serve: listening on http://HOST:PORT`; the bearer token is then
  * read from TOKENFILE.  It opens CLIENTS (default 1) streams of SESSION
  * and waits for each one's 200, then POSTs a send ({"content":"hi",
- * "stream":false}) on a connection of its own, accepts the turn's
+ * "stream":true}: its answer is the turn's SSE) on a connection of its
+ * own, read as the streams are, accepts the turn's
  * connection to the provider and answers as Anthropic does (200,
  * text/event-stream, chunked): message_start, content_block_start, then
  * DELTAS (default 200) content_block_delta events "w1 ", "w2 ", ..., each
@@ -25,7 +26,7 @@
  * text (the delta events' text, put together, reaches it: a server that
  * merged two deltas into one event is not wrong); t1 is when the first
  * client had it, tlast when the last did.  Then the end of the message,
- * and it waits for every client's `end` event and the send's 201.
+ * and it waits for every client's `end` event and the send's (200).
  * Every client must have received every delta's text, in order; anything
  * else exits 1, naming the client.  Prints
  *
@@ -41,8 +42,8 @@
  * reach end of file, reading (and dropping) whatever the streams send
  * (pings); a stream the server closes meanwhile is an error.
  *
- * Exits 1 on any failure (nothing for 30 s, a status other than 200 or
- * 201, a closed connection), 2 on a usage error. */
+ * Exits 1 on any failure (nothing for 30 s, a status other than 200, a
+ * closed connection), 2 on a usage error. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -691,9 +692,9 @@ usage:
 		poll_clients(0, 100);
 	}
 	snprintf(path, sizeof path, "/api/chat/sessions/%s/messages", sid);
-	client_open(&cl[ncl], "POST", path, "{\"content\":\"hi\",\"stream\":false}");
+	client_open(&cl[ncl], "POST", path, "{\"content\":\"hi\",\"stream\":true}");
 
-	/* the turn's connection; the send's answer meanwhile is its failure */
+	/* the turn's connection; the send failing meanwhile is the end */
 	for (double t0 = now_us();;) {
 		struct pollfd p[2] = {{lfd, POLLIN, 0}, {cl[ncl].fd, POLLIN, 0}};
 		int r = poll(p, 2, 1000);
@@ -703,9 +704,10 @@ usage:
 			break;
 		if (p[1].revents) {
 			client_read(&cl[ncl], ncl);
-			if (cl[ncl].status)
-				fail("the send got %d before the provider was called: %.200s",
-				     cl[ncl].status, cl[ncl].body.p ? cl[ncl].body.p : "");
+			if ((cl[ncl].status && cl[ncl].status != 200) || cl[ncl].eof)
+				fail("the send got %d%s before the provider was called: %.200s",
+				     cl[ncl].status, cl[ncl].eof ? " and its end" : "",
+				     cl[ncl].body.p ? cl[ncl].body.p : "");
 		}
 		if (now_us() - t0 > WAIT_MS * 1e3)
 			fail("no turn called the provider within %d s", WAIT_MS / 1000);
@@ -745,7 +747,7 @@ usage:
 		double t0 = now_us();
 		write_all(fd, resp.p, resp.len, "the turn");
 		while (have < ncl) {
-			poll_clients(0, 1000);
+			poll_clients(1, 1000);
 			double t = now_us();
 			for (int k = 0; k < ncl; k++) {
 				if (got[k])
@@ -793,10 +795,13 @@ usage:
 				     cl[k].text.len, expect.len);
 			done += cl[k].ended;
 		}
-		if (cl[ncl].status && cl[ncl].status != 201)
+		if (cl[ncl].status && cl[ncl].status != 200)
 			fail("the send got %d: %.200s", cl[ncl].status,
 			     cl[ncl].body.p ? cl[ncl].body.p : "");
-		if (done == ncl && cl[ncl].status == 201)
+		if (cl[ncl].status == 200 && cl[ncl].text.len != expect.len && cl[ncl].ended)
+			fail("the send's own stream got %zu bytes of delta text, not %zu",
+			     cl[ncl].text.len, expect.len);
+		if (done == ncl && cl[ncl].status == 200 && cl[ncl].ended)
 			break;
 		if (now_us() - t0 > WAIT_MS * 1e3)
 			fail("%d of %d streams had their end event, the send %s, after %d s",
