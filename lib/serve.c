@@ -844,8 +844,7 @@ struct req_state {
 	struct cf_req r;
 	char *raw;                 /* the request line's path, for the log */
 	int begun;
-	size_t bound;
-	int done;                  /* a response is queued already */
+	size_t bound;              /* the body's, for this route */
 };
 
 static void *
@@ -924,18 +923,13 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		r->body = cf_xmalloc(1);
 		r->body[0] = '\0';
 		r->cap = 1;
-		enum MHD_Result ret = begin(q);
-		if (r->status)
-			q->done = 1;
-		return ret;
-	}
-	if (q->done) {
-		*upload_size = 0;
-		return MHD_YES;
+		return begin(q);
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
+		if (r->status)
+			return MHD_YES;   /* answered from the headers */
 		if (r->too_large || r->len + n > q->bound) {
 			r->too_large = 1;
 			/* a body without a Content-Length that goes on and on is
@@ -953,11 +947,13 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		r->body[r->len] = '\0';
 		return MHD_YES;
 	}
-	if (r->too_large) {
-		q->done = 1;
+	/* the whole body is in; a route that suspended the connection
+	 * without answering is called again when it is resumed, and finds
+	 * its r->ctx */
+	if (r->status)
+		return MHD_YES;
+	if (r->too_large)
 		return cf_srv_fail(r, 413, "the body is larger than %zu bytes", q->bound);
-	}
-	q->done = 1;
 	return r->route->fn(r);
 }
 
@@ -1188,7 +1184,6 @@ cf_serve_run(struct cf_serve_opts *o)
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
 	                        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	                        MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
-	                        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 	                        MHD_OPTION_ARRAY, s->tls ? tlsopts : tlsopts + 2,
 	                        MHD_OPTION_END);
 	if (!s->d) {
