@@ -291,7 +291,7 @@ list_run(cf_store *st, const struct largs *a, struct buf *body, char next[48])
 		} else {
 			puts_(body, "null");
 		}
-		put(body, "}", 1);
+		put(body, "}\n", 2);   /* as cf_srv_json ends its bodies */
 	}
 	return r;
 }
@@ -432,6 +432,7 @@ list_send(struct cf_req *r, int lines, const char *body, size_t len,
 	                        lines ? "application/x-ndjson" : "application/json");
 	if (lines && *next)
 		MHD_add_response_header(resp, "X-Next-Cursor", next);
+	r->sent += len;
 	return cf_srv_queue(r, MHD_HTTP_OK, resp);
 }
 
