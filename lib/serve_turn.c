@@ -17,6 +17,8 @@
 struct child {
 	struct cf_turn *t;
 	int dead;          /* fd 1 failed: the rest is only stored */
+	/* who is asked: the turn says who answered only at its end */
+	char provider[64], model[256];
 };
 
 static void
@@ -84,8 +86,10 @@ on_send(void *ctx)
 	d = jv_object_set(d, jv_string("sessionId"), jv_string(c->t->session_id));
 	d = jv_object_set(d, jv_string("messageId"), jv_string(c->t->reply_id));
 	d = jv_object_set(d, jv_string("userMessageId"), jv_string(c->t->user_id));
-	d = jv_object_set(d, jv_string("provider"), jv_string(c->t->provider));
-	d = jv_object_set(d, jv_string("model"), jv_string(c->t->model));
+	d = jv_object_set(d, jv_string("provider"), jv_string(*c->t->provider ?
+	                  c->t->provider : c->provider));
+	d = jv_object_set(d, jv_string("model"), jv_string(*c->t->model ?
+	                  c->t->model : c->model));
 	event(c, "start", d);
 	listen_signals(on_signal);
 }
@@ -240,6 +244,12 @@ cf_serve_turn_main(const char *db)
 	}
 	jv_free(r);
 
+	jv ov = jv_object_get(jv_copy(req), jv_string("over"));
+	const char *p = jv_get_kind(ov) == JV_KIND_OBJECT ? cf_jstr(ov, "provider") : "";
+	const char *m = jv_get_kind(ov) == JV_KIND_OBJECT ? cf_jstr(ov, "model") : "";
+	snprintf(c.provider, sizeof c.provider, "%s", *p ? p : cf_jstr(sess, "provider"));
+	snprintf(c.model, sizeof c.model, "%s", *m ? m : cf_jstr(sess, "model"));
+	jv_free(ov);
 	const char *text = cf_jstr(req, "content");
 	t.st = st;
 	t.session = sess;
