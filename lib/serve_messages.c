@@ -277,10 +277,11 @@ get_messages(struct cf_req *r)
 		                                     MHD_RESPMEM_MUST_FREE);
 		if (!resp) {
 			free(buf);
-			return cf_srv_fail(r, 500, "out of memory");
+			return MHD_NO;
 		}
 		MHD_add_response_header(resp, "Content-Type", "application/x-ndjson");
 		MHD_add_response_header(resp, "X-More", more ? "true" : "false");
+		r->sent += len;
 		return cf_srv_queue(r, 200, resp);
 	}
 	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("messages"));
@@ -354,8 +355,6 @@ delete_message(struct cf_req *r)
 	cf_srv_changed(r->srv, sid);
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL,
 	                                     MHD_RESPMEM_PERSISTENT);
-	if (!resp)
-		return cf_srv_fail(r, 500, "out of memory");
 	return cf_srv_queue(r, 204, resp);
 }
 

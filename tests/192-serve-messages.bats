@@ -19,7 +19,7 @@ setup() {
 }
 
 teardown() {
-	serve_stop
+	serve_teardown
 }
 
 # call METHOD PATH [curl args...]: the body in $body, the status in
@@ -342,7 +342,7 @@ ids_in_order() {
 	[ "$API_STATUS" = 200 ]
 	[ "$(jq -c '[.type, (.notes | map(.text))]' <<< "$body")" = '["notes",["check the year","second"]]' ]
 	[ "$(jq -c .notes <<< "$body")" = "$(chat-note --ls "$M1" | jq -sc .)" ]
-	run -0 on_tty chat-show --plain m
+	NO_COLOR=1 run -0 on_tty chat-show --plain m
 	[[ "$output" == *"note (alice, "* ]]
 	[[ "$output" == *"on “since 1857”"* ]]
 	# removed by its id or a prefix
