@@ -14,6 +14,9 @@ struct cf_span { size_t start, end; const char *capture; };
 size_t cf_hl_line(cf_hl *h, const char *line, size_t n, const struct cf_span **spans);
 void cf_hl_free(cf_hl *h);
 const char *cf_hl_ansi(const char *capture);  /* the terminal color for a capture ("" for none), one small theme */
+/* The theme's name for a capture, its nearest named ancestor ("function.method" is "function"), which
+ * the HTML of chat-serve's page writes as a class (cf_html_message: "hl-" and the name, '.' as '-'); NULL: uncolored. */
+const char *cf_hl_class(const char *capture);
 const char *cf_hl_languages(void);            /* for --help / docs */
 /* The language a fence word names ("sh" and "zsh" are "bash"), whether or not its grammar is built; NULL: none known. */
 const char *cf_hl_lang_of(const char *word);

@@ -7,12 +7,21 @@
  * or reads something (javascript:, vbscript:, file:, data:) are dropped.
  * Nothing unsafe is left in the tree, so it is rendered with
  * CMARK_OPT_UNSAFE (which would pass raw HTML) and with cmark-gfm's
- * extensions: tables, <del>, and a task's disabled checkbox. */
+ * extensions: tables, <del>, and a task's disabled checkbox.
+ *
+ * cf_html_message renders one message's content the same way, as a
+ * fragment for chat-serve's page, with two things more: an address must be
+ * http, https, mailto or relative (the page is an origin with a session
+ * cookie, not a file), and fenced code is colored by the highlighter with
+ * classes, never style attributes (the page's CSP allows no inline style):
+ * share/confab/web/static/highlight.css colors them. */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "export.h"
+#include "highlight.h"
 
 /* One thread writes: stdio's lock per call was a tenth of the time. */
 #define fputc fputc_unlocked
@@ -110,9 +119,24 @@ dangerous(const char *url)
 	return 0;
 }
 
-/* Makes the tree safe to render unsafely; see the top of the file. */
+/* For the page: anything before the first ':' that comes ahead of any
+ * '/', '?' or '#' is a scheme (a browser drops tabs and newlines inside
+ * one, so a scheme with anything odd in it is refused, not read). */
+static int
+offsite(const char *url)
+{
+	size_t n = strcspn(url, ":/?#");
+	if (url[n] != ':')
+		return 0;
+	return !((n == 4 && !strncasecmp(url, "http", 4)) ||
+	         (n == 5 && !strncasecmp(url, "https", 5)) ||
+	         (n == 6 && !strncasecmp(url, "mailto", 6)));
+}
+
+/* Makes the tree safe to render unsafely; see the top of the file.
+ * page: chat-serve's page, where only offsite()'s addresses stay. */
 static void
-defuse(cmark_node *doc)
+defuse(cmark_node *doc, int page)
 {
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
@@ -136,7 +160,8 @@ defuse(cmark_node *doc)
 			cmark_node_set_literal(r, cmark_node_get_literal(n));
 			break;
 		case CMARK_NODE_LINK:
-			if (dangerous(cmark_node_get_url(n)))
+			if (dangerous(cmark_node_get_url(n)) ||
+			    (page && offsite(cmark_node_get_url(n))))
 				cmark_node_set_url(n, "");
 			break;
 		case CMARK_NODE_IMAGE:
@@ -144,7 +169,7 @@ defuse(cmark_node *doc)
 			if (ev == CMARK_EVENT_EXIT) {
 				r = cmark_node_new(CMARK_NODE_LINK);
 				const char *url = cmark_node_get_url(n);
-				cmark_node_set_url(r, dangerous(url) ? "" : url);
+				cmark_node_set_url(r, dangerous(url) || (page && offsite(url)) ? "" : url);
 				cmark_node_set_title(r, cmark_node_get_title(n));
 				cmark_node *c;
 				while ((c = cmark_node_first_child(n)))
@@ -213,6 +238,137 @@ put_html(FILE *f, const char *h)
 		h = q + 1;
 	}
 	put_text(f, h, strlen(h));
+}
+
+/* Code's bytes escaped as cmark escapes them, controls dropped. */
+static void
+esc_code(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if (c >= 0x20 ? c != 0x7f : (c == '\t' || c == '\n' || c == '\r'))
+				fputc(c, f);
+		}
+	}
+}
+
+/* One code line in the highlighter's spans, each a <span> whose class is
+ * "hl-" and the theme's name for its capture ("string.special" is
+ * hl-string-special). */
+static void
+put_code_line(FILE *f, cf_hl *hl, const char *s, size_t n)
+{
+	const struct cf_span *sp = NULL;
+	size_t ns = hl ? cf_hl_line(hl, s, n, &sp) : 0, at = 0;
+	for (size_t k = 0; k < ns; k++) {
+		const char *cls = cf_hl_class(sp[k].capture);
+		if (!cls || sp[k].start < at || sp[k].start >= sp[k].end || sp[k].end > n)
+			continue;
+		esc_code(f, s + at, sp[k].start - at);
+		fputs("<span class=\"hl-", f);
+		for (const char *c = cls; *c; c++)
+			fputc(*c == '.' ? '-' : *c, f);
+		fputs("\">", f);
+		esc_code(f, s + sp[k].start, sp[k].end - sp[k].start);
+		fputs("</span>", f);
+		at = sp[k].end;
+	}
+	esc_code(f, s + at, n - at);
+}
+
+/* A code block as cmark writes it (the class of its fence's first word),
+ * its lines through the highlighter; NULL when out of memory. */
+static char *
+code_html(cmark_node *n)
+{
+	const char *info = cmark_node_get_fence_info(n), *code = cmark_node_get_literal(n);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	cf_hl *hl = NULL;
+	if (info && *info) {
+		size_t w = strcspn(info, " \t\n\v\f\r");
+		fputs("<pre><code class=\"language-", f);
+		esc_code(f, info, w);
+		fputs("\">", f);
+		char *word = strndup(info, w);
+		hl = word && *word ? cf_hl_new(word) : NULL;
+		free(word);
+	} else {
+		fputs("<pre><code>", f);
+	}
+	for (const char *s = code ? code : ""; *s;) {
+		size_t k = strcspn(s, "\n");
+		size_t m = k && s[k - 1] == '\r' ? k - 1 : k;
+		put_code_line(f, hl, s, m);
+		esc_code(f, s + m, k - m);
+		s += k;
+		if (*s == '\n') {
+			fputc('\n', f);
+			s++;
+		}
+	}
+	fputs("</code></pre>\n", f);
+	if (hl)
+		cf_hl_free(hl);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Each code block becomes the HTML code_html makes of it: after defuse,
+ * so the only raw HTML left in the tree is ours. */
+static void
+colour(cmark_node *doc)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	cmark_node *dead = NULL;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (dead) {
+			cmark_node_free(dead);
+			dead = NULL;
+		}
+		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_CODE_BLOCK)
+			continue;
+		char *h = code_html(n);
+		if (!h)
+			continue;
+		cmark_node *r = cmark_node_new(CMARK_NODE_HTML_BLOCK);
+		cmark_node_set_literal(r, h);
+		free(h);
+		cmark_node_replace(n, r);
+		dead = n;
+		cmark_iter_reset(it, r, CMARK_EVENT_EXIT);
+	}
+	if (dead)
+		cmark_node_free(dead);
+	cmark_iter_free(it);
+}
+
+/* A message's own blocks: the export's (page 0), or the page's
+ * (cf_html_message: addresses offsite() allows, code colored). */
+static void
+put_content(FILE *f, cmark_node *doc, int page)
+{
+	defuse(doc, page);
+	shift(doc);
+	if (page)
+		colour(doc);
+	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, cf_gfm_extensions());
+	put_html(f, h);
+	free(h);
 }
 
 /* A note's words escaped, its lines kept apart: a newline is no break
@@ -303,11 +459,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	esc(f, when);
 	fputs("</span></h2>\n", f);
 	put_thinking(f, msg);
-	defuse(doc);
-	shift(doc);
-	char *h = cmark_render_html(doc, CMARK_OPT_UNSAFE, cf_gfm_extensions());
-	put_html(f, h);
-	free(h);
+	put_content(f, doc, 0);
 	put_notes(f, msg);
 	fputs("</div>\n", f);
 	return ferror(f) ? -1 : 0;
@@ -325,18 +477,25 @@ const struct cf_format cf_fmt_html = {
 	.begin = begin, .message = message, .end = end,
 };
 
-/* Stands in until the renderer is shared: the text escaped. */
 char *
 cf_html_message(const char *text, size_t len)
 {
+	/* valid UTF-8 without NUL bytes, whatever came (each bad byte and each
+	 * NUL a U+FFFD), so what cmark and the highlighter see is text */
+	char *s = g_utf8_make_valid(text ? text : "", text ? (gssize)len : 0);
+	cmark_node *doc = cf_md_parse(s, strlen(s), NULL);
 	char *buf = NULL;
 	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	if (!f)
-		return cf_xstrdup("");
-	fputs("<p>", f);
-	put_text(f, text, len);
-	fputs("</p>", f);
-	fclose(f);
-	return buf;
+	FILE *f = doc ? open_memstream(&buf, &n) : NULL;
+	if (f) {
+		put_content(f, doc, 1);
+		if (fclose(f)) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (doc)
+		cmark_node_free(doc);
+	g_free(s);
+	return buf ? buf : cf_xstrdup("");
 }

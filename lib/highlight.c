@@ -662,22 +662,37 @@ static const struct {
 	{"embedded", "\033[35m"},
 };
 
-const char *
-cf_hl_ansi(const char *capture)
+/* The theme's entry a capture takes, or -1. */
+static int
+theme_of(const char *capture)
 {
 	if (!capture)
-		return "";
+		return -1;
 	size_t n = strlen(capture);
 	while (n) {
 		for (size_t i = 0; i < sizeof theme / sizeof *theme; i++)
 			if (strlen(theme[i].capture) == n && !strncmp(theme[i].capture, capture, n))
-				return theme[i].sgr;
+				return (int)i;
 		while (n && capture[n - 1] != '.')
 			n--;
 		if (n)
 			n--;
 	}
-	return "";
+	return -1;
+}
+
+const char *
+cf_hl_ansi(const char *capture)
+{
+	int i = theme_of(capture);
+	return i < 0 ? "" : theme[i].sgr;
+}
+
+const char *
+cf_hl_class(const char *capture)
+{
+	int i = theme_of(capture);
+	return i < 0 ? NULL : theme[i].capture;
 }
 
 const char *
