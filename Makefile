@@ -249,6 +249,12 @@ build/asan/confab: cmd/confab.c $(wildcard include/*.h) cmd/cmd.h $(ASAN_OBJ) $(
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
 
+# chat-serve under the sanitizers: CHAT_SERVE=build/asan/chat-serve runs
+# the serve suites against it (tests/serve.bash).
+build/asan/chat-serve: cmd/chat-serve.c $(wildcard include/*.h lib/*.h) cmd/cmd.h $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
+
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
@@ -347,9 +353,11 @@ FUZZ = sse lines render
 FUZZ += plugin
 FUZZ += jsonarray
 
+# activity.c's stand-in for cf_activity_watch left out, as in the library
+FUZZ_DEFS = $(if $(wildcard lib/watch.c),-DCF_HAVE_WATCH)
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(wildcard include/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(LDLIBS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_DEFS) $(FUZZ_FLAGS) $(LDFLAGS) -o $@ $< $(LIB_SRC) $(HL_OBJ) cmd/cmd.c $(LDLIBS)
 
 fuzz: $(FUZZ:%=build/fuzz/fuzz-%)
 	@for t in $(FUZZ); do c=build/fuzz/corpus-$$t; mkdir -p $$c; \

@@ -476,13 +476,19 @@ cf_srv_fail(struct cf_req *r, unsigned status, const char *fmt, ...)
 static char *
 disposition(const char *filename)
 {
-	const char *dot = strrchr(filename, '.');
+	/* the extension apart, so that cutting a long name keeps it */
+	const char *dot = strrchr(filename, '.'), *ext = "";
 	char *base = cf_xstrdup(filename);
-	if (dot && dot != filename && strlen(dot) <= 8)
-		base[dot - filename] = '\0';
-	else
-		dot = "";
-	char *safe = cf_safe_name(base, dot);
+	if (dot && dot != filename && dot[1] && strlen(dot + 1) <= 8) {
+		int ok = 1;
+		for (const char *e = dot + 1; *e; e++)
+			ok &= isalnum((unsigned char)*e) != 0;
+		if (ok) {
+			base[dot - filename] = '\0';
+			ext = dot + 1;
+		}
+	}
+	char *safe = cf_safe_name(base, ext);
 	free(base);
 	size_t n = 0;
 	for (char *p = safe; *p; p++)
@@ -964,8 +970,13 @@ log_line(struct req_state *q)
 	char when[25], line[1200];
 	cf_time_fmt(cf_now_ms(), when);
 	double ms = (double)cf_now_ms() - r->start;
+	char method[24];
+	snprintf(method, sizeof method, "%s", r->method[0] ? r->method : "-");
+	for (char *m = method; *m; m++)
+		if ((unsigned char)*m <= 0x20 || (unsigned char)*m >= 0x7f)
+			*m = '?';
 	int n = snprintf(line, sizeof line, "%s %s %s %u %llu %.0f\n", when,
-	                 r->method[0] ? r->method : "-", q->raw ? q->raw : "-",
+	                 method, q->raw ? q->raw : "-",
 	                 r->status, r->sent, ms);
 	if (n > (int)sizeof line - 1) {
 		n = (int)sizeof line - 1;

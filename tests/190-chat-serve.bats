@@ -143,8 +143,11 @@ body_code() {
 	api GET /api/chat/nothing > "$BATS_TEST_TMPDIR/ok"
 	[ "$API_STATUS" = 404 ]
 	[ "$(jq -r .type "$BATS_TEST_TMPDIR/ok")" = error ]
-	local bodies=() h
-	for h in "Authorization: Bearer ${SERVE_TOKEN%?}0" "Authorization: Bearer ${SERVE_TOKEN}0" \
+	local h wrong
+	# every digit another: never the token by chance
+	wrong=$(tr 0-9a-f 1-9a-f0 <<< "$SERVE_TOKEN")
+	for h in "Authorization: Bearer $wrong" "Authorization: Bearer ${SERVE_TOKEN}0" \
+		"Authorization: Bearer ${SERVE_TOKEN:0:63}" "Authorization: bearer  $SERVE_TOKEN" \
 		"Authorization: Bearer " "Authorization: Basic $SERVE_TOKEN" "X-None: 1" \
 		"Cookie: confab_auth=$SERVE_TOKEN"; do
 		run body_code -H "$h" "$SERVE_URL/api/chat/sessions"

@@ -10,6 +10,9 @@
 #                                      it without `run` to keep the variable)
 #   serve_stop                         SIGTERM, then wait for it to end
 #   serve_teardown                     for a suite's teardown: stop it if running
+#
+# CHAT_SERVE names another build to start (build/asan/chat-serve: make it
+# first), for the sanitizers over a whole suite.
 
 # serve_start's bound on the wait for the listening line, in tenths of a
 # second: long enough for a loaded machine, short enough to fail a test.
@@ -19,7 +22,7 @@ serve_start() {
 	local i line
 	SERVE_LOG=$BATS_TEST_TMPDIR/serve.log
 	: > "$SERVE_LOG"
-	chat-serve --listen 127.0.0.1:0 "$@" 2> "$SERVE_LOG" &
+	"${CHAT_SERVE:-chat-serve}" --listen 127.0.0.1:0 "$@" 2> "$SERVE_LOG" &
 	SERVE_PID=$!
 	SERVE_URL=
 	for ((i = 0; i < SERVE_WAIT; i++)); do
@@ -65,6 +68,11 @@ serve_stop() {
 	kill -TERM "$SERVE_PID" 2> /dev/null || true
 	wait "$SERVE_PID" || s=$?
 	SERVE_PID=
+	# under CHAT_SERVE=build/asan/chat-serve: a report fails the test
+	if grep -q 'Sanitizer' "$SERVE_LOG"; then
+		cat "$SERVE_LOG" >&2
+		return 1
+	fi
 	return "$s"
 }
 
