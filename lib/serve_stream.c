@@ -573,7 +573,8 @@ out_messages(struct sub *u)
 		u->query = 1;   /* more than a page came: the rest next */
 }
 
-/* A send's own records, after its end event (stream=true). */
+/* A send's own records, after its end event (stream=true); res is
+ * borrowed. */
 static void
 out_turn_messages(struct sub *u, jv res)
 {
@@ -668,8 +669,7 @@ fill(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&h->mu);
 			if (jv_get_kind(res) == JV_KIND_OBJECT)
 				out_turn_messages(u, res);
-			else
-				jv_free(res);
+			jv_free(res);
 			continue;
 		}
 		if ((j && j->done) || (u->kind == SUB_STREAM && u->closing)) {
@@ -762,6 +762,8 @@ stream_get(struct cf_req *r)
 {
 	struct cf_srv *srv = r->srv;
 	struct cf_hub *h = srv->hub;
+	if (!h)   /* the daemon answers before the hub has started */
+		return cf_srv_fail(r, 503, "the server is starting");
 	jv sess = cf_resolve_session(srv->st, r->id);
 	if (!jv_is_valid(sess))
 		return cf_srv_error(r, sess);
@@ -1116,6 +1118,8 @@ send_post(struct cf_req *r)
 		pthread_mutex_unlock(&h->mu);
 		return done ? send_answer(r, u) : MHD_YES;
 	}
+	if (!h)
+		return cf_srv_fail(r, 503, "the server is starting");
 	if (srv->stopping || h->draining)
 		return cf_srv_fail(r, 503, "the server is stopping");
 	jv sess = cf_resolve_session(srv->st, r->id);
