@@ -38,6 +38,7 @@ browser() {
 	EOF
 	serve_start
 	[ -n "$SERVE_LOGIN" ]
+	[ ! -d "$ROOT/lib/grammars/c" ] || export HL_GRAMMARS=1
 	run node --test --test-reporter=tap --test-name-pattern="^$name" "$ROOT/tests/browser/page.test.mjs"
 	# the page tests' own lines, as comments bats passes on (skipped ones left out)
 	printf '%s\n' "$output" | grep -v -e '^ *at ' -e '# SKIP' -e '^# Subtest' -e '^ *\(---\|\.\.\.\|duration_ms:.*\)$' | sed 's/^/# /' >&3 || true
@@ -49,7 +50,9 @@ browser() {
 # A reply of words in small pieces, a write every 150 ms: seen half-done.
 SLOW='text=This%20is%20a%20slowly%20streamed%20reply,%20in%20small%20pieces,%20so%20that%20the%20page%20shows%20it%20growing. piece=4 delay=150'
 
-# fakeprov's text= is percent-decoded: the corpus of page.test.mjs encoded.
+# fakeprov's text= is percent-decoded: a corpus like page.test.mjs's,
+# encoded, each reply one delta, so a page that parsed deltas as HTML
+# would be handed every payload whole.
 xss_replies() {
 	node -e '
 		const x = ["<script>window.__xss = \"script\"</script>",
@@ -62,7 +65,7 @@ xss_replies() {
 			"<details open ontoggle=\"window.__xss=7\">x</details>",
 			"<style>body{display:none}</style>",
 			"\"><script>alert(1)</script>"];
-		for (const s of x) console.log("text=" + encodeURIComponent(s) + " piece=5");'
+		for (const s of x) console.log("text=" + encodeURIComponent(s) + " piece=4096");'
 }
 
 @test "login: the printed URL logs the browser in once; without it the page says how" {
@@ -105,6 +108,29 @@ xss_replies() {
 
 @test "keyboard: written, sent, a command completed, help, without the mouse" {
 	browser keyboard
+}
+
+@test "marks: react, note, edit, copy and retry from a message's buttons" {
+	browser marks
+}
+
+@test "settings: the dialog and the slash commands change the session" {
+	browser settings
+}
+
+@test "attach: by the picker and by drop, the files reach the provider" {
+	browser attach
+	fake_requests | grep -q picked-file-words
+	fake_requests | grep -q dropped-file-words
+}
+
+@test "highlight: code colored by the server's highlighter, the page's colors" {
+	[ -d "$ROOT/lib/grammars/c" ] || skip "no tree-sitter grammars (make deps fetches them)"
+	browser highlight
+}
+
+@test "theme: the system's scheme, and the toggle" {
+	browser theme
 }
 
 @test "firstload: bytes and time to interactive, printed for make bench" {

@@ -222,6 +222,118 @@ test('search: the sidebar finds a session by a word in its messages', async () =
 	await page.waitForFunction(() => document.querySelectorAll('#sessions .session').length >= 2);
 });
 
+test('marks: react, note, edit, copy and retry from a message\'s buttons', async () => {
+	const page = await open();
+	await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: URL_ });
+	await newSession(page);
+	await sendAndWait(page, 'mark this message', 1);
+	const reply = () => page.locator('.panel:not([hidden]) .msg.assistant').first();
+	const user = () => page.locator('.panel:not([hidden]) .msg.user').first();
+	// react: the dialog's 👍
+	await reply().locator('button', { hasText: 'React' }).click();
+	await page.locator('#ask-dlg .choices button', { hasText: '👍' }).click();
+	await page.waitForFunction(() => /👍 1/.test(document.querySelector('.panel:not([hidden]) .msg.assistant .reactions')?.textContent || ''));
+	// a note
+	await reply().locator('button', { hasText: 'Note' }).click();
+	await page.fill('#ask-text', 'a note from the browser');
+	await page.click('#ask-dlg button[value="ok"]');
+	await page.waitForFunction(() => /a note from the browser/.test(document.querySelector('.panel:not([hidden]) .msg.assistant .notes')?.textContent || ''));
+	// edit the user's message: its text changes, marked edited
+	await user().locator('button', { hasText: 'Edit' }).click();
+	assert.equal(await page.inputValue('#ask-text'), 'mark this message');
+	await page.fill('#ask-text', 'mark this message, edited');
+	await page.click('#ask-dlg button[value="ok"]');
+	await page.waitForFunction(() => /edited 1×/.test(document.querySelector('.panel:not([hidden]) .msg.user .meta').textContent));
+	assert.deepEqual(await visibleMessages(page, 'user'), ['mark this message, edited']);
+	// copy
+	await reply().locator('button', { hasText: 'Copy' }).click();
+	assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'Hello from fakeprov.');
+	await shot(page, 'marks');
+	// retry: asked again, a second reply
+	await reply().locator('button', { hasText: 'Retry' }).click();
+	await page.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant:not(.streaming)').length === 2);
+	// what the server keeps: one reaction, one note, the edit
+	const sid = await page.evaluate(() => document.querySelector('.panel:not([hidden])').id.replace(/^panel-/, ''));
+	const msgs = await page.evaluate(async (id) => (await (await fetch(`/api/chat/sessions/${id}/messages`)).json()).messages, sid);
+	const first = msgs.find((m) => m.role === 'assistant');
+	assert.deepEqual(first.metadata.reactions.map((r) => r.emoji), ['👍']);
+	assert.equal(msgs[0].content, 'mark this message, edited');
+	assert.equal(msgs[0].metadata.edits.length, 1);
+});
+
+test('settings: provider, model, system prompt and temperature saved from the dialog', async () => {
+	const page = await open();
+	await newSession(page);
+	await page.click('#settings-open');
+	await page.fill('#settings-form input[name="model"]', 'claude-other-model');
+	await page.fill('#settings-form textarea[name="systemPrompt"]', 'Answer in haiku.');
+	await page.fill('#settings-form input[name="temperature"]', '0.3');
+	await page.fill('#settings-form input[name="name"]', 'set from the page');
+	await page.click('#settings-form button[value="ok"]');
+	await page.waitForFunction(() => /claude-other-model/.test(document.querySelector('.panel:not([hidden]) .panel-head').textContent));
+	const sid = await page.evaluate(() => document.querySelector('.panel:not([hidden])').id.replace(/^panel-/, ''));
+	const s = await page.evaluate(async (id) => (await fetch(`/api/chat/sessions/${id}`)).json(), sid);
+	assert.equal(s.model, 'claude-other-model');
+	assert.equal(s.name, 'set from the page');
+	assert.equal(s.settings.systemPrompt, 'Answer in haiku.');
+	assert.equal(s.settings.temperature, 0.3);
+	// the same by slash commands
+	await page.fill('#input', '/temperature 1.1');
+	await page.press('#input', 'Enter');
+	await page.fill('#input', '/tag work');
+	await page.press('#input', 'Enter');
+	await page.waitForFunction(() => /#work/.test(document.querySelector('.panel:not([hidden]) .panel-head').textContent));
+	const s2 = await page.evaluate(async (id) => (await fetch(`/api/chat/sessions/${id}`)).json(), sid);
+	assert.equal(s2.settings.temperature, 1.1);
+	assert.deepEqual(s2.metadata.tags, ['work']);
+});
+
+test('attach: a file by the picker and one dropped, sent with the message', async () => {
+	const page = await open();
+	await newSession(page);
+	await page.setInputFiles('#file', { name: 'picked.txt', mimeType: 'text/plain', buffer: Buffer.from('picked-file-words\n') });
+	await page.evaluate(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['dropped-file-words\n'], 'dropped.txt', { type: 'text/plain' }));
+		const main = document.querySelector('.main');
+		main.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+		main.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+	});
+	await page.waitForFunction(() => document.querySelectorAll('#attachments li').length === 2);
+	await shot(page, 'attach');
+	await sendAndWait(page, 'two files', 1);
+	assert.equal(await page.locator('#attachments li').count(), 0);
+	await page.waitForFunction(() => /picked\.txt[\s\S]*dropped\.txt/.test(document.querySelector('.panel:not([hidden]) .msg.user').textContent));
+	// the bats side checks fakeprov was sent both files' words
+});
+
+test('highlight: code in a message comes colored by the server\'s highlighter', { skip: !process.env.HL_GRAMMARS && 'no grammars (make deps fetches them)' }, async () => {
+	const page = await open();
+	await newSession(page);
+	await sendAndWait(page, '```c\nint main(void) { return 0; }\n```', 1);
+	const r = await page.evaluate(() => {
+		const k = document.querySelector('.panel:not([hidden]) .msg.user pre code [class^="hl-"]');
+		return k && { cls: k.className, color: getComputedStyle(k).color, base: getComputedStyle(k.closest('pre')).color };
+	});
+	assert.ok(r, 'no hl- span in the rendered code');
+	assert.notEqual(r.color, r.base, `${r.cls} has the text's color`);
+});
+
+test('theme: follows the system, and the toggle overrides it', async () => {
+	const page = await open();
+	await page.emulateMedia({ colorScheme: 'dark' });
+	const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+	const dark = await bg();
+	await page.click('#theme-toggle');
+	const light = await bg();
+	assert.notEqual(dark, light);
+	assert.equal(light, 'rgb(255, 255, 255)');
+	await shot(page, 'theme-light');
+	await page.click('#theme-toggle');
+	assert.equal(await bg(), dark);
+	await shot(page, 'theme-dark');
+});
+
 // Payloads in a user's message, in a reply (fakeprov's, streamed as deltas
 // and then rendered), and in a session's name.
 const XSS = [

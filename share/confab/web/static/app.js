@@ -166,7 +166,7 @@ async function openTab(sid, session = null) {
 	} catch (e) { fail(e); return null; }
 	sid = session.id;
 	if ((t = tabOf(sid))) { activate(t); return t; }
-	t = { sid, session, msgs: new Map(), streams: new Map(), maxSeq: null, clearNext: false, es: null };
+	t = { sid, session, msgs: new Map(), streams: new Map(), maxSeq: null, clearNext: false, es: null, window: 200 };
 	const n = tabs.length;
 	t.btn = h('button', {
 		className: 'tab', attrs: { type: 'button', role: 'tab', id: `tab-${n}-${sid}`, 'aria-controls': `panel-${sid}`, 'aria-selected': 'false', tabindex: '-1' },
@@ -247,13 +247,20 @@ function tabKeys(e) {
 
 async function loadMessages(t) {
 	try {
-		const r = await api.listMessages(t.sid, { last: 200 });
+		const r = await api.listMessages(t.sid, { last: t.window });
 		const keep = [...t.streams.values()];
+		const top = t.list.scrollTop, atEnd = !t.msgs.size || t.list.scrollHeight - top - t.list.clientHeight < 80;
 		t.list.replaceChildren();
 		t.msgs.clear();
+		if (r.more)
+			t.list.append(h('li', { className: 'earlier' }, h('button', {
+				text: 'Earlier messages', attrs: { type: 'button' },
+				on: { click: () => { t.window += 200; loadMessages(t).then(() => t.list.firstElementChild?.scrollIntoView()); } },
+			})));
 		for (const m of r.messages || []) placeMessage(t, m);
 		for (const s of keep) if (t.streams.has(s.id) && !s.node.isConnected) t.list.append(s.node);
-		t.list.lastElementChild?.scrollIntoView({ block: 'end' });
+		if (atEnd) t.list.lastElementChild?.scrollIntoView({ block: 'end' });
+		else t.list.scrollTop = top;
 	} catch (e) { fail(e); }
 }
 
@@ -355,9 +362,14 @@ async function branchFrom(t, mid) {
 	loadSessions();
 }
 
+// Asked again: the words of the user message before that reply, sent as a
+// new turn (the API has no retry of its own that folds into the old reply).
 async function retry(t, mid) {
-	// The send's retry field: the reply asked again, the old one kept in its edits.
-	await api.sendMessage(t.sid, { retry: true, messageId: mid || undefined, stream: false });
+	const recs = [...t.msgs.values()].map((x) => x.rec);
+	let i = mid ? recs.findIndex((r) => r.id === mid) : recs.length;
+	while (--i >= 0 && recs[i].role !== 'user');
+	if (i < 0) throw new Error('retry: no message of yours before that reply');
+	await api.sendMessage(t.sid, { content: recs[i].content, stream: false });
 }
 
 function lastMessage(t) {
