@@ -277,6 +277,7 @@ check-stress: all build/fakeprov
 bench: all build/bench-gen build/bench-docs build/bench-render build/timeit build/latency build/fakeprov build/bench-hl build/ptytime
 bench: build/bench-noplugin
 bench: build/touchgen
+bench: build/sse-lat build/lsquery
 	tests/bench/run
 
 # Code highlighting a line at a time on 10,000-line blocks (tests/bench/hl.c).
@@ -323,6 +324,17 @@ build/touchgen: tests/bench/touchgen.c
 build/latency: tests/bench/latency.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# chat-serve's stream figures: the fake Anthropic provider of a turn and
+# the SSE clients of its stream in one process (tests/bench/sse-lat.c).
+build/sse-lat: tests/bench/sse-lat.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# chat-ls --limit 20's query in process, the floor of the API's listing
+# (tests/bench/lsquery.c).
+build/lsquery: tests/bench/lsquery.c $(LIB) $(CMD_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CMD_OBJ) $(LIB) $(LDLIBS)
 
 # The fake provider server the suites and the benchmarks start (tests/fake/README).
 build/fakeprov: tests/fake/fakeprov.c
