@@ -1,4 +1,5 @@
 /* chat-serve — the REST API, live streams and the chat page over HTTP. */
+#include <locale.h>
 #include <getopt.h>
 #include <stdlib.h>
 
@@ -39,6 +40,10 @@ main(int argc, char **argv)
 	int turn = 0, opt;
 
 	cf_setprog(argv[0]);
+	/* as chat-export: libarchive writes a bulk export's non-ASCII names
+	 * through the locale, and crashes on them in the C locale */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
 	cf_out_init();
 	while ((opt = cf_getopt(argc, argv, &opts)) != -1) {
 		switch (opt) {

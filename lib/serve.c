@@ -379,12 +379,13 @@ cf_srv_json(struct cf_req *r, unsigned status, jv body)
 {
 	if (!jv_is_valid(body))
 		return cf_srv_error(r, body);
-	jv s = jv_dump_string(body, 0);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	/* cf_json_compact: jq's dumper writes a character at a time, about
+	 * half of a 100-message page's time */
+	size_t n;
+	const char *j = cf_json_compact(body, &n);
 	char *buf = cf_xmalloc(n + 1);
-	memcpy(buf, jv_string_value(s), n);
+	memcpy(buf, j, n);
 	buf[n] = '\n';
-	jv_free(s);
 	return queue_buf(r, status, "application/json", buf, n + 1, MHD_RESPMEM_MUST_FREE);
 }
 
@@ -396,17 +397,16 @@ cf_srv_lines(struct cf_req *r, unsigned status, jv array)
 	size_t cap = 4096, len = 0;
 	char *buf = cf_xmalloc(cap);
 	jv_array_foreach(array, i, v) {
-		jv s = jv_dump_string(v, 0);
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+		size_t n;
+		const char *j = cf_json_compact(v, &n);
 		if (len + n + 1 > cap) {
 			while (len + n + 1 > cap)
 				cap *= 2;
 			buf = cf_xrealloc(buf, cap);
 		}
-		memcpy(buf + len, jv_string_value(s), n);
+		memcpy(buf + len, j, n);
 		len += n;
 		buf[len++] = '\n';
-		jv_free(s);
 	}
 	jv_free(array);
 	return queue_buf(r, status, "application/x-ndjson", buf, len, MHD_RESPMEM_MUST_FREE);
@@ -535,6 +535,12 @@ cf_srv_bytes(struct cf_req *r, unsigned status, const char *ctype,
 	}
 	r->sent += len;
 	return cf_srv_queue(r, status, resp);
+}
+
+char *
+cf_srv_disposition(const char *filename)
+{
+	return disposition(filename);
 }
 
 void

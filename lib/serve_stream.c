@@ -497,6 +497,10 @@ out_add(struct sub *u, const char *p, size_t n)
 static void
 out_event(struct sub *u, const char *name, long long id, jv data)
 {
+	if (jv_get_kind(data) != JV_KIND_OBJECT) {
+		jv_free(data);   /* a store error reading it: the next look tries again */
+		return;
+	}
 	size_t len;
 	const char *j = cf_json_compact(data, &len);
 	char head[96];
@@ -1380,19 +1384,4 @@ cf_hub_stop(struct cf_srv *srv)
 	free(h->db);
 	free(h);
 	srv->hub = NULL;
-}
-
-/* Until serve_messages.c's (branch messages) is linked beside this one:
- * the record with its seq, no html.  Weak, so theirs wins when both are
- * there; remove once they are merged. */
-__attribute__((weak)) jv
-cf_srv_message_out(struct cf_req *r, jv msg, int html)
-{
-	(void)html;
-	sqlite3_stmt *s = cf_stmt(r->srv->st, "SELECT seq FROM messages WHERE id = ?1");
-	cf_bind_text(s, 1, cf_jstr(msg, "id"));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		msg = jv_object_set(msg, jv_string("seq"), jv_number((double)sqlite3_column_int64(s, 0)));
-	sqlite3_reset(s);
-	return msg;
 }
