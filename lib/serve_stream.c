@@ -923,8 +923,8 @@ form_body(struct cf_req *r, long max, unsigned *status)
 		}
 		jv_free(v);
 	}
-	static const char *flag[] = {"clear", "stream"};
-	for (int i = 0; i < 2; i++) {
+	static const char *flag[] = {"clear", "stream", "retry"};
+	for (int i = 0; i < 3; i++) {
 		jv v = jv_object_get(jv_copy(b), jv_string(flag[i]));
 		if (jv_get_kind(v) == JV_KIND_STRING) {
 			const char *t = jv_string_value(v);
@@ -1021,7 +1021,11 @@ turn_request(jv b, const char *sid, long max, unsigned *status)
 		return cf_error(CF_EX_DATA, "attachments: expected an array");
 	}
 	jv_free(atts);
-	if (!*cf_jstr(req, "content") && !jv_array_length(jv_copy(list))) {
+	if (is_true(b, "retry") && (*cf_jstr(req, "content") || jv_array_length(jv_copy(list)))) {
+		jv_free(list), jv_free(req), jv_free(b);
+		return cf_error(CF_EX_DATA, "retry takes no content: it asks again for the last reply");
+	}
+	if (!is_true(b, "retry") && !*cf_jstr(req, "content") && !jv_array_length(jv_copy(list))) {
 		jv_free(list), jv_free(req), jv_free(b);
 		return cf_error(CF_EX_DATA, "no message: content or an attachment is needed");
 	}
@@ -1072,6 +1076,7 @@ turn_request(jv b, const char *sid, long max, unsigned *status)
 	}
 	req = jv_object_set(req, jv_string("over"), over);
 	req = jv_object_set(req, jv_string("clear"), jv_bool(is_true(b, "clear")));
+	req = jv_object_set(req, jv_string("retry"), jv_bool(is_true(b, "retry")));
 	jv_free(b);
 	*status = 0;
 	return req;

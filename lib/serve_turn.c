@@ -244,6 +244,26 @@ cf_serve_turn_main(const char *db)
 	}
 	jv_free(r);
 
+	/* retry: as chat-send --retry, the last reply asked for again and the
+	 * old one kept in its metadata.edits */
+	char prompt[37] = "", reply[37] = "";
+	if (cf_jbool(req, "retry")) {
+		r = cf_retry_target(st, cf_jstr(sess, "id"), prompt, reply);
+		if (!jv_is_valid(r)) {
+			int status = cf_error_status(r);
+			result(&t, status ? status : CF_EX_FAIL, r);
+			jv_free(req);
+			jv_free(sess);
+			cf_turn_release(&t);
+			cf_files_free(&files);
+			cf_store_close(st);
+			return status ? status : CF_EX_FAIL;
+		}
+		jv_free(r);
+		t.again = prompt;
+		t.replace = *reply ? reply : NULL;
+	}
+
 	jv ov = jv_object_get(jv_copy(req), jv_string("over"));
 	const char *p = jv_get_kind(ov) == JV_KIND_OBJECT ? cf_jstr(ov, "provider") : "";
 	const char *m = jv_get_kind(ov) == JV_KIND_OBJECT ? cf_jstr(ov, "model") : "";

@@ -375,3 +375,20 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	wait_for "$BATS_TEST_TMPDIR/s" '^event: change' 1
 	[ "$(events "$BATS_TEST_TMPDIR/s" change | jq -r .sessionId)" = "$SID" ]
 }
+
+@test "POST retry: the last reply asked for again, the old one kept in its edits as chat-send --retry keeps it" {
+	provider "text=first%20answer" "text=second%20answer"
+	serve_start
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"hello"}'
+	[ "$API_STATUS" = 201 ]
+	old=$(jq -r .reply.id <<< "$out")
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"more","retry":true}'
+	[ "$API_STATUS" = 400 ]
+	post "/api/chat/sessions/$SID/messages" -d '{"retry":true}'
+	[ "$API_STATUS" = 201 ]
+	[ "$(jq -r .reply.id <<< "$out")" = "$old" ]
+	[ "$(jq -r .reply.content <<< "$out")" = "second answer" ]
+	[ "$(roles)" = user,assistant ]
+	[ "$(last_reply | jq -r '.metadata.edits[0].content')" = "first answer" ]
+	[ "$(last_reply | jq -r '.metadata.edits[0].kind')" = retry ]
+}

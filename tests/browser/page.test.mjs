@@ -249,11 +249,16 @@ test('marks: react, note, edit, copy and retry from a message\'s buttons', async
 	await reply().locator('button', { hasText: 'Copy' }).click();
 	assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'Hello from fakeprov.');
 	await shot(page, 'marks');
-	// retry: asked again, a second reply
+	// retry: the last reply asked again in its place, the old one in its edits
 	await reply().locator('button', { hasText: 'Retry' }).click();
-	await page.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant:not(.streaming)').length === 2);
-	// what the server keeps: one reaction, one note, the edit
 	const sid = await page.evaluate(() => document.querySelector('.panel:not([hidden])').id.replace(/^panel-/, ''));
+	await page.waitForFunction(async (id) => {
+		const ms = (await (await fetch(`/api/chat/sessions/${id}/messages`)).json()).messages;
+		const a = ms.filter((m) => m.role === 'assistant');
+		return a.length === 1 && (a[0].metadata.edits || []).some((e) => e.kind === 'retry');
+	}, sid);
+	await page.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant:not(.streaming)').length === 1);
+	// what the server keeps: one reaction, one note, the edit
 	const msgs = await page.evaluate(async (id) => (await (await fetch(`/api/chat/sessions/${id}/messages`)).json()).messages, sid);
 	const first = msgs.find((m) => m.role === 'assistant');
 	assert.deepEqual(first.metadata.reactions.map((r) => r.emoji), ['👍']);

@@ -362,11 +362,19 @@ async function branchFrom(t, mid) {
 	loadSessions();
 }
 
-// Asked again: the words of the user message before that reply, sent as a
-// new turn (the API has no retry of its own that folds into the old reply).
+// Asked again.  The last reply: the API's retry, the old one kept in its
+// edits as confab's /retry keeps it, then the list read again (the reply
+// keeps its id and place).  An earlier one: its user message's words
+// sent again as a new turn.
 async function retry(t, mid) {
 	const recs = [...t.msgs.values()].map((x) => x.rec);
 	let i = mid ? recs.findIndex((r) => r.id === mid) : recs.length;
+	const last = [...recs].reverse().find((r) => r.role === 'assistant');
+	if (last && (!mid || mid === last.id)) {
+		await api.sendMessage(t.sid, { retry: true, stream: false });
+		await loadMessages(t);
+		return;
+	}
 	while (--i >= 0 && recs[i].role !== 'user');
 	if (i < 0) throw new Error('retry: no message of yours before that reply');
 	await api.sendMessage(t.sid, { content: recs[i].content, stream: false });
