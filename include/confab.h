@@ -141,6 +141,8 @@ int cf_utf8_valid(const char *s, size_t n);
  * pieces would each mend a UTF-8 sequence cut at their edge.  A malloc'd
  * buffer with a NUL after its *len bytes, or NULL with errno set. */
 char *cf_read_all(int fd, size_t *len);
+/* Every byte of p to fd (EINTR retried): 0, or -1 with errno. */
+int cf_write_all(int fd, const char *p, size_t n);
 /* The same as a jv string (invalid UTF-8 mended), or an error value
  * (CF_EX_FAIL, strerror's words). */
 CF_MUST jv cf_read_text(int fd);

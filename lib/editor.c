@@ -22,22 +22,6 @@ editor_command(void)
 	return ed && ed[strspn(ed, " \t")] ? ed : "vi";
 }
 
-/* Writes all of s to fd: 0, or -1 with errno. */
-static int
-write_all(int fd, const char *s, size_t n)
-{
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, s + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 static jv
 read_back(const char *path)
 {
@@ -70,7 +54,7 @@ cf_editor_run(const char *text, const char *name)
 	int fd = mkostemps(path, 3, O_CLOEXEC);   /* 0600 */
 	if (fd < 0)
 		return cf_error(CF_EX_FAIL, "cannot make the editor's file: %s", strerror(errno));
-	int wr = write_all(fd, text, strlen(text));
+	int wr = cf_write_all(fd, text, strlen(text));
 	int werr = errno;
 	close(fd);
 	if (wr != 0) {

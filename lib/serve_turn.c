@@ -39,22 +39,6 @@ listen_signals(void (*fn)(int))
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Every byte of it, or the fd is given up on. */
-static int
-put_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One SSE event: its data is compact JSON, which has no raw newline. */
 static void
 event(struct child *c, const char *name, jv data)
@@ -73,7 +57,7 @@ event(struct child *c, const char *name, jv data)
 	memcpy(buf + n, "\ndata: ", 7), n += 7;
 	memcpy(buf + n, j, len), n += len;
 	memcpy(buf + n, "\n\n", 2), n += 2;
-	if (put_all(STDOUT_FILENO, buf, n))
+	if (cf_write_all(STDOUT_FILENO, buf, n))
 		c->dead = 1;
 	free(buf);
 }
@@ -177,7 +161,7 @@ result(struct cf_turn *t, int status, jv err)
 	char *line = cf_xmalloc(len + 1);
 	memcpy(line, j, len);
 	line[len] = '\n';
-	put_all(3, line, len + 1);
+	cf_write_all(3, line, len + 1);
 	free(line);
 }
 

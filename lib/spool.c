@@ -32,21 +32,6 @@ store_key(cf_store *st, char out[PATH_MAX])
 		snprintf(out, PATH_MAX, "%s", st->path);
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 jv
 cf_spool_write(cf_store *st, jv turn, const char *reason)
 {
@@ -91,7 +76,7 @@ cf_spool_write(cf_store *st, jv turn, const char *reason)
 	}
 	size_t len;
 	const char *j = cf_json_compact(turn, &len);
-	int bad = write_all(fd, j, len) || write_all(fd, "\n", 1) || fsync(fd);
+	int bad = cf_write_all(fd, j, len) || cf_write_all(fd, "\n", 1) || fsync(fd);
 	int err = errno;
 	if (close(fd) != 0 && !bad) {
 		bad = 1;

@@ -311,6 +311,21 @@ cf_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+int
+cf_write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 char *
 cf_read_all(int fd, size_t *len)
 {
