@@ -178,7 +178,7 @@ const char *cf_user_name(void);
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
 
-typedef struct sqlite3 sqlite3;
+typedef struct cf_sql cf_sql;
 typedef struct cf_store cf_store;
 
 /* path NULL: $CHAT_DB, else $XDG_DATA_HOME/confab/chat.db, else
@@ -201,7 +201,7 @@ enum { CF_STORE_EXISTING = 4, CF_STORE_CREATE = 8 };
 cf_store *cf_store_open_mode(const char *path, int mode, jv *err);
 int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);
-sqlite3 *cf_store_db(cf_store *st);
+cf_sql *cf_store_db(cf_store *st);
 /* The path resolution alone, for messages and tests (static buffer);
  * NULL when there is neither CHAT_DB nor HOME. */
 const char *cf_store_default_path(void);

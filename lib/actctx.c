@@ -46,21 +46,21 @@ cf_actctx_last(cf_store *st, const char *session_id)
 {
 	if (!session_id)
 		return 0;
-	sqlite3_stmt *s = cf_stmt(st, last_sql);
+	cf_sql_stmt *s = cf_stmt(st, last_sql);
 	cf_bind_text(s, 1, session_id);
 	int64_t ms = 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		ms = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if (cf_sql_step(s) == CF_SQL_ROW)
+		ms = cf_sql_column_int64(s, 0);
+	cf_sql_reset(s);
 	return ms;
 }
 
 /* One line of the summary: local time, kind, source, the text on one line,
  * cut; the exit status of a failed command after it. */
 static jv
-line_of(sqlite3_stmt *s)
+line_of(cf_sql_stmt *s)
 {
-	time_t t = (time_t)(sqlite3_column_int64(s, 1) / 1000);
+	time_t t = (time_t)(cf_sql_column_int64(s, 1) / 1000);
 	struct tm tm, now_tm;
 	time_t now = time(NULL);
 	localtime_r(&t, &tm);
@@ -68,9 +68,9 @@ line_of(sqlite3_stmt *s)
 	char when[32];
 	strftime(when, sizeof when, tm.tm_yday == now_tm.tm_yday && tm.tm_year == now_tm.tm_year ?
 	         "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
-	const char *kind = (const char *)sqlite3_column_text(s, 2);
-	const char *src = (const char *)sqlite3_column_text(s, 3);
-	const char *text = (const char *)sqlite3_column_text(s, 4);
+	const char *kind = (const char *)cf_sql_column_text(s, 2);
+	const char *src = (const char *)cf_sql_column_text(s, 3);
+	const char *text = (const char *)cf_sql_column_text(s, 4);
 	if (!text)
 		text = "";
 	size_t n = strlen(text), cut = n > TEXT_MAX ? TEXT_MAX : n;
@@ -101,21 +101,21 @@ cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
 	/* the shell hook's events wait in the queue (chat-activity add
 	 * --queue): stored first so none is missed.  Not inside a caller's
 	 * transaction, and an empty queue costs one opendir. */
-	if (!cf_store_readonly(st) && sqlite3_get_autocommit(cf_store_db(st)))
+	if (!cf_store_readonly(st) && cf_sql_autocommit(cf_store_db(st)))
 		jv_free(cf_activity_drain(st, 200));
-	sqlite3_stmt *s = cf_stmt(st, pick);
-	sqlite3_bind_int64(s, 1, since_ms);
+	cf_sql_stmt *s = cf_stmt(st, pick);
+	cf_sql_bind_int64(s, 1, since_ms);
 	cf_bind_text(s, 2, kind);
-	sqlite3_bind_int(s, 3, again != 0);
+	cf_sql_bind_int(s, 3, again != 0);
 	cf_bind_text(s, 4, session_id);
 	jv ids = jv_array(), lines = jv_array();
 	long omitted = 0, bytes = 0;
 	int rc;
 	int full = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		if (jv_array_length(jv_copy(ids)) >= CF_ACTCTX_MAX_EVENTS) {
 			full = 1;
-			rc = SQLITE_DONE;
+			rc = CF_SQL_DONE;
 			break;
 		}
 		jv l = line_of(s);
@@ -123,31 +123,31 @@ cf_actctx_select(cf_store *st, const char *session_id, int64_t since_ms,
 		if (bytes + len > CF_ACTCTX_MAX_BYTES) {
 			jv_free(l);
 			full = 1;
-			rc = SQLITE_DONE;
+			rc = CF_SQL_DONE;
 			break;
 		}
 		bytes += len;
 		ids = jv_array_append(ids, cf_col_text(s, 0));
 		lines = jv_array_append(lines, l);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		jv e = cf_store_error(st, "reading events");
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		jv_free(ids);
 		jv_free(lines);
 		return e;
 	}
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	int n = jv_array_length(jv_copy(ids));
 	if (full) {
-		sqlite3_stmt *c = cf_stmt(st, count_new);
-		sqlite3_bind_int64(c, 1, since_ms);
+		cf_sql_stmt *c = cf_stmt(st, count_new);
+		cf_sql_bind_int64(c, 1, since_ms);
 		cf_bind_text(c, 2, kind);
-		sqlite3_bind_int(c, 3, again != 0);
+		cf_sql_bind_int(c, 3, again != 0);
 		cf_bind_text(c, 4, session_id);
-		if (sqlite3_step(c) == SQLITE_ROW)
-			omitted = (long)sqlite3_column_int64(c, 0) - n;
-		sqlite3_reset(c);
+		if (cf_sql_step(c) == CF_SQL_ROW)
+			omitted = (long)cf_sql_column_int64(c, 0) - n;
+		cf_sql_reset(c);
 		if (omitted < 0)
 			omitted = 0;
 	}

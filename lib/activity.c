@@ -187,9 +187,9 @@ insert(cf_store *st, jv ev)
 	static const char sql[] =
 		"INSERT OR IGNORE INTO activity (id, at, kind, source, text, data)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, cf_jstr(ev, "id"));
-	sqlite3_bind_int64(s, 2, (int64_t)cf_jnum(ev, "at", 0));
+	cf_sql_bind_int64(s, 2, (int64_t)cf_jnum(ev, "at", 0));
 	cf_bind_text(s, 3, cf_jstr(ev, "kind"));
 	cf_bind_text(s, 4, cf_jstr(ev, "source"));
 	cf_bind_text(s, 5, cf_jstr(ev, "text"));
@@ -223,13 +223,13 @@ static jv
 prune_before(cf_store *st, int64_t before)
 {
 	static const char sql[] = "DELETE FROM activity WHERE at < ?1";
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	sqlite3_bind_int64(s, 1, before);
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	cf_sql_bind_int64(s, 1, before);
 	jv r = cf_exec_stmt(st, s, "pruning old events");
 	if (!jv_is_valid(r))
 		return r;
 	jv_free(r);
-	return jv_number((double)sqlite3_changes(cf_store_db(st)));
+	return jv_number((double)cf_sql_changes(cf_store_db(st)));
 }
 
 /* In the caller's transaction: one read of the index's first entry says
@@ -245,16 +245,16 @@ prune_due(cf_store *st)
 		return jv_number(0);
 	int64_t cutoff = cf_now_ms() - days * DAY_MS;
 	static const char sql[] = "SELECT min(at) FROM activity";
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	int rc = cf_sql_step(s);
+	if (rc != CF_SQL_ROW) {
 		jv e = cf_store_error(st, "reading the oldest event");
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		return e;
 	}
-	int old = sqlite3_column_type(s, 0) != SQLITE_NULL &&
-	          sqlite3_column_int64(s, 0) < cutoff;
-	sqlite3_reset(s);
+	int old = cf_sql_column_type(s, 0) != CF_SQL_NULL &&
+	          cf_sql_column_int64(s, 0) < cutoff;
+	cf_sql_reset(s);
 	return old ? prune_before(st, cutoff) : jv_number(0);
 }
 
@@ -334,7 +334,7 @@ cf_activity_add_each(cf_store *st, jv (*next)(void *ctx), void *ctx,
 		}
 		jv_free(ev);
 		/* not one a queued batch already stored */
-		added += sqlite3_changes(cf_store_db(st));
+		added += cf_sql_changes(cf_store_db(st));
 	}
 	r = prune_due(st);
 	if (jv_is_valid(r)) {
@@ -393,12 +393,12 @@ cf_activity_add(cf_store *st, jv events)
 /* ---- reading ---- */
 
 static jv
-record(sqlite3_stmt *s)
+record(cf_sql_stmt *s)
 {
 	jv r = jv_object();
 	r = jv_object_set(r, jv_string("type"), jv_string("activity"));
 	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
-	r = jv_object_set(r, jv_string("at"), cf_time_jv(sqlite3_column_int64(s, 1)));
+	r = jv_object_set(r, jv_string("at"), cf_time_jv(cf_sql_column_int64(s, 1)));
 	r = jv_object_set(r, jv_string("kind"), cf_col_text(s, 2));
 	r = jv_object_set(r, jv_string("source"), cf_col_text(s, 3));
 	r = jv_object_set(r, jv_string("text"), cf_col_text(s, 4));
@@ -435,28 +435,28 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
 			q = NULL;
 		}
 	}
-	sqlite3_stmt *s = cf_stmt(st, limit > 0 ? last : all);
-	sqlite3_bind_int64(s, 1, since_ms);
+	cf_sql_stmt *s = cf_stmt(st, limit > 0 ? last : all);
+	cf_sql_bind_int64(s, 1, since_ms);
 	cf_bind_text(s, 2, kind);
 	cf_bind_text(s, 3, q);
 	if (limit > 0)
-		sqlite3_bind_int64(s, 4, limit);
+		cf_sql_bind_int64(s, 4, limit);
 	free(q);
 	int rc;
 	jv r = jv_true();
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv_free(r);
 		r = fn(ctx, record(s));
 		if (!jv_is_valid(r))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != CF_SQL_ROW && rc != CF_SQL_DONE) {
 		jv_free(r);
-		r = !strncmp(sqlite3_errmsg(cf_store_db(st)), "fts5:", 5) ?
-		    cf_usage_error("--search: %s", sqlite3_errmsg(cf_store_db(st))) :
+		r = !strncmp(cf_sql_errmsg(cf_store_db(st)), "fts5:", 5) ?
+		    cf_usage_error("--search: %s", cf_sql_errmsg(cf_store_db(st))) :
 		    cf_store_error(st, "reading events");
 	}
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
@@ -493,20 +493,20 @@ cf_activity_get(cf_store *st, jv ids)
 	}
 	jv_array_foreach(ids, i, id) {
 		if (jv_get_kind(id) == JV_KIND_STRING) {
-			sqlite3_stmt *s = cf_stmt(st, sql);
+			cf_sql_stmt *s = cf_stmt(st, sql);
 			cf_bind_text(s, 1, jv_string_value(id));
-			int rc = sqlite3_step(s);
-			if (rc == SQLITE_ROW) {
+			int rc = cf_sql_step(s);
+			if (rc == CF_SQL_ROW) {
 				out = jv_array_append(out, record(s));
-			} else if (rc != SQLITE_DONE) {
+			} else if (rc != CF_SQL_DONE) {
 				jv e = cf_store_error(st, "reading an event");
-				sqlite3_reset(s);
+				cf_sql_reset(s);
 				jv_free(id);
 				jv_free(ids);
 				jv_free(out);
 				return e;
 			}
-			sqlite3_reset(s);
+			cf_sql_reset(s);
 		}
 		jv_free(id);
 	}
@@ -545,7 +545,7 @@ cf_activity_queue_dir(void)
 static void
 store_key(cf_store *st, char out[PATH_MAX])
 {
-	const char *p = sqlite3_db_filename(cf_store_db(st), "main");
+	const char *p = st->path;
 	if (!p || !*p || !realpath(p, out))
 		snprintf(out, PATH_MAX, "%s", p ? p : "");
 }

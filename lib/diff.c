@@ -399,23 +399,23 @@ keep(struct dside *d, const char *id, const char *role, const char *model,
 }
 
 static void
-keep_row(struct dside *d, sqlite3_stmt *s)
+keep_row(struct dside *d, cf_sql_stmt *s)
 {
-	const char *c = (const char *)sqlite3_column_text(s, 1);
-	keep(d, (const char *)sqlite3_column_text(s, 3),
-	     (const char *)sqlite3_column_text(s, 0),
-	     (const char *)sqlite3_column_text(s, 2), c ? c : "",
-	     (size_t)sqlite3_column_bytes(s, 1));
+	const char *c = (const char *)cf_sql_column_text(s, 1);
+	keep(d, (const char *)cf_sql_column_text(s, 3),
+	     (const char *)cf_sql_column_text(s, 0),
+	     (const char *)cf_sql_column_text(s, 2), c ? c : "",
+	     (size_t)cf_sql_column_bytes(s, 1));
 }
 
 static int
-same_row(sqlite3_stmt *a, sqlite3_stmt *b)
+same_row(cf_sql_stmt *a, cf_sql_stmt *b)
 {
-	const unsigned char *ra = sqlite3_column_text(a, 0), *rb = sqlite3_column_text(b, 0);
+	const unsigned char *ra = cf_sql_column_text(a, 0), *rb = cf_sql_column_text(b, 0);
 	if (!ra || !rb || strcmp((const char *)ra, (const char *)rb))
 		return 0;
-	const void *ca = sqlite3_column_text(a, 1), *cb = sqlite3_column_text(b, 1);
-	int la = sqlite3_column_bytes(a, 1), lb = sqlite3_column_bytes(b, 1);
+	const void *ca = cf_sql_column_text(a, 1), *cb = cf_sql_column_text(b, 1);
+	int la = cf_sql_column_bytes(a, 1), lb = cf_sql_column_bytes(b, 1);
 	return la == lb && (!la || !memcmp(ca, cb, (size_t)la));
 }
 
@@ -529,15 +529,15 @@ side_init(cf_store *st, struct dside *d, jv rec)
 static jv
 position(cf_store *st, const char *sid, const char *point, long *n)
 {
-	sqlite3_stmt *s = cf_prepare(st, "SELECT count(*) FROM messages WHERE"
+	cf_sql_stmt *s = cf_prepare(st, "SELECT count(*) FROM messages WHERE"
 		" session_id = ?1 AND seq <= (SELECT seq FROM messages WHERE id = ?2"
 		" AND session_id = ?1)");
 	cf_bind_text(s, 1, sid);
 	cf_bind_text(s, 2, point);
-	int rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
-	jv r = rc == SQLITE_ROW ? jv_true() : cf_store_error(st, "finding a branch point");
-	sqlite3_finalize(s);
+	int rc = cf_sql_step(s);
+	*n = rc == CF_SQL_ROW ? (long)cf_sql_column_int64(s, 0) : 0;
+	jv r = rc == CF_SQL_ROW ? jv_true() : cf_store_error(st, "finding a branch point");
+	cf_sql_finalize(s);
 	return r;
 }
 
@@ -631,23 +631,23 @@ cf_diff_sessions(cf_store *st, jv a, jv b, struct cf_diff **out)
 
 	/* one statement a session, in one read transaction (a writer
 	 * meanwhile is seen by both or neither) */
-	sqlite3_stmt *sa = cf_prepare(st, sql), *sb = cf_prepare(st, sql);
+	cf_sql_stmt *sa = cf_prepare(st, sql), *sb = cf_prepare(st, sql);
 	cf_bind_text(sa, 1, cf_jstr(a, "id"));
 	cf_bind_text(sb, 1, cf_jstr(b, "id"));
-	int ra = sqlite3_step(sa), rb = sqlite3_step(sb);
-	while (ra == SQLITE_ROW && rb == SQLITE_ROW && same_row(sa, sb)) {
+	int ra = cf_sql_step(sa), rb = cf_sql_step(sb);
+	while (ra == CF_SQL_ROW && rb == CF_SQL_ROW && same_row(sa, sb)) {
 		d->common++;
-		ra = sqlite3_step(sa);
-		rb = sqlite3_step(sb);
+		ra = cf_sql_step(sa);
+		rb = cf_sql_step(sb);
 	}
-	for (; ra == SQLITE_ROW; ra = sqlite3_step(sa))
+	for (; ra == CF_SQL_ROW; ra = cf_sql_step(sa))
 		keep_row(&d->A, sa);
-	for (; rb == SQLITE_ROW; rb = sqlite3_step(sb))
+	for (; rb == CF_SQL_ROW; rb = cf_sql_step(sb))
 		keep_row(&d->B, sb);
-	jv r = ra == SQLITE_DONE && rb == SQLITE_DONE ? jv_true() :
+	jv r = ra == CF_SQL_DONE && rb == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading messages");
-	sqlite3_finalize(sa);
-	sqlite3_finalize(sb);
+	cf_sql_finalize(sa);
+	cf_sql_finalize(sb);
 	if (!jv_is_valid(r)) {
 		cf_diff_free(d);
 		return r;

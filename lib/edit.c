@@ -29,12 +29,12 @@ read_row(cf_store *st, const char *id, struct row *r)
 	static const char sql[] =
 		"SELECT content, edits, role, session_id, seq, pending IS NOT NULL,"
 		" model, tokens, extra FROM messages WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
+	int rc = cf_sql_step(s);
 	memset(r, 0, sizeof *r);
 	r->content = r->edits = r->role = r->sid = r->model = r->tokens = r->extra = jv_null();
-	if (rc == SQLITE_ROW) {
+	if (rc == CF_SQL_ROW) {
 		r->found = 1;
 		r->content = cf_col_text(s, 0);
 		r->edits = cf_col_json(s, 1);
@@ -44,20 +44,20 @@ read_row(cf_store *st, const char *id, struct row *r)
 		}
 		r->role = cf_col_text(s, 2);
 		r->sid = cf_col_text(s, 3);
-		r->seq = sqlite3_column_int64(s, 4);
-		r->pending = sqlite3_column_int(s, 5);
+		r->seq = cf_sql_column_int64(s, 4);
+		r->pending = cf_sql_column_int(s, 5);
 		r->model = cf_col_text(s, 6);
-		r->tokens = sqlite3_column_type(s, 7) == SQLITE_NULL ? jv_null() :
-		            jv_number((double)sqlite3_column_int64(s, 7));
+		r->tokens = cf_sql_column_type(s, 7) == CF_SQL_NULL ? jv_null() :
+		            jv_number((double)cf_sql_column_int64(s, 7));
 		r->extra = cf_col_json(s, 8);
 		if (jv_get_kind(r->extra) != JV_KIND_OBJECT) {
 			jv_free(r->extra);
 			r->extra = jv_object();
 		}
 	}
-	jv e = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	jv e = rc == CF_SQL_ROW || rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading a message");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return e;
 }
 
@@ -135,18 +135,18 @@ write_content(cf_store *st, const char *id, const char *text, size_t len, jv edi
 	static const char get[] = "SELECT parts FROM messages WHERE id = ?1";
 	static const char sql[] =
 		"UPDATE messages SET content = ?2, edits = ?3, parts = ?4 WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, get);
+	cf_sql_stmt *s = cf_stmt(st, get);
 	cf_bind_text(s, 1, id);
-	jv parts = sqlite3_step(s) == SQLITE_ROW ? cf_col_json(s, 0) : jv_null();
-	sqlite3_reset(s);
+	jv parts = cf_sql_step(s) == CF_SQL_ROW ? cf_col_json(s, 0) : jv_null();
+	cf_sql_reset(s);
 	parts = edited_parts(parts, text, len);
 	s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
+	cf_sql_bind_text(s, 2, text, (int64_t)len, CF_SQL_STATIC);
 	cf_bind_jv(s, 3, edits);
 	cf_bind_jv(s, 4, parts);
 	jv r = cf_exec_stmt(st, s, "editing a message");
-	sqlite3_bind_null(s, 2);
+	cf_sql_bind_null(s, 2);
 	return r;
 }
 
@@ -362,10 +362,10 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		"SELECT 1 FROM messages WHERE id = ?1 AND parts IS NOT NULL"
 		" AND EXISTS (SELECT 1 FROM json_each(parts)"
 		"  WHERE json_extract(value, '$.type') = 'tool_result')";
-	sqlite3_stmt *a = cf_stmt(st, answers);
+	cf_sql_stmt *a = cf_stmt(st, answers);
 	cf_bind_text(a, 1, id);
-	int tool = sqlite3_step(a) == SQLITE_ROW;
-	sqlite3_reset(a);
+	int tool = cf_sql_step(a) == CF_SQL_ROW;
+	cf_sql_reset(a);
 	if (tool) {
 		row_free(&r);
 		return cf_error(CF_EX_USAGE, "message '%s' holds the results of tool calls: "
@@ -374,17 +374,17 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 	const char *sid = jv_string_value(r.sid);
 	/* a reply still arriving would lose its row to the branch and its
 	 * writer would spool it back after the edited message */
-	sqlite3_stmt *s = cf_stmt(st, arriving);
+	cf_sql_stmt *s = cf_stmt(st, arriving);
 	cf_bind_text(s, 1, sid);
-	sqlite3_bind_int64(s, 2, r.seq);
-	int rc = sqlite3_step(s);
-	jv busy = rc == SQLITE_ROW ? cf_col_text(s, 0) : jv_null();
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	cf_sql_bind_int64(s, 2, r.seq);
+	int rc = cf_sql_step(s);
+	jv busy = rc == CF_SQL_ROW ? cf_col_text(s, 0) : jv_null();
+	cf_sql_reset(s);
+	if (rc != CF_SQL_ROW && rc != CF_SQL_DONE) {
 		row_free(&r);
 		return cf_store_error(st, "editing a message");
 	}
-	if (rc == SQLITE_ROW) {
+	if (rc == CF_SQL_ROW) {
 		jv err = cf_error(CF_EX_FAIL, "message '%s' is a reply still arriving; "
 		                  "nothing changed", jv_string_value(busy));
 		jv_free(busy);
@@ -394,10 +394,10 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 	jv_free(busy);
 	s = cf_stmt(st, after);
 	cf_bind_text(s, 1, sid);
-	sqlite3_bind_int64(s, 2, r.seq);
-	rc = sqlite3_step(s);
-	long later = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : -1;
-	sqlite3_reset(s);
+	cf_sql_bind_int64(s, 2, r.seq);
+	rc = cf_sql_step(s);
+	long later = rc == CF_SQL_ROW ? (long)cf_sql_column_int64(s, 0) : -1;
+	cf_sql_reset(s);
 	if (later < 0) {
 		row_free(&r);
 		return cf_store_error(st, "editing a message");
@@ -407,11 +407,11 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		 * at the message before this one (none: before the first) */
 		s = cf_stmt(st, before);
 		cf_bind_text(s, 1, sid);
-		sqlite3_bind_int64(s, 2, r.seq);
-		rc = sqlite3_step(s);
-		jv point = rc == SQLITE_ROW ? cf_col_text(s, 0) : jv_null();
-		sqlite3_reset(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		cf_sql_bind_int64(s, 2, r.seq);
+		rc = cf_sql_step(s);
+		jv point = rc == CF_SQL_ROW ? cf_col_text(s, 0) : jv_null();
+		cf_sql_reset(s);
+		if (rc != CF_SQL_ROW && rc != CF_SQL_DONE) {
 			jv_free(point);
 			row_free(&r);
 			return cf_store_error(st, "editing a message");
@@ -436,7 +436,7 @@ cf_edit_resend_in(cf_store *st, const char *id, const char *text, size_t len,
 		*branch = b;
 		s = cf_stmt(st, drop);
 		cf_bind_text(s, 1, sid);
-		sqlite3_bind_int64(s, 2, r.seq);
+		cf_sql_bind_int64(s, 2, r.seq);
 		e = cf_exec_stmt(st, s, "editing a message");
 		if (!jv_is_valid(e)) {
 			row_free(&r);
@@ -542,7 +542,7 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 	}
 	jv edits = jv_array_append(jv_copy(r.edits), ed);
 	row_free(&r);
-	sqlite3_stmt *s = cf_stmt(st, upd);
+	cf_sql_stmt *s = cf_stmt(st, upd);
 	cf_bind_text(s, 1, old_id);
 	cf_bind_text(s, 2, new_id);
 	cf_bind_jv(s, 3, edits);

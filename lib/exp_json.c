@@ -47,25 +47,25 @@ attachments(cf_export *x, const char *mid)
 	static const char sql[] =
 		"SELECT id, type, name, size, mime_type, n FROM attachments"
 		" WHERE message_id = ?1 ORDER BY n";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, mid);
 	jv list = jv_array();
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv a = jv_object();
 		a = jv_object_set(a, jv_string("id"), cf_col_text(s, 0));
 		a = jv_object_set(a, jv_string("type"), cf_col_text(s, 1));
 		a = jv_object_set(a, jv_string("name"), cf_col_text(s, 2));
-		a = jv_object_set(a, jv_string("size"), jv_number((double)sqlite3_column_int64(s, 3)));
+		a = jv_object_set(a, jv_string("size"), jv_number((double)cf_sql_column_int64(s, 3)));
 		a = jv_object_set(a, jv_string("mimeType"), cf_col_text(s, 4));
 		size_t n;
 		const char *j = cf_json_compact(a, &n);
 		jv e = jv_array_append(jv_array(), jv_string_sized(j, (int)n));
-		e = jv_array_append(e, jv_number((double)sqlite3_column_int64(s, 5)));
+		e = jv_array_append(e, jv_number((double)cf_sql_column_int64(s, 5)));
 		list = jv_array_append(list, e);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	cf_sql_reset(s);
+	if (rc != CF_SQL_DONE) {
 		jv_free(list);
 		cf_export_store_fail(x, "reading attachments");
 		return jv_invalid();
@@ -76,18 +76,18 @@ attachments(cf_export *x, const char *mid)
 /* An attachment's bytes as base64, read and written a few mebibytes at a
  * time: a 200 MB one is not held, nor its base64 (once took 760 MB). */
 static int
-put_base64(cf_export *x, sqlite3_int64 row)
+put_base64(cf_export *x, int64_t row)
 {
 	enum { CHUNK = 3 << 18 };   /* a multiple of 3: no padding between */
 	sqlite3_blob *b;
-	if (sqlite3_blob_open(cf_store_db(x->st), "main", "attachments", "content",
-	                      row, 0, &b) != SQLITE_OK)
+	if (sqlite3_blob_open(x->st->lite, "main", "attachments", "content",
+	                      row, 0, &b) != CF_SQL_OK)
 		return 0;   /* NULL: no bytes */
 	int n = sqlite3_blob_bytes(b);
 	unsigned char *in = cf_xmalloc(CHUNK);
 	for (int at = 0; at < n; at += CHUNK) {
 		int k = n - at < CHUNK ? n - at : CHUNK;
-		if (sqlite3_blob_read(b, in, k, at) != SQLITE_OK) {
+		if (sqlite3_blob_read(b, in, k, at) != CF_SQL_OK) {
 			free(in);
 			cf_export_store_fail(x, "reading attachments");
 			sqlite3_blob_close(b);
@@ -157,7 +157,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 				       (size_t)jv_string_length_bytes(jv_copy(rec)) - 1, x->out);
 				fputs(",\"data\":\"", x->out);
 				if (!bad)
-					bad = put_base64(x, (sqlite3_int64)jv_number_value(row));
+					bad = put_base64(x, (int64_t)jv_number_value(row));
 				fputs("\"}", x->out);
 				jv_free(rec);
 				jv_free(row);

@@ -341,21 +341,21 @@ const char cf_reset_note[] =
 	"Context cleared: this message and those after it were sent without the ones before.";
 
 static jv
-lean_row(sqlite3_stmt *s)
+lean_row(cf_sql_stmt *s)
 {
 	jv md = jv_object();
-	md = jv_object_set(md, jv_string("tokens"), sqlite3_column_type(s, 4) == SQLITE_NULL ?
-	                   jv_null() : jv_number((double)sqlite3_column_int64(s, 4)));
+	md = jv_object_set(md, jv_string("tokens"), cf_sql_column_type(s, 4) == CF_SQL_NULL ?
+	                   jv_null() : jv_number((double)cf_sql_column_int64(s, 4)));
 	md = jv_object_set(md, jv_string("model"), cf_col_text(s, 5));
-	md = jv_object_set(md, jv_string("processing_time"), sqlite3_column_type(s, 6) == SQLITE_NULL ?
-	                   jv_null() : jv_number((double)sqlite3_column_int64(s, 6)));
-	if (sqlite3_column_int(s, 7))
+	md = jv_object_set(md, jv_string("processing_time"), cf_sql_column_type(s, 6) == CF_SQL_NULL ?
+	                   jv_null() : jv_number((double)cf_sql_column_int64(s, 6)));
+	if (cf_sql_column_int(s, 7))
 		md = jv_object_set(md, jv_string("contextReset"), jv_true());
 	/* the marks only when there are any: most messages have none, and
 	 * parsing "[]" three times a row was measurable */
 	static const char *const marks[] = {"edits", "reactions", "notes"};
 	for (int i = 0; i < 3; i++) {
-		if (sqlite3_column_type(s, 8 + i) == SQLITE_NULL)
+		if (cf_sql_column_type(s, 8 + i) == CF_SQL_NULL)
 			continue;
 		jv a = cf_col_json(s, 8 + i);
 		if (jv_get_kind(a) == JV_KIND_ARRAY && jv_array_length(jv_copy(a)) > 0)
@@ -369,11 +369,11 @@ lean_row(sqlite3_stmt *s)
 	r = jv_object_set(r, jv_string("role"), cf_col_text(s, 1));
 	/* no "content": made a jv string, it would be checked as UTF-8 once
 	 * more (an eighth of the time); the tree holds it (cf_md_source) */
-	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 3)));
-	if (sqlite3_column_type(s, 12) != SQLITE_NULL)
+	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_sql_column_int64(s, 3)));
+	if (cf_sql_column_type(s, 12) != CF_SQL_NULL)
 		r = jv_object_set(r, jv_string("context"), cf_col_json(s, 12));
 	/* typed parts (thinking, tool calls) for the formats that show them */
-	if (sqlite3_column_type(s, 11) != SQLITE_NULL) {
+	if (cf_sql_column_type(s, 11) != CF_SQL_NULL) {
 		jv p = cf_col_json(s, 11);
 		if (jv_get_kind(p) == JV_KIND_ARRAY)
 			r = jv_object_set(r, jv_string("parts"), p);
@@ -428,17 +428,17 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 				jv_free(e);
 			}
 		} else {
-			sqlite3_stmt *s = cf_prepare(st, sql);
+			cf_sql_stmt *s = cf_prepare(st, sql);
 			cf_bind_text(s, 1, cf_jstr(session, "id"));
 			int rc;
-			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-				const char *text = (const char *)sqlite3_column_text(s, 2);
+			while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
+				const char *text = (const char *)cf_sql_column_text(s, 2);
 				if (each(lean_row(s), text ? text : "", &r))
 					break;
 			}
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			if (rc != CF_SQL_ROW && rc != CF_SQL_DONE)
 				r.rc = cf_export_store_fail(&x, "reading messages");
-			sqlite3_finalize(s);
+			cf_sql_finalize(s);
 		}
 		if (r.rc == 0)
 			r.rc = f->end(&x);
@@ -464,11 +464,11 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 int
 cf_export_store_fail(cf_export *x, const char *what)
 {
-	sqlite3 *db = cf_store_db(x->st);
-	const char *path = sqlite3_db_filename(db, "main");
+	cf_sql *db = cf_store_db(x->st);
+	const char *path = x->st->path;
 	jv_free(x->err);
 	x->err = cf_error(CF_EX_STORE, "%s: %s: %s", path && *path ? path : "the store",
-	                  what, sqlite3_errmsg(db));
+	                  what, cf_sql_errmsg(db));
 	return -1;
 }
 
@@ -523,7 +523,7 @@ static jv
 not_the_store(cf_store *st, const char *output)
 {
 	struct stat o, d;
-	const char *db = sqlite3_db_filename(cf_store_db(st), "main");
+	const char *db = cf_store_file(st);
 	if (!output || !db || stat(output, &o) != 0)
 		return jv_true();
 	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};

@@ -7,6 +7,14 @@
 
 #include "import.h"
 
+/* llm's logs.db is SQLite whatever our store is: its statements are
+ * sqlite3's own. */
+static void
+lite_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
 static int
 has_column(sqlite3 *db, const char *table, const char *col)
 {
@@ -257,7 +265,7 @@ chain_message(struct lr *l, const char *hash, const char *role, const char *sid)
 	snprintf(l->r->where, sizeof l->r->where, "message %.60s", hash);
 	jv text = jv_string(""), atts = jv_array();
 	sqlite3_reset(l->parts);
-	cf_bind_text(l->parts, 1, hash);
+	lite_text(l->parts, 1, hash);
 	while (step(l, l->parts)) {
 		const char *type = (const char *)sqlite3_column_text(l->parts, 1);
 		if (!type)
@@ -302,7 +310,7 @@ chain_read(struct lr *l, const char *tip, const char *sid, int64_t dflt)
 			imp_bad(l->r, "message %.60s: its chain of parents loops", h);
 		seen = jv_object_set(seen, jv_copy(cur), jv_true());
 		sqlite3_reset(l->msg);
-		cf_bind_text(l->msg, 1, h);
+		lite_text(l->msg, 1, h);
 		if (!step(l, l->msg))
 			imp_bad(l->r, "message %.60s is not in messages", h);
 		hashes = jv_array_append(hashes, jv_copy(cur));
@@ -329,7 +337,7 @@ chain_read(struct lr *l, const char *tip, const char *sid, int64_t dflt)
 	for (int i = 0; i < n; i++) {
 		jv hi = jv_array_get(jv_copy(H), i);
 		sqlite3_reset(l->tip);
-		cf_bind_text(l->tip, 1, jv_string_value(hi));
+		lite_text(l->tip, 1, jv_string_value(hi));
 		jv_free(hi);
 		int closes = step(l, l->tip);
 		if (!closes && i < n - 1)
@@ -373,7 +381,7 @@ chain_read(struct lr *l, const char *tip, const char *sid, int64_t dflt)
 			}
 			options = options_of(l, l->tip, T_OPTIONS);
 			sqlite3_reset(l->tfrag);
-			cf_bind_text(l->tfrag, 1, jv_string_value(tid));
+			lite_text(l->tfrag, 1, jv_string_value(tid));
 			while (step(l, l->tfrag))
 				files = jv_array_append(files, fragment_ref(l->tfrag, 0, 1, 2));
 			jv_free(tid);
@@ -502,12 +510,12 @@ chain_set(struct lr *l, const char *thread)
 {
 	jv set = jv_object();
 	sqlite3_reset(l->ttip);
-	cf_bind_text(l->ttip, 1, thread);
+	lite_text(l->ttip, 1, thread);
 	jv cur = step(l, l->ttip) ? col_str(l->ttip, 0) : jv_null();
 	while (jv_get_kind(cur) == JV_KIND_STRING && !jv_object_has(jv_copy(set), jv_copy(cur))) {
 		set = jv_object_set(set, jv_copy(cur), jv_true());
 		sqlite3_reset(l->msg);
-		cf_bind_text(l->msg, 1, jv_string_value(cur));
+		lite_text(l->msg, 1, jv_string_value(cur));
 		jv next = step(l, l->msg) ? col_str(l->msg, 0) : jv_null();
 		jv_free(cur);
 		cur = next;
@@ -572,7 +580,7 @@ threads_read(struct lr *l)
 			jv_free(m0);
 		}
 		sqlite3_reset(l->tmodel);
-		cf_bind_text(l->tmodel, 1, jv_string_value(id));
+		lite_text(l->tmodel, 1, jv_string_value(id));
 		jv model = step(l, l->tmodel) ? col_str(l->tmodel, 0) : jv_null();
 		jv sess = imp_new_session(jv_string(sid), col_str(s, 1), t0,
 		                          newest(jv_copy(msgs), t0), NULL, model, system);
@@ -643,7 +651,7 @@ llm_flush(struct lr *l, jv *sess, jv *msgs, jv conv, const char *where, int stor
 	}
 	if (store && jv_get_kind(conv) == JV_KIND_STRING) {
 		sqlite3_reset(l->ttip);
-		cf_bind_text(l->ttip, 1, jv_string_value(conv));
+		lite_text(l->ttip, 1, jv_string_value(conv));
 		if (step(l, l->ttip)) {
 			l->threads_done = jv_object_set(l->threads_done, jv_copy(conv), jv_true());
 			jv tip = col_str(l->ttip, 0);
@@ -810,7 +818,7 @@ legacy_read(struct lr *l, int store)
 		int np = 0, ns = 0;
 		if (l->pfrag) {
 			sqlite3_reset(l->pfrag);
-			cf_bind_text(l->pfrag, 1, jv_string_value(rid));
+			lite_text(l->pfrag, 1, jv_string_value(rid));
 			while (step(l, l->pfrag)) {
 				files = jv_array_append(files, fragment_ref(l->pfrag, 0, 1, 2));
 				const char *c = (const char *)sqlite3_column_text(l->pfrag, 3);
@@ -868,7 +876,7 @@ legacy_read(struct lr *l, int store)
 		jv atts = jv_array();
 		if (l->patt) {
 			sqlite3_reset(l->patt);
-			cf_bind_text(l->patt, 1, jv_string_value(rid));
+			lite_text(l->patt, 1, jv_string_value(rid));
 			while (step(l, l->patt))
 				atts = jv_array_append(atts, attachment(l, mid,
 					jv_array_length(jv_copy(atts)) + 1, l->patt, 0, 1, 2, 3, ""));

@@ -1180,13 +1180,13 @@ exists(cf_store *st, const char *sql, const char *id, jv *err)
 {
 	if (cf_is_error(*err))
 		return 0;
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	int rc = cf_sql_step(s);
+	if (rc != CF_SQL_ROW && rc != CF_SQL_DONE)
 		set_err(err, cf_store_error(st, "looking up an id"));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW;
+	cf_sql_reset(s);
+	return rc == CF_SQL_ROW;
 }
 
 static const char session_exists[] = "SELECT 1 FROM sessions WHERE id = ?";
@@ -1253,8 +1253,8 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a, jv *err)
 	else if (jv_get_kind(text) == JV_KIND_STRING)
 		n = jv_string_length_bytes(jv_copy(text));
 	jv e = jv_invalid();
-	sqlite3_int64 row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
-		cf_jstr(a, "name"), n >= 0 ? n : (sqlite3_int64)cf_jnum(a, "size", 0),
+	int64_t row = cf_attachment_row(st, id, mid, cf_jstr(a, "type"),
+		cf_jstr(a, "name"), n >= 0 ? n : (int64_t)cf_jnum(a, "size", 0),
 		cf_jstr_or_null(a, "mimeType"), n, &e);
 	if (!row)
 		set_err(err, e);
@@ -1266,7 +1266,7 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a, jv *err)
 			ret = -1;
 		else if (!sp)
 			to_blob((const unsigned char *)jv_string_value(text), (size_t)n, &o);
-		if (sqlite3_blob_close(o.b) != SQLITE_OK)
+		if (sqlite3_blob_close(o.b) != CF_SQL_OK)
 			set_err(err, cf_store_error(st, "storing an attachment"));
 	}
 	jv_free(data);
@@ -1324,9 +1324,9 @@ write_plan(cf_store *st, jv p, jv *err)
 	jv_free(msgs);
 	/* the messages' trigger moved it to the latest message */
 	if (!cf_is_error(*err) && has_updated) {
-		sqlite3_stmt *q = cf_stmt(st, touch);
+		cf_sql_stmt *q = cf_stmt(st, touch);
 		cf_bind_text(q, 1, s);
-		sqlite3_bind_int64(q, 2, updated);
+		cf_sql_bind_int64(q, 2, updated);
 		ok(err, cf_exec_stmt(st, q, "dating a session"));
 	}
 	if (cf_is_error(*err)) {
@@ -1455,20 +1455,20 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 			if (jv_get_kind(bi) == JV_KIND_NUMBER) {
 				/* by position in a parent made now; by id in one stored
 				 * before, whose messages may differ (or no point at all) */
-				sqlite3_stmt *q = cf_stmt(st, parent_fresh ? nth : named);
+				cf_sql_stmt *q = cf_stmt(st, parent_fresh ? nth : named);
 				cf_bind_text(q, 1, parent);
 				if (parent_fresh)
-					sqlite3_bind_int64(q, 2, (sqlite3_int64)jv_number_value(bi));
+					cf_sql_bind_int64(q, 2, (int64_t)jv_number_value(bi));
 				else
 					cf_bind_text(q, 2, bm);
 				jv_free(point);
 				point = jv_null();
-				if (sqlite3_step(q) == SQLITE_ROW)
+				if (cf_sql_step(q) == CF_SQL_ROW)
 					point = cf_col_text(q, 0);
-				sqlite3_reset(q);
+				cf_sql_reset(q);
 			}
 			jv_free(bi);
-			sqlite3_stmt *q = cf_stmt(st, link);
+			cf_sql_stmt *q = cf_stmt(st, link);
 			cf_bind_text(q, 1, jv_string_value(sid));
 			cf_bind_text(q, 2, parent);
 			cf_bind_jv(q, 3, point);

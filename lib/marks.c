@@ -122,12 +122,12 @@ read_row(cf_store *st, const char *id, struct row *r)
 	static const char sql[] =
 		"SELECT content, reactions, extra, pending IS NOT NULL FROM messages"
 		" WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
+	int rc = cf_sql_step(s);
 	memset(r, 0, sizeof *r);
 	r->content = r->reactions = r->extra = jv_null();
-	if (rc == SQLITE_ROW) {
+	if (rc == CF_SQL_ROW) {
 		r->found = 1;
 		r->content = cf_col_text(s, 0);
 		r->reactions = cf_col_json(s, 1);
@@ -140,11 +140,11 @@ read_row(cf_store *st, const char *id, struct row *r)
 			jv_free(r->extra);
 			r->extra = jv_object();
 		}
-		r->pending = sqlite3_column_int(s, 3);
+		r->pending = cf_sql_column_int(s, 3);
 	}
-	jv e = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	jv e = rc == CF_SQL_ROW || rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading a message");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	if (jv_is_valid(e) && !r->found) {
 		jv_free(e);
 		e = gone(id);
@@ -251,7 +251,7 @@ cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *chang
 			x = jv_object_set(x, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
 			out = jv_array_append(out, x);
 		}
-		sqlite3_stmt *s = cf_stmt(st, upd);
+		cf_sql_stmt *s = cf_stmt(st, upd);
 		cf_bind_text(s, 1, id);
 		cf_bind_jv(s, 2, out);
 		e = cf_exec_stmt(st, s, "changing a message's reactions");
@@ -301,7 +301,7 @@ write_notes(cf_store *st, const char *id, jv extra, jv notes)
 		jv_free(notes);
 		extra = jv_object_delete(extra, jv_string("notes"));
 	}
-	sqlite3_stmt *s = cf_stmt(st, upd);
+	cf_sql_stmt *s = cf_stmt(st, upd);
 	cf_bind_text(s, 1, id);
 	cf_bind_jv(s, 2, extra);
 	return cf_exec_stmt(st, s, "changing a message's notes");
@@ -390,12 +390,12 @@ static const char noted_all[] =
 static jv
 noted(cf_store *st, const char *id, const char *prefix, jv *out)
 {
-	sqlite3_stmt *s = cf_stmt(st, id ? noted_one : noted_all);
+	cf_sql_stmt *s = cf_stmt(st, id ? noted_one : noted_all);
 	if (id)
 		cf_bind_text(s, 1, id);
 	int rc;
 	size_t pn = prefix ? strlen(prefix) : 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv mid = cf_col_text(s, 0), sid = cf_col_text(s, 1);
 		jv extra = cf_col_json(s, 2);
 		jv notes = jv_get_kind(extra) == JV_KIND_OBJECT ? notes_of(extra) : jv_array();
@@ -412,8 +412,8 @@ noted(cf_store *st, const char *id, const char *prefix, jv *out)
 		jv_free(mid);
 		jv_free(sid);
 	}
-	jv e = rc == SQLITE_DONE ? jv_true() : cf_store_error(st, "reading notes");
-	sqlite3_reset(s);
+	jv e = rc == CF_SQL_DONE ? jv_true() : cf_store_error(st, "reading notes");
+	cf_sql_reset(s);
 	return e;
 }
 
@@ -535,13 +535,13 @@ cf_messages_delete(cf_store *st, jv ids)
 		if (jv_is_valid(e)) {
 			row_free(&r);
 			jv_free(e);
-			sqlite3_stmt *s = cf_stmt(st, point);
+			cf_sql_stmt *s = cf_stmt(st, point);
 			cf_bind_text(s, 1, id);
 			e = cf_exec_stmt(st, s, "deleting a message");
 		}
 		if (jv_is_valid(e)) {
 			jv_free(e);
-			sqlite3_stmt *s = cf_stmt(st, del);
+			cf_sql_stmt *s = cf_stmt(st, del);
 			cf_bind_text(s, 1, id);
 			e = cf_exec_stmt(st, s, "deleting a message");
 		}

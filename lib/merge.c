@@ -6,7 +6,7 @@
 
 /* A message to place: its seq where it is, its time, and its seq after. */
 struct mrow {
-	sqlite3_int64 seq, to;
+	int64_t seq, to;
 	int64_t ts;
 };
 
@@ -16,41 +16,41 @@ struct mrows {
 };
 
 static jv
-read_rows(cf_store *st, sqlite3_stmt *s, struct mrows *out, const char *what)
+read_rows(cf_store *st, cf_sql_stmt *s, struct mrows *out, const char *what)
 {
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		if (out->n == out->cap)
 			out->v = cf_xrealloc(out->v, sizeof *out->v *
 			                     (out->cap = out->cap ? out->cap * 2 : 256));
-		out->v[out->n].seq = sqlite3_column_int64(s, 0);
-		out->v[out->n].ts = sqlite3_column_int64(s, 1);
+		out->v[out->n].seq = cf_sql_column_int64(s, 0);
+		out->v[out->n].ts = cf_sql_column_int64(s, 1);
 		out->v[out->n].to = 0;
 		out->n++;
 	}
-	jv r = rc == SQLITE_DONE ? jv_true() : cf_store_error(st, what);
-	sqlite3_reset(s);
+	jv r = rc == CF_SQL_DONE ? jv_true() : cf_store_error(st, what);
+	cf_sql_reset(s);
 	return r;
 }
 
 /* The seq, in session sid, of message id; 0 when it is not there. */
 static jv
-seq_of(cf_store *st, const char *id, const char *sid, sqlite3_int64 *seq)
+seq_of(cf_store *st, const char *id, const char *sid, int64_t *seq)
 {
 	static const char sql[] =
 		"SELECT seq FROM messages WHERE id = ?1 AND session_id = ?2";
 	*seq = 0;
 	if (!id)
 		return jv_true();
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, sid);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(s, 0);
-	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	int rc = cf_sql_step(s);
+	if (rc == CF_SQL_ROW)
+		*seq = cf_sql_column_int64(s, 0);
+	jv r = rc == CF_SQL_ROW || rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading a branch point");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
@@ -68,7 +68,7 @@ ancestors(cf_store *st, jv from, jv *out)
 	/* bounded, should parents (imported) ever run in a circle */
 	for (int depth = 0; depth < 256; depth++) {
 		const char *parent = cf_jstr(cur, "parentSessionId");
-		sqlite3_int64 k = 0;
+		int64_t k = 0;
 		jv r = seq_of(st, cf_jstr_or_null(cur, "branchPoint"), parent, &k);
 		if (cf_is_error(r)) {
 			jv_free(cur);
@@ -95,7 +95,7 @@ ancestors(cf_store *st, jv from, jv *out)
  * up, the fewest either took from their nearest common ancestor; *point
  * the branch point in it.  0 for sessions not related. */
 static jv
-shared(cf_store *st, jv src, jv dst, sqlite3_int64 *after, jv *point)
+shared(cf_store *st, jv src, jv dst, int64_t *after, jv *point)
 {
 	jv as, ad;
 	jv r = ancestors(st, src, &as);
@@ -118,7 +118,7 @@ shared(cf_store *st, jv src, jv dst, sqlite3_int64 *after, jv *point)
 				double ls = jv_number_value(jv_array_get(jv_copy(a), 1));
 				double ld = jv_number_value(jv_array_get(jv_copy(d), 1));
 				double n = ls < 0 ? ld : ld < 0 || ls < ld ? ls : ld;
-				*after = n > 0 ? (sqlite3_int64)n : 0;
+				*after = n > 0 ? (int64_t)n : 0;
 				jv_free(*point);
 				/* the branch point where src (else dst) left it */
 				*point = jv_array_get(jv_copy(i ? a : d), 2);
@@ -160,13 +160,13 @@ recorded(jv dst, const char *sid)
  * .to (0: stays); *base is the seq after which everything moves. */
 static void
 place(struct mrows *src, struct mrows *dst, int interleave,
-      sqlite3_int64 *base)
+      int64_t *base)
 {
 	size_t i = 0, j = 0;
-	sqlite3_int64 last = dst->n ? dst->v[dst->n - 1].seq : 0;
+	int64_t last = dst->n ? dst->v[dst->n - 1].seq : 0;
 	if (!interleave) {
 		for (; j < src->n; j++)
-			src->v[j].to = last + (sqlite3_int64)j + 1;
+			src->v[j].to = last + (int64_t)j + 1;
 		*base = last;
 		return;
 	}
@@ -174,7 +174,7 @@ place(struct mrows *src, struct mrows *dst, int interleave,
 	while (i < dst->n && (!src->n || dst->v[i].ts <= src->v[0].ts))
 		i++;
 	*base = i ? dst->v[i - 1].seq : 0;
-	sqlite3_int64 next = *base;
+	int64_t next = *base;
 	while (i < dst->n || j < src->n) {
 		if (j < src->n && (i == dst->n || src->v[j].ts < dst->v[i].ts))
 			src->v[j++].to = ++next;
@@ -213,10 +213,10 @@ renew_notes(cf_store *st, const char *map)
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE id IN (SELECT json_extract(value, '$[2]') FROM json_each(?1))"
 		" AND json_type(extra, '$.notes') = 'array'";
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	sqlite3_bind_text(s, 1, map, -1, SQLITE_STATIC);
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	cf_sql_bind_text(s, 1, map, -1, CF_SQL_STATIC);
 	jv r = cf_exec_stmt(st, s, "merging notes");
-	sqlite3_bind_null(s, 1);
+	cf_sql_bind_null(s, 1);
 	return r;
 }
 
@@ -224,7 +224,7 @@ renew_notes(cf_store *st, const char *map)
  * rows from base on moved aside first, then to their places. */
 static jv
 copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
-        struct mrows *dst, sqlite3_int64 base, int interleave)
+        struct mrows *dst, int64_t base, int interleave)
 {
 	/* mergedFrom says where each came from; a reply still arriving is
 	 * taken as far as it has come, whole and marked incomplete, as a
@@ -253,13 +253,13 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 	static const char back[] =
 		"UPDATE messages SET seq = ?3 WHERE session_id = ?1 AND seq = ?2";
 	jv r = jv_true();
-	sqlite3_stmt *s;
+	cf_sql_stmt *s;
 	/* UNIQUE(session_id, seq): the rows that move go to -seq while the
 	 * new ones take their places */
 	if (interleave && dst->n && dst->v[dst->n - 1].seq > base) {
 		s = cf_stmt(st, aside);
 		cf_bind_text(s, 1, did);
-		sqlite3_bind_int64(s, 2, base);
+		cf_sql_bind_int64(s, 2, base);
 		r = cf_exec_stmt(st, s, "merging messages");
 	}
 	char *map = map_json(src);
@@ -267,32 +267,32 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		s = cf_stmt(st, msgs);
 		cf_bind_text(s, 1, sid);
 		cf_bind_text(s, 2, did);
-		sqlite3_bind_text(s, 3, map, -1, SQLITE_STATIC);
+		cf_sql_bind_text(s, 3, map, -1, CF_SQL_STATIC);
 		r = cf_exec_stmt(st, s, "merging messages");
 	}
-	if (!cf_is_error(r) && (size_t)sqlite3_changes(st->db) != src->n)
-		r = cf_error(CF_EX_STORE, "%s: merging messages: %d of %zu copied",
-		             st->path, sqlite3_changes(st->db), src->n);
+	if (!cf_is_error(r) && (size_t)cf_sql_changes(st->db) != src->n)
+		r = cf_error(CF_EX_STORE, "%s: merging messages: %lld of %zu copied",
+		             st->path, (long long)cf_sql_changes(st->db), src->n);
 	for (size_t i = 0; interleave && !cf_is_error(r) && i < dst->n; i++) {
 		if (!dst->v[i].to)
 			continue;
 		s = cf_stmt(st, back);
 		cf_bind_text(s, 1, did);
-		sqlite3_bind_int64(s, 2, -dst->v[i].seq);
-		sqlite3_bind_int64(s, 3, dst->v[i].to);
+		cf_sql_bind_int64(s, 2, -dst->v[i].seq);
+		cf_sql_bind_int64(s, 3, dst->v[i].to);
 		r = cf_exec_stmt(st, s, "merging messages");
 	}
 	if (!cf_is_error(r)) {
 		s = cf_stmt(st, which);
 		cf_bind_text(s, 1, sid);
-		sqlite3_bind_text(s, 2, map, -1, SQLITE_STATIC);
+		cf_sql_bind_text(s, 2, map, -1, CF_SQL_STATIC);
 		r = cf_attachments_copy(st, s);
-		sqlite3_bind_null(s, 2);
+		cf_sql_bind_null(s, 2);
 	}
 	if (!cf_is_error(r))
 		r = renew_notes(st, map);
 	s = cf_stmt(st, msgs);
-	sqlite3_bind_null(s, 3);   /* no pointer left to what is freed now */
+	cf_sql_bind_null(s, 3);   /* no pointer left to what is freed now */
 	free(map);
 	return r;
 }
@@ -321,10 +321,10 @@ record(cf_store *st, jv src, jv dst, long n, jv after, int flags)
 		merges = jv_array();
 	}
 	merges = jv_array_append(merges, m);
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, cf_jstr(dst, "id"));
 	cf_bind_jv(s, 2, merges);
-	sqlite3_bind_int64(s, 3, now);
+	cf_sql_bind_int64(s, 3, now);
 	return cf_exec_stmt(st, s, "recording the merge");
 }
 
@@ -376,7 +376,7 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 	/* a branch of dst (or dst a branch of it), or a branch of a branch,
 	 * holds copies of the messages up to its branch point: only those
 	 * after it are new */
-	sqlite3_int64 after = 0;
+	int64_t after = 0;
 	jv point = jv_null();
 	jv r = shared(st, src, dst, &after, &point);
 	if (cf_is_error(r)) {
@@ -387,24 +387,24 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 	int again = jv_get_kind(was) == JV_KIND_OBJECT;
 	jv_free(was);
 	if (!again) {
-		sqlite3_stmt *c = cf_stmt(st, src_copies);
+		cf_sql_stmt *c = cf_stmt(st, src_copies);
 		cf_bind_text(c, 1, sid);
 		cf_bind_text(c, 2, did);
-		int rc = sqlite3_step(c);
-		if (rc == SQLITE_ROW)
-			again = sqlite3_column_int(c, 0);
-		r = rc == SQLITE_ROW ? jv_true() :
+		int rc = cf_sql_step(c);
+		if (rc == CF_SQL_ROW)
+			again = cf_sql_column_int(c, 0);
+		r = rc == CF_SQL_ROW ? jv_true() :
 		    cf_store_error(st, "reading messages to merge");
-		sqlite3_reset(c);
+		cf_sql_reset(c);
 		if (cf_is_error(r))
 			return r;
 	}
 
 	struct mrows sr = {0}, dr = {0};
-	sqlite3_stmt *s = cf_stmt(st, src_rows);
+	cf_sql_stmt *s = cf_stmt(st, src_rows);
 	cf_bind_text(s, 1, sid);
-	sqlite3_bind_int64(s, 2, after);
-	sqlite3_bind_int(s, 3, again);
+	cf_sql_bind_int64(s, 2, after);
+	cf_sql_bind_int(s, 3, again);
 	cf_bind_text(s, 4, did);
 	r = read_rows(st, s, &sr, "reading messages to merge");
 	if (!cf_is_error(r) && again && !sr.n) {
@@ -414,7 +414,7 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		s = cf_stmt(st, inter ? dst_rows : dst_last);
 		cf_bind_text(s, 1, did);
 		r = read_rows(st, s, &dr, "reading messages to merge");
-		sqlite3_int64 base = 0;
+		int64_t base = 0;
 		if (!cf_is_error(r)) {
 			place(&sr, &dr, inter, &base);
 			r = copy_in(st, sid, did, &sr, &dr, base, inter);

@@ -14,15 +14,15 @@
 	"  FROM attachments a WHERE a.message_id = m.id), m.parts"
 
 static jv
-col_int(sqlite3_stmt *s, int i)
+col_int(cf_sql_stmt *s, int i)
 {
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+	if (cf_sql_column_type(s, i) == CF_SQL_NULL)
 		return jv_null();
-	return jv_number((double)sqlite3_column_int64(s, i));
+	return jv_number((double)cf_sql_column_int64(s, i));
 }
 
 static jv
-col_array(sqlite3_stmt *s, int i)
+col_array(cf_sql_stmt *s, int i)
 {
 	jv v = cf_col_json(s, i);
 	if (jv_get_kind(v) != JV_KIND_ARRAY) {
@@ -33,7 +33,7 @@ col_array(sqlite3_stmt *s, int i)
 }
 
 static jv
-row_to_message(sqlite3_stmt *s)
+row_to_message(cf_sql_stmt *s)
 {
 	jv meta = jv_object();
 	meta = jv_object_set(meta, jv_string("tokens"), col_int(s, 5));
@@ -60,11 +60,11 @@ row_to_message(sqlite3_stmt *s)
 	r = jv_object_set(r, jv_string("sessionId"), cf_col_text(s, 1));
 	r = jv_object_set(r, jv_string("role"), cf_col_text(s, 2));
 	r = jv_object_set(r, jv_string("content"), cf_col_text(s, 3));
-	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(sqlite3_column_int64(s, 4)));
+	r = jv_object_set(r, jv_string("timestamp"), cf_time_jv(cf_sql_column_int64(s, 4)));
 	r = jv_object_set(r, jv_string("metadata"), meta);
 	r = jv_object_set(r, jv_string("context"), ctx);
 	/* only where there is a part that is not plain text (confab.7) */
-	if (sqlite3_column_type(s, 15) != SQLITE_NULL) {
+	if (cf_sql_column_type(s, 15) != CF_SQL_NULL) {
 		jv parts = cf_col_json(s, 15);
 		if (jv_get_kind(parts) == JV_KIND_ARRAY)
 			r = jv_object_set(r, jv_string("parts"), parts);
@@ -79,20 +79,20 @@ cf_message_get(cf_store *st, const char *id)
 {
 	static const char sql[] =
 		"SELECT " MESSAGE_COLS " FROM messages m WHERE m.id = ?";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
+	int rc = cf_sql_step(s);
 	/* Reset at once: a statement left on its row keeps a read snapshot
-	 * open, and a later BEGIN IMMEDIATE then fails with SQLITE_BUSY
+	 * open, and a later BEGIN IMMEDIATE then fails with CF_SQL_BUSY
 	 * (no busy wait) as soon as another program has written. */
-	if (rc == SQLITE_ROW) {
+	if (rc == CF_SQL_ROW) {
 		jv r = row_to_message(s);
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		return r;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		jv e = cf_store_error(st, "reading a message");
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		return e;
 	}
 	return jv_invalid();
@@ -282,17 +282,17 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 		return refuse(rec, err);
 	}
 
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, sid);
 	cf_bind_text(s, 3, role);
-	/* bound where it lies (SQLITE_STATIC): a long reply is not copied */
+	/* bound where it lies (CF_SQL_STATIC): a long reply is not copied */
 	if (text)
-		sqlite3_bind_text64(s, 4, text, tlen, SQLITE_STATIC, SQLITE_UTF8);
+		cf_sql_bind_text(s, 4, text, (int64_t)tlen, CF_SQL_STATIC);
 	else
-		sqlite3_bind_text(s, 4, jv_string_value(content),
-		                  jv_string_length_bytes(jv_copy(content)), SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, ts);
+		cf_sql_bind_text(s, 4, jv_string_value(content),
+		                  jv_string_length_bytes(jv_copy(content)), CF_SQL_STATIC);
+	cf_sql_bind_int64(s, 5, ts);
 	cf_bind_jv(s, 6, tokens);
 	cf_bind_jv(s, 7, model);
 	cf_bind_jv(s, 8, ptime);
@@ -310,7 +310,7 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	}
 	cf_bind_jv(s, 15, arr[5]);
 	err = cf_exec_stmt(st, s, "adding a message");
-	sqlite3_bind_null(s, 4);   /* no pointer left to what is freed now */
+	cf_sql_bind_null(s, 4);   /* no pointer left to what is freed now */
 	jv_free(content);
 	jv_free(meta);
 	jv_free(ctx);
@@ -333,18 +333,18 @@ cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
 		" messages WHERE id = ?2), 9223372036854775807)"
 		" ORDER BY m.seq DESC LIMIT ?3) ORDER BY k";
-	sqlite3_stmt *s = cf_stmt(st, last > 0 ? tail : all);
+	cf_sql_stmt *s = cf_stmt(st, last > 0 ? tail : all);
 	cf_bind_text(s, 1, sid);
 	cf_bind_text(s, 2, upto);
 	if (last > 0)
-		sqlite3_bind_int64(s, 3, last);
+		cf_sql_bind_int64(s, 3, last);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW)
 		if (fn(row_to_message(s), ctx))
 			break;
-	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	jv r = rc == CF_SQL_ROW || rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading messages");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
@@ -361,34 +361,34 @@ cf_message_page(cf_store *st, const char *sid, int64_t after, int64_t before,
 		"SELECT * FROM (SELECT " MESSAGE_COLS ", m.seq AS k FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq > ?2 AND m.seq < ?3"
 		" ORDER BY m.seq DESC LIMIT ?4) ORDER BY k";
-	sqlite3_stmt *s = cf_stmt(st, from_end ? tail : head);
+	cf_sql_stmt *s = cf_stmt(st, from_end ? tail : head);
 	cf_bind_text(s, 1, sid);
-	sqlite3_bind_int64(s, 2, after > 0 ? after : INT64_MIN);
-	sqlite3_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int64(s, 4, limit > 0 ? limit : -1);
+	cf_sql_bind_int64(s, 2, after > 0 ? after : INT64_MIN);
+	cf_sql_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
+	cf_sql_bind_int64(s, 4, limit > 0 ? limit : -1);
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv r = row_to_message(s);
 		r = jv_object_set(r, jv_string("seq"), col_int(s, 16));
 		if (fn(r, ctx))
 			break;
 	}
-	jv r = rc == SQLITE_ROW || rc == SQLITE_DONE ? jv_true() :
+	jv r = rc == CF_SQL_ROW || rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "reading messages");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
 jv
 cf_message_seq(cf_store *st, const char *id)
 {
-	sqlite3_stmt *s = cf_stmt(st, "SELECT seq FROM messages WHERE id = ?");
+	cf_sql_stmt *s = cf_stmt(st, "SELECT seq FROM messages WHERE id = ?");
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	jv r = rc == SQLITE_ROW ? col_int(s, 0) :
-	       rc == SQLITE_DONE ? jv_invalid() :
+	int rc = cf_sql_step(s);
+	jv r = rc == CF_SQL_ROW ? col_int(s, 0) :
+	       rc == CF_SQL_DONE ? jv_invalid() :
 	       cf_store_error(st, "reading a message");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
@@ -397,11 +397,11 @@ cf_message_seq(cf_store *st, const char *id)
 #define BLOB_CHUNK (1 << 20)
 
 sqlite3_blob *
-cf_blob_open(cf_store *st, sqlite3_int64 row, int write)
+cf_blob_open(cf_store *st, int64_t row, int write)
 {
 	sqlite3_blob *b;
-	if (sqlite3_blob_open(st->db, "main", "attachments", "content", row,
-	                      write, &b) != SQLITE_OK) {
+	if (sqlite3_blob_open(st->lite, "main", "attachments", "content", row,
+	                      write, &b) != CF_SQL_OK) {
 		sqlite3_blob_close(b);
 		return NULL;
 	}
@@ -414,7 +414,7 @@ cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n, size_t at)
 	const char *c = p;
 	while (n) {
 		int k = n < BLOB_CHUNK ? (int)n : BLOB_CHUNK;
-		if (!b || sqlite3_blob_write(b, c, k, (int)at) != SQLITE_OK)
+		if (!b || sqlite3_blob_write(b, c, k, (int)at) != CF_SQL_OK)
 			return cf_store_error(st, "storing an attachment");
 		c += k;
 		at += (size_t)k;
@@ -423,10 +423,10 @@ cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n, size_t at)
 	return jv_true();
 }
 
-sqlite3_int64
+int64_t
 cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
-                  const char *type, const char *name, sqlite3_int64 size,
-                  const char *mime, sqlite3_int64 bytes, jv *err)
+                  const char *type, const char *name, int64_t size,
+                  const char *mime, int64_t bytes, jv *err)
 {
 	static const char sql[] =
 		"INSERT INTO attachments (id, message_id, type, name, size,"
@@ -435,26 +435,26 @@ cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
 		*err = cf_error(CF_EX_DATA, "attachment '%s' is larger than 2 GiB", name);
 		return 0;
 	}
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, msg_id);
 	cf_bind_text(s, 3, type);
 	cf_bind_text(s, 4, name);
-	sqlite3_bind_int64(s, 5, size);
+	cf_sql_bind_int64(s, 5, size);
 	cf_bind_text(s, 6, mime);
 	if (bytes >= 0)
-		sqlite3_bind_zeroblob64(s, 7, (sqlite3_uint64)bytes);
+		cf_sql_bind_zeroblob(s, 7, (sqlite3_uint64)bytes);
 	jv r = cf_exec_stmt(st, s, "storing an attachment");
 	if (cf_is_error(r)) {
 		*err = r;
 		return 0;
 	}
-	return sqlite3_last_insert_rowid(st->db);
+	return cf_sql_last_rowid(st->db);
 }
 
 /* One attachment's bytes from row to row, a chunk at a time. */
 static jv
-copy_blob(cf_store *st, sqlite3_int64 from, sqlite3_int64 to)
+copy_blob(cf_store *st, int64_t from, int64_t to)
 {
 	sqlite3_blob *src = cf_blob_open(st, from, 0), *dst = cf_blob_open(st, to, 1);
 	jv r = src && dst ? jv_true() : cf_store_error(st, "copying attachments");
@@ -462,14 +462,14 @@ copy_blob(cf_store *st, sqlite3_int64 from, sqlite3_int64 to)
 	char *buf = cf_xmalloc(BLOB_CHUNK);
 	for (int at = 0; !cf_is_error(r) && at < n; at += BLOB_CHUNK) {
 		int k = n - at < BLOB_CHUNK ? n - at : BLOB_CHUNK;
-		if (sqlite3_blob_read(src, buf, k, at) != SQLITE_OK)
+		if (sqlite3_blob_read(src, buf, k, at) != CF_SQL_OK)
 			r = cf_store_error(st, "copying attachments");
 		else
 			r = cf_blob_write(st, dst, buf, (size_t)k, (size_t)at);
 	}
 	free(buf);
 	sqlite3_blob_close(src);
-	if (dst && sqlite3_blob_close(dst) != SQLITE_OK && !cf_is_error(r))
+	if (dst && sqlite3_blob_close(dst) != CF_SQL_OK && !cf_is_error(r))
 		r = cf_store_error(st, "copying attachments");
 	return r;
 }
@@ -511,14 +511,14 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE session_id = ?1 AND json_type(extra, '$.notes') = 'array'";
-	sqlite3_stmt *s = cf_stmt(st, msgs);
+	cf_sql_stmt *s = cf_stmt(st, msgs);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
 	cf_bind_text(s, 3, upto);
 	jv r = cf_exec_stmt(st, s, "copying messages");
 	if (cf_is_error(r))
 		return r;
-	long n = sqlite3_changes(st->db);
+	long n = cf_sql_changes(st->db);
 	s = cf_stmt(st, notes);
 	cf_bind_text(s, 1, to);
 	r = cf_exec_stmt(st, s, "copying notes");
@@ -533,7 +533,7 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 }
 
 jv
-cf_attachments_copy(cf_store *st, sqlite3_stmt *s)
+cf_attachments_copy(cf_store *st, cf_sql_stmt *s)
 {
 	static const char other[] =
 		"UPDATE attachments SET content = (SELECT content FROM attachments"
@@ -542,33 +542,33 @@ cf_attachments_copy(cf_store *st, sqlite3_stmt *s)
 	/* the rows first (a few names each), so no query reads the table
 	 * while it grows */
 	struct att {
-		sqlite3_int64 n, size, len;
+		int64_t n, size, len;
 		int blob;
 		char *text[4];   /* message id, type, name, mime type */
 	} *rows = NULL;
 	size_t na = 0, cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		if (na == cap)
 			rows = cf_xrealloc(rows, sizeof *rows * (cap = cap ? cap * 2 : 16));
 		struct att *a = &rows[na++];
-		a->n = sqlite3_column_int64(s, 0);
+		a->n = cf_sql_column_int64(s, 0);
 		for (int k = 0; k < 4; k++) {
-			const char *t = (const char *)sqlite3_column_text(s, k < 3 ? k + 1 : 5);
+			const char *t = (const char *)cf_sql_column_text(s, k < 3 ? k + 1 : 5);
 			a->text[k] = t ? cf_xstrdup(t) : NULL;
 		}
-		a->size = sqlite3_column_int64(s, 4);
-		a->blob = !strcmp((const char *)sqlite3_column_text(s, 6), "blob");
-		a->len = sqlite3_column_int64(s, 7);
+		a->size = cf_sql_column_int64(s, 4);
+		a->blob = !strcmp((const char *)cf_sql_column_text(s, 6), "blob");
+		a->len = cf_sql_column_int64(s, 7);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != CF_SQL_DONE)
 		r = cf_store_error(st, "copying attachments");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	for (size_t i = 0; i < na; i++) {
 		struct att *a = &rows[i];
 		char id[37];
 		cf_uuid7(id);
-		sqlite3_int64 row = cf_is_error(r) ? 0 :
+		int64_t row = cf_is_error(r) ? 0 :
 			cf_attachment_row(st, id, a->text[0], a->text[1], a->text[2],
 			                  a->size, a->text[3], a->blob ? a->len : -1, &r);
 		if (!row) {
@@ -578,8 +578,8 @@ cf_attachments_copy(cf_store *st, sqlite3_stmt *s)
 		} else if (!a->blob) {
 			/* NULL, or text some other program stored: small, as it is */
 			s = cf_stmt(st, other);
-			sqlite3_bind_int64(s, 1, a->n);
-			sqlite3_bind_int64(s, 2, row);
+			cf_sql_bind_int64(s, 1, a->n);
+			cf_sql_bind_int64(s, 2, row);
 			r = cf_exec_stmt(st, s, "copying attachments");
 		}
 		for (int k = 0; k < 4; k++)
@@ -597,15 +597,15 @@ cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
 	char id[37];
 	cf_uuid7(id);
 	jv r = jv_true();
-	sqlite3_int64 row = cf_attachment_row(st, id, msg_id, type, name,
-	                                      (sqlite3_int64)size, mime,
-	                                      (sqlite3_int64)size, &r);
+	int64_t row = cf_attachment_row(st, id, msg_id, type, name,
+	                                      (int64_t)size, mime,
+	                                      (int64_t)size, &r);
 	if (!row)
 		return r;
 	if (size) {
 		sqlite3_blob *b = cf_blob_open(st, row, 1);
 		r = cf_blob_write(st, b, data, size, 0);
-		if (b && sqlite3_blob_close(b) != SQLITE_OK && !cf_is_error(r))
+		if (b && sqlite3_blob_close(b) != CF_SQL_OK && !cf_is_error(r))
 			r = cf_store_error(st, "storing an attachment");
 	}
 	return r;
@@ -670,28 +670,28 @@ cf_attachments_of(cf_store *st, const char *msg_id)
 	static const char sql[] =
 		"SELECT type, name, mime_type, content FROM attachments"
 		" WHERE message_id = ? ORDER BY n";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, msg_id);
 	jv out = jv_array();
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv a = jv_object();
-		const char *type = (const char *)sqlite3_column_text(s, 0);
+		const char *type = (const char *)cf_sql_column_text(s, 0);
 		a = jv_object_set(a, jv_string("type"), cf_col_text(s, 0));
 		a = jv_object_set(a, jv_string("name"), cf_col_text(s, 1));
 		a = jv_object_set(a, jv_string("mimeType"), cf_col_text(s, 2));
-		const void *b = sqlite3_column_blob(s, 3);
-		size_t n = (size_t)sqlite3_column_bytes(s, 3);
+		const void *b = cf_sql_column_blob(s, 3);
+		size_t n = (size_t)cf_sql_column_bytes(s, 3);
 		if (type && !strcmp(type, "text"))
 			a = jv_object_set(a, jv_string("text"), jv_string_sized(b ? b : "", (int)n));
 		else
 			a = jv_object_set(a, jv_string("data"), cf_base64(b ? b : "", n));
 		out = jv_array_append(out, a);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		jv_free(out);
 		out = cf_store_error(st, "reading attachments");
 	}
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return out;
 }

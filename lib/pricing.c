@@ -377,10 +377,10 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
 		"   LIMIT -1))"
 		" GROUP BY sid, provider, model ORDER BY sid, provider, model";
-	sqlite3_stmt *s = cf_stmt(st, sql);
-	sqlite3_bind_int(s, 1, q->by_session);
-	sqlite3_bind_int64(s, 2, q->since ? q->since : INT64_MIN);
-	sqlite3_bind_int64(s, 3, q->until ? q->until : INT64_MAX);
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	cf_sql_bind_int(s, 1, q->by_session);
+	cf_sql_bind_int64(s, 2, q->since ? q->since : INT64_MIN);
+	cf_sql_bind_int64(s, 3, q->until ? q->until : INT64_MAX);
 	if (jv_get_kind(q->sessions) == JV_KIND_ARRAY) {
 		jv ids = jv_array();
 		jv_array_foreach(q->sessions, i, r) {
@@ -390,36 +390,36 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		cf_bind_jv(s, 4, ids);
 	}
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		struct cf_usage u = {0};
-#define TEXT(i) ((const char *)sqlite3_column_text(s, (i)))
+#define TEXT(i) ((const char *)cf_sql_column_text(s, (i)))
 		u.session = TEXT(0);
 		u.model = TEXT(1);
 		u.provider = TEXT(2);
 		u.session_name = TEXT(12);
 		u.session_provider = TEXT(13);
 #undef TEXT
-		u.messages = sqlite3_column_double(s, 3);
-		u.input_tokens = sqlite3_column_double(s, 4);
-		u.output_tokens = sqlite3_column_double(s, 5);
-		u.total_tokens = sqlite3_column_double(s, 6);
-		u.estimated = sqlite3_column_double(s, 14);
-		u.cache_read = sqlite3_column_double(s, 15);
-		u.cache_write_5m = sqlite3_column_double(s, 16);
-		u.cache_write_1h = sqlite3_column_double(s, 17);
-		u.reasoning_tokens = sqlite3_column_double(s, 18);
-		u.cost_units = sqlite3_column_int64(s, 7);
-		double stored = sqlite3_column_double(s, 8);
-		double repriceable = sqlite3_column_double(s, 9);
+		u.messages = cf_sql_column_double(s, 3);
+		u.input_tokens = cf_sql_column_double(s, 4);
+		u.output_tokens = cf_sql_column_double(s, 5);
+		u.total_tokens = cf_sql_column_double(s, 6);
+		u.estimated = cf_sql_column_double(s, 14);
+		u.cache_read = cf_sql_column_double(s, 15);
+		u.cache_write_5m = cf_sql_column_double(s, 16);
+		u.cache_write_1h = cf_sql_column_double(s, 17);
+		u.reasoning_tokens = cf_sql_column_double(s, 18);
+		u.cost_units = cf_sql_column_int64(s, 7);
+		double stored = cf_sql_column_double(s, 8);
+		double repriceable = cf_sql_column_double(s, 9);
 		double priced = stored;
 		struct cf_prices p;
 		if (repriceable > 0 && cf_prices(u.model, &p)) {
 			/* each kind at its rate, over the replies that have both
 			 * counts */
 			u.cost_units += llround(1e10 * cf_cost_split(&p,
-				sqlite3_column_double(s, 10), sqlite3_column_double(s, 11),
-				sqlite3_column_double(s, 19), sqlite3_column_double(s, 20),
-				sqlite3_column_double(s, 21), sqlite3_column_double(s, 22)));
+				cf_sql_column_double(s, 10), cf_sql_column_double(s, 11),
+				cf_sql_column_double(s, 19), cf_sql_column_double(s, 20),
+				cf_sql_column_double(s, 21), cf_sql_column_double(s, 22)));
 			priced += repriceable;
 		}
 		u.cost = u.cost_units / 1e10;
@@ -428,9 +428,9 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 			u.unpriced = 0;   /* offline: it costs nothing, it is not unpriced */
 		fn(&u, ctx);
 	}
-	jv r = rc == SQLITE_DONE ? jv_true() :
+	jv r = rc == CF_SQL_DONE ? jv_true() :
 	       cf_store_error(st, "summing what replies cost");
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 

@@ -2,17 +2,19 @@
 #ifndef CONFAB_PRIV_H
 #define CONFAB_PRIV_H
 
-#include <sqlite3.h>
+#include <sqlite3.h>   /* the attachments' blob I/O, until it has a backend call */
 #include "confab.h"
+#include "sql.h"
 
 struct cf_store {
-	sqlite3 *db;
+	cf_sql *db;         /* the connection, on either backend (sql.h) */
+	struct sqlite3 *lite; /* the SQLite handle under it; NULL on PostgreSQL */
 	char *path;
 	int readonly;       /* opened read-only (cf_store_open_mode) */
 	int full;           /* ... because its disk is full */
 	struct {
 		const char *sql;
-		sqlite3_stmt *stmt;
+		cf_sql_stmt *stmt;
 		unsigned long used;   /* cf_stmt's clock when last handed out */
 	} cache[128];  /* the static statements a long confab may use, each once */
 	unsigned long clock;
@@ -23,6 +25,14 @@ struct cf_store {
 	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
 	long wait_once;   /* cf_store_begin_within's wait, for one begin */
 };
+
+/* The SQLite file, for checks that compare paths with it; NULL on
+ * PostgreSQL, whose store is no file of ours. */
+static inline const char *
+cf_store_file(cf_store *st)
+{
+	return st->lite ? st->path : NULL;
+}
 
 /* A message's content in SQL, for a row named m: a reply still arriving
  * is its parts so far (turn.c). */
@@ -36,7 +46,7 @@ struct cf_store {
  * cannot be prepared: SQLite's calls take a NULL statement harmlessly
  * (binds do nothing, sqlite3_step says SQLITE_MISUSE), so the step that
  * follows fails, and cf_store_error still has the prepare's message. */
-sqlite3_stmt *cf_stmt(cf_store *st, const char *sql);
+cf_sql_stmt *cf_stmt(cf_store *st, const char *sql);
 /* util.c: $XDG_STATE_HOME/confab/SUB (else ~/.local/state/confab/SUB)
  * into buf, or NULL when neither variable helps: the spool's and the
  * activity queue's folder.  cf_mkdirs makes a folder and those above it,
@@ -44,17 +54,17 @@ sqlite3_stmt *cf_stmt(cf_store *st, const char *sql);
 char *cf_state_path(const char *sub, char *buf, size_t n);
 int cf_mkdirs(const char *path);
 /* A one-off statement, to finalize after use; NULL as cf_stmt. */
-sqlite3_stmt *cf_prepare(cf_store *st, const char *sql);
+cf_sql_stmt *cf_prepare(cf_store *st, const char *sql);
 /* Steps a statement that returns no rows: jv_true(), or the store's error
  * naming what. */
-CF_MUST jv cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what);
-void cf_bind_text(sqlite3_stmt *s, int i, const char *v);
+CF_MUST jv cf_exec_stmt(cf_store *st, cf_sql_stmt *s, const char *what);
+void cf_bind_text(cf_sql_stmt *s, int i, const char *v);
 /* Binds a jv: null, number, string; arrays and objects as JSON text.
  * Consumes v. */
-void cf_bind_jv(sqlite3_stmt *s, int i, jv v);
+void cf_bind_jv(cf_sql_stmt *s, int i, jv v);
 /* A column of JSON text as a jv ("[]" and "{}" without parsing). */
-CF_MUST jv cf_col_json(sqlite3_stmt *s, int i);
-CF_MUST jv cf_col_text(sqlite3_stmt *s, int i);   /* NULL as jv_null() */
+CF_MUST jv cf_col_json(cf_sql_stmt *s, int i);
+CF_MUST jv cf_col_text(cf_sql_stmt *s, int i);   /* NULL as jv_null() */
 /* A message's metadata as its columns (tokens, model, processing_time)
  * and the rest (extra; attachments, reactions and edits have their own
  * homes).  Consumes meta.  jv_true(), or CF_EX_DATA for a field of the
@@ -87,17 +97,17 @@ CF_MUST jv cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
  * with *err on failure); its content opened for sqlite3_blob I/O (NULL on
  * failure, which the next cf_blob_write reports); n bytes written at
  * offset at (jv_true() or the error). */
-sqlite3_int64 cf_attachment_row(cf_store *st, const char *id,
+int64_t cf_attachment_row(cf_store *st, const char *id,
                                 const char *msg_id, const char *type,
-                                const char *name, sqlite3_int64 size,
-                                const char *mime, sqlite3_int64 bytes,
+                                const char *name, int64_t size,
+                                const char *mime, int64_t bytes,
                                 jv *err);
-sqlite3_blob *cf_blob_open(cf_store *st, sqlite3_int64 row, int write);
+sqlite3_blob *cf_blob_open(cf_store *st, int64_t row, int write);
 /* Copies the attachments a bound statement selects, each row (its rowid,
  * the new message's id, type, name, size, mime type, typeof(content),
  * length(content)) read before any is written, the bytes a chunk at a
  * time: jv_true() or the error.  Resets s. */
-CF_MUST jv cf_attachments_copy(cf_store *st, sqlite3_stmt *s);
+CF_MUST jv cf_attachments_copy(cf_store *st, cf_sql_stmt *s);
 CF_MUST jv cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
                  size_t at);
 

@@ -36,14 +36,14 @@ static jv
 unique(cf_store *st, const char *sql, const char *a, const char *b,
        const char *what, const char *ref, int *found)
 {
-	sqlite3_stmt *s = cf_prepare(st, sql);
+	cf_sql_stmt *s = cf_prepare(st, sql);
 	cf_bind_text(s, 1, a);
 	if (b)
 		cf_bind_text(s, 2, b);
 	jv ids = jv_array(), labels = jv_array();
 	int n = 0, rc;
 	/* every match counted, the first few kept to be listed */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		if (n < MAX_LISTED) {
 			ids = jv_array_append(ids, cf_col_text(s, 0));
 			labels = jv_array_append(labels, cf_col_text(s, 1));
@@ -51,15 +51,15 @@ unique(cf_store *st, const char *sql, const char *a, const char *b,
 		n++;
 	}
 	*found = n;
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		jv e = cf_store_error(st, "finding a session or message");
-		sqlite3_finalize(s);
+		cf_sql_finalize(s);
 		jv_free(ids);
 		jv_free(labels);
 		*found = -1;
 		return e;
 	}
-	sqlite3_finalize(s);
+	cf_sql_finalize(s);
 	if (n == 1) {
 		jv_free(labels);
 		return jv_array_get(ids, 0);

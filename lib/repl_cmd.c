@@ -714,7 +714,7 @@ static int
 is_store(struct cf_chat *c, const char *path)
 {
 	struct stat o, d;
-	const char *db = sqlite3_db_filename(cf_store_db(c->st), "main");
+	const char *db = cf_store_file(c->st);
 	if (!db || stat(path, &o) != 0)
 		return 0;
 	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
@@ -1547,13 +1547,13 @@ static jv
 names_run(struct cf_chat *c, void *ctx)
 {
 	struct names *nm = ctx;
-	sqlite3_stmt *s = cf_prepare(c->st,
+	cf_sql_stmt *s = cf_prepare(c->st,
 		"SELECT name FROM sessions WHERE substr(name, 1, length(?1)) = ?1"
 		" GROUP BY name ORDER BY max(last_updated) DESC LIMIT 100");
 	cf_bind_text(s, 1, nm->prefix);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while (cf_sql_step(s) == CF_SQL_ROW)
 		nm->list = jv_array_append(nm->list, cf_col_text(s, 0));
-	sqlite3_finalize(s);
+	cf_sql_finalize(s);
 	return jv_true();
 }
 

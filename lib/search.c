@@ -292,14 +292,14 @@ insts_init(struct insts *x, const Fts5ExtensionApi *api, Fts5Context *fc)
 	for (int p = 0; p < x->n; p++) {
 		int col, off;
 		int rc = api->xPhraseFirst(fc, p, &x->it[p], &col, &off);
-		if (rc != SQLITE_OK)
+		if (rc != CF_SQL_OK)
 			return rc;
 		x->at[p] = col == 0 ? off : -1;
 		x->size[p] = api->xPhraseSize(fc, p);
 		if (x->size[p] < 1)
 			x->size[p] = 1;
 	}
-	return SQLITE_OK;
+	return CF_SQL_OK;
 }
 
 static void
@@ -371,12 +371,12 @@ hl_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
 	(void)tok;
 	(void)ntok;
 	if (flags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
+		return CF_SQL_OK;
 	size_t s = h->base + (size_t)start, e = h->base + (size_t)end;
 	int pos = h->pos++;
 	if (h->to >= 0) {
 		if (pos < h->from)
-			return SQLITE_OK;
+			return CF_SQL_OK;
 		if (h->from && pos == h->from)
 			h->off = s;
 	}
@@ -396,9 +396,9 @@ hl_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
 		h->off = e;
 		if (h->r.start >= 0 && pos >= h->r.start && pos < h->r.end)
 			qb_add(&h->o, h->close, strlen(h->close));
-		return SQLITE_DONE;
+		return CF_SQL_DONE;
 	}
-	return SQLITE_OK;
+	return CF_SQL_OK;
 }
 
 /* How many instances are candidates for the window: snippet() weighs
@@ -431,7 +431,7 @@ sel_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
 	(void)ntok;
 	(void)end;
 	if (flags & FTS5_TOKEN_COLOCATED)
-		return SQLITE_OK;
+		return CF_SQL_OK;
 	int pos = x->pos++;
 	if (pos == 0) {
 		x->last_sent = 0;
@@ -450,7 +450,7 @@ sel_token(void *ctx, int flags, const char *tok, int ntok, int start, int end)
 		x->cp_byte = (size_t)start;
 	while (x->ci < x->ncand && x->in[x->ci].f <= pos)
 		x->sent[x->ci++] = x->last_sent;
-	return x->ci == x->ncand ? SQLITE_DONE : SQLITE_OK;
+	return x->ci == x->ncand ? CF_SQL_DONE : CF_SQL_OK;
 }
 
 /* fts5SnippetScore over the window [start, start + ntok): 1000 for each
@@ -495,7 +495,7 @@ choose_window(const Fts5ExtensionApi *api, Fts5Context *fc, const char *text,
 	struct inst *in = NULL;
 	int n = 0, cap = 0, p, f, l;
 	/* the candidates and every instance their windows can hold */
-	while (rc == SQLITE_OK && insts_next(&x, &p, &f, &l)) {
+	while (rc == CF_SQL_OK && insts_next(&x, &p, &f, &l)) {
 		if (n >= SNIP_CANDIDATES && f >= in[SNIP_CANDIDATES - 1].f + ntok)
 			break;
 		if (n == cap) {
@@ -510,7 +510,7 @@ choose_window(const Fts5ExtensionApi *api, Fts5Context *fc, const char *text,
 	*from = 0;
 	*cp_pos = 0;
 	*cp_byte = 0;
-	if (rc == SQLITE_OK && n) {
+	if (rc == CF_SQL_OK && n) {
 		int ncand = n < SNIP_CANDIDATES ? n : SNIP_CANDIDATES;
 		struct sel s = {.text = text, .in = in, .ncand = ncand,
 		                .cp_byte = (size_t)-1};
@@ -521,11 +521,11 @@ choose_window(const Fts5ExtensionApi *api, Fts5Context *fc, const char *text,
 		 * starts after in[0].f - ntok */
 		s.cp_pos = in[0].f > ntok ? in[0].f - ntok : 0;
 		rc = api->xTokenize(fc, text, len, &s, sel_token);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
+		if (rc == CF_SQL_DONE)
+			rc = CF_SQL_OK;
 		unsigned char *seen = cf_xmalloc((size_t)x.n + 1);
 		int best = 0, first, last;
-		for (int i = 0; rc == SQLITE_OK && i < ncand; i++) {
+		for (int i = 0; rc == CF_SQL_OK && i < ncand; i++) {
 			int io = in[i].f;
 			int sc = score(in, n, io, ntok, seen, x.n, &first, &last);
 			if (sc > best) {
@@ -585,22 +585,22 @@ snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fc,
 	if (!ell)
 		ell = "";
 	rc = api->xColumnText(fc, 0, &h.text, &len);
-	if (rc == SQLITE_OK && !h.text) {
+	if (rc == CF_SQL_OK && !h.text) {
 		sqlite3_result_null(ctx);
 		return;
 	}
 	h.to = -1;
-	if (rc == SQLITE_OK && ntok > 0) {
+	if (rc == CF_SQL_OK && ntok > 0) {
 		rc = api->xColumnSize(fc, 0, &docsize);
-		if (rc == SQLITE_OK)
+		if (rc == CF_SQL_OK)
 			rc = choose_window(api, fc, h.text, len, ntok, docsize,
 			                   &h.from, &h.pos, &h.base);
 		h.to = h.from + ntok - 1;
 		h.off = h.base;
 	}
-	if (rc == SQLITE_OK)
+	if (rc == CF_SQL_OK)
 		rc = insts_init(&h.r.x, api, fc);
-	if (rc == SQLITE_OK) {
+	if (rc == CF_SQL_OK) {
 		h.r.more = insts_next(&h.r.x, &h.r.p, &h.r.f, &h.r.l);
 		ranges_next(&h.r);
 		/* as snippet() does, a range begun before the window is not
@@ -612,10 +612,10 @@ snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fc,
 			qb_add(&h.o, ell, strlen(ell));
 		rc = api->xTokenize(fc, h.text + h.base, len - (int)h.base, &h,
 		                    hl_token);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
+		if (rc == CF_SQL_DONE)
+			rc = CF_SQL_OK;
 	}
-	if (rc == SQLITE_OK) {
+	if (rc == CF_SQL_OK) {
 		if (h.to < 0 || h.to >= docsize - 1)
 			qb_add(&h.o, h.text + h.off, (size_t)len - h.off);
 		else
@@ -635,13 +635,15 @@ cf_search_fns(cf_store *st)
 	if (st->search_fns)
 		return jv_true();
 	fts5_api *api = NULL;
-	sqlite3_stmt *s = cf_prepare(st, "SELECT fts5(?1)");
+	sqlite3_stmt *s = NULL;
+	if (st->lite)
+		sqlite3_prepare_v2(st->lite, "SELECT fts5(?1)", -1, &s, NULL);
 	sqlite3_bind_pointer(s, 1, &api, "fts5_api_ptr", NULL);
 	sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (!api || api->iVersion < 2 ||
 	    api->xCreateFunction(api, "cf_snippet", NULL, snippet_fn, NULL) !=
-	            SQLITE_OK)
+	            CF_SQL_OK)
 		return cf_error(CF_EX_STORE, "%s: this SQLite has no FTS5", st->path);
 	st->search_fns = 1;
 	return jv_true();

@@ -317,7 +317,7 @@ struct centry {
 
 static struct {
 	cf_store *st;
-	sqlite3_int64 version, changes;
+	int64_t version, changes;
 	int valid;
 	struct centry e[CACHE_N];
 	size_t bytes;
@@ -340,12 +340,12 @@ cache_clear(void)
 static int
 cache_check(cf_store *st)
 {
-	sqlite3_stmt *s = cf_stmt(st, "PRAGMA data_version");
-	int rc = sqlite3_step(s);
-	sqlite3_int64 v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-	sqlite3_reset(s);
-	sqlite3_int64 c = sqlite3_total_changes64(cf_store_db(st));
-	if (rc != SQLITE_ROW) {
+	cf_sql_stmt *s = cf_stmt(st, "PRAGMA data_version");
+	int rc = cf_sql_step(s);
+	int64_t v = rc == CF_SQL_ROW ? cf_sql_column_int64(s, 0) : -1;
+	cf_sql_reset(s);
+	int64_t c = st->lite ? sqlite3_total_changes64(st->lite) : -1;
+	if (rc != CF_SQL_ROW) {
 		cache_clear();
 		cache.valid = 0;
 		return 0;

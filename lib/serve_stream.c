@@ -534,17 +534,17 @@ out_messages(struct sub *u)
 		" WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 100";
 	struct { char id[37]; long long seq; int pending; } row[100];
 	int n = 0;
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, u->s->id);
-	sqlite3_bind_int64(s, 2, u->last);
-	while (n < 100 && sqlite3_step(s) == SQLITE_ROW) {
-		const unsigned char *id = sqlite3_column_text(s, 0);
+	cf_sql_bind_int64(s, 2, u->last);
+	while (n < 100 && cf_sql_step(s) == CF_SQL_ROW) {
+		const unsigned char *id = cf_sql_column_text(s, 0);
 		snprintf(row[n].id, sizeof row[n].id, "%s", id ? (const char *)id : "");
-		row[n].seq = sqlite3_column_int64(s, 1);
-		row[n].pending = sqlite3_column_int(s, 2);
+		row[n].seq = cf_sql_column_int64(s, 1);
+		row[n].pending = cf_sql_column_int(s, 2);
 		n++;
 	}
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	int held = 0;
 	for (int i = 0; i < n; i++) {
 		if (row[i].pending) {
@@ -791,10 +791,10 @@ stream_get(struct cf_req *r)
 			"SELECT coalesce((SELECT min(seq) - 1 FROM messages WHERE session_id = ?1"
 			" AND pending IS NOT NULL), (SELECT max(seq) FROM messages"
 			" WHERE session_id = ?1), 0)";
-		sqlite3_stmt *s = cf_stmt(srv->st, sql);
+		cf_sql_stmt *s = cf_stmt(srv->st, sql);
 		cf_bind_text(s, 1, cf_jstr(sess, "id"));
-		last = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
+		last = cf_sql_step(s) == CF_SQL_ROW ? cf_sql_column_int64(s, 0) : 0;
+		cf_sql_reset(s);
 	}
 	pthread_mutex_lock(&h->mu);
 	struct hsess *s = sess_get(h, cf_jstr(sess, "id"), 1);

@@ -19,30 +19,30 @@
 	"  WHERE m.session_id = s.id AND m.reactions <> '[]' AND r.type = 'object')"
 
 static jv
-col_num(sqlite3_stmt *s, int i)
+col_num(cf_sql_stmt *s, int i)
 {
-	switch (sqlite3_column_type(s, i)) {
-	case SQLITE_NULL:
+	switch (cf_sql_column_type(s, i)) {
+	case CF_SQL_NULL:
 		return jv_null();
-	case SQLITE_INTEGER:
-		return jv_number((double)sqlite3_column_int64(s, i));
+	case CF_SQL_INTEGER:
+		return jv_number((double)cf_sql_column_int64(s, i));
 	default:
-		return jv_number(sqlite3_column_double(s, i));
+		return jv_number(cf_sql_column_double(s, i));
 	}
 }
 
 static jv
-row_to_session(sqlite3_stmt *s)
+row_to_session(cf_sql_stmt *s)
 {
 	jv settings = jv_object();
 	settings = jv_object_set(settings, jv_string("temperature"), col_num(s, 6));
 	settings = jv_object_set(settings, jv_string("maxTokens"), col_num(s, 7));
 	settings = jv_object_set(settings, jv_string("systemPrompt"), cf_col_text(s, 8));
 	settings = jv_object_set(settings, jv_string("autoContext"),
-	                         jv_bool(sqlite3_column_int(s, 9)));
+	                         jv_bool(cf_sql_column_int(s, 9)));
 	settings = jv_object_set(settings, jv_string("contextWindow"), col_num(s, 10));
 	settings = jv_object_set(settings, jv_string("sendHistory"),
-	                         jv_bool(sqlite3_column_int(s, 20)));
+	                         jv_bool(cf_sql_column_int(s, 20)));
 
 	jv meta = jv_object();
 	meta = jv_object_set(meta, jv_string("messageCount"), col_num(s, 11));
@@ -53,8 +53,8 @@ row_to_session(sqlite3_stmt *s)
 		tags = jv_array();
 	}
 	meta = jv_object_set(meta, jv_string("tags"), tags);
-	meta = jv_object_set(meta, jv_string("starred"), jv_bool(sqlite3_column_int(s, 14)));
-	meta = jv_object_set(meta, jv_string("archived"), jv_bool(sqlite3_column_int(s, 15)));
+	meta = jv_object_set(meta, jv_string("starred"), jv_bool(cf_sql_column_int(s, 14)));
+	meta = jv_object_set(meta, jv_string("archived"), jv_bool(cf_sql_column_int(s, 15)));
 	jv extra = cf_col_json(s, 18);
 	if (jv_get_kind(extra) == JV_KIND_OBJECT) {
 		jv_object_foreach(extra, k, v)
@@ -73,8 +73,8 @@ row_to_session(sqlite3_stmt *s)
 	r = jv_object_set(r, jv_string("type"), jv_string("session"));
 	r = jv_object_set(r, jv_string("id"), cf_col_text(s, 0));
 	r = jv_object_set(r, jv_string("name"), cf_col_text(s, 1));
-	r = jv_object_set(r, jv_string("created"), cf_time_jv(sqlite3_column_int64(s, 2)));
-	r = jv_object_set(r, jv_string("lastUpdated"), cf_time_jv(sqlite3_column_int64(s, 3)));
+	r = jv_object_set(r, jv_string("created"), cf_time_jv(cf_sql_column_int64(s, 2)));
+	r = jv_object_set(r, jv_string("lastUpdated"), cf_time_jv(cf_sql_column_int64(s, 3)));
 	r = jv_object_set(r, jv_string("provider"), cf_col_text(s, 4));
 	r = jv_object_set(r, jv_string("model"), cf_col_text(s, 5));
 	r = jv_object_set(r, jv_string("settings"), settings);
@@ -89,20 +89,20 @@ cf_session_get(cf_store *st, const char *id)
 {
 	static const char sql[] =
 		"SELECT " SESSION_COLS " FROM sessions s WHERE s.id = ?";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
+	int rc = cf_sql_step(s);
 	/* Reset at once: a statement left on its row keeps a read snapshot
-	 * open, and a later BEGIN IMMEDIATE then fails with SQLITE_BUSY
+	 * open, and a later BEGIN IMMEDIATE then fails with CF_SQL_BUSY
 	 * (no busy wait) as soon as another program has written. */
-	if (rc == SQLITE_ROW) {
+	if (rc == CF_SQL_ROW) {
 		jv r = row_to_session(s);
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		return r;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		jv e = cf_store_error(st, "reading a session");
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 		return e;
 	}
 	return jv_invalid();
@@ -157,13 +157,13 @@ get1(jv rec, const char *a)
 }
 
 static void
-bind_settings(sqlite3_stmt *s, int i, jv rec)
+bind_settings(cf_sql_stmt *s, int i, jv rec)
 {
 	cf_bind_jv(s, i, get2(rec, "settings", "temperature"));
 	cf_bind_jv(s, i + 1, get2(rec, "settings", "maxTokens"));
 	cf_bind_jv(s, i + 2, get2(rec, "settings", "systemPrompt"));
 	jv ac = get2(rec, "settings", "autoContext");
-	sqlite3_bind_int(s, i + 3, jv_get_kind(ac) == JV_KIND_TRUE);
+	cf_sql_bind_int(s, i + 3, jv_get_kind(ac) == JV_KIND_TRUE);
 	jv_free(ac);
 	cf_bind_jv(s, i + 4, get2(rec, "settings", "contextWindow"));
 	jv tags = get2(rec, "metadata", "tags");
@@ -173,19 +173,19 @@ bind_settings(sqlite3_stmt *s, int i, jv rec)
 	}
 	cf_bind_jv(s, i + 5, tags);
 	jv b = get2(rec, "metadata", "starred");
-	sqlite3_bind_int(s, i + 6, jv_get_kind(b) == JV_KIND_TRUE);
+	cf_sql_bind_int(s, i + 6, jv_get_kind(b) == JV_KIND_TRUE);
 	jv_free(b);
 	b = get2(rec, "metadata", "archived");
-	sqlite3_bind_int(s, i + 7, jv_get_kind(b) == JV_KIND_TRUE);
+	cf_sql_bind_int(s, i + 7, jv_get_kind(b) == JV_KIND_TRUE);
 	jv_free(b);
 }
 
 /* settings.sendHistory, bound last so the other columns keep their places */
 static void
-bind_send_history(sqlite3_stmt *s, int i, jv rec)
+bind_send_history(cf_sql_stmt *s, int i, jv rec)
 {
 	jv b = get2(rec, "settings", "sendHistory");
-	sqlite3_bind_int(s, i, jv_get_kind(b) == JV_KIND_TRUE);
+	cf_sql_bind_int(s, i, jv_get_kind(b) == JV_KIND_TRUE);
 	jv_free(b);
 }
 
@@ -240,11 +240,11 @@ cf_session_insert(cf_store *st, jv rec)
 	}
 	const char *name = cf_jstr_or_null(rec, "name");
 
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	cf_bind_text(s, 2, name ? name : "untitled");
-	sqlite3_bind_int64(s, 3, created);
-	sqlite3_bind_int64(s, 4, updated);
+	cf_sql_bind_int64(s, 3, created);
+	cf_sql_bind_int64(s, 4, updated);
 	cf_bind_jv(s, 5, get1(rec, "provider"));
 	cf_bind_jv(s, 6, get1(rec, "model"));
 	bind_settings(s, 7, rec);
@@ -268,12 +268,12 @@ cf_session_update(cf_store *st, jv rec)
 		" auto_context = ?, context_window = ?, tags = ?, starred = ?,"
 		" archived = ?, last_updated = max(last_updated, ?),"
 		" send_history = ? WHERE id = ?";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_jv(s, 1, get1(rec, "name"));
 	cf_bind_jv(s, 2, get1(rec, "provider"));
 	cf_bind_jv(s, 3, get1(rec, "model"));
 	bind_settings(s, 4, rec);
-	sqlite3_bind_int64(s, 12, cf_now_ms());
+	cf_sql_bind_int64(s, 12, cf_now_ms());
 	bind_send_history(s, 13, rec);
 	cf_bind_text(s, 14, cf_jstr(rec, "id"));
 	jv r = cf_exec_stmt(st, s, "updating a session");
@@ -285,7 +285,7 @@ jv
 cf_session_delete(cf_store *st, const char *id)
 {
 	static const char sql[] = "DELETE FROM sessions WHERE id = ?";
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
 	return cf_exec_stmt(st, s, "deleting a session");
 }
@@ -309,14 +309,14 @@ cf_session_short_id(cf_store *st, const char *id, int min, char out[37])
 	const char *q[] = {before, after};
 	size_t need = (size_t)min;
 	for (int k = 0; k < 2; k++) {
-		sqlite3_stmt *s = cf_stmt(st, q[k]);
+		cf_sql_stmt *s = cf_stmt(st, q[k]);
 		cf_bind_text(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			size_t c = common(id, (const char *)sqlite3_column_text(s, 0)) + 1;
+		if (cf_sql_step(s) == CF_SQL_ROW) {
+			size_t c = common(id, (const char *)cf_sql_column_text(s, 0)) + 1;
 			if (c > need)
 				need = c;
 		}
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 	}
 	/* never end on the dash: it would read as a typo */
 	if (need < 36 && id[need - 1] == '-')
@@ -348,15 +348,15 @@ sb_add(struct sqlbuf *b, const char *s)
  * unary + keeps the rowid test out of FTS5's hands, and cf_snippet
  * (search.c) runs only for the rows asked for. */
 struct want {
-	sqlite3_int64 key;
+	int64_t key;
 	int i;
 };
 
 static int
 want_cmp(const void *a, const void *b)
 {
-	sqlite3_int64 x = ((const struct want *)a)->key;
-	sqlite3_int64 y = ((const struct want *)b)->key;
+	int64_t x = ((const struct want *)a)->key;
+	int64_t y = ((const struct want *)b)->key;
 	return (x > y) - (x < y);
 }
 
@@ -372,7 +372,7 @@ static const char name_snippets[] =
 
 static jv
 snippets(cf_store *st, const char *sql, const char *q, const char *open,
-         const char *close, const sqlite3_int64 *key, int n, jv *out)
+         const char *close, const int64_t *key, int n, jv *out)
 {
 	jv r = jv_true();
 	struct want *w = cf_xmalloc(sizeof *w * (size_t)n);
@@ -391,23 +391,23 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 	*p = '\0';
 	if (k) {
 		qsort(w, (size_t)k, sizeof *w, want_cmp);
-		sqlite3_stmt *s = cf_stmt(st, sql);
+		cf_sql_stmt *s = cf_stmt(st, sql);
 		cf_bind_text(s, 1, q);
 		cf_bind_text(s, 2, open);
 		cf_bind_text(s, 3, close);
 		cf_bind_text(s, 4, ids);
 		int rc, j = 0;
 		/* FTS5 returns rows in rowid order: walk w alongside */
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			sqlite3_int64 r = sqlite3_column_int64(s, 0);
+		while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
+			int64_t r = cf_sql_column_int64(s, 0);
 			while (j < k && w[j].key < r)
 				j++;
 			if (j < k && w[j].key == r)
 				out[w[j].i] = cf_col_text(s, 1);
 		}
-		if (rc != SQLITE_DONE)
+		if (rc != CF_SQL_DONE)
 			r = cf_store_error(st, "reading snippets");
-		sqlite3_reset(s);
+		cf_sql_reset(s);
 	}
 	free(w);
 	free(ids);
@@ -501,17 +501,17 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	}
 	sb_add(&b, " ORDER BY s.last_updated DESC, s.n DESC");
 
-	sqlite3_stmt *s = cf_prepare(st, b.s);
+	cf_sql_stmt *s = cf_prepare(st, b.s);
 	free(b.s);
 	for (int i = 0; i < np; i++) {
 		if (i + 1 == has_since)
-			sqlite3_bind_int64(s, i + 1, times[0]);
+			cf_sql_bind_int64(s, i + 1, times[0]);
 		else if (i + 1 == has_until)
-			sqlite3_bind_int64(s, i + 1, times[1]);
+			cf_sql_bind_int64(s, i + 1, times[1]);
 		else if (i + 1 == has_after)
-			sqlite3_bind_int64(s, i + 1, f->after_updated);
+			cf_sql_bind_int64(s, i + 1, f->after_updated);
 		else if (i == has_after && has_after)
-			sqlite3_bind_int64(s, i + 1, f->after_n);
+			cf_sql_bind_int64(s, i + 1, f->after_n);
 		else
 			cf_bind_text(s, i + 1, params[i]);
 	}
@@ -520,26 +520,26 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	 * of a few rows costs one small batch. */
 	const char *open = f->color ? CF_BOLD CF_YELLOW : "**";
 	const char *close = f->color ? CF_RESET : "**";
-	int cap = q ? 32 : 1, rc = SQLITE_ROW, stop = 0;
+	int cap = q ? 32 : 1, rc = CF_SQL_ROW, stop = 0;
 	jv err = jv_true();
 	jv *recs = cf_xmalloc(sizeof *recs * 4096);
 	jv *mid = cf_xmalloc(sizeof *mid * 4096);
 	jv *snip = cf_xmalloc(sizeof *snip * 4096);
-	sqlite3_int64 *mn = cf_xmalloc(sizeof *mn * 4096);
-	sqlite3_int64 *sn = cf_xmalloc(sizeof *sn * 4096);
+	int64_t *mn = cf_xmalloc(sizeof *mn * 4096);
+	int64_t *sn = cf_xmalloc(sizeof *sn * 4096);
 	int64_t (*key)[2] = f->key ? cf_xmalloc(sizeof *key * 4096) : NULL;
-	while (!stop && rc == SQLITE_ROW) {
+	while (!stop && rc == CF_SQL_ROW) {
 		int n = 0;
-		while (n < cap && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		while (n < cap && (rc = cf_sql_step(s)) == CF_SQL_ROW) {
 			recs[n] = row_to_session(s);
 			if (key) {
-				key[n][0] = sqlite3_column_int64(s, 3);
-				key[n][1] = sqlite3_column_int64(s, SESSION_NCOLS + 1);
+				key[n][0] = cf_sql_column_int64(s, 3);
+				key[n][1] = cf_sql_column_int64(s, SESSION_NCOLS + 1);
 			}
 			if (q) {
-				mn[n] = sqlite3_column_int64(s, SESSION_NCOLS);
+				mn[n] = cf_sql_column_int64(s, SESSION_NCOLS);
 				mid[n] = cf_col_text(s, SESSION_NCOLS + 2);
-				sn[n] = mn[n] ? 0 : sqlite3_column_int64(s, SESSION_NCOLS + 1);
+				sn[n] = mn[n] ? 0 : cf_sql_column_int64(s, SESSION_NCOLS + 1);
 				snip[n] = jv_null();
 			}
 			n++;
@@ -581,13 +581,13 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	 * the search is named, not only SQLite's words */
 	if (cf_is_error(err)) {
 		/* the snippets' error */
-	} else if (q && rc == SQLITE_ERROR &&
-	         !strncmp(sqlite3_errmsg(cf_store_db(st)), "fts5:", 5))
+	} else if (q && rc == CF_SQL_ERROR &&
+	         !strncmp(cf_sql_errmsg(cf_store_db(st)), "fts5:", 5))
 		err = cf_usage_error("invalid --search '%s': %s", f->search,
-		                     sqlite3_errmsg(cf_store_db(st)));
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		                     cf_sql_errmsg(cf_store_db(st)));
+	else if (rc != CF_SQL_ROW && rc != CF_SQL_DONE)
 		err = cf_store_error(st, "listing sessions");
-	sqlite3_finalize(s);
+	cf_sql_finalize(s);
 	free(q);
 	return err;
 }

@@ -191,7 +191,7 @@ store_options(cf_store *st, jv rec)
 		" ELSE json_set(coalesce(extra, '{}'), '$.options', json(?1)) END WHERE id = ?2";
 	jv o = cf_jpath(rec, "metadata.options");
 	int none = jv_get_kind(o) != JV_KIND_OBJECT || !jv_object_length(jv_copy(o));
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_jv(s, 1, none ? (jv_free(o), jv_null()) : o);
 	cf_bind_text(s, 2, cf_jstr(rec, "id"));
 	return cf_exec_stmt(st, s, "updating a session's options");

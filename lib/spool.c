@@ -365,11 +365,11 @@ cf_spool_replay(cf_store *st)
 		if (CF_TRY(&k)) {
 			/* a full or busy store: this and the rest wait for the next
 			 * program; anything else is this file's fault */
-			int rc = sqlite3_errcode(st->db);
+			int rc = cf_sql_errcode(st->db);
 			cf_store_rollback(st);
 			jv_free(turn);
-			if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
-			    rc == SQLITE_LOCKED || rc == SQLITE_READONLY || st->full ||
+			if (rc == CF_SQL_FULL || rc == CF_SQL_IOERR || rc == CF_SQL_BUSY ||
+			    rc == CF_SQL_LOCKED || rc == CF_SQL_READONLY || st->full ||
 			    st->readonly) {
 				rename(claim, path);
 				break;

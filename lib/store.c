@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "sql_int.h"
 
 #define BUSY_TIMEOUT_MS 30000
 
@@ -245,21 +246,21 @@ disk_full(const char *path)
 jv
 cf_store_error(cf_store *st, const char *what)
 {
-	int code = sqlite3_errcode(st->db);
+	int code = cf_sql_errcode(st->db);
 	const char *hint = "";
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+	if (code == CF_SQL_BUSY || code == CF_SQL_LOCKED)
 		hint = " (another program held the database too long)";
-	else if (code == SQLITE_FULL || (code == SQLITE_IOERR && disk_full(st->path)))
+	else if (code == CF_SQL_FULL || (code == CF_SQL_IOERR && disk_full(st->path)))
 		hint = ": nothing was changed; free some space on its disk and "
 		       "run the command again";
 	return cf_error(CF_EX_STORE, "%s: %s: %s%s", st->path, what,
-	                sqlite3_errmsg(st->db), hint);
+	                cf_sql_errmsg(st->db), hint);
 }
 
 static jv
 exec(cf_store *st, const char *sql, const char *what)
 {
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(st->lite, sql, NULL, NULL, NULL) != CF_SQL_OK)
 		return cf_store_error(st, what);
 	return jv_true();
 }
@@ -268,14 +269,14 @@ exec(cf_store *st, const char *sql, const char *what)
 static jv
 scalar(cf_store *st, const char *sql, const char *what, long *v)
 {
-	sqlite3_stmt *s = cf_prepare(st, sql);
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	cf_sql_stmt *s = cf_prepare(st, sql);
+	if (cf_sql_step(s) != CF_SQL_ROW) {
 		jv e = cf_store_error(st, what);
-		sqlite3_finalize(s);
+		cf_sql_finalize(s);
 		return e;
 	}
-	*v = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	*v = (long)cf_sql_column_int64(s, 0);
+	cf_sql_finalize(s);
 	return jv_true();
 }
 
@@ -322,16 +323,16 @@ cf_store_default_path(void)
 
 /* WAL can only be switched on outside a transaction, and the switch wants
  * the file to itself: when twenty programs create the store at once, the
- * losers see SQLITE_BUSY and try again. */
+ * losers see CF_SQL_BUSY and try again. */
 static jv
 wal_on(cf_store *st)
 {
 	for (int tries = 0;; tries++) {
-		int rc = sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL,
+		int rc = sqlite3_exec(st->lite, "PRAGMA journal_mode=WAL", NULL,
 		                      NULL, NULL);
-		if (rc == SQLITE_OK)
+		if (rc == CF_SQL_OK)
 			return jv_true();
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries > 3000)
+		if ((rc != CF_SQL_BUSY && rc != CF_SQL_LOCKED) || tries > 3000)
 			return cf_store_error(st, "switching to WAL");
 		struct timespec ts = {0, 10 * 1000000};
 		nanosleep(&ts, NULL);
@@ -385,7 +386,7 @@ sql_uuid7(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argv;
 	char id[37];
 	cf_uuid7(id);
-	sqlite3_result_text(ctx, id, 36, SQLITE_TRANSIENT);
+	sqlite3_result_text(ctx, id, 36, CF_SQL_TRANSIENT);
 }
 
 /* Is this file confab's?  Read before anything is written: a CHAT_DB
@@ -518,12 +519,34 @@ writable(const char *path)
 	return access(path, W_OK) == 0 && access(dir, W_OK) == 0;
 }
 
+/* The handle, and the connection over it that the rest of the library
+ * speaks to; SQLite gives a handle even when the open fails, for its
+ * message. */
+static int
+lite_open(cf_store *st, const char *name, int flags)
+{
+	int rc = sqlite3_open_v2(name, &st->lite, flags, NULL);
+	st->db = cf_sql_wrap_sqlite(st->lite);
+	return rc;
+}
+
+static void
+lite_close(cf_store *st)
+{
+	if (st->db)
+		cf_sql_close(st->db);
+	else
+		sqlite3_close(st->lite);
+	st->db = NULL;
+	st->lite = NULL;
+}
+
 static jv
 setup(cf_store *st)
 {
-	sqlite3_extended_result_codes(st->db, 0);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	sqlite3_create_function(st->db, "uuid7", 0, SQLITE_UTF8, NULL,
+	sqlite3_extended_result_codes(st->lite, 0);
+	sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
+	sqlite3_create_function(st->lite, "uuid7", 0, SQLITE_UTF8, NULL,
 	                        sql_uuid7, NULL, NULL);
 	return exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys");
 }
@@ -535,17 +558,15 @@ static jv
 open_readonly(cf_store *st)
 {
 	st->readonly = 1;
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK &&
-	    sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
-	                 NULL, NULL) == SQLITE_OK)
+	if (lite_open(st, st->path, SQLITE_OPEN_READONLY) == SQLITE_OK &&
+	    sqlite3_exec(st->lite, "SELECT count(*) FROM sqlite_master", NULL,
+	                 NULL, NULL) == CF_SQL_OK)
 		return setup(st);
-	sqlite3_close(st->db);
+	lite_close(st);
 	char *uri = file_uri(st->path, "immutable=1");
-	int rc = sqlite3_open_v2(uri, &st->db,
-	                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	int rc = lite_open(st, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 	free(uri);
-	if (rc != SQLITE_OK)
+	if (rc != CF_SQL_OK)
 		return cf_store_error(st, "opening read-only");
 	return setup(st);
 }
@@ -615,19 +636,17 @@ open_store(cf_store *st, const char *path, int mode)
 			return r;
 	}
 
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
+	if (lite_open(st, path, SQLITE_OPEN_READWRITE) != SQLITE_OK)
 		return cf_store_error(st, "opening");
 	/* A disk so full that SQLite cannot make the WAL's shared memory
 	 * file: the store can still be read, and a writer learns at its first
 	 * change that the disk is full (chat-send keeps its turn in the spool
 	 * then). */
-	int rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
+	int rc = sqlite3_exec(st->lite, "SELECT count(*) FROM sqlite_master", NULL,
 	                      NULL, NULL);
-	if ((rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN) &&
+	if ((rc == CF_SQL_IOERR || rc == CF_SQL_FULL || rc == CF_SQL_CANTOPEN) &&
 	    disk_full(path)) {
-		sqlite3_close(st->db);
-		st->db = NULL;
+		lite_close(st);
 		st->full = 1;
 		return readonly_store(st);
 	}
@@ -676,7 +695,7 @@ cf_store_open(const char *path, jv *err)
 void
 cf_store_busy_default(cf_store *st)
 {
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
 }
 
 int
@@ -691,15 +710,15 @@ cf_store_close(cf_store *st)
 	if (!st)
 		return;
 	for (size_t i = 0; i < sizeof st->cache / sizeof *st->cache; i++)
-		sqlite3_finalize(st->cache[i].stmt);
-	sqlite3_close(st->db);
+		cf_sql_finalize(st->cache[i].stmt);
+	lite_close(st);
 	if (st->wait_ms && st->lock_fd >= 0)
 		close(st->lock_fd);
 	free(st->path);
 	free(st);
 }
 
-sqlite3 *
+cf_sql *
 cf_store_db(cf_store *st)
 {
 	return st->db;
@@ -775,7 +794,7 @@ wait_ms(long *ms)
 static int
 lock_open(cf_store *st)
 {
-	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *db = sqlite3_db_filename(st->lite, "main");
 	char path[PATH_MAX];
 	struct stat sb;
 	if (!db || !*db || snprintf(path, sizeof path, "%s-lock", db) >= (int)sizeof path ||
@@ -946,7 +965,7 @@ queue_gave_up(cf_store *st, double waited)
 static long
 wal_writer(cf_store *st)
 {
-	const char *db = sqlite3_db_filename(st->db, "main");
+	const char *db = sqlite3_db_filename(st->lite, "main");
 	char shm[PATH_MAX], line[256];
 	struct stat sb;
 	long found = 0;
@@ -1002,11 +1021,11 @@ cf_store_begin(cf_store *st)
 		return e;
 	}
 	long left = budget - (long)((now_s() - t0) * 1000);
-	sqlite3_busy_timeout(st->db, left > 0 ? (int)left : 1);
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+	sqlite3_busy_timeout(st->lite, left > 0 ? (int)left : 1);
+	if (sqlite3_exec(st->lite, "BEGIN IMMEDIATE", NULL, NULL, NULL) == CF_SQL_OK)
 		return jv_true();
 	jv e;
-	if (sqlite3_errcode(st->db) != SQLITE_BUSY) {
+	if (cf_sql_errcode(st->db) != CF_SQL_BUSY) {
 		e = cf_store_error(st, "starting a transaction");
 	} else {
 		char who[128] = "another program", name[32];
@@ -1036,7 +1055,7 @@ cf_store_begin_within(cf_store *st, long ms)
 static void
 queue_leave(cf_store *st)
 {
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
 	if (st->ticket < 0)
 		return;
 	static const char blank[HOLDER_LEN];
@@ -1062,31 +1081,26 @@ void
 cf_store_rollback(cf_store *st)
 {
 	/* never fails: it is what a caller that caught an error runs */
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(st->lite))
+		sqlite3_exec(st->lite, "ROLLBACK", NULL, NULL, NULL);
 	queue_leave(st);
 }
 
-sqlite3_stmt *
+cf_sql_stmt *
 cf_prepare(cf_store *st, const char *sql)
 {
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
+	return cf_sql_prepare(st->db, sql);
 }
 
-sqlite3_stmt *
+cf_sql_stmt *
 cf_stmt(cf_store *st, const char *sql)
 {
 	size_t n = sizeof st->cache / sizeof *st->cache, i;
 	for (i = 0; i < n && st->cache[i].sql; i++) {
 		if (st->cache[i].sql == sql) {
-			sqlite3_stmt *s = st->cache[i].stmt;
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
+			cf_sql_stmt *s = st->cache[i].stmt;
+			cf_sql_reset(s);
+			cf_sql_clear_bindings(s);
 			st->cache[i].used = ++st->clock;
 			return s;
 		}
@@ -1097,12 +1111,12 @@ cf_stmt(cf_store *st, const char *sql)
 		 * a program that runs for hours must not stop on this. */
 		size_t old = n;
 		for (size_t j = 0; j < n; j++)
-			if (!sqlite3_stmt_busy(st->cache[j].stmt) &&
+			if (!cf_sql_busy(st->cache[j].stmt) &&
 			    (old == n || st->cache[j].used < st->cache[old].used))
 				old = j;
 		if (old == n)
 			return NULL;
-		sqlite3_finalize(st->cache[old].stmt);
+		cf_sql_finalize(st->cache[old].stmt);
 		i = old;
 		memmove(&st->cache[i], &st->cache[i + 1],
 		        (n - i - 1) * sizeof *st->cache);
@@ -1110,76 +1124,72 @@ cf_stmt(cf_store *st, const char *sql)
 		st->cache[i].sql = NULL;
 		st->cache[i].stmt = NULL;
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	                       &st->cache[i].stmt, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st->cache[i].stmt);
-		st->cache[i].stmt = NULL;
+	if (!(st->cache[i].stmt = cf_sql_prepare(st->db, sql)))
 		return NULL;   /* tried again the next time */
-	}
 	st->cache[i].sql = sql;
 	st->cache[i].used = ++st->clock;
 	return st->cache[i].stmt;
 }
 
 jv
-cf_exec_stmt(cf_store *st, sqlite3_stmt *s, const char *what)
+cf_exec_stmt(cf_store *st, cf_sql_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
-	jv r = rc == SQLITE_DONE || rc == SQLITE_ROW ? jv_true() :
+	int rc = cf_sql_step(s);
+	jv r = rc == CF_SQL_DONE || rc == CF_SQL_ROW ? jv_true() :
 	       cf_store_error(st, what);   /* before the reset clears it */
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	return r;
 }
 
 void
-cf_bind_text(sqlite3_stmt *s, int i, const char *v)
+cf_bind_text(cf_sql_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		cf_sql_bind_text(s, i, v, -1, CF_SQL_TRANSIENT);
 	else
-		sqlite3_bind_null(s, i);
+		cf_sql_bind_null(s, i);
 }
 
 void
-cf_bind_jv(sqlite3_stmt *s, int i, jv v)
+cf_bind_jv(cf_sql_stmt *s, int i, jv v)
 {
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING:
-		sqlite3_bind_text(s, i, jv_string_value(v),
+		cf_sql_bind_text(s, i, jv_string_value(v),
 		                  jv_string_length_bytes(jv_copy(v)),
-		                  SQLITE_TRANSIENT);
+		                  CF_SQL_TRANSIENT);
 		break;
 	case JV_KIND_NUMBER: {
 		double d = jv_number_value(v);
 		if (d == (double)(int64_t)d)
-			sqlite3_bind_int64(s, i, (int64_t)d);
+			cf_sql_bind_int64(s, i, (int64_t)d);
 		else
-			sqlite3_bind_double(s, i, d);
+			cf_sql_bind_double(s, i, d);
 		break;
 	}
 	case JV_KIND_TRUE:
-		sqlite3_bind_int(s, i, 1);
+		cf_sql_bind_int(s, i, 1);
 		break;
 	case JV_KIND_FALSE:
-		sqlite3_bind_int(s, i, 0);
+		cf_sql_bind_int(s, i, 0);
 		break;
 	case JV_KIND_ARRAY:
 	case JV_KIND_OBJECT: {
 		jv t = jv_dump_string(jv_copy(v), 0);
-		sqlite3_bind_text(s, i, jv_string_value(t), -1, SQLITE_TRANSIENT);
+		cf_sql_bind_text(s, i, jv_string_value(t), -1, CF_SQL_TRANSIENT);
 		jv_free(t);
 		break;
 	}
 	default:
-		sqlite3_bind_null(s, i);
+		cf_sql_bind_null(s, i);
 	}
 	jv_free(v);
 }
 
 jv
-cf_col_json(sqlite3_stmt *s, int i)
+cf_col_json(cf_sql_stmt *s, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
+	const char *t = (const char *)cf_sql_column_text(s, i);
 	if (!t)
 		return jv_null();
 	if (t[0] == '[' && t[1] == ']' && !t[2])
@@ -1195,10 +1205,10 @@ cf_col_json(sqlite3_stmt *s, int i)
 }
 
 jv
-cf_col_text(sqlite3_stmt *s, int i)
+cf_col_text(cf_sql_stmt *s, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
+	const char *t = (const char *)cf_sql_column_text(s, i);
 	if (!t)
 		return jv_null();
-	return jv_string_sized(t, sqlite3_column_bytes(s, i));
+	return jv_string_sized(t, cf_sql_column_bytes(s, i));
 }

@@ -121,18 +121,18 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 	snprintf(r->sid, sizeof r->sid, "%s", sid);
 	cf_writer_tag(r->tag);
 	static const char was[] = "SELECT last_updated FROM sessions WHERE id = ?1";
-	sqlite3_stmt *w = cf_stmt(st, was);
+	cf_sql_stmt *w = cf_stmt(st, was);
 	cf_bind_text(w, 1, sid);
-	if (sqlite3_step(w) == SQLITE_ROW)
-		r->before = sqlite3_column_int64(w, 0);
-	sqlite3_reset(w);
+	if (cf_sql_step(w) == CF_SQL_ROW)
+		r->before = cf_sql_column_int64(w, 0);
+	cf_sql_reset(w);
 	r->at = cf_now_ms();
 	extra = jv_object_set(extra, jv_string("incomplete"), jv_true());
 	extra = jv_object_set(extra, jv_string("stopReason"), jv_string("streaming"));
-	sqlite3_stmt *s = cf_stmt(st, sql);
+	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, r->id);
 	cf_bind_text(s, 2, sid);
-	sqlite3_bind_int64(s, 3, r->at);
+	cf_sql_bind_int64(s, 3, r->at);
 	cf_bind_jv(s, 4, model);
 	cf_bind_jv(s, 5, extra);
 	cf_bind_text(s, 6, r->tag);
@@ -161,33 +161,36 @@ cf_reply_checkpoint(struct cf_reply_row *r, const char *buf, size_t len,
 		cf_store_busy_default(r->st);
 		r->failed++;
 		r->last = now;
-		return SQLITE_ERROR;
+		return CF_SQL_ERROR;
 	}
 	/* A single statement outside any transaction of ours: its own,
 	 * short, never waiting long for the lock, and synced only as far as
 	 * a killed process needs (WAL with synchronous=NORMAL). */
-	sqlite3 *db = r->st->db;
-	sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
-	sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	sqlite3 *db = r->st->lite;
+	if (db) {
+		sqlite3_busy_timeout(db, CHECKPOINT_BUSY_MS);
+		sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	/* Nor does it copy the log into the database when the log has grown
 	 * long (two syncs and the log's size in writes, while the reply
 	 * waits): the reply's own commit does that once, at its end. */
-	sqlite3_wal_autocheckpoint(db, 0);
-	sqlite3_stmt *s = cf_stmt(r->st, sql);
+		sqlite3_wal_autocheckpoint(db, 0);
+	}
+	cf_sql_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
-	sqlite3_bind_text64(s, 2, buf + r->saved, len - r->saved, SQLITE_STATIC,
-	                    SQLITE_UTF8);
+	cf_sql_bind_text(s, 2, buf + r->saved, (int64_t)(len - r->saved), CF_SQL_STATIC);
 	cf_bind_text(s, 3, r->tag);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_bind_null(s, 2);
-	sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-	sqlite3_wal_autocheckpoint(db, WAL_AUTOCHECKPOINT);
-	cf_store_busy_default(r->st);
+	int rc = cf_sql_step(s);
+	cf_sql_reset(s);
+	cf_sql_bind_null(s, 2);
+	if (db) {
+		sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		sqlite3_wal_autocheckpoint(db, WAL_AUTOCHECKPOINT);
+		cf_store_busy_default(r->st);
+	}
 	cf_catch_pop(&k);
 	r->checkpoints++;
 	r->last = now;
-	if (rc != SQLITE_DONE) {
+	if (rc != CF_SQL_DONE) {
 		r->failed++;
 		return rc;
 	}
@@ -209,18 +212,18 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 		"INSERT INTO messages_fts (rowid, content)"
 		" SELECT n, content FROM messages WHERE id = ?1";
 	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, text ? from_text : from_row);
+	cf_sql_stmt *s = cf_stmt(st, text ? from_text : from_row);
 	cf_bind_text(s, 1, id);
 	/* FTS5 reads the text with sqlite3_value_text, which copies a string
 	 * SQLite does not know to end in a NUL, to add one: a long reply's
 	 * whole size again.  Bound with its length left to SQLite, the NUL
 	 * that follows it is known (unless the text holds one itself). */
 	if (text && text[len] == '\0' && !memchr(text, '\0', len) && len <= INT_MAX)
-		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+		cf_sql_bind_text(s, 2, text, -1, CF_SQL_STATIC);
 	else if (text)
-		sqlite3_bind_text64(s, 2, text, len, SQLITE_STATIC, SQLITE_UTF8);
+		cf_sql_bind_text(s, 2, text, (int64_t)(len), CF_SQL_STATIC);
 	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
-	sqlite3_bind_null(s, 2);
+	cf_sql_bind_null(s, 2);
 	s = cf_stmt(st, parts);
 	cf_bind_text(s, 1, id);
 	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
@@ -239,14 +242,14 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	static const char touch[] =
 		"UPDATE sessions SET last_updated = max(last_updated, ?2)"
 		" WHERE id = ?1";
-	sqlite3_stmt *s = cf_stmt(st, was);
+	cf_sql_stmt *s = cf_stmt(st, was);
 	cf_bind_text(s, 1, id);
-	int rc = sqlite3_step(s);
-	int pending = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	int rc = cf_sql_step(s);
+	int pending = rc == CF_SQL_ROW && cf_sql_column_int(s, 0);
+	cf_sql_reset(s);
+	if (rc != CF_SQL_ROW && rc != CF_SQL_DONE)
 		cf_store_fail(st, "storing the reply");
-	if (rc == SQLITE_DONE) {
+	if (rc == CF_SQL_DONE) {
 		jv_free(meta);
 		return 0;
 	}
@@ -266,24 +269,24 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 		ts = cf_now_ms();
 	s = cf_stmt(st, upd);
 	cf_bind_text(s, 1, id);
-	sqlite3_bind_text64(s, 2, text ? text : "", len, SQLITE_STATIC, SQLITE_UTF8);
+	cf_sql_bind_text(s, 2, text ? text : "", (int64_t)(len), CF_SQL_STATIC);
 	cf_bind_jv(s, 3, tokens);
 	cf_bind_jv(s, 4, model);
 	cf_bind_jv(s, 5, ptime);
 	cf_bind_jv(s, 6, extra);
-	sqlite3_bind_int64(s, 7, ts);
+	cf_sql_bind_int64(s, 7, ts);
 	cf_bind_jv(s, 8, parts);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE)
+	rc = cf_sql_step(s);
+	if (rc != CF_SQL_DONE)
 		cf_store_fail(st, "storing the reply");   /* before the reset
 		                                            * clears the error */
-	sqlite3_reset(s);
-	sqlite3_bind_null(s, 2);
+	cf_sql_reset(s);
+	cf_sql_bind_null(s, 2);
 	if (pending)
 		index_closed(st, id, text ? text : "", len);
 	s = cf_stmt(st, touch);
 	cf_bind_text(s, 1, sid);
-	sqlite3_bind_int64(s, 2, ts);
+	cf_sql_bind_int64(s, 2, ts);
 	cf_raise(cf_exec_stmt(st, s, "storing the reply"));
 	return 1;
 }
@@ -315,19 +318,19 @@ cf_reply_drop(struct cf_reply_row *r)
 {
 	static const char sql[] =
 		"DELETE FROM messages WHERE id = ?1 AND pending = ?2";
-	sqlite3_stmt *s = cf_stmt(r->st, sql);
+	cf_sql_stmt *s = cf_stmt(r->st, sql);
 	cf_bind_text(s, 1, r->id);
 	cf_bind_text(s, 2, r->tag);
 	cf_raise(cf_exec_stmt(r->st, s, "removing the reserved reply"));
-	if (!sqlite3_changes(r->st->db) || !r->before)
+	if (!cf_sql_changes(r->st->db) || !r->before)
 		return;
 	/* unless something since has moved it on */
 	static const char back[] = "UPDATE sessions SET last_updated = ?2"
 		" WHERE id = ?1 AND last_updated = ?3 AND ?3 > ?2";
 	s = cf_stmt(r->st, back);
 	cf_bind_text(s, 1, r->sid);
-	sqlite3_bind_int64(s, 2, r->before);
-	sqlite3_bind_int64(s, 3, r->at);
+	cf_sql_bind_int64(s, 2, r->before);
+	cf_sql_bind_int64(s, 3, r->at);
 	cf_raise(cf_exec_stmt(r->st, s, "removing the reserved reply"));
 }
 
@@ -346,21 +349,21 @@ cf_reply_recover(cf_store *st)
 		" '$.incomplete', json('true'), '$.stopReason', 'abandoned',"
 		" '$.error', 'the program receiving it ended before the reply was"
 		" whole') WHERE id = ?1 AND pending = ?2";
-	sqlite3_stmt *s = cf_stmt(st, list);
+	cf_sql_stmt *s = cf_stmt(st, list);
 	jv gone = jv_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *tag = (const char *)sqlite3_column_text(s, 1);
+	while (cf_sql_step(s) == CF_SQL_ROW) {
+		const char *tag = (const char *)cf_sql_column_text(s, 1);
 		if (tag && writer_gone(tag))
 			gone = jv_array_append(gone, jv_array_append(jv_array_append(
 				jv_array(), cf_col_text(s, 0)), cf_col_text(s, 1)));
 	}
-	sqlite3_reset(s);
+	cf_sql_reset(s);
 	int n = jv_array_length(jv_copy(gone));
 	if (n) {
 		/* a store that cannot take it now is tried again next time */
 		struct cf_catch k;
 		if (CF_TRY(&k)) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			cf_sql_exec(st->db, "ROLLBACK");
 			jv_free(gone);
 			return 0;
 		}
@@ -376,7 +379,7 @@ cf_reply_recover(cf_store *st)
 			cf_bind_jv(s, 1, jv_array_get(jv_copy(row), 0));
 			cf_bind_jv(s, 2, jv_array_get(jv_copy(row), 1));
 			cf_raise(cf_exec_stmt(st, s, "closing an abandoned reply"));
-			if (sqlite3_changes(st->db)) {
+			if (cf_sql_changes(st->db)) {
 				jv id = jv_array_get(jv_copy(row), 0);
 				index_closed(st, jv_string_value(id), NULL, 0);
 				jv_free(id);

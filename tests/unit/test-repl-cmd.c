@@ -60,12 +60,11 @@ cur(void)
 static int
 sessions_in_store(void)
 {
-	sqlite3_stmt *s;
+	cf_sql_stmt *s = cf_sql_prepare(cf_store_db(chat.st), "SELECT count(*) FROM sessions");
 	int n = -1;
-	sqlite3_prepare_v2(cf_store_db(chat.st), "SELECT count(*) FROM sessions", -1, &s, NULL);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (cf_sql_step(s) == CF_SQL_ROW)
+		n = cf_sql_column_int(s, 0);
+	cf_sql_finalize(s);
 	return n;
 }
 
@@ -499,13 +498,12 @@ branch(void)
 	jv_free(b);
 	/* at the first message, named by a prefix */
 	struct first { char id[37]; } fm = {""};
-	sqlite3_stmt *s;
-	sqlite3_prepare_v2(cf_store_db(chat.st), "SELECT id FROM messages WHERE"
-	                   " session_id = ? ORDER BY seq LIMIT 1", -1, &s, NULL);
-	sqlite3_bind_text(s, 1, sid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(fm.id, sizeof fm.id, "%s", sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	cf_sql_stmt *s = cf_sql_prepare(cf_store_db(chat.st), "SELECT id FROM messages WHERE"
+	                   " session_id = ?1 ORDER BY seq LIMIT 1");
+	cf_sql_bind_text(s, 1, sid, -1, CF_SQL_TRANSIENT);
+	if (cf_sql_step(s) == CF_SQL_ROW)
+		snprintf(fm.id, sizeof fm.id, "%s", cf_sql_column_text(s, 0));
+	cf_sql_finalize(s);
 	/* back to the source, then a branch at its first message */
 	jv_free(chat.tabs[chat.cur].session);
 	chat.tabs[chat.cur].session = jv_copy(src);

@@ -26,27 +26,27 @@ main(void)
 
 	/* a statement held mid-step through every eviction */
 	static char *sql[NSQL];
-	sqlite3_stmt *held = cf_stmt(st, "SELECT 1 UNION ALL SELECT 2");
-	CHECK(held && sqlite3_step(held) == SQLITE_ROW);
+	cf_sql_stmt *held = cf_stmt(st, "SELECT 1 UNION ALL SELECT 2");
+	CHECK(held && cf_sql_step(held) == CF_SQL_ROW);
 	int wrong = 0;
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < NSQL; i++) {
 			if (!sql[i] && asprintf(&sql[i], "SELECT %d", i) < 0)
 				return 2;
-			sqlite3_stmt *s = cf_stmt(st, sql[i]);
-			if (!s || sqlite3_step(s) != SQLITE_ROW ||
-			    sqlite3_column_int(s, 0) != i)
+			cf_sql_stmt *s = cf_stmt(st, sql[i]);
+			if (!s || cf_sql_step(s) != CF_SQL_ROW ||
+			    cf_sql_column_int(s, 0) != i)
 				wrong++;
 			if (s)
-				sqlite3_reset(s);
+				cf_sql_reset(s);
 		}
 	}
 	CHECK(wrong == 0);
 	/* the held one kept its place in the rows it was walking */
-	CHECK(sqlite3_step(held) == SQLITE_ROW && sqlite3_column_int(held, 0) == 2);
-	CHECK(sqlite3_step(held) == SQLITE_DONE);
+	CHECK(cf_sql_step(held) == CF_SQL_ROW && cf_sql_column_int(held, 0) == 2);
+	CHECK(cf_sql_step(held) == CF_SQL_DONE);
 	/* a statement used just now is found again, not prepared again */
-	sqlite3_stmt *a = cf_stmt(st, sql[NSQL - 1]);
+	cf_sql_stmt *a = cf_stmt(st, sql[NSQL - 1]);
 	CHECK(cf_stmt(st, sql[NSQL - 1]) == a);
 	cf_store_close(st);
 	for (int i = 0; i < NSQL; i++)

@@ -26,7 +26,7 @@ migrations(void)
 	st = unit_open(path, CF_STORE_WRITE);
 	CHECK(unit_scalar(st, "PRAGMA user_version") == CF_SCHEMA_VERSION);
 	CHECK(unit_scalar(st, "PRAGMA journal_mode = WAL") >= -1);
-	sqlite3_exec(cf_store_db(st), "PRAGMA user_version = 99", NULL, NULL, NULL);
+	cf_sql_exec(cf_store_db(st), "PRAGMA user_version = 99");
 	cf_store_close(st);
 	/* a newer schema is refused, and left as it was */
 	ERR_MSG(CF_EX_STORE, "written by a newer confab", unit_open_error(path, CF_STORE_WRITE));
@@ -240,8 +240,8 @@ paging(void)
 		CHECK(jv_is_valid(r));
 		jv_free(r);
 	}
-	sqlite3_exec(cf_store_db(st), "UPDATE sessions SET last_updated = 5000 WHERE n IN (2, 3, 4, 6);"
-	             " UPDATE sessions SET last_updated = 9000 WHERE n = 1", NULL, NULL, NULL);
+	cf_sql_exec(cf_store_db(st), "UPDATE sessions SET last_updated = 5000 WHERE n IN (2, 3, 4, 6);"
+	             " UPDATE sessions SET last_updated = 9000 WHERE n = 1");
 	for (int search = 0; search < 2; search++) {
 		struct page all = {.limit = 100}, pg = {.limit = 2};
 		struct cf_filter f = {0};

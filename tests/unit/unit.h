@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "confab.h"
+#include "sql.h"
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/lsan_interface.h>
 #define UNIT_NO_LEAK_CHECK() __lsan_disable()
@@ -65,12 +66,11 @@ static int unit_pass, unit_fail;
 static inline long
 unit_scalar(cf_store *st, const char *sql)
 {
-	sqlite3_stmt *s;
+	cf_sql_stmt *s = cf_sql_prepare(cf_store_db(st), sql);
 	long v = -1;
-	if (sqlite3_prepare_v2(cf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (cf_sql_step(s) == CF_SQL_ROW)
+		v = cf_sql_column_int64(s, 0);
+	cf_sql_finalize(s);
 	return v;
 }
 
