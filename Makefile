@@ -157,6 +157,10 @@ DEBS += libreoffice-writer-nogui
 # chat-serve: libmicrohttpd (with GnuTLS) for the server, wrk for the load
 # figures, chromium for the page's browser tests
 DEBS += libmicrohttpd-dev wrk chromium
+# The PostgreSQL store: libpq to speak it, Debian's PostgreSQL 15 server for
+# the throwaway cluster the tests start (tests/pg-cluster), pgbouncer in
+# front of it in transaction mode
+DEBS += libpq-dev postgresql postgresql-client pgbouncer
 
 all: $(BINS)
 
