@@ -34,6 +34,9 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs sqlite3 libcmark-gfm tree-sitter libedit 
 # --as-needed (pushed here too, for links that do not take LDFLAGS) no
 # other program gets a NEEDED entry for it.
 override CFLAGS += $(shell $(PKG_CONFIG) --cflags libmicrohttpd)
+# libpq: its header only; sql_pg.c opens libpq.so.5 on the first
+# PostgreSQL store (dynlib.h), so a SQLite store never loads it.
+override CFLAGS += $(shell $(PKG_CONFIG) --cflags libpq)
 LDLIBS += -Wl,--push-state,--as-needed $(shell $(PKG_CONFIG) --libs libmicrohttpd) -Wl,--pop-state
 
 # Code highlighting (lib/highlight.c) parses with tree-sitter grammars from

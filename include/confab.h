@@ -205,6 +205,9 @@ cf_sql *cf_store_db(cf_store *st);
 /* The path resolution alone, for messages and tests (static buffer);
  * NULL when there is neither CHAT_DB nor HOME. */
 const char *cf_store_default_path(void);
+/* A PostgreSQL connection string (postgresql://, postgres://, or libpq's
+ * key=value pairs) rather than a SQLite file? */
+int cf_store_is_pg(const char *path);
 
 /* One change, one transaction: begin waits for its turn among the writers,
  * in arrival order (PATH-lock), then takes the write lock up front (BEGIN

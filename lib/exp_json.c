@@ -79,18 +79,18 @@ static int
 put_base64(cf_export *x, int64_t row)
 {
 	enum { CHUNK = 3 << 18 };   /* a multiple of 3: no padding between */
-	sqlite3_blob *b;
-	if (sqlite3_blob_open(x->st->lite, "main", "attachments", "content",
+	cf_sql_blob *b;
+	if (cf_sql_blob_open(x->st->db, "attachments", "content",
 	                      row, 0, &b) != CF_SQL_OK)
 		return 0;   /* NULL: no bytes */
-	int n = sqlite3_blob_bytes(b);
+	int n = (int)cf_sql_blob_bytes(b);
 	unsigned char *in = cf_xmalloc(CHUNK);
 	for (int at = 0; at < n; at += CHUNK) {
 		int k = n - at < CHUNK ? n - at : CHUNK;
-		if (sqlite3_blob_read(b, in, k, at) != CF_SQL_OK) {
+		if (cf_sql_blob_read(b, in, k, at) != CF_SQL_OK) {
 			free(in);
 			cf_export_store_fail(x, "reading attachments");
-			sqlite3_blob_close(b);
+			cf_sql_blob_close(b);
 			return -1;
 		}
 		jv s = cf_base64(in, (size_t)k);
@@ -98,7 +98,7 @@ put_base64(cf_export *x, int64_t row)
 		jv_free(s);
 	}
 	free(in);
-	sqlite3_blob_close(b);
+	cf_sql_blob_close(b);
 	return 0;
 }
 

@@ -1213,7 +1213,7 @@ free_id(cf_store *st, const char *sql, const char *want, const char *sid,
 
 struct blob_out {
 	cf_store *st;
-	sqlite3_blob *b;
+	cf_sql_blob *b;
 	size_t at;
 	jv *err;
 };
@@ -1266,7 +1266,7 @@ add_attachment(cf_store *st, const char *mid, const char *sid, jv a, jv *err)
 			ret = -1;
 		else if (!sp)
 			to_blob((const unsigned char *)jv_string_value(text), (size_t)n, &o);
-		if (sqlite3_blob_close(o.b) != CF_SQL_OK)
+		if (cf_sql_blob_close(o.b) != CF_SQL_OK)
 			set_err(err, cf_store_error(st, "storing an attachment"));
 	}
 	jv_free(data);

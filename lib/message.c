@@ -396,25 +396,25 @@ cf_message_seq(cf_store *st, const char *id)
  * whole, by us and again in the record SQLite builds from it. */
 #define BLOB_CHUNK (1 << 20)
 
-sqlite3_blob *
+cf_sql_blob *
 cf_blob_open(cf_store *st, int64_t row, int write)
 {
-	sqlite3_blob *b;
-	if (sqlite3_blob_open(st->lite, "main", "attachments", "content", row,
+	cf_sql_blob *b;
+	if (cf_sql_blob_open(st->db, "attachments", "content", row,
 	                      write, &b) != CF_SQL_OK) {
-		sqlite3_blob_close(b);
+		cf_sql_blob_close(b);
 		return NULL;
 	}
 	return b;
 }
 
 jv
-cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n, size_t at)
+cf_blob_write(cf_store *st, cf_sql_blob *b, const void *p, size_t n, size_t at)
 {
 	const char *c = p;
 	while (n) {
 		int k = n < BLOB_CHUNK ? (int)n : BLOB_CHUNK;
-		if (!b || sqlite3_blob_write(b, c, k, (int)at) != CF_SQL_OK)
+		if (!b || cf_sql_blob_write(b, c, k, (int)at) != CF_SQL_OK)
 			return cf_store_error(st, "storing an attachment");
 		c += k;
 		at += (size_t)k;
@@ -430,7 +430,7 @@ cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
 {
 	static const char sql[] =
 		"INSERT INTO attachments (id, message_id, type, name, size,"
-		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?)";
+		" mime_type, content) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING n";
 	if (bytes > INT_MAX) {   /* sqlite3_blob counts in int */
 		*err = cf_error(CF_EX_DATA, "attachment '%s' is larger than 2 GiB", name);
 		return 0;
@@ -444,32 +444,35 @@ cf_attachment_row(cf_store *st, const char *id, const char *msg_id,
 	cf_bind_text(s, 6, mime);
 	if (bytes >= 0)
 		cf_sql_bind_zeroblob(s, 7, (sqlite3_uint64)bytes);
-	jv r = cf_exec_stmt(st, s, "storing an attachment");
-	if (cf_is_error(r)) {
-		*err = r;
-		return 0;
-	}
-	return cf_sql_last_rowid(st->db);
+	/* RETURNING, not last_insert_rowid: PostgreSQL's lastval() would be
+	 * the sequence's, in a session that may have drawn none */
+	int64_t row = 0;
+	if (cf_sql_step(s) == CF_SQL_ROW)
+		row = cf_sql_column_int64(s, 0);
+	if (!row)
+		*err = cf_store_error(st, "storing an attachment");
+	cf_sql_reset(s);
+	return row;
 }
 
 /* One attachment's bytes from row to row, a chunk at a time. */
 static jv
 copy_blob(cf_store *st, int64_t from, int64_t to)
 {
-	sqlite3_blob *src = cf_blob_open(st, from, 0), *dst = cf_blob_open(st, to, 1);
+	cf_sql_blob *src = cf_blob_open(st, from, 0), *dst = cf_blob_open(st, to, 1);
 	jv r = src && dst ? jv_true() : cf_store_error(st, "copying attachments");
-	int n = src ? sqlite3_blob_bytes(src) : 0;
+	int n = src ? (int)cf_sql_blob_bytes(src) : 0;
 	char *buf = cf_xmalloc(BLOB_CHUNK);
 	for (int at = 0; !cf_is_error(r) && at < n; at += BLOB_CHUNK) {
 		int k = n - at < BLOB_CHUNK ? n - at : BLOB_CHUNK;
-		if (sqlite3_blob_read(src, buf, k, at) != CF_SQL_OK)
+		if (cf_sql_blob_read(src, buf, k, at) != CF_SQL_OK)
 			r = cf_store_error(st, "copying attachments");
 		else
 			r = cf_blob_write(st, dst, buf, (size_t)k, (size_t)at);
 	}
 	free(buf);
-	sqlite3_blob_close(src);
-	if (dst && sqlite3_blob_close(dst) != CF_SQL_OK && !cf_is_error(r))
+	cf_sql_blob_close(src);
+	if (dst && cf_sql_blob_close(dst) != CF_SQL_OK && !cf_is_error(r))
 		r = cf_store_error(st, "copying attachments");
 	return r;
 }
@@ -603,9 +606,9 @@ cf_attachment_insert(cf_store *st, const char *msg_id, const char *type,
 	if (!row)
 		return r;
 	if (size) {
-		sqlite3_blob *b = cf_blob_open(st, row, 1);
+		cf_sql_blob *b = cf_blob_open(st, row, 1);
 		r = cf_blob_write(st, b, data, size, 0);
-		if (b && sqlite3_blob_close(b) != CF_SQL_OK && !cf_is_error(r))
+		if (b && cf_sql_blob_close(b) != CF_SQL_OK && !cf_is_error(r))
 			r = cf_store_error(st, "storing an attachment");
 	}
 	return r;

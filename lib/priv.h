@@ -102,18 +102,23 @@ int64_t cf_attachment_row(cf_store *st, const char *id,
                                 const char *name, int64_t size,
                                 const char *mime, int64_t bytes,
                                 jv *err);
-sqlite3_blob *cf_blob_open(cf_store *st, int64_t row, int write);
+cf_sql_blob *cf_blob_open(cf_store *st, int64_t row, int write);
 /* Copies the attachments a bound statement selects, each row (its rowid,
  * the new message's id, type, name, size, mime type, typeof(content),
  * length(content)) read before any is written, the bytes a chunk at a
  * time: jv_true() or the error.  Resets s. */
 CF_MUST jv cf_attachments_copy(cf_store *st, cf_sql_stmt *s);
-CF_MUST jv cf_blob_write(cf_store *st, sqlite3_blob *b, const void *p, size_t n,
+CF_MUST jv cf_blob_write(cf_store *st, cf_sql_blob *b, const void *p, size_t n,
                  size_t at);
 
 /* search.c: registers cf_snippet(fts_table, open, close, ellipsis, ntok)
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
 CF_MUST jv cf_search_fns(cf_store *st);
+
+/* store_pg.c: the PostgreSQL schema, version i to i + 1 in entry i */
+extern const char *const cf_pg_migrations[];
+extern const int cf_pg_schema_version;
+char *cf_pg_display(const char *conninfo);
 
 #endif

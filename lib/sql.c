@@ -1,5 +1,6 @@
 /* sql.c — a statement's calls, sent to its backend.  SQLite's are passed
  * straight through; PostgreSQL's are sql_pg.c's. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,4 +320,122 @@ cf_sql_last_rowid(cf_sql *db)
 		return 0;
 	return db->kind == CF_SQL_SQLITE ? sqlite3_last_insert_rowid(db->lite)
 	                                 : cf_pg_last_rowid(db->pg);
+}
+
+struct cf_sql_blob {
+	cf_sql *db;
+	sqlite3_blob *lite;
+	char *table, *column;
+	int64_t row, bytes;
+};
+
+int
+cf_sql_blob_open(cf_sql *db, const char *table, const char *column,
+                 int64_t row, int write, cf_sql_blob **out)
+{
+	*out = NULL;
+	if (!db)
+		return CF_SQL_MISUSE;
+	cf_sql_blob *b = calloc(1, sizeof *b);
+	if (!b)
+		abort();
+	b->db = db;
+	b->row = row;
+	if (db->kind == CF_SQL_SQLITE) {
+		int rc = sqlite3_blob_open(db->lite, "main", table, column, row, write,
+		                           &b->lite);
+		if (rc != SQLITE_OK) {
+			sqlite3_blob_close(b->lite);
+			free(b);
+			return rc;
+		}
+		b->bytes = sqlite3_blob_bytes(b->lite);
+		*out = b;
+		return CF_SQL_OK;
+	}
+	b->table = strdup(table);
+	b->column = strdup(column);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT octet_length(%s) FROM %s WHERE n = ?1",
+	         column, table);
+	cf_sql_stmt *s = cf_sql_prepare(db, sql);
+	cf_sql_bind_int64(s, 1, row);
+	int rc = cf_sql_step(s);
+	if (rc == CF_SQL_ROW && cf_sql_column_type(s, 0) != CF_SQL_NULL) {
+		b->bytes = cf_sql_column_int64(s, 0);
+		rc = CF_SQL_OK;
+	} else if (rc == CF_SQL_ROW || rc == CF_SQL_DONE) {
+		rc = CF_SQL_ERROR;   /* as SQLite: no row, or no blob in it */
+	}
+	cf_sql_finalize(s);
+	if (rc != CF_SQL_OK) {
+		cf_sql_blob_close(b);
+		return rc;
+	}
+	*out = b;
+	return CF_SQL_OK;
+}
+
+int64_t
+cf_sql_blob_bytes(cf_sql_blob *b)
+{
+	return b ? b->bytes : 0;
+}
+
+int
+cf_sql_blob_read(cf_sql_blob *b, void *buf, int n, int64_t at)
+{
+	if (!b || n < 0 || at < 0 || at + n > b->bytes)
+		return CF_SQL_ERROR;
+	if (b->lite)
+		return sqlite3_blob_read(b->lite, buf, n, (int)at);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT substring(%s FROM ?1 FOR ?2) FROM %s"
+	         " WHERE n = ?3", b->column, b->table);
+	cf_sql_stmt *s = cf_sql_prepare(b->db, sql);
+	cf_sql_bind_int64(s, 1, at + 1);
+	cf_sql_bind_int64(s, 2, n);
+	cf_sql_bind_int64(s, 3, b->row);
+	int rc = cf_sql_step(s);
+	if (rc == CF_SQL_ROW && cf_sql_column_bytes(s, 0) == n) {
+		memcpy(buf, cf_sql_column_blob(s, 0), (size_t)n);
+		rc = CF_SQL_OK;
+	} else if (rc == CF_SQL_ROW || rc == CF_SQL_DONE) {
+		rc = CF_SQL_ERROR;
+	}
+	cf_sql_finalize(s);
+	return rc;
+}
+
+int
+cf_sql_blob_write(cf_sql_blob *b, const void *buf, int n, int64_t at)
+{
+	if (!b || n < 0 || at < 0)
+		return CF_SQL_ERROR;
+	if (b->lite)
+		return sqlite3_blob_write(b->lite, buf, n, (int)at);
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE %s SET %s = overlay(%s PLACING ?1 FROM ?2)"
+	         " WHERE n = ?3", b->table, b->column, b->column);
+	cf_sql_stmt *s = cf_sql_prepare(b->db, sql);
+	cf_sql_bind_blob(s, 1, buf, n, CF_SQL_STATIC);
+	cf_sql_bind_int64(s, 2, at + 1);
+	cf_sql_bind_int64(s, 3, b->row);
+	int rc = cf_sql_step(s);
+	cf_sql_finalize(s);
+	if (rc == CF_SQL_DONE && at + n > b->bytes)
+		b->bytes = at + n;
+	return rc == CF_SQL_DONE ? CF_SQL_OK : rc;
+}
+
+int
+cf_sql_blob_close(cf_sql_blob *b)
+{
+	if (!b)
+		return CF_SQL_OK;
+	int rc = b->lite ? sqlite3_blob_close(b->lite) : CF_SQL_OK;
+	free(b->table);
+	free(b->column);
+	free(b);
+	return rc;
 }

@@ -79,6 +79,19 @@ int cf_sql_bind_blob(cf_sql_stmt *s, int i, const void *v, int64_t n,
 /* n zero bytes, for blob I/O to fill (store.c's attachments) */
 int cf_sql_bind_zeroblob(cf_sql_stmt *s, int i, int64_t n);
 
+/* An attachment's bytes a chunk at a time, neither side holding the whole
+ * (SQLite's incremental blob I/O; on PostgreSQL substring() and overlay()
+ * on the row).  The row is the table's key n, the blob made by binding
+ * cf_sql_bind_zeroblob; writes go in order on PostgreSQL.  open: CF_SQL_OK
+ * or the code (NULL: no bytes). */
+typedef struct cf_sql_blob cf_sql_blob;
+int cf_sql_blob_open(cf_sql *db, const char *table, const char *column,
+                     int64_t row, int write, cf_sql_blob **out);
+int64_t cf_sql_blob_bytes(cf_sql_blob *b);
+int cf_sql_blob_read(cf_sql_blob *b, void *buf, int n, int64_t at);
+int cf_sql_blob_write(cf_sql_blob *b, const void *buf, int n, int64_t at);
+int cf_sql_blob_close(cf_sql_blob *b);
+
 int cf_sql_column_count(cf_sql_stmt *s);
 int cf_sql_column_type(cf_sql_stmt *s, int i);
 int64_t cf_sql_column_int64(cf_sql_stmt *s, int i);

@@ -53,5 +53,16 @@ int64_t cf_pg_last_rowid(struct pg_conn *c);
 int cf_pg_bind_zeroblob(struct pg_stmt *s, int i, int64_t n);
 int cf_pg_errcode(struct pg_conn *c);
 const char *cf_pg_errmsg(struct pg_conn *c);
+/* The connection string as users may see it: user, host, port and
+ * database, never a password (malloc'd). */
+char *cf_pg_display(const char *conninfo);
+/* For --follow and the server's stream: LISTEN's socket, and the
+ * notifications it has brought (-1: the connection is gone). */
+int cf_pg_socket(struct pg_conn *c);
+int cf_pg_notifications(struct pg_conn *c,
+                        void (*fn)(void *, const char *chan, const char *payload),
+                        void *arg);
+const char *cf_pg_user(struct pg_conn *c);
+int cf_pg_reconnect(struct pg_conn *c);
 
 #endif

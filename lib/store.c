@@ -260,7 +260,7 @@ cf_store_error(cf_store *st, const char *what)
 static jv
 exec(cf_store *st, const char *sql, const char *what)
 {
-	if (sqlite3_exec(st->lite, sql, NULL, NULL, NULL) != CF_SQL_OK)
+	if (cf_sql_exec(st->db, sql) != CF_SQL_OK)
 		return cf_store_error(st, what);
 	return jv_true();
 }
@@ -665,6 +665,102 @@ open_store(cf_store *st, const char *path, int mode)
 	return jv_true();
 }
 
+/* ---- PostgreSQL ----
+ *
+ * The schema is store_pg.c's, its version in confab_schema.  Migrations
+ * run under an advisory lock, so that twenty programs meeting an empty
+ * database at once make it once; each in its own transaction. */
+
+#define PG_LOCK_SCHEMA 0x636f6e66   /* "conf" */
+#define PG_LOCK_WRITE 0x61623031
+
+int
+cf_store_is_pg(const char *path)
+{
+	if (!strncmp(path, "postgresql://", 13) || !strncmp(path, "postgres://", 11))
+		return 1;
+	/* libpq's key=value form ("host=db dbname=chat", "service=team"):
+	 * a word and '=' first, which a file's path seldom starts with */
+	const char *p = path + strspn(path, " ");
+	size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+	return k > 0 && p[k + strspn(p + k, " ")] == '=';
+}
+
+static jv
+pg_version(cf_store *st, long *v)
+{
+	*v = 0;
+	long have = 0;
+	jv r = scalar(st, "SELECT count(*) FROM pg_catalog.pg_tables"
+	              " WHERE tablename = 'confab_schema'"
+	              " AND schemaname = current_schema()",
+	              "reading the schema version", &have);
+	if (jv_is_valid(r) && have)
+		r = scalar(st, "SELECT coalesce(max(version), 0) FROM confab_schema",
+		           "reading the schema version", v);
+	return r;
+}
+
+static jv
+pg_migrate(cf_store *st)
+{
+	long v = 0;
+	jv r = pg_version(st, &v);
+	if (!jv_is_valid(r) || v == cf_pg_schema_version)
+		return r;
+	if (v > cf_pg_schema_version)
+		return cf_error(CF_EX_STORE, "%s: written by a newer confab (schema "
+		                "%ld, this one knows %d); not touching it", st->path,
+		                v, cf_pg_schema_version);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", PG_LOCK_SCHEMA);
+	r = exec(st, sql, "waiting to migrate the schema");
+	if (!jv_is_valid(r))
+		return r;
+	r = pg_version(st, &v);   /* another program may have got here first */
+	for (; jv_is_valid(r) && v < cf_pg_schema_version; v++) {
+		r = exec(st, "BEGIN", "migrating the schema");
+		if (jv_is_valid(r))
+			r = exec(st, "CREATE TABLE IF NOT EXISTS confab_schema"
+			         " (version integer NOT NULL)", "migrating the schema");
+		if (jv_is_valid(r))
+			r = exec(st, cf_pg_migrations[v], "migrating the schema");
+		snprintf(sql, sizeof sql, "DELETE FROM confab_schema;"
+		         " INSERT INTO confab_schema VALUES (%ld)", v + 1);
+		if (jv_is_valid(r))
+			r = exec(st, sql, "migrating the schema");
+		if (jv_is_valid(r))
+			r = exec(st, "COMMIT", "migrating the schema");
+		if (!jv_is_valid(r) && !cf_sql_autocommit(st->db))
+			cf_sql_exec(st->db, "ROLLBACK");
+	}
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", PG_LOCK_SCHEMA);
+	cf_sql_exec(st->db, sql);
+	return r;
+}
+
+static jv
+pg_open(cf_store *st, const char *conninfo, int mode)
+{
+	char *msg = NULL;
+	st->lock_fd = -1;
+	st->db = cf_pg_connect(conninfo, &msg);
+	if (!st->db) {
+		jv e = cf_error(CF_EX_STORE, "%s: cannot connect: %s", st->path,
+		                msg ? msg : "unknown error");
+		free(msg);
+		return e;
+	}
+	if ((mode & ~(CF_STORE_EXISTING | CF_STORE_CREATE)) == CF_STORE_READ)
+		st->readonly = 0;   /* the server decides what this role may do */
+	jv r = pg_migrate(st);
+	if (!jv_is_valid(r))
+		return r;
+	cf_spool_replay(st);
+	cf_reply_recover(st);
+	return jv_true();
+}
+
 cf_store *
 cf_store_open_mode(const char *path, int mode, jv *err)
 {
@@ -676,8 +772,11 @@ cf_store_open_mode(const char *path, int mode, jv *err)
 	}
 	cf_store *st = cf_xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
-	st->path = cf_xstrdup(path);
-	jv r = open_store(st, path, mode);
+	if (!strncmp(path, "sqlite://", 9))
+		path += 9;   /* sqlite:///abs/path, as chat-import takes it */
+	int pg = cf_store_is_pg(path);
+	st->path = pg ? cf_pg_display(path) : cf_xstrdup(path);
+	jv r = pg ? pg_open(st, path, mode) : open_store(st, path, mode);
 	if (!jv_is_valid(r)) {
 		cf_store_close(st);
 		*err = r;
@@ -695,7 +794,8 @@ cf_store_open(const char *path, jv *err)
 void
 cf_store_busy_default(cf_store *st)
 {
-	sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
+	if (st->lite)
+		sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
 }
 
 int
@@ -992,6 +1092,27 @@ wal_writer(cf_store *st)
 	return found;
 }
 
+/* One writer at a time, as on SQLite: the transaction's advisory lock,
+ * waited for up to busy-timeout (lock_timeout), and released by COMMIT or
+ * ROLLBACK, so PgBouncer's transaction mode keeps nothing for us. */
+static jv
+pg_begin(cf_store *st, long budget, double t0)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = %ld;"
+	         " SELECT pg_advisory_xact_lock(%d)", budget > 0 ? budget : 1,
+	         PG_LOCK_WRITE);
+	if (cf_sql_exec(st->db, sql) == CF_SQL_OK)
+		return jv_true();
+	jv e = cf_sql_errcode(st->db) == CF_SQL_BUSY
+	       ? cf_error(CF_EX_STORE, "%s: gave up after %.1f s waiting for the "
+	                  "write lock; see busy-timeout in confab(5)", st->path,
+	                  now_s() - t0)
+	       : cf_store_error(st, "starting a transaction");
+	cf_store_rollback(st);
+	return e;
+}
+
 jv
 cf_store_begin(cf_store *st)
 {
@@ -1012,6 +1133,8 @@ cf_store_begin(cf_store *st)
 	}
 	double t0 = now_s();
 	long budget = st->wait_once > 0 ? st->wait_once : st->wait_ms;
+	if (!st->lite)
+		return pg_begin(st, budget, t0);
 	if (st->lock_fd >= 0 && queue_enter(st, budget) != 0) {
 		jv e = queue_gave_up(st, now_s() - t0);
 		/* its place goes; the holder's name stays, it is still theirs */
@@ -1055,6 +1178,8 @@ cf_store_begin_within(cf_store *st, long ms)
 static void
 queue_leave(cf_store *st)
 {
+	if (!st->lite)
+		return;
 	sqlite3_busy_timeout(st->lite, BUSY_TIMEOUT_MS);
 	if (st->ticket < 0)
 		return;
@@ -1081,8 +1206,8 @@ void
 cf_store_rollback(cf_store *st)
 {
 	/* never fails: it is what a caller that caught an error runs */
-	if (!sqlite3_get_autocommit(st->lite))
-		sqlite3_exec(st->lite, "ROLLBACK", NULL, NULL, NULL);
+	if (!cf_sql_autocommit(st->db))
+		cf_sql_exec(st->db, "ROLLBACK");
 	queue_leave(st);
 }
 

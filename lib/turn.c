@@ -212,7 +212,11 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 		"INSERT INTO messages_fts (rowid, content)"
 		" SELECT n, content FROM messages WHERE id = ?1";
 	static const char parts[] = "DELETE FROM reply_parts WHERE message_id = ?1";
-	cf_sql_stmt *s = cf_stmt(st, text ? from_text : from_row);
+	cf_sql_stmt *s;
+	/* PostgreSQL's index is a generated column: the row's change is it */
+	if (cf_sql_kind(st->db) != CF_SQL_SQLITE)
+		goto parts_go;
+	s = cf_stmt(st, text ? from_text : from_row);
 	cf_bind_text(s, 1, id);
 	/* FTS5 reads the text with sqlite3_value_text, which copies a string
 	 * SQLite does not know to end in a NUL, to add one: a long reply's
@@ -224,6 +228,7 @@ index_closed(cf_store *st, const char *id, const char *text, size_t len)
 		cf_sql_bind_text(s, 2, text, (int64_t)(len), CF_SQL_STATIC);
 	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
 	cf_sql_bind_null(s, 2);
+parts_go:
 	s = cf_stmt(st, parts);
 	cf_bind_text(s, 1, id);
 	cf_raise(cf_exec_stmt(st, s, "indexing the reply"));
