@@ -266,13 +266,32 @@ unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do o=build/$$(basename $$t).out; \
 		$$t > $$o; s=$$?; cat $$o; [ $$s -eq 0 ] || exit 1; done
 
+# The suites run against a throwaway PostgreSQL cluster (tests/pg-cluster):
+# check's own in build/pg-check, stopped and removed after them whatever
+# they did; a caller's CONFAB_TEST_PG instead of one.  `make pg-start`
+# leaves one running in build/pg for suites run alone (`. build/pg/env`).
+PG_CHECK_DIR = build/pg-check
+PG_DEV_DIR = build/pg
+
 # The last line counts every test, unit and bats, for people and for CI.
 check: all unit build/fakeprov build/asan/confab
-	@{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap
+	@tests/pg-cluster run $(PG_CHECK_DIR) -- \
+		sh -c '{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap'
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
 	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
+
+# A second start leaves a running cluster be: its ports, and so the env a
+# shell sourced, stay as they were.
+pg-start:
+	@if [ -f $(PG_DEV_DIR)/env ] && (. ./$(PG_DEV_DIR)/env && pg_isready -q); then \
+		echo "pg-start: running already; . $(PG_DEV_DIR)/env"; \
+	else tests/pg-cluster start $(PG_DEV_DIR); fi
+
+pg-stop:
+	tests/pg-cluster stop $(PG_DEV_DIR)
+.PHONY: pg-start pg-stop
 
 # kill -9 at random moments, 50 trials per program, then the store's checks
 # (tests/stress/run); bounded, about five minutes on two cores.
@@ -420,7 +439,10 @@ uninstall:
 	cd completions/fish/functions && for f in *.fish; do rm -f $(DESTDIR)$(FISHFUNCDIR)/$$f; done
 	rm -f $(DESTDIR)$(FISHCONFDIR)/confab.fish
 
+# The clusters first: their servers would outlive their removed folders.
 clean:
+	-tests/pg-cluster stop $(PG_DEV_DIR)
+	-tests/pg-cluster stop $(PG_CHECK_DIR)
 	rm -rf bin build
 
 .PHONY: all unit check bench fuzz deps grammars install uninstall clean FORCE

@@ -171,3 +171,72 @@ without_lib() {
 	: > "$dir/$so"
 	LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
 }
+
+# The throwaway PostgreSQL cluster (tests/pg-cluster, HACKING.md).  `make
+# check` starts one and exports its env; a suite run alone uses the one
+# `make pg-start` left in build/pg, or the caller's CONFAB_TEST_PG.  A test
+# that needs it: `pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG
+# unset)"`, in setup or the test.
+pg_available() {
+	if [ -z "${CONFAB_TEST_PG:-}" ] && [ -f "$ROOT/build/pg/env" ]; then
+		# shellcheck disable=SC1091
+		. "$ROOT/build/pg/env"
+	fi
+	[ -n "${CONFAB_TEST_PG:-}" ]
+}
+
+# `pg_fresh_db [-o ROLE] [-b]`: creates an empty database of a name no other
+# test (nor a parallel run) takes and prints its URI: CONFAB_TEST_PG's with
+# that database, as ROLE (its owner; by default the superuser) and through
+# PgBouncer with -b.  No password in it: the password role's comes from
+# PGPASSWORD.  Names are kept in $BATS_TEST_TMPDIR/pg-dbs for
+# pg_drop_fresh_dbs.
+pg_fresh_db() {
+	local owner= via=$CONFAB_TEST_PG opt OPTIND=1 name base rest
+	while getopts o:b opt; do
+		case $opt in
+		o) owner=$OPTARG ;;
+		b) via=${CONFAB_TEST_PGBOUNCER:?no pgbouncer (CONFAB_TEST_PGBOUNCER unset)} ;;
+		*) return 2 ;;
+		esac
+	done
+	name=t${BATS_TEST_NUMBER:-0}_$$_$RANDOM$RANDOM
+	pg_admin createdb ${owner:+-O "$owner"} "$name" || return
+	echo "$name" >> "$BATS_TEST_TMPDIR/pg-dbs"
+	base=${via%%\?*}
+	rest=${via:${#base}}
+	if [ -n "$owner" ]; then
+		local hostport=${base#*://}
+		hostport=${hostport%%/*}
+		base=postgresql://$owner@${hostport#*@}/x
+	fi
+	echo "${base%/*}/$name$rest"
+}
+
+# `pg_drop_db NAME|URI`: drops a database, sessions still in it or not, and
+# never fails (for teardown).
+pg_drop_db() {
+	local name=${1%%\?*}
+	name=${name##*/}
+	[ -n "$name" ] && pg_admin dropdb --if-exists --force "$name" > /dev/null 2>&1 || :
+}
+
+# Drops every database this test's pg_fresh_db made (for teardown).
+pg_drop_fresh_dbs() {
+	local name
+	[ -f "$BATS_TEST_TMPDIR/pg-dbs" ] || return 0
+	while read -r name; do pg_drop_db "$name"; done < "$BATS_TEST_TMPDIR/pg-dbs"
+	rm -f "$BATS_TEST_TMPDIR/pg-dbs"
+}
+
+# Runs createdb, dropdb (any tool taking --maintenance-db) as the superuser:
+# over the harness's socket, else through the caller's CONFAB_TEST_PG.
+pg_admin() {
+	local tool=$1
+	shift
+	if [ -n "${CONFAB_TEST_PG_DIR:-}" ]; then
+		"$tool" -w "$@"
+	else
+		"$tool" -w --maintenance-db="$CONFAB_TEST_PG" "$@"
+	fi
+}
