@@ -332,7 +332,7 @@ cf_message_list(cf_store *st, const char *sid, long last, const char *upto,
 		"SELECT * FROM (SELECT " MESSAGE_COLS ", m.seq AS k FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
 		" messages WHERE id = ?2), 9223372036854775807)"
-		" ORDER BY m.seq DESC LIMIT ?3) ORDER BY k";
+		" ORDER BY m.seq DESC LIMIT ?3) AS t ORDER BY k";
 	cf_sql_stmt *s = cf_stmt(st, last > 0 ? tail : all);
 	cf_bind_text(s, 1, sid);
 	cf_bind_text(s, 2, upto);
@@ -360,12 +360,12 @@ cf_message_page(cf_store *st, const char *sid, int64_t after, int64_t before,
 	static const char tail[] =
 		"SELECT * FROM (SELECT " MESSAGE_COLS ", m.seq AS k FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq > ?2 AND m.seq < ?3"
-		" ORDER BY m.seq DESC LIMIT ?4) ORDER BY k";
+		" ORDER BY m.seq DESC LIMIT ?4) AS t ORDER BY k";
 	cf_sql_stmt *s = cf_stmt(st, from_end ? tail : head);
 	cf_bind_text(s, 1, sid);
 	cf_sql_bind_int64(s, 2, after > 0 ? after : INT64_MIN);
 	cf_sql_bind_int64(s, 3, before > 0 ? before : INT64_MAX);
-	cf_sql_bind_int64(s, 4, limit > 0 ? limit : -1);
+	cf_sql_bind_int64(s, 4, limit > 0 ? limit : INT64_MAX);
 	int rc;
 	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv r = row_to_message(s);

@@ -449,7 +449,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		       "  UNION ALL"
 		       "  SELECT s2.id, NULL, NULL FROM sessions_fts g"
 		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
-		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1");
+		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1 = 1");
 		params[np++] = q;
 		jv r = cf_search_fns(st);
 		if (cf_is_error(r)) {
@@ -458,7 +458,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			return r;
 		}
 	} else {
-		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1");
+		sb_add(&b, "SELECT " SESSION_COLS ", NULL, s.n FROM sessions s WHERE 1 = 1");
 	}
 	if (f->archived == 0)
 		sb_add(&b, " AND s.archived = 0");

@@ -721,12 +721,10 @@ pg_migrate(cf_store *st)
 	for (; jv_is_valid(r) && v < cf_pg_schema_version; v++) {
 		r = exec(st, "BEGIN", "migrating the schema");
 		if (jv_is_valid(r))
-			r = exec(st, "CREATE TABLE IF NOT EXISTS confab_schema"
-			         " (version integer NOT NULL)", "migrating the schema");
-		if (jv_is_valid(r))
 			r = exec(st, cf_pg_migrations[v], "migrating the schema");
-		snprintf(sql, sizeof sql, "DELETE FROM confab_schema;"
-		         " INSERT INTO confab_schema VALUES (%ld)", v + 1);
+		/* the first migration makes the table, with its one row */
+		snprintf(sql, sizeof sql, "UPDATE confab_schema SET version = %ld",
+		         v + 1);
 		if (jv_is_valid(r))
 			r = exec(st, sql, "migrating the schema");
 		if (jv_is_valid(r))
@@ -1128,7 +1126,7 @@ cf_store_begin(cf_store *st)
 		if (!jv_is_valid(r))
 			return r;
 		st->wait_ms = ms;
-		st->lock_fd = lock_open(st);
+		st->lock_fd = st->lite ? lock_open(st) : -1;
 		st->ticket = -1;
 	}
 	double t0 = now_s();

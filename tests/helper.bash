@@ -18,6 +18,29 @@ common_setup() {
 		GOOGLE_API_KEY ANTHROPIC_BASE_URL OPENAI_BASE_URL \
 		GOOGLE_GEMINI_BASE_URL OLLAMA_HOST
 	export TERM=xterm
+	# the second pass (make check-pg): the same suites on PostgreSQL, each
+	# test in a database of its own
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		pg_available || { echo "CONFAB_TEST_DB=pg: no cluster" >&2; return 1; }
+		CHAT_DB=$(pg_fresh_db) || return
+		export CHAT_DB
+	fi
+}
+
+# A test of what only one backend has (the SQLite file itself, its
+# locks and pragmas) says so, and why, on the other pass.
+sqlite_only() {
+	[ "${CONFAB_TEST_DB:-}" != pg ] || skip "SQLite only: $*"
+}
+
+# A query on the test's store, whichever backend holds it: rows as
+# sqlite3 prints them by default (columns joined by |).
+store_sql() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" -c "$1"
+	else
+		sqlite3 "$CHAT_DB" "$1"
+	fi
 }
 
 setup() {
