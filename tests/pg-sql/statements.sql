@@ -213,3 +213,8 @@ EXECUTE s_ins('p', 'parent', 1, 1, NULL, NULL, NULL, NULL, NULL, 0, NULL, '[]', 
 EXECUTE s_ins('c', 'child', 1, 1, NULL, NULL, NULL, NULL, NULL, 0, NULL, '[]', 0, 0, 'p', 'x', '{}', 0);
 DELETE FROM sessions WHERE id IN ('p', 'c');
 SELECT count(*) AS left_after_both FROM sessions WHERE id IN ('p', 'c');
+-- a message of a few MB of distinct words is stored (its start indexed)
+EXECUTE s_ins('big', 'big', 1, 1, NULL, NULL, NULL, NULL, NULL, 0, NULL, '[]', 0, 0, NULL, NULL, '{}', 0);
+INSERT INTO messages (id, session_id, seq, role, content, timestamp)
+ SELECT 'mbig', 'big', 1, 'user', string_agg(md5(i::text), ' '), 1 FROM generate_series(1, 60000) i;
+SELECT octet_length(content) > 1000000 AS big, content_tsv @@ to_tsquery('simple', md5('1')) AS start_found FROM messages WHERE id = 'mbig';
