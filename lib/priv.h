@@ -34,6 +34,11 @@ cf_store_file(cf_store *st)
 	return st->lite ? st->path : NULL;
 }
 
+/* store_pg.c: the PostgreSQL schema, entry i taking it from version i to
+ * i + 1 (run whole with PQexec; then UPDATE confab_schema SET version). */
+extern const char *const cf_pg_migrations[];
+extern const int cf_pg_schema_version;
+
 /* A message's content in SQL, for a row named m: a reply still arriving
  * is its parts so far (turn.c). */
 #define CF_MESSAGE_CONTENT \
