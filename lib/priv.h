@@ -120,10 +120,6 @@ CF_MUST jv cf_blob_write(cf_store *st, cf_sql_blob *b, const void *p, size_t n,
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
 CF_MUST jv cf_search_fns(cf_store *st);
-
-/* store_pg.c: the PostgreSQL schema, version i to i + 1 in entry i */
-extern const char *const cf_pg_migrations[];
-extern const int cf_pg_schema_version;
 char *cf_pg_display(const char *conninfo);
 
 #endif
