@@ -16,10 +16,14 @@ static const char usage[] =
 	"\n";
 
 enum { O_PLAIN = 256, O_HISTORY, O_CODE };
+static int follow;
 
 static const struct cf_opt own[] = {
 	{"last", 'n', required_argument, "N",
 	 "only the last N messages of each session"},
+	{"follow", 'f', no_argument, NULL,
+	 "then print each message as it is added, by\n"
+	 "anyone, until interrupted (one session)"},
 	{"message", 'M', required_argument, "ID",
 	 "only this message (id or unique prefix)"},
 	{.name = "json", .key = CF_OPT_SHARED, .help =
@@ -80,6 +84,9 @@ each(jv msg, void *ctx)
 		cf_human_message_with(msg, rendered ? render : NULL, NULL);
 	else
 		cf_exit_on(cf_out_record(msg));
+	/* a follower's reader waits for each line, not for a buffer */
+	if (follow && fflush(stdout) != 0)
+		return 1;
 	return 0;
 }
 
@@ -112,6 +119,7 @@ main(int argc, char **argv)
 				cf_usage_die("invalid --last '%s': expected a whole number above 0", optarg);
 			break;
 		case 'M': message = optarg; break;
+		case 'f': follow = 1; break;
 		case CF_O_JSON: json = 1; break;
 		case O_PLAIN: plain = 1; break;
 		case O_HISTORY: cf_human_history(1); break;
@@ -130,6 +138,8 @@ main(int argc, char **argv)
 		code_out = (struct cf_code_out){.f = stdout, .tty = !json && cf_out_isatty(),
 		                             .json = json, .nl = 1};
 	}
+	if (follow && message)
+		cf_usage_die("--follow shows a session, not one --message");
 	one_message = message != NULL;
 	cf_store *st = cf_open(db, CF_STORE_READ);
 
@@ -155,6 +165,18 @@ main(int argc, char **argv)
 	}
 
 	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
+	if (follow) {
+		if (jv_array_length(jv_copy(list)) != 1)
+			cf_usage_die("--follow: expected one session, got %d",
+			             jv_array_length(jv_copy(list)));
+		jv s = jv_array_get(list, 0);
+		if (human && !code)
+			cf_human_session_head(st, s);
+		cf_exit_on(cf_follow(st, cf_jstr(s, "id"), last, each, NULL));
+		jv_free(s);
+		cf_store_close(st);
+		return finish();
+	}
 	jv_array_foreach(list, i, s) {
 		if (human && !code) {
 			if (i)

@@ -354,6 +354,13 @@ CF_MUST jv cf_message_list(cf_store *st, const char *sid, long last,
  * place in the session, chat-serve's event id): those with after < seq <
  * before (0: no bound), the first limit of them, or with from_end the
  * last limit (limit <= 0: all).  As cf_message_list for fn. */
+/* chat-show --follow: the last `first` messages (0: all), then each one
+ * as it is committed, by anyone, until fn returns non-zero or the session
+ * is deleted (CF_EX_NOTFOUND).  A reply still arriving is passed once it
+ * is whole; a dropped PostgreSQL connection is made again, nothing
+ * missed (follow.c). */
+CF_MUST jv cf_follow(cf_store *st, const char *sid, long first,
+                     int (*fn)(jv rec, void *ctx), void *ctx);
 CF_MUST jv cf_message_page(cf_store *st, const char *sid, int64_t after,
                            int64_t before, long limit, int from_end,
                            int (*fn)(jv rec, void *ctx), void *ctx);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 #include "dynlib.h"
 #include "sql_int.h"
@@ -275,7 +277,7 @@ cf_pg_connect(const char *conninfo, char **err)
 	/* expand_dbname: conninfo may be a URI or key=value pairs; the
 	 * application name lets a DBA see who holds a connection */
 	const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *const vals[] = { conninfo, "confab", NULL };
+	const char *const vals[] = { conninfo, cf_prog, NULL };
 	PGconn *c = pq.connectdb_params(keys, vals, 1);
 	if (!c) {
 		*err = strdup("out of memory connecting to PostgreSQL");
@@ -310,7 +312,8 @@ cf_pg_close(struct pg_conn *pc)
 }
 
 /* ?N to $N, and a bare ? to one more than the highest so far (SQLite's
- * rule), outside quoted strings, quoted names and comments. */
+ * rule), outside quoted strings, quoted names and comments; and the one
+ * SQLite function PostgreSQL has under another name. */
 static char *
 rewrite(const char *sql, int *nparam)
 {
@@ -339,6 +342,13 @@ rewrite(const char *sql, int *nparam)
 			memcpy(out + j, sql + i, k - i);
 			j += k - i;
 			i = k;
+		} else if ((c == 'g' || c == 'G') && !strncasecmp(sql + i, "group_concat(", 13) &&
+		           (i == 0 || !(isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_'))) {
+			/* SQLite's group_concat(x, sep) is string_agg (store_pg.c
+			 * says why it is not an aggregate of ours) */
+			memcpy(out + j, "string_agg(", 11);
+			j += 11;
+			i += 13;
 		} else if (c == '?') {
 			i++;
 			int num = 0;

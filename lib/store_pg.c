@@ -373,10 +373,9 @@ const char *const cf_pg_migrations[] = {
 	" finalfunc = cf_jga_final, initcond = '{}');\n"
 	"CREATE AGGREGATE json_group_array(double precision) (sfunc = cf_jga_step,\n"
 	" stype = jsonb[], finalfunc = cf_jga_final, initcond = '{}');\n"
-	"-- group_concat(x, sep): string_agg's own state, so a long reply's many\n"
-	"-- parts are joined in linear time\n"
-	"CREATE AGGREGATE group_concat(text, text) (sfunc = string_agg_transfn,\n"
-	" stype = internal, finalfunc = string_agg_finalfn);\n"
+	"-- group_concat(x, sep) is string_agg(x, sep), which sql_pg.c writes in\n"
+	"-- its place: an aggregate on string_agg's internal state, linear where a\n"
+	"-- text state is quadratic, may only be made by a superuser\n"
 	"CREATE FUNCTION cf_gc_step(s text, v text) RETURNS text LANGUAGE sql IMMUTABLE AS\n"
 	" $f$ SELECT CASE WHEN v IS NULL THEN s WHEN s IS NULL THEN v ELSE s || ',' || v END $f$;\n"
 	"CREATE AGGREGATE group_concat(text) (sfunc = cf_gc_step, stype = text);\n"
@@ -616,6 +615,17 @@ const char *const cf_pg_migrations[] = {
 	" FOR EACH ROW EXECUTE FUNCTION cf_sessions_ad();\n"
 	"CREATE INDEX messages_noted ON messages(session_id, seq) WHERE json_type(extra, '$.notes') IS NOT NULL;\n"
 ,
+	/* 1 -> 2: chat-show --follow and chat-serve's stream are woken at the
+	 * commit of a whole message (follow.c): the payload names the session
+	 * and seq, and the listener reads the rows itself. */
+	"CREATE FUNCTION cf_messages_notify() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+	"BEGIN\n"
+	" PERFORM pg_notify('confab_messages', NEW.session_id || ' ' || NEW.seq);\n"
+	" RETURN NULL;\n"
+	"END $f$;\n"
+	"CREATE TRIGGER messages_notify AFTER INSERT OR UPDATE OF pending ON messages\n"
+	" FOR EACH ROW WHEN (NEW.pending IS NULL)\n"
+	" EXECUTE FUNCTION cf_messages_notify();\n",
 };
 
 const int cf_pg_schema_version =

@@ -112,19 +112,20 @@ q() {
 }
 
 @test "an attachment's bytes go into PostgreSQL and come back whole" {
-	S=$(new_session --name files -m echo)
-	head -c 3000000 /dev/urandom > "$BATS_TEST_TMPDIR/blob.bin"
-	chat-send -s "$S" --attach "$BATS_TEST_TMPDIR/blob.bin" "look" > /dev/null
-	[ "$(q "SELECT octet_length(content) FROM attachments")" = 3000000 ]
+	S=$(new_session --name files -p echo)
+	# a PNG's signature, then bytes no text encoding would survive
+	{ printf '\211PNG\r\n\032\n'; head -c 3000000 /dev/urandom; } > "$BATS_TEST_TMPDIR/blob.png"
+	chat-send -s "$S" --attach "$BATS_TEST_TMPDIR/blob.png" "look" > /dev/null
+	[ "$(q "SELECT octet_length(content) FROM attachments")" = 3000008 ]
 	chat-export -f json "$S" |
 		jq -r '.messages[0].metadata.attachments[0].data' |
-		base64 -d | cmp - "$BATS_TEST_TMPDIR/blob.bin"
+		base64 -d | cmp - "$BATS_TEST_TMPDIR/blob.png"
 }
 
 @test "through PgBouncer in transaction mode" {
 	[ -n "${CONFAB_TEST_PGBOUNCER:-}" ] || skip "no pgbouncer"
 	export CHAT_DB=$(pg_fresh_db -b)
-	S=$(new_session --name pooled -m echo)
+	S=$(new_session --name pooled -p echo)
 	chat-add -s "$S" "one"
 	chat-send -s "$S" "two" > /dev/null
 	run chat-show --json "$S"
