@@ -5,6 +5,7 @@
 
 complete -c chat-show -f
 complete -c chat-show -s n -l last -x -d 'Only the last N messages'
+complete -c chat-show -s f -l follow -d 'Then print messages as they are added'
 complete -c chat-show -s M -l message -x -d 'Only this message'
 complete -c chat-show -l json -d 'Print records even on a terminal'
 complete -c chat-show -l plain -d 'On a terminal, the content as written, not rendered'
