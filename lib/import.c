@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "arclib.h"
+#include "export.h"
 #include "import.h"
 
 /* ---- ids ---- */
@@ -1073,6 +1074,7 @@ failed(struct rd *r)
 		sqlite3_close(r->db);
 	if (r->arch)
 		archive_read_free(r->arch);
+	cf_store_close(r->src);
 	free(r->member);
 	free(r->buf);
 	free(r->text.p);
@@ -1081,9 +1083,105 @@ failed(struct rd *r)
 	return r->err;
 }
 
+/* ---- another store: moving one ----
+ *
+ * A store named as a source (sqlite:///path, or a PostgreSQL connection
+ * string) is read session by session as chat-export -f json writes it,
+ * and each session's JSON goes through the confab importer like a file:
+ * the same checks, the same ids and times, and what the store already
+ * holds is skipped, so a second move adds nothing.  Parents before their
+ * branches (oldest first), for the foreign key from a branch to its
+ * parent. */
+
+static int
+collect(jv rec, void *ctx)
+{
+	jv *list = ctx;
+	*list = jv_array_append(*list, rec);
+	return 0;
+}
+
+static int
+by_created(const void *a, const void *b)
+{
+	const char *x = cf_jstr(*(const jv *)a, "created");
+	const char *y = cf_jstr(*(const jv *)b, "created");
+	int c = strcmp(x ? x : "", y ? y : "");
+	return c ? c : strcmp(cf_jstr(*(const jv *)a, "id"), cf_jstr(*(const jv *)b, "id"));
+}
+
+static void
+read_store(struct rd *r, const char *uri)
+{
+	jv err = jv_null();
+	r->src = cf_store_open_mode(uri, CF_STORE_READ | CF_STORE_EXISTING, &err);
+	if (!r->src) {
+		jv m = cf_error_message(err);
+		r->err = cf_error(cf_error_status(err), "%s", jv_string_value(m));
+		jv_free(m);
+		jv_free(err);
+		longjmp(r->jb, 1);
+	}
+	struct cf_filter f = {.archived = 2};
+	jv list = jv_array();
+	err = cf_session_list(r->src, &f, collect, &list);
+	if (!jv_is_valid(err)) {
+		jv_free(list);
+		r->err = err;
+		longjmp(r->jb, 1);
+	}
+	jv_free(err);
+	int n = jv_array_length(jv_copy(list));
+	jv *v = cf_xmalloc(sizeof *v * (size_t)(n ? n : 1));
+	for (int i = 0; i < n; i++)
+		v[i] = jv_array_get(jv_copy(list), i);
+	jv_free(list);
+	qsort(v, (size_t)n, sizeof *v, by_created);
+	const struct cf_xopt o = {.header_level = 1, .width = 80};
+	for (int i = 0; i < n; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&buf, &len);
+		if (!mem)
+			abort();
+		jv e = cf_export_session(r->src, v[i], &cf_fmt_json, &o, mem, r->name);
+		fclose(mem);
+		if (!jv_is_valid(e)) {
+			free(buf);
+			for (int k = i + 1; k < n; k++)
+				jv_free(v[k]);
+			free(v);
+			r->err = e;
+			longjmp(r->jb, 1);
+		}
+		jv_free(e);
+		r->buf = buf;   /* freed by failed() should an item be refused */
+		read_bytes(r, buf, len, 0);
+		free(buf);
+		r->buf = NULL;
+	}
+	free(v);
+	cf_store_close(r->src);
+	r->src = NULL;
+}
+
 static void
 read_file(struct rd *r, const char *path, int format)
 {
+	if (path && (!strncmp(path, "sqlite://", 9) || cf_store_is_pg(path))) {
+		if (format != CF_IMPORT_AUTO && format != CF_IMPORT_CONFAB)
+			fail(r, CF_EX_USAGE, "%s: a store is read as confab's own records, "
+			     "not --format %s", r->name, importer(format)->name);
+		if (cf_store_is_pg(path)) {
+			/* messages name it without the password it may hold */
+			char *d = cf_pg_display(path);
+			cf_clean(d, r->name, sizeof r->name, 0, 0);
+			free(d);
+		}
+		r->format = CF_IMPORT_CONFAB;
+		read_store(r, path);
+		return;
+	}
 	FILE *f = path ? fopen(path, "rb") : stdin;
 	if (!f)
 		fail(r, CF_EX_FAIL, "cannot open '%s': %s", r->name, strerror(errno));

@@ -41,6 +41,7 @@ struct rd {
 	char *member;        /* an archive member's bytes */
 	struct archive *arch;
 	struct imp_text text;
+	cf_store *src;       /* a store being moved from (sqlite://, postgresql://) */
 };
 
 /* One source.  detect tells a JSON source by an item (borrowed); sniff

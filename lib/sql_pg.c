@@ -314,6 +314,30 @@ cf_pg_close(struct pg_conn *pc)
 /* ?N to $N, and a bare ? to one more than the highest so far (SQLite's
  * rule), outside quoted strings, quoted names and comments; and the one
  * SQLite function PostgreSQL has under another name. */
+/* Whether the call whose arguments start at p has two of them: the one
+ * form of group_concat that string_agg is. */
+static int
+two_args(const char *p)
+{
+	int depth = 1, commas = 0;
+	for (; *p && depth > 0; p++) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+			while (p[1] && p[1] != q)
+				p++;
+			if (p[1])
+				p++;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		} else if (*p == ',' && depth == 1) {
+			commas++;
+		}
+	}
+	return commas == 1;
+}
+
 static char *
 rewrite(const char *sql, int *nparam)
 {
@@ -343,7 +367,8 @@ rewrite(const char *sql, int *nparam)
 			j += k - i;
 			i = k;
 		} else if ((c == 'g' || c == 'G') && !strncasecmp(sql + i, "group_concat(", 13) &&
-		           (i == 0 || !(isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_'))) {
+		           (i == 0 || !(isalnum((unsigned char)sql[i - 1]) || sql[i - 1] == '_')) &&
+		           two_args(sql + i + 13)) {
 			/* SQLite's group_concat(x, sep) is string_agg (store_pg.c
 			 * says why it is not an aggregate of ours) */
 			memcpy(out + j, "string_agg(", 11);

@@ -145,3 +145,66 @@ q() {
 	[ "$(q "SELECT count(DISTINCT seq) FROM messages WHERE session_id = '$S'")" = 50 ]
 	[ "$(q "SELECT message_count FROM sessions WHERE id = '$S'")" = 50 ]
 }
+
+# A store with a bit of everything: a branch, an edit, a reaction, a
+# note, an attachment, an archived session.
+rich_store() {
+	S=$(new_session --name "rich" -p echo -t team)
+	chat-send -s "$S" "first question" > /dev/null
+	M=$(chat-show --json "$S" | jq -r 'select(.role == "user") | .id')
+	chat-edit "$M" "first question, edited" > /dev/null
+	R=$(chat-show --json "$S" | jq -r 'select(.role == "assistant") | .id')
+	chat-react "$R" 👍 > /dev/null
+	chat-note "$R" "worth keeping" > /dev/null
+	printf '\211PNG\r\n\032\n%s' "$(head -c 2000 /dev/urandom | base64)" > "$BATS_TEST_TMPDIR/pic.png"
+	chat-send -s "$S" --attach "$BATS_TEST_TMPDIR/pic.png" "see this" > /dev/null
+	B=$(chat-branch --at "$R" --name "rich, branched" "$S" | jq -r .id)
+	chat-add -s "$B" "only on the branch" > /dev/null
+	A=$(new_session --name "old one")
+	chat-add -s "$A" "long ago" > /dev/null
+	chat-set --archive "$A" > /dev/null
+}
+
+# Every session of the store in $CHAT_DB as JSON, oldest first.
+all_json() {
+	chat-ls --all --json | jq -sr 'sort_by(.created, .id) | .[].id' |
+		while read -r id; do chat-export -f json "$id"; echo; done
+}
+
+@test "chat-import moves a whole store, SQLite to PostgreSQL and back, same ids, same bytes" {
+	export CHAT_DB=$LITE
+	rich_store
+	all_json > "$BATS_TEST_TMPDIR/lite.json"
+	[ "$(grep -c '"type":"session"' "$BATS_TEST_TMPDIR/lite.json")" -eq 3 ]
+	export CHAT_DB=$PG
+	run chat-import --json "sqlite://$LITE"
+	[ "$status" -eq 0 ]
+	[ "$(jq -s length <<< "$output")" -eq 3 ]
+	all_json > "$BATS_TEST_TMPDIR/pg.json"
+	cp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/pg.json" /tmp/ || true
+	cmp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/pg.json"
+	[ "$(q "SELECT count(*) FROM attachments")" -eq 1 ]
+	# a second move adds nothing
+	chat-import "sqlite://$LITE" 2> "$BATS_TEST_TMPDIR/again"
+	grep -q '3 sessions already in the store, skipped' "$BATS_TEST_TMPDIR/again"
+	[ "$(q "SELECT count(*) FROM sessions")" -eq 3 ]
+	# and back, into a new SQLite store
+	export CHAT_DB=$BATS_TEST_TMPDIR/back/chat.db
+	chat-import "$PG" > /dev/null
+	all_json > "$BATS_TEST_TMPDIR/back.json"
+	cmp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/back.json"
+}
+
+@test "moving from a store that is not there changes nothing and says so in one line" {
+	run chat-import "sqlite://$BATS_TEST_TMPDIR/none.db"
+	[ "$status" -eq 6 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "chat-import: "*none.db* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/none.db" ]
+	pw=secret-$RANDOM
+	run chat-import "postgresql://nobody:$pw@127.0.0.1:1/x"
+	[ "$status" -eq 6 ]
+	[[ $output != *"$pw"* ]]
+	# the store to move into was not even made
+	[ "$(q "SELECT to_regclass('sessions') IS NULL")" = t ]
+}

@@ -144,6 +144,8 @@ n=0
 while IFS="$tab" read -r mode lite pg; do
 	n=$((n + 1))
 	[ -n "$pg" ] || pg=$lite
+	# as sql_pg.c sends it: SQLite's group_concat(x, sep) is string_agg
+	pg=$(printf "%s" "$pg" | perl -pe 's{group_concat(\((?:[^()]++|(?1))*\))}{my $a = $1; ($a =~ /,/ ? "string_agg" : "group_concat") . $a}ge')
 	a=$(sqlite3 -batch -cmd '.nullvalue NULL' :memory: "SELECT $lite;" 2>&1)
 	b=$(printf '\\pset null NULL\nSET search_path = %s;\nSELECT %s;\n' "$ns" "$pg" |
 		psql -At -f - 2>&1)
