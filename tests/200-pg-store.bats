@@ -208,3 +208,11 @@ all_json() {
 	# the store to move into was not even made
 	[ "$(q "SELECT to_regclass('sessions') IS NULL")" = t ]
 }
+
+@test "the SQLite functions the PostgreSQL schema defines answer as sqlite3 does" {
+	PGDATABASE=${PG##*/} run "$ROOT/tests/pg-sql/compat.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"checks alike"* ]]
+	PGDATABASE=${PG##*/} run "$ROOT/tests/pg-sql/statements.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}

@@ -8,4 +8,4 @@ ns=cf_stmts_$$
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 trap 'psql -c "DROP SCHEMA IF EXISTS $ns CASCADE" >/dev/null 2>&1' EXIT
 { echo "CREATE SCHEMA $ns; SET search_path = $ns;"; "$here/schema.sh"
-  echo "UPDATE confab_schema SET version = 1;"; cat "$here/statements.sql"; } | psql -f -
+  echo "UPDATE confab_schema SET version = 1;"; perl -pe 's{group_concat(\((?:[^()]++|(?1))*\))}{my $a = $1; ($a =~ /,/ ? "string_agg" : "group_concat") . $a}ge' "$here/statements.sql"; } | psql -f -
