@@ -412,7 +412,9 @@ record(cf_sql_stmt *s)
 }
 
 #define COLS "SELECT id, at, kind, source, text, data FROM activity"
+/* PostgreSQL cannot type a parameter only tested for NULL: the cast */
 #define WHERE(search) " WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2) AND" search
+#define WHERE_PG(search) " WHERE at >= ?1 AND (CAST(?2 AS text) IS NULL OR kind = ?2) AND" search
 
 jv
 cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
@@ -422,7 +424,7 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
 	/* each backend's search: search_sql.h */
 	static const char *const all[] = {
 		[CF_SQL_SQLITE] = COLS WHERE(CF_SEARCH_ACTIVITY_FTS5) " ORDER BY at, n",
-		[CF_SQL_PG] = COLS WHERE(CF_SEARCH_ACTIVITY_PG) " ORDER BY at, n",
+		[CF_SQL_PG] = COLS WHERE_PG(CF_SEARCH_ACTIVITY_PG) " ORDER BY at, n",
 	};
 	/* the newest limit, by the index backwards, then put in order; a
 	 * subquery has no rowid on PostgreSQL, so there it keeps n */
@@ -430,7 +432,7 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
 		[CF_SQL_SQLITE] = "SELECT * FROM (" COLS WHERE(CF_SEARCH_ACTIVITY_FTS5)
 			" ORDER BY at DESC, n DESC LIMIT ?4) ORDER BY at, rowid",
 		[CF_SQL_PG] = "SELECT * FROM (SELECT id, at, kind, source, text, data, n"
-			" FROM activity" WHERE(CF_SEARCH_ACTIVITY_PG)
+			" FROM activity" WHERE_PG(CF_SEARCH_ACTIVITY_PG)
 			" ORDER BY at DESC, n DESC LIMIT ?4) t ORDER BY at, n",
 	};
 	int k = cf_sql_kind(cf_store_db(st)) == CF_SQL_PG ? CF_SQL_PG : CF_SQL_SQLITE;
