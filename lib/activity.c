@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "search_sql.h"
 
 #define DAY_MS 86400000LL
 #define DEFAULT_DAYS 30
@@ -411,23 +412,34 @@ record(cf_sql_stmt *s)
 }
 
 #define COLS "SELECT id, at, kind, source, text, data FROM activity"
-#define WHERE " WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2)" \
-	" AND (?3 IS NULL OR n IN (SELECT rowid FROM activity_fts" \
-	" WHERE activity_fts MATCH ?3))"
+/* PostgreSQL cannot type a parameter only tested for NULL: the cast */
+#define WHERE(search) " WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2) AND" search
+#define WHERE_PG(search) " WHERE at >= ?1 AND (CAST(?2 AS text) IS NULL OR kind = ?2) AND" search
 
 jv
 cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
                  const char *search, long limit,
                  jv (*fn)(void *ctx, jv rec), void *ctx)
 {
-	static const char all[] = COLS WHERE " ORDER BY at, n";
-	/* the newest limit, by the index backwards, then put in order */
-	static const char last[] = "SELECT * FROM (" COLS WHERE
-		" ORDER BY at DESC, n DESC LIMIT ?4) ORDER BY at, rowid";
+	/* each backend's search: search_sql.h */
+	static const char *const all[] = {
+		[CF_SQL_SQLITE] = COLS WHERE(CF_SEARCH_ACTIVITY_FTS5) " ORDER BY at, n",
+		[CF_SQL_PG] = COLS WHERE_PG(CF_SEARCH_ACTIVITY_PG) " ORDER BY at, n",
+	};
+	/* the newest limit, by the index backwards, then put in order; a
+	 * subquery has no rowid on PostgreSQL, so there it keeps n */
+	static const char *const last[] = {
+		[CF_SQL_SQLITE] = "SELECT * FROM (" COLS WHERE(CF_SEARCH_ACTIVITY_FTS5)
+			" ORDER BY at DESC, n DESC LIMIT ?4) ORDER BY at, rowid",
+		[CF_SQL_PG] = "SELECT * FROM (SELECT id, at, kind, source, text, data, n"
+			" FROM activity" WHERE_PG(CF_SEARCH_ACTIVITY_PG)
+			" ORDER BY at DESC, n DESC LIMIT ?4) t ORDER BY at, n",
+	};
+	int k = cf_sql_kind(cf_store_db(st)) == CF_SQL_PG ? CF_SQL_PG : CF_SQL_SQLITE;
 	char *q = NULL;
 	if (search) {
 		const char *why = NULL;
-		q = cf_search_query(search, &why);
+		q = cf_search_query_for(st, search, &why);
 		if (!q)
 			return cf_usage_error("--search: %s", why ? why : "cannot search for that");
 		if (!*q) {
@@ -435,7 +447,7 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
 			q = NULL;
 		}
 	}
-	cf_sql_stmt *s = cf_stmt(st, limit > 0 ? last : all);
+	cf_sql_stmt *s = cf_stmt(st, limit > 0 ? last[k] : all[k]);
 	cf_sql_bind_int64(s, 1, since_ms);
 	cf_bind_text(s, 2, kind);
 	cf_bind_text(s, 3, q);

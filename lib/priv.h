@@ -120,6 +120,10 @@ CF_MUST jv cf_blob_write(cf_store *st, cf_sql_blob *b, const void *p, size_t n,
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
 CF_MUST jv cf_search_fns(cf_store *st);
+/* The words of a search as the store's backend reads them: an FTS5 query
+ * (cf_search_query's) on SQLite, a tsquery for to_tsquery('simple', ...)
+ * on PostgreSQL; "" and NULL as cf_search_query has them. */
+char *cf_search_query_for(cf_store *st, const char *text, const char **why);
 char *cf_pg_display(const char *conninfo);
 
 #endif

@@ -150,16 +150,31 @@ put_clause(struct qbuf *b, const struct atom *at, const struct clause *c)
 	return 1;
 }
 
-char *
-cf_search_query(const char *text, const char **why)
+/* The search, parsed: what both backends' queries are written from, so
+ * that neither backend's syntax ever reaches the other. */
+struct parsed {
+	struct atom *at;
+	struct clause *cl;
+	int na, nc;
+};
+
+static void
+parsed_free(struct parsed *p)
+{
+	free(p->at);
+	free(p->cl);
+}
+
+/* 0, or -1 with *why saying what is wrong */
+static int
+parse(const char *text, struct parsed *p, const char **why)
 {
 	size_t len = strlen(text), pos = 0;
 	/* every atom takes at least one byte of the text */
-	struct atom *at = cf_xmalloc(sizeof *at * (len + 1));
-	struct clause *cl = cf_xmalloc(sizeof *cl * (len + 1));
+	struct atom *at = p->at = cf_xmalloc(sizeof *at * (len + 1));
+	struct clause *cl = p->cl = cf_xmalloc(sizeof *cl * (len + 1));
 	int na = 0, nc = 0, npos = 0, neg = 0, tok, prev = T_END;
 	struct atom a;
-	char *q = NULL;
 
 	*why = NULL;
 	while ((tok = lex(text, &pos, &a, why)) > T_END) {
@@ -179,24 +194,26 @@ cf_search_query(const char *text, const char **why)
 			if (prev != T_ATOM) {
 				*why = tok == T_OR ? "OR needs a word or phrase on each side"
 				                   : "AND needs a word or phrase on each side";
-				goto out;
+				return -1;
 			}
 		} else if (prev == T_NOT || prev == T_OR) {
 			*why = prev == T_OR ? "OR needs a word or phrase on each side"
 			                    : "NOT needs a word or phrase after it";
-			goto out;
+			return -1;
 		} else {
 			neg = 1;
 		}
 		prev = tok;
 	}
+	p->na = na;
+	p->nc = nc;
 	if (tok < 0)
-		goto out;
+		return -1;
 	if (prev == T_OR || prev == T_AND || prev == T_NOT) {
 		*why = prev == T_OR ? "OR needs a word or phrase on each side" :
 		       prev == T_AND ? "AND needs a word or phrase on each side" :
 		                       "NOT needs a word or phrase after it";
-		goto out;
+		return -1;
 	}
 	/* parentheses are text, and "NOT ( a b )" must not quietly find a
 	 * and b: an operator's words must be words */
@@ -206,14 +223,23 @@ cf_search_query(const char *text, const char **why)
 				continue;
 			*why = cl[i].n > 1 ? "OR needs a word or phrase on each side"
 			                   : "NOT needs a word or phrase after it";
-			goto out;
+			return -1;
 		}
 	}
 	if (nc && !npos) {
 		*why = "NOT only narrows a search: it needs a word or phrase to find too";
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
+/* The FTS5 query of a parsed search. */
+static char *
+fts5_query(const struct parsed *p)
+{
+	const struct atom *at = p->at;
+	const struct clause *cl = p->cl;
+	int nc = p->nc;
 	/* FTS5 drops a phrase without a word from a list of phrases, as a word
 	 * of punctuation should be, but empties an AND with one: the atoms
 	 * without a token are left out here.  The single phrases go first as
@@ -259,10 +285,149 @@ cf_search_query(const char *text, const char **why)
 		}
 	}
 	free(pb.s);
-	q = b.s;
-out:
-	free(at);
-	free(cl);
+	return b.s;
+}
+
+/* ---- the query, for PostgreSQL ---- */
+
+/* The length of a separator at s (bytes left: n), 0 for a token byte.
+ * The words are cut here as store_pg.c's cf_tsv cuts the text it indexes
+ * (the two lists must stay the same): at every ASCII byte but a letter or
+ * digit, as unicode61 does, and at the punctuation of Latin-1 and of
+ * General Punctuation (dashes, curly quotes, the ellipsis), which
+ * PostgreSQL's parser would otherwise take for letters of a word. */
+static size_t
+separator(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return !((c >= '0' && c <= '9') ||
+		         ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+	if (c == 0xc2 && n >= 2)
+		switch (s[1]) {
+		case 0xa0: case 0xa1: case 0xa7: case 0xab:
+		case 0xb6: case 0xb7: case 0xbb: case 0xbf:
+			return 2;
+		}
+	if (c == 0xe2 && n >= 3 && (s[1] == 0x80 || (s[1] == 0x81 && s[2] <= 0xaf)) &&
+	    s[2] >= 0x80 && s[2] <= 0xbf)
+		return 3;
+	return 0;
+}
+
+/* An atom as a tsquery phrase: its words, each quoted, joined by <->, the
+ * last a prefix if the atom is; 0 words: nothing written. */
+static int
+put_lexemes(struct qbuf *b, const struct atom *a)
+{
+	const unsigned char *s = (const unsigned char *)a->s;
+	size_t i = 0, n = a->n;
+	int k = 0;
+	while (i < n) {
+		size_t sep = separator(s + i, n - i);
+		if (sep) {
+			i += sep;
+			continue;
+		}
+		if (k++)
+			qb_str(b, " <-> ");
+		qb_str(b, "'");
+		/* no quote or backslash survives the cut, but a lexeme is
+		 * written as tsquery reads one whatever it holds */
+		while (i < n && !separator(s + i, n - i)) {
+			if (s[i] == '\'' || s[i] == '\\')
+				qb_add(b, (const char *)s + i, 1);
+			qb_add(b, (const char *)s + i, 1);
+			i++;
+		}
+		qb_str(b, "'");
+	}
+	if (k && a->prefix)
+		qb_str(b, ":*");
+	return k;
+}
+
+static int
+pg_has_words(const struct atom *a)
+{
+	struct qbuf t = {0};
+	int k = put_lexemes(&t, a);
+	free(t.s);
+	return k;
+}
+
+/* A clause's atoms with words, joined by |, in parentheses; 0 if none. */
+static int
+pg_clause(struct qbuf *b, const struct atom *at, const struct clause *c)
+{
+	int k = 0;
+	for (int i = c->first; i < c->first + c->n; i++) {
+		if (!pg_has_words(&at[i]))
+			continue;
+		qb_str(b, k++ ? " | " : "(");
+		/* a phrase binds looser than |: each in its parentheses */
+		qb_str(b, "(");
+		put_lexemes(b, &at[i]);
+		qb_str(b, ")");
+	}
+	if (k)
+		qb_str(b, ")");
+	return k;
+}
+
+/* The tsquery (for to_tsquery('simple', ...)) of a parsed search: the
+ * wanted clauses ANDed, then each NOT clause ANDed as !(...); "" when no
+ * wanted clause has a word, as fts5_query has it.  websearch_to_tsquery
+ * is not used: it has no prefix search, reads a lower-case "or" as OR and a
+ * leading "-" as NOT, both words to confab, and would see the punctuation
+ * that FTS5 treats as space. */
+static char *
+pg_tsquery(const struct parsed *p)
+{
+	struct qbuf b = {0};
+	qb_str(&b, "");
+	int any = 0;
+	for (int i = 0; i < p->nc; i++) {
+		if (p->cl[i].neg)
+			continue;
+		struct qbuf g = {0};
+		if (pg_clause(&g, p->at, &p->cl[i])) {
+			if (any++)
+				qb_str(&b, " & ");
+			qb_add(&b, g.s, g.n);
+		}
+		free(g.s);
+	}
+	for (int i = 0; any && i < p->nc; i++) {
+		if (!p->cl[i].neg)
+			continue;
+		struct qbuf g = {0};
+		if (pg_clause(&g, p->at, &p->cl[i])) {
+			qb_str(&b, " & !");
+			qb_add(&b, g.s, g.n);
+		}
+		free(g.s);
+	}
+	return b.s;
+}
+
+char *
+cf_search_query(const char *text, const char **why)
+{
+	struct parsed p;
+	char *q = parse(text, &p, why) ? NULL : fts5_query(&p);
+	parsed_free(&p);
+	return q;
+}
+
+char *
+cf_search_query_for(cf_store *st, const char *text, const char **why)
+{
+	struct parsed p;
+	char *q = NULL;
+	if (!parse(text, &p, why))
+		q = cf_sql_kind(st->db) == CF_SQL_PG ? pg_tsquery(&p) : fts5_query(&p);
+	parsed_free(&p);
 	return q;
 }
 

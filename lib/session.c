@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "priv.h"
+#include "search_sql.h"
 
 #define SESSION_COLS \
 	"s.id, s.name, s.created, s.last_updated, s.provider, s.model," \
@@ -360,15 +361,16 @@ want_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const char message_snippets[] =
-	"SELECT rowid, cf_snippet(messages_fts, ?2, ?3, '…', 12)"
-	" FROM messages_fts WHERE messages_fts MATCH ?1"
-	" AND +rowid IN (SELECT value FROM json_each(?4))";
+/* each backend's, by cf_sql_kind: search_sql.h */
+static const char *const message_snippets[] = {
+	[CF_SQL_SQLITE] = CF_SEARCH_MESSAGE_SNIPPETS_FTS5,
+	[CF_SQL_PG] = CF_SEARCH_MESSAGE_SNIPPETS_PG,
+};
 /* a session whose name matched: its name with the words highlighted */
-static const char name_snippets[] =
-	"SELECT rowid, cf_snippet(sessions_fts, ?2, ?3, '', 0)"
-	" FROM sessions_fts WHERE sessions_fts MATCH ?1"
-	" AND +rowid IN (SELECT value FROM json_each(?4))";
+static const char *const name_snippets[] = {
+	[CF_SQL_SQLITE] = CF_SEARCH_NAME_SNIPPETS_FTS5,
+	[CF_SQL_PG] = CF_SEARCH_NAME_SNIPPETS_PG,
+};
 
 static jv
 snippets(cf_store *st, const char *sql, const char *q, const char *open,
@@ -397,7 +399,8 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 		cf_bind_text(s, 3, close);
 		cf_bind_text(s, 4, ids);
 		int rc, j = 0;
-		/* FTS5 returns rows in rowid order: walk w alongside */
+		/* rows come in rowid order (FTS5's, the PostgreSQL
+		 * statement's ORDER BY): walk w alongside */
 		while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 			int64_t r = cf_sql_column_int64(s, 0);
 			while (j < k && w[j].key < r)
@@ -424,10 +427,11 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	const char *params[64];
 	int64_t times[2] = {0, 0};
 	int has_since = 0, has_until = 0, has_after = 0;
+	int pg = cf_sql_kind(st->db) == CF_SQL_PG;
 
 	if (f->search) {
 		const char *why;
-		q = cf_search_query(f->search, &why);
+		q = cf_search_query_for(st, f->search, &why);
 		if (!q)
 			return cf_usage_error("invalid --search '%s': %s", f->search, why);
 		if (!*q) {
@@ -436,22 +440,11 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		}
 		/* Drive from the matches, newest matching message per session,
 		 * then the few filters below on that small set. */
-		/* CROSS JOIN keeps that order: left to itself the planner
-		 * walks every session through sessions_recent and probes h
-		 * with an automatic index.  max() makes the bare column mid
-		 * the id of the newest match. */
-		sb_add(&b,
-		       "SELECT " SESSION_COLS ", h.mn, s.n, h.mid FROM ("
-		       " SELECT sid, max(mn) AS mn, mid FROM ("
-		       "  SELECT m.session_id AS sid, m.n AS mn, m.id AS mid"
-		       "   FROM messages_fts f JOIN messages m ON m.n = f.rowid"
-		       "   WHERE messages_fts MATCH ?1"
-		       "  UNION ALL"
-		       "  SELECT s2.id, NULL, NULL FROM sessions_fts g"
-		       "   JOIN sessions s2 ON s2.n = g.rowid WHERE sessions_fts MATCH ?1)"
-		       " GROUP BY sid) h CROSS JOIN sessions s ON s.id = h.sid WHERE 1 = 1");
+		sb_add(&b, "SELECT " SESSION_COLS ", h.mn, s.n, h.mid");
+		sb_add(&b, pg ? CF_SEARCH_SESSIONS_PG : CF_SEARCH_SESSIONS_FTS5);
+		sb_add(&b, " WHERE 1 = 1");
 		params[np++] = q;
-		jv r = cf_search_fns(st);
+		jv r = pg ? jv_true() : cf_search_fns(st);
 		if (cf_is_error(r)) {
 			free(b.s);
 			free(q);
@@ -545,9 +538,10 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			n++;
 		}
 		if (q && n) {
-			err = snippets(st, message_snippets, q, open, close, mn, n, snip);
+			int k = pg ? CF_SQL_PG : CF_SQL_SQLITE;
+			err = snippets(st, message_snippets[k], q, open, close, mn, n, snip);
 			if (!cf_is_error(err))
-				err = snippets(st, name_snippets, q, open, close, sn, n, snip);
+				err = snippets(st, name_snippets[k], q, open, close, sn, n, snip);
 			stop = cf_is_error(err);   /* the batch is freed, not passed on */
 		}
 		for (int i = 0; i < n; i++) {
@@ -577,8 +571,8 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	free(mn);
 	free(sn);
 	free(key);
-	/* cf_search_query writes only what FTS5 reads; should it ever not,
-	 * the search is named, not only SQLite's words */
+	/* cf_search_query_for writes only what FTS5 reads; should it ever
+	 * not, the search is named, not only SQLite's words */
 	if (cf_is_error(err)) {
 		/* the snippets' error */
 	} else if (q && rc == CF_SQL_ERROR &&
