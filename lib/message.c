@@ -484,14 +484,16 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	/* In SQL, with uuid7() registered by the store: a 100,000-message
 	 * branch is one statement, not 100,000 round trips.  A reply still
 	 * arriving is copied as far as it has come, whole (not pending) and
-	 * marked incomplete: the branch does not follow it. */
+	 * marked incomplete: the branch does not follow it.  Both arms of the
+	 * CASE are json, which PostgreSQL's CASE needs (it will not mix json
+	 * and text); in SQLite json() of stored JSON is that JSON. */
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
 		" extra, activity_events, plugin_commands, files, parts)"
 		" SELECT uuid7(), ?2, m.seq, m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
-		" m.edits, CASE WHEN m.pending IS NULL THEN m.extra ELSE"
+		" m.edits, CASE WHEN m.pending IS NULL THEN json(m.extra) ELSE"
 		" json_set(m.extra, '$.incomplete', json('true')) END,"
 		" m.activity_events, m.plugin_commands, m.files, m.parts FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
@@ -507,11 +509,15 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" JOIN messages nm ON nm.session_id = ?2 AND nm.seq = om.seq"
 		" WHERE om.session_id = ?1 ORDER BY a.n";
 	/* a note's id names one note in the store (chat-note --rm): the
-	 * copies' notes get ids of their own */
+	 * copies' notes get ids of their own.  Each arm is JSON, as PostgreSQL's
+	 * CASE wants: a string quoted, true and false from their type (SQLite's
+	 * json_each gives them as 1 and 0). */
 	static const char notes[] =
 		"UPDATE messages SET extra = json_set(extra, '$.notes',"
 		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
-		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" json_set(n.value, '$.id', uuid7()) WHEN n.type = 'text' THEN"
+		" json_quote(n.value) WHEN n.type IN ('true', 'false') THEN"
+		" json(n.type) ELSE json(n.value) END)"
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE session_id = ?1 AND json_type(extra, '$.notes') = 'array'";
 	cf_sql_stmt *s = cf_stmt(st, msgs);

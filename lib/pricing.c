@@ -307,21 +307,28 @@ cf_cost_meta(const char *model, jv meta)
 	return r;
 }
 
+/* a member of a JSON object as a float, NULL when it is no number */
+#define NUM(doc, key) "CASE WHEN json_type(" doc ", '$." key "') IN" \
+	" ('integer', 'real') THEN CAST(json_extract(" doc ", '$." key "')" \
+	" AS DOUBLE PRECISION) END"
+
 jv
 cf_usage_list(cf_store *st, const struct cf_usage_query *q,
               void (*fn)(const struct cf_usage *u, void *ctx), void *ctx)
 {
 	/* One pass over the assistant messages.  The innermost query takes
-	 * each value out of the extra column once (LIMIT -1 keeps SQLite from
-	 * flattening it and parsing the JSON again for every use), the middle
-	 * one keeps the numbers, the outer one sums per group.  Costs are summed
+	 * each value out of the extra column once (a LIMIT keeps SQLite from
+	 * flattening it and parsing the JSON again for every use; not -1,
+	 * which PostgreSQL refuses), a number or NULL: by json_type, as
+	 * PostgreSQL's json_extract is text whatever the value, so typeof()
+	 * of it cannot tell.  The outer one sums per group.  Costs are summed
 	 * as whole units of 1e-10 USD, so a total of many replies is exact.
 	 * Replies stored without a cost but with both token counts are summed
 	 * apart, to be priced here from the list. */
 	static const char sql[] =
 		"SELECT sid, model, provider, count(*), total(tin), total(tout),"
 		" total(coalesce(tokens, tin + tout)),"
-		" sum(CAST(round(cost * 1e10) AS INTEGER)), count(cost),"
+		" sum(CAST(round(cost * 1e10) AS BIGINT)), count(cost),"
 		" count(CASE WHEN cost IS NULL AND tin IS NOT NULL"
 		"  AND tout IS NOT NULL THEN 1 END),"
 		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
@@ -334,48 +341,42 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN w1 END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN rs END)"
 		" FROM (SELECT sid, model, tokens, provider, CASE WHEN g THEN 1 END AS est,"
-		"  CASE WHEN typeof(xr) IN ('integer', 'real') THEN xr END AS cr,"
-		"  CASE WHEN typeof(x5) IN ('integer', 'real') THEN x5 END AS w5,"
-		"  CASE WHEN typeof(x1) IN ('integer', 'real') THEN x1 END AS w1,"
-		"  CASE WHEN typeof(xs) IN ('integer', 'real') THEN xs END AS rs,"
-		"  CASE WHEN typeof(a) IN ('integer', 'real') THEN a END AS tin,"
-		"  CASE WHEN typeof(b) IN ('integer', 'real') THEN b END AS tout,"
-		"  CASE WHEN typeof(c) IN ('integer', 'real') THEN c END AS cost"
-		"  FROM (SELECT CASE WHEN ?1 THEN m.session_id END AS sid,"
+		"  xr AS cr, x5 AS w5, x1 AS w1, xs AS rs, a AS tin, b AS tout, c AS cost"
+		"  FROM (SELECT CASE WHEN ?1 <> 0 THEN m.session_id END AS sid,"
 		"   m.model AS model, m.tokens AS tokens,"
 		"   coalesce(json_extract(m.extra, '$.provider'), s.provider) AS provider,"
-		"   json_extract(m.extra, '$.inputTokens') AS a,"
-		"   json_extract(m.extra, '$.outputTokens') AS b,"
-		"   json_extract(m.extra, '$.cost') AS c,"
-		"   json_extract(m.extra, '$.tokensEstimated') AS g,"
-		"   json_extract(m.extra, '$.cacheReadTokens') AS xr,"
-		"   json_extract(m.extra, '$.cacheWrite5mTokens') AS x5,"
-		"   json_extract(m.extra, '$.cacheWrite1hTokens') AS x1,"
-		"   json_extract(m.extra, '$.reasoningTokens') AS xs"
+		"   " NUM("m.extra", "inputTokens") " AS a,"
+		"   " NUM("m.extra", "outputTokens") " AS b,"
+		"   " NUM("m.extra", "cost") " AS c,"
+		"   json_type(m.extra, '$.tokensEstimated') = 'true' AS g,"
+		"   " NUM("m.extra", "cacheReadTokens") " AS xr,"
+		"   " NUM("m.extra", "cacheWrite5mTokens") " AS x5,"
+		"   " NUM("m.extra", "cacheWrite1hTokens") " AS x1,"
+		"   " NUM("m.extra", "reasoningTokens") " AS xs"
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
 		/* a retried reply was paid for too: its figures are in the
 		 * edit that keeps it (chat-send --retry), timed when replaced */
-		"   UNION ALL SELECT CASE WHEN ?1 THEN m.session_id END,"
-		"   json_extract(e.value, '$.model'), json_extract(e.value, '$.tokens'),"
+		"   UNION ALL SELECT CASE WHEN ?1 <> 0 THEN m.session_id END,"
+		"   json_extract(e.value, '$.model'), " NUM("e.value", "tokens") ","
 		"   coalesce(json_extract(e.value, '$.provider'), s.provider),"
-		"   json_extract(e.value, '$.inputTokens'),"
-		"   json_extract(e.value, '$.outputTokens'),"
-		"   json_extract(e.value, '$.cost'),"
-		"   json_extract(e.value, '$.tokensEstimated'),"
-		"   json_extract(e.value, '$.cacheReadTokens'),"
-		"   json_extract(e.value, '$.cacheWrite5mTokens'),"
-		"   json_extract(e.value, '$.cacheWrite1hTokens'),"
-		"   json_extract(e.value, '$.reasoningTokens')"
+		"   " NUM("e.value", "inputTokens") ","
+		"   " NUM("e.value", "outputTokens") ","
+		"   " NUM("e.value", "cost") ","
+		"   json_type(e.value, '$.tokensEstimated') = 'true',"
+		"   " NUM("e.value", "cacheReadTokens") ","
+		"   " NUM("e.value", "cacheWrite5mTokens") ","
+		"   " NUM("e.value", "cacheWrite1hTokens") ","
+		"   " NUM("e.value", "reasoningTokens")
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
 		"   json_each(m.edits) e"
 		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
 		"   AND json_extract(e.value, '$.kind') = 'retry'"
 		"   AND coalesce(CAST((julianday(json_extract(e.value, '$.timestamp'))"
-		"    - 2440587.5) * 86400000 AS INTEGER), m.timestamp) BETWEEN ?2 AND ?3"
+		"    - 2440587.5) * 86400000 AS BIGINT), m.timestamp) BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
-		"   LIMIT -1))"
+		"   LIMIT 9223372036854775807))"
 		" GROUP BY sid, provider, model ORDER BY sid, provider, model";
 	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_sql_bind_int(s, 1, q->by_session);

@@ -9,8 +9,8 @@ TIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
 
 # The number of sessions in the store (0 when there is no store at all).
 sessions() {
-	if [ -e "$CHAT_DB" ]; then
-		sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions'
+	if store_exists; then
+		store_sql 'SELECT count(*) FROM sessions'
 	else
 		echo 0
 	fi
@@ -66,7 +66,7 @@ q() {
 	new --name stored -t x
 	id=$(jq -r .id <<<"$output")
 	printed=$output
-	[ "$(sqlite3 "$CHAT_DB" "SELECT name, tags FROM sessions WHERE id = '$id'")" = 'stored|["x"]' ]
+	[ "$(store_sql "SELECT name, tags FROM sessions WHERE id = '$id'")" = 'stored|["x"]' ]
 	run -0 chat-ls --json
 	[ "$output" = "$printed" ]
 }
@@ -79,7 +79,7 @@ q() {
 	run -0 sort -c "$BATS_TEST_TMPDIR/ids"
 	[ "$(sort -u "$BATS_TEST_TMPDIR/ids" | wc -l)" -eq 6 ]
 	# and the store agrees: by id is by creation
-	run -0 sqlite3 "$CHAT_DB" 'SELECT group_concat(name) FROM (SELECT name FROM sessions ORDER BY id)'
+	run -0 store_sql 'SELECT group_concat(name) FROM (SELECT name FROM sessions ORDER BY id)'
 	[ "$output" = s1,s2,s3,s4,s5,s6 ]
 }
 
@@ -130,7 +130,7 @@ q() {
 	one_error chat-new
 	[ "$stderr" = "chat-new: invalid --provider 'nosuch': known providers are anthropic, openai, gemini, ollama, openai-responses, echo (see 'chat-new --help')" ]
 	[ "$(sessions)" -eq 0 ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--provider is case-sensitive" {
@@ -181,7 +181,7 @@ q() {
 	[ "$(q .settings.temperature)" = 0.7 ]
 	new --temperature 1.25
 	[ "$(q .settings.temperature)" = 1.25 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT temperature FROM sessions WHERE name = 'untitled' ORDER BY n DESC LIMIT 1")" = 1.25 ]
+	[ "$(store_sql "SELECT temperature FROM sessions WHERE name = 'untitled' ORDER BY n DESC LIMIT 1")" = 1.25 ]
 }
 
 @test "--temperature refuses values outside 0..2 and junk" {
@@ -190,7 +190,7 @@ q() {
 		one_error chat-new
 		[ "${stderr_lines[0]}" = "chat-new: invalid --temperature '$t': must be a number from 0 to 2 (see 'chat-new --help')" ]
 	done
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--temperature '' leaves the temperature unset" {
@@ -211,7 +211,7 @@ q() {
 		one_error chat-new
 		[ "${stderr_lines[0]}" = "chat-new: invalid --max-tokens '$n': must be a whole number above 0 (see 'chat-new --help')" ]
 	done
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--context-window takes 0 and more" {
@@ -227,7 +227,7 @@ q() {
 		one_error chat-new
 		[[ "${stderr_lines[0]}" == "chat-new: invalid --context-window '$n': "* ]]
 	done
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--auto-context and --no-auto-context; the last one wins" {
@@ -245,7 +245,7 @@ q() {
 	new --tag work -t review --tag work -t 'c++'
 	[ "$(q .metadata.tags)" = '["work","review","c++"]' ]
 	id=$(jq -r .id <<<"$output")
-	[ "$(sqlite3 "$CHAT_DB" "SELECT tags FROM sessions WHERE id = '$id'")" = '["work","review","c++"]' ]
+	[ "$(store_sql "SELECT tags FROM sessions WHERE id = '$id'")" = '["work","review","c++"]' ]
 }
 
 @test "--tag refuses empty tags and tags with commas or newlines" {
@@ -254,7 +254,7 @@ q() {
 		[ -z "$output" ]
 		[[ "${stderr_lines[0]}" == "chat-new: invalid --tag "* ]]
 	done
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "all options together" {
@@ -279,7 +279,7 @@ q() {
 	export NO_COLOR=1
 	run -0 on_tty "chat-new --name 'for people' -m some-model -t t1"
 	out=${output//$'\r'/}
-	id=$(sqlite3 "$CHAT_DB" 'SELECT id FROM sessions')
+	id=$(store_sql 'SELECT id FROM sessions')
 	[ "${#id}" -eq 36 ]
 	[[ "$out" != *'{'* ]]
 	[ "$(wc -l <<<"$out")" -eq 2 ]
@@ -305,7 +305,7 @@ q() {
 		{ exec <&-; echo go > "$BATS_TEST_TMPDIR/go"; }
 	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 0 ]
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM sessions')" = piped ]
+	[ "$(store_sql 'SELECT name FROM sessions')" = piped ]
 }
 
 @test "chat-new | head -c0 exits 0 without a message" {
@@ -471,7 +471,7 @@ q() {
 	run -7 --separate-stderr chat-new
 	one_error chat-new
 	[ "$stderr" = "chat-new: $cfg:4: expected 'key = value'" ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "a malformed section header ends with exit 7 naming file:line" {
@@ -488,7 +488,7 @@ q() {
 	run -7 --separate-stderr chat-new
 	one_error chat-new
 	[[ "$stderr" == "chat-new: $cfg:1: malformed key"* ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "a malformed config is an error even when options give every value" {
@@ -496,7 +496,7 @@ q() {
 	run -7 --separate-stderr chat-new -p echo -m m --temperature 1
 	one_error chat-new
 	[[ "$stderr" == *"/confab/config:1: "* ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "invalid values in the config end with exit 7 naming the file" {
@@ -516,7 +516,7 @@ q() {
 	provider = nosuch|provider 'nosuch'
 	model = ""|model ''
 	EOF
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "a config that is a folder is an error (exit 7)" {
@@ -524,7 +524,7 @@ q() {
 	run -7 --separate-stderr chat-new
 	one_error chat-new
 	[ "$stderr" = "chat-new: $XDG_CONFIG_HOME/confab/config: Is a directory" ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 # ---- usage errors: exit 2, nothing made ----
@@ -533,7 +533,7 @@ q() {
 	run -2 --separate-stderr chat-new extra
 	one_error chat-new
 	[ "$stderr" = "chat-new: unexpected argument 'extra' (see 'chat-new --help')" ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "an unknown option is a usage error" {
@@ -553,7 +553,7 @@ q() {
 	# the program's own name, however it was called
 	run -2 --separate-stderr "$ROOT/bin/chat-new" --bogus
 	[ "$stderr" = "chat-new: unknown option '--bogus' (see 'chat-new --help')" ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--help and --version" {
@@ -565,5 +565,5 @@ q() {
 	[ "${lines[0]}" = "usage: chat-new [options]" ]
 	run -0 --separate-stderr chat-new --version
 	[[ "$output" =~ ^chat-new\ \(confab\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }

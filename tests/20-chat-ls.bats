@@ -7,7 +7,7 @@ load helper
 # in the store: chat-add only ever moves it forward.
 set_updated() {
 	local ms=$(( $(date -ud "$2" +%s) * 1000 ))
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET last_updated = $ms WHERE id = '$1'"
+	store_sql "UPDATE sessions SET last_updated = $ms WHERE id = '$1'"
 }
 
 # The names chat-ls prints, one a line, for the given options.
@@ -520,7 +520,7 @@ names() {
 	[ -z "$output" ]
 	one_line_error "chat-ls: --where: "
 	[[ "$stderr" == *"syntax error"* ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 	new_session --name a >/dev/null
 	run --separate-stderr chat-ls --where '.name | ('
 	[ "$status" -eq 2 ]
@@ -713,7 +713,7 @@ names() {
 	[ "$status" -eq 2 ]
 	one_line_error "chat-ls: "
 	[[ "$stderr" == *"'-x'"* ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "an unexpected argument is a usage error" {
@@ -735,7 +735,7 @@ names() {
 	done
 	run -0 chat-ls -h
 	[[ "${lines[0]}" == 'usage: chat-ls '* ]]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "--version prints the program and version" {

@@ -167,14 +167,14 @@ contents() {
 
 @test "attachments are copied with their messages" {
 	source_session
-	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+	store_sql "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
 		VALUES ('01900000-0000-7000-8000-000000000001', '$m2', 'file', 'a.txt', 3, 'text/plain', 'abc'),
 		       ('01900000-0000-7000-8000-000000000002', '$m4', 'file', 'b.txt', 1, 'text/plain', 'b')"
 	b=$(chat-branch --at "$m3" "$src" | jq -r .id)
 	run -0 bash -c "chat-show $b | jq -c '.metadata.attachments | map([.name, .size, .mimeType])'"
 	[ "$output" = $'[]\n[["a.txt",3,"text/plain"]]\n[]' ]
 	[ "$(count attachments)" -eq 3 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT a.content FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.session_id = '$b'")" = abc ]
+	[ "$(store_sql "SELECT a.content FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.session_id = '$b'")" = abc ]
 	# new attachment ids
 	[ "$(chat-show "$b" | jq -r '.metadata.attachments[].id')" != 01900000-0000-7000-8000-000000000001 ]
 }
@@ -195,7 +195,7 @@ contents() {
 @test "a 100 MB attachment is copied in SQLite, not through memory" {
 	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
 	source_session
-	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+	store_sql "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
 		VALUES ('01900000-0000-7000-8000-000000000001', '$m2', 'image', 'big.png', 104857600,
 		        'image/png', randomblob(104857600)),
 		       ('01900000-0000-7000-8000-000000000002', '$m2', 'file', 'n.txt', 0, 'text/plain', NULL)"
@@ -203,7 +203,7 @@ contents() {
 	b=$(jq -r .id <<< "$output")
 	# peak resident set in KiB: the old INSERT ... SELECT took seven times the blob
 	[ "$stderr" -lt 102400 ] || { echo "peak RSS ${stderr} KiB"; return 1; }
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*), sum(o.content IS n.content), sum(typeof(n.content) = 'blob')
+	[ "$(store_sql "SELECT count(*), sum(o.content IS n.content), sum(typeof(n.content) = 'blob')
 		FROM attachments o JOIN messages om ON om.id = o.message_id AND om.session_id = '$src'
 		JOIN messages nm ON nm.session_id = '$b' AND nm.seq = om.seq
 		JOIN attachments n ON n.message_id = nm.id AND n.name = o.name")" = '2|2|1' ]

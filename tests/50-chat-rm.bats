@@ -19,6 +19,8 @@ three_sessions() {
 
 # The store's search indexes agree with their tables.
 fts_intact() {
+	# on PostgreSQL each index is a generated column of its row
+	[ "${CONFAB_TEST_DB:-}" = pg ] ||
 	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check');
 		INSERT INTO sessions_fts(sessions_fts) VALUES ('integrity-check');"
 }
@@ -62,7 +64,7 @@ fts_intact() {
 	[ "$(jq -r .name <<< "$output" | paste -sd ' ')" = 'gamma alpha' ]
 	[ "$(count sessions)" -eq 1 ]
 	[ "$(count messages)" -eq 1 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM sessions')" = beta ]
+	[ "$(store_sql 'SELECT name FROM sessions')" = beta ]
 	# - among the arguments
 	d=$(new_session --name delta)
 	run -0 bash -c "chat-ls --search delta | chat-rm beta -"
@@ -162,11 +164,11 @@ fts_intact() {
 	three_sessions
 	ma=$(chat-show alpha | jq -r .id | head -1)
 	mb=$(chat-show beta | jq -r .id)
-	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+	store_sql "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
 		VALUES ('01900000-0000-7000-8000-00000000000a', '$ma', 'file', 'a.txt', 1, 'text/plain', 'a'),
 		       ('01900000-0000-7000-8000-00000000000b', '$mb', 'file', 'b.txt', 1, 'text/plain', 'b')"
 	run -0 chat-rm alpha
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM attachments')" = b.txt ]
+	[ "$(store_sql 'SELECT name FROM attachments')" = b.txt ]
 }
 
 @test "the search index follows: a deleted session's words are not found" {
@@ -288,10 +290,11 @@ fts_intact() {
 
 @test "--db names the database" {
 	other="$BATS_TEST_TMPDIR/other.db"
+	[ "${CONFAB_TEST_DB:-}" != pg ] || other=$(pg_fresh_db)
 	chat-new --db "$other" --name there >/dev/null
 	new_session --name there >/dev/null
 	run -0 chat-rm --db "$other" there
-	[ "$(sqlite3 "$other" 'SELECT count(*) FROM sessions')" -eq 0 ]
+	[ "$(CHAT_DB=$other store_sql 'SELECT count(*) FROM sessions')" -eq 0 ]
 	[ "$(count sessions)" -eq 1 ]
 }
 
@@ -325,7 +328,7 @@ fts_intact() {
 @test "--message deletes messages; counts, tokens, the index and attachments follow" {
 	three_sessions
 	ids=($(chat-show --json alpha | jq -r .id))
-	sqlite3 "$CHAT_DB" "UPDATE messages SET tokens = 7 WHERE id = '${ids[1]}';
+	store_sql "UPDATE messages SET tokens = 7 WHERE id = '${ids[1]}';
 		UPDATE messages SET tokens = 5 WHERE id = '${ids[0]}';
 		INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
 		VALUES ('01900000-0000-7000-8000-00000000000a', '${ids[1]}', 'file', 'a.txt', 1, 'text/plain', 'a'),
@@ -340,7 +343,7 @@ fts_intact() {
 	run -0 chat-ls --search zebra
 	[ -z "$output" ]
 	fts_intact
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM attachments')" = b.txt ]
+	[ "$(store_sql 'SELECT name FROM attachments')" = b.txt ]
 	# the other sessions are untouched
 	[ "$(count messages)" -eq 5 ]
 }
@@ -358,11 +361,11 @@ fts_intact() {
 @test "--message: an unknown, ambiguous or deleted message deletes nothing" {
 	three_sessions
 	x=$(chat-show --json alpha | jq -r .id | head -1)
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-rm -f --message "$x" 0000ffff
 	[ "$status" -eq 3 ]; one_error chat-rm
 	[ "$stderr" = "chat-rm: unknown message '0000ffff'" ]
-	p=$(sqlite3 "$CHAT_DB" "SELECT substr(id, 1, 8) FROM messages GROUP BY 1 HAVING count(*) > 1 LIMIT 1")
+	p=$(store_sql "SELECT substr(id, 1, 8) FROM messages GROUP BY 1 HAVING count(*) > 1 LIMIT 1")
 	[ -n "$p" ]
 	run --separate-stderr chat-rm -f --message "$p"
 	[ "$status" -eq 4 ]; one_error chat-rm
@@ -370,20 +373,20 @@ fts_intact() {
 	run on_tty chat-rm -f --message
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"chat-rm: no message given"* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	chat-rm -m "$x" > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-rm -m "$x"
 	[ "$status" -eq 3 ]; one_error chat-rm
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# a reply still arriving is not deleted under its writer
 	y=$(chat-show --json gamma | jq -r .id | tail -1)
-	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$y'"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	store_sql "UPDATE messages SET pending = 'host:1:1' WHERE id = '$y'"
+	before=$(store_dump)
 	run --separate-stderr chat-rm -m "$(chat-show --json beta | jq -r .id)" "$y"
 	[ "$status" -eq 1 ]; one_error chat-rm
 	[ "$stderr" = "chat-rm: message '$y' is a reply still arriving; nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "--message: deleting the message a branch starts from leaves the branch whole" {
@@ -430,7 +433,7 @@ fts_intact() {
 	[ "$(chat-show --json beta | wc -l)" -eq 0 ]
 	[ "$(chat-show --json gamma | jq -r .id | grep -c "$y")" -eq 0 ]
 	# a session record, a line that is not JSON, an unknown id: nothing
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr bash -c "chat-ls --json | chat-rm -f --message"
 	[ "$status" -eq 5 ]; one_error chat-rm
 	[[ "$stderr" == "chat-rm: stdin:1: expected a message record, got type 'session'" ]]
@@ -439,8 +442,8 @@ fts_intact() {
 	[[ "$stderr" == *"stdin:"*"malformed record"* ]]
 	run --separate-stderr bash -c "echo '{\"type\":\"message\",\"id\":\"0000ffff\"}' | chat-rm -f --message"
 	[ "$status" -eq 3 ]; one_error chat-rm
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# nothing on stdin: nothing deleted
 	run -0 chat-rm -f --message < /dev/null
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }

@@ -70,7 +70,7 @@ session() { chat-ls --all --json | jq -c --arg id "$1" 'select(.id == $id)'; }
 # The one session there is (made by chat-send itself).
 only_session() {
 	[ "$(count sessions)" = 1 ] || { echo "want 1 session, have $(count sessions)"; return 1; }
-	sqlite3 "$CHAT_DB" 'SELECT id FROM sessions'
+	store_sql 'SELECT id FROM sessions'
 }
 
 # Two JSON texts are the same value (key order aside); says how when not.
@@ -315,7 +315,7 @@ ENC=${TEXT// /%20}
 			run -0 --separate-stderr send_out -p "$p" $ns --new "say it"
 			[ -z "$stderr" ]
 			stdout_is "$t"
-			run -0 sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1"
+			run -0 store_sql "SELECT content FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1"
 			[ "$output" = "$t" ] || { echo "$p $ns: $output"; return 1; }
 		done
 	done
@@ -425,7 +425,7 @@ replay() {
 		run -0 --separate-stderr send_out -p "$prov" ${NOSTREAM:-} --new "replay ${f##*/}"
 		[ -z "$stderr" ] || { echo "$f: $stderr"; return 1; }
 		[ "$(last_request | jq -r .path)" = "$path" ] || { echo "$f: $(last_request | jq -r .path)"; return 1; }
-		id=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
+		id=$(store_sql "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
 		m=$(chat-show --json "$(newest_session)" -M "$id")
 		got=$(jq -c '{content, model: .metadata.model, inputTokens: .metadata.inputTokens,
 			outputTokens: .metadata.outputTokens, stopReason: .metadata.stopReason,
@@ -438,7 +438,7 @@ replay() {
 }
 
 # The newest session's id.
-newest_session() { sqlite3 "$CHAT_DB" 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1'; }
+newest_session() { store_sql 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1'; }
 
 # stdout ($OUT) is the JSON string $1, and a newline unless it ends in one or is empty.
 stdout_is_json() {
@@ -599,7 +599,7 @@ whole_replies() {
 	[ "$(jq -sc 'map([.role, .content])' <<< "$output")" = \
 		'[["user","by id"],["assistant","echo: by id"],["user","by prefix"],["assistant","echo: by prefix"],["user","by name"],["assistant","echo: by name"]]' ]
 	[ "$(count sessions)" = 2 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE session_id = '$other'")" = 0 ]
+	[ "$(store_sql "SELECT count(*) FROM messages WHERE session_id = '$other'")" = 0 ]
 }
 
 @test "-s - takes the session record from stdin: chat-new | chat-send -s -" {
@@ -621,8 +621,8 @@ whole_replies() {
 	run -0 send -p echo --new "first"
 	run -0 send -p echo "first"
 	[ "$(count sessions)" = 3 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT DISTINCT name FROM sessions')" = first ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(DISTINCT session_id) FROM messages')" = 3 ]
+	[ "$(store_sql 'SELECT DISTINCT name FROM sessions')" = first ]
+	[ "$(store_sql 'SELECT count(DISTINCT session_id) FROM messages')" = 3 ]
 	# a made session has the provider and model that answered, and the defaults
 	run -0 chat-ls --json --limit 1
 	[ "$(jq -c '[.provider, .model, .settings.maxTokens, .settings.contextWindow, .metadata.messageCount]' <<< "$output")" = \
@@ -633,7 +633,7 @@ whole_replies() {
 named() {
 	local name
 	run -0 send -p echo --new "$1"
-	name=$(sqlite3 "$CHAT_DB" 'SELECT name FROM sessions ORDER BY n DESC LIMIT 1')
+	name=$(store_sql 'SELECT name FROM sessions ORDER BY n DESC LIMIT 1')
 	[ "$name" = "$2" ] || { printf 'message %q: name %q, want %q\n' "$1" "$name" "$2"; return 1; }
 }
 
@@ -653,13 +653,13 @@ named() {
 	named "$c70" "${c70:0:59}…"
 	named "${e60}xyz" "${e60:0:59}…"
 	# stored as valid UTF-8, whatever the cut
-	run -0 sqlite3 "$CHAT_DB" 'SELECT name FROM sessions'
+	run -0 store_sql 'SELECT name FROM sessions'
 	iconv -f UTF-8 -t UTF-8 <<< "$output" > /dev/null
 	[[ "$output" != *$'\xef\xbf\xbd'* ]]
 	# a message that is only an attachment: "untitled"
 	printf 'notes\n' > "$BATS_TEST_TMPDIR/notes.txt"
 	run -0 send -p echo --new -a "$BATS_TEST_TMPDIR/notes.txt"
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM sessions ORDER BY n DESC LIMIT 1')" = untitled ]
+	[ "$(store_sql 'SELECT name FROM sessions ORDER BY n DESC LIMIT 1')" = untitled ]
 }
 
 # ---- the message ----
@@ -668,7 +668,7 @@ named() {
 	sid=$(new_session --provider echo --name x)
 	run -0 --separate-stderr bash -c 'printf "diff --git a/f b/f\n+new line\n" | chat-send -s x --stdin "review this"'
 	[ -z "$stderr" ]
-	run -0 sqlite3 "$CHAT_DB" "SELECT quote(content) FROM messages WHERE role = 'user'"
+	run -0 store_sql "SELECT quote(content) FROM messages WHERE role = 'user'"
 	[ "$output" = "'review this"$'\n\n'"diff --git a/f b/f"$'\n'"+new line"$'\n'"'" ]
 	# several arguments are joined with spaces
 	run -0 bash -c 'printf "diff" | chat-send -s x review  "this  one" -'
@@ -750,9 +750,9 @@ named() {
 	want=$'Is this right?\n\n<file name="main.c">\nint main(void)\n{\n\treturn 0;\n}\n'
 	[[ "$content" == "$want"*"</file>" ]] || { printf 'sent: %q\n' "$content"; return 1; }
 	[[ "${content#"$want"}" =~ ^$'\n'?'</file>'$ ]]
-	run -0 sqlite3 "$CHAT_DB" 'SELECT name, type, size, mime_type FROM attachments'
+	run -0 store_sql 'SELECT name, type, size, mime_type FROM attachments'
 	[ "$output" = "main.c|text|$(stat -c %s "$BATS_TEST_TMPDIR/main.c")|text/plain" ]
-	run -0 sqlite3 "$CHAT_DB" 'SELECT quote(CAST(content AS TEXT)) FROM attachments'
+	run -0 store_sql 'SELECT quote(CAST(content AS TEXT)) FROM attachments'
 	[ "$output" = "'int main(void)"$'\n'"{"$'\n\t'"return 0;"$'\n'"}"$'\n'"'" ]
 	# the message stored is the text; the attachment is listed with it
 	m=$(chat-show --json -n 2 s | head -n 1)
@@ -791,7 +791,7 @@ write_png() {
 	run -0 send -p ollama --new -a "$png" "What is this?"
 	same_json "$(last_request | jq -c '.body.messages[-1]')" \
 		"{\"role\":\"user\",\"content\":\"What is this?\",\"images\":[\"$b64\"]}"
-	run -0 sqlite3 "$CHAT_DB" 'SELECT DISTINCT name, type, size, mime_type, lower(hex(content)) FROM attachments'
+	run -0 store_sql 'SELECT DISTINCT name, type, size, mime_type, lower(hex(content)) FROM attachments'
 	[ "$output" = "dot.png|image|67|image/png|$(od -An -v -tx1 "$png" | tr -d ' \n')" ]
 	[ "$(count attachments)" = 4 ]
 }
@@ -968,7 +968,7 @@ write_png() {
 	run -0 send "which"
 	[ "$(last_request | jq -r '[.path, .headers.authorization] | join(" ")')" = "/v1/chat/completions Bearer sk-from-config-Cf8" ]
 	[ "$(nrequests)" = 5 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT provider FROM sessions ORDER BY n' | paste -sd' ')" = "anthropic openai gemini gemini openai" ]
+	[ "$(store_sql 'SELECT provider FROM sessions ORDER BY n' | paste -sd' ')" = "anthropic openai gemini gemini openai" ]
 }
 
 @test "no provider and no key: Ollama when it answers at OLLAMA_HOST" {
@@ -1028,7 +1028,7 @@ write_png() {
 	[ "$(last_request | jq -r '.headers["x-api-key"]')" = sk-ant-config-Kc9 ]
 	ANTHROPIC_API_KEY=$AKEY run -0 send -p anthropic "hi"
 	[ "$(last_request | jq -r '.headers["x-api-key"]')" = "$AKEY" ]
-	not grep -q -e sk-ant-config-Kc9 -e "$AKEY" <<<"$(sqlite3 "$CHAT_DB" .dump)"
+	not grep -q -e sk-ant-config-Kc9 -e "$AKEY" <<<"$(store_dump)"
 }
 
 @test "a key never reaches the store, the records or stderr, whichever provider" {
@@ -1043,11 +1043,14 @@ write_png() {
 			[[ "$output" != *"$k"* ]] || { echo "$p printed a key"; return 1; }
 		done
 	done
-	run -0 bash -c 'sqlite3 "$CHAT_DB" .dump | grep -c -F -e "$1" -e "$2" -e "$3" -e "$4" || true' _ "$AKEY" "$OKEY" "$GKEY" "$GOOGKEY"
+	run -0 bash -c 'grep -c -F -e "$1" -e "$2" -e "$3" -e "$4" || true' _ "$AKEY" "$OKEY" "$GKEY" "$GOOGKEY" <<<"$(store_dump)"
 	[ "$output" = 0 ]
-	# not in the file at all, nor its journal
-	run -0 bash -c 'cat "$CHAT_DB"* | grep -c -a -F -e "$1" -e "$2" -e "$3" || true' _ "$AKEY" "$OKEY" "$GKEY"
-	[ "$output" = 0 ]
+	# not in the file at all, nor its journal (PostgreSQL's store is no
+	# file of ours: its dump above is the whole of it)
+	if [ "${CONFAB_TEST_DB:-}" != pg ]; then
+		run -0 bash -c 'cat "$CHAT_DB"* | grep -c -a -F -e "$1" -e "$2" -e "$3" || true' _ "$AKEY" "$OKEY" "$GKEY"
+		[ "$output" = 0 ]
+	fi
 }
 
 @test "a provider error that quotes the key: one line on stderr with the key redacted, exit 9" {
@@ -1070,8 +1073,8 @@ write_png() {
 	[[ "$stderr" != *"$OKEY"* ]]
 	# a refused request is not retried, and leaves only the question stored
 	[ "$(nrequests)" = 2 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT role FROM messages ORDER BY n' | paste -sd' ')" = "user user" ]
-	run -0 bash -c 'sqlite3 "$CHAT_DB" .dump | grep -c -F -e "$1" -e "$2" || true' _ "$AKEY" "$OKEY"
+	[ "$(store_sql 'SELECT role FROM messages ORDER BY n' | paste -sd' ')" = "user user" ]
+	run -0 bash -c 'grep -c -F -e "$1" -e "$2" || true' _ "$AKEY" "$OKEY" <<<"$(store_dump)"
 	[ "$output" = 0 ]
 }
 
@@ -1115,7 +1118,7 @@ write_png() {
 	want=$(jq -sc '{messageCount: length, totalTokens: (map(.metadata.tokens // 0) | add)}' <<< "$output")
 	[ "$(jq -sc '[.[] | select(.role == "assistant") | .metadata.tokens > 0] | all' <<< "$output")" = true ]
 	same_json "$(session "$sid" | jq -c '.metadata | {messageCount, totalTokens}')" "$want"
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT message_count = (SELECT count(*) FROM messages), total_tokens = (SELECT total(tokens) FROM messages) FROM sessions')" = "1|1" ]
+	[ "$(store_sql 'SELECT message_count = (SELECT count(*) FROM messages), total_tokens = (SELECT total(tokens) FROM messages) FROM sessions')" = "1|1" ]
 }
 
 # ---- usage ----
@@ -1131,7 +1134,7 @@ write_png() {
 	run -0 --separate-stderr chat-send --version
 	[[ "$output" =~ ^chat-send\ .*[0-9]+\.[0-9]+ ]]
 	[ "${#lines[@]}" = 1 ]
-	[ ! -e "$CHAT_DB" ]
+	no_store
 }
 
 @test "usage errors: exit 2, one line, nothing stored and nothing sent" {
@@ -1139,7 +1142,7 @@ write_png() {
 	use_all
 	sid=$(new_session --provider anthropic --name s)
 	chat-add -s s "earlier" > /dev/null
-	dump=$(sqlite3 "$CHAT_DB" .dump)
+	dump=$(store_dump)
 	local -a bad=(
 		"--bogus hi"
 		"-x hi"
@@ -1161,7 +1164,7 @@ write_png() {
 		run -2 --separate-stderr send $args
 		one_error chat-send || { echo "chat-send $args: $stderr"; return 1; }
 	done
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$dump" ]
+	[ "$(store_dump)" = "$dump" ]
 	[ "$(nrequests)" = 0 ]
 }
 
@@ -1195,12 +1198,13 @@ write_png() {
 
 @test "--db names the store instead of CHAT_DB" {
 	other=$BATS_TEST_TMPDIR/other/chat.db
+	[ "${CONFAB_TEST_DB:-}" != pg ] || other=$(pg_fresh_db)
 	# a --db that is not there is refused (157-rough-edges): chat-new makes it
 	chat-new --db "$other" -n first > /dev/null
 	run -0 send --db "$other" -p echo "elsewhere"
 	[ "$output" = "echo: elsewhere" ]
-	[ "$(sqlite3 "$other" 'SELECT count(*) FROM messages')" = 2 ]
-	[ ! -e "$CHAT_DB" ]
+	[ "$(CHAT_DB=$other store_sql 'SELECT count(*) FROM messages')" = 2 ]
+	no_store
 	run -0 send --db "$other" -s elsewhere "again"
-	[ "$(sqlite3 "$other" 'SELECT count(*) FROM messages')" = 4 ]
+	[ "$(CHAT_DB=$other store_sql 'SELECT count(*) FROM messages')" = 4 ]
 }

@@ -97,5 +97,5 @@ resets() {
 	run -0 send --clear -p openai -a "$BATS_TEST_TMPDIR/f.txt" "see this"
 	same_json "$(sent)" '[{"role":"user","content":"see this\n\n<file name=\"f.txt\">\nfile text\n\n</file>"}]'
 	[ "$(count sessions)" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_extract(extra, '$.contextReset') FROM messages WHERE role = 'user'")" = 1 ]
+	[ "$(store_sql "SELECT json_extract(extra, '$.contextReset') FROM messages WHERE role = 'user'")" = 1 ]
 }

@@ -314,7 +314,7 @@ load send
 	partial_stored error
 	[ "$(reply | jq -r '.metadata.error | type')" = string ]
 	[[ "$stderr" == *"$(reply | jq -r .metadata.error)"* ]]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 2 ]
+	[ "$(store_sql "SELECT message_count FROM sessions WHERE id = '$SID'")" = 2 ]
 }
 
 @test "a cut mid-reply with --json: the deltas, then the stored message record, incomplete" {
@@ -594,9 +594,9 @@ load send
 	done
 	[ "$(requests)" = 20 ]
 	[ "$(count messages)" = 40 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT role, count(*) FROM messages GROUP BY role" | paste -sd,)" = \
+	[ "$(store_sql "SELECT role, count(*) FROM messages GROUP BY role" | paste -sd,)" = \
 		"assistant|20,user|20" ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT DISTINCT message_count FROM sessions")" = 2 ]
+	[ "$(store_sql "SELECT DISTINCT message_count FROM sessions")" = 2 ]
 	# request n asked message-i and got reply-n: that is what session i holds
 	while read -r n msg; do
 		i=${msg#message-}
@@ -622,10 +622,10 @@ load send
 	done
 	[ "$(requests)" = 20 ]
 	[ "$(count messages)" = 40 ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 40 ]
+	[ "$(store_sql "SELECT message_count FROM sessions WHERE id = '$SID'")" = 40 ]
 	[ "$(chat-show --json "$SID" | jq -sc '[(map(select(.role == "user") | .content) | sort), (map(select(.role == "assistant") | .content) | sort)]')" = \
 		"$(jq -nc '[[range(20) | "message-\(.)"] | sort, [range(20) | "reply-\(.)"] | sort]')" ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(DISTINCT seq) FROM messages")" = 40 ]
+	[ "$(store_sql "SELECT count(DISTINCT seq) FROM messages")" = 40 ]
 }
 
 # ---- configuration errors change nothing ----

@@ -11,6 +11,16 @@
 
 load helper
 
+# SQL for the length in bytes of a text (this SQLite has no octet_length,
+# PostgreSQL no BLOB)
+bytes() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		echo "octet_length($1)"
+	else
+		echo "length(CAST($1 AS BLOB))"
+	fi
+}
+
 # 48 random-looking characters.  Nothing the programs write of their own,
 # nor the filler, shares a run of 8 with it.
 KEY=sk-fk-7Qm2vZxR9bLtW4kNq8YfJ3hS6dCe1UoGiT0pHa5ByE
@@ -275,18 +285,19 @@ across_boundary() { # KIND
 		if [ "$kind" = event ]; then
 			# one incomplete reply a send, its error stored as long as
 			# the line goes
-			[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE
+			[ "$(store_sql "SELECT count(*) FROM messages WHERE
 				session_id = '${SID[$p]}' AND role = 'assistant' AND
 				json_extract(extra, '\$.error') LIKE '$p: error in the reply: lorem%'")" = "$n" ]
-			[ "$(sqlite3 "$CHAT_DB" "SELECT max(length(CAST(json_extract(extra, '\$.error') AS BLOB)))
+			[ "$(store_sql "SELECT max($(bytes "json_extract(extra, '\$.error')"))
 				FROM messages WHERE session_id = '${SID[$p]}'")" -le "$LINE" ]
 		fi
 	done
 	if [ "$kind" = event ]; then
 		grep -q -F '[redacted]' "$W/export.anthropic.json"
 	fi
-	sqlite3 "$CHAT_DB" .dump > "$W/dump.sql"
-	cat "$CHAT_DB"* > "$W/db-files"
+	store_dump > "$W/dump.sql"
+	# SQLite's file and journal too; PostgreSQL's store is no file of ours
+	if [ "${CONFAB_TEST_DB:-}" != pg ]; then cat "$CHAT_DB"*; fi > "$W/db-files"
 	cat "$W"/*.err > "$W/stderr"
 	cat "$W"/*.out > "$W/stdout"
 	no_key_in "$W/stderr" "$W/stdout" "$W/dump.sql" "$W/db-files" "$W"/export.*
@@ -338,7 +349,7 @@ across_boundary() { # KIND
 	printf '%s\n' "$stderr" > "$W/stderr"
 	# the key went out as it is, in the header
 	[ "$(jq -r '.headers["x-api-key"]' "${LOG[anthropic]}" | sort -u)" = "$key" ]
-	sqlite3 "$CHAT_DB" .dump > "$W/dump.sql"
+	store_dump > "$W/dump.sql"
 	no_key_in "$W/stderr" "$W/dump.sql"
 	[ "$(grep -c -F '[redacted]' "$W/stderr")" -ge 40 ]
 }
@@ -397,7 +408,7 @@ line four")" "error-event=$(uri "first ${KEY:0:12}"$'\r\n'"${KEY:12} last")"
 	[ "${#stderr_lines[@]}" = 1 ]
 	[[ "$stderr" == "chat-send: gemini: error in the reply: first [redacted]  [redacted] last (the partial"* ]]
 	printf '%s\n' "$stderr" >> "$W/stderr"
-	sqlite3 "$CHAT_DB" .dump > "$W/dump.sql"
+	store_dump > "$W/dump.sql"
 	no_key_in "$W/stderr" "$W/dump.sql"
 }
 
@@ -428,13 +439,13 @@ line four")" "error-event=$(uri "first ${KEY:0:12}"$'\r\n'"${KEY:12} last")"
 	iconv -f UTF-8 -t UTF-8 "$W/stderr" > /dev/null
 	not grep -q $'\xef\xbf\xbd' "$W/stderr"
 	# each error as long as it can be: cut at most 3 bytes short of the end
-	run -0 sqlite3 "$CHAT_DB" "SELECT length(CAST(json_extract(extra, '\$.error') AS BLOB))
+	run -0 store_sql "SELECT $(bytes "json_extract(extra, '\$.error')")
 		FROM messages WHERE role = 'assistant'"
 	[ "${#lines[@]}" = 9 ]
 	for j in "${lines[@]}"; do
 		[ "$j" -le "$LINE" ] && [ "$j" -ge $((LINE - 3)) ]
 	done
-	sqlite3 "$CHAT_DB" .dump > "$W/dump.sql"
+	store_dump > "$W/dump.sql"
 	iconv -f UTF-8 -t UTF-8 "$W/dump.sql" > /dev/null
 	not grep -q $'\xef\xbf\xbd' "$W/dump.sql"
 }

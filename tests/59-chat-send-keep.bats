@@ -18,7 +18,7 @@ slow_reply() {
 # confab (which would close an abandoned reply): a reply still pending is
 # its parts.
 content_of() {
-	sqlite3 "$CHAT_DB" "SELECT CASE WHEN pending IS NULL THEN content ELSE
+	store_sql "SELECT CASE WHEN pending IS NULL THEN content ELSE
 	  (SELECT group_concat(text, '') FROM (SELECT text FROM reply_parts
 	   WHERE message_id = m.id ORDER BY n)) END FROM messages m WHERE id = '$1'"
 }
@@ -55,7 +55,7 @@ spool_files() {
 	kill -KILL "$pid"
 	wait "$pid" 2> /dev/null || true
 	[ -s "$BATS_TEST_TMPDIR/before" ]
-	M=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant'")
+	M=$(store_sql "SELECT id FROM messages WHERE role = 'assistant'")
 	[ -n "$M" ]
 	content_of "$M" > "$BATS_TEST_TMPDIR/stored"
 	# everything shown a second before the kill is in the store, and
@@ -64,14 +64,14 @@ spool_files() {
 	head -c "$(stat -c %s "$BATS_TEST_TMPDIR/want")" "$BATS_TEST_TMPDIR/stored" | cmp - "$BATS_TEST_TMPDIR/want"
 	head -c "$(( $(stat -c %s "$BATS_TEST_TMPDIR/stored") - 1 ))" "$BATS_TEST_TMPDIR/stored" | cmp - <(head -c "$(( $(stat -c %s "$BATS_TEST_TMPDIR/stored") - 1 ))" "$OUT")
 	# the killed writer's row is pending until a program opens the store
-	[ "$(sqlite3 "$CHAT_DB" "SELECT pending IS NOT NULL FROM messages WHERE id = '$M'")" = 1 ]
+	[ "$(store_sql "SELECT pending IS NOT NULL FROM messages WHERE id = '$M'")" = 1 ]
 	run -0 chat-ls --json
-	[ "$(sqlite3 "$CHAT_DB" "SELECT pending IS NULL FROM messages WHERE id = '$M'")" = 1 ]
+	[ "$(store_sql "SELECT pending IS NULL FROM messages WHERE id = '$M'")" = 1 ]
 	chat-show --json "$SID" | jq -e 'select(.role == "assistant") | .metadata.incomplete == true and .metadata.stopReason == "abandoned"'
 	# whole now, so searchable, and the index agrees with the rows
 	run -0 chat-ls --search word005 --json
 	[ "$(jq -r .id <<< "$output")" = "$SID" ]
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	fts_integrity
 }
 
 @test "a reply streaming in: shown in its place as it grows, out of the index until whole" {
@@ -85,7 +85,7 @@ spool_files() {
 	sleep 1.5
 	# a reader sees the part that came, marked incomplete
 	chat-show --json "$SID" | jq -e -s '.[1].role == "assistant" and (.[1].content | length > 0) and .[1].metadata.incomplete == true'
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	fts_integrity
 	run -0 chat-ls --search word001 --json
 	[ -z "$output" ]
 	reap "$pid" 150
@@ -96,8 +96,8 @@ spool_files() {
 	chat-show --json "$SID" | jq -e -s '.[1].metadata.incomplete == false'
 	run -0 chat-ls --search word120 --json
 	[ "$(jq -r .id <<< "$output")" = "$SID" ]
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
-	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 3 ]
+	fts_integrity
+	[ "$(store_sql "SELECT message_count FROM sessions WHERE id = '$SID'")" = 3 ]
 }
 
 @test "a provider's error before any text leaves no reserved row behind" {
@@ -106,7 +106,7 @@ spool_files() {
 	send hi
 	exit_is 8
 	only_user_stored
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages WHERE pending IS NOT NULL')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages WHERE pending IS NOT NULL')" = 0 ]
 }
 
 # A store on a small tmpfs; $1: bytes left free after it is made.
@@ -156,12 +156,12 @@ teardown() {
 	chat-show --json "$SID" | jq -j 'select(.role == "assistant") | .content' | tail -c 800000 > "$BATS_TEST_TMPDIR/got"
 	head -c -1 "$OUT" | tail -c 800000 | cmp - "$BATS_TEST_TMPDIR/got"
 	[ "$(chat-show --json "$SID" | jq -s 'map(select(.role == "assistant")) | length')" = 2 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages WHERE pending IS NOT NULL')" = 0 ]
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	[ "$(store_sql 'SELECT count(*) FROM messages WHERE pending IS NOT NULL')" = 0 ]
+	fts_integrity
 	# once: opening again adds nothing
-	n=$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')
+	n=$(store_sql 'SELECT count(*) FROM messages')
 	run -0 chat-ls --json
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = "$n" ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = "$n" ]
 }
 
 @test "--retry on a disk that fills as the reply arrives: spooled, and stored in the old reply's place, the old one in its edits" {
@@ -180,8 +180,8 @@ teardown() {
 	[ "$(jq -r .id <<< "$rec")" = "$A" ]
 	[ "$(jq -r '.content | length' <<< "$rec")" = 800000 ]
 	[ "$(jq -c '.metadata.edits | map([.content, .kind])' <<< "$rec")" = '[["echo: warm-up","retry"]]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 2 ]
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	[ "$(store_sql "SELECT message_count FROM sessions WHERE id = '$SID'")" = 2 ]
+	fts_integrity
 }
 
 @test "a disk too full for the message itself: it is sent all the same, and the turn spooled" {
@@ -200,14 +200,14 @@ teardown() {
 
 @test "chat-rm on a full disk: exit 6 saying what to do, nothing changed" {
 	small_disk 0
-	sum=$(sqlite3 "$CHAT_DB" .dump | sha256sum)
+	sum=$(store_dump | sha256sum)
 	run -6 --separate-stderr chat-rm -f "$SID"
 	one_error chat-rm
 	[[ "$stderr" == *"full"*"free"* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump | sha256sum)" = "$sum" ]
+	[ "$(store_dump | sha256sum)" = "$sum" ]
 	rm "$MNT/filler"
 	run -0 chat-rm -f "$SID"
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM sessions')" = 0 ]
 }
 
 @test "the session deleted while its reply arrives: the turn is spooled and comes back whole" {
@@ -248,9 +248,9 @@ teardown() {
 		> "$XDG_STATE_HOME/confab/spool/other.json"
 	for i in $(seq 10); do chat-ls --json > /dev/null 2>&1 & done
 	wait
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE id IN ('$M', '$R')")" = 2 ]
+	[ "$(store_sql "SELECT count(*) FROM messages WHERE id IN ('$M', '$R')")" = 2 ]
 	[ "$(chat-show --json "$SID" | jq -sc 'map(.content)')" = '["first","echo: first","spooled question","spooled answer"]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT content FROM attachments WHERE message_id = '$M'")" = hello ]
+	[ "$(store_sql "SELECT content FROM attachments WHERE message_id = '$M'")" = hello ]
 	[ "$(ls -A "$XDG_STATE_HOME/confab/spool")" = other.json ]
 }
 
@@ -316,7 +316,7 @@ teardown() {
 	pid=$(pgrep -n -f "chat-send -s $SID hi")
 	[ -n "$pid" ]
 	kill -KILL "$pid"
-	M=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant'")
+	M=$(store_sql "SELECT id FROM messages WHERE role = 'assistant'")
 	[ "$(content_of "$M" | wc -c)" -gt 65536 ]
 	kill %1 2> /dev/null || true
 }
@@ -337,7 +337,7 @@ teardown() {
 	exit_is 0
 	run -0 chat-ls --search word002 --json
 	[ "$(wc -l <<< "$output")" = 2 ]
-	sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	fts_integrity
 }
 
 @test "twenty turns spooled at once keep twenty files" {

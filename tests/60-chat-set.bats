@@ -6,7 +6,7 @@ load helper
 
 # The whole sessions table, to compare before and after.
 dump() {
-	sqlite3 "$CHAT_DB" 'SELECT * FROM sessions ORDER BY n'
+	store_sql 'SELECT * FROM sessions ORDER BY n'
 }
 
 # A session with a value in every field chat-set can change.
@@ -129,7 +129,7 @@ teardown() {
 	[ "$(a .metadata.tags)" = '["other"]' ]
 	IGNORE=.metadata.tags set_only -u other
 	[ "$(a .metadata.tags)" = '[]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT tags FROM sessions WHERE id = '$S'")" = '[]' ]
+	[ "$(store_sql "SELECT tags FROM sessions WHERE id = '$S'")" = '[]' ]
 }
 
 @test "--tag and --untag together" {
@@ -164,7 +164,7 @@ teardown() {
 }
 
 @test "lastUpdated moves forward with a change" {
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET last_updated = 1000 WHERE id = '$S'"
+	store_sql "UPDATE sessions SET last_updated = 1000 WHERE id = '$S'"
 	run -0 chat-set --star "$S"
 	updated=$(jq -r .lastUpdated <<<"$output")
 	[ "$updated" != 1970-01-01T00:00:01.000Z ]
@@ -210,7 +210,7 @@ teardown() {
 	[ "$(jq -r .id <<<"${lines[1]}")" = "$S" ]
 	[ "$(jq -c '[.metadata.starred, .metadata.tags]' <<<"${lines[0]}")" = '[true,["both"]]' ]
 	[ "$(jq -c '[.metadata.starred, .metadata.tags]' <<<"${lines[1]}")" = '[true,["keep","other","both"]]' ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions WHERE starred = 1')" -eq 2 ]
+	[ "$(store_sql 'SELECT count(*) FROM sessions WHERE starred = 1')" -eq 2 ]
 }
 
 @test "the same session named twice is changed once" {
@@ -224,14 +224,14 @@ teardown() {
 	run -0 bash -c 'chat-ls --json | jq -c "select(.name != \"bystander\")" | chat-set --star -t piped'
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$(jq -r .name <<<"$output" | sort | paste -sd,)" = target,third ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT name FROM sessions WHERE starred = 1 ORDER BY name" | paste -sd,)" = target,third ]
+	[ "$(store_sql "SELECT name FROM sessions WHERE starred = 1 ORDER BY name" | paste -sd,)" = target,third ]
 	[ "$(record "$C" | jq -c .metadata.tags)" = '["piped"]' ]
 }
 
 @test "chat-new piped into chat-set" {
 	run -0 bash -c 'chat-new --name fresh | chat-set --archive'
 	[ "$(jq -c '[.name, .metadata.archived]' <<<"$output")" = '["fresh",true]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT archived FROM sessions WHERE name = 'fresh'")" -eq 1 ]
+	[ "$(store_sql "SELECT archived FROM sessions WHERE name = 'fresh'")" -eq 1 ]
 }
 
 @test "- reads records from stdin beside arguments" {
@@ -240,7 +240,7 @@ teardown() {
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$(jq -r .name <<<"${lines[0]}")" = target ]
 	[ "$(jq -r .name <<<"${lines[1]}")" = third ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT name FROM sessions WHERE starred = 1 ORDER BY name" | paste -sd,)" = target,third ]
+	[ "$(store_sql "SELECT name FROM sessions WHERE starred = 1 ORDER BY name" | paste -sd,)" = target,third ]
 }
 
 @test "blank lines on stdin are skipped" {

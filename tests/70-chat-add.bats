@@ -8,7 +8,7 @@ UUID7='^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
 TIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
 
 messages() {
-	sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages'
+	store_sql 'SELECT count(*) FROM messages'
 }
 
 # A session's stored record.
@@ -99,7 +99,7 @@ setup() {
 	[ "$(jq -r .role <<<"$output")" = system ]
 	run -0 chat-add -s "$S" -r user question
 	[ "$(jq -r .role <<<"$output")" = user ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT group_concat(role) FROM (SELECT role FROM messages ORDER BY seq)')" = assistant,system,user ]
+	[ "$(store_sql 'SELECT group_concat(role) FROM (SELECT role FROM messages ORDER BY seq)')" = assistant,system,user ]
 }
 
 @test "--role refuses anything else" {
@@ -116,7 +116,7 @@ setup() {
 	[ "$(jq -r .metadata.model <<<"$output")" = claude-x ]
 	run -0 chat-add -s "$S" -m gpt-y hi
 	[ "$(jq -r .metadata.model <<<"$output")" = gpt-y ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT group_concat(model) FROM (SELECT model FROM messages ORDER BY seq)')" = claude-x,gpt-y ]
+	[ "$(store_sql 'SELECT group_concat(model) FROM (SELECT model FROM messages ORDER BY seq)')" = claude-x,gpt-y ]
 }
 
 @test "--tokens" {
@@ -183,7 +183,7 @@ setup() {
 	chat-add -s "$S" --time 2020-01-01T00:00:00Z second > /dev/null
 	chat-add -s "$S" third > /dev/null
 	[ "$(contents "$S")" = '["first","second","third"]' ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT group_concat(seq) FROM (SELECT seq FROM messages ORDER BY n)')" = 1,2,3 ]
+	[ "$(store_sql 'SELECT group_concat(seq) FROM (SELECT seq FROM messages ORDER BY n)')" = 1,2,3 ]
 }
 
 # ---- -s - ----
@@ -191,7 +191,7 @@ setup() {
 @test "-s - reads the session record from stdin" {
 	run -0 bash -c 'chat-new --name piped | chat-add -s - hello there'
 	[ "$(jq -r .content <<<"$output")" = 'hello there' ]
-	P=$(sqlite3 "$CHAT_DB" "SELECT id FROM sessions WHERE name = 'piped'")
+	P=$(store_sql "SELECT id FROM sessions WHERE name = 'piped'")
 	[ "$(jq -r .sessionId <<<"$output")" = "$P" ]
 	[ "$(session "$P" | jq .metadata.messageCount)" -eq 1 ]
 }
@@ -254,7 +254,7 @@ setup() {
 	run -0 bash -c 'chat-show --json "$1" | chat-add --records -s "$2"' _ "$S" "$T"
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$(contents "$T")" = '["one","two"]' ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(DISTINCT id) FROM messages')" -eq 4 ]
+	[ "$(store_sql 'SELECT count(DISTINCT id) FROM messages')" -eq 4 ]
 	[ "$(session "$T" | jq -c '[.metadata.messageCount, .metadata.totalTokens]')" = '[2,3]' ]
 }
 
@@ -358,7 +358,7 @@ setup() {
 @test "on a terminal: one line for people; --json: the record" {
 	run -0 on_tty chat-add -s "$S" hello
 	out=${output//$'\r'/}
-	id=$(sqlite3 "$CHAT_DB" 'SELECT id FROM messages')
+	id=$(store_sql 'SELECT id FROM messages')
 	[ "$out" = "added $id to $S" ]
 	run -0 on_tty chat-add --json -s "$S" again
 	out=${output//$'\r'/}

@@ -3,7 +3,7 @@
 
 load helper
 
-db() { sqlite3 "$CHAT_DB" "$@"; }
+db() { store_sql "$@"; }
 
 # A store made by confab 0.1.0 (schema 1, no application id).
 old_store() {

@@ -43,6 +43,35 @@ store_sql() {
 	fi
 }
 
+# Whether the store has been made: the file, or on PostgreSQL (where the
+# test's database exists from the start) confab's schema in it.
+store_exists() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		[ "$(psql -XAtq "$CHAT_DB" -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'sessions'")" = 1 ]
+	else
+		[ -e "$CHAT_DB" ]
+	fi
+}
+no_store() { ! store_exists; }
+
+# The whole store as text, for "nothing changed" and "no key anywhere":
+# sqlite3's .dump, or pg_dump of the test's database.
+store_dump() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		pg_dump --no-owner --no-privileges "$CHAT_DB"
+	else
+		sqlite3 "$CHAT_DB" .dump
+	fi
+}
+
+# SQLite's FTS5 index is kept by triggers and can drift from its table;
+# PostgreSQL's tsvector is a generated column of the row itself, with
+# nothing to check.
+fts_integrity() {
+	[ "${CONFAB_TEST_DB:-}" = pg ] ||
+		sqlite3 "$CHAT_DB" "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+}
+
 setup() {
 	common_setup
 }
@@ -109,7 +138,7 @@ one_error() {
 
 # Rows in a table of the store.
 count() {
-	sqlite3 "$CHAT_DB" "SELECT count(*) FROM $1"
+	store_sql "SELECT count(*) FROM $1"
 }
 
 # ---- the fake provider: build/fakeprov, from tests/fake/ (see its README) ----

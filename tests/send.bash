@@ -96,7 +96,7 @@ only_user_stored() {
 		echo "stored: $(stored)" >&2
 		return 1
 	}
-	[ "$(sqlite3 "$CHAT_DB" "SELECT message_count FROM sessions WHERE id = '$SID'")" = 1 ]
+	[ "$(store_sql "SELECT message_count FROM sessions WHERE id = '$SID'")" = 1 ]
 }
 
 # The last stderr line is the error: it names the program and has $1 in it.

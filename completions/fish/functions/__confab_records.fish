@@ -19,6 +19,8 @@ function __confab_records
             set db (string replace -- '--db=' '' $toks[$i])
         end
     end
-    test -f "$db"; or return 0
+    # a PostgreSQL store (a URI, or libpq's key=value words, as store.c
+    # tells them) is no file: chat-ls finds out whether it is there
+    test -f "$db"; or string match -q -r -- '^(postgres(ql)?://| *[a-z_]+ *=)' "$db"; or return 0
     chat-ls -a --json --db $db </dev/null 2>/dev/null | jq -r $argv[1] 2>/dev/null
 end
