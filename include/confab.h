@@ -166,20 +166,27 @@ const char *cf_config_path(void);
 /* The names of the file's sections but [defaults], in its order, each
  * once: a jv array of strings (chat-models: the configured providers). */
 CF_MUST jv cf_config_sections(void);
-/* Who is making a change, for edits, reactions and notes: the config's
- * "user", else $USER, else the login name of the real uid, else
- * "unknown".  Borrowed; never NULL. */
+/* Who is making a change, for messages, edits, reactions and notes: the
+ * config's "user", else the role of the first PostgreSQL store the process
+ * opened (cf_store_open), else cf_user_login().  Borrowed; never NULL.
+ * The library's writers ask cf_store_user() instead, which goes by the
+ * store they write to. */
 const char *cf_user_name(void);
+/* $USER, else the login name of the real uid, else "unknown". */
+const char *cf_user_login(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 6
+#define CF_SCHEMA_VERSION 7
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
 
 typedef struct cf_sql cf_sql;
 typedef struct cf_store cf_store;
+/* store.c: who writes to st: the config's "user", else on PostgreSQL the
+ * role st is connected as, else cf_user_login().  Borrowed; never NULL. */
+const char *cf_store_user(cf_store *st);
 
 /* path NULL: $CHAT_DB, else $XDG_DATA_HOME/confab/chat.db, else
  * ~/.local/share/confab/chat.db.  Creates folders and the file (0600),
