@@ -316,6 +316,7 @@ struct cf_filter {
 	int archived;            /* 0: hide archived, 1: only archived, 2: all */
 	int64_t since, until;    /* lastUpdated bounds in ms; 0: none */
 	const char *parent;      /* full id */
+	const char *author;      /* with a message whose author this is */
 	const char *search;      /* FTS over names and message content */
 	int color;               /* snippet highlight with ANSI, else ** */
 	/* Paging (chat-serve's cursor): with after_n > 0, only the rows after
@@ -344,6 +345,9 @@ char *cf_search_query(const char *text, const char **why);
  * session's messageCount, totalTokens and lastUpdated follow through
  * triggers. */
 CF_MUST jv cf_message_insert(cf_store *st, const char *sid, jv rec);
+/* How many people wrote sid's messages (distinct known authors), a jv
+ * number, or an error. */
+CF_MUST jv cf_session_authors(cf_store *st, const char *sid);
 /* The same without reading the record back (its id is put in id); text,
  * when not NULL, is the content (len bytes of valid UTF-8) in place of
  * rec.content, bound where it lies.  jv_true() or an error. */
@@ -1126,6 +1130,10 @@ char *cf_marks_line(jv msg, int who);
 /* chat-show --history: every version of an edited message, and who
  * gave each reaction, in cf_human_message's output from now on. */
 void cf_human_history(int on);
+/* Each message's author in its heading ("user · alice", "assistant ·
+ * model · for alice") from now on: chat-show turns it on for a session
+ * of more than one author (cf_session_authors). */
+void cf_human_authors(int on);
 /* Borrows edit: the line over version i (from 0) of n in --history,
  * "version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice" for an
  * edit of metadata.edits, "version 3 of 3 · current" for anything else

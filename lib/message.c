@@ -234,6 +234,20 @@ cf_message_insert(cf_store *st, const char *sid, jv rec)
 	return cf_message_get(st, id);
 }
 
+jv
+cf_session_authors(cf_store *st, const char *sid)
+{
+	static const char sql[] = "SELECT count(DISTINCT author) FROM messages"
+	                          " WHERE session_id = ?1";
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, sid);
+	jv r = cf_sql_step(s) == CF_SQL_ROW ?
+	       jv_number((double)cf_sql_column_int64(s, 0)) :
+	       cf_store_error(st, "counting a session's authors");
+	cf_sql_reset(s);
+	return r;
+}
+
 /* Frees rec and returns err. */
 static jv
 refuse(jv rec, jv err)
