@@ -419,7 +419,7 @@ cf_message_page(cf_store *st, const char *sid, int64_t after, int64_t before,
 	int rc;
 	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv r = row_to_message(s);
-		r = jv_object_set(r, jv_string("seq"), col_int(s, 16));
+		r = jv_object_set(r, jv_string("seq"), col_int(s, 17));
 		if (fn(r, ctx))
 			break;
 	}
