@@ -577,6 +577,25 @@ CF_MUST jv cf_settings_new(const struct cf_settings *s);
  * back (chat-set, confab's commands); jv_invalid() when it is gone, or an
  * error. */
 CF_MUST jv cf_settings_store(cf_store *st, const char *id, const struct cf_settings *s);
+/* access.c: who sees a session on a PostgreSQL store (confab(7),
+ * Sharing), asked of the database, whose row-level security decides.
+ * ops in the order given: share (1) or unshare (0) a role; private_ -1
+ * unchanged, 0 public, 1 private.  Roles are borrowed; free(a.ops). */
+struct cf_access {
+	struct { const char *role; int share; } *ops;
+	int nops;
+	int private_;
+};
+void cf_access_init(struct cf_access *a);
+void cf_access_add(struct cf_access *a, const char *role, int share);
+int cf_access_any(const struct cf_access *a);
+/* jv_true(), or CF_EX_USAGE when a change is asked of a SQLite store,
+ * which has no roles. */
+CF_MUST jv cf_access_check(cf_store *st, const struct cf_access *a);
+/* In the caller's transaction: the changes made to session id; jv_true(),
+ * or an error: CF_EX_USAGE as cf_access_check, CF_EX_NOTFOUND, CF_EX_STORE
+ * when the database refuses (not the owner; no such role). */
+CF_MUST jv cf_access_store(cf_store *st, const char *id, const struct cf_access *a);
 /* The config's defaults ([defaults] provider, model, system, temperature,
  * max-tokens, context-window, auto-context, tags) applied to rec, as
  * cf_settings_apply does. */

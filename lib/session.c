@@ -288,7 +288,23 @@ cf_session_delete(cf_store *st, const char *id)
 	static const char sql[] = "DELETE FROM sessions WHERE id = ?";
 	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, id);
-	return cf_exec_stmt(st, s, "deleting a session");
+	jv r = cf_exec_stmt(st, s, "deleting a session");
+	if (!jv_is_valid(r) || cf_sql_kind(st->db) != CF_SQL_PG ||
+	    cf_sql_changes(st->db))
+		return r;
+	/* PostgreSQL's policy lets only the owner delete a session (schema 3)
+	 * and hides the row from a sharee's DELETE instead of failing: a
+	 * session still there was not the deleter's. */
+	s = cf_prepare(st, "SELECT owner FROM sessions WHERE id = ?1");
+	cf_bind_text(s, 1, id);
+	if (cf_sql_step(s) == CF_SQL_ROW) {
+		jv_free(r);
+		r = cf_error(CF_EX_STORE, "%s: session '%s' is %s's: only its owner "
+		             "may delete it", st->path, id,
+		             (const char *)cf_sql_column_text(s, 0));
+	}
+	cf_sql_finalize(s);
+	return r;
 }
 
 static size_t
