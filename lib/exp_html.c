@@ -510,8 +510,7 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("\" id=\"m-", f);
 	esc(f, cf_jstr(msg, "id"));
 	fputs("\">\n<h2>", f);
-	char head[200];
-	esc(f, cf_msg_heading(msg, head, sizeof head));
+	esc(f, cf_role_title(role));
 	fputs(" <span class=\"time\" title=\"", f);
 	esc(f, ts);
 	fputs("\">", f);

@@ -232,14 +232,14 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files, parts, author)"
+		" extra, activity_events, plugin_commands, files, parts)"
 		" SELECT json_extract(j.value, '$[2]'), ?2,"
 		" json_extract(j.value, '$[1]'), m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, json_set(CASE WHEN m.pending IS NULL THEN m.extra ELSE"
 		" json_set(m.extra, '$.incomplete', json('true')) END,"
 		" '$.mergedFrom', json_object('session', ?1, 'message', m.id)),"
-		" m.activity_events, m.plugin_commands, m.files, m.parts, m.author"
+		" m.activity_events, m.plugin_commands, m.files, m.parts"
 		" FROM json_each(?3) j JOIN messages m ON m.session_id = ?1"
 		" AND m.seq = json_extract(j.value, '$[0]') ORDER BY j.key";
 	static const char which[] =

@@ -759,11 +759,7 @@ const char *const cf_pg_migrations[] = {
 	"CREATE TRIGGER messages_notify AFTER INSERT OR UPDATE OF pending ON messages\n"
 	" FOR EACH ROW WHEN (NEW.pending IS NULL)\n"
 	" EXECUTE FUNCTION cf_messages_notify();\n",
-	/* 2 -> 3: SQLite's 6 -> 7, each message's author (NULL: unknown) */
-	"ALTER TABLE messages ADD COLUMN author text;\n"
-	"CREATE INDEX messages_author ON messages(author, session_id)\n"
-	" WHERE author IS NOT NULL;\n",
-	/* 3 -> 4: a team's store (chat-set --share, --private; confab(7),
+	/* 2 -> 3: a team's store (chat-set --share, --private; confab(7),
 	 * Sharing).  Row-level security, so that the database, not this
 	 * program, decides what each role sees: psql as that role sees the
 	 * same. */
