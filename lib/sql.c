@@ -313,15 +313,6 @@ cf_sql_autocommit(cf_sql *db)
 	                                 : cf_pg_autocommit(db->pg);
 }
 
-int64_t
-cf_sql_last_rowid(cf_sql *db)
-{
-	if (!db)
-		return 0;
-	return db->kind == CF_SQL_SQLITE ? sqlite3_last_insert_rowid(db->lite)
-	                                 : cf_pg_last_rowid(db->pg);
-}
-
 struct cf_sql_blob {
 	cf_sql *db;
 	sqlite3_blob *lite;

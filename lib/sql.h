@@ -108,9 +108,6 @@ int cf_sql_column_bytes(cf_sql_stmt *s, int i);
 int cf_sql_exec(cf_sql *db, const char *sql);
 /* Outside a transaction? */
 int cf_sql_autocommit(cf_sql *db);
-/* The key of the row the last INSERT made: SQLite's rowid, PostgreSQL's
- * lastval() of the table's identity column. */
-int64_t cf_sql_last_rowid(cf_sql *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t cf_sql_changes(cf_sql *db);
 /* The code and message of the last failure on this connection.  The

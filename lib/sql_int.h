@@ -49,7 +49,6 @@ int cf_pg_column_bytes(struct pg_stmt *s, int i);
 int cf_pg_exec(struct pg_conn *c, const char *sql);
 int64_t cf_pg_changes(struct pg_conn *c);
 int cf_pg_autocommit(struct pg_conn *c);
-int64_t cf_pg_last_rowid(struct pg_conn *c);
 int cf_pg_bind_zeroblob(struct pg_stmt *s, int i, int64_t n);
 int cf_pg_errcode(struct pg_conn *c);
 const char *cf_pg_errmsg(struct pg_conn *c);

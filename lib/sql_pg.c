@@ -453,17 +453,14 @@ cf_pg_step(struct pg_stmt *s)
 			s->res = NULL;
 			return rc;
 		}
+		const char *t = pq.cmd_tuples(s->res);
 		if (pq.result_status(s->res) == PGRES_TUPLES_OK) {
 			s->nrow = pq.ntuples(s->res);
-		} else {
-			const char *t = pq.cmd_tuples(s->res);
-			s->pc->changes = t && *t ? strtoll(t, NULL, 10) : 0;
-		}
-		/* RETURNING counts too, as SQLite's changes() does */
-		if (pq.result_status(s->res) == PGRES_TUPLES_OK) {
-			const char *t = pq.cmd_tuples(s->res);
+			/* RETURNING counts too, as SQLite's changes() does */
 			if (t && *t)
 				s->pc->changes = strtoll(t, NULL, 10);
+		} else {
+			s->pc->changes = t && *t ? strtoll(t, NULL, 10) : 0;
 		}
 	}
 	if (!s->res)
@@ -605,8 +602,9 @@ cf_pg_bind_zeroblob(struct pg_stmt *s, int i, int64_t n)
 static int
 have(struct pg_stmt *s, int i)
 {
+	/* a row, a column in it, and a value that is not NULL */
 	return s && s->res && s->row >= 0 && s->row < s->nrow && i >= 0 &&
-	       i < pq.nfields(s->res);
+	       i < pq.nfields(s->res) && !pq.getisnull(s->res, s->row, i);
 }
 
 int
@@ -618,7 +616,7 @@ cf_pg_column_count(struct pg_stmt *s)
 int
 cf_pg_column_type(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return CF_SQL_NULL;
 	switch (pq.ftype(s->res, i)) {
 	case INT2OID: case INT4OID: case INT8OID: case OIDOID: case BOOLOID:
@@ -635,13 +633,12 @@ cf_pg_column_type(struct pg_stmt *s, int i)
 int64_t
 cf_pg_column_int64(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return 0;
 	const char *v = pq.getvalue(s->res, s->row, i);
 	if (pq.ftype(s->res, i) == BOOLOID)
 		return *v == 't';
-	if (pq.ftype(s->res, i) == FLOAT4OID || pq.ftype(s->res, i) == FLOAT8OID ||
-	    pq.ftype(s->res, i) == NUMERICOID)
+	if (cf_pg_column_type(s, i) == CF_SQL_FLOAT)
 		return (int64_t)strtod(v, NULL);
 	return strtoll(v, NULL, 10);
 }
@@ -649,7 +646,7 @@ cf_pg_column_int64(struct pg_stmt *s, int i)
 double
 cf_pg_column_double(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return 0;
 	const char *v = pq.getvalue(s->res, s->row, i);
 	if (pq.ftype(s->res, i) == BOOLOID)
@@ -695,7 +692,7 @@ blob(struct pg_stmt *s, int i)
 const unsigned char *
 cf_pg_column_text(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return NULL;
 	Oid t = pq.ftype(s->res, i);
 	if (t == BOOLOID)
@@ -709,7 +706,7 @@ cf_pg_column_text(struct pg_stmt *s, int i)
 const void *
 cf_pg_column_blob(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return NULL;
 	if (pq.ftype(s->res, i) == BYTEAOID)
 		return blob(s, i);
@@ -719,7 +716,7 @@ cf_pg_column_blob(struct pg_stmt *s, int i)
 int
 cf_pg_column_bytes(struct pg_stmt *s, int i)
 {
-	if (!have(s, i) || pq.getisnull(s->res, s->row, i))
+	if (!have(s, i))
 		return 0;
 	Oid t = pq.ftype(s->res, i);
 	if (t == BYTEAOID) {
@@ -754,15 +751,6 @@ int
 cf_pg_autocommit(struct pg_conn *pc)
 {
 	return pq.transaction_status(pc->c) == PQTRANS_IDLE;
-}
-
-int64_t
-cf_pg_last_rowid(struct pg_conn *pc)
-{
-	/* lastval() fails in a session that has drawn no number yet, and a
-	 * failure would spoil the transaction: callers use RETURNING */
-	(void)pc;
-	return 0;
 }
 
 int

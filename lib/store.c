@@ -749,8 +749,7 @@ pg_open(cf_store *st, const char *conninfo, int mode)
 		free(msg);
 		return e;
 	}
-	if ((mode & ~(CF_STORE_EXISTING | CF_STORE_CREATE)) == CF_STORE_READ)
-		st->readonly = 0;   /* the server decides what this role may do */
+	(void)mode;   /* read or write: the server decides what this role may do */
 	jv r = pg_migrate(st);
 	if (!jv_is_valid(r))
 		return r;
