@@ -8,7 +8,7 @@ load helper
 
 setup() {
 	common_setup
-	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
+	pg_required
 }
 
 teardown() {

@@ -9,7 +9,7 @@ load helper
 
 setup() {
 	common_setup
-	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
+	pg_required
 	LITE=$CHAT_DB
 	PG=$(pg_fresh_db)
 }

@@ -15,7 +15,7 @@ teardown() {
 }
 
 use_pg() {
-	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
+	pg_required
 	CHAT_DB=$(pg_fresh_db)
 	export CHAT_DB
 }

@@ -22,7 +22,7 @@ teardown() {
 # group role, and a fresh database owned by $1 (default: the superuser);
 # AS_ALICE and AS_BOB are their URIs to it.
 two_roles() {
-	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
+	pg_required
 	local r=$$_$RANDOM
 	ALICE=alice_$r BOB=bob_$r TEAM=team_$r
 	psql -XAtq -v ON_ERROR_STOP=1 -d postgres \

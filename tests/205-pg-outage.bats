@@ -8,7 +8,7 @@ load helper
 load send
 
 own_cluster() {
-	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
+	pg_required
 	OWN=$BATS_TEST_TMPDIR/own
 	"$ROOT/tests/pg-cluster" start "$OWN" 2> /dev/null
 	# shellcheck disable=SC1091

@@ -227,14 +227,17 @@ without_lib() {
 # The throwaway PostgreSQL cluster (tests/pg-cluster, HACKING.md).  `make
 # check` starts one and exports its env; a suite run alone uses the one
 # `make pg-start` left in build/pg, or the caller's CONFAB_TEST_PG.  A test
-# that needs it: `pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG
-# unset)"`, in setup or the test.
+# that needs it calls pg_required, in setup or the test.
 pg_available() {
 	if [ -z "${CONFAB_TEST_PG:-}" ] && [ -f "$ROOT/build/pg/env" ]; then
 		# shellcheck disable=SC1091
 		. "$ROOT/build/pg/env"
 	fi
 	[ -n "${CONFAB_TEST_PG:-}" ]
+}
+
+pg_required() {
+	pg_available || skip "no PostgreSQL cluster (CONFAB_TEST_PG unset)"
 }
 
 # `pg_fresh_db [-o ROLE] [-b]`: creates an empty database of a name no other
