@@ -311,6 +311,18 @@ cf_cost_meta(const char *model, jv meta)
 #define NUM(doc, key) "CASE WHEN json_type(" doc ", '$." key "') IN" \
 	" ('integer', 'real') THEN CAST(json_extract(" doc ", '$." key "')" \
 	" AS DOUBLE PRECISION) END"
+/* A reply's figures from its metadata (m.extra) or from the edit that
+ * keeps a retried one (e.value), named for the query around them (the
+ * names count in the first arm of the UNION only). */
+#define FIGURES(doc) \
+	NUM(doc, "inputTokens") " AS a, " \
+	NUM(doc, "outputTokens") " AS b, " \
+	NUM(doc, "cost") " AS c, " \
+	"json_type(" doc ", '$.tokensEstimated') = 'true' AS g, " \
+	NUM(doc, "cacheReadTokens") " AS xr, " \
+	NUM(doc, "cacheWrite5mTokens") " AS x5, " \
+	NUM(doc, "cacheWrite1hTokens") " AS x1, " \
+	NUM(doc, "reasoningTokens") " AS xs"
 
 jv
 cf_usage_list(cf_store *st, const struct cf_usage_query *q,
@@ -345,14 +357,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"  FROM (SELECT CASE WHEN ?1 <> 0 THEN m.session_id END AS sid,"
 		"   m.model AS model, m.tokens AS tokens,"
 		"   coalesce(json_extract(m.extra, '$.provider'), s.provider) AS provider,"
-		"   " NUM("m.extra", "inputTokens") " AS a,"
-		"   " NUM("m.extra", "outputTokens") " AS b,"
-		"   " NUM("m.extra", "cost") " AS c,"
-		"   json_type(m.extra, '$.tokensEstimated') = 'true' AS g,"
-		"   " NUM("m.extra", "cacheReadTokens") " AS xr,"
-		"   " NUM("m.extra", "cacheWrite5mTokens") " AS x5,"
-		"   " NUM("m.extra", "cacheWrite1hTokens") " AS x1,"
-		"   " NUM("m.extra", "reasoningTokens") " AS xs"
+		"   " FIGURES("m.extra")
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
 		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
@@ -361,14 +366,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   UNION ALL SELECT CASE WHEN ?1 <> 0 THEN m.session_id END,"
 		"   json_extract(e.value, '$.model'), " NUM("e.value", "tokens") ","
 		"   coalesce(json_extract(e.value, '$.provider'), s.provider),"
-		"   " NUM("e.value", "inputTokens") ","
-		"   " NUM("e.value", "outputTokens") ","
-		"   " NUM("e.value", "cost") ","
-		"   json_type(e.value, '$.tokensEstimated') = 'true',"
-		"   " NUM("e.value", "cacheReadTokens") ","
-		"   " NUM("e.value", "cacheWrite5mTokens") ","
-		"   " NUM("e.value", "cacheWrite1hTokens") ","
-		"   " NUM("e.value", "reasoningTokens")
+		"   " FIGURES("e.value")
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id,"
 		"   json_each(m.edits) e"
 		"   WHERE m.role = 'assistant' AND m.edits <> '[]'"
