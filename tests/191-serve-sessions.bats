@@ -211,7 +211,7 @@ page_all() {
 		s=$(chat-new --name "s$i" | jq -r .id)
 		chat-add -s "$s" "needle number $i" > /dev/null
 	done
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET last_updated = 1767225600000 WHERE n % 2 = 0"
+	store_sql "UPDATE sessions SET last_updated = 1767225600000 WHERE n % 2 = 0"
 	serve_start
 	chat-ls --json --search needle | jq -r .id > "$BATS_TEST_TMPDIR/want"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/want")" = 9 ]

@@ -15,6 +15,13 @@ names() {
 	chat-ls "$@" | jq -r .name
 }
 
+# Whether a snippet is FTS5's to the byte: PostgreSQL's ts_headline marks
+# the words of a phrase one by one and chooses its own window (chat-ls(1),
+# "Backends").
+fts5_snippets() {
+	[ "${CONFAB_TEST_DB:-}" != pg ]
+}
+
 @test "an empty store lists nothing and succeeds" {
 	run --separate-stderr chat-ls
 	[ "$status" -eq 0 ]
@@ -363,9 +370,11 @@ names() {
 	run -0 names --search '"refused connection"'
 	[ -z "$output" ]
 	run -0 bash -c "chat-ls --search '\"connection refused\"' | jq -r .match.snippet"
-	[ "$output" = 'the **connection refused** us' ]
+	! fts5_snippets || [ "$output" = 'the **connection refused** us' ]
+	[[ $output == 'the **connection'* ]]
 	run -0 bash -c "chat-ls --search '\"hello there\"' | jq -r .match.snippet"
-	[ "$output" = 'he said "**hello there**" twice' ]
+	! fts5_snippets || [ "$output" = 'he said "**hello there**" twice' ]
+	[[ $output == 'he said "**hello'* ]]
 	# punctuation between the words does not matter; a phrase ends in * too
 	run -0 names --search '"refused the"'
 	[ "$output" = b ]
@@ -431,13 +440,15 @@ names() {
 	[ "$(jq -r .match.snippet <<< "${lines[0]}")" = 'one **error** here' ]
 	# what snippet() gives a short log: 12 words from a sentence's start
 	# (after "error:")
-	[ "$(jq -r .match.snippet <<< "${lines[1]}")" = $'…connection refused\n**error**: connection refused\n**error**: connection refused\n**error**: connection refused\n**error**…' ]
+	! fts5_snippets || [ "$(jq -r .match.snippet <<< "${lines[1]}")" = $'…connection refused\n**error**: connection refused\n**error**: connection refused\n**error**: connection refused\n**error**…' ]
+	[[ $(jq -r .match.snippet <<< "${lines[1]}") == *'**error**'* ]]
 	run --separate-stderr timeout 10 chat-ls --search '"connection refused" err*' --json
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .match.snippet <<< "${lines[0]}")" = $'…**connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**…' ]
+	! fts5_snippets || [ "$(jq -r .match.snippet <<< "${lines[0]}")" = $'…**connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**: **connection refused**\n**error**…' ]
 }
 
 @test "--search in a 2 MB session name, every word a match, stays quick" {
+	sqlite_only "the name is written with SQLite's readfile()"
 	c=$(new_session --name placeholder)
 	printf 'error %.0s' $(seq 300000) > "$BATS_TEST_TMPDIR/name"
 	sqlite3 "$CHAT_DB" "UPDATE sessions SET name = CAST(readfile('$BATS_TEST_TMPDIR/name') AS TEXT) WHERE id = '$c'"
