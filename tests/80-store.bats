@@ -525,7 +525,7 @@ teardown() {
 		[ "$(db "SELECT message_count FROM sessions WHERE id = '$(sid "$i")'")" -eq 2800 ]
 	done
 	# each chat-add waited its turn: stored in the order they started
-	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq)")" = \
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq) AS t")" = \
 	  "$(seq -f 'message %g' 1 20 | paste -sd,)" ]
 }
 
@@ -551,9 +551,9 @@ teardown() {
 	wait "$fourth"
 	HOLDER=
 	# the order they were stored in: rowids follow inserts
-	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE content LIKE 'came %' ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE content LIKE 'came %' ORDER BY n) AS t")" = \
 	  "came second,came third,came fourth" ]
-	[ "$(db "SELECT group_concat(name, ',') FROM (SELECT name FROM sessions ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(name, ',') FROM (SELECT name FROM sessions ORDER BY n) AS t")" = \
 	  "first,load $(sid 999),third,fourth" ]
 }
 
