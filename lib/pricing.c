@@ -346,7 +346,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		" total(CASE WHEN cost IS NULL AND tout IS NOT NULL THEN tin END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL THEN tout END),"
 		" (SELECT name FROM sessions WHERE id = sid),"
-		" (SELECT provider FROM sessions WHERE id = sid), count(est),"
+		" (SELECT provider FROM sessions WHERE id = sid) AS sprovider, count(est),"
 		" total(cr), total(w5), total(w1), total(rs),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN cr END),"
 		" total(CASE WHEN cost IS NULL AND tin IS NOT NULL AND tout IS NOT NULL THEN w5 END),"
@@ -360,7 +360,7 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   " FIGURES("m.extra")
 		"   FROM messages m JOIN sessions s ON s.id = m.session_id"
 		"   WHERE m.role = 'assistant' AND m.timestamp BETWEEN ?2 AND ?3"
-		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
+		"   AND (CAST(?4 AS TEXT) IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
 		/* a retried reply was paid for too: its figures are in the
 		 * edit that keeps it (chat-send --retry), timed when replaced */
 		"   UNION ALL SELECT CASE WHEN ?1 <> 0 THEN m.session_id END,"
@@ -373,8 +373,8 @@ cf_usage_list(cf_store *st, const struct cf_usage_query *q,
 		"   AND json_extract(e.value, '$.kind') = 'retry'"
 		"   AND coalesce(CAST((julianday(json_extract(e.value, '$.timestamp'))"
 		"    - 2440587.5) * 86400000 AS BIGINT), m.timestamp) BETWEEN ?2 AND ?3"
-		"   AND (?4 IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
-		"   LIMIT 9223372036854775807))"
+		"   AND (CAST(?4 AS TEXT) IS NULL OR m.session_id IN (SELECT value FROM json_each(?4)))"
+		"   LIMIT 9223372036854775807) AS v) AS w"
 		" GROUP BY sid, provider, model ORDER BY sid, provider, model";
 	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_sql_bind_int(s, 1, q->by_session);

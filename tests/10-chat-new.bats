@@ -79,7 +79,7 @@ q() {
 	run -0 sort -c "$BATS_TEST_TMPDIR/ids"
 	[ "$(sort -u "$BATS_TEST_TMPDIR/ids" | wc -l)" -eq 6 ]
 	# and the store agrees: by id is by creation
-	run -0 store_sql 'SELECT group_concat(name) FROM (SELECT name FROM sessions ORDER BY id)'
+	run -0 store_sql 'SELECT group_concat(name) FROM (SELECT name FROM sessions ORDER BY id) AS t'
 	[ "$output" = s1,s2,s3,s4,s5,s6 ]
 }
 

@@ -668,7 +668,9 @@ named() {
 	sid=$(new_session --provider echo --name x)
 	run -0 --separate-stderr bash -c 'printf "diff --git a/f b/f\n+new line\n" | chat-send -s x --stdin "review this"'
 	[ -z "$stderr" ]
-	run -0 store_sql "SELECT quote(content) FROM messages WHERE role = 'user'"
+	local q=quote
+	[ "${CONFAB_TEST_DB:-}" != pg ] || q=quote_literal
+	run -0 store_sql "SELECT $q(content) FROM messages WHERE role = 'user'"
 	[ "$output" = "'review this"$'\n\n'"diff --git a/f b/f"$'\n'"+new line"$'\n'"'" ]
 	# several arguments are joined with spaces
 	run -0 bash -c 'printf "diff" | chat-send -s x review  "this  one" -'
@@ -752,7 +754,10 @@ named() {
 	[[ "${content#"$want"}" =~ ^$'\n'?'</file>'$ ]]
 	run -0 store_sql 'SELECT name, type, size, mime_type FROM attachments'
 	[ "$output" = "main.c|text|$(stat -c %s "$BATS_TEST_TMPDIR/main.c")|text/plain" ]
-	run -0 store_sql 'SELECT quote(CAST(content AS TEXT)) FROM attachments'
+	# the bytes as text, quoted: a bytea cast to text is its hex on PostgreSQL
+	local txt='quote(CAST(content AS TEXT))'
+	[ "${CONFAB_TEST_DB:-}" != pg ] || txt="quote_literal(convert_from(content, 'UTF8'))"
+	run -0 store_sql "SELECT $txt FROM attachments"
 	[ "$output" = "'int main(void)"$'\n'"{"$'\n\t'"return 0;"$'\n'"}"$'\n'"'" ]
 	# the message stored is the text; the attachment is listed with it
 	m=$(chat-show --json -n 2 s | head -n 1)
@@ -791,7 +796,9 @@ write_png() {
 	run -0 send -p ollama --new -a "$png" "What is this?"
 	same_json "$(last_request | jq -c '.body.messages[-1]')" \
 		"{\"role\":\"user\",\"content\":\"What is this?\",\"images\":[\"$b64\"]}"
-	run -0 store_sql 'SELECT DISTINCT name, type, size, mime_type, lower(hex(content)) FROM attachments'
+	local hex='lower(hex(content))'
+	[ "${CONFAB_TEST_DB:-}" != pg ] || hex="encode(content, 'hex')"
+	run -0 store_sql "SELECT DISTINCT name, type, size, mime_type, $hex FROM attachments"
 	[ "$output" = "dot.png|image|67|image/png|$(od -An -v -tx1 "$png" | tr -d ' \n')" ]
 	[ "$(count attachments)" = 4 ]
 }
@@ -1118,7 +1125,7 @@ write_png() {
 	want=$(jq -sc '{messageCount: length, totalTokens: (map(.metadata.tokens // 0) | add)}' <<< "$output")
 	[ "$(jq -sc '[.[] | select(.role == "assistant") | .metadata.tokens > 0] | all' <<< "$output")" = true ]
 	same_json "$(session "$sid" | jq -c '.metadata | {messageCount, totalTokens}')" "$want"
-	[ "$(store_sql 'SELECT message_count = (SELECT count(*) FROM messages), total_tokens = (SELECT total(tokens) FROM messages) FROM sessions')" = "1|1" ]
+	[ "$(store_sql 'SELECT CAST(message_count = (SELECT count(*) FROM messages) AS INTEGER), CAST(total_tokens = (SELECT total(tokens) FROM messages) AS INTEGER) FROM sessions')" = "1|1" ]
 }
 
 # ---- usage ----

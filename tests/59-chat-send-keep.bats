@@ -20,7 +20,7 @@ slow_reply() {
 content_of() {
 	store_sql "SELECT CASE WHEN pending IS NULL THEN content ELSE
 	  (SELECT group_concat(text, '') FROM (SELECT text FROM reply_parts
-	   WHERE message_id = m.id ORDER BY n)) END FROM messages m WHERE id = '$1'"
+	   WHERE message_id = m.id ORDER BY n) AS t) END FROM messages m WHERE id = '$1'"
 }
 
 spool_files() {
@@ -64,9 +64,9 @@ spool_files() {
 	head -c "$(stat -c %s "$BATS_TEST_TMPDIR/want")" "$BATS_TEST_TMPDIR/stored" | cmp - "$BATS_TEST_TMPDIR/want"
 	head -c "$(( $(stat -c %s "$BATS_TEST_TMPDIR/stored") - 1 ))" "$BATS_TEST_TMPDIR/stored" | cmp - <(head -c "$(( $(stat -c %s "$BATS_TEST_TMPDIR/stored") - 1 ))" "$OUT")
 	# the killed writer's row is pending until a program opens the store
-	[ "$(store_sql "SELECT pending IS NOT NULL FROM messages WHERE id = '$M'")" = 1 ]
+	[ "$(store_sql "SELECT CAST(pending IS NOT NULL AS INTEGER) FROM messages WHERE id = '$M'")" = 1 ]
 	run -0 chat-ls --json
-	[ "$(store_sql "SELECT pending IS NULL FROM messages WHERE id = '$M'")" = 1 ]
+	[ "$(store_sql "SELECT CAST(pending IS NULL AS INTEGER) FROM messages WHERE id = '$M'")" = 1 ]
 	chat-show --json "$SID" | jq -e 'select(.role == "assistant") | .metadata.incomplete == true and .metadata.stopReason == "abandoned"'
 	# whole now, so searchable, and the index agrees with the rows
 	run -0 chat-ls --search word005 --json
@@ -111,6 +111,7 @@ spool_files() {
 
 # A store on a small tmpfs; $1: bytes left free after it is made.
 small_disk() {
+	sqlite_only "a full disk under the SQLite file; PostgreSQL's disk is the server's"
 	MNT=$(mktemp -d "$BATS_TEST_TMPDIR/mnt.XXXXXX")
 	mount -t tmpfs -o size=4m tmpfs "$MNT" 2> /dev/null || skip "cannot mount a tmpfs here"
 	export CHAT_DB=$MNT/chat.db
@@ -236,7 +237,9 @@ teardown() {
 	chat-send -s "$SID" --provider echo first > /dev/null
 	M=$(uuidgen 2> /dev/null || cat /proc/sys/kernel/random/uuid)
 	R=$(cat /proc/sys/kernel/random/uuid)
-	key=$(realpath "$CHAT_DB")
+	# the store's name for itself: the file's real path, or the URI
+	key=$CHAT_DB
+	[ "${CONFAB_TEST_DB:-}" = pg ] || key=$(realpath "$CHAT_DB")
 	mkdir -p "$XDG_STATE_HOME/confab/spool"
 	jq -nc --arg s "$SID" --arg m "$M" --arg r "$R" --arg k "$key" --argjson sess "$(chat-ls --json | head -1)" \
 		'{type: "spool", version: 1, store: $k, session: $sess, messages: [
@@ -250,7 +253,10 @@ teardown() {
 	wait
 	[ "$(store_sql "SELECT count(*) FROM messages WHERE id IN ('$M', '$R')")" = 2 ]
 	[ "$(chat-show --json "$SID" | jq -sc 'map(.content)')" = '["first","echo: first","spooled question","spooled answer"]' ]
-	[ "$(store_sql "SELECT content FROM attachments WHERE message_id = '$M'")" = hello ]
+	# the bytes as text: a bytea cast to text is its hex on PostgreSQL
+	local txt=content
+	[ "${CONFAB_TEST_DB:-}" != pg ] || txt="convert_from(content, 'UTF8')"
+	[ "$(store_sql "SELECT $txt FROM attachments WHERE message_id = '$M'")" = hello ]
 	[ "$(ls -A "$XDG_STATE_HOME/confab/spool")" = other.json ]
 }
 
@@ -259,7 +265,9 @@ teardown() {
 @test "a malformed spool file is set aside with one line; the programs go on and the next file is stored" {
 	session
 	mkdir -p "$XDG_STATE_HOME/confab/spool"
-	key=$(realpath "$CHAT_DB")
+	# the store's name for itself: the file's real path, or the URI
+	key=$CHAT_DB
+	[ "${CONFAB_TEST_DB:-}" = pg ] || key=$(realpath "$CHAT_DB")
 	sp=$XDG_STATE_HOME/confab/spool
 	printf '{"type":"spool","store":"%s","session":"s","messages":5}' "$key" > "$sp/a.json"
 	jq -nc --arg k "$key" --arg s "$SID" '{type: "spool", store: $k, session: {id: $s},

@@ -99,7 +99,7 @@ setup() {
 	[ "$(jq -r .role <<<"$output")" = system ]
 	run -0 chat-add -s "$S" -r user question
 	[ "$(jq -r .role <<<"$output")" = user ]
-	[ "$(store_sql 'SELECT group_concat(role) FROM (SELECT role FROM messages ORDER BY seq)')" = assistant,system,user ]
+	[ "$(store_sql 'SELECT group_concat(role) FROM (SELECT role FROM messages ORDER BY seq) AS t')" = assistant,system,user ]
 }
 
 @test "--role refuses anything else" {
@@ -116,7 +116,7 @@ setup() {
 	[ "$(jq -r .metadata.model <<<"$output")" = claude-x ]
 	run -0 chat-add -s "$S" -m gpt-y hi
 	[ "$(jq -r .metadata.model <<<"$output")" = gpt-y ]
-	[ "$(store_sql 'SELECT group_concat(model) FROM (SELECT model FROM messages ORDER BY seq)')" = claude-x,gpt-y ]
+	[ "$(store_sql 'SELECT group_concat(model) FROM (SELECT model FROM messages ORDER BY seq) AS t')" = claude-x,gpt-y ]
 }
 
 @test "--tokens" {
@@ -183,7 +183,7 @@ setup() {
 	chat-add -s "$S" --time 2020-01-01T00:00:00Z second > /dev/null
 	chat-add -s "$S" third > /dev/null
 	[ "$(contents "$S")" = '["first","second","third"]' ]
-	[ "$(store_sql 'SELECT group_concat(seq) FROM (SELECT seq FROM messages ORDER BY n)')" = 1,2,3 ]
+	[ "$(store_sql 'SELECT group_concat(CAST(seq AS TEXT)) FROM (SELECT seq FROM messages ORDER BY n) AS t')" = 1,2,3 ]
 }
 
 # ---- -s - ----

@@ -4,13 +4,15 @@
 
 load helper
 
+# SQL on the store; the tests of the SQLite file alone pass sqlite3's options
 db() {
-	sqlite3 "$CHAT_DB" "$@"
+	if [ $# -eq 1 ]; then store_sql "$1"; else sqlite3 "$CHAT_DB" "$@"; fi
 }
 
 # ---- where the file is, and how it is made ----
 
 @test "the database is made with mode 0600, its folders as needed" {
+	sqlite_only "the file's mode and folders"
 	export CHAT_DB="$BATS_TEST_TMPDIR/a/b/c/chat.db"
 	[ ! -e "$BATS_TEST_TMPDIR/a" ]
 	run -0 chat-new
@@ -27,6 +29,7 @@ db() {
 }
 
 @test "the mode is 0600 whatever the umask" {
+	sqlite_only "the file's mode"
 	umask 000
 	run -0 chat-new
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
@@ -34,6 +37,7 @@ db() {
 }
 
 @test "--db overrides CHAT_DB" {
+	sqlite_only "a file path as --db, made where it names"
 	run -0 chat-new --db "$BATS_TEST_TMPDIR/other.db" --name via-option
 	[ -f "$BATS_TEST_TMPDIR/other.db" ]
 	[ ! -e "$CHAT_DB" ]
@@ -45,6 +49,7 @@ db() {
 }
 
 @test "CHAT_DB overrides XDG_DATA_HOME" {
+	sqlite_only "the default file's place"
 	run -0 chat-new --name via-env
 	[ "$(db 'SELECT name FROM sessions')" = via-env ]
 	[ ! -e "$XDG_DATA_HOME/confab/chat.db" ]
@@ -52,6 +57,7 @@ db() {
 }
 
 @test "XDG_DATA_HOME overrides the default under HOME" {
+	sqlite_only "the default file's place"
 	unset CHAT_DB
 	run -0 chat-new --name via-xdg
 	[ "$(sqlite3 "$XDG_DATA_HOME/confab/chat.db" 'SELECT name FROM sessions')" = via-xdg ]
@@ -60,6 +66,7 @@ db() {
 }
 
 @test "without CHAT_DB or XDG_DATA_HOME: ~/.local/share/confab/chat.db" {
+	sqlite_only "the default file's place"
 	unset CHAT_DB XDG_DATA_HOME
 	run -0 chat-new --name via-home
 	[ "$(sqlite3 "$HOME/.local/share/confab/chat.db" 'SELECT name FROM sessions')" = via-home ]
@@ -67,6 +74,7 @@ db() {
 }
 
 @test "an empty CHAT_DB, or a relative XDG_DATA_HOME, is ignored" {
+	sqlite_only "the default file's place"
 	export CHAT_DB=
 	run -0 chat-new --name empty-env
 	[ "$(sqlite3 "$XDG_DATA_HOME/confab/chat.db" 'SELECT name FROM sessions')" = empty-env ]
@@ -78,6 +86,7 @@ db() {
 }
 
 @test "an existing file keeps its mode" {
+	sqlite_only "the file's mode"
 	touch "$BATS_TEST_TMPDIR/mine.db"
 	chmod 640 "$BATS_TEST_TMPDIR/mine.db"
 	run -0 chat-new --db "$BATS_TEST_TMPDIR/mine.db"
@@ -87,6 +96,7 @@ db() {
 }
 
 @test "root writing another user's store leaves the queue's file that user's" {
+	sqlite_only "the writers' queue is a file beside SQLite's"
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	# where that user can reach it
 	d=$(mktemp -d /tmp/confab-owner.XXXXXX)
@@ -106,6 +116,7 @@ db() {
 # ---- the schema ----
 
 @test "WAL, schema version 5, foreign keys declared" {
+	sqlite_only "journal mode and user_version pragmas, sqlite_master"
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'PRAGMA user_version')" = 6 ]
@@ -116,6 +127,7 @@ db() {
 }
 
 @test "the tables carry the seed's fields" {
+	sqlite_only "pragma_table_info; 171-schema.bats checks PostgreSQL's columns"
 	chat-new > /dev/null
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
 	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point,extra,send_history ]
@@ -136,21 +148,33 @@ db() {
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 1 ]
 	[ "$(db 'SELECT count(*) FROM messages')" -eq 1 ]
 	# the schema itself cascades, whoever deletes
-	db "PRAGMA foreign_keys=ON; DELETE FROM sessions WHERE id = '$T'"
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		db "DELETE FROM sessions WHERE id = '$T'"
+	else
+		db "PRAGMA foreign_keys=ON; DELETE FROM sessions WHERE id = '$T'"
+	fi
 	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
 }
 
 @test "a message for a session that does not exist is refused by the schema" {
 	chat-new > /dev/null
-	run sqlite3 "$CHAT_DB" "PRAGMA foreign_keys=ON; INSERT INTO messages (id, session_id, seq, role, content, timestamp) VALUES ('m', 'nosuch', 1, 'user', 'x', 0)"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"FOREIGN KEY constraint failed"* ]]
+	local ins="INSERT INTO messages (id, session_id, seq, role, content, timestamp) VALUES ('m', 'nosuch', 1, 'user', 'x', 0)"
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		run store_sql "$ins"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"violates foreign key constraint"* ]]
+	else
+		run sqlite3 "$CHAT_DB" "PRAGMA foreign_keys=ON; $ins"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"FOREIGN KEY constraint failed"* ]]
+	fi
 	[ "$(db 'SELECT count(*) FROM messages')" -eq 0 ]
 }
 
 # ---- migrations ----
 
 @test "an empty file at the path is migrated" {
+	sqlite_only "an empty file at the path"
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
@@ -160,6 +184,7 @@ db() {
 }
 
 @test "an empty SQLite database (version 0) is migrated" {
+	sqlite_only "an empty SQLite file"
 	mkdir -p "$(dirname "$CHAT_DB")"
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
@@ -169,6 +194,7 @@ db() {
 }
 
 @test "a schema 2 store gains the indexes of marked messages, its reactions found" {
+	sqlite_only "SQLite's schemas 2-5 precede PostgreSQL's first"
 	S=$(new_session --name two)
 	M=$(chat-add -s "$S" hi | jq -r .id)
 	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 2;
@@ -180,6 +206,7 @@ db() {
 }
 
 @test "a schema-2 store (sqlite3 from the old DDL) migrates to 5, its data intact" {
+	sqlite_only "SQLite's schemas 2-5 precede PostgreSQL's first"
 	mkdir -p "$(dirname "$CHAT_DB")"
 	sqlite3 "$CHAT_DB" < "$ROOT/tests/fixtures/store/v2.sql"
 	[ "$(db 'PRAGMA user_version')" = 2 ]
@@ -222,6 +249,7 @@ db() {
 }
 
 @test "a schema-3 store migrates to 5: messages gain parts, none set, the records unchanged" {
+	sqlite_only "SQLite's schemas 2-5 precede PostgreSQL's first"
 	S=$(new_session --name three)
 	chat-add -s "$S" hello > /dev/null
 	chat-add -s "$S" -r assistant there > /dev/null
@@ -242,6 +270,7 @@ db() {
 }
 
 @test "opening a current store again changes nothing" {
+	sqlite_only "the file's bytes and user_version"
 	chat-new --name once > /dev/null
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
@@ -250,6 +279,7 @@ db() {
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
+	sqlite_only "user_version and the file's checksum; 200-pg-store.bats has PostgreSQL's"
 	S=$(new_session --name old)
 	chat-add -s "$S" hi > /dev/null
 	M=$(db 'SELECT id FROM messages')
@@ -269,6 +299,7 @@ db() {
 }
 
 @test "a path that is a folder: exit 6" {
+	sqlite_only "a folder at the file's path"
 	mkdir -p "$CHAT_DB"
 	run -6 --separate-stderr chat-new
 	one_error chat-new
@@ -279,6 +310,7 @@ db() {
 }
 
 @test "a file that is not a database: exit 6, the file unchanged" {
+	sqlite_only "a file that is no database"
 	mkdir -p "$(dirname "$CHAT_DB")"
 	echo 'not a database, just text' > "$CHAT_DB"
 	sum=$(sha256sum < "$CHAT_DB")
@@ -289,6 +321,7 @@ db() {
 }
 
 @test "a location where no folder can be made: exit 6" {
+	sqlite_only "the file's folders"
 	touch "$BATS_TEST_TMPDIR/plainfile"
 	export CHAT_DB="$BATS_TEST_TMPDIR/plainfile/sub/chat.db"
 	run -6 --separate-stderr chat-new
@@ -302,6 +335,7 @@ db() {
 }
 
 @test "an unwritable folder: exit 6" {
+	sqlite_only "the file's folder"
 	[ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
 	mkdir "$BATS_TEST_TMPDIR/ro"
 	chmod 500 "$BATS_TEST_TMPDIR/ro"
@@ -316,6 +350,7 @@ db() {
 }
 
 @test "a read-only database: exit 6, and it is unchanged" {
+	sqlite_only "a read-only file"
 	[ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
 	chat-new > /dev/null
 	chmod 400 "$CHAT_DB"
@@ -358,6 +393,7 @@ db() {
 }
 
 @test "20 chat-new at once on a database that does not exist yet" {
+	sqlite_only "making the file, its mode and pragmas"
 	export CHAT_DB="$BATS_TEST_TMPDIR/fresh/deeper/chat.db"
 	pids=()
 	for i in $(seq 1 20); do
@@ -390,7 +426,7 @@ db() {
 	cat "$BATS_TEST_TMPDIR"/err*
 	[ "$failed" -eq 0 ]
 	# each change read the session inside its own transaction: none lost
-	[ "$(db "SELECT json_array_length(tags) FROM sessions WHERE id = '$S'")" -eq 20 ]
+	[ "$(db "SELECT json_array_length(json(tags)) FROM sessions WHERE id = '$S'")" -eq 20 ]
 }
 
 # ---- the writers' queue ----
@@ -489,11 +525,12 @@ teardown() {
 		[ "$(db "SELECT message_count FROM sessions WHERE id = '$(sid "$i")'")" -eq 2800 ]
 	done
 	# each chat-add waited its turn: stored in the order they started
-	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq)")" = \
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq) AS t")" = \
 	  "$(seq -f 'message %g' 1 20 | paste -sd,)" ]
 }
 
 @test "a chat-add that comes while an import writes goes before the imports that come after it" {
+	sqlite_only "the writers' queue is a lock file beside SQLite's; PostgreSQL orders writers itself"
 	S=$(new_session --name first)
 	hold_store
 	chat-add -s "$S" "came second" > "$BATS_TEST_TMPDIR/add.out" 2>&1 &
@@ -514,13 +551,14 @@ teardown() {
 	wait "$fourth"
 	HOLDER=
 	# the order they were stored in: rowids follow inserts
-	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE content LIKE 'came %' ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(content, ',') FROM (SELECT content FROM messages WHERE content LIKE 'came %' ORDER BY n) AS t")" = \
 	  "came second,came third,came fourth" ]
-	[ "$(db "SELECT group_concat(name, ',') FROM (SELECT name FROM sessions ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(name, ',') FROM (SELECT name FROM sessions ORDER BY n) AS t")" = \
 	  "first,load $(sid 999),third,fourth" ]
 }
 
 @test "a writer killed while it writes or waits holds up no one, and leaves nothing behind" {
+	sqlite_only "the writers' queue is a lock file beside SQLite's; PostgreSQL orders writers itself"
 	S=$(new_session --name s)
 	hold_store
 	chat-add -s "$S" "killed while waiting" > /dev/null 2>&1 &
@@ -543,6 +581,7 @@ teardown() {
 }
 
 @test "busy-timeout: a writer that waits longer ends with exit 6 naming the holder, and changes nothing" {
+	sqlite_only "the writers' queue is a lock file beside SQLite's; PostgreSQL orders writers itself"
 	S=$(new_session --name s)
 	config <<< 'busy-timeout = 1'
 	hold_store
@@ -576,6 +615,7 @@ teardown() {
 }
 
 @test "busy-timeout: a program outside the queue holding SQLite's lock is named" {
+	sqlite_only "SQLite's write lock"
 	S=$(new_session --name s)
 	config <<< 'busy-timeout = 1'
 	mkfifo "$BATS_TEST_TMPDIR/sql"
@@ -609,6 +649,7 @@ teardown() {
 }
 
 @test "a queue file that cannot be used (a symlink) leaves the queueing to SQLite" {
+	sqlite_only "the writers' queue is a lock file beside SQLite's"
 	S=$(new_session --name s)
 	ln -sf "$BATS_TEST_TMPDIR/elsewhere" "$CHAT_DB-lock"
 	pids=()
@@ -625,6 +666,7 @@ teardown() {
 }
 
 @test "readers take no part in the queue: they run while a writer holds the store" {
+	sqlite_only "the writers' queue is a lock file beside SQLite's"
 	S=$(new_session --name s)
 	chat-add -s "$S" hello > /dev/null
 	rm -f "$CHAT_DB-lock"
@@ -699,8 +741,8 @@ teardown() {
 	for i in 1 2 3 4 5; do
 		chat-add -s "$S" --time "2030-01-0$((6 - i))T00:00:00Z" "m$i" > /dev/null
 	done
-	[ "$(db "SELECT group_concat(content) FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq)")" = m1,m2,m3,m4,m5 ]
-	[ "$(db "SELECT group_concat(seq) FROM (SELECT seq FROM messages WHERE session_id = '$S' ORDER BY n)")" = 1,2,3,4,5 ]
+	[ "$(db "SELECT group_concat(content) FROM (SELECT content FROM messages WHERE session_id = '$S' ORDER BY seq) AS t")" = m1,m2,m3,m4,m5 ]
+	[ "$(db "SELECT group_concat(CAST(seq AS TEXT)) FROM (SELECT seq FROM messages WHERE session_id = '$S' ORDER BY n) AS t")" = 1,2,3,4,5 ]
 	run -0 chat-show --json "$S"
 	[ "$(jq -sc 'map(.content)' <<<"$output")" = '["m1","m2","m3","m4","m5"]' ]
 	run -0 chat-show --json --last 2 "$S"
@@ -708,6 +750,7 @@ teardown() {
 }
 
 @test "the last-N query walks the (session_id, seq) index" {
+	sqlite_only "SQLite's EXPLAIN QUERY PLAN"
 	chat-new > /dev/null
 	# the `tail` query of lib/message.c, as prepared there
 	sql="SELECT * FROM (SELECT m.id, m.session_id, m.role, m.content, m.timestamp, m.tokens,

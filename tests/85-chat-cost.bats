@@ -364,9 +364,16 @@ groups() {
 
 @test "--db names the database" {
 	two_sessions
-	mv "$CHAT_DB" "$BATS_TEST_TMPDIR/other.db"
-	rm -f "$CHAT_DB"-wal "$CHAT_DB"-shm
-	run -0 cost --db "$BATS_TEST_TMPDIR/other.db"
+	local other=$BATS_TEST_TMPDIR/other.db
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		# the store stays where it is; CHAT_DB moves to an empty database
+		other=$CHAT_DB
+		CHAT_DB=$(pg_fresh_db)
+	else
+		mv "$CHAT_DB" "$other"
+		rm -f "$CHAT_DB"-wal "$CHAT_DB"-shm
+	fi
+	run -0 cost --db "$other"
 	[ "$(jq -c 'select(.by == "total") | .messages' <<< "$output")" = 4 ]
 	run -0 cost
 	[ "$(jq -c '.messages' <<< "$output")" = 0 ]

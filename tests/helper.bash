@@ -58,7 +58,8 @@ no_store() { ! store_exists; }
 # sqlite3's .dump, or pg_dump of the test's database.
 store_dump() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
-		pg_dump --no-owner --no-privileges "$CHAT_DB"
+		# a fixed \restrict key: pg_dump draws one at random each run
+		pg_dump --no-owner --no-privileges --restrict-key=confab "$CHAT_DB"
 	else
 		sqlite3 "$CHAT_DB" .dump
 	fi
