@@ -390,8 +390,10 @@ cf_sql_blob_read(cf_sql_blob *b, void *buf, int n, int64_t at)
 	if (b->lite)
 		return sqlite3_blob_read(b->lite, buf, n, (int)at);
 	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT substring(%s FROM ?1 FOR ?2) FROM %s"
-	         " WHERE n = ?3", b->column, b->table);
+	/* substring's FROM and FOR are int4, as overlay's below */
+	snprintf(sql, sizeof sql, "SELECT substring(%s FROM CAST(?1 AS INTEGER)"
+	         " FOR CAST(?2 AS INTEGER)) FROM %s WHERE n = ?3", b->column,
+	         b->table);
 	cf_sql_stmt *s = cf_sql_prepare(b->db, sql);
 	cf_sql_bind_int64(s, 1, at + 1);
 	cf_sql_bind_int64(s, 2, n);
@@ -415,8 +417,10 @@ cf_sql_blob_write(cf_sql_blob *b, const void *buf, int n, int64_t at)
 	if (b->lite)
 		return sqlite3_blob_write(b->lite, buf, n, (int)at);
 	char sql[256];
-	snprintf(sql, sizeof sql, "UPDATE %s SET %s = overlay(%s PLACING ?1 FROM ?2)"
-	         " WHERE n = ?3", b->table, b->column, b->column);
+	/* overlay's FROM is an int4: an int8 parameter finds no overlay() */
+	snprintf(sql, sizeof sql, "UPDATE %s SET %s = overlay(%s PLACING ?1"
+	         " FROM CAST(?2 AS INTEGER)) WHERE n = ?3", b->table, b->column,
+	         b->column);
 	cf_sql_stmt *s = cf_sql_prepare(b->db, sql);
 	cf_sql_bind_blob(s, 1, buf, n, CF_SQL_STATIC);
 	cf_sql_bind_int64(s, 2, at + 1);
