@@ -492,7 +492,7 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" SELECT uuid7(), ?2, m.seq, m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, CASE WHEN m.pending IS NULL THEN m.extra ELSE"
-		" json_set(m.extra, '$.incomplete', json('true')) END,"
+		" CAST(json_set(m.extra, '$.incomplete', json('true')) AS TEXT) END,"
 		" m.activity_events, m.plugin_commands, m.files, m.parts FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
 		" messages WHERE id = ?3), 9223372036854775807) ORDER BY m.seq";
@@ -511,7 +511,8 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	static const char notes[] =
 		"UPDATE messages SET extra = json_set(extra, '$.notes',"
 		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
-		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" json_set(n.value, '$.id', uuid7()) WHEN n.type = 'text' THEN"
+		" json_quote(n.value) ELSE json(n.value) END)"
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE session_id = ?1 AND json_type(extra, '$.notes') = 'array'";
 	cf_sql_stmt *s = cf_stmt(st, msgs);
