@@ -178,15 +178,15 @@ cf_activity_check(jv ev)
 	return r;
 }
 
-/* A checked event into the caller's transaction.  OR IGNORE: a queued
+/* A checked event into the caller's transaction.  DO NOTHING: a queued
  * batch stored twice (two drains at once, or one killed between its
  * commit and the unlink) is stored once. */
 static jv
 insert(cf_store *st, jv ev)
 {
 	static const char sql[] =
-		"INSERT OR IGNORE INTO activity (id, at, kind, source, text, data)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"INSERT INTO activity (id, at, kind, source, text, data)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, cf_jstr(ev, "id"));
 	cf_sql_bind_int64(s, 2, (int64_t)cf_jnum(ev, "at", 0));
@@ -411,9 +411,12 @@ record(cf_sql_stmt *s)
 }
 
 #define COLS "SELECT id, at, kind, source, text, data FROM activity"
-#define WHERE " WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2)" \
-	" AND (?3 IS NULL OR n IN (SELECT rowid FROM activity_fts" \
-	" WHERE activity_fts MATCH ?3))"
+#define COLS_N "SELECT id, at, kind, source, text, data, n FROM activity"
+/* without --search no full-text index is named: the same SQL then runs on
+ * either backend, the index being the one part that is not */
+#define WHERE " WHERE at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
+#define MATCHES " AND n IN (SELECT rowid FROM activity_fts" \
+	" WHERE activity_fts MATCH ?3)"
 
 jv
 cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
@@ -421,9 +424,12 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
                  jv (*fn)(void *ctx, jv rec), void *ctx)
 {
 	static const char all[] = COLS WHERE " ORDER BY at, n";
+	static const char all_q[] = COLS WHERE MATCHES " ORDER BY at, n";
 	/* the newest limit, by the index backwards, then put in order */
-	static const char last[] = "SELECT * FROM (" COLS WHERE
-		" ORDER BY at DESC, n DESC LIMIT ?4) ORDER BY at, rowid";
+	static const char last[] = "SELECT * FROM (" COLS_N WHERE
+		" ORDER BY at DESC, n DESC LIMIT ?4) AS t ORDER BY at, n";
+	static const char last_q[] = "SELECT * FROM (" COLS_N WHERE MATCHES
+		" ORDER BY at DESC, n DESC LIMIT ?4) AS t ORDER BY at, n";
 	char *q = NULL;
 	if (search) {
 		const char *why = NULL;
@@ -435,10 +441,12 @@ cf_activity_each(cf_store *st, int64_t since_ms, const char *kind,
 			q = NULL;
 		}
 	}
-	cf_sql_stmt *s = cf_stmt(st, limit > 0 ? last : all);
+	cf_sql_stmt *s = cf_stmt(st, limit > 0 ? (q ? last_q : last)
+	                                       : (q ? all_q : all));
 	cf_sql_bind_int64(s, 1, since_ms);
 	cf_bind_text(s, 2, kind);
-	cf_bind_text(s, 3, q);
+	if (q)
+		cf_bind_text(s, 3, q);
 	if (limit > 0)
 		cf_sql_bind_int64(s, 4, limit);
 	free(q);
