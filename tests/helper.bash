@@ -34,12 +34,13 @@ sqlite_only() {
 }
 
 # A query on the test's store, whichever backend holds it: rows as
-# sqlite3 prints them by default (columns joined by |).
+# sqlite3 prints them by default (columns joined by |).  No argument: the
+# statements on stdin.
 store_sql() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
-		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" -c "$1"
+		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" ${1+-c "$1"}
 	else
-		sqlite3 "$CHAT_DB" "$1"
+		sqlite3 "$CHAT_DB" ${1+"$1"}
 	fi
 }
 
