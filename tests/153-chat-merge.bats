@@ -32,7 +32,7 @@ contents() {
 
 # Its seqs are 1..N.
 dense() {
-	[ "$(db "SELECT count(*) = max(seq) AND min(seq) = 1 FROM messages WHERE session_id = '$1'")" = 1 ]
+	[ "$(db "SELECT CASE WHEN count(*) = max(seq) AND min(seq) = 1 THEN 1 ELSE 0 END FROM messages WHERE session_id = '$1'")" = 1 ]
 }
 
 # The session's counts as the record has them equal what its rows say, and
@@ -98,15 +98,17 @@ counts_true() {
 
 @test "attachments, edits, reactions and notes come with their messages" {
 	M=$(at "$S" 1 'with a file')
+	local png="X'89504E47'" txt="CAST('hello' || char(10) AS BLOB)"
+	[ "${CONFAB_TEST_DB:-}" != pg ] || png="'\\x89504e47'::bytea" txt="'\\x68656c6c6f0a'::bytea"
 	db "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content) VALUES
-	    ('att-1', '$M', 'image', 'dot.png', 4, 'image/png', X'89504E47'),
-	    ('att-2', '$M', 'text', 'notes.txt', 6, 'text/plain', CAST('hello' || char(10) AS BLOB))"
+	    ('att-1', '$M', 'image', 'dot.png', 4, 'image/png', $png),
+	    ('att-2', '$M', 'text', 'notes.txt', 6, 'text/plain', $txt)"
 	chat-add --records -s "$S" > /dev/null <<'JSON'
 {"role":"assistant","content":"marked","timestamp":"2026-11-01T10:00:02Z","metadata":{"edits":[{"content":"old","timestamp":"2026-11-01T10:00:03Z","editedBy":"bob"}],"reactions":[{"emoji":"👍","user":"ann","timestamp":"2026-11-01T10:00:04Z"}],"notes":[{"id":"n1","author":"ann","timestamp":"2026-11-01T10:00:05Z","text":"a note","quote":"marked"}]},"context":{"files":["a.c"]}}
 JSON
 	run -0 chat-merge src dst
 	N=$(db "SELECT id FROM messages WHERE session_id = '$T' AND content = 'with a file'")
-	[ "$(db "SELECT group_concat(name || ':' || type || ':' || size || ':' || mime_type || ':' || hex(content), ' ') FROM (SELECT * FROM attachments WHERE message_id = '$N' ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(name || ':' || type || ':' || size || ':' || mime_type || ':' || $(sql_hex content), ' ') FROM (SELECT * FROM attachments WHERE message_id = '$N' ORDER BY n) AS t")" = \
 	  "dot.png:image:4:image/png:89504E47 notes.txt:text:6:text/plain:68656C6C6F0A" ]
 	# new attachment ids; the source keeps its own
 	[ "$(db "SELECT count(*) FROM attachments WHERE message_id = '$N' AND id NOT IN ('att-1', 'att-2')")" -eq 2 ]
