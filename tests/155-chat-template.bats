@@ -176,7 +176,7 @@ dump() { [ ! -e "$CHAT_DB" ] || store_dump; }
 	[ "$(jq -c '[.role, .content]' <<< "$output" | tr '\n' ' ')" = '["system","answer in French"] ["user","hello"] ["assistant","bonjour"] ' ]
 	# and the next message goes on from them
 	run -0 chat-send -s "$sid" "ça va"
-	[ "$(store_sql "SELECT group_concat(role, ',') FROM (SELECT role FROM messages ORDER BY seq)")" = "system,user,assistant,user,assistant" ]
+	[ "$(store_sql "SELECT group_concat(role, ',') FROM (SELECT role FROM messages ORDER BY seq) AS t")" = "system,user,assistant,user,assistant" ]
 }
 
 @test "a template written by hand is read: every key, nulls as absent" {
