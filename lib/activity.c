@@ -179,15 +179,15 @@ cf_activity_check(jv ev)
 	return r;
 }
 
-/* A checked event into the caller's transaction.  OR IGNORE: a queued
+/* A checked event into the caller's transaction.  DO NOTHING: a queued
  * batch stored twice (two drains at once, or one killed between its
  * commit and the unlink) is stored once. */
 static jv
 insert(cf_store *st, jv ev)
 {
 	static const char sql[] =
-		"INSERT OR IGNORE INTO activity (id, at, kind, source, text, data)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"INSERT INTO activity (id, at, kind, source, text, data)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
 	cf_sql_stmt *s = cf_stmt(st, sql);
 	cf_bind_text(s, 1, cf_jstr(ev, "id"));
 	cf_sql_bind_int64(s, 2, (int64_t)cf_jnum(ev, "at", 0));

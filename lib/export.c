@@ -390,9 +390,7 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 	static const char sql[] =
 		"SELECT m.id, m.role, " CF_MESSAGE_CONTENT ", m.timestamp, m.tokens,"
 		" m.model, m.processing_time,"
-		/* compared as text: PostgreSQL's json_extract is text, and
-		 * SQLite's true is 1 */
-		" m.extra IS NOT NULL AND CAST(json_extract(m.extra, '$.contextReset') AS TEXT) = '1',"
+		" m.extra IS NOT NULL AND json_type(m.extra, '$.contextReset') = 'true',"
 		" nullif(m.edits, '[]'), nullif(m.reactions, '[]'),"
 		" CASE WHEN m.extra <> '{}' THEN json_extract(m.extra, '$.notes') END,"
 		" m.parts,"

@@ -209,7 +209,8 @@ renew_notes(cf_store *st, const char *map)
 	static const char sql[] =
 		"UPDATE messages SET extra = json_set(extra, '$.notes',"
 		" (SELECT json_group_array(CASE WHEN n.type = 'object' THEN"
-		" json_set(n.value, '$.id', uuid7()) ELSE n.value END)"
+		" json_set(n.value, '$.id', uuid7()) WHEN n.type = 'text' THEN"
+		" json_quote(n.value) ELSE json(n.value) END)"
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE id IN (SELECT json_extract(value, '$[2]') FROM json_each(?1))"
 		" AND json_type(extra, '$.notes') = 'array'";
@@ -234,19 +235,19 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		" timestamp, tokens, model, processing_time, reactions, edits,"
 		" extra, activity_events, plugin_commands, files, parts)"
 		" SELECT json_extract(j.value, '$[2]'), ?2,"
-		" json_extract(j.value, '$[1]'), m.role, " CF_MESSAGE_CONTENT ","
+		" CAST(json_extract(j.value, '$[1]') AS BIGINT), m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, json_set(CASE WHEN m.pending IS NULL THEN m.extra ELSE"
-		" json_set(m.extra, '$.incomplete', json('true')) END,"
+		" CAST(json_set(m.extra, '$.incomplete', json('true')) AS TEXT) END,"
 		" '$.mergedFrom', json_object('session', ?1, 'message', m.id)),"
 		" m.activity_events, m.plugin_commands, m.files, m.parts"
 		" FROM json_each(?3) j JOIN messages m ON m.session_id = ?1"
-		" AND m.seq = json_extract(j.value, '$[0]') ORDER BY j.key";
+		" AND m.seq = CAST(json_extract(j.value, '$[0]') AS BIGINT) ORDER BY j.key";
 	static const char which[] =
 		"SELECT a.n, json_extract(j.value, '$[2]'), a.type, a.name, a.size,"
 		" a.mime_type, typeof(a.content), length(a.content)"
 		" FROM json_each(?2) j JOIN messages om ON om.session_id = ?1"
-		" AND om.seq = json_extract(j.value, '$[0]')"
+		" AND om.seq = CAST(json_extract(j.value, '$[0]') AS BIGINT)"
 		" JOIN attachments a ON a.message_id = om.id ORDER BY j.key, a.n";
 	static const char aside[] =
 		"UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq > ?2";
@@ -359,7 +360,7 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		" WHERE t.session_id = ?4 AND json_extract(t.extra,"
 		" '$.mergedFrom.session') = ?1 AND json_extract(t.extra,"
 		" '$.mergedFrom.message') IS NOT NULL))"
-		" AND json_extract(m.extra, '$.mergedFrom.session') IS NOT ?4"
+		" AND json_extract(m.extra, '$.mergedFrom.session') IS DISTINCT FROM ?4"
 		" ORDER BY m.seq";
 	/* copies of dst's own messages, merged into src before: what src
 	 * holds of dst already, not to be copied back */

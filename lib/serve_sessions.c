@@ -340,11 +340,18 @@ cache_clear(void)
 static int
 cache_check(cf_store *st)
 {
+	/* PostgreSQL has no data_version to say another connection wrote:
+	 * nothing is cached there */
+	if (!st->lite) {
+		cache_clear();
+		cache.valid = 0;
+		return 0;
+	}
 	cf_sql_stmt *s = cf_stmt(st, "PRAGMA data_version");
 	int rc = cf_sql_step(s);
 	int64_t v = rc == CF_SQL_ROW ? cf_sql_column_int64(s, 0) : -1;
 	cf_sql_reset(s);
-	int64_t c = st->lite ? sqlite3_total_changes64(st->lite) : -1;
+	int64_t c = sqlite3_total_changes64(st->lite);
 	if (rc != CF_SQL_ROW) {
 		cache_clear();
 		cache.valid = 0;

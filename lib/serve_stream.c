@@ -35,6 +35,7 @@
 
 #include "serve.h"
 #include "priv.h"
+#include "sql_int.h"
 
 struct hsess;
 
@@ -98,6 +99,7 @@ struct cf_hub {
 	int draining, closing;
 	int nsubs, busy;           /* connections; turns running or queued */
 	char *exe, *db;
+	char *conninfo;            /* PostgreSQL: the store's, password and all */
 	long ping;                 /* seconds */
 };
 
@@ -411,8 +413,21 @@ watcher_main(void *arg)
 	struct cf_hub *h = arg;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *ver = NULL, *count = NULL;
-	if (sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
-	    SQLITE_OK) {
+	/* PostgreSQL has no data_version: each tick reads every watched
+	 * session's signature, on a connection of the watcher's own */
+	cf_sql *pg = NULL;
+	cf_sql_stmt *pcount = NULL;
+	long long tick = 0;
+	if (h->conninfo) {
+		char *msg = NULL;
+		pg = cf_pg_connect(h->conninfo, &msg);
+		free(msg);   /* no watcher: streams still get their pings */
+		if (pg)
+			pcount = cf_sql_prepare(pg, "SELECT count(*), coalesce(max(seq), 0),"
+			                        " count(pending) FROM messages"
+			                        " WHERE session_id = ?1");
+	} else if (sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	                           NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 20);
 		sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &ver, NULL);
 		sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(seq), 0), count(pending)"
@@ -430,7 +445,9 @@ watcher_main(void *arg)
 		if (ver && sqlite3_step(ver) == SQLITE_ROW)
 			v = sqlite3_column_int64(ver, 0);
 		sqlite3_reset(ver);
-		if (v != seen && count) {
+		if (pcount)
+			v = ++tick;
+		if (v != seen && (count || pcount)) {
 			seen = v;
 			/* sessions are never freed while the hub runs: their
 			 * pointers and ids hold outside the lock */
@@ -450,11 +467,19 @@ watcher_main(void *arg)
 			pthread_mutex_unlock(&h->mu);
 			for (int i = 0; i < n; i++) {
 				long long sig[3] = {0, 0, 0};
-				sqlite3_bind_text(count, 1, list[i]->id, -1, SQLITE_STATIC);
-				if (sqlite3_step(count) == SQLITE_ROW)
-					for (int c = 0; c < 3; c++)
-						sig[c] = sqlite3_column_int64(count, c);
-				sqlite3_reset(count);
+				if (pcount) {
+					cf_sql_bind_text(pcount, 1, list[i]->id, -1, CF_SQL_STATIC);
+					if (cf_sql_step(pcount) == CF_SQL_ROW)
+						for (int c = 0; c < 3; c++)
+							sig[c] = cf_sql_column_int64(pcount, c);
+					cf_sql_reset(pcount);
+				} else {
+					sqlite3_bind_text(count, 1, list[i]->id, -1, SQLITE_STATIC);
+					if (sqlite3_step(count) == SQLITE_ROW)
+						for (int c = 0; c < 3; c++)
+							sig[c] = sqlite3_column_int64(count, c);
+					sqlite3_reset(count);
+				}
 				pthread_mutex_lock(&h->mu);
 				if (memcmp(sig, list[i]->sig, sizeof sig)) {
 					memcpy(list[i]->sig, sig, sizeof sig);
@@ -481,6 +506,8 @@ watcher_main(void *arg)
 	sqlite3_finalize(ver);
 	sqlite3_finalize(count);
 	sqlite3_close(db);
+	cf_sql_finalize(pcount);
+	cf_sql_close(pg);
 	return NULL;
 }
 
@@ -1278,6 +1305,12 @@ cf_hub_start(struct cf_srv *srv)
 		self[sn] = '\0';
 	h->exe = strdup(sn > 0 ? self : srv->o->exe ? srv->o->exe : "chat-serve");
 	h->db = strdup(srv->st->path);
+	/* st->path is the display name, without the password: the watcher
+	 * connects with what the store was opened with */
+	if (!srv->st->lite) {
+		const char *ci = srv->o->db ? srv->o->db : cf_store_default_path();
+		h->conninfo = ci ? strdup(ci) : NULL;
+	}
 	h->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
@@ -1285,6 +1318,7 @@ cf_hub_start(struct cf_srv *srv)
 		jv e = cf_error(CF_EX_FAIL, "the stream hub: %s", strerror(errno));
 		free(h->exe);
 		free(h->db);
+	free(h->conninfo);
 		if (h->evfd >= 0)
 			close(h->evfd);
 		free(h);
@@ -1308,6 +1342,7 @@ cf_hub_start(struct cf_srv *srv)
 		close(h->evfd);
 		free(h->exe);
 		free(h->db);
+	free(h->conninfo);
 		free(h);
 		return cf_error(CF_EX_FAIL, "the stream hub: %s", strerror(e1 ? e1 : e2));
 	}
@@ -1387,6 +1422,7 @@ cf_hub_stop(struct cf_srv *srv)
 	pthread_cond_destroy(&h->cv);
 	free(h->exe);
 	free(h->db);
+	free(h->conninfo);
 	free(h);
 	srv->hub = NULL;
 }

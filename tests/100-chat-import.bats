@@ -27,13 +27,17 @@ uuid5() {
 }
 
 # Sessions, messages and attachments in the store: "S|M|A".
+# No store yet is none: no file, or (PostgreSQL) a database without the schema.
 rows() {
-	if [ -e "$CHAT_DB" ]; then
-		sqlite3 "$CHAT_DB" 'SELECT (SELECT count(*) FROM sessions) || "|" ||
-			(SELECT count(*) FROM messages) || "|" || (SELECT count(*) FROM attachments)'
-	else
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		[ "$(store_sql "SELECT to_regclass('sessions') IS NOT NULL")" = t ] ||
+			{ echo '0|0|0'; return; }
+	elif [ ! -e "$CHAT_DB" ]; then
 		echo '0|0|0'
+		return
 	fi
+	store_sql "SELECT (SELECT count(*) FROM sessions) || '|' ||
+		(SELECT count(*) FROM messages) || '|' || (SELECT count(*) FROM attachments)"
 }
 
 # A stored session's record, by id.
@@ -241,7 +245,7 @@ setup() {
 	[ "${lines[1]}" = '["6f1c8d2b-3e40-4b6c-9d7e-8f9a0b1c2d3e","assistant","Your starter may be weak.\n\nTry a longer bulk ferment.","2025-03-01T09:16:02.250Z"]' ]
 	A=$(uuid5 5e0b7c1a-2d3f-4a5b-8c6d-7e8f9a0b1c2d:attachment:1)
 	[ "$(chat-show --json "$S" | jq -sc '.[0].metadata.attachments')" = '[{"id":"'$A'","type":"text","name":"recipe.txt","size":24,"mimeType":"text/plain"}]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT hex(content) FROM attachments WHERE id = '$A'")" = "$(printf '500 g flour\n350 g water\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ]
+	[ "$(store_sql "SELECT $(sql_hex content) FROM attachments WHERE id = '$A'")" = "$(printf '500 g flour\n350 g water\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ]
 	# no name: the first line of the first message
 	[ "$(session 3a0d2e8f-9b45-4c70-8f32-6d1e8c4b5f29 | jq -c '[.name, .created, .lastUpdated, .metadata.messageCount]')" = \
 		'["Translate '\''good morning'\'' to Portuguese","2024-11-05T18:00:00.000Z","2024-11-05T18:00:05.000Z",2]' ]
@@ -333,7 +337,7 @@ setup() {
 	done
 	chat-ls --all --json > before.jsonl
 	want=$(rows)
-	export CHAT_DB=$BATS_TEST_TMPDIR/other/chat.db
+	CHAT_DB=$(fresh_store other)
 	# the branch comes first: its parent is linked when all are in
 	import "${ids[@]/%/.json}"
 	[ "${#lines[@]}" -eq 3 ]
@@ -344,7 +348,7 @@ setup() {
 	[ "$(rows)" = "$want" ]
 	[ "$want" = '3|11|4' ]
 	# the binary attachment, byte for byte
-	[ "$(sqlite3 "$CHAT_DB" "SELECT DISTINCT hex(content) FROM attachments WHERE name = 'pic.png'")" = 89504E470D0A1A0A000102FF ]
+	[ "$(store_sql "SELECT DISTINCT $(sql_hex content) FROM attachments WHERE name = 'pic.png'")" = 89504E470D0A1A0A000102FF ]
 }
 
 @test "confab: an archive of exports, and several sessions in one file" {
@@ -354,7 +358,7 @@ setup() {
 	chat-ls --all --json | jq -r .id | while read -r id; do chat-export -f json "$id"; done > all.json
 	chat-ls --all --json | jq -sc 'sort_by(.id)' > want
 	for how in all.zip all.json array; do
-		export CHAT_DB=$BATS_TEST_TMPDIR/store-$how/chat.db
+		CHAT_DB=$(fresh_store "store-$how")
 		if [ "$how" = array ]; then
 			jq -s . all.json > array.json
 			import array.json
@@ -372,7 +376,7 @@ setup() {
 	S=$(chat-ls --json --starred | jq -r .id)
 	chat-export -f json --no-metadata "$S" > lean.json
 	chat-show --json "$S" | jq -c '[.role, .content, .timestamp]' > want
-	export CHAT_DB=$BATS_TEST_TMPDIR/other/chat.db
+	CHAT_DB=$(fresh_store other)
 	import lean.json
 	[ "$(jq -c '[.id, .name, .provider, .metadata.messageCount, .metadata.tags]' <<< "$output")" = '["'$S'","round \"trip\"",null,5,[]]' ]
 	chat-show --json "$S" | jq -c '[.role, .content, .timestamp]' | cmp - want
@@ -405,7 +409,7 @@ setup() {
 @test "confab: session records without messages; a record without a type is none" {
 	chat-new -n alpha -t a > /dev/null
 	chat-ls --json > ls.jsonl
-	export CHAT_DB=$BATS_TEST_TMPDIR/other/chat.db
+	CHAT_DB=$(fresh_store other)
 	import ls.jsonl
 	[ "$(jq -c '[.name, .metadata.tags, .metadata.messageCount]' <<< "$output")" = '["alpha",["a"],0]' ]
 	echo '{"id":"0d1a2b3c-0000-4000-8000-000000000009","name":"bare","messages":[{"role":"assistant","content":"x","timestamp":"2025-05-05T05:05:05Z"}]}' > bare.json
@@ -423,12 +427,12 @@ setup() {
 	import "$FIX/chatgpt.json" "$FIX/claude.json"
 	[ "${#lines[@]}" -eq 8 ]
 	before=$(rows)
-	dump=$(sqlite3 "$CHAT_DB" .dump)
+	dump=$(store_dump)
 	run -0 --separate-stderr chat-import "$FIX/chatgpt.json" "$FIX/claude.json"
 	[ -z "$output" ]
 	[ "$stderr" = "chat-import: 8 sessions already in the store, skipped" ]
 	[ "$(rows)" = "$before" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$dump" ]
+	[ "$(store_dump)" = "$dump" ]
 	# a session deleted since comes back, the same
 	M=6a1f0c3e-2b4d-4e8a-9c71-0d5e3f2a1b90
 	B1=$(uuid5 "chatgpt:$M:0c3f8d1e-5a2b-4c6d-8e9f-1a2b3c4d5e07")
@@ -469,7 +473,7 @@ setup() {
 @test "stdin: no file, or -, also beside files" {
 	import < "$FIX/claude.json"
 	[ "${#lines[@]}" -eq 3 ]
-	export CHAT_DB=$BATS_TEST_TMPDIR/b/chat.db
+	CHAT_DB=$(fresh_store b)
 	run -0 --separate-stderr bash -c 'cat "$1" | chat-import "$2" -' _ "$FIX/claude.json" "$FIX/chatgpt.json"
 	[ "${#lines[@]}" -eq 8 ]
 	[ "$(jq -r .name <<< "${lines[0]}")" = "Lisbon trip" ]
@@ -601,12 +605,12 @@ setup() {
 
 @test "--dry-run prints what would be imported and stores nothing" {
 	import "$FIX/claude.json"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -0 --separate-stderr chat-import -n "$FIX/chatgpt.json" "$FIX/claude.json"
 	[ "${#lines[@]}" -eq 5 ]
 	[ "$stderr" = "chat-import: 3 sessions already in the store, skipped" ]
 	[ "$(jq -c '[.name, .metadata.messageCount]' <<< "${lines[0]}")" = '["Lisbon trip",4]' ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	run -0 chat-import --dry-run "$FIX/chatgpt.json"
 	[ "${#lines[@]}" -eq 5 ]
 }
@@ -658,8 +662,8 @@ setup() {
 	run -0 --separate-stderr chat-import --json n.json
 	[ -z "$output" ]
 	[ "$stderr" = "chat-import: 1 session already in the store, skipped" ]
-	[ "$(sqlite3 "$CHAT_DB" "select count(*) from sessions where name = 'noid'")" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" "select id from sessions where name = 'noid'")" = "$first" ]
+	[ "$(store_sql "select count(*) from sessions where name = 'noid'")" = 1 ]
+	[ "$(store_sql "select id from sessions where name = 'noid'")" = "$first" ]
 }
 
 @test "an attachment id longer than an id is not cut into another's" {
@@ -667,8 +671,8 @@ setup() {
 	printf '{"type":"session","id":"%s","name":"att","messages":[{"role":"user","content":"x","metadata":{"attachments":[{"id":"%sX1","type":"text","name":"a.txt","size":1,"mimeType":"text/plain","data":"YQ=="},{"id":"%sX2","type":"text","name":"b.txt","size":1,"mimeType":"text/plain","data":"Yg=="}]}}]}\n' \
 		11111111-2222-4333-8444-555555555555 "$long" "$long" > att.json
 	import att.json
-	[ "$(sqlite3 "$CHAT_DB" 'select count(distinct id) from attachments')" = 2 ]
-	[ "$(sqlite3 "$CHAT_DB" 'select max(length(id)) from attachments')" = 36 ]
+	[ "$(store_sql 'select count(distinct id) from attachments')" = 2 ]
+	[ "$(store_sql 'select max(length(id)) from attachments')" = 36 ]
 }
 
 # ---- numbers, sizes and repeats ----
@@ -787,9 +791,9 @@ big_file() {
 	refused big.json 'chat-import: big.json: session 1 ("big"): message 1: attachment '\''big.png'\'' is 20971521 bytes, larger than attach-max (20 MiB)'
 	attach_max 21M
 	import big.json
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT size, length(content) FROM attachments')" = '20971521|20971521' ]
+	[ "$(store_sql 'SELECT size, length(content) FROM attachments')" = '20971521|20971521' ]
 	# the bytes as they were
-	sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+	store_blob out.bin 'FROM attachments'
 	cmp big.bin out.bin
 	# Claude's file text counts too
 	attach_max 1k
@@ -810,7 +814,7 @@ big_file() {
 	# peak resident set in KiB, below the attachment's own size (the file
 	# alone is 85 MiB): the old import held it four times over
 	[ "${stderr_lines[-1]}" -lt 49152 ] || { echo "peak RSS ${stderr_lines[-1]} KiB"; return 1; }
-	sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+	store_blob out.bin 'FROM attachments'
 	cmp big.bin out.bin
 }
 
@@ -818,20 +822,20 @@ big_file() {
 	big_file 300000
 	want=$(sha256sum < big.bin)
 	stored() {
-		sqlite3 "$CHAT_DB" "SELECT writefile('out.bin', content) FROM attachments" > /dev/null
+		store_blob out.bin 'FROM attachments'
 		[ "$(sha256sum < out.bin)" = "$want" ]
 	}
 	import < big.json
 	stored
-	export CHAT_DB=$BATS_TEST_TMPDIR/pipe.db
+	CHAT_DB=$(fresh_store pipe)
 	run -0 bash -c 'cat big.json | chat-import'
 	stored
-	export CHAT_DB=$BATS_TEST_TMPDIR/zip.db
+	CHAT_DB=$(fresh_store zip)
 	zip -q big.zip big.json
 	import big.zip
 	stored
 	# a long string under another key named data is a string, whole
-	export CHAT_DB=$BATS_TEST_TMPDIR/other.db
+	CHAT_DB=$(fresh_store other)
 	base64 -w0 big.bin > b64
 	jq -c --rawfile d b64 '.messages[0].metadata.data = $d | .messages[0].context = {"files": [{"data": $d}]}' big.json > other.json
 	import other.json
@@ -839,7 +843,7 @@ big_file() {
 	[ "$(chat-show --json big | jq -r .metadata.data)" = "$(cat b64)" ]
 	[ "$(chat-show --json big | jq -r '.context.files[0].data')" = "$(cat b64)" ]
 	# not base64, past where a short value would have been checked
-	export CHAT_DB=$BATS_TEST_TMPDIR/bad.db
+	CHAT_DB=$(fresh_store bad)
 	jq -c '.messages[0].metadata.attachments[0].data |= (.[:200000] + "!" + .[200001:])' big.json > bad.json
 	refused bad.json 'chat-import: bad.json: session 1 ("big"): message 1: metadata.attachments[0].data is not base64'
 }
@@ -850,7 +854,7 @@ big_file() {
 	chat-ls --all | chat-export -f json -o all.zip
 	chat-ls --all --json | jq -r .id | while read -r id; do chat-export -f json "$id"; done > all.json
 	want=$(count sessions)
-	export CHAT_DB=$BATS_TEST_TMPDIR/other/chat.db
+	CHAT_DB=$(fresh_store other)
 	so=libarchive.so.13
 	run -1 --separate-stderr without_lib $so chat-import all.zip
 	one_error chat-import

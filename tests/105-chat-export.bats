@@ -1342,9 +1342,10 @@ large() {
 }
 
 @test "content that is not UTF-8, or holds control characters, still makes every format" {
+	sqlite_only "PostgreSQL's text holds only UTF-8: such content cannot be stored"
 	new_session -n bad >/dev/null
 	chat-add -s bad 'placeholder' >/dev/null
-	sqlite3 "$CHAT_DB" "UPDATE messages SET content = CAST(X'6F6B20FF20656E6420011B5B326A2064' AS TEXT)"
+	store_sql "UPDATE messages SET content = CAST(X'6F6B20FF20656E6420011B5B326A2064' AS TEXT)"
 	for f in markdown json plaintext html pdf docx; do
 		run -0 --separate-stderr chat-export -f "$f" -o "out.$f" bad
 		[ -z "$stderr" ] || { echo "$f: $stderr"; return 1; }
@@ -1388,13 +1389,15 @@ large() {
 	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure peak memory"
 	s=$(new_session -n big)
 	m=$(chat-add -s big 'see attached' | jq -r .id)
-	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+	blob='randomblob(104857600)'
+	[ "${CONFAB_TEST_DB:-}" != pg ] || blob="convert_to(repeat('a', 104857600), 'SQL_ASCII')"
+	store_sql "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
 		VALUES ('01900000-0000-7000-8000-000000000001', '$m', 'image', 'big.png', 104857600,
-		        'image/png', randomblob(104857600))"
+		        'image/png', $blob)"
 	run -0 --separate-stderr /usr/bin/time -f '%M' chat-export -f json -o big.json big
 	# peak resident set in KiB: it took nearly four times the bytes
 	[ "$stderr" -lt 102400 ] || { echo "peak RSS ${stderr} KiB"; return 1; }
-	sqlite3 "$CHAT_DB" "SELECT writefile('want.bin', content) FROM attachments" > /dev/null
+	store_blob want.bin 'FROM attachments'
 	cmp want.bin <(jq -r '.messages[0].metadata.attachments[0].data' big.json | base64 -d)
 	[ "$(jq -c '.messages[0].metadata.attachments[0] | del(.data)' big.json)" = \
 		'{"id":"01900000-0000-7000-8000-000000000001","type":"image","name":"big.png","size":104857600,"mimeType":"image/png"}' ]
@@ -1435,7 +1438,7 @@ large() {
 @test "without libarchive: archives and DOCX exit 1 naming it, no file; the rest works" {
 	many alpha 2
 	many beta 1
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	so=libarchive.so.13
 	for out in out.zip out.tar.gz out.tar.zst out.docx; do
 		run -1 --separate-stderr without_lib $so chat-export -o "$out" alpha
@@ -1449,7 +1452,7 @@ large() {
 	one_error chat-export
 	run -0 without_lib $so chat-export -f plaintext alpha
 	grep -qx 'message 2 of many' <<<"$output"
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	run -0 chat-export -o out.zip alpha beta
 	unzip -tq out.zip
 }

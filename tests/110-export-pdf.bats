@@ -142,7 +142,7 @@ EOF
 
 @test "the title, the created time and each message's heading" {
 	S=$(new_session -n 'Weekly review' -p echo -m echo-1)
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET created = 1767322800000 WHERE id = '$S'"
+	store_sql "UPDATE sessions SET created = 1767322800000 WHERE id = '$S'"
 	chat-add -s "$S" --time 2026-01-02T03:04:05Z 'question one' > /dev/null
 	chat-add -s "$S" -r assistant -m claude-x --time 2026-01-02T03:05:06Z 'answer one' > /dev/null
 	chat-add -s "$S" -r system --time 2026-01-02T03:06:07Z 'be brief' > /dev/null
@@ -539,7 +539,7 @@ box() {
 @test "without cairo or pango: exit 1, one line naming the library, no file; the rest works" {
 	S=$(new_session -n nolib)
 	chat-add -s "$S" 'kept text' > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	for so in libcairo.so.2 libpango-1.0.so.0 libpangocairo-1.0.so.0; do
 		run -1 --separate-stderr without_lib "$so" chat-export -o out.pdf "$S"
 		one_error chat-export
@@ -552,7 +552,7 @@ box() {
 		run -0 without_lib "$so" chat-export -f plaintext "$S"
 		grep -qxF 'kept text' <<<"$output"
 	done
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	run -0 chat-export -o out.pdf "$S"
 	run -0 pdftotext out.pdf -
 	grep -qxF 'kept text' <<<"$output"

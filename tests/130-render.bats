@@ -266,8 +266,10 @@ every_construct() {
 	chat-add -s marks -r assistant -m m1 "half a repl" > /dev/null
 	chat-add -s marks "after the clear" > /dev/null
 	m=$(chat-show marks | jq -r 'select(.content == "look at this") | .id')
-	sqlite3 "$CHAT_DB" "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
-		VALUES ('01900000-0000-7000-8000-00000000000a', '$m', 'image', 'shot 日本.png', 1536, 'image/png', x'00'),
+	nul="x'00'"
+	[ "${CONFAB_TEST_DB:-}" != pg ] || nul="'\\x00'::bytea"
+	store_sql "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content)
+		VALUES ('01900000-0000-7000-8000-00000000000a', '$m', 'image', 'shot 日本.png', 1536, 'image/png', $nul),
 		       ('01900000-0000-7000-8000-00000000000b', '$m', 'text', 'notes.txt', 12, 'text/plain', 'hello world!');
 		UPDATE messages SET extra = json_set(coalesce(extra, '{}'), '$.incomplete', json('true'), '$.stopReason', 'interrupted')
 			WHERE content = 'half a repl';

@@ -117,7 +117,7 @@ exited() {
 # The last user message the fake provider was sent.
 last_sent() { fake_requests | tail -n 1 | jq -r '.body.messages[-1].content | if type == "array" then map(.text // empty) | join("") else . end'; }
 nrequests() { if [ -s "$FAKE_LOG" ]; then fake_requests | wc -l; else echo 0; fi; }
-only_session() { sqlite3 "$CHAT_DB" 'SELECT id FROM sessions'; }
+only_session() { store_sql 'SELECT id FROM sessions'; }
 
 # The terminal is put back: modes as before, bracketed paste off last.
 terminal_restored() {
@@ -150,7 +150,7 @@ terminal_restored() {
 	[ "$(chat-show --json "$sid" | jq -r .content | paste -sd'|')" = "hello model|Hi there, human." ]
 	# named from its first message, as chat-send names them
 	wait_for '^hello model \(claude-test-1\)> '
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name FROM sessions')" = "hello model" ]
+	[ "$(store_sql 'SELECT name FROM sessions')" = "hello model" ]
 	keys C-d
 	[ "$(exited)" = 0 ]
 	terminal_restored
@@ -295,8 +295,8 @@ terminal_restored() {
 	keys Enter
 	WAIT=60 wait_for '^Got it\.$'
 	[ "$(last_sent | wc -c)" = 10000001 ]   # and echo's newline
-	[ "$(sqlite3 "$CHAT_DB" "SELECT length(content) FROM messages WHERE role = 'user'")" = 10000000 ]
-	sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'" | head -c 10000000 | cmp - "$RUN/big"
+	[ "$(store_sql "SELECT length(content) FROM messages WHERE role = 'user'")" = 10000000 ]
+	store_sql "SELECT content FROM messages WHERE role = 'user'" | head -c 10000000 | cmp - "$RUN/big"
 }
 
 @test "a message the store never got (no API key) is kept as the draft: /edit opens it" {
@@ -315,7 +315,7 @@ terminal_restored() {
 	wait_for '\[paste 1: 1 line, 5000 bytes\]'
 	keys Enter
 	wait_for '^confab: no API key .*the message is kept: /edit opens it'
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = 0 ]
 	typed "/edit"
 	keys Enter
 	prompts 3
@@ -494,7 +494,7 @@ terminal_restored() {
 	# the reply would take 100 s
 	[ "$(WAIT=8 exited)" = 143 ]
 	terminal_restored
-	[ "$(sqlite3 "$CHAT_DB" "SELECT content FROM messages WHERE role = 'user'")" = "edited text" ]
+	[ "$(store_sql "SELECT content FROM messages WHERE role = 'user'")" = "edited text" ]
 }
 
 @test "SIGTERM at the prompt: the terminal put back, exit 143" {
@@ -546,10 +546,11 @@ terminal_restored() {
 	wait_for "^confab: the session 'doomed' was deleted by another program"
 	wait_for 'Hello from fakeprov'
 	[ "$(count sessions)" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 2 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = 2 ]
 }
 
 @test "a store locked by a long writer: the turn waits for it" {
+	sqlite_only "the writer holds SQLite's file lock, from a sqlite3 shell"
 	use_fake "text=After%20the%20wait."
 	start -p anthropic
 	printf 'BEGIN IMMEDIATE;\nSELECT 1;\n.shell sleep 2\nCOMMIT;\n' | sqlite3 "$CHAT_DB" > /dev/null &

@@ -74,7 +74,7 @@ shape() { chat-ls --all --json | jq -c --arg n "$1" 'select(.name == $n) | del(.
 	sid=$(new_session -n s -p echo)
 	chat-add -s s "a first message" > /dev/null
 	mkdir -p "$BATS_TEST_TMPDIR/work/adir"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	start s
 	bad=(
 		"/nope" "/" "/clear now" "/export" "/export rtf" "/export md a b"
@@ -97,7 +97,7 @@ shape() { chat-ls --all --json | jq -c --arg n "$1" 'select(.name == $n) | del(.
 	[ "$(on_screen '^\* 1  s  ')" = 1 ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR/work" | grep -v '^adir$')" ]
 }
 

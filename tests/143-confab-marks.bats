@@ -72,7 +72,7 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 	T=$(new_session -n other -p echo)
 	O1=$(chat-add -s "$T" "elsewhere" | jq -r .id)
 	start k
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	line "/react"
 	[ "$(on_screen '^confab: usage: /react EMOJI \[MESSAGE\]$')" = 1 ]
 	line "/react yes"
@@ -93,13 +93,13 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 	line "/rm 0000ffff"
 	[ "$(on_screen "^confab: unknown message '0000ffff' in this session$")" = 2 ]
 	line "/rm $O1"
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# a message deleted meanwhile by another program
 	chat-rm -f -m "$A1" > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	line "/react 👍 $A1"
 	[ "$(on_screen "^confab: unknown message '$A1' in this session$")" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 }
@@ -107,12 +107,12 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 @test "an empty session: nothing to react to, note or delete" {
 	new_session -n empty -p echo > /dev/null
 	start empty
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	line "/react 👍"
 	line "/note hello"
 	line "/rm"
 	[ "$(on_screen '^confab: this session has no message yet$')" = 3 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	line "/help react"
 	[ "$(on_screen '^  /react \[-\]EMOJI \[MESSAGE\] ')" = 1 ]
 	keys "/quit" Enter

@@ -28,7 +28,7 @@ teardown() {
 
 @test "/diff SESSION: the common part, then each message that differs, as chat-diff shows it" {
 	export NO_COLOR=1
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	start main
 	line "/diff side"
 	[ "$(on_screen '^--- a: main \(.*, 3 messages\)$')" = 1 ]
@@ -48,14 +48,14 @@ teardown() {
 	[ "$(on_screen '^= 3 messages the same \(1-3\)$')" = 1 ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "/diff: every wrong form is one line and the chat goes on; Tab completes the session" {
 	export NO_COLOR=1
 	new_session -n twin > /dev/null
 	new_session -n twin > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	start main
 	line "/diff"
 	[ "$(on_screen '^confab: usage: /diff SESSION$')" = 1 ]
@@ -72,7 +72,7 @@ teardown() {
 	[ "$(on_screen '^  /diff SESSION ')" = 1 ]
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "/diff in color on a color terminal, plain with --plain" {

@@ -24,7 +24,7 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	[ "$(jq -r '.metadata.reactions[0] | [.emoji, .user] | join(" ")' <<< "$output")" = "👍 alice" ]
 	ts=$(jq -r '.metadata.reactions[0].timestamp' <<< "$output")
 	[[ "$ts" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z$ ]]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_extract(reactions, '\$[0].emoji') FROM messages WHERE id = '$M2'")" = 👍 ]
+	[ "$(store_sql "SELECT json_extract(reactions, '\$[0].emoji') FROM messages WHERE id = '$M2'")" = 👍 ]
 	[ "$(reactions "$M1")" = '[]' ]
 	# chat-show shows it to people
 	run -0 on_tty chat-show --plain r
@@ -33,10 +33,10 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 
 @test "the same user and emoji twice is stored once; another user or emoji adds one" {
 	chat-react "$M1" 👍 > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -0 --separate-stderr chat-react "${M1:0:20}" 👍
 	[ "$stderr" = "chat-react: message '$M1' already has your 👍: nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	USER=bob chat-react "$M1" 👍 > /dev/null
 	chat-react "$M1" 🎉 > /dev/null
 	[ "$(reactions "$M1")" = '[["👍","alice"],["👍","bob"],["🎉","alice"]]' ]
@@ -50,10 +50,10 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	USER=bob chat-react "$M1" 👍 > /dev/null
 	run -0 chat-react --remove "$M1" 👍
 	[ "$(jq -c '.metadata.reactions | map(.user)' <<< "$output")" = '["bob"]' ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -0 --separate-stderr chat-react -r "$M1" 👍
 	[ "$stderr" = "chat-react: message '$M1' does not have your 👍: nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "one emoji: ZWJ sequences, skin tones, VS16, flags and keycaps; not text, two emoji or a lone indicator" {
@@ -61,20 +61,20 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 		chat-react "$M1" "$e" > /dev/null || { echo "refused $e"; return 1; }
 	done
 	[ "$(reactions "$M1" | jq length)" -eq 12 ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	for e in a ok 👍👍 🇯 '' ' ' 1 '👍 ' $'\xff' '‍👍' '👍‍' ⠿; do
 		run --separate-stderr chat-react "$M1" "$e"
 		[ "$status" -eq 2 ] || { echo "took '$e'"; return 1; }
 		one_error chat-react
 		[[ "$stderr" == "chat-react: invalid reaction '"* ]]
 	done
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "bad input: one line, its exit status, the store unchanged" {
 	M3=$(chat-add -s "$S" "another" | jq -r .id)
 	common=$(common_prefix "$M2" "$M3")
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-react 0000ffff 👍
 	[ "$status" -eq 3 ]; one_error chat-react
 	[ "$stderr" = "chat-react: unknown message '0000ffff'" ]
@@ -87,22 +87,22 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	[ "$status" -eq 2 ]; one_error chat-react
 	run --separate-stderr chat-react
 	[ "$status" -eq 2 ]; one_error chat-react
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# a deleted message is an unknown one
 	chat-rm -f --message "$M3" > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-react "$M3" 👍
 	[ "$status" -eq 3 ]; one_error chat-react
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "a reply still arriving takes no reaction" {
-	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	store_sql "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
+	before=$(store_dump)
 	run --separate-stderr chat-react "$M2" 👍
 	[ "$status" -eq 1 ]; one_error chat-react
 	[ "$stderr" = "chat-react: message '$M2' is a reply still arriving; nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "session records carry their messages' reactions: chat-ls --where finds them" {
@@ -150,15 +150,16 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	n_rm=$(for i in $(seq 1 20); do [ $((i % 3)) = 2 ] && echo; done | wc -l)
 	[ "$(chat-show --json r | jq -r 'select(.content | startswith("doomed")) | .id' | wc -l)" -eq $((10 - n_rm)) ]
 	[ "$(chat-ls --json | jq -r 'select(.name == "r") | .metadata.messageCount')" -eq $((12 - n_rm)) ]
-	[ "$(sqlite3 "$CHAT_DB" 'PRAGMA integrity_check')" = ok ]
+	# SQLite's own check of its file
+	[ "${CONFAB_TEST_DB:-}" = pg ] || [ "$(store_sql 'PRAGMA integrity_check')" = ok ]
 }
 
 @test "an emoji with or without its VS16 is the same reaction: given once, taken off either way" {
 	chat-react "$M1" ❤️ > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -0 --separate-stderr chat-react "$M1" ❤
 	[ "$stderr" = "chat-react: message '$M1' already has your ❤: nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	run -0 --separate-stderr chat-react -r "$M1" ❤
 	[ -z "$stderr" ]
 	[ "$(reactions "$M1")" = '[]' ]
@@ -173,12 +174,12 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 }
 
 @test "a refused emoji with a newline or an escape is shown cleaned: still one line" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-react "$M1" $'👍\nchat-react: fooled'
 	[ "$status" -eq 2 ]; one_error chat-react
 	[[ "$stderr" == "chat-react: invalid reaction '👍"* ]]
 	run --separate-stderr chat-react "$M1" $'\e]0;title\a\e[2J'
 	[ "$status" -eq 2 ]; one_error chat-react
 	[[ "$stderr" != *$'\e'* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }

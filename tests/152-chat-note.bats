@@ -26,7 +26,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$(notes "$M2" | jq -c 'map(keys)')" = '[["author","id","text","timestamp"]]' ]
 	[ "$(notes "$M2" | jq -r '.[0].id')" = "$nid" ]
 	# kept in the extra column, not in the message's content
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_extract(extra, '\$.notes[0].text') || '|' || content FROM messages WHERE id = '$M2'")" = "check the year|Ottawa, since 1857." ]
+	[ "$(store_sql "SELECT json_extract(extra, '\$.notes[0].text') || '|' || content FROM messages WHERE id = '$M2'")" = "check the year|Ottawa, since 1857." ]
 	run -0 on_tty chat-show --plain n
 	[[ "$output" == *"note (alice, "* ]]
 	[[ "$output" == *"check the year"* ]]
@@ -38,7 +38,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$(notes "$M2" | jq -r '.[0] | [.quote, .text] | join("|")')" = "since 1857|Confederation was 1867" ]
 	run -0 on_tty chat-show --plain n
 	[[ "$output" == *"on “since 1857”"* ]]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note -q "since 1858" "$M2" nope
 	[ "$status" -eq 2 ]; one_error chat-note
 	[ "$stderr" = "chat-note: --quote 'since 1858' is not in message '$M2'; nothing changed" ]
@@ -46,7 +46,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note -q "" "$M2" nope
 	[ "$status" -eq 2 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "the text from stdin, its last newlines dropped" {
@@ -70,15 +70,15 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$(notes "$M2" | jq -c 'map(.text)')" = '["third"]' ]
 	chat-note --rm "$c" > /dev/null
 	# no notes left: no notes key
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_type(extra, '\$.notes') IS NULL FROM messages WHERE id = '$M2'")" = 1 ]
+	[ "$(store_sql "SELECT CASE WHEN json_type(extra, '\$.notes') IS NULL THEN 1 ELSE 0 END FROM messages WHERE id = '$M2'")" = 1 ]
 	[ "$(chat-note --ls | jq -r .id)" = "$a" ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note --rm "$b"
 	[ "$status" -eq 3 ]; one_error chat-note
 	[ "$stderr" = "chat-note: unknown note '$b'" ]
 	run --separate-stderr chat-note --rm ab
 	[ "$status" -eq 3 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "two notes whose ids share a prefix: the prefix is ambiguous" {
@@ -86,24 +86,24 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	b=$(chat-note "$M1" two | jq -r .id)
 	p=$(common_prefix "$a" "$b")
 	[ "${#p}" -ge 4 ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note --rm "$p"
 	[ "$status" -eq 4 ]; one_error chat-note
 	[[ "$stderr" == "chat-note: ambiguous note prefix '$p' matches "* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "a 1 MB note is refused in one line, the store unchanged; 64 KiB is taken" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr bash -c "head -c 1048576 /dev/zero | tr '\\0' x | chat-note '$M1'"
 	[ "$status" -eq 2 ]; one_error chat-note
 	[ "$stderr" = "chat-note: the note is 1048576 bytes, more than 65536; nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# far past the limit it is counted, not held: 200 MB in 100 MB of memory
 	run --separate-stderr bash -c "head -c 200000000 /dev/zero | tr '\\0' x | (ulimit -v 100000; chat-note '$M1')"
 	[ "$status" -eq 2 ]; one_error chat-note
 	[ "$stderr" = "chat-note: the note is 200000000 bytes, more than 65536; nothing changed" ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# at the limit, with the file's newlines after it
 	{ head -c 65536 /dev/zero | tr '\0' y; printf '\n\n\n'; } | chat-note "$M1" > /dev/null
 	[ "$(notes "$M1" | jq '.[0].text | length')" -eq 65536 ]
@@ -113,7 +113,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	chat-note "$M1" kept > /dev/null
 	M3=$(chat-add -s "$S" "third" | jq -r .id)
 	p=$(common_prefix "$M2" "$M3")
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note 0000ffff text
 	[ "$status" -eq 3 ]; one_error chat-note
 	[ "$stderr" = "chat-note: unknown message '0000ffff'" ]
@@ -131,14 +131,14 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr chat-note --ls -q x
 	[ "$status" -eq 2 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	chat-rm -f --message "$M3" > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note "$M3" text
 	[ "$status" -eq 3 ]; one_error chat-note
 	run --separate-stderr chat-note --ls "$M3"
 	[ "$status" -eq 3 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "notes are never sent to a model: the request carries the content alone" {
@@ -155,7 +155,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 }
 
 @test "text that is not UTF-8, given or on stdin, is refused (5), not mended into U+FFFD" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note "$M1" $'bad \xff byte'
 	[ "$status" -eq 5 ]; one_error chat-note
 	[ "$stderr" = "chat-note: the note is not valid UTF-8; nothing changed" ]
@@ -166,7 +166,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	# the 196608 bytes they would mend into
 	run --separate-stderr bash -c "head -c 65536 /dev/zero | tr '\\0' '\\377' | chat-note '$M1'"
 	[ "$status" -eq 5 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# valid UTF-8 is kept byte for byte
 	chat-note "$M1" 'é ✓' > /dev/null
 	[ "$(notes "$M1" | jq -r '.[0].text')" = 'é ✓' ]
@@ -178,9 +178,9 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	B1=$(chat-show --json br | jq -r 'select(.type == "message") | .id' | head -1)
 	# a branch gives its copy an id of its own now; before, it kept the id
 	[ "$(chat-note --ls | jq -r .id | sort -u | wc -l)" -eq 2 ]
-	sqlite3 "$CHAT_DB" "UPDATE messages SET extra = json_set(extra, '\$.notes[0].id', '$nid') WHERE id = '$B1'"
+	store_sql "UPDATE messages SET extra = json_set(extra, '\$.notes[0].id', '$nid') WHERE id = '$B1'"
 	[ "$(chat-note --ls | jq -r .id | sort -u)" = "$nid" ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note --rm "$nid"
 	[ "$status" -eq 4 ]; one_error chat-note
 	[ "$stderr" = "chat-note: note '$nid' is on 2 messages, $M1 and $B1: name the message after it" ]
@@ -189,11 +189,11 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	B2=$(chat-add -s br "later" | jq -r .id)
 	other=$(chat-note "$B2" "another" | jq -r .id)
 	p=$(common_prefix "$nid" "$other")
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note --rm "$p"
 	[ "$status" -eq 4 ]; one_error chat-note
 	[[ "$stderr" == "chat-note: ambiguous note prefix '$p' matches "* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	chat-note --rm "$other" > /dev/null
 	# the branch's copy goes, the parent's stays
 	run -0 chat-note --rm "${nid:0:8}" "$B1"
@@ -207,7 +207,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 }
 
 @test "a note of blanks only is no text: refused (2), nothing stored" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run --separate-stderr chat-note "$M1" "" ""
 	[ "$status" -eq 2 ]; one_error chat-note
 	[ "$stderr" = "chat-note: no text: a note cannot be empty; nothing changed" ]
@@ -215,7 +215,7 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 	[ "$status" -eq 2 ]; one_error chat-note
 	run --separate-stderr bash -c "printf '\\n  \\n\\n' | chat-note '$M1'"
 	[ "$status" -eq 2 ]; one_error chat-note
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# words with blanks around them are kept as given
 	chat-note "$M1" " spaced " > /dev/null
 	[ "$(notes "$M1" | jq -r '.[0].text')" = " spaced " ]

@@ -15,7 +15,7 @@ setup() {
 }
 
 db() {
-	sqlite3 "$CHAT_DB" "$@"
+	store_sql "$@"
 }
 
 # A message at a time: session, time (seconds past 10:00), text, more args.
@@ -32,7 +32,7 @@ contents() {
 
 # Its seqs are 1..N.
 dense() {
-	[ "$(db "SELECT count(*) = max(seq) AND min(seq) = 1 FROM messages WHERE session_id = '$1'")" = 1 ]
+	[ "$(db "SELECT CASE WHEN count(*) = max(seq) AND min(seq) = 1 THEN 1 ELSE 0 END FROM messages WHERE session_id = '$1'")" = 1 ]
 }
 
 # The session's counts as the record has them equal what its rows say, and
@@ -42,7 +42,9 @@ counts_true() {
 	rec=$(chat-ls -a --json | jq -c "select(.id == \"$1\") | .metadata")
 	[ "$(jq .messageCount <<< "$rec")" = "$(db "SELECT count(*) FROM messages WHERE session_id = '$1'")" ]
 	[ "$(jq .totalTokens <<< "$rec")" = "$(db "SELECT coalesce(sum(tokens), 0) FROM messages WHERE session_id = '$1'")" ]
-	db "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
+	# FTS5's index, a table of its own; PostgreSQL's is a generated column
+	[ "${CONFAB_TEST_DB:-}" = pg ] ||
+		db "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"
 }
 
 # ---- appending ----
@@ -96,15 +98,17 @@ counts_true() {
 
 @test "attachments, edits, reactions and notes come with their messages" {
 	M=$(at "$S" 1 'with a file')
+	local png="X'89504E47'" txt="CAST('hello' || char(10) AS BLOB)"
+	[ "${CONFAB_TEST_DB:-}" != pg ] || png="'\\x89504e47'::bytea" txt="'\\x68656c6c6f0a'::bytea"
 	db "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content) VALUES
-	    ('att-1', '$M', 'image', 'dot.png', 4, 'image/png', X'89504E47'),
-	    ('att-2', '$M', 'text', 'notes.txt', 6, 'text/plain', CAST('hello' || char(10) AS BLOB))"
+	    ('att-1', '$M', 'image', 'dot.png', 4, 'image/png', $png),
+	    ('att-2', '$M', 'text', 'notes.txt', 6, 'text/plain', $txt)"
 	chat-add --records -s "$S" > /dev/null <<'JSON'
 {"role":"assistant","content":"marked","timestamp":"2026-11-01T10:00:02Z","metadata":{"edits":[{"content":"old","timestamp":"2026-11-01T10:00:03Z","editedBy":"bob"}],"reactions":[{"emoji":"👍","user":"ann","timestamp":"2026-11-01T10:00:04Z"}],"notes":[{"id":"n1","author":"ann","timestamp":"2026-11-01T10:00:05Z","text":"a note","quote":"marked"}]},"context":{"files":["a.c"]}}
 JSON
 	run -0 chat-merge src dst
 	N=$(db "SELECT id FROM messages WHERE session_id = '$T' AND content = 'with a file'")
-	[ "$(db "SELECT group_concat(name || ':' || type || ':' || size || ':' || mime_type || ':' || hex(content), ' ') FROM (SELECT * FROM attachments WHERE message_id = '$N' ORDER BY n)")" = \
+	[ "$(db "SELECT group_concat(name || ':' || type || ':' || size || ':' || mime_type || ':' || $(sql_hex content), ' ') FROM (SELECT * FROM attachments WHERE message_id = '$N' ORDER BY n) AS t")" = \
 	  "dot.png:image:4:image/png:89504E47 notes.txt:text:6:text/plain:68656C6C6F0A" ]
 	# new attachment ids; the source keeps its own
 	[ "$(db "SELECT count(*) FROM attachments WHERE message_id = '$N' AND id NOT IN ('att-1', 'att-2')")" -eq 2 ]
@@ -262,13 +266,13 @@ JSON
 @test "merging again does nothing and says so, exit 0; what SOURCE gains later is taken next time" {
 	at "$S" 1 one > /dev/null
 	chat-merge src dst > /dev/null
-	sum=$(db .dump | sha256sum)
+	sum=$(store_dump | sha256sum)
 	run -0 --separate-stderr chat-merge src dst
 	[ "$stderr" = "chat-merge: 'src' is already merged into 'dst': nothing changed" ]
 	[ "$(jq -r .id <<< "$output")" = "$T" ]
-	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(store_dump | sha256sum)" = "$sum" ]
 	run -0 chat-merge --interleave src dst
-	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(store_dump | sha256sum)" = "$sum" ]
 	at "$S" 2 two > /dev/null
 	run -0 --separate-stderr chat-merge --json src dst
 	[ -z "$stderr" ]
@@ -284,10 +288,10 @@ JSON
 	run -0 chat-merge dst src
 	[ "$(contents "$S" | paste -sd,)" = 'src one,dst one,dst two' ]
 	# nothing new either way now
-	sum=$(db .dump | sha256sum)
+	sum=$(store_dump | sha256sum)
 	run -0 --separate-stderr chat-merge src dst
 	[ "$stderr" = "chat-merge: 'src' is already merged into 'dst': nothing changed" ]
-	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(store_dump | sha256sum)" = "$sum" ]
 	[ "$(contents "$T" | paste -sd,)" = 'dst one,src one,dst two' ]
 	counts_true "$S"
 }
@@ -339,7 +343,7 @@ JSON
 	at "$S" 1 one > /dev/null
 	new_session --name twin > /dev/null
 	new_session --name twin > /dev/null
-	sum=$(db .dump | sha256sum)
+	sum=$(store_dump | sha256sum)
 	run -3 --separate-stderr chat-merge nosuch dst
 	one_error chat-merge
 	run -3 --separate-stderr chat-merge src nosuch
@@ -356,16 +360,25 @@ JSON
 	one_error chat-merge
 	run -2 --separate-stderr chat-merge --frobnicate src dst
 	one_error chat-merge
-	[ "$(db .dump | sha256sum)" = "$sum" ]
+	[ "$(store_dump | sha256sum)" = "$sum" ]
 }
 
 @test "a store from a newer confab: exit 6, untouched" {
 	at "$S" 1 one > /dev/null
-	db 'PRAGMA user_version = 99'
-	sum=$(sha256sum < "$CHAT_DB")
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		db 'UPDATE confab_schema SET version = 99'
+		sum=$(store_dump | sha256sum)
+	else
+		db 'PRAGMA user_version = 99'
+		sum=$(sha256sum < "$CHAT_DB")
+	fi
 	run -6 --separate-stderr chat-merge src dst
 	one_error chat-merge
-	[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		[ "$(store_dump | sha256sum)" = "$sum" ]
+	else
+		[ "$(sha256sum < "$CHAT_DB")" = "$sum" ]
+	fi
 }
 
 # ---- others writing at once ----

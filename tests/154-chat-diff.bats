@@ -102,7 +102,7 @@ setup() {
 	[ "$(jq -r .type <<<"$output" | paste -sd,)" = same,change,change,add ]
 	[ "$(jq -c 'select(.type == "same") | [.a, .b, .count, .branch.parent, .branch.at]' <<<"$output")" = '[1,1,2,"a",2]' ]
 	[ "$(jq -r 'select(.type == "same") | .branch.point' <<<"$output")" = \
-		"$(sqlite3 "$CHAT_DB" "SELECT branch_point FROM sessions WHERE id = '$B'")" ]
+		"$(store_sql "SELECT branch_point FROM sessions WHERE id = '$B'")" ]
 	# applying the words gives each side's content
 	[ "$(jq -r 'select(.type == "change") | ([.words[] | select(.op != "+") | .text] | add) == .from.content and
 		([.words[] | select(.op != "-") | .text] | add) == .to.content' <<<"$output" | sort -u)" = true ]
@@ -137,6 +137,7 @@ setup() {
 # ---- a message's versions ----
 
 @test "MESSAGE: versions that differ only after a NUL differ, and the words spell them whole" {
+	sqlite_only "PostgreSQL's text holds no NUL: such a message cannot be stored"
 	chat-new --name nul > /dev/null
 	M=$(chat-add --records -s nul <<'JSON' | jq -r .id
 {"role":"user","content":"a\u0000c end","metadata":{"edits":[{"content":"a\u0000b end","timestamp":"2026-11-01T10:00:00Z","editedBy":"bob"}]}}
@@ -212,7 +213,7 @@ JSON
 @test "bad input: one line, diff(1)'s trouble codes, the store unchanged" {
 	new_session --name twin > /dev/null
 	new_session --name twin > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -3 --separate-stderr chat-diff main nosuch
 	one_error chat-diff
 	[ "$stderr" = "chat-diff: unknown session 'nosuch'" ]
@@ -236,7 +237,7 @@ JSON
 	run -2 --separate-stderr bash -c 'chat-ls --json | jq -c "select(.name == \"main\")" | chat-diff'
 	one_error chat-diff
 	[[ "$stderr" == *"expected two sessions, got 1"* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# another program's database
 	sqlite3 "$BATS_TEST_TMPDIR/other.db" 'CREATE TABLE t (x); INSERT INTO t VALUES (1)'
 	run -6 --separate-stderr chat-diff --db "$BATS_TEST_TMPDIR/other.db" a b

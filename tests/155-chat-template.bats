@@ -12,7 +12,7 @@ SHIPPED="$ROOT/share/confab/templates"
 tdir() { echo "$XDG_CONFIG_HOME/confab/templates"; }
 
 # The store's rows, or nothing when there is no store.
-dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
+dump() { [ ! -e "$CHAT_DB" ] || store_dump; }
 
 # ---- save, show, ls, rm ----
 
@@ -176,7 +176,7 @@ dump() { [ ! -e "$CHAT_DB" ] || sqlite3 "$CHAT_DB" .dump; }
 	[ "$(jq -c '[.role, .content]' <<< "$output" | tr '\n' ' ')" = '["system","answer in French"] ["user","hello"] ["assistant","bonjour"] ' ]
 	# and the next message goes on from them
 	run -0 chat-send -s "$sid" "ça va"
-	[ "$(sqlite3 "$CHAT_DB" "SELECT group_concat(role, ',') FROM (SELECT role FROM messages ORDER BY seq)")" = "system,user,assistant,user,assistant" ]
+	[ "$(store_sql "SELECT group_concat(role, ',') FROM (SELECT role FROM messages ORDER BY seq) AS t")" = "system,user,assistant,user,assistant" ]
 }
 
 @test "a template written by hand is read: every key, nulls as absent" {

@@ -162,7 +162,7 @@ tricky() {
 JSON
 	# chat-add refuses an empty message (as chat-send does); an import
 	# or an older confab may still have stored one
-	sqlite3 "$CHAT_DB" "UPDATE messages SET content = '' WHERE content = 'emptied'"
+	store_sql "UPDATE messages SET content = '' WHERE content = 'emptied'"
 }
 
 @test "docx: a comment across formatting runs, in a link, escaped, and where there is no text" {

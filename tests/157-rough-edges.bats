@@ -147,14 +147,14 @@ use_anthropic() { export ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=$AKEY; }
 
 @test "3: chat-send: --stdin or - with -s -, or twice, is refused; the store unchanged" {
 	new_session -n s -p echo > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -2 --separate-stderr chat-send -s - --stdin hi <<<'{}'
 	one_error chat-send
 	run -2 --separate-stderr chat-send -s - hi - <<<'{}'
 	one_error chat-send
 	run -2 --separate-stderr chat-send -s s a - b - <<<'x'
 	one_error chat-send
-	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+	[ "$before" = "$(store_dump)" ]
 }
 
 @test "3: chat-edit and chat-add with TEXT leave stdin alone" {
@@ -172,7 +172,7 @@ use_anthropic() { export ANTHROPIC_BASE_URL=$FAKE_URL ANTHROPIC_API_KEY=$AKEY; }
 @test "4: chat-add --records refuses a message with empty content; the store unchanged" {
 	sid=$(new_session -n s -p echo)
 	chat-add -s s first > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -2 --separate-stderr chat-add --records <<EOF2
 {"type":"message","sessionId":"$sid","role":"user","content":"fine"}
 {"type":"message","sessionId":"$sid","role":"user","content":""}
@@ -182,7 +182,7 @@ EOF2
 	# chat-send's own refusal: the same words, the same status
 	run -2 --separate-stderr chat-send -s s '' < /dev/null
 	[[ "$stderr" == "chat-send: no message: "* ]]
-	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+	[ "$before" = "$(store_dump)" ]
 }
 
 @test "4: chat-add --records keeps a cut reply that got no word" {
@@ -213,7 +213,7 @@ write_png() {
 	chat-send -p anthropic --new -a "$BATS_TEST_TMPDIR/x.txt" "and this?" < /dev/null > /dev/null
 	body=$(fake_requests | tail -n 1 | jq -c '.body.messages[-1].content')
 	[ "$(jq -r '.[0].type, .[0].source.media_type' <<<"$body")" = $'image\nimage/png' ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT name, type, mime_type FROM attachments ORDER BY n')" = \
+	[ "$(store_sql 'SELECT name, type, mime_type FROM attachments ORDER BY n')" = \
 		$'x.png|text|text/plain\nx.txt|image|image/png' ]
 }
 
@@ -224,14 +224,14 @@ write_png() {
 	new_session -n s -p echo > /dev/null
 	chat-send -s s -a "$BATS_TEST_TMPDIR/a.bin" -a "$BATS_TEST_TMPDIR/b" \
 		-a "$BATS_TEST_TMPDIR/c.txt" "look" < /dev/null > /dev/null
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT mime_type FROM attachments ORDER BY n' | paste -sd,)" = \
+	[ "$(store_sql 'SELECT mime_type FROM attachments ORDER BY n' | paste -sd,)" = \
 		image/jpeg,image/gif,image/webp ]
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	printf '%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n1 0 obj\n' > "$BATS_TEST_TMPDIR/doc.png"
 	run -2 --separate-stderr chat-send -s s -a "$BATS_TEST_TMPDIR/doc.png" "read it" < /dev/null
 	one_error chat-send
 	[[ "$stderr" == *"doc.png"*"a PDF"* ]]
-	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+	[ "$before" = "$(store_dump)" ]
 }
 
 # ---- 7: chat-cost shows what a cheap reply cost, and echo is free ----
@@ -294,7 +294,7 @@ priced_reply() {
 
 @test "10: a message record of a session that is not there, or without sessionId, is an error" {
 	new_session -n alpha > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run -3 --separate-stderr bash -c "echo '{\"type\":\"message\",\"sessionId\":\"01a2ffff-0000-7000-8000-000000000000\"}' | chat-set --star"
 	one_error chat-set
 	[[ "$stderr" == *"stdin:1: unknown session '01a2ffff-0000-7000-8000-000000000000'"* ]]
@@ -303,7 +303,7 @@ priced_reply() {
 	[[ "$stderr" == "chat-set: stdin:1: message record has no sessionId" ]]
 	run -5 --separate-stderr bash -c "echo '{\"type\":\"cost\"}' | chat-set --star"
 	[ "$stderr" = "chat-set: stdin:1: expected a session or message record, got type 'cost'" ]
-	[ "$before" = "$(sqlite3 "$CHAT_DB" .dump)" ]
+	[ "$before" = "$(store_dump)" ]
 }
 
 # ---- 9: error lines that say what they mean, once ----

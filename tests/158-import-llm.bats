@@ -42,7 +42,7 @@ setup() {
 }
 
 sql() {
-	sqlite3 "$CHAT_DB" "$1"
+	store_sql "$1"
 }
 
 @test "llm 0.31: fragments in the prompt and in context.files, attachments, options, a system prompt that changes" {
@@ -209,7 +209,13 @@ sql() {
 
 @test "a store that refuses a row: the error comes back as a value, names where, and nothing is stored" {
 	chat-new -n kept > /dev/null
-	sqlite3 "$CHAT_DB" "CREATE TRIGGER no BEFORE INSERT ON attachments BEGIN SELECT RAISE(ABORT, 'no attachments here'); END;"
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		store_sql "CREATE FUNCTION no() RETURNS trigger LANGUAGE plpgsql AS
+			\$\$BEGIN RAISE EXCEPTION 'no attachments here'; END\$\$;
+			CREATE TRIGGER no BEFORE INSERT ON attachments FOR EACH ROW EXECUTE FUNCTION no()"
+	else
+		store_sql "CREATE TRIGGER no BEFORE INSERT ON attachments BEGIN SELECT RAISE(ABORT, 'no attachments here'); END;"
+	fi
 	"$STORE" 0.31 logs.db
 	run -6 --separate-stderr chat-import logs.db
 	[ -z "$output" ]

@@ -150,12 +150,12 @@ assistant:answer" ]
 # matching $3, with the store as it was.
 fails() {
 	local name=$1 status=$2 want=$3 before
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	run "-$status" --separate-stderr chat-plugin run "$name" go -s p
 	echo "$stderr"
 	one_error chat-plugin
 	[[ "$stderr" == *$want* ]]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "a plugin that is not executable, or not there" {
@@ -223,7 +223,7 @@ fails() {
 
 @test "Ctrl-C (SIGINT) stops a running plugin: exit 130, nothing added" {
 	plugin a "go) echo '{\"type\":\"message\",\"role\":\"user\",\"content\":\"x\"}'; sleep 300 & echo \$! > '$BATS_TEST_TMPDIR/bgpid'; wait ;;"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	chat-plugin run a go -s p > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/bgpid" ] && break; sleep 0.05; done
@@ -236,7 +236,7 @@ fails() {
 	bg=$(cat "$BATS_TEST_TMPDIR/bgpid")
 	for i in $(seq 50); do kill -0 "$bg" 2> /dev/null || break; sleep 0.1; done
 	not kill -0 "$bg" 2> /dev/null
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "a plugin's pipelines see SIGPIPE as usual" {

@@ -214,14 +214,14 @@ replay() {
 		want=$(events "$f" | jq -c "$prog") || { echo "bad recording or program: $f"; return 1; }
 		run -0 --separate-stderr chat-send -p "$prov" ${NOSTREAM:-} --new "replay ${f##*/}" < /dev/null
 		[ -z "$stderr" ] || { echo "$f: $stderr"; return 1; }
-		id=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
-		got=$(chat-show --json -M "$id" "$(sqlite3 "$CHAT_DB" 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1')" | jq -c "$GOT")
+		id=$(store_sql "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
+		got=$(chat-show --json -M "$id" "$(store_sql 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1')" | jq -c "$GOT")
 		same_json "$got" "$want" || { echo "replaying $f"; diff <(jq -S . <<< "$want") <(jq -S . <<< "$got"); return 1; }
 		# the column holds them too, and nothing for a reply of text alone
 		if [ "$(jq -c .parts <<< "$want")" = null ]; then
-			[ "$(sqlite3 "$CHAT_DB" "SELECT parts IS NULL FROM messages WHERE id = '$id'")" = 1 ]
+			[ "$(store_sql "SELECT CASE WHEN parts IS NULL THEN 1 ELSE 0 END FROM messages WHERE id = '$id'")" = 1 ]
 		else
-			same_json "$(sqlite3 "$CHAT_DB" "SELECT parts FROM messages WHERE id = '$id'")" "$(jq -c .parts <<< "$want")"
+			same_json "$(store_sql "SELECT parts FROM messages WHERE id = '$id'")" "$(jq -c .parts <<< "$want")"
 		fi
 		CHECKED=$((CHECKED + $(jq '.parts // [] | length' <<< "$want")))
 	done
@@ -451,7 +451,7 @@ two_turns() {
 	[ "$(chat-show --json "$S" | jq -sc '.[0].parts')" = "$parts" ]
 	# a plain message has no parts, in the record and in the row
 	[ "$(chat-show --json "$S" | jq -sc '.[1] | has("parts")')" = false ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE parts IS NULL")" = 1 ]
+	[ "$(store_sql "SELECT count(*) FROM messages WHERE parts IS NULL")" = 1 ]
 	# records round trip
 	chat-new --name copy > /dev/null
 	chat-show --json "$S" | jq -c 'del(.id, .sessionId)' | chat-add --records -s copy > /dev/null
@@ -472,7 +472,7 @@ two_turns() {
 	chat-new --name p > /dev/null
 	run -5 --separate-stderr chat-add --records -s p <<< '{"role":"assistant","content":"x","parts":{"type":"text"}}'
 	[[ "$stderr" == *"parts is not an array"* ]]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = 0 ]
 }
 
 @test "parts whose items are not typed objects are refused, by chat-add --records and chat-import, nothing stored" {
@@ -483,7 +483,7 @@ two_turns() {
 		[[ "$stderr" == "chat-add: "*"parts"* ]]
 		[ "$(wc -l <<< "$stderr")" = 1 ]
 	done
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = 0 ]
 	chat-add -s p "hello" > /dev/null
 	run -0 chat-export -f json -o "$BATS_TEST_TMPDIR/s.json" p
 	jq '.name = "imp" | del(.id) | .messages[0].parts = [{"text":"no type"}]' "$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/bad.json"
@@ -491,8 +491,8 @@ two_turns() {
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == "chat-import: "*"parts"* ]]
 	[ "$(wc -l <<< "$stderr")" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM messages')" = 1 ]
+	[ "$(store_sql 'SELECT count(*) FROM sessions')" = 1 ]
+	[ "$(store_sql 'SELECT count(*) FROM messages')" = 1 ]
 }
 
 @test "chat-import refuses cache and reasoning counts that are no counts" {
@@ -505,7 +505,7 @@ two_turns() {
 		[ "$status" -ne 0 ]
 		[[ "$stderr" == "chat-import: "*"$k"* ]]
 	done
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM sessions')" = 1 ]
+	[ "$(store_sql 'SELECT count(*) FROM sessions')" = 1 ]
 }
 
 @test "an interrupted reply keeps the parts that had arrived" {

@@ -59,7 +59,7 @@ stored_is() {
 # schema); said and passed over where it does not yet.
 extras_are() {
 	local m=$1 want=$2 parts=$3
-	if ! sqlite3 "$CHAT_DB" 'SELECT parts FROM messages LIMIT 0' 2> /dev/null; then
+	if ! store_sql 'SELECT parts FROM messages LIMIT 0' 2> /dev/null; then
 		echo "# no messages.parts column in this store: parts and usage not checked" >&3
 		return 0
 	fi
@@ -73,8 +73,8 @@ extras_are() {
 # The newest assistant message, as chat-show --json writes it.
 newest_reply() {
 	local sid id
-	sid=$(sqlite3 "$CHAT_DB" 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1')
-	id=$(sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
+	sid=$(store_sql 'SELECT id FROM sessions ORDER BY n DESC LIMIT 1')
+	id=$(store_sql "SELECT id FROM messages WHERE role = 'assistant' ORDER BY n DESC LIMIT 1")
 	chat-show --json "$sid" -M "$id"
 }
 

@@ -103,7 +103,7 @@ user_msg() {
 	[ "$(jq -c .metadata.options <<< "$output")" = '{"seed":1,"logit_bias":{}}' ]
 	run chat-set -o seed= -o logit_bias= "$SID"
 	jq -e '.metadata | has("options") | not' <<< "$output"
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_type(extra, '$.options') IS NULL FROM sessions WHERE id = '$SID'")" = 1 ]
+	[ "$(store_sql "SELECT CASE WHEN json_type(extra, '$.options') IS NULL THEN 1 ELSE 0 END FROM sessions WHERE id = '$SID'")" = 1 ]
 	send hi
 	last_body | jq -e 'has("seed") or has("logit_bias") | not'
 	# other settings with it, in one change
@@ -125,7 +125,7 @@ user_msg() {
 	one_line_error "chat-set: invalid -o 'nokey': expected KEY=VALUE"
 	[ "$(requests)" = 0 ]
 	[ "$(stored)" = '[]' ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT json_type(extra, '$.options') IS NULL FROM sessions WHERE id = '$SID'")" = 1 ]
+	[ "$(store_sql "SELECT CASE WHEN json_type(extra, '$.options') IS NULL THEN 1 ELSE 0 END FROM sessions WHERE id = '$SID'")" = 1 ]
 }
 
 @test "a -o naming what confab sends itself (model, messages, stream, system, ...) is refused: exit 2, nothing stored or sent" {
@@ -188,5 +188,5 @@ user_msg() {
 	keys "/quit" Enter
 	[ "$(exited)" = 0 ]
 	last_body | jq -e '.seed == 5 and (has("stop") | not)'
-	[ "$(sqlite3 "$CHAT_DB" "SELECT extra ->> '$.options.seed' FROM sessions WHERE id = '$SID'")" = 5 ]
+	[ "$(store_sql "SELECT json_extract(extra, '$.options.seed') FROM sessions WHERE id = '$SID'")" = 5 ]
 }

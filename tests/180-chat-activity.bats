@@ -20,10 +20,11 @@ teardown() {
 	fi
 }
 
-events() { sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity"; }
+events() { store_sql "SELECT count(*) FROM activity"; }
 
 # Holds the store's write lock from a sqlite3 shell until release.
 hold_lock() {
+	sqlite_only "the write lock is SQLite's, held from a sqlite3 shell"
 	chat-activity add --kind note "before the lock" >/dev/null
 	mkfifo "$BATS_TEST_TMPDIR/lock"
 	sqlite3 "$CHAT_DB" < "$BATS_TEST_TMPDIR/lock" > "$BATS_TEST_TMPDIR/lock.out" 2>&1 &
@@ -243,7 +244,7 @@ release_lock() {
 	chat-activity add --queue --at 2019-01-01T00:00:00Z "old and queued"
 	run -0 chat-activity prune --before 2020-01-01
 	[ -z "$(ls "$XDG_STATE_HOME/confab/activity-queue")" ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT group_concat(text) FROM activity')" = kept ]
+	[ "$(store_sql 'SELECT group_concat(text) FROM activity')" = kept ]
 }
 
 @test "without --queue, add waits a little for the lock, then queues" {
@@ -268,14 +269,15 @@ release_lock() {
 }
 
 @test "a schema-4 store gains the activity table and its index on first use" {
+	sqlite_only "SQLite's schema 4 and its migrations; PostgreSQL's schema starts whole"
 	chat-new --name four > /dev/null
-	sqlite3 "$CHAT_DB" "ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 4"
+	store_sql "ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 4"
 	run -0 chat-activity ls
 	[ -z "$output" ]
-	[ "$(sqlite3 "$CHAT_DB" 'PRAGMA user_version')" = 6 ]
+	[ "$(store_sql 'PRAGMA user_version')" = 6 ]
 	chat-activity add --kind error "after the upgrade"
 	[ "$(chat-activity ls --search upgrade | jq -r .text)" = "after the upgrade" ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'upgrade'")" = 1 ]
+	[ "$(store_sql "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'upgrade'")" = 1 ]
 	# the session is untouched
 	[ "$(chat-ls --json | jq -r .name)" = four ]
 }

@@ -86,6 +86,7 @@ check_shell() {
 @test "fish: only the failed commands, with command line, status, cwd, duration" { check_shell fish; }
 
 hold_lock() {
+	sqlite_only "the write lock is SQLite's, held from a sqlite3 shell"
 	mkfifo "$BATS_TEST_TMPDIR/lock"
 	sqlite3 "$CHAT_DB" < "$BATS_TEST_TMPDIR/lock" > "$BATS_TEST_TMPDIR/lock.out" 2>&1 &
 	HOLDER=$!
@@ -114,7 +115,7 @@ queued() { cat "$XDG_STATE_HOME"/confab/activity-queue/*.jsonl 2>/dev/null | gre
 		sleep 0.05
 	done
 	[ "$(queued)" = "$n" ] || { cat "$XDG_STATE_HOME"/confab/activity-queue/*; ls -a "$XDG_STATE_HOME"/confab/activity-queue; cat out.*; false; }
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM activity WHERE kind = 'command'")" = 0 ]
+	[ "$(store_sql "SELECT count(*) FROM activity WHERE kind = 'command'")" = 0 ]
 	echo "ROLLBACK;" >&7
 	exec 7>&-
 	wait "$HOLDER"

@@ -22,7 +22,7 @@ teardown() {
 	if [ -n "$WPID" ]; then kill -TERM "$WPID" 2> /dev/null || true; wait "$WPID" 2> /dev/null || true; fi
 }
 
-q() { sqlite3 "$CHAT_DB" "$1"; }
+q() { store_sql "$1"; }
 files() { q "SELECT count(*) FROM activity WHERE kind = 'file' AND json_extract(data, '\$.path') NOT LIKE 'probe%' $1"; }
 
 # Waits until the query prints want (20 s at most); fails with what it saw.
@@ -183,6 +183,7 @@ start() {
 
 # Holds the store's write lock from a sqlite3 shell until release_lock.
 hold_lock() {
+	sqlite_only "the write lock is SQLite's, held from a sqlite3 shell"
 	mkfifo "$BATS_TEST_TMPDIR/lock"
 	sqlite3 "$CHAT_DB" < "$BATS_TEST_TMPDIR/lock" > "$BATS_TEST_TMPDIR/lock.out" 2>&1 &
 	HOLDER=$!

@@ -21,7 +21,7 @@ teardown() {
 
 # An event AGO milliseconds back: id kind source text [data]
 event() {
-	sqlite3 "$CHAT_DB" "INSERT INTO activity (id, at, kind, source, text, data)
+	store_sql "INSERT INTO activity (id, at, kind, source, text, data)
 		VALUES ('$1', $now - $2, '$3', '$4', '$5', '${6:-{\}}')"
 }
 
@@ -50,7 +50,7 @@ ids() {
 
 @test "an event the shell hook queued (add --queue) is in the next --context's request" {
 	chat-activity add --queue --kind error --source bash --status 2 'make: the queued one'
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM activity')" = 0 ]
+	[ "$(store_sql 'SELECT count(*) FROM activity')" = 0 ]
 	run -0 --separate-stderr chat-send -s "$S" --context 1h 'what broke?'
 	[ "$stderr" = "chat-send: attached 1 event from the last hour" ]
 	[[ $(sent 1) == *'error bash: make: the queued one (exit 2)'* ]]
@@ -88,7 +88,7 @@ ids() {
 @test "the summary is bounded: the newest 50, the rest counted" {
 	for i in $(seq 1 60); do
 		printf "INSERT INTO activity (id, at, kind, source, text) VALUES ('n-%02d', %s, 'note', 'loop', 'event %02d');\n" "$i" "$((now - 100000 + i))" "$i"
-	done | sqlite3 "$CHAT_DB"
+	done | store_sql
 	run -0 --separate-stderr chat-send -s "$S" --context 1h many
 	[ "$stderr" = "chat-send: attached 50 events from the last hour (10 more left out)" ]
 	body=$(sent 1)
@@ -163,12 +163,12 @@ ids() {
 	EOF2
 	chmod +x "$P/chat-plugin-ci"
 	run -0 chat-plugin run ci check -s "$S"
-	[ "$(sqlite3 "$CHAT_DB" "SELECT kind || '|' || source || '|' || text FROM activity")" = 'test|ci|test_parse failed' ]
+	[ "$(store_sql "SELECT kind || '|' || source || '|' || text FROM activity")" = 'test|ci|test_parse failed' ]
 	[ "$(chat-show --json "$S" | jq -r .content)" = 'the build is red' ]
 	# a bad activity record: nothing of the run is added
 	run chat-plugin run ci bad -s "$S"
 	[ "$status" -ne 0 ]
-	[ "$(sqlite3 "$CHAT_DB" 'SELECT count(*) FROM activity')" = 1 ]
+	[ "$(store_sql 'SELECT count(*) FROM activity')" = 1 ]
 	[ "$(chat-show --json "$S" | wc -l)" = 1 ]
 	# and the event goes to the model like any other
 	run -0 chat-send -s "$S" --context 1h --context-kind test what now

@@ -27,7 +27,7 @@ teardown() {
 }
 
 event() {
-	sqlite3 "$CHAT_DB" "INSERT INTO activity (id, at, kind, source, text)
+	store_sql "INSERT INTO activity (id, at, kind, source, text)
 		VALUES ('$1', $now - $2, '$3', '$4', '$5')"
 }
 

@@ -6,7 +6,7 @@
 load helper
 
 db() {
-	sqlite3 "$CHAT_DB" "$@"
+	store_sql "$@"
 }
 
 settings() {
@@ -14,6 +14,7 @@ settings() {
 }
 
 @test "a schema-5 store migrates to 6: auto_context moves to send_history, auto_context starts off" {
+	sqlite_only "SQLite's schema 5 and its migrations; PostgreSQL's schema starts whole"
 	A=$(new_session --name on)
 	B=$(new_session --name off)
 	chat-add -s "$A" hello > /dev/null

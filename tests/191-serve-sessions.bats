@@ -19,7 +19,7 @@ teardown() {
 
 set_updated() {
 	local ms=$(( $(date -ud "$2" +%s) * 1000 ))
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET last_updated = $ms WHERE id = '$1'"
+	store_sql "UPDATE sessions SET last_updated = $ms WHERE id = '$1'"
 }
 
 # The records of a listing (GET with curl's -G arguments), one a line.
@@ -185,11 +185,11 @@ page_all() {
 	for i in $(seq 1 23); do chat-new --name "s$i" -t t > /dev/null; done
 	for i in $(seq 1 5); do chat-new --name "u$i" > /dev/null; done
 	# three groups with one lastUpdated each, and one alone
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET last_updated = 1767225600000 WHERE n % 3 = 0;
+	store_sql "UPDATE sessions SET last_updated = 1767225600000 WHERE n % 3 = 0;
 		UPDATE sessions SET last_updated = 1767225600001 WHERE n % 3 = 1;
 		UPDATE sessions SET last_updated = 1767225599999 WHERE n % 3 = 2;
 		UPDATE sessions SET last_updated = 1767225700000 WHERE n = 7"
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(DISTINCT last_updated) FROM sessions")" = 4 ]
+	[ "$(store_sql "SELECT count(DISTINCT last_updated) FROM sessions")" = 4 ]
 	serve_start
 	chat-ls --json | jq -r .id > "$BATS_TEST_TMPDIR/want"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/want")" = 28 ]
@@ -327,7 +327,7 @@ page_all() {
 @test "POST refuses bad JSON, unknown fields, wrong types and bad values, and stores nothing" {
 	serve_start
 	chat-ls > /dev/null
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	call POST /api/chat/sessions -d '{"name":'
 	is_error 400 "not JSON"
 	call POST /api/chat/sessions -d '[1,2]'
@@ -361,7 +361,7 @@ page_all() {
 	is_error 400 "invalid --name '': must not be empty"
 	call POST /api/chat/sessions -d '{"tags":["a,b"]}'
 	is_error 400 "invalid --tag 'a,b'"
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "GET one session by id, prefix or name; 404 unknown, 409 ambiguous" {
@@ -420,7 +420,7 @@ page_all() {
 @test "PUT refuses what chat-set would, and changes nothing" {
 	a=$(new_session --name alpha -t keep)
 	serve_start
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	call PUT /api/chat/sessions/alpha -d '{}'
 	is_error 400 "nothing to change"
 	call PUT /api/chat/sessions/alpha -d '{"name":"ok","colour":"red"}'
@@ -439,7 +439,7 @@ page_all() {
 	is_error 400 "not JSON"
 	call PUT /api/chat/sessions/nosuch -d '{"name":"x"}'
 	is_error 404 "nosuch"
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "DELETE removes a session (204); chat-ls no longer lists it; 404 after" {
@@ -452,7 +452,7 @@ page_all() {
 	[ "$API_STATUS" = 204 ]
 	[ -z "$output" ]
 	[ "$(chat-ls --json --all | jq -r .id)" = "$b" ]
-	[ "$(sqlite3 "$CHAT_DB" "SELECT count(*) FROM messages WHERE session_id = '$a'")" = 0 ]
+	[ "$(store_sql "SELECT count(*) FROM messages WHERE session_id = '$a'")" = 0 ]
 	[ "$(api_ls | jq -r .id)" = "$b" ]
 	call DELETE "/api/chat/sessions/$a"
 	is_error 404 "$a"
@@ -488,7 +488,7 @@ page_all() {
 	[ "$(jq -r .name <<< "$output")" = twin ]
 	[ "$(chat-ls --json | wc -l)" = 6 ]
 	# errors
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	call POST "/api/chat/sessions/$a/branch" -d '{"fromMessageId":"ffffffff"}'
 	is_error 404 "ffffffff"
 	call POST "/api/chat/sessions/$a/branch" -d '{"fromMessageId":5}'
@@ -503,7 +503,7 @@ page_all() {
 	is_error 404 "nosuch"
 	call POST "/api/chat/sessions/$a/duplicate" -d '{'
 	is_error 400 "not JSON"
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "a method a path does not take is 405" {
@@ -535,7 +535,7 @@ page_all() {
 	chat-add -s "$a" "now first" > /dev/null
 	[ "$(api_ls | jq -r .name | tr '\n' ' ')" = "renamed b " ]
 	[ "$(api_ls | jq -r .metadata.messageCount | head -1)" = 1 ]
-	sqlite3 "$CHAT_DB" "UPDATE sessions SET name = 'by sql' WHERE id = '$b'"
+	store_sql "UPDATE sessions SET name = 'by sql' WHERE id = '$b'"
 	[ "$(api_ls --data-urlencode limit=1 --data-urlencode archived=all | jq -r .name)" = renamed ]
 	[ "$(api_ls | jq -r .name | tr '\n' ' ')" = "renamed by sql " ]
 	chat-rm "$b" > /dev/null

@@ -46,14 +46,14 @@ refused() {
 	[ "$(jq -r .message <<< "$body" | wc -l)" -eq 1 ]
 	[ -n "$(jq -r .message <<< "$body")" ]
 	if [ -n "${before-}" ]; then
-		[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+		[ "$(store_dump)" = "$before" ]
 	fi
 }
 
 uri() { jq -rn --arg s "$1" '$s | @uri'; }
 
 ids_in_order() {
-	sqlite3 "$CHAT_DB" "SELECT id FROM messages WHERE session_id = '$1' ORDER BY seq"
+	store_sql "SELECT id FROM messages WHERE session_id = '$1' ORDER BY seq"
 }
 
 # ---- GET /api/chat/sessions/:id/messages ----
@@ -236,16 +236,16 @@ ids_in_order() {
 	send PUT "/api/chat/messages/$M1" '{"content":"two\nlines\n"}'
 	[ "$(jq -c .content <<< "$body")" = '"two\nlines\n"' ]
 	# the same text changes nothing
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	send PUT "/api/chat/messages/${M1:0:30}" '{"content":"two\nlines\n"}'
 	[ "$API_STATUS" = 200 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	# full-text search follows
 	[ "$(chat-ls --search 'lines' | jq -r .id)" = "$S" ]
 }
 
 @test "PUT refusals: no content, wrong type, bad JSON, empty text 400; unknown 404; a reply still arriving 409" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	send PUT "/api/chat/messages/$M1" '{}'
 	refused 400
 	[[ "$(jq -r .message <<< "$body")" == *content* ]]
@@ -260,8 +260,8 @@ ids_in_order() {
 	refused 400
 	send PUT "/api/chat/messages/ffffffff" '{"content":"x"}'
 	refused 404
-	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	store_sql "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
+	before=$(store_dump)
 	send PUT "/api/chat/messages/$M2" '{"content":"x"}'
 	refused 409
 	[[ "$(jq -r .message <<< "$body")" == *"still arriving"* ]]
@@ -280,7 +280,7 @@ ids_in_order() {
 	call GET "/api/chat/messages/$M1/edits" -H 'Accept: application/x-ndjson'
 	[ "$(wc -l <<< "$body")" -eq 3 ]
 	# refusals, nothing changed
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	for j in '{"version":9}' '{"version":0}' '{"version":1.5}' '{"version":"1"}' '{}' 'x'; do
 		send POST "/api/chat/messages/$M1/revert" "$j"
 		refused 400
@@ -301,10 +301,10 @@ ids_in_order() {
 	run -0 on_tty chat-show --plain m
 	[[ "$output" == *"👍 1"* ]]
 	# twice is once
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	send POST "/api/chat/messages/$M2/reactions" '{"emoji":"👍"}'
 	[ "$API_STATUS" = 200 ]
-	[ "$(sqlite3 "$CHAT_DB" .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 	send POST "/api/chat/messages/$M2/reactions" '{"emoji":"👩‍💻"}'
 	[ "$(jq -c '.metadata.reactions | map(.emoji)' <<< "$body")" = '["👍","👩‍💻"]' ]
 	# off by the query, then by the body
@@ -315,7 +315,7 @@ ids_in_order() {
 	[ "$(jq -c '.metadata.reactions' <<< "$body")" = '[]' ]
 	[ "$(chat-show --json m | jq -c "select(.id == \"$M2\") | .metadata.reactions")" = '[]' ]
 	# refusals
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	for j in '{"emoji":"abc"}' '{"emoji":"👍👍"}' '{"emoji":""}' '{"emoji":1}' '{}' '{'; do
 		send POST "/api/chat/messages/$M2/reactions" "$j"
 		refused 400
@@ -326,8 +326,8 @@ ids_in_order() {
 	refused 400
 	send POST "/api/chat/messages/ffffffff/reactions" '{"emoji":"👍"}'
 	refused 404
-	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	store_sql "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M2'"
+	before=$(store_dump)
 	send POST "/api/chat/messages/$M2/reactions" '{"emoji":"👍"}'
 	refused 409
 }
@@ -357,7 +357,7 @@ ids_in_order() {
 }
 
 @test "note refusals: no text, wrong types, a quote not in the message, too long 400; unknown 404" {
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	for j in '{}' '{"text":5}' '{"text":""}' '{"text":"  "}' '{"text":"x","quote":3}' '{"text":"x","quote":""}' '{"text":"x","quote":"since 1858"}' 'nope'; do
 		send POST "/api/chat/messages/$M1/notes" "$j"
 		refused 400
@@ -389,15 +389,15 @@ ids_in_order() {
 	[ "$(chat-show --json "$S" | jq -r 'select(.type == "message") | .id')" = "$M1"$'\n'"$M3" ]
 	call GET "/api/chat/messages/$M2"
 	refused 404
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	before=$(store_dump)
 	call DELETE "/api/chat/messages/$M2"
 	refused 404
 	# the list's seq keeps each message's place
 	call GET "/api/chat/sessions/$S/messages"
 	[ "$(jq -c '[.messages[].seq]' <<< "$body")" = '[1,3]' ]
 	# a reply still arriving is not deleted
-	sqlite3 "$CHAT_DB" "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M3'"
-	before=$(sqlite3 "$CHAT_DB" .dump)
+	store_sql "UPDATE messages SET pending = 'host:1:1' WHERE id = '$M3'"
+	before=$(store_dump)
 	call DELETE "/api/chat/messages/$M3"
 	refused 409
 }

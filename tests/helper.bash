@@ -34,12 +34,55 @@ sqlite_only() {
 }
 
 # A query on the test's store, whichever backend holds it: rows as
-# sqlite3 prints them by default (columns joined by |).
+# sqlite3 prints them by default (columns joined by |).  No argument: the
+# statements on stdin.
 store_sql() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
-		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" -c "$1"
+		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" ${1+-c "$1"}
 	else
-		sqlite3 "$CHAT_DB" "$1"
+		sqlite3 "$CHAT_DB" ${1+"$1"}
+	fi
+}
+
+# The store's contents as text, to compare before and after what must not
+# change it: sqlite3's .dump, or pg_dump's rows (the sequences left out, as
+# PostgreSQL advances them in a transaction rolled back too, and psql's
+# \restrict lines, a new key each time).
+store_dump() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		pg_dump -a -O -x "$CHAT_DB" 2> /dev/null |
+			grep -v -e '^--' -e '^SELECT pg_catalog.setval' -e '^\\'
+	else
+		sqlite3 "$CHAT_DB" .dump
+	fi
+}
+
+# `fresh_store NAME`: prints a CHAT_DB for another, empty store: a file
+# NAME.db in the test's folder, or on PostgreSQL a fresh database.
+fresh_store() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		pg_fresh_db
+	else
+		echo "$BATS_TEST_TMPDIR/$1.db"
+	fi
+}
+
+# `store_blob FILE 'FROM ... WHERE ...'`: the blob column content of the
+# one row chosen, written to FILE byte for byte.
+store_blob() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		store_sql "SELECT encode(content, 'base64') $2" | base64 -d > "$1"
+	else
+		sqlite3 "$CHAT_DB" "SELECT writefile('$1', content) $2" > /dev/null
+	fi
+}
+
+# `sql_hex EXPR`: SQL for EXPR's bytes in upper-case hex, as SQLite's hex().
+sql_hex() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		echo "upper(encode($1, 'hex'))"
+	else
+		echo "hex($1)"
 	fi
 }
 
