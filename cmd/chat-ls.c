@@ -15,7 +15,7 @@ static const char after[] =
 	"WHEN is a date (2026-01-31, UTC; --until includes the whole day), an RFC 3339\n"
 	"time (2026-01-31T12:00:00Z), or an age: 90s, 30m, 12h, 7d, 2w.\n";
 
-enum { O_STARRED = 256, O_ARCHIVED, O_SINCE, O_UNTIL, O_PARENT };
+enum { O_STARRED = 256, O_ARCHIVED, O_SINCE, O_UNTIL, O_PARENT, O_AUTHOR };
 
 static const struct cf_opt own[] = {
 	{"tag", 't', required_argument, "TAG",
@@ -31,6 +31,8 @@ static const struct cf_opt own[] = {
 	 "updated at or before WHEN"},
 	{"parent", O_PARENT, required_argument, "SESSION",
 	 "branches of SESSION"},
+	{"author", O_AUTHOR, required_argument, "NAME",
+	 "with a message written (or asked for) by NAME"},
 	{"search", 's', required_argument, "TEXT",
 	 "sessions whose name or messages contain every\n"
 	 "word of TEXT, with a snippet of the match;\n"
@@ -96,6 +98,7 @@ main(int argc, char **argv)
 			f.until = cf_when_arg("--until", optarg, 1);
 			break;
 		case O_PARENT: parent = optarg; break;
+		case O_AUTHOR: f.author = optarg; break;
 		case 's': f.search = optarg; break;
 		case 'w': where = optarg; break;
 		case 'n':

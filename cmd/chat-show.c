@@ -74,10 +74,22 @@ code_of(jv msg)
 	cf_exit_on(cf_code_message(&code_out, msg, code_lang));
 }
 
+/* --follow: the authors are turned on when a second one writes */
+static char first_author[128];
+
 static int
 each(jv msg, void *ctx)
 {
 	(void)ctx;
+	if (follow && human) {
+		jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+		const char *a = cf_jstr_or_null(md, "author");
+		if (a && !*first_author)
+			snprintf(first_author, sizeof first_author, "%s", a);
+		else if (a && strcmp(a, first_author))
+			cf_human_authors(1);
+		jv_free(md);
+	}
 	if (code)
 		code_of(msg);
 	else if (human)
@@ -88,6 +100,16 @@ each(jv msg, void *ctx)
 	if (follow && fflush(stdout) != 0)
 		return 1;
 	return 0;
+}
+
+/* Authors in the headings only where a session has more than one: one
+ * person's session reads as it always did. */
+static void
+authors_of(cf_store *st, const char *sid)
+{
+	jv n = cf_ok(cf_session_authors(st, sid));
+	cf_human_authors(jv_number_value(n) > 1);
+	jv_free(n);
 }
 
 /* With --code, finding none is a failure a script can test
@@ -158,6 +180,8 @@ main(int argc, char **argv)
 		}
 		jv m = cf_ok(cf_resolve_message(st, message,
 		                          jv_is_valid(sess) ? cf_jstr(sess, "id") : NULL));
+		if (human)
+			authors_of(st, cf_jstr(m, "sessionId"));
 		each(m, NULL);
 		jv_free(sess);
 		cf_store_close(st);
@@ -170,8 +194,10 @@ main(int argc, char **argv)
 			cf_usage_die("--follow: expected one session, got %d",
 			             jv_array_length(jv_copy(list)));
 		jv s = jv_array_get(list, 0);
-		if (human && !code)
+		if (human && !code) {
 			cf_human_session_head(st, s);
+			authors_of(st, cf_jstr(s, "id"));
+		}
 		cf_exit_on(cf_follow(st, cf_jstr(s, "id"), last, each, NULL));
 		jv_free(s);
 		cf_store_close(st);
@@ -182,6 +208,7 @@ main(int argc, char **argv)
 			if (i)
 				putchar('\n');
 			cf_human_session_head(st, s);
+			authors_of(st, cf_jstr(s, "id"));
 		}
 		cf_exit_on(cf_message_list(st, cf_jstr(s, "id"), last, NULL, each, NULL));
 		jv_free(s);

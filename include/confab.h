@@ -166,20 +166,27 @@ const char *cf_config_path(void);
 /* The names of the file's sections but [defaults], in its order, each
  * once: a jv array of strings (chat-models: the configured providers). */
 CF_MUST jv cf_config_sections(void);
-/* Who is making a change, for edits, reactions and notes: the config's
- * "user", else $USER, else the login name of the real uid, else
- * "unknown".  Borrowed; never NULL. */
+/* Who is making a change, for messages, edits, reactions and notes: the
+ * config's "user", else the role of the first PostgreSQL store the process
+ * opened (cf_store_open), else cf_user_login().  Borrowed; never NULL.
+ * The library's writers ask cf_store_user() instead, which goes by the
+ * store they write to. */
 const char *cf_user_name(void);
+/* $USER, else the login name of the real uid, else "unknown". */
+const char *cf_user_login(void);
 
 /* ---- store.c: the SQLite file ---- */
 
-#define CF_SCHEMA_VERSION 6
+#define CF_SCHEMA_VERSION 7
 /* PRAGMA application_id of every store confab makes: "CFAB". */
 #define CF_APP_ID 0x43464142
 #define CF_APP_ID_SQL "1128677698"
 
 typedef struct cf_sql cf_sql;
 typedef struct cf_store cf_store;
+/* store.c: who writes to st: the config's "user", else on PostgreSQL the
+ * role st is connected as, else cf_user_login().  Borrowed; never NULL. */
+const char *cf_store_user(cf_store *st);
 
 /* path NULL: $CHAT_DB, else $XDG_DATA_HOME/confab/chat.db, else
  * ~/.local/share/confab/chat.db.  Creates folders and the file (0600),
@@ -309,6 +316,7 @@ struct cf_filter {
 	int archived;            /* 0: hide archived, 1: only archived, 2: all */
 	int64_t since, until;    /* lastUpdated bounds in ms; 0: none */
 	const char *parent;      /* full id */
+	const char *author;      /* with a message whose author this is */
 	const char *search;      /* FTS over names and message content */
 	int color;               /* snippet highlight with ANSI, else ** */
 	/* Paging (chat-serve's cursor): with after_n > 0, only the rows after
@@ -337,6 +345,9 @@ char *cf_search_query(const char *text, const char **why);
  * session's messageCount, totalTokens and lastUpdated follow through
  * triggers. */
 CF_MUST jv cf_message_insert(cf_store *st, const char *sid, jv rec);
+/* How many people wrote sid's messages (distinct known authors), a jv
+ * number, or an error. */
+CF_MUST jv cf_session_authors(cf_store *st, const char *sid);
 /* The same without reading the record back (its id is put in id); text,
  * when not NULL, is the content (len bytes of valid UTF-8) in place of
  * rec.content, bound where it lies.  jv_true() or an error. */
@@ -1138,6 +1149,10 @@ char *cf_marks_line(jv msg, int who);
 /* chat-show --history: every version of an edited message, and who
  * gave each reaction, in cf_human_message's output from now on. */
 void cf_human_history(int on);
+/* Each message's author in its heading ("user · alice", "assistant ·
+ * model · for alice") from now on: chat-show turns it on for a session
+ * of more than one author (cf_session_authors). */
+void cf_human_authors(int on);
 /* Borrows edit: the line over version i (from 0) of n in --history,
  * "version 1 of 3 · replaced 2026-11-24 07:51:00 UTC by alice" for an
  * edit of metadata.edits, "version 3 of 3 · current" for anything else

@@ -219,6 +219,10 @@ void cf_when_human(const char *rfc3339, char out[40]);
 
 /* The role as a heading says it: "User", "Assistant", "System". */
 const char *cf_role_title(const char *role);
+/* A message's heading: its role's title, then " · alice" (a reply:
+ * " · for alice") when the export gave it metadata.author, which it does
+ * in a session of more than one author.  Into buf; returns it. */
+const char *cf_msg_heading(jv msg, char *buf, size_t n);
 
 /* A session's name made safe as a file name: no '/', no "..", no control
  * characters, not empty, at most 100 bytes; ext is appended. */

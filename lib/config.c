@@ -5,14 +5,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confab.h"
+#include "priv.h"
 
 static jv config;   /* object: key -> string; invalid until loaded */
 static jv sections; /* the [section] names, in the file's order, once each */
@@ -170,13 +172,44 @@ cf_config_sections(void)
 	return jv_copy(sections);
 }
 
+/* The role of the first PostgreSQL store this process opened, kept once
+ * and never changed after: chat-serve's threads read it while others may
+ * open stores, and every store a program opens is CHAT_DB's, one role. */
+static char pg_role_buf[256];
+static const char *_Atomic pg_role;
+static pthread_mutex_t pg_role_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+cf_user_note_role(const char *role)
+{
+	if (!role || !*role || pg_role)
+		return;
+	pthread_mutex_lock(&pg_role_lock);
+	if (!pg_role) {
+		snprintf(pg_role_buf, sizeof pg_role_buf, "%s", role);
+		pg_role = pg_role_buf;
+	}
+	pthread_mutex_unlock(&pg_role_lock);
+}
+
 const char *
 cf_user_name(void)
 {
 	const char *u = cf_config_get("user");
 	if (u && *u)
 		return u;
-	u = getenv("USER");
+	/* on PostgreSQL the server knows who connected: $USER may be a
+	 * shared service account, or another machine's name for the person */
+	u = pg_role;
+	if (u && *u)
+		return u;
+	return cf_user_login();
+}
+
+const char *
+cf_user_login(void)
+{
+	const char *u = getenv("USER");
 	if (u && *u)
 		return u;
 	struct passwd *pw = getpwuid(getuid());

@@ -84,11 +84,11 @@ now_jv(void)
 
 /* The ChatEdit for content being replaced now. */
 static jv
-edit_entry(jv old_content)
+edit_entry(cf_store *st, jv old_content)
 {
 	jv e = jv_object_set(jv_object(), jv_string("content"), old_content);
 	e = jv_object_set(e, jv_string("timestamp"), now_jv());
-	return jv_object_set(e, jv_string("editedBy"), jv_string(cf_user_name()));
+	return jv_object_set(e, jv_string("editedBy"), jv_string(cf_store_user(st)));
 }
 
 /* A message's parts with its text edited: what goes back to a model is
@@ -192,7 +192,7 @@ cf_edit_in(cf_store *st, const char *id, const char *text, size_t len,
 		row_free(&r);
 		return jv_true();
 	}
-	jv edits = jv_array_append(jv_copy(r.edits), edit_entry(jv_copy(r.content)));
+	jv edits = jv_array_append(jv_copy(r.edits), edit_entry(st, jv_copy(r.content)));
 	e = write_content(st, id, text, len, edits);
 	row_free(&r);
 	if (jv_is_valid(e))
@@ -525,7 +525,7 @@ cf_retry_fold(cf_store *st, const char *old_id, const char *new_id)
 		return jv_is_valid(e) ? (jv_free(e), gone(old_id)) : e;
 	}
 	jv_free(e);
-	jv ed = edit_entry(jv_copy(r.content));
+	jv ed = edit_entry(st, jv_copy(r.content));
 	ed = jv_object_set(ed, jv_string("kind"), jv_string("retry"));
 	ed = jv_object_set(ed, jv_string("model"), jv_copy(r.model));
 	ed = jv_object_set(ed, jv_string("tokens"), jv_copy(r.tokens));

@@ -951,7 +951,8 @@ docx_message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("<w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr>", f);
 	for (size_t i = 0; head && i < nmarks / 2; i++)
 		mark_write(f, &(struct mark){0, 0, first + (long)i});
-	runs(f, 0, cf_role_title(role));
+	char title[200];
+	runs(f, 0, cf_msg_heading(msg, title, sizeof title));
 	int model_too = model && *model && strcmp(role, "user");
 	if (model_too || *stamp) {
 		run_open(f, F_DIM);

@@ -510,7 +510,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	fputs("\" id=\"m-", f);
 	esc(f, cf_jstr(msg, "id"));
 	fputs("\">\n<h2>", f);
-	esc(f, cf_role_title(role));
+	char head[200];
+	esc(f, cf_msg_heading(msg, head, sizeof head));
 	fputs(" <span class=\"time\" title=\"", f);
 	esc(f, ts);
 	fputs("\">", f);

@@ -628,7 +628,8 @@ message(cf_export *x, jv msg, cmark_node *doc)
 	FILE *f = x->out;
 	int h = level(x) + 1;
 	hashes(f, h);
-	fputs(cf_role_title(cf_jstr(msg, "role")), f);
+	char head[200];
+	fputs(cf_msg_heading(msg, head, sizeof head), f);
 	if (x->opt->timestamps) {
 		char when[40];
 		cf_when_human(cf_jstr(msg, "timestamp"), when);

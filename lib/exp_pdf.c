@@ -1244,7 +1244,8 @@ pdf_message(cf_export *x, jv msg, cmark_node *doc)
 
 	/* the heading: the role, then when and which model, quieter */
 	text_reset(p);
-	add(p, cf_role_title(cf_jstr(msg, "role")));
+	char head[200];
+	add(p, cf_msg_heading(msg, head, sizeof head));
 	size_t meta = p->text->len;
 	char when[40];
 	const char *ts = cf_jstr(msg, "timestamp");

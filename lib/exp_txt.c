@@ -448,9 +448,9 @@ static int
 message(cf_export *x, jv msg, cmark_node *doc)
 {
 	struct txt *t = x->priv;
-	char head[80], when[40];
+	char head[280], when[40], title[200];
 	cf_when_human(cf_jstr(msg, "timestamp"), when);
-	snprintf(head, sizeof head, "%s · %s", cf_role_title(cf_jstr(msg, "role")), when);
+	snprintf(head, sizeof head, "%s · %s", cf_msg_heading(msg, title, sizeof title), when);
 	fputc('\n', t->f);
 	wrap(t, head, "", "");
 	underline(t->f, head, '-', t->width);

@@ -351,6 +351,8 @@ lean_row(cf_sql_stmt *s)
 	                   jv_null() : jv_number((double)cf_sql_column_int64(s, 6)));
 	if (cf_sql_column_int(s, 7))
 		md = jv_object_set(md, jv_string("contextReset"), jv_true());
+	if (cf_sql_column_type(s, 13) != CF_SQL_NULL)
+		md = jv_object_set(md, jv_string("author"), cf_col_text(s, 13));
 	/* the marks only when there are any: most messages have none, and
 	 * parsing "[]" three times a row was measurable */
 	static const char *const marks[] = {"edits", "reactions", "notes"};
@@ -397,7 +399,11 @@ cf_export_session(cf_store *st, jv session, const struct cf_format *f,
 		/* the context a message carried, only where it has any */
 		" CASE WHEN m.activity_events <> '[]' OR m.files <> '[]' OR m.plugin_commands <> '[]'"
 		"  THEN json_object('activityEvents', json(m.activity_events), 'files', json(m.files),"
-		"  'pluginCommands', json(m.plugin_commands)) END"
+		"  'pluginCommands', json(m.plugin_commands)) END,"
+		/* the author, only where the session has more than one: a
+		 * session of one person's exports as it did before authors */
+		" CASE WHEN (SELECT count(DISTINCT a.author) FROM messages a"
+		"  WHERE a.session_id = ?1) > 1 THEN m.author END"
 		" FROM messages m WHERE m.session_id = ?1 ORDER BY m.seq";
 	cf_export x = {.out = out, .opt = o, .st = st, .session = session,
 	               .err = jv_null()};
@@ -914,6 +920,26 @@ cf_role_title(const char *role)
 	if (!strcmp(role, "system"))
 		return "System";
 	return role;
+}
+
+const char *
+cf_msg_heading(jv msg, char *buf, size_t n)
+{
+	const char *title = cf_role_title(cf_jstr(msg, "role"));
+	jv md = jv_object_get(jv_copy(msg), jv_string("metadata"));
+	const char *a = cf_jstr_or_null(md, "author");
+	if (!a || !*a) {
+		jv_free(md);
+		snprintf(buf, n, "%s", title);
+		return buf;
+	}
+	char who[120];
+	cf_clean(a, who, sizeof who, 60, 0);
+	/* a reply is for the one who asked: its writer is the model */
+	snprintf(buf, n, "%s \u00b7 %s%s", title,
+	         strcmp(cf_jstr(msg, "role"), "assistant") ? "" : "for ", who);
+	jv_free(md);
+	return buf;
 }
 
 char *

@@ -396,6 +396,14 @@ cf_human_history(int on)
 	history = on;
 }
 
+static int authors;
+
+void
+cf_human_authors(int on)
+{
+	authors = on;
+}
+
 /* A message's text: through the renderer when there is one, else
  * cleaned of controls and ended with a newline. */
 static void
@@ -495,7 +503,7 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	const char *color = !strcmp(role, "user") ? CF_GREEN :
 	                    !strcmp(role, "assistant") ? CF_MAGENTA : CF_CYAN;
 	int64_t ms = rec_ms(msg, "timestamp");
-	char when[32], rel[32], stamp[25], model[120] = "", stop[80] = "";
+	char when[32], rel[32], stamp[25], model[120] = "", stop[80] = "", who[140] = "";
 	cf_time_fmt(ms, stamp);
 	snprintf(when, sizeof when, "%.10s %.5s UTC", stamp, stamp + 11);
 	cf_time_rel(ms, cf_now_ms(), rel, sizeof rel);
@@ -503,6 +511,13 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 	const char *m = cf_jstr_or_null(meta, "model");
 	if (m && strcmp(role, "user"))
 		cf_clean(m, model, sizeof model, 60, 0);
+	const char *a = authors ? cf_jstr_or_null(meta, "author") : NULL;
+	if (a && *a) {
+		char c[120];
+		cf_clean(a, c, sizeof c, 40, 0);
+		/* a reply's author is who asked for it */
+		snprintf(who, sizeof who, " · %s%s", strcmp(role, "assistant") ? "" : "for ", c);
+	}
 	/* /clear: what comes before this message is not in its context */
 	if (cf_jbool(meta, "contextReset"))
 		printf("\n%s──── context cleared ────────────────────────────%s\n",
@@ -511,8 +526,8 @@ cf_human_message_with(jv msg, void (*content)(const char *s, size_t n, void *ctx
 		const char *why = cf_jstr_or_null(meta, "stopReason");
 		cf_clean(why ? why : "", stop, sizeof stop, 40, 0);
 	}
-	printf("\n%s%s%s%s%s%s  %s%s (%s)%s", cf_c(CF_BOLD), cf_c(color), role,
-	       cf_c(CF_RESET), *model ? " · " : "", model, cf_c(CF_DIM), when, rel,
+	printf("\n%s%s%s%s%s%s%s  %s%s (%s)%s", cf_c(CF_BOLD), cf_c(color), role,
+	       cf_c(CF_RESET), *model ? " · " : "", model, who, cf_c(CF_DIM), when, rel,
 	       cf_c(CF_RESET));
 	if (cf_jbool(meta, "incomplete"))
 		printf("  %sincomplete%s%s%s%s", cf_c(CF_YELLOW), *stop ? " (" : "", stop,

@@ -97,6 +97,7 @@ confab_message(struct rd *r, jv m, int i)
 	jv md = imp_field(r, m, path, "metadata", K_OBJ | K_NULL);
 	imp_check_count(r, md, mp, "tokens");
 	jv_free(imp_field(r, md, mp, "model", K_STR | K_NULL));
+	jv_free(imp_field(r, md, mp, "author", K_STR | K_NULL));
 	imp_check_count(r, md, mp, "processing_time");
 	/* what chat-send stores and chat-cost sums */
 	imp_check_count(r, md, mp, "inputTokens");

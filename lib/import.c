@@ -1402,10 +1402,16 @@ write_plan(cf_store *st, jv p, jv *err)
 			m = imp_set(m, "id", jv_string(mid));
 		jv md = jv_object_get(jv_copy(m), jv_string("metadata"));
 		jv atts = jv_null();
-		if (jv_get_kind(md) == JV_KIND_OBJECT)
-			atts = jv_object_get(md, jv_string("attachments"));
-		else
+		/* history keeps the author its record names, and no other: the
+		 * one importing it did not write it */
+		if (jv_get_kind(md) != JV_KIND_OBJECT) {
 			jv_free(md);
+			md = jv_object();
+		}
+		if (!jv_object_has(jv_copy(md), jv_string("author")))
+			m = imp_set(m, "metadata", jv_object_set(jv_copy(md),
+			            jv_string("author"), jv_null()));
+		atts = jv_object_get(md, jv_string("attachments"));
 		if (ok(err, cf_message_add(st, s, m, NULL, 0, mid)) &&
 		    jv_get_kind(atts) == JV_KIND_ARRAY) {
 			jv_array_foreach(atts, j, a) {

@@ -231,7 +231,7 @@ cf_react(cf_store *st, const char *id, const char *emoji, int remove, int *chang
 	if (!jv_is_valid(e))
 		return e;
 	jv_free(e);
-	const char *user = cf_user_name();
+	const char *user = cf_store_user(st);
 	jv out = jv_array();
 	int had = 0;
 	jv_array_foreach(r.reactions, i, x) {
@@ -364,7 +364,7 @@ cf_note_add(cf_store *st, const char *id, const char *text, size_t len,
 	char nid[37];
 	cf_uuid7(nid);
 	jv note = jv_object_set(jv_object(), jv_string("id"), jv_string(nid));
-	note = jv_object_set(note, jv_string("author"), jv_string(cf_user_name()));
+	note = jv_object_set(note, jv_string("author"), jv_string(cf_store_user(st)));
 	note = jv_object_set(note, jv_string("timestamp"), cf_time_jv(cf_now_ms()));
 	note = jv_object_set(note, jv_string("text"), jv_string_sized(text, (int)len));
 	if (quote)

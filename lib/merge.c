@@ -233,14 +233,14 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files, parts)"
+		" extra, activity_events, plugin_commands, files, parts, author)"
 		" SELECT json_extract(j.value, '$[2]'), ?2,"
 		" CAST(json_extract(j.value, '$[1]') AS BIGINT), m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, json_set(CASE WHEN m.pending IS NULL THEN m.extra ELSE"
 		" CAST(json_set(m.extra, '$.incomplete', json('true')) AS TEXT) END,"
 		" '$.mergedFrom', json_object('session', ?1, 'message', m.id)),"
-		" m.activity_events, m.plugin_commands, m.files, m.parts"
+		" m.activity_events, m.plugin_commands, m.files, m.parts, m.author"
 		" FROM json_each(?3) j JOIN messages m ON m.session_id = ?1"
 		" AND m.seq = CAST(json_extract(j.value, '$[0]') AS BIGINT) ORDER BY j.key";
 	static const char which[] =

@@ -11,7 +11,7 @@
 	" m.activity_events, m.plugin_commands, m.files," \
 	" (SELECT json_group_array(json_object('id', a.id, 'type', a.type," \
 	"  'name', a.name, 'size', a.size, 'mimeType', a.mime_type))" \
-	"  FROM attachments a WHERE a.message_id = m.id), m.parts"
+	"  FROM attachments a WHERE a.message_id = m.id), m.parts, m.author"
 
 static jv
 col_int(cf_sql_stmt *s, int i)
@@ -42,6 +42,10 @@ row_to_message(cf_sql_stmt *s)
 	meta = jv_object_set(meta, jv_string("attachments"), col_array(s, 14));
 	meta = jv_object_set(meta, jv_string("reactions"), col_array(s, 8));
 	meta = jv_object_set(meta, jv_string("edits"), col_array(s, 9));
+	/* only where known: a record of a message from before authors were
+	 * kept reads as it always did, and exports of it compare equal */
+	if (cf_sql_column_type(s, 16) != CF_SQL_NULL)
+		meta = jv_object_set(meta, jv_string("author"), cf_col_text(s, 16));
 	jv extra = cf_col_json(s, 10);
 	if (jv_get_kind(extra) == JV_KIND_OBJECT) {
 		jv_object_foreach(extra, k, v)
@@ -167,7 +171,8 @@ cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra)
 			const char *ks = jv_string_value(k);
 			if (strcmp(ks, "tokens") && strcmp(ks, "model") &&
 			    strcmp(ks, "processing_time") && strcmp(ks, "attachments") &&
-			    strcmp(ks, "reactions") && strcmp(ks, "edits"))
+			    strcmp(ks, "reactions") && strcmp(ks, "edits") &&
+			    strcmp(ks, "author"))
 				*extra = jv_object_set(*extra, k, v);
 			else {
 				jv_free(k);
@@ -200,6 +205,26 @@ cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra)
 }
 
 jv
+cf_meta_author(cf_store *st, jv meta)
+{
+	if (jv_get_kind(meta) != JV_KIND_OBJECT ||
+	    !jv_object_has(jv_copy(meta), jv_string("author"))) {
+		jv_free(meta);
+		return st ? jv_string(cf_store_user(st)) : jv_null();
+	}
+	jv a = jv_object_get(meta, jv_string("author"));
+	if (jv_get_kind(a) == JV_KIND_STRING && !jv_string_length_bytes(jv_copy(a))) {
+		jv_free(a);
+		return jv_null();
+	}
+	if (jv_get_kind(a) != JV_KIND_NULL && jv_get_kind(a) != JV_KIND_STRING) {
+		jv_free(a);
+		return cf_error(CF_EX_DATA, "message field author is not a string");
+	}
+	return a;
+}
+
+jv
 cf_message_insert(cf_store *st, const char *sid, jv rec)
 {
 	char id[37];
@@ -207,6 +232,20 @@ cf_message_insert(cf_store *st, const char *sid, jv rec)
 	if (cf_is_error(r))
 		return r;
 	return cf_message_get(st, id);
+}
+
+jv
+cf_session_authors(cf_store *st, const char *sid)
+{
+	static const char sql[] = "SELECT count(DISTINCT author) FROM messages"
+	                          " WHERE session_id = ?1";
+	cf_sql_stmt *s = cf_stmt(st, sql);
+	cf_bind_text(s, 1, sid);
+	jv r = cf_sql_step(s) == CF_SQL_ROW ?
+	       jv_number((double)cf_sql_column_int64(s, 0)) :
+	       cf_store_error(st, "counting a session's authors");
+	cf_sql_reset(s);
+	return r;
 }
 
 /* Frees rec and returns err. */
@@ -224,9 +263,11 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	static const char sql[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files, parts) VALUES (?1, ?2,"
+		" extra, activity_events, plugin_commands, files, parts, author)"
+		" VALUES (?1, ?2,"
 		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
-		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+		" 0) + 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+		" ?16)";
 	const char *rid = cf_jstr_or_null(rec, "id");
 	if (rid)
 		snprintf(id, 37, "%s", rid);
@@ -262,6 +303,14 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 	jv ctx = field(rec, "context");
 	jv tokens, model, ptime, extra;
 	jv err = cf_meta_split(jv_copy(meta), &tokens, &model, &ptime, &extra);
+	jv author = cf_meta_author(st, jv_copy(meta));
+	if (cf_is_error(author)) {
+		if (cf_is_error(err))
+			jv_free(author);
+		else
+			jv_free(err), err = author;
+		author = jv_null();
+	}
 	/* the arrays, checked before anything is bound */
 	jv arr[6] = {array_field(meta, "reactions"), array_field(meta, "edits"),
 	             array_field(ctx, "activityEvents"),
@@ -275,7 +324,7 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 		}
 	}
 	if (cf_is_error(err)) {
-		jv vs[] = {tokens, model, ptime, extra, content, meta, ctx,
+		jv vs[] = {tokens, model, ptime, extra, author, content, meta, ctx,
 		           arr[0], arr[1], arr[2], arr[3], arr[4], arr[5]};
 		for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
 			jv_free(vs[i]);
@@ -309,6 +358,7 @@ cf_message_add(cf_store *st, const char *sid, jv rec, const char *text,
 		arr[5] = jv_null();
 	}
 	cf_bind_jv(s, 15, arr[5]);
+	cf_bind_jv(s, 16, author);
 	err = cf_exec_stmt(st, s, "adding a message");
 	cf_sql_bind_null(s, 4);   /* no pointer left to what is freed now */
 	jv_free(content);
@@ -369,7 +419,7 @@ cf_message_page(cf_store *st, const char *sid, int64_t after, int64_t before,
 	int rc;
 	while ((rc = cf_sql_step(s)) == CF_SQL_ROW) {
 		jv r = row_to_message(s);
-		r = jv_object_set(r, jv_string("seq"), col_int(s, 16));
+		r = jv_object_set(r, jv_string("seq"), col_int(s, 17));
 		if (fn(r, ctx))
 			break;
 	}
@@ -490,12 +540,13 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 	static const char msgs[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
 		" timestamp, tokens, model, processing_time, reactions, edits,"
-		" extra, activity_events, plugin_commands, files, parts)"
+		" extra, activity_events, plugin_commands, files, parts, author)"
 		" SELECT uuid7(), ?2, m.seq, m.role, " CF_MESSAGE_CONTENT ","
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, CASE WHEN m.pending IS NULL THEN json(m.extra) ELSE"
 		" json_set(m.extra, '$.incomplete', json('true')) END,"
-		" m.activity_events, m.plugin_commands, m.files, m.parts FROM messages m"
+		" m.activity_events, m.plugin_commands, m.files, m.parts, m.author"
+		" FROM messages m"
 		" WHERE m.session_id = ?1 AND m.seq <= coalesce((SELECT seq FROM"
 		" messages WHERE id = ?3), 9223372036854775807) ORDER BY m.seq";
 	/* Attachments one by one, with VALUES: INSERT ... SELECT reads each

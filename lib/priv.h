@@ -37,6 +37,9 @@ cf_store_file(cf_store *st)
 /* store_pg.c: the PostgreSQL schema, entry i taking it from version i to
  * i + 1 (run whole with PQexec; then UPDATE confab_schema SET version). */
 extern const char *const cf_pg_migrations[];
+/* config.c: store.c tells it the role a PostgreSQL store connected as,
+ * for cf_user_name(). */
+void cf_user_note_role(const char *role);
 extern const int cf_pg_schema_version;
 
 /* A message's content in SQL, for a row named m: a reply still arriving
@@ -96,6 +99,11 @@ int cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 /* The busy timeout the store was opened with, back after a short one. */
 void cf_store_busy_default(cf_store *st);
 CF_MUST jv cf_meta_split(jv meta, jv *tokens, jv *model, jv *ptime, jv *extra);
+/* A record's metadata.author, for its column: a string, null (unknown:
+ * null or "" in the record), or, when the record has no author key, the
+ * one writing to st (cf_store_user; null when st is NULL); an error when
+ * it is another type.  Consumes meta. */
+CF_MUST jv cf_meta_author(cf_store *st, jv meta);
 
 /* Attachments written and read a chunk at a time (message.c): a row whose
  * content is bytes zeros (NULL when bytes < 0), returning its rowid (0

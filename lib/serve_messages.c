@@ -322,7 +322,8 @@ get_message(struct cf_req *r)
 
 /* chat-edit MESSAGE TEXT: the text exactly as given (not stdin's, whose
  * last newlines are the file's), the old one kept in metadata.edits with
- * cf_user_name() as its editor. */
+ * cf_store_user() as its editor: the server acts for whoever holds its
+ * token, recorded as the one who runs it (on PostgreSQL its role). */
 static enum MHD_Result
 put_message(struct cf_req *r)
 {

@@ -487,6 +487,14 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		sb_add(&b, " AND s.parent_session_id = ?");
 		params[np++] = f->parent;
 	}
+	/* its messages, not its marks: a reaction or a note on a session is
+	 * no part in its conversation (edits are kept with their editor, and
+	 * --where finds reactions by user) */
+	if (f->author) {
+		sb_add(&b, " AND EXISTS (SELECT 1 FROM messages ma"
+		           " WHERE ma.author = ? AND ma.session_id = s.id)");
+		params[np++] = f->author;
+	}
 	for (int i = 0; f->tags && f->tags[i] && np < 60; i++) {
 		sb_add(&b, " AND EXISTS (SELECT 1 FROM json_each(s.tags)"
 		           " WHERE value = ?)");

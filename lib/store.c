@@ -221,6 +221,13 @@ static const char *const migrations[] = {
 	 * its stored values, and auto_context starts off for everyone. */
 	"ALTER TABLE sessions ADD COLUMN send_history INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE sessions SET send_history = auto_context, auto_context = 0;",
+	/* 6 -> 7: who wrote each message (cf_store_user), for chat-ls
+	 * --author and the headers of sessions with more than one author.
+	 * NULL is unknown: the messages written before, and imported ones
+	 * whose record names no one, keep no invented author. */
+	"ALTER TABLE messages ADD COLUMN author TEXT;"
+	"CREATE INDEX messages_author ON messages(author, session_id)"
+	" WHERE author IS NOT NULL;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == CF_SCHEMA_VERSION,
@@ -750,6 +757,7 @@ pg_open(cf_store *st, const char *conninfo, int mode)
 		return e;
 	}
 	(void)mode;   /* read or write: the server decides what this role may do */
+	cf_user_note_role(cf_pg_user(st->db->pg));
 	jv r = pg_migrate(st);
 	if (!jv_is_valid(r))
 		return r;
@@ -813,6 +821,22 @@ cf_store_close(cf_store *st)
 		close(st->lock_fd);
 	free(st->path);
 	free(st);
+}
+
+const char *
+cf_store_user(cf_store *st)
+{
+	const char *u = cf_config_get("user");
+	if (u && *u)
+		return u;
+	/* the role, which the server checked, rather than $USER, which any
+	 * client may set; on SQLite the file's writer is the login */
+	if (st && st->db && cf_sql_kind(st->db) == CF_SQL_PG) {
+		u = cf_pg_user(st->db->pg);
+		if (u && *u)
+			return u;
+	}
+	return cf_user_login();
 }
 
 cf_sql *

@@ -876,6 +876,10 @@ const char *const cf_pg_migrations[] = {
 	"GRANT SELECT ON confab_schema TO PUBLIC;\n"
 	"GRANT SELECT, INSERT, UPDATE, DELETE ON sessions, session_shares, messages,\n"
 	" attachments, reply_parts, activity TO PUBLIC;\n",
+	/* 3 -> 4: SQLite's 6 -> 7, each message's author (NULL: unknown) */
+	"ALTER TABLE messages ADD COLUMN author text;\n"
+	"CREATE INDEX messages_author ON messages(author, session_id)\n"
+	" WHERE author IS NOT NULL;\n",
 };
 
 const int cf_pg_schema_version =

@@ -108,11 +108,19 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 {
 	static const char sql[] =
 		"INSERT INTO messages (id, session_id, seq, role, content,"
-		" timestamp, model, extra, pending) VALUES (?1, ?2,"
+		" timestamp, model, extra, pending, author) VALUES (?1, ?2,"
 		" coalesce((SELECT max(seq) FROM messages WHERE session_id = ?2),"
-		" 0) + 1, 'assistant', '', ?3, ?4, ?5, ?6)";
+		" 0) + 1, 'assistant', '', ?3, ?4, ?5, ?6, ?7)";
 	jv tokens, model, ptime, extra;
+	/* a reply's author is who asked for it, not its model (metadata.model
+	 * says that): chat-ls --author finds the sessions one took part in,
+	 * replies and all */
+	jv author = cf_meta_author(st, jv_copy(meta));
 	cf_raise(cf_meta_split(meta, &tokens, &model, &ptime, &extra));
+	if (cf_is_error(author)) {
+		jv_free(author);
+		author = jv_string(cf_store_user(st));
+	}
 	jv_free(tokens);
 	jv_free(ptime);
 	memset(r, 0, sizeof *r);
@@ -136,6 +144,7 @@ cf_reply_reserve(cf_store *st, const char *sid, jv meta, struct cf_reply_row *r)
 	cf_bind_jv(s, 4, model);
 	cf_bind_jv(s, 5, extra);
 	cf_bind_text(s, 6, r->tag);
+	cf_bind_jv(s, 7, author);
 	cf_raise(cf_exec_stmt(st, s, "reserving the reply"));
 	r->last = mono();
 }
@@ -243,7 +252,7 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	static const char upd[] =
 		"UPDATE messages SET content = ?2, tokens = ?3, model = ?4,"
 		" processing_time = ?5, extra = ?6, timestamp = ?7, pending = NULL,"
-		" parts = ?8 WHERE id = ?1";
+		" parts = ?8, author = coalesce(?9, author) WHERE id = ?1";
 	static const char touch[] =
 		"UPDATE sessions SET last_updated = max(last_updated, ?2)"
 		" WHERE id = ?1";
@@ -269,6 +278,14 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 		meta = jv_object_delete(meta, jv_string("parts"));
 	}
 	jv tokens, model, ptime, extra;
+	/* the author reserve_reply set, unless the meta names one (a spooled
+	 * reply stored by whoever opens the store next) */
+	jv author = jv_get_kind(meta) == JV_KIND_OBJECT ?
+	            jv_object_get(jv_copy(meta), jv_string("author")) : jv_invalid();
+	if (jv_get_kind(author) != JV_KIND_STRING) {
+		jv_free(author);
+		author = jv_null();
+	}
 	cf_raise(cf_meta_split(meta, &tokens, &model, &ptime, &extra));
 	if (!ts)
 		ts = cf_now_ms();
@@ -281,6 +298,7 @@ cf_reply_write(cf_store *st, const char *id, const char *sid, jv meta,
 	cf_bind_jv(s, 6, extra);
 	cf_sql_bind_int64(s, 7, ts);
 	cf_bind_jv(s, 8, parts);
+	cf_bind_jv(s, 9, author);
 	rc = cf_sql_step(s);
 	if (rc != CF_SQL_DONE)
 		cf_store_fail(st, "storing the reply");   /* before the reset

@@ -271,10 +271,10 @@ release_lock() {
 @test "a schema-4 store gains the activity table and its index on first use" {
 	sqlite_only "SQLite's schema 4 and its migrations; PostgreSQL's schema starts whole"
 	chat-new --name four > /dev/null
-	store_sql "ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 4"
+	store_sql "DROP INDEX messages_author; ALTER TABLE messages DROP COLUMN author; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 4"
 	run -0 chat-activity ls
 	[ -z "$output" ]
-	[ "$(store_sql 'PRAGMA user_version')" = 6 ]
+	[ "$(store_sql 'PRAGMA user_version')" = 7 ]
 	chat-activity add --kind error "after the upgrade"
 	[ "$(chat-activity ls --search upgrade | jq -r .text)" = "after the upgrade" ]
 	[ "$(store_sql "SELECT count(*) FROM activity_fts WHERE activity_fts MATCH 'upgrade'")" = 1 ]

@@ -19,12 +19,12 @@ settings() {
 	B=$(new_session --name off)
 	chat-add -s "$A" hello > /dev/null
 	# what a schema-5 store is: no send_history column, auto_context the old meaning
-	db "ALTER TABLE sessions DROP COLUMN send_history; PRAGMA user_version = 5;
+	db "DROP INDEX messages_author; ALTER TABLE messages DROP COLUMN author; ALTER TABLE sessions DROP COLUMN send_history; PRAGMA user_version = 5;
 	    UPDATE sessions SET auto_context = 1 WHERE id = '$A'"
 	[[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" != *send_history* ]]
 	before=$(db -quote "SELECT id, name, created, last_updated, message_count, tags FROM sessions ORDER BY n")
 	run -0 chat-ls --json
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db "SELECT auto_context || ',' || send_history FROM sessions WHERE id = '$A'")" = 0,1 ]
 	[ "$(db "SELECT auto_context || ',' || send_history FROM sessions WHERE id = '$B'")" = 0,0 ]
 	[ "$(settings "$A")" = '[false,true]' ]

@@ -115,11 +115,11 @@ db() {
 
 # ---- the schema ----
 
-@test "WAL, schema version 5, foreign keys declared" {
+@test "WAL, schema version 7, foreign keys declared" {
 	sqlite_only "journal mode and user_version pragmas, sqlite_master"
 	chat-new > /dev/null
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('messages')")" = sessions:session_id:CASCADE ]
 	[ "$(db "SELECT \"table\" || ':' || \"from\" || ':' || on_delete FROM pragma_foreign_key_list('attachments')")" = messages:message_id:CASCADE ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'messages', 'attachments', 'messages_fts', 'sessions_fts') ORDER BY name" | paste -sd,)" = \
@@ -132,7 +132,7 @@ db() {
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('sessions')")" = \
 	  n,id,name,created,last_updated,provider,model,temperature,max_tokens,system_prompt,auto_context,context_window,message_count,total_tokens,tags,starred,archived,parent_session_id,branch_point,extra,send_history ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = \
-	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files,pending,parts ]
+	  n,id,session_id,seq,role,content,timestamp,tokens,model,processing_time,reactions,edits,extra,activity_events,plugin_commands,files,pending,parts,author ]
 	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('attachments')")" = \
 	  n,id,message_id,type,name,size,mime_type,content ]
 }
@@ -178,7 +178,7 @@ db() {
 	mkdir -p "$(dirname "$CHAT_DB")"
 	: > "$CHAT_DB"
 	run -0 chat-new --name in-empty
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(db 'SELECT name FROM sessions')" = in-empty ]
 }
@@ -189,7 +189,7 @@ db() {
 	sqlite3 "$CHAT_DB" 'CREATE TABLE unrelated (x); DROP TABLE unrelated'
 	[ "$(db 'PRAGMA user_version')" = 0 ]
 	run -0 chat-new --name migrated
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db 'SELECT name FROM sessions')" = migrated ]
 }
 
@@ -197,10 +197,10 @@ db() {
 	sqlite_only "SQLite's schemas 2-5 precede PostgreSQL's first"
 	S=$(new_session --name two)
 	M=$(chat-add -s "$S" hi | jq -r .id)
-	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 2;
+	db "DROP INDEX messages_reacted; DROP INDEX messages_noted; ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE messages DROP COLUMN parts; DROP INDEX messages_author; ALTER TABLE messages DROP COLUMN author; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 2;
 		UPDATE messages SET reactions = '[{\"emoji\":\"👍\",\"user\":\"ann\",\"timestamp\":\"2026-01-01T00:00:00.000Z\"}]'"
 	run -0 chat-ls --json
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db "SELECT name FROM sqlite_master WHERE name IN ('messages_reacted', 'messages_noted') ORDER BY name" | paste -sd,)" = messages_noted,messages_reacted ]
 	[ "$(jq -c '.metadata.reactions | map([.emoji, .messageId])' <<< "$output")" = "[[\"👍\",\"$M\"]]" ]
 }
@@ -219,7 +219,7 @@ db() {
 	[ "$(db 'SELECT count(*) FROM attachments')" -eq 1 ]
 	run -0 chat-ls --json
 	[ "${#lines[@]}" -eq 2 ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db 'PRAGMA application_id')" = 1128677698 ]
 	[ "$(db -quote "SELECT $old_cols FROM sessions ORDER BY n")" = "$sessions" ]
 	[ "$(db -quote "SELECT $old_mcols FROM messages ORDER BY n")" = "$messages" ]
@@ -253,15 +253,16 @@ db() {
 	S=$(new_session --name three)
 	chat-add -s "$S" hello > /dev/null
 	chat-add -s "$S" -r assistant there > /dev/null
-	before=$(chat-show --json "$S")
-	db "ALTER TABLE messages DROP COLUMN parts; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 3"
+	# authors came with schema 7: the older store had none to keep
+	before=$(chat-show --json "$S" | jq -c 'del(.metadata.author)')
+	db "ALTER TABLE messages DROP COLUMN parts; DROP INDEX messages_author; ALTER TABLE messages DROP COLUMN author; ALTER TABLE sessions DROP COLUMN send_history; DROP TABLE activity_fts; DROP TABLE activity; PRAGMA user_version = 3"
 	cols=$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")
 	[[ "$cols" != *parts* ]]
 	rows=$(db -quote "SELECT $cols FROM messages ORDER BY n")
 	run -0 chat-show --json "$S"
 	[ "$output" = "$before" ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
-	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = "$cols,parts" ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
+	[ "$(db "SELECT group_concat(name) FROM pragma_table_info('messages')")" = "$cols,parts,author" ]
 	[ "$(db -quote "SELECT $cols FROM messages ORDER BY n")" = "$rows" ]
 	[ "$(db 'SELECT count(*) FROM messages WHERE parts IS NOT NULL')" = 0 ]
 	# and the migrated store takes parts
@@ -275,7 +276,7 @@ db() {
 	sum=$(db .dump | sha256sum)
 	run -0 chat-ls --json
 	[ "$(db .dump | sha256sum)" = "$sum" ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 }
 
 @test "a store from a newer confab: every program exits 6 naming 'newer', the file unchanged" {
@@ -407,7 +408,7 @@ db() {
 	grep -hv '^{' "$BATS_TEST_TMPDIR"/out* || true
 	[ "$failed" -eq 0 ]
 	[ "$(db 'SELECT count(*) FROM sessions')" -eq 20 ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	[ "$(db 'PRAGMA journal_mode')" = wal ]
 	[ "$(stat -c %a "$CHAT_DB")" = 600 ]
 }

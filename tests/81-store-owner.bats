@@ -24,7 +24,7 @@ old_store() {
 	run -0 chat-ls --json
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$(db 'PRAGMA application_id')" = 1128677698 ]
-	[ "$(db 'PRAGMA user_version')" = 6 ]
+	[ "$(db 'PRAGMA user_version')" = 7 ]
 	# its old messages are in the rebuilt index, which FTS5 finds whole
 	run -0 chat-ls --search zebra --json
 	[ "${#lines[@]}" -eq 2 ]
