@@ -166,7 +166,7 @@ teardown() {
 }
 
 @test "--retry on a disk that fills as the reply arrives: spooled, and stored in the old reply's place, the old one in its edits" {
-	small_disk 65536
+	small_disk 131072
 	serve "gen-bytes=800000"
 	A=$(chat-show --json "$SID" | jq -r 'select(.role == "assistant") | .id')
 	send --retry
