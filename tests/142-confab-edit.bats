@@ -50,7 +50,7 @@ conversation() {
 	[ "$(< "$BATS_TEST_TMPDIR/seen")" = q1 ]
 	[ "$(on_screen '^q1, better$')" -ge 1 ]
 	rec=$(chat-show --json e | jq -c "select(.id == \"$U1\")")
-	[ "$(jq -c '[.content, (.metadata.edits | map([.content, .editedBy]))]' <<<"$rec")" = '["q1, better",[["q1","alice"]]]' ]
+	[ "$(jq -c '[.content, (.metadata.edits | map([.content, .editedBy]))]' <<<"$rec")" = "[\"q1, better\",[[\"q1\",\"$(store_user)\"]]]" ]
 	# nothing was sent: the edit alone
 	[ "$(fake_requests | wc -l)" -eq 1 ]
 	keys "/quit" Enter

@@ -311,7 +311,7 @@ JSON
 
 @test "--remove-source deletes SOURCE in the same change; the copies stay whole" {
 	M=$(at "$S" 1 'with a file')
-	db "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content) VALUES ('att-1', '$M', 'text', 'a.txt', 2, 'text/plain', X'6869')"
+	db "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content) VALUES ('att-1', '$M', 'text', 'a.txt', 2, 'text/plain', $(sql_blob 6869))"
 	run -0 chat-merge --remove-source --json src dst
 	[ "$(jq -r '.metadata.merges[0] | "\(.sourceRemoved) \(.sourceName)"' <<< "$output")" = "true src" ]
 	[ "$(db "SELECT count(*) FROM sessions WHERE id = '$S'")" -eq 0 ]
@@ -421,6 +421,6 @@ JSON
 	counts_true "$T"
 	# each source's messages kept their own order
 	for i in 1 2 3 4 5; do
-		[ "$(db "SELECT group_concat(content) FROM (SELECT content FROM messages WHERE session_id = '$T' AND content LIKE 's$i-%' ORDER BY seq)")" = "s$i-m1,s$i-m2,s$i-m3" ]
+		[ "$(db "SELECT group_concat(content) FROM (SELECT content FROM messages WHERE session_id = '$T' AND content LIKE 's$i-%' ORDER BY seq) AS t")" = "s$i-m1,s$i-m2,s$i-m3" ]
 	done
 }

@@ -86,6 +86,15 @@ sql_hex() {
 	fi
 }
 
+# `sql_blob HEX`: SQL for the bytes HEX spells, as SQLite's X'HEX'.
+sql_blob() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		echo "'\\x$1'::bytea"
+	else
+		echo "X'$1'"
+	fi
+}
+
 # Whether the store has been made: the file, or on PostgreSQL (where the
 # test's database exists from the start) confab's schema in it.
 store_exists() {
@@ -97,14 +106,13 @@ store_exists() {
 }
 no_store() { ! store_exists; }
 
-# The whole store as text, for "nothing changed" and "no key anywhere":
-# sqlite3's .dump, or pg_dump of the test's database.
-store_dump() {
+# Who the store says wrote what a test's programs write: $USER, or on
+# PostgreSQL the role connected as (unless a config names a user).
+store_user() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
-		# a fixed \restrict key: pg_dump draws one at random each run
-		pg_dump --no-owner --no-privileges --restrict-key=confab "$CHAT_DB"
+		store_sql 'SELECT current_user'
 	else
-		sqlite3 "$CHAT_DB" .dump
+		printf '%s\n' "$USER"
 	fi
 }
 
