@@ -186,7 +186,9 @@ static jv
 store_options(cf_store *st, jv rec)
 {
 	static const char sql[] =
-		"UPDATE sessions SET extra = CASE WHEN ?1 IS NULL"
+		/* the cast: PostgreSQL cannot type a parameter only tested
+		 * for NULL */
+		"UPDATE sessions SET extra = CASE WHEN CAST(?1 AS TEXT) IS NULL"
 		" THEN json_remove(coalesce(extra, '{}'), '$.options')"
 		" ELSE json_set(coalesce(extra, '{}'), '$.options', json(?1)) END WHERE id = ?2";
 	jv o = cf_jpath(rec, "metadata.options");
