@@ -1101,6 +1101,14 @@ collect(jv rec, void *ctx)
 	return 0;
 }
 
+static jv
+activity_collect(void *ctx, jv rec)
+{
+	jv *list = ctx;
+	*list = jv_array_append(*list, rec);
+	return jv_true();
+}
+
 static int
 by_created(const void *a, const void *b)
 {
@@ -1161,6 +1169,21 @@ read_store(struct rd *r, const char *uri)
 		r->buf = NULL;
 	}
 	free(v);
+	/* the activity log too, as one plan of its own: written in the same
+	 * transaction, each event once by its id (a second run adds none) */
+	jv events = jv_array();
+	err = cf_activity_each(r->src, 0, NULL, NULL, 0, activity_collect, &events);
+	if (!jv_is_valid(err)) {
+		jv_free(events);
+		r->err = err;
+		longjmp(r->jb, 1);
+	}
+	jv_free(err);
+	if (jv_array_length(jv_copy(events)))
+		r->plans = jv_array_append(r->plans, jv_object_set(jv_object(),
+		                           jv_string("activity"), events));
+	else
+		jv_free(events);
 	cf_store_close(r->src);
 	r->src = NULL;
 }
@@ -1454,6 +1477,23 @@ unmap_all(void)
 	nspills = capspills = 0;
 }
 
+/* A store's activity log (read_store), into the caller's transaction;
+ * frees p. */
+static void
+write_activity(cf_store *st, jv p, jv *err)
+{
+	jv events = jv_object_get(p, jv_string("activity"));
+	jv_array_foreach(events, i, ev) {
+		jv id = cf_activity_add_in(st, ev);
+		if (!jv_is_valid(id)) {
+			set_err(err, id);
+			break;
+		}
+		jv_free(id);
+	}
+	jv_free(events);
+}
+
 jv
 cf_import_write(cf_store *st, jv plans, long *skipped)
 {
@@ -1468,6 +1508,12 @@ cf_import_write(cf_store *st, jv plans, long *skipped)
 	long again = 0;
 	*skipped = 0;
 	jv_array_foreach(plans, i, p) {
+		if (jv_object_has(jv_copy(p), jv_string("activity"))) {
+			write_activity(st, p, &err);
+			if (cf_is_error(err))
+				break;
+			continue;
+		}
 		jv sess = jv_object_get(jv_copy(p), jv_string("session"));
 		const char *want = cf_jstr_or_null(sess, "id");
 		/* A session read before in this run is not "in the store": a

@@ -174,25 +174,32 @@ all_json() {
 @test "chat-import moves a whole store, SQLite to PostgreSQL and back, same ids, same bytes" {
 	export CHAT_DB=$LITE
 	rich_store
+	chat-activity add --kind error --source make "the build broke" > /dev/null
+	chat-activity add --kind note "a note, ünïcode" > /dev/null
 	all_json > "$BATS_TEST_TMPDIR/lite.json"
+	chat-activity ls > "$BATS_TEST_TMPDIR/lite.act"
 	[ "$(grep -c '"type":"session"' "$BATS_TEST_TMPDIR/lite.json")" -eq 3 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/lite.act")" -eq 2 ]
 	export CHAT_DB=$PG
 	run chat-import --json "sqlite://$LITE"
 	[ "$status" -eq 0 ]
 	[ "$(jq -s length <<< "$output")" -eq 3 ]
 	all_json > "$BATS_TEST_TMPDIR/pg.json"
-	cp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/pg.json" /tmp/ || true
 	cmp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/pg.json"
 	[ "$(q "SELECT count(*) FROM attachments")" -eq 1 ]
+	# the activity log, ids and all
+	chat-activity ls | cmp "$BATS_TEST_TMPDIR/lite.act" -
 	# a second move adds nothing
 	chat-import "sqlite://$LITE" 2> "$BATS_TEST_TMPDIR/again"
 	grep -q '3 sessions already in the store, skipped' "$BATS_TEST_TMPDIR/again"
 	[ "$(q "SELECT count(*) FROM sessions")" -eq 3 ]
+	[ "$(q "SELECT count(*) FROM activity")" -eq 2 ]
 	# and back, into a new SQLite store
 	export CHAT_DB=$BATS_TEST_TMPDIR/back/chat.db
 	chat-import "$PG" > /dev/null
 	all_json > "$BATS_TEST_TMPDIR/back.json"
 	cmp "$BATS_TEST_TMPDIR/lite.json" "$BATS_TEST_TMPDIR/back.json"
+	chat-activity ls | cmp "$BATS_TEST_TMPDIR/lite.act" -
 }
 
 @test "moving from a store that is not there changes nothing and says so in one line" {
