@@ -407,21 +407,41 @@ poke(struct cf_hub *h)
 
 /* ---- the watcher (its own connection, bytes only) ---- */
 
+/* a watcher's tick is 50 ms: a second without a notification */
+#define PG_QUIET_TICKS 20
+
+static void
+pg_woken(void *arg, const char *chan, const char *payload)
+{
+	(void)chan;
+	(void)payload;
+	*(int *)arg = 1;
+}
+
 static void *
 watcher_main(void *arg)
 {
 	struct cf_hub *h = arg;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *ver = NULL, *count = NULL;
-	/* PostgreSQL has no data_version: each tick reads every watched
-	 * session's signature, on a connection of the watcher's own */
+	/* PostgreSQL: LISTEN confab_messages on a connection of the
+	 * watcher's own, as chat-show --follow does (follow.c); a
+	 * notification, a reconnect, or a second without one has the watched
+	 * sessions' signatures read again.  The second catches what the
+	 * trigger does not signal: a reply still arriving in another process,
+	 * whose deltas are not whole messages yet. */
 	cf_sql *pg = NULL;
 	cf_sql_stmt *pcount = NULL;
 	long long tick = 0;
+	int quiet = 0, woke = 1;
 	if (h->conninfo) {
 		char *msg = NULL;
 		pg = cf_pg_connect(h->conninfo, &msg);
 		free(msg);   /* no watcher: streams still get their pings */
+		if (pg && cf_sql_exec(pg, "LISTEN confab_messages") != CF_SQL_OK) {
+			cf_sql_close(pg);
+			pg = NULL;
+		}
 		if (pg)
 			pcount = cf_sql_prepare(pg, "SELECT count(*), coalesce(max(seq), 0),"
 			                        " count(pending) FROM messages"
@@ -445,8 +465,22 @@ watcher_main(void *arg)
 		if (ver && sqlite3_step(ver) == SQLITE_ROW)
 			v = sqlite3_column_int64(ver, 0);
 		sqlite3_reset(ver);
-		if (pcount)
-			v = ++tick;
+		if (pcount) {
+			int k = cf_pg_notifications(pg->pg, pg_woken, &woke);
+			/* gone: made again (a try a tick), LISTEN again, and
+			 * everything read again, as nothing signalled meanwhile
+			 * is known */
+			if (k < 0 && cf_pg_reconnect(pg->pg) == CF_SQL_OK &&
+			    cf_sql_exec(pg, "LISTEN confab_messages") == CF_SQL_OK)
+				woke = 1;
+			if (++quiet >= PG_QUIET_TICKS)
+				woke = 1;
+			if (woke) {
+				woke = quiet = 0;
+				v = ++tick;
+			} else
+				v = seen;
+		}
 		if (v != seen && (count || pcount)) {
 			seen = v;
 			/* sessions are never freed while the hub runs: their
