@@ -51,6 +51,7 @@ static const struct cf_opt own[] = {
 	 "pdf, docx: a4 (default) or letter"},
 	{"history", O_HISTORY, no_argument, NULL,
 	 "every version of edited messages, oldest first"},
+	{.name = "db-read", .key = CF_OPT_SHARED},
 	{.name = "json", .key = CF_OPT_OMIT},
 	{0},
 };
@@ -87,7 +88,7 @@ fail(jv err)
 int
 main(int argc, char **argv)
 {
-	const char *db = NULL, *output = NULL, *format = NULL, *archive = NULL;
+	const char *db = NULL, *db_read = NULL, *output = NULL, *format = NULL, *archive = NULL;
 	struct cf_xopt o = {.header_level = 1, .width = 80};
 	int opt;
 	long n;
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 				cf_usage_die("invalid --paper '%s': expected a4 or letter", optarg);
 			break;
 		case CF_O_DB: db = optarg; break;
+		case CF_O_DB_READ: db_read = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
@@ -137,7 +139,7 @@ main(int argc, char **argv)
 	if (!jv_is_valid(e))
 		fail(e);
 
-	cf_store *st = cf_open(db, CF_STORE_READ);
+	cf_store *st = cf_open_read(db, db_read);
 	jv list = cf_ok(cf_sessions_from_args(st, argc - optind, argv + optind));
 	if (jv_array_length(jv_copy(list)) == 0) {
 		/* an empty listing is not an error in a pipeline */

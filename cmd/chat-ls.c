@@ -41,6 +41,7 @@ static const struct cf_opt own[] = {
 	 "sessions for which the jq program JQ is true,\n"
 	 "e.g. '.metadata.totalTokens > 1000'"},
 	{"limit", 'n', required_argument, "N", "at most N sessions"},
+	{.name = "db-read", .key = CF_OPT_SHARED},
 	{0},
 };
 
@@ -74,7 +75,7 @@ main(int argc, char **argv)
 {
 	struct cf_filter f = {0};
 	struct ctx c = {0};
-	const char **tags = NULL, *db = NULL, *parent = NULL, *where = NULL;
+	const char **tags = NULL, *db = NULL, *db_read = NULL, *parent = NULL, *where = NULL;
 	int ntags = 0, json = 0, opt;
 
 	cf_setprog(argv[0]);
@@ -107,6 +108,7 @@ main(int argc, char **argv)
 			break;
 		case CF_O_JSON: json = 1; break;
 		case CF_O_DB: db = optarg; break;
+		case CF_O_DB_READ: db_read = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
@@ -131,7 +133,7 @@ main(int argc, char **argv)
 	f.color = c.human && cf_out_color();
 	c.rows = jv_array();
 
-	cf_store *st = cf_open(db, CF_STORE_READ);
+	cf_store *st = cf_open_read(db, db_read);
 	jv p = jv_invalid();
 	if (parent) {
 		p = cf_ok(cf_resolve_session(st, parent));

@@ -35,6 +35,9 @@ static const struct cf_opt own[] = {
 	{"code", O_CODE, optional_argument, "LANG",
 	 "only the fenced code of the replies shown (of\n"
 	 "the message --message names), of LANG only"},
+	{.name = "db-read", .key = CF_OPT_SHARED, .help =
+	 "read from this PostgreSQL replica (default:\n"
+	 "$CHAT_DB_READ); --follow listens on the primary"},
 	{0},
 };
 
@@ -128,7 +131,7 @@ finish(void)
 int
 main(int argc, char **argv)
 {
-	const char *db = NULL, *message = NULL;
+	const char *db = NULL, *db_read = NULL, *message = NULL;
 	long last = 0;
 	int json = 0, plain = 0, opt;
 
@@ -147,6 +150,7 @@ main(int argc, char **argv)
 		case O_HISTORY: cf_human_history(1); break;
 		case O_CODE: code = 1; code_lang = optarg && *optarg ? optarg : NULL; break;
 		case CF_O_DB: db = optarg; break;
+		case CF_O_DB_READ: db_read = optarg; break;
 		case CF_OPT_DONE: return cf_out_finish(CF_EX_OK);
 		default: cf_bad_option(opt, argv);
 		}
@@ -163,7 +167,8 @@ main(int argc, char **argv)
 	if (follow && message)
 		cf_usage_die("--follow shows a session, not one --message");
 	one_message = message != NULL;
-	cf_store *st = cf_open(db, CF_STORE_READ);
+	/* a standby runs no LISTEN */
+	cf_store *st = follow ? cf_open(db, CF_STORE_READ) : cf_open_read(db, db_read);
 
 	if (message) {
 		/* One message: within the one session named, or anywhere. */

@@ -86,6 +86,21 @@ cf_open(const char *path, int mode)
 	return st;
 }
 
+cf_store *
+cf_open_read(const char *path, const char *replica)
+{
+	if (!replica || !*replica)
+		replica = getenv("CHAT_DB_READ");
+	if (!replica || !*replica)
+		return cf_open(path, CF_STORE_READ);
+	jv err = jv_invalid();
+	cf_store *st = cf_store_open_mode(replica, CF_STORE_READ | CF_STORE_EXISTING |
+	                                  CF_STORE_REPLICA, &err);
+	if (!st)
+		cf_exit_on(err);
+	return st;
+}
+
 _Noreturn void
 cf_die(int code, const char *fmt, ...)
 {

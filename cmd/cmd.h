@@ -32,6 +32,10 @@ int64_t cf_when_arg(const char *opt, const char *s, int end_of_day);
  * named (--db) must exist unless mode has CF_STORE_CREATE; NULL is
  * $CHAT_DB or the default path, created when missing. */
 cf_store *cf_open(const char *path, int mode);
+/* For what a program only reads: replica (--db-read), else
+ * $CHAT_DB_READ, opened as a PostgreSQL standby (CF_STORE_REPLICA), else
+ * cf_open(path, CF_STORE_READ). */
+cf_store *cf_open_read(const char *path, const char *replica);
 
 /* cmd/plugin.c, linked into the shipped plugins only: the main of plugin
  * p (include/plugkit.h), usage its --help text before the options. */

@@ -205,6 +205,11 @@ enum { CF_STORE_WRITE, CF_STORE_READ };
  * user typed; cf_open (cmd/) adds it for every --db but where the program
  * was given CF_STORE_CREATE (chat-new, chat-import). */
 enum { CF_STORE_EXISTING = 4, CF_STORE_CREATE = 8 };
+/* CF_STORE_REPLICA (with CF_STORE_READ): path is a PostgreSQL hot standby,
+ * read as it is.  Nothing is written there: no migration (a schema other
+ * than this program's is refused, CF_EX_STORE, with what to do), no spool
+ * replayed; a path that is not PostgreSQL is refused (CF_EX_USAGE). */
+enum { CF_STORE_REPLICA = 16 };
 cf_store *cf_store_open_mode(const char *path, int mode, jv *err);
 int cf_store_readonly(cf_store *st);
 void cf_store_close(cf_store *st);

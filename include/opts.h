@@ -70,10 +70,13 @@ enum {
 	CF_O_JSON = 0x1000, CF_O_DB, CF_O_VERSION,
 	CF_O_TEMPERATURE, CF_O_MAX_TOKENS, CF_O_CONTEXT_WINDOW,
 	CF_O_AUTO_CONTEXT, CF_O_NO_AUTO_CONTEXT,
-	CF_O_SEND_HISTORY, CF_O_NO_SEND_HISTORY,
+	CF_O_SEND_HISTORY, CF_O_NO_SEND_HISTORY, CF_O_DB_READ,
 };
 
 extern const struct cf_opt cf_opts_common[], cf_opts_settings[];
+/* --db-read, taken by name (CF_OPT_SHARED) by the programs that only
+ * read: cf_open_read (cmd/) */
+extern const struct cf_opt cf_opts_read[];
 
 struct cf_opts {
 	const char *usage;        /* the synopsis and what it does, before

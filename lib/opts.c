@@ -14,6 +14,12 @@ const struct cf_opt cf_opts_common[] = {
 	{0},
 };
 
+const struct cf_opt cf_opts_read[] = {
+	{"db-read", CF_O_DB_READ, required_argument, "URI",
+	 "read from this PostgreSQL replica (default: $CHAT_DB_READ)"},
+	{0},
+};
+
 const struct cf_opt cf_opts_settings[] = {
 	{"name", 'n', required_argument, "NAME", "session name (default: untitled)"},
 	{"provider", 'p', required_argument, "NAME",
@@ -82,6 +88,8 @@ resolve(const struct cf_opts *o, int *n)
 		const struct cf_opt *g = named(cf_opts_settings, e->name);
 		if (!g)
 			g = named(cf_opts_common, e->name);
+		if (!g)
+			g = named(cf_opts_read, e->name);
 		if (!g)
 			continue;   /* a shared option that is none: a typo */
 		all[nall] = *g;

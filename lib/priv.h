@@ -12,6 +12,7 @@ struct cf_store {
 	char *path;
 	int readonly;       /* opened read-only (cf_store_open_mode) */
 	int full;           /* ... because its disk is full */
+	int replica;        /* a standby's: CF_STORE_REPLICA */
 	struct {
 		const char *sql;
 		cf_sql_stmt *stmt;

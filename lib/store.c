@@ -719,6 +719,13 @@ pg_migrate(cf_store *st)
 		return cf_error(CF_EX_STORE, "%s: written by a newer confab (schema "
 		                "%ld, this one knows %d); not touching it", st->path,
 		                v, cf_pg_schema_version);
+	/* a standby takes its schema from the primary, whose first program
+	 * of this version migrates it */
+	if (st->replica)
+		return cf_error(CF_EX_STORE, "%s: the replica's schema is %ld, this "
+		                "confab's %d: run any program against the primary, "
+		                "then wait for the replica to replay it", st->path, v,
+		                cf_pg_schema_version);
 	char sql[160];
 	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", PG_LOCK_SCHEMA);
 	r = exec(st, sql, "waiting to migrate the schema");
@@ -759,8 +766,9 @@ pg_open(cf_store *st, const char *conninfo, int mode)
 	(void)mode;   /* read or write: the server decides what this role may do */
 	cf_user_note_role(cf_pg_user(st->db->pg));
 	jv r = pg_migrate(st);
-	if (!jv_is_valid(r))
-		return r;
+	if (!jv_is_valid(r) || st->replica)
+		return r;   /* a standby is not written: the primary's next
+		             * program replays the spool */
 	cf_spool_replay(st);
 	cf_reply_recover(st);
 	return jv_true();
@@ -780,6 +788,15 @@ cf_store_open_mode(const char *path, int mode, jv *err)
 	if (!strncmp(path, "sqlite://", 9))
 		path += 9;   /* sqlite:///abs/path, as chat-import takes it */
 	int pg = cf_store_is_pg(path);
+	if ((mode & CF_STORE_REPLICA) && !pg) {
+		free(st);
+		/* not named: a mistyped URI may hold a password */
+		*err = cf_error(CF_EX_USAGE, "a replica is a PostgreSQL store's "
+		                "(postgresql://... or libpq's key=value); this is "
+		                "not one");
+		return NULL;
+	}
+	st->replica = !!(mode & CF_STORE_REPLICA);
 	st->path = pg ? cf_pg_display(path) : cf_xstrdup(path);
 	jv r = pg ? pg_open(st, path, mode) : open_store(st, path, mode);
 	if (!jv_is_valid(r)) {

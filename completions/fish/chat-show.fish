@@ -12,6 +12,7 @@ complete -c chat-show -l plain -d 'On a terminal, the content as written, not re
 complete -c chat-show -l history -d 'Every version of edited messages, and who reacted'
 complete -c chat-show -l code -d 'Only the fenced code of the replies'
 complete -c chat-show -l db -r -F -d 'The database'
+complete -c chat-show -l db-read -x -d 'A PostgreSQL replica to read from'
 complete -c chat-show -s h -l help -d 'Show the help'
 complete -c chat-show -l version -d 'Show the version'
 complete -c chat-show -a '(__confab_records .name)' -d 'Session'
