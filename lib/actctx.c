@@ -19,8 +19,8 @@
  * per statement, so the window's rows cost one probe each. */
 static const char pick[] =
 	"SELECT id, at, kind, source, text, data FROM activity"
-	" WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2)"
-	" AND (?3 OR ?4 IS NULL OR id NOT IN (SELECT e.value FROM messages m,"
+	" WHERE at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)"
+	" AND (?3 <> 0 OR CAST(?4 AS TEXT) IS NULL OR id NOT IN (SELECT e.value FROM messages m,"
 	"  json_each(m.activity_events) e"
 	"  WHERE m.session_id = ?4 AND m.activity_events <> '[]'))"
 	" ORDER BY at DESC, n DESC";
@@ -30,11 +30,11 @@ static const char pick[] =
  * index, less those its messages carry (each by the id index; +at keeps
  * the planner off the time index there). */
 static const char count_new[] =
-	"SELECT (SELECT count(*) FROM activity WHERE at >= ?1 AND (?2 IS NULL OR kind = ?2))"
-	" - CASE WHEN ?3 OR ?4 IS NULL THEN 0 ELSE (SELECT count(*) FROM activity"
+	"SELECT (SELECT count(*) FROM activity WHERE at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2))"
+	" - CASE WHEN ?3 <> 0 OR CAST(?4 AS TEXT) IS NULL THEN 0 ELSE (SELECT count(*) FROM activity"
 	"  WHERE id IN (SELECT e.value FROM messages m, json_each(m.activity_events) e"
 	"   WHERE m.session_id = ?4 AND m.activity_events <> '[]')"
-	"  AND +at >= ?1 AND (?2 IS NULL OR kind = ?2)) END";
+	"  AND +at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)) END";
 
 /* a session without messages: since it was made, not every event kept */
 static const char last_sql[] =
