@@ -76,6 +76,10 @@ xss_replies() {
 	browser stream "$SLOW"
 }
 
+@test "order: a reply's record before its last deltas stays whole, buttons and all" {
+	browser order
+}
+
 @test "branch: from a message, into a new tab" {
 	browser branch
 }

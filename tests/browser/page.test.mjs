@@ -150,6 +150,37 @@ test('stream: a new session, a message sent, its reply seen growing then rendere
 	await shot(page, 'stream-done');
 });
 
+// The store is watched apart from the turn's pipe, so a reply's record
+// can reach the page before its last deltas (seen once in CI, under
+// load): the whole record stays, with its buttons, and the late events
+// change nothing.  The order is forced by serving the stream here.
+test('order: a reply\'s record before its last deltas stays whole', async () => {
+	const page = await open();
+	const at = new Date().toISOString();
+	const ev = (name, d) => `event: ${name}\ndata: ${JSON.stringify(d)}\n\n`;
+	await page.route('**/stream*', (route) => route.fulfill({
+		status: 200,
+		headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
+		body: 'retry: 600000\n\n' +
+			ev('message', { id: 'u-order', role: 'user', content: 'ask', seq: 1, timestamp: at }) +
+			ev('start', { messageId: 'r-order', model: 'm' }) +
+			ev('delta', { messageId: 'r-order', text: 'the whole ' }) +
+			ev('message', { id: 'r-order', role: 'assistant', content: 'the whole reply', seq: 2, timestamp: at }) +
+			ev('delta', { messageId: 'r-order', text: 'reply' }) +
+			ev('end', { messageId: 'r-order' }),
+	}));
+	await newSession(page);
+	const reply = page.locator('.panel:not([hidden]) .msg.assistant');
+	await page.waitForFunction(() => [...document.querySelectorAll('.panel:not([hidden]) .msg.assistant .body')]
+		.some((b) => b.textContent.includes('reply')));
+	// what the late events would have done came at once after the record
+	await page.waitForTimeout(300);
+	assert.equal(await reply.count(), 1);
+	assert.deepEqual(await visibleMessages(page, 'assistant'), ['the whole reply']);
+	assert.equal(await page.locator('.panel:not([hidden]) .msg.assistant.streaming').count(), 0);
+	assert.equal(await reply.first().locator('button', { hasText: 'Branch' }).count(), 1);
+});
+
 test('branch: from a message, a new tab with the messages up to it', async () => {
 	const page = await open();
 	await newSession(page);

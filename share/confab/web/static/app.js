@@ -166,7 +166,7 @@ async function openTab(sid, session = null) {
 	} catch (e) { fail(e); return null; }
 	sid = session.id;
 	if ((t = tabOf(sid))) { activate(t); return t; }
-	t = { sid, session, msgs: new Map(), streams: new Map(), maxSeq: null, clearNext: false, es: null, window: 200 };
+	t = { sid, session, msgs: new Map(), streams: new Map(), whole: new Set(), maxSeq: null, clearNext: false, es: null, window: 200 };
 	const n = tabs.length;
 	t.btn = h('button', {
 		className: 'tab', attrs: { type: 'button', role: 'tab', id: `tab-${n}-${sid}`, 'aria-controls': `panel-${sid}`, 'aria-selected': 'false', tabindex: '-1' },
@@ -392,6 +392,11 @@ function lastMessage(t) {
 function streamFor(t, id, model) {
 	let s = t.streams.get(id);
 	if (s) return s;
+	// The stream's record can come before its last deltas (the store
+	// is watched apart from the turn's pipe): once whole, a reply's late
+	// events are dropped, as a stream never reuses an id (a retry streams
+	// into a new row and is folded after).
+	if (t.whole.has(id)) return { id, node: h('li'), body: h('div'), len: 0, ended: true };
 	const body = h('div', { className: 'body plain' });
 	const node = h('li', { className: 'msg assistant streaming', attrs: { 'data-id': id, 'aria-busy': 'true' } },
 		h('div', { className: 'meta' }, h('strong', { text: 'Assistant' }), model ? h('span', { text: model }) : null, h('span', { className: 'dots', text: 'writing…' })),
@@ -411,7 +416,8 @@ function connect(t) {
 	t.es = es;
 	const data = (e) => { try { return JSON.parse(e.data); } catch { return null; } };
 	es.addEventListener('open', () => status(''));
-	es.addEventListener('message', (e) => { const m = data(e); if (m && m.id) placeMessage(t, m); });
+	// the stream's records are whole: a reply still arriving is held back
+	es.addEventListener('message', (e) => { const m = data(e); if (m && m.id) { t.whole.add(m.id); placeMessage(t, m); } });
 	es.addEventListener('start', (e) => {
 		const d = data(e);
 		if (d && d.messageId) streamFor(t, d.messageId, d.model);
