@@ -17,6 +17,28 @@
  * diacritics; that needs the unaccent extension, not assumed here.) */
 #include "priv.h"
 
+/* A path's element, or NULL: an index never reads an object, nor a key
+ * an array.  One text for both types: 0 makes it for jsonb, 4 -> 5 for
+ * json, which keeps an object's keys in their order. */
+#define JSON_GET(name, ty) \
+	"CREATE FUNCTION " name "(d " ty ", p text[]) RETURNS " ty " LANGUAGE plpgsql\n" \
+	" IMMUTABLE AS $f$\n" \
+	"DECLARE\n" \
+	" e text;\n" \
+	"BEGIN\n" \
+	" FOREACH e IN ARRAY p LOOP\n" \
+	"  EXIT WHEN d IS NULL;\n" \
+	"  IF " ty "_typeof(d) = 'array' AND e ~ '^\\[-?[0-9]+$' THEN\n" \
+	"   d := d -> substr(e, 2)::int;\n" \
+	"  ELSIF " ty "_typeof(d) = 'object' AND left(e, 1) = '.' THEN\n" \
+	"   d := d -> substr(e, 2);\n" \
+	"  ELSE\n" \
+	"   d := NULL;\n" \
+	"  END IF;\n" \
+	" END LOOP;\n" \
+	" RETURN d;\n" \
+	"END $f$;\n"
+
 const char *const cf_pg_migrations[] = {
 	/* 0 -> 1: SQLite's schema 6 */
 	"-- SQLite's functions, for the SQL the library writes once.  SQLite marks the\n"
@@ -89,23 +111,7 @@ const char *const cf_pg_migrations[] = {
 	" $f$ SELECT coalesce(array_agg(substr(e, 2) ORDER BY i), '{}')\n"
 	"  FROM unnest(p) WITH ORDINALITY AS x(e, i) $f$;\n"
 	"-- a path's element, or NULL: an index never reads an object, nor a key an array\n"
-	"CREATE FUNCTION cf_json_get(d jsonb, p text[]) RETURNS jsonb LANGUAGE plpgsql\n"
-	" IMMUTABLE AS $f$\n"
-	"DECLARE\n"
-	" e text;\n"
-	"BEGIN\n"
-	" FOREACH e IN ARRAY p LOOP\n"
-	"  EXIT WHEN d IS NULL;\n"
-	"  IF jsonb_typeof(d) = 'array' AND e ~ '^\\[-?[0-9]+$' THEN\n"
-	"   d := d -> substr(e, 2)::int;\n"
-	"  ELSIF jsonb_typeof(d) = 'object' AND left(e, 1) = '.' THEN\n"
-	"   d := d -> substr(e, 2);\n"
-	"  ELSE\n"
-	"   d := NULL;\n"
-	"  END IF;\n"
-	" END LOOP;\n"
-	" RETURN d;\n"
-	"END $f$;\n"
+	JSON_GET("cf_json_get", "jsonb")
 	"-- the values json_set and json_object take, as SQLite reads them: text is\n"
 	"-- a string, json (what the JSON functions return) is JSON, NULL is null\n"
 	"CREATE FUNCTION cf_jv(v text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS\n"
@@ -890,23 +896,7 @@ const char *const cf_pg_migrations[] = {
 	" $f$ SELECT j::json $f$;\n"
 	"-- json_extract and json_each read the text as json, not jsonb, so that an\n"
 	"-- object they give (a note out of metadata.notes) has its keys in order\n"
-	"CREATE FUNCTION cf_json_getj(d json, p text[]) RETURNS json LANGUAGE plpgsql\n"
-	" IMMUTABLE AS $f$\n"
-	"DECLARE\n"
-	" e text;\n"
-	"BEGIN\n"
-	" FOREACH e IN ARRAY p LOOP\n"
-	"  EXIT WHEN d IS NULL;\n"
-	"  IF json_typeof(d) = 'array' AND e ~ '^\\[-?[0-9]+$' THEN\n"
-	"   d := d -> substr(e, 2)::int;\n"
-	"  ELSIF json_typeof(d) = 'object' AND left(e, 1) = '.' THEN\n"
-	"   d := d -> substr(e, 2);\n"
-	"  ELSE\n"
-	"   d := NULL;\n"
-	"  END IF;\n"
-	" END LOOP;\n"
-	" RETURN d;\n"
-	"END $f$;\n"
+	JSON_GET("cf_json_getj", "json")
 	"CREATE FUNCTION cf_json_sqlj(v json) RETURNS text LANGUAGE sql IMMUTABLE AS\n"
 	" $f$ SELECT CASE WHEN json_typeof(v) IN ('object', 'array') THEN v::text\n"
 	"  ELSE cf_json_sql(v::jsonb) END $f$;\n"
