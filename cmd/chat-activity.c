@@ -366,10 +366,12 @@ main(int argc, char **argv)
 		signal(SIGHUP, SIG_IGN);
 	/* The hook's: never SQLite (its open and commit are most of an add's
 	 * time); every reader drains the queue first.  A --db that names no
-	 * file is a typo, as cf_open says. */
+	 * file is a typo, as cf_open says; a PostgreSQL URI is no file (and
+	 * is not echoed: it may hold a password). */
 	if (queue) {
 		struct stat sb;
-		if (db && stat(db, &sb) != 0)
+		const char *f = db && !strncmp(db, "sqlite://", 9) ? db + 9 : db;
+		if (f && !cf_store_is_pg(f) && stat(f, &sb) != 0)
 			cf_die(CF_EX_STORE, "no store at '%s': --db names an existing "
 			       "one (chat-new --db creates it)", db);
 		int code = queue_all(NULL, db, &s, NULL);

@@ -580,7 +580,9 @@ cf_activity_queue_open(cf_store *st, jv *err)
 
 /* The name store_key gives the store once it is open, from its path
  * alone: the hook's add queues without opening SQLite at all.  A store not
- * made yet has no realpath; its absolute path is what SQLite will name it. */
+ * made yet has no realpath; its absolute path is what SQLite will name it.
+ * A PostgreSQL store's is the URI as cf_store_open shows it, which holds
+ * no password (the queue is a file). */
 cf_activity_q *
 cf_activity_queue_open_path(const char *path, jv *err)
 {
@@ -589,6 +591,14 @@ cf_activity_queue_open_path(const char *path, jv *err)
 	if (!path) {
 		*err = cf_error(CF_EX_STORE, "no database: set CHAT_DB or HOME");
 		return NULL;
+	}
+	if (!strncmp(path, "sqlite://", 9))
+		path += 9;
+	if (cf_store_is_pg(path)) {
+		char *shown = cf_pg_display(path);
+		cf_activity_q *q = queue_open_key(shown, err);
+		free(shown);
+		return q;
 	}
 	char key[PATH_MAX], cwd[PATH_MAX];
 	if (!realpath(path, key)) {

@@ -219,7 +219,7 @@ release_lock() {
 	b=$(ls "$q")
 	[ "$(stat -c %a "$q/$b")" = 600 ]
 	# the header names the store as a drain names it; the event has its id and time
-	[ "$(head -1 "$q/$b" | jq -r .store)" = "$(realpath "$CHAT_DB")" ]
+	[ "$(head -1 "$q/$b" | jq -r .store)" = "$(store_key)" ]
 	[ "$(sed -n 2p "$q/$b" | jq -r '(.id | length > 0), (.at > 0), .data.status' | tr '\n' ,)" = true,true,2, ]
 	run -0 chat-activity ls
 	[ "$(jq -sr 'map(.text) | join(",")' <<< "$output")" = "stored,queued" ]
@@ -297,7 +297,7 @@ release_lock() {
 
 @test "the queue trusts only its own regular files: a FIFO, a symlink or another user's file is left alone" {
 	chat-activity add "first"
-	key=$(realpath "$CHAT_DB")
+	key=$(store_key)
 	q="$XDG_STATE_HOME/confab/activity-queue"
 	mkdir -p "$q"
 	batch() { printf '{"store":"%s"}\n{"kind":"note","text":"%s","id":"%s"}\n' "$key" "$1" "$(cat /proc/sys/kernel/random/uuid)"; }
@@ -341,7 +341,7 @@ release_lock() {
 	chat-activity add "first"
 	q="$XDG_STATE_HOME/confab/activity-queue"
 	mkdir -p "$q"
-	printf '{"store":"%s"}\n{"kind":"note","text":"no id"}\n' "$(realpath "$CHAT_DB")" > "$q/0000000000001-1-0.jsonl"
+	printf '{"store":"%s"}\n{"kind":"note","text":"no id"}\n' "$(store_key)" > "$q/0000000000001-1-0.jsonl"
 	run -0 --separate-stderr chat-activity add "second"
 	[[ "$stderr" == *"cannot be stored"*"no id"*"kept as $q/.unusable-0000000000001-1-0.jsonl" ]]
 	[ "$(events)" = 2 ]
