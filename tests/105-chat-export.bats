@@ -1297,6 +1297,7 @@ large() {
 }
 
 @test "-o naming the store, or its -wal, is refused and the store is whole" {
+	sqlite_only "the store as a file (and its -wal); a PostgreSQL store is no path -o could name"
 	new_session -n s >/dev/null
 	chat-add -s s 'keep me' >/dev/null
 	run -2 --separate-stderr chat-export -f json -o "$CHAT_DB" s

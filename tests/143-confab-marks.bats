@@ -11,6 +11,7 @@ setup() {
 	common_setup
 	command -v tmux > /dev/null || skip "no tmux (make deps)"
 	export LANG=C.UTF-8 NO_COLOR=1 USER=alice
+	ME=$(store_user)
 	SOCK="marks-$$-$BATS_TEST_NUMBER"
 	RUN="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$RUN"
@@ -28,8 +29,8 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 @test "/react: on the last message, or on MESSAGE; -EMOJI takes it off" {
 	start k
 	line "/react 👍"
-	wait_for '^\(message .{8}: 👍 alice\)'
-	[ "$(field "$A1" '.metadata.reactions | map([.emoji, .user])')" = '[["👍","alice"]]' ]
+	wait_for "^\\(message .{8}: 👍 $ME\\)"
+	[ "$(field "$A1" '.metadata.reactions | map([.emoji, .user])')" = "[[\"👍\",\"$ME\"]]" ]
 	line "/react 🎉 ${U1:0:24}"
 	[ "$(field "$U1" '.metadata.reactions | map(.emoji)')" = '["🎉"]' ]
 	line "/react 👍"
@@ -46,7 +47,7 @@ field() { chat-show --json k | jq -c "select(.id == \"$1\") | $2"; }
 	start k
 	line "/note check this one"
 	wait_for '^\(note [0-9a-f-]{36} on message .{13}; chat-note --rm removes it\)'
-	[ "$(chat-note --ls "$A1" | jq -c '[.author, .text]')" = '["alice","check this one"]' ]
+	[ "$(chat-note --ls "$A1" | jq -c '[.author, .text]')" = "[\"$ME\",\"check this one\"]" ]
 	nid=$(chat-note --ls "$A1" | jq -r .id)
 	[ "$(on_screen "^\\(note $nid on message ${A1:0:13};")" = 1 ]
 	[ "$(field "$A1" .content)" = '"first answer"' ]

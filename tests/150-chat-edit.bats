@@ -10,6 +10,7 @@ TIME='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
 setup() {
 	common_setup
 	export USER=alice
+	ME=$(store_user)
 	S=$(new_session --name talk)
 	M=$(chat-add -s "$S" 'the first words' | jq -r .id)
 	R=$(chat-add -s "$S" --role assistant 'a reply to them' | jq -r .id)
@@ -37,7 +38,7 @@ editor() {
 	[ -z "$stderr" ]
 	[ "$(jq -r '.id, .content' <<<"$output")" = "$M"$'\n''the better words' ]
 	[ "$(jq -c '.metadata.edits | map(keys_unsorted)' <<<"$output")" = '[["content","timestamp","editedBy"]]' ]
-	[ "$(jq -r '.metadata.edits[0] | .content, .editedBy' <<<"$output")" = $'the first words\nalice' ]
+	[ "$(jq -r '.metadata.edits[0] | .content, .editedBy' <<<"$output")" = "the first words"$'\n'"$ME" ]
 	ts=$(jq -r '.metadata.edits[0].timestamp' <<<"$output")
 	[[ "$ts" =~ $TIME ]]
 	[ "$(date -u -d "$ts" +%s%3N)" -ge "$before" ]
@@ -209,12 +210,12 @@ printf 'too late' > \"\$last\""
 	[ "${#lines[@]}" -eq 3 ]
 	[ "$(jq -sc 'map([.type, .version, .current, .content])' <<<"$output")" = '[["version",1,false,"the first words"],["version",2,false,"version two"],["version",3,true,"version three"]]' ]
 	[ "$(jq -sc 'map(.messageId) | unique' <<<"$output")" = "[\"$M\"]" ]
-	[ "$(jq -sc 'map(.replacedBy)' <<<"$output")" = '["alice","alice",null]' ]
+	[ "$(jq -sc 'map(.replacedBy)' <<<"$output")" = "[\"$ME\",\"$ME\",null]" ]
 	# for people: numbered, with who replaced each
 	export NO_COLOR=1
 	tty_run chat-edit --history "$M"
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^1\ +replaced\ .*\ by\ alice$ ]]
+	[[ "${lines[0]}" =~ ^1\ +replaced\ .*\ by\ "$ME"$ ]]
 	[ "${lines[1]}" = 'the first words' ]
 	[[ "$output" == *$'3  (current)\nversion three'* ]]
 	# a message never edited has one version

@@ -9,6 +9,7 @@ load helper
 setup() {
 	common_setup
 	export USER=alice
+	ME=$(store_user)
 	S=$(new_session --name r)
 	M1=$(chat-add -s "$S" "first words" | jq -r .id)
 	M2=$(chat-add -s "$S" -r assistant "a reply" | jq -r .id)
@@ -21,7 +22,7 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	[ -z "$stderr" ]
 	[ "$(jq -r .id <<< "$output")" = "$M2" ]
 	[ "$(jq -c '.metadata.reactions | map(keys)' <<< "$output")" = '[["emoji","timestamp","user"]]' ]
-	[ "$(jq -r '.metadata.reactions[0] | [.emoji, .user] | join(" ")' <<< "$output")" = "👍 alice" ]
+	[ "$(jq -r '.metadata.reactions[0] | [.emoji, .user] | join(" ")' <<< "$output")" = "👍 $ME" ]
 	ts=$(jq -r '.metadata.reactions[0].timestamp' <<< "$output")
 	[[ "$ts" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z$ ]]
 	[ "$(store_sql "SELECT json_extract(reactions, '\$[0].emoji') FROM messages WHERE id = '$M2'")" = 👍 ]
@@ -37,17 +38,17 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	run -0 --separate-stderr chat-react "${M1:0:20}" 👍
 	[ "$stderr" = "chat-react: message '$M1' already has your 👍: nothing changed" ]
 	[ "$(store_dump)" = "$before" ]
-	USER=bob chat-react "$M1" 👍 > /dev/null
+	as_user bob chat-react "$M1" 👍 > /dev/null
 	chat-react "$M1" 🎉 > /dev/null
-	[ "$(reactions "$M1")" = '[["👍","alice"],["👍","bob"],["🎉","alice"]]' ]
+	[ "$(reactions "$M1")" = "[[\"👍\",\"$ME\"],[\"👍\",\"bob\"],[\"🎉\",\"$ME\"]]" ]
 	# chat-react's terminal line: who gave which
 	run -0 on_tty chat-react "$M1" 🎉
-	[[ "$output" == *"$M1  👍 alice, bob  🎉 alice"* ]]
+	[[ "$output" == *"$M1  👍 $ME, bob  🎉 $ME"* ]]
 }
 
 @test "--remove takes only your reaction off; removing one you did not give changes nothing" {
 	chat-react "$M1" 👍 > /dev/null
-	USER=bob chat-react "$M1" 👍 > /dev/null
+	as_user bob chat-react "$M1" 👍 > /dev/null
 	run -0 chat-react --remove "$M1" 👍
 	[ "$(jq -c '.metadata.reactions | map(.user)' <<< "$output")" = '["bob"]' ]
 	before=$(store_dump)
@@ -109,18 +110,18 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	T=$(new_session --name quiet)
 	chat-add -s "$T" "nothing here" > /dev/null
 	chat-react "$M2" 👍 > /dev/null
-	USER=bob chat-react "$M1" 🎉 > /dev/null
+	as_user bob chat-react "$M1" 🎉 > /dev/null
 	run -0 chat-ls --where '.metadata.reactions | length > 0'
 	[ "$(jq -r .name <<< "$output")" = r ]
-	[ "$(jq -c '.metadata.reactions | map([.emoji, .user, .messageId])' <<< "$output")" = "[[\"🎉\",\"bob\",\"$M1\"],[\"👍\",\"alice\",\"$M2\"]]" ]
-	run -0 chat-ls --where 'any(.metadata.reactions[]; .emoji == "👍" and .user == "alice")'
+	[ "$(jq -c '.metadata.reactions | map([.emoji, .user, .messageId])' <<< "$output")" = "[[\"🎉\",\"bob\",\"$M1\"],[\"👍\",\"$ME\",\"$M2\"]]" ]
+	run -0 chat-ls --where "any(.metadata.reactions[]; .emoji == \"👍\" and .user == \"$ME\")"
 	[ "$(jq -r .name <<< "$output")" = r ]
 	run -0 chat-ls --where 'any(.metadata.reactions[]; .emoji == "🚀")'
 	[ -z "$output" ]
 	[ "$(chat-ls --json | jq -r 'select(.name == "quiet") | .metadata.reactions | length')" = 0 ]
 	# taken off, gone from the session's record too
 	chat-react -r "$M2" 👍 > /dev/null
-	USER=bob chat-react -r "$M1" 🎉 > /dev/null
+	as_user bob chat-react -r "$M1" 🎉 > /dev/null
 	run -0 chat-ls --where '.metadata.reactions | length > 0'
 	[ -z "$output" ]
 }
@@ -132,7 +133,7 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	pids=()
 	for i in $(seq 1 20); do
 		case $((i % 3)) in
-		0) USER="u$i" chat-react "$M1" 👍 > "$BATS_TEST_TMPDIR/out$i" 2>&1 & ;;
+		0) as_user "u$i" chat-react "$M1" 👍 > "$BATS_TEST_TMPDIR/out$i" 2>&1 & ;;
 		1) chat-note "$M2" "note $i" > "$BATS_TEST_TMPDIR/out$i" 2>&1 & ;;
 		2) chat-rm -f --message "${doomed[$((i / 3))]}" > "$BATS_TEST_TMPDIR/out$i" 2>&1 & ;;
 		esac
@@ -166,7 +167,7 @@ reactions() { chat-show --json r | jq -c "select(.id == \"$1\") | .metadata.reac
 	chat-react "$M1" 1⃣ > /dev/null
 	run -0 --separate-stderr chat-react "$M1" 1️⃣
 	[[ "$stderr" == *"already has your 1️⃣: nothing changed" ]]
-	[ "$(reactions "$M1")" = '[["1⃣","alice"]]' ]
+	[ "$(reactions "$M1")" = "[[\"1⃣\",\"$ME\"]]" ]
 	# other emoji stay apart
 	chat-react "$M1" 👍 > /dev/null
 	chat-react "$M1" 👍🏽 > /dev/null

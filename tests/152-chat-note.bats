@@ -9,6 +9,7 @@ load helper
 setup() {
 	common_setup
 	export USER=alice NO_COLOR=1
+	ME=$(store_user)
 	S=$(new_session --name n -p anthropic -m claude-test)
 	M1=$(chat-add -s "$S" "What is the capital of Canada?" | jq -r .id)
 	M2=$(chat-add -s "$S" -r assistant "Ottawa, since 1857." | jq -r .id)
@@ -21,14 +22,14 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 @test "a note is stored in metadata.notes with its author and time, and printed" {
 	run -0 --separate-stderr chat-note "$M2" check the year
 	[ -z "$stderr" ]
-	[ "$(jq -c '[.type, .messageId, .author, .text]' <<< "$output")" = "[\"note\",\"$M2\",\"alice\",\"check the year\"]" ]
+	[ "$(jq -c '[.type, .messageId, .author, .text]' <<< "$output")" = "[\"note\",\"$M2\",\"$ME\",\"check the year\"]" ]
 	nid=$(jq -r .id <<< "$output")
 	[ "$(notes "$M2" | jq -c 'map(keys)')" = '[["author","id","text","timestamp"]]' ]
 	[ "$(notes "$M2" | jq -r '.[0].id')" = "$nid" ]
 	# kept in the extra column, not in the message's content
 	[ "$(store_sql "SELECT json_extract(extra, '\$.notes[0].text') || '|' || content FROM messages WHERE id = '$M2'")" = "check the year|Ottawa, since 1857." ]
 	run -0 on_tty chat-show --plain n
-	[[ "$output" == *"note (alice, "* ]]
+	[[ "$output" == *"note ($ME, "* ]]
 	[[ "$output" == *"check the year"* ]]
 }
 
@@ -57,13 +58,13 @@ notes() { chat-show --json n | jq -c "select(.id == \"$1\") | .metadata.notes //
 @test "--ls lists a message's notes, or every note; --rm takes one off by id or prefix" {
 	a=$(chat-note "$M1" first | jq -r .id)
 	b=$(chat-note "$M2" second | jq -r .id)
-	c=$(USER=bob chat-note "$M2" third | jq -r .id)
+	c=$(as_user bob chat-note "$M2" third | jq -r .id)
 	run -0 chat-note --ls "$M2"
-	[ "$(jq -sc 'map([.id, .author, .text, .sessionId])' <<< "$output")" = "[[\"$b\",\"alice\",\"second\",\"$S\"],[\"$c\",\"bob\",\"third\",\"$S\"]]" ]
+	[ "$(jq -sc 'map([.id, .author, .text, .sessionId])' <<< "$output")" = "[[\"$b\",\"$ME\",\"second\",\"$S\"],[\"$c\",\"bob\",\"third\",\"$S\"]]" ]
 	run -0 chat-note --ls
 	[ "$(jq -r .text <<< "$output" | paste -sd,)" = first,second,third ]
 	run -0 on_tty chat-note --ls "${M2:0:24}"
-	[[ "$output" == *"note $b on $M2 (alice, "* ]]
+	[[ "$output" == *"note $b on $M2 ($ME, "* ]]
 	[[ "$output" == *"  third"* ]]
 	run -0 chat-note --rm "${b:0:30}"
 	[ "$(jq -r .text <<< "$output")" = second ]

@@ -98,8 +98,8 @@ counts_true() {
 
 @test "attachments, edits, reactions and notes come with their messages" {
 	M=$(at "$S" 1 'with a file')
-	local png="X'89504E47'" txt="CAST('hello' || char(10) AS BLOB)"
-	[ "${CONFAB_TEST_DB:-}" != pg ] || png="'\\x89504e47'::bytea" txt="'\\x68656c6c6f0a'::bytea"
+	local png txt
+	png=$(sql_blob 89504E47) txt=$(sql_blob 68656C6C6F0A)
 	db "INSERT INTO attachments (id, message_id, type, name, size, mime_type, content) VALUES
 	    ('att-1', '$M', 'image', 'dot.png', 4, 'image/png', $png),
 	    ('att-2', '$M', 'text', 'notes.txt', 6, 'text/plain', $txt)"
@@ -316,7 +316,7 @@ JSON
 	[ "$(jq -r '.metadata.merges[0] | "\(.sourceRemoved) \(.sourceName)"' <<< "$output")" = "true src" ]
 	[ "$(db "SELECT count(*) FROM sessions WHERE id = '$S'")" -eq 0 ]
 	[ "$(db "SELECT count(*) FROM messages WHERE session_id = '$S'")" -eq 0 ]
-	[ "$(db "SELECT hex(a.content) FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.session_id = '$T'")" = 6869 ]
+	[ "$(db "SELECT $(sql_hex a.content) FROM attachments a JOIN messages m ON m.id = a.message_id WHERE m.session_id = '$T'")" = 6869 ]
 	[ "$(count attachments)" -eq 1 ]
 	counts_true "$T"
 	# the name is gone now

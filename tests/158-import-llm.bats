@@ -75,7 +75,7 @@ sql() {
 		'[["image","attachment-1",29,"image/png"]]' ]
 	[ "$(jq -c '.metadata.attachments | map([.type, .name, .size, .mimeType])' <<< "${lines[5]}")" = \
 		'[["image","https://example.com/diagram.jpg",0,"image/jpeg"],["text","/home/ana/notes.txt",0,"text/plain"]]' ]
-	[ "$(sql "SELECT hex(content) FROM attachments WHERE name = 'attachment-1'")" = \
+	[ "$(sql "SELECT $(sql_hex content) FROM attachments WHERE name = 'attachment-1'")" = \
 		"$(sqlite3 logs.db "SELECT hex(content) FROM attachments WHERE type = 'image/png'")" ]
 	[ "$(sql "SELECT count(*) FROM attachments WHERE content IS NULL")" = 2 ]
 	[ "$(said "$(uuid5 "llm:$B")" | jq -sc .)" = '[["user","ping"],["assistant","pong"]]' ]
@@ -175,7 +175,7 @@ sql() {
 
 @test "a truncated or damaged logs.db is refused as such, not as another tool's file; nothing stored" {
 	chat-new -n kept > /dev/null
-	before=$(sql .dump)
+	before=$(store_dump)
 	"$STORE" 0.32 logs.db
 	head -c $(( $(stat -c %s logs.db) - 4096 )) logs.db > cut.db
 	run -5 --separate-stderr chat-import cut.db
@@ -183,7 +183,7 @@ sql() {
 	# and on stdin
 	run -5 --separate-stderr bash -c 'chat-import -f llm - < cut.db'
 	[ "$stderr" = "chat-import: stdin: cannot read the database: database disk image is malformed" ]
-	[ "$(sql .dump)" = "$before" ]
+	[ "$(store_dump)" = "$before" ]
 }
 
 @test "malformed llm 0.32 rows are refused with their place, and nothing is stored" {

@@ -49,6 +49,7 @@ arriving() {
 
 @test "--edit of the first message: its text changed, the rest asked again, the old line a branch" {
 	export USER=alice
+	ME=$(store_user)
 	talk text=three
 	send --edit "$U1" 'q1 better'
 	exit_is 0
@@ -57,7 +58,7 @@ arriving() {
 	# the message keeps its id; the old text is its edit
 	rec=$(chat-show --json "$SID" | jq -c 'select(.role == "user")')
 	[ "$(jq -r .id <<<"$rec")" = "$U1" ]
-	[ "$(jq -c '.metadata.edits | map([.content, .editedBy])' <<<"$rec")" = '[["q1","alice"]]' ]
+	[ "$(jq -c '.metadata.edits | map([.content, .editedBy])' <<<"$rec")" = "[[\"q1\",\"$ME\"]]" ]
 	# what was asked: the edited message alone
 	[ "$(sent 2)" = '[["user","q1 better"]]' ]
 	# the old line, whole, in a branch of this session made before its first message
@@ -176,6 +177,7 @@ arriving() {
 
 @test "--retry: the last reply asked again in its place; the old one in its edits with its figures" {
 	export USER=alice
+	ME=$(store_user)
 	talk text=deux
 	old=$(chat-show --json "$SID" | jq -c "select(.id == \"$A2\")")
 	send --retry
@@ -188,7 +190,7 @@ arriving() {
 	[ "$(jq -r .id <<<"$new")" = "$A2" ]
 	[ "$(jq -c '.metadata.edits | length' <<<"$new")" = 1 ]
 	e=$(jq -c '.metadata.edits[0]' <<<"$new")
-	[ "$(jq -c '[.content, .editedBy, .kind]' <<<"$e")" = '["two","alice","retry"]' ]
+	[ "$(jq -c '[.content, .editedBy, .kind]' <<<"$e")" = "[\"two\",\"$ME\",\"retry\"]" ]
 	[ "$(jq -c '[.model, .tokens, .inputTokens, .outputTokens, .provider, .stopReason]' <<<"$e")" = \
 		"$(jq -c '.metadata | [.model, .tokens, .inputTokens, .outputTokens, .provider, .stopReason]' <<<"$old")" ]
 	[ "$(jq -r .model <<<"$e")" = gpt-test ]

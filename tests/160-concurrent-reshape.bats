@@ -18,7 +18,7 @@ load helper
 		out="$BATS_TEST_TMPDIR/out$i"
 		case $((i % 4)) in
 		0) chat-edit "${tm[$((i / 4))]}" "edited $i" < /dev/null > "$out" 2>&1 & ;;
-		1) USER="u$i" chat-react "${tm[0]}" 👍 > "$out" 2>&1 & ;;
+		1) as_user "u$i" chat-react "${tm[0]}" 👍 > "$out" 2>&1 & ;;
 		2) chat-note "${tm[1]}" "note $i" > "$out" 2>&1 & ;;
 		3) chat-merge "src$(((i + 1) / 4))" target > "$out" 2>&1 & ;;
 		esac

@@ -105,13 +105,13 @@ start() {
 	start "$W"
 	mv "$W/sub" "$W/sub2"
 	wait_for 2 "SELECT count(*) FROM activity WHERE text IN ('created sub2/a.c', 'created sub2/in/b.c')"
-	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub/' AND json_extract(data, '\$.path') = 'sub/' AND json_extract(data, '\$.change') = 'removed' AND json_extract(data, '\$.folder') = 1"
+	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub/' AND json_extract(data, '\$.path') = 'sub/' AND json_extract(data, '\$.change') = 'removed' AND CAST(json_extract(data, '\$.folder') AS INTEGER) = 1"
 	# the old names' files are not listed one by one
 	[ "$(files "AND text IN ('removed sub/a.c', 'removed sub/in/b.c')")" = 0 ]
 	# moved out of the tree: the removal, and nothing under it seen any more
 	mkdir -p "$BATS_TEST_TMPDIR/elsewhere"
 	mv "$W/sub2" "$BATS_TEST_TMPDIR/elsewhere/"
-	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub2/' AND json_extract(data, '\$.folder') = 1"
+	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'removed sub2/' AND CAST(json_extract(data, '\$.folder') AS INTEGER) = 1"
 	echo c > "$BATS_TEST_TMPDIR/elsewhere/sub2/in/c.c"
 	echo z > "$W/zz-end.c"
 	wait_for 1 "SELECT count(*) FROM activity WHERE text = 'created zz-end.c'"

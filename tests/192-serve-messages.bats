@@ -12,6 +12,7 @@ load serve
 setup() {
 	common_setup
 	export USER=alice
+	ME=$(store_user)
 	S=$(new_session --name m -p echo)
 	M1=$(chat-add -s "$S" "first words, since 1857" | jq -r .id)
 	M2=$(chat-add -s "$S" -r assistant "a reply" | jq -r .id)
@@ -231,7 +232,7 @@ ids_in_order() {
 	[ "$(jq -c '[.id, .content, .seq, (.metadata.edits | map(.content))]' <<< "$body")" = "[\"$M1\",\"better words\",1,[\"first words, since 1857\"]]" ]
 	[ "$(chat-show --json "$S" | jq -r "select(.id == \"$M1\") | .content")" = "better words" ]
 	run -0 chat-edit --history "$M1"
-	[ "$(jq -sc 'map([.version, .current, .content, .replacedBy])' <<< "$output")" = '[[1,false,"first words, since 1857","alice"],[2,true,"better words",null]]' ]
+	[ "$(jq -sc 'map([.version, .current, .content, .replacedBy])' <<< "$output")" = "[[1,false,\"first words, since 1857\",\"$ME\"],[2,true,\"better words\",null]]" ]
 	# exactly the text given: its newlines are kept
 	send PUT "/api/chat/messages/$M1" '{"content":"two\nlines\n"}'
 	[ "$(jq -c .content <<< "$body")" = '"two\nlines\n"' ]
@@ -296,7 +297,7 @@ ids_in_order() {
 @test "reactions: put on once per user, taken off by body or ?emoji=, seen by chat-show; not one emoji 400" {
 	send POST "/api/chat/messages/$M2/reactions" '{"emoji":"👍"}'
 	[ "$API_STATUS" = 200 ]
-	[ "$(jq -c '[.id, (.metadata.reactions | map([.emoji, .user]))]' <<< "$body")" = "[\"$M2\",[[\"👍\",\"alice\"]]]" ]
+	[ "$(jq -c '[.id, (.metadata.reactions | map([.emoji, .user]))]' <<< "$body")" = "[\"$M2\",[[\"👍\",\"$ME\"]]]" ]
 	[ "$(jq .seq <<< "$body")" = 2 ]
 	run -0 on_tty chat-show --plain m
 	[[ "$output" == *"👍 1"* ]]
@@ -335,7 +336,7 @@ ids_in_order() {
 @test "notes: added with a quote, listed as chat-note --ls lists them, shown by chat-show, removed by ?note=" {
 	send POST "/api/chat/messages/$M1/notes" '{"text":"check the year","quote":"since 1857"}'
 	[ "$API_STATUS" = 201 ]
-	[ "$(jq -c '[.type, .messageId, .author, .text, .quote]' <<< "$body")" = "[\"note\",\"$M1\",\"alice\",\"check the year\",\"since 1857\"]" ]
+	[ "$(jq -c '[.type, .messageId, .author, .text, .quote]' <<< "$body")" = "[\"note\",\"$M1\",\"$ME\",\"check the year\",\"since 1857\"]" ]
 	N=$(jq -r .id <<< "$body")
 	send POST "/api/chat/messages/$M1/notes" '{"text":"second","quote":null}'
 	[ "$API_STATUS" = 201 ]
@@ -345,7 +346,7 @@ ids_in_order() {
 	[ "$(jq -c '[.type, (.notes | map(.text))]' <<< "$body")" = '["notes",["check the year","second"]]' ]
 	[ "$(jq -c .notes <<< "$body")" = "$(chat-note --ls "$M1" | jq -sc .)" ]
 	NO_COLOR=1 run -0 on_tty chat-show --plain m
-	[[ "$output" == *"note (alice, "* ]]
+	[[ "$output" == *"note ($ME, "* ]]
 	[[ "$output" == *"on “since 1857”"* ]]
 	# removed by its id or a prefix
 	call DELETE "/api/chat/messages/$M1/notes?note=${N:0:30}"

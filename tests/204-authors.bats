@@ -32,16 +32,16 @@ authors() {
 two_people() {
 	S=$(new_session --name shared -p echo)
 	T=$(new_session --name alone -p echo)
-	USER=alice chat-add -s "$S" "from alice" > /dev/null
-	USER=bob chat-add -s "$S" "from bob" > /dev/null
-	USER=alice chat-add -s "$T" "on my own" > /dev/null
-	USER=alice chat-add -s "$T" -r assistant "a reply" > /dev/null
+	as_user alice chat-add -s "$S" "from alice" > /dev/null
+	as_user bob chat-add -s "$S" "from bob" > /dev/null
+	as_user alice chat-add -s "$T" "on my own" > /dev/null
+	as_user alice chat-add -s "$T" -r assistant "a reply" > /dev/null
 }
 
 @test "each message records its author: \$USER, else the config's user; a reply's is who asked" {
 	two_people
 	[ "$(authors "$S")" = '["alice","bob"]' ]
-	USER=carol run -0 chat-send -s "$S" hello
+	run -0 as_user carol chat-send -s "$S" hello
 	[ "$(authors "$S")" = '["alice","bob","carol","carol"]' ]
 	[ "$(chat-show --json "$S" | jq -sc '.[3] | [.role, .metadata.model, .metadata.author]')" = '["assistant","echo","carol"]' ]
 	config <<< 'user = Dana Scully'
@@ -56,7 +56,7 @@ two_people() {
 	S=$(new_session --name recs)
 	jq -nc '{role: "user", content: "a", metadata: {author: "zoe"}},
 	        {role: "user", content: "b", metadata: {author: null}},
-	        {role: "user", content: "c"}' | USER=alice chat-add --records -s "$S" > /dev/null
+	        {role: "user", content: "c"}' | as_user alice chat-add --records -s "$S" > /dev/null
 	[ "$(chat-show --json "$S" | jq -sc 'map(.metadata | has("author"))')" = '[true,false,true]' ]
 	[ "$(authors "$S")" = '["zoe",null,"alice"]' ]
 	run -5 --separate-stderr chat-add --records -s "$S" <<< '{"role":"user","content":"d","metadata":{"author":7}}'
@@ -66,10 +66,10 @@ two_people() {
 @test "chat-ls --author: the sessions with a message by NAME, not a reaction" {
 	two_people
 	U=$(new_session --name none)
-	M=$(USER=zed chat-add -s "$U" hi | jq -r .id)
-	[ "$(USER=bob chat-ls --author alice --json | jq -r .name | sort | paste -sd,)" = alone,shared ]
+	M=$(as_user zed chat-add -s "$U" hi | jq -r .id)
+	[ "$(as_user bob chat-ls --author alice --json | jq -r .name | sort | paste -sd,)" = alone,shared ]
 	[ "$(chat-ls --author bob --json | jq -r .name)" = shared ]
-	USER=bob chat-react "$M" 👍
+	as_user bob chat-react "$M" 👍
 	[ "$(chat-ls --author bob --json | jq -r .name)" = shared ]
 	[ "$(chat-ls --author nobody --json | wc -l)" = 0 ]
 	[ "$(chat-ls --author alice --search reply --json | jq -r .name)" = alone ]
@@ -78,9 +78,9 @@ two_people() {
 @test "edits, reactions and notes carry their authors" {
 	two_people
 	M=$(chat-show --json "$S" | jq -rs '.[0].id')
-	USER=bob chat-edit "$M" "alice's words, fixed by bob"
-	USER=carol chat-react "$M" 🎉
-	USER=dave chat-note "$M" "a remark"
+	as_user bob chat-edit "$M" "alice's words, fixed by bob"
+	as_user carol chat-react "$M" 🎉
+	as_user dave chat-note "$M" "a remark"
 	m=$(chat-show --json --message "$M")
 	[ "$(jq -r '.metadata.edits[0].editedBy' <<< "$m")" = bob ]
 	[ "$(jq -r '.metadata.reactions[0].user' <<< "$m")" = carol ]
@@ -106,7 +106,7 @@ two_people() {
 
 @test "exports: md, txt and html name the authors of a session with two; one person's export is as before" {
 	two_people
-	USER=carol chat-send -s "$S" question > /dev/null
+	as_user carol chat-send -s "$S" question > /dev/null
 	run -0 chat-export -f md "$S"
 	[[ "$output" == *"## User · alice"* ]]
 	[[ "$output" == *"## User · bob"* ]]
@@ -140,14 +140,14 @@ two_people() {
 	two_people
 	chat-export -f json "$S" > "$BATS_TEST_TMPDIR/s.json"
 	chat-rm -f "$S"
-	USER=zed run -0 chat-import "$BATS_TEST_TMPDIR/s.json"
+	run -0 as_user zed chat-import "$BATS_TEST_TMPDIR/s.json"
 	N=$(chat-ls --json | jq -r 'select(.name == "shared") | .id')
 	[ "$(authors "$N")" = '["alice","bob"]' ]
 	# an export from before authors: none after the import
 	jq 'del(.messages[].metadata.author) | .id = "0190aaaa-0000-7000-8000-000000000001"
 	    | .name = "old" | .messages |= map(del(.id, .sessionId))' \
 		"$BATS_TEST_TMPDIR/s.json" > "$BATS_TEST_TMPDIR/old.json"
-	USER=zed run -0 chat-import "$BATS_TEST_TMPDIR/old.json"
+	run -0 as_user zed chat-import "$BATS_TEST_TMPDIR/old.json"
 	O=$(chat-ls --json | jq -r 'select(.name == "old") | .id')
 	[ "$(authors "$O")" = '[null,null]' ]
 	[ "$(db "SELECT count(*) FROM messages WHERE session_id = '$O' AND author IS NOT NULL")" = 0 ]
@@ -176,7 +176,7 @@ two_people() {
 	run -0 chat-show --json "$S"
 	[ "$(sqlite3 "$CHAT_DB" 'PRAGMA user_version')" = 7 ]
 	[ "$output" = "$before" ]
-	USER=alice chat-add -s "$S" again > /dev/null
+	as_user alice chat-add -s "$S" again > /dev/null
 	[ "$(authors "$S")" = '[null,"alice"]' ]
 }
 

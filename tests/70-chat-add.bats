@@ -38,7 +38,7 @@ setup() {
 	m=$output
 	[ "$(jq -c keys_unsorted <<<"$m")" = '["type","id","sessionId","role","content","timestamp","metadata","context"]' ]
 	[ "$(jq -c '[.type, .sessionId, .role, .content]' <<<"$m")" = "[\"message\",\"$S\",\"user\",\"hello\"]" ]
-	[ "$(jq -c .metadata <<<"$m")" = '{"tokens":null,"model":null,"processing_time":null,"attachments":[],"reactions":[],"edits":[],"author":"'"${USER:-$(id -un)}"'"}' ]
+	[ "$(jq -c .metadata <<<"$m")" = '{"tokens":null,"model":null,"processing_time":null,"attachments":[],"reactions":[],"edits":[],"author":"'"$(store_user)"'"}' ]
 	[ "$(jq -c .context <<<"$m")" = '{"activityEvents":[],"pluginCommands":[],"files":[]}' ]
 	[[ "$(jq -r .id <<<"$m")" =~ $UUID7 ]]
 	ts=$(jq -r .timestamp <<<"$m")

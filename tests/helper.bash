@@ -116,6 +116,35 @@ store_user() {
 	fi
 }
 
+# The name the activity queue's batches give the test's store: its file's
+# real path, or the URI (the tests' URIs hold no password, and are as
+# confab shows them).
+store_key() {
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		printf '%s\n' "$CHAT_DB"
+	else
+		realpath "$CHAT_DB"
+	fi
+}
+
+# `as_user NAME CMD...`: CMD run for another person.  SQLite's author is
+# $USER; PostgreSQL's is the role connected as, which two people sharing
+# one role (a service account) tell apart by the config's user, so there
+# the test's config is copied with that key first.  Real roles, each with
+# its own rows, are 203's and 204's.
+as_user() {
+	local name=$1
+	shift
+	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
+		local d=$BATS_TEST_TMPDIR/as-user/$name
+		mkdir -p "$d/confab"
+		{ printf 'user = %s\n' "$name"; grep -v '^[[:space:]]*user[[:space:]]*=' "$XDG_CONFIG_HOME/confab/config" 2> /dev/null || :; } > "$d/confab/config"
+		XDG_CONFIG_HOME=$d "$@"
+	else
+		USER=$name "$@"
+	fi
+}
+
 # SQLite's FTS5 index is kept by triggers and can drift from its table;
 # PostgreSQL's tsvector is a generated column of the row itself, with
 # nothing to check.
