@@ -415,11 +415,19 @@ body_code() {
 	[ "$output" != 200 ]
 }
 
-# The connections chat-serve holds: its sockets but the listening one.
+# The connections chat-serve holds: its sockets on its port but the
+# listening one (a PostgreSQL store's connections are sockets too).
 held() {
-	local n
-	n=$(find "/proc/$SERVE_PID/fd" -lname 'socket:*' | wc -l)
-	echo $((n - 1))
+	local hex inodes n=0 f l
+	hex=$(printf '%04X' "${SERVE_URL##*:}")
+	inodes=" $(awk -v p=":$hex" '$2 ~ p "$" && $4 != "0A" { print $10 }' /proc/net/tcp /proc/net/tcp6 | paste -sd ' ') "
+	for f in /proc/"$SERVE_PID"/fd/*; do
+		l=$(readlink "$f") || continue
+		[[ $l == socket:\[*\] ]] || continue
+		l=${l#socket:[}
+		[[ $inodes == *" ${l%]} "* ]] && n=$((n + 1))
+	done
+	echo "$n"
 }
 
 @test "serve-max-connections: no more connections than that are held; the next waits its turn" {
