@@ -273,14 +273,33 @@ unit: $(UNIT_BIN)
 PG_CHECK_DIR = build/pg-check
 PG_DEV_DIR = build/pg
 
+# The second pass: the suites again with the store on PostgreSQL
+# (CONFAB_TEST_DB=pg: a database per test, tests/helper.bash), in two
+# shards at once (tests/pg-pass), its lines marked [pg]; not the suites
+# that pick their backends themselves, which the first pass ran against
+# the same cluster, nor those that open no store (the docs, make, the
+# fake provider).
+PG_PASS = $(filter-out tests/199-% tests/200-% tests/201-% tests/202-% tests/203-% \
+	tests/205-% tests/206-% tests/90-% tests/95-% tests/fake-provider.bats, \
+	$(sort $(wildcard tests/*.bats)))
+PG_PASS_RUN = tests/pg-pass build/bats-pg.tap $(PG_PASS)
+
 # The last line counts every test, unit and bats, for people and for CI.
 check: all unit build/fakeprov build/asan/confab
 	@tests/pg-cluster run $(PG_CHECK_DIR) -- \
-		sh -c '{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap'
+		sh -c '{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap; \
+		$(PG_PASS_RUN) || :'
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
-	p=$$(grep -c '^ok ' build/bats.tap); f=$$(grep -c '^not ok ' build/bats.tap); \
+	p=$$(cat build/bats.tap build/bats-pg.tap | grep -c '^ok '); \
+	f=$$(cat build/bats.tap build/bats-pg.tap | grep -c '^not ok '); \
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
-	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ]
+	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ] && \
+	grep -q '^bats-exit 0$$' build/bats-pg.tap && ! grep -q '^bats-exit [^0]' build/bats-pg.tap
+
+# The second pass alone, on a cluster of its own.
+check-pg: all build/fakeprov build/asan/confab
+	@tests/pg-cluster run $(PG_CHECK_DIR) -- $(PG_PASS_RUN)
+.PHONY: check-pg
 
 # A second start leaves a running cluster be: its ports, and so the env a
 # shell sourced, stay as they were.
