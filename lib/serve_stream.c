@@ -46,6 +46,7 @@ struct job {
 	pid_t pid;
 	int out, res, pidfd;       /* -1 once closed */
 	int started, done, exited;
+	int retry;                 /* its reply folds into an old one's row */
 	size_t log_start, log_end; /* its events in the session's log */
 	char result[4096];         /* fd 3's line */
 	size_t rlen;
@@ -265,6 +266,10 @@ finish(struct cf_hub *h, struct hsess *s, struct job *j)
 	j->done = 1;
 	s->running = NULL;
 	h->busy--;
+	/* a retry's record keeps the old reply's seq, past every stream's
+	 * mark: the streams say change, and the pages read it again */
+	if (j->retry)
+		s->changes++;
 	wake_all(s, 1);   /* the reply is whole: its message event */
 	job_unref(j);
 	pthread_cond_broadcast(&h->cv);
@@ -1239,6 +1244,7 @@ send_post(struct cf_req *r)
 	/* The request waits in a memfd, not our heap: a queued send with
 	 * 20 MiB of attachments costs no memory of ours, and the child reads
 	 * it at its pace. */
+	int retry = jv_get_kind(jv_object_get(jv_copy(req), jv_string("retry"))) == JV_KIND_TRUE;
 	int fd = memfd_create("confab-turn", MFD_CLOEXEC);
 	size_t len;
 	const char *j = cf_json_compact(req, &len);
@@ -1265,6 +1271,7 @@ send_post(struct cf_req *r)
 		return cf_srv_fail(r, 500, "out of memory");
 	}
 	job->memfd = fd;
+	job->retry = retry;
 	job->out = job->res = job->pidfd = -1;
 	job->pid = -1;
 	job->refs = 2;

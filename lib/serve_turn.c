@@ -74,6 +74,10 @@ on_send(void *ctx)
 	                  c->t->provider : c->provider));
 	d = jv_object_set(d, jv_string("model"), jv_string(*c->t->model ?
 	                  c->t->model : c->model));
+	/* a retry streams under the reply it replaces: the page shows it
+	 * again though it had that record whole */
+	if (c->t->replace)
+		d = jv_object_set(d, jv_string("retry"), jv_true());
 	event(c, "start", d);
 	listen_signals(on_signal);
 }

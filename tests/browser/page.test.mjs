@@ -77,7 +77,7 @@ async function open(opts = {}) {
 	page.on('console', (m) => w.console.push(`${m.type()}: ${m.text()}`));
 	watched.push(w);
 	page.setDefaultTimeout(WAIT);
-	await page.goto(URL_ + '/');
+	await page.goto(URL_ + '/' + (opts.hash || ''));
 	await page.waitForSelector('html[data-ready="1"]');
 	return page;
 }
@@ -179,6 +179,29 @@ test('order: a reply\'s record before its last deltas stays whole', async () => 
 	assert.deepEqual(await visibleMessages(page, 'assistant'), ['the whole reply']);
 	assert.equal(await page.locator('.panel:not([hidden]) .msg.assistant.streaming').count(), 0);
 	assert.equal(await reply.first().locator('button', { hasText: 'Branch' }).count(), 1);
+});
+
+// A retry streams under the id of the reply it replaces, which a page
+// watching the session has whole: it shows the new one streaming in its
+// place, then the record (the change event: a folded row keeps its seq).
+test('retry elsewhere: a page watching the session sees a retry stream in, then its record', async () => {
+	const a = await open();
+	await newSession(a);
+	const sid = await a.evaluate(() => fetch('/api/chat/sessions').then((r) => r.json())
+		.then((l) => (l.sessions || l)[0].id));
+	// b has the first reply from its stream, as it came
+	const b = await open({ hash: `#session=${sid}` });
+	await b.waitForSelector('.panel:not([hidden])');
+	await sendAndWait(a, 'ask twice', 1);
+	await b.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant .actions').length === 1);
+	assert.deepEqual(await visibleMessages(b, 'assistant'), ['the first answer']);
+	await a.locator('.panel:not([hidden]) .msg.assistant').first().locator('button', { hasText: 'Retry' }).click();
+	await b.waitForSelector('.panel:not([hidden]) .msg.assistant.streaming');
+	await b.waitForFunction(() => {
+		const m = document.querySelectorAll('.panel:not([hidden]) .msg.assistant');
+		return m.length === 1 && m[0].querySelector('.actions') && /the second answer/.test(m[0].textContent);
+	});
+	assert.deepEqual(await visibleMessages(b, 'assistant'), ['the second answer, slowly']);
 });
 
 test('branch: from a message, a new tab with the messages up to it', async () => {

@@ -392,10 +392,10 @@ function lastMessage(t) {
 function streamFor(t, id, model) {
 	let s = t.streams.get(id);
 	if (s) return s;
-	// The stream's record can come before its last deltas (the store
+	// The stream's record can come before its last events (the store
 	// is watched apart from the turn's pipe): once whole, a reply's late
-	// events are dropped, as a stream never reuses an id (a retry streams
-	// into a new row and is folded after).
+	// events are dropped.  A retry, which streams under the id of the
+	// reply it replaces, says so in its start event (streamAgain).
 	if (t.whole.has(id)) return { id, node: h('li'), body: h('div'), len: 0, ended: true };
 	const body = h('div', { className: 'body plain' });
 	const node = h('li', { className: 'msg assistant streaming', attrs: { 'data-id': id, 'aria-busy': 'true' } },
@@ -410,6 +410,13 @@ function streamFor(t, id, model) {
 	return s;
 }
 
+// A retry's reply, shown streaming in the old one's place; its record,
+// folded into the old row at the same seq, comes by the change event.
+function streamAgain(t, id) {
+	t.whole.delete(id);
+	t.streams.delete(id);
+}
+
 function connect(t) {
 	if (t.es) t.es.close();
 	const es = new EventSource(api.streamUrl(t.sid, t.maxSeq ?? undefined));
@@ -420,7 +427,9 @@ function connect(t) {
 	es.addEventListener('message', (e) => { const m = data(e); if (m && m.id) { t.whole.add(m.id); placeMessage(t, m); } });
 	es.addEventListener('start', (e) => {
 		const d = data(e);
-		if (d && d.messageId) streamFor(t, d.messageId, d.model);
+		if (!d || !d.messageId) return;
+		if (d.retry) streamAgain(t, d.messageId);
+		streamFor(t, d.messageId, d.model);
 	});
 	es.addEventListener('delta', (e) => {
 		const d = data(e);
