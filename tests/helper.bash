@@ -112,7 +112,7 @@ store_user() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
 		store_sql 'SELECT current_user'
 	else
-		printf '%s\n' "$USER"
+		printf '%s\n' "${USER:-$(id -un)}"
 	fi
 }
 
