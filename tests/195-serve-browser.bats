@@ -80,6 +80,10 @@ xss_replies() {
 	browser order
 }
 
+@test "retry twice: a retry of a retry still streaming takes its place, one node" {
+	browser 'retry twice'
+}
+
 @test "retry elsewhere: a page watching the session sees the retry stream in, then its record" {
 	browser 'retry elsewhere' 'text=the%20first%20answer' 'text=the%20second%20answer,%20slowly piece=4 delay=100'
 }

@@ -154,21 +154,28 @@ test('stream: a new session, a message sent, its reply seen growing then rendere
 // can reach the page before its last deltas (seen once in CI, under
 // load): the whole record stays, with its buttons, and the late events
 // change nothing.  The order is forced by serving the stream here.
-test('order: a reply\'s record before its last deltas stays whole', async () => {
-	const page = await open();
-	const at = new Date().toISOString();
-	const ev = (name, d) => `event: ${name}\ndata: ${JSON.stringify(d)}\n\n`;
+// The page's stream, served here as these [event, data] pairs in this
+// order (and not again: the retry is ten minutes off).
+async function serveStream(page, events) {
 	await page.route('**/stream*', (route) => route.fulfill({
 		status: 200,
 		headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
 		body: 'retry: 600000\n\n' +
-			ev('message', { id: 'u-order', role: 'user', content: 'ask', seq: 1, timestamp: at }) +
-			ev('start', { messageId: 'r-order', model: 'm' }) +
-			ev('delta', { messageId: 'r-order', text: 'the whole ' }) +
-			ev('message', { id: 'r-order', role: 'assistant', content: 'the whole reply', seq: 2, timestamp: at }) +
-			ev('delta', { messageId: 'r-order', text: 'reply' }) +
-			ev('end', { messageId: 'r-order' }),
+			events.map(([name, d]) => `event: ${name}\ndata: ${JSON.stringify(d)}\n\n`).join(''),
 	}));
+}
+
+test('order: a reply\'s record before its last deltas stays whole', async () => {
+	const page = await open();
+	const at = new Date().toISOString();
+	await serveStream(page, [
+		['message', { id: 'u-order', role: 'user', content: 'ask', seq: 1, timestamp: at }],
+		['start', { messageId: 'r-order', model: 'm' }],
+		['delta', { messageId: 'r-order', text: 'the whole ' }],
+		['message', { id: 'r-order', role: 'assistant', content: 'the whole reply', seq: 2, timestamp: at }],
+		['delta', { messageId: 'r-order', text: 'reply' }],
+		['end', { messageId: 'r-order' }],
+	]);
 	await newSession(page);
 	const reply = page.locator('.panel:not([hidden]) .msg.assistant');
 	await page.waitForFunction(() => [...document.querySelectorAll('.panel:not([hidden]) .msg.assistant .body')]
@@ -179,6 +186,29 @@ test('order: a reply\'s record before its last deltas stays whole', async () => 
 	assert.deepEqual(await visibleMessages(page, 'assistant'), ['the whole reply']);
 	assert.equal(await page.locator('.panel:not([hidden]) .msg.assistant.streaming').count(), 0);
 	assert.equal(await reply.first().locator('button', { hasText: 'Branch' }).count(), 1);
+});
+
+// A second retry can start before the first one's record comes (the
+// record comes by the change event): one node for the reply, showing the
+// latest attempt.  The order is forced by serving the stream here.
+test('retry twice: a retry of a retry still streaming takes its place', async () => {
+	const page = await open();
+	const at = new Date().toISOString();
+	await serveStream(page, [
+		['message', { id: 'u-again', role: 'user', content: 'ask', seq: 1, timestamp: at }],
+		['message', { id: 'r-again', role: 'assistant', content: 'the first try', seq: 2, timestamp: at }],
+		['start', { messageId: 'r-again', model: 'm', retry: true }],
+		['delta', { messageId: 'r-again', text: 'the second try' }],
+		['start', { messageId: 'r-again', model: 'm', retry: true }],
+		['delta', { messageId: 'r-again', text: 'the third try' }],
+	]);
+	await newSession(page);
+	await page.waitForFunction(() => [...document.querySelectorAll('.panel:not([hidden]) .msg.assistant .body')]
+		.some((b) => b.textContent.includes('third')));
+	await page.waitForTimeout(300);
+	const bodies = await page.locator('.panel:not([hidden]) .msg.assistant .body').allTextContents();
+	assert.deepEqual(bodies, ['the third try']);
+	assert.equal(await page.locator('.panel:not([hidden]) [data-id="r-again"]').count(), 1);
 });
 
 // A retry streams under the id of the reply it replaces, which a page

@@ -412,9 +412,14 @@ function streamFor(t, id, model) {
 
 // A retry's reply, shown streaming in the old one's place; its record,
 // folded into the old row at the same seq, comes by the change event.
-function streamAgain(t, id) {
+// The old one may itself be a retry still streaming, its record not yet
+// come: the new node takes that node's place.
+function streamAgain(t, id, model) {
 	t.whole.delete(id);
+	const was = t.streams.get(id);
 	t.streams.delete(id);
+	const s = streamFor(t, id, model);
+	if (was && was.node.isConnected) was.node.replaceWith(s.node);
 }
 
 function connect(t) {
@@ -428,8 +433,8 @@ function connect(t) {
 	es.addEventListener('start', (e) => {
 		const d = data(e);
 		if (!d || !d.messageId) return;
-		if (d.retry) streamAgain(t, d.messageId);
-		streamFor(t, d.messageId, d.model);
+		if (d.retry) streamAgain(t, d.messageId, d.model);
+		else streamFor(t, d.messageId, d.model);
 	});
 	es.addEventListener('delta', (e) => {
 		const d = data(e);
