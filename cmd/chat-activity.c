@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -97,7 +96,7 @@ queue_all(cf_store *st, const char *db, struct src *s, const char *why)
 {
 	jv err = jv_invalid();
 	cf_activity_q *qq = st ? cf_activity_queue_open(st, &err) :
-	                    cf_activity_queue_open_path(db, &err);
+	                    cf_activity_queue_open_path(db, db ? CF_STORE_EXISTING : 0, &err);
 	if (!qq)
 		cf_exit_on(err);
 	long n = 0;
@@ -366,14 +365,8 @@ main(int argc, char **argv)
 		signal(SIGHUP, SIG_IGN);
 	/* The hook's: never SQLite (its open and commit are most of an add's
 	 * time); every reader drains the queue first.  A --db that names no
-	 * file is a typo, as cf_open says; a PostgreSQL URI is no file (and
-	 * is not echoed: it may hold a password). */
+	 * file is a typo, as cf_open says. */
 	if (queue) {
-		struct stat sb;
-		const char *f = db && !strncmp(db, "sqlite://", 9) ? db + 9 : db;
-		if (f && !cf_store_is_pg(f) && stat(f, &sb) != 0)
-			cf_die(CF_EX_STORE, "no store at '%s': --db names an existing "
-			       "one (chat-new --db creates it)", db);
 		int code = queue_all(NULL, db, &s, NULL);
 		jv_free(s.event);
 		jv_free(s.dflt);

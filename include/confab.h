@@ -220,6 +220,13 @@ const char *cf_store_default_path(void);
 /* A PostgreSQL connection string (postgresql://, postgres://, or libpq's
  * key=value pairs) rather than a SQLite file? */
 int cf_store_is_pg(const char *path);
+/* The SQLite file a store's name names (sqlite:///abs/path is the file
+ * /abs/path), or NULL for a PostgreSQL store: where a program looks at the
+ * file without opening the store. */
+const char *cf_store_name_file(const char *name);
+/* The error for a store file that is not there, where the user named it
+ * (CF_STORE_EXISTING). */
+CF_MUST jv cf_store_missing(const char *file);
 
 /* One change, one transaction: begin waits for its turn among the writers,
  * in arrival order (PATH-lock), then takes the write lock up front (BEGIN
@@ -1405,8 +1412,9 @@ const char *cf_activity_queue_dir(void);
 typedef struct cf_activity_q cf_activity_q;
 cf_activity_q *cf_activity_queue_open(cf_store *st, jv *err);
 /* The same for the store at path (NULL: the default), never opening it:
- * chat-activity add --queue, the shell hook's. */
-cf_activity_q *cf_activity_queue_open_path(const char *path, jv *err);
+ * chat-activity add --queue, the shell hook's.  mode CF_STORE_EXISTING
+ * refuses a SQLite file that is not there, as cf_store_open_mode does. */
+cf_activity_q *cf_activity_queue_open_path(const char *path, int mode, jv *err);
 CF_MUST jv cf_activity_queue_put(cf_activity_q *q, jv event);
 CF_MUST jv cf_activity_queue_close(cf_activity_q *q);   /* its path */
 void cf_activity_queue_discard(cf_activity_q *q);

@@ -584,7 +584,7 @@ cf_activity_queue_open(cf_store *st, jv *err)
  * A PostgreSQL store's is the URI as cf_store_open shows it, which holds
  * no password (the queue is a file). */
 cf_activity_q *
-cf_activity_queue_open_path(const char *path, jv *err)
+cf_activity_queue_open_path(const char *path, int mode, jv *err)
 {
 	if (!path)
 		path = cf_store_default_path();
@@ -592,13 +592,18 @@ cf_activity_queue_open_path(const char *path, jv *err)
 		*err = cf_error(CF_EX_STORE, "no database: set CHAT_DB or HOME");
 		return NULL;
 	}
-	if (!strncmp(path, "sqlite://", 9))
-		path += 9;
-	if (cf_store_is_pg(path)) {
+	const char *file = cf_store_name_file(path);
+	if (!file) {
 		char *shown = cf_pg_display(path);
 		cf_activity_q *q = queue_open_key(shown, err);
 		free(shown);
 		return q;
+	}
+	path = file;
+	struct stat sb;
+	if ((mode & CF_STORE_EXISTING) && stat(path, &sb) != 0) {
+		*err = cf_store_missing(path);
+		return NULL;
 	}
 	char key[PATH_MAX], cwd[PATH_MAX];
 	if (!realpath(path, key)) {

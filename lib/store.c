@@ -614,8 +614,7 @@ open_store(cf_store *st, const char *path, int mode)
 	mode &= ~(CF_STORE_EXISTING | CF_STORE_CREATE);
 	if (stat(path, &sb) != 0) {
 		if (existing)
-			return cf_error(CF_EX_STORE, "no store at '%s': --db names an "
-			                "existing one (chat-new --db creates it)", path);
+			return cf_store_missing(path);
 		jv r = mkdirs(path);
 		if (!jv_is_valid(r))
 			return r;
@@ -691,6 +690,21 @@ cf_store_is_pg(const char *path)
 	const char *p = path + strspn(path, " ");
 	size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
 	return k > 0 && p[k + strspn(p + k, " ")] == '=';
+}
+
+const char *
+cf_store_name_file(const char *name)
+{
+	if (!strncmp(name, "sqlite://", 9))
+		name += 9;   /* as chat-import takes a store to read */
+	return cf_store_is_pg(name) ? NULL : name;
+}
+
+jv
+cf_store_missing(const char *file)
+{
+	return cf_error(CF_EX_STORE, "no store at '%s': --db names an existing "
+	                "one (chat-new --db creates it)", file);
 }
 
 static jv
@@ -785,9 +799,10 @@ cf_store_open_mode(const char *path, int mode, jv *err)
 	}
 	cf_store *st = cf_xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
-	if (!strncmp(path, "sqlite://", 9))
-		path += 9;   /* sqlite:///abs/path, as chat-import takes it */
-	int pg = cf_store_is_pg(path);
+	const char *file = cf_store_name_file(path);
+	int pg = !file;
+	if (file)
+		path = file;
 	if ((mode & CF_STORE_REPLICA) && !pg) {
 		free(st);
 		/* not named: a mistyped URI may hold a password */
