@@ -139,6 +139,7 @@ main(int argc, char **argv)
 		p = cf_ok(cf_resolve_session(st, parent));
 		f.parent = cf_jstr(p, "id");
 	}
+	f.limit = c.where ? 0 : c.limit;   /* --where picks from the rows */
 	cf_exit_on(cf_session_list(st, &f, each, &c));
 	if (c.human)
 		cf_human_sessions(st, c.rows);

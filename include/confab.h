@@ -337,6 +337,10 @@ struct cf_filter {
 	 * own pair just before fn is given the row. */
 	int64_t after_updated, after_n;
 	int64_t *key;
+	/* At most this many rows (0: all), for a caller whose fn stops at
+	 * that many: PostgreSQL makes every row of a query at its first step,
+	 * SQLite as they are stepped. */
+	int64_t limit;
 };
 
 /* Calls fn for each matching session, most recently updated first; fn

@@ -570,7 +570,7 @@ cf_session_of(cf_store *st, const char *id)
 	if (id) {
 		s = cf_session_get(st, id);
 	} else {
-		struct cf_filter f = {0};
+		struct cf_filter f = {.limit = 1};
 		jv e = cf_session_list(st, &f, first, &s);
 		if (!jv_is_valid(e)) {
 			jv_free(s);

@@ -1180,7 +1180,7 @@ static jv
 search_run(struct cf_chat *c, void *ctx)
 {
 	struct search *se = ctx;
-	struct cf_filter f = {0};
+	struct cf_filter f = {.limit = FOUND_MAX};
 	f.search = se->text;
 	jv_free(cf_bridge(cf_session_list(c->st, &f, found_one, &se->list)));
 	return jv_true();

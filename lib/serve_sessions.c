@@ -266,6 +266,7 @@ list_run(cf_store *st, const struct largs *a, struct buf *body, char next[48])
 	f.after_updated = a->after_updated;
 	f.after_n = a->after_n;
 	f.key = c.key;
+	f.limit = a->limit + 1;   /* one past the page says there is a next */
 	if (a->parent) {
 		p = cf_resolve_session(st, a->parent);
 		if (!jv_is_valid(p))

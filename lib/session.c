@@ -442,7 +442,7 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 	int np = 0;
 	const char *params[64];
 	int64_t times[2] = {0, 0};
-	int has_since = 0, has_until = 0, has_after = 0;
+	int has_since = 0, has_until = 0, has_after = 0, has_limit = 0;
 	int pg = cf_sql_kind(st->db) == CF_SQL_PG;
 
 	if (f->search) {
@@ -517,6 +517,12 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		np++;
 	}
 	sb_add(&b, " ORDER BY s.last_updated DESC, s.n DESC");
+	/* SQLite makes rows as they are stepped, PostgreSQL all of them at
+	 * the first step: 20 of 100,000 sessions took 1.1 s there without */
+	if (f->limit > 0) {
+		sb_add(&b, " LIMIT ?");
+		has_limit = ++np;
+	}
 
 	cf_sql_stmt *s = cf_prepare(st, b.s);
 	free(b.s);
@@ -529,6 +535,8 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 			cf_sql_bind_int64(s, i + 1, f->after_updated);
 		else if (i == has_after && has_after)
 			cf_sql_bind_int64(s, i + 1, f->after_n);
+		else if (i + 1 == has_limit)
+			cf_sql_bind_int64(s, i + 1, f->limit);
 		else
 			cf_bind_text(s, i + 1, params[i]);
 	}
