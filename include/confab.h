@@ -239,6 +239,13 @@ CF_MUST jv cf_store_begin(cf_store *st);
 CF_MUST jv cf_store_commit(cf_store *st);
 /* Ends a transaction without its changes, if one is open; never fails. */
 void cf_store_rollback(cf_store *st);
+/* Many messages about to be written into session sid (NULL: no more), in
+ * the open transaction: PostgreSQL adds them to the session's counts
+ * once, at the next cf_store_bulk or the commit, rather than a row at a
+ * time (whose row versions make a long write slower with each row).
+ * Until then the session's counts and last_updated are stale: end the
+ * bulk before reading or changing the session's row.  Nothing on SQLite. */
+CF_MUST jv cf_store_bulk(cf_store *st, const char *sid);
 /* The error (CF_EX_STORE) for what failed, with SQLite's message and, for
  * a full disk or a busy store, what to do. */
 CF_MUST jv cf_store_error(cf_store *st, const char *what);

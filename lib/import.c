@@ -1412,6 +1412,7 @@ write_plan(cf_store *st, jv p, jv *err)
 	jv sid = jv_string(cf_jstr(rec, "id"));
 	jv_free(rec);
 	const char *s = jv_string_value(sid);
+	ok(err, cf_store_bulk(st, s));
 	jv msgs = jv_object_get(jv_copy(p), jv_string("messages"));
 	jv_array_foreach(msgs, k, m) {
 		char mid[37];
@@ -1449,6 +1450,8 @@ write_plan(cf_store *st, jv p, jv *err)
 		(void)k;
 	}
 	jv_free(msgs);
+	if (!cf_is_error(*err))
+		ok(err, cf_store_bulk(st, NULL));
 	/* the messages' trigger moved it to the latest message */
 	if (!cf_is_error(*err) && has_updated) {
 		cf_sql_stmt *q = cf_stmt(st, touch);

@@ -253,11 +253,11 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		"UPDATE messages SET seq = -seq WHERE session_id = ?1 AND seq > ?2";
 	static const char back[] =
 		"UPDATE messages SET seq = ?3 WHERE session_id = ?1 AND seq = ?2";
-	jv r = jv_true();
+	jv r = cf_store_bulk(st, did);
 	cf_sql_stmt *s;
 	/* UNIQUE(session_id, seq): the rows that move go to -seq while the
 	 * new ones take their places */
-	if (interleave && dst->n && dst->v[dst->n - 1].seq > base) {
+	if (!cf_is_error(r) && interleave && dst->n && dst->v[dst->n - 1].seq > base) {
 		s = cf_stmt(st, aside);
 		cf_bind_text(s, 1, did);
 		cf_sql_bind_int64(s, 2, base);
@@ -292,6 +292,8 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 	}
 	if (!cf_is_error(r))
 		r = renew_notes(st, map);
+	if (!cf_is_error(r))
+		r = cf_store_bulk(st, NULL);
 	s = cf_stmt(st, msgs);
 	cf_sql_bind_null(s, 3);   /* no pointer left to what is freed now */
 	free(map);

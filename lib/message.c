@@ -571,14 +571,20 @@ cf_message_copy_all(cf_store *st, const char *from, const char *to,
 		" json(n.type) ELSE json(n.value) END)"
 		" FROM json_each(messages.extra, '$.notes') n))"
 		" WHERE session_id = ?1 AND json_type(extra, '$.notes') = 'array'";
+	jv r = cf_store_bulk(st, to);
+	if (cf_is_error(r))
+		return r;
 	cf_sql_stmt *s = cf_stmt(st, msgs);
 	cf_bind_text(s, 1, from);
 	cf_bind_text(s, 2, to);
 	cf_bind_text(s, 3, upto);
-	jv r = cf_exec_stmt(st, s, "copying messages");
+	r = cf_exec_stmt(st, s, "copying messages");
 	if (cf_is_error(r))
 		return r;
 	long n = cf_sql_changes(st->db);
+	r = cf_store_bulk(st, NULL);
+	if (cf_is_error(r))
+		return r;
 	s = cf_stmt(st, notes);
 	cf_bind_text(s, 1, to);
 	r = cf_exec_stmt(st, s, "copying notes");

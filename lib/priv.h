@@ -25,6 +25,7 @@ struct cf_store {
 	int lock_fd;      /* PATH-lock; -1 when there is none */
 	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
 	long wait_once;   /* cf_store_begin_within's wait, for one begin */
+	char bulk[37];    /* the session cf_store_bulk writes into, or "" */
 };
 
 /* The SQLite file, for checks that compare paths with it; NULL on

@@ -1169,6 +1169,7 @@ pg_begin(cf_store *st, long budget, double t0)
 jv
 cf_store_begin(cf_store *st)
 {
+	*st->bulk = 0;
 	if (st->full)
 		return cf_error(CF_EX_STORE, "%s: the disk is full: nothing was "
 		                "changed; free some space on its disk and run the "
@@ -1245,8 +1246,53 @@ queue_leave(cf_store *st)
 }
 
 jv
+cf_store_bulk(cf_store *st, const char *sid)
+{
+	static const char settle[] =
+		"UPDATE sessions SET message_count = message_count"
+		" + coalesce(nullif(current_setting('confab.bulk_n', true), ''), '0')::bigint,"
+		" total_tokens = total_tokens"
+		" + coalesce(nullif(current_setting('confab.bulk_tokens', true), ''), '0')::bigint,"
+		" last_updated = greatest(last_updated,"
+		" nullif(current_setting('confab.bulk_at', true), '')::bigint)"
+		" WHERE id = ?1";
+	static const char start[] =
+		"SELECT set_config('confab.bulk', ?1, true),"
+		" set_config('confab.bulk_n', '', true),"
+		" set_config('confab.bulk_tokens', '', true),"
+		" set_config('confab.bulk_at', '', true)";
+	if (sid && strlen(sid) >= sizeof st->bulk)
+		sid = NULL;   /* no id of ours: counted a row at a time */
+	if (st->lite || !strcmp(st->bulk, sid ? sid : ""))
+		return jv_true();
+	cf_sql_stmt *s;
+	if (*st->bulk) {
+		s = cf_stmt(st, settle);
+		cf_bind_text(s, 1, st->bulk);
+		jv r = cf_exec_stmt(st, s, "counting a session's messages");
+		if (!jv_is_valid(r))
+			return r;
+	}
+	s = cf_stmt(st, start);
+	cf_bind_text(s, 1, sid ? sid : "");
+	int rc = cf_sql_step(s);
+	cf_sql_reset(s);
+	if (rc != CF_SQL_ROW)
+		return cf_store_error(st, "counting a session's messages");
+	snprintf(st->bulk, sizeof st->bulk, "%s", sid ? sid : "");
+	return jv_true();
+}
+
+jv
 cf_store_commit(cf_store *st)
 {
+	if (*st->bulk) {
+		jv b = cf_store_bulk(st, NULL);
+		if (!jv_is_valid(b)) {
+			cf_store_rollback(st);
+			return b;
+		}
+	}
 	jv r = exec(st, "COMMIT", "committing");
 	if (!jv_is_valid(r))
 		cf_store_rollback(st);   /* a COMMIT that failed leaves it open */
@@ -1259,6 +1305,7 @@ void
 cf_store_rollback(cf_store *st)
 {
 	/* never fails: it is what a caller that caught an error runs */
+	*st->bulk = 0;
 	if (!cf_sql_autocommit(st->db))
 		cf_sql_exec(st->db, "ROLLBACK");
 	queue_leave(st);

@@ -146,6 +146,59 @@ q() {
 	[ "$(q "SELECT message_count FROM sessions WHERE id = '$S'")" = 50 ]
 }
 
+# Every session whose counts are not its rows': message_count, total_tokens
+# and last_updated (never before its latest message).
+miscounted() {
+	q "SELECT s.name FROM sessions s WHERE s.message_count <> (SELECT count(*)
+		FROM messages m WHERE m.session_id = s.id) OR s.total_tokens <>
+		(SELECT coalesce(sum(m.tokens), 0) FROM messages m WHERE m.session_id = s.id)
+		OR s.last_updated < (SELECT coalesce(max(m.timestamp), 0) FROM messages m
+		WHERE m.session_id = s.id) ORDER BY 1"
+}
+
+# A bulk write (chat-add --records, import, branch, merge) counts a session's
+# rows once at its end, not a row at a time (cf_store_bulk): the counts come
+# out as a row at a time would make them, other sessions' too.
+@test "bulk writes count each session's messages once, and right" {
+	A=$(new_session --name a)
+	B=$(new_session --name b)
+	# interleaved, so the bulk moves between sessions and back
+	jq -nc --arg a "$A" --arg b "$B" 'range(1; 301) as $i | {type: "message",
+		sessionId: (if $i % 3 == 0 then $b else $a end), role: "user",
+		content: "row \($i)", timestamp: "2030-01-01T00:00:00Z",
+		metadata: {tokens: $i}} | if $i == 150 then .timestamp = "2031-06-01T00:00:00Z" else . end' \
+		> "$BATS_TEST_TMPDIR/recs"
+	chat-add --records < "$BATS_TEST_TMPDIR/recs" > /dev/null
+	[ "$(q "SELECT message_count, total_tokens FROM sessions WHERE id = '$A'")" = "200|30000" ]
+	[ "$(q "SELECT message_count, total_tokens FROM sessions WHERE id = '$B'")" = "100|15150" ]
+	[ "$(q "SELECT last_updated FROM sessions WHERE id = '$B'")" = \
+		"$(q "SELECT (extract(epoch FROM timestamptz '2031-06-01T00:00:00Z') * 1000)::bigint")" ]
+	# a psql writer beside them counts a row at a time, as before
+	q "INSERT INTO messages (id, session_id, seq, role, content, timestamp, tokens)
+		VALUES ('psql-1', '$A', 1000, 'user', 'by hand', 1, 7)"
+	[ "$(q "SELECT message_count, total_tokens FROM sessions WHERE id = '$A'")" = "201|30007" ]
+	# a bad record at the end: nothing of the batch stays, counts included
+	{ head -5 "$BATS_TEST_TMPDIR/recs"; jq -nc --arg a "$A" '{sessionId: $a, role: "robot", content: "x"}'; } \
+		> "$BATS_TEST_TMPDIR/bad"
+	run chat-add --records < "$BATS_TEST_TMPDIR/bad"
+	[ "$status" -ne 0 ]
+	[ "$(q "SELECT message_count, total_tokens FROM sessions WHERE id = '$A'")" = "201|30007" ]
+	# a branch, a merge and an import of the lot
+	chat-branch --name a2 "$A" > /dev/null
+	chat-merge "$B" "$A" > /dev/null
+	export CHAT_DB=$LITE
+	chat-new -n lite > /dev/null
+	L=$(chat-ls --json | jq -r .id)
+	chat-add --records -s "$L" < "$BATS_TEST_TMPDIR/recs" > /dev/null
+	export CHAT_DB=$PG
+	chat-import "sqlite://$LITE" > /dev/null
+	[ "$(q "SELECT message_count, total_tokens FROM sessions WHERE id = '$L'")" = "300|45150" ]
+	[ "$(q "SELECT count(*) FROM sessions")" = 4 ]
+	run miscounted
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] || { echo "miscounted: $output"; false; }
+}
+
 # A store with a bit of everything: a branch, an edit, a reaction, a
 # note, an attachment, an archived session.
 rich_store() {
