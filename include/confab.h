@@ -220,10 +220,10 @@ const char *cf_store_default_path(void);
 /* A PostgreSQL connection string (postgresql://, postgres://, or libpq's
  * key=value pairs) rather than a SQLite file? */
 int cf_store_is_pg(const char *path);
-/* The SQLite file a store's name names (sqlite:///abs/path is the file
- * /abs/path), or NULL for a PostgreSQL store: where a program looks at the
- * file without opening the store. */
-const char *cf_store_name_file(const char *name);
+/* A store's name without the sqlite:// that chat-import's sources may
+ * carry (sqlite:///abs/path is /abs/path): a SQLite file's path, or a
+ * PostgreSQL connection string (cf_store_is_pg). */
+const char *cf_store_name(const char *name);
 /* The error for a store file that is not there, where the user named it
  * (CF_STORE_EXISTING). */
 CF_MUST jv cf_store_missing(const char *file);

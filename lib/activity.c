@@ -592,14 +592,13 @@ cf_activity_queue_open_path(const char *path, int mode, jv *err)
 		*err = cf_error(CF_EX_STORE, "no database: set CHAT_DB or HOME");
 		return NULL;
 	}
-	const char *file = cf_store_name_file(path);
-	if (!file) {
+	path = cf_store_name(path);
+	if (cf_store_is_pg(path)) {
 		char *shown = cf_pg_display(path);
 		cf_activity_q *q = queue_open_key(shown, err);
 		free(shown);
 		return q;
 	}
-	path = file;
 	struct stat sb;
 	if ((mode & CF_STORE_EXISTING) && stat(path, &sb) != 0) {
 		*err = cf_store_missing(path);

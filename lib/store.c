@@ -693,11 +693,9 @@ cf_store_is_pg(const char *path)
 }
 
 const char *
-cf_store_name_file(const char *name)
+cf_store_name(const char *name)
 {
-	if (!strncmp(name, "sqlite://", 9))
-		name += 9;   /* as chat-import takes a store to read */
-	return cf_store_is_pg(name) ? NULL : name;
+	return strncmp(name, "sqlite://", 9) ? name : name + 9;
 }
 
 jv
@@ -799,10 +797,8 @@ cf_store_open_mode(const char *path, int mode, jv *err)
 	}
 	cf_store *st = cf_xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
-	const char *file = cf_store_name_file(path);
-	int pg = !file;
-	if (file)
-		path = file;
+	path = cf_store_name(path);
+	int pg = cf_store_is_pg(path);
 	if ((mode & CF_STORE_REPLICA) && !pg) {
 		free(st);
 		/* not named: a mistyped URI may hold a password */

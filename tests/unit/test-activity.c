@@ -122,7 +122,7 @@ store(void)
 	jv_free(n);
 	/* queued by the store's path, never opening it (add --queue): the
 	 * header names it as the open store's drain does */
-	q = cf_activity_queue_open_path(path, &err);
+	q = cf_activity_queue_open_path(path, 0, &err);
 	CHECK(q != NULL);
 	OK(cf_activity_queue_put(q, ev("{\"kind\":\"note\",\"text\":\"by path\"}")));
 	p = cf_activity_queue_close(q);
