@@ -189,7 +189,8 @@ main(int argc, char **argv)
 			jv_free(n);
 			cf_err_context(where);
 		}
-		cf_exit_on(cf_store_bulk(st, sid ? sid : cf_jstr(rec, "sessionId")));
+		if (records)
+			cf_exit_on(cf_store_bulk(st, sid ? sid : cf_jstr(rec, "sessionId")));
 		out = jv_array_append(out, cf_ok(cf_message_insert(st, sid, rec)));
 	}
 	cf_err_context(NULL);

@@ -1269,6 +1269,10 @@ cf_store_bulk(cf_store *st, const char *sid)
 		if (!jv_is_valid(r))
 			return r;
 	}
+	if (!sid && st->committing) {
+		*st->bulk = 0;   /* the settings end with the transaction */
+		return jv_true();
+	}
 	s = cf_stmt(st, start);
 	cf_bind_text(s, 1, sid ? sid : "");
 	int rc = cf_sql_step(s);
@@ -1283,7 +1287,9 @@ jv
 cf_store_commit(cf_store *st)
 {
 	if (*st->bulk) {
+		st->committing = 1;
 		jv b = cf_store_bulk(st, NULL);
+		st->committing = 0;
 		if (!jv_is_valid(b)) {
 			cf_store_rollback(st);
 			return b;

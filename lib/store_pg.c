@@ -987,10 +987,11 @@ const char *const cf_pg_migrations[] = {
 	 * leaves a version of the session's row per message, which every
 	 * later update and foreign-key check walks: 2,800 messages took
 	 * 8.4 s, 3.9 s without the counters.  The deltas wait in settings
-	 * local to the transaction (a savepoint's rollback takes back its
-	 * share); cf_store_bulk adds them to the row.  Any other session, and
-	 * every writer that does not ask for it, psql's too, counts a row at
-	 * a time as before. */
+	 * local to the transaction; cf_store_bulk adds them to the row.  Any
+	 * other session, and every writer that does not ask for it, psql's
+	 * too, counts a row at a time as before.  (No savepoints here: a
+	 * rollback to one would take back the settings but not
+	 * cf_store_bulk's note of the session in bulk.) */
 	"CREATE FUNCTION cf_bulk_add(k text, d bigint) RETURNS void LANGUAGE sql AS\n"
 	" $f$ SELECT set_config(k, (coalesce(nullif(current_setting(k, true), ''),\n"
 	"  '0')::bigint + d)::text, true) $f$;\n"
