@@ -28,15 +28,13 @@
 /* What the page renders at most (cf_html_message), so that no message
  * holds chat-serve's one thread: cmark-gfm 0.29.0.gfm.6 makes every cell a
  * table's header promises in every row, and splits a row in time that
- * grows with the square of its cells; libtree-sitter 0.20's query walks
- * nesting in time that grows with the square of its depth (and the parser
- * frees a subtree twice past 65535 levels), and a broken block is
- * reparsed at every line.  Past these the text is still all there:
- * tables as their text, code plain. */
+ * grows with the square of its cells, and a broken block is reparsed at
+ * every line (lib/highlight.c bounds code's nesting for every caller).
+ * Past these the text is still all there: tables as their text, code
+ * plain. */
 #define PAGE_CELLS 100000      /* a message's table cells, at most */
 #define PAGE_COLUMNS 256       /* '|' on one line */
 #define PAGE_CODE ((size_t)64 << 10)   /* bytes of code colored */
-#define PAGE_DEPTH 256         /* brackets open in a colored block */
 
 /* One thread writes: stdio's lock per call was a tenth of the time. */
 #define fputc fputc_unlocked
@@ -297,44 +295,14 @@ put_code_line(FILE *f, cf_hl *hl, const char *s, size_t n)
 	esc_code(f, s + at, n - at);
 }
 
-/* Does an HTML tag open an element that nests (not <br>, <img>, ...)? */
+/* Is the code small enough to color (see PAGE_CODE)?  Takes its size
+ * from *budget when it is.  Its depth the highlighter bounds itself. */
 static int
-nests(const char *tag)
-{
-	static const char *const lone[] = {"area", "base", "br", "col", "embed", "hr",
-		"img", "input", "link", "meta", "source", "track", "wbr"};
-	size_t w = 0;
-	while (g_ascii_isalnum(tag[w]))
-		w++;
-	for (size_t i = 0; i < sizeof lone / sizeof *lone; i++)
-		if (strlen(lone[i]) == w && !g_ascii_strncasecmp(tag, lone[i], w))
-			return 0;
-	return w > 0;
-}
-
-/* Is the code small and shallow enough to color (see PAGE_CODE)?  Takes
- * its size from *budget when it is.  The depth counts brackets, and in
- * HTML the elements open (elsewhere '<' is mostly less-than). */
-static int
-colourable(const char *code, const char *word, size_t *budget)
+colourable(const char *code, size_t *budget)
 {
 	size_t n = code ? strlen(code) : 0;
 	if (!n || n > *budget)
 		return 0;
-	const char *lang = cf_hl_lang_of(word);
-	int html = lang && !strcmp(lang, "html");
-	long depth = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = code[i];
-		if (c == '(' || c == '[' || c == '{' || (html && c == '<' && nests(code + i + 1)))
-			depth++;
-		else if ((c == ')' || c == ']' || c == '}' ||
-		          (html && c == '/' && (code[i + 1] == '>' || (i && code[i - 1] == '<')))) &&
-		         depth > 0)
-			depth--;
-		if (depth > PAGE_DEPTH)
-			return 0;
-	}
 	*budget -= n;
 	return 1;
 }
@@ -357,7 +325,7 @@ code_html(cmark_node *n, size_t *budget)
 		esc_code(f, info, w);
 		fputs("\">", f);
 		char *word = strndup(info, w);
-		hl = word && *word && colourable(code, word, budget) ? cf_hl_new(word) : NULL;
+		hl = word && *word && colourable(code, budget) ? cf_hl_new(word) : NULL;
 		free(word);
 	} else {
 		fputs("<pre><code>", f);

@@ -17,8 +17,9 @@
  * a statement, that line begins a new document, parsed as the grammar
  * would parse it after a complete top-level item anyway.  A document that
  * never reaches such a point (one long function, a JSON object, an
- * unclosed comment) restarts after CF_HL_WINDOW lines all the same, so a
- * line costs at most what a window of lines does, however long the block.
+ * unclosed comment) restarts after CF_HL_WINDOW lines or CF_HL_MAX_DOC
+ * bytes all the same, so a line costs at most what a window of lines does,
+ * however long the block.
  *
  * Which capture wins where several cover a byte: the innermost node, and
  * for one node the first pattern in the query file.  That is the rule of
@@ -35,16 +36,26 @@
 #include "confab.h"
 #include "hl_priv.h"
 
-/* Beyond this a block is shown plain from there on: tree-sitter counts
- * bytes in 32 bits, and no reply holds a 256 MB code block. */
-#define CF_HL_MAX_TEXT ((size_t)256 << 20)
 /* A predicate tests at most this much of a node's text: every #match? in
  * the shipped queries is about a name. */
 #define CF_HL_PRED_TEXT 1024
-/* The longest document before a restart, in lines. */
+/* The longest document before a restart, in lines and in bytes; a longer
+ * line is shown plain.  The bytes bound how deep a tree can grow where no
+ * bracket is counted: `a<a>` or `1+` repeated is a chain of expressions
+ * one inside the next, and libtree-sitter 0.20 aborts on a double free
+ * past 65535 levels of them (C, Python, JavaScript: measured).  Such a
+ * chain, 4 KB lines of `a+`, still costs 17 us a byte to color, against
+ * 4.6 for lib/'s own C (measured). */
 #define CF_HL_WINDOW 64
+#define CF_HL_MAX_DOC ((size_t)4 << 10)
 /* What tree-sitter is handed at a time, so that a read counts what it uses. */
 #define CF_HL_CHUNK 512
+/* Brackets open in one document, at most: past it a block is shown plain
+ * from there on.  libtree-sitter 0.20 aborts on a double free past 65535
+ * levels (JSON, Python, JavaScript, C, measured), and the query walks
+ * nesting in time that grows with the square of its depth (100,000 '[' in
+ * C: 28 s).  No code a person writes nests this deep. */
+#define CF_HL_MAX_DEPTH 256
 
 /* ---- fence words ---- */
 
@@ -94,6 +105,7 @@ struct compiled {
 	uint32_t npreds;
 	char **names;           /* by capture id; NULL for captures that color nothing */
 	int item_restarts;      /* may a clean tree restart at a line that begins an item? */
+	int tags;               /* do elements nest, besides brackets (HTML)? */
 };
 
 static struct compiled *compiled;
@@ -262,7 +274,8 @@ compiled_for(size_t i)
 		c->state = compile(c, &cf_hl_grammars[i]) == 0 ? 1 : -1;
 		/* HTML leaves elements open without an error, so a tree
 		 * without one says nothing about being between items. */
-		c->item_restarts = strcmp(cf_hl_grammars[i].name, "html") != 0;
+		c->tags = !strcmp(cf_hl_grammars[i].name, "html");
+		c->item_restarts = !c->tags;
 	}
 	pthread_mutex_unlock(&compile_lock);
 	return c->state == 1 ? c : NULL;
@@ -284,6 +297,7 @@ struct cf_hl {
 	char *text;             /* every line so far, each ended by '\n' */
 	size_t len, cap;
 	uint32_t rows;          /* lines in the document */
+	size_t depth;           /* brackets open in the document */
 	size_t bytes_read, restarts, steps;
 	int broken;
 	struct cap *caps;
@@ -422,18 +436,63 @@ restart(cf_hl *h)
 	h->tree = NULL;
 	h->len = 0;
 	h->rows = 0;
+	h->depth = 0;
 	h->restarts++;
+}
+
+/* Does an HTML tag open an element that nests (not <br>, <img>, ...)? */
+static int
+nests(const char *tag, const char *end)
+{
+	static const char *const lone[] = {"area", "base", "br", "col", "embed", "hr",
+		"img", "input", "link", "meta", "source", "track", "wbr"};
+	size_t w = 0;
+	while (tag + w < end && (((tag[w] | 32) >= 'a' && (tag[w] | 32) <= 'z') ||
+	                         (tag[w] >= '0' && tag[w] <= '9')))
+		w++;
+	for (size_t i = 0; i < sizeof lone / sizeof *lone; i++)
+		if (strlen(lone[i]) == w && !strncasecmp(tag, lone[i], w))
+			return 0;
+	return w > 0;
+}
+
+/* Counts the line's brackets into h->depth (and in HTML the elements it
+ * opens: elsewhere '<' is mostly less-than); false past CF_HL_MAX_DEPTH. */
+static int
+shallow(cf_hl *h, const char *s, size_t n)
+{
+	int tags = h->c->tags;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '(' || c == '[' || c == '{' || (tags && c == '<' && nests(s + i + 1, s + n)))
+			h->depth++;
+		else if ((c == ')' || c == ']' || c == '}' ||
+		          (tags && c == '/' && ((i + 1 < n && s[i + 1] == '>') || (i && s[i - 1] == '<')))) &&
+		         h->depth > 0)
+			h->depth--;
+		if (h->depth > CF_HL_MAX_DEPTH)
+			return 0;
+	}
+	return 1;
 }
 
 /* Appends the line and its newline, and reparses from the old tree. */
 static int
 append(cf_hl *h, const char *line, size_t n)
 {
-	if (h->broken || h->len + n + 1 > CF_HL_MAX_TEXT)
-		return h->broken = 1, -1;
-	if (h->tree && (h->rows >= CF_HL_WINDOW || (h->c->item_restarts && begins_item(line, n) &&
+	if (h->broken)
+		return -1;
+	if (n + 1 > CF_HL_MAX_DOC) {
+		if (h->tree)
+			restart(h);
+		return -1;
+	}
+	if (h->tree && (h->rows >= CF_HL_WINDOW || h->len + n + 1 > CF_HL_MAX_DOC ||
+	    (h->c->item_restarts && begins_item(line, n) &&
 	    !ts_node_has_error(ts_tree_root_node(h->tree)))))
 		restart(h);
+	if (!shallow(h, line, n))
+		return h->broken = 1, -1;
 	if (h->len + n + 1 > h->cap) {
 		h->cap = (h->len + n + 1) * 2;
 		h->text = cf_xrealloc(h->text, h->cap);

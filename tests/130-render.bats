@@ -259,6 +259,17 @@ every_construct() {
 	row_of 'x �[2J�[5mcode' > /dev/null
 }
 
+@test "code nested past what tree-sitter survives is drawn, plain from there on; code after it is colored" {
+	S=$(new_session --name deep)
+	# libtree-sitter 0.20 aborted on a double free past 65535 levels
+	{ echo '```json'; head -c 70000 /dev/zero | tr '\0' '['; echo; echo '```'
+	  echo; echo '```c'; echo 'return 42;'; echo '```'; } | chat-add -s deep -r assistant > /dev/null
+	in_term 80 chat-show deep
+	[ "$rc" = 0 ]
+	row_of '│ return 42;' > /dev/null
+	styled_as 35 return
+}
+
 @test "attachments, an incomplete reply, and a context cleared by /clear" {
 	S=$(new_session --name marks)
 	chat-add -s marks "before" > /dev/null

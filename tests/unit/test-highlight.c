@@ -1,6 +1,7 @@
 /* Code highlighting from the tree-sitter grammars: named tokens get the
  * capture their language's queries give them, a line at a time. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -373,6 +374,60 @@ garbage(void)
 	}
 }
 
+/* Nesting past what libtree-sitter survives (it aborted on each of these
+ * at 100,000 deep): brackets go plain past the bound, a chain of
+ * expressions is bounded by the document's bytes, and a line too long to
+ * color leaves the next one colored. */
+static void
+deep(void)
+{
+	/* 70 lines of 2,000 bytes: one document of 140,000 bytes before */
+	static const struct {
+		const char *lang, *unit;
+	} fills[] = {
+		{"json", "["}, {"python", "("}, {"javascript", "{\"a\":"}, {"html", "<b>"},
+		{"python", "<a>"}, {"c", "a+"},
+	};
+	for (size_t i = 0; i < sizeof fills / sizeof *fills; i++) {
+		cf_hl *h = cf_hl_new(fills[i].lang);
+		CHECK(h != NULL);
+		if (!h)
+			continue;
+		size_t u = strlen(fills[i].unit), n = 0;
+		char line[2000];
+		while (n + u < sizeof line) {
+			memcpy(line + n, fills[i].unit, u);
+			n += u;
+		}
+		const struct cf_span *sp;
+		for (int k = 0; k < 70; k++)
+			cf_hl_line(h, line, n, &sp);
+		cf_hl_free(h);
+	}
+	/* 256 brackets deep is colored, past it plain from there on */
+	cf_hl *h = cf_hl_new("python");
+	const struct cf_span *sp;
+	char open[300];
+	memset(open, '(', sizeof open);
+	CHECK(cf_hl_line(h, "x = 1", 5, &sp) > 0);
+	cf_hl_line(h, open, 256, &sp);
+	size_t k = cf_hl_line(h, "1)", 2, &sp);
+	CHECK(prefix_of(at(sp, k, 0), "number"));
+	cf_hl_line(h, open, sizeof open, &sp);
+	CHECK(cf_hl_line(h, "x = 1", 5, &sp) == 0);
+	cf_hl_free(h);
+	/* a 5,000-byte line is plain; the line after it colored */
+	h = cf_hl_new("c");
+	char *lng = malloc(5001);
+	memset(lng, ' ', 5000);
+	memcpy(lng, "int", 3);
+	CHECK(cf_hl_line(h, lng, 5000, &sp) == 0);
+	k = cf_hl_line(h, "int x;", 6, &sp);
+	CHECK(prefix_of(at(sp, k, 0), "type"));
+	free(lng);
+	cf_hl_free(h);
+}
+
 static void
 unknown(void)
 {
@@ -404,6 +459,7 @@ main(void)
 	streaming();
 	flat();
 	garbage();
+	deep();
 	unknown();
 	return unit_done("test-highlight");
 }
