@@ -569,6 +569,9 @@ void cf_jq_free(cf_jq *q);
 
 /* ---- settings.c: the options chat-new and chat-set share ---- */
 
+/* The most tags a session holds (cf_settings_apply refuses more). */
+#define CF_TAGS_MAX 256
+
 /* Session fields set from the command line or the config: NULL / -1
  * fields stay as they are.  An empty temperature or system clears it. */
 struct cf_settings {

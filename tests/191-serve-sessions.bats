@@ -364,6 +364,28 @@ page_all() {
 	[ "$(store_dump)" = "$before" ]
 }
 
+@test "a body of 100,000 tags is 400 at once, and a session holds 256 tags at most" {
+	a=$(new_session --name alpha -t keep)
+	serve_start
+	before=$(store_dump)
+	# merged a tag at a time against the rest, these took six minutes
+	jq -nc '{name: "many", tags: [range(100000) | "t\(.)"]}' > "$BATS_TEST_TMPDIR/many"
+	call POST /api/chat/sessions -m 20 --data-binary @"$BATS_TEST_TMPDIR/many"
+	is_error 400 "too many tags (at most 256)"
+	jq -nc '{tags: [range(100000) | "t\(.)"]}' > "$BATS_TEST_TMPDIR/many"
+	call PUT /api/chat/sessions/alpha -m 20 --data-binary @"$BATS_TEST_TMPDIR/many"
+	is_error 400 "too many tags (at most 256)"
+	jq -nc '{addTags: [range(256) | "t\(.)"]}' > "$BATS_TEST_TMPDIR/many"
+	call PUT /api/chat/sessions/alpha --data-binary @"$BATS_TEST_TMPDIR/many"
+	is_error 400 "too many tags (at most 256)"
+	[ "$(store_dump)" = "$before" ]
+	# 256 in all is a session's limit, not an error
+	jq -nc '{addTags: [range(255) | "t\(.)"]}' > "$BATS_TEST_TMPDIR/many"
+	call PUT /api/chat/sessions/alpha --data-binary @"$BATS_TEST_TMPDIR/many"
+	[ "$(jq '.metadata.tags | length' <<<"$output")" = 256 ]
+	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'alpha'" | jq length)" = 256 ]
+}
+
 @test "GET one session by id, prefix or name; 404 unknown, 409 ambiguous" {
 	a=$(new_session --name alpha)
 	serve_start

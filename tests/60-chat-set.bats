@@ -137,6 +137,19 @@ teardown() {
 	[ "$(a .metadata.tags)" = '["keep","x"]' ]
 }
 
+@test "a session holds 256 tags: the 257th is a usage error that changes nothing" {
+	before=$(store_dump)
+	run -2 chat-set "$S" $(printf -- '-t t%d ' $(seq 255))
+	[ "$output" = "chat-set: too many tags (at most 256) (see 'chat-set --help')" ]
+	[ "$(store_dump)" = "$before" ]
+	run -0 chat-set "$S" $(printf -- '-t t%d ' $(seq 254))
+	[ "$(store_sql "SELECT tags FROM sessions WHERE id = '$S'" | jq length)" = 256 ]
+	run -2 chat-set "$S" -t one-more
+	# taking one away makes room
+	run -0 chat-set "$S" -t one-more -u t1
+	[ "$(store_sql "SELECT tags FROM sessions WHERE id = '$S'" | jq length)" = 256 ]
+}
+
 @test "--star and --unstar" {
 	IGNORE=.metadata.starred set_only --star
 	[ "$(a .metadata.starred)" = true ]
