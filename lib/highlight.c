@@ -444,8 +444,11 @@ restart(cf_hl *h)
 static int
 nests(const char *tag, const char *end)
 {
+	/* void elements, and those whose end tag may be left out: the
+	 * grammar closes an <li> at the next one, so they never pile up */
 	static const char *const lone[] = {"area", "base", "br", "col", "embed", "hr",
-		"img", "input", "link", "meta", "source", "track", "wbr"};
+		"img", "input", "link", "meta", "source", "track", "wbr", "li", "p", "td",
+		"th", "tr", "dt", "dd", "option"};
 	size_t w = 0;
 	while (tag + w < end && (((tag[w] | 32) >= 'a' && (tag[w] | 32) <= 'z') ||
 	                         (tag[w] >= '0' && tag[w] <= '9')))

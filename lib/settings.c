@@ -101,7 +101,9 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 		rec = set2(rec, "settings", "autoContext", jv_bool(s->auto_context));
 	if (s->send_history >= 0)
 		rec = set2(rec, "settings", "sendHistory", jv_bool(s->send_history));
-	if (s->ntags > CF_TAGS_MAX || s->nuntags > CF_TAGS_MAX)
+	/* removals are not bounded: they cannot grow the set, and a session
+	 * imported with more tags than this must stay editable */
+	if (s->ntags > CF_TAGS_MAX)
 		return bad_count(rec, s);
 	if (s->ntags || s->nuntags) {
 		jv meta = jv_object_get(jv_copy(rec), jv_string("metadata"));
@@ -111,6 +113,7 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 			jv_free(tags);
 			tags = jv_array();
 		}
+		int had = jv_array_length(jv_copy(tags));
 		for (int i = 0; i < s->ntags; i++) {
 			const char *t = s->tags[i];
 			if (!*t || strpbrk(t, "\n\r,")) {
@@ -128,20 +131,26 @@ cf_settings_apply(jv rec, const struct cf_settings *s)
 			if (!found)
 				tags = jv_array_append(tags, jv_string(t));
 		}
-		for (int i = 0; i < s->nuntags; i++) {
+		if (s->nuntags) {
+			/* one pass: a removal list as long as a body allows
+			 * costs a comparison a tag, not a new array a tag */
 			jv kept = jv_array();
 			jv_array_foreach(tags, j, x) {
-				if (jv_get_kind(x) != JV_KIND_STRING ||
-				    strcmp(jv_string_value(x), s->untags[i]))
-					kept = jv_array_append(kept, x);
-				else
+				int drop = 0;
+				for (int i = 0; i < s->nuntags && !drop; i++)
+					drop = jv_get_kind(x) == JV_KIND_STRING &&
+					       !strcmp(jv_string_value(x), s->untags[i]);
+				if (drop)
 					jv_free(x);
+				else
+					kept = jv_array_append(kept, x);
 				(void)j;
 			}
 			jv_free(tags);
 			tags = kept;
 		}
-		if (jv_array_length(jv_copy(tags)) > CF_TAGS_MAX) {
+		int now = jv_array_length(jv_copy(tags));
+		if (now > CF_TAGS_MAX && now > had) {
 			jv_free(tags);
 			return bad_count(rec, s);
 		}

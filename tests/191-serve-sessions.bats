@@ -384,6 +384,12 @@ page_all() {
 	call PUT /api/chat/sessions/alpha --data-binary @"$BATS_TEST_TMPDIR/many"
 	[ "$(jq '.metadata.tags | length' <<<"$output")" = 256 ]
 	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'alpha'" | jq length)" = 256 ]
+	# one imported with more can still have its set replaced
+	chat-export -f json alpha | jq -c '.id = "11111111-2222-4333-8444-555555555555" | .name = "big"
+		| .metadata.tags = [range(300) | "t\(.)"] | .messages = []' > "$BATS_TEST_TMPDIR/big.json"
+	chat-import "$BATS_TEST_TMPDIR/big.json" > /dev/null
+	call PUT /api/chat/sessions/big -d '{"tags":["a"]}'
+	[ "$(jq -c .metadata.tags <<<"$output")" = '["a"]' ]
 }
 
 @test "GET one session by id, prefix or name; 404 unknown, 409 ambiguous" {

@@ -150,6 +150,22 @@ teardown() {
 	[ "$(store_sql "SELECT tags FROM sessions WHERE id = '$S'" | jq length)" = 256 ]
 }
 
+@test "a session imported with more than 256 tags stays editable: fewer is fine, more is not" {
+	chat-export -f json "$S" | jq -c '.id = "11111111-2222-4333-8444-555555555555" | .name = "big"
+		| .metadata.tags = [range(300) | "t\(.)"] | .messages = []' > "$BATS_TEST_TMPDIR/big.json"
+	chat-import "$BATS_TEST_TMPDIR/big.json" > /dev/null
+	run -0 chat-set big -u t0
+	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'big'" | jq length)" = 299 ]
+	run -0 chat-set big -u t1 -t new
+	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'big'" | jq length)" = 299 ]
+	run -2 chat-set big -t another -t more
+	[ "$output" = "chat-set: too many tags (at most 256) (see 'chat-set --help')" ]
+	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'big'" | jq length)" = 299 ]
+	# a removal list longer than the bound is no error
+	run -0 chat-set big $(printf -- '-u t%d ' $(seq 2 299))
+	[ "$(store_sql "SELECT tags FROM sessions WHERE name = 'big'" | jq -c .)" = '["new"]' ]
+}
+
 @test "--star and --unstar" {
 	IGNORE=.metadata.starred set_only --star
 	[ "$(a .metadata.starred)" = true ]

@@ -416,6 +416,15 @@ deep(void)
 	cf_hl_line(h, open, sizeof open, &sp);
 	CHECK(cf_hl_line(h, "x = 1", 5, &sp) == 0);
 	cf_hl_free(h);
+	/* <li> and <p> close themselves: 300 of them are no nesting */
+	h = cf_hl_new("html");
+	char items[1500];
+	for (int i = 0; i < 300; i++)
+		memcpy(items + 5 * i, "<li>x", 5);
+	cf_hl_line(h, items, sizeof items, &sp);
+	k = cf_hl_line(h, "<b>y</b>", 8, &sp);
+	CHECK(prefix_of(at(sp, k, 1), "tag"));
+	cf_hl_free(h);
 	/* a 5,000-byte line is plain; the line after it colored */
 	h = cf_hl_new("c");
 	char *lng = malloc(5001);
