@@ -1011,12 +1011,62 @@ is_true(jv b, const char *key)
 	return yes;
 }
 
+/* An error naming the first key of o that is not in known, else null. */
+static jv
+unknown_key(jv o, const char **known, size_t n, const char *where)
+{
+	jv r = jv_null();
+	if (jv_get_kind(o) != JV_KIND_OBJECT) {
+		jv_free(o);
+		return r;
+	}
+	jv_object_foreach(o, k, v) {
+		size_t i = 0;
+		while (i < n && strcmp(jv_string_value(k), known[i]))
+			i++;
+		if (i == n && jv_is_valid(r)) {
+			jv_free(r);
+			r = cf_error(CF_EX_DATA, "%sunknown field '%.100s'", where, jv_string_value(k));
+		}
+		jv_free(k);
+		jv_free(v);
+	}
+	jv_free(o);
+	return r;
+}
+
 /* The child's request from the body, checked: an error value with the
  * HTTP status in *status when it is wrong. */
 static jv
 turn_request(jv b, const char *sid, long max, unsigned *status)
 {
 	*status = 400;
+	/* A misspelt option ("max_tokens") would otherwise be dropped and
+	 * the message sent with the session's settings: refused, as the
+	 * session routes refuse one. */
+	static const char *known[] = {"content", "attachments", "provider", "model", "system",
+	                              "temperature", "maxTokens", "clear", "retry", "stream"};
+	static const char *att_known[] = {"name", "data", "text", "mimeType"};
+	jv bad = unknown_key(jv_copy(b), known, sizeof known / sizeof *known, "");
+	jv atts0 = jv_object_get(jv_copy(b), jv_string("attachments"));
+	if (jv_is_valid(bad) && jv_get_kind(atts0) == JV_KIND_ARRAY) {
+		jv_array_foreach(atts0, i, a) {
+			char where[32];
+			snprintf(where, sizeof where, "attachment %d: ", i);
+			if (jv_is_valid(bad) && jv_get_kind(a) == JV_KIND_OBJECT) {
+				jv_free(bad);
+				bad = unknown_key(jv_copy(a), att_known, sizeof att_known / sizeof *att_known,
+				                  where);
+			}
+			jv_free(a);
+		}
+	}
+	jv_free(atts0);
+	if (!jv_is_valid(bad)) {
+		jv_free(b);
+		return bad;
+	}
+	jv_free(bad);
 	jv req = jv_object();
 	req = jv_object_set(req, jv_string("sessionId"), jv_string(sid));
 	jv c = jv_object_get(jv_copy(b), jv_string("content"));

@@ -279,6 +279,26 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	[ ! -s "$FAKE_LOG" ]
 }
 
+@test "a misspelt field is 400 naming it, in the body, an attachment or a form; nothing sent or stored" {
+	provider "text=ok"
+	serve_start
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"x","max_tokens":5}'
+	[ "$API_STATUS" = 400 ]
+	[ "$(jq -r .message <<< "$out")" = "unknown field 'max_tokens'" ]
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"x","attachments":[{"name":"a","text":"t","mime":"x"}]}'
+	[ "$API_STATUS" = 400 ]
+	[ "$(jq -r .message <<< "$out")" = "attachment 0: unknown field 'mime'" ]
+	post "/api/chat/sessions/$SID/messages" -F content=x -F temprature=1
+	[ "$API_STATUS" = 400 ]
+	[ "$(jq -r .message <<< "$out")" = "unknown field 'temprature'" ]
+	[ -z "$(roles)" ]
+	[ ! -s "$FAKE_LOG" ]
+	# the page's own fields, mimeType among them, still pass
+	post "/api/chat/sessions/$SID/messages" -d '{"content":"x","stream":false,"clear":false,"attachments":[{"name":"a.txt","mimeType":"text/plain","text":"t"}]}'
+	[ "$API_STATUS" = 201 ]
+	[ "$(roles)" = "user,assistant" ]
+}
+
 @test "multipart/form-data: the file is stored as the message's attachment (chat-show sees it); base64 JSON too" {
 	provider "text=seen" "text=seen%20too"
 	serve_start
