@@ -104,8 +104,11 @@ struct compiled {
 	struct pred *preds;
 	uint32_t npreds;
 	char **names;           /* by capture id; NULL for captures that color nothing */
-	int item_restarts;      /* may a clean tree restart at a line that begins an item? */
-	int tags;               /* do elements nest, besides brackets (HTML)? */
+	/* Do elements nest, besides brackets (HTML)?  Such a language also
+	 * never restarts at a line that begins an item: HTML leaves elements
+	 * open without an error, so a clean tree says nothing about being
+	 * between items. */
+	int tags;
 };
 
 static struct compiled *compiled;
@@ -272,10 +275,7 @@ compiled_for(size_t i)
 	struct compiled *c = &compiled[i];
 	if (!c->state) {
 		c->state = compile(c, &cf_hl_grammars[i]) == 0 ? 1 : -1;
-		/* HTML leaves elements open without an error, so a tree
-		 * without one says nothing about being between items. */
 		c->tags = !strcmp(cf_hl_grammars[i].name, "html");
-		c->item_restarts = !c->tags;
 	}
 	pthread_mutex_unlock(&compile_lock);
 	return c->state == 1 ? c : NULL;
@@ -491,7 +491,7 @@ append(cf_hl *h, const char *line, size_t n)
 		return -1;
 	}
 	if (h->tree && (h->rows >= CF_HL_WINDOW || h->len + n + 1 > CF_HL_MAX_DOC ||
-	    (h->c->item_restarts && begins_item(line, n) &&
+	    (!h->c->tags && begins_item(line, n) &&
 	    !ts_node_has_error(ts_tree_root_node(h->tree)))))
 		restart(h);
 	if (!shallow(h, line, n))
