@@ -26,7 +26,6 @@ struct cf_store {
 	int64_t ticket;   /* this writer's place in it while it has one, else -1 */
 	long wait_once;   /* cf_store_begin_within's wait, for one begin */
 	char bulk[37];    /* the session cf_store_bulk writes into, or "" */
-	int committing;   /* cf_store_commit ends the bulk: no settings reset */
 };
 
 /* The SQLite file, for checks that compare paths with it; NULL on

@@ -1241,8 +1241,9 @@ queue_leave(cf_store *st)
 	st->ticket = -1;
 }
 
-jv
-cf_store_bulk(cf_store *st, const char *sid)
+/* The counts the bulk session's triggers gathered, added to its row. */
+static jv
+bulk_settle(cf_store *st)
 {
 	static const char settle[] =
 		"UPDATE sessions SET message_count = message_count"
@@ -1252,6 +1253,14 @@ cf_store_bulk(cf_store *st, const char *sid)
 		" last_updated = greatest(last_updated,"
 		" nullif(current_setting('confab.bulk_at', true), '')::bigint)"
 		" WHERE id = ?1";
+	cf_sql_stmt *s = cf_stmt(st, settle);
+	cf_bind_text(s, 1, st->bulk);
+	return cf_exec_stmt(st, s, "counting a session's messages");
+}
+
+jv
+cf_store_bulk(cf_store *st, const char *sid)
+{
 	static const char start[] =
 		"SELECT set_config('confab.bulk', ?1, true),"
 		" set_config('confab.bulk_n', '', true),"
@@ -1261,19 +1270,12 @@ cf_store_bulk(cf_store *st, const char *sid)
 		sid = NULL;   /* no id of ours: counted a row at a time */
 	if (st->lite || !strcmp(st->bulk, sid ? sid : ""))
 		return jv_true();
-	cf_sql_stmt *s;
 	if (*st->bulk) {
-		s = cf_stmt(st, settle);
-		cf_bind_text(s, 1, st->bulk);
-		jv r = cf_exec_stmt(st, s, "counting a session's messages");
+		jv r = bulk_settle(st);
 		if (!jv_is_valid(r))
 			return r;
 	}
-	if (!sid && st->committing) {
-		*st->bulk = 0;   /* the settings end with the transaction */
-		return jv_true();
-	}
-	s = cf_stmt(st, start);
+	cf_sql_stmt *s = cf_stmt(st, start);
 	cf_bind_text(s, 1, sid ? sid : "");
 	int rc = cf_sql_step(s);
 	cf_sql_reset(s);
@@ -1287,9 +1289,9 @@ jv
 cf_store_commit(cf_store *st)
 {
 	if (*st->bulk) {
-		st->committing = 1;
-		jv b = cf_store_bulk(st, NULL);
-		st->committing = 0;
+		/* the settings end with the transaction: none to reset */
+		jv b = bulk_settle(st);
+		*st->bulk = 0;
 		if (!jv_is_valid(b)) {
 			cf_store_rollback(st);
 			return b;
