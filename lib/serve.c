@@ -752,8 +752,9 @@ static const struct cf_route core_routes[] = {
 
 /* ---- dispatch ---- */
 
-/* Does url fit pattern?  The :id segment goes to id (MHD has decoded the
- * path already). */
+/* Does url fit pattern?  url is the path as the request line has it, still
+ * escaped, so an id holding "/" (%2F) is one segment; the :id segment goes
+ * to id as it came, for id_decode. */
 static int
 match(const char *pat, const char *url, char *id, size_t idn)
 {
@@ -780,6 +781,35 @@ match(const char *pat, const char *url, char *id, size_t idn)
 	return *pat == '\0' && *url == '\0';
 }
 
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A segment's %XX escapes decoded in place (an escape that is not one
+ * stays as it came, as MHD leaves it); -1 for %00, which no name holds
+ * and a C string would cut short. */
+static int
+id_decode(char *id)
+{
+	char *o = id;
+	for (const char *i = id; *i; i++) {
+		int hi, lo;
+		if (i[0] == '%' && (hi = hexval(i[1])) >= 0 && (lo = hexval(i[2])) >= 0) {
+			if (!(hi | lo))
+				return -1;
+			*o++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			*o++ = *i;
+		}
+	}
+	*o = '\0';
+	return 0;
+}
+
 static const struct cf_route *const tables[] = {
 	core_routes, cf_serve_routes_sessions, cf_serve_routes_messages,
 	cf_serve_routes_export, cf_serve_routes_stream,
@@ -788,23 +818,37 @@ static const struct cf_route *const tables[] = {
 /* The route for method and url; *other set when the path is known with
  * another method. */
 static const struct cf_route *
-find_route(struct cf_req *r, int *other)
+find_route(struct cf_req *r, const char *raw, int *other)
 {
 	const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	*other = 0;
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
 		for (const struct cf_route *rt = tables[t]; rt->method; rt++) {
-			char id[sizeof r->id];
-			if (!match(rt->pattern, r->url, id, sizeof id))
+			char id[sizeof r->id * 3];   /* escaped, each byte may be three */
+			*id = '\0';
+			if (!match(rt->pattern, raw, id, sizeof id))
 				continue;
 			if (strcmp(rt->method, m) != 0) {
 				*other = 1;
 				continue;
 			}
-			memcpy(r->id, id, sizeof id);
+			if (id_decode(id) < 0 || strlen(id) >= sizeof r->id)
+				continue;   /* begin refused %00; a name this long is none */
+			memcpy(r->id, id, sizeof r->id);
 			return rt;
 		}
 	return NULL;
+}
+
+/* An escaped NUL anywhere in the request target: MHD's decoded path or
+ * value ends there, and "a%00b" would name session "a". */
+static int
+escaped_nul(const char *raw)
+{
+	for (const char *p = raw; (p = strchr(p, '%')); p++)
+		if (p[1] == '0' && p[2] == '0')
+			return 1;
+	return 0;
 }
 
 /* The Host a browser sends to a loopback server: anything else is a name
@@ -854,7 +898,8 @@ credentials(struct cf_req *r)
 /* First call of a request: everything decided from the headers. */
 struct req_state {
 	struct cf_req r;
-	char *raw;                 /* the request line's path, for the log */
+	char *raw;                 /* the request line's path, for the log and routes */
+	int nul;                   /* an escaped NUL in the path or the query */
 	int begun;
 	size_t bound;              /* the body's, for this route */
 };
@@ -870,6 +915,7 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 	q->r.url = "";
 	q->r.method = "";
 	q->r.start = (double)cf_now_ms();
+	q->nul = escaped_nul(uri);
 	size_t n = strcspn(uri, "?#");
 	q->raw = malloc(n + 1);
 	if (q->raw) {
@@ -889,8 +935,11 @@ begin(struct req_state *q)
 		return cf_srv_fail(r, 400, "unexpected Host header");
 	if (strcmp(r->method, "OPTIONS") == 0)
 		return cf_srv_fail(r, 405, "OPTIONS is not answered: no cross-origin requests");
+	const char *raw = q->raw ? q->raw : r->url;
+	if (q->nul)
+		return cf_srv_fail(r, 400, "the path or query holds a NUL byte (%%00)");
 	int other;
-	r->route = find_route(r, &other);
+	r->route = find_route(r, raw, &other);
 	int public = r->route && (r->route->flags & CF_ROUTE_PUBLIC);
 	if (!public) {
 		/* a path outside the API is the page's: no credentials to say

@@ -417,6 +417,27 @@ page_all() {
 	[ "$(jq -r .name <<< "$output")" = 'two words' ]
 }
 
+@test "a name holding a slash is one segment as %2F; %00 in a path or query is 400 and deletes nothing" {
+	a=$(new_session --name a)
+	ab=$(new_session --name a/b)
+	chat-add -s "$ab" "in a/b" > /dev/null
+	serve_start
+	call GET /api/chat/sessions/a%2Fb
+	[ "$API_STATUS" = 200 ]
+	[ "$(jq -r .id <<< "$output")" = "$ab" ]
+	call GET /api/chat/sessions/a%2fb/messages
+	[ "$API_STATUS" = 200 ]
+	[ "$(jq -r '.messages[0].content' <<< "$output")" = "in a/b" ]
+	# MHD's decoded path ends at the NUL: this named session "a"
+	call DELETE /api/chat/sessions/a%00b
+	is_error 400 "NUL byte (%00)"
+	call GET "/api/chat/sessions?q=a%00b"
+	is_error 400 "NUL byte (%00)"
+	call GET /static/app.js%00.map
+	is_error 400 "NUL byte (%00)"
+	[ "$(chat-ls --json | jq -r .id | sort)" = "$(printf '%s\n' "$a" "$ab" | sort)" ]
+}
+
 @test "PUT changes a session as chat-set does; chat-ls sees it" {
 	a=$(new_session --name alpha -t keep -t drop -p echo)
 	serve_start
