@@ -1169,6 +1169,7 @@ settle_options(struct cf_serve_opts *o, struct addr *a)
 	               1, 1024, 1L << 40));
 	TRY(config_num("serve-max-connections", &o->max_connections, 2048, 0, 1, 1000000));
 	TRY(config_num("serve-timeout", &o->timeout, 30, 0, 1, 86400));
+	TRY(config_num("serve-grace", &o->grace, 60, 0, 0, 86400));
 #undef TRY
 	if (!o->tls_cert != !o->tls_key)
 		return cf_usage_error("--tls-cert and --tls-key go together");
@@ -1328,7 +1329,7 @@ cf_serve_run(struct cf_serve_opts *o)
 	MHD_socket lfd = MHD_quiesce_daemon(s->d);
 	/* MHD's thread still runs the open connections' routes: the hub's
 	 * drain and stop wait for them, they touch no jv of their own here */
-	cf_hub_drain(s);
+	cf_hub_drain(s, &set);
 	cf_hub_stop(s);
 	MHD_stop_daemon(s->d);
 	if (lfd != MHD_INVALID_SOCKET)

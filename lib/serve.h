@@ -21,6 +21,7 @@
 #ifndef CF_SERVE_H
 #define CF_SERVE_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <microhttpd.h>
 
@@ -47,6 +48,8 @@ struct cf_serve_opts {
 	                            * checkout's share/confab/web beside bin/) */
 	const char *exe;           /* this program, for the turn children */
 	int quiet;                 /* no request log */
+	long grace;                /* seconds SIGTERM waits for the turns
+	                            * in flight (serve-grace, 60) */
 };
 
 /* Runs until SIGTERM or SIGINT, then drains: jv_true(), or an error value
@@ -168,9 +171,10 @@ CF_MUST jv cf_srv_message_rec(cf_store *st, jv msg, int html);
 void cf_srv_changed(struct cf_srv *s, const char *sid);
 /* Start (after the daemon) and stop the hub: its threads, the store
  * watcher, the pings.  drain waits for the turns in flight to end and be
- * stored (SIGTERM). */
+ * stored (SIGTERM): for serve-grace seconds, or until a signal of again
+ * comes, and then stops them. */
 CF_MUST jv cf_hub_start(struct cf_srv *s);
-void cf_hub_drain(struct cf_srv *s);
+void cf_hub_drain(struct cf_srv *s, const sigset_t *again);
 void cf_hub_stop(struct cf_srv *s);
 
 /* ---- serve_turn.c: the child ---- */

@@ -98,6 +98,7 @@ struct cf_hub {
 	int threads;
 	volatile int quit;
 	int draining, closing;
+	int cutting;               /* the grace is over: turns told to stop */
 	int nsubs, busy;           /* connections; turns running or queued */
 	char *exe, *db;
 	char *conninfo;            /* PostgreSQL: the store's, password and all */
@@ -264,7 +265,8 @@ finish(struct cf_hub *h, struct hsess *s, struct job *j)
 	}
 	j->log_end = s->base + s->len;
 	j->done = 1;
-	s->running = NULL;
+	if (s->running == j)
+		s->running = NULL;
 	h->busy--;
 	/* a retry's record keeps the old reply's seq, past every stream's
 	 * mark: the streams say change, and the pages read it again */
@@ -736,9 +738,19 @@ fill(void *cls, uint64_t pos, char *buf, size_t max)
 		if (j && j->done && !u->final) {
 			u->final = 1;
 			jv res = jv_parse(j->result);
+			/* a turn that never ran (the server stopping, a fork
+			 * that failed) wrote no end event: its error is one */
+			int silent = j->log_start == j->log_end;
 			pthread_mutex_unlock(&h->mu);
-			if (jv_get_kind(res) == JV_KIND_OBJECT)
+			if (jv_get_kind(res) == JV_KIND_OBJECT && silent && cf_jnum(res, "exit", 0)) {
+				jv d = jv_object_set(jv_object(), jv_string("messageId"), jv_null());
+				d = jv_object_set(d, jv_string("incomplete"), jv_false());
+				d = jv_object_set(d, jv_string("error"),
+				                  jv_string(cf_jstr(res, "error")));
+				out_event(u, "end", -1, d);
+			} else if (jv_get_kind(res) == JV_KIND_OBJECT) {
 				out_turn_messages(u, res);
+			}
 			jv_free(res);
 			continue;
 		}
@@ -1453,17 +1465,70 @@ deadline(struct timespec *ts, int ms)
 	}
 }
 
+/* The grace is over.  A running turn is sent SIGTERM, and keeps its
+ * partial reply marked incomplete as chat-send does (SIGKILL, later, for
+ * one that does not end: its reply is recovered by the next program that
+ * opens the store); a queued one ends unsent, its sender told 503. */
+static void
+cut_turns(struct cf_hub *h, int sig)
+{
+	for (struct hsess *s = h->sessions; s; s = s->next) {
+		struct job *r = s->running;
+		if (r && r->pid > 0 && !r->exited && kill(-r->pid, sig))
+			kill(r->pid, sig);   /* before its setpgid */
+		while (s->qhead) {
+			struct job *j = s->qhead;
+			s->qhead = j->next;
+			j->next = NULL;
+			j->started = 1;
+			j->log_start = s->base + s->len;
+			j->rlen = (size_t)snprintf(j->result, sizeof j->result,
+				"{\"exit\":%d,\"error\":\"the server is stopping: the message "
+				"was not sent\"}\n", CF_EX_SIGTERM);
+			finish(h, s, j);
+		}
+		s->qtail = NULL;
+	}
+}
+
+static int
+past(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
 void
-cf_hub_drain(struct cf_srv *srv)
+cf_hub_drain(struct cf_srv *srv, const sigset_t *again)
 {
 	struct cf_hub *h = srv->hub;
 	if (!h)
 		return;
 	pthread_mutex_lock(&h->mu);
 	h->draining = 1;
-	/* every turn started or queued ends and is stored */
-	while (h->busy)
-		pthread_cond_wait(&h->cv, &h->mu);
+	/* every turn started or queued ends and is stored, within the grace
+	 * or until a second signal; then they are stopped */
+	struct timespec grace, kill_at;
+	deadline(&grace, (int)(srv->o->grace > 86400 ? 86400 : srv->o->grace) * 1000);
+	while (h->busy) {
+		static const struct timespec now = {0, 0};
+		int second = sigtimedwait(again, NULL, &now) > 0;
+		if (!h->cutting && (second || past(&grace))) {
+			h->cutting = 1;
+			fprintf(stderr, "%s: %s: stopping %d turn%s (each keeps what it "
+			        "received)\n", cf_prog, second ? "a second signal" :
+			        "serve-grace is over", h->busy, h->busy == 1 ? "" : "s");
+			cut_turns(h, SIGTERM);
+			deadline(&kill_at, 10000);
+		} else if (h->cutting == 1 && past(&kill_at)) {
+			h->cutting = 2;
+			cut_turns(h, SIGKILL);
+		}
+		struct timespec slice;
+		deadline(&slice, 100);
+		pthread_cond_timedwait(&h->cv, &h->mu, &slice);
+	}
 	/* then the streams end, after what is left to tell them (a slow
 	 * reader gets a few seconds, then MHD's stop closes it) */
 	h->closing = 1;

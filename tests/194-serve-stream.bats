@@ -338,6 +338,70 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	[ -z "$(pgrep -f -- "chat-serve --turn --db $CHAT_DB" || true)" ]
 }
 
+@test "serve-grace: a turn that outlasts it is stopped and keeps its partial reply; a queued send is 503, unstored; exit 0" {
+	config <<- 'EOF'
+	[defaults]
+	serve-grace = 1
+	EOF
+	# a reply of many events, 300 ms apart: well past the grace
+	provider "text=$ENC delay=300" "text=never%20asked"
+	serve_start
+	sse_open "$BATS_TEST_TMPDIR/s" "/api/chat/sessions/$SID/stream"
+	api POST "/api/chat/sessions/$SID/messages" -d '{"content":"one"}' > "$BATS_TEST_TMPDIR/1" &
+	BG+=($!)
+	wait_for "$BATS_TEST_TMPDIR/s" '^event: delta' 1
+	# the second waits behind the first: three connections are open (the
+	# stream and both sends), and then the server has read it
+	( api POST "/api/chat/sessions/$SID/messages" -d '{"content":"two"}'; echo "$API_STATUS" ) > "$BATS_TEST_TMPDIR/2" &
+	BG+=($!)
+	hex=$(printf '%04X' "${SERVE_URL##*:}")
+	for ((i = 0; i < 200; i++)); do
+		[ "$(awk -v p=":$hex" '$2 ~ p "$" && $4 == "01"' /proc/net/tcp /proc/net/tcp6 | wc -l)" -ge 3 ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	t0=$(date +%s)
+	st=0
+	serve_stop || st=$?
+	[ "$st" = 0 ] || { echo "status $st"; cat "$SERVE_LOG"; false; }
+	# bounded by the grace, not by the reply's 5 s or more
+	[ $(($(date +%s) - t0)) -lt 5 ]
+	grep -q 'serve-grace is over: stopping 2 turns' "$SERVE_LOG"
+	wait "${BG[1]}" || true
+	[ "$API_STATUS" != 201 ]
+	part=$(last_reply | jq -r .content)
+	[ -n "$part" ] && [ "$part" != "$TEXT" ] && [[ $TEXT == "$part"* ]]
+	[ "$(last_reply | jq -r .metadata.incomplete)" = true ]
+	[ "$(roles)" = user,assistant ]
+	[ "$(jq -s length "$FAKE_LOG")" = 1 ]
+	wait "${BG[2]}" || true
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/2")" = 503 ]
+	[ "$(head -1 "$BATS_TEST_TMPDIR/2" | jq -r .message)" = "the server is stopping: the message was not sent" ]
+	[ -z "$(pgrep -f -- "chat-serve --turn --db $CHAT_DB" || true)" ]
+}
+
+@test "a second SIGTERM stops the turns in flight at once; their partial replies are kept" {
+	provider "text=$ENC delay=300"
+	serve_start
+	sse_open "$BATS_TEST_TMPDIR/s" "/api/chat/sessions/$SID/stream"
+	post_bg() { api POST "/api/chat/sessions/$SID/messages" -d '{"content":"one"}' > "$BATS_TEST_TMPDIR/1"; }
+	post_bg &
+	BG+=($!)
+	wait_for "$BATS_TEST_TMPDIR/s" '^event: delta' 1
+	kill -TERM "$SERVE_PID"
+	sleep 0.3
+	kill -TERM "$SERVE_PID"
+	st=0
+	wait "$SERVE_PID" || st=$?
+	SERVE_PID=
+	[ "$st" = 0 ] || { echo "status $st"; cat "$SERVE_LOG"; false; }
+	grep -q 'a second signal: stopping 1 turn ' "$SERVE_LOG"
+	! grep -q Sanitizer "$SERVE_LOG"
+	[ "$(last_reply | jq -r .metadata.incomplete)" = true ]
+	part=$(last_reply | jq -r .content)
+	[ -n "$part" ] && [[ $TEXT == "$part"* ]]
+}
+
 @test "serve-ping: a ping comment comes on an idle stream; a bad value is refused at start" {
 	config <<- 'EOF'
 	[defaults]
