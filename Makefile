@@ -257,7 +257,7 @@ build/asan/confab: cmd/confab.c $(wildcard include/*.h) cmd/cmd.h $(ASAN_OBJ) $(
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
 
 # chat-serve under the sanitizers: CHAT_SERVE=build/asan/chat-serve runs
-# the serve suites against it (tests/serve.bash).
+# the serve suites against it (tests/serve.bash), as check does.
 build/asan/chat-serve: cmd/chat-serve.c $(wildcard include/*.h lib/*.h) cmd/cmd.h $(ASAN_OBJ) $(HL_OBJ) build/asan/cmd.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -Icmd $(LDFLAGS) -o $@ $< build/asan/cmd.o $(ASAN_OBJ) $(HL_OBJ) $(LDLIBS)
@@ -284,17 +284,27 @@ PG_PASS = $(filter-out tests/199-% tests/200-% tests/201-% tests/202-% tests/203
 	$(sort $(wildcard tests/*.bats)))
 PG_PASS_RUN = tests/pg-pass build/bats-pg.tap $(PG_PASS)
 
+# The server's suites once more with chat-serve (and its turn children)
+# under the sanitizers: a leak or an error in the long-running program
+# fails the test whose server showed it (tests/serve.bash's serve_stop).
+ASAN_SERVE = $(wildcard tests/19[0-4]-*.bats)
+ASAN_SERVE_RUN = { CHAT_SERVE=$(CURDIR)/build/asan/chat-serve bats --tap $(ASAN_SERVE); \
+	echo "bats-exit $$?"; } | sed 's/^\(not \)*ok [0-9]* /&[asan] /' | tee build/bats-asan.tap
+
 # The last line counts every test, unit and bats, for people and for CI.
-check: all unit build/fakeprov build/asan/confab
+check: all unit build/fakeprov build/asan/confab build/asan/chat-serve
 	@tests/pg-cluster run $(PG_CHECK_DIR) -- \
 		sh -c '{ bats --tap tests/; echo "bats-exit $$?"; } | tee build/bats.tap; \
 		$(PG_PASS_RUN) || :'
+	@$(ASAN_SERVE_RUN)
 	@u=$$(cat build/test-*.out | awk '{p+=$$2; f+=$$4} END {print p+0, f+0}'); \
-	p=$$(cat build/bats.tap build/bats-pg.tap | grep -c '^ok '); \
-	f=$$(cat build/bats.tap build/bats-pg.tap | grep -c '^not ok '); \
+	t="build/bats.tap build/bats-pg.tap build/bats-asan.tap"; \
+	p=$$(cat $$t | grep -c '^ok '); \
+	f=$$(cat $$t | grep -c '^not ok '); \
 	echo "check: $$(( $${u% *} + p )) passed, $$(( $${u#* } + f )) failed"; \
 	grep -q '^bats-exit 0$$' build/bats.tap && [ "$${u#* }" = 0 ] && \
-	[ "$$(grep -c '^bats-exit 0$$' build/bats-pg.tap)" = 2 ]
+	[ "$$(grep -c '^bats-exit 0$$' build/bats-pg.tap)" = 2 ] && \
+	grep -q '^bats-exit 0$$' build/bats-asan.tap
 
 # The second pass alone, on a cluster of its own.
 check-pg: all build/fakeprov build/asan/confab

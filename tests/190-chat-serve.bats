@@ -25,8 +25,14 @@ setup() {
 	export CONFAB_WEB_DIR=$WEB
 }
 
+# SIGTERM, so that under CHAT_SERVE=build/asan/chat-serve its report at
+# exit (leaks included) fails the test; a server that does not stop is
+# killed, and fails it too
 teardown() {
+	local st=0
+	serve_stop || st=$?
 	serve_teardown
+	return "$st"
 }
 
 # status of a curl request: -o /dev/null, the code on stdout

@@ -6,6 +6,8 @@ bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 PATH="$ROOT/bin:$PATH"
+# for the ASan builds (CHAT_SERVE=build/asan/chat-serve, build/asan/confab)
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 common_setup() {
 	export CHAT_DB="$BATS_TEST_TMPDIR/data/chat.db"
