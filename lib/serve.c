@@ -898,8 +898,11 @@ credentials(struct cf_req *r)
 /* First call of a request: everything decided from the headers. */
 struct req_state {
 	struct cf_req r;
-	char *raw;                 /* the request line's path, for the log and routes */
+	char *path;                /* the request line's path as sent, for the routes */
+	char *raw;                 /* the same, controls masked, for the log */
 	int nul;                   /* an escaped NUL in the path or the query */
+	int bad;                   /* a byte no request target holds (RFC 3986):
+	                            * a control, a space, '#' */
 	int begun;
 	size_t bound;              /* the body's, for this route */
 };
@@ -916,9 +919,14 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 	q->r.method = "";
 	q->r.start = (double)cf_now_ms();
 	q->nul = escaped_nul(uri);
-	size_t n = strcspn(uri, "?#");
+	for (const char *c = uri; *c; c++)
+		q->bad |= (unsigned char)*c <= 0x20 || *c == 0x7f || *c == '#';
+	size_t n = strcspn(uri, "?");
+	q->path = malloc(n + 1);
 	q->raw = malloc(n + 1);
-	if (q->raw) {
+	if (q->raw && q->path) {
+		memcpy(q->path, uri, n);
+		q->path[n] = '\0';
 		for (size_t i = 0; i < n; i++)
 			q->raw[i] = (unsigned char)uri[i] <= 0x20 || uri[i] == 0x7f ? '?' : uri[i];
 		q->raw[n] = '\0';
@@ -935,9 +943,16 @@ begin(struct req_state *q)
 		return cf_srv_fail(r, 400, "unexpected Host header");
 	if (strcmp(r->method, "OPTIONS") == 0)
 		return cf_srv_fail(r, 405, "OPTIONS is not answered: no cross-origin requests");
-	const char *raw = q->raw ? q->raw : r->url;
+	if (!q->path)
+		return cf_srv_fail(r, 500, "out of memory");
 	if (q->nul)
 		return cf_srv_fail(r, 400, "the path or query holds a NUL byte (%%00)");
+	/* MHD takes them as they come, and "/sessions/a b" must not reach
+	 * "a?b" nor "/sessions/a#b" reach "a" */
+	if (q->bad)
+		return cf_srv_fail(r, 400, "the path holds a control byte, a space or '#': "
+		                   "percent-encode them");
+	const char *raw = q->path;
 	int other;
 	r->route = find_route(r, raw, &other);
 	int public = r->route && (r->route->flags & CF_ROUTE_PUBLIC);
@@ -1068,6 +1083,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_line(q);
 	free(q->r.body);
 	free(q->raw);
+	free(q->path);
 	free(q);
 }
 
@@ -1328,12 +1344,21 @@ cf_serve_run(struct cf_serve_opts *o)
 	s->stopping = 1;
 	MHD_socket lfd = MHD_quiesce_daemon(s->d);
 	/* MHD's thread still runs the open connections' routes: the hub's
-	 * drain and stop wait for them, they touch no jv of their own here */
+	 * drain and stop wait for them, they touch no jv of their own here.
+	 * The hub is freed only once MHD has stopped: a route that began
+	 * before the drain, and each connection's completed callback, use
+	 * it to the end. */
 	cf_hub_drain(s, &set);
 	cf_hub_stop(s);
 	MHD_stop_daemon(s->d);
+	cf_hub_free(s);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	/* a signal after the drain's last look must not end us at the
+	 * unmask below, with 143 and the store open */
+	static const struct timespec now = {0, 0};
+	while (sigtimedwait(&set, NULL, &now) > 0)
+		;
 	ret = jv_true();
 unmask:
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

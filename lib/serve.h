@@ -169,13 +169,16 @@ CF_MUST jv cf_srv_message_rec(cf_store *st, jv msg, int html);
 /* Something in session sid changed through this server (an edit, a
  * delete, a reaction, a note, a rename): its streams look again. */
 void cf_srv_changed(struct cf_srv *s, const char *sid);
-/* Start (after the daemon) and stop the hub: its threads, the store
- * watcher, the pings.  drain waits for the turns in flight to end and be
+/* Start (after the daemon) and stop the hub's threads: the reader, the
+ * store watcher, the pings.  drain waits for the turns in flight to end and be
  * stored (SIGTERM): for serve-grace seconds, or until a signal of again
  * comes, and then stops them. */
 CF_MUST jv cf_hub_start(struct cf_srv *s);
 void cf_hub_drain(struct cf_srv *s, const sigset_t *again);
 void cf_hub_stop(struct cf_srv *s);
+/* After MHD_stop_daemon, whose last routes and completed callbacks use
+ * the hub: its sessions, jobs and lock freed. */
+void cf_hub_free(struct cf_srv *s);
 
 /* ---- serve_turn.c: the child ---- */
 

@@ -256,12 +256,19 @@ static void
 finish(struct cf_hub *h, struct hsess *s, struct job *j)
 {
 	if (!j->rlen) {
-		/* it died before its result: the streams still hear an end */
+		/* it died before its result: the streams still hear an end;
+		 * after the drain's cut, it is the server that stopped it */
 		static const char end[] = "event: end\ndata: {\"messageId\":null,"
 			"\"incomplete\":true,\"error\":\"the turn ended unexpectedly\"}\n\n";
-		log_append(s, end, sizeof end - 1);
+		static const char cut[] = "event: end\ndata: {\"messageId\":null,"
+			"\"incomplete\":true,\"error\":\"the server stopped the turn\"}\n\n";
+		if (h->cutting)
+			log_append(s, cut, sizeof cut - 1);
+		else
+			log_append(s, end, sizeof end - 1);
 		j->rlen = (size_t)snprintf(j->result, sizeof j->result,
-			"{\"exit\":1,\"error\":\"the turn ended unexpectedly\"}\n");
+			"{\"exit\":%d,\"error\":\"%s\"}\n", h->cutting ? CF_EX_SIGTERM : 1,
+			h->cutting ? "the server stopped the turn" : "the turn ended unexpectedly");
 	}
 	j->log_end = s->base + s->len;
 	j->done = 1;
@@ -1338,13 +1345,17 @@ send_post(struct cf_req *r)
 	job->pid = -1;
 	job->refs = 2;
 	pthread_mutex_lock(&h->mu);
-	struct hsess *s = sess_get(h, cf_jstr(sess, "id"), 1);
+	/* the drain may have begun since the look above, and may be done:
+	 * a job queued now would never run, nor be cut */
+	struct hsess *s = h->draining ? NULL : sess_get(h, cf_jstr(sess, "id"), 1);
 	jv_free(sess);
 	if (!s) {
+		int late = h->draining;
 		pthread_mutex_unlock(&h->mu);
 		close(fd);
 		free(job);
-		return cf_srv_fail(r, 500, "out of memory");
+		return late ? cf_srv_fail(r, 503, "the server is stopping") :
+		       cf_srv_fail(r, 500, "out of memory");
 	}
 	job->s = s;
 	if (s->qtail)
@@ -1481,6 +1492,7 @@ cut_turns(struct cf_hub *h, int sig)
 			s->qhead = j->next;
 			j->next = NULL;
 			j->started = 1;
+			j->retry = 0;   /* it changed no row: no change event */
 			j->log_start = s->base + s->len;
 			j->rlen = (size_t)snprintf(j->result, sizeof j->result,
 				"{\"exit\":%d,\"error\":\"the server is stopping: the message "
@@ -1545,14 +1557,22 @@ void
 cf_hub_stop(struct cf_srv *srv)
 {
 	struct cf_hub *h = srv->hub;
+	if (!h || !h->threads)
+		return;
+	h->quit = 1;
+	poke(h);
+	pthread_join(h->reader, NULL);
+	pthread_join(h->watcher, NULL);
+	h->threads = 0;
+}
+
+void
+cf_hub_free(struct cf_srv *srv)
+{
+	struct cf_hub *h = srv->hub;
 	if (!h)
 		return;
-	if (h->threads) {
-		h->quit = 1;
-		poke(h);
-		pthread_join(h->reader, NULL);
-		pthread_join(h->watcher, NULL);
-	}
+	cf_hub_stop(srv);
 	/* a turn still running (stop without drain) is left to finish: it
 	 * stores its reply by itself */
 	while (h->sessions) {

@@ -438,6 +438,33 @@ page_all() {
 	[ "$(chat-ls --json | jq -r .id | sort)" = "$(printf '%s\n' "$a" "$ab" | sort)" ]
 }
 
+@test "a space, a control byte or '#' sent raw in the path is 400: it reaches no other session" {
+	a=$(new_session --name a)
+	q=$(new_session --name 'a?b')
+	s=$(new_session --name 'a b')
+	serve_start
+	port=${SERVE_URL##*:}
+	# curl would encode them; a raw request line, as a careless client sends it
+	raw() {
+		local r
+		exec 3<> "/dev/tcp/127.0.0.1/$port"
+		printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+			"$1" "$2" "$port" "$SERVE_TOKEN" >&3
+		r=$(cat <&3)
+		exec 3<&-
+		printf '%s\n' "$r" | head -1
+	}
+	[[ $(raw DELETE '/api/chat/sessions/a b') == *" 400 "* ]]
+	[[ $(raw DELETE '/api/chat/sessions/a#b') == *" 400 "* ]]
+	[[ $(raw DELETE $'/api/chat/sessions/a\x01b') == *" 400 "* ]]
+	[ "$(chat-ls --json | jq -r .id | sort)" = "$(printf '%s\n' "$a" "$q" "$s" | sort)" ]
+	# encoded, each is the session it names
+	call GET /api/chat/sessions/a%20b
+	[ "$(jq -r .id <<< "$output")" = "$s" ]
+	call GET /api/chat/sessions/a%3Fb
+	[ "$(jq -r .id <<< "$output")" = "$q" ]
+}
+
 @test "PUT changes a session as chat-set does; chat-ls sees it" {
 	a=$(new_session --name alpha -t keep -t drop -p echo)
 	serve_start

@@ -402,6 +402,51 @@ last_reply() { chat-show "$SID" --json | jq -c 'select(.role == "assistant")' | 
 	[ -n "$part" ] && [[ $TEXT == "$part"* ]]
 }
 
+@test "SIGTERM while a large send is read or checked: 503 or stored whole, never a crash; exit 0" {
+	provider "text=ok" "text=ok" "text=ok" "text=ok"
+	head -c 6000000 /dev/zero | tr '\0' a | base64 -w0 > "$BATS_TEST_TMPDIR/b64"
+	printf '{"content":"big","attachments":[{"name":"b.txt","data":"%s"}]}' \
+		"$(cat "$BATS_TEST_TMPDIR/b64")" > "$BATS_TEST_TMPDIR/body"
+	# the route runs once the body is in: the signal lands while it
+	# resolves, parses and checks it (under ASan, the hub it then used
+	# had been freed)
+	for wait in 0.02 0.05 0.1 0.2 0.4; do
+		serve_start
+		curl -sS -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -H "Authorization: Bearer $SERVE_TOKEN" \
+			--data-binary @"$BATS_TEST_TMPDIR/body" "$SERVE_URL/api/chat/sessions/$SID/messages" \
+			> "$BATS_TEST_TMPDIR/code" 2> /dev/null &
+		BG+=($!)
+		sleep "$wait"
+		st=0
+		serve_stop || st=$?
+		[ "$st" = 0 ] || { echo "wait $wait: status $st"; cat "$SERVE_LOG"; false; }
+		wait "${BG[-1]}" || true
+		# 100: curl heard "100 Continue", then the connection closed unanswered
+		code=$(cat "$BATS_TEST_TMPDIR/code")
+		[[ $code == 201 || $code == 503 || $code == 000 || $code == 100 ]] || { echo "wait $wait: $code"; false; }
+	done
+}
+
+@test "a stream that does not read holds no freed memory at SIGTERM, and a second SIGTERM after the turns still exits 0" {
+	provider "text=ok"
+	big=$(head -c 100000 /dev/zero | tr '\0' a)
+	for i in $(seq 200); do printf '{"role":"user","content":"%s"}\n' "$big"; done |
+		chat-add --records -s "$SID" > /dev/null
+	serve_start
+	# from the first seq: 20 MB that a reader that never reads leaves
+	# in the server's buffers past the closing wait
+	curl -sS -N -H "Authorization: Bearer $SERVE_TOKEN" -H 'Last-Event-ID: 0' \
+		"$SERVE_URL/api/chat/sessions/$SID/stream" 2> /dev/null | sleep 30 &
+	BG+=($!)
+	sleep 1
+	kill -TERM "$SERVE_PID"
+	sleep 0.5
+	kill -TERM "$SERVE_PID"
+	st=0
+	serve_stop || st=$?
+	[ "$st" = 0 ] || { echo "status $st"; cat "$SERVE_LOG"; false; }
+}
+
 @test "serve-ping: a ping comment comes on an idle stream; a bad value is refused at start" {
 	config <<- 'EOF'
 	[defaults]
