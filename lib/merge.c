@@ -13,6 +13,7 @@ struct mrow {
 struct mrows {
 	struct mrow *v;
 	size_t n, cap;
+	size_t notes;              /* rows whose extra holds notes */
 };
 
 static jv
@@ -26,6 +27,7 @@ read_rows(cf_store *st, cf_sql_stmt *s, struct mrows *out, const char *what)
 		out->v[out->n].seq = cf_sql_column_int64(s, 0);
 		out->v[out->n].ts = cf_sql_column_int64(s, 1);
 		out->v[out->n].to = 0;
+		out->notes += cf_sql_column_int(s, 2) != 0;
 		out->n++;
 	}
 	jv r = rc == CF_SQL_DONE ? jv_true() : cf_store_error(st, what);
@@ -290,7 +292,9 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		r = cf_attachments_copy(st, s);
 		cf_sql_bind_null(s, 2);
 	}
-	if (!cf_is_error(r))
+	/* 10,000 lookups by id found nothing to do when no row has notes:
+	 * 10 ms of a 200 ms merge */
+	if (!cf_is_error(r) && src->notes)
 		r = renew_notes(st, map);
 	if (!cf_is_error(r))
 		r = cf_store_bulk(st, NULL);
@@ -356,7 +360,8 @@ static jv
 merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 {
 	static const char src_rows[] =
-		"SELECT m.seq, m.timestamp FROM messages m WHERE m.session_id = ?1"
+		"SELECT m.seq, m.timestamp, CASE WHEN json_type(m.extra, '$.notes') = 'array'"
+		" THEN 1 ELSE 0 END FROM messages m WHERE m.session_id = ?1"
 		" AND m.seq > ?2 AND (?3 = 0 OR m.id NOT IN (SELECT"
 		" json_extract(t.extra, '$.mergedFrom.message') FROM messages t"
 		" WHERE t.session_id = ?4 AND json_extract(t.extra,"
@@ -370,10 +375,10 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		"SELECT EXISTS (SELECT 1 FROM messages WHERE session_id = ?1"
 		" AND json_extract(extra, '$.mergedFrom.session') = ?2)";
 	static const char dst_rows[] =
-		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
+		"SELECT seq, timestamp, 0 FROM messages WHERE session_id = ?1"
 		" ORDER BY seq";
 	static const char dst_last[] =
-		"SELECT seq, timestamp FROM messages WHERE session_id = ?1"
+		"SELECT seq, timestamp, 0 FROM messages WHERE session_id = ?1"
 		" ORDER BY seq DESC LIMIT 1";
 	const char *sid = cf_jstr(src, "id"), *did = cf_jstr(dst, "id");
 	/* a branch of dst (or dst a branch of it), or a branch of a branch,
