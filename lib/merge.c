@@ -241,7 +241,8 @@ copy_in(cf_store *st, const char *sid, const char *did, struct mrows *src,
 		" m.timestamp, m.tokens, m.model, m.processing_time, m.reactions,"
 		" m.edits, json_set(CASE WHEN m.pending IS NULL THEN m.extra ELSE"
 		" CAST(json_set(m.extra, '$.incomplete', json('true')) AS TEXT) END,"
-		" '$.mergedFrom', json_object('session', ?1, 'message', m.id)),"
+		" '$.mergedFrom', json_object('session', ?1, 'message', m.id, 'origin',"
+		" coalesce(json_extract(m.extra, '$.mergedFrom.origin'), m.id))),"
 		" m.activity_events, m.plugin_commands, m.files, m.parts, m.author"
 		" FROM json_each(?3) j JOIN messages m ON m.session_id = ?1"
 		" AND m.seq = CAST(json_extract(j.value, '$[0]') AS BIGINT) ORDER BY j.key";
@@ -368,6 +369,9 @@ merge_in(cf_store *st, jv src, jv dst, int flags, long *taken)
 		" '$.mergedFrom.session') = ?1 AND json_extract(t.extra,"
 		" '$.mergedFrom.message') IS NOT NULL))"
 		" AND json_extract(m.extra, '$.mergedFrom.session') IS DISTINCT FROM ?4"
+		" AND coalesce(json_extract(m.extra, '$.mergedFrom.origin'), m.id) NOT IN"
+		" (SELECT coalesce(json_extract(t.extra, '$.mergedFrom.origin'), t.id)"
+		" FROM messages t WHERE t.session_id = ?4)"
 		" ORDER BY m.seq";
 	/* copies of dst's own messages, merged into src before: what src
 	 * holds of dst already, not to be copied back */

@@ -64,7 +64,7 @@ counts_true() {
 	# new ids, each copy naming its original
 	run -0 chat-show --json dst
 	[ "$(jq -s -c 'map(select(.metadata.mergedFrom)) | map(.metadata.mergedFrom)' <<< "$output")" = \
-	  "[{\"session\":\"$S\",\"message\":\"$A\"},{\"session\":\"$S\",\"message\":\"$B\"}]" ]
+	  "[{\"session\":\"$S\",\"message\":\"$A\",\"origin\":\"$A\"},{\"session\":\"$S\",\"message\":\"$B\",\"origin\":\"$B\"}]" ]
 	[ "$(jq -s '[.[].id] | unique | length' <<< "$output")" -eq 4 ]
 	[ "$(db "SELECT count(*) FROM messages WHERE id IN ('$A', '$B')")" -eq 2 ]
 	[ "$(jq -rs '.[3] | .role, .metadata.model, .metadata.tokens, .timestamp' <<< "$output")" = \
@@ -294,6 +294,28 @@ JSON
 	[ "$(store_dump | sha256sum)" = "$sum" ]
 	[ "$(contents "$T" | paste -sd,)" = 'dst one,src one,dst two' ]
 	counts_true "$S"
+}
+
+@test "around a loop, A into B, B into C, C into A, and over a diamond: no message reaches a session twice" {
+	at "$T" 1 'from dst' > /dev/null
+	at "$S" 2 'from src' > /dev/null
+	c=$(chat-new -n third --json | jq -r .id)
+	at "$c" 3 'from third' > /dev/null
+	chat-merge src dst > /dev/null
+	chat-merge dst third > /dev/null
+	# third holds a copy of a copy of src's message: not src's again
+	run -0 chat-merge third src
+	[ "$(contents "$S" | paste -sd,)" = 'from src,from third,from dst' ]
+	# the copy's copy names the original through both merges
+	orig=$(chat-show --json src | jq -r 'select(.content == "from src") | .id')
+	[ "$(chat-show --json third | jq -r 'select(.content == "from src") | .metadata.mergedFrom.origin')" = "$orig" ]
+	# a diamond: src's message reached third through dst; src into third
+	# again brings only what third lacks
+	run -0 chat-merge src third
+	[ "$(contents "$c" | grep -c '^from src$')" = 1 ]
+	[ "$(contents "$c" | grep -c '^from third$')" = 1 ]
+	counts_true "$S"
+	counts_true "$c"
 }
 
 @test "a branch merged back into its parent, then the parent into the branch: nothing twice" {
