@@ -930,6 +930,10 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 		for (size_t i = 0; i < n; i++)
 			q->raw[i] = (unsigned char)uri[i] <= 0x20 || uri[i] == 0x7f ? '?' : uri[i];
 		q->raw[n] = '\0';
+	} else {
+		free(q->path);   /* begin answers 500, the log says "-" */
+		free(q->raw);
+		q->path = q->raw = NULL;
 	}
 	return q;
 }
@@ -1354,12 +1358,11 @@ cf_serve_run(struct cf_serve_opts *o)
 	cf_hub_free(s);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	/* a signal after the drain's last look must not end us at the
-	 * unmask below, with 143 and the store open */
-	static const struct timespec now = {0, 0};
-	while (sigtimedwait(&set, NULL, &now) > 0)
-		;
+	/* The signals stay blocked: one more, after the drain's last look,
+	 * would end us at the unmask with 143 and the store open.  The
+	 * program exits after this. */
 	ret = jv_true();
+	goto out;
 unmask:
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 out:

@@ -47,6 +47,7 @@ struct job {
 	int out, res, pidfd;       /* -1 once closed */
 	int started, done, exited;
 	int retry;                 /* its reply folds into an old one's row */
+	int cut;                   /* the drain's cut signalled it */
 	size_t log_start, log_end; /* its events in the session's log */
 	char result[4096];         /* fd 3's line */
 	size_t rlen;
@@ -257,18 +258,18 @@ finish(struct cf_hub *h, struct hsess *s, struct job *j)
 {
 	if (!j->rlen) {
 		/* it died before its result: the streams still hear an end;
-		 * after the drain's cut, it is the server that stopped it */
+		 * one the drain's cut signalled, the server stopped */
 		static const char end[] = "event: end\ndata: {\"messageId\":null,"
 			"\"incomplete\":true,\"error\":\"the turn ended unexpectedly\"}\n\n";
 		static const char cut[] = "event: end\ndata: {\"messageId\":null,"
 			"\"incomplete\":true,\"error\":\"the server stopped the turn\"}\n\n";
-		if (h->cutting)
+		if (j->cut)
 			log_append(s, cut, sizeof cut - 1);
 		else
 			log_append(s, end, sizeof end - 1);
 		j->rlen = (size_t)snprintf(j->result, sizeof j->result,
-			"{\"exit\":%d,\"error\":\"%s\"}\n", h->cutting ? CF_EX_SIGTERM : 1,
-			h->cutting ? "the server stopped the turn" : "the turn ended unexpectedly");
+			"{\"exit\":%d,\"error\":\"%s\"}\n", j->cut ? CF_EX_SIGTERM : 1,
+			j->cut ? "the server stopped the turn" : "the turn ended unexpectedly");
 	}
 	j->log_end = s->base + s->len;
 	j->done = 1;
@@ -1485,8 +1486,11 @@ cut_turns(struct cf_hub *h, int sig)
 {
 	for (struct hsess *s = h->sessions; s; s = s->next) {
 		struct job *r = s->running;
-		if (r && r->pid > 0 && !r->exited && kill(-r->pid, sig))
-			kill(r->pid, sig);   /* before its setpgid */
+		if (r && r->pid > 0 && !r->exited) {
+			r->cut = 1;
+			if (kill(-r->pid, sig))
+				kill(r->pid, sig);   /* before its setpgid */
+		}
 		while (s->qhead) {
 			struct job *j = s->qhead;
 			s->qhead = j->next;
