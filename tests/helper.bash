@@ -42,7 +42,9 @@ store_sql() {
 	if [ "${CONFAB_TEST_DB:-}" = pg ]; then
 		psql -XAtq -v ON_ERROR_STOP=1 "$CHAT_DB" ${1+-c "$1"}
 	else
-		sqlite3 "$CHAT_DB" ${1+"$1"}
+		# waits for a writer's lock as the programs do: a poll while a
+		# chat-send opens the store failed with "database is locked"
+		sqlite3 -cmd '.timeout 10000' "$CHAT_DB" ${1+"$1"}
 	fi
 }
 
