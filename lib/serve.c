@@ -781,33 +781,13 @@ match(const char *pat, const char *url, char *id, size_t idn)
 	return *pat == '\0' && *url == '\0';
 }
 
-static int
-hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* A segment's %XX escapes decoded in place (an escape that is not one
- * stays as it came, as MHD leaves it); -1 for %00, which no name holds
- * and a C string would cut short. */
+/* A segment's %XX escapes decoded in place, by MHD's own decoder (an
+ * escape that is not one stays as it came); -1 for %00, which no name
+ * holds and a C string would cut short. */
 static int
 id_decode(char *id)
 {
-	char *o = id;
-	for (const char *i = id; *i; i++) {
-		int hi, lo;
-		if (i[0] == '%' && (hi = hexval(i[1])) >= 0 && (lo = hexval(i[2])) >= 0) {
-			if (!(hi | lo))
-				return -1;
-			*o++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			*o++ = *i;
-		}
-	}
-	*o = '\0';
-	return 0;
+	return MHD_http_unescape(id) == strlen(id) ? 0 : -1;
 }
 
 static const struct cf_route *const tables[] = {
