@@ -259,17 +259,14 @@ finish(struct cf_hub *h, struct hsess *s, struct job *j)
 	if (!j->rlen) {
 		/* it died before its result: the streams still hear an end;
 		 * one the drain's cut signalled, the server stopped */
-		static const char end[] = "event: end\ndata: {\"messageId\":null,"
-			"\"incomplete\":true,\"error\":\"the turn ended unexpectedly\"}\n\n";
-		static const char cut[] = "event: end\ndata: {\"messageId\":null,"
-			"\"incomplete\":true,\"error\":\"the server stopped the turn\"}\n\n";
-		if (j->cut)
-			log_append(s, cut, sizeof cut - 1);
-		else
-			log_append(s, end, sizeof end - 1);
+		const char *why = j->cut ? "the server stopped the turn" :
+		                  "the turn ended unexpectedly";
+		char end[160];
+		int n = snprintf(end, sizeof end, "event: end\ndata: {\"messageId\":null,"
+		                 "\"incomplete\":true,\"error\":\"%s\"}\n\n", why);
+		log_append(s, end, (size_t)n);
 		j->rlen = (size_t)snprintf(j->result, sizeof j->result,
-			"{\"exit\":%d,\"error\":\"%s\"}\n", j->cut ? CF_EX_SIGTERM : 1,
-			j->cut ? "the server stopped the turn" : "the turn ended unexpectedly");
+			"{\"exit\":%d,\"error\":\"%s\"}\n", j->cut ? CF_EX_SIGTERM : 1, why);
 	}
 	j->log_end = s->base + s->len;
 	j->done = 1;
