@@ -267,19 +267,12 @@ cf_settings_init(struct cf_settings *s)
 	s->send_history = -1;
 }
 
-void
-cf_settings_add_option(struct cf_settings *s, const char *kv)
-{
-	s->options = cf_xrealloc(s->options, sizeof *s->options * (size_t)(s->noptions + 1));
-	s->options[s->noptions++] = kv;
-}
-
-/* The room an array of n tags and its NULL has: a power of two, so it
- * is found again from n, and growing costs a copy per doubling.  Grown
- * a slot a tag, a body of 100,000 under ASan (whose realloc always
- * moves) took longer than the test's 20 s. */
+/* The room a list of n options, or of n tags and its NULL, has: a power
+ * of two, so it is found again from n, and growing costs a copy per
+ * doubling.  Grown a slot an item, a body of 100,000 tags under ASan
+ * (whose realloc always moves) took longer than the test's 20 s. */
 static size_t
-tag_room(int n)
+list_room(int n)
 {
 	size_t r = 8;
 	while (n && r < (size_t)n + 1)
@@ -288,12 +281,21 @@ tag_room(int n)
 }
 
 void
+cf_settings_add_option(struct cf_settings *s, const char *kv)
+{
+	if (list_room(s->noptions + 1) != list_room(s->noptions))
+		s->options = cf_xrealloc(s->options,
+		                         sizeof *s->options * list_room(s->noptions + 1));
+	s->options[s->noptions++] = kv;
+}
+
+void
 cf_settings_add_tag(struct cf_settings *s, const char *t, int remove)
 {
 	const char ***v = remove ? &s->untags : &s->tags;
 	int *n = remove ? &s->nuntags : &s->ntags;
-	if (tag_room(*n + 1) != tag_room(*n))
-		*v = cf_xrealloc(*v, sizeof **v * tag_room(*n + 1));
+	if (list_room(*n + 1) != list_room(*n))
+		*v = cf_xrealloc(*v, sizeof **v * list_room(*n + 1));
 	(*v)[(*n)++] = t;
 	(*v)[*n] = NULL;
 }
