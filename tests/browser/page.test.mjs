@@ -434,6 +434,25 @@ test('terminal: a message chat-send sends in another process shows up, reply and
 	assert.deepEqual(await visibleMessages(page, 'assistant'), ['Hello from fakeprov.']);
 });
 
+// The page lists a tab's messages, then opens its stream: what another
+// process stores between the two must still come.  The stream's request
+// is held until chat-send has stored its turn.
+test('terminal: a turn stored while the stream is opening is not missed', async () => {
+	const page = await open();
+	let release;
+	const held = new Promise((r) => { release = r; });
+	await page.route('**/stream*', async (route) => { await held; await route.continue(); });
+	const asked = page.waitForRequest('**/stream*');
+	await newSession(page);
+	await asked;
+	const sid = await page.evaluate(() => document.querySelector('.panel:not([hidden])').id.replace(/^panel-/, ''));
+	execFileSync('chat-send', ['-s', sid, 'sent before the stream'], { encoding: 'utf8' });
+	release();
+	await page.waitForFunction(() => document.querySelectorAll('.panel:not([hidden]) .msg.assistant:not(.streaming)').length === 1);
+	assert.deepEqual(await visibleMessages(page, 'user'), ['sent before the stream']);
+	assert.deepEqual(await visibleMessages(page, 'assistant'), ['Hello from fakeprov.']);
+});
+
 // Payloads in a user's message, in a reply (fakeprov's, streamed as deltas
 // and then rendered), and in a session's name.
 const XSS = [

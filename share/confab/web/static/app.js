@@ -258,6 +258,9 @@ async function loadMessages(t) {
 				on: { click: () => { t.window += 200; loadMessages(t).then(() => t.list.firstElementChild?.scrollIntoView()); } },
 			})));
 		for (const m of r.messages || []) placeMessage(t, m);
+		// an empty session's stream replays from its start: a message
+		// stored between this list and the stream's opening is not missed
+		if (t.maxSeq == null) t.maxSeq = 0;
 		for (const s of keep) if (t.streams.has(s.id) && !s.node.isConnected) t.list.append(s.node);
 		if (atEnd) t.list.lastElementChild?.scrollIntoView({ block: 'end' });
 		else t.list.scrollTop = top;
