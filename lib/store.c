@@ -710,9 +710,10 @@ pg_version(cf_store *st, long *v)
 {
 	*v = 0;
 	long have = 0;
-	jv r = scalar(st, "SELECT count(*) FROM pg_catalog.pg_tables"
-	              " WHERE tablename = 'confab_schema'"
-	              " AND schemaname = current_schema()",
+	/* to_regclass, not the pg_tables view, whose planning in a new
+	 * backend took 0.9 of chat-show's 4.6 ms in the server */
+	jv r = scalar(st, "SELECT count(to_regclass(quote_ident(current_schema())"
+	              " || '.confab_schema'))",
 	              "reading the schema version", &have);
 	if (jv_is_valid(r) && have)
 		r = scalar(st, "SELECT coalesce(max(version), 0) FROM confab_schema",
