@@ -316,6 +316,25 @@ teardown() {
 	exit_is 0
 }
 
+@test "the text is on stdout as it arrives, not when the reply ends" {
+	slow_reply   # 120 words in pieces of 8 bytes, one each 50 ms: about 8 s
+	session
+	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+	await_file "$OUT"
+	sleep 1
+	a=$(wc -c < "$OUT")
+	sleep 1
+	b=$(wc -c < "$OUT")
+	grep -q '^word001 ' "$OUT"
+	! grep -q word120 "$OUT"
+	[ "$b" -gt "$a" ]
+	reap "$pid" 150
+	exit_is 0
+	grep -q 'word120 *$' "$OUT"
+}
+
 @test "a reader that stops reading: what arrived is saved before the write blocks" {
 	serve "gen-bytes=400000"
 	session
