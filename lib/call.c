@@ -301,8 +301,9 @@ cf_call_run(cf_call *c)
 
 	s.last = now_s();
 	CURLcode rc = curl_easy_perform(k);
-	/* the last round's text: curl ends the transfer without a progress
-	 * call after it, and a round after tool calls starts afresh */
+	/* the last round's text, where the transfer ended without the progress
+	 * call after it (a write error, a cut connection, on_progress's own
+	 * abort); a round after tool calls starts afresh */
 	if (s.pend && c->on_flush)
 		c->on_flush(c);
 	s.pend = 0;

@@ -52,6 +52,16 @@ q() {
 	[ "$(q "SELECT version FROM confab_schema")" = "$v" ]
 }
 
+@test "a store in a schema whose name must be quoted (search_path \"MiXed\") is made there and used" {
+	q 'CREATE SCHEMA "MiXed"'
+	export CHAT_DB="$PG?options=-csearch_path%3D%22MiXed%22"
+	S=$(new_session --name odd -m echo)
+	chat-add -s "$S" "in MiXed"
+	[ "$(psql -XAtq "$CHAT_DB" -c 'SELECT content FROM "MiXed".messages')" = "in MiXed" ]
+	[ "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+	chat-ls --search MiXed --json | jq -e '.name == "odd"'
+}
+
 @test "a newer schema than this confab knows is left alone" {
 	chat-ls
 	q "UPDATE confab_schema SET version = 999"
