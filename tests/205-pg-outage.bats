@@ -28,9 +28,7 @@ teardown() {
 	local long="$TEXT $TEXT"
 	serve "text=$(jq -rn --arg t "$long" '$t | @uri') piece=8 delay=150"
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	"$ROOT/tests/pg-cluster" crash "$OWN"
 	reap "$pid" 300

@@ -504,9 +504,7 @@ load send
 	local long="$TEXT $TEXT"
 	serve "text=$(jq -rn --arg t "$long" '$t | @uri') piece=4 delay=200"
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	kill -INT "$pid"
 	reap "$pid" 100
@@ -521,9 +519,7 @@ load send
 	local long="$TEXT $TEXT"
 	serve "text=$(jq -rn --arg t "$long" '$t | @uri') piece=4 delay=200"
 	session ollama
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	kill -TERM "$pid"
 	reap "$pid" 100
@@ -535,9 +531,7 @@ load send
 @test "SIGINT during a retry wait: ends promptly with 130, the user's message stored" {
 	serve "status=429 header=Retry-After:10" "text=never"
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$ERR" 'retrying in 10.0 s'
 	kill -INT "$pid"
 	reap "$pid" 50

@@ -31,9 +31,7 @@ spool_files() {
 	local long="$TEXT $TEXT"
 	serve "text=$(jq -rn --arg t "$long" '$t | @uri') piece=4 delay=200"
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	kill -HUP "$pid"
 	reap "$pid" 100
@@ -45,9 +43,7 @@ spool_files() {
 @test "kill -9 mid-reply: the store holds what came more than a second before, and the next program closes it" {
 	slow_reply
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	sleep 2
 	cp "$OUT" "$BATS_TEST_TMPDIR/before"
@@ -77,9 +73,7 @@ spool_files() {
 @test "a reply streaming in: shown in its place as it grows, out of the index until whole" {
 	slow_reply
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	chat-add -s "$SID" "added meanwhile" > /dev/null
 	sleep 1.5
@@ -214,9 +208,7 @@ teardown() {
 @test "the session deleted while its reply arrives: the turn is spooled and comes back whole" {
 	slow_reply
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	# chat-rm opens the store: it must not replay a spool of a turn in flight
 	chat-rm -f "$SID"
@@ -290,9 +282,7 @@ teardown() {
 @test "kill -9 before the first byte: the empty reply goes, and the next turn's context has no empty turn" {
 	serve "text=first first-byte-delay=3000" "text=second"
 	session
-	chat-send -s "$SID" one > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg one
 	await_file "$FAKE_LOG"
 	kill -KILL "$pid"
 	wait "$pid" 2> /dev/null || true
@@ -305,9 +295,7 @@ teardown() {
 @test "two chat-sends into one session: the second does not send the first's reply in progress" {
 	slow_reply
 	session
-	chat-send -s "$SID" one > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg one
 	await_file "$OUT"
 	sleep 0.5
 	chat-send -s "$SID" --provider echo two > /dev/null
@@ -319,9 +307,7 @@ teardown() {
 @test "the text is on stdout as it arrives, not when the reply ends" {
 	slow_reply   # 120 words in pieces of 8 bytes, one each 50 ms: about 8 s
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	sleep 1
 	a=$(wc -c < "$OUT")
@@ -351,9 +337,7 @@ teardown() {
 @test "a branch or an export made while a reply arrives has the part that came" {
 	slow_reply
 	session
-	chat-send -s "$SID" hi > "$OUT" 2> "$ERR" < /dev/null 3>&- &
-	pid=$!
-	BG+=("$pid")
+	send_bg hi
 	await_file "$OUT"
 	sleep 1.5
 	B=$(chat-branch "$SID" --name during | jq -r .id)

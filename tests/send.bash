@@ -55,6 +55,14 @@ send() {
 	mapfile -t stderr_lines < "$ERR"
 }
 
+# The same in the background: its pid in $pid (and in BG, which teardown
+# kills), reaped with `reap "$pid" TENTHS`, which sets $status.
+send_bg() {
+	chat-send -s "$SID" "$@" > "$OUT" 2> "$ERR" < /dev/null 3>&- &
+	pid=$!
+	BG+=("$pid")
+}
+
 # The exit status of the last send, with what it said when it is wrong.
 exit_is() {
 	[ "$status" -eq "$1" ] || {
