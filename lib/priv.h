@@ -130,6 +130,13 @@ CF_MUST jv cf_blob_write(cf_store *st, cf_sql_blob *b, const void *p, size_t n,
  * on the store's connection, once: snippet() (ntok > 0) and highlight()
  * (ntok 0) in time that follows the text. */
 CF_MUST jv cf_search_fns(cf_store *st);
+/* search.c: a PostgreSQL snippet, FTS5's snippet() as cf_snippet makes it
+ * on SQLite: h, ts_headline over m (cf_words of the text t, made in SQL,
+ * chr(1) and chr(2) its marks), shown in t's own characters, the hits
+ * between o and c, ell where t goes on before or after (always after when
+ * cut: t is the start of a longer text). */
+jv cf_pg_headline(const char *t, const char *m, const char *h, int cut,
+                  const char *o, const char *c, const char *ell);
 /* The words of a search as the store's backend reads them: an FTS5 query
  * (cf_search_query's) on SQLite, a tsquery for to_tsquery('simple', ...)
  * on PostgreSQL; "" and NULL as cf_search_query has them. */

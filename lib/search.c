@@ -813,3 +813,131 @@ cf_search_fns(cf_store *st)
 	st->search_fns = 1;
 	return jv_true();
 }
+
+/* ---- PostgreSQL's snippets: ts_headline's marks on the text's own ---- */
+
+/* The bytes of the UTF-8 character at s (1 for a stray byte, as
+ * PostgreSQL's text never holds one). */
+static size_t
+u8len(const unsigned char *s)
+{
+	return *s < 0xC0 ? 1 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : 4;
+}
+
+/* The byte offset of character k of s (n bytes), at most n. */
+static size_t
+u8skip(const char *s, size_t n, size_t k)
+{
+	size_t i = 0;
+	while (k-- && i < n)
+		i += u8len((const unsigned char *)s + i);
+	return i < n ? i : n;
+}
+
+static int
+only_spaces(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ')
+			return 0;
+	return 1;
+}
+
+static jv
+add(jv b, const char *s, size_t n)
+{
+	return n ? jv_string_append_buf(b, s, (int)n) : b;
+}
+
+/* s with its marks made o and c: a run of text at a time, as jq checks
+ * what it appends for UTF-8 (a byte at a time would be U+FFFDs) */
+static jv
+add_marked(jv b, const char *s, size_t n, const char *o, const char *c)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && s[j] != 1 && s[j] != 2)
+			j++;
+		b = add(b, s + i, j - i);
+		if (j < n)
+			b = s[j] == 1 ? add(b, o, strlen(o)) : add(b, c, strlen(c));
+		i = j + 1;
+	}
+	return b;
+}
+
+jv
+cf_pg_headline(const char *t, const char *m, const char *h, int cut,
+               const char *o, const char *c, const char *ell)
+{
+	size_t tn = strlen(t), mn = strlen(m), hn = strlen(h);
+	/* r: h without its marks, which are ASCII and so whole bytes */
+	char *r = cf_xmalloc(hn + 1);
+	size_t rn = 0, rchars = 0;
+	for (size_t i = 0; i < hn; i++)
+		if (h[i] != 1 && h[i] != 2) {
+			if (((unsigned char)h[i] & 0xC0) != 0x80)
+				rchars++;
+			r[rn++] = h[i];
+		}
+	/* where h's words are in m: the first match of bytes is the first of
+	 * characters, UTF-8 being what it is */
+	const char *at = rn ? memmem(m, mn, r, rn) : NULL;
+	free(r);
+	if (!at)
+		return add_marked(jv_string(""), h, hn, o, c);
+	/* m is t a character for a character: the same characters of t */
+	size_t off = 0;
+	for (const char *p = m; p < at; p += u8len((const unsigned char *)p))
+		off++;
+	size_t t0 = u8skip(t, tn, off);
+	size_t t1 = t0 + u8skip(t + t0, tn - t0, rchars);
+	size_t m1 = (size_t)(at - m) + rn;
+	/* h's marks put between t's characters as they are between m's (a
+	 * mark's byte in t itself a space, as cf_words made it in m) */
+	char *x = cf_xmalloc(hn + (t1 - t0) + 1);
+	size_t xn = 0, k = t0;
+	for (size_t i = 0; i < hn;) {
+		if (h[i] == 1 || h[i] == 2) {
+			x[xn++] = h[i++];
+			continue;
+		}
+		i += u8len((const unsigned char *)h + i);
+		if (k < t1) {
+			size_t l = u8len((const unsigned char *)t + k);
+			if (t[k] == 1 || t[k] == 2)
+				x[xn++] = ' ';
+			else
+				for (size_t e = 0; e < l && k + e < t1; e++)
+					x[xn++] = t[k + e];
+			k += l;
+		}
+	}
+	for (; k < t1; k++)
+		x[xn++] = t[k] == 1 || t[k] == 2 ? ' ' : t[k];
+	jv b = only_spaces(m, (size_t)(at - m)) ? add(jv_string(""), t, t0)
+	                                       : add(jv_string(""), ell, strlen(ell));
+	/* the parts of one written word (it's, foo-bar) one hit, as FTS5 shows
+	 * a phrase: a close, then no space nor mark, then an open, and those
+	 * two marks go */
+	size_t from = 0;   /* x[from..i) is still to go out */
+	for (size_t i = 0; i < xn; i++) {
+		if (x[i] != 2)
+			continue;
+		size_t j = i + 1;
+		while (j < xn && x[j] != 1 && x[j] != 2 && !strchr(" \t\n\v\f\r", x[j]))
+			j++;
+		if (j > i + 1 && j < xn && x[j] == 1) {
+			b = add_marked(b, x + from, i - from, o, c);
+			b = add(b, x + i + 1, j - i - 1);
+			from = j + 1;
+			i = j;
+		}
+	}
+	b = add_marked(b, x + from, xn - from, o, c);
+	free(x);
+	if (!cut && only_spaces(m + m1, mn - m1))
+		return add(b, t + t1, tn - t1);
+	return add(b, ell, strlen(ell));
+}

@@ -49,21 +49,25 @@
 	"SELECT rowid, cf_snippet(sessions_fts, ?2, ?3, '', 0)" \
 	" FROM sessions_fts WHERE sessions_fts MATCH ?1" \
 	" AND +rowid IN (SELECT value FROM json_each(?4))"
-/* On PostgreSQL, ts_headline by way of cf_headline (store_pg.c): one
- * fragment of at most 12 words, as snippet()'s 12 tokens, '…' where the
- * text goes on. */
+/* On PostgreSQL, ts_headline over cf_words(t) (store_pg.c), t the text's
+ * first 50,000 characters (ts_headline takes seconds over a MB of hits of
+ * a phrase), for cf_pg_headline (search.c) to show in t's own characters:
+ * one fragment of at most 12 words, as snippet()'s 12 tokens.  The rows
+ * of the JSON array ?2; t, m = cf_words(t), the headline and whether t
+ * was cut.  OFFSET 0 keeps m made once a row. */
+#define CF_PG_HEADLINE(opts, col, table) \
+	"SELECT n, t, m, ts_headline('simple', m, to_tsquery('simple', ?1)," \
+	" 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', ' || " opts ")," \
+	" cut::int FROM (SELECT n, t, cf_words(t) AS m, cut FROM" \
+	" (SELECT n, left(" col ", 50000) AS t, length(" col ") > 50000 AS cut" \
+	"  FROM " table " WHERE n IN" \
+	"  (SELECT value::bigint FROM jsonb_array_elements_text(?2::jsonb))) a" \
+	" OFFSET 0) b ORDER BY n"
 #define CF_SEARCH_MESSAGE_SNIPPETS_PG \
-	"SELECT n, cf_headline(content, to_tsquery('simple', ?1)," \
-	" 'MaxWords=12, MinWords=11, ShortWord=0, MaxFragments=1', ?2, ?3, '…')" \
-	" FROM messages WHERE n IN" \
-	"  (SELECT value::bigint FROM jsonb_array_elements_text(?4::jsonb))" \
-	" ORDER BY n"
+	CF_PG_HEADLINE("'MaxWords=12, MinWords=11, ShortWord=0, MaxFragments=1'", \
+	               "content", "messages")
 #define CF_SEARCH_NAME_SNIPPETS_PG \
-	"SELECT n, cf_headline(name, to_tsquery('simple', ?1)," \
-	" 'HighlightAll=true', ?2, ?3, '')" \
-	" FROM sessions WHERE n IN" \
-	"  (SELECT value::bigint FROM jsonb_array_elements_text(?4::jsonb))" \
-	" ORDER BY n"
+	CF_PG_HEADLINE("'HighlightAll=true'", "name", "sessions")
 
 /* An activity event's row n, when ?3 is a search (NULL: any). */
 #define CF_SEARCH_ACTIVITY_FTS5 \

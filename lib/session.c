@@ -390,8 +390,10 @@ static const char *const name_snippets[] = {
 
 static jv
 snippets(cf_store *st, const char *sql, const char *q, const char *open,
-         const char *close, const int64_t *key, int n, jv *out)
+         const char *close, const char *ell, const int64_t *key, int n,
+         jv *out)
 {
+	int pg = cf_sql_kind(st->db) == CF_SQL_PG;
 	jv r = jv_true();
 	struct want *w = cf_xmalloc(sizeof *w * (size_t)n);
 	char *ids = cf_xmalloc((size_t)n * 21 + 3), *p = ids;
@@ -411,9 +413,13 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 		qsort(w, (size_t)k, sizeof *w, want_cmp);
 		cf_sql_stmt *s = cf_stmt(st, sql);
 		cf_bind_text(s, 1, q);
-		cf_bind_text(s, 2, open);
-		cf_bind_text(s, 3, close);
-		cf_bind_text(s, 4, ids);
+		if (pg) {   /* the marks are put on in C (cf_pg_headline) */
+			cf_bind_text(s, 2, ids);
+		} else {
+			cf_bind_text(s, 2, open);
+			cf_bind_text(s, 3, close);
+			cf_bind_text(s, 4, ids);
+		}
 		int rc, j = 0;
 		/* rows come in rowid order (FTS5's, the PostgreSQL
 		 * statement's ORDER BY): walk w alongside */
@@ -421,8 +427,16 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 			int64_t r = cf_sql_column_int64(s, 0);
 			while (j < k && w[j].key < r)
 				j++;
-			if (j < k && w[j].key == r)
+			if (j < k && w[j].key == r && !pg) {
 				out[w[j].i] = cf_col_text(s, 1);
+			} else if (j < k && w[j].key == r) {
+				const char *t = (const char *)cf_sql_column_text(s, 1);
+				const char *m = (const char *)cf_sql_column_text(s, 2);
+				const char *h = (const char *)cf_sql_column_text(s, 3);
+				out[w[j].i] = t && m && h ?
+				              cf_pg_headline(t, m, h, cf_sql_column_int(s, 4),
+				                             open, close, ell) : jv_null();
+			}
 		}
 		if (rc != CF_SQL_DONE)
 			r = cf_store_error(st, "reading snippets");
@@ -571,9 +585,9 @@ cf_session_list(cf_store *st, const struct cf_filter *f,
 		}
 		if (q && n) {
 			int k = pg ? CF_SQL_PG : CF_SQL_SQLITE;
-			err = snippets(st, message_snippets[k], q, open, close, mn, n, snip);
+			err = snippets(st, message_snippets[k], q, open, close, "…", mn, n, snip);
 			if (!cf_is_error(err))
-				err = snippets(st, name_snippets[k], q, open, close, sn, n, snip);
+				err = snippets(st, name_snippets[k], q, open, close, "", sn, n, snip);
 			stop = cf_is_error(err);   /* the batch is freed, not passed on */
 		}
 		for (int i = 0; i < n; i++) {

@@ -174,6 +174,42 @@ agreement(void)
 	cf_store_close(st);
 }
 
+/* cf_pg_headline on what PostgreSQL hands it: t, m = cf_words(t) (each
+ * punctuation or control character a space), and h, ts_headline over m
+ * with chr(1) and chr(2) as its marks. */
+static void
+headline_is(const char *t, const char *m, const char *h, int cut, const char *want)
+{
+	jv v = cf_pg_headline(t, m, h, cut, "**", "**", "\u2026");
+	CHECK_STR(jv_string_value(v), want);
+	jv_free(v);
+}
+
+static void
+pg_headlines(void)
+{
+	/* the text goes on both sides: the ellipsis; its own comma kept */
+	headline_is("alpha beta, frob gamma delta", "alpha beta  frob gamma delta",
+	            "beta  \001frob\002 gamma", 0, "\u2026beta, **frob** gamma\u2026");
+	/* the whole text, its quotes three bytes each where m has a space */
+	headline_is("\u201cfrob\u201d", " frob ", " \001frob\002 ", 0, "\u201c**frob**\u201d");
+	/* the parts of one written word are one hit */
+	headline_is("see frob's end", "see frob s end", "see \001frob\002 \001s\002 end", 0,
+	            "see **frob's** end");
+	/* but not across a space */
+	headline_is("frob frob", "frob frob", "\001frob\002 \001frob\002", 0, "**frob** **frob**");
+	/* a control byte of the text, even a mark's, shows as a space */
+	headline_is("a\001b frob", "a b frob", "a b \001frob\002", 0, "a b **frob**");
+	/* cut: the text went on past what PostgreSQL was given */
+	headline_is("frob", "frob", "\001frob\002", 1, "**frob**\u2026");
+	/* h's words not found in m: h as it is, marked */
+	headline_is("frob", "frob", "\001x\002", 0, "**x**");
+	headline_is("frob", "frob", "", 0, "");
+	/* CJK and emoji, several bytes a character on both sides */
+	headline_is("\u65e5\u672c \U0001F600 frob\u3002", "\u65e5\u672c \U0001F600 frob\u3002",
+	            "\U0001F600 \001frob\002\u3002", 0, "\u2026\U0001F600 **frob**\u3002");
+}
+
 int
 main(void)
 {
@@ -181,6 +217,7 @@ main(void)
 		return 2;
 	queries();
 	agreement();
+	pg_headlines();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
