@@ -180,9 +180,7 @@ on_data(char *p, size_t size, size_t nmemb, void *ud)
 	 * now (FLUSH_EARLY), its last byte out in less than half the time.  A
 	 * delta is no later (the bench's delta-to-stdout row). */
 	s->pend = 1;
-	if (c->r.len < s->flushed)
-		s->flushed = 0;   /* a round of its own after tool calls */
-	if (c->r.len - s->flushed >= FLUSH_EARLY)
+	if (c->r.len - s->flushed >= FLUSH_EARLY)   /* the reply only grows */
 		flush(s);
 	if (rc) {
 		s->outcome = rc;

@@ -816,12 +816,13 @@ cf_search_fns(cf_store *st)
 
 /* ---- PostgreSQL's snippets: ts_headline's marks on the text's own ---- */
 
-/* The bytes of the UTF-8 character at s (1 for a stray byte, as
- * PostgreSQL's text never holds one). */
+/* The bytes of the character at s, before end: cf_utf8_len's sequence,
+ * or 1 (ASCII, or a stray byte, which PostgreSQL's text never holds). */
 static size_t
-u8len(const unsigned char *s)
+u8len(const char *s, const char *end)
 {
-	return *s < 0xC0 ? 1 : *s < 0xE0 ? 2 : *s < 0xF0 ? 3 : 4;
+	size_t k = cf_utf8_len((const unsigned char *)s, (const unsigned char *)end);
+	return k ? k : 1;
 }
 
 /* The byte offset of character k of s (n bytes), at most n. */
@@ -830,7 +831,7 @@ u8skip(const char *s, size_t n, size_t k)
 {
 	size_t i = 0;
 	while (k-- && i < n)
-		i += u8len((const unsigned char *)s + i);
+		i += u8len(s + i, s + n);
 	return i < n ? i : n;
 }
 
@@ -889,7 +890,7 @@ cf_pg_headline(const char *t, const char *m, const char *h, int cut,
 		return add_marked(jv_string(""), h, hn, o, c);
 	/* m is t a character for a character: the same characters of t */
 	size_t off = 0;
-	for (const char *p = m; p < at; p += u8len((const unsigned char *)p))
+	for (const char *p = m; p < at; p += u8len(p, m + mn))
 		off++;
 	size_t t0 = u8skip(t, tn, off);
 	size_t t1 = t0 + u8skip(t + t0, tn - t0, rchars);
@@ -903,9 +904,9 @@ cf_pg_headline(const char *t, const char *m, const char *h, int cut,
 			x[xn++] = h[i++];
 			continue;
 		}
-		i += u8len((const unsigned char *)h + i);
+		i += u8len(h + i, h + hn);
 		if (k < t1) {
-			size_t l = u8len((const unsigned char *)t + k);
+			size_t l = u8len(t + k, t + tn);
 			if (t[k] == 1 || t[k] == 2)
 				x[xn++] = ' ';
 			else

@@ -388,6 +388,18 @@ static const char *const name_snippets[] = {
 	[CF_SQL_PG] = CF_SEARCH_NAME_SNIPPETS_PG,
 };
 
+/* A row of CF_PG_HEADLINE's (search_sql.h): n, t, m, the headline, cut. */
+static jv
+pg_snippet(cf_sql_stmt *s, const char *open, const char *close, const char *ell)
+{
+	const char *t = (const char *)cf_sql_column_text(s, 1);
+	const char *m = (const char *)cf_sql_column_text(s, 2);
+	const char *h = (const char *)cf_sql_column_text(s, 3);
+	if (!t || !m || !h)
+		return jv_null();
+	return cf_pg_headline(t, m, h, cf_sql_column_int(s, 4), open, close, ell);
+}
+
 static jv
 snippets(cf_store *st, const char *sql, const char *q, const char *open,
          const char *close, const char *ell, const int64_t *key, int n,
@@ -427,16 +439,8 @@ snippets(cf_store *st, const char *sql, const char *q, const char *open,
 			int64_t r = cf_sql_column_int64(s, 0);
 			while (j < k && w[j].key < r)
 				j++;
-			if (j < k && w[j].key == r && !pg) {
-				out[w[j].i] = cf_col_text(s, 1);
-			} else if (j < k && w[j].key == r) {
-				const char *t = (const char *)cf_sql_column_text(s, 1);
-				const char *m = (const char *)cf_sql_column_text(s, 2);
-				const char *h = (const char *)cf_sql_column_text(s, 3);
-				out[w[j].i] = t && m && h ?
-				              cf_pg_headline(t, m, h, cf_sql_column_int(s, 4),
-				                             open, close, ell) : jv_null();
-			}
+			if (j < k && w[j].key == r)
+				out[w[j].i] = pg ? pg_snippet(s, open, close, ell) : cf_col_text(s, 1);
 		}
 		if (rc != CF_SQL_DONE)
 			r = cf_store_error(st, "reading snippets");
